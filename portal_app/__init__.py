@@ -1,0 +1,1 @@
+"""Subscriber Portal: a provider-branded self-service site for ISP subscribers."""

@@ -1,0 +1,44 @@
+"""Command line: `python -m portal_app migrate | demo-data | setup`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from portal_app.config import get_settings
+from portal_app.models import session_scope
+from portal_app.models.migrate import upgrade
+
+
+def _migrate() -> None:
+    upgrade(get_settings().database_url)
+    print("Database migrated.")
+
+
+def _demo_data() -> None:
+    from portal_app.jobs.demo_data import DEMO_SIGN_INS, load_demo_data
+    from portal_app.services.clock import provider_today
+
+    with session_scope() as db:
+        created = load_demo_data(db, today=provider_today())
+    print("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    for sign_in in DEMO_SIGN_INS:
+        print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal_app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("demo-data", help="load the demo provider's data (idempotent)")
+    commands.add_parser("setup", help="migrate, then load demo data if it is not there yet")
+    args = parser.parse_args(argv)
+    if args.command in ("migrate", "setup"):
+        _migrate()
+    if args.command in ("demo-data", "setup"):
+        _demo_data()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

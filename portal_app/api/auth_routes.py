@@ -1,0 +1,65 @@
+"""Session cookie hand-off: swap a one-time sign-in ticket for the HttpOnly cookie, and sign out.
+
+Page scripts cannot read or write an HttpOnly cookie, so only these routes ever touch it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from portal_app.config import get_settings
+from portal_app.models import session_scope
+from portal_app.services import auth
+
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _redeem(ticket: str, client_ip: str, user_agent: str) -> auth.NewSession:
+    with session_scope() as db:
+        return auth.redeem_session_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent)
+
+
+def _end(token: str | None) -> None:
+    with session_scope() as db:
+        auth.end_session(db, token=token)
+
+
+async def start_session(request: Request) -> RedirectResponse:
+    next_path = auth.safe_next_path(request.query_params.get("next"))
+    ticket = request.query_params.get("ticket", "")
+    try:
+        new_session = await run_in_threadpool(
+            _redeem, ticket, request.client.host if request.client else "", request.headers.get("user-agent", "")
+        )
+    except auth.SessionInvalid:
+        query = urlencode({"reason": "ticket", "next": next_path})
+        return RedirectResponse(f"/signin?{query}", status_code=303, headers=NO_STORE)
+    response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        new_session.token,
+        max_age=new_session.max_age_seconds,
+        httponly=True,
+        secure=get_settings().is_production,
+        samesite="lax",
+        path="/",
+    )
+    return response
+
+
+async def sign_out(request: Request) -> RedirectResponse:
+    await run_in_threadpool(_end, request.cookies.get(auth.SESSION_COOKIE))
+    response = RedirectResponse("/signin?signed_out=1", status_code=303, headers=NO_STORE)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+routes = [
+    Route("/auth/session/start", start_session, methods=["GET"]),
+    Route("/auth/sign-out", sign_out, methods=["GET", "POST"]),
+]

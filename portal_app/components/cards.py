@@ -1,0 +1,54 @@
+"""Cards and small display pieces shared by pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+
+
+def card(*children: rx.Component, **props) -> rx.Component:
+    return rx.box(
+        *children,
+        background=tokens.SURFACE,
+        border=f"1px solid {tokens.BORDER}",
+        border_radius="var(--radius-4)",
+        padding="1.25rem",
+        width="100%",
+        **props,
+    )
+
+
+def label_value(label: str, value: rx.Var | str, **props) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color=tokens.MUTED),
+        rx.text(value, size="3", weight="medium", color=tokens.TEXT, **props),
+        spacing="0",
+        align="start",
+    )
+
+
+def primary_button(text: str, **props) -> rx.Component:
+    return rx.button(
+        text,
+        background=tokens.ACCENT,
+        color=tokens.ON_ACCENT,
+        min_height=tokens.TOUCH_TARGET,
+        size="3",
+        cursor="pointer",
+        **props,
+    )
+
+
+def error_callout(message: rx.Var, **props) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%", **props),
+    )
+
+
+def notice_callout(message: rx.Var, **props) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="gray", role="status", width="100%", **props),
+    )

@@ -1,0 +1,216 @@
+"""The app shell and the page template decorator every page uses.
+
+`portal_page` wraps `rx.page`: it adds the provider's title, the sign-in guard and the shell,
+and registers navigation entries, so the navigation only ever links pages that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.state.session import SessionState
+from portal_app.theming import current_theme
+
+
+@dataclass(frozen=True)
+class NavItem:
+    route: str
+    label: str
+    icon: str
+    order: int
+
+
+NAV_ITEMS: list[NavItem] = []
+PAGE_ROUTES: list[str] = []
+
+
+def page_title(title: str) -> str:
+    return f"{title} · {current_theme().provider_name}"
+
+
+def _logo(height: str = "32px") -> rx.Component:
+    theme = current_theme()
+    return rx.link(
+        rx.image(src=theme.logo, alt=theme.provider_name, height=height, width="auto"),
+        href="/",
+        aria_label=f"{theme.provider_name} home",
+        display="flex",
+        align_items="center",
+        min_height=tokens.TOUCH_TARGET,
+    )
+
+
+def _nav_link(item: NavItem, *, compact: bool) -> rx.Component:
+    active = rx.State.router.page.path == item.route
+    return rx.link(
+        rx.icon(item.icon, size=20),
+        rx.text(item.label, size="1" if compact else "3"),
+        href=item.route,
+        aria_current=rx.cond(active, "page", "false"),
+        display="flex",
+        flex_direction="column" if compact else "row",
+        align_items="center",
+        gap="0.25rem" if compact else "0.75rem",
+        padding="0.5rem 0.75rem",
+        min_height=tokens.TOUCH_TARGET,
+        min_width=tokens.TOUCH_TARGET,
+        border_radius="var(--radius-3)",
+        color=rx.cond(active, tokens.ACCENT, tokens.MUTED),
+        background="transparent" if compact else rx.cond(active, tokens.ACCENT_SOFT, "transparent"),
+        font_weight=rx.cond(active, "600", "400"),
+        underline="none",
+    )
+
+
+def _sorted_nav() -> list[NavItem]:
+    return sorted(NAV_ITEMS, key=lambda item: item.order)
+
+
+def _header() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            _logo(),
+            rx.spacer(),
+            rx.text(SessionState.display_name, size="2", color=tokens.MUTED, display=tokens.phone_or_wide("none", "block")),
+            rx.button(
+                rx.icon("log_out", size=18),
+                rx.text("Sign out", size="2"),
+                on_click=SessionState.sign_out,
+                variant="ghost",
+                color_scheme="gray",
+                min_height=tokens.TOUCH_TARGET,
+                cursor="pointer",
+            ),
+            align="center",
+            width="100%",
+            max_width="1200px",
+            margin="0 auto",
+            padding_x="1rem",
+            spacing="3",
+        ),
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=tokens.SURFACE,
+        border_bottom=f"1px solid {tokens.BORDER}",
+        padding_y="0.375rem",
+    )
+
+
+def _sidebar() -> rx.Component:
+    return rx.el.nav(
+        rx.vstack(*[_nav_link(item, compact=False) for item in _sorted_nav()], spacing="1", width="100%"),
+        aria_label="Main",
+        display=tokens.phone_or_wide("none", "block"),
+        width=tokens.SIDEBAR_WIDTH,
+        flex_shrink="0",
+        padding="1rem 0.75rem",
+    )
+
+
+def _bottom_bar() -> rx.Component:
+    items = _sorted_nav()
+    if len(items) < 2:  # a bar with one destination is noise; the logo already links home
+        return rx.fragment()
+    return rx.el.nav(
+        rx.hstack(*[_nav_link(item, compact=True) for item in items], justify="between", width="100%"),
+        aria_label="Main",
+        display=tokens.phone_or_wide("flex", "none"),
+        position="fixed",
+        bottom="0",
+        left="0",
+        right="0",
+        height=tokens.BOTTOM_BAR_HEIGHT,
+        padding_x="0.5rem",
+        background=tokens.SURFACE,
+        border_top=f"1px solid {tokens.BORDER}",
+        z_index="10",
+    )
+
+
+def footer() -> rx.Component:
+    theme = current_theme()
+    return rx.el.footer(
+        rx.vstack(
+            rx.text(
+                "Need help? ",
+                rx.link(theme.support_phone, href=f"tel:{theme.support_phone.replace(' ', '')}"),
+                " · ",
+                rx.link(theme.support_email, href=f"mailto:{theme.support_email}"),
+                size="2",
+                color=tokens.MUTED,
+            ),
+            rx.text(f"© {theme.legal_name}", size="1", color=tokens.MUTED),
+            spacing="1",
+            align="center",
+            text_align="center",
+        ),
+        padding="1.5rem 1rem",
+    )
+
+
+def _loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading")
+
+
+def app_shell(content: rx.Component) -> rx.Component:
+    """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
+    return rx.box(
+        rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+        _header(),
+        rx.hstack(
+            _sidebar(),
+            rx.el.main(
+                rx.cond(SessionState.signed_in, content, _loading()),
+                footer(),
+                id="main",
+                width="100%",
+                max_width=tokens.CONTENT_MAX_WIDTH,
+                min_width="0",
+                padding="1rem",
+                padding_bottom=f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)",
+            ),
+            align="start",
+            spacing="0",
+            width="100%",
+            max_width="1200px",
+            margin="0 auto",
+        ),
+        _bottom_bar(),
+        background=tokens.CANVAS,
+        min_height="100vh",
+        width="100%",
+        overflow_x="hidden",
+    )
+
+
+def portal_page(
+    *,
+    route: str,
+    title: str,
+    nav_label: str | None = None,
+    nav_icon: str = "house",
+    nav_order: int = 100,
+    on_load: list | None = None,
+    public: bool = False,
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a page with the shell; signed-in pages get the session guard first."""
+
+    def decorator(view: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        if nav_label:
+            NAV_ITEMS.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
+        PAGE_ROUTES.append(route)
+        loaders = ([] if public else [SessionState.require_subscriber]) + list(on_load or [])
+
+        def page() -> rx.Component:
+            return view() if public else app_shell(view())
+
+        page.__name__ = view.__name__
+        page.__module__ = view.__module__
+        return rx.page(route=route, title=page_title(title), on_load=loaders or None)(page)
+
+    return decorator

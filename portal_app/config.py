@@ -1,0 +1,61 @@
+"""Deployment settings, read from environment variables with safe local defaults."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """One deployment's configuration; every field has an env var PORTAL_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    env: str = "development"  # "production" turns on Secure cookies and refuses unsafe defaults
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'portal.db'}"
+    theme: str = "demo"
+    smtp_url: str = ""  # empty: mail stays in the outbox and is printed to the log
+    payments: str = "sandbox"
+    allow_sandbox_in_production: bool = False
+    public_url: str = "http://localhost:3000"
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    secret_key: str = "dev-only-secret-change-me"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        # psycopg 3 is the installed driver; accept the common short scheme.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://"):]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check_production_safety(self) -> None:
+        """Refuse to run a production deployment on development defaults."""
+        if not self.is_production:
+            return
+        problems = []
+        if self.secret_key == "dev-only-secret-change-me" or len(self.secret_key) < 32:
+            problems.append("PORTAL_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.payments == "sandbox" and not self.allow_sandbox_in_production:
+            problems.append(
+                "PORTAL_PAYMENTS=sandbox takes no real money; set PORTAL_ALLOW_SANDBOX_IN_PRODUCTION=true to run it anyway"
+            )
+        if problems:
+            raise RuntimeError("Unsafe production settings: " + "; ".join(problems))
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The outside world behind small interfaces: payment gateways, mail delivery, PDF documents."""

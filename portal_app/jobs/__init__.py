@@ -1,0 +1,1 @@
+"""Batch jobs run from the command line: billing, AutoPay, mail delivery, demo data."""

@@ -1,0 +1,50 @@
+"""SQLModel tables for the whole portal; importing this registers them all on the metadata."""
+
+from sqlmodel import SQLModel
+
+from portal_app.models.account import (
+    Account,
+    Contact,
+    ContactPoint,
+    ContactType,
+    ProviderSettings,
+    ServiceArea,
+)
+from portal_app.models.base import UTCDateTime, get_engine, make_engine, session_scope, utcnow
+from portal_app.models.billing import (
+    AccountService,
+    GatewayEvent,
+    Invoice,
+    InvoiceLine,
+    Package,
+    PackageItem,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    RecurringPayment,
+    ServiceAreaPackage,
+)
+from portal_app.models.identity import (
+    AuthToken,
+    PortalUser,
+    RateLimitBucket,
+    RecoveryCode,
+    StaffUser,
+    UserSession,
+)
+from portal_app.models.messaging import AccountHistory, OutboxMail
+from portal_app.models.orders import CartOrder, Contract, Workflow, WorkflowTask, WorkflowTaskDependency
+from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Account", "AccountHistory", "AccountService", "Appointment", "AppointmentWindow",
+    "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
+    "GatewayEvent", "Invoice", "InvoiceLine", "OutboxMail", "Package", "PackageItem",
+    "Payment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",
+    "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
+    "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
+    "UserSession", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
+    "make_engine", "metadata", "session_scope", "utcnow",
+]

@@ -1,0 +1,95 @@
+"""Accounts, their contacts, service areas and the provider's settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal_app.models.base import utc_field
+
+
+class ProviderSettings(SQLModel, table=True):
+    """The one row of switches the provider's admin controls."""
+
+    __tablename__ = "provider_settings"
+    id: int | None = Field(default=None, primary_key=True)
+    allow_ticket_creation: bool = True
+    allow_service_change: bool = True
+    lock_recurring_edit: bool = False
+    recurring_lock_reason: str = ""
+    scheduling_popup: bool = True
+    min_payment_cents: int = 100
+    max_payment_cents: int = 500_000
+    reschedule_cutoff_hours: int = 24
+    autopay_max_retries: int = 3
+
+
+class ContactType(SQLModel, table=True):
+    __tablename__ = "contact_type"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=60)
+    sort_order: int = 0
+
+
+class ServiceArea(SQLModel, table=True):
+    __tablename__ = "service_area"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    zip_codes: str = Field(default="", description="Comma-separated ZIP codes served")
+    # Cart sign-up: "disabled", "optional" or "required" portal-account step.
+    portal_account_mode: str = Field(default="optional", max_length=16)
+
+
+class Account(SQLModel, table=True):
+    """A subscriber account; its account number is the subscriber ID people quote."""
+
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    account_number: str = Field(unique=True, index=True, max_length=32)
+    kind: str = Field(default="residential", max_length=16)  # residential | business
+    first_name: str = Field(default="", max_length=80)
+    last_name: str = Field(default="", max_length=80)
+    company_name: str = Field(default="", max_length=160)
+    service_street: str = Field(default="", max_length=200)
+    service_city: str = Field(default="", max_length=100)
+    service_state: str = Field(default="", max_length=40)
+    service_zip: str = Field(default="", max_length=16)
+    billing_zip: str = Field(default="", max_length=16)
+    service_area_id: int | None = Field(default=None, foreign_key="service_area.id")
+    status: str = Field(default="active", max_length=16)
+    paperless: bool = True
+    # A payment in flight claims the account; the claim doubles as the idempotency key.
+    payment_claim: str | None = Field(default=None, max_length=64)
+    payment_claim_expires_at: datetime | None = utc_field(nullable=True)
+    created_at: datetime = utc_field(default_now=True)
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == "business" and self.company_name:
+            return self.company_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Contact(SQLModel, table=True):
+    """A person on the account; reachable through one or more contact points."""
+
+    __tablename__ = "contact"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    contact_type_id: int | None = Field(default=None, foreign_key="contact_type.id")
+    first_name: str = Field(default="", max_length=80)
+    last_name: str = Field(default="", max_length=80)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class ContactPoint(SQLModel, table=True):
+    """An email address or phone number of a contact (phones stored in E.164)."""
+
+    __tablename__ = "contact_point"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=8)  # email | phone
+    value: str = Field(max_length=254)
+    label: str = Field(default="", max_length=40)

@@ -1,0 +1,150 @@
+"""Packages, services, invoices, payments, stored payment methods and AutoPay."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from portal_app.models.base import utc_field
+
+
+class Package(SQLModel, table=True):
+    __tablename__ = "package"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    monthly_price_cents: int = 0
+    download_mbps: int = 0
+    upload_mbps: int = 0
+    active: bool = True
+
+
+class PackageItem(SQLModel, table=True):
+    """What a package consists of: the service itself, equipment, fees."""
+
+    __tablename__ = "package_item"
+    id: int | None = Field(default=None, primary_key=True)
+    package_id: int = Field(foreign_key="package.id", index=True)
+    name: str = Field(max_length=120)
+    detail: str = Field(default="", max_length=200)
+    price_cents: int = 0
+    sort_order: int = 0
+
+
+class ServiceAreaPackage(SQLModel, table=True):
+    __tablename__ = "service_area_package"
+    service_area_id: int = Field(foreign_key="service_area.id", primary_key=True)
+    package_id: int = Field(foreign_key="package.id", primary_key=True)
+
+
+class AccountService(SQLModel, table=True):
+    """A package (billed) or a non-billable service on an account."""
+
+    __tablename__ = "account_service"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    package_id: int | None = Field(default=None, foreign_key="package.id")
+    name: str = Field(max_length=120)
+    billable: bool = True
+    monthly_price_cents: int = 0
+    status: str = Field(default="active", max_length=16)  # active | pending | ended
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoice"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    number: str = Field(unique=True, max_length=32)
+    issued_on: dt.date
+    due_on: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    total_cents: int
+    status: str = Field(default="open", max_length=8)  # open | paid | void
+    created_at: dt.datetime = utc_field(default_now=True)
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_line"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    description: str = Field(max_length=200)
+    amount_cents: int
+    sort_order: int = 0
+
+
+class PaymentMethod(SQLModel, table=True):
+    """A stored card or bank account: the gateway's token and display facts, never the number."""
+
+    __tablename__ = "payment_method"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=8)  # card | ach
+    gateway: str = Field(max_length=16)
+    gateway_token: str = Field(max_length=120)
+    brand: str = Field(default="", max_length=40)  # "Visa" or the bank's name
+    last4: str = Field(max_length=4)
+    exp_month: int | None = None
+    exp_year: int | None = None
+    created_at: dt.datetime = utc_field(default_now=True)
+    removed_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    receipt_number: str = Field(unique=True, max_length=32)
+    amount_cents: int
+    status: str = Field(default="pending", max_length=10)  # pending | succeeded | failed
+    method_kind: str = Field(max_length=8)  # card | ach
+    method_label: str = Field(max_length=60)  # "Visa •••• 4242"
+    payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
+    source: str = Field(default="portal", max_length=12)  # portal | quickpay | autopay | staff
+    gateway: str = Field(max_length=16)
+    gateway_ref: str = Field(default="", max_length=120)
+    idempotency_key: str = Field(unique=True, max_length=64)
+    failure_reason: str = Field(default="", max_length=200)
+    created_at: dt.datetime = utc_field(default_now=True)
+    settled_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class PaymentAllocation(SQLModel, table=True):
+    """How much of a payment went to which invoice (oldest open invoices first)."""
+
+    __tablename__ = "payment_allocation"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount_cents: int
+
+
+class RecurringPayment(SQLModel, table=True):
+    """AutoPay: charge the stored method on each invoice's due date."""
+
+    __tablename__ = "recurring_payment"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    payment_method_id: int = Field(foreign_key="payment_method.id")
+    repeat_rule: str = Field(default="invoice_due_date", max_length=24)
+    mandate_version: str = Field(default="", max_length=16)
+    mandate_accepted_at: dt.datetime | None = utc_field(nullable=True)
+    mandate_ip: str = Field(default="", max_length=64)
+    consecutive_failures: int = 0
+    created_at: dt.datetime = utc_field(default_now=True)
+    cancelled_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class GatewayEvent(SQLModel, table=True):
+    """A payment-gateway webhook event, recorded once by its id (replays are ignored)."""
+
+    __tablename__ = "gateway_event"
+    id: int | None = Field(default=None, primary_key=True)
+    gateway: str = Field(max_length=16)
+    event_id: str = Field(unique=True, max_length=120)
+    event_type: str = Field(max_length=80)
+    received_at: dt.datetime = utc_field(default_now=True)

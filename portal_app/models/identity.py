@@ -1,0 +1,92 @@
+"""Who can sign in: portal users, staff users, their sessions, tokens and rate limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal_app.models.base import utc_field
+
+
+class PortalUser(SQLModel, table=True):
+    """A subscriber's sign-in to one account."""
+
+    __tablename__ = "portal_user"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    username: str = Field(unique=True, index=True, max_length=64)  # stored lower-case
+    email: str = Field(index=True, max_length=254)  # stored lower-case
+    password_hash: str | None = Field(default=None, max_length=255)
+    verified_at: datetime | None = utc_field(nullable=True)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = utc_field(nullable=True)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = utc_field(nullable=True)
+    disabled: bool = False
+    created_at: datetime = utc_field(default_now=True)
+    last_sign_in_at: datetime | None = utc_field(nullable=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="portal_user.id", index=True)
+    code_hash: str = Field(max_length=128)
+    used_at: datetime | None = utc_field(nullable=True)
+
+
+class StaffUser(SQLModel, table=True):
+    """Provider staff (customer service, billing, install coordination)."""
+
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    email: str = Field(max_length=254)
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="agent", max_length=16)  # agent | admin
+    disabled: bool = False
+    created_at: datetime = utc_field(default_now=True)
+
+
+class AuthToken(SQLModel, table=True):
+    """A one-time token (verification, reset, session ticket); only its hash is stored."""
+
+    __tablename__ = "auth_token"
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=24, index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    payload: str = Field(default="", max_length=500)
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds the token, the database only its hash."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    created_at: datetime = utc_field(default_now=True)
+    last_seen_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field()
+    revoked_at: datetime | None = utc_field(nullable=True)
+    client_ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+
+
+class RateLimitBucket(SQLModel, table=True):
+    """Failures counted per key (account, client address) with an exponential back-off."""
+
+    __tablename__ = "rate_limit_bucket"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    failures: int = 0
+    window_started_at: datetime = utc_field(default_now=True)
+    blocked_until: datetime | None = utc_field(nullable=True)

@@ -1,0 +1,41 @@
+"""Outgoing mail (the outbox) and the append-only account history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from portal_app.models.base import utc_field
+
+
+class OutboxMail(SQLModel, table=True):
+    """Mail written in the same transaction as the change that caused it; a job delivers it."""
+
+    __tablename__ = "outbox_mail"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body_text: str
+    created_at: dt.datetime = utc_field(default_now=True)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = utc_field(default_now=True)
+    sent_at: dt.datetime | None = utc_field(nullable=True)
+    last_error: str = Field(default="", max_length=500)
+
+
+class AccountHistory(SQLModel, table=True):
+    """Who did what to an account. Append-only: the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "account_history"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    occurred_at: dt.datetime = utc_field(default_now=True, index=True)
+    actor_kind: str = Field(max_length=12)  # subscriber | staff | system
+    actor_name: str = Field(max_length=120)
+    kind: str = Field(max_length=24, index=True)  # access | payment | contact | ticket | ...
+    action: str = Field(max_length=60)
+    entity_type: str = Field(default="", max_length=40)
+    entity_id: int | None = None
+    summary: str = Field(max_length=500)

@@ -1,0 +1,74 @@
+"""Contracts with e-signature evidence, back-office workflows and cart orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from portal_app.models.base import utc_field
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contract"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    title: str = Field(max_length=160)
+    body_text: str
+    version: str = Field(default="1", max_length=16)
+    status: str = Field(default="pending", max_length=12)  # pending | signed
+    created_at: dt.datetime = utc_field(default_now=True)
+    signed_at: dt.datetime | None = utc_field(nullable=True)
+    signer_name: str = Field(default="", max_length=160)
+    signer_ip: str = Field(default="", max_length=64)
+    signer_user_agent: str = Field(default="", max_length=300)
+    signed_text_sha256: str = Field(default="", max_length=64)
+
+
+class CartOrder(SQLModel, table=True):
+    """An order placed through the public cart or a package change."""
+
+    __tablename__ = "cart_order"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    kind: str = Field(default="new_service", max_length=24)  # new_service | package_change
+    service_area_id: int | None = Field(default=None, foreign_key="service_area.id")
+    package_id: int = Field(foreign_key="package.id")
+    previous_package_id: int | None = Field(default=None, foreign_key="package.id")
+    prorate_now: bool = False
+    status: str = Field(default="placed", max_length=16)
+    created_at: dt.datetime = utc_field(default_now=True)
+
+
+class Workflow(SQLModel, table=True):
+    """A back-office job for an account (an install, a service change)."""
+
+    __tablename__ = "workflow"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    cart_order_id: int | None = Field(default=None, foreign_key="cart_order.id")
+    kind: str = Field(max_length=24)
+    title: str = Field(max_length=160)
+    status: str = Field(default="open", max_length=12)  # open | closed
+    created_at: dt.datetime = utc_field(default_now=True)
+    closed_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class WorkflowTask(SQLModel, table=True):
+    __tablename__ = "workflow_task"
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: int = Field(foreign_key="workflow.id", index=True)
+    name: str = Field(max_length=160)
+    sequence: int = 0  # tie-break for tasks on independent lines
+    status: str = Field(default="pending", max_length=12)  # pending | in_progress | completed | skipped
+    trackable: bool = False
+    portal_name: str = Field(default="", max_length=120)
+    portal_description: str = Field(default="", max_length=500)
+    run_count: int = 0
+    completed_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class WorkflowTaskDependency(SQLModel, table=True):
+    __tablename__ = "workflow_task_dependency"
+    task_id: int = Field(foreign_key="workflow_task.id", primary_key=True)
+    depends_on_task_id: int = Field(foreign_key="workflow_task.id", primary_key=True)

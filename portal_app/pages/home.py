@@ -1,0 +1,61 @@
+"""Home (dashboard): who is signed in, their subscriber ID, balance and due date."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, label_value
+from portal_app.components.shell import portal_page
+from portal_app.state.home import HomeState
+
+
+def _balance_card() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.text("Current balance", size="2", color=tokens.MUTED),
+            rx.text(
+                HomeState.balance_text,
+                rx.cond(HomeState.has_credit, " credit", ""),
+                id="balance",
+                size="8",
+                weight="bold",
+                color=tokens.TEXT,
+            ),
+            rx.cond(
+                HomeState.has_balance_due,
+                rx.cond(
+                    HomeState.past_due,
+                    rx.badge("Past due · was due " + HomeState.due_text, color_scheme="red", size="2", id="due-date"),
+                    rx.text("Due ", rx.el.strong(HomeState.due_text), id="due-date", size="3", color=tokens.TEXT),
+                ),
+                rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
+            ),
+            spacing="2",
+            align="start",
+        ),
+        border_top=f"4px solid {tokens.ACCENT}",
+    )
+
+
+def _account_card() -> rx.Component:
+    return card(
+        rx.vstack(
+            label_value("Account holder", HomeState.account_name, id="account-name"),
+            label_value("Subscriber ID", HomeState.account_number, id="subscriber-id"),
+            rx.cond(HomeState.service_address != "", label_value("Service address", HomeState.service_address)),
+            spacing="3",
+            align="start",
+        )
+    )
+
+
+@portal_page(route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0, on_load=[HomeState.load])
+def home() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
+        _balance_card(),
+        _account_card(),
+        spacing="4",
+        width="100%",
+    )

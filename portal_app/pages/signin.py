@@ -1,0 +1,77 @@
+"""Sign-in page (public)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import error_callout, notice_callout, primary_button
+from portal_app.components.shell import footer, portal_page
+from portal_app.state.signin import SignInState
+from portal_app.theming import current_theme
+
+
+def _field(label: str, name: str, *, type_: str, autocomplete: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            auto_complete=autocomplete,
+            required=True,
+            size="3",
+            width="100%",
+            min_height=tokens.TOUCH_TARGET,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+@portal_page(route="/signin", title="Sign in", public=True, on_load=[SignInState.load])
+def signin() -> rx.Component:
+    theme = current_theme()
+    return rx.center(
+        rx.vstack(
+            rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"),
+            rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
+            rx.box(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("Sign in to your account", size="5", as_="h1"),
+                        notice_callout(SignInState.notice),
+                        error_callout(SignInState.error, id="signin-error"),
+                        _field("Username or email", "login", type_="text", autocomplete="username"),
+                        _field("Password", "password", type_="password", autocomplete="current-password"),
+                        primary_button(
+                            "SIGN IN",
+                            type="submit",
+                            width="100%",
+                            loading=SignInState.submitting,
+                        ),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=SignInState.submit,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                background=tokens.SURFACE,
+                border=f"1px solid {tokens.BORDER}",
+                border_radius="var(--radius-4)",
+                padding="1.5rem",
+                width="100%",
+            ),
+            footer(),
+            spacing="4",
+            align="center",
+            width="100%",
+            max_width="420px",
+            padding="1.5rem 1rem",
+        ),
+        as_="main",
+        min_height="100vh",
+        background=tokens.CANVAS,
+        width="100%",
+    )

@@ -1,0 +1,27 @@
+"""The Reflex app: provider theme, pages, and the HTTP routes mounted beside them."""
+
+import reflex as rx
+
+from portal_app import pages  # noqa: F401  (importing registers every page)
+from portal_app.api import build_api
+from portal_app.config import get_settings
+from portal_app.theming import current_theme
+
+get_settings().check_production_safety()
+_theme = current_theme()
+
+app = rx.App(
+    theme=rx.theme(
+        appearance="light",
+        accent_color=_theme.radix_accent,
+        gray_color=_theme.gray,
+        radius=_theme.radius,
+        has_background=True,
+    ),
+    head_components=[
+        rx.el.link(rel="icon", href=_theme.favicon, type="image/svg+xml"),
+        rx.el.meta(name="theme-color", content=_theme.accent),
+    ],
+    stylesheets=["/portal.css"],
+    api_transformer=build_api(),
+)

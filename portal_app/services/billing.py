@@ -1,0 +1,44 @@
+"""Balances and due dates: the one place that derives what an account owes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import Invoice, Payment
+
+
+def balance_cents(db: Session, *, account_id: int) -> int:
+    """Everything billed minus everything paid; negative means a credit."""
+    billed = db.exec(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+            Invoice.account_id == account_id, Invoice.status != "void"
+        )
+    ).one()
+    paid = db.exec(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+            Payment.account_id == account_id, Payment.status == "succeeded"
+        )
+    ).one()
+    return int(billed) - int(paid)
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    balance_cents: int
+    due_on: dt.date | None  # the oldest open invoice's due date
+    past_due: bool
+
+
+def amount_due(db: Session, *, account_id: int, today: dt.date) -> AmountDue:
+    balance = balance_cents(db, account_id=account_id)
+    oldest_open = db.exec(
+        select(Invoice)
+        .where(Invoice.account_id == account_id, Invoice.status == "open")
+        .order_by(col(Invoice.due_on), col(Invoice.id))
+    ).first()
+    due_on = oldest_open.due_on if (oldest_open and balance > 0) else None
+    return AmountDue(balance_cents=balance, due_on=due_on, past_due=bool(due_on and due_on < today))

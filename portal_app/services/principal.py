@@ -1,0 +1,19 @@
+"""The acting identity every service call names: who is asking, for which account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # subscriber | staff | system
+    display_name: str
+    user_id: int | None = None
+    account_id: int | None = None
+    staff_user_id: int | None = None
+    session_id: int | None = None
+
+    @classmethod
+    def system(cls, name: str = "System") -> "Principal":
+        return cls(kind="system", display_name=name)

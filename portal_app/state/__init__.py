@@ -1,0 +1,1 @@
+"""Reflex state classes: authorize, call one service, hold plain view data."""

@@ -1,0 +1,44 @@
+"""Home page view data: who is signed in and what they owe."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import dashboard
+from portal_app.services.clock import provider_today
+from portal_app.services.money import format_cents
+from portal_app.state.session import SessionState
+from portal_app.theming import current_theme
+
+
+class HomeState(SessionState):
+    first_name: str = ""
+    account_name: str = ""
+    account_number: str = ""
+    service_address: str = ""
+    balance_text: str = ""
+    has_balance_due: bool = False
+    has_credit: bool = False
+    due_text: str = ""
+    past_due: bool = False
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            summary = dashboard.home_summary(db, principal=principal, today=provider_today())
+        currency = current_theme().currency
+        self.first_name = summary.first_name
+        self.account_name = summary.display_name
+        self.account_number = summary.account_number
+        self.service_address = summary.service_address
+        self.balance_text = format_cents(abs(summary.balance_cents), currency)
+        self.has_balance_due = summary.balance_cents > 0
+        self.has_credit = summary.balance_cents < 0
+        self.due_text = summary.due_on.strftime("%b %-d, %Y") if summary.due_on else ""
+        self.past_due = summary.past_due
+        self.loaded = True
