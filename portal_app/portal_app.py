@@ -11,13 +11,6 @@ get_settings().check_production_safety()
 _theme = current_theme()
 
 app = rx.App(
-    theme=rx.theme(
-        appearance="light",
-        accent_color=_theme.radix_accent,
-        gray_color=_theme.gray,
-        radius=_theme.radius,
-        has_background=True,
-    ),
     head_components=[
         rx.el.link(rel="icon", href=_theme.favicon, type="image/svg+xml"),
         rx.el.meta(name="theme-color", content=_theme.accent),

@@ -44,13 +44,14 @@ def _logo(height: str = "32px") -> rx.Component:
     )
 
 
-def _nav_link(item: NavItem, *, compact: bool) -> rx.Component:
-    active = rx.State.router.page.path == item.route
+def _nav_link(item: NavItem, *, compact: bool, current_route: str) -> rx.Component:
+    # Each page is compiled separately, so "active" is known at build time.
+    active = item.route == current_route
     return rx.link(
         rx.icon(item.icon, size=20),
         rx.text(item.label, size="1" if compact else "3"),
         href=item.route,
-        aria_current=rx.cond(active, "page", "false"),
+        aria_current="page" if active else None,
         display="flex",
         flex_direction="column" if compact else "row",
         align_items="center",
@@ -58,10 +59,11 @@ def _nav_link(item: NavItem, *, compact: bool) -> rx.Component:
         padding="0.5rem 0.75rem",
         min_height=tokens.TOUCH_TARGET,
         min_width=tokens.TOUCH_TARGET,
+        width="auto" if compact else "100%",
         border_radius="var(--radius-3)",
-        color=rx.cond(active, tokens.ACCENT, tokens.MUTED),
-        background="transparent" if compact else rx.cond(active, tokens.ACCENT_SOFT, "transparent"),
-        font_weight=rx.cond(active, "600", "400"),
+        color=tokens.ACCENT if active else tokens.MUTED,
+        background=tokens.ACCENT_SOFT if active and not compact else "transparent",
+        font_weight="600" if active else "400",
         underline="none",
     )
 
@@ -101,9 +103,13 @@ def _header() -> rx.Component:
     )
 
 
-def _sidebar() -> rx.Component:
+def _sidebar(current_route: str) -> rx.Component:
     return rx.el.nav(
-        rx.vstack(*[_nav_link(item, compact=False) for item in _sorted_nav()], spacing="1", width="100%"),
+        rx.vstack(
+            *[_nav_link(item, compact=False, current_route=current_route) for item in _sorted_nav()],
+            spacing="1",
+            width="100%",
+        ),
         aria_label="Main",
         display=tokens.phone_or_wide("none", "block"),
         width=tokens.SIDEBAR_WIDTH,
@@ -112,12 +118,16 @@ def _sidebar() -> rx.Component:
     )
 
 
-def _bottom_bar() -> rx.Component:
+def _bottom_bar(current_route: str) -> rx.Component:
     items = _sorted_nav()
     if len(items) < 2:  # a bar with one destination is noise; the logo already links home
         return rx.fragment()
     return rx.el.nav(
-        rx.hstack(*[_nav_link(item, compact=True) for item in items], justify="between", width="100%"),
+        rx.hstack(
+            *[_nav_link(item, compact=True, current_route=current_route) for item in items],
+            justify="between",
+            width="100%",
+        ),
         aria_label="Main",
         display=tokens.phone_or_wide("flex", "none"),
         position="fixed",
@@ -157,13 +167,13 @@ def _loading() -> rx.Component:
     return rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading")
 
 
-def app_shell(content: rx.Component) -> rx.Component:
+def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
     return rx.box(
         rx.el.a("Skip to content", href="#main", class_name="skip-link"),
         _header(),
         rx.hstack(
-            _sidebar(),
+            _sidebar(current_route),
             rx.el.main(
                 rx.cond(SessionState.signed_in, content, _loading()),
                 footer(),
@@ -180,7 +190,7 @@ def app_shell(content: rx.Component) -> rx.Component:
             max_width="1200px",
             margin="0 auto",
         ),
-        _bottom_bar(),
+        _bottom_bar(current_route),
         background=tokens.CANVAS,
         min_height="100vh",
         width="100%",
@@ -207,7 +217,7 @@ def portal_page(
         loaders = ([] if public else [SessionState.require_subscriber]) + list(on_load or [])
 
         def page() -> rx.Component:
-            return view() if public else app_shell(view())
+            return view() if public else app_shell(view(), current_route=route)
 
         page.__name__ = view.__name__
         page.__module__ = view.__module__

@@ -1,0 +1,25 @@
+# Two commands for a new user: `make run` (portal with demo data) and `make test` (whole suite).
+PORT ?= 3000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test setup install clean
+
+install:
+	bash scripts/bootstrap.sh
+
+setup: install
+	$(PY) -m portal_app setup
+
+run: setup
+	@echo ""
+	@echo "Subscriber Portal: http://localhost:$(PORT)/  (first start builds the frontend, about a minute)"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/reflex run --env prod --single-port \
+		--frontend-port $(PORT) --backend-port $(PORT)
+
+test:
+	bash scripts/run-tests.sh
+
+clean:
+	rm -rf .web .states test-artifacts portal.db

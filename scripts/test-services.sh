@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs and starts what the test suite needs beyond Python: Debian's Chromium and PostgreSQL.
+# Prints the PostgreSQL URL for the tests on its last line.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} from Debian's packages..." >&2
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
+version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h 2>/dev/null | grep -q "^$version main"; then
+  $SUDO pg_createcluster "$version" main >&2
+fi
+if ! pg_lsclusters -h | grep "^$version main" | grep -q online; then
+  $SUDO pg_ctlcluster "$version" main start >&2
+fi
+port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
+# A superuser role for the tests: they create and drop one database per test.
+$SUDO -u postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'portal_test'" | grep -q 1 \
+  || $SUDO -u postgres psql -p "$port" -qc "CREATE ROLE portal_test LOGIN SUPERUSER PASSWORD 'portal_test'" >&2
+echo "postgresql://portal_test:portal_test@127.0.0.1:$port/postgres"

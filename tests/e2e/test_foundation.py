@@ -1,0 +1,105 @@
+"""A subscriber signs in on a phone, sees their home page with the provider's brand, signs out."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from portal_app.models import Account, Invoice, UserSession, utcnow
+from portal_app.services.money import format_cents
+from portal_app.theming import current_theme
+from tests.e2e.helpers import sign_in, sign_in_from_home
+
+pytestmark = pytest.mark.e2e
+
+
+def _open_invoice(portal) -> Invoice:
+    with Session(portal.engine) as db:
+        account = db.exec(select(Account).where(Account.account_number == "100200300")).one()
+        return db.exec(select(Invoice).where(Invoice.account_id == account.id, Invoice.status == "open")).one()
+
+
+def test_subscriber_signs_in_sees_home_and_signs_out(phone: Page, portal) -> None:
+    theme = current_theme()
+    phone.goto("/")
+    phone.wait_for_url(re.compile(r"/signin/?\?next=%2F$"))
+    expect(phone.get_by_role("img", name=theme.provider_name)).to_be_visible()
+    expect(phone).to_have_title(f"Sign in · {theme.provider_name}")
+
+    sign_in(phone)
+    expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+    invoice = _open_invoice(portal)
+    expect(phone.locator("#account-name")).to_have_text("Maya Okafor")
+    expect(phone.locator("#subscriber-id")).to_have_text("100200300")
+    expect(phone.locator("#balance")).to_have_text(format_cents(invoice.total_cents))
+    expect(phone.locator("#due-date")).to_contain_text(invoice.due_on.strftime("%b %-d, %Y"))
+    expect(phone.get_by_role("img", name=theme.provider_name)).to_be_visible()
+    expect(phone).to_have_title(f"Home · {theme.provider_name}")
+    cookie = next(c for c in phone.context.cookies() if c["name"] == "portal_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert phone.evaluate("document.cookie").find("portal_session") == -1
+    phone.screenshot(path="test-artifacts/home-phone.png", full_page=True)
+
+    phone.get_by_role("button", name="Sign out").click()
+    phone.wait_for_url(re.compile(r"/signin/?\?signed_out=1$"))
+    expect(phone.get_by_text("You have signed out.")).to_be_visible()
+    # The old cookie is revoked server-side too: home sends us back to sign-in.
+    phone.goto("/")
+    phone.wait_for_url("**/signin**")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_clear_message(phone: Page) -> None:
+    phone.goto("/signin")
+    sign_in(phone, "maya", "not-the-right-password")
+    message = phone.get_by_role("alert")
+    expect(message).to_have_text("The username or password is incorrect.")
+    first = message.inner_text()
+    sign_in(phone, "nobody-by-this-name", "not-the-right-password")
+    expect(message).to_have_text(first)
+    expect(phone).to_have_url(re.compile(r"/signin/?$"))
+
+
+def test_expired_session_asks_to_sign_in_again_and_returns(phone: Page, portal) -> None:
+    sign_in_from_home(phone)
+    with Session(portal.engine) as db:
+        for row in db.exec(select(UserSession).where(UserSession.revoked_at == None)):  # noqa: E711
+            row.last_seen_at = utcnow() - timedelta(hours=3)
+            db.add(row)
+        db.commit()
+    phone.reload()
+    phone.wait_for_url(re.compile(r"/signin/?\?next=%2F&reason=expired$"))
+    expect(phone.get_by_text("Your session has expired. Please sign in again.")).to_be_visible()
+    sign_in(phone)
+    expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+
+
+def test_home_fits_a_360px_phone_with_thumb_sized_targets(browser, portal) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=portal.base_url)
+    page = context.new_page()
+    sign_in_from_home(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('button, a[href], input')]
+            .filter(el => el.offsetParent !== null && !el.classList.contains('skip-link'))
+            .map(el => [el.innerText || el.getAttribute('aria-label') || el.name, el.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)"""
+    )
+    # Inline text links in the footer are exempt (WCAG 2.5.8 inline exception); everything else is 44 px+.
+    assert [name for name, _ in small if "@" not in name and "+1" not in name] == []
+    page.screenshot(path="test-artifacts/home-360.png", full_page=True)
+    context.close()
+
+
+def test_desktop_shows_the_sidebar_navigation(browser, portal) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=portal.base_url)
+    page = context.new_page()
+    sign_in_from_home(page)
+    navigation = page.get_by_role("navigation", name="Main")
+    expect(navigation.get_by_role("link", name="Home")).to_be_visible()
+    expect(navigation.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
+    page.screenshot(path="test-artifacts/home-desktop.png", full_page=True)
+    context.close()
