@@ -3,7 +3,11 @@
 # Prints the PostgreSQL URL for the tests on its last line.
 set -euo pipefail
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
+AS_POSTGRES="runuser -u postgres --"
+if [ "$(id -u)" != 0 ]; then
+  SUDO="sudo"
+  AS_POSTGRES="sudo -u postgres"
+fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
@@ -21,6 +25,6 @@ if ! pg_lsclusters -h | grep "^$version main" | grep -q online; then
 fi
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
 # A superuser role for the tests: they create and drop one database per test.
-$SUDO -u postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'portal_test'" | grep -q 1 \
-  || $SUDO -u postgres psql -p "$port" -qc "CREATE ROLE portal_test LOGIN SUPERUSER PASSWORD 'portal_test'" >&2
+$AS_POSTGRES psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'portal_test'" | grep -q 1 \
+  || $AS_POSTGRES psql -p "$port" -qc "CREATE ROLE portal_test LOGIN SUPERUSER PASSWORD 'portal_test'" >&2
 echo "postgresql://portal_test:portal_test@127.0.0.1:$port/postgres"

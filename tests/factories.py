@@ -12,9 +12,11 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
+import pytest
 from sqlmodel import Session
 
-from portal_app.models import Account, Invoice, Payment, PortalUser, utcnow
+from portal_app.config import get_settings
+from portal_app.models import Account, Invoice, Payment, PortalUser, get_engine, utcnow
 from portal_app.services.principal import Principal
 from portal_app.services.secrets_util import hash_password
 
@@ -154,3 +156,23 @@ def make_payment(db: Session, account: Account, amount_cents: int, *, status: st
     db.add(payment)
     db.flush()
     return payment
+
+
+# --- pointing the app's own engine (used by routes and Reflex states) at a test database -----
+
+
+def point_app_at(monkeypatch: pytest.MonkeyPatch, database_url: str, **env: str) -> None:
+    """Make `get_settings()`/`get_engine()` use `database_url` (and any extra PORTAL_* env)."""
+    monkeypatch.setenv("PORTAL_DATABASE_URL", database_url)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def reset_app_engine() -> None:
+    """Close the app engine's connections and forget the cached settings."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
