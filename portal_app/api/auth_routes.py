@@ -61,5 +61,5 @@ async def sign_out(request: Request) -> RedirectResponse:
 
 routes = [
     Route("/auth/session/start", start_session, methods=["GET"]),
-    Route("/auth/sign-out", sign_out, methods=["GET", "POST"]),
+    Route("/auth/sign-out", sign_out, methods=["POST"]),
 ]

@@ -40,9 +40,11 @@ def authenticate(db: Session, *, login: str, password: str) -> PortalUser:
     login = login.strip().lower()
     user = None
     if login and password:
-        user = db.exec(
-            select(PortalUser).where((PortalUser.username == login) | (PortalUser.email == login))
-        ).first()
+        user = db.exec(select(PortalUser).where(PortalUser.username == login)).first()
+        if user is None:
+            # An email signs in only when it names exactly one user; a shared address needs the username.
+            matches = list(db.exec(select(PortalUser).where(PortalUser.email == login).limit(2)))
+            user = matches[0] if len(matches) == 1 else None
     # Always run one Argon2 verification so unknown and known users take the same time.
     password_ok = verify_password(password or "", user.password_hash if user else None)
     if user is None or not password_ok or user.disabled:

@@ -8,7 +8,7 @@ _SYMBOLS = {"USD": "$", "CAD": "$", "EUR": "€", "GBP": "£"}
 
 
 def format_cents(cents: int, currency: str = "USD") -> str:
-    if not isinstance(cents, int):
+    if not isinstance(cents, int) or isinstance(cents, bool):
         raise TypeError("money amounts are integer cents")
     sign = "-" if cents < 0 else ""
     amount = Decimal(abs(cents)) / 100

@@ -46,6 +46,8 @@ class SessionState(rx.State):
 
     def _sign_in_redirect(self, reason: str) -> rx.event.EventSpec:
         current = self.router.url.path or "/"
+        if self.router.url.query:
+            current = f"{current}?{self.router.url.query}"
         query = {"next": current}
         if reason in ("expired", "revoked"):
             query["reason"] = "expired"
@@ -69,4 +71,9 @@ class SessionState(rx.State):
         self.signed_in = False
         self.display_name = ""
         # A full page load so the API route can revoke the session and clear the HttpOnly cookie.
-        return rx.call_script("window.location.assign('/auth/sign-out')")
+        # POST, so another site cannot sign a subscriber out with a link.
+        return rx.call_script(
+            "const form = document.createElement('form');"
+            "form.method = 'post'; form.action = '/auth/sign-out';"
+            "document.body.appendChild(form); form.submit();"
+        )

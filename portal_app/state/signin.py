@@ -22,8 +22,13 @@ NOTICES = {
 def _check_credentials(login: str, password: str) -> str:
     """Runs in a worker thread: Argon2 is deliberately slow and must not block the event loop."""
     with session_scope() as db:
-        user = auth.authenticate(db, login=login, password=password)
-        return auth.create_session_ticket(db, user=user)
+        try:
+            user = auth.authenticate(db, login=login, password=password)
+        except SignInFailed as failure:
+            refusal = failure  # keep the failure count: leave the block normally so it commits
+        else:
+            return auth.create_session_ticket(db, user=user)
+    raise refusal
 
 
 class SignInState(rx.State):

@@ -1,0 +1,282 @@
+"""Reflex states under pytest, without a browser.
+
+Reflex allows state instances in a pytest run; each test builds the root state with the router
+data a browser's websocket would carry (headers including the Cookie header, path, query),
+calls the real event handlers and checks what the page would show and what reached the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import reflex as rx
+from factories import (
+    PASSWORD,
+    make_account,
+    make_invoice,
+    make_payment,
+    make_subscriber,
+    make_user,
+    point_app_at,
+    reset_app_engine,
+)
+from reflex import constants
+from reflex.istate.data import RouterData
+from reflex_base.utils.format import json_dumps
+from sqlmodel import Session, select
+
+from portal_app.models import UserSession
+from portal_app.services import auth
+from portal_app.state.home import HomeState
+from portal_app.state.session import SessionState
+from portal_app.state.signin import NOTICES, SignInState
+from portal_app.theming import current_theme
+
+
+@pytest.fixture
+def app_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the states' `session_scope()` at this test's database, with the demo theme."""
+    point_app_at(monkeypatch, database_url, PORTAL_THEME="demo")
+    current_theme.cache_clear()
+    yield database_url
+    reset_app_engine()
+    current_theme.cache_clear()
+
+
+def page_state(cls: type[rx.State], url: str, *, cookie: str = "") -> rx.State:
+    """The instance of `cls` inside a fresh root state, as if the browser had opened `url`."""
+    parts = urlsplit(url)
+    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
+    if cookie:
+        headers["cookie"] = cookie
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({
+        constants.RouteVar.HEADERS: headers,
+        constants.RouteVar.PATH: parts.path,
+        constants.RouteVar.ORIGIN: url,
+        constants.RouteVar.QUERY: {k: v[0] for k, v in parse_qs(parts.query).items()},
+    })
+    state = root
+    for name in cls.get_full_name().split(".")[1:]:
+        state = state.substates[name]
+    assert isinstance(state, cls)
+    return state
+
+
+def spec_args(spec) -> dict:
+    """The literal arguments of an EventSpec such as rx.redirect or rx.call_script."""
+    return {str(name): value._var_value for name, value in spec.args}
+
+
+def assigned_url(spec) -> str:
+    script = spec_args(spec)["javascript_code"]
+    match = re.fullmatch(r"window\.location\.assign\((.+)\)", script)
+    assert match, script
+    return json.loads(match.group(1).replace("'", '"'))
+
+
+def run_submit(state: SignInState, form: dict) -> list:
+    async def collect() -> list:
+        return [update async for update in SignInState.submit.fn(state, form)]
+
+    return asyncio.run(collect())
+
+
+def signed_in_cookie(db: Session, subscriber) -> str:
+    ticket = auth.create_session_ticket(db, user=subscriber.user)
+    db.commit()
+    token = auth.redeem_session_ticket(db, ticket=ticket).token
+    db.commit()
+    return f"theme=light; {auth.SESSION_COOKIE}={token}"
+
+
+def token_of(cookie: str) -> str:
+    return cookie.split(f"{auth.SESSION_COOKIE}=")[1]
+
+
+# --- sign-in page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "notice", "next_path"),
+    [
+        ("", "", "/"),
+        ("?next=%2Finvoices%3Fpage%3D2&reason=expired", NOTICES["expired"], "/invoices?page=2"),
+        ("?signed_out=1", "You have signed out.", "/"),
+        ("?reason=ticket&next=%2F", NOTICES["ticket"], "/"),
+        ("?reason=whatever", "", "/"),
+        ("?next=https%3A%2F%2Fevil.example", "", "/"),
+        ("?next=%2F%2Fevil.example", "", "/"),
+    ],
+)
+def test_sign_in_page_load_shows_the_right_notice(query: str, notice: str, next_path: str) -> None:
+    state = page_state(SignInState, f"/signin{query}")
+    state.error = "left over from before"
+    SignInState.load.fn(state)
+    assert state.notice == notice
+    assert state.error == ""
+    assert state._next_path == next_path
+
+
+@pytest.mark.parametrize("form", [{}, {"login": "  ", "password": "x"}, {"login": "maya", "password": ""}])
+def test_empty_form_asks_for_both_fields(form: dict) -> None:
+    state = page_state(SignInState, "/signin")
+    assert run_submit(state, form) == []
+    assert state.error == "Enter your username or email and your password."
+    assert state.submitting is False
+
+
+@pytest.mark.parametrize("login", ["maya", "nobody"])
+def test_wrong_password_and_unknown_user_read_the_same(app_db: str, db: Session, login: str) -> None:
+    make_user(db, make_account(db), username="maya")
+    db.commit()
+    state = page_state(SignInState, "/signin")
+    SignInState.load.fn(state)
+    updates = run_submit(state, {"login": login, "password": "wrong-password"})
+    assert state.error == auth.WRONG_CREDENTIALS
+    assert state.submitting is False
+    assert not [u for u in updates if u is not None]  # no redirect was sent
+    assert db.exec(select(UserSession)).first() is None
+
+
+def test_correct_password_hands_the_browser_a_ticket_for_the_cookie(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    db.commit()
+    state = page_state(SignInState, "/signin?next=%2Finvoices")
+    SignInState.load.fn(state)
+    updates = run_submit(state, {"login": subscriber.user.username.upper(), "password": PASSWORD})
+    assert state.error == ""
+    scripts = [u for u in updates if u is not None]
+    assert len(scripts) == 1
+    target = urlsplit(assigned_url(scripts[0]))
+    query = parse_qs(target.query)
+    assert target.path == "/auth/session/start" and query["next"] == ["/invoices"]
+    # The ticket is one-time and swaps for a session of exactly this subscriber.
+    new_session = auth.redeem_session_ticket(db, ticket=query["ticket"][0])
+    db.commit()
+    assert auth.resolve_session(db, token=new_session.token).account_id == subscriber.account.id
+    # No session token or password ends up in what the browser receives.
+    assert new_session.token not in json_dumps(state.parent_state.dict())
+    assert PASSWORD not in json_dumps(state.parent_state.dict())
+
+
+def test_unverified_user_is_told_to_verify(app_db: str, db: Session) -> None:
+    make_user(db, make_account(db), username="fresh", verified=False)
+    db.commit()
+    state = page_state(SignInState, "/signin")
+    run_submit(state, {"login": "fresh", "password": PASSWORD})
+    assert state.error == auth.NOT_VERIFIED
+
+
+# --- session guard --------------------------------------------------------------------------
+
+
+def test_guard_sends_visitors_without_a_session_to_sign_in(app_db: str) -> None:
+    state = page_state(SessionState, "/invoices")
+    spec = SessionState.require_subscriber.fn(state)
+    args = spec_args(spec)
+    assert args["path"] == "/signin?" + urlencode({"next": "/invoices"})
+    assert args["replace"] is True
+    assert state.signed_in is False
+
+
+def test_guard_says_expired_after_sign_out(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    cookie = signed_in_cookie(db, subscriber)
+    auth.end_session(db, token=token_of(cookie))
+    db.commit()
+    state = page_state(SessionState, "/", cookie=cookie)
+    args = spec_args(SessionState.require_subscriber.fn(state))
+    assert parse_qs(urlsplit(args["path"]).query) == {"next": ["/"], "reason": ["expired"]}
+    assert state.signed_in is False and state.display_name == ""
+
+
+def test_guard_lets_a_signed_in_subscriber_through(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db, first_name="Maya", last_name="Okafor")
+    cookie = signed_in_cookie(db, subscriber)
+    state = page_state(SessionState, "/", cookie=cookie)
+    assert SessionState.require_subscriber.fn(state) is None
+    assert state.signed_in is True and state.display_name == "Maya Okafor"
+    # The cookie stays on the server: the state sent to the browser does not carry the token.
+    assert token_of(cookie) not in json_dumps(state.parent_state.dict())
+
+
+def test_a_forged_cookie_is_not_a_session(app_db: str, db: Session) -> None:
+    make_subscriber(db)
+    db.commit()
+    state = page_state(SessionState, "/", cookie=f"{auth.SESSION_COOKIE}=made-up-value")
+    assert spec_args(SessionState.require_subscriber.fn(state))["path"].startswith("/signin?")
+    assert state.signed_in is False
+
+
+def test_sign_out_button_goes_through_the_revoking_route() -> None:
+    state = page_state(SessionState, "/")
+    state.signed_in, state.display_name = True, "Maya Okafor"
+    script = spec_args(SessionState.sign_out.fn(state))["javascript_code"]
+    assert "form.method = 'post'" in script and "form.action = '/auth/sign-out'" in script
+    assert state.signed_in is False and state.display_name == ""
+
+
+# --- home page ------------------------------------------------------------------------------
+
+
+def test_home_shows_the_balance_and_due_date(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db, first_name="Maya", last_name="Okafor", account_number="100200300")
+    make_invoice(db, subscriber.account, 9_000, status="paid", due_on=dt.date(2001, 1, 21))
+    make_payment(db, subscriber.account, 9_000)
+    make_invoice(db, subscriber.account, 123_450, due_on=dt.date(2099, 1, 21))
+    cookie = signed_in_cookie(db, subscriber)
+    state = page_state(HomeState, "/", cookie=cookie)
+    HomeState.load.fn(state)
+    assert state.loaded is True
+    assert (state.first_name, state.account_name, state.account_number) == ("Maya", "Maya Okafor", "100200300")
+    assert state.balance_text == "$1,234.50"
+    assert state.has_balance_due is True and state.has_credit is False
+    assert state.due_text == "Jan 21, 2099" and state.past_due is False
+    assert state.service_address == "12 Test Lane, Austin, TX 78701"
+
+
+def test_home_shows_past_due(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    make_invoice(db, subscriber.account, 5_000, due_on=dt.date(2020, 5, 21))
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
+    HomeState.load.fn(state)
+    assert state.past_due is True and state.due_text == "May 21, 2020" and state.balance_text == "$50.00"
+
+
+def test_home_shows_a_credit_without_a_minus_sign(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    make_invoice(db, subscriber.account, 7_000, due_on=dt.date(2099, 1, 21))
+    make_payment(db, subscriber.account, 10_000)
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
+    HomeState.load.fn(state)
+    assert state.balance_text == "$30.00"
+    assert state.has_credit is True and state.has_balance_due is False and state.due_text == ""
+
+
+def test_home_shows_only_the_signed_in_account(app_db: str, db: Session) -> None:
+    me = make_subscriber(db, first_name="Maya", last_name="Okafor")
+    them = make_subscriber(db, first_name="Other", last_name="Person")
+    make_invoice(db, them.account, 99_999, due_on=dt.date(2099, 1, 21))
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, me))
+    HomeState.load.fn(state)
+    assert state.account_number == me.account.account_number
+    assert state.balance_text == "$0.00" and state.has_balance_due is False
+    sent = json_dumps(state.parent_state.parent_state.dict())
+    assert them.account.account_number not in sent and "Other Person" not in sent
+
+
+def test_home_load_without_a_session_shows_nothing(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    cookie = signed_in_cookie(db, subscriber)
+    auth.end_session(db, token=token_of(cookie))
+    db.commit()
+    state = page_state(HomeState, "/", cookie=cookie)
+    HomeState.load.fn(state)
+    assert state.loaded is False and state.account_number == "" and state.balance_text == ""
