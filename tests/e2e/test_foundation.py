@@ -103,3 +103,27 @@ def test_desktop_shows_the_sidebar_navigation(browser, portal) -> None:
     expect(navigation.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     page.screenshot(path="test-artifacts/home-desktop.png", full_page=True)
     context.close()
+
+
+def test_sign_in_and_home_pass_axe_without_serious_violations(phone: Page) -> None:
+    from tests.e2e.a11y import serious_violations
+
+    phone.goto("/signin")
+    expect(phone.get_by_role("button", name="SIGN IN")).to_be_visible()
+    assert serious_violations(phone) == []
+    sign_in(phone)
+    expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+    assert serious_violations(phone) == []
+
+
+def test_sign_in_works_with_the_keyboard_alone(phone: Page) -> None:
+    phone.goto("/signin")
+    expect(phone.get_by_role("button", name="SIGN IN")).to_be_visible()
+    phone.get_by_label("Username or email").focus()
+    phone.keyboard.type("maya")
+    phone.keyboard.press("Tab")
+    phone.keyboard.type("demo-subscriber-2026")
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+    phone.keyboard.press("Tab")  # the first Tab on the page lands on the skip link
+    expect(phone.get_by_role("link", name="Skip to content")).to_be_focused()
