@@ -23,7 +23,8 @@ def _item(item: rx.Var) -> rx.Component:
         rx.box(
             rx.el.button(
                 rx.hstack(
-                    rx.badge(item["kind_label"], size="1", color_scheme=rx.match(item["kind"], *KIND_COLORS, "purple")),
+                    rx.badge(item["kind_label"], size="1", high_contrast=True,
+                             color_scheme=rx.match(item["kind"], *KIND_COLORS, "purple")),
                     rx.text(item["title"], size="3", weight="medium", color=tokens.TEXT),
                     rx.spacer(),
                     rx.cond(item["time"] != "", rx.text(item["time"], size="1", color=tokens.MUTED)),

@@ -20,7 +20,7 @@ def _row_body(row: rx.Var) -> rx.Component:
         row["kind"] == "person",
         rx.hstack(
             rx.text(row["text"], size="4", weight="bold", color=tokens.TEXT),
-            rx.badge(row["type_name"], color_scheme="gray", size="2"),
+            rx.badge(row["type_name"], color_scheme="gray", size="2", high_contrast=True),
             spacing="2", align="center", wrap="wrap",
         ),
         rx.hstack(
@@ -61,6 +61,7 @@ def _row(row: rx.Var) -> rx.Component:
         border_top=rx.cond(row["kind"] == "person", f"1px solid {tokens.BORDER}", "none"),
         class_name="contact-row",
         data_kind=row["kind"],
+        style={"&:first-of-type": {"border_top": "none", "padding_top": "0"}},
     )
 
 
@@ -170,8 +171,7 @@ def contacts_page() -> rx.Component:
         card(
             rx.cond(
                 S.loaded,
-                rx.vstack(rx.foreach(S.rows, _row), spacing="2", width="100%", margin_top="-0.75rem",
-                          id="contact-list"),
+                rx.vstack(rx.foreach(S.rows, _row), spacing="2", width="100%", id="contact-list"),
                 rx.center(rx.spinner(size="3")),
             ),
         ),

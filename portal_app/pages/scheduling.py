@@ -63,7 +63,7 @@ def _time_button(slot: rx.Var) -> rx.Component:
     selected = slot["id"] == S.selected_window
     return rx.button(
         slot["label"],
-        rx.cond(slot["left"] != "", rx.badge(slot["left"], color_scheme="amber"), rx.fragment()),
+        rx.cond(slot["left"] != "", rx.badge(slot["left"], color_scheme="amber", high_contrast=True), rx.fragment()),
         on_click=S.pick_time(slot["id"]),
         aria_pressed=rx.cond(selected, "true", "false"),
         variant=rx.cond(selected, "solid", "outline"),

@@ -14,7 +14,8 @@ from portal_app.state.tickets import TicketsState as S
 
 
 def _status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(status, size="2", color_scheme=rx.match(status, ("Open", "green"), ("Pending", "amber"), "gray"))
+    return rx.badge(status, size="2", color_scheme=rx.match(status, ("Open", "green"), ("Pending", "amber"), "gray"),
+                    high_contrast=True)
 
 
 def _ticket_card(ticket: rx.Var) -> rx.Component:
@@ -100,7 +101,7 @@ def _note(note: rx.Var) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.badge("PUBLIC", color_scheme="blue", size="1"),
+                rx.badge("PUBLIC", color_scheme="blue", size="1", high_contrast=True),
                 rx.text(note["author"], size="2", weight="bold", color=tokens.TEXT),
                 spacing="2", align="center", wrap="wrap",
             ),
@@ -137,7 +138,8 @@ def ticket_page() -> rx.Component:
             rx.vstack(
                 rx.heading(D.subject, as_="h1", size="6", color=tokens.TEXT),
                 rx.hstack(rx.text(D.number, weight="bold", color=tokens.MUTED), _status_badge(D.status),
-                          rx.badge(D.category, color_scheme="gray"), spacing="2", align="center", wrap="wrap"),
+                          rx.badge(D.category, color_scheme="gray", high_contrast=True), spacing="2", align="center",
+                          wrap="wrap"),
                 rx.text("Opened ", D.opened, " · Last update ", D.updated, size="2", color=tokens.MUTED),
                 rx.vstack(rx.foreach(D.notes, _note), spacing="3", width="100%", id="ticket-notes"),
                 rx.cond(D.can_reply, _reply_form(),
