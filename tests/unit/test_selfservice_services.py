@@ -149,7 +149,7 @@ def test_staff_edit_contact_type_options(db: Session) -> None:
     with pytest.raises(FieldErrors, match="already exists"):
         contacts.add_contact_type(db, principal=staff, name="billing")
     contacts.rename_contact_type(db, principal=staff, type_id=types["Technical"].id, name="Tech")
-    contacts.reorder_contact_types(db, principal=staff, type_ids=[added.id, types["Tech" and "Technical"].id,
+    contacts.reorder_contact_types(db, principal=staff, type_ids=[added.id, types["Technical"].id,
                                                                    types["Billing"].id, types["Owner"].id])
     person = contacts.add_contact(db, principal=me.principal, first_name="A", type_id=types["Billing"].id)
     contacts.remove_contact_type(db, principal=staff, type_id=types["Billing"].id)

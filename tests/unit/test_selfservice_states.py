@@ -202,3 +202,17 @@ def test_ics_routes_check_the_session_and_the_account(two, client: TestClient) -
     feed = client.get("/ics/feed.ics")
     assert feed.status_code == 200 and feed.text.count("BEGIN:VEVENT") >= 1
     assert "TKT-2" not in feed.text and "PRIVATE" not in feed.text
+
+
+def test_deleting_the_last_way_to_reach_is_refused_with_a_message(app_db: str, db: Session) -> None:  # noqa: F811
+    me = make_subscriber(db)
+    contacts.add_contact(db, principal=me.principal, first_name="Solo", email="solo@example.com")
+    cookie = signed_in_cookie(db, me)
+    state = page_state(ContactsState, "/contacts", cookie=cookie)
+    ContactsState.load.fn(state)
+    email_row = next(r for r in state.rows if r["kind"] == "email")
+    ContactsState.ask_delete.fn(state, "email", email_row["id"])
+    assert state.confirm_open and state.confirm_text == "Delete solo@example.com?"
+    ContactsState.confirm_delete.fn(state)
+    assert state.page_error == contacts.LAST_WAY_TO_REACH and state.notice == ""
+    assert "solo@example.com" in [r["text"] for r in state.rows]
