@@ -1,5 +1,6 @@
-"""Calendar: bill due dates, AutoPay, appointments, ticket updates and order milestones as an agenda;
-FILTER chooses the kinds; tap an item for its details and a link; a calendar file of it all."""
+"""Calendar: bill due dates, AutoPay, appointments, ticket updates and order milestones: a month view
+from tablet width up and an agenda list (the only view on phones); FILTER chooses the kinds; tap an
+item for its details and a link; a calendar file of it all."""
 
 from __future__ import annotations
 
@@ -54,6 +55,85 @@ def _item(item: rx.Var) -> rx.Component:
     )
 
 
+WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+
+
+def _chip(cell: rx.Var, n: int) -> rx.Component:
+    return rx.cond(
+        cell[f"e{n}_key"] != "",
+        rx.el.button(
+            cell[f"e{n}_title"],
+            on_click=S.show_item(cell[f"e{n}_key"]),
+            class_name="month-chip",
+            data_kind=cell[f"e{n}_kind"],
+            style={"display": "block", "width": "100%", "text_align": "left", "font_size": "var(--font-size-1)",
+                   "white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis", "cursor": "pointer",
+                   "border": "none", "border_radius": "var(--radius-2)", "padding": "2px 4px",
+                   "min_height": "24px", "background": tokens.ACCENT_SOFT, "color": tokens.TEXT},
+        ),
+    )
+
+
+def _month_cell(cell: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.text(cell["day"], size="1", weight=rx.cond(cell["today"] != "", "bold", "regular"),
+                color=rx.cond(cell["today"] != "", tokens.ACCENT, tokens.MUTED)),
+        _chip(cell, 1),
+        _chip(cell, 2),
+        rx.cond(cell["more"] != "", rx.text(cell["more"], size="1", color=tokens.MUTED)),
+        min_height="88px",
+        padding="4px",
+        min_width="0",
+        background=rx.cond(cell["in_month"] != "", tokens.SURFACE, "transparent"),
+        border=f"1px solid {tokens.BORDER}",
+        display="flex", flex_direction="column", gap="2px",
+    )
+
+
+def _month_view() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.icon_button(rx.icon("chevron-left"), on_click=S.change_month(-1), aria_label="Previous month",
+                           variant="ghost", size="3", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET),
+            rx.heading(S.month_title, as_="h2", size="4", color=tokens.TEXT, id="month-title"),
+            rx.icon_button(rx.icon("chevron-right"), on_click=S.change_month(1), aria_label="Next month",
+                           variant="ghost", size="3", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET),
+            align="center", spacing="3",
+        ),
+        rx.grid(
+            *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
+            rx.foreach(S.month_cells, _month_cell),
+            columns="7",
+            spacing="0",
+            width="100%",
+        ),
+        display=tokens.phone_or_wide("none", "block"),
+        width="100%",
+        id="month-view",
+    )
+
+
+def _detail_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(S.detail_title),
+            rx.dialog.description(S.detail_when, size="2", color=tokens.MUTED),
+            rx.text(S.detail_text, size="3", margin_y="0.75rem"),
+            rx.hstack(
+                rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
+                        align_items="center", min_height=tokens.TOUCH_TARGET),
+                rx.spacer(),
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", size="3",
+                                          min_height=tokens.TOUCH_TARGET)),
+                align="center", width="100%",
+            ),
+            max_width="420px", width="calc(100vw - 2rem)",
+        ),
+        open=S.detail_open,
+        on_open_change=S.set_detail_open,
+    )
+
+
 def _kind_choice(option: rx.Var) -> rx.Component:
     return rx.el.label(
         rx.checkbox(checked=S.kinds.contains(option["id"]), on_change=lambda on: S.toggle_kind(option["id"], on),
@@ -94,6 +174,7 @@ def calendar_page() -> rx.Component:
                       min_height=tokens.TOUCH_TARGET, on_click=S.set_filter_open(True), cursor="pointer"),
             width="100%", align="center",
         ),
+        rx.cond(S.loaded, _month_view()),
         rx.cond(
             S.loaded,
             rx.cond(
@@ -106,6 +187,7 @@ def calendar_page() -> rx.Component:
         rx.link(rx.icon("calendar-plus", size=18), "Download all as a calendar file (.ics)", href="/ics/feed.ics",
                 display="flex", align_items="center", gap="0.5rem", min_height=tokens.TOUCH_TARGET),
         _filter_dialog(),
+        _detail_dialog(),
         spacing="2",
         width="100%",
     )

@@ -295,3 +295,26 @@ def test_calendar_filter_details_and_feed(phone: Page, portal, browser) -> None:
         assert stranger.request.get("/ics/feed.ics").status == 401
     finally:
         stranger.close()
+
+
+def test_desktop_calendar_month_view(browser, portal) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=portal.base_url)
+    page = context.new_page()
+    try:
+        _open(page, "/calendar")
+        month = page.locator("#month-view")
+        expect(month.locator("#month-title")).to_have_text(re.compile(r"^[A-Z][a-z]+ \d{4}$"))
+        chip = month.locator(".month-chip[data-kind='bill']").first
+        expect(chip).to_contain_text("Bill")
+        chip.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_role("heading")).to_contain_text("Bill")
+        expect(dialog.get_by_role("link", name="See your balance")).to_be_visible()
+        page.screenshot(path=f"{ARTIFACTS}/calendar-desktop.png", full_page=True)
+        _accessible(page)
+        dialog.get_by_role("button", name="Close").click()
+        title = month.locator("#month-title").inner_text()
+        month.get_by_role("button", name="Next month").click()
+        expect(month.locator("#month-title")).not_to_have_text(title)
+    finally:
+        context.close()

@@ -216,3 +216,19 @@ def test_deleting_the_last_way_to_reach_is_refused_with_a_message(app_db: str, d
     ContactsState.confirm_delete.fn(state)
     assert state.page_error == contacts.LAST_WAY_TO_REACH and state.notice == ""
     assert "solo@example.com" in [r["text"] for r in state.rows]
+
+
+def test_month_view_cells_and_bounds(two) -> None:
+    state = page_state(CalendarState, "/calendar", cookie=two["cookie"])
+    CalendarState.load.fn(state)
+    assert len(state.month_cells) % 7 == 0 and state.month_cells[0]["iso"] <= state.month_cells[7]["iso"]
+    assert sum(1 for c in state.month_cells if c["today"]) == 1
+    for _ in range(10):
+        CalendarState.change_month.fn(state, 1)
+    assert state.month_offset == 6
+    key = two["my_appointment"].id
+    CalendarState.show_item.fn(state, f"appointment-{key}")
+    assert state.detail_open and state.detail_title == "Install" and state.detail_link == "/scheduling"
+    CalendarState.set_detail_open.fn(state, False)
+    CalendarState.show_item.fn(state, f"appointment-{two['their_appointment'].id}")
+    assert state.detail_open is False
