@@ -444,3 +444,43 @@ def test_calendar_events_filter_and_scope(db: Session) -> None:
     key = default[0]["key"]
     assert calendar.find_event(db, principal=me.principal, today=today, key=key)["title"] == "Fiber install"
     assert calendar.find_event(db, principal=them.principal, today=today, key=key) is None
+
+
+def test_booking_mail_arrives_over_smtp_with_the_ics_file(db: Session) -> None:
+    """A real SMTP server (aiosmtpd on loopback) receives the booking mail and its calendar file."""
+    import socket
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    from portal_app.integrations.mail import deliver_pending
+
+    received: list[bytes] = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            received.append(envelope.original_content or envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    me = make_subscriber(db)
+    appointment = _appointment(db, me.account.id)
+    window = _window(db, days=6)
+    scheduling.book(db, principal=me.principal, appointment_id=appointment.id, window_id=window.id)
+    db.commit()
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        sent = deliver_pending(db, smtp_url=f"smtp+plain://127.0.0.1:{port}", sender_name="Lumen Fiber",
+                               sender_address="no-reply@lumen.example")
+    finally:
+        controller.stop()
+    assert sent == 1 and len(received) == 1
+    message = message_from_bytes(received[0])
+    assert message["To"] == me.user.email and "is booked" in message["Subject"]
+    [ics] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert ics.get_filename() == "appointment.ics"
+    event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == window.starts_at
