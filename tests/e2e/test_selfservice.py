@@ -248,6 +248,14 @@ def test_schedule_reschedule_and_cancel_the_install(phone: Page, portal) -> None
     ics = phone.request.get(f"/ics/appointment/{appointment.id}.ics")
     assert ics.status == 200 and ics.headers["content-type"].startswith("text/calendar")
     assert "Mesh Wi-Fi extender install" in ics.text()
+    business = _account_id(portal, "100200400")
+    portal.sql("INSERT INTO appointment (account_id, kind, title, status, starts_at, ends_at, created_at) VALUES "
+               "(:a, 'install', 'Bakery install', 'scheduled', '2030-01-02 15:00:00', '2030-01-02 19:00:00', "
+               "'2026-01-01 10:00:00')", a=business)
+    with Session(portal.engine) as db:
+        from portal_app.models import Appointment as Appt
+        theirs = db.exec(select(Appt).where(Appt.title == "Bakery install")).one().id
+    assert phone.request.get(f"/ics/appointment/{theirs}.ics").status == 404
 
     booked.get_by_role("button", name="Reschedule").click()
     expect(phone.locator(".open-day").first).to_be_visible()
