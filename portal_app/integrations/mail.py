@@ -23,9 +23,22 @@ log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 8
 
 
-def enqueue_mail(db: Session, *, to: str, subject: str, body: str, account_id: int | None = None) -> OutboxMail:
-    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+def enqueue_mail(
+    db: Session,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    account_id: int | None = None,
+    attachment: tuple[str, str, str] | None = None,
+) -> OutboxMail:
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits.
+
+    `attachment` is an optional (file name, MIME type, text), e.g. an appointment's .ics file.
+    """
     mail = OutboxMail(account_id=account_id, to_address=to, subject=subject[:200], body_text=body)
+    if attachment:
+        mail.attachment_name, mail.attachment_type, mail.attachment_text = attachment
     db.add(mail)
     return mail
 
@@ -66,6 +79,10 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     message.set_content(mail.body_text)
+    if mail.attachment_text is not None and mail.attachment_name:
+        maintype, _, subtype = (mail.attachment_type or "text/plain").partition("/")
+        message.add_attachment(mail.attachment_text.encode(), maintype=maintype, subtype=subtype or "plain",
+                               filename=mail.attachment_name)
     return message
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
@@ -23,6 +25,10 @@ class OutboxMail(SQLModel, table=True):
     next_attempt_at: dt.datetime = utc_field(default_now=True)
     sent_at: dt.datetime | None = utc_field(nullable=True)
     last_error: str = Field(default="", max_length=500)
+    # One optional text attachment, e.g. an appointment's calendar file.
+    attachment_name: str = Field(default="", max_length=120)
+    attachment_type: str = Field(default="", max_length=80)  # e.g. text/calendar
+    attachment_text: str | None = Field(default=None, sa_type=sa.Text())
 
 
 class AccountHistory(SQLModel, table=True):
