@@ -1,9 +1,9 @@
-"""HTTP routes mounted beside the Reflex app (health, session cookie hand-off)."""
+"""HTTP routes mounted beside the Reflex app (health, session cookie hand-off, documents)."""
 
 from starlette.applications import Starlette
 
-from portal_app.api import auth_routes, health
+from portal_app.api import auth_routes, billing_routes, health
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[*health.routes, *auth_routes.routes])
+    return Starlette(routes=[*health.routes, *auth_routes.routes, *billing_routes.routes])
