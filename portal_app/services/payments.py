@@ -376,3 +376,51 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> N
                          body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} "
                               f"({payment.method_label}) was not completed: {reason}\n\nYour balance is unchanged. "
                               f"Sign in to pay another way, or call {theme.support_phone}.\n")
+
+
+def parse_amount(text: str) -> int:
+    """'84.5', '$1,084.50' -> integer cents; anything else is a field error."""
+    from decimal import Decimal, InvalidOperation
+
+    cleaned = str(text).strip().replace("$", "").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."}) from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value <= 0:
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+    return int(value * 100)
+
+
+def parse_card(number: str, expiry: str, cvc: str, postal_code: str = "") -> CardDetails:
+    """Read the card form; 'MM/YY' or 'MM/YYYY' expiry. Field errors name the field."""
+    errors: dict[str, str] = {}
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    if not 13 <= len(digits) <= 19:
+        errors["card_number"] = "Enter the card number as shown on the card."
+    month = year = 0
+    parts = str(expiry).replace(" ", "").split("/")
+    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+        month, year = int(parts[0]), int(parts[1])
+        year += 2000 if year < 100 else 0
+    if not 1 <= month <= 12 or year < 2000:
+        errors["expiry"] = "Enter the expiry date as MM/YY."
+    cvc = str(cvc).strip()
+    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        errors["cvc"] = "Enter the 3 or 4 digit security code."
+    if errors:
+        raise FieldErrors(errors)
+    return CardDetails(number=digits, exp_month=month, exp_year=year, cvc=cvc, postal_code=str(postal_code).strip()[:10])
+
+
+def parse_bank(routing: str, account_number: str, holder: str = "") -> BankDetails:
+    errors: dict[str, str] = {}
+    routing = str(routing).strip()
+    account_number = str(account_number).strip().replace(" ", "")
+    if not (routing.isdigit() and len(routing) == 9):
+        errors["routing"] = "The routing number is the 9 digits at the bottom left of a check."
+    if not (account_number.isdigit() and 4 <= len(account_number) <= 17):
+        errors["bank_account"] = "Enter the bank account number (4 to 17 digits)."
+    if errors:
+        raise FieldErrors(errors)
+    return BankDetails(routing_number=routing, account_number=account_number, holder_name=str(holder).strip()[:80])
