@@ -124,13 +124,20 @@ class PaymentState(SessionState):
         if principal is None or self.submitting or self.done:
             return
         self.form_error = ""
+        errors: dict[str, str] = {}
+        method = amount_cents = None
         try:
             method = self._method(form)
-            amount_cents = payments.parse_amount(str(form.get("amount", "")))
-            if self.recurring and not self.recurring_added:
-                raise FieldErrors({"recurring": "Tap ADD RECURRING to confirm AutoPay, or turn the slider off."})
         except FieldErrors as problems:
-            self.errors = problems.errors
+            errors.update(problems.errors)
+        try:
+            amount_cents = payments.parse_amount(str(form.get("amount", "")))
+        except FieldErrors as problems:
+            errors.update(problems.errors)
+        if self.recurring and not self.recurring_added:
+            errors["recurring"] = "Tap ADD RECURRING to confirm AutoPay, or turn the slider off."
+        if errors:
+            self.errors = errors
             return
         self.errors = {}
         self.amount = str(form.get("amount", ""))[:20]

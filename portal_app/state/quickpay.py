@@ -57,10 +57,8 @@ class QuickPayState(rx.State):
     @rx.event
     def identify(self, form: dict):
         try:
-            with session_scope() as db:
-                found = quickpay.identify(db, account_number=str(form.get("account_number", "")),
-                                          name_or_zip=str(form.get("name_or_zip", "")),
-                                          client_ip=self.router.session.client_ip)
+            found = _identify(str(form.get("account_number", "")), str(form.get("name_or_zip", "")),
+                              self.router.session.client_ip)
         except PortalError as refusal:
             self.error = str(refusal)
             return
@@ -133,3 +131,12 @@ def _pay(account_id: int, amount_cents: int, method, attempt_key: str, expected:
         return payments.pay(db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, method=method,
                             attempt_key=attempt_key, expected_balance_cents=expected, ach_authorized=ach_ok,
                             client_ip=ip, receipt_email=email, source="quickpay")
+
+
+def _identify(account_number: str, name_or_zip: str, client_ip: str) -> quickpay.QuickPayAccount:
+    with session_scope() as db:
+        try:
+            return quickpay.identify(db, account_number=account_number, name_or_zip=name_or_zip, client_ip=client_ip)
+        except quickpay.QuickPayRefused as failure:
+            refusal = failure  # keep the failure count: leave the block normally so it commits
+    raise refusal
