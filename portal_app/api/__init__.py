@@ -2,8 +2,8 @@
 
 from starlette.applications import Starlette
 
-from portal_app.api import auth_routes, billing_routes, health
+from portal_app.api import auth_routes, billing_routes, health, payment_webhooks
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[*health.routes, *auth_routes.routes, *billing_routes.routes])
+    return Starlette(routes=[*health.routes, *auth_routes.routes, *billing_routes.routes, *payment_webhooks.routes])

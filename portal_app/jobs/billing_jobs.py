@@ -38,6 +38,7 @@ from portal_app.theming import current_theme
 
 BILL_DUE_DAY = 21
 EXPIRY_NOTICE = dt.timedelta(days=30)
+CHECKOUT_EXPIRY = dt.timedelta(hours=25)
 SYSTEM = Principal.system("Billing run")
 
 
@@ -223,9 +224,12 @@ def settle_pending(db: Session, *, gateway: PaymentGateway | None = None, now: d
     pending = db.exec(select(Payment).where(Payment.status == "pending", Payment.gateway == gateway.name)
                       .order_by(col(Payment.id))).all()
     for payment in pending:
-        if payment.gateway_ref and payment.method_kind == "ach":
+        if payment.gateway_ref:
             outcome = gateway.settlement_status(reference=payment.gateway_ref)
-        elif not payment.gateway_ref and payment.created_at < now - payments.CLAIM_TTL:
+        elif getattr(gateway, "hosted_collection", False):
+            # A Checkout page not completed: its webhook finishes it; Checkout Sessions expire after 24 hours.
+            outcome = "failed:The payment page was not completed." if payment.created_at < now - CHECKOUT_EXPIRY else "pending"
+        elif payment.created_at < now - payments.CLAIM_TTL:
             outcome = _reconcile_card(db, gateway, payment)
         else:
             outcome = "pending"
