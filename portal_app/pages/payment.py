@@ -48,8 +48,13 @@ def _form() -> rx.Component:
             method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
             text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
                        hint="Pay your balance, part of it, or ahead of your next bill."),
-            rx.cond(S.is_new_card, card_fields(S.errors)),
-            rx.cond(S.method_choice == "ach", bank_fields(S.errors)),
+            rx.cond(
+                S.hosted & S.is_new_method,
+                rx.text("You will enter the card or bank details on our payment processor's secure page.",
+                        size="2", color=tokens.MUTED, id="hosted-notice"),
+                rx.fragment(rx.cond(S.is_new_card, card_fields(S.errors)),
+                            rx.cond(S.method_choice == "ach", bank_fields(S.errors))),
+            ),
             rx.cond(S.is_new_method, slider("Save Payment Method", S.save_method, S.set_save_method, "save-method")),
             rx.cond(
                 S.has_autopay,

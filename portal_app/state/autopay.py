@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, statements
+from portal_app.services import autopay, hosted_payments, payments, statements
 from portal_app.services.errors import FieldErrors, PortalError
 from portal_app.services.money import format_cents
 from portal_app.state.session import SessionState
@@ -24,6 +24,7 @@ class AutoPayState(SessionState):
     error: str = ""
     notice: str = ""
     ach_terms: str = ""
+    hosted: bool = False
 
     @rx.var
     def choice_is_ach(self) -> bool:
@@ -36,6 +37,7 @@ class AutoPayState(SessionState):
         self.error = self.notice = ""
         self.open_id = self.editing_id = self.removing_id = 0
         self.ach_terms = ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -103,6 +105,22 @@ class AutoPayState(SessionState):
     @rx.event
     def add_recurring(self, form: dict):
         self._act("setup", form)
+
+    @rx.event
+    def add_new_method(self, kind: str):
+        """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
+        principal = self._principal()
+        if principal is None or not self.hosted or kind not in ("card", "ach"):
+            return
+        try:
+            with session_scope() as db:
+                url = hosted_payments.start_setup(db, principal=principal, kind=kind,
+                                                  attempt_key=payments.new_attempt_key(), autopay_on=True,
+                                                  client_ip=self.router.session.client_ip)
+        except PortalError as refusal:
+            self.error = str(refusal)
+            return
+        return rx.redirect(url)
 
     @rx.event
     def confirm_remove(self):

@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, billing, payments
+from portal_app.services import autopay, billing, hosted_payments, payments
 from portal_app.services.access import access_account
 from portal_app.services.clock import provider_today
 from portal_app.services.errors import FieldErrors, PortalError
@@ -34,6 +34,7 @@ class PaymentState(SessionState):
     recurring: bool = False
     recurring_added: bool = False
     has_autopay: bool = False
+    hosted: bool = False  # the gateway collects new cards on its own page (Stripe Checkout)
     ach_terms: str = ""
     errors: dict[str, str] = {}
     form_error: str = ""
@@ -88,6 +89,7 @@ class PaymentState(SessionState):
         self.repeat_on_text = (f"Invoice due date (next: {due.due_on:%b %-d, %Y})" if due.due_on
                                else "Invoice due date")
         self.ach_terms = payments.ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
         self.save_method = False
         self.recurring = "autopay=1" in query and not self.has_autopay
         self.recurring_added = False
@@ -127,7 +129,7 @@ class PaymentState(SessionState):
         errors: dict[str, str] = {}
         method = amount_cents = None
         try:
-            method = self._method(form)
+            method = None if self.hosted and self.method_choice in (NEW_CARD, NEW_ACH) else self._method(form)
         except FieldErrors as problems:
             errors.update(problems.errors)
         try:
@@ -143,6 +145,21 @@ class PaymentState(SessionState):
         self.amount = str(form.get("amount", ""))[:20]
         self.submitting = True
         yield
+        if method is None:  # new card or bank account: on the gateway's hosted page
+            try:
+                url = await asyncio.to_thread(
+                    _start_checkout, principal, amount_cents, self.method_choice, self._attempt_key,
+                    self._expected_balance, self.save_method, self.recurring and self.recurring_added,
+                    bool(form.get("ach_authorization")), self.router.session.client_ip)
+            except FieldErrors as problems:
+                self.errors = problems.errors
+            except PortalError as refusal:
+                self.form_error = str(refusal)
+                self._attempt_key = payments.new_attempt_key()
+            else:
+                yield rx.redirect(url)
+            self.submitting = False
+            return
         try:
             outcome = await asyncio.to_thread(
                 _pay, principal, amount_cents, method, self._attempt_key, self._expected_balance,
@@ -182,4 +199,14 @@ def _pay(principal, amount_cents: int, method, attempt_key: str, expected_balanc
             db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=attempt_key,
             expected_balance_cents=expected_balance, save_method=save_method, autopay=autopay_on,
             ach_authorized=ach_authorized, client_ip=client_ip,
+        )
+
+
+def _start_checkout(principal, amount_cents: int, kind: str, attempt_key: str, expected_balance: int,
+                    save_method: bool, autopay_on: bool, ach_authorized: bool, client_ip: str) -> str:
+    with session_scope() as db:
+        return hosted_payments.start_checkout(
+            db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=attempt_key,
+            expected_balance_cents=expected_balance, save_method=save_method, autopay_on=autopay_on,
+            ach_authorized=ach_authorized, client_ip=client_ip, return_path="/pay",
         )

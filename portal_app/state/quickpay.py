@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import payments, quickpay
+from portal_app.services import hosted_payments, payments, quickpay
 from portal_app.services.errors import FieldErrors, PortalError
 from portal_app.services.money import format_cents
 from portal_app.theming import current_theme
@@ -29,6 +29,7 @@ class QuickPayState(rx.State):
     errors: dict[str, str] = {}
     error: str = ""
     submitting: bool = False
+    hosted: bool = False
     done_amount: str = ""
     done_receipt: str = ""
     done_email: str = ""
@@ -42,6 +43,7 @@ class QuickPayState(rx.State):
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self._account_id = 0
         self.ach_terms = payments.ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
         token = self.router.url.query_parameters.get("t", "") if hasattr(self.router.url, "query_parameters") else ""
         if not token:
             token = next((p[2:] for p in (self.router.url.query or "").split("&") if p.startswith("t=")), "")
@@ -93,7 +95,9 @@ class QuickPayState(rx.State):
         email = str(form.get("email", "")).strip()[:254]
         try:
             amount_cents = payments.parse_amount(str(form.get("amount", "")))
-            if self.method_choice == "ach":
+            if self.hosted:
+                method = None
+            elif self.method_choice == "ach":
                 method = payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
                                                               form.get("holder", "")))
             else:
@@ -107,6 +111,20 @@ class QuickPayState(rx.State):
         self.errors = {}
         self.submitting = True
         yield
+        if method is None:
+            try:
+                url = await asyncio.to_thread(_start_checkout, self._account_id, amount_cents, self.method_choice,
+                                              self._attempt_key, self._expected_balance,
+                                              bool(form.get("ach_authorization")), self.router.session.client_ip)
+            except FieldErrors as problems:
+                self.errors = problems.errors
+            except PortalError as refusal:
+                self.error = str(refusal)
+                self._attempt_key = payments.new_attempt_key()
+            else:
+                yield rx.redirect(url)
+            self.submitting = False
+            return
         try:
             outcome = await asyncio.to_thread(
                 _pay, self._account_id, amount_cents, method, self._attempt_key, self._expected_balance,
@@ -140,3 +158,12 @@ def _identify(account_number: str, name_or_zip: str, client_ip: str) -> quickpay
         except quickpay.QuickPayRefused as failure:
             refusal = failure  # keep the failure count: leave the block normally so it commits
     raise refusal
+
+
+def _start_checkout(account_id: int, amount_cents: int, kind: str, attempt_key: str, expected: int, ach_ok: bool,
+                    ip: str) -> str:
+    with session_scope() as db:
+        return hosted_payments.start_checkout(
+            db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, kind=kind,
+            attempt_key=attempt_key, expected_balance_cents=expected, save_method=False, autopay_on=False,
+            ach_authorized=ach_ok, client_ip=ip, return_path="/quickpay", source="quickpay")

@@ -171,3 +171,41 @@ def test_quick_pay_links_expire_and_reject_tampering(db: Session) -> None:
     old = quickpay.link_token(sub.account.account_number, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=31))
     with pytest.raises(quickpay.QuickPayRefused):
         quickpay.identify_by_link(db, token=old)
+
+
+class FakeCheckoutGateway:
+    """Stands in for Stripe where only the hand-off to Checkout matters."""
+
+    name = "stripe"
+    hosted_collection = True
+
+    def __init__(self) -> None:
+        self.sessions: list[dict] = []
+
+    def create_customer(self, **_: object) -> str:
+        return "cus_fake"
+
+    def create_checkout(self, **params):
+        from portal_app.integrations.payments.stripe_gateway import CheckoutSession
+
+        self.sessions.append(params)
+        return CheckoutSession(id="cs_fake", url="https://checkout.stripe.test/cs_fake")
+
+
+def test_with_hosted_collection_new_cards_go_to_checkout(app_db: str, db: Session) -> None:  # noqa: F811
+    fake = FakeCheckoutGateway()
+    use_gateway(fake)
+    try:
+        me = make_subscriber(db)
+        make_invoice(db, me.account, 4000)
+        state = page_state(PaymentState, "/pay", cookie=signed_in_cookie(db, me))
+        PaymentState.load.fn(state)
+        assert state.hosted
+        updates = run(PaymentState.submit, state, {"amount": "40.00", "card_number": "4242424242424242"})
+        redirect = [u for u in updates if u is not None][-1]
+        assert "checkout.stripe.test" in str(redirect)
+        assert fake.sessions[0]["amount_cents"] == 4000 and "card_number" not in str(fake.sessions[0])
+        payment = db.exec(select(Payment)).one()
+        assert payment.status == "pending" and payment.gateway == "stripe"
+    finally:
+        use_gateway(None)
