@@ -5,21 +5,37 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
+from portal_app.components.cards import card
 from portal_app.state.home_billing import HomeBillingState as S
 
 # (label, icon, route): a quick action appears once its page exists; later features add theirs here.
 QUICK_ACTIONS: list[tuple[str, str, str]] = [("Make Payment", "credit_card", "/pay")]
 
 
+def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.Component:
+    """A link that looks like a button (a button inside a link is not valid HTML)."""
+    return rx.link(
+        text,
+        href=href,
+        display="flex",
+        align_items="center",
+        justify_content="center",
+        min_height=tokens.TOUCH_TARGET,
+        padding="0 1rem",
+        border_radius="var(--radius-3)",
+        border=f"1px solid {tokens.ACCENT}",
+        background=tokens.ACCENT if primary else tokens.SURFACE,
+        color=tokens.ON_ACCENT if primary else tokens.ACCENT,
+        font_weight="500",
+        underline="none",
+        **props,
+    )
+
+
 def bill_actions() -> rx.Component:
     return rx.hstack(
-        rx.cond(S.bill_due, rx.link(primary_button("PAY BILL", width="100%"), href="/pay", flex="1")),
-        rx.link(
-            rx.button("VIEW MORE", variant="outline", size="3", min_height=tokens.TOUCH_TARGET, width="100%",
-                      cursor="pointer"),
-            href="/invoices", flex="1",
-        ),
+        rx.cond(S.bill_due, link_button("PAY BILL", "/pay", primary=True, flex="1")),
+        link_button("VIEW MORE", "/invoices", flex="1"),
         spacing="3",
         width="100%",
     )
@@ -50,8 +66,7 @@ def autopay_card() -> rx.Component:
                 S.autopay_on,
                 rx.link("Manage AutoPay", href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
                         align_items="center"),
-                rx.link(rx.button("CREATE AUTOPAY", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
-                                  width="100%", cursor="pointer"), href="/autopay"),
+                link_button("CREATE AUTOPAY", "/autopay", width="100%"),
             ),
             margin_top="0.75rem",
         ),

@@ -74,7 +74,7 @@ def test_home_pay_bill_new_card_saved_with_autopay(phone: Page, portal) -> None:
     sub = _subscriber(portal)
     _sign_in_to(phone, "/", sub)
     expect(phone.get_by_role("link", name="CREATE AUTOPAY")).to_be_visible()
-    phone.get_by_role("button", name="PAY BILL").click()
+    phone.get_by_role("link", name="PAY BILL").click()
     phone.wait_for_url(re.compile(r"/pay/?$"))
     expect(phone.get_by_label("Amount")).to_have_value("122.45")
     expect(phone.get_by_label("Payment", exact=True)).to_have_value("card")
@@ -98,7 +98,7 @@ def test_home_pay_bill_new_card_saved_with_autopay(phone: Page, portal) -> None:
         assert db.exec(select(RecurringPayment).where(RecurringPayment.account_id == sub["account_id"])).one()
     phone.goto("/")
     expect(phone.locator("#home-autopay")).to_contain_text("Visa •••• 4242")
-    expect(phone.get_by_role("button", name="PAY BILL")).to_have_count(0)
+    expect(phone.get_by_role("link", name="PAY BILL")).to_have_count(0)
 
 
 def test_pay_with_stored_method_from_quick_actions(phone: Page, portal) -> None:
