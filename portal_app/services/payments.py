@@ -215,6 +215,7 @@ def pay(
         if done is not None and done.status != "pending":
             return _outcome(db, done)
         raise PaymentInProgress()
+    keep_claim = False
     try:
         done = _payment_by_key(db, attempt_key)
         if done is not None:  # a double tap after the first tap finished
@@ -235,6 +236,7 @@ def pay(
             _record_decline(db, principal, payment, str(refusal))
             raise PaymentDeclined(str(refusal)) from None
         except GatewayUnavailable:
+            keep_claim = True  # the outcome is unknown: no new attempt until the claim times out
             raise PortalError("We could not reach the payment processor. Your payment is being checked; "
                               "we will email you when it is confirmed.") from None
         saved = _finish(db, principal, payment, result, tokenized=tokenized if save_method else None,
@@ -243,7 +245,10 @@ def pay(
         db.commit()
         return _outcome(db, payment, method_saved=saved, autopay_on=autopay)
     finally:
-        _release(db, account_id, attempt_key)
+        if keep_claim:
+            db.rollback()
+        else:
+            _release(db, account_id, attempt_key)
 
 
 def _receipt_number() -> str:

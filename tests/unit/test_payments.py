@@ -154,3 +154,55 @@ def test_fifty_concurrent_attempts_charge_once(engine, db: Session, gateway: San
     unexpected = [r for r in results if isinstance(r, Exception)
                   and not isinstance(r, (payments.PaymentInProgress, payments.BalanceChanged))]
     assert unexpected == []
+
+
+class LostResponseGateway(SandboxGateway):
+    """Charges, then the connection drops before the answer arrives (the worst moment to fail)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop_next = True
+
+    def charge(self, **kwargs):
+        result = super().charge(**kwargs)
+        if self.drop_next:
+            self.drop_next = False
+            raise payments.GatewayUnavailable("connection reset")
+        return result
+
+
+def test_a_charge_whose_answer_is_lost_is_recorded_once_by_reconciliation(db: Session) -> None:
+    from portal_app.jobs import billing_jobs
+    from portal_app.models import utcnow
+
+    gateway = LostResponseGateway()
+    sub, _, _ = _subscriber_with_bills(db)
+    method = PaymentMethod(account_id=sub.account.id, kind="card", gateway="sandbox", gateway_token="pm_sandbox_ok_l",
+                           brand="Visa", last4="4242")
+    db.add(method)
+    db.commit()
+    with pytest.raises(payments.PortalError, match="being checked"):
+        payments.pay(db, principal=sub.principal, amount_cents=12000, method=StoredMethod(method.id),
+                     attempt_key="lost-1", gateway=gateway)
+    payment = db.exec(select(Payment)).one()
+    assert payment.status == "pending" and billing.balance_cents(db, account_id=sub.account.id) == 12000
+    report = billing_jobs.settle_pending(db, gateway=gateway, now=utcnow() + dt.timedelta(minutes=5))
+    assert report.done == 1 and len(gateway.charges) == 1
+    assert billing.balance_cents(db, account_id=sub.account.id) == 0
+
+
+def test_production_refuses_the_sandbox_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_app.config import get_settings
+    from portal_app.integrations import payments as gateways
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "x" * 40)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="sandbox"):
+            gateways._build("sandbox")
+        monkeypatch.setenv("PORTAL_ALLOW_SANDBOX_IN_PRODUCTION", "true")
+        get_settings.cache_clear()
+        assert gateways._build("sandbox").name == "sandbox"
+    finally:
+        get_settings.cache_clear()
