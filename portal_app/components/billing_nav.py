@@ -66,6 +66,6 @@ STATUS_COLOURS = {"paid": "green", "Paid": "green", "open": "blue", "past due": 
 def status_badge(status: rx.Var) -> rx.Component:
     return rx.match(
         status,
-        *[(name, rx.badge(name, color_scheme=colour, size="2")) for name, colour in STATUS_COLOURS.items()],
-        rx.badge(status, size="2"),
+        *[(name, rx.badge(name, color_scheme=colour, size="2", high_contrast=True)) for name, colour in STATUS_COLOURS.items()],
+        rx.badge(status, size="2", high_contrast=True),
     )

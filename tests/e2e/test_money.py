@@ -235,3 +235,27 @@ def test_invoice_and_receipt_pdfs_and_other_accounts_not_found(phone: Page, port
         assert phone.context.request.get(path).status == 404
     phone.context.clear_cookies()
     assert phone.context.request.get(href).status == 404
+
+
+def _serious_axe_violations(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
+
+
+def test_money_pages_pass_axe(phone: Page, portal) -> None:
+    sub = _subscriber(portal, card=True, autopay=True)
+    phone.goto("/quickpay")
+    expect(phone.get_by_role("heading", name="Quick Pay")).to_be_visible()
+    problems = {"/quickpay": _serious_axe_violations(phone)}
+    _sign_in_to(phone, "/pay", sub)
+    checks = {"/pay": "Make a Payment", "/invoices": "Invoices", "/payments": "Payments", "/autopay": "AutoPay", "/": "Hi, Kenji"}
+    for path, heading in checks.items():
+        phone.goto(path)
+        expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        phone.wait_for_timeout(300)
+        problems[path] = _serious_axe_violations(phone)
+        _no_horizontal_scroll(phone)
+    assert {path: found for path, found in problems.items() if found} == {}
