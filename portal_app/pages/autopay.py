@@ -79,7 +79,7 @@ def _item(item: rx.Var) -> rx.Component:
                     on_click=S.toggle_history(item["id"]),
                     variant="ghost", color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer",
                     aria_label="Show the history of " + item["label"].to(str), height="auto", padding="0.25rem",
-                    text_align="left", flex="1", justify_content="start",
+                    text_align="left", flex="1", justify_content="start", color=tokens.TEXT,
                 ),
                 rx.button(rx.icon("x", size=22), on_click=S.ask_remove(item["id"]), disabled=locked,
                           aria_label="Remove AutoPay with " + item["label"].to(str), color_scheme="red",
@@ -120,6 +120,45 @@ def _remove_dialog() -> rx.Component:
             max_width="360px",
         ),
         open=S.removing_id != 0,
+    )
+
+
+def _stored_methods() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.heading("Stored payment methods", as_="h2", size="4"),
+            rx.foreach(S.method_options, lambda o: rx.hstack(
+                rx.icon(rx.cond(o["kind"] == "ach", "landmark", "credit_card"), size=20),
+                rx.text(o["label"], size="3", flex="1"),
+                rx.button(rx.icon("x", size=22), on_click=S.ask_forget(o["value"]), color_scheme="red", variant="soft",
+                          aria_label="Remove stored " + o["label"].to(str), min_width=tokens.TOUCH_TARGET,
+                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                align="center", width="100%", spacing="3",
+            )),
+            spacing="3",
+            width="100%",
+        ),
+        id="stored-methods",
+    )
+
+
+def _forget_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this payment method?"),
+            rx.alert_dialog.description("It will no longer be offered when you pay."),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", size="3",
+                                                 min_height=tokens.TOUCH_TARGET, on_click=S.keep)),
+                rx.alert_dialog.action(rx.button("REMOVE", color_scheme="red", size="3", min_height=tokens.TOUCH_TARGET,
+                                                 on_click=S.confirm_forget)),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+            max_width="360px",
+        ),
+        open=S.forgetting_id != 0,
     )
 
 
@@ -168,7 +207,9 @@ def autopay_page() -> rx.Component:
                 rx.text("AutoPay is off. Set it up and each invoice is paid on its due date.", color=tokens.MUTED)),
         rx.foreach(S.items, _item),
         rx.cond(S.items.length() == 0, _setup()),
+        rx.cond(S.method_options.length() > 0, _stored_methods()),
         _remove_dialog(),
+        _forget_dialog(),
         spacing="4",
         width="100%",
     )

@@ -153,3 +153,16 @@ def stored_methods(db: Session, *, principal: Principal) -> list[PaymentMethod]:
         select(PaymentMethod).where(PaymentMethod.account_id == account.id, col(PaymentMethod.removed_at).is_(None))
         .order_by(col(PaymentMethod.id))
     ))
+
+
+def remove_method(db: Session, *, principal: Principal, method_id: int) -> None:
+    """Forget a stored card or bank account (the gateway token is kept only as a removed row)."""
+    method = access_payment_method(db, principal, method_id)
+    current = active(db, account_id=method.account_id)
+    if current is not None and current.payment_method_id == method.id:
+        raise PortalError("AutoPay charges this method. Change or remove AutoPay first.")
+    method.removed_at = utcnow()
+    db.add(method)
+    history.record(db, principal=principal, account_id=method.account_id, kind="payment_method", action="removed",
+                   summary=f"Removed stored payment method {method_label(method)}", entity_type="payment_method",
+                   entity_id=method.id)

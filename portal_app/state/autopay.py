@@ -21,6 +21,7 @@ class AutoPayState(SessionState):
     editing_id: int = 0
     choice: str = ""
     removing_id: int = 0
+    forgetting_id: int = 0
     error: str = ""
     notice: str = ""
     ach_terms: str = ""
@@ -35,7 +36,7 @@ class AutoPayState(SessionState):
         from portal_app.services.payments import ach_terms_text
 
         self.error = self.notice = ""
-        self.open_id = self.editing_id = self.removing_id = 0
+        self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self._refresh()
@@ -97,6 +98,15 @@ class AutoPayState(SessionState):
     @rx.event
     def keep(self):
         self.removing_id = 0
+        self.forgetting_id = 0
+
+    @rx.event
+    def ask_forget(self, method_id: str):
+        self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
+
+    @rx.event
+    def confirm_forget(self):
+        self._act("forget", {})
 
     @rx.event
     def save_edit(self, form: dict):
@@ -137,6 +147,8 @@ class AutoPayState(SessionState):
             with session_scope() as db:
                 if action == "remove":
                     autopay.remove(db, principal=principal, recurring_id=self.removing_id)
+                elif action == "forget":
+                    autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
                 elif not self.choice.isdigit():
                     raise PortalError("Choose a stored card or bank account.")
                 elif action == "edit":
@@ -149,9 +161,10 @@ class AutoPayState(SessionState):
             return
         except PortalError as refusal:
             self.error = str(refusal)
-            self.removing_id = 0
+            self.removing_id = self.forgetting_id = 0
             return
         self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
+                       "forget": "Payment method removed.",
                        "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
-        self.editing_id = self.removing_id = 0
+        self.editing_id = self.removing_id = self.forgetting_id = 0
         self._refresh()

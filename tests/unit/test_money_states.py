@@ -209,3 +209,29 @@ def test_with_hosted_collection_new_cards_go_to_checkout(app_db: str, db: Sessio
         assert payment.status == "pending" and payment.gateway == "stripe"
     finally:
         use_gateway(None)
+
+
+def test_stored_method_removal_is_scoped_and_kept_while_autopay_uses_it(app_db: str, db: Session) -> None:  # noqa: F811
+    from portal_app.models import AccountHistory
+
+    me, stranger = make_subscriber(db), make_subscriber(db)
+    mine = _with_autopay(db, me)
+    theirs = _with_autopay(db, stranger)
+    state = page_state(AutoPayState, "/autopay", cookie=signed_in_cookie(db, me))
+    AutoPayState.load.fn(state)
+    AutoPayState.ask_forget.fn(state, str(theirs.payment_method_id))
+    AutoPayState.confirm_forget.fn(state)
+    assert "could not be found" in state.error
+    AutoPayState.ask_forget.fn(state, str(mine.payment_method_id))
+    AutoPayState.confirm_forget.fn(state)
+    assert "Change or remove AutoPay first" in state.error
+    state.removing_id = mine.id
+    AutoPayState.confirm_remove.fn(state)
+    AutoPayState.ask_forget.fn(state, str(mine.payment_method_id))
+    AutoPayState.confirm_forget.fn(state)
+    assert state.notice == "Payment method removed." and state.method_options == []
+    db.expire_all()
+    assert db.get(PaymentMethod, mine.payment_method_id).removed_at is not None
+    assert db.get(PaymentMethod, theirs.payment_method_id).removed_at is None
+    assert db.exec(select(AccountHistory).where(AccountHistory.action == "removed",
+                                                AccountHistory.kind == "payment_method")).one()
