@@ -74,7 +74,11 @@ def autopay_card() -> rx.Component:
 
 
 def quick_actions() -> rx.Component:
-    """The expandable floating action button, above the phone's bottom bar."""
+    """The expandable floating action button, above the phone's bottom bar (with room kept for it)."""
+    return rx.fragment(rx.box(height="64px", aria_hidden="true"), _fab())
+
+
+def _fab() -> rx.Component:
     return rx.box(
         rx.cond(
             S.quick_actions_open,

@@ -15,7 +15,7 @@ from portal_app.config import get_settings
 from portal_app.models import Account, GatewayEvent, Payment, PaymentMethod
 from portal_app.services import autopay, billing, history, payments
 from portal_app.services.access import access_account
-from portal_app.services.errors import FieldErrors, PortalError
+from portal_app.services.errors import FieldErrors
 from portal_app.services.principal import Principal
 
 
@@ -40,14 +40,14 @@ def start_checkout(db: Session, *, principal: Principal, amount_cents: int, kind
         raise FieldErrors({"ach_authorization": "Tick the box to authorize the bank debit."})
     account_id = account.id
     db.commit()
-    if not payments._claim(db, account_id, attempt_key):
+    if not payments.claim_account(db, account_id, attempt_key):
         raise payments.PaymentInProgress()
     try:
-        existing = payments._payment_by_key(db, attempt_key)
+        existing = payments.payment_by_key(db, attempt_key)
         if existing is None:
             if expected_balance_cents is not None and billing.balance_cents(db, account_id=account_id) != expected_balance_cents:
                 raise payments.BalanceChanged()
-            db.add(Payment(account_id=account_id, receipt_number=payments._receipt_number(), amount_cents=amount_cents,
+            db.add(Payment(account_id=account_id, receipt_number=payments.new_receipt_number(), amount_cents=amount_cents,
                            status="pending", method_kind=kind, method_label="Card" if kind == "card" else "Bank account",
                            source=source, gateway=gateway.name, idempotency_key=attempt_key))
             if kind == "ach":
@@ -65,7 +65,7 @@ def start_checkout(db: Session, *, principal: Principal, amount_cents: int, kind
             amount_cents=amount_cents, description=f"Account {account.account_number}", save=save_method or autopay_on)
         return session.url
     finally:
-        payments._release(db, account_id, attempt_key)
+        payments.release_account(db, account_id, attempt_key)
 
 
 def start_setup(db: Session, *, principal: Principal, kind: str, attempt_key: str, autopay_on: bool,
@@ -113,7 +113,7 @@ def handle_event(db: Session, *, event: dict, gateway) -> str:
 
 def _payment_for(db: Session, metadata: dict) -> Payment | None:
     key = metadata.get("attempt_key")
-    return payments._payment_by_key(db, key) if key else None
+    return payments.payment_by_key(db, key) if key else None
 
 
 def _checkout_completed(db: Session, session: dict, gateway) -> None:
@@ -156,5 +156,3 @@ def _checkout_completed(db: Session, session: dict, gateway) -> None:
 def uses_hosted_collection(gateway=None) -> bool:
     return bool(getattr(gateway or payments.get_gateway(), "hosted_collection", False))
 
-
-__all__ = ["PortalError", "handle_event", "start_checkout", "start_setup", "uses_hosted_collection"]

@@ -131,7 +131,7 @@ def receipt_address(db: Session, *, account_id: int, user_id: int | None = None)
     return user.email if user else None
 
 
-def _payment_by_key(db: Session, key: str) -> Payment | None:
+def payment_by_key(db: Session, key: str) -> Payment | None:
     return db.exec(select(Payment).where(Payment.idempotency_key == key)).first()
 
 
@@ -145,7 +145,7 @@ def _outcome(db: Session, payment: Payment, **extra: bool) -> PaymentOutcome:
     )
 
 
-def _claim(db: Session, account_id: int, key: str) -> bool:
+def claim_account(db: Session, account_id: int, key: str) -> bool:
     now = utcnow()
     claimed = db.execute(
         update(Account)
@@ -157,7 +157,7 @@ def _claim(db: Session, account_id: int, key: str) -> bool:
     return claimed.rowcount == 1
 
 
-def _release(db: Session, account_id: int, key: str) -> None:
+def release_account(db: Session, account_id: int, key: str) -> None:
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
                .values(payment_claim=None, payment_claim_expires_at=None))
@@ -210,20 +210,20 @@ def pay(
     token = stored.gateway_token if stored else tokenized.token
     label = f"{stored.brand} •••• {stored.last4}" if stored else tokenized.label
 
-    if not _claim(db, account_id, attempt_key):
-        done = _payment_by_key(db, attempt_key)
+    if not claim_account(db, account_id, attempt_key):
+        done = payment_by_key(db, attempt_key)
         if done is not None and done.status != "pending":
             return _outcome(db, done)
         raise PaymentInProgress()
     keep_claim = False
     try:
-        done = _payment_by_key(db, attempt_key)
+        done = payment_by_key(db, attempt_key)
         if done is not None:  # a double tap after the first tap finished
             return _outcome(db, done)
         if expected_balance_cents is not None and billing.balance_cents(db, account_id=account_id) != expected_balance_cents:
             raise BalanceChanged()
         payment = Payment(
-            account_id=account_id, receipt_number=_receipt_number(), amount_cents=amount_cents, status="pending",
+            account_id=account_id, receipt_number=new_receipt_number(), amount_cents=amount_cents, status="pending",
             method_kind=kind, method_label=label[:60], payment_method_id=stored.id if stored else None,
             source=source, gateway=gateway.name, idempotency_key=attempt_key,
         )
@@ -248,10 +248,10 @@ def pay(
         if keep_claim:
             db.rollback()
         else:
-            _release(db, account_id, attempt_key)
+            release_account(db, account_id, attempt_key)
 
 
-def _receipt_number() -> str:
+def new_receipt_number() -> str:
     return f"RCP-{utcnow():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAllocation
 from portal_app.services.access import access_account, access_invoice, access_payment
+from portal_app.services.errors import NotFound
 from portal_app.services.payments import invoice_paid_cents
 from portal_app.services.principal import Principal
 
@@ -119,8 +120,6 @@ def invoice_document(db: Session, *, principal: Principal, invoice_id: int, toda
 def receipt_document(db: Session, *, principal: Principal, payment_id: int) -> ReceiptDocument:
     payment = access_payment(db, principal, payment_id)
     if payment.status == "failed":
-        from portal_app.services.errors import NotFound
-
         raise NotFound("receipt")
     account = db.get(Account, payment.account_id)
     return ReceiptDocument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qs
 
 import reflex as rx
 
@@ -44,9 +45,7 @@ class QuickPayState(rx.State):
         self._account_id = 0
         self.ach_terms = payments.ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
-        token = self.router.url.query_parameters.get("t", "") if hasattr(self.router.url, "query_parameters") else ""
-        if not token:
-            token = next((p[2:] for p in (self.router.url.query or "").split("&") if p.startswith("t=")), "")
+        token = (parse_qs(self.router.url.query or "").get("t") or [""])[0]
         if token:
             try:
                 with session_scope() as db:

@@ -16,10 +16,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from portal_app.models import Account, Invoice, Payment, PaymentMethod, RecurringPayment
+from portal_app.models import Invoice, Payment, PaymentMethod, RecurringPayment
 from portal_app.services import billing, quickpay
 from tests.e2e.helpers import sign_in
-from tests.factories import make_account, make_invoice, make_user, password_hash
+from tests.factories import make_account, make_invoice, make_user
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e-money-passphrase-1"
