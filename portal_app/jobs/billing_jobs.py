@@ -59,13 +59,15 @@ def _money(cents: int) -> str:
 # --- billing run --------------------------------------------------------------------------
 
 
-def billing_run(db: Session, *, today: dt.date, batch: int = 500) -> RunReport:
+def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: list[int] | None = None) -> RunReport:
+    """Invoice every active account's billable services for today's month (or only `account_ids`)."""
     period_start = today.replace(day=1)
     period_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     report = RunReport()
     services = db.exec(
         select(AccountService).join(Account, col(Account.id) == AccountService.account_id)
-        .where(AccountService.billable, AccountService.status == "active", Account.status == "active")
+        .where(AccountService.billable, AccountService.status == "active", Account.status == "active",
+               *([col(Account.id).in_(account_ids)] if account_ids is not None else []))
         .order_by(col(AccountService.account_id), col(AccountService.id))
     ).all()
     by_account: dict[int, list[AccountService]] = {}

@@ -259,3 +259,46 @@ def test_money_pages_pass_axe(phone: Page, portal) -> None:
         problems[path] = _serious_axe_violations(phone)
         _no_horizontal_scroll(phone)
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_bill_email_quick_pay_link_opens_quick_pay_identified(phone: Page, portal) -> None:
+    """The billing run's email goes out over real SMTP; its link opens Quick Pay already identified."""
+    import email
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from portal_app.integrations.mail import deliver_pending
+    from portal_app.jobs import billing_jobs
+    from portal_app.models import AccountService, OutboxMail
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list[email.message.Message] = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    sub = _subscriber(portal, bills=())
+    with Session(portal.engine, expire_on_commit=False) as db:
+        db.add(AccountService(account_id=sub["account_id"], name="Fiber 500", billable=True, monthly_price_cents=6500))
+        db.commit()
+        billing_jobs.billing_run(db, today=dt.date.today(), account_ids=[sub["account_id"]])
+        bill = db.exec(select(OutboxMail).where(OutboxMail.account_id == sub["account_id"])).one()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            deliver_pending(db, smtp_url=f"smtp+plain://127.0.0.1:{port}", sender_name="Lumen Fiber",
+                            sender_address="billing@lumenfiber.example")
+        finally:
+            controller.stop()
+    received = next(m for m in inbox.messages if m["Subject"] == bill.subject)
+    link = re.search(r"https?://\S+/quickpay\?t=\S+", received.get_content()).group(0)
+    phone.goto(link[link.index("/quickpay"):])
+    expect(phone.locator("#qp-due")).to_contain_text("$65.00")
+    expect(phone.locator("#qp-name")).to_contain_text("K**** N*******")
