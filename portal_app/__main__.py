@@ -26,13 +26,46 @@ def _demo_data() -> None:
         print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
 
 
+def _billing_job(command: str) -> None:
+    from portal_app.jobs import billing_jobs
+    from portal_app.services.clock import provider_today
+
+    with session_scope() as db:
+        if command == "billing-run":
+            report = billing_jobs.billing_run(db, today=provider_today())
+        elif command == "autopay-run":
+            report = billing_jobs.autopay_run(db, today=provider_today())
+        else:
+            report = billing_jobs.settle_pending(db)
+    print(f"{command}: {report}")
+
+
+def _deliver_mail() -> None:
+    from portal_app.integrations.mail import deliver_pending
+    from portal_app.theming import current_theme
+
+    theme = current_theme()
+    with session_scope() as db:
+        sent = deliver_pending(db, smtp_url=get_settings().smtp_url, sender_name=theme.provider_name,
+                               sender_address=theme.support_email)
+    print(f"deliver-mail: {sent} sent")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("demo-data", help="load the demo provider's data (idempotent)")
     commands.add_parser("setup", help="migrate, then load demo data if it is not there yet")
+    commands.add_parser("billing-run", help="issue this month's invoices and email them (safe to run twice)")
+    commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts, send card-expiry reminders")
+    commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
+    commands.add_parser("deliver-mail", help="send what is waiting in the mail outbox")
     args = parser.parse_args(argv)
+    if args.command in ("billing-run", "autopay-run", "settle-ach"):
+        _billing_job(args.command)
+    if args.command == "deliver-mail":
+        _deliver_mail()
     if args.command in ("migrate", "setup"):
         _migrate()
     if args.command in ("demo-data", "setup"):

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     smtp_url: str = ""  # empty: mail stays in the outbox and is printed to the log
     payments: str = "sandbox"
     allow_sandbox_in_production: bool = False
+    stripe_secret_key: str = ""  # PORTAL_STRIPE_SECRET_KEY (sk_live_... / sk_test_...)
+    stripe_webhook_secret: str = ""  # PORTAL_STRIPE_WEBHOOK_SECRET (whsec_...)
+    stripe_api_base: str = ""  # tests point this at localstripe
     public_url: str = "http://localhost:3000"
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
@@ -52,6 +55,8 @@ class Settings(BaseSettings):
             problems.append(
                 "PORTAL_PAYMENTS=sandbox takes no real money; set PORTAL_ALLOW_SANDBOX_IN_PRODUCTION=true to run it anyway"
             )
+        if self.payments == "stripe" and not (self.stripe_secret_key and self.stripe_webhook_secret):
+            problems.append("PORTAL_PAYMENTS=stripe needs PORTAL_STRIPE_SECRET_KEY and PORTAL_STRIPE_WEBHOOK_SECRET")
         if problems:
             raise RuntimeError("Unsafe production settings: " + "; ".join(problems))
 

@@ -1,9 +1,17 @@
-"""HTTP routes mounted beside the Reflex app (health, session cookie hand-off)."""
+"""HTTP routes mounted beside the Reflex app (health, session cookie hand-off, documents)."""
 
 from starlette.applications import Starlette
 
-from portal_app.api import auth_routes, calendar_routes, health
+from portal_app.api import auth_routes, billing_routes, calendar_routes, health, payment_webhooks
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[*health.routes, *auth_routes.routes, *calendar_routes.routes])
+    return Starlette(
+        routes=[
+            *health.routes,
+            *auth_routes.routes,
+            *billing_routes.routes,
+            *payment_webhooks.routes,
+            *calendar_routes.routes,
+        ]
+    )

@@ -1,6 +1,9 @@
 """Page modules: importing this registers every route of the portal."""
 
-from portal_app.pages import home, signin
+from portal_app.pages import autopay, home, invoices, payment, payments, quickpay, signin
 from portal_app.pages import calendar, contacts, scheduling, tickets  # self-service
 
-__all__ = ["calendar", "contacts", "home", "scheduling", "signin", "tickets"]
+__all__ = [
+    "autopay", "calendar", "contacts", "home", "invoices", "payment", "payments", "quickpay",
+    "scheduling", "signin", "tickets",
+]

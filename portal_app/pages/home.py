@@ -6,10 +6,12 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, label_value
+from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.scheduling import scheduling_reminder
 from portal_app.state.home import HomeState
 from portal_app.state.scheduling import SchedulingReminderState
+from portal_app.state.home_billing import HomeBillingState
 
 
 def _balance_card() -> rx.Component:
@@ -52,13 +54,23 @@ def _account_card() -> rx.Component:
     )
 
 
-@portal_page(route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0, on_load=[HomeState.load, SchedulingReminderState.check])
+@portal_page(
+    route="/",
+    title="Home",
+    nav_label="Home",
+    nav_icon="house",
+    nav_order=0,
+    on_load=[HomeState.load, HomeBillingState.load, SchedulingReminderState.check],
+)
 def home() -> rx.Component:
     return rx.vstack(
         rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
         scheduling_reminder(),
         _balance_card(),
+        bill_actions(),
+        autopay_card(),
         _account_card(),
+        quick_actions(),
         spacing="4",
         width="100%",
     )

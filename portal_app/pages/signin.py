@@ -63,6 +63,8 @@ def signin() -> rx.Component:
                 padding="1.5rem",
                 width="100%",
             ),
+            rx.link("Pay a bill without signing in: Quick Pay", href="/quickpay", size="3", id="quickpay-link",
+                    min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             footer(),
             spacing="4",
             align="center",

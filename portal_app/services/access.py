@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from portal_app.models import Account, Invoice, Payment
+from portal_app.models import Account, Invoice, Payment, PaymentMethod, RecurringPayment
 from portal_app.services.errors import NotFound
 from portal_app.services.principal import Principal
 
@@ -42,3 +42,19 @@ def access_invoice(db: Session, principal: Principal, invoice_id: int) -> Invoic
 
 def access_payment(db: Session, principal: Principal, payment_id: int) -> Payment:
     return access_owned(db, principal, Payment, payment_id, "payment")
+
+
+def access_payment_method(db: Session, principal: Principal, method_id: int) -> PaymentMethod:
+    """A stored method of the principal's account that has not been removed."""
+    method = access_owned(db, principal, PaymentMethod, method_id, "payment method")
+    if method.removed_at is not None:
+        raise NotFound("payment method")
+    return method
+
+
+def access_recurring(db: Session, principal: Principal, recurring_id: int) -> RecurringPayment:
+    """An active AutoPay of the principal's account."""
+    recurring = access_owned(db, principal, RecurringPayment, recurring_id, "recurring payment")
+    if recurring.cancelled_at is not None:
+        raise NotFound("recurring payment")
+    return recurring

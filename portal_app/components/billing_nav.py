@@ -1,0 +1,71 @@
+"""Tabs between the billing pages and the pager under their lists."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+
+BILLING_TABS = [("/invoices", "Invoices"), ("/payments", "Payments"), ("/autopay", "AutoPay")]
+
+
+def billing_tabs(current: str) -> rx.Component:
+    return rx.el.nav(
+        rx.hstack(
+            *[rx.link(label, href=route, aria_current="page" if route == current else None,
+                      padding="0.5rem 0.875rem", min_height=tokens.TOUCH_TARGET, display="flex", align_items="center",
+                      border_radius="var(--radius-3)", underline="none",
+                      color=tokens.ON_ACCENT if route == current else tokens.TEXT,
+                      background=tokens.ACCENT if route == current else tokens.SURFACE,
+                      border=f"1px solid {tokens.BORDER}", font_weight="500")
+              for route, label in BILLING_TABS],
+            spacing="2",
+            wrap="wrap",
+        ),
+        aria_label="Billing",
+    )
+
+
+def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
+    return rx.cond(
+        pages > 1,
+        rx.hstack(
+            rx.button("Newer", on_click=go_to(page - 1), disabled=page <= 1, variant="outline", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            rx.text("Page ", page.to_string(), " of ", pages.to_string(), size="2", color=tokens.MUTED),
+            rx.button("Older", on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            justify="between",
+            align="center",
+            width="100%",
+        ),
+    )
+
+
+def pdf_link(href: rx.Var, label: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.icon("file_text", size=22),
+        rx.text("PDF", size="1"),
+        href=href,
+        is_external=True,
+        aria_label=label,
+        display="flex",
+        flex_direction="column",
+        align_items="center",
+        justify_content="center",
+        min_width=tokens.TOUCH_TARGET,
+        min_height=tokens.TOUCH_TARGET,
+        color=tokens.ACCENT,
+    )
+
+
+STATUS_COLOURS = {"paid": "green", "Paid": "green", "open": "blue", "past due": "red", "Pending": "amber",
+                  "void": "gray"}
+
+
+def status_badge(status: rx.Var) -> rx.Component:
+    return rx.match(
+        status,
+        *[(name, rx.badge(name, color_scheme=colour, size="2", high_contrast=True)) for name, colour in STATUS_COLOURS.items()],
+        rx.badge(status, size="2", high_contrast=True),
+    )

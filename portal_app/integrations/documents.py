@@ -1,0 +1,94 @@
+"""Invoice and receipt PDFs (reportlab).
+
+Every string that came from a person goes through `_text` before `Paragraph`: reportlab reads
+markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise be obeyed.
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from portal_app.services.money import format_cents
+from portal_app.services.statements import InvoiceDocument, ReceiptDocument
+from portal_app.theming import current_theme
+
+_styles = getSampleStyleSheet()
+
+
+def _text(value: object, style: str = "Normal") -> Paragraph:
+    return Paragraph(escape(str(value)), _styles[style])
+
+
+def _header(title: str) -> list:
+    theme = current_theme()
+    return [
+        _text(theme.provider_name, "Title"),
+        _text(f"{theme.legal_name} · {theme.support_phone} · {theme.support_email}"),
+        Spacer(1, 0.2 * inch),
+        _text(title, "Heading2"),
+    ]
+
+
+def _table(rows: list[list], *, total_row: bool = True) -> Table:
+    table = Table(rows, colWidths=[4.6 * inch, 1.8 * inch])
+    style = [
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+    ]
+    if total_row:
+        style += [("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey), ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold")]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _build(story: list, title: str) -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=LETTER, title=title, author=current_theme().provider_name,
+                      leftMargin=inch, rightMargin=inch, topMargin=0.8 * inch).build(story)
+    return buffer.getvalue()
+
+
+def invoice_pdf(doc: InvoiceDocument) -> bytes:
+    currency = current_theme().currency
+    money = lambda cents: format_cents(cents, currency)  # noqa: E731
+    story = _header(f"Invoice {doc.number}")
+    story += [_text(f"Bill to: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
+              _text(f"Subscriber ID: {doc.account_number}"),
+              _text(f"Invoice date: {doc.issued_on:%b %-d, %Y} · Due date: {doc.due_on:%b %-d, %Y}"),
+              _text(f"Service period: {doc.period}"), _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
+    rows = [["Description", "Amount"]] + [[_text(desc), money(cents)] for desc, cents in doc.lines]
+    rows.append(["Total", money(doc.total_cents)])
+    story.append(_table(rows))
+    story += [Spacer(1, 0.15 * inch), _text(f"Paid: {money(doc.paid_cents)} · Amount due: {money(doc.total_cents - doc.paid_cents)}")]
+    return _build(story, f"Invoice {doc.number}")
+
+
+def receipt_pdf(doc: ReceiptDocument) -> bytes:
+    theme = current_theme()
+    money = lambda cents: format_cents(cents, theme.currency)  # noqa: E731
+    paid_at = doc.paid_at.astimezone(ZoneInfo(theme.timezone))
+    story = _header(f"Payment receipt {doc.receipt_number}")
+    story += [_text(f"Paid by: {doc.paid_by}"), _text(f"Subscriber ID: {doc.account_number}"),
+              _text(f"Date: {paid_at:%b %-d, %Y %-I:%M %p}"), _text(f"Method: {doc.method_label}"),
+              _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
+    rows = [["Applied to", "Amount"]] + [[_text(f"Invoice {number}"), money(cents)] for number, cents in doc.applied]
+    unapplied = doc.amount_cents - sum(cents for _, cents in doc.applied)
+    if unapplied:
+        rows.append([_text("Credit on account" if doc.status == "Paid" else "To apply when settled"), money(unapplied)])
+    rows.append(["Amount paid", money(doc.amount_cents)])
+    story.append(_table(rows))
+    return _build(story, f"Receipt {doc.receipt_number}")
+
+
+def one_line_pdf(text: str) -> bytes:
+    """The floor the benchmarks compare invoice PDFs against."""
+    return _build([_text(text)], "floor")

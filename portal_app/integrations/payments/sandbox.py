@@ -1,0 +1,119 @@
+"""The sandbox gateway: a card processor's test mode, for demos and tests (takes no money).
+
+Test numbers as in ARCHITECTURE.md: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is
+declined, ACH with routing number 110000000 works. Tokens carry the test outcome in their
+name, so any backend worker can charge a token another worker created (nothing in memory
+is needed to decide an outcome). The in-memory ledger only plays the processor's side: it
+makes a repeated idempotency key return the first result and lets tests count charges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+
+from portal_app.integrations.payments.base import (
+    BankDetails,
+    CardDetails,
+    ChargeResult,
+    GatewayDeclined,
+    Tokenized,
+)
+
+# number -> (outcome, brand); the outcome decides what a charge on its token does.
+TEST_CARDS = {
+    "4242424242424242": ("ok", "Visa"),
+    "5555555555554444": ("ok", "Mastercard"),
+    "378282246310005": ("ok", "American Express"),
+    "4000000000000002": ("declined", "Visa"),
+    "4000000000009995": ("insufficient", "Visa"),
+    "4000000000000069": ("expired", "Visa"),
+    "4000000000000341": ("chargefail", "Visa"),  # saves fine, every later charge is declined
+}
+TEST_ROUTING = "110000000"
+ACH_FAILS_ON_SETTLEMENT = "000111111113"  # the bank returns it (insufficient funds) when it settles
+
+DECLINE_REASONS = {
+    "declined": "Your card was declined by your bank. Try another card or call your bank.",
+    "insufficient": "Your card was declined for insufficient funds. Try another card.",
+    "expired": "Your card has expired. Check the expiry date or use another card.",
+    "chargefail": "Your card was declined by your bank. Try another card or call your bank.",
+    "achfail": "Your bank returned the payment: insufficient funds.",
+}
+
+
+def _luhn_ok(number: str) -> bool:
+    digits = [int(ch) for ch in number][::-1]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
+    return total % 10 == 0
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ledger: dict[str, ChargeResult] = {}
+        self.charges: list[tuple[str, int]] = []  # (idempotency key, cents) of each real charge
+
+    def tokenize_card(self, card: CardDetails) -> Tokenized:
+        number = "".join(ch for ch in card.number if ch.isdigit())
+        if len(number) < 13 or len(number) > 19 or not _luhn_ok(number):
+            raise GatewayDeclined("That card number is not valid. Check it and try again.")
+        today = dt.date.today()
+        if not (1 <= card.exp_month <= 12) or (card.exp_year, card.exp_month) < (today.year, today.month):
+            raise GatewayDeclined(DECLINE_REASONS["expired"])
+        cvc = card.cvc.strip()
+        if not (cvc.isdigit() and len(cvc) in (3, 4)):
+            raise GatewayDeclined("The security code should be the 3 or 4 digits on your card.")
+        outcome, brand = TEST_CARDS.get(number, ("declined", "Card"))
+        if outcome in ("expired",):
+            raise GatewayDeclined(DECLINE_REASONS[outcome])
+        return Tokenized(
+            token=f"pm_sandbox_{outcome}_{secrets.token_hex(8)}",
+            kind="card",
+            brand=brand,
+            last4=number[-4:],
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+        )
+
+    def tokenize_bank(self, bank: BankDetails) -> Tokenized:
+        routing = bank.routing_number.strip()
+        account = bank.account_number.strip()
+        if routing != TEST_ROUTING:
+            raise GatewayDeclined("We could not find a bank with that routing number. Check the 9 digits.")
+        if not account.isdigit() or not 4 <= len(account) <= 17:
+            raise GatewayDeclined("The bank account number should be 4 to 17 digits.")
+        outcome = "achfail" if account == ACH_FAILS_ON_SETTLEMENT else "ok"
+        return Tokenized(token=f"ba_sandbox_{outcome}_{secrets.token_hex(8)}", kind="ach",
+                         brand="Sandbox Test Bank", last4=account[-4:])
+
+    def charge(self, *, token: str, kind: str, amount_cents: int, idempotency_key: str, description: str) -> ChargeResult:
+        with self._lock:
+            if idempotency_key in self._ledger:
+                return self._ledger[idempotency_key]
+            outcome = self._outcome(token)
+            if outcome in DECLINE_REASONS and outcome != "achfail":
+                raise GatewayDeclined(DECLINE_REASONS[outcome])
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+            if kind == "ach":
+                result = ChargeResult(status="pending", reference=f"ach_sandbox_{outcome}_{digest}")
+            else:
+                result = ChargeResult(status="succeeded", reference=f"ch_sandbox_{digest}")
+            self._ledger[idempotency_key] = result
+            self.charges.append((idempotency_key, amount_cents))
+            return result
+
+    def settlement_status(self, *, reference: str) -> str:
+        if reference.startswith("ach_sandbox_achfail_"):
+            return "failed:" + DECLINE_REASONS["achfail"]
+        return "succeeded"
+
+    @staticmethod
+    def _outcome(token: str) -> str:
+        # pm_sandbox_<outcome>_<random>; the demo data's tokens (pm_sandbox_demo_visa) succeed.
+        parts = token.split("_")
+        return parts[2] if len(parts) >= 4 and parts[2] in DECLINE_REASONS else "ok"

@@ -1,0 +1,262 @@
+"""Scheduled billing jobs: issue invoices, run AutoPay, settle ACH. Each is safe to run twice.
+
+- billing run: one invoice per account per month (its number is unique per account and month),
+  emailed with a signed Quick Pay link; credit already on the account is applied to it.
+- AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
+  three), at most `autopay_max_retries` failed days in a row, an email on each failure, and a
+  reminder 30 days before an AutoPay card expires (once per card, recorded in the history).
+- settle ACH: ask the gateway about pending payments and record the outcome.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.integrations.mail import enqueue_mail
+from portal_app.integrations.payments import GatewayDeclined, GatewayUnavailable, PaymentGateway, get_gateway
+from portal_app.models import (
+    Account,
+    AccountHistory,
+    AccountService,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    RecurringPayment,
+    utcnow,
+)
+from portal_app.services import billing, history, payments, quickpay
+from portal_app.services.money import format_cents
+from portal_app.services.principal import Principal
+from portal_app.theming import current_theme
+
+BILL_DUE_DAY = 21
+EXPIRY_NOTICE = dt.timedelta(days=30)
+CHECKOUT_EXPIRY = dt.timedelta(hours=25)
+SYSTEM = Principal.system("Billing run")
+
+
+@dataclass
+class RunReport:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+# --- billing run --------------------------------------------------------------------------
+
+
+def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: list[int] | None = None) -> RunReport:
+    """Invoice every active account's billable services for today's month (or only `account_ids`)."""
+    period_start = today.replace(day=1)
+    period_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    report = RunReport()
+    services = db.exec(
+        select(AccountService).join(Account, col(Account.id) == AccountService.account_id)
+        .where(AccountService.billable, AccountService.status == "active", Account.status == "active",
+               *([col(Account.id).in_(account_ids)] if account_ids is not None else []))
+        .order_by(col(AccountService.account_id), col(AccountService.id))
+    ).all()
+    by_account: dict[int, list[AccountService]] = {}
+    for service in services:
+        by_account.setdefault(service.account_id, []).append(service)
+    existing = set(db.exec(select(Invoice.account_id).where(Invoice.period_start == period_start)).all())
+    for count, (account_id, lines) in enumerate(by_account.items(), start=1):
+        if account_id in existing:
+            report.skipped += 1
+            continue
+        _issue(db, db.get(Account, account_id), lines, period_start, period_end)
+        report.done += 1
+        if count % batch == 0:
+            db.commit()
+    db.commit()
+    return report
+
+
+def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date) -> Invoice:
+    lines = [(f"{s.name} ({start:%b %Y})", s.monthly_price_cents) for s in services]
+    invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{start:%Y%m}", issued_on=start,
+                      due_on=start.replace(day=BILL_DUE_DAY), period_start=start, period_end=end,
+                      total_cents=sum(cents for _, cents in lines), status="open")
+    db.add(invoice)
+    db.flush()
+    db.add_all(InvoiceLine(invoice_id=invoice.id, description=d[:200], amount_cents=c, sort_order=i)
+               for i, (d, c) in enumerate(lines, start=1))
+    _apply_credit(db, account.id)
+    history.record(db, principal=SYSTEM, account_id=account.id, kind="billing", action="invoice_issued",
+                   summary=f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due {invoice.due_on:%b %-d, %Y}",
+                   entity_type="invoice", entity_id=invoice.id)
+    to = payments.receipt_address(db, account_id=account.id)
+    if to:
+        theme = current_theme()
+        enqueue_mail(db, to=to, account_id=account.id, subject=f"Your {theme.provider_name} bill {invoice.number}",
+                     body=(f"Your bill for {start:%B %Y} is {_money(invoice.total_cents)}, due {invoice.due_on:%b %-d, %Y}.\n\n"
+                           f"Pay it in one step (link valid 30 days): {quickpay.link_url(account.account_number)}\n\n"
+                           f"Or sign in to see the invoice: {_public_url()}/invoices\n"))
+    return invoice
+
+
+def _public_url() -> str:
+    from portal_app.config import get_settings
+
+    return get_settings().public_url.rstrip("/")
+
+
+def _apply_credit(db: Session, account_id: int) -> None:
+    """Succeeded payments with money not yet applied (paid ahead) go to the new invoice."""
+    allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_cents).label("used"))
+                 .group_by(PaymentAllocation.payment_id).subquery())
+    with_credit = db.exec(
+        select(Payment).outerjoin(allocated, allocated.c.payment_id == Payment.id)
+        .where(Payment.account_id == account_id, Payment.status == "succeeded",
+               Payment.amount_cents > func.coalesce(allocated.c.used, 0))
+        .order_by(col(Payment.created_at))
+    ).all()
+    for payment in with_credit:
+        payments.allocate(db, payment)
+
+
+# --- AutoPay run --------------------------------------------------------------------------
+
+
+def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None) -> RunReport:
+    gateway = gateway or get_gateway()
+    report = RunReport()
+    max_retries = payments.provider_settings(db).autopay_max_retries
+    recurring_ids = db.exec(select(RecurringPayment.id).where(col(RecurringPayment.cancelled_at).is_(None))
+                            .order_by(col(RecurringPayment.id))).all()
+    for recurring_id in recurring_ids:
+        recurring = db.get(RecurringPayment, recurring_id)
+        method = db.get(PaymentMethod, recurring.payment_method_id)
+        _expiry_reminder(db, recurring, method, today)
+        due = billing.amount_due(db, account_id=recurring.account_id, today=today)
+        if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None:
+            report.skipped += 1
+            db.commit()
+            continue
+        if recurring.consecutive_failures >= max_retries:
+            report.skipped += 1
+            continue
+        key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
+        if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
+            report.skipped += 1
+            continue
+        principal = Principal(kind="system", display_name="AutoPay", account_id=recurring.account_id)
+        try:
+            payments.pay(db, principal=principal, amount_cents=min(due.balance_cents, payments.provider_settings(db).max_payment_cents),
+                         method=payments.StoredMethod(method.id), attempt_key=key, source="autopay",
+                         ach_authorized=method.kind == "ach", gateway=gateway)
+        except payments.PaymentInProgress:
+            db.rollback()
+            report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
+            continue
+        except payments.PortalError as refusal:
+            db.rollback()
+            recurring = db.get(RecurringPayment, recurring_id)
+            recurring.consecutive_failures += 1
+            db.add(recurring)
+            _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures, max_retries)
+            db.commit()
+            report.failed += 1
+            continue
+        recurring = db.get(RecurringPayment, recurring_id)
+        recurring.consecutive_failures = 0
+        db.add(recurring)
+        db.commit()
+        report.done += 1
+    return report
+
+
+def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMethod, reason: str, attempt: int,
+                  max_retries: int) -> None:
+    to = payments.receipt_address(db, account_id=recurring.account_id)
+    if not to:
+        return
+    theme = current_theme()
+    retry = ("We will try again tomorrow." if attempt < max_retries
+             else "We will not try again automatically; please make a payment.")
+    enqueue_mail(db, to=to, account_id=recurring.account_id,
+                 subject=f"{theme.provider_name}: your AutoPay payment did not go through",
+                 body=f"We could not charge {method.brand} •••• {method.last4}: {reason}\n{retry}\n\n"
+                      f"Pay now or update AutoPay: {_public_url()}/autopay\n")
+
+
+def _expiry_reminder(db: Session, recurring: RecurringPayment, method: PaymentMethod, today: dt.date) -> None:
+    if method.kind != "card" or not method.exp_year or not method.exp_month:
+        return
+    expires = dt.date(method.exp_year, method.exp_month, calendar.monthrange(method.exp_year, method.exp_month)[1])
+    if not today <= expires <= today + EXPIRY_NOTICE:
+        return
+    already = db.exec(select(AccountHistory.id).where(
+        AccountHistory.account_id == recurring.account_id, AccountHistory.action == "expiry_reminder",
+        AccountHistory.entity_id == method.id)).first()
+    if already is not None:
+        return
+    history.record(db, principal=SYSTEM, account_id=recurring.account_id, kind="autopay", action="expiry_reminder",
+                   summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {expires:%m/%Y}",
+                   entity_type="payment_method", entity_id=method.id)
+    to = payments.receipt_address(db, account_id=recurring.account_id)
+    if to:
+        enqueue_mail(db, to=to, account_id=recurring.account_id,
+                     subject=f"{current_theme().provider_name}: your AutoPay card expires soon",
+                     body=f"The card AutoPay uses ({method.brand} •••• {method.last4}) expires at the end of "
+                          f"{expires:%B %Y}. Update it so your next bill is paid: {_public_url()}/autopay\n")
+
+
+# --- settle ACH (and reconcile interrupted card charges) -------------------------------------
+
+
+def settle_pending(db: Session, *, gateway: PaymentGateway | None = None, now: dt.datetime | None = None) -> RunReport:
+    gateway = gateway or get_gateway()
+    now = now or utcnow()
+    report = RunReport()
+    pending = db.exec(select(Payment).where(Payment.status == "pending", Payment.gateway == gateway.name)
+                      .order_by(col(Payment.id))).all()
+    for payment in pending:
+        if payment.gateway_ref:
+            outcome = gateway.settlement_status(reference=payment.gateway_ref)
+        elif getattr(gateway, "hosted_collection", False):
+            # A Checkout page not completed: its webhook finishes it; Checkout Sessions expire after 24 hours.
+            outcome = "failed:The payment page was not completed." if payment.created_at < now - CHECKOUT_EXPIRY else "pending"
+        elif payment.created_at < now - payments.CLAIM_TTL:
+            outcome = _reconcile_card(db, gateway, payment)
+        else:
+            outcome = "pending"
+        if outcome == "pending":
+            report.skipped += 1
+            continue
+        status, _, reason = outcome.partition(":")
+        payments.settle(db, payment=payment, status=status, reason=reason)
+        db.commit()
+        report.done += 1 if status == "succeeded" else 0
+        report.failed += 1 if status != "succeeded" else 0
+    return report
+
+
+def _reconcile_card(db: Session, gateway: PaymentGateway, payment: Payment) -> str:
+    """A charge interrupted before it was recorded: ask again with the same key (never charges twice)."""
+    method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
+    if method is None:
+        return "failed:The payment could not be confirmed with the processor."
+    try:
+        result = gateway.charge(token=method.gateway_token, kind=payment.method_kind, amount_cents=payment.amount_cents,
+                                idempotency_key=payment.idempotency_key, description="reconcile")
+    except GatewayDeclined as refusal:
+        return f"failed:{refusal}"
+    except GatewayUnavailable:
+        return "pending"
+    payment.gateway_ref = result.reference[:120]
+    return "succeeded" if result.status == "succeeded" else "pending"

@@ -1,0 +1,48 @@
+"""Invoices: newest first, paged, with the PDF icon to view, download or print."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.billing_nav import billing_tabs, pager, pdf_link, status_badge
+from portal_app.components.cards import card
+from portal_app.components.shell import portal_page
+from portal_app.state.statements import InvoicesState as S
+
+
+def _row(invoice: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(invoice["number"], size="3", weight="medium"),
+            rx.text("Issued ", invoice["date"], " · due ", invoice["due"], size="2", color=tokens.MUTED),
+            rx.hstack(rx.text(invoice["amount"], size="3", weight="bold"), status_badge(invoice["status"]),
+                      align="center", spacing="2"),
+            spacing="1",
+            align="start",
+            min_width="0",
+        ),
+        rx.spacer(),
+        pdf_link(invoice["pdf"], "Invoice " + invoice["number"].to(str) + " PDF"),
+        align="center",
+        width="100%",
+        padding_y="0.75rem",
+        border_bottom=f"1px solid {tokens.BORDER}",
+        class_name="invoice-row",
+    )
+
+
+@portal_page(route="/invoices", title="Invoices", nav_label="Billing", nav_icon="receipt", nav_order=20,
+             on_load=[S.load])
+def invoices() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Invoices", as_="h1", size="6", color=tokens.TEXT),
+        billing_tabs("/invoices"),
+        card(
+            rx.cond(S.invoices.length() == 0, rx.text("No invoices yet.", color=tokens.MUTED),
+                    rx.vstack(rx.foreach(S.invoices, _row), spacing="0", width="100%")),
+            pager(S.page, S.pages, S.go_to),
+        ),
+        spacing="4",
+        width="100%",
+    )

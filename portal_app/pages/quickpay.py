@@ -1,0 +1,110 @@
+"""Quick Pay (public, linked from sign-in): account number + last name or ZIP, then pay."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, label_value, primary_button
+from portal_app.components.payment_form import (
+    ach_authorization,
+    bank_fields,
+    card_fields,
+    method_select,
+    text_field,
+)
+from portal_app.components.shell import footer, portal_page
+from portal_app.state.quickpay import QuickPayState as S
+from portal_app.theming import current_theme
+
+
+def _identify() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text("Pay your bill without signing in.", size="3"),
+            text_field("Account number", "account_number", S.errors, input_mode="numeric",
+                       hint="The subscriber ID on your bill."),
+            text_field("Last name or billing ZIP", "name_or_zip", S.errors, autocomplete="off"),
+            primary_button("CONTINUE", type="submit", width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=S.identify,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _pay() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(label_value("Account", S.masked_name, id="qp-name"), rx.spacer(),
+                  label_value("Amount due", S.amount_due, id="qp-due"), width="100%"),
+        rx.form(
+            rx.vstack(
+                method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
+                text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount),
+                rx.cond(S.hosted,
+                        rx.text("You will enter the card or bank details on our payment processor's secure page.",
+                                size="2", color=tokens.MUTED),
+                        rx.cond(S.method_choice == "ach", bank_fields(S.errors), card_fields(S.errors))),
+                rx.cond(S.method_choice == "ach", ach_authorization(S.ach_terms, S.errors)),
+                text_field("Email for your receipt (optional)", "email", S.errors, autocomplete="email",
+                           input_mode="email"),
+                primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=S.pay,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.button("Not your account? Start over", on_click=S.start_over, variant="ghost", size="2",
+                  min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _done() -> rx.Component:
+    return rx.vstack(
+        rx.heading(rx.cond(S.done_pending, "Payment submitted", "Payment received"), as_="h2", size="5",
+                   color=tokens.SUCCESS, id="qp-done"),
+        label_value("Amount", S.done_amount, id="qp-done-amount"),
+        label_value("Receipt", S.done_receipt, id="qp-done-receipt"),
+        rx.cond(S.done_email != "", rx.text("We emailed a receipt to ", S.done_email, ".", size="2"),
+                rx.text("We emailed a receipt to the account holder.", size="2")),
+        rx.link("Sign in to your account", href="/signin", min_height=tokens.TOUCH_TARGET, display="flex",
+                align_items="center"),
+        spacing="3",
+        align="start",
+        width="100%",
+    )
+
+
+@portal_page(route="/quickpay", title="Quick Pay", public=True, on_load=[S.load])
+def quick_pay() -> rx.Component:
+    theme = current_theme()
+    return rx.center(
+        rx.vstack(
+            rx.link(rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"), href="/signin"),
+            card(
+                rx.vstack(
+                    rx.heading("Quick Pay", as_="h1", size="5"),
+                    error_callout(S.error, id="quickpay-error"),
+                    rx.match(S.step, ("pay", _pay()), ("done", _done()), _identify()),
+                    spacing="4",
+                    width="100%",
+                )
+            ),
+            footer(),
+            spacing="4",
+            align="center",
+            width="100%",
+            max_width="420px",
+            padding="1.5rem 1rem",
+        ),
+        as_="main",
+        min_height="100vh",
+        background=tokens.CANVAS,
+        width="100%",
+    )

@@ -1,0 +1,170 @@
+"""AutoPay page: the account's recurring payments, their charges, EDIT, remove, set up."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import autopay, hosted_payments, payments, statements
+from portal_app.services.errors import FieldErrors, PortalError
+from portal_app.services.money import format_cents
+from portal_app.state.session import SessionState
+from portal_app.theming import current_theme
+
+
+class AutoPayState(SessionState):
+    items: list[dict] = []
+    method_options: list[dict] = []
+    lock_reason: str = ""
+    open_id: int = 0
+    charges: list[dict] = []
+    editing_id: int = 0
+    choice: str = ""
+    removing_id: int = 0
+    forgetting_id: int = 0
+    error: str = ""
+    notice: str = ""
+    ach_terms: str = ""
+    hosted: bool = False
+
+    @rx.var
+    def choice_is_ach(self) -> bool:
+        return any(o["value"] == self.choice and o["kind"] == "ach" for o in self.method_options)
+
+    @rx.event
+    def load(self):
+        from portal_app.services.payments import ach_terms_text
+
+        self.error = self.notice = ""
+        self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0
+        self.ach_terms = ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            views = autopay.list_autopay(db, principal=principal)
+            methods = autopay.stored_methods(db, principal=principal)
+            self.lock_reason = autopay.lock_reason(db)
+        self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": v.repeat_on,
+                       "since": v.since, "method_id": str(v.method_id)} for v in views]
+        self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "kind": m.kind} for m in methods]
+        if not any(o["value"] == self.choice for o in self.method_options):
+            self.choice = self.method_options[0]["value"] if self.method_options else ""
+
+    @rx.event
+    def toggle_history(self, recurring_id: int):
+        principal = self._principal()
+        if principal is None:
+            return
+        if self.open_id == recurring_id:
+            self.open_id = 0
+            return
+        try:
+            with session_scope() as db:
+                rows = autopay.charges(db, principal=principal, recurring_id=int(recurring_id))
+        except (PortalError, ValueError, TypeError):
+            self.error = "That recurring payment could not be found."
+            return
+        currency = current_theme().currency
+        self.open_id = int(recurring_id)
+        self.charges = [{"date": f"{p.created_at:%b %-d, %Y}", "amount": format_cents(p.amount_cents, currency),
+                         "status": statements.PAYMENT_STATUS.get(p.status, p.status)} for p in rows]
+
+    @rx.event
+    def choose(self, value: str):
+        if any(o["value"] == value for o in self.method_options):
+            self.choice = value
+
+    @rx.event
+    def start_edit(self, recurring_id: int):
+        item = next((i for i in self.items if i["id"] == recurring_id), None)
+        if item is not None and not self.lock_reason:
+            self.editing_id = item["id"]
+            self.choice = item["method_id"]
+            self.error = ""
+
+    @rx.event
+    def cancel_edit(self):
+        self.editing_id = 0
+
+    @rx.event
+    def ask_remove(self, recurring_id: int):
+        self.removing_id = int(recurring_id) if not self.lock_reason else 0
+
+    @rx.event
+    def keep(self):
+        self.removing_id = 0
+        self.forgetting_id = 0
+
+    @rx.event
+    def ask_forget(self, method_id: str):
+        self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
+
+    @rx.event
+    def confirm_forget(self):
+        self._act("forget", {})
+
+    @rx.event
+    def save_edit(self, form: dict):
+        self._act("edit", form)
+
+    @rx.event
+    def add_recurring(self, form: dict):
+        self._act("setup", form)
+
+    @rx.event
+    def add_new_method(self, kind: str):
+        """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
+        principal = self._principal()
+        if principal is None or not self.hosted or kind not in ("card", "ach"):
+            return
+        try:
+            with session_scope() as db:
+                url = hosted_payments.start_setup(db, principal=principal, kind=kind,
+                                                  attempt_key=payments.new_attempt_key(), autopay_on=True,
+                                                  client_ip=self.router.session.client_ip)
+        except PortalError as refusal:
+            self.error = str(refusal)
+            return
+        return rx.redirect(url)
+
+    @rx.event
+    def confirm_remove(self):
+        self._act("remove", {})
+
+    def _act(self, action: str, form: dict) -> None:
+        principal = self._principal()
+        if principal is None:
+            return
+        self.error = self.notice = ""
+        ach_ok = bool(form.get("ach_authorization"))
+        ip = self.router.session.client_ip
+        try:
+            with session_scope() as db:
+                if action == "remove":
+                    autopay.remove(db, principal=principal, recurring_id=self.removing_id)
+                elif action == "forget":
+                    autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
+                elif not self.choice.isdigit():
+                    raise PortalError("Choose a stored card or bank account.")
+                elif action == "edit":
+                    autopay.change_method(db, principal=principal, recurring_id=self.editing_id, method_id=int(self.choice),
+                                          ach_authorized=ach_ok, client_ip=ip)
+                else:
+                    autopay.set_up(db, principal=principal, method_id=int(self.choice), ach_authorized=ach_ok, client_ip=ip)
+        except FieldErrors as problems:
+            self.error = next(iter(problems.errors.values()))
+            return
+        except PortalError as refusal:
+            self.error = str(refusal)
+            self.removing_id = self.forgetting_id = 0
+            return
+        self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
+                       "forget": "Payment method removed.",
+                       "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
+        self.editing_id = self.removing_id = self.forgetting_id = 0
+        self._refresh()

@@ -1,0 +1,34 @@
+"""The home page's billing parts: is a bill due, and the AutoPay card."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import autopay, billing
+from portal_app.services.access import access_account
+from portal_app.state.session import SessionState
+
+
+class HomeBillingState(SessionState):
+    bill_due: bool = False
+    autopay_on: bool = False
+    autopay_label: str = ""
+    quick_actions_open: bool = False
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            account = access_account(db, principal)
+            self.bill_due = billing.balance_cents(db, account_id=account.id) > 0
+            views = autopay.list_autopay(db, principal=principal)
+        self.autopay_on = bool(views)
+        self.autopay_label = views[0].method_label if views else ""
+        self.quick_actions_open = False
+
+    @rx.event
+    def toggle_quick_actions(self):
+        self.quick_actions_open = not self.quick_actions_open

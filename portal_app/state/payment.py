@@ -1,0 +1,212 @@
+"""Make a Payment: read the form, call the payments service once, show the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import autopay, billing, hosted_payments, payments
+from portal_app.services.access import access_account
+from portal_app.services.clock import provider_today
+from portal_app.services.errors import FieldErrors, PortalError
+from portal_app.services.money import format_cents
+from portal_app.state.session import SessionState
+from portal_app.theming import current_theme
+
+NEW_CARD = "card"
+NEW_ACH = "ach"
+FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_account", "ach_authorization", "recurring")
+
+
+def money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+class PaymentState(SessionState):
+    method_options: list[dict] = []
+    method_choice: str = NEW_CARD
+    amount: str = ""
+    balance_text: str = ""
+    repeat_on_text: str = ""
+    save_method: bool = False
+    recurring: bool = False
+    recurring_added: bool = False
+    has_autopay: bool = False
+    hosted: bool = False  # the gateway collects new cards on its own page (Stripe Checkout)
+    ach_terms: str = ""
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    submitting: bool = False
+    done: bool = False
+    done_amount: str = ""
+    done_receipt: str = ""
+    done_method: str = ""
+    done_balance: str = ""
+    done_pending: bool = False
+    done_payment_id: int = 0
+    done_autopay: bool = False
+    _attempt_key: str = ""
+    _expected_balance: int = 0
+
+    @rx.var
+    def is_new_card(self) -> bool:
+        return self.method_choice == NEW_CARD
+
+    @rx.var
+    def is_ach(self) -> bool:
+        return self.method_choice == NEW_ACH or any(
+            o["value"] == self.method_choice and o["kind"] == "ach" for o in self.method_options)
+
+    @rx.var
+    def is_new_method(self) -> bool:
+        return self.method_choice in (NEW_CARD, NEW_ACH)
+
+    @rx.var
+    def method_label(self) -> str:
+        return next((o["label"] for o in self.method_options if o["value"] == self.method_choice), "")
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            account = access_account(db, principal)
+            due = billing.amount_due(db, account_id=account.id, today=provider_today())
+            methods = autopay.stored_methods(db, principal=principal)
+            self.has_autopay = autopay.active(db, account_id=account.id) is not None
+        self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "kind": "card"},
+                               {"value": NEW_ACH, "label": "ACH (bank account)", "kind": "ach"}] + [
+            {"value": f"pm:{m.id}", "label": autopay.method_label(m), "kind": m.kind} for m in methods]
+        query = self.router.url.query or ""
+        wants = next((part[7:] for part in query.split("&") if part.startswith("method=")), "")
+        self.method_choice = wants if any(o["value"] == wants for o in self.method_options) else NEW_CARD
+        self._expected_balance = due.balance_cents
+        self.balance_text = money(due.balance_cents)
+        self.amount = f"{due.balance_cents / 100:.2f}" if due.balance_cents > 0 else ""
+        self.repeat_on_text = (f"Invoice due date (next: {due.due_on:%b %-d, %Y})" if due.due_on
+                               else "Invoice due date")
+        self.ach_terms = payments.ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
+        self.save_method = False
+        self.recurring = "autopay=1" in query and not self.has_autopay
+        self.recurring_added = False
+        self.errors = {}
+        self.form_error = ""
+        self.submitting = False
+        self.done = False
+        self._attempt_key = payments.new_attempt_key()
+
+    @rx.event
+    def choose_method(self, value: str):
+        if any(o["value"] == value for o in self.method_options):
+            self.method_choice = value
+            self.errors = {}
+            self.recurring_added = False
+
+    @rx.event
+    def set_save_method(self, value: bool):
+        self.save_method = bool(value)
+
+    @rx.event
+    def set_recurring(self, value: bool):
+        self.recurring = bool(value) and not self.has_autopay
+        self.recurring_added = False
+
+    @rx.event
+    def add_recurring(self):
+        self.recurring_added = self.recurring
+        self.errors = {k: v for k, v in self.errors.items() if k != "recurring"}
+
+    @rx.event
+    async def submit(self, form: dict):
+        principal = self._principal()
+        if principal is None or self.submitting or self.done:
+            return
+        self.form_error = ""
+        errors: dict[str, str] = {}
+        method = amount_cents = None
+        try:
+            method = None if self.hosted and self.method_choice in (NEW_CARD, NEW_ACH) else self._method(form)
+        except FieldErrors as problems:
+            errors.update(problems.errors)
+        try:
+            amount_cents = payments.parse_amount(str(form.get("amount", "")))
+        except FieldErrors as problems:
+            errors.update(problems.errors)
+        if self.recurring and not self.recurring_added:
+            errors["recurring"] = "Tap ADD RECURRING to confirm AutoPay, or turn the slider off."
+        if errors:
+            self.errors = errors
+            return
+        self.errors = {}
+        self.amount = str(form.get("amount", ""))[:20]
+        self.submitting = True
+        yield
+        if method is None:  # new card or bank account: on the gateway's hosted page
+            try:
+                url = await asyncio.to_thread(
+                    _start_checkout, principal, amount_cents, self.method_choice, self._attempt_key,
+                    self._expected_balance, self.save_method, self.recurring and self.recurring_added,
+                    bool(form.get("ach_authorization")), self.router.session.client_ip)
+            except FieldErrors as problems:
+                self.errors = problems.errors
+            except PortalError as refusal:
+                self.form_error = str(refusal)
+                self._attempt_key = payments.new_attempt_key()
+            else:
+                yield rx.redirect(url)
+            self.submitting = False
+            return
+        try:
+            outcome = await asyncio.to_thread(
+                _pay, principal, amount_cents, method, self._attempt_key, self._expected_balance,
+                self.save_method and self.method_choice in (NEW_CARD, NEW_ACH), self.recurring and self.recurring_added,
+                bool(form.get("ach_authorization")), self.router.session.client_ip)
+        except FieldErrors as problems:
+            self.errors = problems.errors
+        except PortalError as refusal:
+            self.form_error = str(refusal)
+            self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
+        else:
+            self.done = True
+            self.done_amount = money(outcome.amount_cents)
+            self.done_receipt = outcome.receipt_number
+            self.done_method = outcome.method_label
+            self.done_balance = money(outcome.new_balance_cents)
+            self.done_pending = outcome.status == "pending"
+            self.done_payment_id = outcome.payment_id
+            self.done_autopay = outcome.autopay_on
+        self.submitting = False
+
+    def _method(self, form: dict):
+        if self.method_choice == NEW_CARD:
+            return payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
+                                                        form.get("cvc", ""), form.get("postal_code", "")))
+        if self.method_choice == NEW_ACH:
+            return payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
+                                                        form.get("holder", "")))
+        return payments.StoredMethod(int(self.method_choice.removeprefix("pm:")))
+
+
+def _pay(principal, amount_cents: int, method, attempt_key: str, expected_balance: int, save_method: bool,
+         autopay_on: bool, ach_authorized: bool, client_ip: str):
+    """Runs in a worker thread: the gateway call must not block the event loop."""
+    with session_scope() as db:
+        return payments.pay(
+            db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=attempt_key,
+            expected_balance_cents=expected_balance, save_method=save_method, autopay=autopay_on,
+            ach_authorized=ach_authorized, client_ip=client_ip,
+        )
+
+
+def _start_checkout(principal, amount_cents: int, kind: str, attempt_key: str, expected_balance: int,
+                    save_method: bool, autopay_on: bool, ach_authorized: bool, client_ip: str) -> str:
+    with session_scope() as db:
+        return hosted_payments.start_checkout(
+            db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=attempt_key,
+            expected_balance_cents=expected_balance, save_method=save_method, autopay_on=autopay_on,
+            ach_authorized=ach_authorized, client_ip=client_ip, return_path="/pay",
+        )

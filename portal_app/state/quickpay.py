@@ -1,0 +1,168 @@
+"""Quick Pay (public): identify the account, then pay; the account id stays on the server."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import hosted_payments, payments, quickpay
+from portal_app.services.errors import FieldErrors, PortalError
+from portal_app.services.money import format_cents
+from portal_app.theming import current_theme
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+class QuickPayState(rx.State):
+    step: str = "identify"  # identify | pay | done
+    method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"},
+                                  {"value": "ach", "label": "ACH (bank account)", "kind": "ach"}]
+    method_choice: str = "card"
+    masked_name: str = ""
+    amount_due: str = ""
+    amount: str = ""
+    ach_terms: str = ""
+    errors: dict[str, str] = {}
+    error: str = ""
+    submitting: bool = False
+    hosted: bool = False
+    done_amount: str = ""
+    done_receipt: str = ""
+    done_email: str = ""
+    done_pending: bool = False
+    _account_id: int = 0
+    _expected_balance: int = 0
+    _attempt_key: str = ""
+
+    @rx.event
+    def load(self):
+        self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
+        self._account_id = 0
+        self.ach_terms = payments.ach_terms_text()
+        self.hosted = hosted_payments.uses_hosted_collection()
+        token = (parse_qs(self.router.url.query or "").get("t") or [""])[0]
+        if token:
+            try:
+                with session_scope() as db:
+                    found = quickpay.identify_by_link(db, token=token)
+            except PortalError as refusal:
+                self.error = str(refusal)
+                return
+            self._show(found)
+
+    @rx.event
+    def identify(self, form: dict):
+        try:
+            found = _identify(str(form.get("account_number", "")), str(form.get("name_or_zip", "")),
+                              self.router.session.client_ip)
+        except PortalError as refusal:
+            self.error = str(refusal)
+            return
+        self._show(found)
+
+    def _show(self, found: quickpay.QuickPayAccount) -> None:
+        self._account_id = found.account_id
+        self._expected_balance = found.amount_due_cents
+        self._attempt_key = payments.new_attempt_key()
+        self.masked_name = found.masked_name
+        self.amount_due = _money(found.amount_due_cents)
+        self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
+        self.error = ""
+        self.step = "pay"
+
+    @rx.event
+    def choose_method(self, value: str):
+        if value in ("card", "ach"):
+            self.method_choice = value
+            self.errors = {}
+
+    @rx.event
+    def start_over(self):
+        self._account_id = 0
+        self.step, self.error, self.errors = "identify", "", {}
+
+    @rx.event
+    async def pay(self, form: dict):
+        if self.step != "pay" or not self._account_id or self.submitting:
+            return
+        self.error = ""
+        email = str(form.get("email", "")).strip()[:254]
+        try:
+            amount_cents = payments.parse_amount(str(form.get("amount", "")))
+            if self.hosted:
+                method = None
+            elif self.method_choice == "ach":
+                method = payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
+                                                              form.get("holder", "")))
+            else:
+                method = payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
+                                                              form.get("cvc", ""), form.get("postal_code", "")))
+            if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
+                raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."})
+        except FieldErrors as problems:
+            self.errors = problems.errors
+            return
+        self.errors = {}
+        self.submitting = True
+        yield
+        if method is None:
+            try:
+                url = await asyncio.to_thread(_start_checkout, self._account_id, amount_cents, self.method_choice,
+                                              self._attempt_key, self._expected_balance,
+                                              bool(form.get("ach_authorization")), self.router.session.client_ip)
+            except FieldErrors as problems:
+                self.errors = problems.errors
+            except PortalError as refusal:
+                self.error = str(refusal)
+                self._attempt_key = payments.new_attempt_key()
+            else:
+                yield rx.redirect(url)
+            self.submitting = False
+            return
+        try:
+            outcome = await asyncio.to_thread(
+                _pay, self._account_id, amount_cents, method, self._attempt_key, self._expected_balance,
+                bool(form.get("ach_authorization")), self.router.session.client_ip, email or None)
+        except FieldErrors as problems:
+            self.errors = problems.errors
+        except PortalError as refusal:
+            self.error = str(refusal)
+            self._attempt_key = payments.new_attempt_key()
+        else:
+            self.step = "done"
+            self.done_amount = _money(outcome.amount_cents)
+            self.done_receipt = outcome.receipt_number
+            self.done_email = email
+            self.done_pending = outcome.status == "pending"
+        self.submitting = False
+
+
+def _pay(account_id: int, amount_cents: int, method, attempt_key: str, expected: int, ach_ok: bool, ip: str,
+         email: str | None):
+    with session_scope() as db:
+        return payments.pay(db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, method=method,
+                            attempt_key=attempt_key, expected_balance_cents=expected, ach_authorized=ach_ok,
+                            client_ip=ip, receipt_email=email, source="quickpay")
+
+
+def _identify(account_number: str, name_or_zip: str, client_ip: str) -> quickpay.QuickPayAccount:
+    with session_scope() as db:
+        try:
+            return quickpay.identify(db, account_number=account_number, name_or_zip=name_or_zip, client_ip=client_ip)
+        except quickpay.QuickPayRefused as failure:
+            refusal = failure  # keep the failure count: leave the block normally so it commits
+    raise refusal
+
+
+def _start_checkout(account_id: int, amount_cents: int, kind: str, attempt_key: str, expected: int, ach_ok: bool,
+                    ip: str) -> str:
+    with session_scope() as db:
+        return hosted_payments.start_checkout(
+            db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, kind=kind,
+            attempt_key=attempt_key, expected_balance_cents=expected, save_method=False, autopay_on=False,
+            ach_authorized=ach_ok, client_ip=ip, return_path="/quickpay", source="quickpay")

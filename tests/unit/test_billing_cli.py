@@ -1,0 +1,37 @@
+"""The billing jobs from the command line, on the demo data: safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from factories import point_app_at, reset_app_engine
+from sqlmodel import Session, select
+
+from portal_app.__main__ import main
+from portal_app.jobs.demo_data import load_demo_data
+from portal_app.models import Invoice, OutboxMail
+from portal_app.services.clock import provider_today
+
+
+def test_billing_jobs_from_the_command_line_twice(database_url: str, db: Session, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    load_demo_data(db, today=provider_today())
+    db.commit()
+    # Next month's run: every account with billable services gets exactly one new invoice.
+    today = provider_today()
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=2)
+    monkeypatch.setattr("portal_app.services.clock.provider_today", lambda now=None: next_month)
+    point_app_at(monkeypatch, database_url)
+    try:
+        for _ in range(2):
+            for command in ("billing-run", "autopay-run", "settle-ach", "deliver-mail"):
+                assert main([command]) == 0
+    finally:
+        reset_app_engine()
+    out = capsys.readouterr().out
+    assert "billing-run: 2 done, 0 skipped" in out and "billing-run: 0 done, 2 skipped" in out
+    new = db.exec(select(Invoice).where(Invoice.period_start == next_month.replace(day=1))).all()
+    assert len(new) == 2
+    bills = [m for m in db.exec(select(OutboxMail)) if "/quickpay?t=" in m.body_text]
+    assert len(bills) == 2

@@ -1,0 +1,92 @@
+"""Invoice and receipt PDFs through the HTTP route: only the signed-in account's own, text checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from factories import make_invoice, make_payment, make_subscriber, point_app_at, reset_app_engine
+from pypdf import PdfReader
+from sqlmodel import Session
+
+import portal_app.api
+from portal_app.integrations import documents
+from portal_app.models import InvoiceLine
+from portal_app.services import auth, statements
+from portal_app.services.statements import InvoiceDocument
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from starlette.testclient import TestClient
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def client(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    point_app_at(monkeypatch, database_url)
+    with TestClient(portal_app.api.build_api(), follow_redirects=False) as test_client:
+        yield test_client
+    reset_app_engine()
+
+
+def _session_token(db: Session, subscriber) -> str:
+    ticket = auth.create_session_ticket(db, user=subscriber.user)
+    db.commit()
+    token = auth.redeem_session_ticket(db, ticket=ticket).token
+    db.commit()
+    return token
+
+
+def test_invoice_and_receipt_pdfs_only_for_their_account(db: Session, client: TestClient) -> None:
+    mine = make_subscriber(db, first_name="Maya", last_name="Okafor")
+    other = make_subscriber(db)
+    invoice = make_invoice(db, mine.account, 8437)
+    db.add(InvoiceLine(invoice_id=invoice.id, description="Fiber 1 Gig", amount_cents=8437))
+    payment = make_payment(db, mine.account, 8437)
+    their_invoice = make_invoice(db, other.account, 1000)
+    their_payment = make_payment(db, other.account, 1000)
+    db.commit()
+    client.cookies.set(auth.SESSION_COOKIE, _session_token(db, mine))
+
+    response = client.get(f"/documents/invoices/{invoice.id}.pdf")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert "no-store" in response.headers["cache-control"]
+    text = pdf_text(response.content)
+    assert invoice.number in text and "$84.37" in text and "Maya Okafor" in text and "Fiber 1 Gig" in text
+    receipt = client.get(f"/documents/receipts/{payment.id}.pdf?download=1")
+    assert receipt.status_code == 200 and "attachment" in receipt.headers["content-disposition"]
+    assert payment.receipt_number in pdf_text(receipt.content) and "$84.37" in pdf_text(receipt.content)
+
+    for path in (f"/documents/invoices/{their_invoice.id}.pdf", f"/documents/receipts/{their_payment.id}.pdf",
+                 "/documents/invoices/999999.pdf", "/documents/receipts/abc.pdf"):
+        assert client.get(path).status_code == 404, path
+    client.cookies.clear()
+    assert client.get(f"/documents/invoices/{invoice.id}.pdf").status_code == 404
+
+
+def test_pdf_escapes_markup_in_names() -> None:
+    doc = InvoiceDocument(number="INV-1", account_number="1", bill_to='<img src="/etc/passwd"/> & <b>x',
+                          address_lines=["<font size=40>1 Main</font>"], issued_on=dt.date(2026, 3, 1),
+                          due_on=dt.date(2026, 3, 21), period="Mar 2026", lines=[("<para>fee", 100)],
+                          total_cents=100, paid_cents=0, status="open")
+    text = pdf_text(documents.invoice_pdf(doc))
+    assert '<img src="/etc/passwd"/> & <b>x' in text and "<para>fee" in text
+
+
+def test_invoice_list_is_newest_first_paged_with_statuses(db: Session) -> None:
+    sub = make_subscriber(db)
+    for month in range(1, 9):
+        make_invoice(db, sub.account, 1000 * month, due_on=dt.date(2026, month, 21), status="paid" if month < 7 else "open")
+    db.commit()
+    first = statements.list_invoices(db, principal=sub.principal, today=dt.date(2026, 8, 1))
+    assert first.pages == 2 and len(first.rows) == statements.PAGE_SIZE
+    assert [inv.due_on.month for inv, _ in first.rows] == [8, 7, 6, 5, 4, 3]
+    assert [status for _, status in first.rows[:3]] == ["open", "past due", "paid"]
+    second = statements.list_invoices(db, principal=sub.principal, today=dt.date(2026, 8, 1), page=99)
+    assert second.page == 2 and len(second.rows) == 2

@@ -1,0 +1,108 @@
+"""Billing run, AutoPay run and ACH settlement: right results, and safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from factories import make_invoice, make_payment, make_subscriber
+from sqlmodel import Session, select
+
+from portal_app.integrations.payments.sandbox import SandboxGateway
+from portal_app.jobs import billing_jobs
+from portal_app.models import (
+    AccountHistory,
+    AccountService,
+    Invoice,
+    OutboxMail,
+    Payment,
+    PaymentMethod,
+    RecurringPayment,
+)
+from portal_app.services import billing, payments, quickpay
+from portal_app.services.payments import NewBank
+from portal_app.integrations.payments import BankDetails
+
+TODAY = dt.date(2026, 3, 25)
+
+
+def _autopay_account(db: Session, token: str = "pm_sandbox_ok_t", *, exp=(2030, 8)):
+    sub = make_subscriber(db)
+    method = PaymentMethod(account_id=sub.account.id, kind="card", gateway="sandbox", gateway_token=token,
+                           brand="Visa", last4="4242", exp_month=exp[1], exp_year=exp[0])
+    db.add(method)
+    db.flush()
+    recurring = RecurringPayment(account_id=sub.account.id, payment_method_id=method.id)
+    db.add(recurring)
+    make_invoice(db, sub.account, 8000, due_on=dt.date(2026, 3, 21))
+    db.commit()
+    return sub, recurring
+
+
+def test_billing_run_issues_once_applies_credit_and_emails_a_quick_pay_link(db: Session) -> None:
+    sub = make_subscriber(db)
+    db.add(AccountService(account_id=sub.account.id, name="Fiber 1 Gig", billable=True, monthly_price_cents=7000))
+    db.add(AccountService(account_id=sub.account.id, name="Static IP", billable=False, monthly_price_cents=0))
+    make_payment(db, sub.account, 2500)  # paid ahead: a credit
+    db.commit()
+    first = billing_jobs.billing_run(db, today=TODAY)
+    second = billing_jobs.billing_run(db, today=TODAY)
+    assert (first.done, second.done, second.skipped) == (1, 0, 1)
+    invoice = db.exec(select(Invoice).where(Invoice.account_id == sub.account.id)).one()
+    assert (invoice.total_cents, invoice.due_on) == (7000, dt.date(2026, 3, 21))
+    assert payments.invoice_paid_cents(db, invoice.id) == 2500
+    assert billing.balance_cents(db, account_id=sub.account.id) == 4500
+    mail = db.exec(select(OutboxMail)).one()
+    token = mail.body_text.split("/quickpay?t=")[1].split()[0]
+    assert quickpay.identify_by_link(db, token=token).account_id == sub.account.id
+
+
+def test_autopay_run_charges_due_invoice_once(db: Session) -> None:
+    gateway = SandboxGateway()
+    sub, _ = _autopay_account(db)
+    assert billing_jobs.autopay_run(db, today=TODAY, gateway=gateway).done == 1
+    assert billing_jobs.autopay_run(db, today=TODAY, gateway=gateway).done == 0
+    assert len(gateway.charges) == 1
+    assert billing.balance_cents(db, account_id=sub.account.id) == 0
+    payment = db.exec(select(Payment)).one()
+    assert payment.source == "autopay"
+
+
+def test_autopay_failure_emails_and_retries_a_bounded_number_of_days(db: Session) -> None:
+    gateway = SandboxGateway()
+    sub, recurring = _autopay_account(db, token="pm_sandbox_chargefail_x")
+    for day in range(6):
+        billing_jobs.autopay_run(db, today=TODAY + dt.timedelta(days=day), gateway=gateway)
+        billing_jobs.autopay_run(db, today=TODAY + dt.timedelta(days=day), gateway=gateway)
+    db.refresh(recurring)
+    assert recurring.consecutive_failures == 3  # the provider's autopay_max_retries
+    mails = db.exec(select(OutboxMail)).all()
+    assert len(mails) == 3 and "did not go through" in mails[0].subject
+    assert billing.balance_cents(db, account_id=sub.account.id) == 8000
+
+
+def test_card_expiry_reminder_sent_once(db: Session) -> None:
+    _autopay_account(db, exp=(2026, 4))
+    db.exec(select(Invoice)).one().status = "paid"
+    april = dt.date(2026, 4, 5)  # the card runs out at the end of April: within 30 days
+    billing_jobs.autopay_run(db, today=april, gateway=SandboxGateway())
+    billing_jobs.autopay_run(db, today=april, gateway=SandboxGateway())
+    reminders = [m for m in db.exec(select(OutboxMail)) if "expires soon" in m.subject]
+    assert len(reminders) == 1
+    assert db.exec(select(AccountHistory).where(AccountHistory.action == "expiry_reminder")).one()
+
+
+def test_settle_ach_success_and_return(db: Session) -> None:
+    gateway = SandboxGateway()
+    sub = make_subscriber(db)
+    make_invoice(db, sub.account, 9000)
+    db.commit()
+    good = payments.pay(db, principal=sub.principal, amount_cents=4000, attempt_key="ach-good", ach_authorized=True,
+                        method=NewBank(BankDetails("110000000", "000123456789")), gateway=gateway)
+    bad = payments.pay(db, principal=sub.principal, amount_cents=5000, attempt_key="ach-bad", ach_authorized=True,
+                       method=NewBank(BankDetails("110000000", "000111111113")), gateway=gateway)
+    assert good.status == bad.status == "pending"
+    report = billing_jobs.settle_pending(db, gateway=gateway)
+    assert (report.done, report.failed) == (1, 1)
+    assert billing_jobs.settle_pending(db, gateway=gateway).done == 0
+    assert billing.balance_cents(db, account_id=sub.account.id) == 5000
+    assert "insufficient funds" in db.get(Payment, bad.payment_id).failure_reason
