@@ -9,7 +9,12 @@ from portal_app.components.cards import card
 from portal_app.state.home_billing import HomeBillingState as S
 
 # (label, icon, route): a quick action appears once its page exists; later features add theirs here.
-QUICK_ACTIONS: list[tuple[str, str, str]] = [("Make Payment", "credit_card", "/pay")]
+QUICK_ACTIONS: list[tuple[str, str, str]] = [
+    ("Add Email Address", "mail", "/contacts?add=email"),
+    ("Add Phone Number", "phone", "/contacts?add=phone"),
+    ("Make Payment", "credit_card", "/pay"),
+    ("Go to Scheduling", "calendar_clock", "/scheduling"),
+]
 
 
 def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.Component:

@@ -118,13 +118,55 @@ def _sidebar(current_route: str) -> rx.Component:
     )
 
 
+BOTTOM_BAR_SLOTS = 5  # what fits one-handed on a 360 px phone with 44 px+ targets
+
+
+def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
+    """The last bottom-bar slot: every destination that did not fit, in a menu."""
+    holds_current = any(item.route == current_route for item in items)
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("menu", size=20),
+                rx.text("More", size="1"),
+                variant="ghost",
+                color=tokens.ACCENT if holds_current else tokens.MUTED,
+                flex_direction="column",
+                gap="0.25rem",
+                height="auto",
+                min_height=tokens.TOUCH_TARGET,
+                min_width=tokens.TOUCH_TARGET,
+                padding="0.5rem 0.75rem",
+                aria_label="More destinations",
+                cursor="pointer",
+            )
+        ),
+        rx.menu.content(
+            *[
+                rx.menu.item(
+                    rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="3"),
+                    on_select=rx.redirect(item.route),
+                    min_height=tokens.TOUCH_TARGET,
+                )
+                for item in items
+            ],
+            side="top",
+            align="end",
+        ),
+    )
+
+
 def _bottom_bar(current_route: str) -> rx.Component:
     items = _sorted_nav()
     if len(items) < 2:  # a bar with one destination is noise; the logo already links home
         return rx.fragment()
+    shown, overflow = items, []
+    if len(items) > BOTTOM_BAR_SLOTS:
+        shown, overflow = items[: BOTTOM_BAR_SLOTS - 1], items[BOTTOM_BAR_SLOTS - 1 :]
     return rx.el.nav(
         rx.hstack(
-            *[_nav_link(item, compact=True, current_route=current_route) for item in items],
+            *[_nav_link(item, compact=True, current_route=current_route) for item in shown],
+            *([_more_menu(overflow, current_route)] if overflow else []),
             justify="between",
             width="100%",
         ),

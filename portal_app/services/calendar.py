@@ -33,8 +33,8 @@ KINDS = {
 DEFAULT_KINDS = ("bill", "autopay", "appointment", "order")
 # Where each kind of item links to. Billing pages live on another branch; home shows the balance.
 LINKS = {
-    "bill": ("/", "See your balance"),
-    "autopay": ("/", "See your balance"),
+    "bill": ("/invoices", "See your invoices"),
+    "autopay": ("/autopay", "Open AutoPay"),
     "appointment": ("/scheduling", "Open Scheduling"),
     "ticket": ("/tickets", "Open the ticket"),
     "order": ("/", "Go to Home"),

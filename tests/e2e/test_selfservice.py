@@ -317,7 +317,7 @@ def test_desktop_calendar_month_view(browser, portal) -> None:
         chip.click()
         dialog = page.get_by_role("dialog")
         expect(dialog.get_by_role("heading")).to_contain_text("Bill")
-        expect(dialog.get_by_role("link", name="See your balance")).to_be_visible()
+        expect(dialog.get_by_role("link", name="See your invoices")).to_have_attribute("href", "/invoices")
         page.screenshot(path=f"{ARTIFACTS}/calendar-desktop.png", full_page=True)
         _accessible(page)
         dialog.get_by_role("button", name="Close").click()
