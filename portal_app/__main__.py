@@ -26,17 +26,35 @@ def _demo_data() -> None:
         print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
 
 
+def _deliver_mail() -> int:
+    from portal_app.integrations.mail import deliver_pending
+    from portal_app.theming import current_theme
+
+    settings = get_settings()
+    theme = current_theme()
+    with session_scope() as db:
+        sent = deliver_pending(
+            db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
+            sender_address=settings.mail_from or theme.support_email,
+        )
+    print(f"Mail sent: {sent}." if settings.smtp_url else "No PORTAL_SMTP_URL: mail kept in the outbox (see the log).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("demo-data", help="load the demo provider's data (idempotent)")
     commands.add_parser("setup", help="migrate, then load demo data if it is not there yet")
+    commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     args = parser.parse_args(argv)
     if args.command in ("migrate", "setup"):
         _migrate()
     if args.command in ("demo-data", "setup"):
         _demo_data()
+    if args.command == "deliver-mail":
+        return _deliver_mail()
     return 0
 
 
