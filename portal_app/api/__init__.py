@@ -2,8 +2,8 @@
 
 from starlette.applications import Starlette
 
-from portal_app.api import auth_routes, health
+from portal_app.api import auth_routes, health, staff_auth_routes
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[*health.routes, *auth_routes.routes])
+    return Starlette(routes=[*health.routes, *auth_routes.routes, *staff_auth_routes.routes])
