@@ -83,9 +83,13 @@ def _bucket(db: Session, bucket_key: str, now: datetime) -> RateLimitBucket:
     return bucket
 
 
-def hit(db: Session, checks: list[tuple[Rule, str]], *, now: datetime | None = None) -> None:
-    """Count one event against each key; a key past its limit is blocked with back-off."""
+def hit(db: Session, checks: list[tuple[Rule, str]], *, now: datetime | None = None) -> dict[str, datetime]:
+    """Count one event against each key; a key past its limit is blocked with back-off.
+
+    Returns the rules (by name) whose key is now blocked, with the time the block ends.
+    """
     now = now or utcnow()
+    blocked: dict[str, datetime] = {}
     for rule, value in checks:
         if not value:
             continue
@@ -100,7 +104,9 @@ def hit(db: Session, checks: list[tuple[Rule, str]], *, now: datetime | None = N
             block = min(rule.first_block * (2 ** min(over, 20)), rule.max_block)
             bucket.blocked_until = now + block
             bucket.window_started_at = now  # the window restarts at each block
+            blocked[rule.name] = bucket.blocked_until
         db.add(bucket)
+    return blocked
 
 
 def clear(db: Session, checks: list[tuple[Rule, str]]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal_app.models import PortalUser
 from portal_app.services import auth, history, ratelimit, tokens, two_factor
@@ -26,6 +26,18 @@ class Outcome:
     two_factor_token: str = ""  # keep server-side; ask for the code next
 
 
+def _mark_locked(db: Session, login: str, until) -> None:
+    """Show staff the lock on the Portal tab; the answer to the visitor does not change."""
+    name = login.strip().lower()
+    user = db.exec(select(PortalUser).where(PortalUser.username == name)).first()
+    if user is None:
+        matches = list(db.exec(select(PortalUser).where(PortalUser.email == name).limit(2)))
+        user = matches[0] if len(matches) == 1 else None
+    if user is not None:
+        user.locked_until = until
+        db.add(user)
+
+
 def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> Outcome:
     limits = [(ratelimit.SIGN_IN, login.strip()), (ratelimit.SIGN_IN_IP, client_ip)]
     try:
@@ -37,7 +49,9 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> O
     except auth.NotVerified as refusal:
         return Outcome(error=str(refusal), not_verified=True)
     except SignInFailed as refusal:
-        ratelimit.hit(db, limits)
+        blocked = ratelimit.hit(db, limits)
+        if ratelimit.SIGN_IN.name in blocked:
+            _mark_locked(db, login, blocked[ratelimit.SIGN_IN.name])
         return Outcome(error=str(refusal))
     ratelimit.clear(db, limits[:1])
     if user.totp_enabled_at is not None:

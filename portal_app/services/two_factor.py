@@ -7,14 +7,16 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
 import qrcode
 import qrcode.image.svg
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from portal_app.models import PortalUser, RecoveryCode, utcnow
+from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services import access_mail, history
 from portal_app.services.errors import FieldErrors, NotFound
 from portal_app.services.principal import Principal
@@ -115,13 +117,37 @@ def disable(db: Session, *, principal: Principal, password: str) -> None:
     )
 
 
+def _claim_app_code(db: Session, *, user: PortalUser, code: str) -> bool:
+    """A right code from the app (one step of clock drift allowed), usable once.
+
+    Each accepted time step is written as a spent token with a unique hash, so a code seen over
+    someone's shoulder cannot be replayed in the same 30 seconds, even on another worker.
+    """
+    totp = pyotp.TOTP(user.totp_secret or "")
+    now = utcnow()
+    step = totp.timecode(now)
+    for offset in (0, -1, 1):
+        if not secrets.compare_digest(totp.generate_otp(step + offset), code):
+            continue
+        try:
+            with db.begin_nested():
+                db.add(AuthToken(
+                    purpose="totp_step", token_hash=hashlib.sha256(f"totp:{user.id}:{step + offset}".encode()).hexdigest(),
+                    user_id=user.id, expires_at=now + timedelta(minutes=2), used_at=now,
+                ))
+        except IntegrityError:
+            return False
+        return True
+    return False
+
+
 def check_code(db: Session, *, user: PortalUser, code: str) -> str | None:
     """'app' or 'recovery' when the code is right (a recovery code is used up), else None."""
     cleaned = code.replace(" ", "").strip()
     if not cleaned or user.totp_enabled_at is None or not user.totp_secret:
         return None
-    if cleaned.isdigit() and len(cleaned) == 6 and pyotp.TOTP(user.totp_secret).verify(cleaned, valid_window=1):
-        return "app"
+    if cleaned.isdigit() and len(cleaned) == 6:
+        return "app" if _claim_app_code(db, user=user, code=cleaned) else None
     row = db.exec(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(cleaned), col(RecoveryCode.used_at).is_(None)

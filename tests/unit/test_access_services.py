@@ -224,6 +224,10 @@ def test_sign_in_rate_limit_is_reached_and_recovers(db: Session, login: str) -> 
     db.commit()
     assert answers[:5] == [auth.WRONG_CREDENTIALS] * 5
     assert answers[5].startswith("Too many attempts. Please wait 1 minute")
+    if login == "maya":  # staff see the lock on the Portal tab
+        locked = db.exec(select(PortalUser).where(PortalUser.username == "maya")).one()
+        db.refresh(locked)
+        assert locked.locked_until is not None and locked.locked_until > utcnow()
     # Blocked even with the right password while the back-off runs...
     assert signin_flow.sign_in(db, login=login, password=PASSWORD).error.startswith("Too many attempts")
     # ...and usable again once it has passed.
@@ -280,7 +284,8 @@ def test_two_factor_enrolment_and_sign_in_with_code_and_recovery_code(db: Sessio
     assert first.two_factor_token and not first.ticket
     wrong = signin_flow.complete_two_factor(db, two_factor_token=first.two_factor_token, code="123456")
     assert wrong.error == signin_flow.WRONG_CODE and not wrong.ticket
-    ok = signin_flow.complete_two_factor(db, two_factor_token=first.two_factor_token, code=totp.now())
+    app_code = totp.now()
+    ok = signin_flow.complete_two_factor(db, two_factor_token=first.two_factor_token, code=app_code)
     assert ok.ticket
     db.commit()
 
@@ -290,6 +295,8 @@ def test_two_factor_enrolment_and_sign_in_with_code_and_recovery_code(db: Sessio
     third = signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD)
     reused = signin_flow.complete_two_factor(db, two_factor_token=third.two_factor_token, code=codes[0])
     assert reused.error == signin_flow.WRONG_CODE  # a recovery code works once
+    replayed = signin_flow.complete_two_factor(db, two_factor_token=third.two_factor_token, code=app_code)
+    assert replayed.error == signin_flow.WRONG_CODE  # and an app code too, within its 30 seconds
     assert two_factor.recovery_codes_left(db, principal=subscriber.principal) == 9
     assert {"two_factor_enabled", "recovery_code_used"} <= set(_actions(db, subscriber.account.id))
 
