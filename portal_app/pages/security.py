@@ -68,7 +68,11 @@ def _enrolment() -> rx.Component:
         rx.text("1. Scan this code with an authenticator app (Google Authenticator, 1Password, Authy…).", size="2"),
         rx.image(src=SecurityState.qr_data_uri, alt="QR code for your authenticator app", width="200px",
                  height="200px", background="white"),
-        rx.text("Can't scan? Enter this key: ", rx.code(SecurityState.manual_key, id="manual-key"), size="2"),
+        rx.text(
+            "Can't scan? Enter this key: ",
+            rx.code(SecurityState.manual_key, id="manual-key", color_scheme="gray", high_contrast=True),
+            size="2",
+        ),
         rx.form(
             rx.vstack(
                 field("2. Enter the 6-digit code the app shows", "code", autocomplete="one-time-code",
@@ -94,14 +98,18 @@ def _recovery_codes() -> rx.Component:
                 rx.text("Your recovery codes. Each works once if you lose your phone. They are shown only now:",
                         weight="medium"),
                 rx.el.ul(
-                    rx.foreach(SecurityState.recovery_codes, lambda code: rx.el.li(rx.code(code))),
+                    rx.foreach(
+                        SecurityState.recovery_codes,
+                        lambda code: rx.el.li(rx.code(code, color_scheme="gray", high_contrast=True, size="3")),
+                    ),
                     id="recovery-codes",
                     style={"columns": "2", "padding_left": "1.25rem"},
                 ),
                 spacing="2",
             ),
             icon="key_round",
-            color_scheme="amber",
+            color_scheme="gray",
+            high_contrast=True,
             width="100%",
         ),
     )
@@ -116,7 +124,7 @@ def _two_factor_card() -> rx.Component:
         rx.cond(
             SecurityState.two_factor_on,
             rx.vstack(
-                rx.badge("On", color_scheme="green", size="2", id="two-factor-state"),
+                rx.badge("On", color_scheme="green", size="2", high_contrast=True, id="two-factor-state"),
                 rx.text(SecurityState.recovery_left, " recovery codes left.", size="2"),
                 rx.form(
                     rx.vstack(

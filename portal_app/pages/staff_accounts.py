@@ -63,7 +63,7 @@ def _user_row(user: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(user["username"], weight="bold"),
-                rx.badge(state, color_scheme=rx.match(state, *STATE_COLOURS.items(), "gray"), size="2"),
+                rx.badge(state, color_scheme=rx.match(state, *STATE_COLOURS.items(), "gray"), size="2", high_contrast=True),
                 rx.cond(user["two_factor"].to(bool), rx.badge("2FA", color_scheme="blue")),
                 wrap="wrap",
                 align="center",

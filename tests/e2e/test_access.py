@@ -218,6 +218,7 @@ def test_two_factor_enrolment_then_sign_in_with_a_code_and_with_a_recovery_code(
     assert len(codes) == 10
     _fits_the_phone(phone)
     phone.screenshot(path=str(ARTIFACTS / "security-two-factor.png"), full_page=True)
+    assert _axe_problems(phone) == []
 
     phone.get_by_role("button", name="Sign out", exact=True).click()
     phone.wait_for_url(re.compile(r"/signin/?\?signed_out=1$"))
@@ -244,3 +245,55 @@ def test_staff_and_subscriber_sessions_do_not_mix(phone: Page) -> None:
     sign_in(phone)
     phone.wait_for_url("**/staff/signin**")  # a subscriber session is no staff session
     expect(phone.get_by_role("heading", name="Staff sign in")).to_be_visible()
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def _axe_problems(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']}: {v['help']} at {[node['target'] for node in v['nodes']][:5]}"
+        for v in violations
+        if v.get("impact") in SERIOUS
+    ]
+
+
+def test_access_pages_pass_axe_and_fit_the_phone(browser, phone: Page, portal) -> None:
+    for path, ready in [
+        ("/signin", "Sign in to your account"),
+        ("/signup", "Online portal setup"),
+        ("/forgot-password", "Don't remember your password?"),
+        ("/reset-password?token=made-up", "Choose a new password"),
+        ("/verify?token=made-up", "Verify your email"),
+        ("/staff/signin", "Staff sign in"),
+    ]:
+        phone.goto(path)
+        expect(phone.get_by_role("heading", name=ready)).to_be_visible()
+        phone.wait_for_load_state("networkidle")
+        _fits_the_phone(phone)
+        assert _axe_problems(phone) == [], path
+    user = _verified_user(portal)
+    phone.goto("/signin?next=%2Fsecurity")
+    sign_in(phone, user.username, NEW_PASSWORD)
+    expect(phone.get_by_role("heading", name="Sign-in and security")).to_be_visible()
+    assert _axe_problems(phone) == [], "/security"
+
+    staff = _staff_page(browser, portal)
+    staff.goto("/staff/signin")
+    staff.wait_for_load_state("networkidle")
+    staff.get_by_label("Staff username").fill("staff")
+    staff.get_by_label("Password").fill("demo-staff-2026")
+    staff.get_by_role("button", name="SIGN IN").click()
+    expect(staff.get_by_role("heading", name="Find an account")).to_be_visible()
+    assert _axe_problems(staff) == [], "/staff"
+    staff.goto("/staff/account?number=100200400")
+    expect(staff.get_by_role("heading", name="Bluebonnet Bakery LLC")).to_be_visible()
+    _fits_the_phone(staff)
+    assert _axe_problems(staff) == [], "/staff/account"
+    staff.get_by_role("tab", name="History (ALL)").click()
+    expect(staff.locator("#history > div").first).to_be_visible()
+    assert _axe_problems(staff) == [], "/staff/account history"
+    staff.context.close()
