@@ -319,3 +319,84 @@ def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
     for token in tokens_:
         with pytest.raises(auth.SessionInvalid):
             auth.resolve_session(db, token=token)
+
+
+# --- account security: email change, two-factor off ----------------------------------------------------
+
+
+def test_email_change_waits_for_the_new_address_then_tells_the_old_one(db: Session) -> None:
+    from portal_app.services import account_security
+
+    subscriber = make_subscriber(db)
+    old = subscriber.user.email
+    with pytest.raises(FieldErrors) as wrong:
+        account_security.request_email_change(db, principal=subscriber.principal, password="nope", new_email="new@mail.example")
+    assert set(wrong.value.errors) == {"email_password"}
+    account_security.request_email_change(db, principal=subscriber.principal, password=PASSWORD, new_email="New@Mail.Example")
+    db.commit()
+    db.refresh(subscriber.user)
+    assert subscriber.user.email == old  # nothing changes before the link is opened
+    [mail] = _mails(db, "new@mail.example")
+    raw = _token_in(mail)
+    assert "/confirm-email?token=" in mail.body_text
+    account_security.confirm_email_change(db, raw_token=raw)
+    db.commit()
+    db.refresh(subscriber.user)
+    assert subscriber.user.email == "new@mail.example"
+    [notice] = _mails(db, old)
+    assert "new@mail.example" in notice.body_text
+    with pytest.raises(tokens.TokenInvalid):
+        account_security.confirm_email_change(db, raw_token=raw)
+    assert {"email_change_requested", "email_changed"} <= set(_actions(db, subscriber.account.id))
+
+
+def test_turning_two_factor_off_needs_the_password_and_removes_the_codes(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    secret = two_factor.start_enrolment(db, principal=subscriber.principal).secret
+    two_factor.confirm_enrolment(db, principal=subscriber.principal, code=pyotp.TOTP(secret).now())
+    db.commit()
+    with pytest.raises(FieldErrors):
+        two_factor.disable(db, principal=subscriber.principal, password="wrong-password")
+    two_factor.disable(db, principal=subscriber.principal, password=PASSWORD)
+    db.commit()
+    assert db.exec(select(RecoveryCode)).first() is None
+    assert signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD).ticket
+    assert "two_factor_disabled" in _actions(db, subscriber.account.id)
+
+
+def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> None:
+    from portal_app.services import account_security
+    from portal_app.services.errors import NotFound
+    from portal_app.services.principal import Principal
+
+    mine, theirs = make_subscriber(db), make_subscriber(db)
+    forged = Principal(kind="subscriber", display_name="x", user_id=theirs.user.id, account_id=mine.account.id)
+    with pytest.raises(NotFound):
+        account_security.change_password(db, principal=forged, current_password=PASSWORD, new_password=NEW_PASSWORD)
+    with pytest.raises(NotFound):
+        two_factor.start_enrolment(db, principal=forged)
+
+
+# --- staff search ---------------------------------------------------------------------------------------------
+
+
+def test_staff_find_accounts_by_number_name_email_and_phone(db: Session) -> None:
+    from portal_app.models import Contact, ContactPoint
+    from portal_app.services import staff_accounts
+    from portal_app.services.errors import NotFound
+    from portal_app.services.principal import Principal
+
+    account = make_account(db, first_name="Maya", last_name="Okafor")
+    make_account(db, first_name="Other", last_name="Person")
+    make_user(db, account, email="maya.o@mail.example")
+    contact = Contact(account_id=account.id, first_name="Maya", last_name="Okafor")
+    db.add(contact)
+    db.flush()
+    db.add(ContactPoint(contact_id=contact.id, account_id=account.id, kind="phone", value="+15125550142"))
+    db.commit()
+    staff = Principal(kind="staff", display_name="Sam", staff_user_id=1)
+    for query in (account.account_number, "maya okafor", "OKAF", "maya.o@mail", "(512) 555-0142"):
+        assert [h.account_number for h in staff_accounts.find_accounts(db, principal=staff, query=query)] == [account.account_number], query
+    assert staff_accounts.find_accounts(db, principal=staff, query="zzzz-nothing") == []
+    with pytest.raises(NotFound):  # subscribers cannot use staff tools
+        staff_accounts.find_accounts(db, principal=Principal(kind="subscriber", display_name="m", account_id=account.id), query="okafor")
