@@ -26,19 +26,28 @@ def _demo_data() -> None:
         print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
 
 
-def _deliver_mail() -> int:
+def _deliver_mail(every: float = 0) -> int:
+    """One pass over the outbox, or (with --every N) a pass every N seconds until stopped."""
+    import logging
+    import time
+
     from portal_app.integrations.mail import deliver_pending
     from portal_app.theming import current_theme
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
     theme = current_theme()
-    with session_scope() as db:
-        sent = deliver_pending(
-            db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
-            sender_address=settings.mail_from or theme.support_email,
-        )
-    print(f"Mail sent: {sent}." if settings.smtp_url else "No PORTAL_SMTP_URL: mail kept in the outbox (see the log).")
-    return 0
+    while True:
+        with session_scope() as db:
+            sent = deliver_pending(
+                db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
+                sender_address=settings.mail_from or theme.support_email,
+            )
+        print(f"Mail sent: {sent}." if settings.smtp_url else "No PORTAL_SMTP_URL: mail kept in the outbox (see the log).",
+              flush=True)
+        if not every:
+            return 0
+        time.sleep(every)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,14 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("demo-data", help="load the demo provider's data (idempotent)")
     commands.add_parser("setup", help="migrate, then load demo data if it is not there yet")
-    commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
+    deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
+    deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     args = parser.parse_args(argv)
     if args.command in ("migrate", "setup"):
         _migrate()
     if args.command in ("demo-data", "setup"):
         _demo_data()
     if args.command == "deliver-mail":
-        return _deliver_mail()
+        return _deliver_mail(args.every)
     return 0
 
 

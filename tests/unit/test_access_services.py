@@ -400,3 +400,18 @@ def test_staff_find_accounts_by_number_name_email_and_phone(db: Session) -> None
     assert staff_accounts.find_accounts(db, principal=staff, query="zzzz-nothing") == []
     with pytest.raises(NotFound):  # subscribers cannot use staff tools
         staff_accounts.find_accounts(db, principal=Principal(kind="subscriber", display_name="m", account_id=account.id), query="okafor")
+
+
+def test_sign_up_costs_one_password_hash_whether_or_not_the_account_matches(db: Session, monkeypatch) -> None:
+    """Matching and non-matching sign-ups both pay one Argon2 hash, so timing does not tell them apart."""
+    account = make_account(db, last_name="Lovelace")
+    db.commit()
+    calls: list[str] = []
+    real = portal_users.hash_password
+    monkeypatch.setattr(portal_users, "hash_password", lambda password: calls.append(password) or real(password))
+    with pytest.raises(SignUpRefused):
+        portal_users.sign_up(db, form=_form(account_number="000000001", username="first"))
+    assert len(calls) == 1
+    db.rollback()
+    portal_users.sign_up(db, form=_form(account_number=account.account_number, username="second"))
+    assert len(calls) == 2

@@ -48,6 +48,19 @@ def test_without_smtp_the_mail_stays_in_the_outbox_and_is_logged(db: Session, ca
         assert deliver_pending(db, smtp_url="", sender_name="ISP", sender_address="p@isp.example") == 0
     assert "/verify?token=" in caplog.text
     assert db.exec(select(OutboxMail)).one().sent_at is None
+    caplog.clear()
+    with caplog.at_level("INFO", logger="portal.mail"):
+        deliver_pending(db, smtp_url="", sender_name="ISP", sender_address="p@isp.example")
+    assert "/verify?token=" not in caplog.text  # printed once, not on every run
+
+
+def test_mail_kept_without_smtp_goes_out_once_smtp_is_set(db: Session, smtp: SmtpSink) -> None:
+    account = make_account(db)
+    portal_users.create_unverified_user(db, account=account, username="newbie", email="newbie@mail.example", password=None)
+    db.commit()
+    deliver_pending(db, smtp_url="", sender_name="ISP", sender_address="p@isp.example")
+    assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example") == 1
+    assert len(smtp.wait_for("newbie@mail.example")) == 1
 
 
 def test_a_refused_connection_is_retried_later_then_delivered(db: Session, smtp: SmtpSink) -> None:
