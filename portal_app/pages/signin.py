@@ -42,6 +42,7 @@ def _password_step() -> rx.Component:
                 rx.button(
                     "Send a new verification link",
                     type="button",
+                    size="3",
                     on_click=SignInState.resend_verification,
                     variant="outline",
                     width="100%",
@@ -62,7 +63,7 @@ def _password_step() -> rx.Component:
             rx.link(
                 rx.button(
                     "CREATE ACCOUNT", type="button", variant="outline", width="100%", min_height=tokens.TOUCH_TARGET,
-                    cursor="pointer",
+                    size="3", cursor="pointer",
                 ),
                 href="/signup",
                 width="100%",

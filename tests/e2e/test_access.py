@@ -275,6 +275,8 @@ def test_access_pages_pass_axe_and_fit_the_phone(browser, phone: Page, portal) -
         phone.wait_for_load_state("networkidle")
         _fits_the_phone(phone)
         assert _axe_problems(phone) == [], path
+        slug = path.strip("/").split("?")[0].replace("/", "-")
+        phone.screenshot(path=str(ARTIFACTS / f"page-{slug}.png"), full_page=True)
     user = _verified_user(portal)
     phone.goto("/signin?next=%2Fsecurity")
     sign_in(phone, user.username, NEW_PASSWORD)
