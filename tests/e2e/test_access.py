@@ -133,7 +133,7 @@ def test_self_sign_up_verify_and_sign_in(phone: Page, portal, smtp) -> None:
     username = _unique("self")
     email = f"{username}@mail.example"
     phone.goto("/signin")
-    phone.get_by_role("button", name="CREATE ACCOUNT").click()
+    phone.get_by_role("link", name="CREATE ACCOUNT").click()
     phone.wait_for_url("**/signup")
     phone.wait_for_load_state("networkidle")
     phone.get_by_label("Account number").fill("100200300")
