@@ -43,7 +43,22 @@ def verify() -> rx.Component:
                 reset_on_submit=False,
                 width="100%",
             ),
-            rx.cond(~VerifyState.loaded | VerifyState.valid, rx.center(rx.spinner(size="3"), width="100%")),
+            rx.cond(
+                ~VerifyState.loaded | VerifyState.valid,
+                rx.center(rx.spinner(size="3"), width="100%"),
+                rx.form(
+                    rx.vstack(
+                        notice_callout(VerifyState.resend_notice, id="resend-notice"),
+                        field("Username or email", "login", autocomplete="username"),
+                        primary_button("SEND A NEW LINK", type="submit", width="100%"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=VerifyState.resend,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+            ),
         ),
         _back_to_sign_in(),
         heading="Verify your email",

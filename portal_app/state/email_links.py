@@ -32,9 +32,18 @@ def _verify(raw: str, password: str | None) -> None:
         portal_users.verify_email(db, raw_token=raw, new_password=password)
 
 
+def _resend(login: str, client_ip: str) -> str:
+    try:
+        with session_scope() as db:
+            return portal_users.resend_verification(db, login=login, client_ip=client_ip)
+    except ratelimit.RateLimited as limited:
+        return str(limited)
+
+
 class VerifyState(rx.State):
     """/verify?token=…: a user staff created sets a password; a self-signed-up one is verified at once."""
 
+    resend_notice: str = ""
     valid: bool = False
     loaded: bool = False
     needs_password: bool = False
@@ -47,7 +56,7 @@ class VerifyState(rx.State):
     @rx.event
     async def load(self):
         self._token = _token_from(self.router.url.query)
-        self.error = self.password_error = ""
+        self.error = self.password_error = self.resend_notice = ""
         self.submitting = False
         link = await asyncio.to_thread(_inspect_verify, self._token)
         self.loaded = True
@@ -86,6 +95,14 @@ class VerifyState(rx.State):
             self.submitting = False
             return
         yield rx.redirect("/signin?reason=verified", replace=True)
+
+    @rx.event
+    async def resend(self, form_data: dict):
+        """A dead link: send a new one to whoever this is, with the same answer for anyone."""
+        login = str(form_data.get("login", ""))[:254]
+        if not login.strip():
+            return
+        self.resend_notice = await asyncio.to_thread(_resend, login, self.router.session.client_ip or "")
 
 
 def _request_reset(email: str, client_ip: str) -> str:

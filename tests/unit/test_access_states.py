@@ -231,3 +231,17 @@ def test_staff_cookie_route_sets_its_own_httponly_cookie(database_url: str, db: 
         reset_app_engine()
     db.expire_all()
     assert all(row.revoked_at is not None for row in db.exec(select(UserSession).where(UserSession.staff_user_id.is_not(None))))
+
+
+def test_a_dead_verification_link_offers_a_new_one(app_db: str, db: Session) -> None:
+    from portal_app.state.email_links import VerifyState
+
+    make_user(db, make_account(db), username="pending", email="pending@mail.example", verified=False)
+    db.commit()
+    state = page_state(VerifyState, "/verify?token=expired-or-made-up")
+    run(VerifyState.load, state)
+    assert state.valid is False and state.error == portal_users.LINK_INVALID
+    for login in ("pending", "nobody"):
+        run(VerifyState.resend, state, {"login": login})
+        assert state.resend_notice == portal_users.RESEND_SENT
+    assert len(list(db.exec(select(OutboxMail).where(OutboxMail.to_address == "pending@mail.example")))) == 1
