@@ -26,20 +26,24 @@ class Outcome:
     two_factor_token: str = ""  # keep server-side; ask for the code next
 
 
-def _mark_locked(db: Session, login: str, until) -> None:
-    """Show staff the lock on the Portal tab; the answer to the visitor does not change."""
+def _user_for(db: Session, login: str) -> PortalUser | None:
+    """The user a typed login names (as `auth.authenticate` resolves it), or None."""
     name = login.strip().lower()
+    if not name:
+        return None
     user = db.exec(select(PortalUser).where(PortalUser.username == name)).first()
     if user is None:
         matches = list(db.exec(select(PortalUser).where(PortalUser.email == name).limit(2)))
         user = matches[0] if len(matches) == 1 else None
-    if user is not None:
-        user.locked_until = until
-        db.add(user)
+    return user
 
 
 def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> Outcome:
-    limits = [(ratelimit.SIGN_IN, login.strip()), (ratelimit.SIGN_IN_IP, client_ip)]
+    # One count per user however they are named (username or email); per typed name otherwise.
+    # Either way the visitor sees the same answers, so the count reveals nothing.
+    named = _user_for(db, login)
+    name_key = f"user:{named.id}" if named is not None else f"login:{login.strip().lower()}"
+    limits = [(ratelimit.SIGN_IN, name_key), (ratelimit.SIGN_IN_IP, client_ip)]
     try:
         ratelimit.check(db, limits)
     except ratelimit.RateLimited as limited:
@@ -50,8 +54,9 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> O
         return Outcome(error=str(refusal), not_verified=True)
     except SignInFailed as refusal:
         blocked = ratelimit.hit(db, limits)
-        if ratelimit.SIGN_IN.name in blocked:
-            _mark_locked(db, login, blocked[ratelimit.SIGN_IN.name])
+        if named is not None and ratelimit.SIGN_IN.name in blocked:
+            named.locked_until = blocked[ratelimit.SIGN_IN.name]  # shown to staff as Locked
+            db.add(named)
         return Outcome(error=str(refusal))
     ratelimit.clear(db, limits[:1])
     if user.totp_enabled_at is not None:

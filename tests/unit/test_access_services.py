@@ -415,3 +415,13 @@ def test_sign_up_costs_one_password_hash_whether_or_not_the_account_matches(db: 
     db.rollback()
     portal_users.sign_up(db, form=_form(account_number=account.account_number, username="second"))
     assert len(calls) == 2
+
+
+def test_username_and_email_count_against_the_same_user(db: Session) -> None:
+    user = make_user(db, make_account(db), username="maya", email="maya@mail.example")
+    db.commit()
+    for n in range(ratelimit.SIGN_IN.limit):
+        login = "maya" if n % 2 else "MAYA@mail.example"
+        assert signin_flow.sign_in(db, login=login, password="wrong-password-x").error == auth.WRONG_CREDENTIALS
+    db.commit()
+    assert signin_flow.sign_in(db, login=user.email, password=PASSWORD).error.startswith("Too many attempts")
