@@ -245,3 +245,33 @@ def test_a_dead_verification_link_offers_a_new_one(app_db: str, db: Session) -> 
         run(VerifyState.resend, state, {"login": login})
         assert state.resend_notice == portal_users.RESEND_SENT
     assert len(list(db.exec(select(OutboxMail).where(OutboxMail.to_address == "pending@mail.example")))) == 1
+
+
+def test_staff_sessions_expire_when_idle_and_end_at_sign_out(app_db: str, db: Session) -> None:
+    from datetime import timedelta
+
+    from portal_app.models import utcnow
+
+    cookie = _staff_cookie(db)
+    token = cookie.split("=", 1)[1]
+    assert staff_auth.resolve_staff_session(db, token=token).kind == "staff"
+    with pytest.raises(auth.SessionInvalid):
+        staff_auth.resolve_staff_session(db, token=token, now=utcnow() + timedelta(hours=1))
+    staff_auth.end_staff_session(db, token=token)
+    db.commit()
+    with pytest.raises(auth.SessionInvalid):
+        staff_auth.resolve_staff_session(db, token=token)
+
+
+def test_staff_sign_in_is_rate_limited_alike_for_known_and_unknown(app_db: str, db: Session) -> None:
+    from portal_app.services import ratelimit
+    from portal_app.services.errors import SignInFailed
+
+    _staff(db)
+    for username in ("agent", "nobody"):
+        for _ in range(ratelimit.STAFF_SIGN_IN.limit):
+            with pytest.raises(SignInFailed):
+                staff_auth.sign_in_staff(db, username=username, password="wrong-password")
+            db.commit()
+        with pytest.raises(ratelimit.RateLimited):
+            staff_auth.sign_in_staff(db, username=username, password=STAFF_PASSWORD if username == "agent" else "x")
