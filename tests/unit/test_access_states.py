@@ -275,3 +275,18 @@ def test_staff_sign_in_is_rate_limited_alike_for_known_and_unknown(app_db: str, 
             db.commit()
         with pytest.raises(ratelimit.RateLimited):
             staff_auth.sign_in_staff(db, username=username, password=STAFF_PASSWORD if username == "agent" else "x")
+
+
+def test_sign_out_everywhere_ends_every_session_then_signs_this_browser_out(app_db: str, db: Session) -> None:
+    from portal_app.state.session import SessionState
+
+    subscriber = make_subscriber(db)
+    other = signed_in_cookie(db, subscriber)
+    cookie = signed_in_cookie(db, subscriber)
+    state = page_state(SecurityState, "/security", cookie=cookie)
+    [follow_up] = run(SecurityState.sign_out_everywhere, state)
+    assert getattr(follow_up, "fn", None) is SessionState.sign_out.fn  # then the revoking sign-out route
+    db.expire_all()
+    for token in (token_of(cookie), token_of(other)):
+        with pytest.raises(auth.SessionInvalid):
+            auth.resolve_session(db, token=token)
