@@ -290,3 +290,25 @@ def test_sign_out_everywhere_ends_every_session_then_signs_this_browser_out(app_
     for token in (token_of(cookie), token_of(other)):
         with pytest.raises(auth.SessionInvalid):
             auth.resolve_session(db, token=token)
+
+
+def test_change_email_from_the_security_page_then_confirm_from_the_link(app_db: str, db: Session) -> None:
+    from portal_app.state.email_links import ConfirmEmailState
+
+    subscriber = make_subscriber(db)
+    cookie = signed_in_cookie(db, subscriber)
+    state = page_state(SecurityState, "/security", cookie=cookie)
+    SecurityState.load.fn(state)
+    run(SecurityState.change_email, state, {"email_password": PASSWORD, "new_email": "not an email"})
+    assert set(state.errors) == {"new_email"}
+    run(SecurityState.change_email, state, {"email_password": PASSWORD, "new_email": "moved@mail.example"})
+    assert state.errors == {} and "moved@mail.example" in state.notice
+    mail = db.exec(select(OutboxMail).where(OutboxMail.to_address == "moved@mail.example")).one()
+    raw = re.search(r"token=([A-Za-z0-9_-]+)", mail.body_text).group(1)
+    landing = page_state(ConfirmEmailState, f"/confirm-email?token={raw}")
+    run(ConfirmEmailState.load, landing)
+    assert landing.confirmed is True
+    run(ConfirmEmailState.load, landing)  # the same link again
+    assert landing.confirmed is False
+    db.refresh(subscriber.user)
+    assert subscriber.user.email == "moved@mail.example"
