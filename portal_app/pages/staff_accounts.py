@@ -71,6 +71,16 @@ def _user_row(user: rx.Var) -> rx.Component:
             rx.text(user["email"], size="2", color=tokens.MUTED),
             rx.text("Last sign-in: ", user["last_sign_in"], size="1", color=tokens.MUTED),
             rx.cond(
+                state == "Locked",
+                rx.button(
+                    "UNLOCK",
+                    on_click=StaffAccountState.unlock(user["id"].to(int)),
+                    variant="outline",
+                    min_height=tokens.TOUCH_TARGET,
+                    cursor="pointer",
+                ),
+            ),
+            rx.cond(
                 state == "Pending",
                 rx.button(
                     "RESEND VERIFICATION EMAIL",

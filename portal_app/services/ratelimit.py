@@ -50,6 +50,11 @@ class RateLimited(PortalError):
         self.retry_after = retry_after
 
 
+def user_value(user_id: int) -> str:
+    """The value a known user's own counts are kept under (however they typed their name)."""
+    return f"user:{user_id}"
+
+
 def key(rule: Rule, value: str) -> str:
     # Hashed: the table never holds typed emails or addresses in the clear.
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()

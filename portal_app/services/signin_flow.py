@@ -42,7 +42,7 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> O
     # One count per user however they are named (username or email); per typed name otherwise.
     # Either way the visitor sees the same answers, so the count reveals nothing.
     named = _user_for(db, login)
-    name_key = f"user:{named.id}" if named is not None else f"login:{login.strip().lower()}"
+    name_key = ratelimit.user_value(named.id) if named is not None else f"login:{login.strip().lower()}"
     limits = [(ratelimit.SIGN_IN, name_key), (ratelimit.SIGN_IN_IP, client_ip)]
     try:
         ratelimit.check(db, limits)

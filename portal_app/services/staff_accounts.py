@@ -11,7 +11,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountHistory, ContactPoint, PortalUser, utcnow
-from portal_app.services import access_mail, history, tokens
+from portal_app.services import access_mail, history, ratelimit, tokens
 from portal_app.services.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.portal_users import clean_email, clean_username, create_unverified_user, username_taken
 from portal_app.services.principal import Principal
@@ -142,6 +142,24 @@ def resend_verification(db: Session, *, principal: Principal, account_number: st
     history.record(
         db, principal=principal, account_id=account.id, kind="access", action="verification_resent",
         summary=f"{principal.display_name} resent the verification email to {user.email}",
+        entity_type="portal_user", entity_id=user.id,
+    )
+    return user
+
+
+def unlock_portal_user(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
+    """Lift a sign-in lock at the subscriber's request (they proved who they are on the phone)."""
+    account = access_account_by_number(db, principal=principal, account_number=account_number)
+    user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
+    if user is None:
+        raise NotFound("portal user")
+    user.locked_until = None
+    user.failed_sign_ins = 0
+    db.add(user)
+    ratelimit.clear(db, [(ratelimit.SIGN_IN, ratelimit.user_value(user.id))])
+    history.record(
+        db, principal=principal, account_id=account.id, kind="access", action="portal_user_unlocked",
+        summary=f"{principal.display_name} unlocked the portal sign-in '{user.username}'",
         entity_type="portal_user", entity_id=user.id,
     )
     return user

@@ -125,3 +125,18 @@ class StaffAccountState(StaffSessionState):
         self._reload(principal)
 
 
+
+    @rx.event
+    def unlock(self, user_id: int):
+        principal = self._staff_principal()
+        if principal is None or not self.found:
+            return
+        try:
+            with session_scope() as db:
+                user = staff_accounts.unlock_portal_user(
+                    db, principal=principal, account_number=self.account_number, user_id=int(user_id)
+                )
+                self.notice = f"{user.username} can sign in again."
+        except (NotFound, ValueError, TypeError):
+            self.notice = "That portal user could not be found."
+        self._reload(principal)

@@ -312,3 +312,21 @@ def test_change_email_from_the_security_page_then_confirm_from_the_link(app_db: 
     assert landing.confirmed is False
     db.refresh(subscriber.user)
     assert subscriber.user.email == "moved@mail.example"
+
+
+def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None:
+    from portal_app.services import ratelimit, signin_flow
+
+    account = make_account(db)
+    user = make_user(db, account, username="locked")
+    db.commit()
+    for _ in range(ratelimit.SIGN_IN.limit):
+        signin_flow.sign_in(db, login="locked", password="wrong-password-x")
+    db.commit()
+    cookie = _staff_cookie(db)
+    state = page_state(StaffAccountState, f"/staff/account?number={account.account_number}", cookie=cookie)
+    StaffAccountState.load.fn(state)
+    assert [u["state"] for u in state.users] == ["Locked"]
+    StaffAccountState.unlock.fn(state, user.id)
+    assert [u["state"] for u in state.users] == ["Verified"] and state.notice == "locked can sign in again."
+    assert signin_flow.sign_in(db, login="locked", password=PASSWORD).ticket
