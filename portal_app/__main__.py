@@ -40,15 +40,28 @@ def _billing_job(command: str) -> None:
     print(f"{command}: {report}")
 
 
-def _deliver_mail() -> None:
+def _deliver_mail(every: float = 0) -> int:
+    """One pass over the outbox, or (with --every N) a pass every N seconds until stopped."""
+    import logging
+    import time
+
     from portal_app.integrations.mail import deliver_pending
     from portal_app.theming import current_theme
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
     theme = current_theme()
-    with session_scope() as db:
-        sent = deliver_pending(db, smtp_url=get_settings().smtp_url, sender_name=theme.provider_name,
-                               sender_address=theme.support_email)
-    print(f"deliver-mail: {sent} sent")
+    while True:
+        with session_scope() as db:
+            sent = deliver_pending(
+                db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
+                sender_address=settings.mail_from or theme.support_email,
+            )
+        print(f"Mail sent: {sent}." if settings.smtp_url else "No PORTAL_SMTP_URL: mail kept in the outbox (see the log).",
+              flush=True)
+        if not every:
+            return 0
+        time.sleep(every)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,16 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("billing-run", help="issue this month's invoices and email them (safe to run twice)")
     commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts, send card-expiry reminders")
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
-    commands.add_parser("deliver-mail", help="send what is waiting in the mail outbox")
+    deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
+    deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     args = parser.parse_args(argv)
     if args.command in ("billing-run", "autopay-run", "settle-ach"):
         _billing_job(args.command)
-    if args.command == "deliver-mail":
-        _deliver_mail()
     if args.command in ("migrate", "setup"):
         _migrate()
     if args.command in ("demo-data", "setup"):
         _demo_data()
+    if args.command == "deliver-mail":
+        return _deliver_mail(args.every)
     return 0
 
 

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'portal.db'}"
     theme: str = "demo"
     smtp_url: str = ""  # empty: mail stays in the outbox and is printed to the log
+    mail_from: str = ""  # sender address; empty: the theme's support email
     payments: str = "sandbox"
     allow_sandbox_in_production: bool = False
     stripe_secret_key: str = ""  # PORTAL_STRIPE_SECRET_KEY (sk_live_... / sk_test_...)

@@ -2,7 +2,14 @@
 
 from starlette.applications import Starlette
 
-from portal_app.api import auth_routes, billing_routes, calendar_routes, health, payment_webhooks
+from portal_app.api import (
+    auth_routes,
+    billing_routes,
+    calendar_routes,
+    health,
+    payment_webhooks,
+    staff_auth_routes,
+)
 
 
 def build_api() -> Starlette:
@@ -10,6 +17,7 @@ def build_api() -> Starlette:
         routes=[
             *health.routes,
             *auth_routes.routes,
+            *staff_auth_routes.routes,
             *billing_routes.routes,
             *payment_webhooks.routes,
             *calendar_routes.routes,

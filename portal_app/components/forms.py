@@ -1,10 +1,12 @@
-"""Form fields with their label and the server's message right under them."""
+"""Form pieces: labelled fields with the server's message right under them, and the public page frame."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.shell import footer
+from portal_app.theming import current_theme
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -67,5 +69,77 @@ def select_field(label: str, name: str, options: rx.Var, *, error: rx.Var | str 
         ),
         field_error(error, field_id),
         spacing="1",
+        width="100%",
+    )
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    error: rx.Var | str = "",
+    type_: str = "text",
+    autocomplete: str = "off",
+    hint: str = "",
+    required: bool = True,
+    **props,
+) -> rx.Component:
+    """Label, input and (when the server found a problem) the message right under it."""
+    if not isinstance(error, rx.Var):
+        error = rx.Var.create(error)
+    has_error = error != ""
+    return rx.vstack(
+        rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
+        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            auto_complete=autocomplete,
+            required=required,
+            size="3",
+            width="100%",
+            min_height=tokens.TOUCH_TARGET,
+            aria_invalid=rx.cond(has_error, "true", "false"),
+            aria_describedby=f"{name}-error",
+            **props,
+        ),
+        rx.cond(has_error, rx.text(error, id=f"{name}-error", size="2", color=tokens.DANGER, role="alert")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def text_link(text: str, href: str, **props) -> rx.Component:
+    return rx.link(
+        text, href=href, display="inline-flex", align_items="center", min_height=tokens.TOUCH_TARGET,
+        color=tokens.ACCENT, **props,
+    )
+
+
+def public_frame(*children: rx.Component, heading: str) -> rx.Component:
+    """The logo, a card holding the form, and the footer: the frame of every signed-out page."""
+    theme = current_theme()
+    return rx.center(
+        rx.vstack(
+            rx.link(rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"), href="/signin"),
+            rx.box(
+                rx.vstack(rx.heading(heading, size="5", as_="h1"), *children, spacing="4", width="100%"),
+                background=tokens.SURFACE,
+                border=f"1px solid {tokens.BORDER}",
+                border_radius="var(--radius-4)",
+                padding="1.5rem",
+                width="100%",
+            ),
+            footer(),
+            spacing="4",
+            align="center",
+            width="100%",
+            max_width="420px",
+            padding="1.5rem 1rem",
+        ),
+        as_="main",
+        min_height="100vh",
+        background=tokens.CANVAS,
         width="100%",
     )

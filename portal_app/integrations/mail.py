@@ -21,6 +21,7 @@ from portal_app.models import OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 8
+KEPT_MARK = "kept in the outbox: no PORTAL_SMTP_URL"
 
 
 def enqueue_mail(
@@ -113,8 +114,15 @@ def deliver_pending(
         )
     )
     if not smtp_url:
+        # Printed once (marked, still due), so a job run every minute does not repeat the whole outbox,
+        # and everything still goes out once SMTP is configured.
         for mail in due:
+            if mail.last_error == KEPT_MARK:
+                continue
             log.info("Mail kept in the outbox (no PORTAL_SMTP_URL) to %s: %s\n%s", mail.to_address, mail.subject, mail.body_text)
+            mail.last_error = KEPT_MARK
+            db.add(mail)
+        db.commit()
         return 0
     smtp = SmtpSettings.from_url(smtp_url)
     sender = formataddr((sender_name, sender_address))

@@ -2,8 +2,9 @@
 
 from portal_app.pages import autopay, home, invoices, payment, payments, quickpay, signin
 from portal_app.pages import calendar, contacts, scheduling, tickets  # self-service
+from portal_app.pages import email_links, security, signup, staff_accounts, staff_signin  # access
 
 __all__ = [
-    "autopay", "calendar", "contacts", "home", "invoices", "payment", "payments", "quickpay",
-    "scheduling", "signin", "tickets",
+    "autopay", "calendar", "contacts", "email_links", "home", "invoices", "payment", "payments",
+    "quickpay", "scheduling", "security", "signin", "signup", "staff_accounts", "staff_signin", "tickets",
 ]

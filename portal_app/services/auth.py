@@ -23,8 +23,12 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 WRONG_CREDENTIALS = "The username or password is incorrect."
 NOT_VERIFIED = (
     "Your email address is not verified yet. Open the verification link we emailed you, "
-    "then sign in."
+    "then sign in. No email? We can send a new link."
 )
+
+
+class NotVerified(SignInFailed):
+    """The password was right but the email address is not verified yet."""
 
 
 class SessionInvalid(Exception):
@@ -53,7 +57,7 @@ def authenticate(db: Session, *, login: str, password: str) -> PortalUser:
             db.add(user)
         raise SignInFailed(WRONG_CREDENTIALS)
     if user.verified_at is None:
-        raise SignInFailed(NOT_VERIFIED)
+        raise NotVerified(NOT_VERIFIED)
     return user
 
 

@@ -14,7 +14,7 @@ from portal_app.services.principal import Principal
 SIGN_IN_PATH = "/signin"
 
 
-def _cookie_token(cookie_header: str) -> str | None:
+def cookie_value(cookie_header: str, name: str) -> str | None:
     if not cookie_header:
         return None
     jar = SimpleCookie()
@@ -22,8 +22,12 @@ def _cookie_token(cookie_header: str) -> str | None:
         jar.load(cookie_header)
     except CookieError:
         return None
-    morsel = jar.get(auth.SESSION_COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def _cookie_token(cookie_header: str) -> str | None:
+    return cookie_value(cookie_header, auth.SESSION_COOKIE)
 
 
 class SessionState(rx.State):

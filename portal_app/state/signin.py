@@ -1,4 +1,4 @@
-"""Sign-in form: check the password, then hand the browser a one-time ticket for its cookie."""
+"""Sign-in form: rate limits, password, two-factor code, then a one-time ticket for the cookie."""
 
 from __future__ import annotations
 
@@ -9,33 +9,52 @@ from urllib.parse import parse_qs, urlencode
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import auth
-from portal_app.services.errors import SignInFailed
+from portal_app.services import auth, portal_users, ratelimit, signin_flow
 
 NOTICES = {
     "expired": "Your session has expired. Please sign in again.",
     "signed_out": "You have signed out.",
     "ticket": "That sign-in link has expired. Please sign in again.",
+    "verified": "Your email address is verified. Sign in with your username and password.",
+    "reset": "Your password has been changed. Sign in with the new one.",
+    "email_changed": "Your email address has been changed.",
 }
 
 
-def _check_credentials(login: str, password: str) -> str:
-    """Runs in a worker thread: Argon2 is deliberately slow and must not block the event loop."""
+def _sign_in(login: str, password: str, client_ip: str) -> signin_flow.Outcome:
+    """Runs in a worker thread: Argon2 is deliberately slow and must not block the event loop.
+
+    The outcome is returned, not raised, so the counted failure commits with the block.
+    """
     with session_scope() as db:
-        try:
-            user = auth.authenticate(db, login=login, password=password)
-        except SignInFailed as failure:
-            refusal = failure  # keep the failure count: leave the block normally so it commits
-        else:
-            return auth.create_session_ticket(db, user=user)
-    raise refusal
+        return signin_flow.sign_in(db, login=login, password=password, client_ip=client_ip)
+
+
+def _second_step(token: str, code: str, client_ip: str) -> signin_flow.Outcome:
+    with session_scope() as db:
+        return signin_flow.complete_two_factor(db, two_factor_token=token, code=code, client_ip=client_ip)
+
+
+def _resend(login: str, client_ip: str) -> str:
+    try:
+        with session_scope() as db:
+            return portal_users.resend_verification(db, login=login, client_ip=client_ip)
+    except ratelimit.RateLimited as limited:
+        return str(limited)
 
 
 class SignInState(rx.State):
     error: str = ""
     notice: str = ""
     submitting: bool = False
+    not_verified: bool = False
+    two_factor: bool = False
     _next_path: str = "/"
+    _login: str = ""
+    _two_factor_token: str = ""
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or ""
 
     @rx.event
     def load(self):
@@ -45,6 +64,13 @@ class SignInState(rx.State):
         self.notice = NOTICES.get("signed_out" if "signed_out" in query else reason, "")
         self.error = ""
         self.submitting = False
+        self.not_verified = False
+        self.two_factor = False
+        self._two_factor_token = ""
+
+    def _go(self, ticket: str):
+        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": self._next_path})
+        return rx.call_script(f"window.location.assign({json.dumps(target)})")
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -55,13 +81,47 @@ class SignInState(rx.State):
             return
         self.submitting = True
         self.notice = ""
+        self.not_verified = False
         yield
-        try:
-            ticket = await asyncio.to_thread(_check_credentials, login, password)
-        except SignInFailed as failure:
-            self.error = str(failure)
-            self.submitting = False
+        outcome = await asyncio.to_thread(_sign_in, login, password, self._client_ip())
+        self.submitting = False
+        self._login = login
+        self.error = outcome.error
+        self.not_verified = outcome.not_verified
+        if outcome.two_factor_token:
+            self._two_factor_token = outcome.two_factor_token
+            self.two_factor = True
             return
+        if outcome.ticket:
+            yield self._go(outcome.ticket)
+
+    @rx.event
+    async def submit_code(self, form_data: dict):
+        code = str(form_data.get("code", ""))[:40]
+        if not self._two_factor_token:
+            self.two_factor = False
+            self.error = signin_flow.CODE_EXPIRED
+            return
+        if not code.strip():
+            self.error = "Enter the 6-digit code from your authenticator app, or a recovery code."
+            return
+        self.submitting = True
+        yield
+        outcome = await asyncio.to_thread(_second_step, self._two_factor_token, code, self._client_ip())
+        self.submitting = False
+        self.error = outcome.error
+        if outcome.ticket:
+            self._two_factor_token = ""
+            yield self._go(outcome.ticket)
+        elif not outcome.two_factor_token:  # the step expired: back to the password
+            self._two_factor_token = ""
+            self.two_factor = False
+
+    @rx.event
+    async def resend_verification(self):
+        if not self._login:
+            return
+        answer = await asyncio.to_thread(_resend, self._login, self._client_ip())
         self.error = ""
-        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": self._next_path})
-        yield rx.call_script(f"window.location.assign({json.dumps(target)})")
+        self.not_verified = False
+        self.notice = answer

@@ -1,0 +1,138 @@
+"""The staff area's shell and page template: `@staff_page(...)`, the staff twin of `portal_page`.
+
+Every staff page gets the staff guard (`StaffSessionState.require_staff`) before its own loaders,
+a header with the staff member's name and Sign out, and a navigation built from the pages that
+registered a `nav_label`. Staff pages live under /staff and use `StaffSessionState` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.shell import NavItem, page_title
+from portal_app.state.staff_session import StaffSessionState
+from portal_app.theming import current_theme
+
+STAFF_NAV_ITEMS: list[NavItem] = []
+STAFF_PAGE_ROUTES: list[str] = []
+
+
+def _nav(current_route: str) -> rx.Component:
+    return rx.hstack(
+        *[
+            rx.link(
+                rx.icon(item.icon, size=18),
+                rx.text(item.label, size="2"),
+                href=item.route,
+                aria_current="page" if item.route == current_route else None,
+                display="flex",
+                align_items="center",
+                gap="0.375rem",
+                padding_x="0.5rem",
+                min_height=tokens.TOUCH_TARGET,
+                color=tokens.ACCENT if item.route == current_route else tokens.MUTED,
+                underline="none",
+            )
+            for item in sorted(STAFF_NAV_ITEMS, key=lambda item: item.order)
+        ],
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+def _header(current_route: str) -> rx.Component:
+    theme = current_theme()
+    return rx.el.header(
+        rx.vstack(
+            rx.hstack(
+                rx.link(
+                    rx.image(src=theme.logo, alt=theme.provider_name, height="28px", width="auto"),
+                    href="/staff",
+                    aria_label="Staff home",
+                    display="flex",
+                    align_items="center",
+                    min_height=tokens.TOUCH_TARGET,
+                ),
+                rx.badge("Staff", color_scheme="gray", size="2"),
+                rx.spacer(),
+                rx.text(StaffSessionState.staff_name, size="2", color=tokens.MUTED,
+                        display=tokens.phone_or_wide("none", "block")),
+                rx.button(
+                    rx.icon("log_out", size=18),
+                    rx.text("Sign out", size="2"),
+                    on_click=StaffSessionState.staff_sign_out,
+                    variant="ghost",
+                    color_scheme="gray",
+                    min_height=tokens.TOUCH_TARGET,
+                    cursor="pointer",
+                ),
+                align="center",
+                width="100%",
+                spacing="3",
+            ),
+            _nav(current_route),
+            width="100%",
+            max_width="1200px",
+            margin="0 auto",
+            padding_x="1rem",
+            spacing="1",
+        ),
+        background=tokens.SURFACE,
+        border_bottom=f"1px solid {tokens.BORDER}",
+        padding_y="0.375rem",
+    )
+
+
+def staff_shell(content: rx.Component, *, current_route: str) -> rx.Component:
+    return rx.box(
+        rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+        _header(current_route),
+        rx.el.main(
+            rx.cond(
+                StaffSessionState.staff_signed_in,
+                content,
+                rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading"),
+            ),
+            id="main",
+            width="100%",
+            max_width="1200px",
+            margin="0 auto",
+            min_width="0",
+            padding="1rem",
+        ),
+        background=tokens.CANVAS,
+        min_height="100vh",
+        width="100%",
+        overflow_x="hidden",
+    )
+
+
+def staff_page(
+    *,
+    route: str,
+    title: str,
+    nav_label: str | None = None,
+    nav_icon: str = "search",
+    nav_order: int = 100,
+    on_load: list | None = None,
+    public: bool = False,
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a staff page: guard first (unless public), then the page's loaders, inside the staff shell."""
+
+    def decorator(view: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        if nav_label:
+            STAFF_NAV_ITEMS.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
+        STAFF_PAGE_ROUTES.append(route)
+        loaders = ([] if public else [StaffSessionState.require_staff]) + list(on_load or [])
+
+        def page() -> rx.Component:
+            return view() if public else staff_shell(view(), current_route=route)
+
+        page.__name__ = f"staff_{view.__name__}"
+        page.__module__ = view.__module__
+        return rx.page(route=route, title=page_title(f"Staff · {title}"), on_load=loaders or None)(page)
+
+    return decorator

@@ -1,0 +1,135 @@
+"""Where email links land (public): verify and set a password, forgot / reset password, confirm a new email."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import error_callout, notice_callout, primary_button
+from portal_app.components.forms import field, public_frame, text_link
+from portal_app.components.shell import portal_page
+from portal_app.services.passwords import MIN_LENGTH
+from portal_app.state.email_links import ConfirmEmailState, ForgotPasswordState, ResetPasswordState, VerifyState
+
+PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password."
+
+
+def _new_password_fields(error: rx.Var) -> list[rx.Component]:
+    return [
+        field("New password", "password", type_="password", autocomplete="new-password", hint=PASSWORD_HINT, error=error),
+        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+    ]
+
+
+def _back_to_sign_in() -> rx.Component:
+    return rx.hstack(text_link("Back to sign in", "/signin"), justify="center", width="100%")
+
+
+@portal_page(route="/verify", title="Verify your email", public=True, on_load=[VerifyState.load])
+def verify() -> rx.Component:
+    return public_frame(
+        error_callout(VerifyState.error, id="verify-error"),
+        rx.cond(
+            VerifyState.valid & VerifyState.needs_password,
+            rx.form(
+                rx.vstack(
+                    rx.text("Choose a password for ", rx.el.strong(VerifyState.username), ".", size="3"),
+                    *_new_password_fields(VerifyState.password_error),
+                    primary_button("SET PASSWORD", type="submit", width="100%", loading=VerifyState.submitting),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=VerifyState.set_password,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.cond(
+                ~VerifyState.loaded | VerifyState.valid,
+                rx.center(rx.spinner(size="3"), width="100%"),
+                rx.form(
+                    rx.vstack(
+                        notice_callout(VerifyState.resend_notice, id="resend-notice"),
+                        field("Username or email", "login", autocomplete="username"),
+                        primary_button("SEND A NEW LINK", type="submit", width="100%"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=VerifyState.resend,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+            ),
+        ),
+        _back_to_sign_in(),
+        heading="Verify your email",
+    )
+
+
+@portal_page(route="/forgot-password", title="Reset your password", public=True, on_load=[ForgotPasswordState.load])
+def forgot_password() -> rx.Component:
+    return public_frame(
+        rx.text("Enter the email address of your portal sign-in. We will send it a link to choose a new password.", size="2", color=tokens.MUTED),
+        notice_callout(ForgotPasswordState.notice, id="reset-notice"),
+        error_callout(ForgotPasswordState.error),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type_="email", autocomplete="email", error=ForgotPasswordState.email_error),
+                primary_button("SEND RESET LINK", type="submit", width="100%", loading=ForgotPasswordState.submitting),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=ForgotPasswordState.submit,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        _back_to_sign_in(),
+        heading="Don't remember your password?",
+    )
+
+
+@portal_page(route="/reset-password", title="Choose a new password", public=True, on_load=[ResetPasswordState.load])
+def reset_password() -> rx.Component:
+    return public_frame(
+        error_callout(ResetPasswordState.error, id="reset-error"),
+        rx.cond(
+            ResetPasswordState.valid,
+            rx.form(
+                rx.vstack(
+                    rx.text("Choose a new password for ", rx.el.strong(ResetPasswordState.username), ".", size="3"),
+                    *_new_password_fields(ResetPasswordState.password_error),
+                    primary_button("CHANGE PASSWORD", type="submit", width="100%", loading=ResetPasswordState.submitting),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=ResetPasswordState.submit,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.cond(ResetPasswordState.loaded, text_link("Ask for a new link", "/forgot-password")),
+        ),
+        _back_to_sign_in(),
+        heading="Choose a new password",
+    )
+
+
+@portal_page(route="/confirm-email", title="Confirm your email", public=True, on_load=[ConfirmEmailState.load])
+def confirm_email() -> rx.Component:
+    return public_frame(
+        rx.cond(
+            ConfirmEmailState.loaded,
+            rx.cond(
+                ConfirmEmailState.confirmed,
+                rx.callout(
+                    "Your email address has been changed. We told your old address too.",
+                    icon="info", color_scheme="gray", role="status", width="100%", id="confirm-notice",
+                ),
+                rx.callout(
+                    "This link has expired or has already been used.",
+                    icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="confirm-error",
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), width="100%"),
+        ),
+        _back_to_sign_in(),
+        heading="Confirm your email",
+    )

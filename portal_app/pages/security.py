@@ -1,0 +1,179 @@
+"""Account security (signed in): change password, change email, sign out everywhere, two-factor sign-in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
+from portal_app.components.forms import field
+from portal_app.components.shell import portal_page
+from portal_app.pages.email_links import PASSWORD_HINT
+from portal_app.state.security import SecurityState
+
+
+def _err(name: str) -> rx.Var:
+    return SecurityState.errors.get(name, "")
+
+
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return card(rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"))
+
+
+def _password_card() -> rx.Component:
+    return _section(
+        "Password",
+        rx.form(
+            rx.vstack(
+                field("Current password", "current_password", type_="password", autocomplete="current-password",
+                      error=_err("current_password")),
+                field("New password", "new_password", type_="password", autocomplete="new-password",
+                      hint=PASSWORD_HINT, error=_err("new_password")),
+                field("New password again", "confirm_password", type_="password", autocomplete="new-password",
+                      error=_err("confirm_password")),
+                primary_button("CHANGE PASSWORD", type="submit", loading=SecurityState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SecurityState.change_password,
+            reset_on_submit=True,
+            width="100%",
+        ),
+    )
+
+
+def _email_card() -> rx.Component:
+    return _section(
+        "Email address",
+        label_value("Signs in and gets notices at", SecurityState.email, id="current-email"),
+        rx.form(
+            rx.vstack(
+                field("New email address", "new_email", type_="email", autocomplete="email", error=_err("new_email"),
+                      hint="We send a link to the new address; it takes effect when you open it."),
+                field("Current password", "email_password", type_="password", autocomplete="current-password",
+                      error=_err("email_password")),
+                primary_button("CHANGE EMAIL", type="submit", loading=SecurityState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SecurityState.change_email,
+            reset_on_submit=True,
+            width="100%",
+        ),
+    )
+
+
+def _enrolment() -> rx.Component:
+    return rx.vstack(
+        rx.text("1. Scan this code with an authenticator app (Google Authenticator, 1Password, Authy…).", size="2"),
+        rx.image(src=SecurityState.qr_data_uri, alt="QR code for your authenticator app", width="200px",
+                 height="200px", background="white"),
+        rx.text(
+            "Can't scan? Enter this key: ",
+            rx.code(SecurityState.manual_key, id="manual-key", color_scheme="gray", high_contrast=True),
+            size="2",
+        ),
+        rx.form(
+            rx.vstack(
+                field("2. Enter the 6-digit code the app shows", "code", autocomplete="one-time-code",
+                      input_mode="numeric", error=_err("code")),
+                primary_button("TURN ON", type="submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SecurityState.confirm_two_factor,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _recovery_codes() -> rx.Component:
+    return rx.cond(
+        SecurityState.recovery_codes.length() > 0,
+        rx.callout(
+            rx.vstack(
+                rx.text("Your recovery codes. Each works once if you lose your phone. They are shown only now:",
+                        weight="medium"),
+                rx.el.ul(
+                    rx.foreach(
+                        SecurityState.recovery_codes,
+                        lambda code: rx.el.li(rx.code(code, color_scheme="gray", high_contrast=True, size="3")),
+                    ),
+                    id="recovery-codes",
+                    style={"columns": "2", "padding_left": "1.25rem"},
+                ),
+                spacing="2",
+            ),
+            icon="key_round",
+            color_scheme="gray",
+            high_contrast=True,
+            width="100%",
+        ),
+    )
+
+
+def _two_factor_card() -> rx.Component:
+    return _section(
+        "Two-factor sign-in",
+        rx.text("After your password, sign-in asks for a code from an app on your phone.", size="2",
+                color=tokens.MUTED),
+        _recovery_codes(),
+        rx.cond(
+            SecurityState.two_factor_on,
+            rx.vstack(
+                rx.badge("On", color_scheme="green", size="2", high_contrast=True, id="two-factor-state"),
+                rx.text(SecurityState.recovery_left, " recovery codes left.", size="2"),
+                rx.form(
+                    rx.vstack(
+                        field("Password to turn it off", "disable_password", type_="password",
+                              autocomplete="current-password", error=_err("disable_password")),
+                        rx.button("TURN OFF", type="submit", variant="outline", color_scheme="red",
+                                  min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=SecurityState.disable_two_factor,
+                    reset_on_submit=True,
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                SecurityState.enrolling,
+                _enrolment(),
+                rx.button("SET UP TWO-FACTOR", on_click=SecurityState.start_two_factor, variant="outline",
+                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            ),
+        ),
+    )
+
+
+def _sessions_card() -> rx.Component:
+    return _section(
+        "Signed-in devices",
+        rx.text("Lost a phone or used a shared computer? Sign out on every device, this one included.", size="2",
+                color=tokens.MUTED),
+        rx.button("SIGN OUT EVERYWHERE", on_click=SecurityState.sign_out_everywhere, variant="outline",
+                  color_scheme="red", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+    )
+
+
+@portal_page(route="/security", title="Security", nav_label="Security", nav_icon="shield", nav_order=90,
+             on_load=[SecurityState.load])
+def security() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Sign-in and security", as_="h1", size="6", color=tokens.TEXT),
+        rx.text("Signed in as ", rx.el.strong(SecurityState.username), size="2", color=tokens.MUTED),
+        notice_callout(SecurityState.notice, id="security-notice"),
+        error_callout(_err("form")),
+        _password_card(),
+        _email_card(),
+        _two_factor_card(),
+        _sessions_card(),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,214 @@
+"""Pages an email link lands on: verify (and set a first password), reset the password, confirm a new email.
+
+The raw token arrives in the link's query and is kept in a backend-only var; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import account_security, portal_users, ratelimit, tokens
+from portal_app.services.errors import FieldErrors
+
+
+def _token_from(query: str) -> str:
+    return (parse_qs(query).get("token") or [""])[0][:200]
+
+
+def _inspect_verify(raw: str) -> portal_users.VerifyLink | None:
+    try:
+        with session_scope() as db:
+            return portal_users.inspect_verification(db, raw_token=raw)
+    except tokens.TokenInvalid:
+        return None
+
+
+def _verify(raw: str, password: str | None) -> None:
+    with session_scope() as db:
+        portal_users.verify_email(db, raw_token=raw, new_password=password)
+
+
+def _resend(login: str, client_ip: str) -> str:
+    try:
+        with session_scope() as db:
+            return portal_users.resend_verification(db, login=login, client_ip=client_ip)
+    except ratelimit.RateLimited as limited:
+        return str(limited)
+
+
+class VerifyState(rx.State):
+    """/verify?token=…: a user staff created sets a password; a self-signed-up one is verified at once."""
+
+    resend_notice: str = ""
+    valid: bool = False
+    loaded: bool = False
+    needs_password: bool = False
+    username: str = ""
+    error: str = ""
+    password_error: str = ""
+    submitting: bool = False
+    _token: str = ""
+
+    @rx.event
+    async def load(self):
+        self._token = _token_from(self.router.url.query)
+        self.error = self.password_error = self.resend_notice = ""
+        self.submitting = False
+        link = await asyncio.to_thread(_inspect_verify, self._token)
+        self.loaded = True
+        self.valid = link is not None
+        if link is None:
+            self.error = portal_users.LINK_INVALID
+            return
+        self.username = link.username
+        self.needs_password = link.needs_password
+        if not link.needs_password:
+            try:
+                await asyncio.to_thread(_verify, self._token, None)
+            except tokens.TokenInvalid:
+                self.valid = False
+                self.error = portal_users.LINK_INVALID
+                return
+            yield rx.redirect("/signin?reason=verified", replace=True)
+
+    @rx.event
+    async def set_password(self, form_data: dict):
+        password = str(form_data.get("password", ""))[:1024]
+        if password != str(form_data.get("confirm", ""))[:1024]:
+            self.password_error = "The two passwords are not the same."
+            return
+        self.submitting = True
+        yield
+        try:
+            await asyncio.to_thread(_verify, self._token, password)
+        except FieldErrors as problems:
+            self.password_error = problems.errors.get("password", str(problems))
+            self.submitting = False
+            return
+        except tokens.TokenInvalid:
+            self.valid = False
+            self.error = portal_users.LINK_INVALID
+            self.submitting = False
+            return
+        yield rx.redirect("/signin?reason=verified", replace=True)
+
+    @rx.event
+    async def resend(self, form_data: dict):
+        """A dead link: send a new one to whoever this is, with the same answer for anyone."""
+        login = str(form_data.get("login", ""))[:254]
+        if not login.strip():
+            return
+        self.resend_notice = await asyncio.to_thread(_resend, login, self.router.session.client_ip or "")
+
+
+def _request_reset(email: str, client_ip: str) -> str:
+    with session_scope() as db:
+        return portal_users.request_password_reset(db, email=email, client_ip=client_ip)
+
+
+class ForgotPasswordState(rx.State):
+    """Don't remember your password? One answer whether or not the address is known."""
+
+    notice: str = ""
+    error: str = ""
+    email_error: str = ""
+    submitting: bool = False
+
+    @rx.event
+    def load(self):
+        self.notice = self.error = self.email_error = ""
+        self.submitting = False
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        email = str(form_data.get("email", ""))[:254]
+        self.submitting = True
+        self.error = self.email_error = self.notice = ""
+        yield
+        try:
+            # Not checked for format first: a malformed and an unknown address get the same answer.
+            self.notice = await asyncio.to_thread(_request_reset, email, self.router.session.client_ip or "")
+        except FieldErrors as problems:
+            self.email_error = problems.errors.get("email", str(problems))
+        except ratelimit.RateLimited as limited:
+            self.error = str(limited)
+        self.submitting = False
+
+
+def _inspect_reset(raw: str) -> str | None:
+    try:
+        with session_scope() as db:
+            return portal_users.inspect_reset(db, raw_token=raw)
+    except tokens.TokenInvalid:
+        return None
+
+
+def _reset(raw: str, password: str) -> None:
+    with session_scope() as db:
+        portal_users.reset_password(db, raw_token=raw, new_password=password)
+
+
+class ResetPasswordState(rx.State):
+    valid: bool = False
+    loaded: bool = False
+    username: str = ""
+    error: str = ""
+    password_error: str = ""
+    submitting: bool = False
+    _token: str = ""
+
+    @rx.event
+    async def load(self):
+        self._token = _token_from(self.router.url.query)
+        self.error = self.password_error = ""
+        self.submitting = False
+        username = await asyncio.to_thread(_inspect_reset, self._token)
+        self.loaded = True
+        self.valid = username is not None
+        self.username = username or ""
+        if username is None:
+            self.error = "This reset link has expired or has already been used. Ask for a new one."
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        password = str(form_data.get("password", ""))[:1024]
+        if password != str(form_data.get("confirm", ""))[:1024]:
+            self.password_error = "The two passwords are not the same."
+            return
+        self.submitting = True
+        yield
+        try:
+            await asyncio.to_thread(_reset, self._token, password)
+        except FieldErrors as problems:
+            self.password_error = problems.errors.get("password", str(problems))
+            self.submitting = False
+            return
+        except tokens.TokenInvalid:
+            self.valid = False
+            self.error = "This reset link has expired or has already been used. Ask for a new one."
+            self.submitting = False
+            return
+        yield rx.redirect("/signin?reason=reset", replace=True)
+
+
+def _confirm_email(raw: str) -> bool:
+    try:
+        with session_scope() as db:
+            account_security.confirm_email_change(db, raw_token=raw)
+        return True
+    except tokens.TokenInvalid:
+        return False
+
+
+class ConfirmEmailState(rx.State):
+    loaded: bool = False
+    confirmed: bool = False
+
+    @rx.event
+    async def load(self):
+        self.confirmed = await asyncio.to_thread(_confirm_email, _token_from(self.router.url.query))
+        self.loaded = True

@@ -1,0 +1,131 @@
+"""Account security page: password, email address, sessions, two-factor sign-in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import account_security, two_factor
+from portal_app.services.errors import FieldErrors, NotFound
+from portal_app.services.principal import Principal
+from portal_app.state.session import SessionState
+
+
+def _run(fn, **kwargs):
+    with session_scope() as db:
+        return fn(db, **kwargs)
+
+
+class SecurityState(SessionState):
+    username: str = ""
+    email: str = ""
+    two_factor_on: bool = False
+    recovery_left: int = 0
+    errors: dict[str, str] = {}
+    notice: str = ""
+    busy: bool = False
+    # Enrolment: the QR code and the secret belong to the signed-in subscriber and are shown to them only.
+    enrolling: bool = False
+    qr_data_uri: str = ""
+    manual_key: str = ""
+    recovery_codes: list[str] = []
+
+    def _refresh(self, principal: Principal) -> None:
+        with session_scope() as db:
+            view = account_security.security_view(db, principal=principal)
+            left = two_factor.recovery_codes_left(db, principal=principal) if view.two_factor_on else 0
+        self.username, self.email, self.two_factor_on = view.username, view.email, view.two_factor_on
+        self.recovery_left = left
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        self.errors = {}
+        self.notice = ""
+        self.enrolling = False
+        self.qr_data_uri = self.manual_key = ""
+        self.recovery_codes = []
+        self._refresh(principal)
+
+    async def _call(self, fn, **kwargs):
+        """One service call in a worker thread (Argon2 is slow); field errors land next to their fields."""
+        principal = self._principal()
+        if principal is None:
+            return None, False
+        try:
+            result = await asyncio.to_thread(_run, fn, principal=principal, **kwargs)
+        except FieldErrors as problems:
+            self.errors = dict(problems.errors)
+            return None, False
+        except NotFound as missing:
+            self.errors = {"form": str(missing)}
+            return None, False
+        self.errors = {}
+        return result, True
+
+    @rx.event
+    async def change_password(self, form_data: dict):
+        new = str(form_data.get("new_password", ""))[:1024]
+        if new != str(form_data.get("confirm_password", ""))[:1024]:
+            self.errors = {"confirm_password": "The two passwords are not the same."}
+            return
+        self.busy = True
+        yield
+        _, ok = await self._call(
+            account_security.change_password,
+            current_password=str(form_data.get("current_password", ""))[:1024],
+            new_password=new,
+        )
+        self.busy = False
+        if ok:
+            self.notice = "Your password has been changed. Other devices were signed out."
+
+    @rx.event
+    async def change_email(self, form_data: dict):
+        self.busy = True
+        yield
+        answer, ok = await self._call(
+            account_security.request_email_change,
+            password=str(form_data.get("email_password", ""))[:1024],
+            new_email=str(form_data.get("new_email", ""))[:254],
+        )
+        self.busy = False
+        if ok:
+            self.notice = answer
+
+    @rx.event
+    async def sign_out_everywhere(self):
+        _, ok = await self._call(account_security.sign_out_everywhere)
+        if ok:
+            yield SessionState.sign_out
+
+    @rx.event
+    async def start_two_factor(self):
+        enrolment, ok = await self._call(two_factor.start_enrolment)
+        if ok:
+            self.enrolling = True
+            self.qr_data_uri = enrolment.qr_data_uri
+            self.manual_key = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
+
+    @rx.event
+    async def confirm_two_factor(self, form_data: dict):
+        codes, ok = await self._call(two_factor.confirm_enrolment, code=str(form_data.get("code", ""))[:20])
+        if ok:
+            self.enrolling = False
+            self.qr_data_uri = self.manual_key = ""
+            self.recovery_codes = codes
+            self.two_factor_on = True
+            self.recovery_left = len(codes)
+            self.notice = "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+
+    @rx.event
+    async def disable_two_factor(self, form_data: dict):
+        _, ok = await self._call(two_factor.disable, password=str(form_data.get("disable_password", ""))[:1024])
+        if ok:
+            self.two_factor_on = False
+            self.recovery_codes = []
+            self.notice = "Two-factor sign-in is off."

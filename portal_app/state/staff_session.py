@@ -1,0 +1,63 @@
+"""The signed-in staff member, resolved from the staff HttpOnly cookie on every use.
+
+Staff pages subclass `StaffSessionState` and call `self._staff_principal()` at the top of every
+handler; it is None unless a live staff session stands behind the request. Subscriber cookies
+never resolve here, and staff cookies never resolve as subscribers.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import auth, staff_auth
+from portal_app.services.principal import Principal
+from portal_app.state.session import cookie_value
+
+STAFF_SIGN_IN_PATH = "/staff/signin"
+
+
+class StaffSessionState(rx.State):
+    staff_signed_in: bool = False
+    staff_name: str = ""
+
+    def _staff_token(self) -> str | None:
+        return cookie_value(self.router.headers.cookie, staff_auth.STAFF_COOKIE)
+
+    def _staff_principal(self) -> Principal | None:
+        try:
+            with session_scope() as db:
+                return staff_auth.resolve_staff_session(db, token=self._staff_token())
+        except auth.SessionInvalid:
+            return None
+
+    @rx.event
+    def require_staff(self):
+        """on_load guard of every staff page."""
+        try:
+            with session_scope() as db:
+                principal = staff_auth.resolve_staff_session(db, token=self._staff_token())
+        except auth.SessionInvalid as problem:
+            self.staff_signed_in = False
+            self.staff_name = ""
+            current = self.router.url.path or "/staff"
+            if self.router.url.query:
+                current = f"{current}?{self.router.url.query}"
+            query = {"next": current}
+            if problem.reason in ("expired", "revoked"):
+                query["reason"] = "expired"
+            return rx.redirect(f"{STAFF_SIGN_IN_PATH}?{urlencode(query)}", replace=True)
+        self.staff_signed_in = True
+        self.staff_name = principal.display_name
+
+    @rx.event
+    def staff_sign_out(self):
+        self.staff_signed_in = False
+        self.staff_name = ""
+        return rx.call_script(
+            "const form = document.createElement('form');"
+            "form.method = 'post'; form.action = '/auth/staff/sign-out';"
+            "document.body.appendChild(form); form.submit();"
+        )

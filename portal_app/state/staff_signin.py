@@ -1,0 +1,60 @@
+"""Staff sign-in: the staff password, then a one-time ticket for the staff cookie."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import parse_qs, urlencode
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import auth, ratelimit, staff_auth
+from portal_app.services.errors import SignInFailed
+
+NOTICES = {
+    "expired": "Your staff session has expired. Please sign in again.",
+    "signed_out": "You have signed out.",
+    "ticket": "That sign-in took too long. Please sign in again.",
+}
+
+
+def _sign_in(username: str, password: str, client_ip: str) -> tuple[str, str]:
+    """(ticket, '') or ('', message); the failure count commits with the block."""
+    with session_scope() as db:
+        try:
+            return staff_auth.sign_in_staff(db, username=username, password=password, client_ip=client_ip), ""
+        except (SignInFailed, ratelimit.RateLimited) as refusal:
+            return "", str(refusal)
+
+
+class StaffSignInState(rx.State):
+    error: str = ""
+    notice: str = ""
+    submitting: bool = False
+    _next_path: str = "/staff"
+
+    @rx.event
+    def load(self):
+        query = parse_qs(self.router.url.query)
+        self._next_path = auth.safe_next_path((query.get("next") or ["/staff"])[0], default="/staff")
+        reason = (query.get("reason") or [""])[0]
+        self.notice = NOTICES.get("signed_out" if "signed_out" in query else reason, "")
+        self.error = ""
+        self.submitting = False
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        username = str(form_data.get("username", ""))[:64]
+        password = str(form_data.get("password", ""))[:1024]
+        if not username.strip() or not password:
+            self.error = "Enter your staff username and password."
+            return
+        self.submitting = True
+        yield
+        ticket, error = await asyncio.to_thread(_sign_in, username, password, self.router.session.client_ip or "")
+        self.submitting = False
+        self.error = error
+        if ticket:
+            target = "/auth/staff/session/start?" + urlencode({"ticket": ticket, "next": self._next_path})
+            yield rx.call_script(f"window.location.assign({json.dumps(target)})")

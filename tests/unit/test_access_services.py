@@ -1,0 +1,427 @@
+"""Access services on a real database: sign-up, verification, reset, tokens, rate limits, two-factor."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+from factories import PASSWORD, make_account, make_subscriber, make_user
+from sqlmodel import Session, col, select
+
+from portal_app.models import AccountHistory, AuthToken, OutboxMail, PortalUser, RateLimitBucket, RecoveryCode, UserSession, utcnow
+from portal_app.services import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
+from portal_app.services.errors import FieldErrors
+from portal_app.services.passwords import common_passwords, password_problem
+from portal_app.services.portal_users import SignUpForm, SignUpRefused
+from portal_app.services.secrets_util import hash_token
+
+NEW_PASSWORD = "a-brand-new-passphrase-77"
+
+
+def _mails(db: Session, to: str) -> list[OutboxMail]:
+    return list(db.exec(select(OutboxMail).where(OutboxMail.to_address == to).order_by(col(OutboxMail.id))))
+
+
+def _token_in(mail: OutboxMail) -> str:
+    match = re.search(r"token=([A-Za-z0-9_-]+)", mail.body_text)
+    assert match, mail.body_text
+    return match.group(1)
+
+
+def _actions(db: Session, account_id: int) -> list[str]:
+    return [h.action for h in db.exec(select(AccountHistory).where(AccountHistory.account_id == account_id))]
+
+
+def _form(**overrides) -> SignUpForm:
+    fields = dict(
+        account_number="", last_name="Lovelace", billing_zip="", first_name="Ada", contact_last_name="Lovelace",
+        phone="512 555 0100", email="ada@mail.example", username="ada", password=NEW_PASSWORD,
+    )
+    fields.update(overrides)
+    return SignUpForm(**fields)
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def test_the_common_password_list_holds_ten_thousand_and_refuses_them() -> None:
+    assert len(common_passwords()) >= 9_900  # 10,000 lines; a few differ only by case
+    assert password_problem("qwerty123456") and "common" in password_problem("qwerty123456")
+    assert password_problem("LeaveMeAlone") and "common" in password_problem("LeaveMeAlone")
+    assert password_problem("short-pass") == "Use at least 12 characters."
+    assert password_problem("x" * 64 + "yz") is None  # long passphrases are welcome
+    assert password_problem("correct horse battery staple, pasted") is None
+
+
+# --- self sign-up ----------------------------------------------------------------------------------
+
+
+def test_sign_up_creates_an_unverified_user_a_contact_a_mail_and_history(db: Session) -> None:
+    account = make_account(db, last_name="Lovelace")
+    db.commit()
+    user = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name=" lovelace "))
+    db.commit()
+    assert user.verified_at is None and user.account_id == account.id
+    [mail] = _mails(db, "ada@mail.example")
+    assert "/verify?token=" in mail.body_text and "5 days" in mail.body_text
+    assert "signed_up" in _actions(db, account.id)
+    with pytest.raises(auth.NotVerified):
+        auth.authenticate(db, login="ada", password=NEW_PASSWORD)
+
+
+
+
+@pytest.mark.parametrize("wrong", ["number", "last_name", "both"])
+def test_sign_up_mismatch_never_says_which_field(db: Session, wrong: str) -> None:
+    account = make_account(db, last_name="Lovelace")
+    db.commit()
+    number = "000000001" if wrong in ("number", "both") else account.account_number
+    last = "Byron" if wrong in ("last_name", "both") else "Lovelace"
+    with pytest.raises(SignUpRefused) as refusal:
+        portal_users.sign_up(db, form=_form(account_number=number, last_name=last))
+    assert str(refusal.value) == portal_users.NO_MATCH
+    db.rollback()
+    assert db.exec(select(PortalUser)).first() is None
+
+
+def test_business_sign_up_matches_the_billing_zip(db: Session) -> None:
+    account = make_account(db, kind="business", company_name="Bakery LLC", last_name="")
+    db.commit()
+    with pytest.raises(SignUpRefused):
+        portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name="", billing_zip="99999"))
+    user = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name="", billing_zip="78701"))
+    assert user.account_id == account.id
+
+
+def test_sign_up_validates_every_field_next_to_it(db: Session) -> None:
+    with pytest.raises(FieldErrors) as problems:
+        portal_users.sign_up(db, form=_form(account_number="", email="nope", username="a", password="password", first_name=""))
+    assert set(problems.value.errors) >= {"account_number", "email", "username", "password", "first_name"}
+
+
+# --- verification tokens: expiry at the boundary, reuse, tampering ---------------------------------
+
+
+def _staff_like_user(db: Session) -> tuple[PortalUser, str]:
+    account = make_account(db)
+    user = portal_users.create_unverified_user(db, account=account, username="newbie", email="newbie@mail.example", password=None)
+    db.commit()
+    return user, _token_in(_mails(db, "newbie@mail.example")[0])
+
+
+def test_verification_link_lives_exactly_five_days(db: Session) -> None:
+    user, raw = _staff_like_user(db)
+    row = db.exec(select(AuthToken).where(AuthToken.token_hash == hash_token(raw))).one()
+    assert row.expires_at - row.created_at == pytest.approx(timedelta(days=5), abs=timedelta(seconds=2))
+    issued = row.expires_at - timedelta(days=5)
+    tokens.peek(db, purpose=tokens.VERIFY, raw=raw, now=issued + timedelta(days=5) - timedelta(seconds=1))
+    with pytest.raises(tokens.TokenInvalid):
+        tokens.peek(db, purpose=tokens.VERIFY, raw=raw, now=issued + timedelta(days=5) + timedelta(seconds=1))
+
+
+def test_verification_sets_the_password_once_and_only_once(db: Session) -> None:
+    user, raw = _staff_like_user(db)
+    assert portal_users.inspect_verification(db, raw_token=raw).needs_password
+    with pytest.raises(FieldErrors):
+        portal_users.verify_email(db, raw_token=raw, new_password="1qaz2wsx3edc")  # a common one: refused before the link is used
+    portal_users.verify_email(db, raw_token=raw, new_password=NEW_PASSWORD)
+    db.commit()
+    assert auth.authenticate(db, login="newbie", password=NEW_PASSWORD).id == user.id
+    with pytest.raises(tokens.TokenInvalid):
+        portal_users.verify_email(db, raw_token=raw, new_password="another-passphrase-99")
+    assert "email_verified" in _actions(db, user.account_id)
+
+
+@pytest.mark.parametrize("mangle", [lambda t: t[:-1], lambda t: t + "A", lambda t: t.upper(), lambda t: "", lambda t: hash_token(t)])
+def test_tampered_verification_links_fail(db: Session, mangle) -> None:
+    _, raw = _staff_like_user(db)
+    with pytest.raises(tokens.TokenInvalid):
+        portal_users.verify_email(db, raw_token=mangle(raw), new_password=NEW_PASSWORD)
+
+
+def test_a_reset_token_is_not_a_verification_token(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    raw = tokens.issue(db, purpose=tokens.RESET, user_id=subscriber.user.id)
+    with pytest.raises(tokens.TokenInvalid):
+        portal_users.verify_email(db, raw_token=raw)
+
+
+def test_only_the_hash_of_a_token_is_stored(db: Session) -> None:
+    _, raw = _staff_like_user(db)
+    assert db.exec(select(AuthToken).where(AuthToken.token_hash == raw)).first() is None
+    assert db.exec(select(AuthToken).where(AuthToken.token_hash == hash_token(raw))).first() is not None
+
+
+# --- resend and reset: same answer for known and unknown --------------------------------------------
+
+
+def test_resend_says_the_same_for_known_unknown_and_verified(db: Session) -> None:
+    account = make_account(db)
+    make_user(db, account, username="pending", email="pending@mail.example", verified=False)
+    make_user(db, account, username="done", email="done@mail.example")
+    db.commit()
+    answers = {login: portal_users.resend_verification(db, login=login) for login in ("pending", "done", "ghost")}
+    db.commit()
+    assert len(set(answers.values())) == 1
+    assert len(_mails(db, "pending@mail.example")) == 1
+    assert _mails(db, "done@mail.example") == []
+
+
+def test_reset_end_to_end_in_services(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    other_session = auth.redeem_session_ticket(db, ticket=auth.create_session_ticket(db, user=subscriber.user))
+    db.commit()
+    known = portal_users.request_password_reset(db, email=subscriber.user.email.upper())
+    unknown = portal_users.request_password_reset(db, email="nobody@mail.example")
+    db.commit()
+    assert known == unknown == portal_users.RESET_SENT
+    [mail] = _mails(db, subscriber.user.email)
+    raw = _token_in(mail)
+    assert "/reset-password?token=" in mail.body_text and "1 hour" in mail.body_text
+    assert portal_users.inspect_reset(db, raw_token=raw) == subscriber.user.username
+    with pytest.raises(FieldErrors):
+        portal_users.reset_password(db, raw_token=raw, new_password="q1w2e3r4t5y6")
+    portal_users.reset_password(db, raw_token=raw, new_password=NEW_PASSWORD)
+    db.commit()
+    assert auth.authenticate(db, login=subscriber.user.username, password=NEW_PASSWORD)
+    with pytest.raises(auth.SessionInvalid):
+        auth.resolve_session(db, token=other_session.token)  # every other session ended
+    with pytest.raises(tokens.TokenInvalid):
+        portal_users.reset_password(db, raw_token=raw, new_password="yet-another-passphrase")
+    notices = _mails(db, subscriber.user.email)
+    assert len(notices) == 2 and "password was changed" in notices[1].subject
+    assert "password_reset" in _actions(db, subscriber.account.id)
+
+
+def test_reset_link_lives_one_hour(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    now = utcnow()
+    raw = tokens.issue(db, purpose=tokens.RESET, user_id=subscriber.user.id, now=now)
+    tokens.peek(db, purpose=tokens.RESET, raw=raw, now=now + timedelta(hours=1) - timedelta(seconds=1))
+    with pytest.raises(tokens.TokenInvalid):
+        tokens.peek(db, purpose=tokens.RESET, raw=raw, now=now + timedelta(hours=1) + timedelta(seconds=1))
+
+
+def test_a_password_change_voids_outstanding_reset_links(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    raw = tokens.issue(db, purpose=tokens.RESET, user_id=subscriber.user.id)
+    portal_users.set_password(db, user=subscriber.user, new_password=NEW_PASSWORD)
+    db.commit()
+    with pytest.raises(tokens.TokenInvalid):
+        portal_users.reset_password(db, raw_token=raw, new_password="yet-another-passphrase")
+
+
+# --- rate limits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("login", ["maya", "ghost"])
+def test_sign_in_rate_limit_is_reached_and_recovers(db: Session, login: str) -> None:
+    make_user(db, make_account(db), username="maya")
+    db.commit()
+    answers = [signin_flow.sign_in(db, login=login, password="wrong-password-x", client_ip="198.51.100.7").error for _ in range(6)]
+    db.commit()
+    assert answers[:5] == [auth.WRONG_CREDENTIALS] * 5
+    assert answers[5].startswith("Too many attempts. Please wait 1 minute")
+    if login == "maya":  # staff see the lock on the Portal tab
+        locked = db.exec(select(PortalUser).where(PortalUser.username == "maya")).one()
+        db.refresh(locked)
+        assert locked.locked_until is not None and locked.locked_until > utcnow()
+    # Blocked even with the right password while the back-off runs...
+    assert signin_flow.sign_in(db, login=login, password=PASSWORD).error.startswith("Too many attempts")
+    # ...and usable again once it has passed.
+    for bucket in db.exec(select(RateLimitBucket)):
+        bucket.blocked_until = utcnow() - timedelta(seconds=1)
+        db.add(bucket)
+    db.commit()
+    recovered = signin_flow.sign_in(db, login=login, password=PASSWORD)
+    assert recovered.ticket if login == "maya" else recovered.error == auth.WRONG_CREDENTIALS
+
+
+def test_back_off_doubles_and_is_capped() -> None:
+    rule = ratelimit.SIGN_IN
+    assert rule.first_block * 2 ** 10 > rule.max_block  # the cap, not the doubling, bounds a lock-out
+
+
+def test_client_address_limit_covers_many_names(db: Session) -> None:
+    for n in range(ratelimit.SIGN_IN_IP.limit):
+        signin_flow.sign_in(db, login=f"name{n}", password="wrong-password-x", client_ip="198.51.100.8")
+    db.commit()
+    assert signin_flow.sign_in(db, login="fresh", password="wrong", client_ip="198.51.100.8").error.startswith("Too many")
+    assert signin_flow.sign_in(db, login="fresh", password="wrong", client_ip="198.51.100.9").error == auth.WRONG_CREDENTIALS
+
+
+def test_reset_requests_are_limited_alike_for_known_and_unknown(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    db.commit()
+    for address in (subscriber.user.email, "nobody@mail.example"):
+        for _ in range(ratelimit.RESET.limit):
+            portal_users.request_password_reset(db, email=address)
+        db.commit()
+        with pytest.raises(ratelimit.RateLimited):
+            portal_users.request_password_reset(db, email=address)
+
+
+# --- two-factor -----------------------------------------------------------------------------------------
+
+
+def test_two_factor_enrolment_and_sign_in_with_code_and_recovery_code(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    db.commit()
+    enrolment = two_factor.start_enrolment(db, principal=subscriber.principal)
+    assert enrolment.qr_data_uri.startswith("data:image/svg+xml;base64,")
+    assert "otpauth://totp/" in enrolment.otpauth_uri
+    with pytest.raises(FieldErrors):
+        two_factor.confirm_enrolment(db, principal=subscriber.principal, code="000000")
+    totp = pyotp.TOTP(enrolment.secret)
+    codes = two_factor.confirm_enrolment(db, principal=subscriber.principal, code=totp.now())
+    db.commit()
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert all(row.code_hash not in codes for row in db.exec(select(RecoveryCode)))
+
+    first = signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD)
+    assert first.two_factor_token and not first.ticket
+    wrong = signin_flow.complete_two_factor(db, two_factor_token=first.two_factor_token, code="123456")
+    assert wrong.error == signin_flow.WRONG_CODE and not wrong.ticket
+    app_code = totp.now()
+    ok = signin_flow.complete_two_factor(db, two_factor_token=first.two_factor_token, code=app_code)
+    assert ok.ticket
+    db.commit()
+
+    second = signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD)
+    assert signin_flow.complete_two_factor(db, two_factor_token=second.two_factor_token, code=codes[0].upper()).ticket
+    db.commit()
+    third = signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD)
+    reused = signin_flow.complete_two_factor(db, two_factor_token=third.two_factor_token, code=codes[0])
+    assert reused.error == signin_flow.WRONG_CODE  # a recovery code works once
+    replayed = signin_flow.complete_two_factor(db, two_factor_token=third.two_factor_token, code=app_code)
+    assert replayed.error == signin_flow.WRONG_CODE  # and an app code too, within its 30 seconds
+    assert two_factor.recovery_codes_left(db, principal=subscriber.principal) == 9
+    assert {"two_factor_enabled", "recovery_code_used"} <= set(_actions(db, subscriber.account.id))
+
+
+def test_two_factor_step_expires(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    raw = tokens.issue(db, purpose=tokens.MFA_PENDING, user_id=subscriber.user.id, now=utcnow() - timedelta(minutes=6))
+    assert signin_flow.complete_two_factor(db, two_factor_token=raw, code="123456").error == signin_flow.CODE_EXPIRED
+
+
+def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
+    from portal_app.services import account_security
+
+    subscriber = make_subscriber(db)
+    tokens_ = [auth.redeem_session_ticket(db, ticket=auth.create_session_ticket(db, user=subscriber.user)).token for _ in range(2)]
+    db.commit()
+    assert account_security.sign_out_everywhere(db, principal=subscriber.principal) == 2
+    db.commit()
+    assert db.exec(select(UserSession).where(col(UserSession.revoked_at).is_(None))).first() is None
+    for token in tokens_:
+        with pytest.raises(auth.SessionInvalid):
+            auth.resolve_session(db, token=token)
+
+
+# --- account security: email change, two-factor off ----------------------------------------------------
+
+
+def test_email_change_waits_for_the_new_address_then_tells_the_old_one(db: Session) -> None:
+    from portal_app.services import account_security
+
+    subscriber = make_subscriber(db)
+    old = subscriber.user.email
+    with pytest.raises(FieldErrors) as wrong:
+        account_security.request_email_change(db, principal=subscriber.principal, password="nope", new_email="new@mail.example")
+    assert set(wrong.value.errors) == {"email_password"}
+    account_security.request_email_change(db, principal=subscriber.principal, password=PASSWORD, new_email="New@Mail.Example")
+    db.commit()
+    db.refresh(subscriber.user)
+    assert subscriber.user.email == old  # nothing changes before the link is opened
+    [mail] = _mails(db, "new@mail.example")
+    raw = _token_in(mail)
+    assert "/confirm-email?token=" in mail.body_text
+    account_security.confirm_email_change(db, raw_token=raw)
+    db.commit()
+    db.refresh(subscriber.user)
+    assert subscriber.user.email == "new@mail.example"
+    [notice] = _mails(db, old)
+    assert "new@mail.example" in notice.body_text
+    with pytest.raises(tokens.TokenInvalid):
+        account_security.confirm_email_change(db, raw_token=raw)
+    assert {"email_change_requested", "email_changed"} <= set(_actions(db, subscriber.account.id))
+
+
+def test_turning_two_factor_off_needs_the_password_and_removes_the_codes(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    secret = two_factor.start_enrolment(db, principal=subscriber.principal).secret
+    two_factor.confirm_enrolment(db, principal=subscriber.principal, code=pyotp.TOTP(secret).now())
+    db.commit()
+    with pytest.raises(FieldErrors):
+        two_factor.disable(db, principal=subscriber.principal, password="wrong-password")
+    two_factor.disable(db, principal=subscriber.principal, password=PASSWORD)
+    db.commit()
+    assert db.exec(select(RecoveryCode)).first() is None
+    assert signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD).ticket
+    assert "two_factor_disabled" in _actions(db, subscriber.account.id)
+
+
+def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> None:
+    from portal_app.services import account_security
+    from portal_app.services.errors import NotFound
+    from portal_app.services.principal import Principal
+
+    mine, theirs = make_subscriber(db), make_subscriber(db)
+    forged = Principal(kind="subscriber", display_name="x", user_id=theirs.user.id, account_id=mine.account.id)
+    with pytest.raises(NotFound):
+        account_security.change_password(db, principal=forged, current_password=PASSWORD, new_password=NEW_PASSWORD)
+    with pytest.raises(NotFound):
+        two_factor.start_enrolment(db, principal=forged)
+
+
+# --- staff search ---------------------------------------------------------------------------------------------
+
+
+def test_staff_find_accounts_by_number_name_email_and_phone(db: Session) -> None:
+    from portal_app.models import Contact, ContactPoint
+    from portal_app.services import staff_accounts
+    from portal_app.services.errors import NotFound
+    from portal_app.services.principal import Principal
+
+    account = make_account(db, first_name="Maya", last_name="Okafor")
+    make_account(db, first_name="Other", last_name="Person")
+    make_user(db, account, email="maya.o@mail.example")
+    contact = Contact(account_id=account.id, first_name="Maya", last_name="Okafor")
+    db.add(contact)
+    db.flush()
+    db.add(ContactPoint(contact_id=contact.id, account_id=account.id, kind="phone", value="+15125550142"))
+    db.commit()
+    staff = Principal(kind="staff", display_name="Sam", staff_user_id=1)
+    for query in (account.account_number, "maya okafor", "OKAF", "maya.o@mail", "(512) 555-0142"):
+        assert [h.account_number for h in staff_accounts.find_accounts(db, principal=staff, query=query)] == [account.account_number], query
+    assert staff_accounts.find_accounts(db, principal=staff, query="zzzz-nothing") == []
+    with pytest.raises(NotFound):  # subscribers cannot use staff tools
+        staff_accounts.find_accounts(db, principal=Principal(kind="subscriber", display_name="m", account_id=account.id), query="okafor")
+
+
+def test_sign_up_costs_one_password_hash_whether_or_not_the_account_matches(db: Session, monkeypatch) -> None:
+    """Matching and non-matching sign-ups both pay one Argon2 hash, so timing does not tell them apart."""
+    account = make_account(db, last_name="Lovelace")
+    db.commit()
+    calls: list[str] = []
+    real = portal_users.hash_password
+    monkeypatch.setattr(portal_users, "hash_password", lambda password: calls.append(password) or real(password))
+    with pytest.raises(SignUpRefused):
+        portal_users.sign_up(db, form=_form(account_number="000000001", username="first"))
+    assert len(calls) == 1
+    db.rollback()
+    portal_users.sign_up(db, form=_form(account_number=account.account_number, username="second"))
+    assert len(calls) == 2
+
+
+def test_username_and_email_count_against_the_same_user(db: Session) -> None:
+    user = make_user(db, make_account(db), username="maya", email="maya@mail.example")
+    db.commit()
+    for n in range(ratelimit.SIGN_IN.limit):
+        login = "maya" if n % 2 else "MAYA@mail.example"
+        assert signin_flow.sign_in(db, login=login, password="wrong-password-x").error == auth.WRONG_CREDENTIALS
+    db.commit()
+    assert signin_flow.sign_in(db, login=user.email, password=PASSWORD).error.startswith("Too many attempts")
