@@ -141,6 +141,18 @@ def _matches(account: Account | None, form: SignUpForm) -> bool:
     return bool(given) and given == account.last_name.strip().casefold()
 
 
+def _contact_for_sign_up(db: Session, *, account_id: int, first: str, last: str) -> Contact:
+    """The person already on the account with this name, or a new contact: no duplicate people."""
+    first, last = first.strip()[:80], last.strip()[:80]
+    for contact in db.exec(select(Contact).where(Contact.account_id == account_id)):
+        if contact.first_name.casefold() == first.casefold() and contact.last_name.casefold() == last.casefold():
+            return contact
+    contact = Contact(account_id=account_id, first_name=first, last_name=last)
+    db.add(contact)
+    db.flush()
+    return contact
+
+
 def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> PortalUser:
     """Online portal setup: account number plus last name (or billing ZIP for a business)."""
     limits = [(ratelimit.SIGN_UP, form.account_number.strip()), (ratelimit.SIGN_UP_IP, client_ip)]
@@ -155,12 +167,11 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> PortalUser
         raise SignUpRefused(NO_MATCH)
     assert account is not None
     user = create_unverified_user(db, account=account, username=username, email=email, password=form.password)
-    contact = Contact(account_id=account.id, first_name=form.first_name.strip()[:80], last_name=form.contact_last_name.strip()[:80])
-    db.add(contact)
-    db.flush()
-    db.add(ContactPoint(contact_id=contact.id, account_id=account.id, kind="email", value=email, label="Portal sign-up"))
-    if phone:
-        db.add(ContactPoint(contact_id=contact.id, account_id=account.id, kind="phone", value=phone, label="Portal sign-up"))
+    contact = _contact_for_sign_up(db, account_id=account.id, first=form.first_name, last=form.contact_last_name)
+    known = {(point.kind, point.value) for point in db.exec(select(ContactPoint).where(ContactPoint.contact_id == contact.id))}
+    for kind, value in (("email", email), ("phone", phone)):
+        if value and (kind, value) not in known:
+            db.add(ContactPoint(contact_id=contact.id, account_id=account.id, kind=kind, value=value, label="Portal sign-up"))
     history.record(
         db, principal=as_principal(user), account_id=account.id, kind="access", action="signed_up",
         summary=f"{contact.first_name} {contact.last_name} set up the portal sign-in '{username}' ({email}); verification email sent",

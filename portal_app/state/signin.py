@@ -111,7 +111,9 @@ class SignInState(rx.State):
         self.submitting = False
         self.error = outcome.error
         if outcome.ticket:
+            # Reflex keeps this state for the tab: leave it on the password step for next time.
             self._two_factor_token = ""
+            self.two_factor = False
             yield self._go(outcome.ticket)
         elif not outcome.two_factor_token:  # the step expired: back to the password
             self._two_factor_token = ""

@@ -73,6 +73,21 @@ def test_sign_up_creates_an_unverified_user_a_contact_a_mail_and_history(db: Ses
 
 
 
+def test_sign_up_by_a_person_already_on_the_account_adds_to_them_instead_of_a_twin(db: Session) -> None:
+    from portal_app.models import Contact, ContactPoint
+
+    account = make_account(db, last_name="Lovelace")
+    existing = Contact(account_id=account.id, first_name="Ada", last_name="Lovelace")
+    db.add(existing)
+    db.commit()
+    portal_users.sign_up(db, form=_form(account_number=account.account_number, first_name="ADA"))
+    db.commit()
+    people = db.exec(select(Contact).where(Contact.account_id == account.id)).all()
+    assert [person.id for person in people] == [existing.id]
+    points = db.exec(select(ContactPoint).where(ContactPoint.contact_id == existing.id)).all()
+    assert sorted(point.kind for point in points) == ["email", "phone"]
+
+
 @pytest.mark.parametrize("wrong", ["number", "last_name", "both"])
 def test_sign_up_mismatch_never_says_which_field(db: Session, wrong: str) -> None:
     account = make_account(db, last_name="Lovelace")
