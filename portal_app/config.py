@@ -58,6 +58,8 @@ class Settings(BaseSettings):
             )
         if self.payments == "stripe" and not (self.stripe_secret_key and self.stripe_webhook_secret):
             problems.append("PORTAL_PAYMENTS=stripe needs PORTAL_STRIPE_SECRET_KEY and PORTAL_STRIPE_WEBHOOK_SECRET")
+        if not self.public_url.startswith("https://"):
+            problems.append("PORTAL_PUBLIC_URL must be the portal's https:// address (email links use it)")
         if problems:
             raise RuntimeError("Unsafe production settings: " + "; ".join(problems))
 
