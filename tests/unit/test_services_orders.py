@@ -1,0 +1,347 @@
+"""Services, contracts (e-signature, signed PDF) and Order Tracking: services, states and routes."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from factories import make_subscriber
+from pypdf import PdfReader
+from sqlmodel import Session, select
+from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
+
+import portal_app.api
+from portal_app.models import (
+    AccountHistory,
+    AccountService,
+    Contract,
+    Package,
+    PackageItem,
+    ProviderSettings,
+    StaffUser,
+    Workflow,
+    WorkflowTask,
+    WorkflowTaskDependency,
+)
+from portal_app.services import account_services, contracts, orders
+from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.principal import Principal
+from portal_app.state.orders import OrdersState
+from portal_app.state.services import ContractReminderState, ContractState, ServicesState
+from portal_app.state.staff_orders import StaffOrdersState
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from starlette.testclient import TestClient
+
+BODY = "TERMS\n\n1. Pay on time.\n\n2. Be kind."
+
+
+def _staff(db: Session) -> Principal:
+    staff = StaffUser(username="jr", email="jr@lumen.example", full_name="Jordan Rivera", password_hash="x", role="admin")
+    db.add(staff)
+    db.flush()
+    return Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=staff.id)
+
+
+def _kinds(db: Session, account_id: int) -> list[tuple[str, str]]:
+    rows = db.exec(select(AccountHistory).where(AccountHistory.account_id == account_id).order_by(AccountHistory.id))
+    return [(r.kind, r.action) for r in rows]
+
+
+def _workflow(db: Session, account_id: int, steps, edges) -> tuple[Workflow, dict[str, WorkflowTask]]:
+    """steps: (name, sequence, trackable, status); edges: (task, depends_on). Inserted in a scrambled order."""
+    workflow = Workflow(account_id=account_id, kind="install", title="Install")
+    db.add(workflow)
+    db.flush()
+    tasks = {}
+    for name, sequence, trackable, status in steps:
+        task = WorkflowTask(workflow_id=workflow.id, name=name, sequence=sequence, trackable=trackable,
+                            portal_name=f"P {name}" if trackable else "", status=status)
+        db.add(task)
+        db.flush()
+        tasks[name] = task
+    for task, depends_on in edges:
+        db.add(WorkflowTaskDependency(task_id=tasks[task].id, depends_on_task_id=tasks[depends_on].id))
+    db.flush()
+    return workflow, tasks
+
+
+DIAMOND = ([("visit", 4, True, "pending"), ("ship", 3, True, "pending"), ("order", 1, True, "completed"),
+            ("schedule", 2, True, "pending"), ("qa", 5, False, "pending")],
+           [("ship", "order"), ("schedule", "order"), ("visit", "ship"), ("visit", "schedule"), ("qa", "visit")])
+
+
+# --- Order Tracking -------------------------------------------------------------------------
+
+
+def test_tracker_follows_dependencies_with_sequence_breaking_ties(db: Session) -> None:
+    me = make_subscriber(db)
+    _workflow(db, me.account.id, *DIAMOND)
+    db.commit()
+    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert [s.name for s in order.steps] == ["P order", "P schedule", "P ship", "P visit"]  # qa is internal
+    assert [s.state for s in order.steps] == ["done", "current", "upcoming", "upcoming"]
+    assert order.steps[0].status_label == "Completed" and order.steps[1].status_label == "Not started"
+
+
+def test_dependencies_win_over_sequence(db: Session) -> None:
+    me = make_subscriber(db)
+    # "late" has the lowest sequence but waits for "early".
+    _workflow(db, me.account.id, [("late", 1, True, "pending"), ("early", 9, True, "pending")], [("late", "early")])
+    db.commit()
+    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert [s.name for s in order.steps] == ["P early", "P late"]
+
+
+def test_a_task_that_runs_again_never_moves_the_tracker_back_or_shows_twice(db: Session) -> None:
+    me = make_subscriber(db)
+    staff = _staff(db)
+    _, tasks = _workflow(db, me.account.id, *DIAMOND)
+    db.commit()
+    for name in ("schedule", "ship"):
+        orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks[name].id, action="complete")
+    db.commit()
+    # The shipment comes back and ships again: a loop.
+    orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks["ship"].id, action="start")
+    db.commit()
+    assert tasks["ship"].run_count == 2
+    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert [s.name for s in order.steps] == ["P order", "P schedule", "P ship", "P visit"]
+    assert [s.state for s in order.steps] == ["done", "done", "done", "current"]
+
+
+def test_completing_the_last_task_closes_the_order_and_writes_history(db: Session) -> None:
+    me = make_subscriber(db)
+    staff = _staff(db)
+    workflow, tasks = _workflow(db, me.account.id, *DIAMOND)
+    db.commit()
+    orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks["qa"].id, action="skip")
+    for name in ("schedule", "ship", "visit"):
+        orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks[name].id, action="complete")
+        db.commit()
+    db.refresh(workflow)
+    assert workflow.status == "closed" and workflow.closed_at is not None
+    assert orders.tracked_orders(db, principal=me.principal, open_only=True) == []
+    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert not order.open and order.current_name == ""
+    assert ("workflow", "closed") in _kinds(db, me.account.id)
+    with pytest.raises(PortalError):
+        orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks["qa"].id, action="start")
+
+
+def test_staff_mark_tasks_trackable_with_a_required_portal_name(db: Session) -> None:
+    me = make_subscriber(db)
+    staff = _staff(db)
+    _, tasks = _workflow(db, me.account.id, *DIAMOND)
+    db.commit()
+    with pytest.raises(FieldErrors) as problem:
+        orders.set_trackable(db, principal=staff, account_id=me.account.id, task_id=tasks["qa"].id, trackable=True,
+                             portal_name="  ")
+    assert "portal_name" in problem.value.errors
+    orders.set_trackable(db, principal=staff, account_id=me.account.id, task_id=tasks["qa"].id, trackable=True,
+                         portal_name="Quality check", portal_description="We test every room.")
+    db.commit()
+    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert order.steps[-1].name == "Quality check" and order.steps[-1].description == "We test every room."
+    assert ("workflow", "task_tracking") in _kinds(db, me.account.id)
+
+
+def test_another_accounts_order_is_not_found_for_subscribers_and_staff_scoping(db: Session) -> None:
+    me, them = make_subscriber(db), make_subscriber(db)
+    staff = _staff(db)
+    theirs, their_tasks = _workflow(db, them.account.id, *DIAMOND)
+    db.commit()
+    assert orders.tracked_orders(db, principal=me.principal) == []
+    with pytest.raises(NotFound):
+        orders.tracked_order(db, principal=me.principal, workflow_id=theirs.id)
+    with pytest.raises(NotFound):  # staff working on my account cannot reach their task
+        orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=their_tasks["ship"].id,
+                            action="complete")
+    with pytest.raises(NotFound):  # a subscriber is not staff
+        orders.advance_task(db, principal=them.principal, account_id=them.account.id,
+                            task_id=their_tasks["ship"].id, action="complete")
+
+
+# --- services and contracts -----------------------------------------------------------------
+
+
+def _package(db: Session) -> Package:
+    package = Package(code="F1", name="Fiber 1 Gig", monthly_price_cents=7500, download_mbps=1000, upload_mbps=1000)
+    db.add(package)
+    db.flush()
+    db.add(PackageItem(package_id=package.id, name="Router", detail="Included", price_cents=0, sort_order=2))
+    db.add(PackageItem(package_id=package.id, name="Fiber 1/1", detail="Unlimited", price_cents=7500, sort_order=1))
+    db.flush()
+    return package
+
+
+def test_services_list_packages_with_their_items_and_only_this_account(db: Session) -> None:
+    me, them = make_subscriber(db), make_subscriber(db)
+    package = _package(db)
+    db.add(AccountService(account_id=me.account.id, package_id=package.id, name=package.name, monthly_price_cents=7500))
+    db.add(AccountService(account_id=me.account.id, name="Static IP", billable=False))
+    db.add(AccountService(account_id=me.account.id, name="Old", status="ended"))
+    theirs = AccountService(account_id=them.account.id, name="Theirs")
+    db.add(theirs)
+    db.commit()
+    lines = account_services.account_services(db, principal=me.principal)
+    assert [(s.name, s.billable) for s in lines] == [("Fiber 1 Gig", True), ("Static IP", False)]
+    assert [i.name for i in lines[0].items] == ["Fiber 1/1", "Router"]
+    assert lines[0].speed == "1 Gbps down / 1 Gbps up"
+    with pytest.raises(NotFound):
+        account_services.service_line(db, principal=me.principal, service_id=theirs.id)
+
+
+def _contract(db: Session, account_id: int) -> Contract:
+    contract = Contract(account_id=account_id, title="Agreement", body_text=BODY, version="2026.1")
+    db.add(contract)
+    db.flush()
+    return contract
+
+
+def test_signing_validates_and_stores_the_evidence(db: Session) -> None:
+    me = make_subscriber(db)
+    contract = _contract(db, me.account.id)
+    db.commit()
+    with pytest.raises(FieldErrors) as problem:
+        contracts.sign_contract(db, principal=me.principal, contract_id=contract.id, typed_name="", consent=False,
+                                client_ip="203.0.113.9", user_agent="UA")
+    assert set(problem.value.errors) == {"signer_name", "consent"}
+    db.rollback()
+    assert db.get(Contract, contract.id).status == "pending"
+    contracts.sign_contract(db, principal=me.principal, contract_id=contract.id, typed_name="  Ada   Lovelace ",
+                            consent=True, client_ip="203.0.113.9", user_agent="Mozilla/5.0 test")
+    db.commit()
+    row = db.get(Contract, contract.id)
+    assert (row.status, row.signer_name, row.signer_ip, row.signer_user_agent) == (
+        "signed", "Ada Lovelace", "203.0.113.9", "Mozilla/5.0 test")
+    assert row.signed_text_sha256 == contracts.text_sha256(BODY) and len(row.signed_text_sha256) == 64
+    assert row.signed_at is not None
+    assert ("contract", "signed") in _kinds(db, me.account.id)
+    assert contracts.pending_contract(db, principal=me.principal) is None
+    with pytest.raises(PortalError):
+        contracts.sign_contract(db, principal=me.principal, contract_id=contract.id, typed_name="Ada Lovelace",
+                                consent=True, client_ip="", user_agent="")
+
+
+def test_another_accounts_contract_is_not_found(db: Session) -> None:
+    me, them = make_subscriber(db), make_subscriber(db)
+    theirs = _contract(db, them.account.id)
+    db.commit()
+    with pytest.raises(NotFound):
+        contracts.contract(db, principal=me.principal, contract_id=theirs.id)
+    with pytest.raises(NotFound):
+        contracts.sign_contract(db, principal=me.principal, contract_id=theirs.id, typed_name="Me Here", consent=True,
+                                client_ip="", user_agent="")
+    with pytest.raises(NotFound):
+        contracts.signed_document(db, principal=them.principal, contract_id=theirs.id)  # not signed yet
+
+
+def test_signed_pdf_holds_the_text_and_evidence_and_escapes_markup(db: Session) -> None:
+    from portal_app.integrations.contract_pdf import signed_contract_pdf
+
+    me = make_subscriber(db)
+    contract = _contract(db, me.account.id)
+    contracts.sign_contract(db, principal=me.principal, contract_id=contract.id,
+                            typed_name='<img src="/etc/passwd"/> Ada', consent=True, client_ip="198.51.100.7",
+                            user_agent="<b>Browser</b>")
+    db.commit()
+    doc = contracts.signed_document(db, principal=me.principal, contract_id=contract.id)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(signed_contract_pdf(doc))).pages)
+    assert "1. Pay on time." in text and "2. Be kind." in text
+    assert '<img src="/etc/passwd"/> Ada' in text and "<b>Browser</b>" in text
+    assert "198.51.100.7" in text and contracts.text_sha256(BODY) in text.replace("\n", "")
+
+
+# --- states and routes ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two(app_db: str, db: Session):  # noqa: F811
+    db.add(ProviderSettings())
+    me, them = make_subscriber(db, first_name="Maya"), make_subscriber(db, first_name="Other")
+    mine, theirs = _contract(db, me.account.id), _contract(db, them.account.id)
+    their_workflow, _ = _workflow(db, them.account.id, *DIAMOND)
+    _workflow(db, me.account.id, *DIAMOND)
+    their_service = AccountService(account_id=them.account.id, package_id=_package(db).id, name="Theirs")
+    db.add(their_service)
+    db.commit()
+    return {"me": me, "them": them, "cookie": signed_in_cookie(db, me), "mine": mine, "theirs": theirs,
+            "their_workflow": their_workflow, "their_service": their_service}
+
+
+def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
+    other = page_state(ContractState, f"/contract?id={two['theirs'].id}", cookie=two["cookie"])
+    ContractState.load.fn(other)
+    assert not other.found and other.paragraphs == []
+    ContractState.sign.fn(other, {"signer_name": "Maya Okafor", "consent": "on"})
+    assert db.get(Contract, two["theirs"].id).status == "pending"
+
+    state = page_state(ContractState, f"/contract?id={two['mine'].id}", cookie=two["cookie"])
+    ContractState.load.fn(state)
+    assert state.found and state.paragraphs[0] == "TERMS"
+    ContractState.sign.fn(state, {"signer_name": "Maya Okafor"})
+    assert state.err_consent and not state.signed
+    ContractState.sign.fn(state, {"signer_name": "Maya Okafor", "consent": "on"})
+    assert state.signed and state.signer_name == "Maya Okafor"
+    db.expire_all()
+    assert db.get(Contract, two["mine"].id).signer_user_agent == "pytest"
+
+
+def test_contract_prompt_once_per_session_only_with_a_pending_contract(two, db: Session) -> None:
+    state = page_state(ContractReminderState, "/", cookie=two["cookie"])
+    ContractReminderState.check.fn(state)
+    assert state.contract_open and state.contract_href == f"/contract?id={two['mine'].id}"
+    ContractReminderState.dismiss.fn(state)
+    ContractReminderState.check.fn(state)
+    assert not state.contract_open
+    other = make_subscriber(db)
+    db.commit()
+    fresh = page_state(ContractReminderState, "/", cookie=signed_in_cookie(db, other))
+    ContractReminderState.check.fn(fresh)
+    assert not fresh.contract_open
+
+
+def test_services_and_orders_pages_hold_only_this_account(two) -> None:
+    services = page_state(ServicesState, "/services", cookie=two["cookie"])
+    ServicesState.load.fn(services)
+    assert [c["id"] for c in services.contracts] == [str(two["mine"].id)]
+    ServicesState.toggle.fn(services, str(two["their_service"].id))
+    assert services.open_id == ""
+    tracking = page_state(OrdersState, "/orders", cookie=two["cookie"])
+    OrdersState.load.fn(tracking)
+    assert len(tracking.orders) == 1 and tracking.orders[0]["id"] != str(two["their_workflow"].id)
+
+
+def test_staff_orders_page_needs_staff(two, db: Session) -> None:
+    state = page_state(StaffOrdersState, f"/staff/orders?number={two['them'].account.account_number}",
+                       cookie=two["cookie"])  # a subscriber cookie is no staff session
+    StaffOrdersState.load.fn(state)
+    assert state.workflows == [] and not state.found
+
+
+@pytest.fixture
+def client(app_db: str) -> Iterator[TestClient]:  # noqa: F811
+    with TestClient(portal_app.api.build_api(), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def test_signed_contract_pdf_route_only_for_its_account(two, db: Session, client: TestClient) -> None:
+    me = two["me"]
+    contracts.sign_contract(db, principal=me.principal, contract_id=two["mine"].id, typed_name="Maya Okafor",
+                            consent=True, client_ip="", user_agent="")
+    contracts.sign_contract(db, principal=two["them"].principal, contract_id=two["theirs"].id,
+                            typed_name="Other Person", consent=True, client_ip="", user_agent="")
+    db.commit()
+    url = "/documents/contracts/{}.pdf"
+    assert client.get(url.format(two["mine"].id)).status_code == 404  # no session
+    client.cookies.set("portal_session", two["cookie"].split("portal_session=")[1])
+    mine = client.get(url.format(two["mine"].id) + "?download=1")
+    assert mine.status_code == 200 and mine.headers["content-type"] == "application/pdf"
+    assert "attachment" in mine.headers["content-disposition"]
+    assert client.get(url.format(two["theirs"].id)).status_code == 404
+    assert client.get(url.format(999999)).status_code == 404
+    assert client.get("/documents/contracts/abc.pdf").status_code == 404
