@@ -54,7 +54,7 @@ def order_card(order: rx.Var, *, with_steps: bool = True) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(order["title"], size="4", weight="bold", color=tokens.TEXT),
-                rx.badge(order["status"], color_scheme=rx.cond(order["open"], "blue", "green")),
+                rx.badge(order["status"], color_scheme=rx.cond(order["open"], "blue", "green"), high_contrast=True),
                 wrap="wrap", justify="between", width="100%",
             ),
             rx.text(order["kind_label"], " · placed ", order["placed_on"], " · ", order["progress"], size="2",

@@ -37,9 +37,9 @@ def _task(task: rx.Var, workflow_open: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text(task["name"], weight="bold"),
             rx.cond(task["trackable"].to(bool),
-                    rx.badge(rx.icon("eye", size=14, aria_hidden="true"), "Tracked", color_scheme="blue",
+                    rx.badge(rx.icon("eye", size=14, aria_hidden="true"), "Tracked", color_scheme="blue", high_contrast=True,
                              class_name="tracked-marker")),
-            rx.badge(task["status"], color_scheme="gray"),
+            rx.badge(task["status"], color_scheme="gray", high_contrast=True),
             wrap="wrap", align="center",
         ),
         rx.cond(task["trackable"].to(bool),
@@ -61,7 +61,7 @@ def _task(task: rx.Var, workflow_open: rx.Var) -> rx.Component:
 
 def _workflow(workflow: rx.Var) -> rx.Component:
     return card(rx.vstack(
-        rx.hstack(rx.heading(workflow["title"], as_="h2", size="4"), rx.badge(workflow["status"]), wrap="wrap"),
+        rx.hstack(rx.heading(workflow["title"], as_="h2", size="4"), rx.badge(workflow["status"], high_contrast=True), wrap="wrap"),
         rx.text(workflow["kind"], size="2", color=tokens.MUTED),
         rx.foreach(workflow["tasks"].to(list[dict]), lambda t: _task(t, workflow["open"].to(bool))),
         spacing="1", width="100%",
@@ -70,7 +70,7 @@ def _workflow(workflow: rx.Var) -> rx.Component:
 
 def _contract(c: rx.Var) -> rx.Component:
     return card(rx.vstack(
-        rx.hstack(rx.text(c["title"], weight="bold"), rx.badge(c["status"]), wrap="wrap"),
+        rx.hstack(rx.text(c["title"], weight="bold"), rx.badge(c["status"], high_contrast=True), wrap="wrap"),
         rx.cond(c["status"] == "Signed", rx.vstack(
             rx.text("Signed by ", c["signer_name"], " on ", c["signed_at"], size="2"),
             rx.text("Client address: ", c["signer_ip"], size="2"),

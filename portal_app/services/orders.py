@@ -202,6 +202,10 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
         db.add(workflow)
         history.record(db, principal=principal, account_id=account_id, kind="workflow", action="closed",
                        summary=f"Order completed: {workflow.title}", entity_type="workflow", entity_id=workflow.id)
+        if workflow.kind == "service_change":
+            from portal_app.services.package_change import apply_package_change  # it builds on this module
+
+            apply_package_change(db, principal=principal, workflow=workflow)
     return task
 
 

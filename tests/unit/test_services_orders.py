@@ -345,3 +345,89 @@ def test_signed_contract_pdf_route_only_for_its_account(two, db: Session, client
     assert client.get(url.format(two["theirs"].id)).status_code == 404
     assert client.get(url.format(999999)).status_code == 404
     assert client.get("/documents/contracts/abc.pdf").status_code == 404
+
+
+# --- CHANGE package -------------------------------------------------------------------------
+
+
+def _catalogue(db: Session, me) -> tuple[AccountService, dict[str, Package]]:
+    from portal_app.models import ServiceArea, ServiceAreaPackage
+
+    area = ServiceArea(name="Metro", zip_codes="78701")
+    db.add(area)
+    db.flush()
+    packs = {}
+    for code, cents in (("P300", 5500), ("P1G", 7500), ("P2G", 9500), ("ELSEWHERE", 100)):
+        packs[code] = Package(code=code, name=code, monthly_price_cents=cents)
+        db.add(packs[code])
+        db.flush()
+        if code != "ELSEWHERE":
+            db.add(ServiceAreaPackage(service_area_id=area.id, package_id=packs[code].id))
+    me.account.service_area_id = area.id
+    service = AccountService(account_id=me.account.id, package_id=packs["P1G"].id, name="P1G", monthly_price_cents=7500)
+    db.add(service)
+    db.add(ProviderSettings())
+    db.flush()
+    return service, packs
+
+
+def test_change_options_are_the_areas_other_packages_with_the_difference(db: Session) -> None:
+    from portal_app.services import package_change
+
+    me = make_subscriber(db)
+    service, _ = _catalogue(db, me)
+    db.commit()
+    _, options = package_change.change_options(db, principal=me.principal, service_id=service.id)
+    assert [(o.name, o.difference_cents, o.direction) for o in options] == [
+        ("P300", -2000, "Downgrade"), ("P2G", 2000, "Upgrade")]
+
+
+def test_placing_a_change_makes_an_order_a_tracked_workflow_and_history(db: Session) -> None:
+    from portal_app.models import Account, CartOrder
+    from portal_app.services import package_change
+
+    me = make_subscriber(db)
+    staff = _staff(db)
+    service, packs = _catalogue(db, me)
+    db.commit()
+    with pytest.raises(NotFound):  # not offered in this area
+        package_change.place_package_change(db, principal=me.principal, service_id=service.id,
+                                            package_id=packs["ELSEWHERE"].id, prorate_now=True, paperless=True)
+    order = package_change.place_package_change(db, principal=me.principal, service_id=service.id,
+                                                package_id=packs["P2G"].id, prorate_now=False, paperless=False)
+    db.commit()
+    assert (order.kind, order.previous_package_id, order.prorate_now) == ("package_change", packs["P1G"].id, False)
+    assert db.get(Account, me.account.id).paperless is False
+    [tracked] = orders.tracked_orders(db, principal=me.principal)
+    assert tracked.title == "Change to P2G" and tracked.current_name == "Switching your service"
+    assert ("service", "package_change_ordered") in _kinds(db, me.account.id)
+    with pytest.raises(PortalError):  # one change at a time
+        package_change.place_package_change(db, principal=me.principal, service_id=service.id,
+                                            package_id=packs["P300"].id, prorate_now=True, paperless=True)
+    db.rollback()
+    # Staff finish the work: the service line becomes the new package.
+    _, tasks = orders.staff_workflows(db, principal=staff, account_id=me.account.id)[0]
+    for task in tasks[1:]:
+        orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=task.id, action="complete")
+    db.commit()
+    db.refresh(service)
+    assert (service.package_id, service.monthly_price_cents) == (packs["P2G"].id, 9500)
+    assert db.get(CartOrder, order.id).status == "completed"
+    assert ("service", "package_changed") in _kinds(db, me.account.id)
+
+
+def test_change_refused_when_the_provider_forbids_it_or_for_another_account(db: Session) -> None:
+    from portal_app.services import package_change
+
+    me, them = make_subscriber(db), make_subscriber(db)
+    service, packs = _catalogue(db, me)
+    db.commit()
+    with pytest.raises(NotFound):
+        package_change.change_options(db, principal=them.principal, service_id=service.id)
+    with pytest.raises(NotFound):
+        package_change.place_package_change(db, principal=them.principal, service_id=service.id,
+                                            package_id=packs["P2G"].id, prorate_now=True, paperless=True)
+    db.exec(select(ProviderSettings)).one().allow_service_change = False
+    db.commit()
+    with pytest.raises(PortalError):
+        package_change.change_options(db, principal=me.principal, service_id=service.id)
