@@ -42,6 +42,7 @@ def _step(step: rx.Var) -> rx.Component:
         data_state=step["state"],
         aria_current=rx.cond(current, "step", "false"),
         class_name="tracker-step",
+        role="listitem",
     )
 
 

@@ -431,3 +431,79 @@ def test_change_refused_when_the_provider_forbids_it_or_for_another_account(db: 
     db.commit()
     with pytest.raises(PortalError):
         package_change.change_options(db, principal=me.principal, service_id=service.id)
+
+
+# --- public shopping cart -------------------------------------------------------------------
+
+
+def _area(db: Session, mode: str, zip_code: str) -> tuple[object, Package]:
+    from portal_app.models import ServiceArea, ServiceAreaPackage
+
+    area = ServiceArea(name=f"Area {mode}", zip_codes=f"{zip_code},99999", portal_account_mode=mode)
+    package = Package(code=f"C{mode}", name=f"Fiber {mode}", monthly_price_cents=6000)
+    db.add(area)
+    db.add(package)
+    db.flush()
+    db.add(ServiceAreaPackage(service_area_id=area.id, package_id=package.id))
+    db.flush()
+    return area, package
+
+
+def _cart_form(package_id: int, zip_code: str, **extra):
+    from portal_app.services.cart import CartForm
+
+    fields = dict(street="1 Elm St", city="Austin", state="TX", zip_code=zip_code, package_id=package_id,
+                  first_name="Lee", last_name="Chen", email="lee@example.com", phone="512 555 0142")
+    fields.update(extra)
+    return CartForm(**fields)
+
+
+@pytest.mark.parametrize(("mode", "want", "makes_user"), [
+    ("disabled", True, False), ("optional", False, False), ("optional", True, True), ("required", False, True)])
+def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: Session, mode, want, makes_user) -> None:
+    from portal_app.models import Account, CartOrder, OutboxMail, PortalUser
+    from portal_app.services import cart
+
+    area, package = _area(db, mode, "78700")
+    db.commit()
+    placed = cart.place_order(db, form=_cart_form(package.id, "78700", want_portal=want, username="leechen",
+                                                  password="a-long-enough-passphrase-9"))
+    db.commit()
+    account = db.exec(select(Account).where(Account.account_number == placed.account_number)).one()
+    assert account.service_area_id == area.id and account.service_street == "1 Elm St"
+    service = db.exec(select(AccountService).where(AccountService.account_id == account.id)).one()
+    assert (service.status, service.package_id) == ("pending", package.id)
+    assert db.exec(select(CartOrder).where(CartOrder.account_id == account.id)).one().kind == "new_service"
+    principal = Principal(kind="subscriber", display_name="Lee", account_id=account.id)
+    [tracked] = orders.tracked_orders(db, principal=principal)
+    assert tracked.kind_label == "Install" and tracked.steps[0].state == "done"
+    users = db.exec(select(PortalUser).where(PortalUser.account_id == account.id)).all()
+    mails = db.exec(select(OutboxMail).where(OutboxMail.to_address == "lee@example.com")).all()
+    if makes_user:
+        assert [u.username for u in users] == ["leechen"] and users[0].verified_at is None
+        assert len(mails) == 1 and "/verify?token=" in mails[0].body_text
+    else:
+        assert users == [] and mails == [] and placed.username == ""
+    assert ("order", "cart_sign_up") in _kinds(db, account.id)
+
+
+def test_cart_validates_and_writes_nothing_on_bad_input(db: Session) -> None:
+    from portal_app.models import Account
+    from portal_app.services import cart
+
+    _, package = _area(db, "required", "78700")
+    _, elsewhere = _area(db, "optional", "78800")
+    db.commit()
+    before = len(db.exec(select(Account)).all())
+    with pytest.raises(FieldErrors) as problem:
+        cart.place_order(db, form=_cart_form(package.id, "78700", email="nope", phone="12", username="x", password="short"))
+    assert {"email", "phone", "username", "password"} <= set(problem.value.errors)
+    with pytest.raises(FieldErrors) as problem:
+        cart.place_order(db, form=_cart_form(elsewhere.id, "78700", username="leechen",
+                                             password="a-long-enough-passphrase-9"))
+    assert "package" in problem.value.errors
+    with pytest.raises(FieldErrors) as problem:
+        cart.place_order(db, form=_cart_form(package.id, "10001"))
+    assert "zip_code" in problem.value.errors
+    db.rollback()
+    assert len(db.exec(select(Account)).all()) == before
