@@ -507,3 +507,37 @@ def test_cart_validates_and_writes_nothing_on_bad_input(db: Session) -> None:
     assert "zip_code" in problem.value.errors
     db.rollback()
     assert len(db.exec(select(Account)).all()) == before
+
+
+# --- staff catalogue ------------------------------------------------------------------------
+
+
+def test_staff_manage_packages_and_service_areas_and_the_cart_follows(db: Session) -> None:
+    from portal_app.services import cart, catalogue
+
+    staff = _staff(db)
+    me = make_subscriber(db)
+    with pytest.raises(NotFound):
+        catalogue.packages(db, principal=me.principal)
+    with pytest.raises(FieldErrors) as problem:
+        catalogue.add_package(db, principal=staff, code="x", name="", description="", price="abc",
+                              download_mbps="fast", upload_mbps="1")
+    assert set(problem.value.errors) == {"code", "name", "price", "download_mbps"}
+    package = catalogue.add_package(db, principal=staff, code="F5G", name="Fiber 5 Gig", description="",
+                                    price="$129.99", download_mbps="5000", upload_mbps="5000")
+    assert package.monthly_price_cents == 12999
+    with pytest.raises(FieldErrors):
+        catalogue.add_area(db, principal=staff, name="Hill", zip_codes="7870", mode="sometimes")
+    area = catalogue.add_area(db, principal=staff, name="Hill Country", zip_codes="78610, 78620", mode="disabled")
+    catalogue.set_area_package(db, principal=staff, area_id=area.id, package_id=package.id, offered=True)
+    db.commit()
+    assert cart.area_for_zip(db, "78620").id == area.id
+    assert [p.code for p in cart.area_packages(db, area.id)] == ["F5G"]
+    catalogue.set_area_mode(db, principal=staff, area_id=area.id, mode="required")
+    catalogue.set_package_active(db, principal=staff, package_id=package.id, active=False)
+    db.commit()
+    assert cart.area_packages(db, area.id) == []
+    catalogue.set_area_package(db, principal=staff, area_id=area.id, package_id=package.id, offered=False)
+    db.commit()
+    [(row, offered)] = [(a, o) for a, o in catalogue.areas(db, principal=staff) if a.id == area.id]
+    assert row.portal_account_mode == "required" and offered == set()
