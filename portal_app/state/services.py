@@ -149,7 +149,10 @@ class ContractReminderState(SessionState):
     @rx.event
     def check(self):
         principal = self._principal()
-        if principal is None or principal.session_id == self._contract_session:
+        if principal is None:
+            return
+        if principal.session_id == self._contract_session:
+            self.contract_open = False  # shown once per session: the next visit to Home goes without it
             return
         with session_scope() as db:
             pending = contracts.pending_contract(db, principal=principal)

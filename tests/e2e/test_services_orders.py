@@ -369,3 +369,34 @@ def test_cart_sign_up_where_the_portal_account_step_is_disabled(phone: Page, por
     with Session(portal.engine) as db:
         assert db.exec(select(PortalUser).where(PortalUser.account_id == account_id)).all() == []
         assert db.exec(select(OutboxMail).where(OutboxMail.to_address == f"off{tag}@mail.example")).all() == []
+
+
+def test_staff_add_a_service_area_offer_a_package_and_the_cart_shows_it(browser, phone: Page, portal) -> None:
+    zip_code = f"6{uuid.uuid4().int % 10**4:04d}"
+    name = f"Area {zip_code}"
+    staff = _staff_page(browser, portal)
+    staff.goto("/staff/catalogue")
+    expect(staff.get_by_role("heading", name="Packages and service areas")).to_be_visible()
+    staff.get_by_label("Area name").fill(name)
+    staff.get_by_label("ZIP codes").fill(f"{zip_code}, 123")
+    staff.get_by_role("button", name="ADD SERVICE AREA").click()
+    expect(staff.locator("#field-zip_codes-error")).to_contain_text("5-digit")
+    staff.get_by_label("Area name").fill(name)
+    staff.get_by_label("ZIP codes").fill(zip_code)
+    staff.locator("#field-mode").select_option("disabled")
+    staff.get_by_role("button", name="ADD SERVICE AREA").click()
+    area = staff.locator(".catalogue-area", has_text=name)
+    expect(area).to_be_visible()
+    area.get_by_role("checkbox", name="Fiber 2 Gig").click()
+    expect(area.get_by_role("checkbox", name="Fiber 2 Gig")).to_be_checked()
+    _fits(staff)
+    staff.screenshot(path=str(ARTIFACTS / "staff-catalogue.png"), full_page=True)
+    staff.context.close()
+
+    phone.goto("/cart")
+    phone.get_by_label("Street address").fill("1 New Rd")
+    phone.get_by_label("City").fill("Elgin")
+    phone.get_by_label("ZIP code").fill(zip_code)
+    phone.get_by_role("button", name="SHOW PACKAGES").click()
+    expect(phone.locator(".cart-package")).to_have_count(1)
+    expect(phone.locator(".cart-package")).to_contain_text("Fiber 2 Gig")
