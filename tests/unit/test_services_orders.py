@@ -541,3 +541,17 @@ def test_staff_manage_packages_and_service_areas_and_the_cart_follows(db: Sessio
     db.commit()
     [(row, offered)] = [(a, o) for a, o in catalogue.areas(db, principal=staff) if a.id == area.id]
     assert row.portal_account_mode == "required" and offered == set()
+
+
+def test_package_change_page_treats_another_accounts_service_as_not_found(two, db: Session) -> None:
+    from portal_app.models import CartOrder
+    from portal_app.state.package_change import PackageChangeState
+
+    state = page_state(PackageChangeState, f"/services/change?service={two['their_service'].id}", cookie=two["cookie"])
+    PackageChangeState.load.fn(state)
+    assert state.step == "unavailable" and state.options == [] and "could not be found" in state.message
+    PackageChangeState.choose.fn(state, "1")
+    PackageChangeState.proceed.fn(state)
+    PackageChangeState.place.fn(state, {"billing_start": "prorate", "delivery": "email"})
+    assert state.step == "unavailable"
+    assert db.exec(select(CartOrder)).all() == []
