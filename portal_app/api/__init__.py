@@ -6,6 +6,7 @@ from portal_app.api import (
     auth_routes,
     billing_routes,
     calendar_routes,
+    contract_routes,
     health,
     payment_webhooks,
     staff_auth_routes,
@@ -21,5 +22,6 @@ def build_api() -> Starlette:
             *billing_routes.routes,
             *payment_webhooks.routes,
             *calendar_routes.routes,
+            *contract_routes.routes,
         ]
     )

@@ -14,6 +14,7 @@ QUICK_ACTIONS: list[tuple[str, str, str]] = [
     ("Add Phone Number", "phone", "/contacts?add=phone"),
     ("Make Payment", "credit_card", "/pay"),
     ("Go to Scheduling", "calendar_clock", "/scheduling"),
+    ("Go to Shopping Cart", "shopping_cart", "/cart"),
 ]
 
 

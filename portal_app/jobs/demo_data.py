@@ -187,7 +187,8 @@ def _contact_types(db: Session) -> dict[str, ContactType]:
 def _catalogue(db: Session) -> tuple[dict[str, ServiceArea], dict[str, Package]]:
     areas = {}
     for name, zips, mode in (("Austin Metro", "78701,78702,78703,78704", "optional"),
-                             ("Round Rock", "78664,78665", "required")):
+                             ("Round Rock", "78664,78665", "required"),
+                             ("Georgetown", "78626,78628", "disabled")):
         row = db.exec(select(ServiceArea).where(ServiceArea.name == name)).first()
         areas[name] = row or _add(db, ServiceArea(name=name, zip_codes=zips, portal_account_mode=mode))
     packages = {}

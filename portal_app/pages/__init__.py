@@ -3,8 +3,9 @@
 from portal_app.pages import autopay, home, invoices, payment, payments, quickpay, signin
 from portal_app.pages import calendar, contacts, scheduling, tickets  # self-service
 from portal_app.pages import email_links, security, signup, staff_accounts, staff_signin  # access
+from portal_app.pages import cart, orders, package_change, services, staff_catalogue, staff_orders  # services, orders
 
 __all__ = [
-    "autopay", "calendar", "contacts", "email_links", "home", "invoices", "payment", "payments",
-    "quickpay", "scheduling", "security", "signin", "signup", "staff_accounts", "staff_signin", "tickets",
+    "autopay", "calendar", "cart", "contacts", "email_links", "home", "invoices", "orders", "package_change", "payment", "payments",
+    "quickpay", "scheduling", "security", "services", "signin", "signup", "staff_accounts", "staff_catalogue", "staff_orders", "staff_signin", "tickets",
 ]

@@ -8,10 +8,14 @@ from portal_app.components import tokens
 from portal_app.components.cards import card, label_value
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
+from portal_app.pages.orders import home_order_cards
 from portal_app.pages.scheduling import scheduling_reminder
+from portal_app.pages.services import contract_reminder
 from portal_app.state.home import HomeState
 from portal_app.state.scheduling import SchedulingReminderState
 from portal_app.state.home_billing import HomeBillingState
+from portal_app.state.orders import HomeOrdersState
+from portal_app.state.services import ContractReminderState
 
 
 def _balance_card() -> rx.Component:
@@ -60,15 +64,18 @@ def _account_card() -> rx.Component:
     nav_label="Home",
     nav_icon="house",
     nav_order=0,
-    on_load=[HomeState.load, HomeBillingState.load, SchedulingReminderState.check],
+    on_load=[HomeState.load, HomeBillingState.load, SchedulingReminderState.check, ContractReminderState.check,
+             HomeOrdersState.load],
 )
 def home() -> rx.Component:
     return rx.vstack(
         rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
         scheduling_reminder(),
+        contract_reminder(),
         _balance_card(),
         bill_actions(),
         autopay_card(),
+        home_order_cards(),
         _account_card(),
         quick_actions(),
         spacing="4",

@@ -122,6 +122,8 @@ def signin() -> rx.Component:
             ),
             rx.link("Pay a bill without signing in: Quick Pay", href="/quickpay", size="3", id="quickpay-link",
                     min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
+            rx.link("New here? Order service: Shopping Cart", href="/cart", size="3", id="cart-link",
+                    min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             footer(),
             spacing="4",
             align="center",

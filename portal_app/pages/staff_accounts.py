@@ -168,6 +168,8 @@ def account() -> rx.Component:
             rx.heading(StaffAccountState.account_name, as_="h1", size="6"),
             rx.text("Account ", StaffAccountState.account_number, " · ", StaffAccountState.account_kind, size="2",
                     color=tokens.MUTED),
+            rx.link("Orders and contracts", href="/staff/orders?number=" + StaffAccountState.account_number,
+                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center", id="staff-orders-link"),
             rx.tabs.root(
                 rx.tabs.list(
                     rx.tabs.trigger("Portal", value="portal", min_height=tokens.TOUCH_TARGET),

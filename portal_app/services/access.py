@@ -6,7 +6,16 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from portal_app.models import Account, Invoice, Payment, PaymentMethod, RecurringPayment
+from portal_app.models import (
+    Account,
+    AccountService,
+    Contract,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    RecurringPayment,
+    Workflow,
+)
 from portal_app.services.errors import NotFound
 from portal_app.services.principal import Principal
 
@@ -58,3 +67,15 @@ def access_recurring(db: Session, principal: Principal, recurring_id: int) -> Re
     if recurring.cancelled_at is not None:
         raise NotFound("recurring payment")
     return recurring
+
+
+def access_contract(db: Session, principal: Principal, contract_id: int) -> Contract:
+    return access_owned(db, principal, Contract, contract_id, "contract")
+
+
+def access_workflow(db: Session, principal: Principal, workflow_id: int) -> Workflow:
+    return access_owned(db, principal, Workflow, workflow_id, "order")
+
+
+def access_service(db: Session, principal: Principal, service_id: int) -> AccountService:
+    return access_owned(db, principal, AccountService, service_id, "service")

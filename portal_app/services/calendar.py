@@ -37,7 +37,7 @@ LINKS = {
     "autopay": ("/autopay", "Open AutoPay"),
     "appointment": ("/scheduling", "Open Scheduling"),
     "ticket": ("/tickets", "Open the ticket"),
-    "order": ("/", "Go to Home"),
+    "order": ("/orders", "Open Order Tracking"),
 }
 PAST_DAYS = 90
 FUTURE_DAYS = 180
@@ -121,7 +121,8 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
             if first <= day <= last:
                 items.append(_item("order", 200_000 + contract.id, day,
                                    f"Contract {'signed' if signed else 'sent'}: {contract.title}",
-                                   "Signed in the portal." if signed else "Waiting for your signature."))
+                                   "Signed in the portal." if signed else "Waiting for your signature.",
+                                   link=f"/contract?id={contract.id}"))
     items.sort(key=lambda i: (i["day"], i["time"], i["key"]))
     return items
 

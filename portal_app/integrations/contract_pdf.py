@@ -1,0 +1,33 @@
+"""The signed-contract PDF (reportlab): the exact text, then the signature and its evidence.
+
+Every string goes through `escape` before `Paragraph` (reportlab reads markup; a typed name like
+`<img src="/etc/passwd"/>` must print as text, not open a file).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from reportlab.lib.units import inch
+from reportlab.platypus import Spacer
+
+from portal_app.integrations.documents import _build, _header, _text
+from portal_app.services.contracts import SignedContract
+from portal_app.theming import current_theme
+
+
+def signed_contract_pdf(doc: SignedContract) -> bytes:
+    signed_at = doc.signed_at.astimezone(ZoneInfo(current_theme().timezone))
+    story = _header(doc.title)
+    story += [_text(f"Subscriber: {doc.account_name} · Subscriber ID: {doc.account_number}"),
+              _text(f"Version {doc.version}"), Spacer(1, 0.15 * inch)]
+    for paragraph in doc.body_text.split("\n\n"):
+        if paragraph.strip():
+            story += [_text(paragraph.strip()), Spacer(1, 0.08 * inch)]
+    story += [Spacer(1, 0.2 * inch), _text("Electronic signature", "Heading3"),
+              _text(f"Signed by: {doc.signer_name}"),
+              _text(f"Date: {signed_at:%b %-d, %Y %-I:%M %p %Z}"),
+              _text(f"Client address: {doc.signer_ip or 'unknown'}"),
+              _text(f"Browser: {doc.signer_user_agent or 'unknown'}"),
+              _text(f"SHA-256 of the signed text: {doc.sha256}")]
+    return _build(story, doc.title)

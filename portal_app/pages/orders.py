@@ -1,0 +1,41 @@
+"""Order Tracking: the account's tracked orders, each with its steps; the home page's open-order cards."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card
+from portal_app.components.shell import portal_page
+from portal_app.components.tracker import order_card
+from portal_app.state.orders import HomeOrdersState, OrdersState
+
+
+@portal_page(route="/orders", title="Order Tracking", nav_label="Orders", nav_icon="package", nav_order=74,
+             on_load=[OrdersState.load])
+def orders_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Order Tracking", as_="h1", size="6"),
+        rx.cond(
+            OrdersState.loaded,
+            rx.cond(
+                OrdersState.orders.length() == 0,
+                card(rx.text("You have no orders to track.", color=tokens.MUTED)),
+                rx.vstack(rx.foreach(OrdersState.orders, order_card), spacing="3", width="100%", id="orders"),
+            ),
+            rx.center(rx.spinner(size="3")),
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def home_order_cards() -> rx.Component:
+    """One card per open tracked order on Home, linking to Order Tracking."""
+    return rx.vstack(
+        rx.foreach(
+            HomeOrdersState.open_orders,
+            lambda order: rx.link(order_card(order, with_steps=False), href="/orders", underline="none",
+                                  color=tokens.TEXT, width="100%"),
+        ),
+        spacing="3", width="100%", id="home-orders",
+    )

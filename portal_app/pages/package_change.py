@@ -1,0 +1,106 @@
+"""CHANGE a package: pick the new one, the cart, invoice preferences, the placed order."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, primary_button
+from portal_app.components.shell import portal_page
+from portal_app.state.package_change import PackageChangeState as S
+
+
+def _option(option: rx.Var) -> rx.Component:
+    return card(rx.vstack(
+        rx.hstack(rx.text(option["name"], size="4", weight="bold"),
+                  rx.badge(option["direction"], color_scheme=rx.cond(option["direction"] == "Upgrade", "green", "gray"), high_contrast=True),
+                  wrap="wrap", align="center"),
+        rx.text(option["speed"], size="2", color=tokens.MUTED),
+        rx.text(option["description"], size="2"),
+        rx.text(option["price"], " (", option["difference"], ")", size="3", weight="medium"),
+        primary_button("Select", on_click=S.choose(option["id"]), aria_label="Select " + option["name"].to(str)),
+        spacing="2", align="start",
+    ), class_name="package-option")
+
+
+def _radio(name: str, value: str, label: str, checked: bool | rx.Var) -> rx.Component:
+    field_id = f"{name}-{value}"
+    return rx.el.label(
+        rx.el.input(type="radio", name=name, value=value, id=field_id, default_checked=checked,
+                    style={"width": "20px", "height": "20px"}),
+        rx.text(label, size="3"),
+        html_for=field_id,
+        style={"display": "flex", "gap": "0.75rem", "align_items": "center", "min_height": tokens.TOUCH_TARGET,
+               "cursor": "pointer"},
+    )
+
+
+def _cart() -> rx.Component:
+    return card(rx.vstack(
+        rx.heading("Your cart", as_="h2", size="4"),
+        rx.text("Now: ", C_current(), size="2", color=tokens.MUTED),
+        rx.text(S.chosen["name"], size="4", weight="bold"),
+        rx.text(S.chosen["price"], " (", S.chosen["difference"], ")", size="3"),
+        rx.hstack(primary_button("PROCEED", on_click=S.proceed),
+                  rx.button("Pick another", variant="soft", color_scheme="gray", size="3",
+                            min_height=tokens.TOUCH_TARGET, on_click=S.back_to_pick, cursor="pointer"),
+                  spacing="3", wrap="wrap"),
+        spacing="2", align="start",
+    ), id="cart")
+
+
+def C_current() -> rx.Var:  # noqa: N802  (reads like the label it fills)
+    return S.current_name + " · " + S.current_price
+
+
+def _preferences() -> rx.Component:
+    return card(rx.form(
+        rx.vstack(
+            rx.heading("Invoice preferences", as_="h2", size="4"),
+            rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
+            rx.el.fieldset(
+                rx.el.legend("When should the new price start?", style={"font_weight": "500"}),
+                _radio("billing_start", "prorate", "Prorate from today", True),
+                _radio("billing_start", "next", "From my next bill", False),
+                style={"border": "none", "padding": "0", "margin": "0"},
+            ),
+            rx.el.fieldset(
+                rx.el.legend("How do you want your bills?", style={"font_weight": "500"}),
+                _radio("delivery", "email", "Email", S.paperless),
+                _radio("delivery", "paper", "Paper", ~S.paperless),
+                style={"border": "none", "padding": "0", "margin": "0"},
+            ),
+            error_callout(S.err_form, id="change-error"),
+            primary_button("PLACE ORDER", type="submit"),
+            spacing="3", align="start", width="100%",
+        ),
+        on_submit=S.place, reset_on_submit=False, width="100%",
+    ), id="preferences")
+
+
+@portal_page(route="/services/change", title="Change package", on_load=[S.load])
+def change_package() -> rx.Component:
+    return rx.vstack(
+        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
+                display="inline-flex", align_items="center"),
+        rx.heading("Change package", as_="h1", size="6"),
+        rx.match(
+            S.step,
+            ("pick", rx.vstack(rx.text("Now: ", C_current(), size="3"),
+                               rx.cond(S.options.length() == 0,
+                                       rx.text("No other package is offered at your address.", color=tokens.MUTED)),
+                               rx.foreach(S.options, _option), spacing="3", width="100%", id="options")),
+            ("cart", _cart()),
+            ("preferences", _preferences()),
+            ("placed", card(rx.vstack(
+                rx.text("Your order is placed.", size="4", weight="bold"),
+                rx.text("We started switching you to ", S.chosen["name"], ". Follow each step in Order Tracking.",
+                        size="3"),
+                rx.link(primary_button("Go to Order Tracking"), href="/orders"),
+                spacing="2", align="start",
+            ), id="change-placed")),
+            ("unavailable", card(rx.text(S.message, id="change-unavailable"))),
+            rx.center(rx.spinner(size="3")),
+        ),
+        spacing="3", width="100%",
+    )

@@ -1,0 +1,201 @@
+"""Services (billed packages, non-billable services, contracts), one contract to read and sign, the home prompt."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.forms import text_field
+from portal_app.components.shell import portal_page
+from portal_app.state.services import ContractReminderState as R
+from portal_app.state.services import ContractState as C
+from portal_app.state.services import ServicesState as S
+
+
+def _item(item: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(rx.text(item["name"], size="2", weight="medium"),
+                  rx.cond(item["detail"] != "", rx.text(item["detail"], size="1", color=tokens.MUTED)),
+                  spacing="0", align="start", min_width="0"),
+        rx.text(item["price"], size="2", white_space="nowrap"),
+        justify="between", width="100%", align="start",
+    )
+
+
+def _service(line: rx.Var) -> rx.Component:
+    is_open = S.open_id == line["id"]
+    return card(
+        rx.vstack(
+            rx.el.button(
+                rx.hstack(
+                    rx.vstack(
+                        rx.text(line["name"], size="4", weight="bold", color=tokens.TEXT),
+                        rx.cond(line["speed"] != "", rx.text(line["speed"], size="2", color=tokens.MUTED)),
+                        rx.cond(line["status"] != "", rx.badge(line["status"], color_scheme="amber", high_contrast=True)),
+                        spacing="1", align="start", min_width="0",
+                    ),
+                    rx.hstack(rx.text(line["price"], size="3", weight="medium", white_space="nowrap"),
+                              rx.cond(line["package"] == "yes",
+                                      rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"), size=18,
+                                              aria_hidden="true")),
+                              align="center"),
+                    justify="between", width="100%", align="start",
+                ),
+                on_click=S.toggle(line["id"]),
+                aria_expanded=rx.cond(is_open, "true", "false"),
+                style={"all": "unset", "cursor": "pointer", "width": "100%", "min_height": tokens.TOUCH_TARGET,
+                       "display": "block"},
+                class_name="service-line",
+            ),
+            rx.cond(
+                is_open & (line["package"] == "yes"),
+                rx.vstack(rx.foreach(line["items"].to(list[dict]), _item),
+                          rx.cond(S.can_change & (line["status"] == ""),
+                                  rx.link(primary_button("CHANGE"), href="/services/change?service=" + line["id"].to(str),
+                                          aria_label="CHANGE " + line["name"].to(str))),
+                          spacing="2", width="100%",
+                          padding_top="0.5rem", border_top=f"1px solid {tokens.BORDER}", class_name="package-items"),
+            ),
+            spacing="2", width="100%",
+        ),
+        id="service-" + line["id"].to(str),
+    )
+
+
+def _contract(row: rx.Var) -> rx.Component:
+    return rx.link(
+        card(rx.hstack(
+            rx.vstack(rx.text(row["title"], weight="bold"),
+                      rx.text(row["status"], " · ", row["when"], size="2", color=tokens.MUTED),
+                      spacing="1", align="start", min_width="0"),
+            rx.cond(row["signed"] == "yes", rx.badge("Signed", color_scheme="green", high_contrast=True),
+                    rx.badge("Sign", color_scheme="amber", high_contrast=True)),
+            justify="between", width="100%", align="center",
+        )),
+        href=row["href"], underline="none", color=tokens.TEXT, width="100%", class_name="contract-row",
+    )
+
+
+@portal_page(route="/services", title="Services", nav_label="Services", nav_icon="wifi", nav_order=72,
+             on_load=[S.load])
+def services_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Services", as_="h1", size="6"),
+        rx.cond(
+            S.loaded,
+            rx.vstack(
+                rx.heading("Packages", as_="h2", size="4"),
+                rx.cond(S.packages.length() == 0, rx.text("No billed packages.", color=tokens.MUTED)),
+                rx.vstack(rx.foreach(S.packages, _service), spacing="2", width="100%", id="packages"),
+                rx.cond(S.others.length() > 0, rx.vstack(
+                    rx.heading("Other services (not billed)", as_="h2", size="4"),
+                    rx.vstack(rx.foreach(S.others, _service), spacing="2", width="100%", id="other-services"),
+                    spacing="2", width="100%")),
+                rx.heading("Contracts", as_="h2", size="4"),
+                rx.cond(S.contracts.length() == 0, rx.text("No contracts on file.", color=tokens.MUTED)),
+                rx.vstack(rx.foreach(S.contracts, _contract), spacing="2", width="100%", id="contracts"),
+                spacing="3", width="100%",
+            ),
+            rx.center(rx.spinner(size="3")),
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def _sign_form() -> rx.Component:
+    return card(rx.form(
+        rx.vstack(
+            rx.heading("Sign this contract", as_="h2", size="4"),
+            text_field("Full name", "signer_name", error=C.err_signer_name, autocomplete="name"),
+            rx.vstack(
+                rx.el.label(
+                    rx.el.input(type="checkbox", name="consent", id="field-consent",
+                                style={"width": "22px", "height": "22px", "flex_shrink": "0"},
+                                aria_describedby="field-consent-error"),
+                    rx.text("I have read this contract and agree to sign it electronically.", size="2"),
+                    html_for="field-consent",
+                    style={"display": "flex", "gap": "0.75rem", "align_items": "center",
+                           "min_height": tokens.TOUCH_TARGET, "cursor": "pointer"},
+                ),
+                rx.cond(C.err_consent != "", rx.text(C.err_consent, id="field-consent-error", role="alert", size="2",
+                                                     color=tokens.DANGER)),
+                spacing="1", width="100%",
+            ),
+            rx.text("Date: ", rx.el.strong(C.today), size="2", id="sign-date"),
+            primary_button("SIGN", type="submit"),
+            spacing="3", width="100%", align="start",
+        ),
+        on_submit=C.sign, reset_on_submit=False, width="100%",
+    ))
+
+
+def _signed() -> rx.Component:
+    return card(rx.vstack(
+        rx.hstack(rx.icon("badge-check", color=tokens.SUCCESS, aria_hidden="true"),
+                  rx.text("Signed by ", rx.el.strong(C.signer_name), " on ", C.signed_at, size="3"),
+                  align="center", wrap="wrap"),
+        rx.text("Fingerprint of the signed text (SHA-256): ", rx.el.code(C.sha256), size="1", color=tokens.MUTED,
+                word_break="break-all"),
+        rx.link(primary_button("DOWNLOAD SIGNED PDF"),
+                href="/documents/contracts/" + C.contract_id + ".pdf?download=1", is_external=True,
+                id="signed-pdf"),
+        spacing="3", align="start", width="100%",
+    ), id="signature")
+
+
+@portal_page(route="/contract", title="Contract", on_load=[C.load])
+def contract_page() -> rx.Component:
+    return rx.vstack(
+        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
+                display="inline-flex", align_items="center"),
+        rx.cond(
+            C.loaded,
+            rx.cond(
+                C.found,
+                rx.vstack(
+                    rx.heading(C.title, as_="h1", size="6"),
+                    notice_callout(C.notice, id="contract-notice"),
+                    error_callout(C.err_form),
+                    card(rx.vstack(rx.foreach(C.paragraphs, lambda p: rx.text(p, size="2", white_space="pre-wrap")),
+                                   spacing="3"), id="contract-text"),
+                    rx.cond(C.signed, _signed(), _sign_form()),
+                    spacing="3", width="100%",
+                ),
+                rx.vstack(rx.heading("Contract", as_="h1", size="6"),
+                          card(rx.text("That contract could not be found.", id="not-found")), width="100%"),
+            ),
+            rx.center(rx.spinner(size="3")),
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def contract_reminder() -> rx.Component:
+    """After sign-in (once per session, `ContractReminderState.check` on Home's load): sign now or later.
+
+    A card at the top of Home rather than a modal, so the rest of the page stays reachable.
+    """
+    return rx.cond(
+        R.contract_open,
+        rx.box(
+            rx.hstack(
+                rx.icon("signature", size=24, color=tokens.ACCENT, aria_hidden="true"),
+                rx.vstack(
+                    rx.text("A contract is waiting for your signature", size="4", weight="bold"),
+                    rx.text(R.contract_title, size="2"),
+                    rx.hstack(
+                        rx.link(primary_button("Sign now"), href=R.contract_href),
+                        rx.button("Later", variant="soft", color_scheme="gray", size="3",
+                                  min_height=tokens.TOUCH_TARGET, on_click=R.dismiss, cursor="pointer"),
+                        spacing="3", wrap="wrap",
+                    ),
+                    spacing="2", align="start",
+                ),
+                spacing="3", align="start",
+            ),
+            role="region", aria_label="Contract to sign", id="contract-reminder",
+            background=tokens.ACCENT_SOFT, border=f"1px solid {tokens.ACCENT}", border_radius="var(--radius-4)",
+            padding="1rem", width="100%",
+        ),
+    )

@@ -1,0 +1,99 @@
+"""Public shopping cart: service address → packages → cart → subscriber details → order placed."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import cart
+from portal_app.services.account_services import speed_label
+from portal_app.services.errors import FieldErrors
+from portal_app.services.money import format_cents
+from portal_app.services.ratelimit import RateLimited
+from portal_app.theming import current_theme
+
+FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
+
+
+class CartState(rx.State):
+    step: str = "address"  # address | packages | details | placed
+    street: str = ""
+    city: str = ""
+    state_name: str = ""
+    zip_code: str = ""
+    area_name: str = ""
+    portal_mode: str = "optional"
+    packages: list[dict[str, str]] = []
+    chosen: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    account_number: str = ""
+    placed_username: str = ""
+    placed_email: str = ""
+
+    @rx.event
+    def load(self):
+        self.step, self.errors, self.chosen = "address", {}, {}
+
+    @rx.event
+    def check_address(self, form: dict):
+        self.street = str(form.get("street", ""))[:200]
+        self.city = str(form.get("city", ""))[:100]
+        self.state_name = str(form.get("state", ""))[:40]
+        self.zip_code = str(form.get("zip_code", ""))[:10]
+        errors = {}
+        if not self.street.strip():
+            errors["street"] = "Enter the street address where you want service."
+        if not self.city.strip():
+            errors["city"] = "Enter the city."
+        with session_scope() as db:
+            area = cart.area_for_zip(db, self.zip_code)
+            if area is None:
+                errors["zip_code"] = "We do not serve that ZIP code yet."
+            else:
+                currency = current_theme().currency
+                self.packages = [{"id": str(p.id), "name": p.name, "description": p.description,
+                                  "speed": speed_label(p), "price": format_cents(p.monthly_price_cents, currency) + "/mo"}
+                                 for p in cart.area_packages(db, area.id)]
+                self.area_name, self.portal_mode = area.name, area.portal_account_mode
+        self.errors = errors
+        if not errors:
+            self.step = "packages"
+
+    @rx.event
+    def add_to_cart(self, package_id: str):
+        option = next((p for p in self.packages if p["id"] == str(package_id)), None)
+        if option is not None and self.step == "packages":
+            self.chosen = option
+
+    @rx.event
+    def change_address(self):
+        self.step, self.chosen, self.errors = "address", {}, {}
+
+    @rx.event
+    def proceed(self):
+        if self.step == "packages" and self.chosen:
+            self.step, self.errors = "details", {}
+
+    @rx.event
+    def place(self, form: dict):
+        if self.step != "details" or not self.chosen:
+            return
+        text = {k: str(form.get(k, ""))[:200] for k in ("first_name", "last_name", "email", "phone", "username")}
+        order = cart.CartForm(street=self.street, city=self.city, state=self.state_name, zip_code=self.zip_code,
+                              package_id=int(self.chosen["id"]), want_portal=bool(form.get("want_portal")),
+                              password=str(form.get("password", ""))[:200], **text)
+        try:
+            with session_scope() as db:
+                placed = cart.place_order(db, form=order, client_ip=self.router.session.client_ip)
+        except FieldErrors as problem:
+            self.errors = {k: v for k, v in problem.errors.items() if k in FIELDS}
+            if set(problem.errors) & {"street", "city", "zip_code", "package"}:
+                self.step = "address"
+            return
+        except RateLimited:
+            self.errors = {"form": "Too many orders from here. Please try again later or call us."}
+            return
+        self.errors = {}
+        self.account_number, self.placed_username, self.placed_email = (placed.account_number, placed.username,
+                                                                         placed.email)
+        self.step = "placed"

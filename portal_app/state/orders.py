@@ -1,0 +1,46 @@
+"""Order Tracking page and the home page's cards for open tracked orders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import orders
+from portal_app.state.session import SessionState
+
+
+def order_view(order: orders.TrackedOrder) -> dict:
+    view = asdict(order)
+    view["id"] = str(order.id)
+    view["progress"] = f"{order.done_count} of {len(order.steps)} steps done"
+    view["status"] = "In progress" if order.open else "Completed"
+    view["steps"] = [{**asdict(s), "task_id": str(s.task_id)} for s in order.steps]
+    return view
+
+
+class OrdersState(SessionState):
+    orders: list[dict] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            self.orders = [order_view(o) for o in orders.tracked_orders(db, principal=principal)]
+        self.loaded = True
+
+
+class HomeOrdersState(SessionState):
+    open_orders: list[dict] = []
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            self.open_orders = [order_view(o) for o in orders.tracked_orders(db, principal=principal, open_only=True)]

@@ -1,0 +1,95 @@
+"""CHANGE a package: pick → cart (PROCEED) → invoice preferences → order placed."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import package_change
+from portal_app.services.access import access_account
+from portal_app.services.errors import NotFound, PortalError
+from portal_app.services.money import format_cents
+from portal_app.state.session import SessionState
+from portal_app.theming import current_theme
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+class PackageChangeState(SessionState):
+    step: str = ""  # pick | cart | preferences | placed | unavailable
+    current_name: str = ""
+    current_price: str = ""
+    options: list[dict[str, str]] = []
+    chosen: dict[str, str] = {}
+    paperless: bool = True
+    message: str = ""
+    err_form: str = ""
+    _service_id: int | None = None
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        raw = (parse_qs(self.router.url.query).get("service") or [""])[0]
+        self._service_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+        self.chosen, self.err_form, self.message = {}, "", ""
+        try:
+            with session_scope() as db:
+                service, options = package_change.change_options(db, principal=principal,
+                                                                 service_id=self._service_id or 0)
+                self.paperless = access_account(db, principal).paperless
+        except PortalError as problem:  # NotFound included: same page for missing and not yours
+            self.step, self.options = "unavailable", []
+            self.message = str(problem)
+            return
+        self.current_name, self.current_price = service.name, _money(service.monthly_price_cents) + "/mo"
+        self.options = [
+            {"id": str(o.package_id), "name": o.name, "description": o.description, "speed": o.speed,
+             "price": _money(o.monthly_price_cents) + "/mo", "direction": o.direction,
+             "difference": ("+" if o.difference_cents >= 0 else "−") + _money(abs(o.difference_cents)) + "/mo"}
+            for o in options
+        ]
+        self.step = "pick"
+
+    @rx.event
+    def choose(self, package_id: str):
+        if self.step not in ("pick", "cart"):
+            return
+        option = next((o for o in self.options if o["id"] == str(package_id)), None)
+        if option is not None:
+            self.chosen, self.step = option, "cart"
+
+    @rx.event
+    def back_to_pick(self):
+        if self.step in ("cart", "preferences"):
+            self.step = "pick"
+
+    @rx.event
+    def proceed(self):
+        if self.step == "cart" and self.chosen:
+            self.step = "preferences"
+
+    @rx.event
+    def place(self, form: dict):
+        principal = self._principal()
+        if principal is None or self.step != "preferences" or not self.chosen or self._service_id is None:
+            return
+        self.err_form = ""
+        try:
+            with session_scope() as db:
+                package_change.place_package_change(
+                    db, principal=principal, service_id=self._service_id, package_id=int(self.chosen["id"]),
+                    prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper",
+                    currency=current_theme().currency)
+        except NotFound:
+            self.err_form = "That package is not available for your address."
+            return
+        except PortalError as problem:
+            self.err_form = str(problem)
+            return
+        self.step = "placed"

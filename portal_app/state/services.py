@@ -1,0 +1,167 @@
+"""Services page, one contract's page (read and sign) and the after-sign-in contract prompt."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import account_services, contracts
+from portal_app.services.clock import provider_today
+from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.money import format_cents
+from portal_app.services.tickets import settings
+from portal_app.state.session import SessionState
+from portal_app.state.tickets import show_day, show_time
+from portal_app.theming import current_theme
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+def _query_id(router) -> int | None:
+    raw = (parse_qs(router.url.query).get("id") or [""])[0]
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def contract_row(c) -> dict[str, str]:
+    signed = c.status == "signed"
+    return {"id": str(c.id), "title": c.title, "status": "Signed" if signed else "Waiting for your signature",
+            "signed": "yes" if signed else "", "href": f"/contract?id={c.id}",
+            "when": show_day(c.signed_at) if signed else show_day(c.created_at)}
+
+
+class ServicesState(SessionState):
+    packages: list[dict] = []
+    others: list[dict] = []
+    contracts: list[dict[str, str]] = []
+    open_id: str = ""
+    can_change: bool = False
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        with session_scope() as db:
+            lines = account_services.account_services(db, principal=principal)
+            self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
+            self.can_change = settings(db).allow_service_change
+        rows = [{"id": str(s.id), "name": s.name, "price": _money(s.monthly_price_cents) + "/mo" if s.billable else "Included",
+                 "status": "Pending" if s.status == "pending" else "", "speed": s.speed,
+                 "package": "yes" if s.package_id else "",
+                 "items": [{"name": i.name, "detail": i.detail, "price": _money(i.price_cents) if i.price_cents else "Included"}
+                           for i in s.items]}
+                for s in lines]
+        self.packages = [r for s, r in zip(lines, rows) if s.billable]
+        self.others = [r for s, r in zip(lines, rows) if not s.billable]
+        self.open_id = ""
+        self.loaded = True
+
+    @rx.event
+    def toggle(self, service_id: str):
+        service_id = str(service_id)
+        if not any(p["id"] == service_id for p in self.packages + self.others):
+            return
+        self.open_id = "" if self.open_id == service_id else service_id
+
+
+class ContractState(SessionState):
+    found: bool = False
+    loaded: bool = False
+    contract_id: str = ""
+    title: str = ""
+    paragraphs: list[str] = []
+    signed: bool = False
+    signer_name: str = ""
+    signed_at: str = ""
+    signer_ip: str = ""
+    sha256: str = ""
+    today: str = ""
+    err_signer_name: str = ""
+    err_consent: str = ""
+    err_form: str = ""
+    notice: str = ""
+    _contract_id: int | None = None
+
+    def _show(self, principal) -> None:
+        with session_scope() as db:
+            row = contracts.contract(db, principal=principal, contract_id=self._contract_id or 0)
+            self.contract_id = str(row.id)
+            self.title = row.title
+            self.paragraphs = [p.strip() for p in row.body_text.split("\n\n") if p.strip()]
+            self.signed = row.status == "signed"
+            self.signer_name = row.signer_name
+            self.signed_at = show_time(row.signed_at) if row.signed_at else ""
+            self.signer_ip = row.signer_ip
+            self.sha256 = row.signed_text_sha256
+        self.found = True
+
+    @rx.event
+    def load(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        self.err_signer_name = self.err_consent = self.err_form = self.notice = ""
+        self.today = f"{provider_today():%B %-d, %Y}"
+        self._contract_id = _query_id(self.router)
+        try:
+            self._show(principal)
+        except NotFound:
+            self.found, self.title, self.paragraphs = False, "", []
+        self.loaded = True
+
+    @rx.event
+    def sign(self, form: dict):
+        principal = self._principal()
+        if principal is None or self._contract_id is None:
+            return
+        self.err_signer_name = self.err_consent = self.err_form = ""
+        try:
+            with session_scope() as db:
+                contracts.sign_contract(db, principal=principal, contract_id=self._contract_id,
+                                        typed_name=str(form.get("signer_name", ""))[:400],
+                                        consent=bool(form.get("consent")),
+                                        client_ip=self.router.session.client_ip,
+                                        user_agent=self.router.headers.user_agent)
+        except FieldErrors as problem:
+            self.err_signer_name = problem.errors.get("signer_name", "")
+            self.err_consent = problem.errors.get("consent", "")
+            return
+        except PortalError as problem:
+            self.err_form = str(problem)
+            return
+        self._show(principal)
+        self.notice = "Thank you. The contract is signed; a signed copy is ready to download."
+
+
+class ContractReminderState(SessionState):
+    """Once per session after sign-in: a card offering to sign a pending contract right away."""
+
+    contract_open: bool = False
+    contract_title: str = ""
+    contract_href: str = ""
+    _contract_session: int | None = None
+
+    @rx.event
+    def check(self):
+        principal = self._principal()
+        if principal is None:
+            return
+        if principal.session_id == self._contract_session:
+            self.contract_open = False  # shown once per session: the next visit to Home goes without it
+            return
+        with session_scope() as db:
+            pending = contracts.pending_contract(db, principal=principal)
+        self._contract_session = principal.session_id
+        self.contract_open = pending is not None
+        if pending is not None:
+            self.contract_title = pending.title
+            self.contract_href = f"/contract?id={pending.id}"
+
+    @rx.event
+    def dismiss(self):
+        self.contract_open = False

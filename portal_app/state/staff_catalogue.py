@@ -1,0 +1,83 @@
+"""Staff: package catalogue and service areas (packages offered, cart portal-account mode)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.models import session_scope
+from portal_app.services import catalogue
+from portal_app.services.errors import FieldErrors, NotFound
+from portal_app.services.money import format_cents
+from portal_app.state.staff_session import StaffSessionState
+from portal_app.theming import current_theme
+
+
+class StaffCatalogueState(StaffSessionState):
+    packages: list[dict] = []
+    areas: list[dict] = []
+    errors: dict[str, str] = {}
+    notice: str = ""
+
+    def _reload(self, principal) -> None:
+        currency = current_theme().currency
+        with session_scope() as db:
+            packs = catalogue.packages(db, principal=principal)
+            self.packages = [{"id": str(p.id), "code": p.code, "name": p.name, "active": p.active,
+                              "price": format_cents(p.monthly_price_cents, currency) + "/mo",
+                              "speed": f"{p.download_mbps}/{p.upload_mbps} Mbps"} for p in packs]
+            self.areas = [{"id": str(a.id), "name": a.name, "zips": a.zip_codes, "mode": a.portal_account_mode,
+                           "packages": [{"id": str(p.id), "name": p.name, "offered": p.id in offered,
+                                         "key": f"{a.id}-{p.id}"} for p in packs]}
+                          for a, offered in catalogue.areas(db, principal=principal)]
+
+    @rx.event
+    def load(self):
+        principal = self._staff_principal()
+        if principal is None:
+            return
+        self.errors, self.notice = {}, ""
+        self._reload(principal)
+
+    def _run(self, action, notice: str) -> None:
+        principal = self._staff_principal()
+        if principal is None:
+            return
+        try:
+            with session_scope() as db:
+                action(db, principal)
+        except FieldErrors as problem:
+            self.errors = dict(problem.errors)
+            return
+        except (NotFound, ValueError, TypeError):
+            self.notice = "That could not be found."
+            return
+        self.errors, self.notice = {}, notice
+        self._reload(principal)
+
+    @rx.event
+    def add_package(self, form: dict):
+        text = {k: str(form.get(k, ""))[:500] for k in ("code", "name", "description", "price", "download_mbps",
+                                                         "upload_mbps")}
+        self._run(lambda db, p: catalogue.add_package(db, principal=p, **text), f"Package {text['name']} added.")
+
+    @rx.event
+    def set_active(self, package_id: str, active: bool):
+        self._run(lambda db, p: catalogue.set_package_active(db, principal=p, package_id=int(package_id),
+                                                             active=bool(active)), "Package updated.")
+
+    @rx.event
+    def add_area(self, form: dict):
+        self._run(lambda db, p: catalogue.add_area(db, principal=p, name=str(form.get("area_name", ""))[:200],
+                                                   zip_codes=str(form.get("zip_codes", ""))[:2000],
+                                                   mode=str(form.get("mode", ""))), "Service area added.")
+
+    @rx.event
+    def set_mode(self, area_id: str, mode: str):
+        self._run(lambda db, p: catalogue.set_area_mode(db, principal=p, area_id=int(area_id), mode=str(mode)),
+                  "Portal-account step updated.")
+
+    @rx.event
+    def set_offered(self, area_id: str, package_id: str, offered: bool):
+        self._run(lambda db, p: catalogue.set_area_package(db, principal=p, area_id=int(area_id),
+                                                           package_id=int(package_id), offered=bool(offered)),
+                  "Service area packages updated.")
