@@ -104,6 +104,8 @@ class StaffContactTypesState(StaffSessionState):
 
     @rx.event
     def cancel_remove(self):
+        if self._staff_principal() is None:
+            return
         self.confirm_id = self.confirm_name = ""
 
     @rx.event
