@@ -58,13 +58,15 @@ def _confirm() -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", size="3",
                                                  min_height=tokens.TOUCH_TARGET, on_click=S.cancel_remove)),
-                rx.alert_dialog.action(rx.button("REMOVE TYPE", color_scheme="red", size="3",
-                                                 min_height=tokens.TOUCH_TARGET, on_click=S.remove)),
+                rx.alert_dialog.action(rx.button("REMOVE TYPE", background=tokens.DANGER, color="white", size="3",
+                                                 min_height=tokens.TOUCH_TARGET, cursor="pointer",
+                                                 on_click=S.remove)),
                 justify="end", spacing="3", margin_top="1rem", wrap="wrap",
             ),
             max_width="440px", width="calc(100vw - 2rem)",
         ),
         open=S.confirm_id != "",
+        on_open_change=S.confirm_open_change,
     )
 
 

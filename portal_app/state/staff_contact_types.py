@@ -109,6 +109,13 @@ class StaffContactTypesState(StaffSessionState):
         self.confirm_id = self.confirm_name = ""
 
     @rx.event
+    def confirm_open_change(self, is_open: bool):
+        """Escape or a click outside the confirmation closes it without removing anything."""
+        if self._staff_principal() is None or is_open:
+            return
+        self.confirm_id = self.confirm_name = ""
+
+    @rx.event
     def remove(self):
         principal = self._staff_principal()
         if principal is None or not self.confirm_id:
