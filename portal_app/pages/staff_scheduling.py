@@ -55,6 +55,15 @@ def _window(window: rx.Var) -> rx.Component:
     )
 
 
+def _day_chip(day: rx.Var) -> rx.Component:
+    return rx.button(
+        day["label"], rx.text(day["booked"], "/", day["capacity"], size="1", color=tokens.MUTED),
+        on_click=S.pick_day(day["day"]), type="button", variant=rx.cond(day["day"] == S.day, "solid", "outline"),
+        aria_label=day["label"] + ": " + day["booked"] + " of " + day["capacity"] + " places booked",
+        size="2", min_height=tokens.TOUCH_TARGET, cursor="pointer", class_name="window-day",
+    )
+
+
 def _define_form() -> rx.Component:
     return card(
         rx.form(
@@ -90,6 +99,14 @@ def appointment_windows() -> rx.Component:
             rx.input(id="window-day", type="date", value=S.day, on_change=S.pick_day, size="3",
                      min_height=tokens.TOUCH_TARGET, width="12rem"),
             spacing="1",
+        ),
+        rx.cond(
+            S.days.length() > 0,
+            rx.vstack(
+                rx.text("Coming days with windows (booked/capacity)", size="2", color=tokens.MUTED),
+                rx.flex(rx.foreach(S.days, _day_chip), wrap="wrap", gap="0.5rem", id="window-days"),
+                spacing="1", width="100%",
+            ),
         ),
         notice_callout(S.notice, id="windows-notice"),
         rx.heading(S.day_label, as_="h2", size="4"),

@@ -31,6 +31,7 @@ class StaffSchedulingState(StaffSessionState):
     day: str = ""  # ISO date, provider-local
     day_label: str = ""
     windows: list[dict[str, str]] = []  # id, label, booked, capacity, deletable ("1"/"")
+    days: list[dict[str, str]] = []  # the coming days that have windows: day, label, booked, capacity
     err_define: str = ""
     row_error_id: str = ""
     row_error: str = ""
@@ -47,6 +48,9 @@ class StaffSchedulingState(StaffSessionState):
         self.day, self.day_label = day.isoformat(), f"{day:%A, %B %-d, %Y}"
         with session_scope() as db:
             rows = scheduling.staff_windows_for_day(db, principal=principal, day=day)
+            upcoming = scheduling.staff_window_days(db, principal=principal, start=provider_today(), days=28)
+        self.days = [{"day": d.isoformat(), "label": f"{d:%a, %b %-d}", "booked": str(b), "capacity": str(c)}
+                     for d, b, c in upcoming]
         self.windows = [
             {"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at), "booked": str(w.booked),
              "capacity": str(w.capacity), "deletable": "1" if w.booked == 0 else ""}

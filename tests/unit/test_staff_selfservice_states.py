@@ -177,6 +177,10 @@ def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> 
     StaffSchedulingState.set_capacity.fn(state, {"window_id": str(morning), "capacity": "4"})
     assert state.windows[0]["capacity"] == "4" and state.notice == "Capacity of 8:00 AM – 12:00 PM is now 4."
     assert state.windows[0]["deletable"] == "" and state.windows[1]["deletable"] == "1"
+    assert [(d["day"], d["booked"], d["capacity"]) for d in state.days] == [(day, "2", "5")]
+    StaffSchedulingState.pick_day.fn(state, provider_today().isoformat())
+    assert state.windows == [] and len(state.days) == 1
+    StaffSchedulingState.pick_day.fn(state, state.days[0]["day"])  # tapping the day brings its windows back
 
     StaffSchedulingState.delete.fn(state, morning)
     assert state.row_error == "This window has bookings; lower its capacity to 0 instead."
