@@ -4,8 +4,11 @@ from portal_app.pages import autopay, home, invoices, payment, payments, quickpa
 from portal_app.pages import calendar, contacts, scheduling, tickets  # self-service
 from portal_app.pages import email_links, security, signup, staff_accounts, staff_signin  # access
 from portal_app.pages import cart, orders, package_change, services, staff_catalogue, staff_orders  # services, orders
+from portal_app.pages import staff_contact_types, staff_scheduling  # staff self-service
 
 __all__ = [
-    "autopay", "calendar", "cart", "contacts", "email_links", "home", "invoices", "orders", "package_change", "payment", "payments",
-    "quickpay", "scheduling", "security", "services", "signin", "signup", "staff_accounts", "staff_catalogue", "staff_orders", "staff_signin", "tickets",
+    "autopay", "calendar", "cart", "contacts", "email_links", "home", "invoices", "orders",
+    "package_change", "payment", "payments", "quickpay", "scheduling", "security", "services",
+    "signin", "signup", "staff_accounts", "staff_catalogue", "staff_contact_types", "staff_orders",
+    "staff_scheduling", "staff_signin", "tickets",
 ]

@@ -249,6 +249,21 @@ def staff_windows_for_day(db: Session, *, principal: Principal, day: dt.date, ki
     ).order_by(col(AppointmentWindow.starts_at))))
 
 
+def staff_window_days(db: Session, *, principal: Principal, start: dt.date, days: int = 60,
+                      kind: str = "install") -> list[tuple[dt.date, int, int]]:
+    """Provider-local days from `start` on that have windows: (day, places booked, capacity)."""
+    require_staff(principal)
+    zone = _zone()
+    first = dt.datetime.combine(start, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    last = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    totals: dict[dt.date, tuple[int, int]] = {}
+    for window in db.exec(select(AppointmentWindow).where(
+            AppointmentWindow.kind == kind, AppointmentWindow.starts_at >= first, AppointmentWindow.starts_at < last)):
+        booked, capacity = totals.get(local_day(window.starts_at), (0, 0))
+        totals[local_day(window.starts_at)] = (booked + window.booked, capacity + window.capacity)
+    return [(day, *totals[day]) for day in sorted(totals)]
+
+
 def staff_define_windows(db: Session, *, principal: Principal, day: dt.date, slots: list[SlotSpec],
                          kind: str = "install") -> list[AppointmentWindow]:
     """Add windows to a day (provider-local wall-clock times); they may not overlap the day's others."""

@@ -172,12 +172,18 @@ def add_reply(db: Session, *, principal: Principal, ticket_id: int, body: str) -
 # --- staff ----------------------------------------------------------------------------------
 
 
-def staff_ticket(db: Session, *, principal: Principal, ticket_id: int) -> TicketDetail:
+def _staff_get(db: Session, ticket_id: int, account_id: int | None) -> Ticket:
+    """The ticket, or NotFound; when the staff page names an account, the ticket must be on it."""
+    ticket = db.get(Ticket, int(ticket_id))
+    if ticket is None or (account_id is not None and ticket.account_id != account_id):
+        raise NotFound("ticket")
+    return ticket
+
+
+def staff_ticket(db: Session, *, principal: Principal, ticket_id: int, account_id: int | None = None) -> TicketDetail:
     """Everything on a ticket, private notes included: staff only."""
     require_staff(principal)
-    ticket = db.get(Ticket, int(ticket_id))
-    if ticket is None:
-        raise NotFound("ticket")
+    ticket = _staff_get(db, ticket_id, account_id)
     notes = db.exec(select(TicketNote).where(TicketNote.ticket_id == ticket.id)
                     .order_by(col(TicketNote.created_at), col(TicketNote.id)))
     return TicketDetail(ticket=_row(ticket), notes=tuple(_note_view(n) for n in notes), can_reply=True)
@@ -199,12 +205,11 @@ def subscriber_address(db: Session, account_id: int) -> str | None:
     return user.email if user else None
 
 
-def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: str, public: bool) -> TicketNote:
+def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: str, public: bool,
+                   account_id: int | None = None) -> TicketNote:
     """A staff note; a public one is emailed to the subscriber in the same transaction."""
     require_staff(principal)
-    ticket = db.get(Ticket, int(ticket_id))
-    if ticket is None:
-        raise NotFound("ticket")
+    ticket = _staff_get(db, ticket_id, account_id)
     errors: dict[str, str] = {}
     text = _text(body, "body", "note", BODY_MAX, errors)
     if errors:
@@ -233,11 +238,10 @@ def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: s
     return note
 
 
-def staff_set_status(db: Session, *, principal: Principal, ticket_id: int, status: str) -> Ticket:
+def staff_set_status(db: Session, *, principal: Principal, ticket_id: int, status: str,
+                     account_id: int | None = None) -> Ticket:
     require_staff(principal)
-    ticket = db.get(Ticket, int(ticket_id))
-    if ticket is None:
-        raise NotFound("ticket")
+    ticket = _staff_get(db, ticket_id, account_id)
     if status not in STATUSES:
         raise FieldErrors({"status": "Choose open, pending or closed."})
     if status == ticket.status:

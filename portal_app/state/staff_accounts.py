@@ -80,7 +80,10 @@ class StaffAccountState(StaffSessionState):
 
     @rx.event
     def set_tab(self, tab: str):
-        self.tab = tab if tab in ("portal", "history") else "portal"
+        self.tab = tab if tab in ("portal", "history", "tickets") else "portal"
+        principal = self._staff_principal()
+        if self.tab == "history" and principal is not None and self.found:
+            self._reload(principal)  # ticket notes and status changes made on the Tickets tab show up
 
     @rx.event
     def filter_kind(self, kind: str):

@@ -1,0 +1,97 @@
+"""Staff settings page: the contact Type options, in the order subscribers see them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, notice_callout, primary_button
+from portal_app.components.forms import text_field
+from portal_app.components.staff_shell import staff_page
+from portal_app.state.staff_contact_types import StaffContactTypesState as S
+
+
+def _icon_button(icon: str, label: rx.Var, on_click, disabled=False, color_scheme: str = "gray") -> rx.Component:
+    return rx.icon_button(rx.icon(icon, size=20), on_click=on_click, aria_label=label, title=label,
+                          variant="soft", color_scheme=color_scheme, disabled=disabled, type="button",
+                          width=tokens.TOUCH_TARGET, height=tokens.TOUCH_TARGET, cursor="pointer")
+
+
+def _row(item: rx.Var, index: rx.Var) -> rx.Component:
+    input_id = "type-name-" + item["id"]
+    return card(
+        rx.form(
+            rx.vstack(
+                rx.el.label("Name", html_for=input_id, font_size="var(--font-size-2)", font_weight="500"),
+                rx.el.input(type="hidden", name="type_id", value=item["id"]),
+                rx.input(id=input_id, name="name", default_value=item["name"], key=item["name"], size="3",
+                         width="100%", min_height=tokens.TOUCH_TARGET, auto_complete="off",
+                         aria_describedby=input_id + "-error"),
+                rx.cond(S.row_error_id == item["id"],
+                        rx.text(S.row_error, id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
+                rx.hstack(
+                    rx.button("RENAME", type="submit", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
+                              cursor="pointer"),
+                    rx.spacer(),
+                    _icon_button("arrow-up", "Move " + item["name"] + " up", S.move(item["id"], -1),
+                                 disabled=index == 0),
+                    _icon_button("arrow-down", "Move " + item["name"] + " down", S.move(item["id"], 1),
+                                 disabled=index == S.types.length() - 1),
+                    _icon_button("x", "Remove " + item["name"], S.ask_remove(item["id"]), color_scheme="red"),
+                    width="100%", align="center", spacing="2",
+                ),
+                spacing="2", width="100%",
+            ),
+            on_submit=S.rename, reset_on_submit=False, width="100%",
+        ),
+        class_name="contact-type",
+    )
+
+
+def _confirm() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove ", S.confirm_name, "?"),
+            rx.alert_dialog.description(
+                "Subscribers will no longer be able to choose it. Contacts that have this type keep their "
+                "names, emails and phone numbers and show no type.", size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", size="3",
+                                                 min_height=tokens.TOUCH_TARGET, on_click=S.cancel_remove)),
+                rx.alert_dialog.action(rx.button("REMOVE TYPE", background=tokens.DANGER, color="white", size="3",
+                                                 min_height=tokens.TOUCH_TARGET, cursor="pointer",
+                                                 on_click=S.remove)),
+                justify="end", spacing="3", margin_top="1rem", wrap="wrap",
+            ),
+            max_width="440px", width="calc(100vw - 2rem)",
+        ),
+        open=S.confirm_id != "",
+        on_open_change=S.confirm_open_change,
+    )
+
+
+@staff_page(route="/staff/settings/contact-types", title="Contact Types", nav_label="Contact Types",
+            nav_icon="contact", nav_order=40, on_load=[S.load])
+def contact_types() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Contact Types", as_="h1", size="6"),
+        rx.text("The Type options subscribers pick for each contact, in the order they see them.", size="2",
+                color=tokens.MUTED),
+        notice_callout(S.notice, id="types-notice"),
+        rx.vstack(rx.foreach(S.types, _row), spacing="2", width="100%", id="contact-types"),
+        card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Add a type", as_="h2", size="3"),
+                    text_field("New type name", "name", error=S.err_name),
+                    primary_button("ADD TYPE", type="submit"),
+                    spacing="3", width="100%", align="start",
+                ),
+                on_submit=S.add, reset_on_submit=False, no_validate=True, width="100%",
+            ),
+        ),
+        _confirm(),
+        spacing="3",
+        width="100%",
+        max_width="720px",
+    )
