@@ -49,7 +49,6 @@ class SignInState(rx.State):
     submitting: bool = False
     not_verified: bool = False
     two_factor: bool = False
-    _next_path: str = "/"
     _login: str = ""
     _two_factor_token: str = ""
 
@@ -59,7 +58,6 @@ class SignInState(rx.State):
     @rx.event
     def load(self):
         query = parse_qs(self.router.url.query)
-        self._next_path = auth.safe_next_path((query.get("next") or ["/"])[0])
         reason = (query.get("reason") or [""])[0]
         self.notice = NOTICES.get("signed_out" if "signed_out" in query else reason, "")
         self.error = ""
@@ -68,8 +66,12 @@ class SignInState(rx.State):
         self.two_factor = False
         self._two_factor_token = ""
 
+    def _next_path(self) -> str:
+        # Read from the page's URL at submit time: a fast submit may come before on_load has run.
+        return auth.safe_next_path((parse_qs(self.router.url.query).get("next") or ["/"])[0])
+
     def _go(self, ticket: str):
-        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": self._next_path})
+        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": self._next_path()})
         return rx.call_script(f"window.location.assign({json.dumps(target)})")
 
     @rx.event

@@ -32,12 +32,10 @@ class StaffSignInState(rx.State):
     error: str = ""
     notice: str = ""
     submitting: bool = False
-    _next_path: str = "/staff"
 
     @rx.event
     def load(self):
         query = parse_qs(self.router.url.query)
-        self._next_path = auth.safe_next_path((query.get("next") or ["/staff"])[0], default="/staff")
         reason = (query.get("reason") or [""])[0]
         self.notice = NOTICES.get("signed_out" if "signed_out" in query else reason, "")
         self.error = ""
@@ -56,5 +54,7 @@ class StaffSignInState(rx.State):
         self.submitting = False
         self.error = error
         if ticket:
-            target = "/auth/staff/session/start?" + urlencode({"ticket": ticket, "next": self._next_path})
+            # Read from the page's URL at submit time: a fast submit may come before on_load has run.
+            next_path = auth.safe_next_path((parse_qs(self.router.url.query).get("next") or ["/staff"])[0], default="/staff")
+            target = "/auth/staff/session/start?" + urlencode({"ticket": ticket, "next": next_path})
             yield rx.call_script(f"window.location.assign({json.dumps(target)})")

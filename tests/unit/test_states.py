@@ -121,7 +121,7 @@ def test_sign_in_page_load_shows_the_right_notice(query: str, notice: str, next_
     SignInState.load.fn(state)
     assert state.notice == notice
     assert state.error == ""
-    assert state._next_path == next_path
+    assert state._next_path() == next_path
 
 
 @pytest.mark.parametrize("form", [{}, {"login": "  ", "password": "x"}, {"login": "maya", "password": ""}])
