@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import (
     Account,
     AccountService,
+    Appointment,
     CartOrder,
     Contact,
     ContactPoint,
@@ -163,6 +164,8 @@ def place_order(db: Session, *, form: CartForm, client_ip: str = "") -> Placed:
                    entity_type="cart_order", entity_id=order.id)
     orders.create_workflow(db, principal=actor, account=account, kind="install", title=f"{package.name} install",
                            steps=INSTALL_STEPS, cart_order_id=order.id)
+    # The install waits on Go to Scheduling, so the new subscriber picks a time after signing in.
+    db.add(Appointment(account_id=account.id, kind="install", title=f"{package.name} install"))
     if wants:
         user = portal_users.create_unverified_user(db, account=account, username=username, email=email,
                                                    password=form.password)

@@ -461,7 +461,7 @@ def _cart_form(package_id: int, zip_code: str, **extra):
 @pytest.mark.parametrize(("mode", "want", "makes_user"), [
     ("disabled", True, False), ("optional", False, False), ("optional", True, True), ("required", False, True)])
 def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: Session, mode, want, makes_user) -> None:
-    from portal_app.models import Account, CartOrder, OutboxMail, PortalUser
+    from portal_app.models import Account, Appointment, CartOrder, OutboxMail, PortalUser
     from portal_app.services import cart
 
     area, package = _area(db, mode, "78700")
@@ -477,6 +477,8 @@ def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: S
     principal = Principal(kind="subscriber", display_name="Lee", account_id=account.id)
     [tracked] = orders.tracked_orders(db, principal=principal)
     assert tracked.kind_label == "Install" and tracked.steps[0].state == "done"
+    install = db.exec(select(Appointment).where(Appointment.account_id == account.id)).one()
+    assert (install.kind, install.status) == ("install", "to_schedule")  # Go to Scheduling offers it
     users = db.exec(select(PortalUser).where(PortalUser.account_id == account.id)).all()
     mails = db.exec(select(OutboxMail).where(OutboxMail.to_address == "lee@example.com")).all()
     if makes_user:
