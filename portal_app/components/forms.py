@@ -17,8 +17,10 @@ def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
 
 
 def text_field(label: str, name: str, *, error: rx.Var | str = "", default_value: rx.Var | str = "",
-               type_: str = "text", autocomplete: str = "off", textarea: bool = False, **props) -> rx.Component:
-    field_id = f"field-{name}"
+               type_: str = "text", autocomplete: str = "off", textarea: bool = False, id_prefix: str = "field",
+               **props) -> rx.Component:
+    # A second form with the same field names on one page (e.g. an edit dialog) needs its own id_prefix.
+    field_id = f"{id_prefix}-{name}"
     control = (rx.text_area if textarea else rx.input)(
         id=field_id,
         name=name,

@@ -13,13 +13,50 @@ from portal_app.state.staff_catalogue import StaffCatalogueState as S
 MODE_OPTIONS = [{"id": m, "name": m.title()} for m in ("disabled", "optional", "required")]
 
 
+def _edit_dialog(p: rx.Var) -> rx.Component:
+    """Edit a package's name, description, price and speeds (subscribers keep the price they have)."""
+    package_id = p["id"].to(str)
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button("Edit", variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
+                                    cursor="pointer", aria_label="Edit " + p["name"].to(str))),
+        rx.dialog.content(
+            rx.dialog.title("Edit ", p["name"]),
+            rx.dialog.description("Current subscribers keep their price; new orders and changes use the new one.",
+                                  size="2"),
+            rx.form(rx.vstack(
+                text_field("Name", "name", error=S.errors.get("name", ""), id_prefix="edit",
+                           default_value=p["name"].to(str)),
+                text_field("Description", "description", id_prefix="edit", default_value=p["description"].to(str)),
+                text_field("Monthly price", "price", error=S.errors.get("price", ""),
+                           id_prefix="edit", default_value=p["price_input"].to(str), input_mode="decimal"),
+                text_field("Download Mbps", "download_mbps", error=S.errors.get("download_mbps", ""),
+                           id_prefix="edit", default_value=p["download"].to(str)),
+                text_field("Upload Mbps", "upload_mbps", error=S.errors.get("upload_mbps", ""),
+                           id_prefix="edit", default_value=p["upload"].to(str)),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                              min_height=tokens.TOUCH_TARGET)),
+                    primary_button("SAVE PACKAGE", type="submit"),
+                    justify="end", width="100%",
+                ),
+                spacing="2", width="100%"), on_submit=S.update_package, reset_on_submit=False, width="100%"),
+        ),
+        open=S.editing_id == package_id,
+        on_open_change=lambda is_open: S.set_editing(rx.cond(is_open, package_id, "")),
+    )
+
+
 def _package(p: rx.Var) -> rx.Component:
     active = p["active"].to(bool)
     return rx.hstack(
         rx.vstack(rx.text(p["name"], " (", p["code"], ")", weight="bold"),
                   rx.text(p["price"], " · ", p["speed"], size="2", color=tokens.MUTED), spacing="0", min_width="0"),
-        rx.button(rx.cond(active, "Retire", "Offer again"), on_click=S.set_active(p["id"].to(str), ~active),
-                  variant="outline", size="2", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+        rx.hstack(
+            _edit_dialog(p),
+            rx.button(rx.cond(active, "Retire", "Offer again"), on_click=S.set_active(p["id"].to(str), ~active),
+                      variant="outline", size="2", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            spacing="2",
+        ),
         justify="between", width="100%", align="center", padding_y="0.5rem",
         border_bottom=f"1px solid {tokens.BORDER}", class_name="catalogue-package",
     )

@@ -30,15 +30,9 @@ def _cents(raw: str) -> int | None:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def add_package(db: Session, *, principal: Principal, code: str, name: str, description: str, price: str,
-                download_mbps: str, upload_mbps: str) -> Package:
-    _require_staff(principal)
-    errors: dict[str, str] = {}
-    code = str(code or "").strip().upper()
-    if not re.fullmatch(r"[A-Z0-9_-]{2,32}", code):
-        errors["code"] = "Use 2 to 32 letters, digits, dashes or underscores."
-    elif db.exec(select(Package.id).where(Package.code == code)).first() is not None:
-        errors["code"] = "That code is taken."
+def _package_fields(errors: dict[str, str], *, name: str, description: str, price: str, download_mbps: str,
+                    upload_mbps: str) -> dict:
+    """The editable facts of a package, validated; problems go into `errors` by field."""
     name = " ".join(str(name or "").split())
     if not name or len(name) > 120:
         errors["name"] = "Enter a name (120 characters at most)."
@@ -51,13 +45,55 @@ def add_package(db: Session, *, principal: Principal, code: str, name: str, desc
         if not text.isdigit() or int(text) > 100_000:
             errors[field] = "Enter whole Mbps, like 300."
         speeds.append(int(text) if text.isdigit() else 0)
+    return {"name": name, "description": str(description or "").strip()[:500], "monthly_price_cents": cents,
+            "download_mbps": speeds[0], "upload_mbps": speeds[1]}
+
+
+def add_package(db: Session, *, principal: Principal, code: str, name: str, description: str, price: str,
+                download_mbps: str, upload_mbps: str) -> Package:
+    _require_staff(principal)
+    errors: dict[str, str] = {}
+    code = str(code or "").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9_-]{2,32}", code):
+        errors["code"] = "Use 2 to 32 letters, digits, dashes or underscores."
+    elif db.exec(select(Package.id).where(Package.code == code)).first() is not None:
+        errors["code"] = "That code is taken."
+    fields = _package_fields(errors, name=name, description=description, price=price,
+                             download_mbps=download_mbps, upload_mbps=upload_mbps)
     if errors:
         raise FieldErrors(errors)
-    package = Package(code=code, name=name, description=str(description or "").strip()[:500],
-                      monthly_price_cents=cents, download_mbps=speeds[0], upload_mbps=speeds[1])
+    package = Package(code=code, **fields)
     db.add(package)
     db.flush()
-    db.add(PackageItem(package_id=package.id, name=name, detail="Service", price_cents=cents))
+    db.add(PackageItem(package_id=package.id, name=package.name, detail="Service", price_cents=package.monthly_price_cents))
+    return package
+
+
+def update_package(db: Session, *, principal: Principal, package_id: int, name: str, description: str, price: str,
+                   download_mbps: str, upload_mbps: str) -> Package:
+    """Edit a package; a new price moves its service line (the first item) so the items still add up."""
+    _require_staff(principal)
+    package = db.get(Package, package_id)
+    if package is None:
+        raise NotFound("package")
+    errors: dict[str, str] = {}
+    fields = _package_fields(errors, name=name, description=description, price=price,
+                             download_mbps=download_mbps, upload_mbps=upload_mbps)
+    service_line = db.exec(
+        select(PackageItem).where(PackageItem.package_id == package.id).order_by(col(PackageItem.sort_order), col(PackageItem.id))
+    ).first()
+    if not errors and fields["monthly_price_cents"] != package.monthly_price_cents:
+        change = fields["monthly_price_cents"] - package.monthly_price_cents
+        if service_line is None or service_line.price_cents + change < 0:
+            errors["price"] = "The package's other items cost more than that price."
+    if errors:
+        raise FieldErrors(errors)
+    if service_line is not None:
+        service_line.price_cents += fields["monthly_price_cents"] - package.monthly_price_cents
+        db.add(service_line)
+    for key, value in fields.items():
+        setattr(package, key, value)
+    db.add(package)
     return package
 
 

@@ -17,6 +17,7 @@ class StaffCatalogueState(StaffSessionState):
     areas: list[dict] = []
     errors: dict[str, str] = {}
     notice: str = ""
+    editing_id: str = ""  # the package whose edit dialog is open
 
     def _reload(self, principal) -> None:
         currency = current_theme().currency
@@ -24,7 +25,9 @@ class StaffCatalogueState(StaffSessionState):
             packs = catalogue.packages(db, principal=principal)
             self.packages = [{"id": str(p.id), "code": p.code, "name": p.name, "active": p.active,
                               "price": format_cents(p.monthly_price_cents, currency) + "/mo",
-                              "speed": f"{p.download_mbps}/{p.upload_mbps} Mbps"} for p in packs]
+                              "speed": f"{p.download_mbps}/{p.upload_mbps} Mbps",
+                              "description": p.description, "price_input": f"{p.monthly_price_cents / 100:.2f}",
+                              "download": str(p.download_mbps), "upload": str(p.upload_mbps)} for p in packs]
             self.areas = [{"id": str(a.id), "name": a.name, "zips": a.zip_codes, "mode": a.portal_account_mode,
                            "packages": [{"id": str(p.id), "name": p.name, "offered": p.id in offered,
                                          "key": f"{a.id}-{p.id}"} for p in packs]}
@@ -38,21 +41,33 @@ class StaffCatalogueState(StaffSessionState):
         self.errors, self.notice = {}, ""
         self._reload(principal)
 
-    def _run(self, action, notice: str) -> None:
+    def _run(self, action, notice: str) -> bool:
         principal = self._staff_principal()
         if principal is None:
-            return
+            return False
         try:
             with session_scope() as db:
                 action(db, principal)
         except FieldErrors as problem:
             self.errors = dict(problem.errors)
-            return
+            return False
         except (NotFound, ValueError, TypeError):
             self.notice = "That could not be found."
-            return
+            return False
         self.errors, self.notice = {}, notice
         self._reload(principal)
+        return True
+
+    @rx.event
+    def set_editing(self, package_id: str):
+        self.editing_id, self.errors = str(package_id)[:20], {}
+
+    @rx.event
+    def update_package(self, form: dict):
+        text = {k: str(form.get(k, ""))[:500] for k in ("name", "description", "price", "download_mbps", "upload_mbps")}
+        if self._run(lambda db, p: catalogue.update_package(db, principal=p, package_id=int(self.editing_id), **text),
+                     f"Package {text['name']} updated."):
+            self.editing_id = ""
 
     @rx.event
     def add_package(self, form: dict):

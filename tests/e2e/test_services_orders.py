@@ -400,3 +400,29 @@ def test_staff_add_a_service_area_offer_a_package_and_the_cart_shows_it(browser,
     phone.get_by_role("button", name="SHOW PACKAGES").click()
     expect(phone.locator(".cart-package")).to_have_count(1)
     expect(phone.locator(".cart-package")).to_contain_text("Fiber 2 Gig")
+
+
+def test_staff_edit_a_package_price_in_the_catalogue(browser, portal) -> None:
+    code = f"E2E{uuid.uuid4().hex[:6].upper()}"
+    staff = _staff_page(browser, portal)
+    staff.goto("/staff/catalogue")
+    expect(staff.get_by_role("heading", name="Packages and service areas")).to_be_visible()
+    staff.get_by_label("Code").fill(code)
+    staff.locator("#field-name").fill(f"Test {code}")
+    staff.locator("#field-price").fill("40.00")
+    staff.locator("#field-download_mbps").fill("500")
+    staff.locator("#field-upload_mbps").fill("500")
+    staff.get_by_role("button", name="ADD PACKAGE").click()
+    row = staff.locator(".catalogue-package", has_text=code)
+    expect(row).to_contain_text("$40.00/mo")
+    row.get_by_role("button", name=f"Edit Test {code}").click()
+    dialog = staff.get_by_role("dialog")
+    dialog.get_by_label("Monthly price").fill("forty")
+    dialog.get_by_role("button", name="SAVE PACKAGE").click()
+    expect(dialog.locator("#edit-price-error")).to_contain_text("like 55.00")
+    dialog.get_by_label("Monthly price").fill("42.50")
+    dialog.get_by_role("button", name="SAVE PACKAGE").click()
+    expect(dialog).to_have_count(0)
+    expect(row).to_contain_text("$42.50/mo")
+    assert serious_violations(staff) == []
+    staff.context.close()

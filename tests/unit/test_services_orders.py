@@ -545,6 +545,37 @@ def test_staff_manage_packages_and_service_areas_and_the_cart_follows(db: Sessio
     assert row.portal_account_mode == "required" and offered == set()
 
 
+def test_staff_edit_a_package_and_its_items_still_add_up(db: Session) -> None:
+    from portal_app.models import Package, PackageItem
+    from portal_app.services import catalogue
+
+    staff = _staff(db)
+    me = make_subscriber(db)
+    package = catalogue.add_package(db, principal=staff, code="F1G", name="Fiber 1 Gig", description="",
+                                    price="75.00", download_mbps="1000", upload_mbps="1000")
+    db.add(PackageItem(package_id=package.id, name="Wi-Fi 7 router", detail="Equipment", price_cents=1000, sort_order=5))
+    package.monthly_price_cents += 1000  # the router rental is part of the price
+    db.commit()
+    with pytest.raises(NotFound):
+        catalogue.update_package(db, principal=me.principal, package_id=package.id, name="Mine", description="",
+                                 price="1", download_mbps="1", upload_mbps="1")
+    with pytest.raises(FieldErrors) as problem:
+        catalogue.update_package(db, principal=staff, package_id=package.id, name="Fiber 1 Gig", description="",
+                                 price="5.00", download_mbps="1000", upload_mbps="1000")
+    assert "other items" in problem.value.errors["price"]
+    catalogue.update_package(db, principal=staff, package_id=package.id, name="Fiber 1 Gig Plus",
+                             description="Symmetric gig", price="$89.50", download_mbps="1200", upload_mbps="1000")
+    db.commit()
+    db.expire_all()
+    edited = db.get(Package, package.id)
+    items = db.exec(select(PackageItem).where(PackageItem.package_id == package.id)).all()
+    assert (edited.name, edited.monthly_price_cents, edited.download_mbps) == ("Fiber 1 Gig Plus", 8950, 1200)
+    assert sum(item.price_cents for item in items) == 8950
+    with pytest.raises(NotFound):
+        catalogue.update_package(db, principal=staff, package_id=999_999, name="x", description="", price="1",
+                                 download_mbps="1", upload_mbps="1")
+
+
 def test_package_change_page_treats_another_accounts_service_as_not_found(two, db: Session) -> None:
     from portal_app.models import CartOrder
     from portal_app.state.package_change import PackageChangeState
