@@ -64,7 +64,7 @@ def _package(p: rx.Var) -> rx.Component:
 
 def _offered(area: rx.Var, p: rx.Var) -> rx.Component:
     return rx.el.label(
-        rx.checkbox(checked=p["offered"].to(bool),
+        rx.checkbox(checked=p["offered"].to(bool), aria_label=p["name"].to(str),
                     on_change=lambda value: S.set_offered(area["id"].to(str), p["id"].to(str), value)),
         rx.text(p["name"], size="2"),
         style={"display": "flex", "gap": "0.5rem", "align_items": "center", "min_height": tokens.TOUCH_TARGET},
@@ -77,9 +77,14 @@ def _area(area: rx.Var) -> rx.Component:
         rx.text("ZIP codes: ", area["zips"], size="2", color=tokens.MUTED),
         rx.hstack(
             rx.text("Portal-account step", size="2"),
-            rx.select(["disabled", "optional", "required"], value=area["mode"].to(str),
-                      on_change=lambda mode: S.set_mode(area["id"].to(str), mode), size="3",
-                      aria_label="Portal-account step for " + area["name"].to(str)),
+            rx.el.select(
+                *[rx.el.option(option["name"], value=option["id"]) for option in MODE_OPTIONS],
+                value=area["mode"].to(str),
+                on_change=lambda mode: S.set_mode(area["id"].to(str), mode),
+                aria_label="Portal-account step for " + area["name"].to(str),
+                style={"min_height": tokens.TOUCH_TARGET, "padding": "0 0.75rem", "border_radius": "var(--radius-3)",
+                       "border": f"1px solid {tokens.BORDER}", "background": tokens.SURFACE},
+            ),
             align="center", wrap="wrap",
         ),
         rx.foreach(area["packages"].to(list[dict]), lambda p: _offered(area, p)),
