@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal_app.models import OutboxMail, utcnow
@@ -100,6 +101,23 @@ def _send(smtp: SmtpSettings, message: EmailMessage) -> None:
         client.send_message(message)
 
 
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def _claim(db: Session, mail: OutboxMail, now: datetime) -> bool:
+    """Lease one row with a conditional UPDATE so two delivery workers never send the same mail."""
+    leased = db.execute(
+        update(OutboxMail)
+        .where(col(OutboxMail.id) == mail.id, col(OutboxMail.sent_at).is_(None), OutboxMail.next_attempt_at <= now)
+        .values(next_attempt_at=now + CLAIM_LEASE)
+    )
+    db.commit()
+    if leased.rowcount != 1:
+        return False
+    db.refresh(mail)
+    return True
+
+
 def deliver_pending(
     db: Session, *, smtp_url: str, sender_name: str, sender_address: str, now: datetime | None = None, limit: int = 100
 ) -> int:
@@ -128,6 +146,8 @@ def deliver_pending(
     sender = formataddr((sender_name, sender_address))
     sent = 0
     for mail in due:
+        if not _claim(db, mail, now):
+            continue  # another delivery worker took it between our read and now
         try:
             _send(smtp, _message(mail, sender))
         except (OSError, smtplib.SMTPException) as problem:

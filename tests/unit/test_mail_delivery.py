@@ -75,3 +75,26 @@ def test_a_refused_connection_is_retried_later_then_delivered(db: Session, smtp:
     later = utcnow() + timedelta(minutes=3)
     assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example", now=later) == 1
     assert len(smtp.wait_for("newbie@mail.example")) == 1
+
+
+def test_two_delivery_workers_never_send_the_same_mail(engine, db: Session, smtp: SmtpSink, monkeypatch) -> None:
+    import portal_app.integrations.mail as mail_module
+
+    account = make_account(db)
+    portal_users.create_unverified_user(db, account=account, username="newbie", email="newbie@mail.example", password=None)
+    db.commit()
+    real_claim = mail_module._claim
+
+    def rival_claims_first(session: Session, mail: OutboxMail, now) -> bool:
+        # Another worker, on its own connection, leases the row between our read and our claim.
+        with Session(engine) as rival:
+            assert real_claim(rival, rival.get(OutboxMail, mail.id), now)
+        return real_claim(session, mail, now)
+
+    monkeypatch.setattr(mail_module, "_claim", rival_claims_first)
+    assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example") == 0
+    monkeypatch.setattr(mail_module, "_claim", real_claim)
+    leased = db.exec(select(OutboxMail)).one()
+    db.refresh(leased)
+    assert leased.sent_at is None and leased.next_attempt_at > utcnow()  # held by the rival's lease
+    assert smtp.messages == []
