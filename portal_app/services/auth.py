@@ -126,25 +126,39 @@ def redeem_session_ticket(db: Session, *, ticket: str, client_ip: str = "", user
     return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
 
 
-def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
-    """The principal behind a session cookie, or SessionInvalid saying why not."""
+def live_session(db: Session, *, token: str | None, now: datetime, owner: str) -> UserSession:
+    """The unexpired, unrevoked session row behind a cookie; `owner` is "user_id" or "staff_user_id".
+
+    Subscriber and staff sessions share the table but never each other's cookies: a row whose
+    `owner` column is empty is no session of that kind.
+    """
     if not token:
         raise SessionInvalid("missing")
-    now = now or utcnow()
     row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
-    if row is None or row.user_id is None:
+    if row is None or getattr(row, owner) is None:
         raise SessionInvalid("expired")
     if row.revoked_at is not None:
         raise SessionInvalid("revoked")
     idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
     if row.expires_at <= now or row.last_seen_at + idle_limit <= now:
         raise SessionInvalid("expired")
-    user = db.get(PortalUser, row.user_id)
-    if user is None or user.disabled:
-        raise SessionInvalid("revoked")
+    return row
+
+
+def touch_session(db: Session, row: UserSession, now: datetime) -> None:
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
         db.add(row)
+
+
+def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
+    """The principal behind a session cookie, or SessionInvalid saying why not."""
+    now = now or utcnow()
+    row = live_session(db, token=token, now=now, owner="user_id")
+    user = db.get(PortalUser, row.user_id)
+    if user is None or user.disabled:
+        raise SessionInvalid("revoked")
+    touch_session(db, row, now)
     account = db.get(Account, user.account_id)
     name = account.display_name if account else user.username
     return Principal(

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from portal_app.config import get_settings
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services import ratelimit
-from portal_app.services.auth import TICKET_LIFETIME, TOUCH_INTERVAL, NewSession, SessionInvalid
+from portal_app.services.auth import TICKET_LIFETIME, NewSession, SessionInvalid, live_session, touch_session
 from portal_app.services.errors import SignInFailed
 from portal_app.services.principal import Principal
 from portal_app.services.secrets_util import hash_token, new_token, verify_password
@@ -70,23 +70,12 @@ def redeem_staff_ticket(db: Session, *, ticket: str, client_ip: str = "", user_a
 
 
 def resolve_staff_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
-    if not token:
-        raise SessionInvalid("missing")
     now = now or utcnow()
-    row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
-    if row is None or row.staff_user_id is None:
-        raise SessionInvalid("expired")
-    if row.revoked_at is not None:
-        raise SessionInvalid("revoked")
-    idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
-    if row.expires_at <= now or row.last_seen_at + idle_limit <= now:
-        raise SessionInvalid("expired")
+    row = live_session(db, token=token, now=now, owner="staff_user_id")
     staff = db.get(StaffUser, row.staff_user_id)
     if staff is None or staff.disabled:
         raise SessionInvalid("revoked")
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        row.last_seen_at = now
-        db.add(row)
+    touch_session(db, row, now)
     return staff_principal(staff, session_id=row.id)
 
 

@@ -1,7 +1,6 @@
 """Alembic environment: migrates the database named in the Alembic config."""
 
 from alembic import context
-from sqlalchemy import pool
 
 import portal_app.models as models
 from portal_app.models.base import make_engine
