@@ -119,20 +119,34 @@ def text_link(text: str, href: str, **props) -> rx.Component:
     )
 
 
-def public_frame(*children: rx.Component, heading: str) -> rx.Component:
-    """The logo, a card holding the form, and the footer: the frame of every signed-out page."""
+def public_frame(
+    *children: rx.Component,
+    heading: str | None,
+    intro: rx.Component | None = None,
+    below: tuple[rx.Component, ...] = (),
+    logo_href: str | None = "/signin",
+) -> rx.Component:
+    """The logo, a card holding the form, and the footer: the frame of every signed-out page.
+
+    `intro` sits under the logo, `below` between the card and the footer; a card whose steps carry
+    their own headings passes `heading=None`.
+    """
     theme = current_theme()
+    logo = rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto")
+    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
     return rx.center(
         rx.vstack(
-            rx.link(rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"), href="/signin"),
+            rx.link(logo, href=logo_href) if logo_href else logo,
+            *([intro] if intro is not None else []),
             rx.box(
-                rx.vstack(rx.heading(heading, size="5", as_="h1"), *children, spacing="4", width="100%"),
+                rx.vstack(*card_children, spacing="4", width="100%"),
                 background=tokens.SURFACE,
                 border=f"1px solid {tokens.BORDER}",
                 border_radius="var(--radius-4)",
                 padding="1.5rem",
                 width="100%",
             ),
+            *below,
             footer(),
             spacing="4",
             align="center",

@@ -240,29 +240,48 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     )
 
 
-def portal_page(
+def page_template(
     *,
-    route: str,
-    title: str,
-    nav_label: str | None = None,
-    nav_icon: str = "house",
-    nav_order: int = 100,
-    on_load: list | None = None,
-    public: bool = False,
-) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a page with the shell; signed-in pages get the session guard first."""
+    nav_items: list[NavItem],
+    routes: list[str],
+    guard: object,
+    shell: Callable[..., rx.Component],
+    title_prefix: str = "",
+    name_prefix: str = "",
+    default_icon: str = "house",
+) -> Callable[..., Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]]:
+    """Build a page decorator for one area (subscriber or staff): its navigation registry,
+    its sign-in guard (run before the page's own loaders) and its shell."""
 
-    def decorator(view: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        if nav_label:
-            NAV_ITEMS.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
-        PAGE_ROUTES.append(route)
-        loaders = ([] if public else [SessionState.require_subscriber]) + list(on_load or [])
+    def area_page(
+        *,
+        route: str,
+        title: str,
+        nav_label: str | None = None,
+        nav_icon: str = default_icon,
+        nav_order: int = 100,
+        on_load: list | None = None,
+        public: bool = False,
+    ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+        def decorator(view: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+            if nav_label:
+                nav_items.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
+            routes.append(route)
+            loaders = ([] if public else [guard]) + list(on_load or [])
 
-        def page() -> rx.Component:
-            return view() if public else app_shell(view(), current_route=route)
+            def page() -> rx.Component:
+                return view() if public else shell(view(), current_route=route)
 
-        page.__name__ = view.__name__
-        page.__module__ = view.__module__
-        return rx.page(route=route, title=page_title(title), on_load=loaders or None)(page)
+            page.__name__ = f"{name_prefix}{view.__name__}"
+            page.__module__ = view.__module__
+            return rx.page(route=route, title=page_title(f"{title_prefix}{title}"), on_load=loaders or None)(page)
 
-    return decorator
+        return decorator
+
+    return area_page
+
+
+# Signed-in subscriber pages get the session guard first; public pages get no shell.
+portal_page = page_template(
+    nav_items=NAV_ITEMS, routes=PAGE_ROUTES, guard=SessionState.require_subscriber, shell=app_shell
+)

@@ -7,12 +7,10 @@ registered a `nav_label`. Staff pages live under /staff and use `StaffSessionSta
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.shell import NavItem, page_title
+from portal_app.components.shell import NavItem, page_template
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
 
@@ -110,29 +108,13 @@ def staff_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     )
 
 
-def staff_page(
-    *,
-    route: str,
-    title: str,
-    nav_label: str | None = None,
-    nav_icon: str = "search",
-    nav_order: int = 100,
-    on_load: list | None = None,
-    public: bool = False,
-) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a staff page: guard first (unless public), then the page's loaders, inside the staff shell."""
-
-    def decorator(view: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        if nav_label:
-            STAFF_NAV_ITEMS.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
-        STAFF_PAGE_ROUTES.append(route)
-        loaders = ([] if public else [StaffSessionState.require_staff]) + list(on_load or [])
-
-        def page() -> rx.Component:
-            return view() if public else staff_shell(view(), current_route=route)
-
-        page.__name__ = f"staff_{view.__name__}"
-        page.__module__ = view.__module__
-        return rx.page(route=route, title=page_title(f"Staff · {title}"), on_load=loaders or None)(page)
-
-    return decorator
+# Staff pages: the staff guard first (unless public), then the page's loaders, inside the staff shell.
+staff_page = page_template(
+    nav_items=STAFF_NAV_ITEMS,
+    routes=STAFF_PAGE_ROUTES,
+    guard=StaffSessionState.require_staff,
+    shell=staff_shell,
+    title_prefix="Staff · ",
+    name_prefix="staff_",
+    default_icon="search",
+)

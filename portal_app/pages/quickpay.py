@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, label_value, primary_button
+from portal_app.components.cards import error_callout, label_value, primary_button
 from portal_app.components.payment_form import (
     ach_authorization,
     bank_fields,
@@ -13,9 +13,9 @@ from portal_app.components.payment_form import (
     method_select,
     text_field,
 )
-from portal_app.components.shell import footer, portal_page
+from portal_app.components.forms import public_frame
+from portal_app.components.shell import portal_page
 from portal_app.state.quickpay import QuickPayState as S
-from portal_app.theming import current_theme
 
 
 def _identify() -> rx.Component:
@@ -83,28 +83,8 @@ def _done() -> rx.Component:
 
 @portal_page(route="/quickpay", title="Quick Pay", public=True, on_load=[S.load])
 def quick_pay() -> rx.Component:
-    theme = current_theme()
-    return rx.center(
-        rx.vstack(
-            rx.link(rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"), href="/signin"),
-            card(
-                rx.vstack(
-                    rx.heading("Quick Pay", as_="h1", size="5"),
-                    error_callout(S.error, id="quickpay-error"),
-                    rx.match(S.step, ("pay", _pay()), ("done", _done()), _identify()),
-                    spacing="4",
-                    width="100%",
-                )
-            ),
-            footer(),
-            spacing="4",
-            align="center",
-            width="100%",
-            max_width="420px",
-            padding="1.5rem 1rem",
-        ),
-        as_="main",
-        min_height="100vh",
-        background=tokens.CANVAS,
-        width="100%",
+    return public_frame(
+        error_callout(S.error, id="quickpay-error"),
+        rx.match(S.step, ("pay", _pay()), ("done", _done()), _identify()),
+        heading="Quick Pay",
     )

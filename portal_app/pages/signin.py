@@ -6,8 +6,8 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, notice_callout, primary_button
-from portal_app.components.forms import text_link
-from portal_app.components.shell import footer, portal_page
+from portal_app.components.forms import public_frame, text_link
+from portal_app.components.shell import portal_page
 from portal_app.state.signin import SignInState
 from portal_app.theming import current_theme
 
@@ -108,31 +108,15 @@ def _code_step() -> rx.Component:
 @portal_page(route="/signin", title="Sign in", public=True, on_load=[SignInState.load])
 def signin() -> rx.Component:
     theme = current_theme()
-    return rx.center(
-        rx.vstack(
-            rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto"),
-            rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
-            rx.box(
-                rx.cond(SignInState.two_factor, _code_step(), _password_step()),
-                background=tokens.SURFACE,
-                border=f"1px solid {tokens.BORDER}",
-                border_radius="var(--radius-4)",
-                padding="1.5rem",
-                width="100%",
-            ),
+    return public_frame(
+        rx.cond(SignInState.two_factor, _code_step(), _password_step()),
+        heading=None,  # each step has its own heading
+        intro=rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
+        below=(
             rx.link("Pay a bill without signing in: Quick Pay", href="/quickpay", size="3", id="quickpay-link",
                     min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             rx.link("New here? Order service: Shopping Cart", href="/cart", size="3", id="cart-link",
                     min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
-            footer(),
-            spacing="4",
-            align="center",
-            width="100%",
-            max_width="420px",
-            padding="1.5rem 1rem",
         ),
-        as_="main",
-        min_height="100vh",
-        background=tokens.CANVAS,
-        width="100%",
+        logo_href=None,
     )
