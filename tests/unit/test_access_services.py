@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pyotp
 import pytest
@@ -254,9 +254,24 @@ def test_sign_in_rate_limit_is_reached_and_recovers(db: Session, login: str) -> 
     assert recovered.ticket if login == "maya" else recovered.error == auth.WRONG_CREDENTIALS
 
 
-def test_back_off_doubles_and_is_capped() -> None:
+def test_back_off_doubles_and_is_capped(db: Session) -> None:
     rule = ratelimit.SIGN_IN
-    assert rule.first_block * 2 ** 10 > rule.max_block  # the cap, not the doubling, bounds a lock-out
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(rule.limit - 1):
+        assert ratelimit.hit(db, [(rule, "maya")], now=now) == {}
+    blocks = []
+    while not blocks or blocks[-1] < rule.max_block:  # each event past the limit, just as the last block ends
+        ends = ratelimit.hit(db, [(rule, "maya")], now=now)[rule.name]
+        blocks.append(ends - now)
+        with pytest.raises(ratelimit.RateLimited):
+            ratelimit.check(db, [(rule, "maya")], now=ends - timedelta(seconds=1))
+        ratelimit.check(db, [(rule, "maya")], now=ends)  # free again once the block ends
+        now = ends
+    assert blocks == [min(rule.first_block * 2**n, rule.max_block) for n in range(len(blocks))]
+    assert len(blocks) < 10  # the cap is reached, not doubled forever
+    later = now - timedelta(seconds=1)  # one more guess inside the window stays at the cap
+    assert ratelimit.hit(db, [(rule, "maya")], now=later)[rule.name] - later == rule.max_block
+    ratelimit.check(db, [(rule, "another name")], now=now)  # other keys are untouched
 
 
 def test_client_address_limit_covers_many_names(db: Session) -> None:
