@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from portal_app.jobs import demo_data
 from portal_app.jobs.demo_data import CONTRACT_BODY
-from portal_app.models import AccountService, Contract, Package, PaymentMethod, ServiceArea, Ticket, TicketNote, utcnow
+from portal_app.models import Account, AccountService, Contract, Package, PaymentMethod, ServiceArea, Ticket, TicketNote, utcnow
 from portal_app.services import orders
+from portal_app.services.clock import provider_today
 from portal_app.services.principal import Principal
 from tests.factories import make_account, make_invoice, make_user
 
@@ -87,3 +89,30 @@ def make_persona(
         db.commit()
         return Persona(account_id=account.id, number=account.account_number, username=user.username, email=user.email,
                        password=PASSWORD, ticket_id=ticket_id, contract_id=contract_id, service_id=service_id)
+
+
+@dataclass(frozen=True)
+class MayaCopy:
+    """A copy of the residential demo persona (Maya Okafor: a year of bills, three contacts, two
+    tickets, an install to schedule, a contract to sign, an install to track) under ids of its own."""
+
+    account_id: int
+    number: str
+    username: str
+    email: str
+    password: str
+    wifi_ticket: str  # closed
+    bill_ticket: str  # open, with a staff answer
+
+
+def maya_copy(portal) -> MayaCopy:
+    tag = uuid.uuid4().hex[:8]
+    ids = demo_data.ResidentialIds(account_number=f"4{int(tag, 16) % 10**8:08d}", username=f"maya{tag}",
+                                   email=f"maya.{tag}@lumen-demo.example", password=PASSWORD,
+                                   ticket_numbers=(f"TKT-W{tag}", f"TKT-B{tag}"))
+    with Session(portal.engine, expire_on_commit=False) as db:
+        demo_data.add_residential_copy(db, today=provider_today(), ids=ids)
+        db.commit()
+        account = db.exec(select(Account).where(Account.account_number == ids.account_number)).one()
+        return MayaCopy(account_id=account.id, number=ids.account_number, username=ids.username, email=ids.email,
+                        password=PASSWORD, wifi_ticket=ids.ticket_numbers[0], bill_ticket=ids.ticket_numbers[1])
