@@ -14,10 +14,10 @@ def sign_in(page: Page, username: str = DEMO_USERNAME, password: str = DEMO_PASS
     page.get_by_role("button", name="SIGN IN").click()
 
 
-def sign_in_from_home(page: Page) -> None:
+def sign_in_from_home(page: Page, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> None:
     page.goto("/")
     page.wait_for_url("**/signin**")
-    sign_in(page)
+    sign_in(page, username, password)
     expect(page.get_by_role("heading", name="Hi, Maya")).to_be_visible()
 
 
