@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from portal_app.models import Account, AccountHistory
+from portal_app.models import AccountHistory
 from tests.e2e.helpers import sign_in
-from tests.e2e.personas import MayaCopy, maya_copy
+from tests.e2e.personas import MayaCopy, make_persona, maya_copy
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = "test-artifacts"
@@ -130,11 +130,6 @@ def test_home_quick_links_open_the_contact_form(phone: Page, portal) -> None:
     expect(phone.get_by_text("maya.work@example.com")).to_have_count(0)
 
 
-def _account_id(portal, number: str) -> int:
-    with Session(portal.engine) as db:
-        return db.exec(select(Account).where(Account.account_number == number)).one().id
-
-
 def test_tickets_public_notes_reply_and_new_ticket(phone: Page, portal) -> None:
     me = maya_copy(portal)
     _open(phone, "/tickets", me)
@@ -188,16 +183,10 @@ def test_tickets_public_notes_reply_and_new_ticket(phone: Page, portal) -> None:
 
 
 def test_another_accounts_ticket_is_not_found(phone: Page, portal) -> None:
-    business = _account_id(portal, "100200400")
-    portal.sql("INSERT INTO ticket (account_id, number, category, subject, status, opened_at, updated_at) "
-               "VALUES (:a, 'TKT-90001', 'General', 'Bakery oven wifi', 'open', '2026-01-01 10:00:00', "
-               "'2026-01-01 10:00:00')", a=business)
-    with Session(portal.engine) as db:
-        from portal_app.models import Ticket
-        theirs = db.exec(select(Ticket).where(Ticket.number == "TKT-90001")).one().id
+    theirs = make_persona(portal, ticket=True).ticket_id  # another subscriber's "Slow evenings"
     _open(phone, f"/ticket?id={theirs}", maya_copy(portal))
     expect(phone.locator("#ticket-missing")).to_have_text("That ticket could not be found.")
-    expect(phone.get_by_text("Bakery oven wifi")).to_have_count(0)
+    expect(phone.get_by_text("Slow evenings")).to_have_count(0)
     phone.goto("/ticket?id=999999")
     expect(phone.locator("#ticket-missing")).to_have_text("That ticket could not be found.")
 
@@ -256,13 +245,9 @@ def test_schedule_reschedule_and_cancel_the_install(phone: Page, portal) -> None
     ics = phone.request.get(f"/ics/appointment/{appointment.id}.ics")
     assert ics.status == 200 and ics.headers["content-type"].startswith("text/calendar")
     assert "Mesh Wi-Fi extender install" in ics.text()
-    business = _account_id(portal, "100200400")
-    portal.sql("INSERT INTO appointment (account_id, kind, title, status, starts_at, ends_at, created_at) VALUES "
-               "(:a, 'install', 'Bakery install', 'scheduled', '2030-01-02 15:00:00', '2030-01-02 19:00:00', "
-               "'2026-01-01 10:00:00')", a=business)
+    other = maya_copy(portal)
     with Session(portal.engine) as db:
-        from portal_app.models import Appointment as Appt
-        theirs = db.exec(select(Appt).where(Appt.title == "Bakery install")).one().id
+        theirs = db.exec(select(Appointment).where(Appointment.account_id == other.account_id)).one().id
     assert phone.request.get(f"/ics/appointment/{theirs}.ics").status == 404
 
     booked.get_by_role("button", name="Reschedule").click()
