@@ -172,7 +172,8 @@ def contract_page() -> rx.Component:
 
 
 def contract_reminder() -> rx.Component:
-    """After sign-in (once per session, `ContractReminderState.check` on Home's load): sign now or later.
+    """On Home until the contract is signed or "Later" puts it away for the rest of the session
+    (`ContractReminderState.check` on Home's load): sign now or later.
 
     A card at the top of Home rather than a modal, so the rest of the page stays reachable.
     """

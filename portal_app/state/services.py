@@ -139,29 +139,28 @@ class ContractState(SessionState):
 
 
 class ContractReminderState(SessionState):
-    """Once per session after sign-in: a card offering to sign a pending contract right away."""
+    """After sign-in: a card offering to sign a pending contract, until it is signed or put off with
+    "Later" (for the rest of this session), the same as the scheduling reminder."""
 
     contract_open: bool = False
     contract_title: str = ""
     contract_href: str = ""
-    _contract_session: int | None = None
+    _dismissed_session: int | None = None
 
     @rx.event
     def check(self):
         principal = self._principal()
-        if principal is None:
-            return
-        if principal.session_id == self._contract_session:
-            self.contract_open = False  # shown once per session: the next visit to Home goes without it
+        if principal is None or principal.session_id == self._dismissed_session:
+            self.contract_open = False
             return
         with session_scope() as db:
             pending = contracts.pending_contract(db, principal=principal)
-        self._contract_session = principal.session_id
         self.contract_open = pending is not None
-        if pending is not None:
-            self.contract_title = pending.title
-            self.contract_href = f"/contract?id={pending.id}"
+        self.contract_title = pending.title if pending is not None else ""
+        self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
 
     @rx.event
     def dismiss(self):
+        principal = self._principal()
+        self._dismissed_session = principal.session_id if principal is not None else None
         self.contract_open = False
