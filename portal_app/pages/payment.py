@@ -43,7 +43,13 @@ def _recurring_details() -> rx.Component:
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Current balance ", rx.el.strong(S.balance_text), size="3", id="pay-balance"),
+            rx.vstack(
+                rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
+                rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
+                rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
+                spacing="1",
+                id="pay-balance",
+            ),
             error_callout(S.form_error, id="payment-error"),
             method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
             text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.billing_nav import pager
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import field
 from portal_app.components.staff_shell import staff_page
@@ -139,6 +140,7 @@ def _history_row(entry: rx.Var) -> rx.Component:
         border_bottom=f"1px solid {tokens.BORDER}",
         padding_y="0.5rem",
         width="100%",
+        class_name="history-row",
     )
 
 
@@ -157,8 +159,10 @@ def _history_tab() -> rx.Component:
             spacing="2",
         ),
         rx.vstack(rx.foreach(StaffAccountState.history, _history_row), spacing="0", width="100%", id="history"),
+        pager(StaffAccountState.history_page, StaffAccountState.history_pages, StaffAccountState.history_go_to),
         spacing="3",
         width="100%",
+        id="history-tab",
     )
 
 

@@ -33,6 +33,15 @@ def method_label(method: PaymentMethod) -> str:
     return f"{method.brand} •••• {method.last4}"
 
 
+OPTION_BRAND_CHARS = 18  # what a native select shows beside "•••• 1234" on a 360 px phone
+
+
+def option_label(method: PaymentMethod) -> str:
+    """The label in a dropdown: a long bank name is shortened so the last four digits always show."""
+    brand = method.brand if len(method.brand) <= OPTION_BRAND_CHARS else method.brand[:OPTION_BRAND_CHARS - 1].rstrip() + "…"
+    return f"{brand} •••• {method.last4}"
+
+
 def lock_reason(db: Session) -> str:
     """Why editing is locked by the provider, or "" when it is not."""
     from portal_app.services.payments import provider_settings

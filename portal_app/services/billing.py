@@ -26,19 +26,35 @@ def balance_cents(db: Session, *, account_id: int) -> int:
     return int(billed) - int(paid)
 
 
+def pending_cents(db: Session, *, account_id: int) -> tuple[int, bool]:
+    """Payments submitted but not settled yet (a bank debit takes days): not paid, not to be paid again.
+
+    Returns the total and whether a bank debit is among them.
+    """
+    rows = db.exec(select(Payment.amount_cents, Payment.method_kind).where(
+        Payment.account_id == account_id, Payment.status == "pending")).all()
+    return sum(int(cents) for cents, _ in rows), any(kind == "ach" for _, kind in rows)
+
+
 @dataclass(frozen=True)
 class AmountDue:
     balance_cents: int
     due_on: dt.date | None  # the oldest open invoice's due date
-    past_due: bool
+    past_due: bool  # overdue and not covered by payments still settling
+    pending_cents: int = 0  # submitted payments still settling
+    pending_bank: bool = False  # a bank debit is among them
+    left_cents: int = 0  # what is left to pay once those settle (never below zero)
 
 
 def amount_due(db: Session, *, account_id: int, today: dt.date) -> AmountDue:
     balance = balance_cents(db, account_id=account_id)
+    pending, pending_bank = pending_cents(db, account_id=account_id)
+    left = max(0, balance - pending)
     oldest_open = db.exec(
         select(Invoice)
         .where(Invoice.account_id == account_id, Invoice.status == "open")
         .order_by(col(Invoice.due_on), col(Invoice.id))
     ).first()
     due_on = oldest_open.due_on if (oldest_open and balance > 0) else None
-    return AmountDue(balance_cents=balance, due_on=due_on, past_due=bool(due_on and due_on < today))
+    return AmountDue(balance_cents=balance, due_on=due_on, past_due=bool(due_on and due_on < today and left > 0),
+                     pending_cents=pending, pending_bank=pending_bank, left_cents=left)

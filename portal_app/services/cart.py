@@ -35,7 +35,7 @@ MODES = ("disabled", "optional", "required")
 INSTALL_STEPS = [
     ("Order received", "Order received", "We have your order and are preparing your install."),
     ("Credit and address check", "", ""),
-    ("Schedule installer", "Pick an install time", "We will contact you to choose a time window."),
+    ("Schedule installer", "Pick an install time", "Choose a time window that suits you under Scheduling."),
     ("Installer visit", "Installer visit", "A technician connects your home to fiber."),
     ("Activation", "Service activated", "Your internet is on."),
 ]

@@ -20,6 +20,7 @@ from portal_app.services.principal import Principal
 from portal_app.theming import current_theme
 
 NAME_MAX = 80
+INVALID_EMAIL = "Enter an email address like name@example.com."
 LAST_WAY_TO_REACH = "This is the last way to reach you. Add another email or phone number before deleting it."
 
 
@@ -52,8 +53,9 @@ def normalize_email(raw: str) -> str:
         raise ValueError("Enter an email address.")
     try:
         return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as problem:
-        raise ValueError(f"Enter a valid email address ({problem}).") from problem
+    except EmailNotValidError:
+        # Our own words: the library's explanation ("must have an @-sign") is not for subscribers.
+        raise ValueError(INVALID_EMAIL) from None
 
 
 def normalize_phone(raw: str, country: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory
@@ -33,9 +34,18 @@ def record(
     return entry
 
 
-def list_history(db: Session, *, account_id: int, kind: str | None = None, limit: int = 200) -> list[AccountHistory]:
+def list_history(db: Session, *, account_id: int, kind: str | None = None, limit: int = 200,
+                 offset: int = 0) -> list[AccountHistory]:
+    """Newest first; `offset` and `limit` give one page."""
     query = select(AccountHistory).where(AccountHistory.account_id == account_id)
     if kind:
         query = query.where(AccountHistory.kind == kind)
-    query = query.order_by(col(AccountHistory.occurred_at).desc(), col(AccountHistory.id).desc()).limit(limit)
-    return list(db.exec(query))
+    query = query.order_by(col(AccountHistory.occurred_at).desc(), col(AccountHistory.id).desc())
+    return list(db.exec(query.offset(max(0, offset)).limit(limit)))
+
+
+def count_history(db: Session, *, account_id: int, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(AccountHistory).where(AccountHistory.account_id == account_id)
+    if kind:
+        query = query.where(AccountHistory.kind == kind)
+    return int(db.exec(query).one())

@@ -13,3 +13,10 @@ def format_cents(cents: int, currency: str = "USD") -> str:
     sign = "-" if cents < 0 else ""
     amount = Decimal(abs(cents)) / 100
     return f"{sign}{_SYMBOLS.get(currency, currency + ' ')}{amount:,.2f}"
+
+
+def format_balance(cents: int, currency: str = "USD") -> str:
+    """A balance as people read it: what is owed, or "$10.00 credit" (never "-$10.00")."""
+    if cents < 0:
+        return f"{format_cents(-cents, currency)} credit"
+    return format_cents(cents, currency)

@@ -24,6 +24,7 @@ from portal_app.services.principal import Principal
 STATUS_LABELS = {"pending": "Not started", "in_progress": "In progress", "completed": "Completed",
                  "skipped": "Skipped"}
 KIND_LABELS = {"install": "Install", "service_change": "Service change"}
+SCHEDULING_TASK = "Schedule installer"  # the step the subscriber finishes by booking the appointment
 
 
 def ordered_tasks(db: Session, workflow_id: int) -> list[WorkflowTask]:
@@ -195,6 +196,34 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
     history.record(db, principal=principal, account_id=account_id, kind="workflow", action=f"task_{action}",
                    summary=f"{workflow.title}: {task.name} {STATUS_LABELS[task.status].lower()}",
                    entity_type="workflow_task", entity_id=task.id)
+    _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+    return task
+
+
+def complete_scheduling_step(db: Session, *, principal: Principal, account_id: int, kind: str, title: str) -> None:
+    """The subscriber booked the appointment: its order's scheduling step is done (the tracker moves on).
+
+    Appointments carry no workflow id; the account's open workflow of the same kind and title is the
+    one it belongs to (the cart and staff create both with one title), else the only open one of that kind.
+    """
+    open_ones = db.exec(select(Workflow).where(Workflow.account_id == account_id, Workflow.kind == kind,
+                                               Workflow.status == "open").order_by(col(Workflow.id))).all()
+    workflow = next((w for w in open_ones if w.title == title), open_ones[0] if len(open_ones) == 1 else None)
+    if workflow is None:
+        return
+    task = db.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow.id,
+                                              WorkflowTask.name == SCHEDULING_TASK)).first()
+    if task is None or _finished(task):
+        return
+    task.status, task.completed_at, task.run_count = "completed", utcnow(), max(task.run_count, 1)
+    db.add(task)
+    history.record(db, principal=principal, account_id=account_id, kind="workflow", action="task_complete",
+                   summary=f"{workflow.title}: {task.name} completed (the subscriber booked a time)",
+                   entity_type="workflow_task", entity_id=task.id)
+    _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+
+
+def _close_if_done(db: Session, *, principal: Principal, account_id: int, workflow: Workflow) -> None:
     db.flush()
     tasks = db.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow.id)).all()
     if all(t.status in ("completed", "skipped") for t in tasks):
@@ -206,7 +235,6 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
             from portal_app.services.package_change import apply_package_change  # it builds on this module
 
             apply_package_change(db, principal=principal, workflow=workflow)
-    return task
 
 
 def create_workflow(db: Session, *, principal: Principal, account: Account, kind: str, title: str,

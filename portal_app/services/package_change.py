@@ -21,6 +21,9 @@ from portal_app.services.principal import Principal
 from portal_app.services.tickets import settings
 
 
+IN_PROGRESS = "A package change is already in progress. You can follow it in Order Tracking."
+
+
 @dataclass(frozen=True)
 class Option:
     package_id: int
@@ -60,6 +63,8 @@ def change_options(db: Session, *, principal: Principal, service_id: int) -> tup
     account, service, current = _changeable(db, principal, service_id)
     if not change_allowed(db):
         raise PortalError("Package changes are not available online. Please contact us.")
+    if open_change(db, account.id) is not None:
+        raise PortalError(IN_PROGRESS)
     options = [Option(p.id, p.name, p.description, speed_label(p), p.monthly_price_cents,
                       p.monthly_price_cents - service.monthly_price_cents)
                for p in offered_packages(db, account) if p.id != current.id]
@@ -69,6 +74,24 @@ def change_options(db: Session, *, principal: Principal, service_id: int) -> tup
 def open_change(db: Session, account_id: int) -> Workflow | None:
     return db.exec(select(Workflow).where(Workflow.account_id == account_id, Workflow.kind == "service_change",
                                           Workflow.status == "open")).first()
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    service_package_id: int | None  # the package line being changed
+    new_name: str
+    workflow_id: int  # its order in Order Tracking
+
+
+def pending_change(db: Session, *, principal: Principal) -> PendingChange | None:
+    """The account's package change still in progress, if any (one at a time)."""
+    workflow = open_change(db, access_account(db, principal).id)
+    if workflow is None:
+        return None
+    order = db.get(CartOrder, workflow.cart_order_id) if workflow.cart_order_id else None
+    new = db.get(Package, order.package_id) if order is not None else None
+    return PendingChange(service_package_id=order.previous_package_id if order is not None else None,
+                         new_name=new.name if new is not None else workflow.title, workflow_id=workflow.id)
 
 
 def place_package_change(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
@@ -82,7 +105,7 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
     if new is None:
         raise NotFound("package")
     if open_change(db, account.id) is not None:
-        raise PortalError("A package change is already in progress. You can follow it in Order Tracking.")
+        raise PortalError(IN_PROGRESS)
     order = CartOrder(account_id=account.id, kind="package_change", service_area_id=account.service_area_id,
                       package_id=new.id, previous_package_id=current.id, prorate_now=bool(prorate_now))
     db.add(order)

@@ -44,7 +44,7 @@ from portal_app.models import (
 from portal_app.services import billing, history
 from portal_app.services.access import access_account, access_payment_method
 from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.money import format_balance, format_cents
 from portal_app.services.principal import Principal
 from portal_app.theming import current_theme
 
@@ -312,7 +312,7 @@ def _receipt_mail(db: Session, payment: Payment) -> dict[str, str]:
     body = (
         f"Thank you. Your payment of {format_cents(payment.amount_cents, theme.currency)} was {state}.\n\n"
         f"Receipt: {payment.receipt_number}\nAccount: {account.account_number}\nMethod: {payment.method_label}\n"
-        f"Balance now: {format_cents(balance, theme.currency)}\n\n"
+        f"Balance now: {format_balance(balance, theme.currency)}\n\n"
         f"{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n"
     )
     return {"subject": f"{theme.provider_name} payment receipt {payment.receipt_number}", "body": body}

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from portal_app.config import get_settings
 from portal_app.models import Account, RateLimitBucket, utcnow
 from portal_app.services import billing
+from portal_app.services.clock import provider_today
 from portal_app.services.errors import PortalError
 from portal_app.services.principal import Principal
 
@@ -41,7 +42,8 @@ class QuickPayRefused(PortalError):
 class QuickPayAccount:
     account_id: int
     masked_name: str
-    amount_due_cents: int
+    amount_due_cents: int  # what is left to pay (never below zero; payments still settling count as paid)
+    balance_cents: int  # the real balance, negative for a credit: what a payment checks it has not changed
 
 
 def mask_name(account: Account) -> str:
@@ -65,8 +67,9 @@ def _bucket(db: Session, key: str) -> RateLimitBucket:
 
 
 def _view(db: Session, account: Account) -> QuickPayAccount:
-    return QuickPayAccount(account_id=account.id, masked_name=mask_name(account),
-                           amount_due_cents=max(0, billing.balance_cents(db, account_id=account.id)))
+    due = billing.amount_due(db, account_id=account.id, today=provider_today())
+    return QuickPayAccount(account_id=account.id, masked_name=mask_name(account), amount_due_cents=due.left_cents,
+                           balance_cents=due.balance_cents)
 
 
 def identify(db: Session, *, account_number: str, name_or_zip: str, client_ip: str) -> QuickPayAccount:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, Appointment, AppointmentWindow, utcnow
-from portal_app.services import history
+from portal_app.services import history, orders
 from portal_app.services.access import access_account, access_owned
 from portal_app.services.calendar_files import appointment_ics
 from portal_app.services.contacts import require_staff
@@ -182,6 +182,8 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
     history.record(db, principal=principal, account_id=appointment.account_id, kind="appointment", action="booked",
                    summary=f"{appointment.title} booked for {when}", entity_type="appointment",
                    entity_id=appointment.id)
+    orders.complete_scheduling_step(db, principal=principal, account_id=appointment.account_id,
+                                    kind=appointment.kind, title=appointment.title)
     provider = current_theme().provider_name
     _mail(db, appointment, subject=f"Your {appointment.title} is booked: {when}",
           body=f"Your {appointment.title} with {provider} is booked for {when}.\n\n"

@@ -173,17 +173,31 @@ class HistoryRow:
     summary: str
 
 
-def account_history(db: Session, *, principal: Principal, account_number: str, kind: str = HISTORY_KINDS_ALL) -> list[HistoryRow]:
-    """The ALL tab: newest first, optionally one kind."""
+HISTORY_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    rows: list[HistoryRow]
+    page: int
+    pages: int
+
+
+def account_history(db: Session, *, principal: Principal, account_number: str, kind: str = HISTORY_KINDS_ALL,
+                    page: int = 1) -> HistoryPage:
+    """The ALL tab: newest first, one page at a time, optionally one kind."""
     account = access_account_by_number(db, principal=principal, account_number=account_number)
-    rows = history.list_history(db, account_id=account.id, kind=None if kind == HISTORY_KINDS_ALL else kind)
-    return [
-        HistoryRow(
-            when=_local(r.occurred_at), who=f"{r.actor_name} ({r.actor_kind})", kind=r.kind,
-            summary=r.summary,
-        )
-        for r in rows
-    ]
+    only = None if kind == HISTORY_KINDS_ALL else kind
+    pages = max(1, -(-history.count_history(db, account_id=account.id, kind=only) // HISTORY_PAGE_SIZE))
+    page = min(max(1, int(page)), pages)
+    rows = history.list_history(db, account_id=account.id, kind=only, limit=HISTORY_PAGE_SIZE,
+                                offset=(page - 1) * HISTORY_PAGE_SIZE)
+    return HistoryPage(
+        rows=[HistoryRow(when=_local(r.occurred_at), who=f"{r.actor_name} ({r.actor_kind})", kind=r.kind,
+                         summary=r.summary) for r in rows],
+        page=page,
+        pages=pages,
+    )
 
 
 def history_kinds(db: Session, *, principal: Principal, account_number: str) -> list[str]:

@@ -51,7 +51,8 @@ class AutoPayState(SessionState):
             self.lock_reason = autopay.lock_reason(db)
         self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": v.repeat_on,
                        "since": v.since, "method_id": str(v.method_id)} for v in views]
-        self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "kind": m.kind} for m in methods]
+        self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "option": autopay.option_label(m),
+                                "kind": m.kind} for m in methods]
         if not any(o["value"] == self.choice for o in self.method_options):
             self.choice = self.method_options[0]["value"] if self.method_options else ""
 
@@ -141,7 +142,8 @@ class AutoPayState(SessionState):
         if principal is None:
             return
         self.error = self.notice = ""
-        ach_ok = bool(form.get("ach_authorization"))
+        # The box's ref key names its form (see pages/autopay.py); a submitted checkbox also sends its name.
+        ach_ok = bool(form.get(f"{action}_ach_authorization") or form.get("ach_authorization"))
         ip = self.router.session.client_ip
         try:
             with session_scope() as db:

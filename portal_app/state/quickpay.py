@@ -10,7 +10,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services import hosted_payments, payments, quickpay
 from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.money import format_balance, format_cents
 from portal_app.theming import current_theme
 
 
@@ -20,8 +20,9 @@ def _money(cents: int) -> str:
 
 class QuickPayState(rx.State):
     step: str = "identify"  # identify | pay | done
-    method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"},
-                                  {"value": "ach", "label": "ACH (bank account)", "kind": "ach"}]
+    method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
+                                  {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
+                                   "kind": "ach"}]
     method_choice: str = "card"
     masked_name: str = ""
     amount_due: str = ""
@@ -67,10 +68,10 @@ class QuickPayState(rx.State):
 
     def _show(self, found: quickpay.QuickPayAccount) -> None:
         self._account_id = found.account_id
-        self._expected_balance = found.amount_due_cents
+        self._expected_balance = found.balance_cents  # the real balance: a credit is negative
         self._attempt_key = payments.new_attempt_key()
         self.masked_name = found.masked_name
-        self.amount_due = _money(found.amount_due_cents)
+        self.amount_due = format_balance(found.balance_cents, current_theme().currency)
         self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
         self.error = ""
         self.step = "pay"

@@ -202,24 +202,26 @@ class SchedulingState(SessionState):
 
 
 class SchedulingReminderState(SessionState):
-    """After sign-in, once per session: a pop-up about an appointment still to schedule."""
+    """After sign-in: a reminder about an appointment still to schedule, until it is booked or put off
+    with "Later" (for the rest of this session)."""
 
     reminder_open: bool = False
     reminder_title: str = ""
-    _reminded_session: int | None = None
+    _dismissed_session: int | None = None
 
     @rx.event
     def check(self):
         principal = self._principal()
-        if principal is None or principal.session_id == self._reminded_session:
+        if principal is None or principal.session_id == self._dismissed_session:
+            self.reminder_open = False
             return
         with session_scope() as db:
             appointment = scheduling.scheduling_reminder(db, principal=principal)
-        self._reminded_session = principal.session_id
-        if appointment is not None:
-            self.reminder_title = appointment.title
-            self.reminder_open = True
+        self.reminder_open = appointment is not None
+        self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
-    def set_reminder_open(self, value: bool):
-        self.reminder_open = bool(value)
+    def later(self):
+        principal = self._principal()
+        self._dismissed_session = principal.session_id if principal is not None else None
+        self.reminder_open = False

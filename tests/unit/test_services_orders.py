@@ -291,10 +291,12 @@ def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
     assert db.get(Contract, two["mine"].id).signer_user_agent == "pytest"
 
 
-def test_contract_prompt_once_per_session_only_with_a_pending_contract(two, db: Session) -> None:
+def test_contract_prompt_until_later_for_the_session_only_with_a_pending_contract(two, db: Session) -> None:
     state = page_state(ContractReminderState, "/", cookie=two["cookie"])
     ContractReminderState.check.fn(state)
     assert state.contract_open and state.contract_href == f"/contract?id={two['mine'].id}"
+    ContractReminderState.check.fn(state)
+    assert state.contract_open  # back on Home: still there until signed or put off
     ContractReminderState.dismiss.fn(state)
     ContractReminderState.check.fn(state)
     assert not state.contract_open
