@@ -286,6 +286,12 @@ class StripeGateway:
         status = refund.get("status") or "pending"
         return refund["id"], {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(status, "pending")
 
+    def refunds_for(self, *, reference: str) -> list[dict]:
+        """Every refund of a PaymentIntent (a `charge.refunded` event names only the total)."""
+        listed = self._call(lambda: self.client.v1.refunds.list(
+            params={"payment_intent": reference, "limit": 100})).to_dict()
+        return listed.get("data") or []
+
     # --- errors -----------------------------------------------------------------------------------
 
     @staticmethod
