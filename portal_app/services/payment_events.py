@@ -182,7 +182,7 @@ def _intent_failed(db: Session, intent: dict, gateway) -> None:
     if payment is None:
         return
     if payment.status == "succeeded":
-        _returned(db, payment, _reason(intent, "Your bank returned the payment."), intent["id"])
+        _maybe_returned(db, payment, intent["id"], _reason(intent, "Your bank returned the payment."), gateway)
         return
     if _is_checkout(payment, intent):
         return  # the payer may try again on the same Checkout page; the session's events decide
@@ -213,12 +213,21 @@ def _returned(db: Session, payment: Payment, reason: str, reference: str) -> Non
                               reason=reason, actor=STRIPE, flag="returned")
 
 
+def _maybe_returned(db: Session, payment: Payment, intent_id: str, reason: str, gateway) -> None:
+    """A failure reported for a succeeded payment: an ACH debit the bank returned, or an older
+    failed try arriving late. Only Stripe's current word on the PaymentIntent tells them apart."""
+    if payment.method_kind != "ach" or not intent_id:
+        return  # cards are never returned (they are disputed): this is older news
+    if gateway.retrieve_intent("payment", intent_id).get("status") == "succeeded":
+        return
+    _returned(db, payment, reason, intent_id)
+
+
 def _charge_failed(db: Session, charge: dict, gateway) -> None:
     payment = _charge_payment(db, charge)
-    if payment is not None and payment.status == "succeeded":  # an ACH debit returned after it succeeded
-        intent_id = _id(charge.get("payment_intent")) or charge["id"]
-        message = charge.get("failure_message") or "Your bank returned the payment."
-        _returned(db, payment, message, intent_id)
+    if payment is not None and payment.status == "succeeded":
+        _maybe_returned(db, payment, _id(charge.get("payment_intent")),
+                        charge.get("failure_message") or "Your bank returned the payment.", gateway)
 
 
 def _apply_refund(db: Session, refund: dict, payment: Payment) -> None:
@@ -252,6 +261,8 @@ def _dispute(db: Session, dispute: dict, gateway) -> None:
     if payment is None or payment.status != "succeeded":
         return
     status = dispute.get("status") or ""
+    if payment.flag in ("dispute_won", "dispute_lost") and status not in ("won", "lost"):
+        return  # the dispute is closed; an earlier stage arriving late is older news
     if status == "won":
         state, flag = "reversed", "dispute_won"
     elif status == "lost":

@@ -89,6 +89,7 @@ def record_adjustment(db: Session, *, payment: Payment, kind: str, amount_cents:
         adjustment = db.exec(select(PaymentAdjustment).where(PaymentAdjustment.gateway_ref == gateway_ref,
                                                              PaymentAdjustment.kind == kind)).first()
     amount_cents = max(0, min(amount_cents, payment.amount_cents))
+    was_counted = adjustment is not None and adjustment.status in COUNTED
     if adjustment is None:
         if status not in COUNTED and status != "reversed":
             return None  # a failed refund nobody recorded: nothing to undo
@@ -119,7 +120,7 @@ def record_adjustment(db: Session, *, payment: Payment, kind: str, amount_cents:
                + (f": {adjustment.reason}" if adjustment.reason else ""))
     history.record(db, principal=actor, account_id=payment.account_id, kind="payment", action=f"{kind}_{adjustment.status}",
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
-    if tell_subscriber:
+    if tell_subscriber and was_counted != (adjustment.status in COUNTED):  # one mail per change they notice
         _mail(db, payment, adjustment)
     return adjustment
 
