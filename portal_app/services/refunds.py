@@ -8,7 +8,9 @@ and the balance rises by it; a dispute the provider wins is reinstated.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -169,8 +171,10 @@ def refund_payment(db: Session, *, principal: Principal, account_number: str, pa
     if payment is None:
         raise NotFound("payment")
     done = db.exec(select(PaymentAdjustment).where(PaymentAdjustment.idempotency_key == refund_key)).first()
-    if done is not None:
+    if done is not None and (done.gateway_ref or done.status != "pending"):
         return done  # a double tap: the first refund stands
+    if done is not None:  # the processor's answer was lost: ask again with the same key and amount
+        return _send_refund(db, principal, payment, done, gateway)
     reason = str(reason).strip()
     errors: dict[str, str] = {}
     available = refundable_cents(db, payment)
@@ -189,12 +193,19 @@ def refund_payment(db: Session, *, principal: Principal, account_number: str, pa
     adjustment = record_adjustment(db, payment=payment, kind="refund", amount_cents=amount_cents, status="pending",
                                    key=refund_key, reason=reason[:200], actor=principal, tell_subscriber=False)
     db.commit()
+    return _send_refund(db, principal, payment, adjustment, gateway)
+
+
+def _send_refund(db: Session, principal: Principal, payment: Payment, adjustment: PaymentAdjustment,
+                 gateway: PaymentGateway) -> PaymentAdjustment:
+    amount_cents, refund_key, reason = adjustment.amount_cents, adjustment.idempotency_key, adjustment.reason
     try:
         reference, status = gateway.refund(reference=payment.gateway_ref, amount_cents=amount_cents,
                                            idempotency_key=refund_key, reason=reason)
     except GatewayUnavailable:
         # Unknown: it stays pending; Stripe's refund.* webhook (or repeating this key) settles it.
-        raise PortalError("No answer from the payment processor. The refund is pending; check again shortly.") from None
+        raise PortalError("No answer from the payment processor. The refund is pending: press REFUND again to "
+                          "ask once more (it is never made twice).") from None
     except (GatewayDeclined, GatewayBusy, GatewayMisconfigured) as problem:
         log.error("Refund %s refused by the gateway: %s", refund_key, problem)
         record_adjustment(db, payment=payment, kind="refund", amount_cents=amount_cents, status="failed",
@@ -205,10 +216,41 @@ def refund_payment(db: Session, *, principal: Principal, account_number: str, pa
     adjustment.gateway_ref = reference[:120]
     db.add(adjustment)
     final = {"succeeded": "applied", "failed": "failed"}.get(status, "pending")
-    moved = record_adjustment(db, payment=payment, kind="refund", amount_cents=amount_cents, status=final,
-                              key=refund_key, gateway_ref=reference, actor=principal)
-    if moved is None and final == "pending":
-        _mail(db, payment, adjustment)  # still pending at the processor: tell the subscriber it is on its way
+    record_adjustment(db, payment=payment, kind="refund", amount_cents=amount_cents, status=final,
+                      key=refund_key, gateway_ref=reference, actor=principal, tell_subscriber=False)
+    if final in COUNTED:
+        _mail(db, payment, adjustment)  # the processor took it: tell the subscriber once
     db.commit()
     db.refresh(adjustment)
     return adjustment
+
+
+FLAG_WORDS = {"refunded": "Refunded", "partly_refunded": "Partly refunded", "disputed": "Disputed",
+              "returned": "Returned by the bank", "dispute_won": "Dispute won", "dispute_lost": "Dispute lost"}
+
+
+@dataclass(frozen=True)
+class StaffPaymentRow:
+    id: int
+    receipt_number: str
+    created_at: dt.datetime
+    method_label: str
+    amount_cents: int
+    status: str
+    flag: str  # staff-visible words, "" when nothing happened after the payment
+    taken_back_cents: int
+    refundable_cents: int
+
+
+def staff_payments(db: Session, *, principal: Principal, account_number: str, limit: int = 50) -> list[StaffPaymentRow]:
+    """An account's payments for staff, newest first, with what was taken back and what can be refunded."""
+    _require_staff(principal)
+    account = db.exec(select(Account).where(Account.account_number == str(account_number).strip())).first()
+    if account is None:
+        raise NotFound("account")
+    rows = db.exec(select(Payment).where(Payment.account_id == account.id)
+                   .order_by(col(Payment.created_at).desc(), col(Payment.id).desc()).limit(limit)).all()
+    return [StaffPaymentRow(id=p.id, receipt_number=p.receipt_number, created_at=p.created_at,
+                            method_label=p.method_label, amount_cents=p.amount_cents, status=p.status,
+                            flag=FLAG_WORDS.get(p.flag, ""), taken_back_cents=taken_back_cents(db, p.id),
+                            refundable_cents=refundable_cents(db, p)) for p in rows]
