@@ -5,20 +5,23 @@
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
   three), at most `autopay_max_retries` failed days in a row, an email on each failure, and a
   reminder 30 days before an AutoPay card expires (once per card, recorded in the history).
-- settle ACH: ask the gateway about pending payments and record the outcome.
+- settle ACH: ask the gateway about every pending payment (ACH, Checkout, answers lost to a 5xx)
+  and record the outcome.
+Every run carries on per account: one account's error is logged and reported, never fatal.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import enqueue_mail
-from portal_app.integrations.payments import GatewayDeclined, GatewayUnavailable, PaymentGateway, get_gateway
+from portal_app.integrations.payments import GatewayMisconfigured, PaymentGateway, get_gateway
 from portal_app.models import (
     Account,
     AccountHistory,
@@ -36,9 +39,10 @@ from portal_app.services.money import format_cents
 from portal_app.services.principal import Principal
 from portal_app.theming import current_theme
 
+log = logging.getLogger("portal.jobs")
+
 BILL_DUE_DAY = 21
 EXPIRY_NOTICE = dt.timedelta(days=30)
-CHECKOUT_EXPIRY = dt.timedelta(hours=25)
 SYSTEM = Principal.system("Billing run")
 
 
@@ -47,9 +51,17 @@ class RunReport:
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    pending: int = 0  # outcome unknown or still settling: reconciliation decides
+    problems: list[str] = field(default_factory=list)  # one line per account the run could not handle
+
+    def problem(self, line: str) -> None:
+        self.failed += 1
+        self.problems.append(line)
 
     def __str__(self) -> str:
-        return f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+        text = f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+        text += f", {self.pending} pending" if self.pending else ""
+        return text + "".join(f"\n  {line}" for line in self.problems[:50])
 
 
 def _money(cents: int) -> str:
@@ -135,59 +147,84 @@ def _apply_credit(db: Session, account_id: int) -> None:
 def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None) -> RunReport:
     gateway = gateway or get_gateway()
     report = RunReport()
-    max_retries = payments.provider_settings(db).autopay_max_retries
+    settings = payments.provider_settings(db)
     recurring_ids = db.exec(select(RecurringPayment.id).where(col(RecurringPayment.cancelled_at).is_(None))
                             .order_by(col(RecurringPayment.id))).all()
     for recurring_id in recurring_ids:
-        recurring = db.get(RecurringPayment, recurring_id)
-        method = db.get(PaymentMethod, recurring.payment_method_id)
-        _expiry_reminder(db, recurring, method, today)
-        due = billing.amount_due(db, account_id=recurring.account_id, today=today)
-        if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None:
-            report.skipped += 1
-            db.commit()
-            continue
-        if recurring.consecutive_failures >= max_retries:
-            report.skipped += 1
-            continue
-        key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
-        if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
-            report.skipped += 1
-            continue
-        principal = Principal(kind="system", display_name="AutoPay", account_id=recurring.account_id)
         try:
-            payments.pay(db, principal=principal, amount_cents=min(due.balance_cents, payments.provider_settings(db).max_payment_cents),
-                         method=payments.StoredMethod(method.id), attempt_key=key, source="autopay",
-                         ach_authorized=method.kind == "ach", gateway=gateway)
-        except payments.PaymentInProgress:
+            _autopay_one(db, recurring_id, today, gateway, settings, report)
+        except Exception as problem:  # one account's trouble never stops the others
+            log.exception("AutoPay run: recurring payment %s failed", recurring_id)
             db.rollback()
-            report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
-            continue
-        except payments.PortalError as refusal:
-            db.rollback()
-            recurring = db.get(RecurringPayment, recurring_id)
-            recurring.consecutive_failures += 1
-            db.add(recurring)
-            _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures, max_retries)
-            db.commit()
-            report.failed += 1
-            continue
-        recurring = db.get(RecurringPayment, recurring_id)
-        recurring.consecutive_failures = 0
-        db.add(recurring)
-        db.commit()
-        report.done += 1
+            report.problem(f"recurring payment {recurring_id}: {type(problem).__name__}: {problem}"[:300])
     return report
 
 
+def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: PaymentGateway, settings,
+                 report: RunReport) -> None:
+    recurring = db.get(RecurringPayment, recurring_id)
+    method = db.get(PaymentMethod, recurring.payment_method_id)
+    _expiry_reminder(db, recurring, method, today)
+    due = billing.amount_due(db, account_id=recurring.account_id, today=today)
+    if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None \
+            or method.mandate_status == "inactive" or recurring.consecutive_failures >= settings.autopay_max_retries:
+        report.skipped += 1
+        db.commit()
+        return
+    key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
+    if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
+        report.skipped += 1
+        db.commit()
+        return
+    principal = Principal(kind="system", display_name="AutoPay", account_id=recurring.account_id)
+    try:
+        outcome = payments.pay(db, principal=principal, amount_cents=min(due.balance_cents, settings.max_payment_cents),
+                               method=payments.StoredMethod(method.id), attempt_key=key, source="autopay",
+                               ach_authorized=method.kind == "ach", gateway=gateway)
+    except payments.PaymentInProgress:
+        db.rollback()
+        report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
+        return
+    except payments.PaymentPending:
+        db.rollback()
+        report.pending += 1  # no answer from the processor: settle-ach asks again, with the same key
+        return
+    except payments.PaymentNotProcessed as refusal:
+        db.rollback()
+        report.problem(f"recurring payment {recurring_id}: not processed: {refusal}")  # not the subscriber's doing
+        return
+    except payments.PaymentDeclined as refusal:
+        db.rollback()
+        recurring = db.get(RecurringPayment, recurring_id)
+        recurring.consecutive_failures += 1
+        db.add(recurring)
+        _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures,
+                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication)
+        db.commit()
+        report.failed += 1
+        return
+    if recurring.consecutive_failures:
+        recurring.consecutive_failures = 0
+        db.add(recurring)
+    db.commit()
+    if outcome.status == "pending":
+        report.pending += 1
+    else:
+        report.done += 1
+
+
 def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMethod, reason: str, attempt: int,
-                  max_retries: int) -> None:
+                  max_retries: int, *, needs_authentication: bool = False) -> None:
     to = payments.receipt_address(db, account_id=recurring.account_id)
     if not to:
         return
     theme = current_theme()
     retry = ("We will try again tomorrow." if attempt < max_retries
              else "We will not try again automatically; please make a payment.")
+    if needs_authentication:
+        retry = (f"Your bank wants you to confirm this payment yourself, which AutoPay cannot do for you. "
+                 f"Sign in and pay the bill with this card at {_public_url()}/pay: your bank will ask you to "
+                 f"confirm it. {retry}")
     enqueue_mail(db, to=to, account_id=recurring.account_id,
                  subject=f"{theme.provider_name}: your AutoPay payment did not go through",
                  body=f"We could not charge {method.brand} •••• {method.last4}: {reason}\n{retry}\n\n"
@@ -220,43 +257,30 @@ def _expiry_reminder(db: Session, recurring: RecurringPayment, method: PaymentMe
 
 
 def settle_pending(db: Session, *, gateway: PaymentGateway | None = None, now: dt.datetime | None = None) -> RunReport:
+    """Ask the gateway about every pending payment (nothing is decided without asking it)."""
     gateway = gateway or get_gateway()
     now = now or utcnow()
     report = RunReport()
-    pending = db.exec(select(Payment).where(Payment.status == "pending", Payment.gateway == gateway.name)
+    pending = db.exec(select(Payment.id).where(Payment.status == "pending", Payment.gateway == gateway.name)
                       .order_by(col(Payment.id))).all()
-    for payment in pending:
-        if payment.gateway_ref:
-            outcome = gateway.settlement_status(reference=payment.gateway_ref)
-        elif getattr(gateway, "hosted_collection", False):
-            # A Checkout page not completed: its webhook finishes it; Checkout Sessions expire after 24 hours.
-            outcome = "failed:The payment page was not completed." if payment.created_at < now - CHECKOUT_EXPIRY else "pending"
-        elif payment.created_at < now - payments.CLAIM_TTL:
-            outcome = _reconcile_card(db, gateway, payment)
-        else:
-            outcome = "pending"
-        if outcome == "pending":
-            report.skipped += 1
+    db.commit()
+    for payment_id in pending:
+        try:
+            payment = db.get(Payment, payment_id)
+            status = payments.reconcile(db, payment=payment, gateway=gateway, now=now)
+        except GatewayMisconfigured as problem:
+            db.rollback()
+            report.problem(f"payment {payment_id}: the gateway refused the portal's request: {problem}"[:300])
             continue
-        status, _, reason = outcome.partition(":")
-        payments.settle(db, payment=payment, status=status, reason=reason)
-        db.commit()
-        report.done += 1 if status == "succeeded" else 0
-        report.failed += 1 if status != "succeeded" else 0
+        except Exception as problem:  # one bad reference never stops the others
+            log.exception("settle-ach: payment %s failed", payment_id)
+            db.rollback()
+            report.problem(f"payment {payment_id}: {type(problem).__name__}: {problem}"[:300])
+            continue
+        if status == "pending":
+            report.pending += 1
+        elif status == "succeeded":
+            report.done += 1
+        else:
+            report.failed += 1
     return report
-
-
-def _reconcile_card(db: Session, gateway: PaymentGateway, payment: Payment) -> str:
-    """A charge interrupted before it was recorded: ask again with the same key (never charges twice)."""
-    method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
-    if method is None:
-        return "failed:The payment could not be confirmed with the processor."
-    try:
-        result = gateway.charge(token=method.gateway_token, kind=payment.method_kind, amount_cents=payment.amount_cents,
-                                idempotency_key=payment.idempotency_key, description="reconcile")
-    except GatewayDeclined as refusal:
-        return f"failed:{refusal}"
-    except GatewayUnavailable:
-        return "pending"
-    payment.gateway_ref = result.reference[:120]
-    return "succeeded" if result.status == "succeeded" else "pending"

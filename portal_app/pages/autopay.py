@@ -184,8 +184,9 @@ def _setup() -> rx.Component:
                 rx.hstack(
                     rx.button("Add a new card", on_click=S.add_new_method("card"), variant="outline", size="3",
                               min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                    rx.button("Add a bank account", on_click=S.add_new_method("ach"), variant="outline", size="3",
-                              min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                    rx.cond(S.ach_offered,
+                            rx.button("Add a bank account", on_click=S.add_new_method("ach"), variant="outline",
+                                      size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer")),
                     spacing="2", wrap="wrap",
                 ),
                 rx.link("Pay with a new card or bank account and turn AutoPay on", href="/pay?autopay=1",

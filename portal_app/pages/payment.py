@@ -86,6 +86,7 @@ def _confirmation() -> rx.Component:
                        color=tokens.SUCCESS, id="payment-done"),
             rx.cond(S.done_pending,
                     rx.text("Bank payments take 1–3 business days to settle. We will email you when it does.", size="2")),
+            rx.cond(S.done_note != "", rx.text(S.done_note, size="2", weight="medium", id="done-note")),
             label_value("Amount", S.done_amount, id="done-amount"),
             label_value("Method", S.done_method),
             label_value("Receipt", S.done_receipt, id="done-receipt"),

@@ -9,8 +9,10 @@ from portal_app.components.billing_nav import pager
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import field
 from portal_app.components.staff_shell import staff_page
+from portal_app.pages.staff_account_payments import payments_tab
 from portal_app.pages.staff_account_tickets import tickets_tab
 from portal_app.state.staff_accounts import StaffAccountState, StaffSearchState
+from portal_app.state.staff_payments import StaffPaymentsState
 from portal_app.state.staff_tickets import StaffTicketsState
 
 STATE_COLOURS = {"Verified": "green", "Pending": "amber", "Locked": "red", "Disabled": "gray"}
@@ -166,7 +168,8 @@ def _history_tab() -> rx.Component:
     )
 
 
-@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load, StaffTicketsState.load])
+@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load, StaffTicketsState.load,
+                                                                     StaffPaymentsState.load])
 def account() -> rx.Component:
     return rx.cond(
         StaffAccountState.found,
@@ -181,10 +184,12 @@ def account() -> rx.Component:
                     rx.tabs.trigger("Portal", value="portal", min_height=tokens.TOUCH_TARGET),
                     rx.tabs.trigger("History (ALL)", value="history", min_height=tokens.TOUCH_TARGET),
                     rx.tabs.trigger("Tickets", value="tickets", min_height=tokens.TOUCH_TARGET),
+                    rx.tabs.trigger("Payments", value="payments", min_height=tokens.TOUCH_TARGET),
                 ),
                 rx.tabs.content(_portal_tab(), value="portal", padding_top="1rem"),
                 rx.tabs.content(_history_tab(), value="history", padding_top="1rem"),
                 rx.tabs.content(tickets_tab(), value="tickets", padding_top="1rem"),
+                rx.tabs.content(payments_tab(), value="payments", padding_top="1rem"),
                 value=StaffAccountState.tab,
                 on_change=StaffAccountState.set_tab,
                 width="100%",

@@ -164,12 +164,24 @@ def stored_methods(db: Session, *, principal: Principal) -> list[PaymentMethod]:
     ))
 
 
-def remove_method(db: Session, *, principal: Principal, method_id: int) -> None:
-    """Forget a stored card or bank account (the gateway token is kept only as a removed row)."""
+def remove_method(db: Session, *, principal: Principal, method_id: int, gateway=None) -> None:
+    """Forget a stored card or bank account: detached at the gateway, so it can never be charged
+    again, and kept here only as a removed row (for the payments that used it)."""
+    from portal_app.integrations.payments import GatewayDeclined, get_gateway
+
     method = access_payment_method(db, principal, method_id)
     current = active(db, account_id=method.account_id)
     if current is not None and current.payment_method_id == method.id:
         raise PortalError("AutoPay charges this method. Change or remove AutoPay first.")
+    gateway = gateway or get_gateway()
+    if method.gateway == gateway.name:
+        try:
+            gateway.detach(token=method.gateway_token)
+        except GatewayDeclined:
+            pass  # the gateway no longer has it: nothing left to detach
+        except Exception:
+            raise PortalError("We could not reach the payment processor to remove this method. Try again "
+                              "in a minute.") from None
     method.removed_at = utcnow()
     db.add(method)
     history.record(db, principal=principal, account_id=method.account_id, kind="payment_method", action="removed",

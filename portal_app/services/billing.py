@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Invoice, Payment
+from portal_app.models import Invoice, Payment, PaymentAdjustment
 
 
 def balance_cents(db: Session, *, account_id: int) -> int:
-    """Everything billed minus everything paid; negative means a credit."""
+    """Everything billed minus everything paid (less what was taken back); negative means a credit."""
     billed = db.exec(
         select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
             Invoice.account_id == account_id, Invoice.status != "void"
@@ -23,7 +23,12 @@ def balance_cents(db: Session, *, account_id: int) -> int:
             Payment.account_id == account_id, Payment.status == "succeeded"
         )
     ).one()
-    return int(billed) - int(paid)
+    taken_back = db.exec(  # refunds, open or lost disputes and bank returns
+        select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(
+            PaymentAdjustment.account_id == account_id, col(PaymentAdjustment.status).in_(("pending", "applied"))
+        )
+    ).one()
+    return int(billed) - int(paid) + int(taken_back)
 
 
 def pending_cents(db: Session, *, account_id: int) -> tuple[int, bool]:

@@ -7,13 +7,17 @@ The order of steps is what keeps money and records in step:
 3. charge the gateway with the idempotency key (a retry with the same key never charges twice);
 4. in one transaction: mark it succeeded (or pending for ACH), allocate it, save the method,
    turn on AutoPay, write history and the receipt mail; then release the claim.
-A crash between 2 and 4 leaves a pending payment that `reconcile_pending` settles by asking
-the gateway again with the same key. A decline marks the attempt failed and changes nothing else.
+A crash between 2 and 4, or an answer whose outcome is unknown (5xx, timeout), leaves the payment
+pending and the claim held; `reconcile` settles it by asking the gateway about that payment (the
+same request body under the same key, never a second charge). A decline marks the attempt failed
+and changes nothing else; so does a request the processor refused without looking (rate limit,
+configuration), which is logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -25,7 +29,9 @@ from portal_app.integrations.payments import (
     BankDetails,
     CardDetails,
     ChargeResult,
+    GatewayBusy,
     GatewayDeclined,
+    GatewayMisconfigured,
     GatewayUnavailable,
     PaymentGateway,
     Tokenized,
@@ -35,6 +41,7 @@ from portal_app.models import (
     Account,
     Invoice,
     Payment,
+    PaymentAdjustment,
     PaymentAllocation,
     PaymentMethod,
     PortalUser,
@@ -48,7 +55,15 @@ from portal_app.services.money import format_balance, format_cents
 from portal_app.services.principal import Principal
 from portal_app.theming import current_theme
 
+log = logging.getLogger("portal.payments")
+
 CLAIM_TTL = dt.timedelta(minutes=2)
+# An attempt whose outcome is unknown holds the account until reconciliation has asked the gateway.
+UNKNOWN_OUTCOME_HOLD = dt.timedelta(hours=26)
+# Stripe keeps an idempotency key's answer for 24 hours; after that a repeat would be a new charge,
+# so older attempts are looked up by their metadata instead of being sent again.
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=23)
+HOSTED_PAGE_LIFETIME = dt.timedelta(hours=25)  # a Checkout Session expires after 24 hours
 ACH_TERMS_VERSION = "ACH-2026-01"
 ACH_TERMS = (
     "I authorize {provider} to debit the bank account above for the amount shown, and to credit it "
@@ -59,6 +74,26 @@ ACH_TERMS = (
 
 class PaymentDeclined(PortalError):
     """The gateway refused; the message says why in plain words."""
+
+    def __init__(self, message: str, *, needs_authentication: bool = False) -> None:
+        super().__init__(message)
+        self.needs_authentication = needs_authentication
+
+
+class PaymentPending(PortalError):
+    """The processor's answer was lost: the payment stays pending until it is confirmed."""
+
+    def __init__(self) -> None:
+        super().__init__("We could not get an answer from the payment processor. Your payment is pending while we "
+                         "check with them; do not pay again. We will email you when it is confirmed.")
+
+
+class PaymentNotProcessed(PortalError):
+    """The processor did not look at the request (busy, or the provider's setup): nothing was charged."""
+
+
+BUSY = "The payment processor is busy right now. Nothing was charged; try again in a minute."
+UNAVAILABLE = "Online payments are not available right now. Nothing was charged; please try again later or call us."
 
 
 class PaymentInProgress(PortalError):
@@ -96,6 +131,7 @@ class PaymentOutcome:
     new_balance_cents: int
     method_saved: bool = False
     autopay_on: bool = False
+    note: str = ""  # what the payer still has to do (verify microdeposits)
 
 
 def ach_terms_text() -> str:
@@ -104,6 +140,16 @@ def ach_terms_text() -> str:
 
 def new_attempt_key() -> str:
     return "pay_" + secrets.token_hex(16)
+
+
+def ach_offered() -> bool:
+    """ACH bank debits exist only in US dollars."""
+    return current_theme().currency.upper() == "USD"
+
+
+def charge_description(account_number: str) -> str:
+    """The description sent with a charge (also what a reconciling retry must send again)."""
+    return f"{current_theme().provider_name} account {account_number}"
 
 
 def provider_settings(db: Session) -> ProviderSettings:
@@ -141,7 +187,7 @@ def _outcome(db: Session, payment: Payment, **extra: bool) -> PaymentOutcome:
     return PaymentOutcome(
         payment_id=payment.id, receipt_number=payment.receipt_number, status=payment.status,
         amount_cents=payment.amount_cents, method_label=payment.method_label,
-        new_balance_cents=billing.balance_cents(db, account_id=payment.account_id), **extra,
+        new_balance_cents=billing.balance_cents(db, account_id=payment.account_id), note=payment.payer_note, **extra,
     )
 
 
@@ -161,6 +207,14 @@ def release_account(db: Session, account_id: int, key: str) -> None:
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
                .values(payment_claim=None, payment_claim_expires_at=None))
+    db.commit()
+
+
+def hold_account(db: Session, account_id: int, key: str) -> None:
+    """Keep the claim of an attempt whose outcome is unknown until reconciliation decides it."""
+    db.rollback()
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
+               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD))
     db.commit()
 
 
@@ -190,6 +244,8 @@ def pay(
     if isinstance(method, StoredMethod):
         stored = access_payment_method(db, principal, method.method_id)
     kind = stored.kind if stored else ("ach" if isinstance(method, NewBank) else "card")
+    if kind == "ach" and not ach_offered():
+        raise FieldErrors({"method": "Bank debits (ACH) are only offered in US dollars. Pay by card."})
     if kind == "ach" and not ach_authorized:
         raise FieldErrors({"ach_authorization": "Tick the box to authorize the bank debit."})
     if autopay and source != "portal":
@@ -214,7 +270,8 @@ def pay(
         done = payment_by_key(db, attempt_key)
         if done is not None and done.status != "pending":
             return _outcome(db, done)
-        raise PaymentInProgress()
+        if not _reconcile_claim_holder(db, account_id, gateway) or not claim_account(db, account_id, attempt_key):
+            raise PaymentInProgress()
     keep_claim = False
     try:
         done = payment_by_key(db, attempt_key)
@@ -231,14 +288,28 @@ def pay(
         db.commit()
         try:
             result = gateway.charge(token=token, kind=kind, amount_cents=amount_cents,
-                                    idempotency_key=attempt_key, description=f"Account {account.account_number}")
+                                    idempotency_key=attempt_key, description=charge_description(account.account_number))
         except GatewayDeclined as refusal:
-            _record_decline(db, principal, payment, str(refusal))
-            raise PaymentDeclined(str(refusal)) from None
-        except GatewayUnavailable:
-            keep_claim = True  # the outcome is unknown: no new attempt until the claim times out
-            raise PortalError("We could not reach the payment processor. Your payment is being checked; "
-                              "we will email you when it is confirmed.") from None
+            record_refusal(db, principal, payment, str(refusal), reference=refusal.reference, code=refusal.code)
+            raise PaymentDeclined(str(refusal), needs_authentication=refusal.needs_authentication) from None
+        except GatewayBusy:
+            record_refusal(db, principal, payment, BUSY, action="not_processed")
+            raise PaymentNotProcessed(BUSY) from None
+        except GatewayMisconfigured as problem:
+            log.error("Payment %s not processed: the gateway refused the portal's request: %s", payment.receipt_number, problem)
+            record_refusal(db, principal, payment, UNAVAILABLE, action="not_processed")
+            raise PaymentNotProcessed(UNAVAILABLE) from None
+        except Exception as problem:  # GatewayUnavailable, or anything else: the charge may have happened
+            keep_claim = True
+            log.warning("Payment %s outcome unknown (%s); kept pending for reconciliation",
+                        payment.receipt_number, type(problem).__name__)
+            db.rollback()
+            history.record(db, principal=principal, account_id=account_id, kind="payment", action="outcome_unknown",
+                           summary=f"Payment {payment.receipt_number} of {format_cents(amount_cents)} ({label}): no "
+                                   "answer from the payment processor; pending until it is confirmed",
+                           entity_type="payment", entity_id=payment.id)
+            db.commit()
+            raise PaymentPending() from None
         saved = _finish(db, principal, payment, result, tokenized=tokenized if save_method else None,
                         autopay=autopay, stored=stored, ach_authorized=kind == "ach", client_ip=client_ip,
                         receipt_email=receipt_email)
@@ -246,22 +317,40 @@ def pay(
         return _outcome(db, payment, method_saved=saved, autopay_on=autopay)
     finally:
         if keep_claim:
-            db.rollback()
+            hold_account(db, account_id, attempt_key)
         else:
             release_account(db, account_id, attempt_key)
+
+
+def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGateway) -> bool:
+    """The account is claimed: if by a pending attempt past its claim time whose outcome was lost,
+    ask the gateway about it now; True when that decided it and released the account."""
+    account = db.get(Account, account_id)
+    holder = payment_by_key(db, account.payment_claim) if account and account.payment_claim else None
+    db.commit()
+    if holder is None or holder.status != "pending" or holder.created_at > utcnow() - CLAIM_TTL:
+        return False
+    try:
+        return reconcile(db, payment=holder, gateway=gateway) != "pending"
+    except (GatewayMisconfigured, GatewayDeclined):
+        return False
 
 
 def new_receipt_number() -> str:
     return f"RCP-{utcnow():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-def _record_decline(db: Session, principal: Principal, payment: Payment, reason: str) -> None:
+def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",
+                    code: str = "", action: str = "declined") -> None:
     payment.status = "failed"
     payment.failure_reason = reason[:200]
+    payment.gateway_ref = payment.gateway_ref or reference[:120]
     db.add(payment)
-    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action="declined",
-                   summary=f"Payment of {format_cents(payment.amount_cents)} ({payment.method_label}) declined: {reason}",
-                   entity_type="payment", entity_id=payment.id)
+    what = "declined" if action == "declined" else "not processed"
+    summary = f"Payment of {format_cents(payment.amount_cents)} ({payment.method_label}) {what}: {reason}"
+    summary += f" [{code}]" if code else ""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action=action,
+                   summary=summary[:500], entity_type="payment", entity_id=payment.id)
     db.commit()
 
 
@@ -273,6 +362,7 @@ def _finish(db: Session, principal: Principal, payment: Payment, result: ChargeR
 
     payment.gateway_ref = result.reference[:120]
     payment.status = result.status
+    payment.payer_note = result.note[:300]
     if result.status == "succeeded":
         payment.settled_at = utcnow()
         allocate(db, payment)
@@ -289,6 +379,7 @@ def _finish(db: Session, principal: Principal, payment: Payment, result: ChargeR
                        action="saved", summary=f"Saved {tokenized.label} for future payments",
                        entity_type="payment_method", entity_id=method.id)
     verb = "made" if result.status == "succeeded" else "submitted (pending until the bank settles it)"
+    verb += f". {result.note}" if result.note else ""
     summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) {verb}"
     if ach_authorized:
         summary += f"; bank debit authorized under terms {ACH_TERMS_VERSION} at {utcnow():%Y-%m-%d %H:%M} UTC"
@@ -309,8 +400,9 @@ def _receipt_mail(db: Session, payment: Payment) -> dict[str, str]:
     account = db.get(Account, payment.account_id)
     balance = billing.balance_cents(db, account_id=payment.account_id)
     state = "received" if payment.status == "succeeded" else "submitted and will settle in 1-3 business days"
+    next_step = f"{payment.payer_note}\n\n" if payment.status == "pending" and payment.payer_note else ""
     body = (
-        f"Thank you. Your payment of {format_cents(payment.amount_cents, theme.currency)} was {state}.\n\n"
+        f"Thank you. Your payment of {format_cents(payment.amount_cents, theme.currency)} was {state}.\n\n{next_step}"
         f"Receipt: {payment.receipt_number}\nAccount: {account.account_number}\nMethod: {payment.method_label}\n"
         f"Balance now: {format_balance(balance, theme.currency)}\n\n"
         f"{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n"
@@ -322,6 +414,9 @@ def allocate(db: Session, payment: Payment) -> None:
     """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit."""
     remaining = payment.amount_cents - int(db.exec(
         select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(PaymentAllocation.payment_id == payment.id)
+    ).one()) - int(db.exec(  # what refunds, disputes and returns took back is not there to apply
+        select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(
+            PaymentAdjustment.payment_id == payment.id, col(PaymentAdjustment.status).in_(("pending", "applied")))
     ).one())
     open_invoices = db.exec(
         select(Invoice).where(Invoice.account_id == payment.account_id, Invoice.status == "open")
@@ -352,22 +447,37 @@ def invoice_paid_cents(db: Session, invoice_id: int) -> int:
     ).one())
 
 
-def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> None:
-    """A pending payment's final outcome (ACH settled or returned); the caller commits."""
-    if payment.status != "pending":
-        return
+def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> bool:
+    """A payment's outcome as the gateway reports it; the caller commits. True when it changed.
+
+    Pending moves once to succeeded or failed, and the account's claim by this attempt ends.
+    A failed payment that the gateway later reports succeeded (a late webhook after a decision)
+    becomes succeeded, because the money was taken. Replays and older news change nothing.
+    """
+    if payment.status == "succeeded" or status == payment.status:
+        return False
+    if payment.status == "failed" and status != "succeeded":
+        return False
     system = Principal.system("Payment processor")
+    was_failed = payment.status == "failed"
     if status == "succeeded":
         payment.status = "succeeded"
         payment.settled_at = utcnow()
+        payment.failure_reason = ""
+        payment.payer_note = ""
         db.add(payment)
         allocate(db, payment)
         summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) settled"
+        summary += " (the processor confirmed it after it had been recorded as failed)" if was_failed else ""
     else:
         payment.status = "failed"
         payment.failure_reason = reason[:200]
+        payment.payer_note = ""
         db.add(payment)
         summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
+    db.execute(update(Account).where(col(Account.id) == payment.account_id,
+                                     col(Account.payment_claim) == payment.idempotency_key)
+               .values(payment_claim=None, payment_claim_expires_at=None))
     history.record(db, principal=system, account_id=payment.account_id, kind="payment", action=payment.status,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
     to = receipt_address(db, account_id=payment.account_id)
@@ -381,6 +491,81 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> N
                          body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} "
                               f"({payment.method_label}) was not completed: {reason}\n\nYour balance is unchanged. "
                               f"Sign in to pay another way, or call {theme.support_phone}.\n")
+    return True
+
+
+def note_pending(db: Session, *, payment: Payment, note: str) -> None:
+    """A pending payment waits for the payer (microdeposits): keep the note, tell them once."""
+    if payment.status != "pending" or not note or payment.payer_note == note:
+        return
+    payment.payer_note = note[:300]
+    db.add(payment)
+    history.record(db, principal=Principal.system("Payment processor"), account_id=payment.account_id,
+                   kind="payment", action="awaiting_payer",
+                   summary=f"Payment {payment.receipt_number} pending: {note}"[:500], entity_type="payment",
+                   entity_id=payment.id)
+    to = receipt_address(db, account_id=payment.account_id)
+    if to:
+        theme = current_theme()
+        enqueue_mail(db, to=to, account_id=payment.account_id,
+                     subject=f"{theme.provider_name}: your payment {payment.receipt_number} needs one more step",
+                     body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} ({payment.method_label}) "
+                          f"is pending. {note}\n\nQuestions? Call {theme.support_phone}.\n")
+
+
+def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt.datetime | None = None) -> str:
+    """Ask the gateway what became of a pending payment and record it; commits. Returns its status.
+
+    Raises GatewayMisconfigured when the gateway refuses to answer (the caller reports it);
+    an unknown answer keeps it pending.
+    """
+    now = now or utcnow()
+    try:
+        outcome, reference, note = _ask_gateway(db, gateway, payment, now)
+    except (GatewayUnavailable, GatewayBusy):
+        db.rollback()
+        return "pending"
+    if reference and not payment.gateway_ref:
+        payment.gateway_ref = reference[:120]
+        db.add(payment)
+    if outcome == "pending":
+        note_pending(db, payment=payment, note=note)
+        db.commit()
+        return "pending"
+    status, _, reason = outcome.partition(":")
+    settle(db, payment=payment, status=status, reason=reason)
+    db.commit()
+    return payment.status
+
+
+def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt.datetime) -> tuple[str, str, str]:
+    """(pending | succeeded | failed:<reason>, gateway reference, payer note) for one payment."""
+    if payment.checkout_session_id and hasattr(gateway, "checkout_outcome"):
+        outcome, intent_id = gateway.checkout_outcome(session_id=payment.checkout_session_id)
+        return outcome, intent_id, ""
+    if payment.gateway_ref:
+        return gateway.settlement_status(reference=payment.gateway_ref), "", ""
+    if payment.created_at > now - CLAIM_TTL:
+        return "pending", "", ""  # it may still be in flight
+    method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
+    if method is not None and payment.created_at > now - IDEMPOTENCY_WINDOW:
+        # The same body under the same key: Stripe answers with the first result, never a new charge.
+        account = db.get(Account, payment.account_id)
+        try:
+            result = gateway.charge(token=method.gateway_token, kind=payment.method_kind,
+                                    amount_cents=payment.amount_cents, idempotency_key=payment.idempotency_key,
+                                    description=charge_description(account.account_number))
+        except GatewayDeclined as refusal:
+            return f"failed:{refusal}", refusal.reference, ""
+        return result.status, result.reference, result.note
+    finder = getattr(gateway, "find_charge", None)
+    found = finder(idempotency_key=payment.idempotency_key) if finder else None
+    if found is not None:
+        outcome = f"failed:{found.note}" if found.status == "failed" else found.status
+        return outcome, found.reference, found.note if found.status == "pending" else ""
+    if method is None and payment.created_at > now - HOSTED_PAGE_LIFETIME:
+        return "pending", "", ""  # a hosted page may still be completed (Checkout expires after 24 hours)
+    return "failed:The payment was not made. Nothing was charged.", "", ""
 
 
 def parse_amount(text: str) -> int:

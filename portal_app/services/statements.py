@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAllocation
+from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.access import access_account, access_invoice, access_payment
 from portal_app.services.errors import NotFound
 from portal_app.services.payments import invoice_paid_cents
+from portal_app.services.money import format_cents
 from portal_app.services.principal import Principal
+from portal_app.theming import current_theme
 
 PAGE_SIZE = 6
 PAYMENT_STATUS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
@@ -31,6 +33,7 @@ class Page:
     rows: list
     page: int
     pages: int
+    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded $10.00")
 
 
 def _pages(total: int) -> int:
@@ -59,15 +62,31 @@ def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
     page = min(max(1, page), pages)
     rows = db.exec(select(Payment).where(*where).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return Page(rows=[(p, applied_to(db, p.id)) for p in rows], page=page, pages=pages)
+    notes = {p.id: "; ".join(f"{label} {format_cents(cents, current_theme().currency)}" for label, cents in taken)
+             for p in rows if (taken := taken_back(db, p.id))}
+    return Page(rows=[(p, applied_to(db, p.id)) for p in rows], page=page, pages=pages, notes=notes)
 
 
 def applied_to(db: Session, payment_id: int) -> list[tuple[str, int]]:
-    return [(number, cents) for number, cents in db.exec(
-        select(Invoice.number, PaymentAllocation.amount_cents)
+    """What a payment paid, per invoice, net of allocations reversed by refunds, disputes and returns."""
+    return [(number, int(cents)) for number, cents in db.exec(
+        select(Invoice.number, func.sum(PaymentAllocation.amount_cents))
         .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
-        .where(PaymentAllocation.payment_id == payment_id).order_by(col(Invoice.due_on))
-    ).all()]
+        .where(PaymentAllocation.payment_id == payment_id)
+        .group_by(Invoice.number, Invoice.due_on).order_by(col(Invoice.due_on))
+    ).all() if cents > 0]
+
+
+ADJUSTMENT_WORDS = {"refund": "Refunded", "dispute": "Disputed", "return": "Returned by the bank"}
+
+
+def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
+    """Refunds (pending ones say so), open or lost disputes and bank returns on a payment."""
+    rows = db.exec(select(PaymentAdjustment).where(PaymentAdjustment.payment_id == payment_id,
+                                                   col(PaymentAdjustment.status).in_(("pending", "applied")))
+                   .order_by(col(PaymentAdjustment.id))).all()
+    return [(ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else ""), a.amount_cents)
+            for a in rows]
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,7 @@ class ReceiptDocument:
     amount_cents: int
     status: str
     applied: list[tuple[str, int]] = field(default_factory=list)
+    taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
 
 
 def _address(account: Account) -> list[str]:
@@ -126,4 +146,5 @@ def receipt_document(db: Session, *, principal: Principal, payment_id: int) -> R
         receipt_number=payment.receipt_number, account_number=account.account_number, paid_by=account.display_name,
         paid_at=payment.created_at, method_label=payment.method_label, amount_cents=payment.amount_cents,
         status=PAYMENT_STATUS.get(payment.status, payment.status), applied=applied_to(db, payment.id),
+        taken_back=taken_back(db, payment.id),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from portal_app.models import session_scope
@@ -26,6 +28,7 @@ class AutoPayState(SessionState):
     notice: str = ""
     ach_terms: str = ""
     hosted: bool = False
+    ach_offered: bool = True  # ACH debits exist only in US dollars
 
     @rx.var
     def choice_is_ach(self) -> bool:
@@ -39,6 +42,7 @@ class AutoPayState(SessionState):
         self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
+        self.ach_offered = payments.ach_offered()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -106,8 +110,20 @@ class AutoPayState(SessionState):
         self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
 
     @rx.event
-    def confirm_forget(self):
-        self._act("forget", {})
+    async def confirm_forget(self):
+        principal = self._principal()
+        if principal is None or not self.forgetting_id:
+            return
+        self.error = self.notice = ""
+        try:  # the method is detached at the gateway: a network call, off the event loop
+            await asyncio.to_thread(_forget, principal, self.forgetting_id)
+        except PortalError as refusal:
+            self.error = str(refusal)
+            self.forgetting_id = 0
+            return
+        self.notice = "Payment method removed."
+        self.forgetting_id = 0
+        self._refresh()
 
     @rx.event
     def save_edit(self, form: dict):
@@ -149,8 +165,6 @@ class AutoPayState(SessionState):
             with session_scope() as db:
                 if action == "remove":
                     autopay.remove(db, principal=principal, recurring_id=self.removing_id)
-                elif action == "forget":
-                    autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
                 elif not self.choice.isdigit():
                     raise PortalError("Choose a stored card or bank account.")
                 elif action == "edit":
@@ -166,7 +180,11 @@ class AutoPayState(SessionState):
             self.removing_id = self.forgetting_id = 0
             return
         self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
-                       "forget": "Payment method removed.",
                        "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
         self.editing_id = self.removing_id = self.forgetting_id = 0
         self._refresh()
+
+
+def _forget(principal, method_id: int) -> None:
+    with session_scope() as db:
+        autopay.remove_method(db, principal=principal, method_id=method_id)

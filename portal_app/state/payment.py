@@ -53,6 +53,7 @@ class PaymentState(SessionState):
     done_pending: bool = False
     done_payment_id: int = 0
     done_autopay: bool = False
+    done_note: str = ""  # what the payer still has to do (verify microdeposits)
     _attempt_key: str = ""
     _expected_balance: int = 0
 
@@ -85,7 +86,7 @@ class PaymentState(SessionState):
             self.has_autopay = autopay.active(db, account_id=account.id) is not None
         self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
                                {"value": NEW_ACH, "label": "ACH (bank account)", "option": "ACH (bank account)",
-                                "kind": "ach"}] + [
+                                "kind": "ach"}][:2 if payments.ach_offered() else 1] + [
             {"value": f"pm:{m.id}", "label": autopay.method_label(m), "option": autopay.option_label(m), "kind": m.kind}
             for m in methods]
         query = self.router.url.query or ""
@@ -181,7 +182,8 @@ class PaymentState(SessionState):
             self.errors = problems.errors
         except PortalError as refusal:
             self.form_error = str(refusal)
-            self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
+            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
         else:
             self.done = True
             self.done_amount = money(outcome.amount_cents)
@@ -191,6 +193,7 @@ class PaymentState(SessionState):
             self.done_pending = outcome.status == "pending"
             self.done_payment_id = outcome.payment_id
             self.done_autopay = outcome.autopay_on
+            self.done_note = outcome.note
         self.submitting = False
 
     def _method(self, form: dict):

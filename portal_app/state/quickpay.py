@@ -24,6 +24,14 @@ class QuickPayState(rx.State):
                                   {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
                                    "kind": "ach"}]
     method_choice: str = "card"
+
+    @staticmethod
+    def method_options_default() -> list[dict]:
+        options = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"}]
+        if payments.ach_offered():  # ACH debits exist only in US dollars
+            options.append({"value": "ach", "label": "ACH (bank account)", "kind": "ach"})
+        return options
+
     masked_name: str = ""
     amount_due: str = ""
     amount: str = ""
@@ -46,6 +54,7 @@ class QuickPayState(rx.State):
         self._account_id = 0
         self.ach_terms = payments.ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
+        self.method_options = QuickPayState.method_options_default()
         token = (parse_qs(self.router.url.query or "").get("t") or [""])[0]
         if token:
             try:
@@ -133,7 +142,8 @@ class QuickPayState(rx.State):
             self.errors = problems.errors
         except PortalError as refusal:
             self.error = str(refusal)
-            self._attempt_key = payments.new_attempt_key()
+            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._attempt_key = payments.new_attempt_key()
         else:
             self.step = "done"
             self.done_amount = _money(outcome.amount_cents)

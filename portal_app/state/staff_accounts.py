@@ -82,7 +82,7 @@ class StaffAccountState(StaffSessionState):
 
     @rx.event
     def set_tab(self, tab: str):
-        self.tab = tab if tab in ("portal", "history", "tickets") else "portal"
+        self.tab = tab if tab in ("portal", "history", "tickets", "payments") else "portal"
         principal = self._staff_principal()
         if self.tab == "history" and principal is not None and self.found:
             self._reload(principal)  # ticket notes and status changes made on the Tickets tab show up

@@ -75,6 +75,7 @@ class PaymentsListState(SessionState):
             {"id": p.id, "receipt": p.receipt_number, "date": f"{p.created_at:%b %-d, %Y}", "method": p.method_label,
              "amount": _money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
              "applied": ", ".join(number for number, _ in applied) or "Credit on account",
+             "taken_back": result.notes.get(p.id, ""),
              "pdf": f"/documents/receipts/{p.id}.pdf"}
             for p, applied in result.rows
         ]

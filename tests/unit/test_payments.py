@@ -181,11 +181,13 @@ def test_a_charge_whose_answer_is_lost_is_recorded_once_by_reconciliation(db: Se
                            brand="Visa", last4="4242")
     db.add(method)
     db.commit()
-    with pytest.raises(payments.PortalError, match="being checked"):
+    with pytest.raises(payments.PaymentPending, match="do not pay again"):
         payments.pay(db, principal=sub.principal, amount_cents=12000, method=StoredMethod(method.id),
                      attempt_key="lost-1", gateway=gateway)
     payment = db.exec(select(Payment)).one()
     assert payment.status == "pending" and billing.balance_cents(db, account_id=sub.account.id) == 12000
+    db.refresh(sub.account)
+    assert sub.account.payment_claim == "lost-1"  # the claim is held until reconciliation decides
     report = billing_jobs.settle_pending(db, gateway=gateway, now=utcnow() + dt.timedelta(minutes=5))
     assert report.done == 1 and len(gateway.charges) == 1
     assert billing.balance_cents(db, account_id=sub.account.id) == 0
