@@ -17,8 +17,10 @@ import asyncio
 import hashlib
 import hmac
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import reflex as rx
+from reflex.istate.data import HeaderData, PageData, URLData
 from reflex.middleware import Middleware
 from reflex_base import constants
 from reflex_base.event.context import EventContext
@@ -28,6 +30,8 @@ from portal_app.models import session_scope, utcnow
 from portal_app.services import auth, staff_auth
 
 _HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
+# Query parameters that carry a credential (email links, Quick Pay links, sign-in tickets).
+SECRET_PARAMS = frozenset({"token", "t", "ticket"})
 
 
 def cookie_value(cookie_header: str, name: str) -> str | None:
@@ -61,6 +65,22 @@ def event_cookie_header(state: rx.State) -> str:
     if headers is not None:
         return headers.get("cookie", "")
     return state.router.headers.cookie
+
+
+def event_query_param(state: rx.State, name: str) -> str:
+    """One query parameter of the page that sent the event, read from the event's routing data.
+
+    Credentials in links are dropped from the stored router data (see `_drop_secrets_from_store`),
+    so handlers read them here rather than from `self.router.url`.
+    """
+    try:
+        query = EventContext.get().router_data.get(constants.RouteVar.QUERY)
+    except LookupError:
+        query = None
+    if query is None:
+        return (parse_qs(state.router.url.query or "").get(name) or [""])[0]
+    value = query.get(name, "")
+    return value if isinstance(value, str) else (value[0] if value else "")
 
 
 def _fingerprint(cookie_header: str) -> str:
@@ -107,19 +127,37 @@ async def reset_tab(state: rx.State) -> None:
         substate.reset()
 
 
-def _drop_cookie_from_store(state: rx.State) -> None:
-    """The router data is persisted with the state (Redis): keep the session cookies out of it."""
-    headers = state.router_data.get(constants.RouteVar.HEADERS)
+def _without_secret_params(as_path: str) -> str:
+    parts = urlsplit(as_path)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in SECRET_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _drop_secrets_from_store(state: rx.State) -> None:
+    """The router data is persisted with the state (Redis): keep session cookies and link tokens out.
+
+    New dicts throughout: the event's own routing data, which handlers read, keeps them.
+    """
+    router_data = state.router_data
+    headers = router_data.get(constants.RouteVar.HEADERS)
     if headers and "cookie" in headers:
-        # A new dict: the event's own routing data (which handlers read) keeps its cookie.
-        state.router_data = {
-            **state.router_data,
+        router_data = {
+            **router_data,
             constants.RouteVar.HEADERS: {k: v for k, v in headers.items() if k != "cookie"},
         }
+        state.router_data = router_data
         if state.rx_router_headers.cookie:
-            from reflex.istate.data import HeaderData
-
-            state.rx_router_headers = HeaderData.from_router_data(state.router_data)
+            state.rx_router_headers = HeaderData.from_router_data(router_data)
+    query = router_data.get(constants.RouteVar.QUERY) or {}
+    if SECRET_PARAMS.intersection(query):
+        router_data = {
+            **router_data,
+            constants.RouteVar.QUERY: {k: v for k, v in query.items() if k not in SECRET_PARAMS},
+            constants.RouteVar.ORIGIN: _without_secret_params(router_data.get(constants.RouteVar.ORIGIN, "")),
+        }
+        state.router_data = router_data
+        state.rx_router_url = URLData.from_router_data(router_data)
+        state.rx_router_page = PageData.from_router_data(router_data)
 
 
 class TabGuard(Middleware):
@@ -145,5 +183,5 @@ class TabGuard(Middleware):
                 # The snapshot about to be sent must hold nothing a previous sign-in loaded.
                 await reset_tab(state)
                 binding._owner = ""
-        _drop_cookie_from_store(state)
+        _drop_secrets_from_store(state)
         return None
