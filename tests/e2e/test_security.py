@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -109,3 +110,33 @@ def test_after_sign_out_the_tab_and_its_token_hold_nothing_of_the_account(browse
     token = _browse_as_maya(page)
     context.close()
     assert _leaks(_connect_with(browser, portal, token, "security-old-token-closed-tab")) == []
+
+
+def _staff_sign_in(page: Page) -> None:
+    page.goto("/staff/signin")
+    page.get_by_label("Staff username").fill("staff")
+    page.get_by_label("Password").fill("demo-staff-2026")
+    page.get_by_role("button", name="SIGN IN").click()
+    expect(page.get_by_role("heading", name="Find an account")).to_be_visible()
+
+
+def test_staff_see_undelivered_mail_and_queue_it_again(phone: Page, portal) -> None:
+    from sqlmodel import Session
+
+    from portal_app.models import OutboxMail
+
+    subject = f"Your bill {uuid.uuid4().hex[:6]}"
+    with Session(portal.engine) as db:
+        db.add(OutboxMail(to_address="refused@mail.example", subject=subject, body_text="b", attempts=8,
+                          last_error="SMTPRecipientsRefused: {'refused@mail.example': (550, b'No such user')}"))
+        db.commit()
+    _staff_sign_in(phone)
+    phone.get_by_role("link", name="Mail").click()
+    expect(phone.get_by_role("heading", name="Undelivered mail")).to_be_visible()
+    expect(phone.get_by_text(subject)).to_be_visible()
+    expect(phone.get_by_text("No such user").first).to_be_visible()
+    expect(phone.get_by_text("Given up after 8 attempts").first).to_be_visible()
+    phone.screenshot(path=str(ARTIFACTS / "staff-undelivered-mail.png"), full_page=True)
+    phone.get_by_role("button", name=f"Send again: {subject} to refused@mail.example").click()
+    expect(phone.get_by_role("status")).to_contain_text("Queued again")
+    expect(phone.get_by_text(subject)).to_have_count(0)

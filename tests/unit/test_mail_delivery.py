@@ -242,3 +242,31 @@ def test_a_quick_pay_receipt_address_with_a_line_break_gets_a_field_message(db: 
                      gateway=SandboxGateway())
     assert set(refused.value.errors) == {"email"}
     assert db.exec(select(Payment)).all() == [] and db.exec(select(OutboxMail)).all() == []
+
+
+def test_staff_see_undelivered_mail_with_its_reason_and_can_send_it_again(db: Session, smtp: SmtpSink) -> None:
+    from factories import make_subscriber
+
+    from portal_app.models import AccountHistory, StaffUser
+    from portal_app.services import outbox
+    from portal_app.services.contacts import StaffOnly
+    from portal_app.services.principal import Principal
+
+    subscriber = make_subscriber(db)
+    staff_user = StaffUser(username="agent", email="agent@isp.example", full_name="Sam Agent", password_hash="x")
+    db.add(staff_user)
+    db.commit()
+    staff = Principal(kind="staff", display_name="Sam Agent", staff_user_id=staff_user.id)
+    enqueue_mail(db, to="bill@mail.example", subject="Your bill", body="b", account_id=subscriber.account.id)
+    db.commit()
+    deliver_pending(db, smtp_url=SmtpSink().url, sender_name="ISP", sender_address="p@isp.example")
+    with pytest.raises(StaffOnly):
+        outbox.failed_mail(db, principal=subscriber.principal)
+    [failed] = outbox.failed_mail(db, principal=staff)
+    assert (failed.to_address, failed.subject, failed.attempts, failed.dead) == ("bill@mail.example", "Your bill", 1, False)
+    assert failed.account_number == subscriber.account.account_number and "Connection" in failed.last_error
+    outbox.retry_mail(db, principal=staff, mail_id=failed.id)
+    db.commit()
+    assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example").sent == 1
+    assert outbox.failed_mail(db, principal=staff) == []
+    assert db.exec(select(AccountHistory).where(AccountHistory.action == "mail_retried")).one()
