@@ -41,7 +41,12 @@ def _billing_job(command: str) -> None:
 
 
 def _deliver_mail(every: float = 0) -> int:
-    """One pass over the outbox, or (with --every N) a pass every N seconds until stopped."""
+    """One pass over the outbox, or (with --every N) a pass every N seconds until stopped.
+
+    Failures are printed and logged with their reason. A single pass exits with status 1 when
+    nothing could be delivered because of the SMTP server or the connection to it, so cron and
+    monitoring notice; a --every worker keeps going whatever one pass met.
+    """
     import logging
     import time
 
@@ -49,18 +54,30 @@ def _deliver_mail(every: float = 0) -> int:
     from portal_app.theming import current_theme
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log = logging.getLogger("portal.mail")
     settings = get_settings()
     theme = current_theme()
     while True:
-        with session_scope() as db:
-            sent = deliver_pending(
-                db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
-                sender_address=settings.mail_from or theme.support_email,
-            )
-        print(f"Mail sent: {sent}." if settings.smtp_url else "No PORTAL_SMTP_URL: mail kept in the outbox (see the log).",
-              flush=True)
+        try:
+            with session_scope() as db:
+                report = deliver_pending(
+                    db, smtp_url=settings.smtp_url, sender_name=theme.provider_name,
+                    sender_address=settings.mail_from or theme.support_email,
+                )
+        except Exception:  # noqa: BLE001 - e.g. the database is unreachable: say so, keep the worker alive
+            log.exception("Mail delivery pass failed")
+            if not every:
+                return 1
+            time.sleep(every)
+            continue
+        if settings.smtp_url:
+            print(report.summary(), flush=True)
+            for reason in report.reasons:
+                print(f"  not delivered: {reason}", flush=True)
+        else:
+            print("No PORTAL_SMTP_URL: mail kept in the outbox (see the log).", flush=True)
         if not every:
-            return 0
+            return 1 if report.nothing_delivered_for_server_error else 0
         time.sleep(every)
 
 

@@ -5,6 +5,7 @@ import reflex as rx
 from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
 from portal_app.config import get_settings
+from portal_app.state.tab_guard import TabGuard
 from portal_app.theming import current_theme
 
 get_settings().check_production_safety()
@@ -18,3 +19,5 @@ app = rx.App(
     stylesheets=["/portal.css"],
     api_transformer=build_api(),
 )
+# Before every event: a tab's state never outlives the sign-in it was loaded under.
+app.add_middleware(TabGuard())

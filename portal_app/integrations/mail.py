@@ -7,22 +7,45 @@ can follow links locally.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import unquote, urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal_app.models import OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # a message that failed this often is dead: no more attempts, staff see it
 KEPT_MARK = "kept in the outbox: no PORTAL_SMTP_URL"
+_LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+class BadRecipient(ValueError):
+    """The address cannot be a mail recipient (malformed, or carrying a line break)."""
+
+
+def mail_address(value: str) -> str:
+    """A recipient address fit for a header: valid, no CR/LF, normalised; else BadRecipient."""
+    text = (value or "").strip()
+    if not text or _LINE_BREAKS.search(text):
+        raise BadRecipient("That email address cannot receive mail.")
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as problem:
+        raise BadRecipient("That email address cannot receive mail.") from problem
+
+
+def header_text(value: str, limit: int = 200) -> str:
+    """One header line: every line break or control character becomes a space."""
+    return " ".join(_LINE_BREAKS.sub(" ", value or "").split())[:limit]
 
 
 def enqueue_mail(
@@ -37,10 +60,14 @@ def enqueue_mail(
     """Add a message to the outbox; it is sent only if the surrounding transaction commits.
 
     `attachment` is an optional (file name, MIME type, text), e.g. an appointment's .ics file.
+    Headers are checked here, so one message can never stop delivery later: a bad recipient raises
+    BadRecipient, and line breaks in the subject or file name become spaces.
     """
-    mail = OutboxMail(account_id=account_id, to_address=to, subject=subject[:200], body_text=body)
+    mail = OutboxMail(account_id=account_id, to_address=mail_address(to), subject=header_text(subject),
+                      body_text=body)
     if attachment:
-        mail.attachment_name, mail.attachment_type, mail.attachment_text = attachment
+        name, kind, text = attachment
+        mail.attachment_name, mail.attachment_type, mail.attachment_text = header_text(name, 120), header_text(kind, 80), text
     db.add(mail)
     return mail
 
@@ -78,7 +105,7 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_address
-    message["Subject"] = mail.subject
+    message["Subject"] = header_text(mail.subject)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     message.set_content(mail.body_text)
     if mail.attachment_text is not None and mail.attachment_name:
@@ -118,10 +145,39 @@ def _claim(db: Session, mail: OutboxMail, now: datetime) -> bool:
     return True
 
 
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did. `server_errors` counts failures of the SMTP server or the
+    connection (as opposed to one message that cannot be built)."""
+
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    server_errors: int = 0
+    reasons: list[str] = field(default_factory=list)  # one line per failed message
+
+    @property
+    def nothing_delivered_for_server_error(self) -> bool:
+        return self.sent == 0 and self.server_errors > 0
+
+    def summary(self) -> str:
+        text = f"Mail sent: {self.sent}."
+        if self.failed:
+            text += f" Failed: {self.failed} ({self.dead} given up after {MAX_ATTEMPTS} attempts or unsendable)."
+        return text
+
+
+def _record_failure(mail: OutboxMail, problem: BaseException, now: datetime, *, permanent: bool) -> None:
+    mail.attempts = MAX_ATTEMPTS if permanent else mail.attempts + 1
+    mail.last_error = f"{type(problem).__name__}: {problem}"[:500]
+    mail.next_attempt_at = now + _backoff(mail.attempts)
+
+
 def deliver_pending(
     db: Session, *, smtp_url: str, sender_name: str, sender_address: str, now: datetime | None = None, limit: int = 100
-) -> int:
-    """Send what is due; failures are retried later with back-off. Returns how many were sent."""
+) -> DeliveryReport:
+    """Send what is due. Any error marks that one message (attempts, last error, dead after
+    MAX_ATTEMPTS; a message that cannot even be built is dead at once) and the run goes on."""
     now = now or utcnow()
     due = list(
         db.exec(
@@ -141,23 +197,34 @@ def deliver_pending(
             mail.last_error = KEPT_MARK
             db.add(mail)
         db.commit()
-        return 0
+        return DeliveryReport()
     smtp = SmtpSettings.from_url(smtp_url)
-    sender = formataddr((sender_name, sender_address))
-    sent = 0
+    sender = formataddr((header_text(sender_name), sender_address))
+    report = DeliveryReport()
     for mail in due:
         if not _claim(db, mail, now):
             continue  # another delivery worker took it between our read and now
         try:
-            _send(smtp, _message(mail, sender))
-        except (OSError, smtplib.SMTPException) as problem:
-            mail.attempts += 1
-            mail.last_error = str(problem)[:500]
-            mail.next_attempt_at = now + _backoff(mail.attempts)
+            message = _message(mail, sender)
+        except Exception as problem:  # noqa: BLE001 - a row that cannot be built is dead, never a jam
+            _record_failure(mail, problem, now, permanent=True)
         else:
-            mail.attempts += 1
-            mail.sent_at = utcnow()
-            sent += 1
+            try:
+                _send(smtp, message)
+            except Exception as problem:  # noqa: BLE001 - any error marks this message; the run goes on
+                server_side = isinstance(problem, (OSError, smtplib.SMTPException))
+                report.server_errors += server_side
+                _record_failure(mail, problem, now, permanent=False)
+            else:
+                mail.attempts += 1
+                mail.sent_at = utcnow()
+                report.sent += 1
+        if mail.sent_at is None:
+            report.failed += 1
+            report.dead += mail.attempts >= MAX_ATTEMPTS
+            reason = f"mail {mail.id} to {mail.to_address}: {mail.last_error}"
+            report.reasons.append(reason)
+            log.warning("Mail not delivered (attempt %s of %s): %s", mail.attempts, MAX_ATTEMPTS, reason)
         db.add(mail)
         db.commit()  # one row at a time: a crash half-way never re-sends what went out
-    return sent
+    return report

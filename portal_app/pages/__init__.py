@@ -5,10 +5,11 @@ from portal_app.pages import calendar, contacts, scheduling, tickets  # self-ser
 from portal_app.pages import email_links, security, signup, staff_accounts, staff_signin  # access
 from portal_app.pages import cart, orders, package_change, services, staff_catalogue, staff_orders  # services, orders
 from portal_app.pages import staff_contact_types, staff_scheduling  # staff self-service
+from portal_app.pages import staff_mail  # staff: undelivered mail
 
 __all__ = [
     "autopay", "calendar", "cart", "contacts", "email_links", "home", "invoices", "orders",
     "package_change", "payment", "payments", "quickpay", "scheduling", "security", "services",
-    "signin", "signup", "staff_accounts", "staff_catalogue", "staff_contact_types", "staff_orders",
+    "signin", "signup", "staff_accounts", "staff_catalogue", "staff_contact_types", "staff_mail", "staff_orders",
     "staff_scheduling", "staff_signin", "tickets",
 ]

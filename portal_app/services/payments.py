@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
+from portal_app.integrations.mail import BadRecipient, enqueue_mail, mail_address
 from portal_app.integrations.payments import (
     BankDetails,
     CardDetails,
@@ -238,6 +238,11 @@ def pay(
     gateway = gateway or get_gateway()
     account = access_account(db, principal)
     amount_cents = validate_amount(db, amount_cents)
+    if receipt_email:  # typed by a Quick Pay visitor: it becomes a mail header, so check it here
+        try:
+            receipt_email = mail_address(receipt_email)
+        except BadRecipient:
+            raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."}) from None
     if not attempt_key or len(attempt_key) > 64:
         raise FieldErrors({"method": "This payment form has expired. Reload the page and try again."})
     stored: PaymentMethod | None = None

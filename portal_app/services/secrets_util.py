@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 
+from cryptography.fernet import Fernet, InvalidToken
 from passlib.context import CryptContext
+
+from portal_app.config import get_settings
 
 _passwords = CryptContext(schemes=["argon2"], deprecated="auto")
 # Verified against when the user is unknown so both paths cost the same time.
@@ -36,3 +40,23 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _passwords.verify(password, _DUMMY_HASH)
         return False
     return _passwords.verify(password, password_hash)
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"portal-seal:" + get_settings().secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(raw: str) -> str:
+    """Encrypt a raw token for keeping in a store we do not fully trust (Reflex's state store)."""
+    return _fernet().encrypt(raw.encode()).decode() if raw else ""
+
+
+def unseal(sealed: str) -> str:
+    """The raw token back, or "" when it was not sealed by this deployment's key."""
+    if not sealed:
+        return ""
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except (InvalidToken, ValueError):
+        return ""

@@ -1,22 +1,27 @@
 """Pages an email link lands on: verify (and set a first password), reset the password, confirm a new email.
 
-The raw token arrives in the link's query and is kept in a backend-only var; only its hash is stored.
+The raw token arrives in the link's query; the tab keeps it only sealed (encrypted with the
+deployment's key) in a backend-only var, drops it once used, and the database stores only its hash.
 """
 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qs
 
 import reflex as rx
 
 from portal_app.models import session_scope
 from portal_app.services import account_security, portal_users, ratelimit, tokens
 from portal_app.services.errors import FieldErrors
+from portal_app.services.secrets_util import seal, unseal
+from portal_app.state.tab_guard import event_query_param
+
+# Take the token out of the address bar once read, so later events of the page do not carry it.
+_FORGET_LINK = rx.call_script("window.history.replaceState(window.history.state, '', window.location.pathname)")
 
 
-def _token_from(query: str) -> str:
-    return (parse_qs(query).get("token") or [""])[0][:200]
+def _token_from(state: rx.State) -> str:
+    return event_query_param(state, "token")[:200]
 
 
 def _inspect_verify(raw: str) -> portal_users.VerifyLink | None:
@@ -55,20 +60,24 @@ class VerifyState(rx.State):
 
     @rx.event
     async def load(self):
-        self._token = _token_from(self.router.url.query)
+        raw = _token_from(self)
+        self._token = ""
         self.error = self.password_error = self.resend_notice = ""
         self.submitting = False
-        link = await asyncio.to_thread(_inspect_verify, self._token)
+        link = await asyncio.to_thread(_inspect_verify, raw)
         self.loaded = True
         self.valid = link is not None
+        yield _FORGET_LINK
         if link is None:
             self.error = portal_users.LINK_INVALID
             return
         self.username = link.username
         self.needs_password = link.needs_password
-        if not link.needs_password:
+        if link.needs_password:
+            self._token = seal(raw)
+        else:
             try:
-                await asyncio.to_thread(_verify, self._token, None)
+                await asyncio.to_thread(_verify, raw, None)
             except tokens.TokenInvalid:
                 self.valid = False
                 self.error = portal_users.LINK_INVALID
@@ -84,16 +93,18 @@ class VerifyState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_verify, self._token, password)
+            await asyncio.to_thread(_verify, unseal(self._token), password)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
             return
         except tokens.TokenInvalid:
+            self._token = ""
             self.valid = False
             self.error = portal_users.LINK_INVALID
             self.submitting = False
             return
+        self._token = ""  # used: nothing left to replay
         yield rx.redirect("/signin?reason=verified", replace=True)
 
     @rx.event
@@ -163,13 +174,15 @@ class ResetPasswordState(rx.State):
 
     @rx.event
     async def load(self):
-        self._token = _token_from(self.router.url.query)
+        raw = _token_from(self)
         self.error = self.password_error = ""
         self.submitting = False
-        username = await asyncio.to_thread(_inspect_reset, self._token)
+        username = await asyncio.to_thread(_inspect_reset, raw)
         self.loaded = True
         self.valid = username is not None
         self.username = username or ""
+        self._token = seal(raw) if username is not None else ""
+        yield _FORGET_LINK
         if username is None:
             self.error = "This reset link has expired or has already been used. Ask for a new one."
 
@@ -182,16 +195,18 @@ class ResetPasswordState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_reset, self._token, password)
+            await asyncio.to_thread(_reset, unseal(self._token), password)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
             return
         except tokens.TokenInvalid:
+            self._token = ""
             self.valid = False
             self.error = "This reset link has expired or has already been used. Ask for a new one."
             self.submitting = False
             return
+        self._token = ""  # used: nothing left to replay
         yield rx.redirect("/signin?reason=reset", replace=True)
 
 
@@ -210,5 +225,6 @@ class ConfirmEmailState(rx.State):
 
     @rx.event
     async def load(self):
-        self.confirmed = await asyncio.to_thread(_confirm_email, _token_from(self.router.url.query))
+        self.confirmed = await asyncio.to_thread(_confirm_email, _token_from(self))
         self.loaded = True
+        return _FORGET_LINK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qs
 
 import reflex as rx
 
@@ -12,6 +11,7 @@ from portal_app.services import hosted_payments, payments, quickpay
 from portal_app.services.errors import FieldErrors, PortalError
 from portal_app.services.money import format_balance, format_cents
 from portal_app.theming import current_theme
+from portal_app.state.tab_guard import event_query_param
 
 
 def _money(cents: int) -> str:
@@ -55,7 +55,7 @@ class QuickPayState(rx.State):
         self.ach_terms = payments.ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.method_options = QuickPayState.method_options_default()
-        token = (parse_qs(self.router.url.query or "").get("t") or [""])[0]
+        token = event_query_param(self, "t")
         if token:
             try:
                 with session_scope() as db:

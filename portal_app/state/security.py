@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import reflex as rx
 
@@ -18,6 +19,17 @@ def _run(fn, **kwargs):
         return fn(db, **kwargs)
 
 
+def _show_codes_script(codes: list[str]) -> rx.event.EventSpec:
+    """Writes the codes into their list once it is on the page; React renders that list empty."""
+    return rx.call_script(
+        "(function fill(tries){const list=document.getElementById('recovery-codes');"
+        "if(!list){if(tries<100){setTimeout(function(){fill(tries+1);},30);}return;}"
+        f"list.replaceChildren(...{json.dumps(codes)}.map(function(code){{"
+        "const item=document.createElement('li');const text=document.createElement('code');"
+        "text.className='recovery-code';text.textContent=code;item.appendChild(text);return item;}));})(0)"
+    )
+
+
 class SecurityState(SessionState):
     username: str = ""
     email: str = ""
@@ -30,7 +42,9 @@ class SecurityState(SessionState):
     enrolling: bool = False
     qr_data_uri: str = ""
     manual_key: str = ""
-    recovery_codes: list[str] = []
+    # The recovery codes are never kept in the tab's state (which anyone holding the tab token is
+    # served): they go to the page once, inside a script, and this flag only shows their box.
+    showing_recovery_codes: bool = False
 
     def _refresh(self, principal: Principal) -> None:
         with session_scope() as db:
@@ -48,7 +62,7 @@ class SecurityState(SessionState):
         self.notice = ""
         self.enrolling = False
         self.qr_data_uri = self.manual_key = ""
-        self.recovery_codes = []
+        self.showing_recovery_codes = False
         self._refresh(principal)
 
     async def _call(self, fn, **kwargs):
@@ -117,15 +131,16 @@ class SecurityState(SessionState):
         if ok:
             self.enrolling = False
             self.qr_data_uri = self.manual_key = ""
-            self.recovery_codes = codes
+            self.showing_recovery_codes = True
             self.two_factor_on = True
             self.recovery_left = len(codes)
             self.notice = "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+            yield _show_codes_script(codes)
 
     @rx.event
     async def disable_two_factor(self, form_data: dict):
         _, ok = await self._call(two_factor.disable, password=str(form_data.get("disable_password", ""))[:1024])
         if ok:
             self.two_factor_on = False
-            self.recovery_codes = []
+            self.showing_recovery_codes = False
             self.notice = "Two-factor sign-in is off."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -10,20 +9,10 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services import auth
 from portal_app.services.principal import Principal
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
 
 SIGN_IN_PATH = "/signin"
-
-
-def cookie_value(cookie_header: str, name: str) -> str | None:
-    if not cookie_header:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+__all__ = ["SIGN_IN_PATH", "SessionState", "cookie_value"]
 
 
 def _cookie_token(cookie_header: str) -> str | None:
@@ -38,7 +27,7 @@ class SessionState(rx.State):
 
     def _session_token(self) -> str | None:
         # Reflex keeps the request's cookie header on the server; the browser never sees it here.
-        return _cookie_token(self.router.headers.cookie)
+        return _cookie_token(event_cookie_header(self))
 
     def _principal(self) -> Principal | None:
         """The current subscriber, re-checked against the session table on every call."""
@@ -58,22 +47,24 @@ class SessionState(rx.State):
         return rx.redirect(f"{SIGN_IN_PATH}?{urlencode(query)}", replace=True)
 
     @rx.event
-    def require_subscriber(self):
-        """on_load guard: send visitors without a live session to sign-in, then back."""
+    async def require_subscriber(self):
+        """on_load guard: send visitors without a live session to sign-in, then back.
+
+        Without a principal nothing of a previous sign-in may stay in this tab: the whole tree is reset.
+        """
         try:
             with session_scope() as db:
                 principal = auth.resolve_session(db, token=self._session_token())
         except auth.SessionInvalid as problem:
-            self.signed_in = False
-            self.display_name = ""
+            await reset_tab(self)
             return self._sign_in_redirect(problem.reason)
         self.signed_in = True
         self.display_name = principal.display_name
 
     @rx.event
-    def sign_out(self):
-        self.signed_in = False
-        self.display_name = ""
+    async def sign_out(self):
+        # Every substate of this tab (account data, staff data, secrets) goes back to its defaults.
+        await reset_tab(self)
         # A full page load so the API route can revoke the session and clear the HttpOnly cookie.
         # POST, so another site cannot sign a subscriber out with a link.
         return rx.call_script(

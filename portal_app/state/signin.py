@@ -10,6 +10,7 @@ import reflex as rx
 
 from portal_app.models import session_scope
 from portal_app.services import auth, portal_users, ratelimit, signin_flow
+from portal_app.services.secrets_util import seal, unseal
 
 NOTICES = {
     "expired": "Your session has expired. Please sign in again.",
@@ -91,7 +92,7 @@ class SignInState(rx.State):
         self.error = outcome.error
         self.not_verified = outcome.not_verified
         if outcome.two_factor_token:
-            self._two_factor_token = outcome.two_factor_token
+            self._two_factor_token = seal(outcome.two_factor_token)  # never raw in the state store
             self.two_factor = True
             return
         if outcome.ticket:
@@ -109,7 +110,7 @@ class SignInState(rx.State):
             return
         self.submitting = True
         yield
-        outcome = await asyncio.to_thread(_second_step, self._two_factor_token, code, self._client_ip())
+        outcome = await asyncio.to_thread(_second_step, unseal(self._two_factor_token), code, self._client_ip())
         self.submitting = False
         self.error = outcome.error
         if outcome.ticket:

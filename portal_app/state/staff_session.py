@@ -14,7 +14,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services import auth, staff_auth
 from portal_app.services.principal import Principal
-from portal_app.state.session import cookie_value
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
 
 STAFF_SIGN_IN_PATH = "/staff/signin"
 
@@ -24,7 +24,7 @@ class StaffSessionState(rx.State):
     staff_name: str = ""
 
     def _staff_token(self) -> str | None:
-        return cookie_value(self.router.headers.cookie, staff_auth.STAFF_COOKIE)
+        return cookie_value(event_cookie_header(self), staff_auth.STAFF_COOKIE)
 
     def _staff_principal(self) -> Principal | None:
         try:
@@ -34,14 +34,13 @@ class StaffSessionState(rx.State):
             return None
 
     @rx.event
-    def require_staff(self):
+    async def require_staff(self):
         """on_load guard of every staff page."""
         try:
             with session_scope() as db:
                 principal = staff_auth.resolve_staff_session(db, token=self._staff_token())
         except auth.SessionInvalid as problem:
-            self.staff_signed_in = False
-            self.staff_name = ""
+            await reset_tab(self)  # nothing of a previous sign-in stays in this tab
             current = self.router.url.path or "/staff"
             if self.router.url.query:
                 current = f"{current}?{self.router.url.query}"
@@ -53,9 +52,8 @@ class StaffSessionState(rx.State):
         self.staff_name = principal.display_name
 
     @rx.event
-    def staff_sign_out(self):
-        self.staff_signed_in = False
-        self.staff_name = ""
+    async def staff_sign_out(self):
+        await reset_tab(self)
         return rx.call_script(
             "const form = document.createElement('form');"
             "form.method = 'post'; form.action = '/auth/staff/sign-out';"

@@ -150,7 +150,7 @@ def test_staff_guard_sends_visitors_and_subscribers_to_staff_sign_in(app_db: str
     subscriber_cookie = signed_in_cookie(db, make_subscriber(db))
     for cookie in ("", subscriber_cookie, f"{staff_auth.STAFF_COOKIE}=forged"):
         state = page_state(StaffSessionState, "/staff/account?number=1", cookie=cookie)
-        path = spec_args(StaffSessionState.require_staff.fn(state))["path"]
+        path = spec_args(asyncio.run(StaffSessionState.require_staff.fn(state)))["path"]
         assert path.startswith("/staff/signin?next=%2Fstaff%2Faccount")
         assert state.staff_signed_in is False
 
@@ -330,3 +330,35 @@ def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None
     StaffAccountState.unlock.fn(state, user.id)
     assert [u["state"] for u in state.users] == ["Verified"] and state.notice == "locked can sign in again."
     assert signin_flow.sign_in(db, login="locked", password=PASSWORD).ticket
+
+
+# --- secrets never sit in the tab's state ---------------------------------------------------------
+
+
+def test_recovery_codes_reach_the_page_once_and_never_the_tab_state(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    state = page_state(SecurityState, "/security", cookie=signed_in_cookie(db, subscriber))
+    SecurityState.load.fn(state)
+    run(SecurityState.start_two_factor, state)
+    secret = state.manual_key.replace(" ", "")
+    [script] = run(SecurityState.confirm_two_factor, state, {"code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r'"([a-z0-9-]{6,})"', spec_args(script)["javascript_code"])
+    assert len(codes) == 10 and state.showing_recovery_codes is True
+    snapshot = json_dumps(state._get_root_state().dict()) + repr(vars(state))
+    assert not any(code in snapshot for code in codes)
+
+
+def test_a_reset_link_token_is_kept_only_sealed_and_dropped_once_used(app_db: str, db: Session) -> None:
+    from portal_app.state.email_links import ResetPasswordState
+
+    subscriber = make_subscriber(db)
+    portal_users.request_password_reset(db, email=subscriber.user.email, client_ip="")
+    db.commit()
+    mail = db.exec(select(OutboxMail).where(OutboxMail.to_address == subscriber.user.email)).all()[-1]
+    raw = re.search(r"token=([A-Za-z0-9_-]+)", mail.body_text).group(1)
+    state = page_state(ResetPasswordState, f"/reset-password?token={raw}")
+    updates = run(ResetPasswordState.load, state)
+    assert state.valid is True and raw not in state._token
+    assert any("replaceState" in spec_args(u).get("javascript_code", "") for u in updates)  # out of the address bar
+    run(ResetPasswordState.submit, state, {"password": "quiet-harbor-lantern-88", "confirm": "quiet-harbor-lantern-88"})
+    assert state._token == ""

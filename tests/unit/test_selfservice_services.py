@@ -477,7 +477,7 @@ def test_booking_mail_arrives_over_smtp_with_the_ics_file(db: Session) -> None:
                                sender_address="no-reply@lumen.example")
     finally:
         controller.stop()
-    assert sent == 1 and len(received) == 1
+    assert sent.sent == 1 and len(received) == 1
     message = message_from_bytes(received[0])
     assert message["To"] == me.user.email and "is booked" in message["Subject"]
     [ics] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]

@@ -179,7 +179,7 @@ def test_unverified_user_is_told_to_verify(app_db: str, db: Session) -> None:
 
 def test_guard_sends_visitors_without_a_session_to_sign_in(app_db: str) -> None:
     state = page_state(SessionState, "/invoices")
-    spec = SessionState.require_subscriber.fn(state)
+    spec = asyncio.run(SessionState.require_subscriber.fn(state))
     args = spec_args(spec)
     assert args["path"] == "/signin?" + urlencode({"next": "/invoices"})
     assert args["replace"] is True
@@ -192,7 +192,7 @@ def test_guard_says_expired_after_sign_out(app_db: str, db: Session) -> None:
     auth.end_session(db, token=token_of(cookie))
     db.commit()
     state = page_state(SessionState, "/", cookie=cookie)
-    args = spec_args(SessionState.require_subscriber.fn(state))
+    args = spec_args(asyncio.run(SessionState.require_subscriber.fn(state)))
     assert parse_qs(urlsplit(args["path"]).query) == {"next": ["/"], "reason": ["expired"]}
     assert state.signed_in is False and state.display_name == ""
 
@@ -201,7 +201,7 @@ def test_guard_lets_a_signed_in_subscriber_through(app_db: str, db: Session) -> 
     subscriber = make_subscriber(db, first_name="Maya", last_name="Okafor")
     cookie = signed_in_cookie(db, subscriber)
     state = page_state(SessionState, "/", cookie=cookie)
-    assert SessionState.require_subscriber.fn(state) is None
+    assert asyncio.run(SessionState.require_subscriber.fn(state)) is None
     assert state.signed_in is True and state.display_name == "Maya Okafor"
     # The cookie stays on the server: the state sent to the browser does not carry the token.
     assert token_of(cookie) not in json_dumps(state.parent_state.dict())
@@ -211,14 +211,14 @@ def test_a_forged_cookie_is_not_a_session(app_db: str, db: Session) -> None:
     make_subscriber(db)
     db.commit()
     state = page_state(SessionState, "/", cookie=f"{auth.SESSION_COOKIE}=made-up-value")
-    assert spec_args(SessionState.require_subscriber.fn(state))["path"].startswith("/signin?")
+    assert spec_args(asyncio.run(SessionState.require_subscriber.fn(state)))["path"].startswith("/signin?")
     assert state.signed_in is False
 
 
 def test_sign_out_button_goes_through_the_revoking_route() -> None:
     state = page_state(SessionState, "/")
     state.signed_in, state.display_name = True, "Maya Okafor"
-    script = spec_args(SessionState.sign_out.fn(state))["javascript_code"]
+    script = spec_args(asyncio.run(SessionState.sign_out.fn(state)))["javascript_code"]
     assert "form.method = 'post'" in script and "form.action = '/auth/sign-out'" in script
     assert state.signed_in is False and state.display_name == ""
 
@@ -312,3 +312,86 @@ def test_home_load_without_a_session_shows_nothing(app_db: str, db: Session) -> 
     state = page_state(HomeState, "/", cookie=cookie)
     HomeState.load.fn(state)
     assert state.loaded is False and state.account_number == "" and state.balance_text == ""
+
+
+# --- nothing of an account stays in the tab -------------------------------------------------
+
+
+def _loaded_home(db: Session) -> tuple[HomeState, str]:
+    subscriber = make_subscriber(db, first_name="Maya", last_name="Okafor", account_number="100200300")
+    cookie = signed_in_cookie(db, subscriber)
+    state = page_state(HomeState, "/", cookie=cookie)
+    HomeState.load.fn(state)
+    assert state.account_number == "100200300"
+    return state, cookie
+
+
+def test_sign_out_resets_every_substate_of_the_tab(app_db: str, db: Session) -> None:
+    from portal_app.state.security import SecurityState
+
+    home, _ = _loaded_home(db)
+    root = home._get_root_state()
+    security = root.get_substate(SecurityState.get_full_name().split("."))
+    security.username, security.email = "maya", "maya@example.test"
+    asyncio.run(SessionState.sign_out.fn(home))
+    snapshot = json_dumps(root.dict())
+    assert "100200300" not in snapshot and "maya@example.test" not in snapshot
+    assert home.loaded is False and security.username == ""
+
+
+def test_guard_without_a_session_clears_what_an_earlier_sign_in_loaded(app_db: str, db: Session) -> None:
+    home, cookie = _loaded_home(db)
+    auth.end_session(db, token=token_of(cookie))
+    db.commit()
+    asyncio.run(SessionState.require_subscriber.fn(home))
+    assert "100200300" not in json_dumps(home._get_root_state().dict())
+
+
+def _middleware_event(root: rx.State, cookie: str, name: str = "reflex___state____state.hydrate_and_load"):
+    """Run the tab guard as Reflex does before a handler, for an event sent with `cookie`."""
+    from reflex_base.event import Event
+    from reflex_base.event.context import EventContext
+
+    from portal_app.state.tab_guard import TabGuard
+
+    headers = {"origin": "http://localhost:3000", "cookie": cookie} if cookie else {"origin": "http://localhost:3000"}
+    router_data = {constants.RouteVar.HEADERS: headers, constants.RouteVar.PATH: "/"}
+
+    async def go():
+        ctx = EventContext(token="tab-token", state_manager=None, enqueue_impl=None, emit_delta_impl=None,
+                           emit_event_impl=None, router_data=router_data)
+        reset = EventContext.set(ctx)
+        try:
+            root.router_data = dict(router_data)
+            root.rx_router_headers = RouterData.from_router_data(router_data).headers
+            return await TabGuard().preprocess(None, root, Event(name=name, payload={}))
+        finally:
+            EventContext.reset(reset)
+
+    return asyncio.run(go())
+
+
+def test_a_connection_without_the_session_cookie_gets_an_empty_tab(app_db: str, db: Session) -> None:
+    home, cookie = _loaded_home(db)
+    root = home._get_root_state()
+    _middleware_event(root, cookie, name="portal_app___state___home____home_state.load")
+    assert home.account_number == "100200300"  # the same sign-in keeps its data
+    _middleware_event(root, "")  # the old tab token, no cookie: a reconnect
+    assert "100200300" not in json_dumps(root.dict())
+
+
+def test_a_revoked_session_is_served_nothing_on_reconnect(app_db: str, db: Session) -> None:
+    home, cookie = _loaded_home(db)
+    root = home._get_root_state()
+    _middleware_event(root, cookie, name="portal_app___state___home____home_state.load")
+    auth.end_session(db, token=token_of(cookie))
+    db.commit()
+    _middleware_event(root, cookie)
+    assert "100200300" not in json_dumps(root.dict())
+
+
+def test_the_session_cookie_is_not_kept_in_the_stored_router_data(app_db: str, db: Session) -> None:
+    home, cookie = _loaded_home(db)
+    root = home._get_root_state()
+    _middleware_event(root, cookie, name="portal_app___state___home____home_state.load")
+    assert token_of(cookie) not in repr(root.router_data) and token_of(cookie) not in repr(root.rx_router_headers)

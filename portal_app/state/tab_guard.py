@@ -1,0 +1,187 @@
+"""Keeps a tab's Reflex state from outliving the sign-in it was loaded under.
+
+Reflex serves a tab's whole state tree to whoever holds the tab token (it sits in
+`sessionStorage` and in the websocket URL). So:
+
+- every event compares a keyed fingerprint of the connection's session cookies with the one the
+  tree was last used under; a different sign-in (or none) resets the whole tree first;
+- a (re)connect without a live subscriber or staff session resets the tree before the snapshot
+  is sent, so nothing is served for a token whose session is gone;
+- the raw cookie header is dropped from the router data kept in the state store: handlers read it
+  from the event's own (in-memory) routing data instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+import reflex as rx
+from reflex.istate.data import HeaderData, PageData, URLData
+from reflex.middleware import Middleware
+from reflex_base import constants
+from reflex_base.event.context import EventContext
+
+from portal_app.config import get_settings
+from portal_app.models import session_scope, utcnow
+from portal_app.services import auth, staff_auth
+
+_HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
+# Query parameters that carry a credential (email links, Quick Pay links, sign-in tickets).
+SECRET_PARAMS = frozenset({"token", "t", "ticket"})
+
+
+def cookie_value(cookie_header: str, name: str) -> str | None:
+    if not cookie_header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class TabBinding(rx.State):
+    """Which sign-in this tab's tree was last used under (a keyed hash; never the cookie itself)."""
+
+    _owner: str = ""
+
+
+def event_cookie_header(state: rx.State) -> str:
+    """The Cookie header of the connection that sent the event being handled.
+
+    Read from the event's routing data, which is never persisted; unit tests that build a state by
+    hand (no event context) set it on the state's router instead.
+    """
+    try:
+        headers = EventContext.get().router_data.get(constants.RouteVar.HEADERS)
+    except LookupError:
+        headers = None
+    if headers is not None:
+        return headers.get("cookie", "")
+    return state.router.headers.cookie
+
+
+def event_query_param(state: rx.State, name: str) -> str:
+    """One query parameter of the page that sent the event, read from the event's routing data.
+
+    Credentials in links are dropped from the stored router data (see `_drop_secrets_from_store`),
+    so handlers read them here rather than from `self.router.url`.
+    """
+    try:
+        query = EventContext.get().router_data.get(constants.RouteVar.QUERY)
+    except LookupError:
+        query = None
+    if query is None:
+        return (parse_qs(state.router.url.query or "").get(name) or [""])[0]
+    value = query.get(name, "")
+    return value if isinstance(value, str) else (value[0] if value else "")
+
+
+def _fingerprint(cookie_header: str) -> str:
+    subscriber = cookie_value(cookie_header, auth.SESSION_COOKIE) or ""
+    staff = cookie_value(cookie_header, staff_auth.STAFF_COOKIE) or ""
+    if not subscriber and not staff:
+        return ""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"{subscriber}|{staff}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _has_live_session(cookie_header: str) -> bool:
+    now = utcnow()
+    with session_scope() as db:
+        for token, owner in (
+            (cookie_value(cookie_header, auth.SESSION_COOKIE), "user_id"),
+            (cookie_value(cookie_header, staff_auth.STAFF_COOKIE), "staff_user_id"),
+        ):
+            try:
+                auth.live_session(db, token=token, now=now, owner=owner)
+                return True
+            except auth.SessionInvalid:
+                continue
+    return False
+
+
+def _portal_state_classes() -> tuple[type[rx.State], ...]:
+    """Every state class the portal defines (Reflex's own internal states are left alone)."""
+    found: list[type[rx.State]] = []
+    pending = list(rx.State.get_substates())
+    while pending:
+        cls = pending.pop()
+        if cls.__module__.startswith("portal_app."):
+            found.append(cls)
+        pending.extend(cls.get_substates())
+    return tuple(sorted(found, key=lambda cls: cls.get_full_name()))
+
+
+async def reset_tab(state: rx.State) -> None:
+    """Reset every portal substate of this token's tree to its defaults (loading any not in memory)."""
+    root = state._get_root_state() if hasattr(state, "_get_root_state") else state
+    for cls in _portal_state_classes():
+        substate = await root.get_state(cls)
+        substate.reset()
+
+
+def _without_secret_params(as_path: str) -> str:
+    parts = urlsplit(as_path)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in SECRET_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _drop_secrets_from_store(state: rx.State) -> None:
+    """The router data is persisted with the state (Redis): keep session cookies and link tokens out.
+
+    New dicts throughout: the event's own routing data, which handlers read, keeps them.
+    """
+    router_data = state.router_data
+    headers = router_data.get(constants.RouteVar.HEADERS)
+    if headers and "cookie" in headers:
+        router_data = {
+            **router_data,
+            constants.RouteVar.HEADERS: {k: v for k, v in headers.items() if k != "cookie"},
+        }
+        state.router_data = router_data
+        if state.rx_router_headers.cookie:
+            state.rx_router_headers = HeaderData.from_router_data(router_data)
+    query = router_data.get(constants.RouteVar.QUERY) or {}
+    if SECRET_PARAMS.intersection(query):
+        router_data = {
+            **router_data,
+            constants.RouteVar.QUERY: {k: v for k, v in query.items() if k not in SECRET_PARAMS},
+            constants.RouteVar.ORIGIN: _without_secret_params(router_data.get(constants.RouteVar.ORIGIN, "")),
+        }
+        state.router_data = router_data
+        state.rx_router_url = URLData.from_router_data(router_data)
+        state.rx_router_page = PageData.from_router_data(router_data)
+
+
+class TabGuard(Middleware):
+    """Runs before every event handler of every tab (see module docstring)."""
+
+    async def preprocess(self, app, state, event):
+        try:
+            headers = EventContext.get().router_data.get(constants.RouteVar.HEADERS)
+        except LookupError:
+            headers = None
+        if headers is None:  # no connection data on this event: nothing to compare
+            return None
+        cookie_header = headers.get("cookie", "")
+        fingerprint = _fingerprint(cookie_header)
+        binding = await state.get_state(TabBinding)
+        if fingerprint != binding._owner:
+            if binding._owner:
+                await reset_tab(state)
+            binding._owner = fingerprint
+        if event.name.rsplit(".", 1)[-1] in _HYDRATE_EVENTS:
+            live = bool(fingerprint) and await asyncio.to_thread(_has_live_session, cookie_header)
+            if not live:
+                # The snapshot about to be sent must hold nothing a previous sign-in loaded.
+                await reset_tab(state)
+                binding._owner = ""
+        _drop_secrets_from_store(state)
+        return None
