@@ -31,7 +31,7 @@ def balance_cents(db: Session, *, account_id: int) -> int:
     return int(billed) - int(paid) + int(taken_back)
 
 
-def pending_cents(db: Session, *, account_id: int) -> tuple[int, bool]:
+def pending_payments(db: Session, *, account_id: int) -> tuple[int, bool]:
     """Payments submitted but not settled yet (a bank debit takes days): not paid, not to be paid again.
 
     Returns the total and whether a bank debit is among them.
@@ -53,7 +53,7 @@ class AmountDue:
 
 def amount_due(db: Session, *, account_id: int, today: dt.date) -> AmountDue:
     balance = balance_cents(db, account_id=account_id)
-    pending, pending_bank = pending_cents(db, account_id=account_id)
+    pending, pending_bank = pending_payments(db, account_id=account_id)
     left = max(0, balance - pending)
     oldest_open = db.exec(
         select(Invoice)
