@@ -8,9 +8,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from portal_app.models import Account, session_scope
-from portal_app.services import auth, calendar, calendar_files, scheduling
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import NotFound
+from portal_app.services.identity import auth
+from portal_app.services.selfservice import calendar, calendar_files, scheduling
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import NotFound
 from portal_app.theming import current_theme
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from portal_app.integrations.payments import get_gateway
 from portal_app.models import session_scope
-from portal_app.services import payment_events
+from portal_app.services.billing import payment_events
 
 
 def _apply(event: dict, gateway) -> str:

@@ -16,8 +16,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal_app.services.money import format_cents
-from portal_app.services.statements import InvoiceDocument, ReceiptDocument
+from portal_app.services.core.money import format_cents
+from portal_app.services.billing.statements import InvoiceDocument, ReceiptDocument
 from portal_app.theming import current_theme
 
 _styles = getSampleStyleSheet()

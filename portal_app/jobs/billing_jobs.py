@@ -34,9 +34,11 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services import billing, history, payments, quickpay
-from portal_app.services.money import format_cents
-from portal_app.services.principal import Principal
+from portal_app.services.billing import billing, payments, quickpay
+from portal_app.services.core import history
+from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
 log = logging.getLogger("portal.jobs")
@@ -147,7 +149,7 @@ def _apply_credit(db: Session, account_id: int) -> None:
 def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None) -> RunReport:
     gateway = gateway or get_gateway()
     report = RunReport()
-    settings = payments.provider_settings(db)
+    settings = provider_settings(db)
     recurring_ids = db.exec(select(RecurringPayment.id).where(col(RecurringPayment.cancelled_at).is_(None))
                             .order_by(col(RecurringPayment.id))).all()
     for recurring_id in recurring_ids:

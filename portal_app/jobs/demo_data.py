@@ -48,10 +48,10 @@ from portal_app.models import (
     WorkflowTask,
     WorkflowTaskDependency,
 )
-from portal_app.services import history
-from portal_app.services.money import format_cents
-from portal_app.services.principal import Principal
-from portal_app.services.secrets_util import hash_password
+from portal_app.services.core import history
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.secrets_util import hash_password
 
 RowT = TypeVar("RowT")
 

@@ -7,9 +7,10 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, hosted_payments, payments, statements
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.billing import autopay, hosted_payments, payments, statements
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -36,7 +37,6 @@ class AutoPayState(SessionState):
 
     @rx.event
     def load(self):
-        from portal_app.services.payments import ach_terms_text
 
         self.error = self.notice = ""
         self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, billing
-from portal_app.services.access import access_account
-from portal_app.services.clock import provider_today
+from portal_app.services.billing import autopay, billing
+from portal_app.services.core.access import access_account
+from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 
 

@@ -7,11 +7,12 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, billing, hosted_payments, payments
-from portal_app.services.access import access_account
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_balance, format_cents
+from portal_app.services.billing import autopay, billing, hosted_payments, payments
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.core.access import access_account
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -101,7 +102,7 @@ class PaymentState(SessionState):
         self.amount = f"{due.left_cents / 100:.2f}" if due.left_cents > 0 else ""
         self.repeat_on_text = (f"Invoice due date (next: {due.due_on:%b %-d, %Y})" if due.due_on
                                else "Invoice due date")
-        self.ach_terms = payments.ach_terms_text()
+        self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.save_method = False
         self.recurring = "autopay=1" in query and not self.has_autopay

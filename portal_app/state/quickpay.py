@@ -7,9 +7,10 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import hosted_payments, payments, quickpay
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_balance, format_cents
+from portal_app.services.billing import hosted_payments, payments, quickpay
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
 
@@ -52,7 +53,7 @@ class QuickPayState(rx.State):
     def load(self):
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self._account_id = 0
-        self.ach_terms = payments.ach_terms_text()
+        self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.method_options = QuickPayState.method_options_default()
         token = event_query_param(self, "t")

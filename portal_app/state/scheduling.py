@@ -7,9 +7,9 @@ import datetime as dt
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import scheduling
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.tickets import settings
+from portal_app.services.selfservice import scheduling
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 
 
@@ -57,7 +57,7 @@ class SchedulingState(SessionState):
     def _refresh(self, principal) -> None:
         """What to show: the appointment to schedule (or the one being moved) and the booked ones."""
         with session_scope() as db:
-            self.cutoff_hours = settings(db).reschedule_cutoff_hours
+            self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
             rows = scheduling.appointments(db, principal=principal)
             self.scheduled = [
                 {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import account_services, contracts, package_change
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.money import format_cents
-from portal_app.services.tickets import settings
+from portal_app.services.orders import account_services, contracts, package_change
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.theming import current_theme
@@ -49,7 +49,7 @@ class ServicesState(SessionState):
         with session_scope() as db:
             lines = account_services.account_services(db, principal=principal)
             self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
-            self.can_change = settings(db).allow_service_change
+            self.can_change = provider_settings(db).allow_service_change
             pending = package_change.pending_change(db, principal=principal)
 
         def change_of(line) -> dict[str, str]:

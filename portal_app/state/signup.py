@@ -7,8 +7,8 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import portal_users, ratelimit
-from portal_app.services.errors import FieldErrors
+from portal_app.services.identity import portal_users, ratelimit
+from portal_app.services.core.errors import FieldErrors
 
 FIELDS = (
     "account_number", "last_name", "billing_zip", "first_name", "contact_last_name", "phone", "email", "username",

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import staff_accounts
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 
 

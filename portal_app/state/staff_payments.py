@@ -9,9 +9,9 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import payments, refunds
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.billing import payments, refunds
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.money import format_cents
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import show_day
 from portal_app.theming import current_theme

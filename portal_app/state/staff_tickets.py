@@ -7,8 +7,9 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import staff_accounts, tickets
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.selfservice import tickets
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import STATUS_LABELS, show_day, show_time
 

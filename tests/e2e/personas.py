@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from portal_app.jobs import demo_data
 from portal_app.jobs.demo_data import CONTRACT_BODY
 from portal_app.models import Account, AccountService, Contract, Package, PaymentMethod, ServiceArea, Ticket, TicketNote, utcnow
-from portal_app.services import orders
-from portal_app.services.clock import provider_today
-from portal_app.services.principal import Principal
+from portal_app.services.orders import workflows
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.principal import Principal
 from tests.factories import make_account, make_invoice, make_user
 
 PASSWORD = "e2e-persona-passphrase-1"
@@ -84,7 +84,7 @@ def make_persona(
             db.flush()
             service_id = row.id
         if workflow:
-            orders.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
+            workflows.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
                                    title="Fiber install", steps=INSTALL_STEPS)
         db.commit()
         return Persona(account_id=account.id, number=account.account_number, username=user.username, email=user.email,

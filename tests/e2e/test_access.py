@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from portal_app.models import Account, PortalUser, utcnow
-from portal_app.services import portal_users
-from portal_app.services.secrets_util import hash_password
+from portal_app.services.identity import portal_users
+from portal_app.services.identity.secrets_util import hash_password
 from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT
 from tests.e2e.helpers import sign_in
 from tests.e2e.personas import maya_copy

@@ -29,8 +29,8 @@ from portal_app.models import (
     ServiceArea,
     Workflow,
 )
-from portal_app.services import contracts, orders
-from portal_app.services.principal import Principal
+from portal_app.services.orders import contracts, workflows
+from portal_app.services.core.principal import Principal
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in, sign_in_from_home
@@ -59,7 +59,7 @@ def _subscriber(portal, *, contract: bool = False, workflow: bool = False, packa
             db.add(Contract(account_id=account.id, title="Fiber Service Agreement", body_text=CONTRACT_BODY,
                             version="2026.1"))
         if workflow:
-            orders.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
+            workflows.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
                                    title="Fiber install", steps=STEPS)
         db.commit()
         return {"account_id": account.id, "number": account.account_number, "username": user.username}

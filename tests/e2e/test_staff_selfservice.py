@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory, AppointmentWindow, OutboxMail, Ticket, TicketNote, utcnow
-from portal_app.services.clock import provider_today
+from portal_app.services.core.clock import provider_today
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in

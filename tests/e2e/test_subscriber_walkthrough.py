@@ -31,8 +31,9 @@ from portal_app.models import (
     TicketNote,
     utcnow,
 )
-from portal_app.services import billing, cart, orders, package_change
-from portal_app.services.principal import Principal
+from portal_app.services.billing import billing
+from portal_app.services.orders import cart, package_change, workflows
+from portal_app.services.core.principal import Principal
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_services_orders import _cart_to_details
@@ -222,7 +223,7 @@ def test_booking_the_install_updates_home_and_order_tracking_at_once(phone: Page
         from portal_app.models import Account
 
         account = db.get(Account, sub["account_id"])
-        orders.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
+        workflows.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
                                title="Fiber 300 install", steps=cart.INSTALL_STEPS)
         db.add(Appointment(account_id=account.id, kind="install", title="Fiber 300 install"))
         db.commit()

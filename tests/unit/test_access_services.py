@@ -11,11 +11,11 @@ from factories import PASSWORD, make_account, make_subscriber, make_user
 from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory, AuthToken, OutboxMail, PortalUser, RateLimitBucket, RecoveryCode, UserSession, utcnow
-from portal_app.services import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
-from portal_app.services.errors import FieldErrors
-from portal_app.services.passwords import common_passwords, password_problem
-from portal_app.services.portal_users import SignUpForm, SignUpRefused
-from portal_app.services.secrets_util import hash_token
+from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
+from portal_app.services.core.errors import FieldErrors
+from portal_app.services.identity.passwords import common_passwords, password_problem
+from portal_app.services.identity.portal_users import SignUpForm, SignUpRefused
+from portal_app.services.identity.secrets_util import hash_token
 
 NEW_PASSWORD = "a-brand-new-passphrase-77"
 
@@ -338,7 +338,7 @@ def test_two_factor_step_expires(db: Session) -> None:
 
 
 def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
-    from portal_app.services import account_security
+    from portal_app.services.identity import account_security
 
     subscriber = make_subscriber(db)
     tokens_ = [auth.redeem_session_ticket(db, ticket=auth.create_session_ticket(db, user=subscriber.user)).token for _ in range(2)]
@@ -355,7 +355,7 @@ def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
 
 
 def test_email_change_waits_for_the_new_address_then_tells_the_old_one(db: Session) -> None:
-    from portal_app.services import account_security
+    from portal_app.services.identity import account_security
 
     subscriber = make_subscriber(db)
     old = subscriber.user.email
@@ -395,9 +395,9 @@ def test_turning_two_factor_off_needs_the_password_and_removes_the_codes(db: Ses
 
 
 def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> None:
-    from portal_app.services import account_security
-    from portal_app.services.errors import NotFound
-    from portal_app.services.principal import Principal
+    from portal_app.services.identity import account_security
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.core.principal import Principal
 
     mine, theirs = make_subscriber(db), make_subscriber(db)
     forged = Principal(kind="subscriber", display_name="x", user_id=theirs.user.id, account_id=mine.account.id)
@@ -412,9 +412,9 @@ def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> No
 
 def test_staff_find_accounts_by_number_name_email_and_phone(db: Session) -> None:
     from portal_app.models import Contact, ContactPoint
-    from portal_app.services import staff_accounts
-    from portal_app.services.errors import NotFound
-    from portal_app.services.principal import Principal
+    from portal_app.services.staff import staff_accounts
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.core.principal import Principal
 
     account = make_account(db, first_name="Maya", last_name="Okafor")
     make_account(db, first_name="Other", last_name="Person")

@@ -18,8 +18,8 @@ from portal_app.models import (
     PaymentMethod,
     RecurringPayment,
 )
-from portal_app.services import billing, payments, quickpay
-from portal_app.services.payments import NewBank
+from portal_app.services.billing import billing, payments, quickpay
+from portal_app.services.billing.payments import NewBank
 from portal_app.integrations.payments import BankDetails
 
 TODAY = dt.date(2026, 3, 25)

@@ -36,12 +36,12 @@ def test_postgres_urls_use_the_installed_driver(given: str) -> None:
 
 def test_links_follow_the_port_make_run_serves_when_no_public_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
     """`PORT=8080 make run` serves on 8080: the links in its mail must point there too."""
-    from portal_app.services import tokens
+    from portal_app.services.identity import tokens
 
     monkeypatch.delenv("PORTAL_PUBLIC_URL", raising=False)
     monkeypatch.setenv("PORT", "8080")
     assert Settings().public_url == "http://localhost:8080"
-    monkeypatch.setattr("portal_app.services.tokens.get_settings", lambda: Settings())
+    monkeypatch.setattr("portal_app.services.identity.tokens.get_settings", lambda: Settings())
     assert tokens.link("/verify", "abc").startswith("http://localhost:8080/verify?token=")
     monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.lumenfiber.example")
     assert Settings().public_url == "https://portal.lumenfiber.example"

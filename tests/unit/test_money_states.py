@@ -14,7 +14,7 @@ from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (fix
 from portal_app.integrations.payments import use_gateway
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.models import Payment, PaymentMethod, RecurringPayment
-from portal_app.services import quickpay
+from portal_app.services.billing import quickpay
 from portal_app.state.autopay import AutoPayState
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.payment import PaymentState

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from portal_app.integrations.payments import BankDetails, CardDetails
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.models import AccountHistory, Invoice, OutboxMail, Payment, PaymentMethod, RecurringPayment
-from portal_app.services import billing, payments
-from portal_app.services.errors import FieldErrors, NotFound
-from portal_app.services.payments import NewBank, NewCard, StoredMethod
+from portal_app.services.billing import billing, mandates, payments
+from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.billing.payments import NewBank, NewCard, StoredMethod
 
 VISA = CardDetails(number="4242 4242 4242 4242", exp_month=12, exp_year=2031, cvc="123")
 DECLINED = CardDetails(number="4000000000000002", exp_month=12, exp_year=2031, cvc="123")
@@ -112,7 +112,7 @@ def test_ach_needs_authorization_stays_pending_until_settled(db: Session, gatewa
                            ach_authorized=True, client_ip="203.0.113.9", gateway=gateway)
     assert outcome.status == "pending" and outcome.new_balance_cents == 12000
     entry = db.exec(select(AccountHistory).where(AccountHistory.kind == "payment")).one()
-    assert payments.ACH_TERMS_VERSION in entry.summary and "203.0.113.9" in entry.summary
+    assert mandates.ACH_TERMS_VERSION in entry.summary and "203.0.113.9" in entry.summary
     payment = db.get(Payment, outcome.payment_id)
     payments.settle(db, payment=payment, status=gateway.settlement_status(reference=payment.gateway_ref))
     db.commit()

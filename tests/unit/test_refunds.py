@@ -13,9 +13,9 @@ from stripe_stub import StripeStub, error_body
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.integrations.payments.stripe_gateway import StripeGateway
 from portal_app.models import AccountHistory, Invoice, OutboxMail, Payment, PaymentAdjustment, PaymentMethod
-from portal_app.services import billing, payments, refunds, statements
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.principal import Principal
+from portal_app.services.billing import billing, payments, refunds, statements
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.principal import Principal
 
 STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1)
 

@@ -23,7 +23,8 @@ from portal_app.models import (
     TicketNote,
     utcnow,
 )
-from portal_app.services import auth, contacts
+from portal_app.services.identity import auth
+from portal_app.services.selfservice import contacts
 from portal_app.state.calendar import CalendarState
 from portal_app.state.contacts import ContactsState
 from portal_app.state.scheduling import SchedulingReminderState, SchedulingState

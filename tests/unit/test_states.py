@@ -32,7 +32,7 @@ from reflex_base.utils.format import json_dumps
 from sqlmodel import Session, select
 
 from portal_app.models import UserSession
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from portal_app.state.home import HomeState
 from portal_app.state.session import SessionState
 from portal_app.state.signin import NOTICES, SignInState

@@ -26,7 +26,7 @@ import portal_app.api
 from portal_app.integrations.payments import use_gateway
 from portal_app.integrations.payments.stripe_gateway import StripeGateway
 from portal_app.models import GatewayEvent, Payment, PaymentMethod, RecurringPayment
-from portal_app.services import billing, hosted_payments, payments
+from portal_app.services.billing import billing, hosted_payments, payments
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")

@@ -30,7 +30,7 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services import autopay, billing, hosted_payments, payments
+from portal_app.services.billing import autopay, billing, hosted_payments, payments
 
 PI = ("POST", "/v1/payment_intents")
 TOKEN = "cus_stub:pm_stub_card"

@@ -26,7 +26,7 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services import billing
+from portal_app.services.billing import billing
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -198,7 +198,7 @@ def _off_session(db: Session, *, status: str = "pending", kind: str = "card", am
     db.add(payment)
     db.commit()
     if status == "succeeded":
-        from portal_app.services import payments
+        from portal_app.services.billing import payments
 
         payments.allocate(db, payment)
         db.commit()

@@ -23,10 +23,13 @@ from portal_app.models import (
     WorkflowTask,
     utcnow,
 )
-from portal_app.services import autopay, billing, cart, contacts, orders, package_change, quickpay, scheduling, staff_accounts
-from portal_app.services.errors import PortalError
-from portal_app.services.money import format_balance
-from portal_app.services.principal import Principal
+from portal_app.services.billing import autopay, billing, quickpay
+from portal_app.services.orders import cart, order_tracking, package_change, workflows
+from portal_app.services.selfservice import contacts, scheduling
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import PortalError
+from portal_app.services.core.money import format_balance
+from portal_app.services.core.principal import Principal
 
 
 def test_what_is_left_to_pay_leaves_out_payments_still_settling(db: Session) -> None:
@@ -77,7 +80,7 @@ def test_our_own_invalid_email_message() -> None:
 def test_booking_completes_the_orders_scheduling_step_with_history(db: Session) -> None:
     me = make_subscriber(db)
     db.add(ProviderSettings())
-    workflow = orders.create_workflow(db, principal=Principal.system("test"), account=me.account, kind="install",
+    workflow = workflows.create_workflow(db, principal=Principal.system("test"), account=me.account, kind="install",
                                       title="Fiber 300 install", steps=cart.INSTALL_STEPS)
     appointment = Appointment(account_id=me.account.id, kind="install", title="Fiber 300 install")
     db.add(appointment)
@@ -86,14 +89,14 @@ def test_booking_completes_the_orders_scheduling_step_with_history(db: Session) 
                                ends_at=dt.datetime(day.year, day.month, day.day, 19, tzinfo=dt.UTC), capacity=2)
     db.add(window)
     db.commit()
-    [tracked] = orders.tracked_orders(db, principal=me.principal)
+    [tracked] = order_tracking.tracked_orders(db, principal=me.principal)
     assert tracked.current_name == "Pick an install time"
     scheduling.book(db, principal=me.principal, appointment_id=appointment.id, window_id=window.id)
     db.commit()
     task = db.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow.id,
-                                              WorkflowTask.name == orders.SCHEDULING_TASK)).one()
+                                              WorkflowTask.name == workflows.SCHEDULING_TASK)).one()
     assert task.status == "completed" and task.completed_at is not None
-    [tracked] = orders.tracked_orders(db, principal=me.principal)
+    [tracked] = order_tracking.tracked_orders(db, principal=me.principal)
     assert tracked.current_name == "Installer visit"
     assert scheduling.scheduling_reminder(db, principal=me.principal) is None
     summaries = db.exec(select(AccountHistory.summary).where(AccountHistory.account_id == me.account.id,
