@@ -10,6 +10,7 @@ from starlette.routing import Route
 from portal_app.models import Account, session_scope
 from portal_app.services.identity import auth
 from portal_app.services.selfservice import calendar, calendar_files, scheduling
+from portal_app.services.core.access import access_appointment
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import NotFound
 from portal_app.theming import current_theme
@@ -20,7 +21,7 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosn
 def _appointment_file(token: str | None, appointment_id: int) -> str:
     with session_scope() as db:
         principal = auth.resolve_session(db, token=token)
-        appointment = scheduling.access_appointment(db, principal, appointment_id)
+        appointment = access_appointment(db, principal, appointment_id)
         if appointment.starts_at is None:
             raise NotFound("appointment")
         account = db.get(Account, appointment.account_id)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from portal_app.models import Contact, ContactPoint, ContactType
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, access_owned
+from portal_app.services.core.access import access_account, access_contact, access_contact_point
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
@@ -176,7 +176,7 @@ def add_contact(
     """Add a new person (name, Type, optional email/phone) or an email/phone to an existing person."""
     account = access_account(db, principal)
     errors: dict[str, str] = {}
-    contact = access_owned(db, principal, Contact, int(contact_id), "contact") if contact_id else None
+    contact = access_contact(db, principal, contact_id) if contact_id else None
     email_value = _point("email", email, errors)
     phone_value = _point("phone", phone, errors)
     if contact is None:
@@ -211,7 +211,7 @@ def add_contact(
 def update_contact(
     db: Session, *, principal: Principal, contact_id: int, first_name: str, last_name: str, type_id: int | str | None
 ) -> Contact:
-    contact = access_owned(db, principal, Contact, int(contact_id), "contact")
+    contact = access_contact(db, principal, contact_id)
     errors: dict[str, str] = {}
     first = _name(first_name, "first_name", "first name", errors, required=True)
     last = _name(last_name, "last_name", "last name", errors, required=False)
@@ -229,7 +229,7 @@ def update_contact(
 
 
 def update_point(db: Session, *, principal: Principal, point_id: int, value: str) -> ContactPoint:
-    point = access_owned(db, principal, ContactPoint, int(point_id), "contact")
+    point = access_contact_point(db, principal, point_id)
     errors: dict[str, str] = {}
     new_value = _point(point.kind, value, errors)
     if new_value is None and point.kind not in errors:
@@ -247,7 +247,7 @@ def update_point(db: Session, *, principal: Principal, point_id: int, value: str
 
 
 def delete_point(db: Session, *, principal: Principal, point_id: int) -> None:
-    point = access_owned(db, principal, ContactPoint, int(point_id), "contact")
+    point = access_contact_point(db, principal, point_id)
     if _points_on_account(db, point.account_id) <= 1:
         raise PortalError(LAST_WAY_TO_REACH)
     shown = point.value if point.kind == "email" else format_phone(point.value)
@@ -259,7 +259,7 @@ def delete_point(db: Session, *, principal: Principal, point_id: int) -> None:
 
 def delete_contact(db: Session, *, principal: Principal, contact_id: int) -> None:
     """Delete a person with their emails and phones, unless that leaves no way to reach the account."""
-    contact = access_owned(db, principal, Contact, int(contact_id), "contact")
+    contact = access_contact(db, principal, contact_id)
     points = list(db.exec(select(ContactPoint).where(ContactPoint.contact_id == contact.id)))
     if points and _points_on_account(db, contact.account_id) <= len(points):
         raise PortalError(LAST_WAY_TO_REACH)

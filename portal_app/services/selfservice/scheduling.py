@@ -17,7 +17,7 @@ from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, Appointment, AppointmentWindow, utcnow
 from portal_app.services.core import history
 from portal_app.services.orders import orders
-from portal_app.services.core.access import access_account, access_owned
+from portal_app.services.core.access import access_account, access_appointment
 from portal_app.services.selfservice.calendar_files import appointment_ics
 from portal_app.services.selfservice.contacts import require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
@@ -53,10 +53,6 @@ def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
 
 def when_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     return f"{starts_at.astimezone(_zone()):%a, %b %-d, %Y}, {window_label(starts_at, ends_at)}"
-
-
-def access_appointment(db: Session, principal: Principal, appointment_id: int) -> Appointment:
-    return access_owned(db, principal, Appointment, int(appointment_id), "appointment")
 
 
 def _service_address(account: Account) -> str:

@@ -17,7 +17,7 @@ from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, PortalUser, Ticket, TicketNote, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.core.access import access_account, access_owned
+from portal_app.services.core.access import access_account, access_ticket
 from portal_app.services.selfservice.contacts import require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
@@ -65,10 +65,6 @@ def _row(ticket: Ticket) -> TicketRow:
 def _note_view(note: TicketNote) -> NoteView:
     return NoteView(id=note.id, body=note.body, author_name=note.author_name, author_kind=note.author_kind,
                     is_public=note.is_public, created_at=note.created_at)
-
-
-def access_ticket(db: Session, principal: Principal, ticket_id: int) -> Ticket:
-    return access_owned(db, principal, Ticket, int(ticket_id), "ticket")
 
 
 # --- subscriber -----------------------------------------------------------------------------
