@@ -191,7 +191,8 @@ def _outcome(db: Session, payment: Payment, **extra: bool) -> PaymentOutcome:
     )
 
 
-def claim_account(db: Session, account_id: int, key: str) -> bool:
+def claim_account(db: Session, account_id: int, key: str, *, commit: bool = True) -> bool:
+    """One attempt at a time per account: a conditional UPDATE; `commit=False` leaves it to a batch."""
     now = utcnow()
     claimed = db.execute(
         update(Account)
@@ -199,8 +200,16 @@ def claim_account(db: Session, account_id: int, key: str) -> bool:
                or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
         .values(payment_claim=key, payment_claim_expires_at=now + CLAIM_TTL)
     )
-    db.commit()
+    if commit:
+        db.commit()
     return claimed.rowcount == 1
+
+
+def set_claim(db: Session, account_id: int, key: str, *, hold: bool) -> None:
+    """In the caller's transaction: end this attempt's claim, or hold it until reconciliation."""
+    values = {"payment_claim_expires_at": utcnow() + UNKNOWN_OUTCOME_HOLD} if hold else \
+        {"payment_claim": None, "payment_claim_expires_at": None}
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key).values(**values))
 
 
 def release_account(db: Session, account_id: int, key: str) -> None:
@@ -304,13 +313,10 @@ def pay(
             log.warning("Payment %s outcome unknown (%s); kept pending for reconciliation",
                         payment.receipt_number, type(problem).__name__)
             db.rollback()
-            history.record(db, principal=principal, account_id=account_id, kind="payment", action="outcome_unknown",
-                           summary=f"Payment {payment.receipt_number} of {format_cents(amount_cents)} ({label}): no "
-                                   "answer from the payment processor; pending until it is confirmed",
-                           entity_type="payment", entity_id=payment.id)
+            record_unknown(db, principal, payment)
             db.commit()
             raise PaymentPending() from None
-        saved = _finish(db, principal, payment, result, tokenized=tokenized if save_method else None,
+        saved = finish_charge(db, principal, payment, result, tokenized=tokenized if save_method else None,
                         autopay=autopay, stored=stored, ach_authorized=kind == "ach", client_ip=client_ip,
                         receipt_email=receipt_email)
         db.commit()
@@ -341,7 +347,7 @@ def new_receipt_number() -> str:
 
 
 def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",
-                    code: str = "", action: str = "declined") -> None:
+                   code: str = "", action: str = "declined", commit: bool = True) -> None:
     payment.status = "failed"
     payment.failure_reason = reason[:200]
     payment.gateway_ref = payment.gateway_ref or reference[:120]
@@ -351,12 +357,21 @@ def record_refusal(db: Session, principal: Principal, payment: Payment, reason: 
     summary += f" [{code}]" if code else ""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action=action,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
-    db.commit()
+    if commit:
+        db.commit()
 
 
-def _finish(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
-            tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
-            client_ip: str, receipt_email: str | None) -> bool:
+def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
+    """History for a charge whose answer was lost; the caller holds the claim and commits."""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action="outcome_unknown",
+                   summary=f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                           f"({payment.method_label}): no answer from the payment processor; pending until it is "
+                           "confirmed", entity_type="payment", entity_id=payment.id)
+
+
+def finish_charge(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
+                  tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
+                  client_ip: str, receipt_email: str | None) -> bool:
     """Everything that follows a charge the gateway accepted, in the caller's transaction."""
     from portal_app.services import autopay as autopay_service  # AutoPay builds on payments
 

@@ -200,7 +200,7 @@ def test_a_declined_checkout_retry_that_succeeds_ends_paid_once(page: Page, stri
     assert payment.status == "pending"  # the failed try decided nothing
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_role("button", name="Pay").click()
-    page.wait_for_url(re.compile(r"/payments\?checkout=done"))
+    page.wait_for_url(re.compile(r"/payments/?\?checkout=done"))
     expect(page.locator(".payment-row")).to_have_count(1)
     expect(page.locator(".payment-row").first).to_contain_text("$64.00")
     expect(page.locator(".payment-row").first).to_contain_text("Paid")
