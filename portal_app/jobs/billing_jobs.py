@@ -167,6 +167,7 @@ class _Attempt:
     result: ChargeResult | None = None
     error: Exception | None = None
     outcome: str = ""  # done | pending | failed | problem
+    hold: bool = False  # the answer was lost: the claim stays until reconciliation
 
 
 def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None,
@@ -228,11 +229,14 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
 
 
 def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, settings, report: RunReport) -> None:
-    accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_([t.account_id for t in chunk])))}
-    # 1. Claim each account and record its payment pending: one commit, before any charge.
+    ids = [t.account_id for t in chunk]
+    accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(ids)))}
+    # 1. Claim each account (one conditional UPDATE) and record its payment pending: one commit,
+    # before any charge.
+    won = payments.claim_accounts(db, {t.account_id: t.key for t in chunk})
     claimed: list[_Attempt] = []
     for attempt in chunk:
-        if not payments.claim_account(db, attempt.account_id, attempt.key, commit=False):
+        if attempt.account_id not in won:
             report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
             continue
         method = attempt.method
@@ -255,12 +259,16 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
             attempt.error = problem
     # 3. Record every outcome: one commit. An account whose recording fails is left pending with its
     # claim held (reconciliation decides it) and the rest are recorded again without it.
+    balances = billing.balances_by_account(db, [t.account_id for t in claimed])
+    mail_to = payments.receipt_addresses(db, [t.account_id for t in claimed])
     todo = list(claimed)
     while todo:
         current = None
         try:
             for current in todo:
-                _record_attempt(db, current, settings)
+                _record_attempt(db, current, settings, balances.get(current.account_id, 0),
+                                mail_to.get(current.account_id))
+            payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
             db.commit()
             break
         except Exception as problem:
@@ -277,7 +285,7 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
             setattr(report, attempt.outcome, getattr(report, attempt.outcome) + 1)
 
 
-def _record_attempt(db: Session, attempt: _Attempt, settings) -> None:
+def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int, mail_to: str | None) -> None:
     """One account's outcome, in the batch's transaction (no commit here)."""
     payment, error = attempt.payment, attempt.error
     principal = Principal(kind="system", display_name="AutoPay", account_id=attempt.account_id)
@@ -289,25 +297,23 @@ def _record_attempt(db: Session, attempt: _Attempt, settings) -> None:
         db.add(recurring)
         _failure_mail(db, recurring, attempt.method, str(error), recurring.consecutive_failures,
                       settings.autopay_max_retries, needs_authentication=error.needs_authentication)
-        payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
         attempt.outcome = "failed"
     elif isinstance(error, (GatewayBusy, GatewayMisconfigured)):
         message = payments.BUSY if isinstance(error, GatewayBusy) else payments.UNAVAILABLE
         if isinstance(error, GatewayMisconfigured):
             log.error("AutoPay %s not processed: the gateway refused the portal's request: %s", attempt.key, error)
         payments.record_refusal(db, principal, payment, message, action="not_processed", commit=False)
-        payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
         attempt.outcome = "problem"  # not the subscriber's doing: no failure counted, no mail
     elif error is not None:  # unknown outcome: pending, the claim held until reconciliation
         log.warning("AutoPay %s outcome unknown (%s); kept pending", attempt.key, type(error).__name__)
         payments.record_unknown(db, principal, payment)
         payments.set_claim(db, attempt.account_id, attempt.key, hold=True)
-        attempt.outcome = "pending"
+        attempt.outcome, attempt.hold = "pending", True
     else:
+        succeeded = attempt.result.status == "succeeded"
         payments.finish_charge(db, principal, payment, attempt.result, tokenized=None, autopay=False,
                                stored=attempt.method, ach_authorized=attempt.method.kind == "ach", client_ip="",
-                               receipt_email=None)
-        payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
+                               receipt_email=mail_to, balance_after_cents=balance_cents - (payment.amount_cents if succeeded else 0))
         if recurring.consecutive_failures:
             recurring.consecutive_failures = 0
             db.add(recurring)

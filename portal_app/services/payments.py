@@ -21,7 +21,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import enqueue_mail
@@ -177,6 +177,16 @@ def receipt_address(db: Session, *, account_id: int, user_id: int | None = None)
     return user.email if user else None
 
 
+def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
+    """`receipt_address` (the account's first portal user) for many accounts in one query."""
+    found: dict[int, str] = {}
+    for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
+                                     .where(col(PortalUser.account_id).in_(account_ids))
+                                     .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        found.setdefault(account_id, email)
+    return found
+
+
 def payment_by_key(db: Session, key: str) -> Payment | None:
     return db.exec(select(Payment).where(Payment.idempotency_key == key)).first()
 
@@ -199,23 +209,51 @@ def claim_account(db: Session, account_id: int, key: str, *, commit: bool = True
         .where(col(Account.id) == account_id,
                or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
         .values(payment_claim=key, payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)  # the claim is read from the database, never the session
     )
     if commit:
         db.commit()
     return claimed.rowcount == 1
 
 
+def claim_accounts(db: Session, keys: dict[int, str]) -> set[int]:
+    """`claim_account` for a batch, in the caller's transaction: one conditional UPDATE, then read
+    back which accounts now carry their own attempt's key. Returns those account ids."""
+    if not keys:
+        return set()
+    now = utcnow()
+    db.execute(
+        update(Account)
+        .where(col(Account.id).in_(list(keys)),
+               or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
+        .values(payment_claim=case(keys, value=Account.id), payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)
+    )
+    return {account_id for account_id, claim in db.exec(
+        select(Account.id, Account.payment_claim).where(col(Account.id).in_(list(keys)))) if claim == keys[account_id]}
+
+
+def release_claims(db: Session, keys: dict[int, str]) -> None:
+    """End a batch's claims in the caller's transaction (each key names one account's attempt)."""
+    if keys:
+        db.execute(update(Account).where(col(Account.id).in_(list(keys)), col(Account.payment_claim).in_(list(keys.values())))
+                   .values(payment_claim=None, payment_claim_expires_at=None)
+                   .execution_options(synchronize_session=False))
+
+
 def set_claim(db: Session, account_id: int, key: str, *, hold: bool) -> None:
     """In the caller's transaction: end this attempt's claim, or hold it until reconciliation."""
     values = {"payment_claim_expires_at": utcnow() + UNKNOWN_OUTCOME_HOLD} if hold else \
         {"payment_claim": None, "payment_claim_expires_at": None}
-    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key).values(**values))
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key).values(**values)
+               .execution_options(synchronize_session=False))
 
 
 def release_account(db: Session, account_id: int, key: str) -> None:
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
-               .values(payment_claim=None, payment_claim_expires_at=None))
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
     db.commit()
 
 
@@ -223,7 +261,8 @@ def hold_account(db: Session, account_id: int, key: str) -> None:
     """Keep the claim of an attempt whose outcome is unknown until reconciliation decides it."""
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
-               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD))
+               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD)
+               .execution_options(synchronize_session=False))
     db.commit()
 
 
@@ -331,8 +370,8 @@ def pay(
 def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGateway) -> bool:
     """The account is claimed: if by a pending attempt past its claim time whose outcome was lost,
     ask the gateway about it now; True when that decided it and released the account."""
-    account = db.get(Account, account_id)
-    holder = payment_by_key(db, account.payment_claim) if account and account.payment_claim else None
+    claim = db.exec(select(Account.payment_claim).where(Account.id == account_id)).first()
+    holder = payment_by_key(db, claim) if claim else None
     db.commit()
     if holder is None or holder.status != "pending" or holder.created_at > utcnow() - CLAIM_TTL:
         return False
@@ -371,8 +410,9 @@ def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
 
 def finish_charge(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
                   tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
-                  client_ip: str, receipt_email: str | None) -> bool:
-    """Everything that follows a charge the gateway accepted, in the caller's transaction."""
+                  client_ip: str, receipt_email: str | None, balance_after_cents: int | None = None) -> bool:
+    """Everything that follows a charge the gateway accepted, in the caller's transaction.
+    A batch passes what it already read (the receipt address, the balance after) to save queries."""
     from portal_app.services import autopay as autopay_service  # AutoPay builds on payments
 
     payment.gateway_ref = result.reference[:120]
@@ -406,14 +446,15 @@ def finish_charge(db: Session, principal: Principal, payment: Payment, result: C
                                 ach_authorized=method.kind == "ach", client_ip=client_ip)
     to = receipt_email or receipt_address(db, account_id=payment.account_id, user_id=principal.user_id)
     if to:
-        enqueue_mail(db, to=to, account_id=payment.account_id, **_receipt_mail(db, payment))
+        enqueue_mail(db, to=to, account_id=payment.account_id,
+                     **_receipt_mail(db, payment, balance_cents=balance_after_cents))
     return tokenized is not None
 
 
-def _receipt_mail(db: Session, payment: Payment) -> dict[str, str]:
+def _receipt_mail(db: Session, payment: Payment, *, balance_cents: int | None = None) -> dict[str, str]:
     theme = current_theme()
     account = db.get(Account, payment.account_id)
-    balance = billing.balance_cents(db, account_id=payment.account_id)
+    balance = billing.balance_cents(db, account_id=payment.account_id) if balance_cents is None else balance_cents
     state = "received" if payment.status == "succeeded" else "submitted and will settle in 1-3 business days"
     next_step = f"{payment.payer_note}\n\n" if payment.status == "pending" and payment.payer_note else ""
     body = (
@@ -492,7 +533,8 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
         summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
     db.execute(update(Account).where(col(Account.id) == payment.account_id,
                                      col(Account.payment_claim) == payment.idempotency_key)
-               .values(payment_claim=None, payment_claim_expires_at=None))
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
     history.record(db, principal=system, account_id=payment.account_id, kind="payment", action=payment.status,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
     to = receipt_address(db, account_id=payment.account_id)
