@@ -261,13 +261,14 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
     # claim held (reconciliation decides it) and the rest are recorded again without it.
     balances = billing.balances_by_account(db, [t.account_id for t in claimed])
     mail_to = payments.receipt_addresses(db, [t.account_id for t in claimed])
+    owed = payments.open_invoices_owed(db, [t.account_id for t in claimed])
     todo = list(claimed)
     while todo:
         current = None
         try:
             for current in todo:
                 _record_attempt(db, current, settings, balances.get(current.account_id, 0),
-                                mail_to.get(current.account_id))
+                                mail_to.get(current.account_id), owed.get(current.account_id, []))
             payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
             db.commit()
             break
@@ -285,7 +286,8 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
             setattr(report, attempt.outcome, getattr(report, attempt.outcome) + 1)
 
 
-def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int, mail_to: str | None) -> None:
+def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int, mail_to: str | None,
+                    owed: list) -> None:
     """One account's outcome, in the batch's transaction (no commit here)."""
     payment, error = attempt.payment, attempt.error
     principal = Principal(kind="system", display_name="AutoPay", account_id=attempt.account_id)
@@ -313,7 +315,8 @@ def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int
         succeeded = attempt.result.status == "succeeded"
         payments.finish_charge(db, principal, payment, attempt.result, tokenized=None, autopay=False,
                                stored=attempt.method, ach_authorized=attempt.method.kind == "ach", client_ip="",
-                               receipt_email=mail_to, balance_after_cents=balance_cents - (payment.amount_cents if succeeded else 0))
+                               receipt_email=mail_to, owed=owed,
+                               balance_after_cents=balance_cents - (payment.amount_cents if succeeded else 0))
         if recurring.consecutive_failures:
             recurring.consecutive_failures = 0
             db.add(recurring)

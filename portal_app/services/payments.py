@@ -410,7 +410,8 @@ def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
 
 def finish_charge(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
                   tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
-                  client_ip: str, receipt_email: str | None, balance_after_cents: int | None = None) -> bool:
+                  client_ip: str, receipt_email: str | None, balance_after_cents: int | None = None,
+                  owed: list[tuple[Invoice, int]] | None = None) -> bool:
     """Everything that follows a charge the gateway accepted, in the caller's transaction.
     A batch passes what it already read (the receipt address, the balance after) to save queries."""
     from portal_app.services import autopay as autopay_service  # AutoPay builds on payments
@@ -420,7 +421,7 @@ def finish_charge(db: Session, principal: Principal, payment: Payment, result: C
     payment.payer_note = result.note[:300]
     if result.status == "succeeded":
         payment.settled_at = utcnow()
-        allocate(db, payment)
+        allocate(db, payment, owed=owed)
     db.add(payment)
     method = stored
     if tokenized is not None:
@@ -466,8 +467,15 @@ def _receipt_mail(db: Session, payment: Payment, *, balance_cents: int | None = 
     return {"subject": f"{theme.provider_name} payment receipt {payment.receipt_number}", "body": body}
 
 
-def allocate(db: Session, payment: Payment) -> None:
-    """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit."""
+def allocate(db: Session, payment: Payment, *, owed: list[tuple[Invoice, int]] | None = None) -> None:
+    """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit.
+
+    A batch that read the account's open invoices and what each still owes passes them as `owed`
+    (oldest first) for a payment with nothing applied yet; otherwise they are read here.
+    """
+    if owed is not None:
+        _apply(db, payment, payment.amount_cents, owed)
+        return
     remaining = payment.amount_cents - int(db.exec(
         select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(PaymentAllocation.payment_id == payment.id)
     ).one()) - int(db.exec(  # what refunds, disputes and returns took back is not there to apply
@@ -478,10 +486,15 @@ def allocate(db: Session, payment: Payment) -> None:
         select(Invoice).where(Invoice.account_id == payment.account_id, Invoice.status == "open")
         .order_by(col(Invoice.due_on), col(Invoice.id))
     ).all()
-    for invoice in open_invoices:
+    if remaining > 0 and open_invoices:
+        _apply(db, payment, remaining, ((i, i.total_cents - invoice_paid_cents(db, i.id)) for i in open_invoices))
+    db.flush()
+
+
+def _apply(db: Session, payment: Payment, remaining: int, owed_invoices) -> None:
+    for invoice, owed in owed_invoices:
         if remaining <= 0:
             break
-        owed = invoice.total_cents - invoice_paid_cents(db, invoice.id)
         if owed <= 0:
             invoice.status = "paid"
             db.add(invoice)
@@ -492,7 +505,21 @@ def allocate(db: Session, payment: Payment) -> None:
         if applied == owed:
             invoice.status = "paid"
             db.add(invoice)
-    db.flush()
+
+
+def open_invoices_owed(db: Session, account_ids: list[int]) -> dict[int, list[tuple[Invoice, int]]]:
+    """For a batch: each account's open invoices, oldest first, with what each still owes (two queries)."""
+    invoices = db.exec(select(Invoice).where(col(Invoice.account_id).in_(account_ids), Invoice.status == "open")
+                       .order_by(col(Invoice.account_id), col(Invoice.due_on), col(Invoice.id))).all()
+    paid = dict(db.exec(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_cents))
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .where(col(PaymentAllocation.invoice_id).in_([i.id for i in invoices]), Payment.status == "succeeded")
+        .group_by(PaymentAllocation.invoice_id)).all()) if invoices else {}
+    owed: dict[int, list[tuple[Invoice, int]]] = {}
+    for invoice in invoices:
+        owed.setdefault(invoice.account_id, []).append((invoice, invoice.total_cents - int(paid.get(invoice.id) or 0)))
+    return owed
 
 
 def invoice_paid_cents(db: Session, invoice_id: int) -> int:
