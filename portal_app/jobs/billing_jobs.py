@@ -269,17 +269,47 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
             for current in todo:
                 _record_attempt(db, current, settings, balances.get(current.account_id, 0),
                                 mail_to.get(current.account_id), owed.get(current.account_id, []))
+            current = None
             payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
-            db.commit()
+            db.commit()  # the batch's writes go out together here
             break
         except Exception as problem:
-            log.exception("AutoPay run: recording recurring payment %s failed", current.recurring_id)
             db.rollback()
+            if current is None:  # the database refused the batch's writes: record one by one
+                log.exception("AutoPay run: recording a batch failed; recording one by one")
+                _record_one_by_one(db, todo, settings, balances, mail_to, owed, report)
+                return
+            log.exception("AutoPay run: recording recurring payment %s failed", current.recurring_id)
             todo.remove(current)
-            current.outcome = "problem"
-            report.problem(f"recurring payment {current.recurring_id}: {type(problem).__name__}: {problem}; "
-                           f"payment {current.key} left pending for settle-ach"[:300])
+            _left_pending(report, current, problem)
+    _tally(report, todo)
+
+
+def _record_one_by_one(db: Session, todo: list[_Attempt], settings, balances, mail_to, owed, report) -> None:
+    recorded = []
     for attempt in todo:
+        try:
+            _record_attempt(db, attempt, settings, balances.get(attempt.account_id, 0),
+                            mail_to.get(attempt.account_id), owed.get(attempt.account_id, []))
+            if not attempt.hold:
+                payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
+            db.commit()
+            recorded.append(attempt)
+        except Exception as problem:
+            log.exception("AutoPay run: recording recurring payment %s failed", attempt.recurring_id)
+            db.rollback()
+            _left_pending(report, attempt, problem)
+    _tally(report, recorded)
+
+
+def _left_pending(report: RunReport, attempt: _Attempt, problem: Exception) -> None:
+    attempt.outcome = "problem"
+    report.problem(f"recurring payment {attempt.recurring_id}: {type(problem).__name__}: {problem}; "
+                   f"payment {attempt.key} left pending for settle-ach"[:300])
+
+
+def _tally(report: RunReport, recorded: list[_Attempt]) -> None:
+    for attempt in recorded:
         if attempt.outcome == "problem":
             report.problem(f"recurring payment {attempt.recurring_id}: not processed: {attempt.error}"[:300])
         else:
@@ -321,7 +351,6 @@ def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int
             recurring.consecutive_failures = 0
             db.add(recurring)
         attempt.outcome = "done" if attempt.result.status == "succeeded" else "pending"
-    db.flush()
 
 
 def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: PaymentGateway, settings,

@@ -152,3 +152,23 @@ def test_an_account_whose_outcome_cannot_be_recorded_stays_pending_and_the_rest_
     billing_jobs.settle_pending(db, gateway=gateway, now=utcnow() + dt.timedelta(minutes=5))
     assert db.exec(select(Payment.status).where(Payment.account_id == broken)).one() == "succeeded"
     assert len(gateway.charges) == 3 and billing.balance_cents(db, account_id=broken) == 0
+
+
+def test_when_a_batch_cannot_be_written_each_account_is_recorded_on_its_own(db: Session, monkeypatch) -> None:
+    gateway = SandboxGateway()
+    subs = [_autopay_account(db)[0] for _ in range(3)]
+    real = payments.release_claims
+    calls = []
+
+    def refuse_once(db_, keys):
+        calls.append(keys)
+        if len(calls) == 1:
+            raise RuntimeError("could not serialize access")
+        return real(db_, keys)
+
+    monkeypatch.setattr(payments, "release_claims", refuse_once)
+    report = billing_jobs.autopay_run(db, today=TODAY, gateway=gateway)
+    assert (report.done, report.failed) == (3, 0) and len(gateway.charges) == 3
+    db.expire_all()
+    assert [billing.balance_cents(db, account_id=s.account.id) for s in subs] == [0, 0, 0]
+    assert all(db.get(type(s.account), s.account.id).payment_claim is None for s in subs)
