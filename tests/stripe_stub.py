@@ -4,6 +4,7 @@ stripe-python is pointed at it (`api_base`), so requests, error parsing and the 
 are stripe-python's own. Answers are Stripe-shaped JSON bodies with Stripe's status codes:
 `answer(...)` sets a standing answer for a route, `queue(...)` a one-shot answer used first.
 Every request is kept (method, path, form fields, headers) so tests can assert what was sent.
+`route(...)` hands a path prefix to a function, for pages that are not JSON (a Checkout-style page).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class StripeStub:
         self.standing: dict[tuple[str, str], tuple[int, dict]] = {}
         self.queued: dict[tuple[str, str], list[tuple[int, dict]]] = defaultdict(list)
         self.seen: list[Seen] = []
+        self.routes: list[tuple[str, str, object]] = []
         self._lock = threading.Lock()
         stub = self
 
@@ -52,8 +54,19 @@ class StripeStub:
                 body = self.rfile.read(length).decode() if length else ""
                 parts = urlsplit(self.path)
                 form = dict(parse_qsl(body or parts.query, keep_blank_values=True))
-                status, answer = stub._answer(self.command, parts.path,
-                                              Seen(self.command, parts.path, form, body, dict(self.headers)))
+                seen = Seen(self.command, parts.path, form, body, dict(self.headers))
+                for method, prefix, handler in stub.routes:
+                    if method == self.command and parts.path.startswith(prefix):
+                        stub.seen.append(seen)
+                        status, content_type, data, headers = handler(seen)
+                        self.send_response(status)
+                        for name, value in {"content-type": content_type, **headers}.items():
+                            self.send_header(name, value)
+                        self.send_header("content-length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                        return
+                status, answer = stub._answer(self.command, parts.path, seen)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -88,6 +101,10 @@ class StripeStub:
 
     def queue(self, method: str, path: str, status: int, body: dict) -> None:
         self.queued[(method, path)].append((status, body))
+
+    def route(self, method: str, prefix: str, handler) -> None:
+        """handler(seen) -> (status, content type, body bytes, extra headers)."""
+        self.routes.append((method, prefix, handler))
 
     def requests(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if s.method == method and s.path == path]

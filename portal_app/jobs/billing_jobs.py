@@ -21,7 +21,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import enqueue_mail
-from portal_app.integrations.payments import GatewayMisconfigured, PaymentGateway, get_gateway
+from portal_app.integrations.payments import (
+    ChargeResult,
+    GatewayBusy,
+    GatewayDeclined,
+    GatewayMisconfigured,
+    PaymentGateway,
+    get_gateway,
+)
 from portal_app.models import (
     Account,
     AccountHistory,
@@ -146,20 +153,206 @@ def _apply_credit(db: Session, account_id: int) -> None:
 # --- AutoPay run --------------------------------------------------------------------------
 
 
-def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None) -> RunReport:
+AUTOPAY_BATCH = 200
+
+
+@dataclass
+class _Attempt:
+    """One account's AutoPay charge in a batch."""
+
+    recurring_id: int
+    account_id: int
+    method: PaymentMethod
+    amount_cents: int
+    key: str
+    payment: Payment | None = None
+    result: ChargeResult | None = None
+    error: Exception | None = None
+    outcome: str = ""  # done | pending | failed | problem
+    hold: bool = False  # the answer was lost: the claim stays until reconciliation
+
+
+def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None,
+                batch: int = AUTOPAY_BATCH) -> RunReport:
+    """Charge every due AutoPay once per day, in batches that keep the payments protocol:
+    claim and record pending (one commit per batch) -> charge each with its own key -> record each
+    outcome (one commit per batch). A crash between the steps leaves pending payments holding their
+    claims, which `settle_pending` decides by asking the gateway with the same keys."""
     gateway = gateway or get_gateway()
     report = RunReport()
     settings = provider_settings(db)
-    recurring_ids = db.exec(select(RecurringPayment.id).where(col(RecurringPayment.cancelled_at).is_(None))
-                            .order_by(col(RecurringPayment.id))).all()
-    for recurring_id in recurring_ids:
+    attempts = _due_attempts(db, today, settings, report)
+    for start in range(0, len(attempts), batch):
+        chunk = attempts[start:start + batch]
         try:
-            _autopay_one(db, recurring_id, today, gateway, settings, report)
-        except Exception as problem:  # one account's trouble never stops the others
-            log.exception("AutoPay run: recurring payment %s failed", recurring_id)
+            _autopay_batch(db, chunk, gateway, settings, report)
+        except Exception:  # the batch could not even be recorded: account by account instead
+            log.exception("AutoPay run: batch starting at recurring payment %s; retrying one by one",
+                          chunk[0].recurring_id)
             db.rollback()
-            report.problem(f"recurring payment {recurring_id}: {type(problem).__name__}: {problem}"[:300])
+            for attempt in chunk:
+                try:
+                    _autopay_one(db, attempt.recurring_id, today, gateway, settings, report)
+                except Exception as problem:
+                    log.exception("AutoPay run: recurring payment %s failed", attempt.recurring_id)
+                    db.rollback()
+                    report.problem(f"recurring payment {attempt.recurring_id}: {type(problem).__name__}: {problem}"[:300])
     return report
+
+
+def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> list[_Attempt]:
+    """Who AutoPay charges today, read in a few queries for all accounts; sends expiry reminders."""
+    rows = db.exec(select(RecurringPayment, PaymentMethod)
+                   .join(PaymentMethod, col(PaymentMethod.id) == RecurringPayment.payment_method_id)
+                   .where(col(RecurringPayment.cancelled_at).is_(None)).order_by(col(RecurringPayment.id))).all()
+    balances = billing.balances_by_account(db)
+    oldest_due = dict(db.exec(select(Invoice.account_id, func.min(Invoice.due_on))
+                              .where(Invoice.status == "open").group_by(Invoice.account_id)).all())
+    done_today = set(db.exec(select(Payment.idempotency_key)
+                             .where(col(Payment.idempotency_key).like(f"autopay-%-{today:%Y%m%d}"))).all())
+    attempts: list[_Attempt] = []
+    for recurring, method in rows:
+        _expiry_reminder(db, recurring, method, today)
+        balance = balances.get(recurring.account_id, 0)
+        due_on = oldest_due.get(recurring.account_id) if balance > 0 else None
+        if balance <= 0 or due_on is None or due_on > today or method.removed_at is not None \
+                or method.mandate_status == "inactive" or recurring.consecutive_failures >= settings.autopay_max_retries \
+                or balance < settings.min_payment_cents:
+            report.skipped += 1
+            continue
+        key = f"autopay-{recurring.id}-{due_on:%Y%m%d}-{today:%Y%m%d}"
+        if key in done_today:
+            report.skipped += 1
+            continue
+        attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, method=method,
+                                 amount_cents=min(balance, settings.max_payment_cents), key=key))
+    db.commit()  # the reminders
+    return attempts
+
+
+def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, settings, report: RunReport) -> None:
+    ids = [t.account_id for t in chunk]
+    accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(ids)))}
+    # 1. Claim each account (one conditional UPDATE) and record its payment pending: one commit,
+    # before any charge.
+    won = payments.claim_accounts(db, {t.account_id: t.key for t in chunk})
+    claimed: list[_Attempt] = []
+    for attempt in chunk:
+        if attempt.account_id not in won:
+            report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
+            continue
+        method = attempt.method
+        attempt.payment = Payment(
+            account_id=attempt.account_id, receipt_number=payments.new_receipt_number(),
+            amount_cents=attempt.amount_cents, status="pending", method_kind=method.kind,
+            method_label=f"{method.brand} •••• {method.last4}"[:60], payment_method_id=method.id, source="autopay",
+            gateway=gateway.name, idempotency_key=attempt.key)
+        db.add(attempt.payment)
+        claimed.append(attempt)
+    db.commit()
+    # 2. Charge each under its own key (a repeat never charges twice).
+    for attempt in claimed:
+        try:
+            attempt.result = gateway.charge(
+                token=attempt.method.gateway_token, kind=attempt.method.kind, amount_cents=attempt.amount_cents,
+                idempotency_key=attempt.key,
+                description=payments.charge_description(accounts[attempt.account_id].account_number))
+        except Exception as problem:
+            attempt.error = problem
+    # 3. Record every outcome: one commit. An account whose recording fails is left pending with its
+    # claim held (reconciliation decides it) and the rest are recorded again without it.
+    balances = billing.balances_by_account(db, [t.account_id for t in claimed])
+    mail_to = payments.receipt_addresses(db, [t.account_id for t in claimed])
+    owed = payments.open_invoices_owed(db, [t.account_id for t in claimed])
+    todo = list(claimed)
+    while todo:
+        current = None
+        try:
+            for current in todo:
+                _record_attempt(db, current, settings, balances.get(current.account_id, 0),
+                                mail_to.get(current.account_id), owed.get(current.account_id, []))
+            current = None
+            payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
+            db.commit()  # the batch's writes go out together here
+            break
+        except Exception as problem:
+            db.rollback()
+            if current is None:  # the database refused the batch's writes: record one by one
+                log.exception("AutoPay run: recording a batch failed; recording one by one")
+                _record_one_by_one(db, todo, settings, balances, mail_to, owed, report)
+                return
+            log.exception("AutoPay run: recording recurring payment %s failed", current.recurring_id)
+            todo.remove(current)
+            _left_pending(report, current, problem)
+    _tally(report, todo)
+
+
+def _record_one_by_one(db: Session, todo: list[_Attempt], settings, balances, mail_to, owed, report) -> None:
+    recorded = []
+    for attempt in todo:
+        try:
+            _record_attempt(db, attempt, settings, balances.get(attempt.account_id, 0),
+                            mail_to.get(attempt.account_id), owed.get(attempt.account_id, []))
+            if not attempt.hold:
+                payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
+            db.commit()
+            recorded.append(attempt)
+        except Exception as problem:
+            log.exception("AutoPay run: recording recurring payment %s failed", attempt.recurring_id)
+            db.rollback()
+            _left_pending(report, attempt, problem)
+    _tally(report, recorded)
+
+
+def _left_pending(report: RunReport, attempt: _Attempt, problem: Exception) -> None:
+    attempt.outcome = "problem"
+    report.problem(f"recurring payment {attempt.recurring_id}: {type(problem).__name__}: {problem}; "
+                   f"payment {attempt.key} left pending for settle-ach"[:300])
+
+
+def _tally(report: RunReport, recorded: list[_Attempt]) -> None:
+    for attempt in recorded:
+        if attempt.outcome == "problem":
+            report.problem(f"recurring payment {attempt.recurring_id}: not processed: {attempt.error}"[:300])
+        else:
+            setattr(report, attempt.outcome, getattr(report, attempt.outcome) + 1)
+
+
+def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int, mail_to: str | None,
+                    owed: list) -> None:
+    """One account's outcome, in the batch's transaction (no commit here)."""
+    payment, error = attempt.payment, attempt.error
+    principal = Principal(kind="system", display_name="AutoPay", account_id=attempt.account_id)
+    recurring = db.get(RecurringPayment, attempt.recurring_id)
+    if isinstance(error, GatewayDeclined):
+        payments.record_refusal(db, principal, payment, str(error), reference=error.reference, code=error.code,
+                                commit=False)
+        recurring.consecutive_failures += 1
+        db.add(recurring)
+        _failure_mail(db, recurring, attempt.method, str(error), recurring.consecutive_failures,
+                      settings.autopay_max_retries, needs_authentication=error.needs_authentication)
+        attempt.outcome = "failed"
+    elif isinstance(error, (GatewayBusy, GatewayMisconfigured)):
+        message = payments.BUSY if isinstance(error, GatewayBusy) else payments.UNAVAILABLE
+        if isinstance(error, GatewayMisconfigured):
+            log.error("AutoPay %s not processed: the gateway refused the portal's request: %s", attempt.key, error)
+        payments.record_refusal(db, principal, payment, message, action="not_processed", commit=False)
+        attempt.outcome = "problem"  # not the subscriber's doing: no failure counted, no mail
+    elif error is not None:  # unknown outcome: pending, the claim held until reconciliation
+        log.warning("AutoPay %s outcome unknown (%s); kept pending", attempt.key, type(error).__name__)
+        payments.record_unknown(db, principal, payment)
+        payments.set_claim(db, attempt.account_id, attempt.key, hold=True)
+        attempt.outcome, attempt.hold = "pending", True
+    else:
+        succeeded = attempt.result.status == "succeeded"
+        payments.finish_charge(db, principal, payment, attempt.result, tokenized=None, autopay=False,
+                               stored=attempt.method, ach_authorized=attempt.method.kind == "ach", client_ip="",
+                               receipt_email=mail_to, owed=owed,
+                               balance_after_cents=balance_cents - (payment.amount_cents if succeeded else 0))
+        if recurring.consecutive_failures:
+            recurring.consecutive_failures = 0
+            db.add(recurring)
+        attempt.outcome = "done" if attempt.result.status == "succeeded" else "pending"
 
 
 def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: PaymentGateway, settings,

@@ -9,6 +9,9 @@ import pytest
 from factories import make_invoice, make_subscriber
 from sqlmodel import Session, select
 from stripe_stub import StripeStub, error_body
+from test_access_states import _staff_cookie
+from test_money_states import run
+from test_states import app_db, page_state  # noqa: F401  (app_db is a fixture)
 
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.integrations.payments.stripe_gateway import StripeGateway
@@ -137,3 +140,32 @@ def test_a_refund_the_processor_refuses_changes_nothing(db: Session, stub: Strip
     assert db.exec(select(PaymentAdjustment)).one().status == "failed"
     assert billing.balance_cents(db, account_id=sub.account.id) == 0
     assert db.exec(select(Invoice).where(Invoice.account_id == sub.account.id)).one().status == "paid"
+
+
+def test_staff_payments_tab_refunds_once_and_only_this_accounts_payments(app_db: str, db: Session) -> None:  # noqa: F811
+    from portal_app.integrations.payments import use_gateway
+    from portal_app.state.staff_payments import StaffPaymentsState
+
+    gateway = SandboxGateway()
+    use_gateway(gateway)
+    try:
+        sub, payment = _paid(db, gateway)
+        _, theirs = _paid(db, gateway)
+        state = page_state(StaffPaymentsState, f"/staff/account?number={sub.account.account_number}",
+                           cookie=_staff_cookie(db))
+        StaffPaymentsState.load.fn(state)
+        assert [p["id"] for p in state.payments] == [payment.id] and state.payments[0]["refundable"]
+        StaffPaymentsState.open_refund.fn(state, theirs.id)  # not on this account's tab: nothing opens
+        assert state.refunding_id == 0
+        StaffPaymentsState.open_refund.fn(state, payment.id)
+        assert state.refund_max == "$80.00"
+        run(StaffPaymentsState.refund, state, {"refund_amount": "abc", "refund_reason": "x"})
+        assert "dollars and cents" in state.err_amount
+        run(StaffPaymentsState.refund, state, {"refund_amount": "25.00", "refund_reason": ""})
+        assert "Say why" in state.err_reason and not gateway.refunds
+        run(StaffPaymentsState.refund, state, {"refund_amount": "25.00", "refund_reason": "Goodwill"})
+        assert state.notice.startswith("Refunded $25.00") and state.refunding_id == 0
+        assert state.payments[0]["taken_back"] == "$25.00" and state.payments[0]["flag"] == "Partly refunded"
+        assert len(gateway.refunds) == 1 and billing.balance_cents(db, account_id=sub.account.id) == 2500
+    finally:
+        use_gateway(None)

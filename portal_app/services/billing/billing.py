@@ -41,6 +41,24 @@ def pending_payments(db: Session, *, account_id: int) -> tuple[int, bool]:
     return sum(int(cents) for cents, _ in rows), any(kind == "ach" for _, kind in rows)
 
 
+def balances_by_account(db: Session, account_ids: list[int] | None = None) -> dict[int, int]:
+    """`balance_cents` of every account (or of `account_ids`) at once, for batch jobs: three grouped sums."""
+    balances: dict[int, int] = {}
+    only = (lambda column: [col(column).in_(account_ids)]) if account_ids is not None else (lambda column: [])
+    for sign, query in (
+        (1, select(Invoice.account_id, func.sum(Invoice.total_cents))
+         .where(Invoice.status != "void", *only(Invoice.account_id)).group_by(Invoice.account_id)),
+        (-1, select(Payment.account_id, func.sum(Payment.amount_cents))
+         .where(Payment.status == "succeeded", *only(Payment.account_id)).group_by(Payment.account_id)),
+        (1, select(PaymentAdjustment.account_id, func.sum(PaymentAdjustment.amount_cents))
+         .where(col(PaymentAdjustment.status).in_(("pending", "applied")), *only(PaymentAdjustment.account_id))
+         .group_by(PaymentAdjustment.account_id)),
+    ):
+        for account_id, cents in db.exec(query).all():
+            balances[account_id] = balances.get(account_id, 0) + sign * int(cents or 0)
+    return balances
+
+
 @dataclass(frozen=True)
 class AmountDue:
     balance_cents: int

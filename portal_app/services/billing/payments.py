@@ -21,7 +21,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import BadRecipient, enqueue_mail, mail_address
@@ -166,6 +166,16 @@ def receipt_address(db: Session, *, account_id: int, user_id: int | None = None)
     return user.email if user else None
 
 
+def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
+    """`receipt_address` (the account's first portal user) for many accounts in one query."""
+    found: dict[int, str] = {}
+    for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
+                                     .where(col(PortalUser.account_id).in_(account_ids))
+                                     .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        found.setdefault(account_id, email)
+    return found
+
+
 def payment_by_key(db: Session, key: str) -> Payment | None:
     return db.exec(select(Payment).where(Payment.idempotency_key == key)).first()
 
@@ -180,22 +190,59 @@ def _outcome(db: Session, payment: Payment, **extra: bool) -> PaymentOutcome:
     )
 
 
-def claim_account(db: Session, account_id: int, key: str) -> bool:
+def claim_account(db: Session, account_id: int, key: str, *, commit: bool = True) -> bool:
+    """One attempt at a time per account: a conditional UPDATE; `commit=False` leaves it to a batch."""
     now = utcnow()
     claimed = db.execute(
         update(Account)
         .where(col(Account.id) == account_id,
                or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
         .values(payment_claim=key, payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)  # the claim is read from the database, never the session
     )
-    db.commit()
+    if commit:
+        db.commit()
     return claimed.rowcount == 1
+
+
+def claim_accounts(db: Session, keys: dict[int, str]) -> set[int]:
+    """`claim_account` for a batch, in the caller's transaction: one conditional UPDATE, then read
+    back which accounts now carry their own attempt's key. Returns those account ids."""
+    if not keys:
+        return set()
+    now = utcnow()
+    db.execute(
+        update(Account)
+        .where(col(Account.id).in_(list(keys)),
+               or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
+        .values(payment_claim=case(keys, value=Account.id), payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)
+    )
+    return {account_id for account_id, claim in db.exec(
+        select(Account.id, Account.payment_claim).where(col(Account.id).in_(list(keys)))) if claim == keys[account_id]}
+
+
+def release_claims(db: Session, keys: dict[int, str]) -> None:
+    """End a batch's claims in the caller's transaction (each key names one account's attempt)."""
+    if keys:
+        db.execute(update(Account).where(col(Account.id).in_(list(keys)), col(Account.payment_claim).in_(list(keys.values())))
+                   .values(payment_claim=None, payment_claim_expires_at=None)
+                   .execution_options(synchronize_session=False))
+
+
+def set_claim(db: Session, account_id: int, key: str, *, hold: bool) -> None:
+    """In the caller's transaction: end this attempt's claim, or hold it until reconciliation."""
+    values = {"payment_claim_expires_at": utcnow() + UNKNOWN_OUTCOME_HOLD} if hold else \
+        {"payment_claim": None, "payment_claim_expires_at": None}
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key).values(**values)
+               .execution_options(synchronize_session=False))
 
 
 def release_account(db: Session, account_id: int, key: str) -> None:
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
-               .values(payment_claim=None, payment_claim_expires_at=None))
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
     db.commit()
 
 
@@ -203,7 +250,8 @@ def hold_account(db: Session, account_id: int, key: str) -> None:
     """Keep the claim of an attempt whose outcome is unknown until reconciliation decides it."""
     db.rollback()
     db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
-               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD))
+               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD)
+               .execution_options(synchronize_session=False))
     db.commit()
 
 
@@ -298,13 +346,10 @@ def pay(
             log.warning("Payment %s outcome unknown (%s); kept pending for reconciliation",
                         payment.receipt_number, type(problem).__name__)
             db.rollback()
-            history.record(db, principal=principal, account_id=account_id, kind="payment", action="outcome_unknown",
-                           summary=f"Payment {payment.receipt_number} of {format_cents(amount_cents)} ({label}): no "
-                                   "answer from the payment processor; pending until it is confirmed",
-                           entity_type="payment", entity_id=payment.id)
+            record_unknown(db, principal, payment)
             db.commit()
             raise PaymentPending() from None
-        saved = _finish(db, principal, payment, result, tokenized=tokenized if save_method else None,
+        saved = finish_charge(db, principal, payment, result, tokenized=tokenized if save_method else None,
                         autopay=autopay, stored=stored, ach_authorized=kind == "ach", client_ip=client_ip,
                         receipt_email=receipt_email)
         db.commit()
@@ -319,8 +364,8 @@ def pay(
 def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGateway) -> bool:
     """The account is claimed: if by a pending attempt past its claim time whose outcome was lost,
     ask the gateway about it now; True when that decided it and released the account."""
-    account = db.get(Account, account_id)
-    holder = payment_by_key(db, account.payment_claim) if account and account.payment_claim else None
+    claim = db.exec(select(Account.payment_claim).where(Account.id == account_id)).first()
+    holder = payment_by_key(db, claim) if claim else None
     db.commit()
     if holder is None or holder.status != "pending" or holder.created_at > utcnow() - CLAIM_TTL:
         return False
@@ -335,7 +380,7 @@ def new_receipt_number() -> str:
 
 
 def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",
-                    code: str = "", action: str = "declined") -> None:
+                   code: str = "", action: str = "declined", commit: bool = True) -> None:
     payment.status = "failed"
     payment.failure_reason = reason[:200]
     payment.gateway_ref = payment.gateway_ref or reference[:120]
@@ -345,20 +390,31 @@ def record_refusal(db: Session, principal: Principal, payment: Payment, reason: 
     summary += f" [{code}]" if code else ""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action=action,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
-    db.commit()
+    if commit:
+        db.commit()
 
 
-def _finish(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
-            tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
-            client_ip: str, receipt_email: str | None) -> bool:
-    """Everything that follows a charge the gateway accepted, in the caller's transaction."""
+def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
+    """History for a charge whose answer was lost; the caller holds the claim and commits."""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action="outcome_unknown",
+                   summary=f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                           f"({payment.method_label}): no answer from the payment processor; pending until it is "
+                           "confirmed", entity_type="payment", entity_id=payment.id)
+
+
+def finish_charge(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
+                  tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
+                  client_ip: str, receipt_email: str | None, balance_after_cents: int | None = None,
+                  owed: list[tuple[Invoice, int]] | None = None) -> bool:
+    """Everything that follows a charge the gateway accepted, in the caller's transaction.
+    A batch passes what it already read (the receipt address, the balance after) to save queries."""
 
     payment.gateway_ref = result.reference[:120]
     payment.status = result.status
     payment.payer_note = result.note[:300]
     if result.status == "succeeded":
         payment.settled_at = utcnow()
-        allocate(db, payment)
+        allocate(db, payment, owed=owed)
     db.add(payment)
     method = stored
     if tokenized is not None:
@@ -384,14 +440,15 @@ def _finish(db: Session, principal: Principal, payment: Payment, result: ChargeR
                                 ach_authorized=method.kind == "ach", client_ip=client_ip)
     to = receipt_email or receipt_address(db, account_id=payment.account_id, user_id=principal.user_id)
     if to:
-        enqueue_mail(db, to=to, account_id=payment.account_id, **_receipt_mail(db, payment))
+        enqueue_mail(db, to=to, account_id=payment.account_id,
+                     **_receipt_mail(db, payment, balance_cents=balance_after_cents))
     return tokenized is not None
 
 
-def _receipt_mail(db: Session, payment: Payment) -> dict[str, str]:
+def _receipt_mail(db: Session, payment: Payment, *, balance_cents: int | None = None) -> dict[str, str]:
     theme = current_theme()
     account = db.get(Account, payment.account_id)
-    balance = billing.balance_cents(db, account_id=payment.account_id)
+    balance = billing.balance_cents(db, account_id=payment.account_id) if balance_cents is None else balance_cents
     state = "received" if payment.status == "succeeded" else "submitted and will settle in 1-3 business days"
     next_step = f"{payment.payer_note}\n\n" if payment.status == "pending" and payment.payer_note else ""
     body = (
@@ -403,8 +460,15 @@ def _receipt_mail(db: Session, payment: Payment) -> dict[str, str]:
     return {"subject": f"{theme.provider_name} payment receipt {payment.receipt_number}", "body": body}
 
 
-def allocate(db: Session, payment: Payment) -> None:
-    """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit."""
+def allocate(db: Session, payment: Payment, *, owed: list[tuple[Invoice, int]] | None = None) -> None:
+    """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit.
+
+    A batch that read the account's open invoices and what each still owes passes them as `owed`
+    (oldest first) for a payment with nothing applied yet; otherwise they are read here.
+    """
+    if owed is not None:
+        _apply(db, payment, payment.amount_cents, owed)
+        return
     remaining = payment.amount_cents - int(db.exec(
         select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(PaymentAllocation.payment_id == payment.id)
     ).one()) - int(db.exec(  # what refunds, disputes and returns took back is not there to apply
@@ -415,10 +479,15 @@ def allocate(db: Session, payment: Payment) -> None:
         select(Invoice).where(Invoice.account_id == payment.account_id, Invoice.status == "open")
         .order_by(col(Invoice.due_on), col(Invoice.id))
     ).all()
-    for invoice in open_invoices:
+    if remaining > 0 and open_invoices:
+        _apply(db, payment, remaining, ((i, i.total_cents - invoice_paid_cents(db, i.id)) for i in open_invoices))
+    db.flush()
+
+
+def _apply(db: Session, payment: Payment, remaining: int, owed_invoices) -> None:
+    for invoice, owed in owed_invoices:
         if remaining <= 0:
             break
-        owed = invoice.total_cents - invoice_paid_cents(db, invoice.id)
         if owed <= 0:
             invoice.status = "paid"
             db.add(invoice)
@@ -429,7 +498,21 @@ def allocate(db: Session, payment: Payment) -> None:
         if applied == owed:
             invoice.status = "paid"
             db.add(invoice)
-    db.flush()
+
+
+def open_invoices_owed(db: Session, account_ids: list[int]) -> dict[int, list[tuple[Invoice, int]]]:
+    """For a batch: each account's open invoices, oldest first, with what each still owes (two queries)."""
+    invoices = db.exec(select(Invoice).where(col(Invoice.account_id).in_(account_ids), Invoice.status == "open")
+                       .order_by(col(Invoice.account_id), col(Invoice.due_on), col(Invoice.id))).all()
+    paid = dict(db.exec(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_cents))
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .where(col(PaymentAllocation.invoice_id).in_([i.id for i in invoices]), Payment.status == "succeeded")
+        .group_by(PaymentAllocation.invoice_id)).all()) if invoices else {}
+    owed: dict[int, list[tuple[Invoice, int]]] = {}
+    for invoice in invoices:
+        owed.setdefault(invoice.account_id, []).append((invoice, invoice.total_cents - int(paid.get(invoice.id) or 0)))
+    return owed
 
 
 def invoice_paid_cents(db: Session, invoice_id: int) -> int:
@@ -470,7 +553,8 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
         summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
     db.execute(update(Account).where(col(Account.id) == payment.account_id,
                                      col(Account.payment_claim) == payment.idempotency_key)
-               .values(payment_claim=None, payment_claim_expires_at=None))
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
     history.record(db, principal=system, account_id=payment.account_id, kind="payment", action=payment.status,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
     to = receipt_address(db, account_id=payment.account_id)
