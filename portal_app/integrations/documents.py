@@ -6,7 +6,9 @@ markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -16,11 +18,39 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal_app.services.core.money import format_cents
-from portal_app.services.billing.statements import InvoiceDocument, ReceiptDocument
+from portal_app.money import format_cents
 from portal_app.theming import current_theme
 
 _styles = getSampleStyleSheet()
+
+
+# What the PDFs print: plain data the billing services fill in (this layer never reads the database).
+@dataclass(frozen=True)
+class InvoiceDocument:
+    number: str
+    account_number: str
+    bill_to: str
+    address_lines: list[str]
+    issued_on: dt.date
+    due_on: dt.date
+    period: str
+    lines: list[tuple[str, int]]
+    total_cents: int
+    paid_cents: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    receipt_number: str
+    account_number: str
+    paid_by: str
+    paid_at: dt.datetime
+    method_label: str
+    amount_cents: int
+    status: str
+    applied: list[tuple[str, int]] = field(default_factory=list)
+    taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
 
 
 def _text(value: object, style: str = "Normal") -> Paragraph:

@@ -95,3 +95,11 @@ def test_no_import_cycles() -> None:
 def test_the_cycle_check_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
+
+
+def test_integrations_never_import_services() -> None:
+    """The outside-world adapters take plain data (documents, contract PDFs), so they never reach up."""
+    graph = _graph()
+    reaching_up = {module: sorted(t for t in targets if t.startswith("portal_app.services"))
+                   for module, targets in graph.items() if module.startswith("portal_app.integrations")}
+    assert {module: targets for module, targets in reaching_up.items() if targets} == {}
