@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     secret_key: str = "dev-only-secret-change-me"
+    # Self sign-up proves control of the account by a link to an email already on its contacts;
+    # these let a provider also accept a value from the latest bill, or hold new sign-ins for staff.
+    signup_bill_proof: bool = False  # PORTAL_SIGNUP_BILL_PROOF
+    signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
 
     @field_validator("database_url")
     @classmethod

@@ -13,7 +13,13 @@ from sqlmodel import Session, col, select
 from portal_app.models import Account, AccountHistory, ContactPoint, PortalUser, utcnow
 from portal_app.services import access_mail, history, ratelimit, tokens
 from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.portal_users import clean_email, clean_username, create_unverified_user, username_taken
+from portal_app.services.portal_users import (
+    clean_email,
+    clean_username,
+    create_unverified_user,
+    notify_new_user,
+    username_taken,
+)
 from portal_app.services.principal import Principal
 from portal_app.theming import current_theme
 
@@ -127,6 +133,7 @@ def add_portal_user(db: Session, *, principal: Principal, account_number: str, e
         summary=f"{principal.display_name} added portal user '{user.username}' ({user.email}); verification email sent",
         entity_type="portal_user", entity_id=user.id,
     )
+    notify_new_user(db, new_user=user)  # the account's other sign-ins and its holder hear of it
     return user
 
 
