@@ -172,6 +172,22 @@ def unlock_portal_user(db: Session, *, principal: Principal, account_number: str
     return user
 
 
+def enable_portal_user(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
+    """Approve a sign-up held for staff approval, or restore a sign-in removed from the notice link."""
+    account = access_account_by_number(db, principal=principal, account_number=account_number)
+    user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
+    if user is None:
+        raise NotFound("portal user")
+    user.disabled = False
+    db.add(user)
+    history.record(
+        db, principal=principal, account_id=account.id, kind="access", action="portal_user_enabled",
+        summary=f"{principal.display_name} enabled the portal sign-in '{user.username}'",
+        entity_type="portal_user", entity_id=user.id,
+    )
+    return user
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     when: str

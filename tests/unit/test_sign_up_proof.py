@@ -140,3 +140,24 @@ def test_cart_username_answers_count_against_the_limits(db: Session) -> None:
             cart.place_order(db, form=form, client_ip="203.0.113.7")
     with pytest.raises(ratelimit.RateLimited):
         cart.place_order(db, form=form, client_ip="203.0.113.7")
+
+
+def test_staff_approve_a_held_sign_in_by_enabling_it(db: Session, settings) -> None:
+    from portal_app.models import StaffUser
+    from portal_app.services import staff_accounts
+    from portal_app.services.principal import Principal
+
+    settings(signup_staff_approval="true")
+    account = make_account(db, last_name="Lovelace")
+    point = _holder(db, account, email="ada@mail.example")
+    _finish_by_link(db, portal_users.sign_up(db, form=_form(account_number=account.account_number)), point)
+    agent = StaffUser(username="agent", email="agent@isp.example", full_name="Sam Agent", password_hash="x")
+    db.add(agent)
+    db.commit()
+    staff = Principal(kind="staff", display_name="Sam Agent", staff_user_id=agent.id)
+    [row] = staff_accounts.portal_users(db, principal=staff, account_number=account.account_number)
+    assert row.state == "Disabled"
+    staff_accounts.enable_portal_user(db, principal=staff, account_number=account.account_number, user_id=row.id)
+    db.commit()
+    assert auth.authenticate(db, login="ada", password=NEW_PASSWORD).username == "ada"
+    assert "portal_user_enabled" in _actions(db, account.id)
