@@ -19,9 +19,10 @@ from portal_app.services import auth
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _redeem(ticket: str, client_ip: str, user_agent: str) -> auth.NewSession:
+def _redeem(ticket: str, client_ip: str, user_agent: str, binding: str) -> auth.NewSession:
     with session_scope() as db:
-        return auth.redeem_session_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent)
+        return auth.redeem_session_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent,
+                                          binding=binding)
 
 
 def _end(token: str | None) -> None:
@@ -34,7 +35,8 @@ async def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
     try:
         new_session = await run_in_threadpool(
-            _redeem, ticket, request.client.host if request.client else "", request.headers.get("user-agent", "")
+            _redeem, ticket, request.client.host if request.client else "", request.headers.get("user-agent", ""),
+            request.cookies.get(auth.PRESESSION_COOKIE, ""),  # the ticket works only in the browser that asked for it
         )
     except auth.SessionInvalid:
         query = urlencode({"reason": "ticket", "next": next_path})

@@ -15,9 +15,10 @@ from portal_app.models import session_scope
 from portal_app.services import auth, staff_auth
 
 
-def _redeem(ticket: str, client_ip: str, user_agent: str) -> auth.NewSession:
+def _redeem(ticket: str, client_ip: str, user_agent: str, binding: str) -> auth.NewSession:
     with session_scope() as db:
-        return staff_auth.redeem_staff_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent)
+        return staff_auth.redeem_staff_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent,
+                                              binding=binding)
 
 
 def _end(token: str | None) -> None:
@@ -32,7 +33,7 @@ async def start_staff_session(request: Request) -> RedirectResponse:
     try:
         new_session = await run_in_threadpool(
             _redeem, request.query_params.get("ticket", ""), request.client.host if request.client else "",
-            request.headers.get("user-agent", ""),
+            request.headers.get("user-agent", ""), request.cookies.get(auth.PRESESSION_COOKIE, ""),
         )
     except auth.SessionInvalid:
         return RedirectResponse(f"/staff/signin?{urlencode({'reason': 'ticket'})}", status_code=303, headers=NO_STORE)

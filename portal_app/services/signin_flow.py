@@ -38,7 +38,8 @@ def _user_for(db: Session, login: str) -> PortalUser | None:
     return user
 
 
-def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> Outcome:
+def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", binding: str = "") -> Outcome:
+    """`binding` is the browser's pre-session cookie: the ticket works only with it (no login CSRF)."""
     # One count per user however they are named (username or email); per typed name otherwise.
     # Either way the visitor sees the same answers, so the count reveals nothing.
     named = _user_for(db, login)
@@ -61,10 +62,11 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> O
     ratelimit.clear(db, limits[:1])
     if user.totp_enabled_at is not None:
         return Outcome(two_factor_token=tokens.issue(db, purpose=tokens.MFA_PENDING, user_id=user.id))
-    return Outcome(ticket=auth.create_session_ticket(db, user=user))
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))
 
 
-def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "") -> Outcome:
+def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "",
+                        binding: str = "") -> Outcome:
     """The second step: a code from the app or an unused recovery code; then the session ticket."""
     try:
         pending = tokens.peek(db, purpose=tokens.MFA_PENDING, raw=two_factor_token)
@@ -89,4 +91,4 @@ def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client
             db, principal=as_principal(user), account_id=user.account_id, kind="access", action="recovery_code_used",
             summary=f"{user.username} signed in with a recovery code", entity_type="portal_user", entity_id=user.id,
         )
-    return Outcome(ticket=auth.create_session_ticket(db, user=user))
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))

@@ -1,0 +1,81 @@
+"""Security headers on every response, the pre-session cookie, and sign-in tickets bound to it
+(issue 10, items 3 and 7)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from factories import make_subscriber
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+from test_api import app_env, client  # noqa: F401
+
+from portal_app.api.http_security import HttpSecurity
+from portal_app.config import get_settings
+from portal_app.services import auth
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from starlette.testclient import TestClient
+
+
+def _wrapped() -> HttpSecurity:
+    async def page(request):
+        return HTMLResponse("<html><body>page</body></html>")
+
+    async def data(request):
+        return JSONResponse({"ok": True}, headers={"Referrer-Policy": "no-referrer"})
+
+    return HttpSecurity(Starlette(routes=[Route("/page", page), Route("/data", data)]))
+
+
+@pytest.fixture
+def plain() -> Iterator[TestClient]:
+    with TestClient(_wrapped()) as test_client:
+        yield test_client
+
+
+def test_pages_cannot_be_framed_and_carry_a_policy(plain: TestClient) -> None:
+    headers = plain.get("/page").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "object-src 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "strict-transport-security" not in headers  # plain http in development
+    assert plain.get("/data").headers["referrer-policy"] == "no-referrer"  # a route's own choice stays
+
+
+def test_production_adds_hsts(monkeypatch: pytest.MonkeyPatch) -> None:
+    get_settings.cache_clear()
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    try:
+        with TestClient(_wrapped()) as production:
+            assert production.get("/page").headers["strict-transport-security"].startswith("max-age=31536000")
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_page_load_sets_the_httponly_pre_session_cookie_once(plain: TestClient) -> None:
+    first = plain.get("/page").headers["set-cookie"]
+    assert first.startswith(f"{auth.PRESESSION_COOKIE}=") and "HttpOnly" in first and "SameSite=lax" in first.replace("Lax", "lax")
+    assert "set-cookie" not in plain.get("/page").headers  # the browser keeps it
+    assert "set-cookie" not in TestClient(_wrapped()).get("/data").headers  # only page loads set it
+
+
+def test_a_ticket_signs_in_only_the_browser_that_asked_for_it(client: TestClient, db: Session) -> None:  # noqa: F811
+    subscriber = make_subscriber(db)
+    ticket = auth.create_session_ticket(db, user=subscriber.user, binding="victim-browser")
+    db.commit()
+    # An attacker lures another browser (with its own or no pre-session cookie) to the ticket link.
+    client.cookies.set(auth.PRESESSION_COOKIE, "attacker-browser")
+    lured = client.get("/auth/session/start", params={"ticket": ticket, "next": "/"}, follow_redirects=False)
+    assert lured.status_code == 303 and lured.headers["location"].startswith("/signin?reason=ticket")
+    assert auth.SESSION_COOKIE not in lured.headers.get("set-cookie", "")
+    client.cookies.set(auth.PRESESSION_COOKIE, "victim-browser")
+    own = client.get("/auth/session/start", params={"ticket": ticket, "next": "/"}, follow_redirects=False)
+    assert own.status_code == 303 and own.headers["location"] == "/"
+    assert own.headers["set-cookie"].startswith(f"{auth.SESSION_COOKIE}=")
