@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     args = parser.parse_args(argv)
+    from portal_app import log_redaction
+
+    log_redaction.install(links=get_settings().is_production)
     if args.command in ("billing-run", "autopay-run", "settle-ach"):
         _billing_job(args.command)
     if args.command in ("migrate", "setup"):

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     signup_bill_proof: bool = False  # PORTAL_SIGNUP_BILL_PROOF
     signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
 
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, value: str) -> str:
+        # A typo ("prod", "Production ") must not quietly run with development defaults.
+        if value not in ("development", "production"):
+            raise ValueError("PORTAL_ENV must be 'development' or 'production'")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from portal_app import log_redaction
 from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
 from portal_app.api.http_security import HttpSecurity
@@ -10,6 +11,8 @@ from portal_app.state.tab_guard import TabGuard
 from portal_app.theming import current_theme
 
 get_settings().check_production_safety()
+# Before anything logs: no session cookie in any log line, and no link token in production.
+log_redaction.install(links=get_settings().is_production)
 _theme = current_theme()
 
 app = rx.App(

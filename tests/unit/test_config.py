@@ -32,3 +32,14 @@ def test_stripe_production_needs_its_keys_and_then_starts() -> None:
 @pytest.mark.parametrize("given", ["postgres://u:p@db/portal", "postgresql://u:p@db/portal"])
 def test_postgres_urls_use_the_installed_driver(given: str) -> None:
     assert Settings(database_url=given).database_url == "postgresql+psycopg://u:p@db/portal"
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", ""])
+def test_an_unknown_portal_env_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from pydantic import ValidationError
+
+    from portal_app.config import Settings
+
+    monkeypatch.setenv("PORTAL_ENV", value)
+    with pytest.raises(ValidationError):
+        Settings()
