@@ -38,6 +38,7 @@ RESET = Rule("reset", 3, timedelta(hours=1), timedelta(minutes=5), timedelta(min
 RESET_IP = Rule("reset-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
 RESEND = Rule("resend", 3, timedelta(hours=1), timedelta(minutes=5), timedelta(minutes=30))
 RESEND_IP = Rule("resend-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
+CURRENT_PASSWORD = Rule("current-password", 5, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 TWO_FACTOR = Rule("2fa", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
 STAFF_SIGN_IN = Rule("staff-signin", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
 

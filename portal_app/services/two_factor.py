@@ -20,7 +20,7 @@ from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services import access_mail, history
 from portal_app.services.errors import FieldErrors, NotFound
 from portal_app.services.principal import Principal
-from portal_app.services.secrets_util import verify_password
+from portal_app.services.account_security import check_current_password
 from portal_app.theming import current_theme
 
 RECOVERY_CODE_COUNT = 10
@@ -101,8 +101,8 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
 
 def disable(db: Session, *, principal: Principal, password: str) -> None:
     user = _user(db, principal)
-    if not verify_password(password, user.password_hash):
-        raise FieldErrors({"disable_password": "That password is not right."})
+    check_current_password(db, user=user, password=password, field="disable_password",
+                           message="That password is not right.")
     user.totp_secret = None
     user.totp_enabled_at = None
     db.add(user)

@@ -461,3 +461,22 @@ def test_username_and_email_count_against_the_same_user(db: Session) -> None:
         assert signin_flow.sign_in(db, login=login, password="wrong-password-x").error == auth.WRONG_CREDENTIALS
     db.commit()
     assert signin_flow.sign_in(db, login=user.email, password=PASSWORD).error.startswith("Too many attempts")
+
+
+def test_current_password_checks_are_rate_limited(db: Session) -> None:
+    from portal_app.services import account_security
+
+    subscriber = make_subscriber(db)
+    db.commit()
+    for _ in range(ratelimit.CURRENT_PASSWORD.limit):
+        with pytest.raises(FieldErrors) as wrong:
+            account_security.request_email_change(db, principal=subscriber.principal, password="guess-guess-guess",
+                                                  new_email="new@mail.example")
+        assert wrong.value.errors == {"email_password": "That is not your current password."}
+        db.rollback()  # as the page's transaction does; the count was committed
+    for attempt in (lambda: account_security.change_password(db, principal=subscriber.principal,
+                                                             current_password=PASSWORD, new_password=NEW_PASSWORD),
+                    lambda: two_factor.disable(db, principal=subscriber.principal, password=PASSWORD)):
+        with pytest.raises(FieldErrors) as blocked:  # even the right password waits now
+            attempt()
+        assert "Too many" in next(iter(blocked.value.errors.values())) or "try again" in next(iter(blocked.value.errors.values())).lower()
