@@ -18,7 +18,7 @@ from portal_app.config import get_settings
 from portal_app.services.auth import PRESESSION_COOKIE
 from portal_app.services.secrets_util import new_token
 
-__all__ = ["PRESESSION_COOKIE", "HttpSecurity", "security_headers"]
+__all__ = ["PRESESSION_COOKIE", "HttpSecurity", "from_our_pages", "security_headers"]
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -47,6 +47,18 @@ def security_headers(*, production: bool) -> dict[str, str]:
     if production:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return headers
+
+
+def from_our_pages(headers) -> bool:
+    """A state-changing form POST (sign-out) must come from the portal's own pages, not another site.
+
+    Browsers send Origin on every cross-site POST and Sec-Fetch-Site on modern ones; a request with
+    neither (no browser involved) cannot carry a victim's cookies by itself.
+    """
+    origin = headers.get("origin")
+    if origin is not None and origin != get_settings().public_origin:
+        return False
+    return headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
 
 
 def _has_presession(scope: Scope) -> bool:

@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_app.api.auth_routes import NO_STORE
+from portal_app.api.http_security import from_our_pages
 from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.services import auth, staff_auth
@@ -45,7 +46,9 @@ async def start_staff_session(request: Request) -> RedirectResponse:
     return response
 
 
-async def staff_sign_out(request: Request) -> RedirectResponse:
+async def staff_sign_out(request: Request) -> Response:
+    if not from_our_pages(request.headers):
+        return PlainTextResponse("Sign out from the portal's own pages.", status_code=403, headers=NO_STORE)
     await run_in_threadpool(_end, request.cookies.get(staff_auth.STAFF_COOKIE))
     response = RedirectResponse("/staff/signin?signed_out=1", status_code=303, headers=NO_STORE)
     response.delete_cookie(staff_auth.STAFF_COOKIE, path="/", httponly=True, samesite="lax")

@@ -79,3 +79,25 @@ def test_a_ticket_signs_in_only_the_browser_that_asked_for_it(client: TestClient
     own = client.get("/auth/session/start", params={"ticket": ticket, "next": "/"}, follow_redirects=False)
     assert own.status_code == 303 and own.headers["location"] == "/"
     assert own.headers["set-cookie"].startswith(f"{auth.SESSION_COOKIE}=")
+
+
+def test_another_site_cannot_sign_a_subscriber_out(client: TestClient, db: Session) -> None:  # noqa: F811
+    from sqlmodel import select
+
+    from portal_app.models import UserSession
+
+    subscriber = make_subscriber(db)
+    ticket = auth.create_session_ticket(db, user=subscriber.user)
+    db.commit()
+    token = auth.redeem_session_ticket(db, ticket=ticket).token
+    db.commit()
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        refused = client.post("/auth/sign-out", headers=headers)
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    db.expire_all()
+    assert db.exec(select(UserSession)).one().revoked_at is None
+    own = client.post("/auth/sign-out", headers={"Origin": get_settings().public_origin, "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303 and own.headers["location"] == "/signin?signed_out=1"
+    db.expire_all()
+    assert db.exec(select(UserSession)).one().revoked_at is not None
