@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from portal_app.api.http_security import from_our_pages
+from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.services import auth
@@ -36,7 +36,7 @@ async def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
     try:
         new_session = await run_in_threadpool(
-            _redeem, ticket, request.client.host if request.client else "", request.headers.get("user-agent", ""),
+            _redeem, ticket, client_ip(request), request.headers.get("user-agent", ""),
             request.cookies.get(auth.PRESESSION_COOKIE, ""),  # the ticket works only in the browser that asked for it
         )
     except auth.SessionInvalid:

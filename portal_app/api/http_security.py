@@ -18,7 +18,7 @@ from portal_app.config import get_settings
 from portal_app.services.auth import PRESESSION_COOKIE
 from portal_app.services.secrets_util import new_token
 
-__all__ = ["PRESESSION_COOKIE", "HttpSecurity", "from_our_pages", "security_headers"]
+__all__ = ["PRESESSION_COOKIE", "HttpSecurity", "client_ip", "from_our_pages", "security_headers"]
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -47,6 +47,20 @@ def security_headers(*, production: bool) -> dict[str, str]:
     if production:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return headers
+
+
+def client_ip(request) -> str:
+    """The visitor's address as Reflex resolves it for events (so sessions, history and rate limits
+    agree): X-Forwarded-For counts only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies."""
+    from reflex.config import get_config
+
+    address = request.client.host if request.client else ""
+    hops = get_config().trusted_proxy_hops
+    if hops:
+        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    return address
 
 
 def from_our_pages(headers) -> bool:

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_app.api.auth_routes import NO_STORE
-from portal_app.api.http_security import from_our_pages
+from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.services import auth, staff_auth
@@ -33,7 +33,7 @@ async def start_staff_session(request: Request) -> RedirectResponse:
         next_path = "/staff"
     try:
         new_session = await run_in_threadpool(
-            _redeem, request.query_params.get("ticket", ""), request.client.host if request.client else "",
+            _redeem, request.query_params.get("ticket", ""), client_ip(request),
             request.headers.get("user-agent", ""), request.cookies.get(auth.PRESESSION_COOKIE, ""),
         )
     except auth.SessionInvalid:

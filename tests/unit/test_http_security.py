@@ -101,3 +101,23 @@ def test_another_site_cannot_sign_a_subscriber_out(client: TestClient, db: Sessi
     assert own.status_code == 303 and own.headers["location"] == "/signin?signed_out=1"
     db.expire_all()
     assert db.exec(select(UserSession)).one().revoked_at is not None
+
+
+def test_behind_trusted_proxies_the_cookie_route_records_the_visitor_not_the_proxy(
+        client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from reflex.config import get_config
+    from sqlmodel import select
+
+    from portal_app.models import UserSession
+
+    subscriber = make_subscriber(db)
+    first = auth.create_session_ticket(db, user=subscriber.user)
+    second = auth.create_session_ticket(db, user=subscriber.user)
+    db.commit()
+    spoofed = {"X-Forwarded-For": "198.51.100.7, 203.0.113.5"}
+    client.get("/auth/session/start", params={"ticket": first}, headers=spoofed)  # no trusted proxy: ignored
+    monkeypatch.setattr(get_config(), "trusted_proxy_hops", 1)
+    client.get("/auth/session/start", params={"ticket": second}, headers=spoofed)  # one proxy: its client
+    db.expire_all()
+    addresses = [row.client_ip for row in db.exec(select(UserSession).order_by(UserSession.id))]
+    assert addresses == ["testclient", "203.0.113.5"]
