@@ -121,3 +121,17 @@ def test_behind_trusted_proxies_the_cookie_route_records_the_visitor_not_the_pro
     db.expire_all()
     addresses = [row.client_ip for row in db.exec(select(UserSession).order_by(UserSession.id))]
     assert addresses == ["testclient", "203.0.113.5"]
+
+
+@pytest.mark.parametrize("path", [
+    "/documents/invoices/{n}.pdf", "/documents/receipts/{n}.pdf", "/documents/contracts/{n}.pdf",
+    "/ics/appointment/{n}.ics",
+])
+def test_ids_beyond_64_bits_are_not_found_not_a_server_error(client: TestClient, db: Session, path: str) -> None:  # noqa: F811
+    subscriber = make_subscriber(db)
+    ticket = auth.create_session_ticket(db, user=subscriber.user)
+    db.commit()
+    client.cookies.set(auth.SESSION_COOKIE, auth.redeem_session_ticket(db, ticket=ticket).token)
+    db.commit()
+    for n in (2**63, 2**64 + 5, 10**30, "0", "１２"):
+        assert client.get(path.format(n=n)).status_code == 404, (path, n)
