@@ -14,6 +14,7 @@ the gateway again with the same key. A decline marks the attempt failed and chan
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -393,6 +394,9 @@ def parse_amount(text: str) -> int:
     from decimal import Decimal, InvalidOperation
 
     cleaned = str(text).strip().replace("$", "").replace(",", "")
+    # Plain digits only: Decimal would read "1e3" as 1000 and choke on "1e30".
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

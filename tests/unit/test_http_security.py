@@ -135,3 +135,19 @@ def test_ids_beyond_64_bits_are_not_found_not_a_server_error(client: TestClient,
     db.commit()
     for n in (2**63, 2**64 + 5, 10**30, "0", "１２"):
         assert client.get(path.format(n=n)).status_code == 404, (path, n)
+
+
+@pytest.mark.parametrize("typed", ["1e30", "1e3", "1E3", "NaN", "Infinity", "12.345", "-5", "0x10", "1_000"])
+def test_amounts_in_exponent_or_odd_forms_get_a_field_message(typed: str) -> None:
+    from portal_app.services.errors import FieldErrors
+    from portal_app.services.payments import parse_amount
+
+    with pytest.raises(FieldErrors) as refused:
+        parse_amount(typed)
+    assert set(refused.value.errors) == {"amount"}
+
+
+def test_plain_amounts_still_read_as_cents() -> None:
+    from portal_app.services.payments import parse_amount
+
+    assert [parse_amount(t) for t in ("84.5", "$1,084.50", "1000", "0.01")] == [8450, 108450, 100000, 1]
