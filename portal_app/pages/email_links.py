@@ -18,7 +18,8 @@ from portal_app.state.email_links import (
     VerifyState,
 )
 
-PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password."
+PASSWORD_HINT = (f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password; "
+                 "repeats, sequences, keyboard rows and our name or yours are refused.")
 
 
 def _new_password_fields(error: rx.Var) -> list[rx.Component]:

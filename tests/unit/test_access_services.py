@@ -51,8 +51,22 @@ def test_the_common_password_list_holds_ten_thousand_and_refuses_them() -> None:
     assert password_problem("qwerty123456") and "common" in password_problem("qwerty123456")
     assert password_problem("LeaveMeAlone") and "common" in password_problem("LeaveMeAlone")
     assert password_problem("short-pass") == "Use at least 12 characters."
-    assert password_problem("x" * 64 + "yz") is None  # long passphrases are welcome
-    assert password_problem("correct horse battery staple, pasted") is None
+    assert password_problem("correct horse battery staple, pasted") is None  # long passphrases are welcome
+
+
+@pytest.mark.parametrize("weak", [
+    "x" * 64 + "yz",  # a repeat, however long
+    "abcdefghijklmnopqrs",  # a sequence
+    "1234567890123456789",
+    "qwertyuiopasdfghjkl",  # a keyboard walk
+    "lumenfiber-lumenfiber",  # the provider's name
+    "Lumen Fiber portal 2026",
+    "adalovelace-adalovelace",  # the username
+    "ada.lovelace@mail.example!",  # the email
+])
+def test_trivially_weak_passwords_of_any_length_are_refused_with_a_reason(weak: str) -> None:
+    problem = password_problem(weak, username="adalovelace", email="ada.lovelace@mail.example")
+    assert problem and ("easy to guess" in problem or "our name" in problem or "username or email" in problem)
 
 
 # --- self sign-up ----------------------------------------------------------------------------------
