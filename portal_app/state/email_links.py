@@ -158,9 +158,9 @@ def _inspect_reset(raw: str) -> str | None:
         return None
 
 
-def _reset(raw: str, password: str) -> None:
+def _reset(raw: str, password: str, client_ip: str) -> None:
     with session_scope() as db:
-        portal_users.reset_password(db, raw_token=raw, new_password=password)
+        portal_users.reset_password(db, raw_token=raw, new_password=password, client_ip=client_ip)
 
 
 class ResetPasswordState(rx.State):
@@ -195,7 +195,7 @@ class ResetPasswordState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_reset, unseal(self._token), password)
+            await asyncio.to_thread(_reset, unseal(self._token), password, self.router.session.client_ip or "")
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
