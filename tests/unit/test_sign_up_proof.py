@@ -161,3 +161,18 @@ def test_staff_approve_a_held_sign_in_by_enabling_it(db: Session, settings) -> N
     db.commit()
     assert auth.authenticate(db, login="ada", password=NEW_PASSWORD).username == "ada"
     assert "portal_user_enabled" in _actions(db, account.id)
+
+
+def test_bills_and_receipts_go_only_to_a_verified_enabled_sign_in(db: Session) -> None:
+    from portal_app.services import payments
+
+    account = make_account(db)
+    pending = make_user(db, account, username="pending", email="pending@mail.example", verified=False)
+    held = make_user(db, account, username="held", email="held@mail.example", disabled=True)
+    db.commit()
+    assert payments.receipt_address(db, account_id=account.id) is None
+    assert payments.receipt_address(db, account_id=account.id, user_id=pending.id) is None
+    assert payments.receipt_address(db, account_id=account.id, user_id=held.id) is None
+    make_user(db, account, username="real", email="real@mail.example")
+    db.commit()
+    assert payments.receipt_address(db, account_id=account.id, user_id=pending.id) == "real@mail.example"
