@@ -190,3 +190,18 @@ def test_another_origin_gets_neither_the_websocket_nor_credentialed_fetches(brow
     context.close()
     assert outcome == "refused"
     assert not any('"delta"' in frame for frame in frames)  # the socket never got state
+
+
+def test_a_signed_out_staff_tab_token_receives_no_account_or_private_note(browser: Browser, portal) -> None:
+    context = _context(browser, portal)
+    page = context.new_page()
+    _staff_sign_in(page)
+    page.goto("/staff/account?number=100200300")
+    expect(page.get_by_role("heading", name="Maya Okafor")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/staff/signin"))
+    context.close()
+    frames = _connect_with(browser, portal, token, "security-old-staff-token")
+    assert _leaks(frames) == [] and not any("INTERNAL:" in frame for frame in frames)
