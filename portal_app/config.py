@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,18 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     secret_key: str = "dev-only-secret-change-me"
+    # Self sign-up proves control of the account by a link to an email already on its contacts;
+    # these let a provider also accept a value from the latest bill, or hold new sign-ins for staff.
+    signup_bill_proof: bool = False  # PORTAL_SIGNUP_BILL_PROOF
+    signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
+
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, value: str) -> str:
+        # A typo ("prod", "Production ") must not quietly run with development defaults.
+        if value not in ("development", "production"):
+            raise ValueError("PORTAL_ENV must be 'development' or 'production'")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -47,6 +60,12 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
+
+    @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of PORTAL_PUBLIC_URL: the only Origin the websocket and CORS accept."""
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def is_production(self) -> bool:

@@ -2,13 +2,17 @@
 
 import reflex as rx
 
+from portal_app import log_redaction
 from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
+from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
 from portal_app.state.tab_guard import TabGuard
 from portal_app.theming import current_theme
 
 get_settings().check_production_safety()
+# Before anything logs: no session cookie in any log line, and no link token in production.
+log_redaction.install(links=get_settings().is_production)
 _theme = current_theme()
 
 app = rx.App(
@@ -17,7 +21,8 @@ app = rx.App(
         rx.el.meta(name="theme-color", content=_theme.accent),
     ],
     stylesheets=["/portal.css"],
-    api_transformer=build_api(),
+    # Our routes first, then security headers and the pre-session cookie around everything.
+    api_transformer=[build_api(), HttpSecurity],
 )
 # Before every event: a tab's state never outlives the sign-in it was loaded under.
 app.add_middleware(TabGuard())

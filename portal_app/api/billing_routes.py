@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from portal_app.api import params
 from portal_app.integrations import documents
 from portal_app.models import session_scope
 from portal_app.services.billing import statements
@@ -38,7 +39,7 @@ def _render(token: str | None, kind: str, object_id: int) -> tuple[bytes, str]:
 def _pdf_route(kind: str):
     async def handler(request: Request) -> Response:
         try:
-            object_id = int(request.path_params["object_id"])
+            object_id = params.object_id(request.path_params["object_id"])
             pdf, filename = await run_in_threadpool(_render, request.cookies.get(auth.SESSION_COOKIE), kind, object_id)
         except (ValueError, NotFound, auth.SessionInvalid):
             return _not_found()

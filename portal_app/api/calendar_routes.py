@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from portal_app.api import params
 from portal_app.models import Account, session_scope
 from portal_app.services.identity import auth
 from portal_app.services.selfservice import calendar, calendar_files, scheduling
@@ -43,7 +44,7 @@ def _ics(text: str, filename: str) -> Response:
 async def appointment_ics(request: Request) -> Response:
     token = request.cookies.get(auth.SESSION_COOKIE)
     try:
-        text = await run_in_threadpool(_appointment_file, token, int(request.path_params["appointment_id"]))
+        text = await run_in_threadpool(_appointment_file, token, params.object_id(request.path_params["appointment_id"]))
     except auth.SessionInvalid:
         return PlainTextResponse("Sign in to download this file.", status_code=401, headers=PRIVATE)
     except NotFound:
@@ -61,6 +62,6 @@ async def feed_ics(request: Request) -> Response:
 
 
 routes = [
-    Route("/ics/appointment/{appointment_id:int}.ics", appointment_ics, methods=["GET"]),
+    Route("/ics/appointment/{appointment_id}.ics", appointment_ics, methods=["GET"]),
     Route("/ics/feed.ics", feed_ics, methods=["GET"]),
 ]

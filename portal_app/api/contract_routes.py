@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal_app.api import params
 from portal_app.api.billing_routes import PRIVATE, _not_found
 from portal_app.integrations.contract_pdf import signed_contract_pdf
 from portal_app.models import session_scope
@@ -23,7 +24,7 @@ def _render(token: str | None, contract_id: int) -> bytes:
 
 async def signed_contract(request: Request) -> Response:
     try:
-        contract_id = int(request.path_params["object_id"])
+        contract_id = params.object_id(request.path_params["object_id"])
         pdf = await run_in_threadpool(_render, request.cookies.get(auth.SESSION_COOKIE), contract_id)
     except (ValueError, NotFound, auth.SessionInvalid):
         return _not_found()

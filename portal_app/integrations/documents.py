@@ -2,6 +2,8 @@
 
 Every string that came from a person goes through `_text` before `Paragraph`: reportlab reads
 markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise be obeyed.
+Text is set in DejaVu Sans (shipped in portal_app/data/fonts, see DejaVu.LICENSE there), so names
+in Greek, Cyrillic, Polish, Vietnamese... print as typed; reportlab's built-in Helvetica is Latin-1.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -16,12 +19,23 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from portal_app.money import format_cents
 from portal_app.theming import current_theme
 
+_FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
+FONT, BOLD = "PortalSans", "PortalSans-Bold"
+pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "DejaVuSans.ttf")))
+pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "DejaVuSans-Bold.ttf")))
+pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
 _styles = getSampleStyleSheet()
+for _style in _styles.byName.values():
+    if hasattr(_style, "fontName"):
+        _style.fontName = BOLD if "Bold" in _style.fontName else FONT
 
 
 # What the PDFs print: plain data the billing services fill in (this layer never reads the database).
@@ -72,10 +86,11 @@ def _table(rows: list[list], *, total_row: bool = True) -> Table:
     style = [
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTNAME", (0, 0), (-1, 0), BOLD),
     ]
     if total_row:
-        style += [("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey), ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold")]
+        style += [("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey), ("FONTNAME", (0, -1), (-1, -1), BOLD)]
     table.setStyle(TableStyle(style))
     return table
 

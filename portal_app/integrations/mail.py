@@ -20,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from portal_app.log_redaction import redact
 from portal_app.models import OutboxMail, utcnow
 
 log = logging.getLogger("portal.mail")
@@ -218,6 +219,8 @@ def deliver_pending(
             else:
                 mail.attempts += 1
                 mail.sent_at = utcnow()
+                # Sent: the outbox keeps no usable link token (verification, reset, Quick Pay...).
+                mail.body_text = redact(mail.body_text, links=True)
                 report.sent += 1
         if mail.sent_at is None:
             report.failed += 1

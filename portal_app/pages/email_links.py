@@ -9,9 +9,17 @@ from portal_app.components.cards import error_callout, notice_callout, primary_b
 from portal_app.components.forms import field, public_frame, text_link
 from portal_app.components.shell import portal_page
 from portal_app.services.identity.passwords import MIN_LENGTH
-from portal_app.state.email_links import ConfirmEmailState, ForgotPasswordState, ResetPasswordState, VerifyState
+from portal_app.state.email_links import (
+    ConfirmEmailState,
+    ConfirmSignUpState,
+    ForgotPasswordState,
+    RemoveSignInState,
+    ResetPasswordState,
+    VerifyState,
+)
 
-PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password."
+PASSWORD_HINT = (f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password; "
+                 "repeats, sequences, keyboard rows and our name or yours are refused.")
 
 
 def _new_password_fields(error: rx.Var) -> list[rx.Component]:
@@ -132,4 +140,68 @@ def confirm_email() -> rx.Component:
         ),
         _back_to_sign_in(),
         heading="Confirm your email",
+    )
+
+
+@portal_page(route="/confirm-sign-up", title="Finish your sign-in", public=True, on_load=[ConfirmSignUpState.load])
+def confirm_sign_up() -> rx.Component:
+    return public_frame(
+        rx.cond(
+            ConfirmSignUpState.loaded,
+            rx.cond(
+                ConfirmSignUpState.confirmed,
+                rx.callout(
+                    rx.cond(
+                        ConfirmSignUpState.awaiting_approval,
+                        rx.text("Thank you. Our staff will review the sign-in ", rx.el.strong(ConfirmSignUpState.username),
+                                "; we email you once it is ready."),
+                        rx.cond(
+                            ConfirmSignUpState.verified,
+                            rx.text("The sign-in ", rx.el.strong(ConfirmSignUpState.username),
+                                    " is ready. Sign in with its username and password."),
+                            rx.text("Thank you. We sent a verification link to ", rx.el.strong(ConfirmSignUpState.email),
+                                    ". Open it within 5 days, then sign in."),
+                        ),
+                    ),
+                    icon="info", color_scheme="green", role="status", width="100%", id="confirm-sign-up-notice",
+                ),
+                rx.callout(
+                    "This link has expired or has already been used. Start the portal setup again.",
+                    icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="confirm-sign-up-error",
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), width="100%"),
+        ),
+        _back_to_sign_in(),
+        heading="Finish your sign-in",
+    )
+
+
+@portal_page(route="/remove-sign-in", title="Remove a sign-in", public=True, on_load=[RemoveSignInState.load])
+def remove_sign_in() -> rx.Component:
+    return public_frame(
+        rx.cond(
+            RemoveSignInState.loaded,
+            rx.cond(
+                RemoveSignInState.removed,
+                rx.callout(rx.text("The sign-in ", rx.el.strong(RemoveSignInState.username),
+                                   " is removed and signed out everywhere. Call us if you want to know more."),
+                           icon="info", color_scheme="green", role="status", width="100%", id="remove-notice"),
+                rx.cond(
+                    RemoveSignInState.valid,
+                    rx.vstack(
+                        rx.text("Remove the portal sign-in ", rx.el.strong(RemoveSignInState.username),
+                                " from your account? It is signed out at once and cannot sign in again.", size="3"),
+                        rx.button("REMOVE SIGN-IN", on_click=RemoveSignInState.remove, color_scheme="red",
+                                  size="3", width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                        spacing="3", width="100%",
+                    ),
+                    rx.callout("This link has expired or has already been used.", icon="triangle_alert",
+                               color_scheme="red", role="alert", width="100%", id="remove-error"),
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), width="100%"),
+        ),
+        _back_to_sign_in(),
+        heading="Remove a sign-in",
     )

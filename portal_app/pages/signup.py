@@ -58,11 +58,83 @@ def _form() -> rx.Component:
     )
 
 
+def _choice(choice: rx.Var) -> rx.Component:
+    choice_id = "choice-" + choice["id"].to(str)
+    return rx.el.label(
+        rx.el.input(type="radio", name="choice", value=choice["id"], id=choice_id,
+                    style={"width": "1.25rem", "height": "1.25rem"}),
+        rx.text(choice["masked"], size="3"),
+        html_for=choice_id,
+        display="flex", align_items="center", gap="0.75rem", min_height=tokens.TOUCH_TARGET, cursor="pointer",
+    )
+
+
+def _prove() -> rx.Component:
+    """Step 2: the account matched; its owner proves control before the sign-in exists."""
+    return rx.vstack(
+        rx.text("We found your account. To keep it safe, we send a link to an email address that is already "
+                "on the account. Open it to finish setting up ", rx.el.strong(SignUpState.username), ".", size="3"),
+        rx.cond(
+            SignUpState.choices.length() > 0,
+            rx.form(
+                rx.vstack(
+                    rx.el.fieldset(
+                        rx.el.legend("Send the link to", style={"font_weight": "500", "margin_bottom": "0.25rem"}),
+                        rx.foreach(SignUpState.choices, _choice),
+                        aria_describedby="field-choice-error",
+                        style={"border": "none", "padding": "0", "margin": "0"},
+                    ),
+                    rx.cond(_err("choice") != "",
+                            rx.text(_err("choice"), id="field-choice-error", role="alert", size="2",
+                                    color=tokens.DANGER)),
+                    primary_button("SEND LINK", type="submit", width="100%", loading=SignUpState.submitting),
+                    spacing="2", width="100%",
+                ),
+                on_submit=SignUpState.send_link, reset_on_submit=False, width="100%",
+            ),
+            rx.text("There is no email address on this account yet. Call us and we will set up your sign-in.",
+                    size="3", id="signup-no-choices"),
+        ),
+        rx.cond(
+            SignUpState.bill_proof,
+            rx.form(
+                rx.vstack(
+                    _section("Or use your latest bill"),
+                    field("Invoice number or total of your latest bill", "bill_value", error=_err("bill_value"),
+                          hint="Exactly as printed, for example INV-2026-0001 or 84.16."),
+                    primary_button("CONFIRM", type="submit", width="100%", loading=SignUpState.submitting),
+                    spacing="2", width="100%",
+                ),
+                on_submit=SignUpState.prove_with_bill, reset_on_submit=False, width="100%",
+            ),
+        ),
+        error_callout(SignUpState.error, id="signup-error"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _link_sent() -> rx.Component:
+    return rx.callout(
+        rx.text("We sent a link to ", rx.el.strong(SignUpState.link_sent_to),
+                ". Open it within 1 hour to finish setting up your sign-in."),
+        icon="mail", color_scheme="green", role="status", width="100%", id="signup-link-sent",
+    )
+
+
 def _done() -> rx.Component:
     return rx.vstack(
         rx.callout(
-            rx.text("Check your email. We sent a verification link to ", rx.el.strong(SignUpState.email_sent_to),
-                    ". Open it within 5 days, then sign in."),
+            rx.cond(
+                SignUpState.awaiting_approval,
+                rx.text("Thank you. Our staff will review the new sign-in; we email you once it is ready."),
+                rx.cond(
+                    SignUpState.verified,
+                    rx.text("Your sign-in is ready. Sign in with your username and password."),
+                    rx.text("Check your email. We sent a verification link to ", rx.el.strong(SignUpState.email_sent_to),
+                            ". Open it within 5 days, then sign in."),
+                ),
+            ),
             icon="mail", color_scheme="green", role="status", width="100%", id="signup-done",
         ),
         spacing="3",
@@ -73,7 +145,7 @@ def _done() -> rx.Component:
 @portal_page(route="/signup", title="Create your portal account", public=True, on_load=[SignUpState.load])
 def signup() -> rx.Component:
     return public_frame(
-        rx.cond(SignUpState.done, _done(), _form()),
+        rx.match(SignUpState.step, ("prove", _prove()), ("link_sent", _link_sent()), ("done", _done()), _form()),
         rx.hstack(rx.text("Already set up?", size="2"), text_link("Sign in", "/signin"), justify="center",
                   align="center", width="100%"),
         heading="Online portal setup",

@@ -86,6 +86,17 @@ def _user_row(user: rx.Var) -> rx.Component:
                 ),
             ),
             rx.cond(
+                state == "Disabled",
+                rx.button(
+                    "ENABLE",
+                    on_click=StaffAccountState.enable(user["id"].to(int)),
+                    variant="outline",
+                    min_height=tokens.TOUCH_TARGET,
+                    cursor="pointer",
+                    aria_label="Enable " + user["username"].to(str),
+                ),
+            ),
+            rx.cond(
                 state == "Pending",
                 rx.button(
                     "RESEND VERIFICATION EMAIL",

@@ -158,9 +158,9 @@ def _inspect_reset(raw: str) -> str | None:
         return None
 
 
-def _reset(raw: str, password: str) -> None:
+def _reset(raw: str, password: str, client_ip: str) -> None:
     with session_scope() as db:
-        portal_users.reset_password(db, raw_token=raw, new_password=password)
+        portal_users.reset_password(db, raw_token=raw, new_password=password, client_ip=client_ip)
 
 
 class ResetPasswordState(rx.State):
@@ -195,7 +195,7 @@ class ResetPasswordState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_reset, unseal(self._token), password)
+            await asyncio.to_thread(_reset, unseal(self._token), password, self.router.session.client_ip or "")
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
@@ -228,3 +228,76 @@ class ConfirmEmailState(rx.State):
         self.confirmed = await asyncio.to_thread(_confirm_email, _token_from(self))
         self.loaded = True
         return _FORGET_LINK
+
+
+def _confirm_sign_up(raw: str) -> portal_users.SignUpDone | None:
+    try:
+        with session_scope() as db:
+            return portal_users.confirm_sign_up_link(db, raw_token=raw)
+    except tokens.TokenInvalid:
+        return None
+
+
+class ConfirmSignUpState(rx.State):
+    """/confirm-sign-up?token=…: someone who reads an address on the account finishes a new sign-in."""
+
+    loaded: bool = False
+    confirmed: bool = False
+    username: str = ""
+    email: str = ""
+    verified: bool = False
+    awaiting_approval: bool = False
+
+    @rx.event
+    async def load(self):
+        done = await asyncio.to_thread(_confirm_sign_up, _token_from(self))
+        self.loaded, self.confirmed = True, done is not None
+        self.username = done.username if done else ""
+        self.email = done.email if done else ""
+        self.verified = bool(done and done.verified)
+        self.awaiting_approval = bool(done and done.awaiting_approval)
+        return _FORGET_LINK
+
+
+def _inspect_removal(raw: str) -> str | None:
+    try:
+        with session_scope() as db:
+            return portal_users.inspect_removal(db, raw_token=raw)
+    except tokens.TokenInvalid:
+        return None
+
+
+def _remove(raw: str) -> bool:
+    try:
+        with session_scope() as db:
+            portal_users.remove_by_link(db, raw_token=raw)
+        return True
+    except tokens.TokenInvalid:
+        return False
+
+
+class RemoveSignInState(rx.State):
+    """/remove-sign-in?token=…: from the "new sign-in added" notice, remove a sign-in you do not know."""
+
+    loaded: bool = False
+    valid: bool = False
+    removed: bool = False
+    username: str = ""
+    _token: str = ""  # sealed
+
+    @rx.event
+    async def load(self):
+        raw = _token_from(self)
+        username = await asyncio.to_thread(_inspect_removal, raw)
+        self.loaded, self.valid, self.removed = True, username is not None, False
+        self.username = username or ""
+        self._token = seal(raw) if username else ""
+        return _FORGET_LINK
+
+    @rx.event
+    async def remove(self):
+        if not self._token:
+            return
+        self.removed = await asyncio.to_thread(_remove, unseal(self._token))
+        self.valid = self.removed
+        self._token = ""

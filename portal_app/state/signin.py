@@ -11,6 +11,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
 NOTICES = {
     "expired": "Your session has expired. Please sign in again.",
@@ -22,18 +23,19 @@ NOTICES = {
 }
 
 
-def _sign_in(login: str, password: str, client_ip: str) -> signin_flow.Outcome:
+def _sign_in(login: str, password: str, client_ip: str, binding: str) -> signin_flow.Outcome:
     """Runs in a worker thread: Argon2 is deliberately slow and must not block the event loop.
 
     The outcome is returned, not raised, so the counted failure commits with the block.
     """
     with session_scope() as db:
-        return signin_flow.sign_in(db, login=login, password=password, client_ip=client_ip)
+        return signin_flow.sign_in(db, login=login, password=password, client_ip=client_ip, binding=binding)
 
 
-def _second_step(token: str, code: str, client_ip: str) -> signin_flow.Outcome:
+def _second_step(token: str, code: str, client_ip: str, binding: str) -> signin_flow.Outcome:
     with session_scope() as db:
-        return signin_flow.complete_two_factor(db, two_factor_token=token, code=code, client_ip=client_ip)
+        return signin_flow.complete_two_factor(db, two_factor_token=token, code=code, client_ip=client_ip,
+                                               binding=binding)
 
 
 def _resend(login: str, client_ip: str) -> str:
@@ -55,6 +57,10 @@ class SignInState(rx.State):
 
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
+
+    def _binding(self) -> str:
+        """This browser's pre-session cookie: the ticket will work only where it is sent."""
+        return cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
 
     @rx.event
     def load(self):
@@ -82,11 +88,14 @@ class SignInState(rx.State):
         if not login.strip() or not password:
             self.error = "Enter your username or email and your password."
             return
+        if not self._binding():
+            self.error = auth.NO_PRESESSION
+            return
         self.submitting = True
         self.notice = ""
         self.not_verified = False
         yield
-        outcome = await asyncio.to_thread(_sign_in, login, password, self._client_ip())
+        outcome = await asyncio.to_thread(_sign_in, login, password, self._client_ip(), self._binding())
         self.submitting = False
         self._login = login
         self.error = outcome.error
@@ -110,7 +119,8 @@ class SignInState(rx.State):
             return
         self.submitting = True
         yield
-        outcome = await asyncio.to_thread(_second_step, unseal(self._two_factor_token), code, self._client_ip())
+        outcome = await asyncio.to_thread(_second_step, unseal(self._two_factor_token), code, self._client_ip(),
+                                          self._binding())
         self.submitting = False
         self.error = outcome.error
         if outcome.ticket:

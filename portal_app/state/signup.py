@@ -1,4 +1,4 @@
-"""Online portal setup (CREATE ACCOUNT): match the account, create the sign-in, send the verification email."""
+"""Online portal setup (CREATE ACCOUNT): match the account, prove control of it, then the sign-in exists."""
 
 from __future__ import annotations
 
@@ -7,44 +7,68 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services.identity import portal_users, ratelimit
-from portal_app.services.core.errors import FieldErrors
+from portal_app.services.identity import portal_users, ratelimit, tokens
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.identity.secrets_util import seal, unseal
 
 FIELDS = (
     "account_number", "last_name", "billing_zip", "first_name", "contact_last_name", "phone", "email", "username",
     "password",
 )
+EXPIRED = "This sign-up has expired. Start again."
 
 
-def _sign_up(form: portal_users.SignUpForm, client_ip: str) -> str:
-    """Returns the refusal message, or '' once the user exists (the transaction commits either way)."""
+def _attempt(fn, **kwargs):
+    """One service call in its own transaction. Refusals are returned, not raised, so what the call
+    counted against the rate limits commits with the block."""
     with session_scope() as db:
         try:
-            portal_users.sign_up(db, form=form, client_ip=client_ip)
-        except portal_users.SignUpRefused as refusal:
-            return str(refusal)  # leave the block normally: the rate-limit count commits
-    return ""
+            return fn(db, **kwargs)
+        except (PortalError, ratelimit.RateLimited, tokens.TokenInvalid) as refusal:
+            return refusal
 
 
 class SignUpState(rx.State):
     errors: dict[str, str] = {}
     error: str = ""
-    done: bool = False
-    email_sent_to: str = ""
+    step: str = "details"  # details | prove | link_sent | done
     business: bool = False
     submitting: bool = False
+    username: str = ""
+    choices: list[dict[str, str]] = []  # {"id", "masked"}: addresses already on the account
+    bill_proof: bool = False
+    link_sent_to: str = ""
+    email_sent_to: str = ""
+    verified: bool = False
+    awaiting_approval: bool = False
+    _request: str = ""  # the pending sign-up's token, sealed (never raw in the state store)
 
     @rx.event
     def load(self):
-        self.errors = {}
-        self.error = ""
-        self.done = False
-        self.email_sent_to = ""
+        self._start_over()
+
+    def _start_over(self) -> None:
+        self.errors, self.error = {}, ""
+        self.step = "details"
         self.submitting = False
+        self.username = self.link_sent_to = self.email_sent_to = ""
+        self.choices = []
+        self.verified = self.awaiting_approval = self.bill_proof = False
+        self._request = ""
 
     @rx.event
     def set_business(self, value: bool):
         self.business = bool(value)
+
+    def _refused(self, refusal: Exception) -> None:
+        if isinstance(refusal, FieldErrors):
+            self.errors = dict(refusal.errors)
+        elif isinstance(refusal, tokens.TokenInvalid):
+            self._start_over()
+            self.error = EXPIRED
+        else:
+            self.errors = {}
+            self.error = str(refusal)
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -59,20 +83,51 @@ class SignUpState(rx.State):
         self.submitting = True
         self.error = ""
         yield
-        try:
-            refusal = await asyncio.to_thread(
-                _sign_up, portal_users.SignUpForm(**values), self.router.session.client_ip or ""
-            )
-        except FieldErrors as problems:
-            self.errors = dict(problems.errors)
-            self.submitting = False
-            return
-        except ratelimit.RateLimited as limited:
-            refusal = str(limited)
+        result = await asyncio.to_thread(_attempt, portal_users.sign_up, form=portal_users.SignUpForm(**values),
+                                         client_ip=self.router.session.client_ip or "")
         self.submitting = False
-        self.errors = {}
-        if refusal:
-            self.error = refusal
+        if isinstance(result, Exception):
+            self._refused(result)
             return
-        self.done = True
-        self.email_sent_to = values["email"].strip().lower()
+        self.errors = {}
+        self._request = seal(result.request)
+        self.username = result.username
+        self.choices = [{"id": str(choice.id), "masked": choice.masked} for choice in result.choices]
+        self.bill_proof = result.bill_proof
+        self.step = "prove"
+
+    @rx.event
+    async def send_link(self, form_data: dict):
+        try:
+            choice = int(str(form_data.get("choice", "")))
+        except ValueError:
+            self.errors = {"choice": "Choose where to send the link."}
+            return
+        self.submitting = True
+        yield
+        result = await asyncio.to_thread(_attempt, portal_users.send_sign_up_link, request=unseal(self._request),
+                                         choice_id=choice, client_ip=self.router.session.client_ip or "")
+        self.submitting = False
+        if isinstance(result, Exception):
+            self._refused(result)
+            return
+        self.errors, self.error = {}, ""
+        self.link_sent_to = result
+        self.step = "link_sent"
+
+    @rx.event
+    async def prove_with_bill(self, form_data: dict):
+        self.submitting = True
+        yield
+        result = await asyncio.to_thread(_attempt, portal_users.prove_with_bill, request=unseal(self._request),
+                                         value=str(form_data.get("bill_value", ""))[:40])
+        self.submitting = False
+        if isinstance(result, Exception):
+            self._refused(result)
+            return
+        self._request = ""  # used
+        self.errors, self.error = {}, ""
+        self.email_sent_to = result.email
+        self.verified = result.verified
+        self.awaiting_approval = result.awaiting_approval
+        self.step = "done"

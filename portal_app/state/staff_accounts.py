@@ -154,3 +154,18 @@ class StaffAccountState(StaffSessionState):
         except (NotFound, ValueError, TypeError):
             self.notice = "That portal user could not be found."
         self._reload(principal)
+
+    @rx.event
+    def enable(self, user_id: int):
+        principal = self._staff_principal()
+        if principal is None or not self.found:
+            return
+        try:
+            with session_scope() as db:
+                user = staff_accounts.enable_portal_user(
+                    db, principal=principal, account_number=self.account_number, user_id=int(user_id)
+                )
+                self.notice = f"{user.username} is enabled."
+        except (NotFound, ValueError, TypeError):
+            self.notice = "That portal user could not be found."
+        self._reload(principal)

@@ -11,6 +11,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services.identity import auth, ratelimit, staff_auth
 from portal_app.services.core.errors import SignInFailed
+from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
 NOTICES = {
     "expired": "Your staff session has expired. Please sign in again.",
@@ -19,11 +20,12 @@ NOTICES = {
 }
 
 
-def _sign_in(username: str, password: str, client_ip: str) -> tuple[str, str]:
+def _sign_in(username: str, password: str, client_ip: str, binding: str) -> tuple[str, str]:
     """(ticket, '') or ('', message); the failure count commits with the block."""
     with session_scope() as db:
         try:
-            return staff_auth.sign_in_staff(db, username=username, password=password, client_ip=client_ip), ""
+            return staff_auth.sign_in_staff(db, username=username, password=password, client_ip=client_ip,
+                                            binding=binding), ""
         except (SignInFailed, ratelimit.RateLimited) as refusal:
             return "", str(refusal)
 
@@ -48,9 +50,14 @@ class StaffSignInState(rx.State):
         if not username.strip() or not password:
             self.error = "Enter your staff username and password."
             return
+        binding = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+        if not binding:
+            self.error = auth.NO_PRESESSION
+            return
         self.submitting = True
         yield
-        ticket, error = await asyncio.to_thread(_sign_in, username, password, self.router.session.client_ip or "")
+        ticket, error = await asyncio.to_thread(_sign_in, username, password, self.router.session.client_ip or "",
+                                                binding)
         self.submitting = False
         self.error = error
         if ticket:

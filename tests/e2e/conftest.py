@@ -68,7 +68,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalServer]:
     ARTIFACTS.mkdir(exist_ok=True)
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.db'}"
     port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_USE_NPM": "1"}
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_USE_NPM": "1",
+           # Links in mail, and the only Origin the websocket and CORS accept.
+           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, env=env, check=True)
     log = ARTIFACTS / "app.log"

@@ -151,8 +151,21 @@ def test_self_sign_up_verify_and_sign_in(phone: Page, portal, smtp) -> None:
     expect(phone.locator("#signup-error")).to_have_text(portal_users.NO_MATCH)
     phone.get_by_label("Account holder's last name").fill("okafor")
     phone.get_by_role("button", name="CREATE ACCOUNT").click()
-    expect(phone.locator("#signup-done")).to_contain_text(email)
+
+    # Proof of control: the link goes to an address already on the account, never to the one typed.
+    holder = "maya.okafor@lumen-demo.example"
+    expect(phone.get_by_text("We found your account.")).to_be_visible()
     _fits_the_phone(phone)
+    phone.screenshot(path=str(ARTIFACTS / "signup-prove.png"), full_page=True)
+    assert _axe_problems(phone) == []
+    phone.get_by_label("m•••@l•••.example").check()
+    phone.get_by_role("button", name="SEND LINK").click()
+    expect(phone.locator("#signup-link-sent")).to_contain_text("m•••@l•••.example")
+    deliver_mail(portal, smtp)
+    proof = next(m for m in reversed(smtp.wait_for(holder)) if f"'{username}'" in m.get_content())
+    assert smtp.to(email) == []  # nothing reaches the typed address before the proof
+    phone.goto(link_in(proof))
+    expect(phone.locator("#confirm-sign-up-notice")).to_contain_text(email)
     phone.screenshot(path=str(ARTIFACTS / "signup-done.png"), full_page=True)
 
     # Before verifying: refused, with an offer to resend.

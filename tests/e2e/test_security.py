@@ -140,3 +140,68 @@ def test_staff_see_undelivered_mail_and_queue_it_again(phone: Page, portal) -> N
     phone.get_by_role("button", name=f"Send again: {subject} to refused@mail.example").click()
     expect(phone.get_by_role("status")).to_contain_text("Queued again")
     expect(phone.get_by_text(subject)).to_have_count(0)
+
+
+def test_the_app_works_under_its_security_headers_and_cannot_be_framed(phone: Page, portal) -> None:
+    violations: list[str] = []
+    phone.on("console", lambda message: violations.append(message.text)
+             if "Content Security Policy" in message.text else None)
+    response = phone.goto("/signin")
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    sign_in(phone)
+    expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+    phone.goto("/security")
+    phone.get_by_role("button", name="SET UP TWO-FACTOR").click()  # a data: QR image and a dialog
+    expect(phone.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    phone.goto("/contacts")
+    expect(phone.get_by_text("Daniel Okafor")).to_be_visible()
+    phone.screenshot(path=str(ARTIFACTS / "security-headers-contacts.png"), full_page=True)
+    assert violations == []
+
+    # Another site framing the portal gets an empty frame.
+    phone.goto("about:blank")
+    phone.set_content(f'<iframe id="portal" src="{portal.base_url}/signin" width="300" height="300"></iframe>')
+    phone.wait_for_timeout(1500)
+    framed = [frame for frame in phone.frames if frame != phone.main_frame]
+    assert framed and all(not frame.url.startswith(portal.base_url) or frame.content().count("Sign in") == 0
+                          for frame in framed)
+
+
+def test_another_origin_gets_neither_the_websocket_nor_credentialed_fetches(browser: Browser, portal) -> None:
+    import urllib.request
+
+    own = portal.base_url  # http://127.0.0.1:<port>, which is PORTAL_PUBLIC_URL
+    other = own.replace("127.0.0.1", "localhost")  # the same server under another origin
+    for origin, allowed in ((own, True), ("https://evil.example", False), (other, False)):
+        request = urllib.request.Request(f"{own}/healthz", headers={"Origin": origin})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert (answer.headers.get("access-control-allow-origin") == origin) is allowed, origin
+
+    context = browser.new_context(viewport=PHONE, base_url=other)
+    page = context.new_page()
+    frames: list[str] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.goto(f"{other}/signin")
+    page.wait_for_timeout(3000)
+    outcome = page.evaluate(
+        "url => fetch(url, {credentials: 'include'}).then(() => 'allowed', () => 'refused')", f"{own}/healthz")
+    context.close()
+    assert outcome == "refused"
+    assert not any('"delta"' in frame for frame in frames)  # the socket never got state
+
+
+def test_a_signed_out_staff_tab_token_receives_no_account_or_private_note(browser: Browser, portal) -> None:
+    context = _context(browser, portal)
+    page = context.new_page()
+    _staff_sign_in(page)
+    page.goto("/staff/account?number=100200300")
+    expect(page.get_by_role("heading", name="Maya Okafor")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    token = page.evaluate("window.sessionStorage.getItem('token')")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/staff/signin"))
+    context.close()
+    frames = _connect_with(browser, portal, token, "security-old-staff-token")
+    assert _leaks(frames) == [] and not any("INTERNAL:" in frame for frame in frames)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory, AuthToken, OutboxMail, PortalUser, RateLimitBucket, RecoveryCode, UserSession, utcnow
 from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
-from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.errors import FieldErrors, SignInFailed
 from portal_app.services.identity.passwords import common_passwords, password_problem
 from portal_app.services.identity.portal_users import SignUpForm, SignUpRefused
 from portal_app.services.identity.secrets_util import hash_token
@@ -51,41 +51,76 @@ def test_the_common_password_list_holds_ten_thousand_and_refuses_them() -> None:
     assert password_problem("qwerty123456") and "common" in password_problem("qwerty123456")
     assert password_problem("LeaveMeAlone") and "common" in password_problem("LeaveMeAlone")
     assert password_problem("short-pass") == "Use at least 12 characters."
-    assert password_problem("x" * 64 + "yz") is None  # long passphrases are welcome
-    assert password_problem("correct horse battery staple, pasted") is None
+    assert password_problem("correct horse battery staple, pasted") is None  # long passphrases are welcome
+
+
+@pytest.mark.parametrize("weak", [
+    "x" * 64 + "yz",  # a repeat, however long
+    "abcdefghijklmnopqrs",  # a sequence
+    "1234567890123456789",
+    "qwertyuiopasdfghjkl",  # a keyboard walk
+    "lumenfiber-lumenfiber",  # the provider's name
+    "Lumen Fiber portal 2026",
+    "adalovelace-adalovelace",  # the username
+    "ada.lovelace@mail.example!",  # the email
+])
+def test_trivially_weak_passwords_of_any_length_are_refused_with_a_reason(weak: str) -> None:
+    problem = password_problem(weak, username="adalovelace", email="ada.lovelace@mail.example")
+    assert problem and ("easy to guess" in problem or "our name" in problem or "username or email" in problem)
 
 
 # --- self sign-up ----------------------------------------------------------------------------------
 
 
-def test_sign_up_creates_an_unverified_user_a_contact_a_mail_and_history(db: Session) -> None:
+def _holder(db: Session, account, email: str = "holder@mail.example"):
+    """The account holder as a contact (type Owner) with an email address: where proof links go."""
+    from portal_app.models import Contact, ContactPoint, ContactType
+
+    owner = db.exec(select(ContactType).where(ContactType.name == "Owner")).first()
+    if owner is None:
+        owner = ContactType(name="Owner")
+        db.add(owner)
+        db.flush()
+    person = Contact(account_id=account.id, contact_type_id=owner.id, first_name=account.first_name,
+                     last_name=account.last_name)
+    db.add(person)
+    db.flush()
+    point = ContactPoint(contact_id=person.id, account_id=account.id, kind="email", value=email, label="Home")
+    db.add(point)
+    db.commit()
+    return point
+
+
+def _finish_by_link(db: Session, started, point) -> portal_users.SignUpDone:
+    portal_users.send_sign_up_link(db, request=started.request, choice_id=point.id)
+    db.commit()
+    done = portal_users.confirm_sign_up_link(db, raw_token=_token_in(_mails(db, point.value)[-1]))
+    db.commit()
+    return done
+
+
+def test_sign_up_holds_the_user_until_an_address_on_the_account_confirms(db: Session) -> None:
     account = make_account(db, last_name="Lovelace")
+    point = _holder(db, account)
+    started = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name=" lovelace "))
     db.commit()
-    user = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name=" lovelace "))
-    db.commit()
-    assert user.verified_at is None and user.account_id == account.id
+    user = db.exec(select(PortalUser).where(PortalUser.username == "ada")).one()
+    assert user.disabled and user.verified_at is None and user.account_id == account.id
+    assert [c.masked for c in started.choices] == ["h•••@m•••.example"]  # only what is already on the account
+    assert _mails(db, "ada@mail.example") == [] and "sign_up_started" in _actions(db, account.id)
+    with pytest.raises(SignInFailed):
+        auth.authenticate(db, login="ada", password=NEW_PASSWORD)
+    portal_users.resend_verification(db, login="ada")  # no way around the proof
+    assert _mails(db, "ada@mail.example") == []
+
+    done = _finish_by_link(db, started, point)
+    db.refresh(user)
+    assert done.verified is False and user.disabled is False
     [mail] = _mails(db, "ada@mail.example")
     assert "/verify?token=" in mail.body_text and "5 days" in mail.body_text
     assert "signed_up" in _actions(db, account.id)
     with pytest.raises(auth.NotVerified):
         auth.authenticate(db, login="ada", password=NEW_PASSWORD)
-
-
-
-
-def test_sign_up_by_a_person_already_on_the_account_adds_to_them_instead_of_a_twin(db: Session) -> None:
-    from portal_app.models import Contact, ContactPoint
-
-    account = make_account(db, last_name="Lovelace")
-    existing = Contact(account_id=account.id, first_name="Ada", last_name="Lovelace")
-    db.add(existing)
-    db.commit()
-    portal_users.sign_up(db, form=_form(account_number=account.account_number, first_name="ADA"))
-    db.commit()
-    people = db.exec(select(Contact).where(Contact.account_id == account.id)).all()
-    assert [person.id for person in people] == [existing.id]
-    points = db.exec(select(ContactPoint).where(ContactPoint.contact_id == existing.id)).all()
-    assert sorted(point.kind for point in points) == ["email", "phone"]
 
 
 @pytest.mark.parametrize("wrong", ["number", "last_name", "both"])
@@ -106,8 +141,8 @@ def test_business_sign_up_matches_the_billing_zip(db: Session) -> None:
     db.commit()
     with pytest.raises(SignUpRefused):
         portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name="", billing_zip="99999"))
-    user = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name="", billing_zip="78701"))
-    assert user.account_id == account.id
+    started = portal_users.sign_up(db, form=_form(account_number=account.account_number, last_name="", billing_zip="78701"))
+    assert started.username == "ada"
 
 
 def test_sign_up_validates_every_field_next_to_it(db: Session) -> None:
@@ -239,19 +274,45 @@ def test_sign_in_rate_limit_is_reached_and_recovers(db: Session, login: str) -> 
     db.commit()
     assert answers[:5] == [auth.WRONG_CREDENTIALS] * 5
     assert answers[5].startswith("Too many attempts. Please wait 1 minute")
-    if login == "maya":  # staff see the lock on the Portal tab
-        locked = db.exec(select(PortalUser).where(PortalUser.username == "maya")).one()
-        db.refresh(locked)
-        assert locked.locked_until is not None and locked.locked_until > utcnow()
-    # Blocked even with the right password while the back-off runs...
-    assert signin_flow.sign_in(db, login=login, password=PASSWORD).error.startswith("Too many attempts")
+    # Blocked even with the right password while the back-off runs, from that address...
+    assert signin_flow.sign_in(db, login=login, password=PASSWORD,
+                               client_ip="198.51.100.7").error.startswith("Too many attempts")
     # ...and usable again once it has passed.
     for bucket in db.exec(select(RateLimitBucket)):
         bucket.blocked_until = utcnow() - timedelta(seconds=1)
         db.add(bucket)
     db.commit()
-    recovered = signin_flow.sign_in(db, login=login, password=PASSWORD)
+    recovered = signin_flow.sign_in(db, login=login, password=PASSWORD, client_ip="198.51.100.7")
     assert recovered.ticket if login == "maya" else recovered.error == auth.WRONG_CREDENTIALS
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_real_user_out_elsewhere(db: Session) -> None:
+    user = make_user(db, make_account(db), username="maya")
+    db.commit()
+    for _ in range(3 * ratelimit.SIGN_IN.limit):  # an attacker keeps trying from one address
+        signin_flow.sign_in(db, login="maya", password="wrong-password-x", client_ip="203.0.113.66")
+    db.commit()
+    assert signin_flow.sign_in(db, login="maya", password=PASSWORD, client_ip="203.0.113.66").error.startswith("Too many")
+    assert signin_flow.sign_in(db, login="maya", password=PASSWORD, client_ip="198.51.100.20").ticket  # the real user
+    db.refresh(user)
+    assert user.locked_until is None
+
+
+def test_guessing_spread_over_addresses_locks_the_user_until_the_reset_link_lifts_it(db: Session) -> None:
+    user = make_user(db, make_account(db), username="maya", email="maya@mail.example")
+    db.commit()
+    for n in range(ratelimit.SIGN_IN_USER.limit):
+        signin_flow.sign_in(db, login="maya", password="wrong-password-x", client_ip=f"203.0.113.{n}")
+    db.commit()
+    db.refresh(user)
+    assert user.locked_until is not None  # staff see Locked
+    assert signin_flow.sign_in(db, login="maya", password=PASSWORD, client_ip="198.51.100.20").error.startswith("Too many")
+    portal_users.request_password_reset(db, email="maya@mail.example")
+    db.commit()
+    portal_users.reset_password(db, raw_token=_token_in(_mails(db, "maya@mail.example")[-1]),
+                                new_password=NEW_PASSWORD, client_ip="198.51.100.20")
+    db.commit()
+    assert signin_flow.sign_in(db, login="maya", password=NEW_PASSWORD, client_ip="198.51.100.20").ticket
 
 
 def test_back_off_doubles_and_is_capped(db: Session) -> None:
@@ -453,5 +514,25 @@ def test_username_and_email_count_against_the_same_user(db: Session) -> None:
     for n in range(ratelimit.SIGN_IN.limit):
         login = "maya" if n % 2 else "MAYA@mail.example"
         assert signin_flow.sign_in(db, login=login, password="wrong-password-x").error == auth.WRONG_CREDENTIALS
+    # (the same address here: the per-name count is kept per address)
     db.commit()
     assert signin_flow.sign_in(db, login=user.email, password=PASSWORD).error.startswith("Too many attempts")
+
+
+def test_current_password_checks_are_rate_limited(db: Session) -> None:
+    from portal_app.services.identity import account_security
+
+    subscriber = make_subscriber(db)
+    db.commit()
+    for _ in range(ratelimit.CURRENT_PASSWORD.limit):
+        with pytest.raises(FieldErrors) as wrong:
+            account_security.request_email_change(db, principal=subscriber.principal, password="guess-guess-guess",
+                                                  new_email="new@mail.example")
+        assert wrong.value.errors == {"email_password": "That is not your current password."}
+        db.rollback()  # as the page's transaction does; the count was committed
+    for attempt in (lambda: account_security.change_password(db, principal=subscriber.principal,
+                                                             current_password=PASSWORD, new_password=NEW_PASSWORD),
+                    lambda: two_factor.disable(db, principal=subscriber.principal, password=PASSWORD)):
+        with pytest.raises(FieldErrors) as blocked:  # even the right password waits now
+            attempt()
+        assert "Too many" in next(iter(blocked.value.errors.values())) or "try again" in next(iter(blocked.value.errors.values())).lower()

@@ -65,3 +65,14 @@ def test_readme_gives_the_business_demo_account_its_billing_zip() -> None:
     row = next(line for line in (PROJECT_ROOT / "README.md").read_text().splitlines()
                if demo_data.BUSINESS_ACCOUNT in line and "|" in line)
     assert "billing ZIP 78701" in row
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", ""])
+def test_an_unknown_portal_env_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from pydantic import ValidationError
+
+    from portal_app.config import Settings
+
+    monkeypatch.setenv("PORTAL_ENV", value)
+    with pytest.raises(ValidationError):
+        Settings()

@@ -270,3 +270,15 @@ def test_staff_see_undelivered_mail_with_its_reason_and_can_send_it_again(db: Se
     assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example").sent == 1
     assert outbox.failed_mail(db, principal=staff) == []
     assert db.exec(select(AccountHistory).where(AccountHistory.action == "mail_retried")).one()
+
+
+def test_a_sent_mail_keeps_no_usable_link_token_in_the_outbox(db: Session, smtp: SmtpSink) -> None:
+    account = make_account(db)
+    portal_users.create_unverified_user(db, account=account, username="newbie", email="newbie@mail.example", password=None)
+    db.commit()
+    deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example")
+    [message] = smtp.wait_for("newbie@mail.example")
+    raw = link_in(message).split("token=")[1]
+    mail = db.exec(select(OutboxMail)).one()
+    db.refresh(mail)
+    assert raw not in mail.body_text and "/verify?token=[redacted]" in mail.body_text

@@ -49,12 +49,16 @@ def app_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     current_theme.cache_clear()
 
 
-def page_state(cls: type[rx.State], url: str, *, cookie: str = "") -> rx.State:
+BROWSER = "test-browser-presession"  # the pre-session cookie every page load of the portal sets
+
+
+def page_state(cls: type[rx.State], url: str, *, cookie: str = "", presession: bool = True) -> rx.State:
     """The instance of `cls` inside a fresh root state, as if the browser had opened `url`."""
     parts = urlsplit(url)
     headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
-    if cookie:
-        headers["cookie"] = cookie
+    cookies = [c for c in (cookie, f"{auth.PRESESSION_COOKIE}={BROWSER}" if presession else "") if c]
+    if cookies:
+        headers["cookie"] = "; ".join(cookies)
     root = rx.State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data({
         constants.RouteVar.HEADERS: headers,
@@ -157,8 +161,12 @@ def test_correct_password_hands_the_browser_a_ticket_for_the_cookie(app_db: str,
     target = urlsplit(assigned_url(scripts[0]))
     query = parse_qs(target.query)
     assert target.path == "/auth/session/start" and query["next"] == ["/invoices"]
-    # The ticket is one-time and swaps for a session of exactly this subscriber.
-    new_session = auth.redeem_session_ticket(db, ticket=query["ticket"][0])
+    # The ticket works only in the browser that asked for it (no login CSRF) ...
+    for other_browser in ("", "attacker-browser"):
+        with pytest.raises(auth.SessionInvalid):
+            auth.redeem_session_ticket(db, ticket=query["ticket"][0], binding=other_browser)
+    # ... is one-time and swaps for a session of exactly this subscriber.
+    new_session = auth.redeem_session_ticket(db, ticket=query["ticket"][0], binding=BROWSER)
     db.commit()
     assert auth.resolve_session(db, token=new_session.token).account_id == subscriber.account.id
     # No session token or password ends up in what the browser receives.
@@ -395,3 +403,11 @@ def test_the_session_cookie_is_not_kept_in_the_stored_router_data(app_db: str, d
     root = home._get_root_state()
     _middleware_event(root, cookie, name="portal_app___state___home____home_state.load")
     assert token_of(cookie) not in repr(root.router_data) and token_of(cookie) not in repr(root.rx_router_headers)
+
+
+def test_sign_in_needs_the_pre_session_cookie_its_ticket_is_bound_to(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    db.commit()
+    state = page_state(SignInState, "/signin", presession=False)
+    assert run_submit(state, {"login": subscriber.user.username, "password": PASSWORD}) == []
+    assert state.error == auth.NO_PRESESSION

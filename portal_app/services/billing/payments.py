@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -157,12 +158,14 @@ def validate_amount(db: Session, amount_cents: object) -> int:
 
 
 def receipt_address(db: Session, *, account_id: int, user_id: int | None = None) -> str | None:
-    """Where receipts go: the signed-in user's email, else the account's first portal user."""
+    """Where bills and receipts go: the signed-in user's email, else the account's first portal user;
+    only a verified, enabled sign-in's address (an unproven one could be anybody's)."""
     if user_id is not None:
         user = db.get(PortalUser, user_id)
-        if user is not None and user.account_id == account_id:
+        if user is not None and user.account_id == account_id and user.verified_at is not None and not user.disabled:
             return user.email
-    user = db.exec(select(PortalUser).where(PortalUser.account_id == account_id).order_by(col(PortalUser.id))).first()
+    user = db.exec(select(PortalUser).where(PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
+                                            col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
     return user.email if user else None
 
 
@@ -650,6 +653,9 @@ def parse_amount(text: str) -> int:
     from decimal import Decimal, InvalidOperation
 
     cleaned = str(text).strip().replace("$", "").replace(",", "")
+    # Plain digits only: Decimal would read "1e3" as 1000 and choke on "1e30".
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

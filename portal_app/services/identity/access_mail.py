@@ -65,3 +65,31 @@ def send_email_change(db: Session, *, user: PortalUser, new_email: str, raw_toke
         db, to=new_email, subject=f"Confirm your new email for {theme.provider_name}", body=body + _signature(),
         account_id=user.account_id,
     )
+
+
+def send_sign_up_proof(db: Session, *, user: PortalUser, to: str, raw_token: str) -> None:
+    """To an address already on the account: the link that proves the new sign-in's owner can read it."""
+    theme = current_theme()
+    body = (
+        f"Hello,\n\nSomeone is setting up the {theme.provider_name} portal sign-in '{user.username}' "
+        f"({user.email}) for your account. It can see your bills, pay and change your services.\n\n"
+        f"If that is you, open this link to finish. It works once and for 1 hour:\n"
+        f"{tokens.link('/confirm-sign-up', raw_token)}\n\n"
+        "If it is not you, ignore this email: without the link the sign-in is never made."
+    )
+    enqueue_mail(db, to=to, subject=f"Confirm the new portal sign-in for your {theme.provider_name} account",
+                 body=body + _signature(), account_id=user.account_id)
+
+
+def send_new_user_notice(db: Session, *, new_user: PortalUser, to: str, raw_token: str) -> None:
+    """To the account's other sign-ins and its holder: a new sign-in exists, and how to remove it."""
+    theme = current_theme()
+    body = (
+        f"Hello,\n\nA new portal sign-in '{new_user.username}' ({new_user.email}) was added to your "
+        f"{theme.provider_name} account. It can see your bills, pay and change your services.\n\n"
+        f"If you do not know this person, remove the sign-in with this link (it works for 14 days):\n"
+        f"{tokens.link('/remove-sign-in', raw_token)}\n\n"
+        "If you expected it, there is nothing to do."
+    )
+    enqueue_mail(db, to=to, subject=f"A new sign-in was added to your {theme.provider_name} account",
+                 body=body + _signature(), account_id=new_user.account_id)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from portal_app.models import PortalUser
 from portal_app.services.core import history
-from portal_app.services.identity import access_mail, tokens
+from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.identity.portal_users import as_principal, clean_email, end_sessions, set_password
@@ -35,11 +35,25 @@ def security_view(db: Session, *, principal: Principal) -> SecurityView:
     return SecurityView(username=user.username, email=user.email, two_factor_on=user.totp_enabled_at is not None)
 
 
+def check_current_password(db: Session, *, user: PortalUser, password: str, field: str, message: str) -> None:
+    """The current password, asked again before a sensitive change: rate-limited per user, so a
+    signed-in tab (left open, or taken over) cannot be used to guess it."""
+    limits = [(ratelimit.CURRENT_PASSWORD, str(user.id))]
+    try:
+        ratelimit.check(db, limits)
+    except ratelimit.RateLimited as limited:
+        raise FieldErrors({field: str(limited)}) from None
+    if not verify_password(password, user.password_hash):
+        ratelimit.hit(db, limits)
+        db.commit()  # the count must survive the refusal below (the caller rolls back)
+        raise FieldErrors({field: message})
+
+
 def change_password(db: Session, *, principal: Principal, current_password: str, new_password: str) -> None:
     """Current password required; other sessions end, reset links die, a notice goes out."""
     user = _user(db, principal)
-    if not verify_password(current_password, user.password_hash):
-        raise FieldErrors({"current_password": "That is not your current password."})
+    check_current_password(db, user=user, password=current_password, field="current_password",
+                           message="That is not your current password.")
     check_new_password(new_password, field="new_password", username=user.username, email=user.email)
     set_password(db, user=user, new_password=new_password, keep_session_id=principal.session_id)
     access_mail.send_notice(
@@ -56,8 +70,8 @@ def request_email_change(db: Session, *, principal: Principal, password: str, ne
     """The new address gets a link; nothing changes until it is opened."""
     user = _user(db, principal)
     address = clean_email(new_email, field="new_email")
-    if not verify_password(password, user.password_hash):
-        raise FieldErrors({"email_password": "That is not your current password."})
+    check_current_password(db, user=user, password=password, field="email_password",
+                           message="That is not your current password.")
     if address == user.email:
         raise FieldErrors({"new_email": "That is already your email address."})
     raw = tokens.issue(db, purpose=tokens.EMAIL_CHANGE, user_id=user.id, payload=address)

@@ -14,9 +14,12 @@ from portal_app.models import Account, AuthToken, PortalUser, UserSession, utcno
 from portal_app.services.core import history
 from portal_app.services.core.errors import SignInFailed
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity.secrets_util import hash_token, new_token, verify_password
+from portal_app.services.identity.secrets_util import hash_token, new_token, tokens_equal, verify_password
 
 SESSION_COOKIE = "portal_session"
+# Set (HttpOnly) on the first page load; sign-in tickets are bound to it. See api/http_security.py.
+PRESESSION_COOKIE = "portal_presession"
+NO_PRESESSION = "Your browser did not keep our sign-in cookie. Reload the page, then sign in again."
 TICKET_LIFETIME = timedelta(minutes=2)
 # Refreshing last_seen_at on every event would write on every click; once a minute is enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -61,14 +64,28 @@ def authenticate(db: Session, *, login: str, password: str) -> PortalUser:
     return user
 
 
-def create_session_ticket(db: Session, *, user: PortalUser) -> str:
-    """A short-lived, single-use ticket the browser swaps for the HttpOnly session cookie."""
+def ticket_binding(binding: str) -> str:
+    """What a ticket stores of the browser it is bound to (the pre-session cookie, hashed)."""
+    return hash_token(binding) if binding else ""
+
+
+def binding_matches(row: AuthToken, binding: str) -> bool:
+    return tokens_equal(row.payload or "", ticket_binding(binding))
+
+
+def create_session_ticket(db: Session, *, user: PortalUser, binding: str = "") -> str:
+    """A short-lived, single-use ticket the browser swaps for the HttpOnly session cookie.
+
+    `binding` is the asking browser's pre-session cookie: redeeming needs the same cookie, so a
+    ticket lured into another browser signs nobody in (login CSRF).
+    """
     ticket = new_token()
     db.add(
         AuthToken(
             purpose="session_ticket",
             token_hash=hash_token(ticket),
             user_id=user.id,
+            payload=ticket_binding(binding),
             expires_at=utcnow() + TICKET_LIFETIME,
         )
     )
@@ -81,13 +98,17 @@ class NewSession:
     max_age_seconds: int
 
 
-def redeem_session_ticket(db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "") -> NewSession:
-    """Swap a ticket for a new session (a fresh random id every sign-in)."""
+def redeem_session_ticket(
+    db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
+) -> NewSession:
+    """Swap a ticket for a new session (a fresh random id every sign-in), in the browser it is bound to."""
     now = utcnow()
     token_row = db.exec(
         select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "session_ticket")
     ).first()
     if token_row is None or token_row.used_at is not None or token_row.expires_at <= now or token_row.user_id is None:
+        raise SessionInvalid("expired")
+    if not binding_matches(token_row, binding):
         raise SessionInvalid("expired")
     # Conditional update: of two concurrent redemptions only one sees a row count of 1.
     claimed = db.execute(

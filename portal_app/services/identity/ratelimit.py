@@ -31,6 +31,9 @@ class Rule:
 
 
 SIGN_IN = Rule("signin", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
+# Per known user from any address: bounds guessing spread over many addresses. The per-name rule
+# above is kept per (user, address), so one address cannot lock the real user out elsewhere.
+SIGN_IN_USER = Rule("signin-user", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=15))
 SIGN_IN_IP = Rule("signin-ip", 50, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 SIGN_UP = Rule("signup", 5, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
 SIGN_UP_IP = Rule("signup-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
@@ -38,6 +41,7 @@ RESET = Rule("reset", 3, timedelta(hours=1), timedelta(minutes=5), timedelta(min
 RESET_IP = Rule("reset-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
 RESEND = Rule("resend", 3, timedelta(hours=1), timedelta(minutes=5), timedelta(minutes=30))
 RESEND_IP = Rule("resend-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
+CURRENT_PASSWORD = Rule("current-password", 5, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 TWO_FACTOR = Rule("2fa", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
 STAFF_SIGN_IN = Rule("staff-signin", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
 

@@ -39,12 +39,18 @@ def _user_for(db: Session, login: str) -> PortalUser | None:
     return user
 
 
-def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> Outcome:
+def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", binding: str = "") -> Outcome:
+    """`binding` is the browser's pre-session cookie: the ticket works only with it (no login CSRF)."""
     # One count per user however they are named (username or email); per typed name otherwise.
     # Either way the visitor sees the same answers, so the count reveals nothing.
     named = _user_for(db, login)
     name_key = ratelimit.user_value(named.id) if named is not None else f"login:{login.strip().lower()}"
-    limits = [(ratelimit.SIGN_IN, name_key), (ratelimit.SIGN_IN_IP, client_ip)]
+    # Per name *and* address: wrong passwords from one address block that address only, so an
+    # attacker cannot keep the real user locked out; the per-user rule bounds spread-out guessing
+    # and the reset link lifts it (see portal_users.reset_password).
+    limits = [(ratelimit.SIGN_IN, f"{name_key}@{client_ip}"), (ratelimit.SIGN_IN_IP, client_ip)]
+    if named is not None:
+        limits.append((ratelimit.SIGN_IN_USER, name_key))
     try:
         ratelimit.check(db, limits)
     except ratelimit.RateLimited as limited:
@@ -55,17 +61,18 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "") -> O
         return Outcome(error=str(refusal), not_verified=True)
     except SignInFailed as refusal:
         blocked = ratelimit.hit(db, limits)
-        if named is not None and ratelimit.SIGN_IN.name in blocked:
-            named.locked_until = blocked[ratelimit.SIGN_IN.name]  # shown to staff as Locked
+        if named is not None and ratelimit.SIGN_IN_USER.name in blocked:
+            named.locked_until = blocked[ratelimit.SIGN_IN_USER.name]  # shown to staff as Locked
             db.add(named)
         return Outcome(error=str(refusal))
     ratelimit.clear(db, limits[:1])
     if user.totp_enabled_at is not None:
         return Outcome(two_factor_token=tokens.issue(db, purpose=tokens.MFA_PENDING, user_id=user.id))
-    return Outcome(ticket=auth.create_session_ticket(db, user=user))
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))
 
 
-def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "") -> Outcome:
+def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "",
+                        binding: str = "") -> Outcome:
     """The second step: a code from the app or an unused recovery code; then the session ticket."""
     try:
         pending = tokens.peek(db, purpose=tokens.MFA_PENDING, raw=two_factor_token)
@@ -90,4 +97,4 @@ def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client
             db, principal=as_principal(user), account_id=user.account_id, kind="access", action="recovery_code_used",
             summary=f"{user.username} signed in with a recovery code", entity_type="portal_user", entity_id=user.id,
         )
-    return Outcome(ticket=auth.create_session_ticket(db, user=user))
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))

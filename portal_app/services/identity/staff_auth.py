@@ -10,7 +10,15 @@ from sqlmodel import Session, col, select
 from portal_app.config import get_settings
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services.identity import ratelimit
-from portal_app.services.identity.auth import TICKET_LIFETIME, NewSession, SessionInvalid, live_session, touch_session
+from portal_app.services.identity.auth import (
+    TICKET_LIFETIME,
+    NewSession,
+    SessionInvalid,
+    binding_matches,
+    live_session,
+    ticket_binding,
+    touch_session,
+)
 from portal_app.services.core.errors import SignInFailed
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_token, new_token, verify_password
@@ -23,7 +31,7 @@ def staff_principal(staff: StaffUser, session_id: int | None = None) -> Principa
     return Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id, session_id=session_id)
 
 
-def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "") -> str:
+def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "", binding: str = "") -> str:
     """Check a staff password and return a one-time ticket; raises SignInFailed (commit first)."""
     limits = [(ratelimit.STAFF_SIGN_IN, username.strip()), (ratelimit.SIGN_IN_IP, client_ip)]
     ratelimit.check(db, limits)
@@ -37,18 +45,22 @@ def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str =
     db.add(
         AuthToken(
             purpose="staff_ticket", token_hash=hash_token(ticket), staff_user_id=staff.id,
-            expires_at=utcnow() + TICKET_LIFETIME,
+            payload=ticket_binding(binding), expires_at=utcnow() + TICKET_LIFETIME,
         )
     )
     return ticket
 
 
-def redeem_staff_ticket(db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "") -> NewSession:
+def redeem_staff_ticket(
+    db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
+) -> NewSession:
     now = utcnow()
     row = db.exec(
         select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "staff_ticket")
     ).first()
     if row is None or row.used_at is not None or row.expires_at <= now or row.staff_user_id is None:
+        raise SessionInvalid("expired")
+    if not binding_matches(row, binding):
         raise SessionInvalid("expired")
     claimed = db.execute(
         update(AuthToken).where(col(AuthToken.id) == row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)

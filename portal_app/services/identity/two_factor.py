@@ -21,7 +21,7 @@ from portal_app.services.core import history
 from portal_app.services.identity import access_mail
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity.secrets_util import verify_password
+from portal_app.services.identity.account_security import check_current_password
 from portal_app.theming import current_theme
 
 RECOVERY_CODE_COUNT = 10
@@ -102,8 +102,8 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
 
 def disable(db: Session, *, principal: Principal, password: str) -> None:
     user = _user(db, principal)
-    if not verify_password(password, user.password_hash):
-        raise FieldErrors({"disable_password": "That password is not right."})
+    check_current_password(db, user=user, password=password, field="disable_password",
+                           message="That password is not right.")
     user.totp_secret = None
     user.totp_enabled_at = None
     db.add(user)

@@ -138,8 +138,14 @@ def place_order(db: Session, *, form: CartForm, client_ip: str = "") -> Placed:
     """A new subscriber from the cart; rate-limited per client address like self sign-up."""
     limits = [(ratelimit.SIGN_UP_IP, client_ip)]
     ratelimit.check(db, limits)
+    if form.username.strip():
+        # Every attempt that can answer "that username is taken" counts, so usernames cannot be
+        # listed through the cart; committed now, as the validation below may refuse the form.
+        ratelimit.hit(db, limits)
+        db.commit()
     area, package, email, phone, username, wants = _validate(db, form)
-    ratelimit.hit(db, limits)  # every placed order counts: each one creates an account
+    if not form.username.strip():
+        ratelimit.hit(db, limits)  # every placed order counts: each one creates an account
     account = Account(account_number=_new_account_number(db), first_name=form.first_name.strip()[:80],
                       last_name=form.last_name.strip()[:80], service_street=form.street.strip()[:200],
                       service_city=form.city.strip()[:100], service_state=form.state.strip()[:40],

@@ -14,7 +14,13 @@ from portal_app.models import Account, AccountHistory, ContactPoint, PortalUser,
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.identity.portal_users import clean_email, clean_username, create_unverified_user, username_taken
+from portal_app.services.identity.portal_users import (
+    clean_email,
+    clean_username,
+    create_unverified_user,
+    notify_new_user,
+    username_taken,
+)
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
@@ -128,6 +134,7 @@ def add_portal_user(db: Session, *, principal: Principal, account_number: str, e
         summary=f"{principal.display_name} added portal user '{user.username}' ({user.email}); verification email sent",
         entity_type="portal_user", entity_id=user.id,
     )
+    notify_new_user(db, new_user=user)  # the account's other sign-ins and its holder hear of it
     return user
 
 
@@ -157,10 +164,26 @@ def unlock_portal_user(db: Session, *, principal: Principal, account_number: str
     user.locked_until = None
     user.failed_sign_ins = 0
     db.add(user)
-    ratelimit.clear(db, [(ratelimit.SIGN_IN, ratelimit.user_value(user.id))])
+    ratelimit.clear(db, [(ratelimit.SIGN_IN_USER, ratelimit.user_value(user.id))])
     history.record(
         db, principal=principal, account_id=account.id, kind="access", action="portal_user_unlocked",
         summary=f"{principal.display_name} unlocked the portal sign-in '{user.username}'",
+        entity_type="portal_user", entity_id=user.id,
+    )
+    return user
+
+
+def enable_portal_user(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
+    """Approve a sign-up held for staff approval, or restore a sign-in removed from the notice link."""
+    account = access_account_by_number(db, principal=principal, account_number=account_number)
+    user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
+    if user is None:
+        raise NotFound("portal user")
+    user.disabled = False
+    db.add(user)
+    history.record(
+        db, principal=principal, account_id=account.id, kind="access", action="portal_user_enabled",
+        summary=f"{principal.display_name} enabled the portal sign-in '{user.username}'",
         entity_type="portal_user", entity_id=user.id,
     )
     return user
