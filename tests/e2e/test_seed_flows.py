@@ -72,6 +72,7 @@ def _second_phone(browser, portal) -> Page:
 def _open(page: Page, path: str, who) -> None:
     """Sign in and land on `path`, as a subscriber following a link would."""
     page.goto("/signin?" + urlencode({"next": path}))
+    wait_until_settled(page)
     sign_in(page, who.username, who.password)
     page.wait_for_url(re.compile(re.escape(path.split("?")[0]).rstrip("/") + r"/?(\?.*)?$"))
 
@@ -135,7 +136,7 @@ def test_staff_resends_the_verification_email_and_its_link_sets_a_password(brows
         db.add(PortalUser(account_id=me.account_id, username=username, email=email, password_hash=None))
         db.commit()
 
-    # Before: signing in is impossible (no password yet) and nothing was mailed to them.
+    # Before: nothing has been mailed to them.
     _deliver_mail(portal, smtp)
     assert smtp.to(email) == []
 
@@ -160,6 +161,7 @@ def test_staff_resends_the_verification_email_and_its_link_sets_a_password(brows
     phone.get_by_label("New password again").fill(NEW_PASSWORD)
     phone.get_by_role("button", name="SET PASSWORD").click()
     phone.wait_for_url("**/signin?reason=verified")
+    wait_until_settled(phone)
     sign_in(phone, username, NEW_PASSWORD)
     expect(phone.get_by_role("heading", name="Hi, Nadia")).to_be_visible()
 
@@ -184,6 +186,7 @@ def test_staff_unlocks_a_locked_portal_user(browser, phone: Page, portal) -> Non
     expect(staff.locator("#portal-users > div", has_text=me.username)).to_contain_text("Verified")
 
     phone.goto("/signin")
+    wait_until_settled(phone)
     for _ in range(5):
         sign_in(phone, me.username, "not-my-password-at-all")
         expect(phone.locator("#signin-error")).to_be_visible()
@@ -467,6 +470,7 @@ def test_security_change_password(phone: Page, portal, smtp) -> None:
 
     phone.get_by_role("button", name="Sign out", exact=True).click()
     phone.wait_for_url(re.compile(r"/signin/?\?signed_out=1$"))
+    wait_until_settled(phone)
     sign_in(phone, me.username, me.password)
     expect(phone.locator("#signin-error")).to_have_text("The username or password is incorrect.")
     sign_in(phone, me.username, NEW_PASSWORD)
@@ -506,6 +510,7 @@ def test_security_change_email_confirmed_by_the_link(phone: Page, portal, smtp) 
     expect(phone.locator("#current-email")).to_contain_text(new_email)
     phone.get_by_role("button", name="Sign out", exact=True).click()
     phone.wait_for_url(re.compile(r"/signin/?\?signed_out=1$"))
+    wait_until_settled(phone)
     sign_in(phone, new_email, me.password)  # the new address now signs in
     expect(phone.get_by_role("heading", name="Hi, Kofi")).to_be_visible()
 
