@@ -63,31 +63,54 @@ def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
     page = min(max(1, page), pages)
     rows = db.exec(select(Payment).where(*where).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    notes = {p.id: "; ".join(f"{label} {format_cents(cents, current_theme().currency)}" for label, cents in taken)
-             for p in rows if (taken := taken_back(db, p.id))}
-    return Page(rows=[(p, applied_to(db, p.id)) for p in rows], page=page, pages=pages, notes=notes)
+    ids = [p.id for p in rows]
+    applied, taken = applied_to_each(db, ids), taken_back_each(db, ids)  # two queries for the page, not two a row
+    currency = current_theme().currency
+    notes = {pid: "; ".join(f"{label} {format_cents(cents, currency)}" for label, cents in parts)
+             for pid, parts in taken.items() if parts}
+    return Page(rows=[(p, applied.get(p.id, [])) for p in rows], page=page, pages=pages, notes=notes)
+
+
+def applied_to_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """What each payment paid, per invoice (oldest due first), net of allocations reversed by
+    refunds, disputes and returns."""
+    applied: dict[int, list[tuple[str, int]]] = {}
+    if not payment_ids:
+        return applied
+    for payment_id, number, cents in db.exec(
+        select(PaymentAllocation.payment_id, Invoice.number, func.sum(PaymentAllocation.amount_cents))
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(col(PaymentAllocation.payment_id).in_(payment_ids))
+        .group_by(PaymentAllocation.payment_id, Invoice.number, Invoice.due_on)
+        .order_by(col(PaymentAllocation.payment_id), col(Invoice.due_on), col(Invoice.number))
+    ).all():
+        if cents > 0:
+            applied.setdefault(payment_id, []).append((number, int(cents)))
+    return applied
 
 
 def applied_to(db: Session, payment_id: int) -> list[tuple[str, int]]:
-    """What a payment paid, per invoice, net of allocations reversed by refunds, disputes and returns."""
-    return [(number, int(cents)) for number, cents in db.exec(
-        select(Invoice.number, func.sum(PaymentAllocation.amount_cents))
-        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
-        .where(PaymentAllocation.payment_id == payment_id)
-        .group_by(Invoice.number, Invoice.due_on).order_by(col(Invoice.due_on))
-    ).all() if cents > 0]
+    return applied_to_each(db, [payment_id]).get(payment_id, [])
 
 
 ADJUSTMENT_WORDS = {"refund": "Refunded", "dispute": "Disputed", "return": "Returned by the bank"}
 
 
+def taken_back_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """Refunds (pending ones say so), open or lost disputes and bank returns on each payment."""
+    taken: dict[int, list[tuple[str, int]]] = {}
+    if not payment_ids:
+        return taken
+    for a in db.exec(select(PaymentAdjustment).where(col(PaymentAdjustment.payment_id).in_(payment_ids),
+                                                     col(PaymentAdjustment.status).in_(("pending", "applied")))
+                     .order_by(col(PaymentAdjustment.id))):
+        label = ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else "")
+        taken.setdefault(a.payment_id, []).append((label, a.amount_cents))
+    return taken
+
+
 def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
-    """Refunds (pending ones say so), open or lost disputes and bank returns on a payment."""
-    rows = db.exec(select(PaymentAdjustment).where(PaymentAdjustment.payment_id == payment_id,
-                                                   col(PaymentAdjustment.status).in_(("pending", "applied")))
-                   .order_by(col(PaymentAdjustment.id))).all()
-    return [(ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else ""), a.amount_cents)
-            for a in rows]
+    return taken_back_each(db, [payment_id]).get(payment_id, [])
 
 
 def _address(account: Account) -> list[str]:
