@@ -10,7 +10,7 @@ from starlette.routing import Route
 from portal_app.api import params
 from portal_app.models import Account, session_scope
 from portal_app.services.identity import auth
-from portal_app.services.selfservice import calendar, calendar_files, scheduling
+from portal_app.services.selfservice import calendar, calendar_files
 from portal_app.services.core.access import access_appointment
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import NotFound
@@ -26,7 +26,7 @@ def _appointment_file(token: str | None, appointment_id: int) -> str:
         if appointment.starts_at is None:
             raise NotFound("appointment")
         account = db.get(Account, appointment.account_id)
-        return calendar_files.appointment_ics(appointment, location=scheduling._service_address(account))
+        return calendar_files.appointment_ics(appointment, location=account.service_address)
 
 
 def _feed(token: str | None) -> str:

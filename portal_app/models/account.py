@@ -72,6 +72,18 @@ class Account(SQLModel, table=True):
             return self.company_name
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def service_address_lines(self) -> list[str]:
+        """The service address as printed on a bill: the street, then "City, ST ZIP"."""
+        region = f"{self.service_state} {self.service_zip}".strip()
+        city = ", ".join(part for part in (self.service_city, region) if part)
+        return [line for line in (self.service_street, city) if line]
+
+    @property
+    def service_address(self) -> str:
+        """The service address on one line."""
+        return ", ".join(self.service_address_lines)
+
 
 class Contact(SQLModel, table=True):
     """A person on the account; reachable through one or more contact points."""

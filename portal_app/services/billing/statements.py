@@ -113,11 +113,6 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
     return taken_back_each(db, [payment_id]).get(payment_id, [])
 
 
-def _address(account: Account) -> list[str]:
-    city = ", ".join(p for p in (account.service_city, f"{account.service_state} {account.service_zip}".strip()) if p)
-    return [line for line in (account.service_street, city) if line]
-
-
 def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
     invoice = access_invoice(db, principal, invoice_id)
     account = db.get(Account, invoice.account_id)
@@ -125,7 +120,7 @@ def invoice_document(db: Session, *, principal: Principal, invoice_id: int, toda
                     .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
     return InvoiceDocument(
         number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
-        address_lines=_address(account), issued_on=invoice.issued_on, due_on=invoice.due_on,
+        address_lines=account.service_address_lines, issued_on=invoice.issued_on, due_on=invoice.due_on,
         period=f"{invoice.period_start:%b %-d, %Y} – {invoice.period_end:%b %-d, %Y}",
         lines=[(line.description, line.amount_cents) for line in lines] or [("Services", invoice.total_cents)],
         total_cents=invoice.total_cents, paid_cents=invoice_paid_cents(db, invoice.id),

@@ -52,11 +52,7 @@ def greeting_name(db: Session, *, principal: Principal, account) -> str:
 def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSummary:
     account = access_account(db, principal)
     due = billing.amount_due(db, account_id=account.id, today=today)
-    address = ", ".join(
-        part
-        for part in (account.service_street, account.service_city, f"{account.service_state} {account.service_zip}".strip())
-        if part
-    )
+    address = account.service_address
     return HomeSummary(
         display_name=account.display_name,
         first_name=greeting_name(db, principal=principal, account=account),

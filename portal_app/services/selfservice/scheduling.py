@@ -55,11 +55,6 @@ def when_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     return f"{starts_at.astimezone(_zone()):%a, %b %-d, %Y}, {window_label(starts_at, ends_at)}"
 
 
-def _service_address(account: Account) -> str:
-    return ", ".join(p for p in (account.service_street, account.service_city,
-                                 f"{account.service_state} {account.service_zip}".strip()) if p)
-
-
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -162,7 +157,7 @@ def _mail(db: Session, appointment: Appointment, *, subject: str, body: str, met
     if not address:
         return
     account = db.get(Account, appointment.account_id)
-    ics = appointment_ics(appointment, location=_service_address(account), method=method)
+    ics = appointment_ics(appointment, location=account.service_address, method=method)
     enqueue_mail(db, to=address, subject=subject, body=body, account_id=appointment.account_id,
                  attachment=("appointment.ics", "text/calendar", ics))
 

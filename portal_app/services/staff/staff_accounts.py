@@ -46,8 +46,7 @@ class AccountHit:
 
 
 def _hit(account: Account) -> AccountHit:
-    address = ", ".join(p for p in (account.service_street, account.service_city) if p)
-    return AccountHit(account.account_number, account.display_name, account.kind, address)
+    return AccountHit(account.account_number, account.display_name, account.kind, account.service_address)
 
 
 def find_accounts(db: Session, *, principal: Principal, query: str, limit: int = 25) -> list[AccountHit]:
