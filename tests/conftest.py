@@ -25,6 +25,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # In CI the PostgreSQL pass must run, not quietly skip.
     if os.environ.get("CI") and not POSTGRES_ADMIN_URL:
         raise pytest.UsageError("CI is set but PORTAL_TEST_POSTGRES_URL is not: the PostgreSQL pass would be skipped")
+    # Browser tests run after the others (a stable sort keeps pytest-randomly's shuffle within each
+    # group): sync Playwright keeps an event loop running in the main thread for the rest of the
+    # session, and state tests drive async handlers with asyncio.run, which refuses to run inside one.
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
 
 
 def _pg_url(database: str) -> str:

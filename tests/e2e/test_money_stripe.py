@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -111,11 +112,22 @@ def checkout(stub: StripeStub) -> FakeCheckout:
     return FakeCheckout(stub)
 
 
+def _app_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project to run the second app from: Reflex bakes the backend's port into the
+    frontend build in `.web`, so a second build in the same folder would point the other app's
+    pages at this one. The copy keeps `.web` (with its installed packages) when there is one."""
+    app_dir = tmp_path_factory.mktemp("stripe-app") / "app"
+    shutil.copytree(PROJECT_ROOT, app_dir, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", "test-artifacts", "__pycache__", ".pytest_cache", "*.db"))
+    return app_dir
+
+
 @pytest.fixture(scope="module")
 def stripe_portal(tmp_path_factory: pytest.TempPathFactory, stub: StripeStub, checkout: FakeCheckout
                   ) -> Iterator[PortalServer]:
     """The real app, configured for Stripe, with Stripe's API at the stub."""
     ARTIFACTS.mkdir(exist_ok=True)
+    app_dir = _app_copy(tmp_path_factory)
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-stripe') / 'portal.db'}"
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -123,13 +135,13 @@ def stripe_portal(tmp_path_factory: pytest.TempPathFactory, stub: StripeStub, ch
            "PORTAL_STRIPE_SECRET_KEY": SECRET_KEY, "PORTAL_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
            "PORTAL_STRIPE_API_BASE": stub.url, "PORTAL_PUBLIC_URL": base_url}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    subprocess.run([sys.executable, "-m", "portal_app", "migrate"], cwd=PROJECT_ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "portal_app", "migrate"], cwd=app_dir, env=env, check=True)
     log = ARTIFACTS / "app-stripe.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=app_dir, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
         _wait_for(f"{base_url}/healthz", time.monotonic() + 600, process, log)
