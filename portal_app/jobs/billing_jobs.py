@@ -162,6 +162,7 @@ class _Attempt:
 
     recurring_id: int
     account_id: int
+    recurring: RecurringPayment
     method: PaymentMethod
     amount_cents: int
     key: str
@@ -224,8 +225,8 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
         if key in done_today:
             report.skipped += 1
             continue
-        attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, method=method,
-                                 amount_cents=min(balance, settings.max_payment_cents), key=key))
+        attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, recurring=recurring,
+                                 method=method, amount_cents=min(balance, settings.max_payment_cents), key=key))
     db.commit()  # the reminders
     return attempts
 
@@ -268,9 +269,10 @@ def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, 
     while todo:
         current = None
         try:
-            for current in todo:
-                _record_attempt(db, current, settings, balances.get(current.account_id, 0),
-                                mail_to.get(current.account_id), owed.get(current.account_id, []))
+            with db.no_autoflush:  # everything goes out in one flush at commit
+                for current in todo:
+                    _record_attempt(db, current, settings, balances.get(current.account_id, 0),
+                                    mail_to.get(current.account_id), owed.get(current.account_id, []))
             current = None
             payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
             db.commit()  # the batch's writes go out together here
@@ -323,7 +325,7 @@ def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int
     """One account's outcome, in the batch's transaction (no commit here)."""
     payment, error = attempt.payment, attempt.error
     principal = Principal(kind="system", display_name="AutoPay", account_id=attempt.account_id)
-    recurring = db.get(RecurringPayment, attempt.recurring_id)
+    recurring = attempt.recurring  # held here: a lookup would flush the batch one account at a time
     if isinstance(error, GatewayDeclined):
         payments.record_refusal(db, principal, payment, str(error), reference=error.reference, code=error.code,
                                 commit=False)

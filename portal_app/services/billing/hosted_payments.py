@@ -140,10 +140,3 @@ def start_setup(db: Session, *, principal: Principal, kind: str, attempt_key: st
 
 def uses_hosted_collection(gateway=None) -> bool:
     return bool(getattr(gateway or payments.get_gateway(), "hosted_collection", False))
-
-
-def handle_event(db: Session, *, event: dict, gateway) -> str:
-    """Apply one verified webhook event (see `payment_events`); the caller commits."""
-    from portal_app.services.billing import payment_events
-
-    return payment_events.handle_event(db, event=event, gateway=gateway)
