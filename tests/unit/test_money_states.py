@@ -188,7 +188,7 @@ class FakeCheckoutGateway:
         return "cus_fake"
 
     def create_checkout(self, **params):
-        from portal_app.integrations.payments.stripe_gateway import CheckoutSession
+        from portal_app.integrations.payments import CheckoutSession
 
         self.sessions.append(params)
         return CheckoutSession(id="cs_fake", url="https://checkout.stripe.test/cs_fake")

@@ -9,10 +9,12 @@ from portal_app.integrations.payments.base import (
     BankDetails,
     CardDetails,
     ChargeResult,
+    CheckoutSession,
     GatewayBusy,
     GatewayDeclined,
     GatewayMisconfigured,
     GatewayUnavailable,
+    HostedGateway,
     PaymentGateway,
     Tokenized,
 )
@@ -53,7 +55,7 @@ def use_gateway(gateway: PaymentGateway | None) -> None:
 
 
 __all__ = [
-    "BankDetails", "CardDetails", "ChargeResult", "GatewayBusy", "GatewayDeclined", "GatewayMisconfigured",
-    "GatewayUnavailable",
+    "BankDetails", "CardDetails", "ChargeResult", "CheckoutSession", "GatewayBusy", "GatewayDeclined",
+    "GatewayMisconfigured", "GatewayUnavailable", "HostedGateway",
     "PaymentGateway", "Tokenized", "get_gateway", "use_gateway",
 ]

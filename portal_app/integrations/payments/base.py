@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class GatewayDeclined(Exception):
@@ -76,6 +76,7 @@ class ChargeResult:
     note: str = ""  # what the payer should do next, if anything (verify microdeposits)
 
 
+@runtime_checkable
 class PaymentGateway(Protocol):
     name: str
 
@@ -96,3 +97,52 @@ class PaymentGateway(Protocol):
 
     def refund(self, *, reference: str, amount_cents: int, idempotency_key: str, reason: str) -> tuple[str, str]:
         """Refund part or all of a charge once per key; returns (refund reference, succeeded|pending|failed)."""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+@runtime_checkable
+class HostedGateway(PaymentGateway, Protocol):
+    """A processor whose own pages collect new cards and bank accounts (Stripe Checkout) and which
+    reports outcomes by signed webhooks, so card and bank numbers never reach the portal. Every
+    method the portal calls beyond `PaymentGateway` is named here, so a gateway is checked whole."""
+
+    @property
+    def offers_ach(self) -> bool:
+        """Whether bank debits exist in the provider's currency."""
+
+    def create_customer(self, *, account_number: str, name: str, email: str | None) -> str:
+        """The account's one customer at the processor (a retried creation returns the same one)."""
+
+    def create_checkout(self, *, mode: str, customer: str, kind: str, attempt_key: str, success_url: str,
+                        cancel_url: str, metadata: dict[str, str], amount_cents: int = 0, description: str = "",
+                        save: bool = False) -> CheckoutSession:
+        """A hosted payment (mode "payment") or hosted method collection (mode "setup")."""
+
+    def describe(self, *, customer: str, payment_method_id: str) -> Tokenized:
+        """What the portal keeps of a method the processor collected."""
+
+    def tokenized(self, method: dict, *, customer: str = "") -> Tokenized:
+        """A payment-method object from the API or an event, as the portal keeps it."""
+
+    def retrieve_intent(self, kind: str, intent_id: str) -> dict:
+        """A payment or setup intent as the processor has it now."""
+
+    def intent_outcome(self, intent: dict) -> str:
+        """pending | succeeded | failed:<reason>, from an intent's own status."""
+
+    def checkout_outcome(self, *, session_id: str) -> tuple[str, str]:
+        """(pending | succeeded | failed:<reason>, intent id) of a hosted payment."""
+
+    def find_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        """The charge made under this attempt key, found by its metadata; None when there is none."""
+
+    def refunds_for(self, *, reference: str) -> list[dict]:
+        """Every refund of a charge."""
+
+    def verify_event(self, payload: bytes, signature: str) -> dict:
+        """The webhook event, if its signature is the processor's; raises ValueError otherwise."""

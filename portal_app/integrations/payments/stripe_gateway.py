@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import stripe
@@ -20,6 +19,7 @@ from portal_app.integrations.payments.base import (
     BankDetails,
     CardDetails,
     ChargeResult,
+    CheckoutSession,
     GatewayBusy,
     GatewayDeclined,
     GatewayMisconfigured,
@@ -64,12 +64,6 @@ def statement_suffix(short_name: str) -> str:
     """A card statement descriptor suffix from the theme: Latin letters, digits and spaces, at most 10."""
     cleaned = re.sub(r"[^A-Za-z0-9 ]", "", short_name).strip().upper()
     return cleaned[:10].strip()
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    id: str
-    url: str
 
 
 class StripeGateway:

@@ -34,6 +34,7 @@ from portal_app.integrations.payments import (
     GatewayDeclined,
     GatewayMisconfigured,
     GatewayUnavailable,
+    HostedGateway,
     PaymentGateway,
     Tokenized,
     get_gateway,
@@ -620,7 +621,7 @@ def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt
 
 def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt.datetime) -> tuple[str, str, str]:
     """(pending | succeeded | failed:<reason>, gateway reference, payer note) for one payment."""
-    if payment.checkout_session_id and hasattr(gateway, "checkout_outcome"):
+    if payment.checkout_session_id and isinstance(gateway, HostedGateway):
         outcome, intent_id = gateway.checkout_outcome(session_id=payment.checkout_session_id)
         return outcome, intent_id, ""
     if payment.gateway_ref:
@@ -638,8 +639,7 @@ def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt
         except GatewayDeclined as refusal:
             return f"failed:{refusal}", refusal.reference, ""
         return result.status, result.reference, result.note
-    finder = getattr(gateway, "find_charge", None)
-    found = finder(idempotency_key=payment.idempotency_key) if finder else None
+    found = gateway.find_charge(idempotency_key=payment.idempotency_key) if isinstance(gateway, HostedGateway) else None
     if found is not None:
         outcome = f"failed:{found.note}" if found.status == "failed" else found.status
         return outcome, found.reference, found.note if found.status == "pending" else ""
