@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.billing_nav import billing_tabs, status_badge
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
 from portal_app.components.payment_form import ach_authorization
@@ -106,22 +107,11 @@ def _item(item: rx.Var) -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove AutoPay?"),
-            rx.alert_dialog.description("Future invoices will not be charged automatically. You can set AutoPay up again at any time."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep AutoPay", variant="soft", color_scheme="gray", size="3",
-                                                 min_height=tokens.TOUCH_TARGET, on_click=S.keep)),
-                rx.alert_dialog.action(rx.button("REMOVE", color_scheme="red", size="3", min_height=tokens.TOUCH_TARGET,
-                                                 on_click=S.confirm_remove)),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-            ),
-            max_width="360px",
-        ),
-        open=S.removing_id != 0,
+    return confirm_dialog(
+        title="Remove AutoPay?",
+        description="Future invoices will not be charged automatically. You can set AutoPay up again at any time.",
+        confirm_label="REMOVE", on_confirm=S.confirm_remove, keep_label="Keep AutoPay", on_keep=S.keep,
+        open=S.removing_id != 0, max_width="360px",
     )
 
 
@@ -145,22 +135,10 @@ def _stored_methods() -> rx.Component:
 
 
 def _forget_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this payment method?"),
-            rx.alert_dialog.description("It will no longer be offered when you pay."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", size="3",
-                                                 min_height=tokens.TOUCH_TARGET, on_click=S.keep)),
-                rx.alert_dialog.action(rx.button("REMOVE", color_scheme="red", size="3", min_height=tokens.TOUCH_TARGET,
-                                                 on_click=S.confirm_forget)),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-            ),
-            max_width="360px",
-        ),
-        open=S.forgetting_id != 0,
+    return confirm_dialog(
+        title="Remove this payment method?", description="It will no longer be offered when you pay.",
+        confirm_label="REMOVE", on_confirm=S.confirm_forget, keep_label="Keep it", on_keep=S.keep,
+        open=S.forgetting_id != 0, max_width="360px",
     )
 
 

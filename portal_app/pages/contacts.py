@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import select_field, text_field
 from portal_app.components.shell import portal_page
@@ -136,22 +137,9 @@ def _form_dialog() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete contact?"),
-            rx.alert_dialog.description(S.confirm_text, margin_bottom="1rem"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", size="3",
-                                                 min_height=tokens.TOUCH_TARGET)),
-                rx.button("DELETE CONTACT", on_click=S.confirm_delete, color_scheme="red", size="3",
-                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                justify="end", spacing="3", wrap="wrap",
-            ),
-            max_width="420px",
-            width="calc(100vw - 2rem)",
-        ),
-        open=S.confirm_open,
-        on_open_change=S.set_confirm_open,
+    return confirm_dialog(
+        title="Delete contact?", description=S.confirm_text, confirm_label="DELETE CONTACT",
+        on_confirm=S.confirm_delete, open=S.confirm_open, on_open_change=S.set_confirm_open,
     )
 
 

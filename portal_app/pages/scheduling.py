@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.scheduling import SchedulingReminderState as R
@@ -146,20 +147,9 @@ def _booked(appointment: rx.Var) -> rx.Component:
 
 
 def _cancel_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel appointment?"),
-            rx.alert_dialog.description(S.cancel_text, margin_bottom="1rem"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", size="3",
-                                                 min_height=tokens.TOUCH_TARGET)),
-                rx.button("CANCEL APPOINTMENT", on_click=S.confirm_cancel, color_scheme="red", size="3",
-                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                justify="end", spacing="3", wrap="wrap",
-            ),
-            max_width="420px", width="calc(100vw - 2rem)",
-        ),
-        open=S.confirm_cancel_open,
+    return confirm_dialog(
+        title="Cancel appointment?", description=S.cancel_text, confirm_label="CANCEL APPOINTMENT",
+        on_confirm=S.confirm_cancel, keep_label="Keep it", open=S.confirm_cancel_open,
         on_open_change=S.set_confirm_cancel_open,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card, notice_callout, primary_button
 from portal_app.components.forms import text_field
 from portal_app.components.staff_shell import staff_page
@@ -49,24 +50,12 @@ def _row(item: rx.Var, index: rx.Var) -> rx.Component:
 
 
 def _confirm() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove ", S.confirm_name, "?"),
-            rx.alert_dialog.description(
-                "Subscribers will no longer be able to choose it. Contacts that have this type keep their "
-                "names, emails and phone numbers and show no type.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", size="3",
-                                                 min_height=tokens.TOUCH_TARGET, on_click=S.cancel_remove)),
-                rx.alert_dialog.action(rx.button("REMOVE TYPE", background=tokens.DANGER, color="white", size="3",
-                                                 min_height=tokens.TOUCH_TARGET, cursor="pointer",
-                                                 on_click=S.remove)),
-                justify="end", spacing="3", margin_top="1rem", wrap="wrap",
-            ),
-            max_width="440px", width="calc(100vw - 2rem)",
-        ),
-        open=S.confirm_id != "",
-        on_open_change=S.confirm_open_change,
+    return confirm_dialog(
+        title=rx.text.span("Remove ", S.confirm_name, "?"),
+        description="Subscribers will no longer be able to choose it. Contacts that have this type keep their "
+                    "names, emails and phone numbers and show no type.",
+        confirm_label="REMOVE TYPE", on_confirm=S.remove, on_keep=S.cancel_remove,
+        open=S.confirm_id != "", on_open_change=S.confirm_open_change, max_width="440px",
     )
 
 
