@@ -69,3 +69,17 @@ def status_badge(status: rx.Var) -> rx.Component:
         *[(name, rx.badge(name, color_scheme=colour, size="2", high_contrast=True)) for name, colour in STATUS_COLOURS.items()],
         rx.badge(status, size="2", high_contrast=True),
     )
+
+
+def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, class_name: str) -> rx.Component:
+    """One row of a billing list: its details on the left, its PDF link on the right."""
+    return rx.hstack(
+        rx.vstack(*details, spacing="1", align="start", min_width="0"),
+        rx.spacer(),
+        pdf_link(pdf_href, pdf_label),
+        align="center",
+        width="100%",
+        padding_y="0.75rem",
+        border_bottom=f"1px solid {tokens.BORDER}",
+        class_name=class_name,
+    )

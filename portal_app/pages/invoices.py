@@ -5,30 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.billing_nav import billing_tabs, pager, pdf_link, status_badge
+from portal_app.components.billing_nav import billing_tabs, document_row, pager, status_badge
 from portal_app.components.cards import card
 from portal_app.components.shell import portal_page
 from portal_app.state.statements import InvoicesState as S
 
 
 def _row(invoice: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.text(invoice["number"], size="3", weight="medium"),
-            rx.text("Issued ", invoice["date"], " · due ", invoice["due"], size="2", color=tokens.MUTED),
-            rx.hstack(rx.text(invoice["amount"], size="3", weight="bold"), status_badge(invoice["status"]),
-                      align="center", spacing="2"),
-            spacing="1",
-            align="start",
-            min_width="0",
-        ),
-        rx.spacer(),
-        pdf_link(invoice["pdf"], "Invoice " + invoice["number"].to(str) + " PDF"),
-        align="center",
-        width="100%",
-        padding_y="0.75rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        class_name="invoice-row",
+    return document_row(
+        rx.text(invoice["number"], size="3", weight="medium"),
+        rx.text("Issued ", invoice["date"], " · due ", invoice["due"], size="2", color=tokens.MUTED),
+        rx.hstack(rx.text(invoice["amount"], size="3", weight="bold"), status_badge(invoice["status"]),
+                  align="center", spacing="2"),
+        pdf_href=invoice["pdf"], pdf_label="Invoice " + invoice["number"].to(str) + " PDF", class_name="invoice-row",
     )
 
 

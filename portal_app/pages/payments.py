@@ -5,33 +5,22 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.billing_nav import billing_tabs, pager, pdf_link, status_badge
+from portal_app.components.billing_nav import billing_tabs, document_row, pager, status_badge
 from portal_app.components.cards import card
 from portal_app.components.shell import portal_page
 from portal_app.state.statements import PaymentsListState as S
 
 
 def _row(payment: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.hstack(rx.text(payment["amount"], size="3", weight="bold"), status_badge(payment["status"]),
-                      align="center", spacing="2"),
-            rx.text(payment["date"], " · ", payment["method"], size="2", color=tokens.MUTED),
-            rx.text("Paid: ", payment["applied"], size="2", color=tokens.MUTED),
-            rx.cond(payment["taken_back"] != "", rx.text(payment["taken_back"], size="2", color=tokens.DANGER,
-                                                         class_name="payment-taken-back")),
-            rx.text("Receipt ", payment["receipt"], size="1", color=tokens.MUTED),
-            spacing="1",
-            align="start",
-            min_width="0",
-        ),
-        rx.spacer(),
-        pdf_link(payment["pdf"], "Receipt " + payment["receipt"].to(str) + " PDF"),
-        align="center",
-        width="100%",
-        padding_y="0.75rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        class_name="payment-row",
+    return document_row(
+        rx.hstack(rx.text(payment["amount"], size="3", weight="bold"), status_badge(payment["status"]),
+                  align="center", spacing="2"),
+        rx.text(payment["date"], " · ", payment["method"], size="2", color=tokens.MUTED),
+        rx.text("Paid: ", payment["applied"], size="2", color=tokens.MUTED),
+        rx.cond(payment["taken_back"] != "", rx.text(payment["taken_back"], size="2", color=tokens.DANGER,
+                                                     class_name="payment-taken-back")),
+        rx.text("Receipt ", payment["receipt"], size="1", color=tokens.MUTED),
+        pdf_href=payment["pdf"], pdf_label="Receipt " + payment["receipt"].to(str) + " PDF", class_name="payment-row",
     )
 
 

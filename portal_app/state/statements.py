@@ -23,8 +23,10 @@ def _page_from_query(query: str) -> int:
     return 1
 
 
-class InvoicesState(SessionState):
-    invoices: list[dict] = []
+class PagedList(rx.State, mixin=True):
+    """A list shown a page at a time, its page number in the address (?page=N): each list says how to
+    fetch one page (`_fetch`) and keeps its own rows, page and page count."""
+
     page: int = 1
     pages: int = 1
 
@@ -41,7 +43,17 @@ class InvoicesState(SessionState):
         if principal is None:
             return
         with session_scope() as db:
-            result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
+            self._fetch(db, principal, page)
+
+    def _fetch(self, db, principal, page: int) -> None:
+        raise NotImplementedError
+
+
+class InvoicesState(PagedList, SessionState):
+    invoices: list[dict] = []
+
+    def _fetch(self, db, principal, page: int) -> None:
+        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
         self.page, self.pages = result.page, result.pages
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": f"{inv.issued_on:%b %-d, %Y}",
@@ -51,25 +63,11 @@ class InvoicesState(SessionState):
         ]
 
 
-class PaymentsListState(SessionState):
+class PaymentsListState(PagedList, SessionState):
     payments: list[dict] = []
-    page: int = 1
-    pages: int = 1
 
-    @rx.event
-    def load(self):
-        self._show(_page_from_query(self.router.url.query))
-
-    @rx.event
-    def go_to(self, page: int):
-        self._show(int(page) if str(page).isdigit() else 1)
-
-    def _show(self, page: int):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            result = statements.list_payments(db, principal=principal, page=page)
+    def _fetch(self, db, principal, page: int) -> None:
+        result = statements.list_payments(db, principal=principal, page=page)
         self.page, self.pages = result.page, result.pages
         self.payments = [
             {"id": p.id, "receipt": p.receipt_number, "date": f"{p.created_at:%b %-d, %Y}", "method": p.method_label,
