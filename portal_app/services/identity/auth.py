@@ -42,16 +42,28 @@ class SessionInvalid(Exception):
         self.reason = reason
 
 
+def users_by_login(db: Session, login: str) -> list[PortalUser]:
+    """The sign-ins a typed login names: the one with that username, else every one with that
+    email (oldest first). Usernames and emails are kept in lower case."""
+    login = login.strip().lower()
+    if not login:
+        return []
+    by_name = db.exec(select(PortalUser).where(PortalUser.username == login)).first()
+    if by_name is not None:
+        return [by_name]
+    return list(db.exec(select(PortalUser).where(PortalUser.email == login).order_by(col(PortalUser.id))))
+
+
+def user_for_login(db: Session, login: str) -> PortalUser | None:
+    """The one sign-in a login names; an email shared by several sign-ins names none of them
+    (the username is needed then)."""
+    users = users_by_login(db, login)
+    return users[0] if len(users) == 1 else None
+
+
 def authenticate(db: Session, *, login: str, password: str) -> PortalUser:
     """Check a username-or-email and password; one message for every kind of miss."""
-    login = login.strip().lower()
-    user = None
-    if login and password:
-        user = db.exec(select(PortalUser).where(PortalUser.username == login)).first()
-        if user is None:
-            # An email signs in only when it names exactly one user; a shared address needs the username.
-            matches = list(db.exec(select(PortalUser).where(PortalUser.email == login).limit(2)))
-            user = matches[0] if len(matches) == 1 else None
+    user = user_for_login(db, login) if password else None
     # Always run one Argon2 verification so unknown and known users take the same time.
     password_ok = verify_password(password or "", user.password_hash if user else None)
     if user is None or not password_ok or user.disabled:

@@ -27,7 +27,7 @@ from portal_app.models import (
     utcnow,
 )
 from portal_app.services.core import history
-from portal_app.services.identity import access_mail, ratelimit, tokens
+from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.identity.passwords import check_new_password, password_problem
 from portal_app.services.core.principal import Principal
@@ -441,22 +441,12 @@ def verify_email(db: Session, *, raw_token: str, new_password: str | None = None
     return user
 
 
-def _users_by_login(db: Session, login: str) -> list[PortalUser]:
-    login = login.strip().lower()
-    if not login:
-        return []
-    by_name = db.exec(select(PortalUser).where(PortalUser.username == login)).first()
-    if by_name is not None:
-        return [by_name]
-    return list(db.exec(select(PortalUser).where(PortalUser.email == login).order_by(col(PortalUser.id))))
-
-
 def resend_verification(db: Session, *, login: str, client_ip: str = "") -> str:
     """From the sign-in page: a fresh link for an unverified user; the same answer for anyone."""
     limits = [(ratelimit.RESEND, login.strip()), (ratelimit.RESEND_IP, client_ip)]
     ratelimit.check(db, limits)
     ratelimit.hit(db, limits)
-    for user in _users_by_login(db, login):
+    for user in auth.users_by_login(db, login):
         if user.verified_at is None and not user.disabled:
             raw = tokens.issue(db, purpose=tokens.VERIFY, user_id=user.id)
             access_mail.send_verification(db, user=user, raw_token=raw, needs_password=user.password_hash is None)

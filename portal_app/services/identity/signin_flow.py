@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from portal_app.models import PortalUser
 from portal_app.services.core import history
@@ -27,23 +27,11 @@ class Outcome:
     two_factor_token: str = ""  # keep server-side; ask for the code next
 
 
-def _user_for(db: Session, login: str) -> PortalUser | None:
-    """The user a typed login names (as `auth.authenticate` resolves it), or None."""
-    name = login.strip().lower()
-    if not name:
-        return None
-    user = db.exec(select(PortalUser).where(PortalUser.username == name)).first()
-    if user is None:
-        matches = list(db.exec(select(PortalUser).where(PortalUser.email == name).limit(2)))
-        user = matches[0] if len(matches) == 1 else None
-    return user
-
-
 def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", binding: str = "") -> Outcome:
     """`binding` is the browser's pre-session cookie: the ticket works only with it (no login CSRF)."""
     # One count per user however they are named (username or email); per typed name otherwise.
     # Either way the visitor sees the same answers, so the count reveals nothing.
-    named = _user_for(db, login)
+    named = auth.user_for_login(db, login)
     name_key = ratelimit.user_value(named.id) if named is not None else f"login:{login.strip().lower()}"
     # Per name *and* address: wrong passwords from one address block that address only, so an
     # attacker cannot keep the real user locked out; the per-user rule bounds spread-out guessing
