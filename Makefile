@@ -1,5 +1,6 @@
 # Two commands for a new user: `make run` (portal with demo data) and `make test` (whole suite).
 PORT ?= 3000
+export PORT  # the app's PORTAL_PUBLIC_URL default (links in mail) follows it
 VENV ?= .venv
 PY := $(VENV)/bin/python
 

@@ -17,7 +17,7 @@ def _migrate() -> None:
 
 def _demo_data() -> None:
     from portal_app.jobs.demo_data import DEMO_SIGN_INS, load_demo_data
-    from portal_app.services.clock import provider_today
+    from portal_app.services.core.clock import provider_today
 
     with session_scope() as db:
         created = load_demo_data(db, today=provider_today())
@@ -28,7 +28,7 @@ def _demo_data() -> None:
 
 def _billing_job(command: str) -> None:
     from portal_app.jobs import billing_jobs
-    from portal_app.services.clock import provider_today
+    from portal_app.services.core.clock import provider_today
 
     with session_scope() as db:
         if command == "billing-run":

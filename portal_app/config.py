@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _local_url() -> str:
+    port = os.environ.get("PORT", "").strip()
+    return f"http://localhost:{port if port.isdigit() else 3000}"
 
 
 class Settings(BaseSettings):
@@ -27,7 +33,8 @@ class Settings(BaseSettings):
     stripe_secret_key: str = ""  # PORTAL_STRIPE_SECRET_KEY (sk_live_... / sk_test_...)
     stripe_webhook_secret: str = ""  # PORTAL_STRIPE_WEBHOOK_SECRET (whsec_...)
     stripe_api_base: str = ""  # tests point this at localstripe
-    public_url: str = "http://localhost:3000"
+    # Unset: the address `make run` serves (its PORT), so links in mail work locally on any port.
+    public_url: str = Field(default_factory=_local_url)
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     secret_key: str = "dev-only-secret-change-me"

@@ -25,6 +25,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # In CI the PostgreSQL pass must run, not quietly skip.
     if os.environ.get("CI") and not POSTGRES_ADMIN_URL:
         raise pytest.UsageError("CI is set but PORTAL_TEST_POSTGRES_URL is not: the PostgreSQL pass would be skipped")
+    # pytest-randomly has shuffled the tests already (its hook wraps this one). Keep its order within
+    # each group but run every unit test before the browser tests: Playwright's sync API runs an
+    # event loop of its own that must not be live while the asyncio-based state tests run.
+    items.sort(key=lambda item: "e2e" in item.path.parts)
 
 
 def _pg_url(database: str) -> str:

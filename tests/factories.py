@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from portal_app.config import get_settings
 from portal_app.models import Account, Invoice, Payment, PortalUser, get_engine, utcnow
-from portal_app.services.principal import Principal
-from portal_app.services.secrets_util import hash_password
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.secrets_util import hash_password
 
 PASSWORD = "correct-horse-battery-staple"
 OTHER_PASSWORD = "another-long-passphrase-42"

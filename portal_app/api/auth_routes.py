@@ -15,7 +15,7 @@ from starlette.routing import Route
 from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
 from portal_app.models import session_scope
-from portal_app.services import auth
+from portal_app.services.identity import auth
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

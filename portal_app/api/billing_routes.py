@@ -14,9 +14,10 @@ from starlette.routing import Route
 from portal_app.api import params
 from portal_app.integrations import documents
 from portal_app.models import session_scope
-from portal_app.services import auth, statements
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import NotFound
+from portal_app.services.billing import statements
+from portal_app.services.identity import auth
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import NotFound
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 

@@ -9,9 +9,11 @@ from starlette.routing import Route
 
 from portal_app.api import params
 from portal_app.models import Account, session_scope
-from portal_app.services import auth, calendar, calendar_files, scheduling
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import NotFound
+from portal_app.services.identity import auth
+from portal_app.services.selfservice import calendar, calendar_files, scheduling
+from portal_app.services.core.access import access_appointment
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import NotFound
 from portal_app.theming import current_theme
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -20,7 +22,7 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosn
 def _appointment_file(token: str | None, appointment_id: int) -> str:
     with session_scope() as db:
         principal = auth.resolve_session(db, token=token)
-        appointment = scheduling.access_appointment(db, principal, appointment_id)
+        appointment = access_appointment(db, principal, appointment_id)
         if appointment.starts_at is None:
             raise NotFound("appointment")
         account = db.get(Account, appointment.account_id)

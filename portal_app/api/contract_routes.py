@@ -11,8 +11,9 @@ from portal_app.api import params
 from portal_app.api.billing_routes import PRIVATE, _not_found
 from portal_app.integrations.contract_pdf import signed_contract_pdf
 from portal_app.models import session_scope
-from portal_app.services import auth, contracts
-from portal_app.services.errors import NotFound
+from portal_app.services.identity import auth
+from portal_app.services.orders import contracts
+from portal_app.services.core.errors import NotFound
 
 
 def _render(token: str | None, contract_id: int) -> bytes:

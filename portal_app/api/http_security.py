@@ -15,8 +15,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal_app.config import get_settings
-from portal_app.services.auth import PRESESSION_COOKIE
-from portal_app.services.secrets_util import new_token
+from portal_app.services.identity.auth import PRESESSION_COOKIE
+from portal_app.services.identity.secrets_util import new_token
 
 __all__ = ["PRESESSION_COOKIE", "HttpSecurity", "client_ip", "from_our_pages", "security_headers"]
 

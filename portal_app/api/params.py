@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_app.services.errors import NotFound
+from portal_app.services.core.errors import NotFound
 
 MAX_ID = 2**63 - 1  # the widest id a database column holds; larger numbers name nothing
 

@@ -9,12 +9,12 @@ from starlette.routing import Route
 
 from portal_app.integrations.payments import get_gateway
 from portal_app.models import session_scope
-from portal_app.services import hosted_payments
+from portal_app.services.billing import payment_events
 
 
 def _apply(event: dict, gateway) -> str:
     with session_scope() as db:
-        return hosted_payments.handle_event(db, event=event, gateway=gateway)
+        return payment_events.handle_event(db, event=event, gateway=gateway)
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:

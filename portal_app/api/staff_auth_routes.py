@@ -13,7 +13,7 @@ from portal_app.api.auth_routes import NO_STORE
 from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
 from portal_app.models import session_scope
-from portal_app.services import auth, staff_auth
+from portal_app.services.identity import auth, staff_auth
 
 
 def _redeem(ticket: str, client_ip: str, user_agent: str, binding: str) -> auth.NewSession:

@@ -57,11 +57,13 @@ def bank_fields(errors: rx.Var) -> rx.Component:
     )
 
 
-def ach_authorization(terms: rx.Var, errors: rx.Var | None = None) -> rx.Component:
+def ach_authorization(terms: rx.Var, errors: rx.Var | None = None, *, field_id: str = "ach_authorization") -> rx.Component:
+    """The bank-debit authorization box. Reflex submits a checkbox through a ref named after its id, and
+    one ref name per page: a page with two such forms gives each its own `field_id`."""
     return rx.vstack(
         rx.text(terms, size="2", color=tokens.MUTED, id="ach-terms"),
         rx.el.label(
-            rx.checkbox(name="ach_authorization", id="ach_authorization", size="3"),
+            rx.checkbox(name="ach_authorization", id=field_id, size="3"),
             rx.text("I authorize this bank debit", size="3"),
             display="flex", gap="0.75rem", align_items="center", min_height=tokens.TOUCH_TARGET, cursor="pointer",
         ),
@@ -87,7 +89,7 @@ def method_select(options: rx.Var, value: rx.Var, on_change, errors: rx.Var) -> 
     return rx.vstack(
         rx.el.label("Payment", html_for="payment-method", font_size="var(--font-size-2)", font_weight="500"),
         rx.el.select(
-            rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"])),
+            rx.foreach(options, lambda o: rx.el.option(o["option"], value=o["value"])),
             id="payment-method",
             name="payment_method",
             value=value,
@@ -105,3 +107,4 @@ def method_select(options: rx.Var, value: rx.Var, on_change, errors: rx.Var) -> 
         spacing="1",
         width="100%",
     )
+

@@ -26,6 +26,8 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = []
 PAGE_ROUTES: list[str] = []
+# Pages anyone can open signed out (sign-in, sign-up, email links, Quick Pay, the cart).
+PUBLIC_ROUTES: list[str] = []
 
 
 def page_title(title: str) -> str:
@@ -267,6 +269,8 @@ def page_template(
             if nav_label:
                 nav_items.append(NavItem(route=route, label=nav_label, icon=nav_icon, order=nav_order))
             routes.append(route)
+            if public:
+                PUBLIC_ROUTES.append(route)
             loaders = ([] if public else [guard]) + list(on_load or [])
 
             def page() -> rx.Component:

@@ -12,7 +12,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Spacer
 
 from portal_app.integrations.documents import _build, _header, _text
-from portal_app.services.contracts import SignedContract
+from portal_app.services.orders.contracts import SignedContract
 from portal_app.theming import current_theme
 
 

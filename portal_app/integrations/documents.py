@@ -21,8 +21,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal_app.services.money import format_cents
-from portal_app.services.statements import InvoiceDocument, ReceiptDocument
+from portal_app.services.core.money import format_cents
+from portal_app.services.billing.statements import InvoiceDocument, ReceiptDocument
 from portal_app.theming import current_theme
 
 _FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
@@ -96,10 +96,14 @@ def receipt_pdf(doc: ReceiptDocument) -> bytes:
               _text(f"Date: {paid_at:%b %-d, %Y %-I:%M %p}"), _text(f"Method: {doc.method_label}"),
               _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
     rows = [["Applied to", "Amount"]] + [[_text(f"Invoice {number}"), money(cents)] for number, cents in doc.applied]
-    unapplied = doc.amount_cents - sum(cents for _, cents in doc.applied)
+    returned = sum(cents for _, cents in doc.taken_back)
+    unapplied = doc.amount_cents - returned - sum(cents for _, cents in doc.applied)
     if unapplied:
         rows.append([_text("Credit on account" if doc.status == "Paid" else "To apply when settled"), money(unapplied)])
+    rows += [[_text(label), "-" + money(cents)] for label, cents in doc.taken_back]
     rows.append(["Amount paid", money(doc.amount_cents)])
+    if returned:
+        rows.append(["Net paid", money(doc.amount_cents - returned)])
     story.append(_table(rows))
     return _build(story, f"Receipt {doc.receipt_number}")
 

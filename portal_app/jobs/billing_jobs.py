@@ -5,20 +5,30 @@
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
   three), at most `autopay_max_retries` failed days in a row, an email on each failure, and a
   reminder 30 days before an AutoPay card expires (once per card, recorded in the history).
-- settle ACH: ask the gateway about pending payments and record the outcome.
+- settle ACH: ask the gateway about every pending payment (ACH, Checkout, answers lost to a 5xx)
+  and record the outcome.
+Every run carries on per account: one account's error is logged and reported, never fatal.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import enqueue_mail
-from portal_app.integrations.payments import GatewayDeclined, GatewayUnavailable, PaymentGateway, get_gateway
+from portal_app.integrations.payments import (
+    ChargeResult,
+    GatewayBusy,
+    GatewayDeclined,
+    GatewayMisconfigured,
+    PaymentGateway,
+    get_gateway,
+)
 from portal_app.models import (
     Account,
     AccountHistory,
@@ -31,14 +41,17 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services import billing, history, payments, quickpay
-from portal_app.services.money import format_cents
-from portal_app.services.principal import Principal
+from portal_app.services.billing import billing, payments, quickpay
+from portal_app.services.core import history
+from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
+
+log = logging.getLogger("portal.jobs")
 
 BILL_DUE_DAY = 21
 EXPIRY_NOTICE = dt.timedelta(days=30)
-CHECKOUT_EXPIRY = dt.timedelta(hours=25)
 SYSTEM = Principal.system("Billing run")
 
 
@@ -47,9 +60,17 @@ class RunReport:
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    pending: int = 0  # outcome unknown or still settling: reconciliation decides
+    problems: list[str] = field(default_factory=list)  # one line per account the run could not handle
+
+    def problem(self, line: str) -> None:
+        self.failed += 1
+        self.problems.append(line)
 
     def __str__(self) -> str:
-        return f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+        text = f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+        text += f", {self.pending} pending" if self.pending else ""
+        return text + "".join(f"\n  {line}" for line in self.problems[:50])
 
 
 def _money(cents: int) -> str:
@@ -132,62 +153,273 @@ def _apply_credit(db: Session, account_id: int) -> None:
 # --- AutoPay run --------------------------------------------------------------------------
 
 
-def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None) -> RunReport:
+AUTOPAY_BATCH = 200
+
+
+@dataclass
+class _Attempt:
+    """One account's AutoPay charge in a batch."""
+
+    recurring_id: int
+    account_id: int
+    method: PaymentMethod
+    amount_cents: int
+    key: str
+    payment: Payment | None = None
+    result: ChargeResult | None = None
+    error: Exception | None = None
+    outcome: str = ""  # done | pending | failed | problem
+    hold: bool = False  # the answer was lost: the claim stays until reconciliation
+
+
+def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None,
+                batch: int = AUTOPAY_BATCH) -> RunReport:
+    """Charge every due AutoPay once per day, in batches that keep the payments protocol:
+    claim and record pending (one commit per batch) -> charge each with its own key -> record each
+    outcome (one commit per batch). A crash between the steps leaves pending payments holding their
+    claims, which `settle_pending` decides by asking the gateway with the same keys."""
     gateway = gateway or get_gateway()
     report = RunReport()
-    max_retries = payments.provider_settings(db).autopay_max_retries
-    recurring_ids = db.exec(select(RecurringPayment.id).where(col(RecurringPayment.cancelled_at).is_(None))
-                            .order_by(col(RecurringPayment.id))).all()
-    for recurring_id in recurring_ids:
-        recurring = db.get(RecurringPayment, recurring_id)
-        method = db.get(PaymentMethod, recurring.payment_method_id)
-        _expiry_reminder(db, recurring, method, today)
-        due = billing.amount_due(db, account_id=recurring.account_id, today=today)
-        if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None:
-            report.skipped += 1
-            db.commit()
-            continue
-        if recurring.consecutive_failures >= max_retries:
-            report.skipped += 1
-            continue
-        key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
-        if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
-            report.skipped += 1
-            continue
-        principal = Principal(kind="system", display_name="AutoPay", account_id=recurring.account_id)
+    settings = provider_settings(db)
+    attempts = _due_attempts(db, today, settings, report)
+    for start in range(0, len(attempts), batch):
+        chunk = attempts[start:start + batch]
         try:
-            payments.pay(db, principal=principal, amount_cents=min(due.balance_cents, payments.provider_settings(db).max_payment_cents),
-                         method=payments.StoredMethod(method.id), attempt_key=key, source="autopay",
-                         ach_authorized=method.kind == "ach", gateway=gateway)
-        except payments.PaymentInProgress:
+            _autopay_batch(db, chunk, gateway, settings, report)
+        except Exception:  # the batch could not even be recorded: account by account instead
+            log.exception("AutoPay run: batch starting at recurring payment %s; retrying one by one",
+                          chunk[0].recurring_id)
             db.rollback()
-            report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
-            continue
-        except payments.PortalError as refusal:
-            db.rollback()
-            recurring = db.get(RecurringPayment, recurring_id)
-            recurring.consecutive_failures += 1
-            db.add(recurring)
-            _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures, max_retries)
-            db.commit()
-            report.failed += 1
-            continue
-        recurring = db.get(RecurringPayment, recurring_id)
-        recurring.consecutive_failures = 0
-        db.add(recurring)
-        db.commit()
-        report.done += 1
+            for attempt in chunk:
+                try:
+                    _autopay_one(db, attempt.recurring_id, today, gateway, settings, report)
+                except Exception as problem:
+                    log.exception("AutoPay run: recurring payment %s failed", attempt.recurring_id)
+                    db.rollback()
+                    report.problem(f"recurring payment {attempt.recurring_id}: {type(problem).__name__}: {problem}"[:300])
     return report
 
 
+def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> list[_Attempt]:
+    """Who AutoPay charges today, read in a few queries for all accounts; sends expiry reminders."""
+    rows = db.exec(select(RecurringPayment, PaymentMethod)
+                   .join(PaymentMethod, col(PaymentMethod.id) == RecurringPayment.payment_method_id)
+                   .where(col(RecurringPayment.cancelled_at).is_(None)).order_by(col(RecurringPayment.id))).all()
+    balances = billing.balances_by_account(db)
+    oldest_due = dict(db.exec(select(Invoice.account_id, func.min(Invoice.due_on))
+                              .where(Invoice.status == "open").group_by(Invoice.account_id)).all())
+    done_today = set(db.exec(select(Payment.idempotency_key)
+                             .where(col(Payment.idempotency_key).like(f"autopay-%-{today:%Y%m%d}"))).all())
+    attempts: list[_Attempt] = []
+    for recurring, method in rows:
+        _expiry_reminder(db, recurring, method, today)
+        balance = balances.get(recurring.account_id, 0)
+        due_on = oldest_due.get(recurring.account_id) if balance > 0 else None
+        if balance <= 0 or due_on is None or due_on > today or method.removed_at is not None \
+                or method.mandate_status == "inactive" or recurring.consecutive_failures >= settings.autopay_max_retries \
+                or balance < settings.min_payment_cents:
+            report.skipped += 1
+            continue
+        key = f"autopay-{recurring.id}-{due_on:%Y%m%d}-{today:%Y%m%d}"
+        if key in done_today:
+            report.skipped += 1
+            continue
+        attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, method=method,
+                                 amount_cents=min(balance, settings.max_payment_cents), key=key))
+    db.commit()  # the reminders
+    return attempts
+
+
+def _autopay_batch(db: Session, chunk: list[_Attempt], gateway: PaymentGateway, settings, report: RunReport) -> None:
+    ids = [t.account_id for t in chunk]
+    accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(ids)))}
+    # 1. Claim each account (one conditional UPDATE) and record its payment pending: one commit,
+    # before any charge.
+    won = payments.claim_accounts(db, {t.account_id: t.key for t in chunk})
+    claimed: list[_Attempt] = []
+    for attempt in chunk:
+        if attempt.account_id not in won:
+            report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
+            continue
+        method = attempt.method
+        attempt.payment = Payment(
+            account_id=attempt.account_id, receipt_number=payments.new_receipt_number(),
+            amount_cents=attempt.amount_cents, status="pending", method_kind=method.kind,
+            method_label=f"{method.brand} •••• {method.last4}"[:60], payment_method_id=method.id, source="autopay",
+            gateway=gateway.name, idempotency_key=attempt.key)
+        db.add(attempt.payment)
+        claimed.append(attempt)
+    db.commit()
+    # 2. Charge each under its own key (a repeat never charges twice).
+    for attempt in claimed:
+        try:
+            attempt.result = gateway.charge(
+                token=attempt.method.gateway_token, kind=attempt.method.kind, amount_cents=attempt.amount_cents,
+                idempotency_key=attempt.key,
+                description=payments.charge_description(accounts[attempt.account_id].account_number))
+        except Exception as problem:
+            attempt.error = problem
+    # 3. Record every outcome: one commit. An account whose recording fails is left pending with its
+    # claim held (reconciliation decides it) and the rest are recorded again without it.
+    balances = billing.balances_by_account(db, [t.account_id for t in claimed])
+    mail_to = payments.receipt_addresses(db, [t.account_id for t in claimed])
+    owed = payments.open_invoices_owed(db, [t.account_id for t in claimed])
+    todo = list(claimed)
+    while todo:
+        current = None
+        try:
+            for current in todo:
+                _record_attempt(db, current, settings, balances.get(current.account_id, 0),
+                                mail_to.get(current.account_id), owed.get(current.account_id, []))
+            current = None
+            payments.release_claims(db, {t.account_id: t.key for t in todo if not t.hold})
+            db.commit()  # the batch's writes go out together here
+            break
+        except Exception as problem:
+            db.rollback()
+            if current is None:  # the database refused the batch's writes: record one by one
+                log.exception("AutoPay run: recording a batch failed; recording one by one")
+                _record_one_by_one(db, todo, settings, balances, mail_to, owed, report)
+                return
+            log.exception("AutoPay run: recording recurring payment %s failed", current.recurring_id)
+            todo.remove(current)
+            _left_pending(report, current, problem)
+    _tally(report, todo)
+
+
+def _record_one_by_one(db: Session, todo: list[_Attempt], settings, balances, mail_to, owed, report) -> None:
+    recorded = []
+    for attempt in todo:
+        try:
+            _record_attempt(db, attempt, settings, balances.get(attempt.account_id, 0),
+                            mail_to.get(attempt.account_id), owed.get(attempt.account_id, []))
+            if not attempt.hold:
+                payments.set_claim(db, attempt.account_id, attempt.key, hold=False)
+            db.commit()
+            recorded.append(attempt)
+        except Exception as problem:
+            log.exception("AutoPay run: recording recurring payment %s failed", attempt.recurring_id)
+            db.rollback()
+            _left_pending(report, attempt, problem)
+    _tally(report, recorded)
+
+
+def _left_pending(report: RunReport, attempt: _Attempt, problem: Exception) -> None:
+    attempt.outcome = "problem"
+    report.problem(f"recurring payment {attempt.recurring_id}: {type(problem).__name__}: {problem}; "
+                   f"payment {attempt.key} left pending for settle-ach"[:300])
+
+
+def _tally(report: RunReport, recorded: list[_Attempt]) -> None:
+    for attempt in recorded:
+        if attempt.outcome == "problem":
+            report.problem(f"recurring payment {attempt.recurring_id}: not processed: {attempt.error}"[:300])
+        else:
+            setattr(report, attempt.outcome, getattr(report, attempt.outcome) + 1)
+
+
+def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int, mail_to: str | None,
+                    owed: list) -> None:
+    """One account's outcome, in the batch's transaction (no commit here)."""
+    payment, error = attempt.payment, attempt.error
+    principal = Principal(kind="system", display_name="AutoPay", account_id=attempt.account_id)
+    recurring = db.get(RecurringPayment, attempt.recurring_id)
+    if isinstance(error, GatewayDeclined):
+        payments.record_refusal(db, principal, payment, str(error), reference=error.reference, code=error.code,
+                                commit=False)
+        recurring.consecutive_failures += 1
+        db.add(recurring)
+        _failure_mail(db, recurring, attempt.method, str(error), recurring.consecutive_failures,
+                      settings.autopay_max_retries, needs_authentication=error.needs_authentication)
+        attempt.outcome = "failed"
+    elif isinstance(error, (GatewayBusy, GatewayMisconfigured)):
+        message = payments.BUSY if isinstance(error, GatewayBusy) else payments.UNAVAILABLE
+        if isinstance(error, GatewayMisconfigured):
+            log.error("AutoPay %s not processed: the gateway refused the portal's request: %s", attempt.key, error)
+        payments.record_refusal(db, principal, payment, message, action="not_processed", commit=False)
+        attempt.outcome = "problem"  # not the subscriber's doing: no failure counted, no mail
+    elif error is not None:  # unknown outcome: pending, the claim held until reconciliation
+        log.warning("AutoPay %s outcome unknown (%s); kept pending", attempt.key, type(error).__name__)
+        payments.record_unknown(db, principal, payment)
+        payments.set_claim(db, attempt.account_id, attempt.key, hold=True)
+        attempt.outcome, attempt.hold = "pending", True
+    else:
+        succeeded = attempt.result.status == "succeeded"
+        payments.finish_charge(db, principal, payment, attempt.result, tokenized=None, autopay=False,
+                               stored=attempt.method, ach_authorized=attempt.method.kind == "ach", client_ip="",
+                               receipt_email=mail_to, owed=owed,
+                               balance_after_cents=balance_cents - (payment.amount_cents if succeeded else 0))
+        if recurring.consecutive_failures:
+            recurring.consecutive_failures = 0
+            db.add(recurring)
+        attempt.outcome = "done" if attempt.result.status == "succeeded" else "pending"
+
+
+def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: PaymentGateway, settings,
+                 report: RunReport) -> None:
+    recurring = db.get(RecurringPayment, recurring_id)
+    method = db.get(PaymentMethod, recurring.payment_method_id)
+    _expiry_reminder(db, recurring, method, today)
+    due = billing.amount_due(db, account_id=recurring.account_id, today=today)
+    if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None \
+            or method.mandate_status == "inactive" or recurring.consecutive_failures >= settings.autopay_max_retries:
+        report.skipped += 1
+        db.commit()
+        return
+    key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
+    if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
+        report.skipped += 1
+        db.commit()
+        return
+    principal = Principal(kind="system", display_name="AutoPay", account_id=recurring.account_id)
+    try:
+        outcome = payments.pay(db, principal=principal, amount_cents=min(due.balance_cents, settings.max_payment_cents),
+                               method=payments.StoredMethod(method.id), attempt_key=key, source="autopay",
+                               ach_authorized=method.kind == "ach", gateway=gateway)
+    except payments.PaymentInProgress:
+        db.rollback()
+        report.skipped += 1  # a subscriber is paying right now; tomorrow's run will see the result
+        return
+    except payments.PaymentPending:
+        db.rollback()
+        report.pending += 1  # no answer from the processor: settle-ach asks again, with the same key
+        return
+    except payments.PaymentNotProcessed as refusal:
+        db.rollback()
+        report.problem(f"recurring payment {recurring_id}: not processed: {refusal}")  # not the subscriber's doing
+        return
+    except payments.PaymentDeclined as refusal:
+        db.rollback()
+        recurring = db.get(RecurringPayment, recurring_id)
+        recurring.consecutive_failures += 1
+        db.add(recurring)
+        _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures,
+                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication)
+        db.commit()
+        report.failed += 1
+        return
+    if recurring.consecutive_failures:
+        recurring.consecutive_failures = 0
+        db.add(recurring)
+    db.commit()
+    if outcome.status == "pending":
+        report.pending += 1
+    else:
+        report.done += 1
+
+
 def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMethod, reason: str, attempt: int,
-                  max_retries: int) -> None:
+                  max_retries: int, *, needs_authentication: bool = False) -> None:
     to = payments.receipt_address(db, account_id=recurring.account_id)
     if not to:
         return
     theme = current_theme()
     retry = ("We will try again tomorrow." if attempt < max_retries
              else "We will not try again automatically; please make a payment.")
+    if needs_authentication:
+        retry = (f"Your bank wants you to confirm this payment yourself, which AutoPay cannot do for you. "
+                 f"Sign in and pay the bill with this card at {_public_url()}/pay: your bank will ask you to "
+                 f"confirm it. {retry}")
     enqueue_mail(db, to=to, account_id=recurring.account_id,
                  subject=f"{theme.provider_name}: your AutoPay payment did not go through",
                  body=f"We could not charge {method.brand} •••• {method.last4}: {reason}\n{retry}\n\n"
@@ -220,43 +452,30 @@ def _expiry_reminder(db: Session, recurring: RecurringPayment, method: PaymentMe
 
 
 def settle_pending(db: Session, *, gateway: PaymentGateway | None = None, now: dt.datetime | None = None) -> RunReport:
+    """Ask the gateway about every pending payment (nothing is decided without asking it)."""
     gateway = gateway or get_gateway()
     now = now or utcnow()
     report = RunReport()
-    pending = db.exec(select(Payment).where(Payment.status == "pending", Payment.gateway == gateway.name)
+    pending = db.exec(select(Payment.id).where(Payment.status == "pending", Payment.gateway == gateway.name)
                       .order_by(col(Payment.id))).all()
-    for payment in pending:
-        if payment.gateway_ref:
-            outcome = gateway.settlement_status(reference=payment.gateway_ref)
-        elif getattr(gateway, "hosted_collection", False):
-            # A Checkout page not completed: its webhook finishes it; Checkout Sessions expire after 24 hours.
-            outcome = "failed:The payment page was not completed." if payment.created_at < now - CHECKOUT_EXPIRY else "pending"
-        elif payment.created_at < now - payments.CLAIM_TTL:
-            outcome = _reconcile_card(db, gateway, payment)
-        else:
-            outcome = "pending"
-        if outcome == "pending":
-            report.skipped += 1
+    db.commit()
+    for payment_id in pending:
+        try:
+            payment = db.get(Payment, payment_id)
+            status = payments.reconcile(db, payment=payment, gateway=gateway, now=now)
+        except GatewayMisconfigured as problem:
+            db.rollback()
+            report.problem(f"payment {payment_id}: the gateway refused the portal's request: {problem}"[:300])
             continue
-        status, _, reason = outcome.partition(":")
-        payments.settle(db, payment=payment, status=status, reason=reason)
-        db.commit()
-        report.done += 1 if status == "succeeded" else 0
-        report.failed += 1 if status != "succeeded" else 0
+        except Exception as problem:  # one bad reference never stops the others
+            log.exception("settle-ach: payment %s failed", payment_id)
+            db.rollback()
+            report.problem(f"payment {payment_id}: {type(problem).__name__}: {problem}"[:300])
+            continue
+        if status == "pending":
+            report.pending += 1
+        elif status == "succeeded":
+            report.done += 1
+        else:
+            report.failed += 1
     return report
-
-
-def _reconcile_card(db: Session, gateway: PaymentGateway, payment: Payment) -> str:
-    """A charge interrupted before it was recorded: ask again with the same key (never charges twice)."""
-    method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
-    if method is None:
-        return "failed:The payment could not be confirmed with the processor."
-    try:
-        result = gateway.charge(token=method.gateway_token, kind=payment.method_kind, amount_cents=payment.amount_cents,
-                                idempotency_key=payment.idempotency_key, description="reconcile")
-    except GatewayDeclined as refusal:
-        return f"failed:{refusal}"
-    except GatewayUnavailable:
-        return "pending"
-    payment.gateway_ref = result.reference[:120]
-    return "succeeded" if result.status == "succeeded" else "pending"

@@ -14,6 +14,7 @@ Dates are derived from the `today` argument (not the clock) so the data is repro
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from datetime import UTC
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -47,10 +48,10 @@ from portal_app.models import (
     WorkflowTask,
     WorkflowTaskDependency,
 )
-from portal_app.services import history
-from portal_app.services.money import format_cents
-from portal_app.services.principal import Principal
-from portal_app.services.secrets_util import hash_password
+from portal_app.services.core import history
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.secrets_util import hash_password
 
 RowT = TypeVar("RowT")
 
@@ -130,7 +131,7 @@ def load_demo_data(db: Session, *, today: dt.date) -> bool:
     areas, packages = _catalogue(db)
     staff = _staff_user(db, today)
     staff_principal = Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id)
-    _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal)
+    _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal, MAYA)
     _business_account(db, today, types, areas["Austin Metro"], packages)
     _appointment_windows(db, today)
     db.flush()
@@ -295,10 +296,34 @@ def _billing_history(db: Session, account: Account, today: dt.date, months: int,
 # --- the residential persona: Maya Okafor ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ResidentialIds:
+    """What must differ between copies of the residential persona (all unique in the database)."""
+
+    account_number: str
+    username: str
+    email: str
+    password: str
+    ticket_numbers: tuple[str, str]  # the closed Wi-Fi ticket, the open billing question
+
+
+MAYA = ResidentialIds(RESIDENTIAL_ACCOUNT, "maya", "maya.okafor@lumen-demo.example", "demo-subscriber-2026",
+                      ("TKT-10021", "TKT-10187"))
+
+
+def add_residential_copy(db: Session, *, today: dt.date, ids: ResidentialIds) -> None:
+    """Another account exactly like the residential persona under `ids` (browser tests give each test
+    its own, so none depends on what another did to Maya); the demo catalogue must be loaded."""
+    staff = _staff_user(db, today)
+    areas, packages = _catalogue(db)
+    _residential_account(db, today, _contact_types(db), areas["Austin Metro"], packages,
+                         Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id), ids)
+
+
 def _residential_account(db: Session, today: dt.date, types: dict[str, ContactType], area: ServiceArea,
-                         packages: dict[str, Package], staff: Principal) -> None:
+                         packages: dict[str, Package], staff: Principal, ids: ResidentialIds) -> None:
     opened = _month_start(today, 12) - dt.timedelta(days=9)
-    account = _add(db, Account(account_number=RESIDENTIAL_ACCOUNT, kind="residential", first_name="Maya",
+    account = _add(db, Account(account_number=ids.account_number, kind="residential", first_name="Maya",
                                last_name="Okafor", service_street="2417 Cedar Bend Dr", service_city="Austin",
                                service_state="TX", service_zip="78704", billing_zip="78704",
                                service_area_id=area.id, created_at=_utc(opened, 16)))
@@ -321,12 +346,12 @@ def _residential_account(db: Session, today: dt.date, types: dict[str, ContactTy
     # No RecurringPayment on purpose: the home page then offers to set up AutoPay.
     _billing_history(db, account, today, 12, services, card, "Visa •••• 4242", ("portal", "quickpay"))
     _contact(db, account, types["Owner"], "Maya", "Okafor",
-             [("email", "maya.okafor@lumen-demo.example", "Personal"), ("phone", "+15125550123", "Mobile")])
+             [("email", ids.email, "Personal"), ("phone", "+15125550123", "Mobile")])
     _contact(db, account, types["Billing"], "Daniel", "Okafor",
              [("email", "daniel.okafor@lumen-demo.example", "Personal")])
     _contact(db, account, types["Technical"], "Kemi", "Okafor", [("phone", "+15125550147", "Mobile")])
-    user = _portal_user(db, account, "maya", "maya.okafor@lumen-demo.example", "demo-subscriber-2026")
-    _residential_tickets(db, account, today, staff, user)
+    user = _portal_user(db, account, ids.username, ids.email, ids.password)
+    _residential_tickets(db, account, today, staff, user, ids.ticket_numbers)
     _extender_install(db, account, today, staff)
 
 
@@ -341,10 +366,12 @@ def _ticket(db: Session, account: Account, number: str, category: str, subject: 
     return ticket
 
 
-def _residential_tickets(db: Session, account: Account, today: dt.date, staff: Principal, user: PortalUser) -> None:
+def _residential_tickets(db: Session, account: Account, today: dt.date, staff: Principal, user: PortalUser,
+                         numbers: tuple[str, str]) -> None:
+    wifi_number, bill_number = numbers
     maya = Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=account.id)
     opened, closed = _utc(today - dt.timedelta(days=24), 19, 12), _utc(today - dt.timedelta(days=21), 16, 40)
-    wifi = _ticket(db, account, "TKT-10021", "Technical", "Slow Wi-Fi upstairs", "closed", [
+    wifi = _ticket(db, account, wifi_number, "Technical", "Slow Wi-Fi upstairs", "closed", [
         (opened, "subscriber", "Maya Okafor", True,
          "Wi-Fi in the upstairs bedrooms drops to about 20 Mbps in the evening. Downstairs next to "
          "the router it's fine. Video calls from the upstairs office keep freezing."),
@@ -358,12 +385,12 @@ def _residential_tickets(db: Session, account: Account, today: dt.date, staff: P
          "mesh extender at no extra cost. Please pick an install time in the portal. Closing this "
          "ticket; reply any time if it happens again."),
     ])
-    _log(db, account, opened, maya, "ticket", "opened", "Ticket TKT-10021 opened: Slow Wi-Fi upstairs",
+    _log(db, account, opened, maya, "ticket", "opened", f"Ticket {wifi_number} opened: Slow Wi-Fi upstairs",
          "ticket", wifi.id)
-    _log(db, account, closed, staff, "ticket", "closed", "Ticket TKT-10021 closed: extender install ordered",
+    _log(db, account, closed, staff, "ticket", "closed", f"Ticket {wifi_number} closed: extender install ordered",
          "ticket", wifi.id)
     asked = _utc(today - dt.timedelta(days=3), 22, 5)
-    bill = _ticket(db, account, "TKT-10187", "Billing", "Question about my bill", "open", [
+    bill = _ticket(db, account, bill_number, "Billing", "Question about my bill", "open", [
         (asked, "subscriber", "Maya Okafor", True,
          "Will the second Wi-Fi extender change my monthly bill? I still see Whole-home Wi-Fi at "
          "$10.00 on the new invoice."),
@@ -374,7 +401,7 @@ def _residential_tickets(db: Session, account: Account, today: dt.date, staff: P
          "Hi Maya, no change: the extender is included in your Whole-home Wi-Fi add-on, so your bill "
          "stays at the same amount. We'll keep this open until your install is done."),
     ])
-    _log(db, account, asked, maya, "ticket", "opened", "Ticket TKT-10187 opened: Question about my bill",
+    _log(db, account, asked, maya, "ticket", "opened", f"Ticket {bill_number} opened: Question about my bill",
          "ticket", bill.id)
 
 

@@ -62,6 +62,8 @@ class Account(SQLModel, table=True):
     # A payment in flight claims the account; the claim doubles as the idempotency key.
     payment_claim: str | None = Field(default=None, max_length=64)
     payment_claim_expires_at: datetime | None = utc_field(nullable=True)
+    # The account's one customer at the payment gateway (Stripe "cus_..."), created once and reused.
+    gateway_customer_id: str = Field(default="", max_length=120)
     created_at: datetime = utc_field(default_now=True)
 
     @property

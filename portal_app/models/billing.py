@@ -90,6 +90,9 @@ class PaymentMethod(SQLModel, table=True):
     last4: str = Field(max_length=4)
     exp_month: int | None = None
     exp_year: int | None = None
+    # A bank account's debit mandate at the gateway; "inactive" keeps AutoPay from charging it.
+    mandate_id: str = Field(default="", max_length=120)
+    mandate_status: str = Field(default="", max_length=16)  # "" | active | inactive
     created_at: dt.datetime = utc_field(default_now=True)
     removed_at: dt.datetime | None = utc_field(nullable=True)
 
@@ -109,6 +112,12 @@ class Payment(SQLModel, table=True):
     gateway_ref: str = Field(default="", max_length=120)
     idempotency_key: str = Field(unique=True, max_length=64)
     failure_reason: str = Field(default="", max_length=200)
+    # Hosted payments: the Checkout Session that collects it (asked about when its webhook is late).
+    checkout_session_id: str = Field(default="", max_length=120)
+    # What the payer still has to do while it is pending (verify microdeposits), shown and mailed.
+    payer_note: str = Field(default="", max_length=300)
+    # Staff-visible: "" | refunded | partly_refunded | disputed | returned | dispute_won | dispute_lost
+    flag: str = Field(default="", max_length=20)
     created_at: dt.datetime = utc_field(default_now=True)
     settled_at: dt.datetime | None = utc_field(nullable=True)
 
@@ -121,6 +130,27 @@ class PaymentAllocation(SQLModel, table=True):
     payment_id: int = Field(foreign_key="payment.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int
+
+
+class PaymentAdjustment(SQLModel, table=True):
+    """Money taken back from a succeeded payment: a refund, a dispute (chargeback) or an ACH return.
+
+    While `status` is pending or applied it counts against the payment (the balance rises by it
+    and its allocations are reversed); a dispute the provider wins becomes `reversed`.
+    """
+
+    __tablename__ = "payment_adjustment"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=10)  # refund | dispute | return
+    amount_cents: int
+    status: str = Field(default="applied", max_length=10)  # pending | applied | failed | reversed
+    reason: str = Field(default="", max_length=200)
+    gateway_ref: str = Field(default="", max_length=120, index=True)  # re_..., dp_..., or the returned charge
+    idempotency_key: str = Field(unique=True, max_length=80)
+    created_by: str = Field(default="", max_length=120)
+    created_at: dt.datetime = utc_field(default_now=True)
 
 
 class RecurringPayment(SQLModel, table=True):

@@ -16,7 +16,7 @@ def _method_select(id_: str) -> rx.Component:
     return rx.vstack(
         rx.el.label("Stored payment method", html_for=id_, font_size="var(--font-size-2)", font_weight="500"),
         rx.el.select(
-            rx.foreach(S.method_options, lambda o: rx.el.option(o["label"], value=o["value"])),
+            rx.foreach(S.method_options, lambda o: rx.el.option(o["option"], value=o["value"])),
             id=id_, name=id_, value=S.choice, on_change=S.choose, width="100%", min_height=tokens.TOUCH_TARGET,
             padding="0 0.75rem", font_size="16px", border=f"1px solid {tokens.BORDER}",
             border_radius="var(--radius-2)", background=tokens.SURFACE, color=tokens.TEXT,
@@ -26,15 +26,17 @@ def _method_select(id_: str) -> rx.Component:
     )
 
 
-def _ach_box() -> rx.Component:
-    return rx.cond(S.choice_is_ach, ach_authorization(S.ach_terms))
+def _ach_box(form: str) -> rx.Component:
+    # Each form gets its own checkbox id: Reflex reads a checkbox through one ref per id and page, and
+    # the edit form's copy (inside the list) would otherwise shadow the setup form's tick.
+    return rx.cond(S.choice_is_ach, ach_authorization(S.ach_terms, field_id=f"{form}_ach_authorization"))
 
 
 def _edit_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _method_select("edit-method"),
-            _ach_box(),
+            _ach_box("edit"),
             rx.hstack(
                 primary_button("SAVE", type="submit"),
                 rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
@@ -170,7 +172,7 @@ def _setup() -> rx.Component:
             rx.cond(
                 S.method_options.length() > 0,
                 rx.form(
-                    rx.vstack(_method_select("setup-method"), _ach_box(),
+                    rx.vstack(_method_select("setup-method"), _ach_box("setup"),
                               primary_button("ADD RECURRING", type="submit", width="100%"), spacing="3", width="100%"),
                     on_submit=S.add_recurring,
                     reset_on_submit=False,
@@ -182,8 +184,9 @@ def _setup() -> rx.Component:
                 rx.hstack(
                     rx.button("Add a new card", on_click=S.add_new_method("card"), variant="outline", size="3",
                               min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                    rx.button("Add a bank account", on_click=S.add_new_method("ach"), variant="outline", size="3",
-                              min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                    rx.cond(S.ach_offered,
+                            rx.button("Add a bank account", on_click=S.add_new_method("ach"), variant="outline",
+                                      size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer")),
                     spacing="2", wrap="wrap",
                 ),
                 rx.link("Pay with a new card or bank account and turn AutoPay on", href="/pay?autopay=1",

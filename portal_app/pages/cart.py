@@ -117,11 +117,20 @@ def _placed() -> rx.Component:
     return rx.vstack(
         rx.text("Thank you! Your order is placed.", size="4", weight="bold"),
         rx.text("Your account number is ", rx.el.strong(S.account_number, id="new-account-number"), ".", size="3"),
-        rx.text("We will contact you to schedule the installation.", size="3"),
-        rx.cond(S.placed_username != "",
+        rx.cond(
+            S.placed_username != "",
+            rx.fragment(
                 rx.text("We sent a link to ", S.placed_email, " to verify your portal sign-in ", S.placed_username,
-                        ". Open it before you sign in.", size="3", id="verify-note")),
-        text_link("Go to sign-in", "/signin"),
+                        ". Open it, sign in, and pick a time for your installation under Scheduling.", size="3",
+                        id="verify-note"),
+                text_link("Go to sign-in", "/signin"),
+            ),
+            rx.fragment(
+                rx.text("To pick a time for your installation, create your portal sign-in with this account "
+                        "number, then open Scheduling.", size="3", id="book-note"),
+                text_link("Create your portal sign-in", "/signup"),
+            ),
+        ),
         spacing="2", width="100%", id="order-placed",
     )
 
@@ -130,6 +139,6 @@ def _placed() -> rx.Component:
 def shopping_cart() -> rx.Component:
     return public_frame(
         rx.match(S.step, ("packages", _packages()), ("details", _details()), ("placed", _placed()), _address()),
-        text_link("Back to sign-in", "/signin"),
+        rx.cond(S.step != "placed", text_link("Back to sign-in", "/signin")),  # placed: its own next step
         heading="Shopping Cart",
     )

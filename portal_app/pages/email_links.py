@@ -8,7 +8,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import error_callout, notice_callout, primary_button
 from portal_app.components.forms import field, public_frame, text_link
 from portal_app.components.shell import portal_page
-from portal_app.services.passwords import MIN_LENGTH
+from portal_app.services.identity.passwords import MIN_LENGTH
 from portal_app.state.email_links import (
     ConfirmEmailState,
     ConfirmSignUpState,

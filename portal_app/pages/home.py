@@ -18,31 +18,64 @@ from portal_app.state.orders import HomeOrdersState
 from portal_app.state.services import ContractReminderState
 
 
+def _due_line() -> rx.Component:
+    return rx.cond(
+        HomeState.has_balance_due,
+        rx.cond(
+            HomeState.past_due,
+            rx.badge("Past due · was due " + HomeState.due_text, color_scheme="red", size="2", id="due-date"),
+            rx.text("Due ", rx.el.strong(HomeState.due_text), id="due-date", size="3", color=tokens.TEXT),
+        ),
+        rx.cond(
+            HomeState.has_pending,
+            rx.text("Nothing more to pay once it goes through.", id="due-date", size="3", color=tokens.SUCCESS),
+            rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
+        ),
+    )
+
+
 def _balance_card() -> rx.Component:
     return card(
         rx.vstack(
             rx.text("Current balance", size="2", color=tokens.MUTED),
-            rx.text(
-                HomeState.balance_text,
-                rx.cond(HomeState.has_credit, " credit", ""),
-                id="balance",
-                size="8",
-                weight="bold",
-                color=tokens.TEXT,
-            ),
+            rx.text(HomeState.balance_text, id="balance", size="8", weight="bold", color=tokens.TEXT),
             rx.cond(
-                HomeState.has_balance_due,
-                rx.cond(
-                    HomeState.past_due,
-                    rx.badge("Past due · was due " + HomeState.due_text, color_scheme="red", size="2", id="due-date"),
-                    rx.text("Due ", rx.el.strong(HomeState.due_text), id="due-date", size="3", color=tokens.TEXT),
+                HomeState.has_pending,
+                rx.vstack(
+                    rx.text(rx.icon("hourglass", size=16, aria_hidden="true"), HomeState.pending_text, id="pending-payment",
+                            size="3", color=tokens.TEXT, display="flex", gap="0.5rem", align_items="center"),
+                    rx.cond(HomeState.has_balance_due,
+                            rx.text("Left to pay: ", rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
+                                    color=tokens.TEXT)),
+                    spacing="1",
+                    align="start",
                 ),
-                rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
             ),
+            _due_line(),
             spacing="2",
             align="start",
         ),
         border_top=f"4px solid {tokens.ACCENT}",
+    )
+
+
+def _skeleton() -> rx.Component:
+    """Until this visit's data is in: shapes only, no words or money that could be wrong."""
+    def bar(width: str, height: str = "1rem") -> rx.Component:
+        return rx.box(width=width, height=height, background=tokens.BORDER, border_radius="var(--radius-2)")
+
+    return rx.vstack(
+        bar("45%", "2rem"),
+        card(rx.vstack(bar("35%"), bar("55%", "2.5rem"), bar("45%"), spacing="3", width="100%")),
+        rx.hstack(bar("50%", tokens.TOUCH_TARGET), bar("50%", tokens.TOUCH_TARGET), spacing="3", width="100%"),
+        card(rx.vstack(bar("30%"), bar("70%"), spacing="3", width="100%")),
+        card(rx.vstack(bar("40%"), bar("60%"), bar("50%"), spacing="3", width="100%")),
+        spacing="4",
+        width="100%",
+        role="status",
+        aria_busy="true",
+        aria_label="Loading your account",
+        id="home-skeleton",
     )
 
 
@@ -68,6 +101,12 @@ def _account_card() -> rx.Component:
              HomeOrdersState.load],
 )
 def home() -> rx.Component:
+    # `is_hydrated` turns false the moment the route changes and true once every on_load handler
+    # above has run, so a previous visit's balance, greeting or reminders are never painted.
+    return rx.cond(rx.State.is_hydrated & HomeState.loaded, _content(), _skeleton())
+
+
+def _content() -> rx.Component:
     return rx.vstack(
         rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
         scheduling_reminder(),

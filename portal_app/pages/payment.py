@@ -43,7 +43,13 @@ def _recurring_details() -> rx.Component:
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Current balance ", rx.el.strong(S.balance_text), size="3", id="pay-balance"),
+            rx.vstack(
+                rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
+                rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
+                rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
+                spacing="1",
+                id="pay-balance",
+            ),
             error_callout(S.form_error, id="payment-error"),
             method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
             text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
@@ -80,6 +86,7 @@ def _confirmation() -> rx.Component:
                        color=tokens.SUCCESS, id="payment-done"),
             rx.cond(S.done_pending,
                     rx.text("Bank payments take 1–3 business days to settle. We will email you when it does.", size="2")),
+            rx.cond(S.done_note != "", rx.text(S.done_note, size="2", weight="medium", id="done-note")),
             label_value("Amount", S.done_amount, id="done-amount"),
             label_value("Method", S.done_method),
             label_value("Receipt", S.done_receipt, id="done-receipt"),

@@ -18,6 +18,8 @@ def _row(payment: rx.Var) -> rx.Component:
                       align="center", spacing="2"),
             rx.text(payment["date"], " · ", payment["method"], size="2", color=tokens.MUTED),
             rx.text("Paid: ", payment["applied"], size="2", color=tokens.MUTED),
+            rx.cond(payment["taken_back"] != "", rx.text(payment["taken_back"], size="2", color=tokens.DANGER,
+                                                         class_name="payment-taken-back")),
             rx.text("Receipt ", payment["receipt"], size="1", color=tokens.MUTED),
             spacing="1",
             align="start",

@@ -38,7 +38,7 @@ def _identify() -> rx.Component:
 def _pay() -> rx.Component:
     return rx.vstack(
         rx.hstack(label_value("Account", S.masked_name, id="qp-name"), rx.spacer(),
-                  label_value("Amount due", S.amount_due, id="qp-due"), width="100%"),
+                  label_value("Balance", S.amount_due, id="qp-due"), width="100%"),
         rx.form(
             rx.vstack(
                 method_select(S.method_options, S.method_choice, S.choose_method, S.errors),

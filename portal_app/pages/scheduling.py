@@ -189,10 +189,11 @@ def scheduling_page() -> rx.Component:
 
 
 def scheduling_reminder() -> rx.Component:
-    """The reminder shown once after sign-in (with `SchedulingReminderState.check` on the page's load).
+    """On Home until the appointment is booked or "Later" puts it away for the rest of the session
+    (`SchedulingReminderState.check` on Home's load).
 
-    It sits at the top of the page instead of covering it: the subscriber can still reach
-    everything else, and "Later" puts it away for the rest of the session.
+    A card at the top of the page instead of a dialog, like the contract card: the subscriber can
+    still read what they owe and reach everything else, and there is no focus trap on a phone.
     """
     return rx.cond(
         R.reminder_open,
@@ -206,7 +207,7 @@ def scheduling_reminder() -> rx.Component:
                     rx.hstack(
                         primary_button("Go to Scheduling", on_click=rx.redirect("/scheduling")),
                         rx.button("Later", variant="soft", color_scheme="gray", size="3",
-                                  min_height=tokens.TOUCH_TARGET, on_click=R.set_reminder_open(False),
+                                  min_height=tokens.TOUCH_TARGET, on_click=R.later,
                                   cursor="pointer"),
                         spacing="3", wrap="wrap",
                     ),

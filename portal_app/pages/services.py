@@ -33,6 +33,8 @@ def _service(line: rx.Var) -> rx.Component:
                         rx.text(line["name"], size="4", weight="bold", color=tokens.TEXT),
                         rx.cond(line["speed"] != "", rx.text(line["speed"], size="2", color=tokens.MUTED)),
                         rx.cond(line["status"] != "", rx.badge(line["status"], color_scheme="amber", high_contrast=True)),
+                        rx.cond(line["change"] != "", rx.badge(line["change"], color_scheme="blue", high_contrast=True,
+                                                                class_name="pending-change")),
                         spacing="1", align="start", min_width="0",
                     ),
                     rx.hstack(rx.text(line["price"], size="3", weight="medium", white_space="nowrap"),
@@ -51,9 +53,15 @@ def _service(line: rx.Var) -> rx.Component:
             rx.cond(
                 is_open & (line["package"] == "yes"),
                 rx.vstack(rx.foreach(line["items"].to(list[dict]), _item),
-                          rx.cond(S.can_change & (line["status"] == ""),
-                                  rx.link(primary_button("CHANGE"), href="/services/change?service=" + line["id"].to(str),
-                                          aria_label="CHANGE " + line["name"].to(str))),
+                          rx.cond(
+                              line["change"] != "",
+                              rx.link("Follow the change in Order Tracking", href=line["change_href"].to(str),
+                                      min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
+                              rx.cond(S.can_change & (line["status"] == ""),
+                                      rx.link(primary_button("CHANGE"),
+                                              href="/services/change?service=" + line["id"].to(str),
+                                              aria_label="CHANGE " + line["name"].to(str))),
+                          ),
                           spacing="2", width="100%",
                           padding_top="0.5rem", border_top=f"1px solid {tokens.BORDER}", class_name="package-items"),
             ),
@@ -172,7 +180,8 @@ def contract_page() -> rx.Component:
 
 
 def contract_reminder() -> rx.Component:
-    """After sign-in (once per session, `ContractReminderState.check` on Home's load): sign now or later.
+    """On Home until the contract is signed or "Later" puts it away for the rest of the session
+    (`ContractReminderState.check` on Home's load): sign now or later.
 
     A card at the top of Home rather than a modal, so the rest of the page stays reachable.
     """

@@ -86,6 +86,7 @@ def _note_form() -> rx.Component:
                 spacing="3", width="100%", align="start",
             ),
             on_submit=T.add_note, reset_on_submit=False, no_validate=True, width="100%",
+            key=T.note_form_key,
         ),
     )
 

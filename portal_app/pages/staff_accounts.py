@@ -5,11 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.billing_nav import pager
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import field
 from portal_app.components.staff_shell import staff_page
+from portal_app.pages.staff_account_payments import payments_tab
 from portal_app.pages.staff_account_tickets import tickets_tab
 from portal_app.state.staff_accounts import StaffAccountState, StaffSearchState
+from portal_app.state.staff_payments import StaffPaymentsState
 from portal_app.state.staff_tickets import StaffTicketsState
 
 STATE_COLOURS = {"Verified": "green", "Pending": "amber", "Locked": "red", "Disabled": "gray"}
@@ -150,6 +153,7 @@ def _history_row(entry: rx.Var) -> rx.Component:
         border_bottom=f"1px solid {tokens.BORDER}",
         padding_y="0.5rem",
         width="100%",
+        class_name="history-row",
     )
 
 
@@ -168,12 +172,15 @@ def _history_tab() -> rx.Component:
             spacing="2",
         ),
         rx.vstack(rx.foreach(StaffAccountState.history, _history_row), spacing="0", width="100%", id="history"),
+        pager(StaffAccountState.history_page, StaffAccountState.history_pages, StaffAccountState.history_go_to),
         spacing="3",
         width="100%",
+        id="history-tab",
     )
 
 
-@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load, StaffTicketsState.load])
+@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load, StaffTicketsState.load,
+                                                                     StaffPaymentsState.load])
 def account() -> rx.Component:
     return rx.cond(
         StaffAccountState.found,
@@ -188,10 +195,12 @@ def account() -> rx.Component:
                     rx.tabs.trigger("Portal", value="portal", min_height=tokens.TOUCH_TARGET),
                     rx.tabs.trigger("History (ALL)", value="history", min_height=tokens.TOUCH_TARGET),
                     rx.tabs.trigger("Tickets", value="tickets", min_height=tokens.TOUCH_TARGET),
+                    rx.tabs.trigger("Payments", value="payments", min_height=tokens.TOUCH_TARGET),
                 ),
                 rx.tabs.content(_portal_tab(), value="portal", padding_top="1rem"),
                 rx.tabs.content(_history_tab(), value="history", padding_top="1rem"),
                 rx.tabs.content(tickets_tab(), value="tickets", padding_top="1rem"),
+                rx.tabs.content(payments_tab(), value="payments", padding_top="1rem"),
                 value=StaffAccountState.tab,
                 on_change=StaffAccountState.set_tab,
                 width="100%",

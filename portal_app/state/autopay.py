@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, hosted_payments, payments, statements
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.billing import autopay, hosted_payments, payments, statements
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -26,6 +29,7 @@ class AutoPayState(SessionState):
     notice: str = ""
     ach_terms: str = ""
     hosted: bool = False
+    ach_offered: bool = True  # ACH debits exist only in US dollars
 
     @rx.var
     def choice_is_ach(self) -> bool:
@@ -33,12 +37,12 @@ class AutoPayState(SessionState):
 
     @rx.event
     def load(self):
-        from portal_app.services.payments import ach_terms_text
 
         self.error = self.notice = ""
         self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
+        self.ach_offered = payments.ach_offered()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -51,7 +55,8 @@ class AutoPayState(SessionState):
             self.lock_reason = autopay.lock_reason(db)
         self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": v.repeat_on,
                        "since": v.since, "method_id": str(v.method_id)} for v in views]
-        self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "kind": m.kind} for m in methods]
+        self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "option": autopay.option_label(m),
+                                "kind": m.kind} for m in methods]
         if not any(o["value"] == self.choice for o in self.method_options):
             self.choice = self.method_options[0]["value"] if self.method_options else ""
 
@@ -105,8 +110,20 @@ class AutoPayState(SessionState):
         self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
 
     @rx.event
-    def confirm_forget(self):
-        self._act("forget", {})
+    async def confirm_forget(self):
+        principal = self._principal()
+        if principal is None or not self.forgetting_id:
+            return
+        self.error = self.notice = ""
+        try:  # the method is detached at the gateway: a network call, off the event loop
+            await asyncio.to_thread(_forget, principal, self.forgetting_id)
+        except PortalError as refusal:
+            self.error = str(refusal)
+            self.forgetting_id = 0
+            return
+        self.notice = "Payment method removed."
+        self.forgetting_id = 0
+        self._refresh()
 
     @rx.event
     def save_edit(self, form: dict):
@@ -141,14 +158,13 @@ class AutoPayState(SessionState):
         if principal is None:
             return
         self.error = self.notice = ""
-        ach_ok = bool(form.get("ach_authorization"))
+        # The box's ref key names its form (see pages/autopay.py); a submitted checkbox also sends its name.
+        ach_ok = bool(form.get(f"{action}_ach_authorization") or form.get("ach_authorization"))
         ip = self.router.session.client_ip
         try:
             with session_scope() as db:
                 if action == "remove":
                     autopay.remove(db, principal=principal, recurring_id=self.removing_id)
-                elif action == "forget":
-                    autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
                 elif not self.choice.isdigit():
                     raise PortalError("Choose a stored card or bank account.")
                 elif action == "edit":
@@ -164,7 +180,11 @@ class AutoPayState(SessionState):
             self.removing_id = self.forgetting_id = 0
             return
         self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
-                       "forget": "Payment method removed.",
                        "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
         self.editing_id = self.removing_id = self.forgetting_id = 0
         self._refresh()
+
+
+def _forget(principal, method_id: int) -> None:
+    with session_scope() as db:
+        autopay.remove_method(db, principal=principal, method_id=method_id)

@@ -8,8 +8,8 @@ import datetime as dt
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import calendar
-from portal_app.services.clock import provider_today
+from portal_app.services.selfservice import calendar
+from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import cart
-from portal_app.services.account_services import speed_label
-from portal_app.services.errors import FieldErrors
-from portal_app.services.money import format_cents
-from portal_app.services.ratelimit import RateLimited
+from portal_app.services.orders import cart
+from portal_app.services.orders.account_services import speed_label
+from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.money import format_cents
+from portal_app.services.identity.ratelimit import RateLimited
 from portal_app.theming import current_theme
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")

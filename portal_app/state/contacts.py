@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import contacts
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.selfservice import contacts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.session import SessionState
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")

@@ -11,9 +11,9 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import account_security, portal_users, ratelimit, tokens
-from portal_app.services.errors import FieldErrors
-from portal_app.services.secrets_util import seal, unseal
+from portal_app.services.identity import account_security, portal_users, ratelimit, tokens
+from portal_app.services.core.errors import FieldErrors
+from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.tab_guard import event_query_param
 
 # Take the token out of the address bar once read, so later events of the page do not carry it.

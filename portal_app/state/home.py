@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import dashboard
-from portal_app.services.clock import provider_today
-from portal_app.services.money import format_cents
+from portal_app.services.selfservice import dashboard
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -18,8 +18,10 @@ class HomeState(SessionState):
     account_number: str = ""
     service_address: str = ""
     balance_text: str = ""
-    has_balance_due: bool = False
-    has_credit: bool = False
+    has_balance_due: bool = False  # something is left to pay after the payments still settling
+    has_pending: bool = False
+    pending_text: str = ""
+    left_text: str = ""
     due_text: str = ""
     past_due: bool = False
     loaded: bool = False
@@ -36,9 +38,12 @@ class HomeState(SessionState):
         self.account_name = summary.display_name
         self.account_number = summary.account_number
         self.service_address = summary.service_address
-        self.balance_text = format_cents(abs(summary.balance_cents), currency)
-        self.has_balance_due = summary.balance_cents > 0
-        self.has_credit = summary.balance_cents < 0
+        self.balance_text = format_balance(summary.balance_cents, currency)
+        self.has_balance_due = summary.left_cents > 0
+        self.has_pending = summary.pending_cents > 0
+        self.pending_text = (f"{format_cents(summary.pending_cents, currency)} payment pending"
+                             + (" (bank)" if summary.pending_bank else ""))
+        self.left_text = format_cents(summary.left_cents, currency)
         self.due_text = summary.due_on.strftime("%b %-d, %Y") if summary.due_on else ""
         self.past_due = summary.past_due
         self.loaded = True

@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, billing
-from portal_app.services.access import access_account
+from portal_app.services.billing import autopay, billing
+from portal_app.services.core.access import access_account
+from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 
 
@@ -23,7 +24,8 @@ class HomeBillingState(SessionState):
             return
         with session_scope() as db:
             account = access_account(db, principal)
-            self.bill_due = billing.balance_cents(db, account_id=account.id) > 0
+            # PAY BILL only for what is left once payments still settling (bank debits) go through.
+            self.bill_due = billing.amount_due(db, account_id=account.id, today=provider_today()).left_cents > 0
             views = autopay.list_autopay(db, principal=principal)
         self.autopay_on = bool(views)
         self.autopay_label = views[0].method_label if views else ""

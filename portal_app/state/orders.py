@@ -7,11 +7,11 @@ from dataclasses import asdict
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import orders
+from portal_app.services.orders import order_tracking
 from portal_app.state.session import SessionState
 
 
-def order_view(order: orders.TrackedOrder) -> dict:
+def order_view(order: order_tracking.TrackedOrder) -> dict:
     view = asdict(order)
     view["id"] = str(order.id)
     view["progress"] = f"{order.done_count} of {len(order.steps)} steps done"
@@ -30,7 +30,7 @@ class OrdersState(SessionState):
         if principal is None:
             return
         with session_scope() as db:
-            self.orders = [order_view(o) for o in orders.tracked_orders(db, principal=principal)]
+            self.orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal)]
         self.loaded = True
 
 
@@ -43,4 +43,4 @@ class HomeOrdersState(SessionState):
         if principal is None:
             return
         with session_scope() as db:
-            self.open_orders = [order_view(o) for o in orders.tracked_orders(db, principal=principal, open_only=True)]
+            self.open_orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal, open_only=True)]

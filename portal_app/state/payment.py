@@ -7,11 +7,12 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import autopay, billing, hosted_payments, payments
-from portal_app.services.access import access_account
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.billing import autopay, billing, hosted_payments, payments
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.core.access import access_account
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -24,11 +25,17 @@ def money(cents: int) -> str:
     return format_cents(cents, current_theme().currency)
 
 
+def balance(cents: int) -> str:
+    return format_balance(cents, current_theme().currency)
+
+
 class PaymentState(SessionState):
     method_options: list[dict] = []
     method_choice: str = NEW_CARD
     amount: str = ""
     balance_text: str = ""
+    pending_text: str = ""  # payments still settling, e.g. "$100.00 payment pending (bank)"
+    left_text: str = ""
     repeat_on_text: str = ""
     save_method: bool = False
     recurring: bool = False
@@ -47,6 +54,7 @@ class PaymentState(SessionState):
     done_pending: bool = False
     done_payment_id: int = 0
     done_autopay: bool = False
+    done_note: str = ""  # what the payer still has to do (verify microdeposits)
     _attempt_key: str = ""
     _expected_balance: int = 0
 
@@ -77,18 +85,24 @@ class PaymentState(SessionState):
             due = billing.amount_due(db, account_id=account.id, today=provider_today())
             methods = autopay.stored_methods(db, principal=principal)
             self.has_autopay = autopay.active(db, account_id=account.id) is not None
-        self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "kind": "card"},
-                               {"value": NEW_ACH, "label": "ACH (bank account)", "kind": "ach"}] + [
-            {"value": f"pm:{m.id}", "label": autopay.method_label(m), "kind": m.kind} for m in methods]
+        self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
+                               {"value": NEW_ACH, "label": "ACH (bank account)", "option": "ACH (bank account)",
+                                "kind": "ach"}][:2 if payments.ach_offered() else 1] + [
+            {"value": f"pm:{m.id}", "label": autopay.method_label(m), "option": autopay.option_label(m), "kind": m.kind}
+            for m in methods]
         query = self.router.url.query or ""
         wants = next((part[7:] for part in query.split("&") if part.startswith("method=")), "")
         self.method_choice = wants if any(o["value"] == wants for o in self.method_options) else NEW_CARD
         self._expected_balance = due.balance_cents
-        self.balance_text = money(due.balance_cents)
-        self.amount = f"{due.balance_cents / 100:.2f}" if due.balance_cents > 0 else ""
+        self.balance_text = balance(due.balance_cents)
+        # A bank debit still settling is not asked for again: the amount defaults to what is left.
+        self.pending_text = (f"{money(due.pending_cents)} payment pending" + (" (bank)" if due.pending_bank else "")
+                             if due.pending_cents else "")
+        self.left_text = money(due.left_cents) if due.pending_cents else ""
+        self.amount = f"{due.left_cents / 100:.2f}" if due.left_cents > 0 else ""
         self.repeat_on_text = (f"Invoice due date (next: {due.due_on:%b %-d, %Y})" if due.due_on
                                else "Invoice due date")
-        self.ach_terms = payments.ach_terms_text()
+        self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.save_method = False
         self.recurring = "autopay=1" in query and not self.has_autopay
@@ -169,16 +183,18 @@ class PaymentState(SessionState):
             self.errors = problems.errors
         except PortalError as refusal:
             self.form_error = str(refusal)
-            self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
+            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
         else:
             self.done = True
             self.done_amount = money(outcome.amount_cents)
             self.done_receipt = outcome.receipt_number
             self.done_method = outcome.method_label
-            self.done_balance = money(outcome.new_balance_cents)
+            self.done_balance = balance(outcome.new_balance_cents)
             self.done_pending = outcome.status == "pending"
             self.done_payment_id = outcome.payment_id
             self.done_autopay = outcome.autopay_on
+            self.done_note = outcome.note
         self.submitting = False
 
     def _method(self, form: dict):

@@ -7,9 +7,10 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import hosted_payments, payments, quickpay
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.money import format_cents
+from portal_app.services.billing import hosted_payments, payments, quickpay
+from portal_app.services.billing.mandates import ach_terms_text
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
 
@@ -20,9 +21,18 @@ def _money(cents: int) -> str:
 
 class QuickPayState(rx.State):
     step: str = "identify"  # identify | pay | done
-    method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"},
-                                  {"value": "ach", "label": "ACH (bank account)", "kind": "ach"}]
+    method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
+                                  {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
+                                   "kind": "ach"}]
     method_choice: str = "card"
+
+    @staticmethod
+    def method_options_default() -> list[dict]:
+        options = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"}]
+        if payments.ach_offered():  # ACH debits exist only in US dollars
+            options.append({"value": "ach", "label": "ACH (bank account)", "kind": "ach"})
+        return options
+
     masked_name: str = ""
     amount_due: str = ""
     amount: str = ""
@@ -43,8 +53,9 @@ class QuickPayState(rx.State):
     def load(self):
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self._account_id = 0
-        self.ach_terms = payments.ach_terms_text()
+        self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
+        self.method_options = QuickPayState.method_options_default()
         token = event_query_param(self, "t")
         if token:
             try:
@@ -67,10 +78,10 @@ class QuickPayState(rx.State):
 
     def _show(self, found: quickpay.QuickPayAccount) -> None:
         self._account_id = found.account_id
-        self._expected_balance = found.amount_due_cents
+        self._expected_balance = found.balance_cents  # the real balance: a credit is negative
         self._attempt_key = payments.new_attempt_key()
         self.masked_name = found.masked_name
-        self.amount_due = _money(found.amount_due_cents)
+        self.amount_due = format_balance(found.balance_cents, current_theme().currency)
         self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
         self.error = ""
         self.step = "pay"
@@ -132,7 +143,8 @@ class QuickPayState(rx.State):
             self.errors = problems.errors
         except PortalError as refusal:
             self.error = str(refusal)
-            self._attempt_key = payments.new_attempt_key()
+            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._attempt_key = payments.new_attempt_key()
         else:
             self.step = "done"
             self.done_amount = _money(outcome.amount_cents)

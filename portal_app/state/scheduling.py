@@ -7,9 +7,9 @@ import datetime as dt
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import scheduling
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.tickets import settings
+from portal_app.services.selfservice import scheduling
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 
 
@@ -57,7 +57,7 @@ class SchedulingState(SessionState):
     def _refresh(self, principal) -> None:
         """What to show: the appointment to schedule (or the one being moved) and the booked ones."""
         with session_scope() as db:
-            self.cutoff_hours = settings(db).reschedule_cutoff_hours
+            self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
             rows = scheduling.appointments(db, principal=principal)
             self.scheduled = [
                 {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
@@ -202,24 +202,26 @@ class SchedulingState(SessionState):
 
 
 class SchedulingReminderState(SessionState):
-    """After sign-in, once per session: a pop-up about an appointment still to schedule."""
+    """After sign-in: a reminder about an appointment still to schedule, until it is booked or put off
+    with "Later" (for the rest of this session)."""
 
     reminder_open: bool = False
     reminder_title: str = ""
-    _reminded_session: int | None = None
+    _dismissed_session: int | None = None
 
     @rx.event
     def check(self):
         principal = self._principal()
-        if principal is None or principal.session_id == self._reminded_session:
+        if principal is None or principal.session_id == self._dismissed_session:
+            self.reminder_open = False
             return
         with session_scope() as db:
             appointment = scheduling.scheduling_reminder(db, principal=principal)
-        self._reminded_session = principal.session_id
-        if appointment is not None:
-            self.reminder_title = appointment.title
-            self.reminder_open = True
+        self.reminder_open = appointment is not None
+        self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
-    def set_reminder_open(self, value: bool):
-        self.reminder_open = bool(value)
+    def later(self):
+        principal = self._principal()
+        self._dismissed_session = principal.session_id if principal is not None else None
+        self.reminder_open = False

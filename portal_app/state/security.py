@@ -8,9 +8,9 @@ import json
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import account_security, two_factor
-from portal_app.services.errors import FieldErrors, NotFound
-from portal_app.services.principal import Principal
+from portal_app.services.identity import account_security, two_factor
+from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.principal import Principal
 from portal_app.state.session import SessionState
 
 

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import account_services, contracts
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.money import format_cents
-from portal_app.services.tickets import settings
+from portal_app.services.orders import account_services, contracts, package_change
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.theming import current_theme
@@ -49,10 +49,19 @@ class ServicesState(SessionState):
         with session_scope() as db:
             lines = account_services.account_services(db, principal=principal)
             self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
-            self.can_change = settings(db).allow_service_change
+            self.can_change = provider_settings(db).allow_service_change
+            pending = package_change.pending_change(db, principal=principal)
+
+        def change_of(line) -> dict[str, str]:
+            # A package change in progress: say so on its line and link its order; no second CHANGE.
+            if pending is None or line.package_id is None or line.package_id != pending.service_package_id:
+                return {"change": "", "change_href": ""}
+            return {"change": f"Change to {pending.new_name} pending",
+                    "change_href": f"/orders#order-{pending.workflow_id}"}
+
         rows = [{"id": str(s.id), "name": s.name, "price": _money(s.monthly_price_cents) + "/mo" if s.billable else "Included",
                  "status": "Pending" if s.status == "pending" else "", "speed": s.speed,
-                 "package": "yes" if s.package_id else "",
+                 "package": "yes" if s.package_id else "", **change_of(s),
                  "items": [{"name": i.name, "detail": i.detail, "price": _money(i.price_cents) if i.price_cents else "Included"}
                            for i in s.items]}
                 for s in lines]
@@ -139,29 +148,28 @@ class ContractState(SessionState):
 
 
 class ContractReminderState(SessionState):
-    """Once per session after sign-in: a card offering to sign a pending contract right away."""
+    """After sign-in: a card offering to sign a pending contract, until it is signed or put off with
+    "Later" (for the rest of this session), the same as the scheduling reminder."""
 
     contract_open: bool = False
     contract_title: str = ""
     contract_href: str = ""
-    _contract_session: int | None = None
+    _dismissed_session: int | None = None
 
     @rx.event
     def check(self):
         principal = self._principal()
-        if principal is None:
-            return
-        if principal.session_id == self._contract_session:
-            self.contract_open = False  # shown once per session: the next visit to Home goes without it
+        if principal is None or principal.session_id == self._dismissed_session:
+            self.contract_open = False
             return
         with session_scope() as db:
             pending = contracts.pending_contract(db, principal=principal)
-        self._contract_session = principal.session_id
         self.contract_open = pending is not None
-        if pending is not None:
-            self.contract_title = pending.title
-            self.contract_href = f"/contract?id={pending.id}"
+        self.contract_title = pending.title if pending is not None else ""
+        self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
 
     @rx.event
     def dismiss(self):
+        principal = self._principal()
+        self._dismissed_session = principal.session_id if principal is not None else None
         self.contract_open = False

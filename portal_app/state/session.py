@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import auth
-from portal_app.services.principal import Principal
+from portal_app.services.identity import auth
+from portal_app.services.core.principal import Principal
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
 
 SIGN_IN_PATH = "/signin"

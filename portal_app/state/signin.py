@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import auth, portal_users, ratelimit, signin_flow
-from portal_app.services.secrets_util import seal, unseal
+from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow
+from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
 NOTICES = {

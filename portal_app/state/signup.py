@@ -7,9 +7,9 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import portal_users, ratelimit, tokens
-from portal_app.services.errors import FieldErrors, PortalError
-from portal_app.services.secrets_util import seal, unseal
+from portal_app.services.identity import portal_users, ratelimit, tokens
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.identity.secrets_util import seal, unseal
 
 FIELDS = (
     "account_number", "last_name", "billing_zip", "first_name", "contact_last_name", "phone", "email", "username",

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import staff_accounts
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 
 
@@ -44,6 +44,8 @@ class StaffAccountState(StaffSessionState):
     history: list[dict[str, str]] = []
     kinds: list[str] = []
     kind: str = staff_accounts.HISTORY_KINDS_ALL
+    history_page: int = 1
+    history_pages: int = 1
     errors: dict[str, str] = {}
     notice: str = ""
     tab: str = "portal"
@@ -55,11 +57,10 @@ class StaffAccountState(StaffSessionState):
             self.account_kind = account.kind
             self.users = [asdict(u) for u in staff_accounts.portal_users(db, principal=principal, account_number=self.account_number)]
             self.kinds = staff_accounts.history_kinds(db, principal=principal, account_number=self.account_number)
-            self.history = [
-                asdict(h) for h in staff_accounts.account_history(
-                    db, principal=principal, account_number=self.account_number, kind=self.kind
-                )
-            ]
+            shown = staff_accounts.account_history(db, principal=principal, account_number=self.account_number,
+                                                   kind=self.kind, page=self.history_page)
+            self.history = [asdict(h) for h in shown.rows]
+            self.history_page, self.history_pages = shown.page, shown.pages
 
     @rx.event
     def load(self):
@@ -68,6 +69,7 @@ class StaffAccountState(StaffSessionState):
             return
         self.account_number = (parse_qs(self.router.url.query).get("number") or [""])[0][:32]
         self.kind = staff_accounts.HISTORY_KINDS_ALL
+        self.history_page = 1
         self.errors = {}
         self.notice = ""
         self.tab = "portal"
@@ -80,7 +82,7 @@ class StaffAccountState(StaffSessionState):
 
     @rx.event
     def set_tab(self, tab: str):
-        self.tab = tab if tab in ("portal", "history", "tickets") else "portal"
+        self.tab = tab if tab in ("portal", "history", "tickets", "payments") else "portal"
         principal = self._staff_principal()
         if self.tab == "history" and principal is not None and self.found:
             self._reload(principal)  # ticket notes and status changes made on the Tickets tab show up
@@ -91,6 +93,15 @@ class StaffAccountState(StaffSessionState):
         if principal is None or not self.found:
             return
         self.kind = kind if kind in self.kinds else staff_accounts.HISTORY_KINDS_ALL
+        self.history_page = 1
+        self._reload(principal)
+
+    @rx.event
+    def history_go_to(self, page: int):
+        principal = self._staff_principal()
+        if principal is None or not self.found:
+            return
+        self.history_page = int(page) if str(page).isdigit() else 1
         self._reload(principal)
 
     @rx.event

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import catalogue
-from portal_app.services.errors import FieldErrors, NotFound
-from portal_app.services.money import format_cents
+from portal_app.services.orders import catalogue
+from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.money import format_cents
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import contacts
-from portal_app.services.errors import FieldErrors, PortalError
+from portal_app.services.selfservice import contacts
+from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.state.staff_session import StaffSessionState
 
 

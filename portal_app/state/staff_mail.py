@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import outbox
-from portal_app.services.errors import NotFound
+from portal_app.services.core import outbox
+from portal_app.services.core.errors import NotFound
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import contracts, orders, staff_accounts
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.orders import contracts, orders, workflows
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import show_time
 
@@ -33,9 +34,9 @@ class StaffOrdersState(StaffSessionState):
             self._account_id = account.id
             self.account_name = account.display_name
             self.workflows = [
-                {"id": str(w.id), "title": w.title, "kind": orders.KIND_LABELS.get(w.kind, w.kind),
+                {"id": str(w.id), "title": w.title, "kind": workflows.KIND_LABELS.get(w.kind, w.kind),
                  "status": "Open" if w.status == "open" else "Closed", "open": w.status == "open",
-                 "tasks": [{"id": str(t.id), "name": t.name, "status": orders.STATUS_LABELS.get(t.status, t.status),
+                 "tasks": [{"id": str(t.id), "name": t.name, "status": workflows.STATUS_LABELS.get(t.status, t.status),
                             "raw_status": t.status, "trackable": t.trackable, "portal_name": t.portal_name,
                             "portal_description": t.portal_description, "runs": str(t.run_count)}
                            for t in tasks]}
@@ -112,7 +113,7 @@ class StaffOrdersState(StaffSessionState):
             with session_scope() as db:
                 task = orders.advance_task(db, principal=principal, account_id=self._account_id, task_id=int(task_id),
                                            action=str(action))
-                self.notice = f"{task.name}: {orders.STATUS_LABELS[task.status]}."
+                self.notice = f"{task.name}: {workflows.STATUS_LABELS[task.status]}."
         except PortalError as problem:
             self.notice = str(problem)
         self._reload(principal)

@@ -7,9 +7,9 @@ import datetime as dt
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import scheduling
-from portal_app.services.clock import provider_today
-from portal_app.services.errors import FieldErrors, NotFound
+from portal_app.services.selfservice import scheduling
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.state.staff_session import StaffSessionState
 
 

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import auth, ratelimit, staff_auth
-from portal_app.services.errors import SignInFailed
+from portal_app.services.identity import auth, ratelimit, staff_auth
+from portal_app.services.core.errors import SignInFailed
 from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
 NOTICES = {

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import staff_accounts, tickets
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.selfservice import tickets
+from portal_app.services.staff import staff_accounts
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import STATUS_LABELS, show_day, show_time
 
@@ -30,6 +31,7 @@ class StaffTicketsState(StaffSessionState):
     err_body: str = ""
     err_status: str = ""
     notice: str = ""
+    note_form_key: int = 0  # a new key re-mounts the note form: empty, and back to Private
     _account_number: str = ""
 
     def _account_id(self, db, principal) -> int:
@@ -123,7 +125,8 @@ class StaffTicketsState(StaffSessionState):
         self.notice = ("Public note added; the subscriber is emailed." if public
                        else "Private note added; only staff can see it.")
         self._show(principal)
-        return rx.set_value("field-body", "")
+        # After every note the form starts over, so the next note is never public by accident.
+        self.note_form_key += 1
 
     @rx.event
     def set_status(self, form_data: dict):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import statements
-from portal_app.services.clock import provider_today
-from portal_app.services.money import format_cents
+from portal_app.services.billing import statements
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -75,6 +75,7 @@ class PaymentsListState(SessionState):
             {"id": p.id, "receipt": p.receipt_number, "date": f"{p.created_at:%b %-d, %Y}", "method": p.method_label,
              "amount": _money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
              "applied": ", ".join(number for number, _ in applied) or "Credit on account",
+             "taken_back": result.notes.get(p.id, ""),
              "pdf": f"/documents/receipts/{p.id}.pdf"}
             for p, applied in result.rows
         ]

@@ -27,7 +27,7 @@ from reflex_base.event.context import EventContext
 
 from portal_app.config import get_settings
 from portal_app.models import session_scope, utcnow
-from portal_app.services import auth, staff_auth
+from portal_app.services.identity import auth, staff_auth
 
 _HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
 # Query parameters that carry a credential (email links, Quick Pay links, sign-in tickets).

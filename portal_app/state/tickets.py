@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services import tickets
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.selfservice import tickets
+from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 
@@ -40,7 +41,7 @@ class TicketsState(SessionState):
     def _refresh(self, principal) -> None:
         with session_scope() as db:
             rows = tickets.list_tickets(db, principal=principal)
-            self.can_create = tickets.settings(db).allow_ticket_creation
+            self.can_create = provider_settings(db).allow_ticket_creation
         self.tickets = [
             {"id": str(t.id), "number": t.number, "subject": t.subject, "category": t.category,
              "status": STATUS_LABELS.get(t.status, t.status), "opened": show_day(t.opened_at),

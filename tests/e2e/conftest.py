@@ -110,8 +110,11 @@ def browser() -> Iterator:
 @pytest.fixture
 def phone(browser, portal: PortalServer, request: pytest.FixtureRequest) -> Iterator:
     """A fresh phone-sized browser context (no cookies) per test; a screenshot is kept at the end."""
+    from tests.e2e.helpers import SOCKET_WATCH
+
     context = browser.new_context(viewport=PHONE, base_url=portal.base_url, device_scale_factor=1)
     context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
     page = context.new_page()
     yield page
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

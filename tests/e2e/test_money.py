@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from portal_app.models import Invoice, Payment, PaymentMethod, RecurringPayment
-from portal_app.services import billing, quickpay
+from portal_app.services.billing import billing, quickpay
 from tests.e2e.helpers import sign_in
 from tests.factories import make_account, make_invoice, make_user
 

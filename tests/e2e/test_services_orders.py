@@ -1,7 +1,7 @@
 """Services, contracts and Order Tracking on a phone (390×844).
 
-Tests that change data make their own subscriber in the running app's database, so the demo
-persona other browser tests read stays as it was; the read-only checks use Maya.
+Each test makes its own subscriber in the running app's database (a copy of Maya where it needs
+her whole account), so the tests pass in any order and the demo account stays as it was.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from portal_app.models import (
     ServiceArea,
     Workflow,
 )
-from portal_app.services import contracts, orders
-from portal_app.services.principal import Principal
+from portal_app.services.orders import contracts, workflows
+from portal_app.services.core.principal import Principal
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in, sign_in_from_home
+from tests.e2e.personas import maya_copy
 from tests.factories import make_account, make_user
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +59,7 @@ def _subscriber(portal, *, contract: bool = False, workflow: bool = False, packa
             db.add(Contract(account_id=account.id, title="Fiber Service Agreement", body_text=CONTRACT_BODY,
                             version="2026.1"))
         if workflow:
-            orders.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
+            workflows.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
                                    title="Fiber install", steps=STEPS)
         db.commit()
         return {"account_id": account.id, "number": account.account_number, "username": user.username}
@@ -72,10 +73,11 @@ def _accessible(page: Page) -> None:
     assert serious_violations(page) == []
 
 
-def test_services_page_shows_packages_and_their_items(phone: Page) -> None:
+def test_services_page_shows_packages_and_their_items(phone: Page, portal) -> None:
+    maya = maya_copy(portal)
     phone.goto("/services")
     phone.wait_for_url("**/signin**")
-    sign_in(phone)
+    sign_in(phone, maya.username, maya.password)
     expect(phone.get_by_role("heading", name="Services", exact=True)).to_be_visible()
     packages = phone.locator("#packages")
     expect(packages).to_contain_text("Fiber 1 Gig")
@@ -135,8 +137,9 @@ def test_sign_the_pending_contract_from_the_prompt_and_download_the_signed_pdf(p
     assert phone.request.get(href).status == 404
 
 
-def test_maya_sees_her_tracked_install_on_home_and_in_order_tracking(phone: Page) -> None:
-    sign_in_from_home(phone)
+def test_maya_sees_her_tracked_install_on_home_and_in_order_tracking(phone: Page, portal) -> None:
+    maya = maya_copy(portal)
+    sign_in_from_home(phone, maya.username, maya.password)
     card = phone.locator("#home-orders .order-card", has_text="Mesh Wi-Fi extender install")
     expect(card).to_contain_text("Now: Extender on its way")
     card.click()
@@ -221,7 +224,8 @@ def test_another_accounts_contract_or_order_is_not_found(phone: Page, portal) ->
     other = _subscriber(portal, contract=True, workflow=True)
     with Session(portal.engine) as db:
         contract_id = db.exec(select(Contract.id).where(Contract.account_id == other["account_id"])).one()
-    sign_in_from_home(phone)
+    maya = maya_copy(portal)
+    sign_in_from_home(phone, maya.username, maya.password)
     phone.goto(f"/contract?id={contract_id}")
     expect(phone.locator("#not-found")).to_have_text("That contract could not be found.")
     expect(phone.locator("#orders")).to_have_count(0)

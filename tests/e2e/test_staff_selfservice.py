@@ -12,10 +12,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory, AppointmentWindow, OutboxMail, Ticket, TicketNote, utcnow
-from portal_app.services.clock import provider_today
+from portal_app.services.core.clock import provider_today
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in
+from tests.e2e.personas import maya_copy
 from tests.factories import make_account, make_user
 
 pytestmark = pytest.mark.e2e
@@ -195,9 +196,10 @@ def test_staff_windows_capacity_never_below_booked(browser, portal) -> None:
     staff.context.close()
 
 
-def test_staff_pages_turn_subscribers_away(phone: Page) -> None:
+def test_staff_pages_turn_subscribers_away(phone: Page, portal) -> None:
+    maya = maya_copy(portal)
     phone.goto("/signin?" + urlencode({"next": "/"}))
-    sign_in(phone)
+    sign_in(phone, maya.username, maya.password)
     expect(phone.get_by_role("heading", name="Hi, Maya")).to_be_visible()
     for path in ("/staff/scheduling", "/staff/settings/contact-types"):
         phone.goto(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pyotp
 import pytest
@@ -11,11 +11,11 @@ from factories import PASSWORD, make_account, make_subscriber, make_user
 from sqlmodel import Session, col, select
 
 from portal_app.models import AccountHistory, AuthToken, OutboxMail, PortalUser, RateLimitBucket, RecoveryCode, UserSession, utcnow
-from portal_app.services import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
-from portal_app.services.errors import FieldErrors, SignInFailed
-from portal_app.services.passwords import common_passwords, password_problem
-from portal_app.services.portal_users import SignUpForm, SignUpRefused
-from portal_app.services.secrets_util import hash_token
+from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow, tokens, two_factor
+from portal_app.services.core.errors import FieldErrors, SignInFailed
+from portal_app.services.identity.passwords import common_passwords, password_problem
+from portal_app.services.identity.portal_users import SignUpForm, SignUpRefused
+from portal_app.services.identity.secrets_util import hash_token
 
 NEW_PASSWORD = "a-brand-new-passphrase-77"
 
@@ -315,9 +315,24 @@ def test_guessing_spread_over_addresses_locks_the_user_until_the_reset_link_lift
     assert signin_flow.sign_in(db, login="maya", password=NEW_PASSWORD, client_ip="198.51.100.20").ticket
 
 
-def test_back_off_doubles_and_is_capped() -> None:
+def test_back_off_doubles_and_is_capped(db: Session) -> None:
     rule = ratelimit.SIGN_IN
-    assert rule.first_block * 2 ** 10 > rule.max_block  # the cap, not the doubling, bounds a lock-out
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(rule.limit - 1):
+        assert ratelimit.hit(db, [(rule, "maya")], now=now) == {}
+    blocks = []
+    while not blocks or blocks[-1] < rule.max_block:  # each event past the limit, just as the last block ends
+        ends = ratelimit.hit(db, [(rule, "maya")], now=now)[rule.name]
+        blocks.append(ends - now)
+        with pytest.raises(ratelimit.RateLimited):
+            ratelimit.check(db, [(rule, "maya")], now=ends - timedelta(seconds=1))
+        ratelimit.check(db, [(rule, "maya")], now=ends)  # free again once the block ends
+        now = ends
+    assert blocks == [min(rule.first_block * 2**n, rule.max_block) for n in range(len(blocks))]
+    assert len(blocks) < 10  # the cap is reached, not doubled forever
+    later = now - timedelta(seconds=1)  # one more guess inside the window stays at the cap
+    assert ratelimit.hit(db, [(rule, "maya")], now=later)[rule.name] - later == rule.max_block
+    ratelimit.check(db, [(rule, "another name")], now=now)  # other keys are untouched
 
 
 def test_client_address_limit_covers_many_names(db: Session) -> None:
@@ -384,7 +399,7 @@ def test_two_factor_step_expires(db: Session) -> None:
 
 
 def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
-    from portal_app.services import account_security
+    from portal_app.services.identity import account_security
 
     subscriber = make_subscriber(db)
     tokens_ = [auth.redeem_session_ticket(db, ticket=auth.create_session_ticket(db, user=subscriber.user)).token for _ in range(2)]
@@ -401,7 +416,7 @@ def test_sessions_are_ended_by_sign_out_everywhere(db: Session) -> None:
 
 
 def test_email_change_waits_for_the_new_address_then_tells_the_old_one(db: Session) -> None:
-    from portal_app.services import account_security
+    from portal_app.services.identity import account_security
 
     subscriber = make_subscriber(db)
     old = subscriber.user.email
@@ -441,9 +456,9 @@ def test_turning_two_factor_off_needs_the_password_and_removes_the_codes(db: Ses
 
 
 def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> None:
-    from portal_app.services import account_security
-    from portal_app.services.errors import NotFound
-    from portal_app.services.principal import Principal
+    from portal_app.services.identity import account_security
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.core.principal import Principal
 
     mine, theirs = make_subscriber(db), make_subscriber(db)
     forged = Principal(kind="subscriber", display_name="x", user_id=theirs.user.id, account_id=mine.account.id)
@@ -458,9 +473,9 @@ def test_another_subscribers_principal_cannot_touch_a_sign_in(db: Session) -> No
 
 def test_staff_find_accounts_by_number_name_email_and_phone(db: Session) -> None:
     from portal_app.models import Contact, ContactPoint
-    from portal_app.services import staff_accounts
-    from portal_app.services.errors import NotFound
-    from portal_app.services.principal import Principal
+    from portal_app.services.staff import staff_accounts
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.core.principal import Principal
 
     account = make_account(db, first_name="Maya", last_name="Okafor")
     make_account(db, first_name="Other", last_name="Person")
@@ -505,7 +520,7 @@ def test_username_and_email_count_against_the_same_user(db: Session) -> None:
 
 
 def test_current_password_checks_are_rate_limited(db: Session) -> None:
-    from portal_app.services import account_security
+    from portal_app.services.identity import account_security
 
     subscriber = make_subscriber(db)
     db.commit()

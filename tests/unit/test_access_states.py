@@ -16,8 +16,8 @@ from test_states import app_db, assigned_url, page_state, signed_in_cookie, spec
 
 import portal_app.api
 from portal_app.models import OutboxMail, PortalUser, StaffUser, UserSession
-from portal_app.services import auth, portal_users, staff_auth, two_factor
-from portal_app.services.secrets_util import hash_password
+from portal_app.services.identity import auth, portal_users, staff_auth, two_factor
+from portal_app.services.identity.secrets_util import hash_password
 from portal_app.state.email_links import ForgotPasswordState
 from portal_app.state.security import SecurityState
 from portal_app.state.signin import SignInState
@@ -264,8 +264,8 @@ def test_staff_sessions_expire_when_idle_and_end_at_sign_out(app_db: str, db: Se
 
 
 def test_staff_sign_in_is_rate_limited_alike_for_known_and_unknown(app_db: str, db: Session) -> None:
-    from portal_app.services import ratelimit
-    from portal_app.services.errors import SignInFailed
+    from portal_app.services.identity import ratelimit
+    from portal_app.services.core.errors import SignInFailed
 
     _staff(db)
     for username in ("agent", "nobody"):
@@ -315,7 +315,7 @@ def test_change_email_from_the_security_page_then_confirm_from_the_link(app_db: 
 
 
 def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None:
-    from portal_app.services import ratelimit, signin_flow
+    from portal_app.services.identity import ratelimit, signin_flow
 
     account = make_account(db)
     user = make_user(db, account, username="locked")

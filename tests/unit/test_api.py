@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 import portal_app.api
 from portal_app.config import get_settings
 from portal_app.models import AccountHistory, AuthToken, UserSession, utcnow
-from portal_app.services import auth
-from portal_app.services.secrets_util import hash_token, new_token
+from portal_app.services.identity import auth
+from portal_app.services.identity.secrets_util import hash_token, new_token
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers the `httpx2` package; plain httpx (installed via Reflex) still works.

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from portal_app.config import get_settings
 from portal_app.models import AccountHistory, AuthToken, PortalUser, UserSession, utcnow
-from portal_app.services import auth
-from portal_app.services.errors import SignInFailed
-from portal_app.services.secrets_util import hash_token
+from portal_app.services.identity import auth
+from portal_app.services.core.errors import SignInFailed
+from portal_app.services.identity.secrets_util import hash_token
 
 
 def _history(db: Session, account_id: int, action: str) -> list[AccountHistory]:
@@ -128,7 +128,7 @@ def test_unknown_user_still_runs_one_password_verification(db: Session, monkeypa
         calls.append(password_hash)
         return real_verify(password, password_hash)
 
-    monkeypatch.setattr("portal_app.services.auth.verify_password", counting_verify)
+    monkeypatch.setattr("portal_app.services.identity.auth.verify_password", counting_verify)
     for login in ("nobody", "", "maya"):
         with subtests.test(login=login):
             calls.clear()

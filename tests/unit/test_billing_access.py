@@ -12,11 +12,12 @@ from sqlmodel import Session, select
 
 from portal_app.jobs.demo_data import BUSINESS_ACCOUNT, RESIDENTIAL_ACCOUNT, load_demo_data
 from portal_app.models import Account, Invoice, Payment, PortalUser
-from portal_app.services import billing, dashboard
-from portal_app.services.access import access_account, access_invoice, access_payment
-from portal_app.services.errors import NotFound
-from portal_app.services.money import format_cents
-from portal_app.services.principal import Principal
+from portal_app.services.billing import billing
+from portal_app.services.selfservice import dashboard
+from portal_app.services.core.access import access_account, access_invoice, access_payment
+from portal_app.services.core.errors import NotFound
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
 
 DUE = dt.date(2026, 3, 21)
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from portal_app.__main__ import main
 from portal_app.jobs.demo_data import load_demo_data
 from portal_app.models import Invoice, OutboxMail
-from portal_app.services.clock import provider_today
+from portal_app.services.core.clock import provider_today
 
 
 def test_billing_jobs_from_the_command_line_twice(database_url: str, db: Session, monkeypatch: pytest.MonkeyPatch,
@@ -21,7 +21,7 @@ def test_billing_jobs_from_the_command_line_twice(database_url: str, db: Session
     # Next month's run: every account with billable services gets exactly one new invoice.
     today = provider_today()
     next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=2)
-    monkeypatch.setattr("portal_app.services.clock.provider_today", lambda now=None: next_month)
+    monkeypatch.setattr("portal_app.services.core.clock.provider_today", lambda now=None: next_month)
     point_app_at(monkeypatch, database_url)
     try:
         for _ in range(2):

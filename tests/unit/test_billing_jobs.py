@@ -17,9 +17,10 @@ from portal_app.models import (
     Payment,
     PaymentMethod,
     RecurringPayment,
+    utcnow,
 )
-from portal_app.services import billing, payments, quickpay
-from portal_app.services.payments import NewBank
+from portal_app.services.billing import billing, payments, quickpay
+from portal_app.services.billing.payments import NewBank
 from portal_app.integrations.payments import BankDetails
 
 TODAY = dt.date(2026, 3, 25)
@@ -106,3 +107,68 @@ def test_settle_ach_success_and_return(db: Session) -> None:
     assert billing_jobs.settle_pending(db, gateway=gateway).done == 0
     assert billing.balance_cents(db, account_id=sub.account.id) == 5000
     assert "insufficient funds" in db.get(Payment, bad.payment_id).failure_reason
+
+
+def test_autopay_batches_keep_one_attempt_per_account(db: Session) -> None:
+    """The batched run claims like a payment does: an account a subscriber is paying right now is
+    left alone, and a run twice the same day (any batch size) charges each account once."""
+    gateway = SandboxGateway()
+    subs = [_autopay_account(db)[0] for _ in range(5)]
+    busy = subs[2].account
+    busy.payment_claim, busy.payment_claim_expires_at = "pay_subscriber_tab", utcnow() + dt.timedelta(minutes=2)
+    db.add(busy)
+    db.commit()
+    report = billing_jobs.autopay_run(db, today=TODAY, gateway=gateway, batch=2)
+    assert (report.done, report.skipped) == (4, 1)
+    assert billing_jobs.autopay_run(db, today=TODAY, gateway=gateway, batch=3).done == 0
+    assert len(gateway.charges) == 4
+    assert [billing.balance_cents(db, account_id=s.account.id) for s in subs] == [0, 0, 8000, 0, 0]
+    db.refresh(busy)
+    assert busy.payment_claim == "pay_subscriber_tab"  # the subscriber's claim is untouched
+    assert all(db.get(type(busy), s.account.id).payment_claim is None for s in subs if s.account.id != busy.id)
+
+
+def test_an_account_whose_outcome_cannot_be_recorded_stays_pending_and_the_rest_are_recorded(
+        db: Session, monkeypatch) -> None:
+    gateway = SandboxGateway()
+    subs = [_autopay_account(db)[0] for _ in range(3)]
+    real = payments.finish_charge
+    broken = subs[1].account.id
+
+    def finish(db_, principal, payment, *args, **kwargs):
+        if payment.account_id == broken:
+            raise RuntimeError("disk full")
+        return real(db_, principal, payment, *args, **kwargs)
+
+    monkeypatch.setattr(payments, "finish_charge", finish)
+    report = billing_jobs.autopay_run(db, today=TODAY, gateway=gateway)
+    assert (report.done, report.failed) == (2, 1) and "disk full" in report.problems[0]
+    db.expire_all()
+    statuses = [db.exec(select(Payment.status).where(Payment.account_id == s.account.id)).one() for s in subs]
+    assert statuses == ["succeeded", "pending", "succeeded"]
+    assert db.get(type(subs[1].account), broken).payment_claim is not None  # held: no second attempt
+    monkeypatch.setattr(payments, "finish_charge", real)
+    # settle-ach asks the processor again under the same key: recorded once, charged once.
+    billing_jobs.settle_pending(db, gateway=gateway, now=utcnow() + dt.timedelta(minutes=5))
+    assert db.exec(select(Payment.status).where(Payment.account_id == broken)).one() == "succeeded"
+    assert len(gateway.charges) == 3 and billing.balance_cents(db, account_id=broken) == 0
+
+
+def test_when_a_batch_cannot_be_written_each_account_is_recorded_on_its_own(db: Session, monkeypatch) -> None:
+    gateway = SandboxGateway()
+    subs = [_autopay_account(db)[0] for _ in range(3)]
+    real = payments.release_claims
+    calls = []
+
+    def refuse_once(db_, keys):
+        calls.append(keys)
+        if len(calls) == 1:
+            raise RuntimeError("could not serialize access")
+        return real(db_, keys)
+
+    monkeypatch.setattr(payments, "release_claims", refuse_once)
+    report = billing_jobs.autopay_run(db, today=TODAY, gateway=gateway)
+    assert (report.done, report.failed) == (3, 0) and len(gateway.charges) == 3
+    db.expire_all()
+    assert [billing.balance_cents(db, account_id=s.account.id) for s in subs] == [0, 0, 0]
+    assert all(db.get(type(s.account), s.account.id).payment_claim is None for s in subs)

@@ -31,8 +31,8 @@ from portal_app.models import (
     WorkflowTask,
     WorkflowTaskDependency,
 )
-from portal_app.services import billing
-from portal_app.services.secrets_util import verify_password
+from portal_app.services.billing import billing
+from portal_app.services.identity.secrets_util import verify_password
 
 TODAY = dt.date(2026, 3, 10)
 

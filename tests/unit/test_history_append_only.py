@@ -8,8 +8,8 @@ from factories import make_subscriber
 from sqlmodel import Session, select
 
 from portal_app.models import Account, AccountHistory
-from portal_app.services import history
-from portal_app.services.principal import Principal
+from portal_app.services.core import history
+from portal_app.services.core.principal import Principal
 
 
 @pytest.fixture

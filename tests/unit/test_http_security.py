@@ -16,7 +16,7 @@ from test_api import app_env, client  # noqa: F401
 
 from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
-from portal_app.services import auth
+from portal_app.services.identity import auth
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -139,8 +139,8 @@ def test_ids_beyond_64_bits_are_not_found_not_a_server_error(client: TestClient,
 
 @pytest.mark.parametrize("typed", ["1e30", "1e3", "1E3", "NaN", "Infinity", "12.345", "-5", "0x10", "1_000"])
 def test_amounts_in_exponent_or_odd_forms_get_a_field_message(typed: str) -> None:
-    from portal_app.services.errors import FieldErrors
-    from portal_app.services.payments import parse_amount
+    from portal_app.services.core.errors import FieldErrors
+    from portal_app.services.billing.payments import parse_amount
 
     with pytest.raises(FieldErrors) as refused:
         parse_amount(typed)
@@ -148,6 +148,6 @@ def test_amounts_in_exponent_or_odd_forms_get_a_field_message(typed: str) -> Non
 
 
 def test_plain_amounts_still_read_as_cents() -> None:
-    from portal_app.services.payments import parse_amount
+    from portal_app.services.billing.payments import parse_amount
 
     assert [parse_amount(t) for t in ("84.5", "$1,084.50", "1000", "0.01")] == [8450, 108450, 100000, 1]

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from portal_app.__main__ import main
 from portal_app.integrations.mail import MAX_ATTEMPTS, BadRecipient, deliver_pending, enqueue_mail
 from portal_app.models import OutboxMail, utcnow
-from portal_app.services import portal_users
+from portal_app.services.identity import portal_users
 
 
 @pytest.fixture
@@ -227,10 +227,10 @@ def test_a_quick_pay_receipt_address_with_a_line_break_gets_a_field_message(db: 
 
     from portal_app.integrations.payments.sandbox import SandboxGateway
     from portal_app.models import Payment
-    from portal_app.services import payments
-    from portal_app.services.errors import FieldErrors
+    from portal_app.services.billing import payments
+    from portal_app.services.core.errors import FieldErrors
     from portal_app.integrations.payments import CardDetails
-    from portal_app.services.payments import NewCard
+    from portal_app.services.billing.payments import NewCard
 
     sub = make_subscriber(db)
     make_invoice(db, sub.account, 5000)
@@ -248,9 +248,9 @@ def test_staff_see_undelivered_mail_with_its_reason_and_can_send_it_again(db: Se
     from factories import make_subscriber
 
     from portal_app.models import AccountHistory, StaffUser
-    from portal_app.services import outbox
-    from portal_app.services.contacts import StaffOnly
-    from portal_app.services.principal import Principal
+    from portal_app.services.core import outbox
+    from portal_app.services.selfservice.contacts import StaffOnly
+    from portal_app.services.core.principal import Principal
 
     subscriber = make_subscriber(db)
     staff_user = StaffUser(username="agent", email="agent@isp.example", full_name="Sam Agent", password_hash="x")

@@ -14,7 +14,7 @@ from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (fix
 from portal_app.integrations.payments import use_gateway
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.models import Payment, PaymentMethod, RecurringPayment
-from portal_app.services import quickpay
+from portal_app.services.billing import quickpay
 from portal_app.state.autopay import AutoPayState
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.payment import PaymentState
@@ -35,6 +35,8 @@ def run(handler, state, *args) -> list:
         result = handler.fn(state, *args)
         if hasattr(result, "__aiter__"):
             return [update async for update in result]
+        if asyncio.iscoroutine(result):
+            return [await result]
         return [result]
 
     return asyncio.run(collect())
@@ -220,15 +222,15 @@ def test_stored_method_removal_is_scoped_and_kept_while_autopay_uses_it(app_db: 
     state = page_state(AutoPayState, "/autopay", cookie=signed_in_cookie(db, me))
     AutoPayState.load.fn(state)
     AutoPayState.ask_forget.fn(state, str(theirs.payment_method_id))
-    AutoPayState.confirm_forget.fn(state)
+    run(AutoPayState.confirm_forget, state)
     assert "could not be found" in state.error
     AutoPayState.ask_forget.fn(state, str(mine.payment_method_id))
-    AutoPayState.confirm_forget.fn(state)
+    run(AutoPayState.confirm_forget, state)
     assert "Change or remove AutoPay first" in state.error
     state.removing_id = mine.id
     AutoPayState.confirm_remove.fn(state)
     AutoPayState.ask_forget.fn(state, str(mine.payment_method_id))
-    AutoPayState.confirm_forget.fn(state)
+    run(AutoPayState.confirm_forget, state)
     assert state.notice == "Payment method removed." and state.method_options == []
     db.expire_all()
     assert db.get(PaymentMethod, mine.payment_method_id).removed_at is not None

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from portal_app.integrations.payments import BankDetails, CardDetails
 from portal_app.integrations.payments.sandbox import SandboxGateway
 from portal_app.models import AccountHistory, Invoice, OutboxMail, Payment, PaymentMethod, RecurringPayment
-from portal_app.services import billing, payments
-from portal_app.services.errors import FieldErrors, NotFound
-from portal_app.services.payments import NewBank, NewCard, StoredMethod
+from portal_app.services.billing import billing, mandates, payments
+from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.billing.payments import NewBank, NewCard, StoredMethod
 
 VISA = CardDetails(number="4242 4242 4242 4242", exp_month=12, exp_year=2031, cvc="123")
 DECLINED = CardDetails(number="4000000000000002", exp_month=12, exp_year=2031, cvc="123")
@@ -112,7 +112,7 @@ def test_ach_needs_authorization_stays_pending_until_settled(db: Session, gatewa
                            ach_authorized=True, client_ip="203.0.113.9", gateway=gateway)
     assert outcome.status == "pending" and outcome.new_balance_cents == 12000
     entry = db.exec(select(AccountHistory).where(AccountHistory.kind == "payment")).one()
-    assert payments.ACH_TERMS_VERSION in entry.summary and "203.0.113.9" in entry.summary
+    assert mandates.ACH_TERMS_VERSION in entry.summary and "203.0.113.9" in entry.summary
     payment = db.get(Payment, outcome.payment_id)
     payments.settle(db, payment=payment, status=gateway.settlement_status(reference=payment.gateway_ref))
     db.commit()
@@ -181,11 +181,13 @@ def test_a_charge_whose_answer_is_lost_is_recorded_once_by_reconciliation(db: Se
                            brand="Visa", last4="4242")
     db.add(method)
     db.commit()
-    with pytest.raises(payments.PortalError, match="being checked"):
+    with pytest.raises(payments.PaymentPending, match="do not pay again"):
         payments.pay(db, principal=sub.principal, amount_cents=12000, method=StoredMethod(method.id),
                      attempt_key="lost-1", gateway=gateway)
     payment = db.exec(select(Payment)).one()
     assert payment.status == "pending" and billing.balance_cents(db, account_id=sub.account.id) == 12000
+    db.refresh(sub.account)
+    assert sub.account.payment_claim == "lost-1"  # the claim is held until reconciliation decides
     report = billing_jobs.settle_pending(db, gateway=gateway, now=utcnow() + dt.timedelta(minutes=5))
     assert report.done == 1 and len(gateway.charges) == 1
     assert billing.balance_cents(db, account_id=sub.account.id) == 0

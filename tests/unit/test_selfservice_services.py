@@ -27,9 +27,9 @@ from portal_app.models import (
     TicketNote,
     utcnow,
 )
-from portal_app.services import calendar, contacts, scheduling, tickets
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.principal import Principal
+from portal_app.services.selfservice import calendar, contacts, scheduling, tickets
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.principal import Principal
 
 
 def _history(db: Session, account_id: int) -> list[AccountHistory]:

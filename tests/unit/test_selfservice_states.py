@@ -23,7 +23,8 @@ from portal_app.models import (
     TicketNote,
     utcnow,
 )
-from portal_app.services import auth, contacts
+from portal_app.services.identity import auth
+from portal_app.services.selfservice import contacts
 from portal_app.state.calendar import CalendarState
 from portal_app.state.contacts import ContactsState
 from portal_app.state.scheduling import SchedulingReminderState, SchedulingState
@@ -146,7 +147,7 @@ def test_scheduling_handlers_ignore_another_accounts_appointment(two, db: Sessio
     assert db.get(Appointment, int(theirs)).status == "scheduled"
 
 
-def test_reminder_once_per_session_and_only_when_the_provider_wants_it(app_db: str, db: Session) -> None:  # noqa: F811
+def test_reminder_until_later_for_the_session_and_only_when_the_provider_wants_it(app_db: str, db: Session) -> None:  # noqa: F811
     settings = ProviderSettings(scheduling_popup=True)
     db.add(settings)
     me = make_subscriber(db)
@@ -155,9 +156,11 @@ def test_reminder_once_per_session_and_only_when_the_provider_wants_it(app_db: s
     state = page_state(SchedulingReminderState, "/", cookie=cookie)
     SchedulingReminderState.check.fn(state)
     assert state.reminder_open and state.reminder_title == "Fiber install"
-    SchedulingReminderState.set_reminder_open.fn(state, False)
     SchedulingReminderState.check.fn(state)
-    assert state.reminder_open is False  # already reminded in this session
+    assert state.reminder_open  # back on Home: still there until booked or put off
+    SchedulingReminderState.later.fn(state)
+    SchedulingReminderState.check.fn(state)
+    assert state.reminder_open is False  # "Later" holds for the rest of this session
     settings.scheduling_popup = False
     db.add(settings)
     db.commit()

@@ -25,9 +25,9 @@ from portal_app.models import (
     WorkflowTask,
     WorkflowTaskDependency,
 )
-from portal_app.services import account_services, contracts, orders
-from portal_app.services.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.principal import Principal
+from portal_app.services.orders import account_services, contracts, order_tracking, orders
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.principal import Principal
 from portal_app.state.orders import OrdersState
 from portal_app.state.services import ContractReminderState, ContractState, ServicesState
 from portal_app.state.staff_orders import StaffOrdersState
@@ -81,7 +81,7 @@ def test_tracker_follows_dependencies_with_sequence_breaking_ties(db: Session) -
     me = make_subscriber(db)
     _workflow(db, me.account.id, *DIAMOND)
     db.commit()
-    [order] = orders.tracked_orders(db, principal=me.principal)
+    [order] = order_tracking.tracked_orders(db, principal=me.principal)
     assert [s.name for s in order.steps] == ["P order", "P schedule", "P ship", "P visit"]  # qa is internal
     assert [s.state for s in order.steps] == ["done", "current", "upcoming", "upcoming"]
     assert order.steps[0].status_label == "Completed" and order.steps[1].status_label == "Not started"
@@ -92,7 +92,7 @@ def test_dependencies_win_over_sequence(db: Session) -> None:
     # "late" has the lowest sequence but waits for "early".
     _workflow(db, me.account.id, [("late", 1, True, "pending"), ("early", 9, True, "pending")], [("late", "early")])
     db.commit()
-    [order] = orders.tracked_orders(db, principal=me.principal)
+    [order] = order_tracking.tracked_orders(db, principal=me.principal)
     assert [s.name for s in order.steps] == ["P early", "P late"]
 
 
@@ -108,7 +108,7 @@ def test_a_task_that_runs_again_never_moves_the_tracker_back_or_shows_twice(db: 
     orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=tasks["ship"].id, action="start")
     db.commit()
     assert tasks["ship"].run_count == 2
-    [order] = orders.tracked_orders(db, principal=me.principal)
+    [order] = order_tracking.tracked_orders(db, principal=me.principal)
     assert [s.name for s in order.steps] == ["P order", "P schedule", "P ship", "P visit"]
     assert [s.state for s in order.steps] == ["done", "done", "done", "current"]
 
@@ -124,8 +124,8 @@ def test_completing_the_last_task_closes_the_order_and_writes_history(db: Sessio
         db.commit()
     db.refresh(workflow)
     assert workflow.status == "closed" and workflow.closed_at is not None
-    assert orders.tracked_orders(db, principal=me.principal, open_only=True) == []
-    [order] = orders.tracked_orders(db, principal=me.principal)
+    assert order_tracking.tracked_orders(db, principal=me.principal, open_only=True) == []
+    [order] = order_tracking.tracked_orders(db, principal=me.principal)
     assert not order.open and order.current_name == ""
     assert ("workflow", "closed") in _kinds(db, me.account.id)
     with pytest.raises(PortalError):
@@ -144,7 +144,7 @@ def test_staff_mark_tasks_trackable_with_a_required_portal_name(db: Session) -> 
     orders.set_trackable(db, principal=staff, account_id=me.account.id, task_id=tasks["qa"].id, trackable=True,
                          portal_name="Quality check", portal_description="We test every room.")
     db.commit()
-    [order] = orders.tracked_orders(db, principal=me.principal)
+    [order] = order_tracking.tracked_orders(db, principal=me.principal)
     assert order.steps[-1].name == "Quality check" and order.steps[-1].description == "We test every room."
     assert ("workflow", "task_tracking") in _kinds(db, me.account.id)
 
@@ -154,9 +154,9 @@ def test_another_accounts_order_is_not_found_for_subscribers_and_staff_scoping(d
     staff = _staff(db)
     theirs, their_tasks = _workflow(db, them.account.id, *DIAMOND)
     db.commit()
-    assert orders.tracked_orders(db, principal=me.principal) == []
+    assert order_tracking.tracked_orders(db, principal=me.principal) == []
     with pytest.raises(NotFound):
-        orders.tracked_order(db, principal=me.principal, workflow_id=theirs.id)
+        order_tracking.tracked_order(db, principal=me.principal, workflow_id=theirs.id)
     with pytest.raises(NotFound):  # staff working on my account cannot reach their task
         orders.advance_task(db, principal=staff, account_id=me.account.id, task_id=their_tasks["ship"].id,
                             action="complete")
@@ -291,10 +291,12 @@ def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
     assert db.get(Contract, two["mine"].id).signer_user_agent == "pytest"
 
 
-def test_contract_prompt_once_per_session_only_with_a_pending_contract(two, db: Session) -> None:
+def test_contract_prompt_until_later_for_the_session_only_with_a_pending_contract(two, db: Session) -> None:
     state = page_state(ContractReminderState, "/", cookie=two["cookie"])
     ContractReminderState.check.fn(state)
     assert state.contract_open and state.contract_href == f"/contract?id={two['mine'].id}"
+    ContractReminderState.check.fn(state)
+    assert state.contract_open  # back on Home: still there until signed or put off
     ContractReminderState.dismiss.fn(state)
     ContractReminderState.check.fn(state)
     assert not state.contract_open
@@ -372,7 +374,7 @@ def _catalogue(db: Session, me) -> tuple[AccountService, dict[str, Package]]:
 
 
 def test_change_options_are_the_areas_other_packages_with_the_difference(db: Session) -> None:
-    from portal_app.services import package_change
+    from portal_app.services.orders import package_change
 
     me = make_subscriber(db)
     service, _ = _catalogue(db, me)
@@ -384,7 +386,7 @@ def test_change_options_are_the_areas_other_packages_with_the_difference(db: Ses
 
 def test_placing_a_change_makes_an_order_a_tracked_workflow_and_history(db: Session) -> None:
     from portal_app.models import Account, CartOrder
-    from portal_app.services import package_change
+    from portal_app.services.orders import package_change
 
     me = make_subscriber(db)
     staff = _staff(db)
@@ -398,7 +400,7 @@ def test_placing_a_change_makes_an_order_a_tracked_workflow_and_history(db: Sess
     db.commit()
     assert (order.kind, order.previous_package_id, order.prorate_now) == ("package_change", packs["P1G"].id, False)
     assert db.get(Account, me.account.id).paperless is False
-    [tracked] = orders.tracked_orders(db, principal=me.principal)
+    [tracked] = order_tracking.tracked_orders(db, principal=me.principal)
     assert tracked.title == "Change to P2G" and tracked.current_name == "Switching your service"
     assert ("service", "package_change_ordered") in _kinds(db, me.account.id)
     with pytest.raises(PortalError):  # one change at a time
@@ -417,7 +419,7 @@ def test_placing_a_change_makes_an_order_a_tracked_workflow_and_history(db: Sess
 
 
 def test_change_refused_when_the_provider_forbids_it_or_for_another_account(db: Session) -> None:
-    from portal_app.services import package_change
+    from portal_app.services.orders import package_change
 
     me, them = make_subscriber(db), make_subscriber(db)
     service, packs = _catalogue(db, me)
@@ -450,7 +452,7 @@ def _area(db: Session, mode: str, zip_code: str) -> tuple[object, Package]:
 
 
 def _cart_form(package_id: int, zip_code: str, **extra):
-    from portal_app.services.cart import CartForm
+    from portal_app.services.orders.cart import CartForm
 
     fields = dict(street="1 Elm St", city="Austin", state="TX", zip_code=zip_code, package_id=package_id,
                   first_name="Lee", last_name="Chen", email="lee@example.com", phone="512 555 0142")
@@ -462,7 +464,7 @@ def _cart_form(package_id: int, zip_code: str, **extra):
     ("disabled", True, False), ("optional", False, False), ("optional", True, True), ("required", False, True)])
 def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: Session, mode, want, makes_user) -> None:
     from portal_app.models import Account, Appointment, CartOrder, OutboxMail, PortalUser
-    from portal_app.services import cart
+    from portal_app.services.orders import cart
 
     area, package = _area(db, mode, "78700")
     db.commit()
@@ -475,7 +477,7 @@ def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: S
     assert (service.status, service.package_id) == ("pending", package.id)
     assert db.exec(select(CartOrder).where(CartOrder.account_id == account.id)).one().kind == "new_service"
     principal = Principal(kind="subscriber", display_name="Lee", account_id=account.id)
-    [tracked] = orders.tracked_orders(db, principal=principal)
+    [tracked] = order_tracking.tracked_orders(db, principal=principal)
     assert tracked.kind_label == "Install" and tracked.steps[0].state == "done"
     install = db.exec(select(Appointment).where(Appointment.account_id == account.id)).one()
     assert (install.kind, install.status) == ("install", "to_schedule")  # Go to Scheduling offers it
@@ -491,7 +493,7 @@ def test_cart_order_makes_account_service_workflow_and_maybe_a_portal_user(db: S
 
 def test_cart_validates_and_writes_nothing_on_bad_input(db: Session) -> None:
     from portal_app.models import Account
-    from portal_app.services import cart
+    from portal_app.services.orders import cart
 
     _, package = _area(db, "required", "78700")
     _, elsewhere = _area(db, "optional", "78800")
@@ -515,7 +517,7 @@ def test_cart_validates_and_writes_nothing_on_bad_input(db: Session) -> None:
 
 
 def test_staff_manage_packages_and_service_areas_and_the_cart_follows(db: Session) -> None:
-    from portal_app.services import cart, catalogue
+    from portal_app.services.orders import cart, catalogue
 
     staff = _staff(db)
     me = make_subscriber(db)
@@ -547,7 +549,7 @@ def test_staff_manage_packages_and_service_areas_and_the_cart_follows(db: Sessio
 
 def test_staff_edit_a_package_and_its_items_still_add_up(db: Session) -> None:
     from portal_app.models import Package, PackageItem
-    from portal_app.services import catalogue
+    from portal_app.services.orders import catalogue
 
     staff = _staff(db)
     me = make_subscriber(db)

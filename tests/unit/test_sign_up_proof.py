@@ -10,9 +10,10 @@ from test_access_services import NEW_PASSWORD, _actions, _finish_by_link, _form,
 
 from portal_app.config import get_settings
 from portal_app.models import OutboxMail, PortalUser, UserSession
-from portal_app.services import auth, cart, portal_users, ratelimit, tokens
-from portal_app.services.errors import FieldErrors
-from portal_app.services.portal_users import SignUpRefused
+from portal_app.services.identity import auth, portal_users, ratelimit, tokens
+from portal_app.services.orders import cart
+from portal_app.services.core.errors import FieldErrors
+from portal_app.services.identity.portal_users import SignUpRefused
 
 
 @pytest.fixture
@@ -144,8 +145,8 @@ def test_cart_username_answers_count_against_the_limits(db: Session) -> None:
 
 def test_staff_approve_a_held_sign_in_by_enabling_it(db: Session, settings) -> None:
     from portal_app.models import StaffUser
-    from portal_app.services import staff_accounts
-    from portal_app.services.principal import Principal
+    from portal_app.services.staff import staff_accounts
+    from portal_app.services.core.principal import Principal
 
     settings(signup_staff_approval="true")
     account = make_account(db, last_name="Lovelace")
@@ -164,7 +165,7 @@ def test_staff_approve_a_held_sign_in_by_enabling_it(db: Session, settings) -> N
 
 
 def test_bills_and_receipts_go_only_to_a_verified_enabled_sign_in(db: Session) -> None:
-    from portal_app.services import payments
+    from portal_app.services.billing import payments
 
     account = make_account(db)
     pending = make_user(db, account, username="pending", email="pending@mail.example", verified=False)

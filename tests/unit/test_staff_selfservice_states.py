@@ -19,7 +19,7 @@ from portal_app.models import (
     TicketNote,
     utcnow,
 )
-from portal_app.services.clock import provider_today
+from portal_app.services.core.clock import provider_today
 from portal_app.state.staff_contact_types import StaffContactTypesState
 from portal_app.state.staff_scheduling import StaffSchedulingState
 from portal_app.state.staff_tickets import StaffTicketsState

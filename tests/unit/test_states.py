@@ -32,7 +32,7 @@ from reflex_base.utils.format import json_dumps
 from sqlmodel import Session, select
 
 from portal_app.models import UserSession
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from portal_app.state.home import HomeState
 from portal_app.state.session import SessionState
 from portal_app.state.signin import NOTICES, SignInState
@@ -245,7 +245,7 @@ def test_home_shows_the_balance_and_due_date(app_db: str, db: Session) -> None:
     assert state.loaded is True
     assert (state.first_name, state.account_name, state.account_number) == ("Maya", "Maya Okafor", "100200300")
     assert state.balance_text == "$1,234.50"
-    assert state.has_balance_due is True and state.has_credit is False
+    assert state.has_balance_due is True and state.has_pending is False
     assert state.due_text == "Jan 21, 2099" and state.past_due is False
     assert state.service_address == "12 Test Lane, Austin, TX 78701"
 
@@ -264,8 +264,40 @@ def test_home_shows_a_credit_without_a_minus_sign(app_db: str, db: Session) -> N
     make_payment(db, subscriber.account, 10_000)
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
     HomeState.load.fn(state)
-    assert state.balance_text == "$30.00"
-    assert state.has_credit is True and state.has_balance_due is False and state.due_text == ""
+    assert state.balance_text == "$30.00 credit"
+    assert state.has_balance_due is False and state.due_text == ""
+
+
+def test_home_counts_a_pending_bank_payment_as_not_left_to_pay(app_db: str, db: Session) -> None:
+    subscriber = make_subscriber(db)
+    make_invoice(db, subscriber.account, 12_245, due_on=dt.date(2020, 5, 21))
+    pending = make_payment(db, subscriber.account, 10_000, status="pending")
+    pending.method_kind = "ach"
+    db.add(pending)
+    db.commit()
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
+    HomeState.load.fn(state)
+    assert state.balance_text == "$122.45" and state.pending_text == "$100.00 payment pending (bank)"
+    assert state.left_text == "$22.45" and state.has_balance_due is True and state.past_due is True
+    make_payment(db, subscriber.account, 2_245, status="pending")
+    db.commit()
+    HomeState.load.fn(state)
+    assert state.has_balance_due is False and state.past_due is False  # nothing left once they settle
+
+
+def test_home_greets_the_signed_in_person_not_the_account_holder(app_db: str, db: Session) -> None:
+    from portal_app.models import Contact, ContactPoint
+
+    subscriber = make_subscriber(db, kind="business", first_name="Rosa", company_name="Bakery LLC")
+    walt = Contact(account_id=subscriber.account.id, first_name="Walt", last_name="Mercer")
+    db.add(walt)
+    db.flush()
+    db.add(ContactPoint(contact_id=walt.id, account_id=subscriber.account.id, kind="email",
+                        value=subscriber.user.email.upper(), label="Portal sign-up"))
+    db.commit()
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
+    HomeState.load.fn(state)
+    assert state.first_name == "Walt" and state.account_name == "Bakery LLC"
 
 
 def test_home_shows_only_the_signed_in_account(app_db: str, db: Session) -> None:

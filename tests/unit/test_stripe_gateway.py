@@ -26,7 +26,7 @@ import portal_app.api
 from portal_app.integrations.payments import use_gateway
 from portal_app.integrations.payments.stripe_gateway import StripeGateway
 from portal_app.models import GatewayEvent, Payment, PaymentMethod, RecurringPayment
-from portal_app.services import billing, hosted_payments, payments
+from portal_app.services.billing import billing, hosted_payments, payments
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -60,7 +60,8 @@ def localstripe_url() -> Iterator[str]:
 
 @pytest.fixture
 def gateway(localstripe_url: str) -> Iterator[StripeGateway]:
-    gw = StripeGateway(secret_key="sk_test_portal", webhook_secret=WEBHOOK_SECRET, api_base=localstripe_url)
+    gw = StripeGateway(secret_key="sk_test_portal", webhook_secret=WEBHOOK_SECRET, api_base=localstripe_url,
+                       localstripe=True)
     use_gateway(gw)
     yield gw
     use_gateway(None)
@@ -121,13 +122,24 @@ def test_checkout_session_parameters(db: Session, gateway: StripeGateway, monkey
     assert url == "https://checkout.stripe.com/c/pay/cs_test_1"
     params = calls[0]["params"]
     assert params["mode"] == "payment" and params["client_reference_id"] == "pay_abc"
+    description = f"Lumen Fiber account {sub.account.account_number}"
     assert params["line_items"] == [{"price_data": {"currency": "usd", "unit_amount": 6400,
-                                                    "product_data": {"name": f"Account {sub.account.account_number}"}},
-                                     "quantity": 1}]
+                                                    "product_data": {"name": description}}, "quantity": 1}]
     assert params["payment_intent_data"]["setup_future_usage"] == "off_session"
+    assert params["payment_intent_data"]["description"] == description
     assert params["customer"].startswith("cus_") and calls[0]["options"] == {"idempotency_key": "checkout-pay_abc"}
     payment = db.exec(select(Payment)).one()
     assert (payment.status, payment.idempotency_key) == ("pending", "pay_abc")
+    assert payment.checkout_session_id == "cs_test_1"  # kept, so reconciliation can ask Stripe about it
+    # The same attempt again (a reload, a retry) sends the very same body under the same key:
+    # the same Stripe Customer, stored on the account, not a new one each time.
+    hosted_payments.start_checkout(
+        db, principal=sub.principal, amount_cents=6400, kind="card", attempt_key="pay_abc", expected_balance_cents=6400,
+        save_method=True, autopay_on=True, ach_authorized=False, client_ip="203.0.113.5", return_path="/pay",
+        gateway=gateway)
+    assert calls[1] == calls[0]
+    db.refresh(sub.account)
+    assert sub.account.gateway_customer_id == params["customer"]
 
 
 def _signed(payload: str, secret: str = WEBHOOK_SECRET) -> dict:

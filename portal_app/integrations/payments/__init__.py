@@ -9,7 +9,9 @@ from portal_app.integrations.payments.base import (
     BankDetails,
     CardDetails,
     ChargeResult,
+    GatewayBusy,
     GatewayDeclined,
+    GatewayMisconfigured,
     GatewayUnavailable,
     PaymentGateway,
     Tokenized,
@@ -51,6 +53,7 @@ def use_gateway(gateway: PaymentGateway | None) -> None:
 
 
 __all__ = [
-    "BankDetails", "CardDetails", "ChargeResult", "GatewayDeclined", "GatewayUnavailable",
+    "BankDetails", "CardDetails", "ChargeResult", "GatewayBusy", "GatewayDeclined", "GatewayMisconfigured",
+    "GatewayUnavailable",
     "PaymentGateway", "Tokenized", "get_gateway", "use_gateway",
 ]

@@ -7,11 +7,26 @@ from typing import Protocol
 
 
 class GatewayDeclined(Exception):
-    """The processor refused; the message is plain words a payer can act on."""
+    """The processor refused; the message is plain words a payer can act on. Nothing was charged."""
+
+    def __init__(self, message: str, *, code: str = "", reference: str = "", needs_authentication: bool = False) -> None:
+        super().__init__(message)
+        self.code = code  # the processor's decline_code or error code, for history and support
+        self.reference = reference  # the processor's id for the refused attempt, when it made one
+        self.needs_authentication = needs_authentication  # the payer must come back and confirm with the bank
 
 
 class GatewayUnavailable(Exception):
-    """The processor could not be reached; the outcome of a charge is unknown until reconciled."""
+    """The outcome of a charge is unknown (5xx, timeout, connection reset): keep it pending until reconciled."""
+
+
+class GatewayBusy(Exception):
+    """The processor refused to look at the request right now (rate limit): nothing happened, try again later."""
+
+
+class GatewayMisconfigured(Exception):
+    """The processor refused the request because of the provider's setup (keys, permissions, parameters).
+    Nothing was charged; operators must look (it is logged loudly)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,9 @@ class Tokenized:
 
 @dataclass(frozen=True)
 class ChargeResult:
-    status: str  # succeeded | pending (ACH until settled)
+    status: str  # succeeded | pending (ACH until settled, or awaiting microdeposit verification)
     reference: str
+    note: str = ""  # what the payer should do next, if anything (verify microdeposits)
 
 
 class PaymentGateway(Protocol):
@@ -74,3 +90,9 @@ class PaymentGateway(Protocol):
 
     def settlement_status(self, *, reference: str) -> str:
         """For a pending (ACH) charge: pending | succeeded | failed:<reason>."""
+
+    def detach(self, *, token: str) -> None:
+        """Forget a stored method at the processor (a removed card can never be charged again)."""
+
+    def refund(self, *, reference: str, amount_cents: int, idempotency_key: str, reason: str) -> tuple[str, str]:
+        """Refund part or all of a charge once per key; returns (refund reference, succeeded|pending|failed)."""

@@ -57,6 +57,9 @@ class SandboxGateway:
         self._lock = threading.Lock()
         self._ledger: dict[str, ChargeResult] = {}
         self.charges: list[tuple[str, int]] = []  # (idempotency key, cents) of each real charge
+        self.refunds: list[tuple[str, str, int]] = []  # (idempotency key, charge reference, cents) of each refund
+        self.detached: list[str] = []  # tokens forgotten at the processor
+        self._refund_ledger: dict[str, tuple[str, str]] = {}
 
     def tokenize_card(self, card: CardDetails) -> Tokenized:
         number = "".join(ch for ch in card.number if ch.isdigit())
@@ -111,6 +114,20 @@ class SandboxGateway:
         if reference.startswith("ach_sandbox_achfail_"):
             return "failed:" + DECLINE_REASONS["achfail"]
         return "succeeded"
+
+    def detach(self, *, token: str) -> None:
+        with self._lock:
+            self.detached.append(token)
+
+    def refund(self, *, reference: str, amount_cents: int, idempotency_key: str, reason: str) -> tuple[str, str]:
+        with self._lock:
+            if idempotency_key in self._refund_ledger:
+                return self._refund_ledger[idempotency_key]
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+            result = (f"re_sandbox_{digest}", "succeeded")
+            self._refund_ledger[idempotency_key] = result
+            self.refunds.append((idempotency_key, reference, amount_cents))
+            return result
 
     @staticmethod
     def _outcome(token: str) -> str:

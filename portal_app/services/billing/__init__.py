@@ -1,0 +1,1 @@
+"""Money: balances, invoices, payments, AutoPay, Quick Pay, statements, refunds."""

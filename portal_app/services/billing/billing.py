@@ -1,0 +1,83 @@
+"""Balances and due dates: the one place that derives what an account owes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import Invoice, Payment, PaymentAdjustment
+
+
+def balance_cents(db: Session, *, account_id: int) -> int:
+    """Everything billed minus everything paid (less what was taken back); negative means a credit."""
+    billed = db.exec(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+            Invoice.account_id == account_id, Invoice.status != "void"
+        )
+    ).one()
+    paid = db.exec(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+            Payment.account_id == account_id, Payment.status == "succeeded"
+        )
+    ).one()
+    taken_back = db.exec(  # refunds, open or lost disputes and bank returns
+        select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(
+            PaymentAdjustment.account_id == account_id, col(PaymentAdjustment.status).in_(("pending", "applied"))
+        )
+    ).one()
+    return int(billed) - int(paid) + int(taken_back)
+
+
+def pending_payments(db: Session, *, account_id: int) -> tuple[int, bool]:
+    """Payments submitted but not settled yet (a bank debit takes days): not paid, not to be paid again.
+
+    Returns the total and whether a bank debit is among them.
+    """
+    rows = db.exec(select(Payment.amount_cents, Payment.method_kind).where(
+        Payment.account_id == account_id, Payment.status == "pending")).all()
+    return sum(int(cents) for cents, _ in rows), any(kind == "ach" for _, kind in rows)
+
+
+def balances_by_account(db: Session, account_ids: list[int] | None = None) -> dict[int, int]:
+    """`balance_cents` of every account (or of `account_ids`) at once, for batch jobs: three grouped sums."""
+    balances: dict[int, int] = {}
+    only = (lambda column: [col(column).in_(account_ids)]) if account_ids is not None else (lambda column: [])
+    for sign, query in (
+        (1, select(Invoice.account_id, func.sum(Invoice.total_cents))
+         .where(Invoice.status != "void", *only(Invoice.account_id)).group_by(Invoice.account_id)),
+        (-1, select(Payment.account_id, func.sum(Payment.amount_cents))
+         .where(Payment.status == "succeeded", *only(Payment.account_id)).group_by(Payment.account_id)),
+        (1, select(PaymentAdjustment.account_id, func.sum(PaymentAdjustment.amount_cents))
+         .where(col(PaymentAdjustment.status).in_(("pending", "applied")), *only(PaymentAdjustment.account_id))
+         .group_by(PaymentAdjustment.account_id)),
+    ):
+        for account_id, cents in db.exec(query).all():
+            balances[account_id] = balances.get(account_id, 0) + sign * int(cents or 0)
+    return balances
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    balance_cents: int
+    due_on: dt.date | None  # the oldest open invoice's due date
+    past_due: bool  # overdue and not covered by payments still settling
+    pending_cents: int = 0  # submitted payments still settling
+    pending_bank: bool = False  # a bank debit is among them
+    left_cents: int = 0  # what is left to pay once those settle (never below zero)
+
+
+def amount_due(db: Session, *, account_id: int, today: dt.date) -> AmountDue:
+    balance = balance_cents(db, account_id=account_id)
+    pending, pending_bank = pending_payments(db, account_id=account_id)
+    left = max(0, balance - pending)
+    oldest_open = db.exec(
+        select(Invoice)
+        .where(Invoice.account_id == account_id, Invoice.status == "open")
+        .order_by(col(Invoice.due_on), col(Invoice.id))
+    ).first()
+    due_on = oldest_open.due_on if (oldest_open and balance > 0) else None
+    return AmountDue(balance_cents=balance, due_on=due_on, past_due=bool(due_on and due_on < today and left > 0),
+                     pending_cents=pending, pending_bank=pending_bank, left_cents=left)

@@ -1,0 +1,700 @@
+"""Taking a payment: claim the account, record, charge once, apply to the oldest invoices.
+
+The order of steps is what keeps money and records in step:
+1. claim the account with a conditional UPDATE (one attempt at a time; the claim is the
+   attempt's idempotency key), and commit;
+2. write the payment as *pending* and commit, so a charge is never made without a record;
+3. charge the gateway with the idempotency key (a retry with the same key never charges twice);
+4. in one transaction: mark it succeeded (or pending for ACH), allocate it, save the method,
+   turn on AutoPay, write history and the receipt mail; then release the claim.
+A crash between 2 and 4, or an answer whose outcome is unknown (5xx, timeout), leaves the payment
+pending and the claim held; `reconcile` settles it by asking the gateway about that payment (the
+same request body under the same key, never a second charge). A decline marks the attempt failed
+and changes nothing else; so does a request the processor refused without looking (rate limit,
+configuration), which is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, update
+from sqlmodel import Session, col, select
+
+from portal_app.integrations.mail import BadRecipient, enqueue_mail, mail_address
+from portal_app.integrations.payments import (
+    BankDetails,
+    CardDetails,
+    ChargeResult,
+    GatewayBusy,
+    GatewayDeclined,
+    GatewayMisconfigured,
+    GatewayUnavailable,
+    PaymentGateway,
+    Tokenized,
+    get_gateway,
+)
+from portal_app.models import (
+    Account,
+    Invoice,
+    Payment,
+    PaymentAdjustment,
+    PaymentAllocation,
+    PaymentMethod,
+    PortalUser,
+    utcnow,
+)
+from portal_app.services.billing import autopay as autopay_service
+from portal_app.services.billing import billing
+from portal_app.services.billing.mandates import ACH_TERMS_VERSION
+from portal_app.services.core import history
+from portal_app.services.core.access import access_account, access_payment_method
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.money import format_balance, format_cents
+from portal_app.services.core.principal import Principal
+from portal_app.services.core.provider_settings import provider_settings
+from portal_app.theming import current_theme
+
+log = logging.getLogger("portal.payments")
+
+CLAIM_TTL = dt.timedelta(minutes=2)
+# An attempt whose outcome is unknown holds the account until reconciliation has asked the gateway.
+UNKNOWN_OUTCOME_HOLD = dt.timedelta(hours=26)
+# Stripe keeps an idempotency key's answer for 24 hours; after that a repeat would be a new charge,
+# so older attempts are looked up by their metadata instead of being sent again.
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=23)
+HOSTED_PAGE_LIFETIME = dt.timedelta(hours=25)  # a Checkout Session expires after 24 hours
+
+
+class PaymentDeclined(PortalError):
+    """The gateway refused; the message says why in plain words."""
+
+    def __init__(self, message: str, *, needs_authentication: bool = False) -> None:
+        super().__init__(message)
+        self.needs_authentication = needs_authentication
+
+
+class PaymentPending(PortalError):
+    """The processor's answer was lost: the payment stays pending until it is confirmed."""
+
+    def __init__(self) -> None:
+        super().__init__("We could not get an answer from the payment processor. Your payment is pending while we "
+                         "check with them; do not pay again. We will email you when it is confirmed.")
+
+
+class PaymentNotProcessed(PortalError):
+    """The processor did not look at the request (busy, or the provider's setup): nothing was charged."""
+
+
+BUSY = "The payment processor is busy right now. Nothing was charged; try again in a minute."
+UNAVAILABLE = "Online payments are not available right now. Nothing was charged; please try again later or call us."
+
+
+class PaymentInProgress(PortalError):
+    def __init__(self) -> None:
+        super().__init__("A payment for this account is already being processed. Wait a moment, then check your payments.")
+
+
+class BalanceChanged(PortalError):
+    def __init__(self) -> None:
+        super().__init__("Your balance changed since this page was opened (another payment went through). Check the new balance before paying again.")
+
+
+@dataclass(frozen=True)
+class NewCard:
+    details: CardDetails
+
+
+@dataclass(frozen=True)
+class NewBank:
+    details: BankDetails
+
+
+@dataclass(frozen=True)
+class StoredMethod:
+    method_id: int
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    payment_id: int
+    receipt_number: str
+    status: str  # succeeded | pending
+    amount_cents: int
+    method_label: str
+    new_balance_cents: int
+    method_saved: bool = False
+    autopay_on: bool = False
+    note: str = ""  # what the payer still has to do (verify microdeposits)
+
+
+def new_attempt_key() -> str:
+    return "pay_" + secrets.token_hex(16)
+
+
+def ach_offered() -> bool:
+    """ACH bank debits exist only in US dollars."""
+    return current_theme().currency.upper() == "USD"
+
+
+def charge_description(account_number: str) -> str:
+    """The description sent with a charge (also what a reconciling retry must send again)."""
+    return f"{current_theme().provider_name} account {account_number}"
+
+
+def validate_amount(db: Session, amount_cents: object) -> int:
+    settings = provider_settings(db)
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+    if amount_cents < settings.min_payment_cents:
+        raise FieldErrors({"amount": f"The smallest payment we accept is {format_cents(settings.min_payment_cents)}."})
+    if amount_cents > settings.max_payment_cents:
+        raise FieldErrors({"amount": f"The largest payment we accept online is {format_cents(settings.max_payment_cents)}."})
+    return amount_cents
+
+
+def receipt_address(db: Session, *, account_id: int, user_id: int | None = None) -> str | None:
+    """Where bills and receipts go: the signed-in user's email, else the account's first portal user;
+    only a verified, enabled sign-in's address (an unproven one could be anybody's)."""
+    if user_id is not None:
+        user = db.get(PortalUser, user_id)
+        if user is not None and user.account_id == account_id and user.verified_at is not None and not user.disabled:
+            return user.email
+    user = db.exec(select(PortalUser).where(PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
+                                            col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
+    return user.email if user else None
+
+
+def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
+    """`receipt_address` (the account's first portal user) for many accounts in one query."""
+    found: dict[int, str] = {}
+    for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
+                                     .where(col(PortalUser.account_id).in_(account_ids),
+                                            col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False))
+                                     .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        found.setdefault(account_id, email)
+    return found
+
+
+def payment_by_key(db: Session, key: str) -> Payment | None:
+    return db.exec(select(Payment).where(Payment.idempotency_key == key)).first()
+
+
+def _outcome(db: Session, payment: Payment, **extra: bool) -> PaymentOutcome:
+    if payment.status == "failed":
+        raise PaymentDeclined(payment.failure_reason or "The payment was declined.")
+    return PaymentOutcome(
+        payment_id=payment.id, receipt_number=payment.receipt_number, status=payment.status,
+        amount_cents=payment.amount_cents, method_label=payment.method_label,
+        new_balance_cents=billing.balance_cents(db, account_id=payment.account_id), note=payment.payer_note, **extra,
+    )
+
+
+def claim_account(db: Session, account_id: int, key: str, *, commit: bool = True) -> bool:
+    """One attempt at a time per account: a conditional UPDATE; `commit=False` leaves it to a batch."""
+    now = utcnow()
+    claimed = db.execute(
+        update(Account)
+        .where(col(Account.id) == account_id,
+               or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
+        .values(payment_claim=key, payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)  # the claim is read from the database, never the session
+    )
+    if commit:
+        db.commit()
+    return claimed.rowcount == 1
+
+
+def claim_accounts(db: Session, keys: dict[int, str]) -> set[int]:
+    """`claim_account` for a batch, in the caller's transaction: one conditional UPDATE, then read
+    back which accounts now carry their own attempt's key. Returns those account ids."""
+    if not keys:
+        return set()
+    now = utcnow()
+    db.execute(
+        update(Account)
+        .where(col(Account.id).in_(list(keys)),
+               or_(col(Account.payment_claim).is_(None), col(Account.payment_claim_expires_at) < now))
+        .values(payment_claim=case(keys, value=Account.id), payment_claim_expires_at=now + CLAIM_TTL)
+        .execution_options(synchronize_session=False)
+    )
+    return {account_id for account_id, claim in db.exec(
+        select(Account.id, Account.payment_claim).where(col(Account.id).in_(list(keys)))) if claim == keys[account_id]}
+
+
+def release_claims(db: Session, keys: dict[int, str]) -> None:
+    """End a batch's claims in the caller's transaction (each key names one account's attempt)."""
+    if keys:
+        db.execute(update(Account).where(col(Account.id).in_(list(keys)), col(Account.payment_claim).in_(list(keys.values())))
+                   .values(payment_claim=None, payment_claim_expires_at=None)
+                   .execution_options(synchronize_session=False))
+
+
+def set_claim(db: Session, account_id: int, key: str, *, hold: bool) -> None:
+    """In the caller's transaction: end this attempt's claim, or hold it until reconciliation."""
+    values = {"payment_claim_expires_at": utcnow() + UNKNOWN_OUTCOME_HOLD} if hold else \
+        {"payment_claim": None, "payment_claim_expires_at": None}
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key).values(**values)
+               .execution_options(synchronize_session=False))
+
+
+def release_account(db: Session, account_id: int, key: str) -> None:
+    db.rollback()
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
+    db.commit()
+
+
+def hold_account(db: Session, account_id: int, key: str) -> None:
+    """Keep the claim of an attempt whose outcome is unknown until reconciliation decides it."""
+    db.rollback()
+    db.execute(update(Account).where(col(Account.id) == account_id, col(Account.payment_claim) == key)
+               .values(payment_claim_expires_at=utcnow() + UNKNOWN_OUTCOME_HOLD)
+               .execution_options(synchronize_session=False))
+    db.commit()
+
+
+def pay(
+    db: Session,
+    *,
+    principal: Principal,
+    amount_cents: int,
+    method: NewCard | NewBank | StoredMethod,
+    attempt_key: str,
+    expected_balance_cents: int | None = None,
+    save_method: bool = False,
+    autopay: bool = False,
+    ach_authorized: bool = False,
+    client_ip: str = "",
+    receipt_email: str | None = None,
+    source: str = "portal",
+    gateway: PaymentGateway | None = None,
+) -> PaymentOutcome:
+    """Pay `amount_cents` on the principal's account. Commits in steps (see the module docstring)."""
+    gateway = gateway or get_gateway()
+    account = access_account(db, principal)
+    amount_cents = validate_amount(db, amount_cents)
+    if receipt_email:  # typed by a Quick Pay visitor: it becomes a mail header, so check it here
+        try:
+            receipt_email = mail_address(receipt_email)
+        except BadRecipient:
+            raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."}) from None
+    if not attempt_key or len(attempt_key) > 64:
+        raise FieldErrors({"method": "This payment form has expired. Reload the page and try again."})
+    stored: PaymentMethod | None = None
+    if isinstance(method, StoredMethod):
+        stored = access_payment_method(db, principal, method.method_id)
+    kind = stored.kind if stored else ("ach" if isinstance(method, NewBank) else "card")
+    if kind == "ach" and not ach_offered():
+        raise FieldErrors({"method": "Bank debits (ACH) are only offered in US dollars. Pay by card."})
+    if kind == "ach" and not ach_authorized:
+        raise FieldErrors({"ach_authorization": "Tick the box to authorize the bank debit."})
+    if autopay and source != "portal":
+        autopay = False
+    if autopay and stored is None:
+        save_method = True  # AutoPay charges a stored method
+    account_id = account.id
+    db.commit()  # end the read transaction before claiming (SQLite upgrades locks badly)
+
+    # The hosted step: card or bank details go to the gateway, the portal gets a token back.
+    tokenized: Tokenized | None = None
+    if not stored:
+        try:
+            tokenized = (gateway.tokenize_bank(method.details) if isinstance(method, NewBank)
+                         else gateway.tokenize_card(method.details))
+        except GatewayDeclined as refusal:
+            raise PaymentDeclined(str(refusal)) from None
+    token = stored.gateway_token if stored else tokenized.token
+    label = f"{stored.brand} •••• {stored.last4}" if stored else tokenized.label
+
+    if not claim_account(db, account_id, attempt_key):
+        done = payment_by_key(db, attempt_key)
+        if done is not None and done.status != "pending":
+            return _outcome(db, done)
+        if not _reconcile_claim_holder(db, account_id, gateway) or not claim_account(db, account_id, attempt_key):
+            raise PaymentInProgress()
+    keep_claim = False
+    try:
+        done = payment_by_key(db, attempt_key)
+        if done is not None:  # a double tap after the first tap finished
+            return _outcome(db, done)
+        if expected_balance_cents is not None and billing.balance_cents(db, account_id=account_id) != expected_balance_cents:
+            raise BalanceChanged()
+        payment = Payment(
+            account_id=account_id, receipt_number=new_receipt_number(), amount_cents=amount_cents, status="pending",
+            method_kind=kind, method_label=label[:60], payment_method_id=stored.id if stored else None,
+            source=source, gateway=gateway.name, idempotency_key=attempt_key,
+        )
+        db.add(payment)
+        db.commit()
+        try:
+            result = gateway.charge(token=token, kind=kind, amount_cents=amount_cents,
+                                    idempotency_key=attempt_key, description=charge_description(account.account_number))
+        except GatewayDeclined as refusal:
+            record_refusal(db, principal, payment, str(refusal), reference=refusal.reference, code=refusal.code)
+            raise PaymentDeclined(str(refusal), needs_authentication=refusal.needs_authentication) from None
+        except GatewayBusy:
+            record_refusal(db, principal, payment, BUSY, action="not_processed")
+            raise PaymentNotProcessed(BUSY) from None
+        except GatewayMisconfigured as problem:
+            log.error("Payment %s not processed: the gateway refused the portal's request: %s", payment.receipt_number, problem)
+            record_refusal(db, principal, payment, UNAVAILABLE, action="not_processed")
+            raise PaymentNotProcessed(UNAVAILABLE) from None
+        except Exception as problem:  # GatewayUnavailable, or anything else: the charge may have happened
+            keep_claim = True
+            log.warning("Payment %s outcome unknown (%s); kept pending for reconciliation",
+                        payment.receipt_number, type(problem).__name__)
+            db.rollback()
+            record_unknown(db, principal, payment)
+            db.commit()
+            raise PaymentPending() from None
+        saved = finish_charge(db, principal, payment, result, tokenized=tokenized if save_method else None,
+                        autopay=autopay, stored=stored, ach_authorized=kind == "ach", client_ip=client_ip,
+                        receipt_email=receipt_email)
+        db.commit()
+        return _outcome(db, payment, method_saved=saved, autopay_on=autopay)
+    finally:
+        if keep_claim:
+            hold_account(db, account_id, attempt_key)
+        else:
+            release_account(db, account_id, attempt_key)
+
+
+def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGateway) -> bool:
+    """The account is claimed: if by a pending attempt past its claim time whose outcome was lost,
+    ask the gateway about it now; True when that decided it and released the account."""
+    claim = db.exec(select(Account.payment_claim).where(Account.id == account_id)).first()
+    holder = payment_by_key(db, claim) if claim else None
+    db.commit()
+    if holder is None or holder.status != "pending" or holder.created_at > utcnow() - CLAIM_TTL:
+        return False
+    try:
+        return reconcile(db, payment=holder, gateway=gateway) != "pending"
+    except (GatewayMisconfigured, GatewayDeclined):
+        return False
+
+
+def new_receipt_number() -> str:
+    return f"RCP-{utcnow():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",
+                   code: str = "", action: str = "declined", commit: bool = True) -> None:
+    payment.status = "failed"
+    payment.failure_reason = reason[:200]
+    payment.gateway_ref = payment.gateway_ref or reference[:120]
+    db.add(payment)
+    what = "declined" if action == "declined" else "not processed"
+    summary = f"Payment of {format_cents(payment.amount_cents)} ({payment.method_label}) {what}: {reason}"
+    summary += f" [{code}]" if code else ""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action=action,
+                   summary=summary[:500], entity_type="payment", entity_id=payment.id)
+    if commit:
+        db.commit()
+
+
+def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
+    """History for a charge whose answer was lost; the caller holds the claim and commits."""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action="outcome_unknown",
+                   summary=f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                           f"({payment.method_label}): no answer from the payment processor; pending until it is "
+                           "confirmed", entity_type="payment", entity_id=payment.id)
+
+
+def finish_charge(db: Session, principal: Principal, payment: Payment, result: ChargeResult, *,
+                  tokenized: Tokenized | None, autopay: bool, stored: PaymentMethod | None, ach_authorized: bool,
+                  client_ip: str, receipt_email: str | None, balance_after_cents: int | None = None,
+                  owed: list[tuple[Invoice, int]] | None = None) -> bool:
+    """Everything that follows a charge the gateway accepted, in the caller's transaction.
+    A batch passes what it already read (the receipt address, the balance after) to save queries."""
+
+    payment.gateway_ref = result.reference[:120]
+    payment.status = result.status
+    payment.payer_note = result.note[:300]
+    if result.status == "succeeded":
+        payment.settled_at = utcnow()
+        allocate(db, payment, owed=owed)
+    db.add(payment)
+    method = stored
+    if tokenized is not None:
+        method = PaymentMethod(account_id=payment.account_id, kind=tokenized.kind, gateway=payment.gateway,
+                               gateway_token=tokenized.token, brand=tokenized.brand[:40], last4=tokenized.last4,
+                               exp_month=tokenized.exp_month, exp_year=tokenized.exp_year)
+        db.add(method)
+        db.flush()
+        payment.payment_method_id = method.id
+        history.record(db, principal=principal, account_id=payment.account_id, kind="payment_method",
+                       action="saved", summary=f"Saved {tokenized.label} for future payments",
+                       entity_type="payment_method", entity_id=method.id)
+    verb = "made" if result.status == "succeeded" else "submitted (pending until the bank settles it)"
+    verb += f". {result.note}" if result.note else ""
+    summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) {verb}"
+    if ach_authorized:
+        summary += f"; bank debit authorized under terms {ACH_TERMS_VERSION} at {utcnow():%Y-%m-%d %H:%M} UTC"
+        summary += f" from {client_ip}" if client_ip else ""
+    history.record(db, principal=principal, account_id=payment.account_id, kind="payment",
+                   action=result.status, summary=summary[:500], entity_type="payment", entity_id=payment.id)
+    if autopay and method is not None:
+        autopay_service.turn_on(db, principal=principal, account_id=payment.account_id, method=method,
+                                ach_authorized=method.kind == "ach", client_ip=client_ip)
+    to = receipt_email or receipt_address(db, account_id=payment.account_id, user_id=principal.user_id)
+    if to:
+        enqueue_mail(db, to=to, account_id=payment.account_id,
+                     **_receipt_mail(db, payment, balance_cents=balance_after_cents))
+    return tokenized is not None
+
+
+def _receipt_mail(db: Session, payment: Payment, *, balance_cents: int | None = None) -> dict[str, str]:
+    theme = current_theme()
+    account = db.get(Account, payment.account_id)
+    balance = billing.balance_cents(db, account_id=payment.account_id) if balance_cents is None else balance_cents
+    state = "received" if payment.status == "succeeded" else "submitted and will settle in 1-3 business days"
+    next_step = f"{payment.payer_note}\n\n" if payment.status == "pending" and payment.payer_note else ""
+    body = (
+        f"Thank you. Your payment of {format_cents(payment.amount_cents, theme.currency)} was {state}.\n\n{next_step}"
+        f"Receipt: {payment.receipt_number}\nAccount: {account.account_number}\nMethod: {payment.method_label}\n"
+        f"Balance now: {format_balance(balance, theme.currency)}\n\n"
+        f"{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n"
+    )
+    return {"subject": f"{theme.provider_name} payment receipt {payment.receipt_number}", "body": body}
+
+
+def allocate(db: Session, payment: Payment, *, owed: list[tuple[Invoice, int]] | None = None) -> None:
+    """Apply a succeeded payment to the account's oldest open invoices; what is left is a credit.
+
+    A batch that read the account's open invoices and what each still owes passes them as `owed`
+    (oldest first) for a payment with nothing applied yet; otherwise they are read here.
+    """
+    if owed is not None:
+        _apply(db, payment, payment.amount_cents, owed)
+        return
+    remaining = payment.amount_cents - int(db.exec(
+        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(PaymentAllocation.payment_id == payment.id)
+    ).one()) - int(db.exec(  # what refunds, disputes and returns took back is not there to apply
+        select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(
+            PaymentAdjustment.payment_id == payment.id, col(PaymentAdjustment.status).in_(("pending", "applied")))
+    ).one())
+    open_invoices = db.exec(
+        select(Invoice).where(Invoice.account_id == payment.account_id, Invoice.status == "open")
+        .order_by(col(Invoice.due_on), col(Invoice.id))
+    ).all()
+    if remaining > 0 and open_invoices:
+        _apply(db, payment, remaining, ((i, i.total_cents - invoice_paid_cents(db, i.id)) for i in open_invoices))
+    db.flush()
+
+
+def _apply(db: Session, payment: Payment, remaining: int, owed_invoices) -> None:
+    for invoice, owed in owed_invoices:
+        if remaining <= 0:
+            break
+        if owed <= 0:
+            invoice.status = "paid"
+            db.add(invoice)
+            continue
+        applied = min(owed, remaining)
+        db.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id, amount_cents=applied))
+        remaining -= applied
+        if applied == owed:
+            invoice.status = "paid"
+            db.add(invoice)
+
+
+def open_invoices_owed(db: Session, account_ids: list[int]) -> dict[int, list[tuple[Invoice, int]]]:
+    """For a batch: each account's open invoices, oldest first, with what each still owes (two queries)."""
+    invoices = db.exec(select(Invoice).where(col(Invoice.account_id).in_(account_ids), Invoice.status == "open")
+                       .order_by(col(Invoice.account_id), col(Invoice.due_on), col(Invoice.id))).all()
+    paid = dict(db.exec(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_cents))
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .where(col(PaymentAllocation.invoice_id).in_([i.id for i in invoices]), Payment.status == "succeeded")
+        .group_by(PaymentAllocation.invoice_id)).all()) if invoices else {}
+    owed: dict[int, list[tuple[Invoice, int]]] = {}
+    for invoice in invoices:
+        owed.setdefault(invoice.account_id, []).append((invoice, invoice.total_cents - int(paid.get(invoice.id) or 0)))
+    return owed
+
+
+def invoice_paid_cents(db: Session, invoice_id: int) -> int:
+    return int(db.exec(
+        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == invoice_id, Payment.status == "succeeded")
+    ).one())
+
+
+def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> bool:
+    """A payment's outcome as the gateway reports it; the caller commits. True when it changed.
+
+    Pending moves once to succeeded or failed, and the account's claim by this attempt ends.
+    A failed payment that the gateway later reports succeeded (a late webhook after a decision)
+    becomes succeeded, because the money was taken. Replays and older news change nothing.
+    """
+    if payment.status == "succeeded" or status == payment.status:
+        return False
+    if payment.status == "failed" and status != "succeeded":
+        return False
+    system = Principal.system("Payment processor")
+    was_failed = payment.status == "failed"
+    if status == "succeeded":
+        payment.status = "succeeded"
+        payment.settled_at = utcnow()
+        payment.failure_reason = ""
+        payment.payer_note = ""
+        db.add(payment)
+        allocate(db, payment)
+        summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) settled"
+        summary += " (the processor confirmed it after it had been recorded as failed)" if was_failed else ""
+    else:
+        payment.status = "failed"
+        payment.failure_reason = reason[:200]
+        payment.payer_note = ""
+        db.add(payment)
+        summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
+    db.execute(update(Account).where(col(Account.id) == payment.account_id,
+                                     col(Account.payment_claim) == payment.idempotency_key)
+               .values(payment_claim=None, payment_claim_expires_at=None)
+               .execution_options(synchronize_session=False))
+    history.record(db, principal=system, account_id=payment.account_id, kind="payment", action=payment.status,
+                   summary=summary[:500], entity_type="payment", entity_id=payment.id)
+    to = receipt_address(db, account_id=payment.account_id)
+    if to:
+        theme = current_theme()
+        if payment.status == "succeeded":
+            enqueue_mail(db, to=to, account_id=payment.account_id, **_receipt_mail(db, payment))
+        else:
+            enqueue_mail(db, to=to, account_id=payment.account_id,
+                         subject=f"{theme.provider_name}: your payment {payment.receipt_number} did not go through",
+                         body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} "
+                              f"({payment.method_label}) was not completed: {reason}\n\nYour balance is unchanged. "
+                              f"Sign in to pay another way, or call {theme.support_phone}.\n")
+    return True
+
+
+def note_pending(db: Session, *, payment: Payment, note: str) -> None:
+    """A pending payment waits for the payer (microdeposits): keep the note, tell them once."""
+    if payment.status != "pending" or not note or payment.payer_note == note:
+        return
+    payment.payer_note = note[:300]
+    db.add(payment)
+    history.record(db, principal=Principal.system("Payment processor"), account_id=payment.account_id,
+                   kind="payment", action="awaiting_payer",
+                   summary=f"Payment {payment.receipt_number} pending: {note}"[:500], entity_type="payment",
+                   entity_id=payment.id)
+    to = receipt_address(db, account_id=payment.account_id)
+    if to:
+        theme = current_theme()
+        enqueue_mail(db, to=to, account_id=payment.account_id,
+                     subject=f"{theme.provider_name}: your payment {payment.receipt_number} needs one more step",
+                     body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} ({payment.method_label}) "
+                          f"is pending. {note}\n\nQuestions? Call {theme.support_phone}.\n")
+
+
+def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt.datetime | None = None) -> str:
+    """Ask the gateway what became of a pending payment and record it; commits. Returns its status.
+
+    Raises GatewayMisconfigured when the gateway refuses to answer (the caller reports it);
+    an unknown answer keeps it pending.
+    """
+    now = now or utcnow()
+    try:
+        outcome, reference, note = _ask_gateway(db, gateway, payment, now)
+    except (GatewayUnavailable, GatewayBusy):
+        db.rollback()
+        return "pending"
+    if reference and not payment.gateway_ref:
+        payment.gateway_ref = reference[:120]
+        db.add(payment)
+    if outcome == "pending":
+        note_pending(db, payment=payment, note=note)
+        db.commit()
+        return "pending"
+    status, _, reason = outcome.partition(":")
+    settle(db, payment=payment, status=status, reason=reason)
+    db.commit()
+    return payment.status
+
+
+def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt.datetime) -> tuple[str, str, str]:
+    """(pending | succeeded | failed:<reason>, gateway reference, payer note) for one payment."""
+    if payment.checkout_session_id and hasattr(gateway, "checkout_outcome"):
+        outcome, intent_id = gateway.checkout_outcome(session_id=payment.checkout_session_id)
+        return outcome, intent_id, ""
+    if payment.gateway_ref:
+        return gateway.settlement_status(reference=payment.gateway_ref), "", ""
+    if payment.created_at > now - CLAIM_TTL:
+        return "pending", "", ""  # it may still be in flight
+    method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
+    if method is not None and payment.created_at > now - IDEMPOTENCY_WINDOW:
+        # The same body under the same key: Stripe answers with the first result, never a new charge.
+        account = db.get(Account, payment.account_id)
+        try:
+            result = gateway.charge(token=method.gateway_token, kind=payment.method_kind,
+                                    amount_cents=payment.amount_cents, idempotency_key=payment.idempotency_key,
+                                    description=charge_description(account.account_number))
+        except GatewayDeclined as refusal:
+            return f"failed:{refusal}", refusal.reference, ""
+        return result.status, result.reference, result.note
+    finder = getattr(gateway, "find_charge", None)
+    found = finder(idempotency_key=payment.idempotency_key) if finder else None
+    if found is not None:
+        outcome = f"failed:{found.note}" if found.status == "failed" else found.status
+        return outcome, found.reference, found.note if found.status == "pending" else ""
+    if method is None and payment.created_at > now - HOSTED_PAGE_LIFETIME:
+        return "pending", "", ""  # a hosted page may still be completed (Checkout expires after 24 hours)
+    return "failed:The payment was not made. Nothing was charged.", "", ""
+
+
+def parse_amount(text: str) -> int:
+    """'84.5', '$1,084.50' -> integer cents; anything else is a field error."""
+    from decimal import Decimal, InvalidOperation
+
+    cleaned = str(text).strip().replace("$", "").replace(",", "")
+    # Plain digits only: Decimal would read "1e3" as 1000 and choke on "1e30".
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."}) from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value <= 0:
+        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+    return int(value * 100)
+
+
+def parse_card(number: str, expiry: str, cvc: str, postal_code: str = "") -> CardDetails:
+    """Read the card form; 'MM/YY' or 'MM/YYYY' expiry. Field errors name the field."""
+    errors: dict[str, str] = {}
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    if not 13 <= len(digits) <= 19:
+        errors["card_number"] = "Enter the card number as shown on the card."
+    month = year = 0
+    parts = str(expiry).replace(" ", "").split("/")
+    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+        month, year = int(parts[0]), int(parts[1])
+        year += 2000 if year < 100 else 0
+    if not 1 <= month <= 12 or year < 2000:
+        errors["expiry"] = "Enter the expiry date as MM/YY."
+    cvc = str(cvc).strip()
+    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        errors["cvc"] = "Enter the 3 or 4 digit security code."
+    if errors:
+        raise FieldErrors(errors)
+    return CardDetails(number=digits, exp_month=month, exp_year=year, cvc=cvc, postal_code=str(postal_code).strip()[:10])
+
+
+def parse_bank(routing: str, account_number: str, holder: str = "") -> BankDetails:
+    errors: dict[str, str] = {}
+    routing = str(routing).strip()
+    account_number = str(account_number).strip().replace(" ", "")
+    if not (routing.isdigit() and len(routing) == 9):
+        errors["routing"] = "The routing number is the 9 digits at the bottom left of a check."
+    if not (account_number.isdigit() and 4 <= len(account_number) <= 17):
+        errors["bank_account"] = "Enter the bank account number (4 to 17 digits)."
+    if errors:
+        raise FieldErrors(errors)
+    return BankDetails(routing_number=routing, account_number=account_number, holder_name=str(holder).strip()[:80])

@@ -1,0 +1,150 @@
+"""Invoices and payments as the subscriber sees them: paged lists and the facts for their PDFs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
+from portal_app.services.core.access import access_account, access_invoice, access_payment
+from portal_app.services.core.errors import NotFound
+from portal_app.services.billing.payments import invoice_paid_cents
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
+from portal_app.theming import current_theme
+
+PAGE_SIZE = 6
+PAYMENT_STATUS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
+
+
+def invoice_status(invoice: Invoice, today: dt.date) -> str:
+    if invoice.status == "paid":
+        return "paid"
+    if invoice.status == "void":
+        return "void"
+    return "past due" if invoice.due_on < today else "open"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    page: int
+    pages: int
+    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded $10.00")
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1) -> Page:
+    account = access_account(db, principal)
+    total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account.id)).one()
+    pages = _pages(total)
+    page = min(max(1, page), pages)
+    rows = db.exec(
+        select(Invoice).where(Invoice.account_id == account.id)
+        .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages)
+
+
+def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
+    """Payments applied or on their way (declined attempts are not payments), newest first."""
+    account = access_account(db, principal)
+    where = (Payment.account_id == account.id, col(Payment.status).in_(["succeeded", "pending"]))
+    total = db.exec(select(func.count()).select_from(Payment).where(*where)).one()
+    pages = _pages(total)
+    page = min(max(1, page), pages)
+    rows = db.exec(select(Payment).where(*where).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    notes = {p.id: "; ".join(f"{label} {format_cents(cents, current_theme().currency)}" for label, cents in taken)
+             for p in rows if (taken := taken_back(db, p.id))}
+    return Page(rows=[(p, applied_to(db, p.id)) for p in rows], page=page, pages=pages, notes=notes)
+
+
+def applied_to(db: Session, payment_id: int) -> list[tuple[str, int]]:
+    """What a payment paid, per invoice, net of allocations reversed by refunds, disputes and returns."""
+    return [(number, int(cents)) for number, cents in db.exec(
+        select(Invoice.number, func.sum(PaymentAllocation.amount_cents))
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.payment_id == payment_id)
+        .group_by(Invoice.number, Invoice.due_on).order_by(col(Invoice.due_on))
+    ).all() if cents > 0]
+
+
+ADJUSTMENT_WORDS = {"refund": "Refunded", "dispute": "Disputed", "return": "Returned by the bank"}
+
+
+def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
+    """Refunds (pending ones say so), open or lost disputes and bank returns on a payment."""
+    rows = db.exec(select(PaymentAdjustment).where(PaymentAdjustment.payment_id == payment_id,
+                                                   col(PaymentAdjustment.status).in_(("pending", "applied")))
+                   .order_by(col(PaymentAdjustment.id))).all()
+    return [(ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else ""), a.amount_cents)
+            for a in rows]
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    number: str
+    account_number: str
+    bill_to: str
+    address_lines: list[str]
+    issued_on: dt.date
+    due_on: dt.date
+    period: str
+    lines: list[tuple[str, int]]
+    total_cents: int
+    paid_cents: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    receipt_number: str
+    account_number: str
+    paid_by: str
+    paid_at: dt.datetime
+    method_label: str
+    amount_cents: int
+    status: str
+    applied: list[tuple[str, int]] = field(default_factory=list)
+    taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
+
+
+def _address(account: Account) -> list[str]:
+    city = ", ".join(p for p in (account.service_city, f"{account.service_state} {account.service_zip}".strip()) if p)
+    return [line for line in (account.service_street, city) if line]
+
+
+def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
+    invoice = access_invoice(db, principal, invoice_id)
+    account = db.get(Account, invoice.account_id)
+    lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
+                    .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
+    return InvoiceDocument(
+        number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
+        address_lines=_address(account), issued_on=invoice.issued_on, due_on=invoice.due_on,
+        period=f"{invoice.period_start:%b %-d, %Y} – {invoice.period_end:%b %-d, %Y}",
+        lines=[(line.description, line.amount_cents) for line in lines] or [("Services", invoice.total_cents)],
+        total_cents=invoice.total_cents, paid_cents=invoice_paid_cents(db, invoice.id),
+        status=invoice_status(invoice, today),
+    )
+
+
+def receipt_document(db: Session, *, principal: Principal, payment_id: int) -> ReceiptDocument:
+    payment = access_payment(db, principal, payment_id)
+    if payment.status == "failed":
+        raise NotFound("receipt")
+    account = db.get(Account, payment.account_id)
+    return ReceiptDocument(
+        receipt_number=payment.receipt_number, account_number=account.account_number, paid_by=account.display_name,
+        paid_at=payment.created_at, method_label=payment.method_label, amount_cents=payment.amount_cents,
+        status=PAYMENT_STATUS.get(payment.status, payment.status), applied=applied_to(db, payment.id),
+        taken_back=taken_back(db, payment.id),
+    )

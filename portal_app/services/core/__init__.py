@@ -1,0 +1,1 @@
+"""What every domain shares: access checks, principal, errors, history, clock, money, outbox."""

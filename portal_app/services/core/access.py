@@ -1,0 +1,116 @@
+"""One access function per owned thing: look it up within the principal's account or 404."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, select
+
+from portal_app.models import (
+    Account,
+    AccountService,
+    Appointment,
+    Contact,
+    ContactPoint,
+    Contract,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    RecurringPayment,
+    Ticket,
+    Workflow,
+)
+from portal_app.services.core.errors import NotFound
+from portal_app.services.core.principal import Principal
+
+Owned = TypeVar("Owned", bound=SQLModel)
+_LARGEST_ID = 2**63 - 1  # ids come from the client: anything a BIGINT cannot hold is simply not found
+
+
+def _account_id_of(principal: Principal) -> int:
+    if principal.account_id is None:
+        raise NotFound("account")
+    return principal.account_id
+
+
+def access_account(db: Session, principal: Principal) -> Account:
+    account = db.get(Account, _account_id_of(principal))
+    if account is None:
+        raise NotFound("account")
+    return account
+
+
+def object_id_from(raw: object, what: str) -> int:
+    """A client-sent id as a positive integer a database column can hold, or not found."""
+    try:
+        object_id = int(raw)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        raise NotFound(what) from None
+    if isinstance(raw, bool) or not 0 < object_id <= _LARGEST_ID:
+        raise NotFound(what)
+    return object_id
+
+
+def access_owned(db: Session, principal: Principal, model: type[Owned], object_id: object, what: str) -> Owned:
+    """Fetch `model` row `object_id` only if it belongs to the principal's account; the same
+    not-found for a missing row, another account's row and an id that cannot be one."""
+    object_id = object_id_from(object_id, what)
+    row = db.exec(
+        select(model).where(model.id == object_id, model.account_id == _account_id_of(principal))  # type: ignore[attr-defined]
+    ).first()
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
+def access_invoice(db: Session, principal: Principal, invoice_id: int) -> Invoice:
+    return access_owned(db, principal, Invoice, invoice_id, "invoice")
+
+
+def access_payment(db: Session, principal: Principal, payment_id: int) -> Payment:
+    return access_owned(db, principal, Payment, payment_id, "payment")
+
+
+def access_payment_method(db: Session, principal: Principal, method_id: int) -> PaymentMethod:
+    """A stored method of the principal's account that has not been removed."""
+    method = access_owned(db, principal, PaymentMethod, method_id, "payment method")
+    if method.removed_at is not None:
+        raise NotFound("payment method")
+    return method
+
+
+def access_recurring(db: Session, principal: Principal, recurring_id: int) -> RecurringPayment:
+    """An active AutoPay of the principal's account."""
+    recurring = access_owned(db, principal, RecurringPayment, recurring_id, "recurring payment")
+    if recurring.cancelled_at is not None:
+        raise NotFound("recurring payment")
+    return recurring
+
+
+def access_contract(db: Session, principal: Principal, contract_id: int) -> Contract:
+    return access_owned(db, principal, Contract, contract_id, "contract")
+
+
+def access_workflow(db: Session, principal: Principal, workflow_id: int) -> Workflow:
+    return access_owned(db, principal, Workflow, workflow_id, "order")
+
+
+def access_service(db: Session, principal: Principal, service_id: int) -> AccountService:
+    return access_owned(db, principal, AccountService, service_id, "service")
+
+
+def access_ticket(db: Session, principal: Principal, ticket_id: object) -> Ticket:
+    return access_owned(db, principal, Ticket, ticket_id, "ticket")
+
+
+def access_appointment(db: Session, principal: Principal, appointment_id: object) -> Appointment:
+    return access_owned(db, principal, Appointment, appointment_id, "appointment")
+
+
+def access_contact(db: Session, principal: Principal, contact_id: object) -> Contact:
+    return access_owned(db, principal, Contact, contact_id, "contact")
+
+
+def access_contact_point(db: Session, principal: Principal, point_id: object) -> ContactPoint:
+    """An email address or phone number of one of the account's contacts."""
+    return access_owned(db, principal, ContactPoint, point_id, "contact")

@@ -1,0 +1,51 @@
+"""Writes the append-only account history; every mutating service calls `record`."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import AccountHistory
+from portal_app.services.core.principal import Principal
+
+
+def record(
+    db: Session,
+    *,
+    principal: Principal,
+    account_id: int,
+    kind: str,
+    action: str,
+    summary: str,
+    entity_type: str = "",
+    entity_id: int | None = None,
+) -> AccountHistory:
+    entry = AccountHistory(
+        account_id=account_id,
+        actor_kind=principal.kind,
+        actor_name=principal.display_name,
+        kind=kind,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        summary=summary,
+    )
+    db.add(entry)
+    return entry
+
+
+def list_history(db: Session, *, account_id: int, kind: str | None = None, limit: int = 200,
+                 offset: int = 0) -> list[AccountHistory]:
+    """Newest first; `offset` and `limit` give one page."""
+    query = select(AccountHistory).where(AccountHistory.account_id == account_id)
+    if kind:
+        query = query.where(AccountHistory.kind == kind)
+    query = query.order_by(col(AccountHistory.occurred_at).desc(), col(AccountHistory.id).desc())
+    return list(db.exec(query.offset(max(0, offset)).limit(limit)))
+
+
+def count_history(db: Session, *, account_id: int, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(AccountHistory).where(AccountHistory.account_id == account_id)
+    if kind:
+        query = query.where(AccountHistory.kind == kind)
+    return int(db.exec(query).one())

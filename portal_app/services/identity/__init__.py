@@ -1,0 +1,1 @@
+"""Who is signing in: sessions, passwords, tokens, sign-up, two-factor, rate limits."""

@@ -1,0 +1,237 @@
+"""Subscriber sign-in: password check, one-time session tickets, server-side sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from portal_app.config import get_settings
+from portal_app.models import Account, AuthToken, PortalUser, UserSession, utcnow
+from portal_app.services.core import history
+from portal_app.services.core.errors import SignInFailed
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.secrets_util import hash_token, new_token, tokens_equal, verify_password
+
+SESSION_COOKIE = "portal_session"
+# Set (HttpOnly) on the first page load; sign-in tickets are bound to it. See api/http_security.py.
+PRESESSION_COOKIE = "portal_presession"
+NO_PRESESSION = "Your browser did not keep our sign-in cookie. Reload the page, then sign in again."
+TICKET_LIFETIME = timedelta(minutes=2)
+# Refreshing last_seen_at on every event would write on every click; once a minute is enough.
+TOUCH_INTERVAL = timedelta(minutes=1)
+WRONG_CREDENTIALS = "The username or password is incorrect."
+NOT_VERIFIED = (
+    "Your email address is not verified yet. Open the verification link we emailed you, "
+    "then sign in. No email? We can send a new link."
+)
+
+
+class NotVerified(SignInFailed):
+    """The password was right but the email address is not verified yet."""
+
+
+class SessionInvalid(Exception):
+    """No usable session; `reason` is "missing", "expired" or "revoked"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def authenticate(db: Session, *, login: str, password: str) -> PortalUser:
+    """Check a username-or-email and password; one message for every kind of miss."""
+    login = login.strip().lower()
+    user = None
+    if login and password:
+        user = db.exec(select(PortalUser).where(PortalUser.username == login)).first()
+        if user is None:
+            # An email signs in only when it names exactly one user; a shared address needs the username.
+            matches = list(db.exec(select(PortalUser).where(PortalUser.email == login).limit(2)))
+            user = matches[0] if len(matches) == 1 else None
+    # Always run one Argon2 verification so unknown and known users take the same time.
+    password_ok = verify_password(password or "", user.password_hash if user else None)
+    if user is None or not password_ok or user.disabled:
+        if user is not None and not user.disabled:
+            user.failed_sign_ins += 1
+            db.add(user)
+        raise SignInFailed(WRONG_CREDENTIALS)
+    if user.verified_at is None:
+        raise NotVerified(NOT_VERIFIED)
+    return user
+
+
+def ticket_binding(binding: str) -> str:
+    """What a ticket stores of the browser it is bound to (the pre-session cookie, hashed)."""
+    return hash_token(binding) if binding else ""
+
+
+def binding_matches(row: AuthToken, binding: str) -> bool:
+    return tokens_equal(row.payload or "", ticket_binding(binding))
+
+
+def create_session_ticket(db: Session, *, user: PortalUser, binding: str = "") -> str:
+    """A short-lived, single-use ticket the browser swaps for the HttpOnly session cookie.
+
+    `binding` is the asking browser's pre-session cookie: redeeming needs the same cookie, so a
+    ticket lured into another browser signs nobody in (login CSRF).
+    """
+    ticket = new_token()
+    db.add(
+        AuthToken(
+            purpose="session_ticket",
+            token_hash=hash_token(ticket),
+            user_id=user.id,
+            payload=ticket_binding(binding),
+            expires_at=utcnow() + TICKET_LIFETIME,
+        )
+    )
+    return ticket
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    max_age_seconds: int
+
+
+def redeem_session_ticket(
+    db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
+) -> NewSession:
+    """Swap a ticket for a new session (a fresh random id every sign-in), in the browser it is bound to."""
+    now = utcnow()
+    token_row = db.exec(
+        select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "session_ticket")
+    ).first()
+    if token_row is None or token_row.used_at is not None or token_row.expires_at <= now or token_row.user_id is None:
+        raise SessionInvalid("expired")
+    if not binding_matches(token_row, binding):
+        raise SessionInvalid("expired")
+    # Conditional update: of two concurrent redemptions only one sees a row count of 1.
+    claimed = db.execute(
+        update(AuthToken).where(col(AuthToken.id) == token_row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise SessionInvalid("expired")
+    user = db.get(PortalUser, token_row.user_id)
+    if user is None or user.disabled:
+        raise SessionInvalid("revoked")
+    settings = get_settings()
+    absolute = timedelta(hours=settings.session_absolute_hours)
+    token = new_token()
+    db.add(
+        UserSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            expires_at=now + absolute,
+            client_ip=client_ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    user.failed_sign_ins = 0
+    user.last_sign_in_at = now
+    db.add(user)
+    history.record(
+        db,
+        principal=Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id),
+        account_id=user.account_id,
+        kind="access",
+        action="signed_in",
+        summary=f"{user.username} signed in to the portal" + (f" from {client_ip}" if client_ip else ""),
+        entity_type="portal_user",
+        entity_id=user.id,
+    )
+    return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
+
+
+def live_session(db: Session, *, token: str | None, now: datetime, owner: str) -> UserSession:
+    """The unexpired, unrevoked session row behind a cookie; `owner` is "user_id" or "staff_user_id".
+
+    Subscriber and staff sessions share the table but never each other's cookies: a row whose
+    `owner` column is empty is no session of that kind.
+    """
+    if not token:
+        raise SessionInvalid("missing")
+    row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    if row is None or getattr(row, owner) is None:
+        raise SessionInvalid("expired")
+    if row.revoked_at is not None:
+        raise SessionInvalid("revoked")
+    idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
+    if row.expires_at <= now or row.last_seen_at + idle_limit <= now:
+        raise SessionInvalid("expired")
+    return row
+
+
+def touch_session(db: Session, row: UserSession, now: datetime) -> None:
+    if now - row.last_seen_at >= TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.add(row)
+
+
+def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
+    """The principal behind a session cookie, or SessionInvalid saying why not."""
+    now = now or utcnow()
+    row = live_session(db, token=token, now=now, owner="user_id")
+    user = db.get(PortalUser, row.user_id)
+    if user is None or user.disabled:
+        raise SessionInvalid("revoked")
+    touch_session(db, row, now)
+    account = db.get(Account, user.account_id)
+    name = account.display_name if account else user.username
+    return Principal(
+        kind="subscriber", display_name=name, user_id=user.id, account_id=user.account_id, session_id=row.id
+    )
+
+
+def end_session(db: Session, *, token: str | None) -> None:
+    """Sign out: the session row is revoked, so the cookie is worthless even if kept."""
+    if not token:
+        return
+    row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None or row.user_id is None:
+        return
+    row.revoked_at = utcnow()
+    db.add(row)
+    user = db.get(PortalUser, row.user_id)
+    if user is not None:
+        history.record(
+            db,
+            principal=Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id),
+            account_id=user.account_id,
+            kind="access",
+            action="signed_out",
+            summary=f"{user.username} signed out",
+            entity_type="portal_user",
+            entity_id=user.id,
+        )
+
+
+def active_session_count(db: Session, *, user_id: int) -> int:
+    now = utcnow()
+    return db.exec(
+        select(func.count()).select_from(UserSession).where(
+            UserSession.user_id == user_id, col(UserSession.revoked_at).is_(None), UserSession.expires_at > now
+        )
+    ).one()
+
+
+def safe_next_path(candidate: str | None, default: str = "/") -> str:
+    """Only our own absolute paths: no scheme, no host, no protocol-relative '//' tricks."""
+    if not candidate:
+        return default
+    candidate = candidate.strip()
+    parts = urlsplit(candidate)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not candidate.startswith("/")
+        or candidate.startswith("//")
+        or "\\" in candidate
+        or any(ord(ch) < 32 for ch in candidate)
+    ):
+        return default
+    return candidate

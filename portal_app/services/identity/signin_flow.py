@@ -1,0 +1,100 @@
+"""The subscriber sign-in steps: rate limits, password, then (when on) the two-factor code.
+
+Returns an outcome instead of raising, so the caller's transaction commits the counted failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from portal_app.models import PortalUser
+from portal_app.services.core import history
+from portal_app.services.identity import auth, ratelimit, tokens, two_factor
+from portal_app.services.core.errors import SignInFailed
+from portal_app.services.identity.portal_users import as_principal
+
+WRONG_CODE = "That code is not right. Enter the 6 digits your app shows now, or a recovery code."
+CODE_EXPIRED = "That took too long. Please sign in again."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: str = ""
+    not_verified: bool = False
+    ticket: str = ""  # swap at /auth/session/start for the cookie
+    two_factor_token: str = ""  # keep server-side; ask for the code next
+
+
+def _user_for(db: Session, login: str) -> PortalUser | None:
+    """The user a typed login names (as `auth.authenticate` resolves it), or None."""
+    name = login.strip().lower()
+    if not name:
+        return None
+    user = db.exec(select(PortalUser).where(PortalUser.username == name)).first()
+    if user is None:
+        matches = list(db.exec(select(PortalUser).where(PortalUser.email == name).limit(2)))
+        user = matches[0] if len(matches) == 1 else None
+    return user
+
+
+def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", binding: str = "") -> Outcome:
+    """`binding` is the browser's pre-session cookie: the ticket works only with it (no login CSRF)."""
+    # One count per user however they are named (username or email); per typed name otherwise.
+    # Either way the visitor sees the same answers, so the count reveals nothing.
+    named = _user_for(db, login)
+    name_key = ratelimit.user_value(named.id) if named is not None else f"login:{login.strip().lower()}"
+    # Per name *and* address: wrong passwords from one address block that address only, so an
+    # attacker cannot keep the real user locked out; the per-user rule bounds spread-out guessing
+    # and the reset link lifts it (see portal_users.reset_password).
+    limits = [(ratelimit.SIGN_IN, f"{name_key}@{client_ip}"), (ratelimit.SIGN_IN_IP, client_ip)]
+    if named is not None:
+        limits.append((ratelimit.SIGN_IN_USER, name_key))
+    try:
+        ratelimit.check(db, limits)
+    except ratelimit.RateLimited as limited:
+        return Outcome(error=str(limited))
+    try:
+        user = auth.authenticate(db, login=login, password=password)
+    except auth.NotVerified as refusal:
+        return Outcome(error=str(refusal), not_verified=True)
+    except SignInFailed as refusal:
+        blocked = ratelimit.hit(db, limits)
+        if named is not None and ratelimit.SIGN_IN_USER.name in blocked:
+            named.locked_until = blocked[ratelimit.SIGN_IN_USER.name]  # shown to staff as Locked
+            db.add(named)
+        return Outcome(error=str(refusal))
+    ratelimit.clear(db, limits[:1])
+    if user.totp_enabled_at is not None:
+        return Outcome(two_factor_token=tokens.issue(db, purpose=tokens.MFA_PENDING, user_id=user.id))
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))
+
+
+def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "",
+                        binding: str = "") -> Outcome:
+    """The second step: a code from the app or an unused recovery code; then the session ticket."""
+    try:
+        pending = tokens.peek(db, purpose=tokens.MFA_PENDING, raw=two_factor_token)
+    except tokens.TokenInvalid:
+        return Outcome(error=CODE_EXPIRED)
+    user = db.get(PortalUser, pending.user_id)
+    if user is None or user.disabled:
+        return Outcome(error=CODE_EXPIRED)
+    limits = [(ratelimit.TWO_FACTOR, str(user.id)), (ratelimit.SIGN_IN_IP, client_ip)]
+    try:
+        ratelimit.check(db, limits)
+    except ratelimit.RateLimited as limited:
+        return Outcome(error=str(limited), two_factor_token=two_factor_token)
+    how = two_factor.check_code(db, user=user, code=code)
+    if how is None:
+        ratelimit.hit(db, limits)
+        return Outcome(error=WRONG_CODE, two_factor_token=two_factor_token)
+    tokens.consume(db, purpose=tokens.MFA_PENDING, raw=two_factor_token)
+    ratelimit.clear(db, limits[:1])
+    if how == "recovery":
+        history.record(
+            db, principal=as_principal(user), account_id=user.account_id, kind="access", action="recovery_code_used",
+            summary=f"{user.username} signed in with a recovery code", entity_type="portal_user", entity_id=user.id,
+        )
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))

@@ -1,0 +1,100 @@
+"""Staff sign-in: their own accounts, tickets, sessions and cookie, apart from subscribers'."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from portal_app.config import get_settings
+from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
+from portal_app.services.identity import ratelimit
+from portal_app.services.identity.auth import (
+    TICKET_LIFETIME,
+    NewSession,
+    SessionInvalid,
+    binding_matches,
+    live_session,
+    ticket_binding,
+    touch_session,
+)
+from portal_app.services.core.errors import SignInFailed
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.secrets_util import hash_token, new_token, verify_password
+
+STAFF_COOKIE = "portal_staff_session"
+WRONG_CREDENTIALS = "The username or password is incorrect."
+
+
+def staff_principal(staff: StaffUser, session_id: int | None = None) -> Principal:
+    return Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id, session_id=session_id)
+
+
+def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "", binding: str = "") -> str:
+    """Check a staff password and return a one-time ticket; raises SignInFailed (commit first)."""
+    limits = [(ratelimit.STAFF_SIGN_IN, username.strip()), (ratelimit.SIGN_IN_IP, client_ip)]
+    ratelimit.check(db, limits)
+    staff = db.exec(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()
+    ok = verify_password(password, staff.password_hash if staff else None)
+    if staff is None or not ok or staff.disabled:
+        ratelimit.hit(db, limits)
+        raise SignInFailed(WRONG_CREDENTIALS)
+    ratelimit.clear(db, limits[:1])
+    ticket = new_token()
+    db.add(
+        AuthToken(
+            purpose="staff_ticket", token_hash=hash_token(ticket), staff_user_id=staff.id,
+            payload=ticket_binding(binding), expires_at=utcnow() + TICKET_LIFETIME,
+        )
+    )
+    return ticket
+
+
+def redeem_staff_ticket(
+    db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
+) -> NewSession:
+    now = utcnow()
+    row = db.exec(
+        select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "staff_ticket")
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= now or row.staff_user_id is None:
+        raise SessionInvalid("expired")
+    if not binding_matches(row, binding):
+        raise SessionInvalid("expired")
+    claimed = db.execute(
+        update(AuthToken).where(col(AuthToken.id) == row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise SessionInvalid("expired")
+    staff = db.get(StaffUser, row.staff_user_id)
+    if staff is None or staff.disabled:
+        raise SessionInvalid("revoked")
+    absolute = timedelta(hours=get_settings().session_absolute_hours)
+    token = new_token()
+    db.add(
+        UserSession(
+            token_hash=hash_token(token), staff_user_id=staff.id, expires_at=now + absolute,
+            client_ip=client_ip[:64], user_agent=user_agent[:300],
+        )
+    )
+    return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
+
+
+def resolve_staff_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
+    now = now or utcnow()
+    row = live_session(db, token=token, now=now, owner="staff_user_id")
+    staff = db.get(StaffUser, row.staff_user_id)
+    if staff is None or staff.disabled:
+        raise SessionInvalid("revoked")
+    touch_session(db, row, now)
+    return staff_principal(staff, session_id=row.id)
+
+
+def end_staff_session(db: Session, *, token: str | None) -> None:
+    if not token:
+        return
+    row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    if row is not None and row.staff_user_id is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.add(row)

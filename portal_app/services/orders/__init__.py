@@ -1,0 +1,1 @@
+"""Services and orders: catalogue, cart, package changes, contracts, workflows."""

@@ -1,0 +1,99 @@
+"""Contracts: list, read and e-sign within the signed-in account; the signed document's content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from portal_app.models import Account, Contract, utcnow
+from portal_app.services.core import history
+from portal_app.services.core.access import access_account, access_contract
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.principal import Principal
+
+
+def text_sha256(text: str) -> str:
+    """The hash of the exact text the subscriber read (UTF-8), stored as signature evidence."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def contracts(db: Session, *, principal: Principal) -> list[Contract]:
+    account = access_account(db, principal)
+    query = select(Contract).where(Contract.account_id == account.id)
+    return list(db.exec(query.order_by(col(Contract.created_at).desc(), col(Contract.id).desc())))
+
+
+def pending_contract(db: Session, *, principal: Principal) -> Contract | None:
+    """The oldest contract still waiting for the subscriber's signature (for the after-sign-in prompt)."""
+    account = access_account(db, principal)
+    query = select(Contract).where(Contract.account_id == account.id, Contract.status == "pending")
+    return db.exec(query.order_by(col(Contract.created_at), col(Contract.id))).first()
+
+
+def contract(db: Session, *, principal: Principal, contract_id: int) -> Contract:
+    return access_contract(db, principal, contract_id)
+
+
+def sign_contract(db: Session, *, principal: Principal, contract_id: int, typed_name: str, consent: bool,
+                  client_ip: str, user_agent: str, now: dt.datetime | None = None) -> Contract:
+    """Record the e-signature: the typed name, the time, the client address, the browser and the text's hash."""
+    row = access_contract(db, principal, contract_id)
+    if principal.kind != "subscriber":
+        raise NotFound("contract")
+    if row.status == "signed":
+        raise PortalError("This contract is already signed.")
+    name = " ".join(str(typed_name or "").split())
+    errors: dict[str, str] = {}
+    if len(name) < 2:
+        errors["signer_name"] = "Type your full name to sign."
+    elif len(name) > 160:
+        errors["signer_name"] = "That name is too long (160 characters at most)."
+    if not consent:
+        errors["consent"] = "Tick the box to agree to sign electronically."
+    if errors:
+        raise FieldErrors(errors)
+    row.status = "signed"
+    row.signed_at = now or utcnow()
+    row.signer_name = name
+    row.signer_ip = str(client_ip or "")[:64]
+    row.signer_user_agent = str(user_agent or "")[:300]
+    row.signed_text_sha256 = text_sha256(row.body_text)
+    db.add(row)
+    history.record(db, principal=principal, account_id=row.account_id, kind="contract", action="signed",
+                   summary=f"Contract signed by {name}: {row.title}", entity_type="contract", entity_id=row.id)
+    return row
+
+
+@dataclass(frozen=True)
+class SignedContract:
+    title: str
+    version: str
+    body_text: str
+    account_number: str
+    account_name: str
+    signer_name: str
+    signed_at: dt.datetime
+    signer_ip: str
+    signer_user_agent: str
+    sha256: str
+
+
+def signed_document(db: Session, *, principal: Principal, contract_id: int) -> SignedContract:
+    """What the signed PDF shows; an unsigned contract has no signed document (not found)."""
+    row = access_contract(db, principal, contract_id)
+    if row.status != "signed" or row.signed_at is None:
+        raise NotFound("contract")
+    account = db.get(Account, row.account_id)
+    return SignedContract(title=row.title, version=row.version, body_text=row.body_text,
+                          account_number=account.account_number, account_name=account.display_name,
+                          signer_name=row.signer_name, signed_at=row.signed_at, signer_ip=row.signer_ip,
+                          signer_user_agent=row.signer_user_agent, sha256=row.signed_text_sha256)
+
+
+def staff_contracts(db: Session, *, account_id: int) -> list[Contract]:
+    """For staff views (the caller has checked the staff principal): every contract with its evidence."""
+    query = select(Contract).where(Contract.account_id == account_id)
+    return list(db.exec(query.order_by(col(Contract.created_at).desc(), col(Contract.id).desc())))

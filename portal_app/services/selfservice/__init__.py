@@ -1,0 +1,1 @@
+"""What subscribers manage themselves: contacts, tickets, scheduling, calendar, Home."""

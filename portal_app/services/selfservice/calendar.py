@@ -1,0 +1,133 @@
+"""The account's calendar: bill due dates, AutoPay runs, appointments, ticket updates, order milestones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from portal_app.models import (
+    Appointment,
+    Contract,
+    Invoice,
+    RecurringPayment,
+    Ticket,
+    TicketNote,
+    Workflow,
+    WorkflowTask,
+)
+from portal_app.services.core.access import access_account
+from portal_app.services.core.money import format_cents
+from portal_app.services.core.principal import Principal
+from portal_app.services.selfservice.scheduling import local_day, when_label, window_label
+from portal_app.theming import current_theme
+
+# kind -> label shown on the FILTER; the default set leaves out ticket chatter.
+KINDS = {
+    "bill": "Bill due dates",
+    "autopay": "AutoPay",
+    "appointment": "Appointments",
+    "ticket": "Ticket updates",
+    "order": "Orders and contracts",
+}
+DEFAULT_KINDS = ("bill", "autopay", "appointment", "order")
+# Where each kind of item links to. Billing pages live on another branch; home shows the balance.
+LINKS = {
+    "bill": ("/invoices", "See your invoices"),
+    "autopay": ("/autopay", "Open AutoPay"),
+    "appointment": ("/scheduling", "Open Scheduling"),
+    "ticket": ("/tickets", "Open the ticket"),
+    "order": ("/orders", "Open Order Tracking"),
+}
+PAST_DAYS = 90
+FUTURE_DAYS = 180
+
+
+def _item(kind: str, uid: int, day: dt.date, title: str, detail: str, *, link: str | None = None,
+          time: str = "", starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None) -> dict:
+    href, label = LINKS[kind]
+    return {"key": f"{kind}-{uid}", "kind": kind, "uid": uid, "day": day, "time": time, "title": title,
+            "detail": detail, "link": link or href, "link_label": label, "starts_at": starts_at, "ends_at": ends_at}
+
+
+def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: tuple[str, ...] | list[str] = DEFAULT_KINDS
+                   ) -> list[dict]:
+    """Items from PAST_DAYS ago to FUTURE_DAYS ahead, oldest first, of the chosen kinds only."""
+    account = access_account(db, principal)
+    chosen = {k for k in kinds if k in KINDS}
+    first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=FUTURE_DAYS)
+    currency = current_theme().currency
+    items: list[dict] = []
+    invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account.id, Invoice.status != "void",
+                                                  Invoice.due_on >= first, Invoice.due_on <= last)))
+    if "bill" in chosen:
+        for invoice in invoices:
+            state = "paid" if invoice.status == "paid" else "due"
+            items.append(_item("bill", invoice.id, invoice.due_on, f"Bill {state}: {format_cents(invoice.total_cents, currency)}",
+                               f"Invoice {invoice.number}, due {invoice.due_on:%b %-d, %Y}" +
+                               (" (paid)" if state == "paid" else "")))
+    if "autopay" in chosen:
+        autopay = db.exec(select(RecurringPayment).where(RecurringPayment.account_id == account.id,
+                                                         col(RecurringPayment.cancelled_at).is_(None))).first()
+        if autopay:
+            for invoice in invoices:
+                if invoice.status == "open" and invoice.due_on >= today:
+                    items.append(_item("autopay", invoice.id, invoice.due_on, "AutoPay runs",
+                                       f"AutoPay pays invoice {invoice.number} on its due date."))
+    if "appointment" in chosen:
+        for appointment in db.exec(select(Appointment).where(Appointment.account_id == account.id,
+                                                             col(Appointment.starts_at).is_not(None))):
+            day = local_day(appointment.starts_at)
+            if not first <= day <= last:
+                continue
+            cancelled = appointment.status == "cancelled"
+            items.append(_item("appointment", appointment.id, day,
+                               appointment.title + (" (cancelled)" if cancelled else ""),
+                               when_label(appointment.starts_at, appointment.ends_at),
+                               time=window_label(appointment.starts_at, appointment.ends_at),
+                               starts_at=appointment.starts_at, ends_at=appointment.ends_at))
+    if "ticket" in chosen:
+        tickets = {t.id: t for t in db.exec(select(Ticket).where(Ticket.account_id == account.id))}
+        if tickets:
+            notes = db.exec(select(TicketNote).where(col(TicketNote.ticket_id).in_(list(tickets)),
+                                                     col(TicketNote.is_public).is_(True)))
+            for note in notes:
+                day = local_day(note.created_at)
+                ticket = tickets[note.ticket_id]
+                if first <= day <= last:
+                    opened = note.created_at == ticket.opened_at
+                    items.append(_item("ticket", note.id, day,
+                                       f"Ticket {ticket.number} {'opened' if opened else 'updated'}",
+                                       f"{ticket.subject} · note by {note.author_name}",
+                                       link=f"/ticket?id={ticket.id}"))
+    if "order" in chosen:
+        workflows = {w.id: w for w in db.exec(select(Workflow).where(Workflow.account_id == account.id))}
+        for workflow in workflows.values():
+            day = local_day(workflow.created_at)
+            if first <= day <= last:
+                items.append(_item("order", workflow.id, day, f"Order placed: {workflow.title}", "We started work on your order."))
+        if workflows:
+            tasks = db.exec(select(WorkflowTask).where(col(WorkflowTask.workflow_id).in_(list(workflows)),
+                                                       col(WorkflowTask.trackable).is_(True),
+                                                       col(WorkflowTask.completed_at).is_not(None)))
+            for task in tasks:
+                day = local_day(task.completed_at)
+                if first <= day <= last:
+                    items.append(_item("order", 100_000 + task.id, day, f"{task.portal_name} ✓",
+                                       task.portal_description or workflows[task.workflow_id].title))
+        for contract in db.exec(select(Contract).where(Contract.account_id == account.id)):
+            signed = contract.signed_at is not None
+            day = local_day(contract.signed_at if signed else contract.created_at)
+            if first <= day <= last:
+                items.append(_item("order", 200_000 + contract.id, day,
+                                   f"Contract {'signed' if signed else 'sent'}: {contract.title}",
+                                   "Signed in the portal." if signed else "Waiting for your signature.",
+                                   link=f"/contract?id={contract.id}"))
+    items.sort(key=lambda i: (i["day"], i["time"], i["key"]))
+    return items
+
+
+def find_event(db: Session, *, principal: Principal, today: dt.date, key: str) -> dict | None:
+    """One item by its key, looked up among this account's items only."""
+    return next((i for i in account_events(db, principal=principal, today=today, kinds=tuple(KINDS)) if i["key"] == key),
+                None)

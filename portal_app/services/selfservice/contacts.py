@@ -1,0 +1,349 @@
+"""The account's contacts: people with a Type, each reachable by email addresses and phone numbers.
+
+Emails are checked with `email-validator`; phones are parsed for the provider's country with
+`phonenumbers` and stored in E.164. The last way to reach the account can never be deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, col, func, select
+
+from portal_app.models import Contact, ContactPoint, ContactType
+from portal_app.services.core import history
+from portal_app.services.core.access import access_account, access_contact, access_contact_point
+from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.principal import Principal
+from portal_app.theming import current_theme
+
+NAME_MAX = 80
+INVALID_EMAIL = "Enter an email address like name@example.com."
+LAST_WAY_TO_REACH = "This is the last way to reach you. Add another email or phone number before deleting it."
+
+
+@dataclass(frozen=True)
+class PointView:
+    id: int
+    kind: str  # email | phone
+    value: str  # as shown: phones formatted for the provider's country
+    label: str
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    name: str
+    first_name: str
+    last_name: str
+    type_id: int | None
+    type_name: str
+    points: tuple[PointView, ...]
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def normalize_email(raw: str) -> str:
+    """A syntactically real address, normalised; raises ValueError with a message for the field."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValueError("Enter an email address.")
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        # Our own words: the library's explanation ("must have an @-sign") is not for subscribers.
+        raise ValueError(INVALID_EMAIL) from None
+
+
+def normalize_phone(raw: str, country: str | None = None) -> str:
+    """E.164 for a number valid in the provider's country (or given with +country code)."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValueError("Enter a phone number.")
+    region = country or current_theme().country
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as problem:
+        raise ValueError("Enter a valid phone number, for example (512) 555-0123.") from problem
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("Enter a valid phone number, for example (512) 555-0123.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str, country: str | None = None) -> str:
+    """National format at home, international format for numbers from elsewhere."""
+    region = country or current_theme().country
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _name(raw: str, field: str, label: str, errors: dict[str, str], *, required: bool) -> str:
+    value = " ".join((raw or "").split())
+    if required and not value:
+        errors[field] = f"Enter a {label}."
+    elif len(value) > NAME_MAX:
+        errors[field] = f"Keep the {label} under {NAME_MAX} characters."
+    return value
+
+
+def _type_id(db: Session, raw: int | str | None, errors: dict[str, str]) -> int | None:
+    if raw in (None, "", "none"):
+        return None
+    try:
+        type_id = int(raw)
+    except (TypeError, ValueError):
+        errors["type_id"] = "Choose a type from the list."
+        return None
+    if db.get(ContactType, type_id) is None:
+        errors["type_id"] = "Choose a type from the list."
+    return type_id
+
+
+def _point(kind: str, raw: str, errors: dict[str, str]) -> str | None:
+    if not (raw or "").strip():
+        return None
+    try:
+        return normalize_email(raw) if kind == "email" else normalize_phone(raw)
+    except ValueError as problem:
+        errors[kind] = str(problem)
+        return None
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def contact_types(db: Session) -> list[ContactType]:
+    return list(db.exec(select(ContactType).order_by(col(ContactType.sort_order), col(ContactType.name))))
+
+
+def list_contacts(db: Session, *, principal: Principal) -> list[ContactView]:
+    account = access_account(db, principal)
+    types = {t.id: t.name for t in contact_types(db)}
+    order = {t.id: t.sort_order for t in contact_types(db)}
+    contacts = list(db.exec(select(Contact).where(Contact.account_id == account.id).order_by(col(Contact.id))))
+    points = list(
+        db.exec(select(ContactPoint).where(ContactPoint.account_id == account.id).order_by(col(ContactPoint.id)))
+    )
+    views = []
+    for contact in contacts:
+        mine = [p for p in points if p.contact_id == contact.id]
+        mine.sort(key=lambda p: (p.kind != "email", p.id))
+        views.append(
+            ContactView(
+                id=contact.id,
+                name=f"{contact.first_name} {contact.last_name}".strip() or "Unnamed contact",
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                type_id=contact.contact_type_id,
+                type_name=types.get(contact.contact_type_id, ""),
+                points=tuple(
+                    PointView(id=p.id, kind=p.kind, label=p.label,
+                              value=format_phone(p.value) if p.kind == "phone" else p.value)
+                    for p in mine
+                ),
+            )
+        )
+    views.sort(key=lambda v: (order.get(v.type_id, 10_000), v.id))
+    return views
+
+
+def _points_on_account(db: Session, account_id: int) -> int:
+    return db.exec(select(func.count()).select_from(ContactPoint).where(ContactPoint.account_id == account_id)).one()
+
+
+# --- changes (each writes account history) --------------------------------------------------
+
+
+def add_contact(
+    db: Session,
+    *,
+    principal: Principal,
+    contact_id: int | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    type_id: int | str | None = None,
+    email: str = "",
+    phone: str = "",
+) -> Contact:
+    """Add a new person (name, Type, optional email/phone) or an email/phone to an existing person."""
+    account = access_account(db, principal)
+    errors: dict[str, str] = {}
+    contact = access_contact(db, principal, contact_id) if contact_id else None
+    email_value = _point("email", email, errors)
+    phone_value = _point("phone", phone, errors)
+    if contact is None:
+        first = _name(first_name, "first_name", "first name", errors, required=True)
+        last = _name(last_name, "last_name", "last name", errors, required=False)
+        chosen_type = _type_id(db, type_id, errors)
+    elif not (email or "").strip() and not (phone or "").strip():
+        errors.setdefault("email", "Enter an email address or a phone number.")
+    if errors:
+        raise FieldErrors(errors)
+    if contact is None:
+        contact = Contact(account_id=account.id, first_name=first, last_name=last, contact_type_id=chosen_type)
+        db.add(contact)
+        db.flush()
+        history.record(db, principal=principal, account_id=account.id, kind="contact", action="added",
+                       summary=f"Contact added: {contact.first_name} {contact.last_name}".strip(),
+                       entity_type="contact", entity_id=contact.id)
+    who = f"{contact.first_name} {contact.last_name}".strip()
+    for kind, value in (("email", email_value), ("phone", phone_value)):
+        if value is None:
+            continue
+        point = ContactPoint(contact_id=contact.id, account_id=account.id, kind=kind, value=value)
+        db.add(point)
+        db.flush()
+        shown = value if kind == "email" else format_phone(value)
+        history.record(db, principal=principal, account_id=account.id, kind="contact", action=f"{kind}_added",
+                       summary=f"{'Email address' if kind == 'email' else 'Phone number'} {shown} added for {who}",
+                       entity_type="contact_point", entity_id=point.id)
+    return contact
+
+
+def update_contact(
+    db: Session, *, principal: Principal, contact_id: int, first_name: str, last_name: str, type_id: int | str | None
+) -> Contact:
+    contact = access_contact(db, principal, contact_id)
+    errors: dict[str, str] = {}
+    first = _name(first_name, "first_name", "first name", errors, required=True)
+    last = _name(last_name, "last_name", "last name", errors, required=False)
+    chosen_type = _type_id(db, type_id, errors)
+    if errors:
+        raise FieldErrors(errors)
+    before = f"{contact.first_name} {contact.last_name}".strip()
+    contact.first_name, contact.last_name, contact.contact_type_id = first, last, chosen_type
+    db.add(contact)
+    type_name = db.get(ContactType, chosen_type).name if chosen_type else "no type"
+    history.record(db, principal=principal, account_id=contact.account_id, kind="contact", action="edited",
+                   summary=f"Contact {before} changed to {first} {last}".strip() + f" ({type_name})",
+                   entity_type="contact", entity_id=contact.id)
+    return contact
+
+
+def update_point(db: Session, *, principal: Principal, point_id: int, value: str) -> ContactPoint:
+    point = access_contact_point(db, principal, point_id)
+    errors: dict[str, str] = {}
+    new_value = _point(point.kind, value, errors)
+    if new_value is None and point.kind not in errors:
+        errors[point.kind] = "Enter an email address." if point.kind == "email" else "Enter a phone number."
+    if errors:
+        raise FieldErrors(errors)
+    old = point.value if point.kind == "email" else format_phone(point.value)
+    point.value = new_value
+    db.add(point)
+    shown = new_value if point.kind == "email" else format_phone(new_value)
+    noun = "Email address" if point.kind == "email" else "Phone number"
+    history.record(db, principal=principal, account_id=point.account_id, kind="contact", action=f"{point.kind}_edited",
+                   summary=f"{noun} {old} changed to {shown}", entity_type="contact_point", entity_id=point.id)
+    return point
+
+
+def delete_point(db: Session, *, principal: Principal, point_id: int) -> None:
+    point = access_contact_point(db, principal, point_id)
+    if _points_on_account(db, point.account_id) <= 1:
+        raise PortalError(LAST_WAY_TO_REACH)
+    shown = point.value if point.kind == "email" else format_phone(point.value)
+    noun = "Email address" if point.kind == "email" else "Phone number"
+    history.record(db, principal=principal, account_id=point.account_id, kind="contact", action=f"{point.kind}_deleted",
+                   summary=f"{noun} {shown} deleted", entity_type="contact_point", entity_id=point.id)
+    db.delete(point)
+
+
+def delete_contact(db: Session, *, principal: Principal, contact_id: int) -> None:
+    """Delete a person with their emails and phones, unless that leaves no way to reach the account."""
+    contact = access_contact(db, principal, contact_id)
+    points = list(db.exec(select(ContactPoint).where(ContactPoint.contact_id == contact.id)))
+    if points and _points_on_account(db, contact.account_id) <= len(points):
+        raise PortalError(LAST_WAY_TO_REACH)
+    history.record(db, principal=principal, account_id=contact.account_id, kind="contact", action="deleted",
+                   summary=f"Contact deleted: {contact.first_name} {contact.last_name}".strip(),
+                   entity_type="contact", entity_id=contact.id)
+    for point in points:
+        db.delete(point)
+    db.flush()
+    db.delete(contact)
+
+
+# --- staff: the Type options ----------------------------------------------------------------
+
+
+class StaffOnly(PortalError):
+    def __init__(self) -> None:
+        super().__init__("Only provider staff can do that.")
+
+
+def require_staff(principal: Principal) -> None:
+    if principal.kind != "staff" or principal.staff_user_id is None:
+        raise StaffOnly()
+
+
+def _type_name(raw: str, errors: dict[str, str]) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        errors["name"] = "Enter a name for the type."
+    elif len(name) > 60:
+        errors["name"] = "Keep the name under 60 characters."
+    return name
+
+
+def add_contact_type(db: Session, *, principal: Principal, name: str) -> ContactType:
+    require_staff(principal)
+    errors: dict[str, str] = {}
+    clean = _type_name(name, errors)
+    if not errors and db.exec(select(ContactType).where(func.lower(ContactType.name) == clean.lower())).first():
+        errors["name"] = "That type already exists."
+    if errors:
+        raise FieldErrors(errors)
+    last = db.exec(select(func.max(ContactType.sort_order))).one() or 0
+    row = ContactType(name=clean, sort_order=last + 1)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def rename_contact_type(db: Session, *, principal: Principal, type_id: int, name: str) -> ContactType:
+    require_staff(principal)
+    row = db.get(ContactType, int(type_id))
+    if row is None:
+        raise FieldErrors({"type_id": "That type no longer exists."})
+    errors: dict[str, str] = {}
+    clean = _type_name(name, errors)
+    clash = db.exec(select(ContactType).where(func.lower(ContactType.name) == clean.lower(), ContactType.id != row.id))
+    if not errors and clash.first():
+        errors["name"] = "That type already exists."
+    if errors:
+        raise FieldErrors(errors)
+    row.name = clean
+    db.add(row)
+    return row
+
+
+def reorder_contact_types(db: Session, *, principal: Principal, type_ids: list[int]) -> None:
+    require_staff(principal)
+    rows = {t.id: t for t in contact_types(db)}
+    if sorted(int(i) for i in type_ids) != sorted(rows):
+        raise FieldErrors({"order": "List every type exactly once."})
+    for position, type_id in enumerate(type_ids, start=1):
+        rows[int(type_id)].sort_order = position
+        db.add(rows[int(type_id)])
+
+
+def remove_contact_type(db: Session, *, principal: Principal, type_id: int) -> None:
+    """Remove a Type option; contacts that had it keep their details and show no type."""
+    require_staff(principal)
+    row = db.get(ContactType, int(type_id))
+    if row is None:
+        raise FieldErrors({"type_id": "That type no longer exists."})
+    for contact in db.exec(select(Contact).where(Contact.contact_type_id == row.id)):
+        contact.contact_type_id = None
+        db.add(contact)
+    db.flush()
+    db.delete(row)

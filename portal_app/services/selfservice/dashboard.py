@@ -1,0 +1,72 @@
+"""What the home page shows a signed-in subscriber."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import Contact, ContactPoint, PortalUser
+from portal_app.services.billing import billing
+from portal_app.services.core.access import access_account
+from portal_app.services.core.principal import Principal
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    display_name: str
+    first_name: str
+    account_number: str
+    account_kind: str
+    service_address: str
+    balance_cents: int
+    due_on: dt.date | None
+    past_due: bool
+    pending_cents: int = 0  # payments still settling
+    pending_bank: bool = False  # one of them is a bank debit
+    left_cents: int = 0  # what is left to pay once they settle
+
+
+def greeting_name(db: Session, *, principal: Principal, account) -> str:
+    """The signed-in person's first name: the contact holding their sign-in email, not the account's first contact.
+
+    A business account's holder ("Rosa") is often not the person using the portal ("Walt").
+    """
+    user = db.get(PortalUser, principal.user_id) if principal.user_id else None
+    if user is not None and user.account_id == account.id:
+        first = db.exec(
+            select(Contact.first_name).join(ContactPoint, col(ContactPoint.contact_id) == col(Contact.id))
+            .where(Contact.account_id == account.id, ContactPoint.account_id == account.id,
+                   ContactPoint.kind == "email", func.lower(ContactPoint.value) == user.email.lower())
+            .order_by(col(Contact.id))
+        ).first()
+        if first:
+            return first
+        if account.kind == "business":
+            return user.username
+    return account.first_name or account.display_name
+
+
+def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSummary:
+    account = access_account(db, principal)
+    due = billing.amount_due(db, account_id=account.id, today=today)
+    address = ", ".join(
+        part
+        for part in (account.service_street, account.service_city, f"{account.service_state} {account.service_zip}".strip())
+        if part
+    )
+    return HomeSummary(
+        display_name=account.display_name,
+        first_name=greeting_name(db, principal=principal, account=account),
+        account_number=account.account_number,
+        account_kind=account.kind,
+        service_address=address,
+        balance_cents=due.balance_cents,
+        due_on=due.due_on,
+        past_due=due.past_due,
+        pending_cents=due.pending_cents,
+        pending_bank=due.pending_bank,
+        left_cents=due.left_cents,
+    )

@@ -1,0 +1,1 @@
+"""What provider staff do across accounts."""
