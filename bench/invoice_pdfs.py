@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portal_app.integrations import documents  # noqa: E402
-from portal_app.services.billing.statements import InvoiceDocument  # noqa: E402
+from portal_app.integrations.documents import InvoiceDocument  # noqa: E402
 
 
 def rate(make, count: int) -> float:

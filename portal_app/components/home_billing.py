@@ -100,7 +100,7 @@ def _fab() -> rx.Component:
             ),
         ),
         rx.button(
-            rx.icon(rx.cond(S.quick_actions_open, "x", "plus"), size=26),
+            rx.cond(S.quick_actions_open, rx.icon("x", size=26), rx.icon("plus", size=26)),
             on_click=S.toggle_quick_actions,
             aria_label="Quick actions",
             aria_expanded=rx.cond(S.quick_actions_open, "true", "false"),

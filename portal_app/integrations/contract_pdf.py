@@ -6,14 +6,29 @@ Every string goes through `escape` before `Paragraph` (reportlab reads markup; a
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import inch
 from reportlab.platypus import Spacer
 
 from portal_app.integrations.documents import _build, _header, _text
-from portal_app.services.orders.contracts import SignedContract
 from portal_app.theming import current_theme
+
+
+@dataclass(frozen=True)
+class SignedContract:
+    title: str
+    version: str
+    body_text: str
+    account_number: str
+    account_name: str
+    signer_name: str
+    signed_at: dt.datetime
+    signer_ip: str
+    signer_user_agent: str
+    sha256: str
 
 
 def signed_contract_pdf(doc: SignedContract) -> bytes:

@@ -8,7 +8,9 @@ in Greek, Cyrillic, Polish, Vietnamese... print as typed; reportlab's built-in H
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -21,8 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal_app.services.core.money import format_cents
-from portal_app.services.billing.statements import InvoiceDocument, ReceiptDocument
+from portal_app.money import format_cents
 from portal_app.theming import current_theme
 
 _FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
@@ -35,6 +36,35 @@ _styles = getSampleStyleSheet()
 for _style in _styles.byName.values():
     if hasattr(_style, "fontName"):
         _style.fontName = BOLD if "Bold" in _style.fontName else FONT
+
+
+# What the PDFs print: plain data the billing services fill in (this layer never reads the database).
+@dataclass(frozen=True)
+class InvoiceDocument:
+    number: str
+    account_number: str
+    bill_to: str
+    address_lines: list[str]
+    issued_on: dt.date
+    due_on: dt.date
+    period: str
+    lines: list[tuple[str, int]]
+    total_cents: int
+    paid_cents: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    receipt_number: str
+    account_number: str
+    paid_by: str
+    paid_at: dt.datetime
+    method_label: str
+    amount_cents: int
+    status: str
+    applied: list[tuple[str, int]] = field(default_factory=list)
+    taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
 
 
 def _text(value: object, style: str = "Normal") -> Paragraph:

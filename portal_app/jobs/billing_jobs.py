@@ -44,7 +44,7 @@ from portal_app.models import (
 from portal_app.services.billing import billing, payments, quickpay
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 

@@ -49,7 +49,7 @@ from portal_app.models import (
     WorkflowTaskDependency,
 )
 from portal_app.services.core import history
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password
 

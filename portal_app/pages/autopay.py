@@ -74,7 +74,7 @@ def _item(item: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.button(
-                    rx.icon(rx.cond(item["kind"] == "ach", "landmark", "credit_card"), size=20),
+                    rx.cond(item["kind"] == "ach", rx.icon("landmark", size=20), rx.icon("credit_card", size=20)),
                     rx.vstack(rx.text(item["label"], size="3", weight="medium"),
                               rx.text("Repeat On: ", item["repeat_on"], size="2", color=tokens.MUTED),
                               spacing="0", align="start"),
@@ -130,7 +130,7 @@ def _stored_methods() -> rx.Component:
         rx.vstack(
             rx.heading("Stored payment methods", as_="h2", size="4"),
             rx.foreach(S.method_options, lambda o: rx.hstack(
-                rx.icon(rx.cond(o["kind"] == "ach", "landmark", "credit_card"), size=20),
+                rx.cond(o["kind"] == "ach", rx.icon("landmark", size=20), rx.icon("credit_card", size=20)),
                 rx.text(o["label"], size="3", flex="1"),
                 rx.button(rx.icon("x", size=22), on_click=S.ask_forget(o["value"]), color_scheme="red", variant="soft",
                           aria_label="Remove stored " + o["label"].to(str), min_width=tokens.TOUCH_TARGET,

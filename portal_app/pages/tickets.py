@@ -9,6 +9,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import select_field, text_field
 from portal_app.components.shell import portal_page
+from portal_app.services.selfservice.tickets import CREATION_OFF
 from portal_app.state.tickets import TicketDetailState as D
 from portal_app.state.tickets import TicketsState as S
 
@@ -82,6 +83,7 @@ def tickets_page() -> rx.Component:
             rx.cond(S.can_create, primary_button("New Ticket", on_click=S.open_form)),
             width="100%", align="center",
         ),
+        rx.cond(S.loaded & ~S.can_create, rx.text(CREATION_OFF, size="2", color=tokens.MUTED, id="tickets-closed")),
         rx.cond(
             S.loaded,
             rx.cond(

@@ -10,7 +10,7 @@ from portal_app.models import session_scope
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.billing import autopay, hosted_payments, payments, statements
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 

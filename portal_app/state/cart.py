@@ -8,7 +8,7 @@ from portal_app.models import session_scope
 from portal_app.services.orders import cart
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import FieldErrors
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.identity.ratelimit import RateLimited
 from portal_app.theming import current_theme
 

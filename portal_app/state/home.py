@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
-from portal_app.services.core.money import format_balance, format_cents
+from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 

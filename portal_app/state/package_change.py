@@ -10,7 +10,7 @@ from portal_app.models import session_scope
 from portal_app.services.orders import package_change
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import NotFound, PortalError
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 

@@ -12,7 +12,7 @@ from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.access import access_account
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.services.core.money import format_balance, format_cents
+from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
 

@@ -10,7 +10,7 @@ from portal_app.models import session_scope
 from portal_app.services.orders import account_services, contracts, package_change
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time

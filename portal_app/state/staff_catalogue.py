@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services.orders import catalogue
 from portal_app.services.core.errors import FieldErrors, NotFound
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
 

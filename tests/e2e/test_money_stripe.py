@@ -123,6 +123,15 @@ def stripe_portal(tmp_path_factory: pytest.TempPathFactory, stub: StripeStub, ch
            "PORTAL_STRIPE_SECRET_KEY": SECRET_KEY, "PORTAL_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
            "PORTAL_STRIPE_API_BASE": stub.url, "PORTAL_PUBLIC_URL": base_url}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    # A build of its own: building into the project's .web would point the main test app's pages
+    # at this server's websocket (the build carries the backend address), and break them once it stops.
+    workdir = tmp_path_factory.mktemp("e2e-stripe-build")
+    env["REFLEX_WEB_WORKDIR"] = str(workdir / "web")
+    env["REFLEX_STATES_WORKDIR"] = str(workdir / "states")
+    node_modules = PROJECT_ROOT / ".web" / "node_modules"
+    if node_modules.is_dir():  # the same packages: link them rather than install them again
+        (workdir / "web").mkdir()
+        subprocess.run(["cp", "-al", str(node_modules), str(workdir / "web" / "node_modules")], check=True)
     subprocess.run([sys.executable, "-m", "portal_app", "migrate"], cwd=PROJECT_ROOT, env=env, check=True)
     log = ARTIFACTS / "app-stripe.log"
     with log.open("w") as log_file:

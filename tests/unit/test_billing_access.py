@@ -16,7 +16,7 @@ from portal_app.services.billing import billing
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.access import access_account, access_invoice, access_payment
 from portal_app.services.core.errors import NotFound
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 
 DUE = dt.date(2026, 3, 21)

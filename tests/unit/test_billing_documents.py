@@ -17,7 +17,7 @@ from portal_app.integrations import documents
 from portal_app.models import InvoiceLine
 from portal_app.services.billing import statements
 from portal_app.services.identity import auth
-from portal_app.services.billing.statements import InvoiceDocument
+from portal_app.integrations.documents import InvoiceDocument
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")

@@ -95,3 +95,24 @@ def test_no_import_cycles() -> None:
 def test_the_cycle_check_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
+
+
+def test_integrations_never_import_services() -> None:
+    """The outside-world adapters take plain data (documents, contract PDFs), so they never reach up."""
+    graph = _graph()
+    reaching_up = {module: sorted(t for t in targets if t.startswith("portal_app.services"))
+                   for module, targets in graph.items() if module.startswith("portal_app.integrations")}
+    assert {module: targets for module, targets in reaching_up.items() if targets} == {}
+
+
+def test_icons_are_named_when_the_page_is_built() -> None:
+    """`rx.icon(<a var>)` pulls lucide's whole dynamic icon loader (about 55 KB gzip) into the page;
+    choose between named icons with `rx.cond(x, rx.icon("a"), rx.icon("b"))` instead."""
+    dynamic = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "icon"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "rx" and node.args
+                    and isinstance(node.args[0], (ast.Call, ast.Subscript))):
+                dynamic.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert dynamic == []

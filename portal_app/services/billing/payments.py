@@ -54,7 +54,7 @@ from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history
 from portal_app.services.core.access import access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.services.core.money import format_balance, format_cents
+from portal_app.money import format_balance, format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.theming import current_theme

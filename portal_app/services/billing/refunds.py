@@ -28,7 +28,7 @@ from portal_app.models import Account, Invoice, Payment, PaymentAdjustment, Paym
 from portal_app.services.billing import payments
 from portal_app.services.core import history
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_account, access_invoice, access_payment
 from portal_app.services.core.errors import NotFound
 from portal_app.services.billing.payments import invoice_paid_cents
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
@@ -87,34 +88,6 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
                    .order_by(col(PaymentAdjustment.id))).all()
     return [(ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else ""), a.amount_cents)
             for a in rows]
-
-
-@dataclass(frozen=True)
-class InvoiceDocument:
-    number: str
-    account_number: str
-    bill_to: str
-    address_lines: list[str]
-    issued_on: dt.date
-    due_on: dt.date
-    period: str
-    lines: list[tuple[str, int]]
-    total_cents: int
-    paid_cents: int
-    status: str
-
-
-@dataclass(frozen=True)
-class ReceiptDocument:
-    receipt_number: str
-    account_number: str
-    paid_by: str
-    paid_at: dt.datetime
-    method_label: str
-    amount_cents: int
-    status: str
-    applied: list[tuple[str, int]] = field(default_factory=list)
-    taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
 
 
 def _address(account: Account) -> list[str]:

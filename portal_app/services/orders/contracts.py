@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal_app.integrations.contract_pdf import SignedContract
 from portal_app.models import Account, Contract, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.access import access_account, access_contract
@@ -65,20 +65,6 @@ def sign_contract(db: Session, *, principal: Principal, contract_id: int, typed_
     history.record(db, principal=principal, account_id=row.account_id, kind="contract", action="signed",
                    summary=f"Contract signed by {name}: {row.title}", entity_type="contract", entity_id=row.id)
     return row
-
-
-@dataclass(frozen=True)
-class SignedContract:
-    title: str
-    version: str
-    body_text: str
-    account_number: str
-    account_name: str
-    signer_name: str
-    signed_at: dt.datetime
-    signer_ip: str
-    signer_user_agent: str
-    sha256: str
 
 
 def signed_document(db: Session, *, principal: Principal, contract_id: int) -> SignedContract:

@@ -17,7 +17,7 @@ from portal_app.services.orders import workflows
 from portal_app.services.core.access import access_account, access_service
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import NotFound, PortalError
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 

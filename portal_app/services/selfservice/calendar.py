@@ -17,7 +17,7 @@ from portal_app.models import (
     WorkflowTask,
 )
 from portal_app.services.core.access import access_account
-from portal_app.services.core.money import format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.selfservice.scheduling import local_day, when_label, window_label
 from portal_app.theming import current_theme

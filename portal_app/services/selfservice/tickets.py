@@ -27,6 +27,8 @@ CATEGORIES = ("General", "Billing", "Technical", "Installation")
 STATUSES = ("open", "pending", "closed")
 SUBJECT_MAX = 200
 BODY_MAX = 5000
+# Shown on Tickets, and given as the refusal, while ProviderSettings.allow_ticket_creation is off.
+CREATION_OFF = "New tickets are not taken online. Please call us instead."
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _next_number(db: Session) -> str:
 def open_ticket(db: Session, *, principal: Principal, category: str, subject: str, description: str) -> Ticket:
     account = access_account(db, principal)
     if not provider_settings(db).allow_ticket_creation:
-        raise PortalError("New tickets are not taken online. Please call us instead.")
+        raise PortalError(CREATION_OFF)
     errors: dict[str, str] = {}
     if category not in CATEGORIES:
         errors["category"] = "Choose a category."
