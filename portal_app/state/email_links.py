@@ -11,10 +11,10 @@ import asyncio
 import reflex as rx
 
 from portal_app.models import session_scope
-from portal_app.services.identity import account_security, portal_users, ratelimit, tokens
+from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
-from portal_app.state.tab_guard import event_query_param
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 # Take the token out of the address bar once read, so later events of the page do not carry it.
 _FORGET_LINK = rx.call_script("window.history.replaceState(window.history.state, '', window.location.pathname)")
@@ -158,9 +158,9 @@ def _inspect_reset(raw: str) -> str | None:
         return None
 
 
-def _reset(raw: str, password: str, client_ip: str) -> None:
+def _reset(raw: str, password: str, binding: str) -> None:
     with session_scope() as db:
-        portal_users.reset_password(db, raw_token=raw, new_password=password, client_ip=client_ip)
+        portal_users.reset_password(db, raw_token=raw, new_password=password, binding=binding)
 
 
 class ResetPasswordState(rx.State):
@@ -195,7 +195,8 @@ class ResetPasswordState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_reset, unseal(self._token), password, self.router.session.client_ip or "")
+            browser = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+            await asyncio.to_thread(_reset, unseal(self._token), password, browser)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False

@@ -174,6 +174,8 @@ def test_bills_and_receipts_go_only_to_a_verified_enabled_sign_in(db: Session) -
     assert payments.receipt_address(db, account_id=account.id) is None
     assert payments.receipt_address(db, account_id=account.id, user_id=pending.id) is None
     assert payments.receipt_address(db, account_id=account.id, user_id=held.id) is None
+    assert payments.receipt_addresses(db, [account.id]) == {}  # AutoPay batches alike
     make_user(db, account, username="real", email="real@mail.example")
     db.commit()
     assert payments.receipt_address(db, account_id=account.id, user_id=pending.id) == "real@mail.example"
+    assert payments.receipt_addresses(db, [account.id]) == {account.id: "real@mail.example"}

@@ -174,7 +174,8 @@ def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
     """`receipt_address` (the account's first portal user) for many accounts in one query."""
     found: dict[int, str] = {}
     for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
-                                     .where(col(PortalUser.account_id).in_(account_ids))
+                                     .where(col(PortalUser.account_id).in_(account_ids),
+                                            col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False))
                                      .order_by(col(PortalUser.account_id), col(PortalUser.id))):
         found.setdefault(account_id, email)
     return found

@@ -512,7 +512,8 @@ def end_sessions(db: Session, *, user_id: int, except_session_id: int | None = N
     return ended
 
 
-def reset_password(db: Session, *, raw_token: str, new_password: str, client_ip: str = "") -> PortalUser:
+def reset_password(db: Session, *, raw_token: str, new_password: str, binding: str = "") -> PortalUser:
+    """`binding`: the browser's pre-session cookie; that browser gets past a lock an attacker keeps up."""
     row = tokens.peek(db, purpose=tokens.RESET, raw=raw_token)
     user = db.get(PortalUser, row.user_id)
     if user is None or user.disabled:
@@ -520,9 +521,10 @@ def reset_password(db: Session, *, raw_token: str, new_password: str, client_ip:
     check_new_password(new_password, username=user.username, email=user.email)
     tokens.consume(db, purpose=tokens.RESET, raw=raw_token)
     set_password(db, user=user, new_password=new_password)
-    # The link proved the real user: no lock an attacker's wrong guesses set keeps them out.
-    ratelimit.clear(db, [(ratelimit.SIGN_IN_USER, ratelimit.user_value(user.id)),
-                         (ratelimit.SIGN_IN, f"{ratelimit.user_value(user.id)}@{client_ip}")])
+    # The link proved the real user: the lock is lifted, and this browser keeps a pass through any
+    # lock an attacker's wrong guesses set again (no CAPTCHA needed).
+    ratelimit.clear(db, [(ratelimit.SIGN_IN, ratelimit.user_value(user.id))])
+    tokens.grant_lock_pass(db, user_id=user.id, binding=binding)
     if user.verified_at is None:
         user.verified_at = utcnow()  # the link reached the inbox, which is what verification proves
     access_mail.send_notice(

@@ -31,9 +31,6 @@ class Rule:
 
 
 SIGN_IN = Rule("signin", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
-# Per known user from any address: bounds guessing spread over many addresses. The per-name rule
-# above is kept per (user, address), so one address cannot lock the real user out elsewhere.
-SIGN_IN_USER = Rule("signin-user", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=15))
 SIGN_IN_IP = Rule("signin-ip", 50, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 SIGN_UP = Rule("signup", 5, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))
 SIGN_UP_IP = Rule("signup-ip", 20, timedelta(hours=1), timedelta(minutes=1), timedelta(minutes=30))

@@ -33,12 +33,11 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", bind
     # Either way the visitor sees the same answers, so the count reveals nothing.
     named = auth.user_for_login(db, login)
     name_key = ratelimit.user_value(named.id) if named is not None else f"login:{login.strip().lower()}"
-    # Per name *and* address: wrong passwords from one address block that address only, so an
-    # attacker cannot keep the real user locked out; the per-user rule bounds spread-out guessing
-    # and the reset link lifts it (see portal_users.reset_password).
-    limits = [(ratelimit.SIGN_IN, f"{name_key}@{client_ip}"), (ratelimit.SIGN_IN_IP, client_ip)]
-    if named is not None:
-        limits.append((ratelimit.SIGN_IN_USER, name_key))
+    limits = [(ratelimit.SIGN_IN, name_key), (ratelimit.SIGN_IN_IP, client_ip)]
+    if named is not None and tokens.has_lock_pass(db, user_id=named.id, binding=binding):
+        # This browser finished a reset link for this user: an attacker's wrong guesses (the
+        # per-user lock) cannot keep it out; the per-address limit still holds.
+        limits = limits[1:]
     try:
         ratelimit.check(db, limits)
     except ratelimit.RateLimited as limited:
@@ -49,8 +48,8 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", bind
         return Outcome(error=str(refusal), not_verified=True)
     except SignInFailed as refusal:
         blocked = ratelimit.hit(db, limits)
-        if named is not None and ratelimit.SIGN_IN_USER.name in blocked:
-            named.locked_until = blocked[ratelimit.SIGN_IN_USER.name]  # shown to staff as Locked
+        if named is not None and ratelimit.SIGN_IN.name in blocked:
+            named.locked_until = blocked[ratelimit.SIGN_IN.name]  # shown to staff as Locked
             db.add(named)
         return Outcome(error=str(refusal))
     ratelimit.clear(db, limits[:1])

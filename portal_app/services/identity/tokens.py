@@ -18,7 +18,9 @@ MFA_PENDING = "mfa_pending"
 SIGN_UP_PENDING = "signup_pending"  # a matched sign-up waiting for proof of control
 SIGN_UP_PROOF = "signup_proof"  # the link sent to an address already on the account
 REMOVE_USER = "remove_user"  # the link in the "new sign-in added" notice
+LOCK_PASS = "lock_pass"  # a browser that finished a reset link gets past the per-user sign-in lock
 LIFETIMES = {
+    LOCK_PASS: timedelta(days=30),
     SIGN_UP_PENDING: timedelta(hours=1),
     SIGN_UP_PROOF: timedelta(hours=1),
     REMOVE_USER: timedelta(days=14),
@@ -84,3 +86,19 @@ def void_all(db: Session, *, purpose: str, user_id: int, now: datetime | None = 
 def link(path: str, raw: str) -> str:
     """The absolute link for an email: the provider's public address, our path, the raw token."""
     return f"{get_settings().public_url.rstrip('/')}{path}?token={raw}"
+
+
+def grant_lock_pass(db: Session, *, user_id: int, binding: str, now: datetime | None = None) -> None:
+    """Remember the browser (its pre-session cookie, hashed) that proved itself with a reset link."""
+    if not binding:
+        return
+    db.add(AuthToken(purpose=LOCK_PASS, token_hash=hash_token(new_token()), user_id=user_id,
+                     payload=hash_token(binding), expires_at=(now or utcnow()) + LIFETIMES[LOCK_PASS]))
+
+
+def has_lock_pass(db: Session, *, user_id: int, binding: str, now: datetime | None = None) -> bool:
+    if not binding:
+        return False
+    return db.exec(select(AuthToken.id).where(
+        AuthToken.purpose == LOCK_PASS, AuthToken.user_id == user_id, AuthToken.payload == hash_token(binding),
+        AuthToken.expires_at > (now or utcnow()))).first() is not None

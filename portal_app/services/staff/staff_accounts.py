@@ -163,7 +163,7 @@ def unlock_portal_user(db: Session, *, principal: Principal, account_number: str
     user.locked_until = None
     user.failed_sign_ins = 0
     db.add(user)
-    ratelimit.clear(db, [(ratelimit.SIGN_IN_USER, ratelimit.user_value(user.id))])
+    ratelimit.clear(db, [(ratelimit.SIGN_IN, ratelimit.user_value(user.id))])
     history.record(
         db, principal=principal, account_id=account.id, kind="access", action="portal_user_unlocked",
         summary=f"{principal.display_name} unlocked the portal sign-in '{user.username}'",
