@@ -1,8 +1,9 @@
-"""Command line: `python -m portal_app migrate | demo-data | setup`."""
+"""Command line: `python -m portal_app migrate | demo-data | setup | create-admin | worker | import ...`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from portal_app.config import get_settings
@@ -24,6 +25,42 @@ def _demo_data() -> None:
     print("Demo data loaded." if created else "Demo data already present; nothing changed.")
     for sign_in in DEMO_SIGN_INS:
         print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
+
+
+def _refuse_in_production(command: str) -> int:
+    if get_settings().is_production:
+        print(f"{command} loads the demo provider's people and passwords; it never runs with PORTAL_ENV=production.\n"
+              "Run `python -m portal_app migrate` and `python -m portal_app create-admin` instead.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    """The first admin: flags for automation, prompts for whatever is missing (password never echoed)."""
+    import getpass
+
+    from portal_app.services import staff_users
+    from portal_app.services.errors import FieldErrors
+
+    username = args.username or input("Staff username: ")
+    full_name = args.name or input("Full name: ")
+    email = args.email or input("Email: ")
+    password = args.password or os.environ.get("PORTAL_ADMIN_PASSWORD") or ""
+    if not password:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("The passwords differ; nothing was created.", file=sys.stderr)
+            return 1
+    try:
+        with session_scope() as db:
+            staff = staff_users.create_admin(db, username=username, email=email, full_name=full_name, password=password)
+    except FieldErrors as problem:
+        for field, message in problem.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"Admin {staff.full_name} created: sign in at {get_settings().public_url.rstrip('/')}/staff/signin "
+          f"as {staff.username}.")
+    return 0
 
 
 def _billing_job(command: str) -> None:
@@ -92,7 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
+    admin = commands.add_parser("create-admin", help="create a staff admin (prompts for what no flag gives)")
+    admin.add_argument("--username")
+    admin.add_argument("--name", help="full name")
+    admin.add_argument("--email")
+    admin.add_argument("--password", help="better: PORTAL_ADMIN_PASSWORD in the environment, or the prompt")
     args = parser.parse_args(argv)
+    if args.command in ("demo-data", "setup") and (refused := _refuse_in_production(args.command)):
+        return refused
+    if args.command == "create-admin":
+        _migrate()
+        return _create_admin(args)
     if args.command in ("billing-run", "autopay-run", "settle-ach"):
         _billing_job(args.command)
     if args.command in ("migrate", "setup"):

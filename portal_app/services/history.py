@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import AccountHistory
+from portal_app.models import Account, AccountHistory
+from portal_app.services import staff_audit
 from portal_app.services.principal import Principal
 
 
@@ -31,6 +32,10 @@ def record(
         summary=summary,
     )
     db.add(entry)
+    if principal.kind == "staff":  # a staff change to an account is also in the staff audit log
+        account = db.get(Account, account_id)
+        staff_audit.record(db, principal=principal, action=f"account.{kind}.{action}"[:60],
+                           target=f"account {account.account_number}" if account else "", detail=summary)
     return entry
 
 

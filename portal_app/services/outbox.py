@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.mail import KEPT_MARK, MAX_ATTEMPTS
 from portal_app.models import Account, OutboxMail, utcnow
 from portal_app.services import history
-from portal_app.services.contacts import require_staff
+from portal_app.services.access import require_staff
 from portal_app.services.errors import NotFound
 from portal_app.services.principal import Principal
 

@@ -17,7 +17,7 @@ from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, PortalUser, ProviderSettings, Ticket, TicketNote, utcnow
 from portal_app.services import history
 from portal_app.services.access import access_account, access_owned
-from portal_app.services.contacts import require_staff
+from portal_app.services.access import require_staff
 from portal_app.services.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.principal import Principal
 from portal_app.theming import current_theme

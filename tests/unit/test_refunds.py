@@ -17,7 +17,7 @@ from portal_app.services import billing, payments, refunds, statements
 from portal_app.services.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.principal import Principal
 
-STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1)
+STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1, staff_role="admin")
 
 
 def _paid(db: Session, gateway, amount: int = 8000):

@@ -1,0 +1,92 @@
+"""operations: staff two-factor, the agents' refund limit, the staff audit log (append-only) and the
+job runner's state
+
+Revision ID: 0004_operations
+Revises: 0003_money
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+import portal_app.models.base
+
+
+revision = "0004_operations"
+down_revision = "0003_money"
+branch_labels = None
+depends_on = None
+
+APPEND_ONLY_MESSAGE = "staff_audit_entry is append-only"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_enabled_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("provider_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("agent_refund_limit_cents", sa.Integer(), nullable=False, server_default="10000"))
+    op.create_table(
+        "staff_audit_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("staff_user_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sa.String(length=120), nullable=False),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("target", sa.String(length=120), nullable=False),
+        sa.Column("detail", sa.String(length=1000), nullable=False),
+        sa.Column("client_ip", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("staff_audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_audit_entry_occurred_at"), ["occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_staff_audit_entry_staff_user_id"), ["staff_user_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_staff_audit_entry_action"), ["action"], unique=False)
+    op.create_table(
+        "job_state",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("lease_holder", sa.String(length=120), nullable=False),
+        sa.Column("lease_until", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_started_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_finished_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_outcome", sa.String(length=12), nullable=False),
+        sa.Column("last_summary", sa.String(length=1000), nullable=False),
+        sa.Column("failures_in_row", sa.Integer(), nullable=False),
+        sa.Column("next_run_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"""
+            CREATE FUNCTION staff_audit_append_only() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}';
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER staff_audit_no_change BEFORE UPDATE OR DELETE ON staff_audit_entry "
+            "FOR EACH ROW EXECUTE FUNCTION staff_audit_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER staff_audit_no_{verb.lower()} BEFORE {verb} ON staff_audit_entry "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS staff_audit_no_change ON staff_audit_entry")
+        op.execute("DROP FUNCTION IF EXISTS staff_audit_append_only()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS staff_audit_no_update")
+        op.execute("DROP TRIGGER IF EXISTS staff_audit_no_delete")
+    op.drop_table("job_state")
+    op.drop_table("staff_audit_entry")
+    with op.batch_alter_table("provider_settings", schema=None) as batch_op:
+        batch_op.drop_column("agent_refund_limit_cents")
+    with op.batch_alter_table("staff_user", schema=None) as batch_op:
+        batch_op.drop_column("totp_enabled_at")
+        batch_op.drop_column("totp_secret")
