@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
+    worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
+    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, settle_ach, cleanup)")
     admin = commands.add_parser("create-admin", help="create a staff admin (prompts for what no flag gives)")
     admin.add_argument("--username")
     admin.add_argument("--name", help="full name")
@@ -137,6 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("demo-data", "setup") and (refused := _refuse_in_production(args.command)):
         return refused
+    if args.command == "worker":
+        from portal_app.jobs import worker as job_worker
+
+        if args.once:
+            if args.once not in job_worker.BY_NAME:
+                parser.error(f"unknown job {args.once!r}; one of: {', '.join(job_worker.BY_NAME)}")
+            print(job_worker.run_job(args.once) or f"{args.once}: not due, or another worker is running it.")
+            return 0
+        job_worker.serve()
+        return 0
     if args.command == "create-admin":
         _migrate()
         return _create_admin(args)
