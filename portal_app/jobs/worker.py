@@ -74,18 +74,17 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("mail", "Mail delivery", _mail, lambda tz: IntervalTrigger(seconds=20, timezone=tz), timedelta(minutes=5)),
-    Job("billing", "Billing run (this month's invoices)", _billing,
+    Job("mail", job_runs.JOBS["mail"][0], _mail, lambda tz: IntervalTrigger(seconds=20, timezone=tz), timedelta(minutes=5)),
+    Job("billing", job_runs.JOBS["billing"][0], _billing,
         lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
-    Job("autopay", "AutoPay and card-expiry reminders", _autopay,
+    Job("autopay", job_runs.JOBS["autopay"][0], _autopay,
         lambda tz: CronTrigger(hour=7, minute=0, timezone=tz), timedelta(hours=2)),
-    Job("settle_ach", "Settle pending bank payments", _settle,
+    Job("settle_ach", job_runs.JOBS["settle_ach"][0], _settle,
         lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
-    Job("cleanup", "Cleanup (tokens, sessions, old mail bodies)", _cleanup,
+    Job("cleanup", job_runs.JOBS["cleanup"][0], _cleanup,
         lambda tz: CronTrigger(hour=3, minute=30, timezone=tz), timedelta(hours=1)),
 )
 BY_NAME = {job.name: job for job in JOBS}
-TITLES = {job.name: job.title for job in JOBS}
 
 
 def _next_time(job: Job, tz: str) -> datetime | None:

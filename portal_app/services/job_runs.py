@@ -20,6 +20,14 @@ from portal_app.services.access import require_staff
 from portal_app.services.principal import Principal
 
 MAX_RETRIES = 5
+# The worker's jobs, in the order staff see them, with what each does and when (provider's time zone).
+JOBS: dict[str, tuple[str, str]] = {
+    "mail": ("Mail delivery", "every 20 seconds"),
+    "billing": ("Billing run (this month's invoices)", "daily at 5:00"),
+    "autopay": ("AutoPay and card-expiry reminders", "daily at 7:00"),
+    "settle_ach": ("Settle pending bank payments", "every 15 minutes"),
+    "cleanup": ("Cleanup (tokens, sessions, old mail bodies)", "daily at 3:30"),
+}
 
 
 def retry_delay(failures_in_row: int) -> timedelta:
@@ -96,8 +104,9 @@ class JobRow:
     next_run_at: datetime | None
 
 
-def job_rows(db: Session, *, principal: Principal, names: list[str]) -> list[JobRow]:
+def job_rows(db: Session, *, principal: Principal, names: list[str] | None = None) -> list[JobRow]:
     """Each job's last run, outcome and next run, in `names` order (any staff member may look)."""
+    names = list(JOBS) if names is None else names
     require_staff(principal, what="job")
     now = utcnow()
     states = {s.name: s for s in db.exec(select(JobState))}
