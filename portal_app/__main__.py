@@ -63,6 +63,30 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    """Dry run (the default) or --apply of the CSV files in a folder; exit 1 when any row is refused."""
+    from pathlib import Path
+
+    from portal_app.services import importer
+    from portal_app.services.principal import Principal
+
+    folder = Path(args.folder)
+    files = {kind: (folder / f"{kind}.csv").read_text(encoding="utf-8-sig")
+             for kind in importer.KINDS if (folder / f"{kind}.csv").is_file()}
+    if not files:
+        print(f"No CSV files in {folder}: name them {', '.join(k + '.csv' for k in importer.KINDS)}.", file=sys.stderr)
+        return 1
+    with session_scope() as db:
+        report = importer.run_import(db, principal=Principal.system("Import (command line)"), files=files,
+                                     apply=args.apply, source=str(folder))
+    for row in report.rows if args.verbose else report.refused:
+        print(f"{row.kind}.csv row {row.row} ({row.key}): {row.outcome}" + (f": {row.reason}" if row.reason else ""))
+    if args.report:
+        Path(args.report).write_text(importer.report_csv(report))
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _billing_job(command: str) -> None:
     from portal_app.jobs import billing_jobs
     from portal_app.services.clock import provider_today
@@ -131,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
     worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, settle_ach, cleanup)")
+    imports = commands.add_parser("import", help="bring subscribers in from CSV files (dry run unless --apply)")
+    imports.add_argument("folder", help="folder holding accounts.csv, contacts.csv, services.csv, invoices.csv, "
+                                        "invoice_lines.csv, payments.csv (any of them)")
+    imports.add_argument("--apply", action="store_true", help="write it (all or nothing); without it: a dry run")
+    imports.add_argument("--report", metavar="FILE", help="write every row's outcome to this CSV file")
+    imports.add_argument("--verbose", action="store_true", help="print every row, not only the refused ones")
     admin = commands.add_parser("create-admin", help="create a staff admin (prompts for what no flag gives)")
     admin.add_argument("--username")
     admin.add_argument("--name", help="full name")
@@ -139,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("demo-data", "setup") and (refused := _refuse_in_production(args.command)):
         return refused
+    if args.command == "import":
+        return _import(args)
     if args.command == "worker":
         from portal_app.jobs import worker as job_worker
 

@@ -84,6 +84,7 @@ class Contact(SQLModel, table=True):
     first_name: str = Field(default="", max_length=80)
     last_name: str = Field(default="", max_length=80)
     created_at: datetime = utc_field(default_now=True)
+    external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
 
 
 class ContactPoint(SQLModel, table=True):

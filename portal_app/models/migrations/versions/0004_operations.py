@@ -1,5 +1,5 @@
-"""operations: staff two-factor, the agents' refund limit, the staff audit log (append-only) and the
-job runner's state
+"""operations: staff two-factor, the agents' refund limit, the staff audit log (append-only), the
+job runner's state, and the provider's own ids on contacts and services (imports)
 
 Revision ID: 0004_operations
 Revises: 0003_money
@@ -25,6 +25,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("totp_enabled_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("provider_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("agent_refund_limit_cents", sa.Integer(), nullable=False, server_default="10000"))
+    for table in ("contact", "account_service"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("external_id", sa.String(length=64), nullable=False, server_default=""))
+            batch_op.create_index(batch_op.f(f"ix_{table}_external_id"), ["external_id"], unique=False)
     op.create_table(
         "staff_audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,6 +87,10 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS staff_audit_no_update")
         op.execute("DROP TRIGGER IF EXISTS staff_audit_no_delete")
+    for table in ("account_service", "contact"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_external_id"))
+            batch_op.drop_column("external_id")
     op.drop_table("job_state")
     op.drop_table("staff_audit_entry")
     with op.batch_alter_table("provider_settings", schema=None) as batch_op:
