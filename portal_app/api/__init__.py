@@ -8,6 +8,7 @@ from portal_app.api import (
     calendar_routes,
     contract_routes,
     health,
+    import_routes,
     payment_webhooks,
     staff_auth_routes,
 )
@@ -23,5 +24,6 @@ def build_api() -> Starlette:
             *payment_webhooks.routes,
             *calendar_routes.routes,
             *contract_routes.routes,
+            *import_routes.routes,
         ]
     )

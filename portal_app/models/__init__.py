@@ -34,7 +34,7 @@ from portal_app.models.identity import (
     UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
-from portal_app.models.operations import JobState, StaffAuditEntry
+from portal_app.models.operations import ImportBatch, JobState, StaffAuditEntry
 from portal_app.models.orders import CartOrder, Contract, Workflow, WorkflowTask, WorkflowTaskDependency
 from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
 
@@ -43,7 +43,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account", "AccountHistory", "AccountService", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
-    "GatewayEvent", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
+    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",

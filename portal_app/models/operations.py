@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
@@ -37,3 +38,15 @@ class JobState(SQLModel, table=True):
     last_summary: str = Field(default="", max_length=1000)
     failures_in_row: int = 0
     next_run_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class ImportBatch(SQLModel, table=True):
+    """CSV files an admin uploaded: dry-run first, applied on request; removed by the cleanup job."""
+
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    staff_user_id: int = Field(foreign_key="staff_user.id", index=True)
+    created_at: dt.datetime = utc_field(default_now=True)
+    files_json: str = Field(sa_type=sa.Text())  # {"accounts": "<csv text>", ...}
+    file_names: str = Field(default="", max_length=500)
+    applied_at: dt.datetime | None = utc_field(nullable=True)

@@ -29,7 +29,7 @@ def _job(j: rx.Var) -> rx.Component:
 def staff_jobs() -> rx.Component:
     return rx.vstack(
         rx.heading("Jobs", as_="h1", size="6"),
-        rx.text("The worker (`python -m portal_app worker`, started by `make run`) runs these in the provider's time "
+        rx.text("The worker (python -m portal_app worker, started by make run) runs these in the provider's time "
                 "zone. Several workers never run one job twice; a failed job is retried after 1, 2, 4, 8 and 16 "
                 "minutes, then the admins get an email.", size="2", color=tokens.MUTED),
         rx.foreach(S.rows, _job),

@@ -1,5 +1,5 @@
 """The cleanup job: drop what has served its purpose (expired tokens and sessions, idle rate-limit
-buckets) and blank the bodies of mail sent long ago (they may hold links)."""
+buckets, week-old import uploads) and blank the bodies of mail sent long ago (they may hold links)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col
 
-from portal_app.models import AuthToken, OutboxMail, RateLimitBucket, UserSession, utcnow
+from portal_app.models import AuthToken, ImportBatch, OutboxMail, RateLimitBucket, UserSession, utcnow
 
 KEEP_EXPIRED = timedelta(days=1)  # a token just expired still explains a "link expired" question
 KEEP_SESSIONS = timedelta(days=30)  # staff can see recent sign-ins and their addresses
 KEEP_BUCKETS = timedelta(days=1)
 MAIL_BODY_RETENTION = timedelta(days=90)
 SENT_BODY_GONE = "(removed after 90 days)"
+KEEP_UPLOADS = timedelta(days=7)  # uploaded import files hold subscribers' details
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,5 @@ def run_cleanup(db: Session, *, now: datetime | None = None) -> CleanupReport:
         col(OutboxMail.sent_at).is_not(None), col(OutboxMail.sent_at) < now - MAIL_BODY_RETENTION,
         col(OutboxMail.body_text) != SENT_BODY_GONE,
     ).values(body_text=SENT_BODY_GONE, attachment_text=None)).rowcount
+    db.execute(delete(ImportBatch).where(col(ImportBatch.created_at) < now - KEEP_UPLOADS))
     return CleanupReport(tokens=tokens, sessions=sessions, buckets=buckets, mail_bodies=bodies)

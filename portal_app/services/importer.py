@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import (
     Account,
     AccountHistory,
+    ImportBatch,
     AccountService,
     Contact,
     ContactPoint,
@@ -37,6 +39,7 @@ from portal_app.models import (
 from portal_app.services import staff_audit
 from portal_app.services.access import ADMIN, require_staff
 from portal_app.services.contacts import normalize_email, normalize_phone
+from portal_app.services.errors import FieldErrors, NotFound
 from portal_app.services.money import parse_dollars
 from portal_app.services.principal import Principal
 
@@ -529,3 +532,49 @@ def report_csv(report: ImportReport) -> str:
     for r in report.rows:
         writer.writerow([f"{r.kind}.csv", r.row, r.key, r.outcome, r.reason])
     return out.getvalue()
+
+
+# --- the admin upload page: files are kept as a batch between the dry run and the apply ----------
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def may_import(*, principal: Principal) -> None:
+    """Admins only (the page asks before anyone chooses a file)."""
+    require_staff(principal, role=ADMIN, what="import")
+
+
+def stage_upload(db: Session, *, principal: Principal, files: dict[str, bytes]) -> int:
+    """Keep uploaded files (file name -> bytes) for a dry run and a later apply; returns the batch id."""
+    require_staff(principal, role=ADMIN, what="import")
+    texts: dict[str, str] = {}
+    for name, data in files.items():
+        kind = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].lower().removesuffix(".csv")
+        if kind not in KINDS:
+            raise FieldErrors({"files": f"{name}: name the files {', '.join(k + '.csv' for k in KINDS)}."})
+        try:
+            texts[kind] = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FieldErrors({"files": f"{name} is not UTF-8 text (save it as CSV UTF-8)."}) from None
+    if not texts:
+        raise FieldErrors({"files": "Choose one or more CSV files."})
+    batch = ImportBatch(staff_user_id=principal.staff_user_id, files_json=json.dumps(texts),
+                        file_names=", ".join(f"{k}.csv" for k in texts)[:500])
+    db.add(batch)
+    db.flush()
+    return batch.id
+
+
+def run_batch(db: Session, *, principal: Principal, batch_id: int, apply: bool) -> tuple[str, ImportReport]:
+    """Dry run or apply one of the principal's own uploads; (file names, report)."""
+    require_staff(principal, role=ADMIN, what="import")
+    batch = db.exec(select(ImportBatch).where(ImportBatch.id == batch_id,
+                                              ImportBatch.staff_user_id == principal.staff_user_id)).first()
+    if batch is None:
+        raise NotFound("upload")
+    report = run_import(db, principal=principal, files=json.loads(batch.files_json), apply=apply,
+                        source=f"upload {batch.id} ({batch.file_names})")
+    if report.applied:
+        batch.applied_at = utcnow()
+        db.add(batch)
+    return batch.file_names, report

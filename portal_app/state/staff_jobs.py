@@ -34,7 +34,8 @@ class StaffJobsState(StaffSessionState):
             "name": r.name, "title": job_runs.JOBS[r.name][0], "schedule": job_runs.JOBS[r.name][1],
             "status": "Running now" if r.running else outcome.get(r.last_outcome, r.last_outcome),
             "failed": "yes" if r.last_outcome == "failed" else "",
-            "last": _when(r.last_started_at, zone), "next": _when(r.next_run_at, zone),
+            "last": _when(r.last_started_at, zone),
+            "next": _when(r.next_run_at, zone) if r.next_run_at else "when the worker starts",
             "summary": r.last_summary.splitlines()[0][:300] if r.last_summary else "",
             "retries": f"{r.failures_in_row} failure(s) in a row; retrying with back-off" if r.failures_in_row else "",
         } for r in rows]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qs
-
 import reflex as rx
 
 from portal_app.models import session_scope
 from portal_app.services import staff_users
 from portal_app.services.errors import FieldErrors, NotFound
+from portal_app.state.tab_guard import event_query_param
 
 EXPIRED = "This link has expired or was used already. Ask an admin to send the invitation again."
 
@@ -33,7 +32,7 @@ class StaffSetPasswordState(rx.State):
 
     @rx.event
     async def load(self):
-        self._token = (parse_qs(self.router.url.query).get("token") or [""])[0][:200]
+        self._token = event_query_param(self, "token")[:200]  # links' credentials are not kept in router data
         self.done, self.password_error = False, ""
         try:
             self.username, self.error = await asyncio.to_thread(_peek, self._token), ""

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import OutboxMail
 from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT
-from tests.e2e.helpers import sign_in, wait_until_settled
+from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +49,7 @@ def _staff_sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
 def _phone(browser, portal) -> Page:
     context = browser.new_context(viewport=PHONE, base_url=portal.base_url, device_scale_factor=1)
     context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
     return context.new_page()
 
 
@@ -71,9 +72,8 @@ def test_create_admin_then_invite_an_agent_who_cannot_open_settings(browser, por
     path = "/staff/set-password?token=" + mail.body_text.split("/staff/set-password?token=")[1].split()[0]
     agent = _phone(browser, portal)
     agent.goto(path)
-    agent.wait_for_load_state("load")
-    agent.screenshot(path=str(ARTIFACTS / "ops-set-password-form.png"), full_page=True)
     expect(agent.get_by_text(email)).to_be_visible()
+    agent.screenshot(path=str(ARTIFACTS / "ops-set-password-form.png"), full_page=True)
     agent.get_by_label("New password", exact=True).fill(PASSWORD)
     agent.get_by_label("New password again").fill(PASSWORD)
     agent.get_by_role("button", name="SET PASSWORD").click()
@@ -144,3 +144,28 @@ def test_staff_see_the_job_runner_status(portal, phone: Page) -> None:
     expect(row).to_contain_text("daily at 3:30")
     expect(phone.locator('.job-row[data-job="billing"]')).to_contain_text("next")
     phone.screenshot(path=str(ARTIFACTS / "ops-jobs.png"), full_page=True)
+
+
+def test_import_the_sample_files_dry_run_then_apply(browser, portal, phone: Page) -> None:
+    samples = PROJECT_ROOT / "samples" / "import"
+    agent_check = _new_admin(portal)
+    _staff_sign_in(phone, agent_check)
+    phone.goto("/staff/import")
+    expect(phone.get_by_role("heading", name="Import subscribers")).to_be_visible()
+    phone.locator("#import-files").set_input_files(sorted(str(p) for p in samples.glob("*.csv")))
+    phone.get_by_role("button", name="UPLOAD AND CHECK").click()
+    phone.wait_for_url("**/staff/import?batch=*")
+    report = phone.locator("#import-report")
+    expect(report.get_by_role("heading", name="Dry run")).to_be_visible()
+    expect(report.locator(".import-count").filter(has_text="accounts.csv")).to_contain_text("3 new")
+    expect(report.locator(".import-row").filter(has_text="accounts.csv row 2")).to_contain_text("700100001")
+    phone.screenshot(path=str(ARTIFACTS / "ops-import-dry-run.png"), full_page=True)
+    with Session(portal.engine) as db:
+        from portal_app.models import Account
+
+        assert db.exec(select(Account).where(Account.account_number == "700100001")).first() is None
+    phone.get_by_role("button", name="APPLY").click()
+    expect(phone.locator("#import-applied")).to_contain_text("applied")
+    phone.screenshot(path=str(ARTIFACTS / "ops-import-applied.png"), full_page=True)
+    phone.goto("/staff/account?number=700100001")
+    expect(phone.get_by_text("Rosa Delgado").first).to_be_visible()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -15,6 +16,8 @@ from sqlmodel import Session, select
 
 from portal_app.__main__ import main
 from portal_app.models import (
+    Account,
+    AccountHistory,
     AuthToken,
     JobState,
     OutboxMail,
@@ -24,7 +27,7 @@ from portal_app.models import (
     UserSession,
     utcnow,
 )
-from portal_app.services import cleanup, job_runs, provider_settings, staff_audit, staff_auth, staff_users, tickets
+from portal_app.services import billing, cleanup, importer, job_runs, provider_settings, staff_audit, staff_auth, staff_users, tickets
 from portal_app.services.errors import FieldErrors, NotFound, SignInFailed
 from portal_app.services.principal import Principal
 
@@ -261,3 +264,69 @@ def test_the_worker_runs_a_job_once_and_records_it(database_url: str, monkeypatc
         reset_app_engine()
     state = db.get(JobState, "cleanup")
     assert state.last_outcome == "ok" and state.next_run_at > utcnow() + dt.timedelta(minutes=1)
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "import"
+
+
+def _samples() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8-sig") for p in SAMPLES.glob("*.csv")}
+
+
+def test_the_sample_files_dry_run_apply_and_again_change_nothing(db: Session) -> None:
+    admin = _admin(db)
+    files = _samples()
+    assert set(files) == set(importer.KINDS)
+    dry = importer.run_import(db, principal=admin, files=files, apply=False)
+    db.commit()
+    assert dry.ok and not dry.applied
+    assert db.exec(select(Account).where(Account.account_number == "700100001")).first() is None
+    total_rows = sum(len(text.strip().splitlines()) - 1 for text in files.values())
+    assert len(dry.rows) == total_rows and {r.outcome for r in dry.rows} == {importer.CREATE}
+    done = importer.run_import(db, principal=admin, files=files, apply=True)
+    db.commit()
+    assert done.applied
+    rosa = db.exec(select(Account).where(Account.account_number == "700100001")).one()
+    assert billing.balance_cents(db, account_id=rosa.id) == 5_500  # October paid, November open
+    ben = db.exec(select(Account).where(Account.account_number == "700100002")).one()
+    assert billing.balance_cents(db, account_id=ben.id) == 8_050
+    assert db.exec(select(AccountHistory).where(AccountHistory.account_id == rosa.id,
+                                                AccountHistory.kind == "import")).first() is not None
+    again = importer.run_import(db, principal=admin, files=files, apply=True)
+    assert {r.outcome for r in again.rows} == {importer.SAME}
+    changed = dict(files, accounts=files["accounts"].replace("Whitaker", "Whitaker-Lee"))
+    report = importer.run_import(db, principal=admin, files=changed, apply=False)
+    assert [(r.kind, r.row, r.outcome) for r in report.rows if r.outcome != importer.SAME] == [("accounts", 3, "change")]
+
+
+def test_a_refused_row_stops_the_whole_apply_and_says_where_and_why(db: Session) -> None:
+    admin = _admin(db)
+    files = _samples()
+    files["contacts"] += "700100002,C-9,Owner,Bad,Phone,,12\n"
+    files["payments"] += "799999999,P-1,2026-10-01,10.00,card,Visa,\n"
+    files["invoice_lines"] += "IMP-2026-11-0003,2,Extra,1.00\n"
+    report = importer.run_import(db, principal=admin, files=files, apply=True)
+    db.commit()
+    assert not report.applied and not report.ok
+    refused = {(r.kind, r.row): r.reason for r in report.refused}
+    assert "is not a valid phone number" in refused[("contacts", 5)]
+    assert "neither in the portal nor in accounts.csv" in refused[("payments", 3)]
+    assert "lines add up to 130.00, not the total 129.00" in refused[("invoices", 5)]
+    assert db.exec(select(Account).where(Account.account_number == "700100001")).first() is None  # nothing written
+    assert "REFUSED" in report.summary()
+
+
+def test_an_upload_batch_is_the_uploaders_and_applies(db: Session) -> None:
+    admin = _admin(db)
+    batch = importer.stage_upload(db, principal=admin, files={k + ".csv": v.encode() for k, v in _samples().items()})
+    db.commit()
+    names, report = importer.run_batch(db, principal=admin, batch_id=batch, apply=True)
+    db.commit()
+    assert report.applied and "accounts.csv" in names
+    other = staff_users.create_admin(db, username="other", email="o@example.com", full_name="Other", password=PASSWORD)
+    with pytest.raises(NotFound):
+        importer.run_batch(db, principal=staff_auth.staff_principal(other), batch_id=batch, apply=False)
+    with pytest.raises(FieldErrors):
+        importer.stage_upload(db, principal=admin, files={"people.csv": b"x"})

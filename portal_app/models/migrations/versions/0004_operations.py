@@ -1,5 +1,5 @@
 """operations: staff two-factor, the agents' refund limit, the staff audit log (append-only), the
-job runner's state, and the provider's own ids on contacts and services (imports)
+job runner's state, uploaded import files, and the provider's own ids on contacts and services
 
 Revision ID: 0004_operations
 Revises: 0003_money
@@ -58,6 +58,19 @@ def upgrade() -> None:
         sa.Column("next_run_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "import_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("files_json", sa.Text(), nullable=False),
+        sa.Column("file_names", sa.String(length=500), nullable=False),
+        sa.Column("applied_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["staff_user_id"], ["staff_user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("import_batch", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_import_batch_staff_user_id"), ["staff_user_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"""
@@ -91,6 +104,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_external_id"))
             batch_op.drop_column("external_id")
+    op.drop_table("import_batch")
     op.drop_table("job_state")
     op.drop_table("staff_audit_entry")
     with op.batch_alter_table("provider_settings", schema=None) as batch_op:
