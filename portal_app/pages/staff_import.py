@@ -57,7 +57,11 @@ def staff_import() -> rx.Component:
                         primary_button("UPLOAD AND CHECK", type="submit"),
                         spacing="2", width="100%",
                     ),
-                    action="/staff/import/upload", method="post", enc_type="multipart/form-data", width="100%",
+                    # A real multipart post to the upload route: Reflex forms stop the browser's own submit,
+                    # so the handler submits the form natively (form.submit() fires no submit event).
+                    on_submit=rx.call_script("document.getElementById('import-form').submit()"),
+                    id="import-form", action="/staff/import/upload", method="post", enc_type="multipart/form-data",
+                    width="100%",
                 ),
                 _formats(),
                 spacing="3", width="100%",

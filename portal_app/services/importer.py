@@ -229,8 +229,8 @@ def _plan_contacts(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
         select(Contact, Account.account_number).join(Account, col(Account.id) == Contact.account_id)
         .where(Contact.external_id != ""))}
     points: dict[int, list[tuple[str, str]]] = {}
-    for point in db.exec(select(ContactPoint).where(col(ContactPoint.contact_id).in_([c.id for c in existing.values()]))) \
-            if existing else []:
+    for point in db.exec(select(ContactPoint).join(Contact, col(Contact.id) == ContactPoint.contact_id)
+                         .where(Contact.external_id != "")) if existing else []:
         points.setdefault(point.contact_id, []).append((point.kind, point.value))
     seen: set[tuple[str, str]] = set()
     for number, row in rows:
@@ -381,9 +381,8 @@ def _plan_invoices(db: Session, plan: Plan, rows: list[tuple[int, dict]], line_r
 
 
 def _plan_payments(db: Session, plan: Plan, rows: list[tuple[int, dict]], known: set[str], invoices: set[str]) -> None:
-    keys = [f"import:{r.get('payment_id', '')}" for _, r in rows]
-    existing = {p.idempotency_key: p for p in db.exec(select(Payment).where(col(Payment.idempotency_key).in_(keys)))} \
-        if keys else {}
+    existing = {p.idempotency_key: p for p in db.exec(
+        select(Payment).where(col(Payment.idempotency_key).startswith("import:")))} if rows else {}
     seen: set[str] = set()
     for number, row in rows:
         key = row.get("payment_id", "")
@@ -424,18 +423,28 @@ def _plan_payments(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
 
 
 def _history(db: Session, principal: Principal, entries: Iterable[tuple[int, str, str]]) -> None:
-    rows = [{"account_id": account_id, "occurred_at": utcnow(), "actor_kind": principal.kind,
-             "actor_name": principal.display_name[:120], "kind": "import", "action": action, "entity_type": "",
-             "entity_id": None, "summary": summary[:500]} for account_id, action, summary in entries]
+    now = utcnow()
+    _bulk_insert(db, AccountHistory, [
+        {"account_id": account_id, "occurred_at": now, "actor_kind": principal.kind,
+         "actor_name": principal.display_name[:120], "kind": "import", "action": action, "entity_type": "",
+         "entity_id": None, "summary": summary[:500]} for account_id, action, summary in entries])
+
+
+def _bulk_insert(db: Session, model: type, rows: list[dict]) -> None:
     for start in range(0, len(rows), 5000):
-        db.execute(insert(AccountHistory), rows[start:start + 5000])
+        db.execute(insert(model), rows[start:start + 5000])
+
+
+def _bulk_update(db: Session, model: type, rows: list[dict]) -> None:
+    """UPDATE ... WHERE id = :id for each row (one executemany per chunk)."""
+    for start in range(0, len(rows), 5000):
+        db.execute(update(model), rows[start:start + 5000])
 
 
 def _apply(db: Session, principal: Principal, plan: Plan, source: str) -> None:
-    for start in range(0, len(plan.accounts_new), 5000):
-        db.execute(insert(Account), plan.accounts_new[start:start + 5000])
-    if plan.accounts_changed:
-        db.execute(update(Account), plan.accounts_changed)
+    """Write the plan with bulk statements (100,000 accounts in one transaction; see bench/)."""
+    _bulk_insert(db, Account, plan.accounts_new)
+    _bulk_update(db, Account, plan.accounts_changed)
     ids = dict(db.exec(select(Account.account_number, Account.id)).all())
     _history(db, principal, [(ids[a["account_number"]], "imported", f"Account created by the import from {source}")
                              for a in plan.accounts_new])
@@ -443,56 +452,52 @@ def _apply(db: Session, principal: Principal, plan: Plan, source: str) -> None:
                              for a in plan.accounts_changed])
 
     last = max([t.sort_order for t in db.exec(select(ContactType))] or [0])
-    for position, name in enumerate(plan.new_types, start=last + 1):
-        db.add(ContactType(name=name, sort_order=position))
-    db.flush()
+    _bulk_insert(db, ContactType, [{"name": n, "sort_order": last + i} for i, n in enumerate(plan.new_types, 1)])
     type_ids = {t.name.casefold(): t.id for t in db.exec(select(ContactType))}
-    for account, named, found, contact_id in plan.contacts:
+    contact_rows = []
+    for account, named, _, contact_id in plan.contacts:
         values = {k: v for k, v in named.items() if k != "type_name"}
         values["contact_type_id"] = type_ids.get(named["type_name"].casefold()) if named["type_name"] else None
-        if contact_id is None:
-            contact = Contact(account_id=ids[account], **values)
-            db.add(contact)
-            db.flush()
-            contact_id = contact.id
-        else:
-            db.execute(update(Contact).where(col(Contact.id) == contact_id).values(**values))
-            db.execute(delete(ContactPoint).where(col(ContactPoint.contact_id) == contact_id))
-        db.execute(insert(ContactPoint), [{"contact_id": contact_id, "account_id": ids[account], "kind": kind,
-                                           "value": value, "label": "Imported"} for kind, value in found])
+        contact_rows.append((account, values, contact_id))
+    _bulk_insert(db, Contact, [{"account_id": ids[a], "created_at": utcnow(), **v}
+                               for a, v, c in contact_rows if c is None])
+    _bulk_update(db, Contact, [{"id": c, **v} for _, v, c in contact_rows if c is not None])
+    changed = [c for *_, c in plan.contacts if c is not None]
+    for start in range(0, len(changed), 5000):
+        db.execute(delete(ContactPoint).where(col(ContactPoint.contact_id).in_(changed[start:start + 5000])))
+    contact_ids = {(a, e): i for i, a, e in db.exec(select(Contact.id, Contact.account_id, Contact.external_id)
+                                                     .where(Contact.external_id != ""))} if plan.contacts else {}
+    _bulk_insert(db, ContactPoint, [
+        {"contact_id": contact_ids[(ids[a], v["external_id"])], "account_id": ids[a], "kind": kind, "value": value,
+         "label": "Imported"} for a, v, found, _ in plan.contacts for kind, value in found])
     _history(db, principal, [(ids[a], "import_contact", f"Contact {v['first_name']} {v['last_name']} "
                               f"{'added' if c is None else 'updated'} by the import") for a, v, _, c in plan.contacts])
 
-    for account, values, service_id in plan.services:
-        if service_id is None:
-            db.add(AccountService(account_id=ids[account], billable=True, **values))
-        else:
-            db.execute(update(AccountService).where(col(AccountService.id) == service_id).values(**values))
+    _bulk_insert(db, AccountService, [{"account_id": ids[a], "billable": True, **v}
+                                      for a, v, s in plan.services if s is None])
+    _bulk_update(db, AccountService, [{"id": s, **v} for _, v, s in plan.services if s is not None])
     _history(db, principal, [(ids[a], "import_service", f"Service {v['name']} {'added' if s is None else 'updated'} "
                               f"by the import") for a, v, s in plan.services])
 
-    for account, values, given, invoice_id in plan.invoices:
-        if invoice_id is None:
-            invoice = Invoice(account_id=ids[account], **values)
-            db.add(invoice)
-            db.flush()
-            invoice_id = invoice.id
-        else:
-            db.execute(update(Invoice).where(col(Invoice.id) == invoice_id).values(**values))
-        if given is not None:
-            db.execute(delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice_id))
-            db.execute(insert(InvoiceLine), [{"invoice_id": invoice_id, **line} for line in given])
+    _bulk_insert(db, Invoice, [{"account_id": ids[a], "created_at": utcnow(), **v}
+                               for a, v, _, i in plan.invoices if i is None])
+    _bulk_update(db, Invoice, [{"id": i, **v} for _, v, _, i in plan.invoices if i is not None])
+    invoice_ids = dict(db.exec(select(Invoice.number, Invoice.id)).all()) if plan.invoices or plan.payments else {}
+    relined = [invoice_ids[v["number"]] for _, v, given, _ in plan.invoices if given is not None]
+    for start in range(0, len(relined), 5000):
+        db.execute(delete(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(relined[start:start + 5000])))
+    _bulk_insert(db, InvoiceLine, [{"invoice_id": invoice_ids[v["number"]], **line}
+                                   for _, v, given, _ in plan.invoices for line in given or []])
     _history(db, principal, [(ids[a], "import_invoice", f"Invoice {v['number']} {'added' if i is None else 'updated'} "
                               f"by the import") for a, v, _, i in plan.invoices])
 
-    invoice_ids = dict(db.exec(select(Invoice.number, Invoice.id)).all()) if plan.payments else {}
-    for account, values, invoice_number in plan.payments:
-        payment = Payment(account_id=ids[account], **values)
-        db.add(payment)
-        db.flush()
-        if invoice_number:
-            db.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice_ids[invoice_number],
-                                     amount_cents=payment.amount_cents))
+    _bulk_insert(db, Payment, [{"account_id": ids[a], **v} for a, v, _ in plan.payments])
+    if plan.payments:
+        payment_ids = dict(db.exec(select(Payment.idempotency_key, Payment.id)
+                                   .where(col(Payment.idempotency_key).startswith("import:"))).all())
+        _bulk_insert(db, PaymentAllocation, [
+            {"payment_id": payment_ids[v["idempotency_key"]], "invoice_id": invoice_ids[n], "amount_cents": v["amount_cents"]}
+            for _, v, n in plan.payments if n])
     _history(db, principal, [(ids[a], "import_payment", f"Payment {v['receipt_number']} of "
                               f"{v['amount_cents'] / 100:.2f} recorded by the import") for a, v, _ in plan.payments])
 

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
@@ -103,6 +104,8 @@ def test_a_setting_changes_what_a_subscriber_sees(browser, portal, phone: Page) 
     _staff_sign_in(staff, admin)
     staff.goto("/staff/settings")
     wait_until_settled(staff)
+    with portal.engine.connect() as connection:
+        before = connection.execute(sa.text("SELECT allow_ticket_creation, max_payment_cents FROM provider_settings")).one()
     try:
         staff.get_by_label("Subscribers can open tickets").select_option("off")
         staff.get_by_role("button", name="SAVE SETTINGS").click()
@@ -118,7 +121,7 @@ def test_a_setting_changes_what_a_subscriber_sees(browser, portal, phone: Page) 
         wait_until_settled(phone)
         expect(phone.get_by_role("button", name="New Ticket")).to_have_count(0)
 
-        staff.get_by_label("Largest online payment (dollars)").fill("10.00")
+        staff.get_by_label("Largest online payment (dollars)").fill("0.50")
         staff.get_by_role("button", name="SAVE SETTINGS").click()
         expect(staff.locator("#setting-max_payment_cents-error")).to_contain_text("more than the smallest")
         staff.reload()
@@ -129,7 +132,8 @@ def test_a_setting_changes_what_a_subscriber_sees(browser, portal, phone: Page) 
         phone.reload()
         expect(phone.get_by_role("button", name="New Ticket")).to_be_visible()
     finally:
-        portal.sql("UPDATE provider_settings SET allow_ticket_creation = :on", on=True)
+        portal.sql("UPDATE provider_settings SET allow_ticket_creation = :on, max_payment_cents = :most",
+                   on=before[0], most=before[1])
         staff.context.close()
 
 
