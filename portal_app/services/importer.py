@@ -544,7 +544,7 @@ def report_csv(report: ImportReport) -> str:
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
-def may_import(*, principal: Principal) -> None:
+def may_import(db: Session, *, principal: Principal) -> None:
     """Admins only (the page asks before anyone chooses a file)."""
     require_staff(principal, role=ADMIN, what="import")
 

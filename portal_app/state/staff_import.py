@@ -56,7 +56,7 @@ class StaffImportState(StaffSessionState):
         self.problem = event_query_param(self, "problem")[:300]
         self.rows, self.counts, self.summary, self.applied, self.ok, self.refused = [], [], "", False, False, ""
         try:  # an agent gets the refusal before choosing any file
-            await as_staff(self, lambda db, p: importer.may_import(principal=p))
+            await as_staff(self, lambda db, p: importer.may_import(db, principal=p))
         except auth.SessionInvalid:
             return
         except Forbidden as refusal:
