@@ -9,6 +9,7 @@ from portal_app.api import (
     contract_routes,
     health,
     import_routes,
+    integration_routes,
     payment_webhooks,
     staff_auth_routes,
 )
@@ -25,5 +26,6 @@ def build_api() -> Starlette:
             *calendar_routes.routes,
             *contract_routes.routes,
             *import_routes.routes,
+            *integration_routes.routes,
         ]
     )

@@ -34,14 +34,14 @@ from portal_app.models.identity import (
     UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
-from portal_app.models.operations import ImportBatch, JobState, StaffAuditEntry
+from portal_app.models.operations import ApiKey, ImportBatch, JobState, StaffAuditEntry
 from portal_app.models.orders import CartOrder, Contract, Workflow, WorkflowTask, WorkflowTaskDependency
 from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Account", "AccountHistory", "AccountService", "Appointment", "AppointmentWindow",
+    "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
     "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",

@@ -50,3 +50,18 @@ class ImportBatch(SQLModel, table=True):
     files_json: str = Field(sa_type=sa.Text())  # {"accounts": "<csv text>", ...}
     file_names: str = Field(default="", max_length=500)
     applied_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A key the provider's billing system uses on the integration API; only its hash is stored."""
+
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    prefix: str = Field(max_length=16, index=True)  # shown to staff to tell keys apart
+    key_hash: str = Field(unique=True, max_length=64)
+    scope: str = Field(max_length=8)  # read | write (write includes read)
+    created_by: str = Field(max_length=120)
+    created_at: dt.datetime = utc_field(default_now=True)
+    last_used_at: dt.datetime | None = utc_field(nullable=True)
+    revoked_at: dt.datetime | None = utc_field(nullable=True)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from portal_app.models import ProviderSettings, StaffUser
 from portal_app.services import (
+    api_keys,
     catalogue,
     contacts,
     dev_outbox,
@@ -50,6 +51,7 @@ ADMIN_VERBS = [
     staff_audit.entries, staff_audit.action_groups,
     provider_settings.form_values, provider_settings.update,
     importer.run_import, importer.may_import, importer.stage_upload, importer.run_batch,
+    api_keys.create_key, api_keys.revoke_key, api_keys.list_keys,
 ]
 SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
 AGENT_VERBS = [

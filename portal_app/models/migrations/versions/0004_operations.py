@@ -1,5 +1,5 @@
 """operations: staff two-factor, the agents' refund limit, the staff audit log (append-only), the
-job runner's state, uploaded import files, and the provider's own ids on contacts and services
+job runner's state, uploaded import files, integration API keys, and the provider's own ids on contacts and services
 
 Revision ID: 0004_operations
 Revises: 0003_money
@@ -71,6 +71,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("import_batch", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_import_batch_staff_user_id"), ["staff_user_id"], unique=False)
+    op.create_table(
+        "api_key",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_hash"),
+    )
+    with op.batch_alter_table("api_key", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_key_prefix"), ["prefix"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"""
@@ -104,6 +120,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_external_id"))
             batch_op.drop_column("external_id")
+    op.drop_table("api_key")
     op.drop_table("import_batch")
     op.drop_table("job_state")
     op.drop_table("staff_audit_entry")
