@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from portal_app.config import get_settings
 from portal_app.integrations.mail import deliver_pending, enqueue_mail
 from portal_app.models import JobState, StaffUser, session_scope, utcnow
-from portal_app.services import cleanup, job_runs
+from portal_app.services import cleanup, job_runs, webhooks
 from portal_app.services.clock import provider_today
 from portal_app.theming import current_theme
 
@@ -64,6 +64,10 @@ def _cleanup(db: Session) -> str:
     return str(cleanup.run_cleanup(db))
 
 
+def _webhooks(db: Session) -> str:
+    return webhooks.deliver_due(db)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -83,6 +87,8 @@ JOBS: tuple[Job, ...] = (
         lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
     Job("cleanup", job_runs.JOBS["cleanup"][0], _cleanup,
         lambda tz: CronTrigger(hour=3, minute=30, timezone=tz), timedelta(hours=1)),
+    Job("webhooks", job_runs.JOBS["webhooks"][0], _webhooks, lambda tz: IntervalTrigger(seconds=30, timezone=tz),
+        timedelta(minutes=10)),
 )
 BY_NAME = {job.name: job for job in JOBS}
 

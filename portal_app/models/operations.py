@@ -65,3 +65,32 @@ class ApiKey(SQLModel, table=True):
     created_at: dt.datetime = utc_field(default_now=True)
     last_used_at: dt.datetime | None = utc_field(nullable=True)
     revoked_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where the provider wants to hear about subscribers' actions; the signing secret is sealed."""
+
+    __tablename__ = "webhook_endpoint"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    secret_sealed: str = Field(max_length=500)
+    active: bool = True
+    created_by: str = Field(max_length=120)
+    created_at: dt.datetime = utc_field(default_now=True)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: the delivery log, retried with back-off until delivered or given up."""
+
+    __tablename__ = "webhook_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    event: str = Field(max_length=40)
+    payload: str = Field(sa_type=sa.Text())
+    created_at: dt.datetime = utc_field(default_now=True)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = utc_field(default_now=True, index=True)
+    delivered_at: dt.datetime | None = utc_field(nullable=True)
+    dead: bool = False
+    last_status: int | None = None
+    last_error: str = Field(default="", max_length=300)

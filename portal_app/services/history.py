@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountHistory
-from portal_app.services import staff_audit
+from portal_app.services import staff_audit, webhooks
 from portal_app.services.principal import Principal
 
 
@@ -32,6 +32,8 @@ def record(
         summary=summary,
     )
     db.add(entry)
+    if principal.kind == "subscriber":  # what subscribers do is announced to the provider's webhooks
+        webhooks.emit(db, entry)
     if principal.kind == "staff":  # a staff change to an account is also in the staff audit log
         account = db.get(Account, account_id)
         staff_audit.record(db, principal=principal, action=f"account.{kind}.{action}"[:60],

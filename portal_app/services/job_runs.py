@@ -27,6 +27,7 @@ JOBS: dict[str, tuple[str, str]] = {
     "autopay": ("AutoPay and card-expiry reminders", "daily at 7:00"),
     "settle_ach": ("Settle pending bank payments", "every 15 minutes"),
     "cleanup": ("Cleanup (tokens, sessions, old mail bodies)", "daily at 3:30"),
+    "webhooks": ("Webhook deliveries", "every 30 seconds"),
 }
 
 

@@ -33,6 +33,7 @@ from portal_app.services import (
     staff_audit,
     staff_users,
     tickets,
+    webhooks,
 )
 from portal_app.services.errors import FieldErrors, Forbidden, StaffOnly
 from portal_app.services.principal import Principal
@@ -52,6 +53,7 @@ ADMIN_VERBS = [
     provider_settings.form_values, provider_settings.update,
     importer.run_import, importer.may_import, importer.stage_upload, importer.run_batch,
     api_keys.create_key, api_keys.revoke_key, api_keys.list_keys,
+    webhooks.add_endpoint, webhooks.set_endpoint_active, webhooks.endpoints, webhooks.deliveries,
 ]
 SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
 AGENT_VERBS = [

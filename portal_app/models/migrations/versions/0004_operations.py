@@ -1,5 +1,5 @@
 """operations: staff two-factor, the agents' refund limit, the staff audit log (append-only), the
-job runner's state, uploaded import files, integration API keys, and the provider's own ids on contacts and services
+job runner's state, uploaded import files, integration API keys and webhooks, and the provider's own ids on contacts and services
 
 Revision ID: 0004_operations
 Revises: 0003_money
@@ -87,6 +87,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_key_prefix"), ["prefix"], unique=False)
+    op.create_table(
+        "webhook_endpoint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret_sealed", sa.String(length=500), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("dead", sa.Boolean(), nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoint.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_webhook_delivery_next_attempt_at"), ["next_attempt_at"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"""
@@ -120,6 +149,8 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_external_id"))
             batch_op.drop_column("external_id")
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook_endpoint")
     op.drop_table("api_key")
     op.drop_table("import_batch")
     op.drop_table("job_state")
