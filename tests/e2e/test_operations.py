@@ -88,6 +88,8 @@ def test_create_admin_then_invite_an_agent_who_cannot_open_settings(browser, por
     agent.goto("/staff/settings")
     expect(agent.locator("#staff-refused")).to_contain_text("Only an admin can do that.")
     expect(agent.get_by_role("button", name="SAVE SETTINGS")).to_have_count(0)
+    expect(agent.get_by_role("link", name="Settings")).to_have_count(0)  # not in an agent's navigation
+    expect(agent.get_by_role("link", name="Jobs")).to_be_visible()
     agent.screenshot(path=str(ARTIFACTS / "ops-agent-refused-settings.png"), full_page=True)
     agent.context.close()
 
