@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.integrations.mail import deliver_pending, enqueue_mail
+from portal_app.jobs import billing_jobs
 from portal_app.models import JobState, StaffUser, session_scope, utcnow
 from portal_app.services import cleanup, job_runs, webhooks
 from portal_app.services.clock import provider_today
@@ -43,20 +44,14 @@ def _mail(db: Session) -> str:
 
 
 def _billing(db: Session) -> str:
-    from portal_app.jobs import billing_jobs
-
     return str(billing_jobs.billing_run(db, today=provider_today()))
 
 
 def _autopay(db: Session) -> str:
-    from portal_app.jobs import billing_jobs
-
     return str(billing_jobs.autopay_run(db, today=provider_today()))
 
 
 def _settle(db: Session) -> str:
-    from portal_app.jobs import billing_jobs
-
     return str(billing_jobs.settle_pending(db))
 
 
