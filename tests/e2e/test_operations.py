@@ -205,3 +205,21 @@ def test_create_an_api_key_and_upsert_an_invoice_with_it(portal, phone: Page) ->
     assert ("invoice", "create") in {(r["kind"], r["outcome"]) for r in rows}
     phone.goto(f"/staff/account?number={number}")
     expect(phone.get_by_text("Ida Novak").first).to_be_visible()
+
+
+def test_the_admin_pages_on_a_desktop(browser, portal) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=portal.base_url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        _staff_sign_in(page, _new_admin(portal))
+        for route, heading in (("/staff/settings", "Settings"), ("/staff/users", "Staff users"),
+                               ("/staff/import", "Import subscribers"), ("/staff/jobs", "Jobs"),
+                               ("/staff/audit", "Audit log"), ("/staff/api-keys", "API keys"),
+                               ("/staff/webhooks", "Webhooks")):
+            page.goto(route)
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+            page.screenshot(path=str(ARTIFACTS / f"ops-desktop-{route.rsplit('/', 1)[1]}.png"), full_page=True)
+    finally:
+        context.close()
