@@ -4,7 +4,7 @@ export PORT  # the app's PORTAL_PUBLIC_URL default (links in mail) follows it
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup install clean
+.PHONY: run test setup install clean worker
 
 install:
 	bash scripts/bootstrap.sh
@@ -16,8 +16,13 @@ run: setup
 	@echo ""
 	@echo "Subscriber Portal: http://localhost:$(PORT)/  (first start builds the frontend, about a minute)"
 	@echo ""
+	@# The job worker (mail delivery, billing, AutoPay, ACH, cleanup) runs beside the app and stops with it.
+	$(PY) -m portal_app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/reflex run --env prod --single-port \
 		--frontend-port $(PORT) --backend-port $(PORT)
+
+worker:
+	$(PY) -m portal_app worker
 
 test:
 	bash scripts/run-tests.sh

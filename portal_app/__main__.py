@@ -1,8 +1,9 @@
-"""Command line: `python -m portal_app migrate | demo-data | setup`."""
+"""Command line: `python -m portal_app migrate | demo-data | setup | create-admin | worker | import ...`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from portal_app.config import get_settings
@@ -24,6 +25,66 @@ def _demo_data() -> None:
     print("Demo data loaded." if created else "Demo data already present; nothing changed.")
     for sign_in in DEMO_SIGN_INS:
         print(f"  {sign_in['who']}: {sign_in['username']} / {sign_in['password']}")
+
+
+def _refuse_in_production(command: str) -> int:
+    if get_settings().is_production:
+        print(f"{command} loads the demo provider's people and passwords; it never runs with PORTAL_ENV=production.\n"
+              "Run `python -m portal_app migrate` and `python -m portal_app create-admin` instead.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    """The first admin: flags for automation, prompts for whatever is missing (password never echoed)."""
+    import getpass
+
+    from portal_app.services.staff import staff_users
+    from portal_app.services.core.errors import FieldErrors
+
+    username = args.username or input("Staff username: ")
+    full_name = args.name or input("Full name: ")
+    email = args.email or input("Email: ")
+    password = args.password or os.environ.get("PORTAL_ADMIN_PASSWORD") or ""
+    if not password:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("The passwords differ; nothing was created.", file=sys.stderr)
+            return 1
+    try:
+        with session_scope() as db:
+            staff = staff_users.create_admin(db, username=username, email=email, full_name=full_name, password=password)
+    except FieldErrors as problem:
+        for field, message in problem.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"Admin {staff.full_name} created: sign in at {get_settings().public_url.rstrip('/')}/staff/signin "
+          f"as {staff.username}.")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Dry run (the default) or --apply of the CSV files in a folder; exit 1 when any row is refused."""
+    from pathlib import Path
+
+    from portal_app.services.operations import importer
+    from portal_app.services.core.principal import Principal
+
+    folder = Path(args.folder)
+    files = {kind: (folder / f"{kind}.csv").read_text(encoding="utf-8-sig")
+             for kind in importer.KINDS if (folder / f"{kind}.csv").is_file()}
+    if not files:
+        print(f"No CSV files in {folder}: name them {', '.join(k + '.csv' for k in importer.KINDS)}.", file=sys.stderr)
+        return 1
+    with session_scope() as db:
+        report = importer.run_import(db, principal=Principal.system("Import (command line)"), files=files,
+                                     apply=args.apply, source=str(folder))
+    for row in report.rows if args.verbose else report.refused:
+        print(f"{row.kind}.csv row {row.row} ({row.key}): {row.outcome}" + (f": {row.reason}" if row.reason else ""))
+    if args.report:
+        Path(args.report).write_text(importer.report_csv(report))
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def _billing_job(command: str) -> None:
@@ -82,10 +143,12 @@ def _deliver_mail(every: float = 0) -> int:
 
 
 def _retention() -> None:
-    from portal_app.jobs.retention import purge
+    from portal_app.services.operations import cleanup  # the worker's cleanup job, run once
 
     with session_scope() as db:
-        print(f"retention: {purge(db)}")
+        report = cleanup.run_cleanup(db)
+        db.commit()
+        print(f"retention: {report}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,10 +163,40 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("retention", help="delete expired tokens, ended sessions, idle rate limits, old mail bodies")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
+    worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
+    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, settle_ach, cleanup)")
+    imports = commands.add_parser("import", help="bring subscribers in from CSV files (dry run unless --apply)")
+    imports.add_argument("folder", help="folder holding accounts.csv, contacts.csv, services.csv, invoices.csv, "
+                                        "invoice_lines.csv, payments.csv (any of them)")
+    imports.add_argument("--apply", action="store_true", help="write it (all or nothing); without it: a dry run")
+    imports.add_argument("--report", metavar="FILE", help="write every row's outcome to this CSV file")
+    imports.add_argument("--verbose", action="store_true", help="print every row, not only the refused ones")
+    admin = commands.add_parser("create-admin", help="create a staff admin (prompts for what no flag gives)")
+    admin.add_argument("--username")
+    admin.add_argument("--name", help="full name")
+    admin.add_argument("--email")
+    admin.add_argument("--password", help="better: PORTAL_ADMIN_PASSWORD in the environment, or the prompt")
     args = parser.parse_args(argv)
     from portal_app import log_redaction
 
     log_redaction.install(links=get_settings().is_production)
+    if args.command in ("demo-data", "setup") and (refused := _refuse_in_production(args.command)):
+        return refused
+    if args.command == "import":
+        return _import(args)
+    if args.command == "worker":
+        from portal_app.jobs import worker as job_worker
+
+        if args.once:
+            if args.once not in job_worker.BY_NAME:
+                parser.error(f"unknown job {args.once!r}; one of: {', '.join(job_worker.BY_NAME)}")
+            print(job_worker.run_job(args.once) or f"{args.once}: not due, or another worker is running it.")
+            return 0
+        job_worker.serve()
+        return 0
+    if args.command == "create-admin":
+        _migrate()
+        return _create_admin(args)
     if args.command in ("billing-run", "autopay-run", "settle-ach"):
         _billing_job(args.command)
     if args.command in ("migrate", "setup"):

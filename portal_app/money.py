@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 _SYMBOLS = {"USD": "$", "CAD": "$", "EUR": "€", "GBP": "£"}
@@ -20,3 +21,12 @@ def format_balance(cents: int, currency: str = "USD") -> str:
     if cents < 0:
         return f"{format_cents(-cents, currency)} credit"
     return format_cents(cents, currency)
+
+
+def parse_dollars(raw: object) -> int | None:
+    """'84.5', '$1,084.50' -> integer cents (never through a float); None when it is not an amount."""
+    text = str(raw if raw is not None else "").strip().lstrip("$").replace(",", "")
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
+        return None
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 100 + int((fraction + "00")[:2])

@@ -8,6 +8,8 @@ from portal_app.api import (
     calendar_routes,
     contract_routes,
     health,
+    import_routes,
+    integration_routes,
     payment_webhooks,
     staff_auth_routes,
 )
@@ -23,5 +25,7 @@ def build_api() -> Starlette:
             *payment_webhooks.routes,
             *calendar_routes.routes,
             *contract_routes.routes,
+            *import_routes.routes,
+            *integration_routes.routes,
         ]
     )

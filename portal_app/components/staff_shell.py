@@ -16,12 +16,18 @@ from portal_app.theming import current_theme
 
 STAFF_NAV_ITEMS: list[NavItem] = []
 STAFF_PAGE_ROUTES: list[str] = []
+# Pages only admins can use: agents do not see them in the navigation (the services refuse them anyway).
+ADMIN_ROUTES = {"/staff/catalogue", "/staff/settings/contact-types", "/staff/scheduling", "/staff/settings",
+                "/staff/users", "/staff/audit", "/staff/import", "/staff/api-keys", "/staff/webhooks"}
 
 
 def _nav(current_route: str) -> rx.Component:
+    def shown(item: NavItem, link: rx.Component) -> rx.Component:
+        return rx.cond(StaffSessionState.staff_is_admin, link, rx.fragment()) if item.route in ADMIN_ROUTES else link
+
     return rx.hstack(
         *[
-            rx.link(
+            shown(item, rx.link(
                 rx.icon(item.icon, size=18),
                 rx.text(item.label, size="2"),
                 href=item.route,
@@ -33,7 +39,7 @@ def _nav(current_route: str) -> rx.Component:
                 min_height=tokens.TOUCH_TARGET,
                 color=tokens.ACCENT if item.route == current_route else tokens.MUTED,
                 underline="none",
-            )
+            ))
             for item in sorted(STAFF_NAV_ITEMS, key=lambda item: item.order)
         ],
         spacing="2",

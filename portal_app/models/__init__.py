@@ -34,18 +34,26 @@ from portal_app.models.identity import (
     UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
+from portal_app.models.operations import (
+    ApiKey,
+    ImportBatch,
+    JobState,
+    StaffAuditEntry,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal_app.models.orders import CartOrder, Contract, Workflow, WorkflowTask, WorkflowTaskDependency
 from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Account", "AccountHistory", "AccountService", "Appointment", "AppointmentWindow",
+    "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
-    "GatewayEvent", "Invoice", "InvoiceLine", "OutboxMail", "Package", "PackageItem",
+    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
-    "UserSession", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
+    "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
     "make_engine", "metadata", "session_scope", "utcnow",
 ]

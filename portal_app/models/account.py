@@ -23,6 +23,7 @@ class ProviderSettings(SQLModel, table=True):
     max_payment_cents: int = 500_000
     reschedule_cutoff_hours: int = 24
     autopay_max_retries: int = 3
+    agent_refund_limit_cents: int = 10_000  # agents refund up to this per refund; admins without limit
 
 
 class ContactType(SQLModel, table=True):
@@ -95,6 +96,7 @@ class Contact(SQLModel, table=True):
     first_name: str = Field(default="", max_length=80)
     last_name: str = Field(default="", max_length=80)
     created_at: datetime = utc_field(default_now=True)
+    external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
 
 
 class ContactPoint(SQLModel, table=True):

@@ -52,6 +52,7 @@ class AccountService(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)  # active | pending | ended
     started_on: dt.date | None = None
     ended_on: dt.date | None = None
+    external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
 
 
 class Invoice(SQLModel, table=True):

@@ -48,6 +48,8 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(default="agent", max_length=16)  # agent | admin
     disabled: bool = False
     created_at: datetime = utc_field(default_now=True)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = utc_field(nullable=True)
 
 
 class AuthToken(SQLModel, table=True):

@@ -19,6 +19,9 @@ def signin() -> rx.Component:
             rx.vstack(
                 field("Staff username", "username", autocomplete="username"),
                 field("Password", "password", type_="password", autocomplete="current-password"),
+                rx.cond(StaffSignInState.needs_code,
+                        field("Two-factor code", "code", autocomplete="one-time-code", input_mode="numeric",
+                              hint="The 6 digits your authenticator app shows now.")),
                 primary_button("SIGN IN", type="submit", width="100%", loading=StaffSignInState.submitting),
                 spacing="4",
                 width="100%",

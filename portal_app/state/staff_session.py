@@ -22,6 +22,7 @@ STAFF_SIGN_IN_PATH = "/staff/signin"
 class StaffSessionState(rx.State):
     staff_signed_in: bool = False
     staff_name: str = ""
+    staff_is_admin: bool = False  # only shapes the navigation; the services decide what each role may do
 
     def _staff_token(self) -> str | None:
         return cookie_value(event_cookie_header(self), staff_auth.STAFF_COOKIE)
@@ -50,6 +51,7 @@ class StaffSessionState(rx.State):
             return rx.redirect(f"{STAFF_SIGN_IN_PATH}?{urlencode(query)}", replace=True)
         self.staff_signed_in = True
         self.staff_name = principal.display_name
+        self.staff_is_admin = principal.staff_role == "admin"
 
     @rx.event
     async def staff_sign_out(self):

@@ -20,12 +20,12 @@ NOTICES = {
 }
 
 
-def _sign_in(username: str, password: str, client_ip: str, binding: str) -> tuple[str, str]:
+def _sign_in(username: str, password: str, client_ip: str, binding: str, code: str = "") -> tuple[str, str]:
     """(ticket, '') or ('', message); the failure count commits with the block."""
     with session_scope() as db:
         try:
             return staff_auth.sign_in_staff(db, username=username, password=password, client_ip=client_ip,
-                                            binding=binding), ""
+                                            binding=binding, code=code), ""
         except (SignInFailed, ratelimit.RateLimited) as refusal:
             return "", str(refusal)
 
@@ -34,6 +34,7 @@ class StaffSignInState(rx.State):
     error: str = ""
     notice: str = ""
     submitting: bool = False
+    needs_code: bool = False  # two-factor is on for this staff member: the code field shows
 
     @rx.event
     def load(self):
@@ -42,6 +43,7 @@ class StaffSignInState(rx.State):
         self.notice = NOTICES.get("signed_out" if "signed_out" in query else reason, "")
         self.error = ""
         self.submitting = False
+        self.needs_code = False
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -56,10 +58,13 @@ class StaffSignInState(rx.State):
             return
         self.submitting = True
         yield
+        code = str(form_data.get("code", ""))[:20]
         ticket, error = await asyncio.to_thread(_sign_in, username, password, self.router.session.client_ip or "",
-                                                binding)
+                                                binding, code)
         self.submitting = False
         self.error = error
+        if error in (staff_auth.CODE_NEEDED, staff_auth.WRONG_CODE):
+            self.needs_code = True
         if ticket:
             # Read from the page's URL at submit time: a fast submit may come before on_load has run.
             next_path = auth.safe_next_path((parse_qs(self.router.url.query).get("next") or ["/staff"])[0], default="/staff")

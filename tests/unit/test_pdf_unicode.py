@@ -7,7 +7,7 @@ import datetime as dt
 from test_billing_documents import pdf_text
 
 from portal_app.integrations import documents
-from portal_app.services.billing.statements import InvoiceDocument
+from portal_app.integrations.documents import InvoiceDocument
 
 NAMES = "Łucja Żółć · Ольга Петрова · Αλέξης Παπαδόπουλος · Nguyễn Thị Hương"
 

@@ -20,7 +20,7 @@ from portal_app.services.billing import billing, payments, refunds, statements
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 
-STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1)
+STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1, staff_role="admin")
 
 
 def _paid(db: Session, gateway, amount: int = 8000):

@@ -8,7 +8,8 @@ from datetime import timedelta
 from factories import make_subscriber
 from sqlmodel import Session, select
 
-from portal_app.jobs.retention import REMOVED_BODY, purge
+from portal_app.services.operations.cleanup import SENT_BODY_GONE as REMOVED_BODY
+from portal_app.services.operations.cleanup import run_cleanup
 from portal_app.models import AuthToken, OutboxMail, RateLimitBucket, UserSession, utcnow
 
 
@@ -28,10 +29,11 @@ def test_retention_deletes_only_what_is_no_longer_needed(db: Session) -> None:
         OutboxMail(to_address="b@mail.example", subject="new", body_text="hello", sent_at=now - timedelta(days=1)),
     ])
     db.commit()
-    report = purge(db, now=now)
+    report = run_cleanup(db, now=now)
+    db.commit()
     assert (report.tokens, report.sessions, report.buckets, report.mail_bodies) == (1, 1, 1, 1)
     assert [t.token_hash[0] for t in db.exec(select(AuthToken))] == ["b"]
     assert [s.token_hash[0] for s in db.exec(select(UserSession))] == ["d"]
     assert [b.key for b in db.exec(select(RateLimitBucket))] == ["signin:blocked"]
     assert sorted(m.body_text for m in db.exec(select(OutboxMail))) == [REMOVED_BODY, "hello"]
-    assert purge(db, now=now).mail_bodies == 0  # twice is harmless
+    assert run_cleanup(db, now=now).mail_bodies == 0  # twice is harmless

@@ -43,7 +43,7 @@ def _staff(db: Session) -> Principal:
     staff = StaffUser(username="jr", email="jr@lumen.example", full_name="Jordan Rivera", password_hash="x", role="admin")
     db.add(staff)
     db.flush()
-    return Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=staff.id)
+    return Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=staff.id, staff_role="admin")
 
 
 def _kinds(db: Session, account_id: int) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from factories import make_subscriber
 from sqlmodel import Session, select
 from test_access_states import _staff_cookie
@@ -15,6 +16,7 @@ from portal_app.models import (
     Contact,
     ContactType,
     OutboxMail,
+    StaffUser,
     Ticket,
     TicketNote,
     utcnow,
@@ -24,6 +26,14 @@ from portal_app.state.staff_contact_types import StaffContactTypesState
 from portal_app.state.staff_scheduling import StaffSchedulingState
 from portal_app.state.staff_tickets import StaffTicketsState
 from portal_app.state.tickets import TicketDetailState
+
+
+def _admin_cookie(db: Session) -> str:
+    """Contact types and appointment windows are admin work."""
+    cookie = _staff_cookie(db)
+    db.execute(sa.update(StaffUser).where(StaffUser.username == "agent").values(role="admin"))
+    db.commit()
+    return cookie
 
 
 def _ticket(db: Session, account_id: int, number: str) -> Ticket:
@@ -107,7 +117,7 @@ def test_contact_types_add_rename_reorder_and_remove(app_db: str, db: Session) -
     billing = db.exec(select(ContactType).where(ContactType.name == "Billing")).one()
     db.add(Contact(account_id=me.account.id, first_name="Pat", contact_type_id=billing.id))
     db.commit()
-    state = page_state(StaffContactTypesState, "/staff/settings/contact-types", cookie=_staff_cookie(db))
+    state = page_state(StaffContactTypesState, "/staff/settings/contact-types", cookie=_admin_cookie(db))
     StaffContactTypesState.load.fn(state)
     names = lambda: [t["name"] for t in state.types]  # noqa: E731
     assert names() == ["Billing", "Technical", "Owner"]
@@ -145,7 +155,7 @@ def test_contact_types_add_rename_reorder_and_remove(app_db: str, db: Session) -
 
 
 def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> None:
-    state = page_state(StaffSchedulingState, "/staff/scheduling", cookie=_staff_cookie(db))
+    state = page_state(StaffSchedulingState, "/staff/scheduling", cookie=_admin_cookie(db))
     StaffSchedulingState.load.fn(state)
     assert state.day == provider_today().isoformat()
     day = (provider_today() + dt.timedelta(days=9)).isoformat()

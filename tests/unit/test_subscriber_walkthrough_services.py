@@ -140,7 +140,7 @@ def test_staff_history_is_paged_newest_first_with_the_kind_filter(db: Session) -
     staff = StaffUser(username="jr", email="jr@lumen.example", full_name="Jordan Rivera", password_hash="x", role="admin")
     db.add(staff)
     db.flush()
-    principal = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=staff.id)
+    principal = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=staff.id, staff_role="admin")
     now = utcnow()
     for i in range(60):
         db.add(AccountHistory(account_id=me.account.id, actor_kind="system", actor_name="test",

@@ -27,6 +27,7 @@ from portal_app.integrations.payments import (
 from portal_app.models import Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.billing import payments
 from portal_app.services.core import history
+from portal_app.services.core.access import AGENT, require_refund_allowed, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
@@ -156,15 +157,10 @@ def _mail(db: Session, payment: Payment, adjustment: PaymentAdjustment) -> None:
                  body=body + f"\n{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n")
 
 
-def _require_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.staff_user_id is None:
-        raise NotFound("payment")
-
-
 def refund_payment(db: Session, *, principal: Principal, account_number: str, payment_id: int, amount_cents: object,
                    reason: str, refund_key: str, gateway: PaymentGateway | None = None) -> PaymentAdjustment:
     """Staff refund all or part of a payment, once per `refund_key`; commits in steps like `pay`."""
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="payment")
     gateway = gateway or get_gateway()
     account = db.exec(select(Account).where(Account.account_number == str(account_number).strip())).first()
     payment = db.exec(select(Payment).where(Payment.id == payment_id, Payment.account_id == account.id)).first() \
@@ -191,6 +187,7 @@ def refund_payment(db: Session, *, principal: Principal, account_number: str, pa
         errors["refund_amount"] = "This form has expired. Reload the page."
     if errors:
         raise FieldErrors(errors)
+    require_refund_allowed(db, principal, amount_cents)
     adjustment = record_adjustment(db, payment=payment, kind="refund", amount_cents=amount_cents, status="pending",
                                    key=refund_key, reason=reason[:200], actor=principal, tell_subscriber=False)
     db.commit()
@@ -245,7 +242,7 @@ class StaffPaymentRow:
 
 def staff_payments(db: Session, *, principal: Principal, account_number: str, limit: int = 50) -> list[StaffPaymentRow]:
     """An account's payments for staff, newest first, with what was taken back and what can be refunded."""
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="payment")
     account = db.exec(select(Account).where(Account.account_number == str(account_number).strip())).first()
     if account is None:
         raise NotFound("account")

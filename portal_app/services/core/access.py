@@ -16,11 +16,12 @@ from portal_app.models import (
     Invoice,
     Payment,
     PaymentMethod,
+    ProviderSettings,
     RecurringPayment,
     Ticket,
     Workflow,
 )
-from portal_app.services.core.errors import NotFound
+from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, StaffOnly
 from portal_app.services.core.principal import Principal
 
 Owned = TypeVar("Owned", bound=SQLModel)
@@ -114,3 +115,34 @@ def access_contact(db: Session, principal: Principal, contact_id: object) -> Con
 def access_contact_point(db: Session, principal: Principal, point_id: object) -> ContactPoint:
     """An email address or phone number of one of the account's contacts."""
     return access_owned(db, principal, ContactPoint, point_id, "contact")
+
+
+# --- staff: the one guard every staff verb calls ------------------------------------------------
+
+ADMIN = "admin"
+AGENT = "agent"
+STAFF_ROLES = (AGENT, ADMIN)
+
+
+def require_staff(principal: Principal, *, role: str = AGENT, what: str = "page") -> None:
+    """Refuse anyone but signed-in staff, and agents where `role` is ADMIN.
+
+    Agents look after accounts, portal users, tickets, orders and refunds up to a limit; admins do
+    that and also settings, the catalogue, staff users, contact types, appointment windows and
+    imports. Not staff at all gets the same not-found a subscriber gets for anything not theirs.
+    """
+    if principal.kind != "staff" or principal.staff_user_id is None:
+        raise StaffOnly(what)
+    if role == ADMIN and principal.staff_role != ADMIN:
+        raise Forbidden()
+
+
+def require_refund_allowed(db: Session, principal: Principal, amount_cents: int) -> None:
+    """Agents refund up to the admin-set limit per refund; admins refund whatever the payment allows."""
+    require_staff(principal, what="payment")
+    if principal.staff_role == ADMIN:
+        return
+    limit = (db.exec(select(ProviderSettings)).first() or ProviderSettings()).agent_refund_limit_cents
+    if amount_cents > limit:
+        dollars = f"${limit // 100:,}.{limit % 100:02d}"
+        raise FieldErrors({"refund_amount": f"Agents can refund up to {dollars}; ask an admin for more."})

@@ -22,3 +22,18 @@ class FieldErrors(PortalError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+class StaffOnly(NotFound):
+    """Not signed-in staff: a not-found (callers treat it as one) that says why."""
+
+    def __init__(self, what: str = "page") -> None:
+        PortalError.__init__(self, "Only provider staff can do that.")
+        self.what = what
+
+
+class Forbidden(PortalError):
+    """Staff asked for something their role does not allow."""
+
+    def __init__(self, message: str = "Only an admin can do that.") -> None:
+        super().__init__(message)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import AccountHistory
+from portal_app.models import Account, AccountHistory
+from portal_app.services.operations import webhooks
+from portal_app.services.staff import staff_audit
 from portal_app.services.core.principal import Principal
 
 
@@ -31,6 +33,14 @@ def record(
         summary=summary,
     )
     db.add(entry)
+    # No flush here: callers may still adjust the entry before it is written (it is append-only after).
+    with db.no_autoflush:
+        if principal.kind == "subscriber":  # what subscribers do is announced to the provider's webhooks
+            webhooks.emit(db, entry)
+        if principal.kind == "staff":  # a staff change to an account is also in the staff audit log
+            account = db.get(Account, account_id)
+            staff_audit.record(db, principal=principal, action=f"account.{kind}.{action}"[:60],
+                               target=f"account {account.account_number}" if account else "", detail=summary)
     return entry
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.mail import KEPT_MARK, MAX_ATTEMPTS
 from portal_app.models import Account, OutboxMail, utcnow
 from portal_app.services.core import history
-from portal_app.services.selfservice.contacts import require_staff
+from portal_app.services.core.access import require_staff
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.principal import Principal
 

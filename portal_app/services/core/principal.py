@@ -13,6 +13,7 @@ class Principal:
     account_id: int | None = None
     staff_user_id: int | None = None
     session_id: int | None = None
+    staff_role: str = ""  # agent | admin, read from the staff row each time the session resolves
 
     @classmethod
     def system(cls, name: str = "System") -> "Principal":

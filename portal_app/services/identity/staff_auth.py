@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy.exc import IntegrityError
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -25,14 +30,45 @@ from portal_app.services.identity.secrets_util import hash_token, new_token, ver
 
 STAFF_COOKIE = "portal_staff_session"
 WRONG_CREDENTIALS = "The username or password is incorrect."
+CODE_NEEDED = "Enter the 6-digit code your authenticator app shows."
+WRONG_CODE = "That code is not right. Enter the 6 digits your app shows now."
 
 
 def staff_principal(staff: StaffUser, session_id: int | None = None) -> Principal:
-    return Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id, session_id=session_id)
+    return Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id, session_id=session_id,
+                     staff_role=staff.role)
 
 
-def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "", binding: str = "") -> str:
-    """Check a staff password and return a one-time ticket; raises SignInFailed (commit first)."""
+def _claim_code(db: Session, staff: StaffUser, code: str) -> bool:
+    """A right TOTP code, usable once: each accepted time step is stored as a spent token (any worker)."""
+    cleaned = str(code).replace(" ", "").strip()
+    if not (cleaned.isdigit() and len(cleaned) == 6) or not staff.totp_secret:
+        return False
+    totp, now = pyotp.TOTP(staff.totp_secret), utcnow()
+    step = totp.timecode(now)
+    for offset in (0, -1, 1):
+        if not secrets.compare_digest(totp.generate_otp(step + offset), cleaned):
+            continue
+        try:
+            with db.begin_nested():
+                db.add(AuthToken(
+                    purpose="staff_totp_step", staff_user_id=staff.id, expires_at=now + timedelta(minutes=2), used_at=now,
+                    token_hash=hashlib.sha256(f"staff-totp:{staff.id}:{step + offset}".encode()).hexdigest(),
+                ))
+        except IntegrityError:
+            return False
+        return True
+    return False
+
+
+def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "", code: str = "",
+                  binding: str = "") -> str:
+    """Check a staff password (and two-factor code when it is on); return a one-time ticket.
+
+    Raises SignInFailed (commit first: the failure counts). A missing code after a right password
+    asks for it; a wrong code counts as a failure like a wrong password. `binding` is the browser's
+    pre-session cookie: the ticket works only with it (no login CSRF).
+    """
     limits = [(ratelimit.STAFF_SIGN_IN, username.strip()), (ratelimit.SIGN_IN_IP, client_ip)]
     ratelimit.check(db, limits)
     staff = db.exec(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()
@@ -40,6 +76,12 @@ def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str =
     if staff is None or not ok or staff.disabled:
         ratelimit.hit(db, limits)
         raise SignInFailed(WRONG_CREDENTIALS)
+    if staff.totp_enabled_at is not None:
+        if not str(code).strip():
+            raise SignInFailed(CODE_NEEDED)
+        if not _claim_code(db, staff, code):
+            ratelimit.hit(db, limits)
+            raise SignInFailed(WRONG_CODE)
     ratelimit.clear(db, limits[:1])
     ticket = new_token()
     db.add(

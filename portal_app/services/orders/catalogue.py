@@ -8,17 +8,14 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Package, PackageItem, ServiceArea, ServiceAreaPackage
 from portal_app.services.orders.cart import MODES
+from portal_app.services.staff import staff_audit
+from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
 
 
-def _require_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.staff_user_id is None:
-        raise NotFound("catalogue")
-
-
 def packages(db: Session, *, principal: Principal) -> list[Package]:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     return list(db.exec(select(Package).order_by(col(Package.monthly_price_cents), col(Package.id))))
 
 
@@ -51,7 +48,7 @@ def _package_fields(errors: dict[str, str], *, name: str, description: str, pric
 
 def add_package(db: Session, *, principal: Principal, code: str, name: str, description: str, price: str,
                 download_mbps: str, upload_mbps: str) -> Package:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     errors: dict[str, str] = {}
     code = str(code or "").strip().upper()
     if not re.fullmatch(r"[A-Z0-9_-]{2,32}", code):
@@ -66,13 +63,15 @@ def add_package(db: Session, *, principal: Principal, code: str, name: str, desc
     db.add(package)
     db.flush()
     db.add(PackageItem(package_id=package.id, name=package.name, detail="Service", price_cents=package.monthly_price_cents))
+    staff_audit.record(db, principal=principal, action="catalogue.add_package", target=code,
+                       detail=f"{package.name} at {package.monthly_price_cents} cents a month")
     return package
 
 
 def update_package(db: Session, *, principal: Principal, package_id: int, name: str, description: str, price: str,
                    download_mbps: str, upload_mbps: str) -> Package:
     """Edit a package; a new price moves its service line (the first item) so the items still add up."""
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     package = db.get(Package, package_id)
     if package is None:
         raise NotFound("package")
@@ -94,21 +93,25 @@ def update_package(db: Session, *, principal: Principal, package_id: int, name: 
     for key, value in fields.items():
         setattr(package, key, value)
     db.add(package)
+    staff_audit.record(db, principal=principal, action="catalogue.update_package", target=package.code,
+                       detail=f"{package.name} at {package.monthly_price_cents} cents a month")
     return package
 
 
 def set_package_active(db: Session, *, principal: Principal, package_id: int, active: bool) -> Package:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     package = db.get(Package, package_id)
     if package is None:
         raise NotFound("package")
     package.active = bool(active)
     db.add(package)
+    staff_audit.record(db, principal=principal, action="catalogue.package_active", target=package.code,
+                       detail="offered" if active else "withdrawn")
     return package
 
 
 def areas(db: Session, *, principal: Principal) -> list[tuple[ServiceArea, set[int]]]:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     rows = list(db.exec(select(ServiceArea).order_by(col(ServiceArea.name))))
     links = db.exec(select(ServiceAreaPackage))
     offered: dict[int, set[int]] = {a.id: set() for a in rows}
@@ -125,7 +128,7 @@ def _clean_zips(raw: str) -> str | None:
 
 
 def add_area(db: Session, *, principal: Principal, name: str, zip_codes: str, mode: str) -> ServiceArea:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     errors = {}
     name = " ".join(str(name or "").split())
     if not name or len(name) > 120:
@@ -140,11 +143,12 @@ def add_area(db: Session, *, principal: Principal, name: str, zip_codes: str, mo
     area = ServiceArea(name=name, zip_codes=zips, portal_account_mode=mode)
     db.add(area)
     db.flush()
+    staff_audit.record(db, principal=principal, action="catalogue.add_area", target=name, detail=f"ZIPs {zips}; {mode}")
     return area
 
 
 def set_area_mode(db: Session, *, principal: Principal, area_id: int, mode: str) -> ServiceArea:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     area = db.get(ServiceArea, area_id)
     if area is None:
         raise NotFound("service area")
@@ -152,11 +156,12 @@ def set_area_mode(db: Session, *, principal: Principal, area_id: int, mode: str)
         raise FieldErrors({"mode": "Choose disabled, optional or required."})
     area.portal_account_mode = mode
     db.add(area)
+    staff_audit.record(db, principal=principal, action="catalogue.area_mode", target=area.name, detail=mode)
     return area
 
 
 def set_area_package(db: Session, *, principal: Principal, area_id: int, package_id: int, offered: bool) -> None:
-    _require_staff(principal)
+    require_staff(principal, role=ADMIN, what="catalogue")
     if db.get(ServiceArea, area_id) is None or db.get(Package, package_id) is None:
         raise NotFound("service area")
     link = db.get(ServiceAreaPackage, (area_id, package_id))
@@ -164,3 +169,5 @@ def set_area_package(db: Session, *, principal: Principal, area_id: int, package
         db.add(ServiceAreaPackage(service_area_id=area_id, package_id=package_id))
     elif not offered and link is not None:
         db.delete(link)
+    staff_audit.record(db, principal=principal, action="catalogue.area_package", target=f"area {area_id}",
+                       detail=f"package {package_id} {'offered' if offered else 'not offered'}")

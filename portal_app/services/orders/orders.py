@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Workflow, WorkflowTask, utcnow
 from portal_app.services.core import history
+from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.orders.package_change import apply_package_change
@@ -17,20 +18,15 @@ from portal_app.services.orders.workflows import SCHEDULING_TASK, STATUS_LABELS,
 # --- staff -------------------------------------------------------------------------------
 
 
-def _require_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.staff_user_id is None:
-        raise NotFound("order")
-
-
 def staff_workflows(db: Session, *, principal: Principal, account_id: int) -> list[tuple[Workflow, list[WorkflowTask]]]:
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="order")
     rows = db.exec(select(Workflow).where(Workflow.account_id == account_id)
                    .order_by(col(Workflow.created_at).desc(), col(Workflow.id).desc()))
     return [(w, ordered_tasks(db, w.id)) for w in rows]
 
 
 def _staff_task(db: Session, principal: Principal, account_id: int, task_id: int) -> tuple[Workflow, WorkflowTask]:
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="order")
     task = db.get(WorkflowTask, task_id)
     workflow = db.get(Workflow, task.workflow_id) if task else None
     if workflow is None or workflow.account_id != account_id:

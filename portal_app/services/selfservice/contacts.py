@@ -14,8 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from portal_app.models import Contact, ContactPoint, ContactType
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, access_contact, access_contact_point
-from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.staff import staff_audit
+from portal_app.services.core.access import ADMIN, access_account, access_contact, access_contact_point, require_staff
+from portal_app.services.core.errors import FieldErrors, PortalError, StaffOnly  # noqa: F401 - StaffOnly re-exported
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
@@ -275,16 +276,6 @@ def delete_contact(db: Session, *, principal: Principal, contact_id: int) -> Non
 # --- staff: the Type options ----------------------------------------------------------------
 
 
-class StaffOnly(PortalError):
-    def __init__(self) -> None:
-        super().__init__("Only provider staff can do that.")
-
-
-def require_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.staff_user_id is None:
-        raise StaffOnly()
-
-
 def _type_name(raw: str, errors: dict[str, str]) -> str:
     name = " ".join((raw or "").split())
     if not name:
@@ -295,7 +286,7 @@ def _type_name(raw: str, errors: dict[str, str]) -> str:
 
 
 def add_contact_type(db: Session, *, principal: Principal, name: str) -> ContactType:
-    require_staff(principal)
+    require_staff(principal, role=ADMIN)
     errors: dict[str, str] = {}
     clean = _type_name(name, errors)
     if not errors and db.exec(select(ContactType).where(func.lower(ContactType.name) == clean.lower())).first():
@@ -306,11 +297,12 @@ def add_contact_type(db: Session, *, principal: Principal, name: str) -> Contact
     row = ContactType(name=clean, sort_order=last + 1)
     db.add(row)
     db.flush()
+    staff_audit.record(db, principal=principal, action="contact_types.add", target=clean)
     return row
 
 
 def rename_contact_type(db: Session, *, principal: Principal, type_id: int, name: str) -> ContactType:
-    require_staff(principal)
+    require_staff(principal, role=ADMIN)
     row = db.get(ContactType, int(type_id))
     if row is None:
         raise FieldErrors({"type_id": "That type no longer exists."})
@@ -321,24 +313,27 @@ def rename_contact_type(db: Session, *, principal: Principal, type_id: int, name
         errors["name"] = "That type already exists."
     if errors:
         raise FieldErrors(errors)
+    staff_audit.record(db, principal=principal, action="contact_types.rename", target=row.name, detail=f"now {clean}")
     row.name = clean
     db.add(row)
     return row
 
 
 def reorder_contact_types(db: Session, *, principal: Principal, type_ids: list[int]) -> None:
-    require_staff(principal)
+    require_staff(principal, role=ADMIN)
     rows = {t.id: t for t in contact_types(db)}
     if sorted(int(i) for i in type_ids) != sorted(rows):
         raise FieldErrors({"order": "List every type exactly once."})
     for position, type_id in enumerate(type_ids, start=1):
         rows[int(type_id)].sort_order = position
         db.add(rows[int(type_id)])
+    staff_audit.record(db, principal=principal, action="contact_types.reorder",
+                       detail=", ".join(rows[int(i)].name for i in type_ids))
 
 
 def remove_contact_type(db: Session, *, principal: Principal, type_id: int) -> None:
     """Remove a Type option; contacts that had it keep their details and show no type."""
-    require_staff(principal)
+    require_staff(principal, role=ADMIN)
     row = db.get(ContactType, int(type_id))
     if row is None:
         raise FieldErrors({"type_id": "That type no longer exists."})
@@ -347,3 +342,4 @@ def remove_contact_type(db: Session, *, principal: Principal, type_id: int) -> N
         db.add(contact)
     db.flush()
     db.delete(row)
+    staff_audit.record(db, principal=principal, action="contact_types.remove", target=row.name)

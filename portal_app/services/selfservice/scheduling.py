@@ -17,9 +17,9 @@ from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, Appointment, AppointmentWindow, utcnow
 from portal_app.services.core import history
 from portal_app.services.orders import orders
-from portal_app.services.core.access import access_account, access_appointment
+from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
-from portal_app.services.selfservice.contacts import require_staff
+from portal_app.services.core.access import ADMIN, access_account, access_appointment, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -235,7 +235,7 @@ class SlotSpec:
 
 
 def staff_windows_for_day(db: Session, *, principal: Principal, day: dt.date, kind: str = "install") -> list[AppointmentWindow]:
-    require_staff(principal)
+    require_staff(principal, role=ADMIN, what="appointment window")
     zone = _zone()
     start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
@@ -247,7 +247,7 @@ def staff_windows_for_day(db: Session, *, principal: Principal, day: dt.date, ki
 def staff_window_days(db: Session, *, principal: Principal, start: dt.date, days: int = 60,
                       kind: str = "install") -> list[tuple[dt.date, int, int]]:
     """Provider-local days from `start` on that have windows: (day, places booked, capacity)."""
-    require_staff(principal)
+    require_staff(principal, role=ADMIN, what="appointment window")
     zone = _zone()
     first = dt.datetime.combine(start, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
     last = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
@@ -262,7 +262,7 @@ def staff_window_days(db: Session, *, principal: Principal, start: dt.date, days
 def staff_define_windows(db: Session, *, principal: Principal, day: dt.date, slots: list[SlotSpec],
                          kind: str = "install") -> list[AppointmentWindow]:
     """Add windows to a day (provider-local wall-clock times); they may not overlap the day's others."""
-    require_staff(principal)
+    require_staff(principal, role=ADMIN, what="appointment window")
     zone = _zone()
     existing = [(w.starts_at, w.ends_at) for w in staff_windows_for_day(db, principal=principal, day=day, kind=kind)]
     created: list[AppointmentWindow] = []
@@ -280,12 +280,14 @@ def staff_define_windows(db: Session, *, principal: Principal, day: dt.date, slo
         db.add(window)
         created.append(window)
     db.flush()
+    staff_audit.record(db, principal=principal, action="windows.define", target=day.isoformat(),
+                       detail=f"{len(created)} {kind} window(s)")
     return created
 
 
 def staff_set_capacity(db: Session, *, principal: Principal, window_id: int, capacity: int) -> AppointmentWindow:
     """Change a window's capacity; never below the places already booked (checked in the UPDATE)."""
-    require_staff(principal)
+    require_staff(principal, role=ADMIN, what="appointment window")
     if not 0 <= int(capacity) <= 100:
         raise FieldErrors({"capacity": "Capacity must be between 0 and 100."})
     changed = db.execute(
@@ -300,11 +302,13 @@ def staff_set_capacity(db: Session, *, principal: Principal, window_id: int, cap
     db.refresh(window)
     if changed != 1:
         raise FieldErrors({"capacity": f"{window.booked} places are already booked; capacity cannot go below that."})
+    staff_audit.record(db, principal=principal, action="windows.capacity", target=f"window {window.id}",
+                       detail=f"capacity {capacity}")
     return window
 
 
 def staff_delete_window(db: Session, *, principal: Principal, window_id: int) -> None:
-    require_staff(principal)
+    require_staff(principal, role=ADMIN, what="appointment window")
     deleted = db.execute(
         sa.delete(AppointmentWindow)
         .where(col(AppointmentWindow.id) == int(window_id), col(AppointmentWindow.booked) == 0)
@@ -314,3 +318,4 @@ def staff_delete_window(db: Session, *, principal: Principal, window_id: int) ->
         if db.get(AppointmentWindow, int(window_id)) is None:
             raise NotFound("appointment window")
         raise FieldErrors({"window": "This window has bookings; lower its capacity to 0 instead."})
+    staff_audit.record(db, principal=principal, action="windows.delete", target=f"window {window_id}")

@@ -16,11 +16,10 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, PortalUser, Ticket, TicketNote, utcnow
 from portal_app.services.core import history
-from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.core.access import access_account, access_ticket
-from portal_app.services.selfservice.contacts import require_staff
+from portal_app.services.core.access import access_account, access_ticket, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
+from portal_app.services.core.provider_settings import provider_settings
 from portal_app.theming import current_theme
 
 CATEGORIES = ("General", "Billing", "Technical", "Installation")

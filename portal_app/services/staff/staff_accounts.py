@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Account, AccountHistory, ContactPoint, PortalUser, utcnow
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, ratelimit, tokens
+from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.identity.portal_users import (
     clean_email,
@@ -32,11 +33,6 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(current_theme().timezone)).strftime("%b %-d, %Y %-I:%M %p")
 
 
-def _require_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.staff_user_id is None:
-        raise NotFound("account")
-
-
 @dataclass(frozen=True)
 class AccountHit:
     account_number: str
@@ -51,7 +47,7 @@ def _hit(account: Account) -> AccountHit:
 
 def find_accounts(db: Session, *, principal: Principal, query: str, limit: int = 25) -> list[AccountHit]:
     """By account number, name, company, email (portal user or contact) or phone (any format)."""
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="account")
     text = query.strip().lower()
     if len(text) < 2:
         return []
@@ -76,7 +72,7 @@ def find_accounts(db: Session, *, principal: Principal, query: str, limit: int =
 
 
 def access_account_by_number(db: Session, *, principal: Principal, account_number: str) -> Account:
-    _require_staff(principal)
+    require_staff(principal, role=AGENT, what="account")
     account = db.exec(select(Account).where(Account.account_number == account_number.strip())).first()
     if account is None:
         raise NotFound("account")

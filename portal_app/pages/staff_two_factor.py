@@ -1,0 +1,43 @@
+"""Staff: turn on two-factor sign-in for oneself."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.forms import field
+from portal_app.components.staff_shell import staff_page
+from portal_app.state.staff_two_factor import StaffTwoFactorState as S
+
+
+@staff_page(route="/staff/two-factor", title="Two-factor sign-in", nav_label="My sign-in", nav_icon="shield_check",
+            nav_order=95, on_load=[S.load])
+def staff_two_factor() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Two-factor sign-in", as_="h1", size="6"),
+        notice_callout(S.notice, id="two-factor-notice"),
+        error_callout(S.error, id="two-factor-error"),
+        card(rx.cond(
+            S.enabled,
+            rx.text("Two-factor sign-in is on. Lost your phone? Ask an admin to reset it.", id="two-factor-on"),
+            rx.cond(
+                S.qr != "",
+                rx.form(rx.vstack(
+                    rx.text("Scan this with your authenticator app, then enter the code it shows.", size="2"),
+                    rx.image(src=S.qr, alt="QR code for your authenticator app", width="200px", height="200px"),
+                    rx.text("Or type this key: ", rx.code(S.secret, id="two-factor-secret"), size="2",
+                            overflow_wrap="anywhere"),
+                    field("Code from the app", "code", autocomplete="one-time-code", input_mode="numeric"),
+                    primary_button("TURN ON", type="submit"),
+                    spacing="3", width="100%"), on_submit=S.confirm, reset_on_submit=True, width="100%"),
+                rx.vstack(
+                    rx.text("Two-factor sign-in is off. With it on, signing in to the staff portal also needs a "
+                            "code from an app on your phone.", size="2", color=tokens.MUTED),
+                    primary_button("SET UP TWO-FACTOR", on_click=S.start),
+                    spacing="3",
+                ),
+            ),
+        )),
+        spacing="3", width="100%", max_width="640px",
+    )

@@ -1,0 +1,1 @@
+"""Running the portal: imports, the integration API and webhooks, jobs, cleanup."""

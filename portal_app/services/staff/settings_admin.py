@@ -1,0 +1,125 @@
+"""The provider's switches as admins change them on the Settings page: what each does for
+subscribers, validation, history of changes.
+
+Every service reads the row from the database when it needs it, so a change here takes effect on
+every web worker and job worker at their next request, with no cache to expire and no restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from portal_app.models import ProviderSettings
+from portal_app.services.staff import staff_audit
+from portal_app.services.core.access import ADMIN, require_staff
+from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.core.errors import FieldErrors
+from portal_app.money import format_cents, parse_dollars
+from portal_app.services.core.principal import Principal
+
+
+@dataclass(frozen=True)
+class Switch:
+    name: str
+    label: str
+    kind: str  # bool | money | hours | count | text
+    help: str
+
+
+SWITCHES: tuple[Switch, ...] = (
+    Switch("allow_ticket_creation", "Subscribers can open tickets", "bool",
+           "On: the Tickets page has a New ticket button. Off: subscribers still see and answer their tickets "
+           "but cannot open new ones (they call support instead)."),
+    Switch("allow_service_change", "Subscribers can change their package", "bool",
+           "On: My services offers Change package. Off: the button is gone and the page says to call support."),
+    Switch("lock_recurring_edit", "Lock AutoPay changes", "bool",
+           "On: subscribers see their AutoPay but cannot add, change or cancel it; they see the reason below."),
+    Switch("recurring_lock_reason", "Reason shown while AutoPay is locked", "text",
+           "Shown to subscribers on the AutoPay page while the lock is on. Empty: a standard sentence."),
+    Switch("scheduling_popup", "Remind subscribers to book their install", "bool",
+           "On: a subscriber with an install to schedule sees a reminder on Home until they book it."),
+    Switch("min_payment_cents", "Smallest online payment", "money",
+           "Payments below this are refused with a message naming the amount."),
+    Switch("max_payment_cents", "Largest online payment", "money",
+           "Payments above this are refused; AutoPay charges at most this much in one go."),
+    Switch("reschedule_cutoff_hours", "Reschedule and cancel cutoff (hours)", "hours",
+           "Subscribers can move or cancel an appointment only until this many hours before it starts."),
+    Switch("autopay_max_retries", "AutoPay retries", "count",
+           "How many days in a row AutoPay tries a declined payment again before it stops and emails the subscriber."),
+    Switch("agent_refund_limit_cents", "Largest refund an agent can make", "money",
+           "Agents can refund up to this per refund; bigger refunds need an admin."),
+)
+BY_NAME = {switch.name: switch for switch in SWITCHES}
+
+
+def shown(settings: ProviderSettings, switch: Switch) -> str:
+    """The value as the form shows it (dollars for money)."""
+    value = getattr(settings, switch.name)
+    if switch.kind == "bool":
+        return "on" if value else "off"
+    if switch.kind == "money":
+        return f"{value // 100}.{value % 100:02d}"
+    return str(value)
+
+
+def form_values(db: Session, *, principal: Principal) -> dict[str, str]:
+    require_staff(principal, role=ADMIN, what="settings")
+    settings = provider_settings(db)
+    return {switch.name: shown(settings, switch) for switch in SWITCHES}
+
+
+def _parse(switch: Switch, raw: object, errors: dict[str, str]) -> object:
+    text = str(raw if raw is not None else "").strip()
+    if switch.kind == "bool":
+        return text.lower() in ("on", "true", "1", "yes")
+    if switch.kind == "text":
+        if len(text) > 300:
+            errors[switch.name] = "Keep it under 300 characters."
+        return text
+    if switch.kind == "money":
+        cents = parse_dollars(text)
+        if cents is None or cents < 0:
+            errors[switch.name] = "Enter an amount in dollars and cents, such as 20.00."
+        return cents
+    if not text.isdigit():
+        errors[switch.name] = "Enter a whole number, 0 or more."
+        return None
+    number = int(text)
+    if switch.kind == "hours" and number > 24 * 30:
+        errors[switch.name] = "At most 720 hours (30 days)."
+    if switch.kind == "count" and number > 10:
+        errors[switch.name] = "At most 10 retries."
+    return number
+
+
+def update(db: Session, *, principal: Principal, values: dict[str, object]) -> list[str]:
+    """Save the whole form; returns the changes in words (also in the staff audit log, which is the history)."""
+    require_staff(principal, role=ADMIN, what="settings")
+    errors: dict[str, str] = {}
+    parsed = {name: _parse(BY_NAME[name], values.get(name), errors) for name in BY_NAME}
+    low, high = parsed["min_payment_cents"], parsed["max_payment_cents"]
+    if not errors and isinstance(low, int) and isinstance(high, int):
+        if low < 100:
+            errors["min_payment_cents"] = "At least $1.00 (card processors refuse smaller charges)."
+        elif high <= low:
+            errors["max_payment_cents"] = "Must be more than the smallest payment."
+    if errors:
+        raise FieldErrors(errors)
+    settings = db.exec(select(ProviderSettings)).first()
+    if settings is None:
+        settings = ProviderSettings()
+    changes = []
+    for switch in SWITCHES:
+        before, after = getattr(settings, switch.name), parsed[switch.name]
+        if before == after:
+            continue
+        setattr(settings, switch.name, after)
+        words = {"money": lambda v: format_cents(v), "bool": lambda v: "on" if v else "off"}.get(switch.kind, repr)
+        changes.append(f"{switch.label}: {words(before)} → {words(after)}")
+    if changes:
+        db.add(settings)
+        staff_audit.record(db, principal=principal, action="settings.update", target="provider settings",
+                           detail="; ".join(changes))
+    return changes
