@@ -34,7 +34,8 @@ def staff_api_keys() -> rx.Component:
     return rx.vstack(
         rx.heading("API keys", as_="h1", size="6"),
         admin_only(S.refused, rx.vstack(
-            rx.text("Keys for the integration API (", rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
+            rx.text("Keys for the integration API (",
+                    rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
                     "). Send one as Authorization: Bearer <key>. Each key may make 120 requests a minute.",
                     size="2", color=tokens.MUTED),
             notice_callout(S.notice, id="staff-notice"),
