@@ -532,3 +532,30 @@ def test_current_password_checks_are_rate_limited(db: Session) -> None:
         with pytest.raises(FieldErrors) as blocked:  # even the right password waits now
             attempt()
         assert "Too many" in next(iter(blocked.value.errors.values())) or "try again" in next(iter(blocked.value.errors.values())).lower()
+
+
+def test_resend_requests_are_limited_alike_for_known_and_unknown(db: Session) -> None:
+    pending = make_user(db, make_account(db), verified=False)
+    db.commit()
+    for login in (pending.username, "nobody-by-this-name"):
+        answers = {portal_users.resend_verification(db, login=login, client_ip="198.51.100.30")
+                   for _ in range(ratelimit.RESEND.limit)}
+        db.commit()
+        assert answers == {portal_users.RESEND_SENT}  # the same answer for a known and an unknown name
+        with pytest.raises(ratelimit.RateLimited):
+            portal_users.resend_verification(db, login=login, client_ip="198.51.100.30")
+
+
+def test_wrong_two_factor_codes_are_limited_and_then_even_the_right_code_waits(db: Session) -> None:
+    subscriber = make_subscriber(db)
+    db.commit()
+    enrolment = two_factor.start_enrolment(db, principal=subscriber.principal)
+    totp = pyotp.TOTP(enrolment.secret)
+    two_factor.confirm_enrolment(db, principal=subscriber.principal, code=totp.now())
+    db.commit()
+    step = signin_flow.sign_in(db, login=subscriber.user.username, password=PASSWORD).two_factor_token
+    for _ in range(ratelimit.TWO_FACTOR.limit):
+        assert signin_flow.complete_two_factor(db, two_factor_token=step, code="000000").error == signin_flow.WRONG_CODE
+        db.commit()
+    blocked = signin_flow.complete_two_factor(db, two_factor_token=step, code=totp.now())
+    assert blocked.error.startswith("Too many attempts") and not blocked.ticket
