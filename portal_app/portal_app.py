@@ -21,6 +21,9 @@ app = rx.App(
         rx.el.meta(name="theme-color", content=_theme.accent),
     ],
     stylesheets=["/portal.css"],
+    # Links in the provider's accent, contrast-checked by the theme loader (Radix's own accent
+    # step 11 is not checked, and for some brand colours reads under 4.5:1 on the page canvas).
+    style={rx.link: {"color": _theme.accent}},
     # Our routes first, then security headers and the pre-session cookie around everything.
     api_transformer=[build_api(), HttpSecurity],
 )

@@ -28,6 +28,7 @@ RADIX_ACCENTS = {
     "lime": "#BDEE63", "yellow": "#FFE629", "amber": "#FFC53D", "gold": "#978365",
     "bronze": "#A18072",
 }
+CANVAS_REFERENCE = "#F5F5F5"  # a shade darker than every Radix grey step 2 the page canvas uses
 _PROVIDER_KEYS = ("name", "short_name", "tagline", "legal_name", "support_phone",
                   "support_email", "timezone", "country", "currency")
 _BRAND_REQUIRED = ("logo", "favicon", "accent")
@@ -136,8 +137,11 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         if not b[key].startswith("/"):
             raise ValueError(f"{src}: brand.{key} must be a URL path starting with '/'")
 
-    # The accent doubles as text on white (links, amounts), so it must pass AA on white.
-    accent = ensure_contrast(source, "#FFFFFF", 4.5)
+    # The accent doubles as text (links, amounts) on white cards, on the grey page canvas (every
+    # Radix grey's step 2 is lighter than CANVAS_REFERENCE) and on the accent-tinted cards, so it
+    # must pass AA on all three.
+    accent = ensure_contrast(source, CANVAS_REFERENCE, 4.5)
+    accent = ensure_contrast(accent, mix(accent, "#FFFFFF", 0.9), 4.5)
     on_accent = "#FFFFFF" if contrast_ratio("#FFFFFF", accent) >= 4.5 else "#111111"
     radix = b["radix_accent"] or nearest_radix_accent(source)
     return Theme(

@@ -3,6 +3,7 @@ and drive it with Playwright in Debian's Chromium at a phone viewport."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -86,6 +87,47 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalServer]:
         _wait_for(f"{base_url}/healthz", time.monotonic() + 600, process, log)
         _wait_for(f"{base_url}/signin", time.monotonic() + 120, process, log)
         (ARTIFACTS / "timings.txt").write_text(f"app build and start: {time.monotonic() - started:.1f}s\n")
+        yield PortalServer(base_url, database_url)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def another_app(tmp_path_factory: pytest.TempPathFactory, name: str, env: dict[str, str],
+                *, demo_data: bool = False) -> Iterator[PortalServer]:
+    """A second app configured by `env` (Stripe, another theme), built in a work directory of its
+    own: building into the project's .web would point the main test app's pages at this server's
+    websocket (the build carries the backend address), and break them once it stops."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    database_url = f"sqlite:///{tmp_path_factory.mktemp(f'e2e-{name}') / 'portal.db'}"
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_USE_NPM": "1", "PORTAL_PUBLIC_URL": base_url,
+           **env}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    workdir = tmp_path_factory.mktemp(f"e2e-{name}-build")
+    env["REFLEX_WEB_WORKDIR"] = str(workdir / "web")
+    env["REFLEX_STATES_WORKDIR"] = str(workdir / "states")
+    node_modules = PROJECT_ROOT / ".web" / "node_modules"
+    if node_modules.is_dir():  # the same packages: link them rather than install them again
+        (workdir / "web").mkdir()
+        subprocess.run(["cp", "-al", str(node_modules), str(workdir / "web" / "node_modules")], check=True)
+    command = "setup" if demo_data else "migrate"
+    subprocess.run([sys.executable, "-m", "portal_app", command], cwd=PROJECT_ROOT, env=env, check=True)
+    log = ARTIFACTS / f"app-{name}.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
+            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        _wait_for(f"{base_url}/healthz", time.monotonic() + 600, process, log)
+        _wait_for(f"{base_url}/signin", time.monotonic() + 120, process, log)
         yield PortalServer(base_url, database_url)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

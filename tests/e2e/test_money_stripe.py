@@ -12,16 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -32,7 +26,7 @@ from portal_app.jobs import billing_jobs
 from portal_app.models import OutboxMail, Payment, PaymentMethod, utcnow
 from portal_app.services.billing import billing
 from portal_app.theming import current_theme
-from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT, PortalServer, _free_port, _wait_for
+from tests.e2e.conftest import ARTIFACTS, PHONE, PortalServer, another_app
 from tests.e2e.helpers import sign_in
 from tests.factories import make_account, make_invoice, make_user
 from tests.stripe_stub import StripeStub, error_body, event, intent, signed
@@ -115,42 +109,12 @@ def checkout(stub: StripeStub) -> FakeCheckout:
 def stripe_portal(tmp_path_factory: pytest.TempPathFactory, stub: StripeStub, checkout: FakeCheckout
                   ) -> Iterator[PortalServer]:
     """The real app, configured for Stripe, with Stripe's API at the stub."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-stripe') / 'portal.db'}"
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_USE_NPM": "1", "PORTAL_PAYMENTS": "stripe",
-           "PORTAL_STRIPE_SECRET_KEY": SECRET_KEY, "PORTAL_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-           "PORTAL_STRIPE_API_BASE": stub.url, "PORTAL_PUBLIC_URL": base_url}
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    # A build of its own: building into the project's .web would point the main test app's pages
-    # at this server's websocket (the build carries the backend address), and break them once it stops.
-    workdir = tmp_path_factory.mktemp("e2e-stripe-build")
-    env["REFLEX_WEB_WORKDIR"] = str(workdir / "web")
-    env["REFLEX_STATES_WORKDIR"] = str(workdir / "states")
-    node_modules = PROJECT_ROOT / ".web" / "node_modules"
-    if node_modules.is_dir():  # the same packages: link them rather than install them again
-        (workdir / "web").mkdir()
-        subprocess.run(["cp", "-al", str(node_modules), str(workdir / "web" / "node_modules")], check=True)
-    subprocess.run([sys.executable, "-m", "portal_app", "migrate"], cwd=PROJECT_ROOT, env=env, check=True)
-    log = ARTIFACTS / "app-stripe.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        _wait_for(f"{base_url}/healthz", time.monotonic() + 600, process, log)
-        _wait_for(f"{base_url}/signin", time.monotonic() + 120, process, log)
-        checkout.portal_url = base_url
-        yield PortalServer(base_url, database_url)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    with another_app(tmp_path_factory, "stripe", {
+        "PORTAL_PAYMENTS": "stripe", "PORTAL_STRIPE_SECRET_KEY": SECRET_KEY,
+        "PORTAL_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "PORTAL_STRIPE_API_BASE": stub.url,
+    }) as server:
+        checkout.portal_url = server.base_url
+        yield server
 
 
 @pytest.fixture
