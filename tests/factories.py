@@ -6,8 +6,10 @@ hash is reused for every user created with it. Money is integer cents, as in the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
+import inspect
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -176,3 +178,10 @@ def reset_app_engine() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_settings.cache_clear()
+
+
+def call(handler, state, *args):
+    """Run an event handler on `state` as Reflex would: an async handler (one whose blocking body
+    runs off the event loop) is run to its end."""
+    result = handler.fn(state, *args)
+    return asyncio.run(result) if inspect.iscoroutine(result) else result

@@ -13,6 +13,7 @@ from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 class AutoPayState(SessionState):
@@ -36,6 +37,7 @@ class AutoPayState(SessionState):
         return any(o["value"] == self.choice and o["kind"] == "ach" for o in self.method_options)
 
     @rx.event
+    @off_the_loop
     def load(self):
 
         self.error = self.notice = ""
@@ -61,6 +63,7 @@ class AutoPayState(SessionState):
             self.choice = self.method_options[0]["value"] if self.method_options else ""
 
     @rx.event
+    @off_the_loop
     def toggle_history(self, recurring_id: int):
         principal = self._principal()
         if principal is None:
@@ -126,14 +129,17 @@ class AutoPayState(SessionState):
         self._refresh()
 
     @rx.event
+    @off_the_loop
     def save_edit(self, form: dict):
         self._act("edit", form)
 
     @rx.event
+    @off_the_loop
     def add_recurring(self, form: dict):
         self._act("setup", form)
 
     @rx.event
+    @off_the_loop
     def add_new_method(self, kind: str):
         """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
         principal = self._principal()
@@ -150,6 +156,7 @@ class AutoPayState(SessionState):
         return rx.redirect(url)
 
     @rx.event
+    @off_the_loop
     def confirm_remove(self):
         self._act("remove", {})
 

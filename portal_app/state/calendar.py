@@ -11,6 +11,7 @@ from portal_app.models import session_scope
 from portal_app.services.selfservice import calendar
 from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window
 KIND_OPTIONS = [{"id": kind, "name": label} for kind, label in calendar.KINDS.items()]
@@ -84,6 +85,7 @@ class CalendarState(SessionState):
         self.loaded = True
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -111,6 +113,7 @@ class CalendarState(SessionState):
         self.detail_open = bool(value)
 
     @rx.event
+    @off_the_loop
     def change_month(self, step: int):
         principal = self._principal()
         if principal is None:
@@ -123,6 +126,7 @@ class CalendarState(SessionState):
         self.filter_open = bool(value)
 
     @rx.event
+    @off_the_loop
     def toggle_kind(self, kind: str, on: bool):
         principal = self._principal()
         if principal is None or kind not in calendar.KINDS:
@@ -132,6 +136,7 @@ class CalendarState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def reset_kinds(self):
         principal = self._principal()
         if principal is None:

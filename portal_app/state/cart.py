@@ -11,6 +11,7 @@ from portal_app.services.core.errors import FieldErrors
 from portal_app.money import format_cents
 from portal_app.services.identity.ratelimit import RateLimited
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
 
@@ -35,6 +36,7 @@ class CartState(rx.State):
         self.step, self.errors, self.chosen = "address", {}, {}
 
     @rx.event
+    @off_the_loop
     def check_address(self, form: dict):
         self.street = str(form.get("street", ""))[:200]
         self.city = str(form.get("city", ""))[:100]
@@ -75,6 +77,7 @@ class CartState(rx.State):
             self.step, self.errors = "details", {}
 
     @rx.event
+    @off_the_loop
     def place(self, form: dict):
         if self.step != "details" or not self.chosen:
             return

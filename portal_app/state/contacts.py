@@ -10,6 +10,7 @@ from portal_app.models import session_scope
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")
 ADD_TITLES = {"contact": "Add Contact", "email": "Add Email Address", "phone": "Add Phone Number"}
@@ -75,6 +76,7 @@ class ContactsState(SessionState):
         self.err_email = self.err_phone = self.err_form = ""
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -97,6 +99,7 @@ class ContactsState(SessionState):
         self.form_open = True
 
     @rx.event
+    @off_the_loop
     def open_add(self, kind: str):
         if self._principal() is None:
             return
@@ -107,6 +110,7 @@ class ContactsState(SessionState):
         self.person_choice = str(value)
 
     @rx.event
+    @off_the_loop
     def open_edit(self, kind: str, row_id: str):
         """Tap on a name, email or phone: the form opens with its current value."""
         if self._principal() is None:
@@ -131,6 +135,7 @@ class ContactsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
+    @off_the_loop
     def submit(self, form_data: dict):
         principal = self._principal()
         if principal is None:
@@ -168,6 +173,7 @@ class ContactsState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def ask_delete(self, kind: str, row_id: str):
         """The red X: ask first, naming what goes."""
         if self._principal() is None:
@@ -190,6 +196,7 @@ class ContactsState(SessionState):
             self._pending_delete = None
 
     @rx.event
+    @off_the_loop
     def confirm_delete(self):
         principal = self._principal()
         if principal is None or self._pending_delete is None:

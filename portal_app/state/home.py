@@ -10,6 +10,7 @@ from portal_app.services.core.clock import provider_today
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 class HomeState(SessionState):
@@ -27,6 +28,7 @@ class HomeState(SessionState):
     loaded: bool = False
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:

@@ -9,6 +9,7 @@ from portal_app.services.billing import autopay, billing
 from portal_app.services.core.access import access_account
 from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 class HomeBillingState(SessionState):
@@ -18,6 +19,7 @@ class HomeBillingState(SessionState):
     quick_actions_open: bool = False
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:

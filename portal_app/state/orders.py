@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.models import session_scope
 from portal_app.services.orders import order_tracking
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 def order_view(order: order_tracking.TrackedOrder) -> dict:
@@ -25,6 +26,7 @@ class OrdersState(SessionState):
     loaded: bool = False
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -38,6 +40,7 @@ class HomeOrdersState(SessionState):
     open_orders: list[dict] = []
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:

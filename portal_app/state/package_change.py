@@ -13,6 +13,7 @@ from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 def _money(cents: int) -> str:
@@ -31,6 +32,7 @@ class PackageChangeState(SessionState):
     _service_id: int | None = None
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -75,6 +77,7 @@ class PackageChangeState(SessionState):
             self.step = "preferences"
 
     @rx.event
+    @off_the_loop
     def place(self, form: dict):
         principal = self._principal()
         if principal is None or self.step != "preferences" or not self.chosen or self._service_id is None:

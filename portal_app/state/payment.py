@@ -15,6 +15,7 @@ from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
@@ -76,6 +77,7 @@ class PaymentState(SessionState):
         return next((o["label"] for o in self.method_options if o["value"] == self.method_choice), "")
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:

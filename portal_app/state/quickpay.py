@@ -13,6 +13,7 @@ from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
+from portal_app.state.off_loop import off_the_loop
 
 
 def _money(cents: int) -> str:
@@ -50,6 +51,7 @@ class QuickPayState(rx.State):
     _attempt_key: str = ""
 
     @rx.event
+    @off_the_loop
     def load(self):
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self._account_id = 0
@@ -67,6 +69,7 @@ class QuickPayState(rx.State):
             self._show(found)
 
     @rx.event
+    @off_the_loop
     def identify(self, form: dict):
         try:
             found = _identify(str(form.get("account_number", "")), str(form.get("name_or_zip", "")),

@@ -11,6 +11,7 @@ from portal_app.services.selfservice import scheduling
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -79,6 +80,7 @@ class SchedulingState(SessionState):
         self.loaded = True
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -89,6 +91,7 @@ class SchedulingState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def pick_day(self, iso: str):
         principal = self._principal()
         if principal is None or self._target_id is None:
@@ -115,6 +118,7 @@ class SchedulingState(SessionState):
             self.err_window = ""
 
     @rx.event
+    @off_the_loop
     def submit(self):
         principal = self._principal()
         if principal is None or self._target_id is None:
@@ -147,6 +151,7 @@ class SchedulingState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def start_reschedule(self, appointment_id: str):
         principal = self._principal()
         if principal is None:
@@ -159,6 +164,7 @@ class SchedulingState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def stop_reschedule(self):
         principal = self._principal()
         if principal is None:
@@ -167,6 +173,7 @@ class SchedulingState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def ask_cancel(self, appointment_id: str):
         row = next((a for a in self.scheduled if a["id"] == str(appointment_id) and a["can_change"]), None)
         if row is None or self._principal() is None:
@@ -182,6 +189,7 @@ class SchedulingState(SessionState):
             self._cancel_id = None
 
     @rx.event
+    @off_the_loop
     def confirm_cancel(self):
         principal = self._principal()
         if principal is None or self._cancel_id is None:
@@ -210,6 +218,7 @@ class SchedulingReminderState(SessionState):
     _dismissed_session: int | None = None
 
     @rx.event
+    @off_the_loop
     def check(self):
         principal = self._principal()
         if principal is None or principal.session_id == self._dismissed_session:
@@ -221,6 +230,7 @@ class SchedulingReminderState(SessionState):
         self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
+    @off_the_loop
     def later(self):
         principal = self._principal()
         self._dismissed_session = principal.session_id if principal is not None else None

@@ -12,6 +12,7 @@ from portal_app.services.identity import account_security, two_factor
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
 from portal_app.state.session import SessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 def _run(fn, **kwargs):
@@ -54,6 +55,7 @@ class SecurityState(SessionState):
         self.recovery_left = left
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:

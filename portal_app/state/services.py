@@ -15,6 +15,7 @@ from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 def _money(cents: int) -> str:
@@ -42,6 +43,7 @@ class ServicesState(SessionState):
     loaded: bool = False
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -110,6 +112,7 @@ class ContractState(SessionState):
         self.found = True
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -124,6 +127,7 @@ class ContractState(SessionState):
         self.loaded = True
 
     @rx.event
+    @off_the_loop
     def sign(self, form: dict):
         principal = self._principal()
         if principal is None or self._contract_id is None:
@@ -157,6 +161,7 @@ class ContractReminderState(SessionState):
     _dismissed_session: int | None = None
 
     @rx.event
+    @off_the_loop
     def check(self):
         principal = self._principal()
         if principal is None or principal.session_id == self._dismissed_session:
@@ -169,6 +174,7 @@ class ContractReminderState(SessionState):
         self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
 
     @rx.event
+    @off_the_loop
     def dismiss(self):
         principal = self._principal()
         self._dismissed_session = principal.session_id if principal is not None else None

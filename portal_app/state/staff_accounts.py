@@ -11,6 +11,7 @@ from portal_app.models import session_scope
 from portal_app.services.staff import staff_accounts
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 class StaffSearchState(StaffSessionState):
@@ -24,6 +25,7 @@ class StaffSearchState(StaffSessionState):
         self.searched = False
 
     @rx.event
+    @off_the_loop
     def search(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None:
@@ -63,6 +65,7 @@ class StaffAccountState(StaffSessionState):
             self.history_page, self.history_pages = shown.page, shown.pages
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -81,6 +84,7 @@ class StaffAccountState(StaffSessionState):
             self.users, self.history, self.kinds = [], [], []
 
     @rx.event
+    @off_the_loop
     def set_tab(self, tab: str):
         self.tab = tab if tab in ("portal", "history", "tickets", "payments") else "portal"
         principal = self._staff_principal()
@@ -88,6 +92,7 @@ class StaffAccountState(StaffSessionState):
             self._reload(principal)  # ticket notes and status changes made on the Tickets tab show up
 
     @rx.event
+    @off_the_loop
     def filter_kind(self, kind: str):
         principal = self._staff_principal()
         if principal is None or not self.found:
@@ -97,6 +102,7 @@ class StaffAccountState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def history_go_to(self, page: int):
         principal = self._staff_principal()
         if principal is None or not self.found:
@@ -105,6 +111,7 @@ class StaffAccountState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def add_user(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None or not self.found:
@@ -124,6 +131,7 @@ class StaffAccountState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def resend(self, user_id: int):
         principal = self._staff_principal()
         if principal is None or not self.found:
@@ -141,6 +149,7 @@ class StaffAccountState(StaffSessionState):
 
 
     @rx.event
+    @off_the_loop
     def unlock(self, user_id: int):
         principal = self._staff_principal()
         if principal is None or not self.found:
@@ -156,6 +165,7 @@ class StaffAccountState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def enable(self, user_id: int):
         principal = self._staff_principal()
         if principal is None or not self.found:

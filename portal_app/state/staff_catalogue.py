@@ -10,6 +10,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.money import format_cents
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 class StaffCatalogueState(StaffSessionState):
@@ -34,6 +35,7 @@ class StaffCatalogueState(StaffSessionState):
                           for a, offered in catalogue.areas(db, principal=principal)]
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -63,6 +65,7 @@ class StaffCatalogueState(StaffSessionState):
         self.editing_id, self.errors = str(package_id)[:20], {}
 
     @rx.event
+    @off_the_loop
     def update_package(self, form: dict):
         text = {k: str(form.get(k, ""))[:500] for k in ("name", "description", "price", "download_mbps", "upload_mbps")}
         if self._run(lambda db, p: catalogue.update_package(db, principal=p, package_id=int(self.editing_id), **text),
@@ -70,28 +73,33 @@ class StaffCatalogueState(StaffSessionState):
             self.editing_id = ""
 
     @rx.event
+    @off_the_loop
     def add_package(self, form: dict):
         text = {k: str(form.get(k, ""))[:500] for k in ("code", "name", "description", "price", "download_mbps",
                                                          "upload_mbps")}
         self._run(lambda db, p: catalogue.add_package(db, principal=p, **text), f"Package {text['name']} added.")
 
     @rx.event
+    @off_the_loop
     def set_active(self, package_id: str, active: bool):
         self._run(lambda db, p: catalogue.set_package_active(db, principal=p, package_id=int(package_id),
                                                              active=bool(active)), "Package updated.")
 
     @rx.event
+    @off_the_loop
     def add_area(self, form: dict):
         self._run(lambda db, p: catalogue.add_area(db, principal=p, name=str(form.get("area_name", ""))[:200],
                                                    zip_codes=str(form.get("zip_codes", ""))[:2000],
                                                    mode=str(form.get("mode", ""))), "Service area added.")
 
     @rx.event
+    @off_the_loop
     def set_mode(self, area_id: str, mode: str):
         self._run(lambda db, p: catalogue.set_area_mode(db, principal=p, area_id=int(area_id), mode=str(mode)),
                   "Portal-account step updated.")
 
     @rx.event
+    @off_the_loop
     def set_offered(self, area_id: str, package_id: str, offered: bool):
         self._run(lambda db, p: catalogue.set_area_package(db, principal=p, area_id=int(area_id),
                                                            package_id=int(package_id), offered=bool(offered)),

@@ -8,6 +8,7 @@ from portal_app.models import session_scope
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.state.staff_session import StaffSessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 class StaffContactTypesState(StaffSessionState):
@@ -31,6 +32,7 @@ class StaffContactTypesState(StaffSessionState):
         return next((t["name"] for t in self.types if t["id"] == str(type_id)), "")
 
     @rx.event
+    @off_the_loop
     def load(self):
         if self._staff_principal() is None:
             return
@@ -38,6 +40,7 @@ class StaffContactTypesState(StaffSessionState):
         self._refresh()
 
     @rx.event
+    @off_the_loop
     def add(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None:
@@ -54,6 +57,7 @@ class StaffContactTypesState(StaffSessionState):
         return rx.set_value("field-name", "")
 
     @rx.event
+    @off_the_loop
     def rename(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None:
@@ -72,6 +76,7 @@ class StaffContactTypesState(StaffSessionState):
         self._refresh()
 
     @rx.event
+    @off_the_loop
     def move(self, type_id: str, step: int):
         principal = self._staff_principal()
         if principal is None:
@@ -96,6 +101,7 @@ class StaffContactTypesState(StaffSessionState):
         self._refresh()
 
     @rx.event
+    @off_the_loop
     def ask_remove(self, type_id: str):
         if self._staff_principal() is None:
             return
@@ -103,12 +109,14 @@ class StaffContactTypesState(StaffSessionState):
         self.confirm_id, self.confirm_name = str(type_id), self._name_of(type_id)
 
     @rx.event
+    @off_the_loop
     def cancel_remove(self):
         if self._staff_principal() is None:
             return
         self.confirm_id = self.confirm_name = ""
 
     @rx.event
+    @off_the_loop
     def confirm_open_change(self, is_open: bool):
         """Escape or a click outside the confirmation closes it without removing anything."""
         if self._staff_principal() is None or is_open:
@@ -116,6 +124,7 @@ class StaffContactTypesState(StaffSessionState):
         self.confirm_id = self.confirm_name = ""
 
     @rx.event
+    @off_the_loop
     def remove(self):
         principal = self._staff_principal()
         if principal is None or not self.confirm_id:

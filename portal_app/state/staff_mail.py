@@ -11,6 +11,7 @@ from portal_app.services.core import outbox
 from portal_app.services.core.errors import NotFound
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 class StaffMailState(StaffSessionState):
@@ -33,6 +34,7 @@ class StaffMailState(StaffSessionState):
         self.loaded = True
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -41,6 +43,7 @@ class StaffMailState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def retry(self, mail_id: str):
         principal = self._staff_principal()
         if principal is None:

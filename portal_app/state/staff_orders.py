@@ -12,6 +12,7 @@ from portal_app.services.staff import staff_accounts
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import show_time
+from portal_app.state.off_loop import off_the_loop
 
 
 class StaffOrdersState(StaffSessionState):
@@ -50,6 +51,7 @@ class StaffOrdersState(StaffSessionState):
             ]
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -78,10 +80,12 @@ class StaffOrdersState(StaffSessionState):
         self.editing, self.errors = "", {}
 
     @rx.event
+    @off_the_loop
     def save_tracking(self, form: dict):
         self._tracking(self.editing, True, form)
 
     @rx.event
+    @off_the_loop
     def stop_tracking(self):
         self._tracking(self.editing, False, {})
 
@@ -105,6 +109,7 @@ class StaffOrdersState(StaffSessionState):
         self._reload(principal)
 
     @rx.event
+    @off_the_loop
     def advance(self, task_id: str, action: str):
         principal = self._staff_principal()
         if principal is None or self._account_id is None or not str(task_id).isdigit():

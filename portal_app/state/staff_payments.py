@@ -15,6 +15,7 @@ from portal_app.money import format_cents
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import show_day
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 STATUS_WORDS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
 
@@ -55,6 +56,7 @@ class StaffPaymentsState(StaffSessionState):
         ]
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:

@@ -11,6 +11,7 @@ from portal_app.services.selfservice import scheduling
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.state.staff_session import StaffSessionState
+from portal_app.state.off_loop import off_the_loop
 
 
 def _time(raw: object) -> dt.time | None:
@@ -61,6 +62,7 @@ class StaffSchedulingState(StaffSessionState):
         self.err_define = self.row_error_id = self.row_error = self.notice = ""
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -70,6 +72,7 @@ class StaffSchedulingState(StaffSessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def pick_day(self, value: str):
         principal = self._staff_principal()
         if principal is None:
@@ -82,6 +85,7 @@ class StaffSchedulingState(StaffSessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def define(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None:
@@ -107,6 +111,7 @@ class StaffSchedulingState(StaffSessionState):
         self.notice = f"Window added on {self.day_label}."
 
     @rx.event
+    @off_the_loop
     def set_capacity(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None:
@@ -135,6 +140,7 @@ class StaffSchedulingState(StaffSessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def delete(self, window_id: int):
         principal = self._staff_principal()
         if principal is None:

@@ -12,6 +12,7 @@ from portal_app.services.staff import staff_accounts
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import STATUS_LABELS, show_day, show_time
+from portal_app.state.off_loop import off_the_loop
 
 STATUS_OPTIONS = [{"id": s, "name": STATUS_LABELS[s]} for s in tickets.STATUSES]
 
@@ -67,6 +68,7 @@ class StaffTicketsState(StaffSessionState):
         self.err_body = self.err_status = self.notice = ""
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._staff_principal()
         if principal is None:
@@ -80,6 +82,7 @@ class StaffTicketsState(StaffSessionState):
             self.tickets = []
 
     @rx.event
+    @off_the_loop
     def open_ticket(self, ticket_id: int):
         principal = self._staff_principal()
         if principal is None:
@@ -93,6 +96,7 @@ class StaffTicketsState(StaffSessionState):
             self.notice = "That ticket could not be found."
 
     @rx.event
+    @off_the_loop
     def back(self):
         principal = self._staff_principal()
         if principal is None:
@@ -105,6 +109,7 @@ class StaffTicketsState(StaffSessionState):
             self.tickets = []
 
     @rx.event
+    @off_the_loop
     def add_note(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None or not self.open_id:
@@ -129,6 +134,7 @@ class StaffTicketsState(StaffSessionState):
         self.note_form_key += 1
 
     @rx.event
+    @off_the_loop
     def set_status(self, form_data: dict):
         principal = self._staff_principal()
         if principal is None or not self.open_id:

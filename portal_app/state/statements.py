@@ -10,6 +10,7 @@ from portal_app.services.core.clock import provider_today
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 
 def _money(cents: int) -> str:
@@ -31,10 +32,12 @@ class PagedList(rx.State, mixin=True):
     pages: int = 1
 
     @rx.event
+    @off_the_loop
     def load(self):
         self._show(_page_from_query(self.router.url.query))
 
     @rx.event
+    @off_the_loop
     def go_to(self, page: int):
         self._show(int(page) if str(page).isdigit() else 1)
 

@@ -14,6 +14,7 @@ from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
+from portal_app.state.off_loop import off_the_loop
 
 CATEGORY_OPTIONS = [{"id": c, "name": c} for c in tickets.CATEGORIES]
 STATUS_LABELS = {"open": "Open", "pending": "Pending", "closed": "Closed"}
@@ -51,6 +52,7 @@ class TicketsState(SessionState):
         self.loaded = True
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -59,6 +61,7 @@ class TicketsState(SessionState):
         self._refresh(principal)
 
     @rx.event
+    @off_the_loop
     def open_form(self):
         if self._principal() is None or not self.can_create:
             return
@@ -70,6 +73,7 @@ class TicketsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
+    @off_the_loop
     def submit(self, form_data: dict):
         principal = self._principal()
         if principal is None:
@@ -129,6 +133,7 @@ class TicketDetailState(SessionState):
         ]
 
     @rx.event
+    @off_the_loop
     def load(self):
         principal = self._principal()
         if principal is None:
@@ -139,6 +144,7 @@ class TicketDetailState(SessionState):
         self._show(principal)
 
     @rx.event
+    @off_the_loop
     def reply(self, form_data: dict):
         principal = self._principal()
         if principal is None or self._ticket_id is None:

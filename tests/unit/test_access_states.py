@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
-from factories import PASSWORD, make_account, make_subscriber, make_user, point_app_at, reset_app_engine
+from factories import call, PASSWORD, make_account, make_subscriber, make_user, point_app_at, reset_app_engine
 from reflex_base.utils.format import json_dumps
 from sqlmodel import Session, select
 from test_states import app_db, assigned_url, page_state, signed_in_cookie, spec_args, token_of  # noqa: F401
@@ -120,7 +120,7 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(app_db: s
     other = signed_in_cookie(db, subscriber)
     cookie = signed_in_cookie(db, subscriber)
     state = page_state(SecurityState, "/security", cookie=cookie)
-    SecurityState.load.fn(state)
+    call(SecurityState.load, state)
     form = {"current_password": "not-it-at-all", "new_password": "fresh-river-stones-12", "confirm_password": "fresh-river-stones-12"}
     run(SecurityState.change_password, state, form)
     assert state.errors == {"current_password": "That is not your current password."}
@@ -165,24 +165,24 @@ def test_staff_find_an_account_and_add_a_portal_user(app_db: str, db: Session) -
     account = make_account(db, first_name="Maya", last_name="Okafor")
     cookie = _staff_cookie(db)
     search = page_state(StaffSearchState, "/staff", cookie=cookie)
-    StaffSearchState.search.fn(search, {"q": "okaf"})
+    call(StaffSearchState.search, search, {"q": "okaf"})
     assert [hit["account_number"] for hit in search.results] == [account.account_number]
-    StaffSearchState.search.fn(search, {"q": account.account_number})
+    call(StaffSearchState.search, search, {"q": account.account_number})
     assert len(search.results) == 1
 
     state = page_state(StaffAccountState, f"/staff/account?number={account.account_number}", cookie=cookie)
-    StaffAccountState.load.fn(state)
+    call(StaffAccountState.load, state)
     assert state.found and state.account_name == "Maya Okafor" and state.users == []
-    StaffAccountState.add_user.fn(state, {"email": "not-an-email", "username": ""})
+    call(StaffAccountState.add_user, state, {"email": "not-an-email", "username": ""})
     assert set(state.errors) == {"email", "username"}
-    StaffAccountState.add_user.fn(state, {"email": "Kid@Mail.Example", "username": "Kid"})
+    call(StaffAccountState.add_user, state, {"email": "Kid@Mail.Example", "username": "Kid"})
     assert state.errors == {} and [u["state"] for u in state.users] == ["Pending"]
     assert state.history[0]["summary"].startswith("Sam Agent added portal user 'kid'")
     [mail] = db.exec(select(OutboxMail)).all()
     assert mail.to_address == "kid@mail.example" and "/verify?token=" in mail.body_text
-    StaffAccountState.resend.fn(state, state.users[0]["id"])
+    call(StaffAccountState.resend, state, state.users[0]["id"])
     assert state.notice == "Verification email sent again to kid@mail.example."
-    StaffAccountState.filter_kind.fn(state, "access")
+    call(StaffAccountState.filter_kind, state, "access")
     assert state.history and all(h["kind"] == "access" for h in state.history)
 
 
@@ -191,8 +191,8 @@ def test_staff_handlers_refuse_without_a_staff_session(app_db: str, db: Session)
     subscriber_cookie = signed_in_cookie(db, make_subscriber(db))
     state = page_state(StaffAccountState, f"/staff/account?number={account.account_number}", cookie=subscriber_cookie)
     state.found, state.account_number = True, account.account_number  # as a modified client might claim
-    StaffAccountState.add_user.fn(state, {"email": "x@mail.example", "username": "intruder"})
-    StaffAccountState.load.fn(state)
+    call(StaffAccountState.add_user, state, {"email": "x@mail.example", "username": "intruder"})
+    call(StaffAccountState.load, state)
     assert db.exec(select(PortalUser).where(PortalUser.username == "intruder")).first() is None
     assert state.users == []
 
@@ -202,8 +202,8 @@ def test_resend_for_a_user_of_another_account_is_not_found(app_db: str, db: Sess
     stranger = make_user(db, theirs, verified=False)
     cookie = _staff_cookie(db)
     state = page_state(StaffAccountState, f"/staff/account?number={mine.account_number}", cookie=cookie)
-    StaffAccountState.load.fn(state)
-    StaffAccountState.resend.fn(state, stranger.id)
+    call(StaffAccountState.load, state)
+    call(StaffAccountState.resend, state, stranger.id)
     assert state.notice == "That portal user could not be found."
     assert db.exec(select(OutboxMail)).first() is None
 
@@ -298,7 +298,7 @@ def test_change_email_from_the_security_page_then_confirm_from_the_link(app_db: 
     subscriber = make_subscriber(db)
     cookie = signed_in_cookie(db, subscriber)
     state = page_state(SecurityState, "/security", cookie=cookie)
-    SecurityState.load.fn(state)
+    call(SecurityState.load, state)
     run(SecurityState.change_email, state, {"email_password": PASSWORD, "new_email": "not an email"})
     assert set(state.errors) == {"new_email"}
     run(SecurityState.change_email, state, {"email_password": PASSWORD, "new_email": "moved@mail.example"})
@@ -325,9 +325,9 @@ def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None
     db.commit()
     cookie = _staff_cookie(db)
     state = page_state(StaffAccountState, f"/staff/account?number={account.account_number}", cookie=cookie)
-    StaffAccountState.load.fn(state)
+    call(StaffAccountState.load, state)
     assert [u["state"] for u in state.users] == ["Locked"]
-    StaffAccountState.unlock.fn(state, user.id)
+    call(StaffAccountState.unlock, state, user.id)
     assert [u["state"] for u in state.users] == ["Verified"] and state.notice == "locked can sign in again."
     assert signin_flow.sign_in(db, login="locked", password=PASSWORD).ticket
 
@@ -338,7 +338,7 @@ def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None
 def test_recovery_codes_reach_the_page_once_and_never_the_tab_state(app_db: str, db: Session) -> None:
     subscriber = make_subscriber(db)
     state = page_state(SecurityState, "/security", cookie=signed_in_cookie(db, subscriber))
-    SecurityState.load.fn(state)
+    call(SecurityState.load, state)
     run(SecurityState.start_two_factor, state)
     secret = state.manual_key.replace(" ", "")
     [script] = run(SecurityState.confirm_two_factor, state, {"code": pyotp.TOTP(secret).now()})

@@ -116,3 +116,39 @@ def test_icons_are_named_when_the_page_is_built() -> None:
                     and isinstance(node.args[0], (ast.Call, ast.Subscript))):
                 dynamic.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert dynamic == []
+
+
+# Names that reach the database: a handler that uses one, directly or through a helper of its class
+# or module, blocks while the database answers.
+_BLOCKING = {"session_scope", "_principal", "as_staff", "resolve_session"}
+
+
+def _handlers_that_block_the_loop() -> list[str]:
+    """Plain `def` event handlers in state/ that reach the database without `off_the_loop`."""
+    found = []
+    for path in sorted((PACKAGE / "state").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+            methods = {f.name: f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+            def reaches_db(fn: ast.AST, seen: frozenset = frozenset()) -> bool:
+                names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+                names |= {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)}
+                if names & _BLOCKING:
+                    return True
+                helpers = (methods.get(name) or functions.get(name) for name in names)
+                return any(h is not None and h.name not in seen and reaches_db(h, seen | {h.name}) for h in helpers)
+
+            for fn in cls.body:
+                decorators = [ast.unparse(d) for d in getattr(fn, "decorator_list", [])]
+                if (isinstance(fn, ast.FunctionDef) and any(d.startswith("rx.event") for d in decorators)
+                        and "off_the_loop" not in decorators and reaches_db(fn, frozenset({fn.name}))):
+                    found.append(f"{path.name}:{cls.name}.{fn.name}")
+    return found
+
+
+def test_no_event_handler_blocks_the_event_loop_on_the_database() -> None:
+    """A plain `def` handler runs on the event loop: while it waits on the database every other tab
+    waits too. Such handlers are `async` (blocking calls in `asyncio.to_thread`) or `off_the_loop`."""
+    assert _handlers_that_block_the_loop() == []

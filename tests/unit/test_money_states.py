@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from factories import make_invoice, make_subscriber
+from factories import call, make_invoice, make_subscriber
 from sqlmodel import Session, select
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (fixtures and helpers)
 
@@ -57,15 +57,15 @@ def test_autopay_handlers_refuse_another_accounts_recurring_payment(app_db: str,
     me, stranger = make_subscriber(db), make_subscriber(db)
     theirs = _with_autopay(db, stranger)
     state = page_state(AutoPayState, "/autopay", cookie=signed_in_cookie(db, me))
-    AutoPayState.load.fn(state)
+    call(AutoPayState.load, state)
     assert state.items == []
-    AutoPayState.toggle_history.fn(state, theirs.id)
+    call(AutoPayState.toggle_history, state, theirs.id)
     assert state.error == "That recurring payment could not be found." and state.charges == []
     state.removing_id = theirs.id  # a modified client can send anything
-    AutoPayState.confirm_remove.fn(state)
+    call(AutoPayState.confirm_remove, state)
     assert "could not be found" in state.error
     state.editing_id, state.choice = theirs.id, str(theirs.payment_method_id)
-    AutoPayState.save_edit.fn(state, {})
+    call(AutoPayState.save_edit, state, {})
     assert "could not be found" in state.error
     db.expire_all()
     assert db.get(RecurringPayment, theirs.id).cancelled_at is None
@@ -79,10 +79,10 @@ def test_autopay_lock_explains_and_blocks_edit_and_remove(app_db: str, db: Sessi
     db.add(ProviderSettings(lock_recurring_edit=True, recurring_lock_reason="AutoPay is part of your contract."))
     db.commit()
     state = page_state(AutoPayState, "/autopay", cookie=signed_in_cookie(db, me))
-    AutoPayState.load.fn(state)
+    call(AutoPayState.load, state)
     assert state.lock_reason == "AutoPay is part of your contract."
     state.removing_id = mine.id
-    AutoPayState.confirm_remove.fn(state)
+    call(AutoPayState.confirm_remove, state)
     assert state.error == "AutoPay is part of your contract."
     db.expire_all()
     assert db.get(RecurringPayment, mine.id).cancelled_at is None
@@ -93,7 +93,7 @@ def test_make_payment_ignores_another_accounts_method_and_validates_fields(app_d
     make_invoice(db, me.account, 4000)
     theirs = _with_autopay(db, stranger)
     state = page_state(PaymentState, "/pay", cookie=signed_in_cookie(db, me))
-    PaymentState.load.fn(state)
+    call(PaymentState.load, state)
     assert state.amount == "40.00" and state.balance_text == "$40.00"
     PaymentState.choose_method.fn(state, f"pm:{theirs.payment_method_id}")
     assert state.method_choice == "card"
@@ -110,7 +110,7 @@ def test_make_payment_double_submit_charges_once(app_db: str, db: Session, gatew
     make_invoice(db, me.account, 4000)
     cookie = signed_in_cookie(db, me)
     state = page_state(PaymentState, "/pay", cookie=cookie)
-    PaymentState.load.fn(state)
+    call(PaymentState.load, state)
     form = {"amount": "40.00", "card_number": "4242424242424242", "expiry": "12/31", "cvc": "123"}
     run(PaymentState.submit, state, form)
     assert state.done and state.done_balance == "$0.00"
@@ -125,10 +125,10 @@ def test_home_billing_offers_pay_bill_and_create_autopay(app_db: str, db: Sessio
     make_invoice(db, me.account, 4000)
     db.commit()
     state = page_state(HomeBillingState, "/", cookie=signed_in_cookie(db, me))
-    HomeBillingState.load.fn(state)
+    call(HomeBillingState.load, state)
     assert state.bill_due and not state.autopay_on
     _with_autopay(db, me)
-    HomeBillingState.load.fn(state)
+    call(HomeBillingState.load, state)
     assert state.autopay_on and state.autopay_label == "Visa •••• 4242"
 
 
@@ -137,7 +137,7 @@ def test_invoices_page_without_session_shows_nothing(app_db: str, db: Session) -
     make_invoice(db, sub.account, 4000)
     db.commit()
     state = page_state(InvoicesState, "/invoices")
-    InvoicesState.load.fn(state)
+    call(InvoicesState.load, state)
     assert state.invoices == []
 
 
@@ -146,16 +146,16 @@ def test_quick_pay_same_answer_for_unknown_and_mismatch_then_rate_limited(app_db
     make_invoice(db, sub.account, 8437, due_on=dt.date(2026, 3, 21))
     db.commit()
     state = page_state(QuickPayState, "/quickpay")
-    QuickPayState.load.fn(state)
-    QuickPayState.identify.fn(state, {"account_number": "000000000", "name_or_zip": "Okafor"})
+    call(QuickPayState.load, state)
+    call(QuickPayState.identify, state, {"account_number": "000000000", "name_or_zip": "Okafor"})
     unknown = state.error
-    QuickPayState.identify.fn(state, {"account_number": sub.account.account_number, "name_or_zip": "Smith"})
+    call(QuickPayState.identify, state, {"account_number": sub.account.account_number, "name_or_zip": "Smith"})
     assert state.error == unknown == quickpay.NO_MATCH and state.step == "identify"
-    QuickPayState.identify.fn(state, {"account_number": sub.account.account_number, "name_or_zip": " okafor "})
+    call(QuickPayState.identify, state, {"account_number": sub.account.account_number, "name_or_zip": " okafor "})
     assert state.step == "pay" and state.amount_due == "$84.37" and state.masked_name == "A** O*****"
     for _ in range(5):
-        QuickPayState.identify.fn(state, {"account_number": "111111111", "name_or_zip": "x"})
-    QuickPayState.identify.fn(state, {"account_number": sub.account.account_number, "name_or_zip": "okafor"})
+        call(QuickPayState.identify, state, {"account_number": "111111111", "name_or_zip": "x"})
+    call(QuickPayState.identify, state, {"account_number": sub.account.account_number, "name_or_zip": "okafor"})
     assert state.error == quickpay.TOO_MANY
 
 
@@ -201,7 +201,7 @@ def test_with_hosted_collection_new_cards_go_to_checkout(app_db: str, db: Sessio
         me = make_subscriber(db)
         make_invoice(db, me.account, 4000)
         state = page_state(PaymentState, "/pay", cookie=signed_in_cookie(db, me))
-        PaymentState.load.fn(state)
+        call(PaymentState.load, state)
         assert state.hosted
         updates = run(PaymentState.submit, state, {"amount": "40.00", "card_number": "4242424242424242"})
         redirect = [u for u in updates if u is not None][-1]
@@ -220,7 +220,7 @@ def test_stored_method_removal_is_scoped_and_kept_while_autopay_uses_it(app_db: 
     mine = _with_autopay(db, me)
     theirs = _with_autopay(db, stranger)
     state = page_state(AutoPayState, "/autopay", cookie=signed_in_cookie(db, me))
-    AutoPayState.load.fn(state)
+    call(AutoPayState.load, state)
     AutoPayState.ask_forget.fn(state, str(theirs.payment_method_id))
     run(AutoPayState.confirm_forget, state)
     assert "could not be found" in state.error
@@ -228,7 +228,7 @@ def test_stored_method_removal_is_scoped_and_kept_while_autopay_uses_it(app_db: 
     run(AutoPayState.confirm_forget, state)
     assert "Change or remove AutoPay first" in state.error
     state.removing_id = mine.id
-    AutoPayState.confirm_remove.fn(state)
+    call(AutoPayState.confirm_remove, state)
     AutoPayState.ask_forget.fn(state, str(mine.payment_method_id))
     run(AutoPayState.confirm_forget, state)
     assert state.notice == "Payment method removed." and state.method_options == []

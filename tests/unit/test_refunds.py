@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from factories import make_invoice, make_subscriber
+from factories import call, make_invoice, make_subscriber
 from sqlmodel import Session, select
 from stripe_stub import StripeStub, error_body
 from test_access_states import _staff_cookie
@@ -153,7 +153,7 @@ def test_staff_payments_tab_refunds_once_and_only_this_accounts_payments(app_db:
         _, theirs = _paid(db, gateway)
         state = page_state(StaffPaymentsState, f"/staff/account?number={sub.account.account_number}",
                            cookie=_staff_cookie(db))
-        StaffPaymentsState.load.fn(state)
+        call(StaffPaymentsState.load, state)
         assert [p["id"] for p in state.payments] == [payment.id] and state.payments[0]["refundable"]
         StaffPaymentsState.open_refund.fn(state, theirs.id)  # not on this account's tab: nothing opens
         assert state.refunding_id == 0

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from factories import make_subscriber, point_app_at, reset_app_engine
+from factories import call, make_subscriber, point_app_at, reset_app_engine
 from reflex_base.utils.format import json_dumps
 from sqlmodel import Session, select
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
@@ -82,19 +82,19 @@ def _their_point(db: Session, them) -> ContactPoint:
 
 def test_contacts_handlers_ignore_another_accounts_ids(two, db: Session) -> None:
     state = page_state(ContactsState, "/contacts", cookie=two["cookie"])
-    ContactsState.load.fn(state)
+    call(ContactsState.load, state)
     assert [r["text"] for r in state.rows] == ["Maya", "maya@example.com", "(512) 555-0123"]
     point = _their_point(db, two["them"])
-    ContactsState.open_edit.fn(state, "email", str(point.id))
+    call(ContactsState.open_edit, state, "email", str(point.id))
     assert state.form_open is False
-    ContactsState.ask_delete.fn(state, "email", str(point.id))
+    call(ContactsState.ask_delete, state, "email", str(point.id))
     assert state.confirm_open is False and state._pending_delete is None
     # Even a forged form aimed at their contact is refused by the service.
-    ContactsState.open_add.fn(state, "email")
-    ContactsState.submit.fn(state, {"contact_id": str(point.contact_id), "email": "hijack@example.com"})
+    call(ContactsState.open_add, state, "email")
+    call(ContactsState.submit, state, {"contact_id": str(point.contact_id), "email": "hijack@example.com"})
     assert state.err_form == "That contact could not be found."
     state._pending_delete = ("point", point.id)
-    ContactsState.confirm_delete.fn(state)
+    call(ContactsState.confirm_delete, state)
     assert state.page_error == "That contact could not be found."
     db.expire_all()
     assert db.get(ContactPoint, point.id).value == "theirs@example.com"
@@ -103,11 +103,11 @@ def test_contacts_handlers_ignore_another_accounts_ids(two, db: Session) -> None
 
 def test_contacts_state_shows_field_errors_and_saves(two, db: Session) -> None:
     state = page_state(ContactsState, "/contacts?add=phone", cookie=two["cookie"])
-    ContactsState.load.fn(state)
+    call(ContactsState.load, state)
     assert state.form_open and state.form_title == "Add Phone Number" and state.person_choice != "new"
-    ContactsState.submit.fn(state, {"contact_id": state.person_choice, "phone": "12"})
+    call(ContactsState.submit, state, {"contact_id": state.person_choice, "phone": "12"})
     assert state.err_phone.startswith("Enter a valid phone number") and state.form_open
-    ContactsState.submit.fn(state, {"contact_id": state.person_choice, "phone": "512-555-0100"})
+    call(ContactsState.submit, state, {"contact_id": state.person_choice, "phone": "512-555-0100"})
     assert state.form_open is False and state.notice == "Contact added."
     assert "(512) 555-0100" in [r["text"] for r in state.rows]
     actions = [h.action for h in db.exec(select(AccountHistory).where(
@@ -117,31 +117,31 @@ def test_contacts_state_shows_field_errors_and_saves(two, db: Session) -> None:
 
 def test_ticket_page_never_carries_private_notes_or_other_accounts(two) -> None:
     state = page_state(TicketDetailState, f"/ticket?id={two['my_ticket'].id}", cookie=two["cookie"])
-    TicketDetailState.load.fn(state)
+    call(TicketDetailState.load, state)
     assert state.found and [n["body"] for n in state.notes] == ["public words"]
     assert "PRIVATE" not in json_dumps(state.dict())
     other = page_state(TicketDetailState, f"/ticket?id={two['their_ticket'].id}", cookie=two["cookie"])
-    TicketDetailState.load.fn(other)
+    call(TicketDetailState.load, other)
     assert not other.found and other.missing == "That ticket could not be found." and other.notes == []
     other._ticket_id = two["their_ticket"].id  # a forged reply to their ticket
-    TicketDetailState.reply.fn(other, {"reply": "hi"})
+    call(TicketDetailState.reply, other, {"reply": "hi"})
     assert other.missing == "That ticket could not be found."
     listing = page_state(TicketsState, "/tickets", cookie=two["cookie"])
-    TicketsState.load.fn(listing)
+    call(TicketsState.load, listing)
     assert [t["number"] for t in listing.tickets] == ["TKT-1"]
 
 
 def test_scheduling_handlers_ignore_another_accounts_appointment(two, db: Session) -> None:
     state = page_state(SchedulingState, "/scheduling", cookie=two["cookie"])
-    SchedulingState.load.fn(state)
+    call(SchedulingState.load, state)
     assert [a["id"] for a in state.scheduled] == [str(two["my_appointment"].id)]
     theirs = str(two["their_appointment"].id)
-    SchedulingState.start_reschedule.fn(state, theirs)
+    call(SchedulingState.start_reschedule, state, theirs)
     assert state.mode == ""
-    SchedulingState.ask_cancel.fn(state, theirs)
+    call(SchedulingState.ask_cancel, state, theirs)
     assert state.confirm_cancel_open is False
     state._cancel_id = int(theirs)  # forged
-    SchedulingState.confirm_cancel.fn(state)
+    call(SchedulingState.confirm_cancel, state)
     assert state.page_error == "That appointment could not be found."
     db.expire_all()
     assert db.get(Appointment, int(theirs)).status == "scheduled"
@@ -154,29 +154,29 @@ def test_reminder_until_later_for_the_session_and_only_when_the_provider_wants_i
     db.add(Appointment(account_id=me.account.id, title="Fiber install"))
     cookie = signed_in_cookie(db, me)
     state = page_state(SchedulingReminderState, "/", cookie=cookie)
-    SchedulingReminderState.check.fn(state)
+    call(SchedulingReminderState.check, state)
     assert state.reminder_open and state.reminder_title == "Fiber install"
-    SchedulingReminderState.check.fn(state)
+    call(SchedulingReminderState.check, state)
     assert state.reminder_open  # back on Home: still there until booked or put off
-    SchedulingReminderState.later.fn(state)
-    SchedulingReminderState.check.fn(state)
+    call(SchedulingReminderState.later, state)
+    call(SchedulingReminderState.check, state)
     assert state.reminder_open is False  # "Later" holds for the rest of this session
     settings.scheduling_popup = False
     db.add(settings)
     db.commit()
     fresh = page_state(SchedulingReminderState, "/", cookie=signed_in_cookie(db, me))
-    SchedulingReminderState.check.fn(fresh)
+    call(SchedulingReminderState.check, fresh)
     assert fresh.reminder_open is False
 
 
 def test_calendar_state_filters(two) -> None:
     state = page_state(CalendarState, "/calendar", cookie=two["cookie"])
-    CalendarState.load.fn(state)
+    call(CalendarState.load, state)
     assert {i["kind"] for i in state.items} == {"appointment"}
-    CalendarState.toggle_kind.fn(state, "ticket", True)
+    call(CalendarState.toggle_kind, state, "ticket", True)
     assert {i["kind"] for i in state.items} == {"appointment", "ticket"}
     assert "PRIVATE" not in json_dumps(state.dict()) and "TKT-2" not in json_dumps(state.dict())
-    CalendarState.toggle_kind.fn(state, "nonsense", True)
+    call(CalendarState.toggle_kind, state, "nonsense", True)
     assert "nonsense" not in state.kinds
 
 
@@ -212,22 +212,22 @@ def test_deleting_the_last_way_to_reach_is_refused_with_a_message(app_db: str, d
     contacts.add_contact(db, principal=me.principal, first_name="Solo", email="solo@example.com")
     cookie = signed_in_cookie(db, me)
     state = page_state(ContactsState, "/contacts", cookie=cookie)
-    ContactsState.load.fn(state)
+    call(ContactsState.load, state)
     email_row = next(r for r in state.rows if r["kind"] == "email")
-    ContactsState.ask_delete.fn(state, "email", email_row["id"])
+    call(ContactsState.ask_delete, state, "email", email_row["id"])
     assert state.confirm_open and state.confirm_text == "Delete solo@example.com?"
-    ContactsState.confirm_delete.fn(state)
+    call(ContactsState.confirm_delete, state)
     assert state.page_error == contacts.LAST_WAY_TO_REACH and state.notice == ""
     assert "solo@example.com" in [r["text"] for r in state.rows]
 
 
 def test_month_view_cells_and_bounds(two) -> None:
     state = page_state(CalendarState, "/calendar", cookie=two["cookie"])
-    CalendarState.load.fn(state)
+    call(CalendarState.load, state)
     assert len(state.month_cells) % 7 == 0 and state.month_cells[0]["iso"] <= state.month_cells[7]["iso"]
     assert sum(1 for c in state.month_cells if c["today"]) == 1
     for _ in range(10):
-        CalendarState.change_month.fn(state, 1)
+        call(CalendarState.change_month, state, 1)
     assert state.month_offset == 6
     key = two["my_appointment"].id
     CalendarState.show_item.fn(state, f"appointment-{key}")

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from factories import make_subscriber
+from factories import call, make_subscriber
 from pypdf import PdfReader
 from sqlmodel import Session, select
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
@@ -275,17 +275,17 @@ def two(app_db: str, db: Session):  # noqa: F811
 
 def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
     other = page_state(ContractState, f"/contract?id={two['theirs'].id}", cookie=two["cookie"])
-    ContractState.load.fn(other)
+    call(ContractState.load, other)
     assert not other.found and other.paragraphs == []
-    ContractState.sign.fn(other, {"signer_name": "Maya Okafor", "consent": "on"})
+    call(ContractState.sign, other, {"signer_name": "Maya Okafor", "consent": "on"})
     assert db.get(Contract, two["theirs"].id).status == "pending"
 
     state = page_state(ContractState, f"/contract?id={two['mine'].id}", cookie=two["cookie"])
-    ContractState.load.fn(state)
+    call(ContractState.load, state)
     assert state.found and state.paragraphs[0] == "TERMS"
-    ContractState.sign.fn(state, {"signer_name": "Maya Okafor"})
+    call(ContractState.sign, state, {"signer_name": "Maya Okafor"})
     assert state.err_consent and not state.signed
-    ContractState.sign.fn(state, {"signer_name": "Maya Okafor", "consent": "on"})
+    call(ContractState.sign, state, {"signer_name": "Maya Okafor", "consent": "on"})
     assert state.signed and state.signer_name == "Maya Okafor"
     db.expire_all()
     assert db.get(Contract, two["mine"].id).signer_user_agent == "pytest"
@@ -293,35 +293,35 @@ def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
 
 def test_contract_prompt_until_later_for_the_session_only_with_a_pending_contract(two, db: Session) -> None:
     state = page_state(ContractReminderState, "/", cookie=two["cookie"])
-    ContractReminderState.check.fn(state)
+    call(ContractReminderState.check, state)
     assert state.contract_open and state.contract_href == f"/contract?id={two['mine'].id}"
-    ContractReminderState.check.fn(state)
+    call(ContractReminderState.check, state)
     assert state.contract_open  # back on Home: still there until signed or put off
-    ContractReminderState.dismiss.fn(state)
-    ContractReminderState.check.fn(state)
+    call(ContractReminderState.dismiss, state)
+    call(ContractReminderState.check, state)
     assert not state.contract_open
     other = make_subscriber(db)
     db.commit()
     fresh = page_state(ContractReminderState, "/", cookie=signed_in_cookie(db, other))
-    ContractReminderState.check.fn(fresh)
+    call(ContractReminderState.check, fresh)
     assert not fresh.contract_open
 
 
 def test_services_and_orders_pages_hold_only_this_account(two) -> None:
     services = page_state(ServicesState, "/services", cookie=two["cookie"])
-    ServicesState.load.fn(services)
+    call(ServicesState.load, services)
     assert [c["id"] for c in services.contracts] == [str(two["mine"].id)]
     ServicesState.toggle.fn(services, str(two["their_service"].id))
     assert services.open_id == ""
     tracking = page_state(OrdersState, "/orders", cookie=two["cookie"])
-    OrdersState.load.fn(tracking)
+    call(OrdersState.load, tracking)
     assert len(tracking.orders) == 1 and tracking.orders[0]["id"] != str(two["their_workflow"].id)
 
 
 def test_staff_orders_page_needs_staff(two, db: Session) -> None:
     state = page_state(StaffOrdersState, f"/staff/orders?number={two['them'].account.account_number}",
                        cookie=two["cookie"])  # a subscriber cookie is no staff session
-    StaffOrdersState.load.fn(state)
+    call(StaffOrdersState.load, state)
     assert state.workflows == [] and not state.found
 
 
@@ -583,10 +583,10 @@ def test_package_change_page_treats_another_accounts_service_as_not_found(two, d
     from portal_app.state.package_change import PackageChangeState
 
     state = page_state(PackageChangeState, f"/services/change?service={two['their_service'].id}", cookie=two["cookie"])
-    PackageChangeState.load.fn(state)
+    call(PackageChangeState.load, state)
     assert state.step == "unavailable" and state.options == [] and "could not be found" in state.message
     PackageChangeState.choose.fn(state, "1")
     PackageChangeState.proceed.fn(state)
-    PackageChangeState.place.fn(state, {"billing_start": "prorate", "delivery": "email"})
+    call(PackageChangeState.place, state, {"billing_start": "prorate", "delivery": "email"})
     assert state.step == "unavailable"
     assert db.exec(select(CartOrder)).all() == []

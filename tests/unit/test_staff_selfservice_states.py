@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from factories import make_subscriber
+from factories import call, make_subscriber
 from sqlmodel import Session, select
 from test_access_states import _staff_cookie
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
@@ -51,7 +51,7 @@ def _ticket(db: Session, account_id: int, number: str) -> Ticket:
 
 def _tab(db: Session, number: str, cookie: str) -> StaffTicketsState:
     state = page_state(StaffTicketsState, f"/staff/account?number={number}", cookie=cookie)
-    StaffTicketsState.load.fn(state)
+    call(StaffTicketsState.load, state)
     return state
 
 
@@ -64,29 +64,29 @@ def test_tickets_tab_shows_all_notes_adds_public_and_private_notes_and_changes_s
     state = _tab(db, me.account.account_number, _staff_cookie(db))
     assert [(t["number"], t["status"]) for t in state.tickets] == [("TKT-1", "Open")]
 
-    StaffTicketsState.open_ticket.fn(state, ticket.id)
+    call(StaffTicketsState.open_ticket, state, ticket.id)
     assert [(n["visibility"], n["body"]) for n in state.notes] == [("PUBLIC", "my words"), ("PRIVATE", "internal words")]
-    StaffTicketsState.add_note.fn(state, {"body": "  ", "visibility": "public"})
+    call(StaffTicketsState.add_note, state, {"body": "  ", "visibility": "public"})
     assert state.err_body == "Enter a note."
-    StaffTicketsState.add_note.fn(state, {"body": "Line checked from the office", "visibility": "private"})
+    call(StaffTicketsState.add_note, state, {"body": "Line checked from the office", "visibility": "private"})
     assert state.notice == "Private note added; only staff can see it."
     assert db.exec(select(OutboxMail)).first() is None
-    StaffTicketsState.add_note.fn(state, {"body": "A technician comes tomorrow", "visibility": "public"})
+    call(StaffTicketsState.add_note, state, {"body": "A technician comes tomorrow", "visibility": "public"})
     assert [n["visibility"] for n in state.notes] == ["PUBLIC", "PRIVATE", "PRIVATE", "PUBLIC"]  # newest last
     [mail] = db.exec(select(OutboxMail)).all()
     assert mail.to_address == me.user.email and "A technician comes tomorrow" in mail.body_text
-    StaffTicketsState.set_status.fn(state, {"status": "weird"})
+    call(StaffTicketsState.set_status, state, {"status": "weird"})
     assert state.err_status == "Choose open, pending or closed."
-    StaffTicketsState.set_status.fn(state, {"status": "pending"})
+    call(StaffTicketsState.set_status, state, {"status": "pending"})
     assert state.status_label == "Pending" and state.notice == "Status is now Pending."
     actions = [h.action for h in db.exec(select(AccountHistory).where(AccountHistory.account_id == me.account.id))]
     assert {"private_note", "public_note", "status_pending"} <= set(actions)
 
     # The subscriber's own ticket page still shows public notes only.
     mine = page_state(TicketDetailState, f"/ticket?id={ticket.id}", cookie=signed_in_cookie(db, me))
-    TicketDetailState.load.fn(mine)
+    call(TicketDetailState.load, mine)
     assert [n["body"] for n in mine.notes] == ["my words", "A technician comes tomorrow"]
-    StaffTicketsState.back.fn(state)
+    call(StaffTicketsState.back, state)
     assert state.open_id == 0 and state.tickets[0]["status"] == "Pending"
 
 
@@ -95,11 +95,11 @@ def test_another_accounts_ticket_is_not_found_on_this_accounts_tab(app_db: str, 
     theirs = _ticket(db, them.account.id, "TKT-2")
     state = _tab(db, me.account.account_number, _staff_cookie(db))
     assert state.tickets == []
-    StaffTicketsState.open_ticket.fn(state, theirs.id)
+    call(StaffTicketsState.open_ticket, state, theirs.id)
     assert state.open_id == 0 and state.notes == [] and state.notice == "That ticket could not be found."
     state.open_id = theirs.id  # as a modified client might claim
-    StaffTicketsState.add_note.fn(state, {"body": "sneaky", "visibility": "public"})
-    StaffTicketsState.set_status.fn(state, {"status": "closed"})
+    call(StaffTicketsState.add_note, state, {"body": "sneaky", "visibility": "public"})
+    call(StaffTicketsState.set_status, state, {"status": "closed"})
     assert state.notice == "That ticket could not be found."
     assert db.exec(select(TicketNote).where(TicketNote.body == "sneaky")).first() is None
     db.refresh(theirs)
@@ -118,32 +118,32 @@ def test_contact_types_add_rename_reorder_and_remove(app_db: str, db: Session) -
     db.add(Contact(account_id=me.account.id, first_name="Pat", contact_type_id=billing.id))
     db.commit()
     state = page_state(StaffContactTypesState, "/staff/settings/contact-types", cookie=_admin_cookie(db))
-    StaffContactTypesState.load.fn(state)
+    call(StaffContactTypesState.load, state)
     names = lambda: [t["name"] for t in state.types]  # noqa: E731
     assert names() == ["Billing", "Technical", "Owner"]
 
-    StaffContactTypesState.add.fn(state, {"name": "billing"})
+    call(StaffContactTypesState.add, state, {"name": "billing"})
     assert state.err_name == "That type already exists."
-    StaffContactTypesState.add.fn(state, {"name": ""})
+    call(StaffContactTypesState.add, state, {"name": ""})
     assert state.err_name == "Enter a name for the type."
-    StaffContactTypesState.add.fn(state, {"name": "Authorized  User"})
+    call(StaffContactTypesState.add, state, {"name": "Authorized  User"})
     assert state.err_name == "" and state.notice == "Authorized User added." and names()[-1] == "Authorized User"
 
     technical = state.types[1]["id"]
-    StaffContactTypesState.rename.fn(state, {"type_id": technical, "name": "Owner"})
+    call(StaffContactTypesState.rename, state, {"type_id": technical, "name": "Owner"})
     assert (state.row_error_id, state.row_error) == (technical, "That type already exists.")
-    StaffContactTypesState.rename.fn(state, {"type_id": technical, "name": "Tech support"})
+    call(StaffContactTypesState.rename, state, {"type_id": technical, "name": "Tech support"})
     assert names() == ["Billing", "Tech support", "Owner", "Authorized User"]
 
-    StaffContactTypesState.move.fn(state, technical, -1)
+    call(StaffContactTypesState.move, state, technical, -1)
     assert names() == ["Tech support", "Billing", "Owner", "Authorized User"] and state.notice == "Tech support moved up."
-    StaffContactTypesState.move.fn(state, technical, -1)  # already first: nothing moves
-    StaffContactTypesState.move.fn(state, state.types[3]["id"], 1)
+    call(StaffContactTypesState.move, state, technical, -1)  # already first: nothing moves
+    call(StaffContactTypesState.move, state, state.types[3]["id"], 1)
     assert names() == ["Tech support", "Billing", "Owner", "Authorized User"]
 
-    StaffContactTypesState.ask_remove.fn(state, str(billing.id))
+    call(StaffContactTypesState.ask_remove, state, str(billing.id))
     assert state.confirm_name == "Billing" and names()[1] == "Billing"  # nothing removed before CONFIRM
-    StaffContactTypesState.remove.fn(state)
+    call(StaffContactTypesState.remove, state)
     assert names() == ["Tech support", "Owner", "Authorized User"] and state.confirm_id == ""
     assert state.notice == "Billing removed. Contacts that had it keep their details and show no type."
     pat = db.exec(select(Contact).where(Contact.first_name == "Pat")).one()
@@ -156,21 +156,21 @@ def test_contact_types_add_rename_reorder_and_remove(app_db: str, db: Session) -
 
 def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> None:
     state = page_state(StaffSchedulingState, "/staff/scheduling", cookie=_admin_cookie(db))
-    StaffSchedulingState.load.fn(state)
+    call(StaffSchedulingState.load, state)
     assert state.day == provider_today().isoformat()
     day = (provider_today() + dt.timedelta(days=9)).isoformat()
-    StaffSchedulingState.pick_day.fn(state, day)
+    call(StaffSchedulingState.pick_day, state, day)
     assert state.day == day and state.windows == []
 
-    StaffSchedulingState.define.fn(state, {"starts": "08:00", "ends": "12:00", "capacity": "2"})
-    StaffSchedulingState.define.fn(state, {"starts": "13:00", "ends": "17:00", "capacity": "1"})
+    call(StaffSchedulingState.define, state, {"starts": "08:00", "ends": "12:00", "capacity": "2"})
+    call(StaffSchedulingState.define, state, {"starts": "13:00", "ends": "17:00", "capacity": "1"})
     assert [(w["label"], w["booked"], w["capacity"]) for w in state.windows] == [
         ("8:00 AM – 12:00 PM", "0", "2"), ("1:00 PM – 5:00 PM", "0", "1")]
-    StaffSchedulingState.define.fn(state, {"starts": "11:00", "ends": "14:00", "capacity": "1"})
+    call(StaffSchedulingState.define, state, {"starts": "11:00", "ends": "14:00", "capacity": "1"})
     assert state.err_define == "This window overlaps another window on that day."
-    StaffSchedulingState.define.fn(state, {"starts": "18:00", "ends": "17:00", "capacity": "1"})
+    call(StaffSchedulingState.define, state, {"starts": "18:00", "ends": "17:00", "capacity": "1"})
     assert state.err_define == "The window must end after it starts."
-    StaffSchedulingState.define.fn(state, {"starts": "", "ends": "17:00", "capacity": "1"})
+    call(StaffSchedulingState.define, state, {"starts": "", "ends": "17:00", "capacity": "1"})
     assert state.err_define == "Enter a start and an end time."
     assert len(state.windows) == 2
 
@@ -179,22 +179,22 @@ def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> 
     window.booked = 2  # two subscribers booked it
     db.add(window)
     db.commit()
-    StaffSchedulingState.set_capacity.fn(state, {"window_id": str(morning), "capacity": "1"})
+    call(StaffSchedulingState.set_capacity, state, {"window_id": str(morning), "capacity": "1"})
     assert (state.row_error_id, state.row_error) == (
         str(morning), "2 places are already booked; capacity cannot go below that.")
     db.refresh(window)
     assert window.capacity == 2
-    StaffSchedulingState.set_capacity.fn(state, {"window_id": str(morning), "capacity": "4"})
+    call(StaffSchedulingState.set_capacity, state, {"window_id": str(morning), "capacity": "4"})
     assert state.windows[0]["capacity"] == "4" and state.notice == "Capacity of 8:00 AM – 12:00 PM is now 4."
     assert state.windows[0]["deletable"] == "" and state.windows[1]["deletable"] == "1"
     assert [(d["day"], d["booked"], d["capacity"]) for d in state.days] == [(day, "2", "5")]
-    StaffSchedulingState.pick_day.fn(state, provider_today().isoformat())
+    call(StaffSchedulingState.pick_day, state, provider_today().isoformat())
     assert state.windows == [] and len(state.days) == 1
-    StaffSchedulingState.pick_day.fn(state, state.days[0]["day"])  # tapping the day brings its windows back
+    call(StaffSchedulingState.pick_day, state, state.days[0]["day"])  # tapping the day brings its windows back
 
-    StaffSchedulingState.delete.fn(state, morning)
+    call(StaffSchedulingState.delete, state, morning)
     assert state.row_error == "This window has bookings; lower its capacity to 0 instead."
-    StaffSchedulingState.delete.fn(state, afternoon)
+    call(StaffSchedulingState.delete, state, afternoon)
     assert state.notice == "Window deleted." and [int(w["id"]) for w in state.windows] == [morning]
 
 
@@ -212,29 +212,29 @@ def test_a_subscriber_session_never_reaches_staff_handlers(app_db: str, db: Sess
     cookie = signed_in_cookie(db, me)
 
     tab = page_state(StaffTicketsState, f"/staff/account?number={me.account.account_number}", cookie=cookie)
-    StaffTicketsState.load.fn(tab)
+    call(StaffTicketsState.load, tab)
     assert tab.tickets == []
     tab.open_id = ticket.id  # as a modified client might claim
-    StaffTicketsState.open_ticket.fn(tab, ticket.id)
-    StaffTicketsState.add_note.fn(tab, {"body": "from a subscriber", "visibility": "private"})
-    StaffTicketsState.set_status.fn(tab, {"status": "closed"})
+    call(StaffTicketsState.open_ticket, tab, ticket.id)
+    call(StaffTicketsState.add_note, tab, {"body": "from a subscriber", "visibility": "private"})
+    call(StaffTicketsState.set_status, tab, {"status": "closed"})
     assert tab.notes == []
 
     types = page_state(StaffContactTypesState, "/staff/settings/contact-types", cookie=cookie)
-    StaffContactTypesState.load.fn(types)
+    call(StaffContactTypesState.load, types)
     assert types.types == []
     billing = db.exec(select(ContactType)).one()
-    StaffContactTypesState.add.fn(types, {"name": "Intruder"})
-    StaffContactTypesState.rename.fn(types, {"type_id": str(billing.id), "name": "Renamed"})
+    call(StaffContactTypesState.add, types, {"name": "Intruder"})
+    call(StaffContactTypesState.rename, types, {"type_id": str(billing.id), "name": "Renamed"})
     types.confirm_id = str(billing.id)
-    StaffContactTypesState.remove.fn(types)
+    call(StaffContactTypesState.remove, types)
 
     windows = page_state(StaffSchedulingState, "/staff/scheduling", cookie=cookie)
-    StaffSchedulingState.load.fn(windows)
+    call(StaffSchedulingState.load, windows)
     assert windows.windows == []
-    StaffSchedulingState.define.fn(windows, {"starts": "08:00", "ends": "09:00", "capacity": "5"})
-    StaffSchedulingState.set_capacity.fn(windows, {"window_id": str(window.id), "capacity": "0"})
-    StaffSchedulingState.delete.fn(windows, window.id)
+    call(StaffSchedulingState.define, windows, {"starts": "08:00", "ends": "09:00", "capacity": "5"})
+    call(StaffSchedulingState.set_capacity, windows, {"window_id": str(window.id), "capacity": "0"})
+    call(StaffSchedulingState.delete, windows, window.id)
 
     db.expire_all()
     assert db.exec(select(TicketNote).where(TicketNote.body == "from a subscriber")).first() is None

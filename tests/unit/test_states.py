@@ -18,6 +18,7 @@ import pytest
 import reflex as rx
 from factories import (
     PASSWORD,
+    call,
     make_account,
     make_invoice,
     make_payment,
@@ -241,7 +242,7 @@ def test_home_shows_the_balance_and_due_date(app_db: str, db: Session) -> None:
     make_invoice(db, subscriber.account, 123_450, due_on=dt.date(2099, 1, 21))
     cookie = signed_in_cookie(db, subscriber)
     state = page_state(HomeState, "/", cookie=cookie)
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.loaded is True
     assert (state.first_name, state.account_name, state.account_number) == ("Maya", "Maya Okafor", "100200300")
     assert state.balance_text == "$1,234.50"
@@ -254,7 +255,7 @@ def test_home_shows_past_due(app_db: str, db: Session) -> None:
     subscriber = make_subscriber(db)
     make_invoice(db, subscriber.account, 5_000, due_on=dt.date(2020, 5, 21))
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.past_due is True and state.due_text == "May 21, 2020" and state.balance_text == "$50.00"
 
 
@@ -263,7 +264,7 @@ def test_home_shows_a_credit_without_a_minus_sign(app_db: str, db: Session) -> N
     make_invoice(db, subscriber.account, 7_000, due_on=dt.date(2099, 1, 21))
     make_payment(db, subscriber.account, 10_000)
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.balance_text == "$30.00 credit"
     assert state.has_balance_due is False and state.due_text == ""
 
@@ -276,12 +277,12 @@ def test_home_counts_a_pending_bank_payment_as_not_left_to_pay(app_db: str, db: 
     db.add(pending)
     db.commit()
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.balance_text == "$122.45" and state.pending_text == "$100.00 payment pending (bank)"
     assert state.left_text == "$22.45" and state.has_balance_due is True and state.past_due is True
     make_payment(db, subscriber.account, 2_245, status="pending")
     db.commit()
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.has_balance_due is False and state.past_due is False  # nothing left once they settle
 
 
@@ -296,7 +297,7 @@ def test_home_greets_the_signed_in_person_not_the_account_holder(app_db: str, db
                         value=subscriber.user.email.upper(), label="Portal sign-up"))
     db.commit()
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.first_name == "Walt" and state.account_name == "Bakery LLC"
 
 
@@ -305,7 +306,7 @@ def test_home_shows_only_the_signed_in_account(app_db: str, db: Session) -> None
     them = make_subscriber(db, first_name="Other", last_name="Person")
     make_invoice(db, them.account, 99_999, due_on=dt.date(2099, 1, 21))
     state = page_state(HomeState, "/", cookie=signed_in_cookie(db, me))
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.account_number == me.account.account_number
     assert state.balance_text == "$0.00" and state.has_balance_due is False
     sent = json_dumps(state.parent_state.parent_state.dict())
@@ -318,7 +319,7 @@ def test_home_load_without_a_session_shows_nothing(app_db: str, db: Session) -> 
     auth.end_session(db, token=token_of(cookie))
     db.commit()
     state = page_state(HomeState, "/", cookie=cookie)
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.loaded is False and state.account_number == "" and state.balance_text == ""
 
 
@@ -329,7 +330,7 @@ def _loaded_home(db: Session) -> tuple[HomeState, str]:
     subscriber = make_subscriber(db, first_name="Maya", last_name="Okafor", account_number="100200300")
     cookie = signed_in_cookie(db, subscriber)
     state = page_state(HomeState, "/", cookie=cookie)
-    HomeState.load.fn(state)
+    call(HomeState.load, state)
     assert state.account_number == "100200300"
     return state, cookie
 
