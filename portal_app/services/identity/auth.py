@@ -104,6 +104,23 @@ def create_session_ticket(db: Session, *, user: PortalUser, binding: str = "") -
     return ticket
 
 
+def claim_ticket(db: Session, *, ticket: str, purpose: str, owner: str, binding: str, now: datetime) -> AuthToken:
+    """Use a sign-in ticket once: unexpired, of this purpose, held by `owner` (user_id or
+    staff_user_id), redeemed in the browser it is bound to; else SessionInvalid("expired")."""
+    row = db.exec(select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == purpose)).first()
+    if row is None or row.used_at is not None or row.expires_at <= now or getattr(row, owner) is None:
+        raise SessionInvalid("expired")
+    if not binding_matches(row, binding):
+        raise SessionInvalid("expired")
+    # Conditional update: of two concurrent redemptions only one sees a row count of 1.
+    claimed = db.execute(
+        update(AuthToken).where(col(AuthToken.id) == row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise SessionInvalid("expired")
+    return row
+
+
 @dataclass(frozen=True)
 class NewSession:
     token: str
@@ -115,19 +132,7 @@ def redeem_session_ticket(
 ) -> NewSession:
     """Swap a ticket for a new session (a fresh random id every sign-in), in the browser it is bound to."""
     now = utcnow()
-    token_row = db.exec(
-        select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "session_ticket")
-    ).first()
-    if token_row is None or token_row.used_at is not None or token_row.expires_at <= now or token_row.user_id is None:
-        raise SessionInvalid("expired")
-    if not binding_matches(token_row, binding):
-        raise SessionInvalid("expired")
-    # Conditional update: of two concurrent redemptions only one sees a row count of 1.
-    claimed = db.execute(
-        update(AuthToken).where(col(AuthToken.id) == token_row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)
-    )
-    if claimed.rowcount != 1:
-        raise SessionInvalid("expired")
+    token_row = claim_ticket(db, ticket=ticket, purpose="session_ticket", owner="user_id", binding=binding, now=now)
     user = db.get(PortalUser, token_row.user_id)
     if user is None or user.disabled:
         raise SessionInvalid("revoked")

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy.exc import IntegrityError
-
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from portal_app.config import get_settings
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
@@ -19,7 +17,7 @@ from portal_app.services.identity.auth import (
     TICKET_LIFETIME,
     NewSession,
     SessionInvalid,
-    binding_matches,
+    claim_ticket,
     live_session,
     ticket_binding,
     touch_session,
@@ -97,18 +95,7 @@ def redeem_staff_ticket(
     db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
 ) -> NewSession:
     now = utcnow()
-    row = db.exec(
-        select(AuthToken).where(AuthToken.token_hash == hash_token(ticket), AuthToken.purpose == "staff_ticket")
-    ).first()
-    if row is None or row.used_at is not None or row.expires_at <= now or row.staff_user_id is None:
-        raise SessionInvalid("expired")
-    if not binding_matches(row, binding):
-        raise SessionInvalid("expired")
-    claimed = db.execute(
-        update(AuthToken).where(col(AuthToken.id) == row.id, col(AuthToken.used_at).is_(None)).values(used_at=now)
-    )
-    if claimed.rowcount != 1:
-        raise SessionInvalid("expired")
+    row = claim_ticket(db, ticket=ticket, purpose="staff_ticket", owner="staff_user_id", binding=binding, now=now)
     staff = db.get(StaffUser, row.staff_user_id)
     if staff is None or staff.disabled:
         raise SessionInvalid("revoked")
