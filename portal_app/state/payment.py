@@ -19,6 +19,13 @@ from portal_app.state.off_loop import off_the_loop
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
+# The browser writes this form's attempt reference here when PAY NOW is tapped (before the event
+# leaves the page), so the tap outlives a worker that stops before it saves the tab's state.
+TAPPED_KEY = "portal_pay_tapped"
+MARK_TAP = (f"var f = document.getElementById('pay-form'); "
+            f"if (f) window.sessionStorage.setItem('{TAPPED_KEY}', f.dataset.attempt || '');")
+NOT_MADE = ("Your last payment was not made: the connection dropped before it reached us. Nothing was charged; "
+            "you can pay now.")
 FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_account", "ach_authorization", "recurring")
 
 
@@ -56,6 +63,12 @@ class PaymentState(SessionState):
     done_payment_id: int = 0
     done_autopay: bool = False
     done_note: str = ""  # what the payer still has to do (verify microdeposits)
+    done_confirming: bool = False  # the processor's answer is still awaited (never "received" until it comes)
+    # A public name for this form's attempt (not the key): what a tap marks in the browser.
+    attempt_ref: str = ""
+    # What the browser marked when PAY NOW was last tapped; read on the next load only to tell a tap
+    # that never reached a worker ("nothing was charged") from a page opened afresh.
+    pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)
     _attempt_key: str = ""
     _expected_balance: int = 0
 
@@ -82,7 +95,12 @@ class PaymentState(SessionState):
         principal = self._principal()
         if principal is None:
             return
+        tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
         with session_scope() as db:
+            # This tab's last attempt, if its answer never reached the page (its worker stopped, or
+            # the processor's answer was lost): decided now and shown instead of a fresh form.
+            earlier = (payments.attempt_outcome(db, principal=principal, attempt_key=self._attempt_key)
+                       if self._attempt_key else None)
             account = access_account(db, principal)
             due = billing.amount_due(db, account_id=account.id, today=provider_today())
             methods = autopay.stored_methods(db, principal=principal)
@@ -113,7 +131,33 @@ class PaymentState(SessionState):
         self.form_error = ""
         self.submitting = False
         self.done = False
+        self.done_confirming = False
+        self.pay_tapped = ""
+        if earlier is not None and earlier.status != "failed":
+            self._show_outcome(earlier)
+            if earlier.status == "pending" and not earlier.settling:
+                return  # still unknown: this tab keeps the attempt and asks again on its next load
+        elif earlier is not None:
+            self.form_error = f"Your last payment did not go through: {earlier.reason} You can pay now."
+        elif tapped:
+            self.form_error = NOT_MADE
+        self._new_attempt()
+
+    def _new_attempt(self) -> None:
         self._attempt_key = payments.new_attempt_key()
+        self.attempt_ref = payments.attempt_reference(self._attempt_key)
+
+    def _show_outcome(self, outcome) -> None:
+        self.done = True
+        self.done_amount = money(outcome.amount_cents)
+        self.done_receipt = outcome.receipt_number
+        self.done_method = outcome.method_label
+        self.done_balance = balance(outcome.new_balance_cents)
+        self.done_pending = outcome.status == "pending"
+        self.done_confirming = outcome.status == "pending" and not getattr(outcome, "settling", True)
+        self.done_payment_id = outcome.payment_id
+        self.done_autopay = getattr(outcome, "autopay_on", False)
+        self.done_note = outcome.note
 
     @rx.event
     def choose_method(self, value: str):
@@ -138,6 +182,13 @@ class PaymentState(SessionState):
 
     @rx.event
     async def submit(self, form: dict):
+        try:
+            async for update in self._submit(form):
+                yield update
+        finally:
+            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+
+    async def _submit(self, form: dict):
         principal = self._principal()
         if principal is None or self.submitting or self.done:
             return
@@ -171,8 +222,11 @@ class PaymentState(SessionState):
                 self.errors = problems.errors
             except PortalError as refusal:
                 self.form_error = str(refusal)
-                self._attempt_key = payments.new_attempt_key()
+                self._new_attempt()
             else:
+                # The hosted page decides it (and its webhook records it): coming back here is a new form.
+                self._new_attempt()
+                self.pay_tapped = ""
                 yield rx.redirect(url)
             self.submitting = False
             return
@@ -186,17 +240,10 @@ class PaymentState(SessionState):
         except PortalError as refusal:
             self.form_error = str(refusal)
             if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
-                self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
+                self._new_attempt()  # a decline or refusal may be retried
         else:
-            self.done = True
-            self.done_amount = money(outcome.amount_cents)
-            self.done_receipt = outcome.receipt_number
-            self.done_method = outcome.method_label
-            self.done_balance = balance(outcome.new_balance_cents)
-            self.done_pending = outcome.status == "pending"
-            self.done_payment_id = outcome.payment_id
-            self.done_autopay = outcome.autopay_on
-            self.done_note = outcome.note
+            self._show_outcome(outcome)
+            self._new_attempt()  # shown: a later visit to this page starts a new payment
         self.submitting = False
 
     def _method(self, form: dict):
