@@ -7,6 +7,7 @@ from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
 from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
+from portal_app.state import failover
 from portal_app.state.tab_guard import TabGuard
 from portal_app.theming import current_theme
 
@@ -14,6 +15,8 @@ get_settings().check_production_safety()
 # Before anything logs: no session cookie in any log line, and no link token in production.
 log_redaction.install(links=get_settings().is_production)
 _theme = current_theme()
+# Several workers: a tab whose worker dies comes back on another one with its state (not as a copy).
+failover.install()
 
 app = rx.App(
     head_components=[

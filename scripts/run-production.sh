@@ -62,19 +62,36 @@ fi
 pids=()
 stop() {
   trap - EXIT INT TERM
+  touch "$RUN_DIR/stopping"
+  for pid_file in "$RUN_DIR"/backend-*.pid; do
+    [ -f "$pid_file" ] && kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+  done
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop EXIT INT TERM
+rm -f "$RUN_DIR/stopping" "$RUN_DIR"/backend-*.pid
 
 # --- the backend workers ---------------------------------------------------------------------
+# Each runs in a session of its own (a signal to one never reaches the others) and is started again
+# when it ends for any reason; its open tabs reconnect through nginx to the others meanwhile.
+supervise_backend() {
+  local port=$1
+  while [ ! -f "$RUN_DIR/stopping" ]; do
+    setsid "$PY" -m reflex run --env prod --backend-only --backend-host "$BACKEND_HOST" --backend-port "$port" \
+      --loglevel "${LOGLEVEL:-info}" >>"$RUN_DIR/backend-$port.log" 2>&1 &
+    echo $! > "$RUN_DIR/backend-$port.pid"
+    wait $! || true
+    [ -f "$RUN_DIR/stopping" ] && break
+    echo "$(date -u +%FT%TZ) backend on port $port ended; starting it again" >> "$RUN_DIR/backend-$port.log"
+    sleep 1
+  done
+}
 upstreams=""
 for i in $(seq 0 $((BACKENDS - 1))); do
   port=$((BACKEND_PORT + i))
-  setsid "$PY" -m reflex run --env prod --backend-only --backend-host "$BACKEND_HOST" --backend-port "$port" \
-    --loglevel "${LOGLEVEL:-info}" >>"$RUN_DIR/backend-$port.log" 2>&1 &
+  supervise_backend "$port" &
   pids+=($!)
-  echo $! > "$RUN_DIR/backend-$port.pid"
   upstreams+="        server $BACKEND_HOST:$port max_fails=1 fail_timeout=10s;"$'\n'
 done
 
@@ -107,6 +124,5 @@ PYEOF
   echo "Subscriber Portal: $PORTAL_PUBLIC_URL (nginx on $PROXY_LISTEN, $BACKENDS backend workers from port $BACKEND_PORT)"
 fi
 
-# Runs until a signal stops it. A backend that dies stays down (nginx sends its tabs to the others);
-# run this under a supervisor that restarts it (systemd Restart=always), or see deploy/compose.yaml.
+# Runs until a signal stops it (run it from systemd, or see deploy/compose.yaml for containers).
 wait
