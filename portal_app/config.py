@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # these let a provider also accept a value from the latest bill, or hold new sign-ins for staff.
     signup_bill_proof: bool = False  # PORTAL_SIGNUP_BILL_PROOF
     signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
+    log_format: str = "text"  # PORTAL_LOG_FORMAT: text | json (one JSON object per line, with the request id)
+    metrics: bool = False  # PORTAL_METRICS: serve /metrics (Prometheus text format) on each worker
 
     @field_validator("env")
     @classmethod
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
         # A typo ("prod", "Production ") must not quietly run with development defaults.
         if value not in ("development", "production"):
             raise ValueError("PORTAL_ENV must be 'development' or 'production'")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("PORTAL_LOG_FORMAT must be 'text' or 'json'")
         return value
 
     @field_validator("database_url")

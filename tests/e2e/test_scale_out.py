@@ -280,6 +280,12 @@ def test_a_card_payment_whose_worker_dies_before_answering_is_received_once(tab:
         actions = [h.action for h in db.exec(select(AccountHistory).where(
             AccountHistory.account_id == persona.account_id, AccountHistory.kind == "payment"))]
     assert actions.count("succeeded") == 1
+    # Nothing secret in any log of the whole shape (workers, proxy access and error logs).
+    session = next(c["value"] for c in tab.context.cookies() if c["name"] == "portal_session")
+    token = tab.evaluate("window.sessionStorage.getItem('token')")
+    logs = "\n".join(path.read_text(errors="replace") for path in cluster.run_dir.glob("*.log"))
+    for secret in ("4242424242424242", "4242 4242 4242 4242", persona.password, session, token):
+        assert secret not in logs, secret
 
 
 def test_a_tap_that_never_reached_its_worker_says_nothing_was_charged(tab: Page, cluster: Cluster) -> None:

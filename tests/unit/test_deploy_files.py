@@ -56,7 +56,8 @@ def _app_routes() -> list[str]:
 
 def test_every_backend_route_the_app_registers_goes_to_the_workers() -> None:
     routes = _app_routes() + REFLEX_ENDPOINTS
-    assert "/healthz" in routes and "/readyz" in routes and "/_event" in routes
+    assert "/healthz" in routes and "/readyz" in routes and "/_event" in routes and "/metrics" in routes
+    routes.remove("/metrics")  # scraped from each worker directly (test below)
     assert {path: _served_by(path) for path in routes} == dict.fromkeys(routes, "workers")
     assert _served_by("/_event/") == "workers"  # socket.io's own path under /_event
 
