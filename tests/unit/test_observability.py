@@ -186,3 +186,12 @@ def test_no_secret_reaches_a_log_line_in_sign_in_and_payments(app_db: str, db: S
     for secret in (PASSWORD, "a-wrong-password-attempt", ticket, session_token, CARD, "4242 4242 4242 4242",
                    "4000000000000002", "4000 0000 0000 0002", BANK_ACCOUNT):
         assert secret not in text, secret
+
+
+def test_a_tab_token_in_reflexs_own_warnings_is_redacted() -> None:
+    from portal_app.log_redaction import redact
+
+    message = ("Lock for token e2a82c7f-dcd9-4f3d-9776-1c1bc5f8a0fa_reflex___state____state.portal_app___state___signin"
+               " was held too long time_taken=1.075s")
+    assert "e2a82c7f" not in redact(message, links=False)
+    assert redact(message, links=False).startswith("Lock for token [redacted]_reflex___state")
