@@ -147,16 +147,16 @@ class PaymentState(SessionState):
         self._attempt_key = payments.new_attempt_key()
         self.attempt_ref = payments.attempt_reference(self._attempt_key)
 
-    def _show_outcome(self, outcome) -> None:
+    def _show_outcome(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
         self.done = True
         self.done_amount = money(outcome.amount_cents)
         self.done_receipt = outcome.receipt_number
         self.done_method = outcome.method_label
         self.done_balance = balance(outcome.new_balance_cents)
         self.done_pending = outcome.status == "pending"
-        self.done_confirming = outcome.status == "pending" and not getattr(outcome, "settling", True)
+        self.done_confirming = outcome.status == "pending" and not outcome.settling
         self.done_payment_id = outcome.payment_id
-        self.done_autopay = getattr(outcome, "autopay_on", False)
+        self.done_autopay = outcome.autopay_on
         self.done_note = outcome.note
 
     @rx.event

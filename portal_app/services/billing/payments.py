@@ -132,6 +132,11 @@ class PaymentOutcome:
     autopay_on: bool = False
     note: str = ""  # what the payer still has to do (verify microdeposits)
 
+    @property
+    def settling(self) -> bool:
+        """A pending outcome here is a bank debit on its way (the processor answered)."""
+        return self.status == "pending"
+
 
 def new_attempt_key() -> str:
     return "pay_" + secrets.token_hex(16)
@@ -636,6 +641,7 @@ class AttemptOutcome:
     settling: bool = False  # a bank debit on its way (pending by design), not an answer still awaited
     reason: str = ""  # why it failed
     note: str = ""  # what the payer still has to do (verify microdeposits)
+    autopay_on: bool = False  # an interrupted attempt's AutoPay request is not carried out
 
 
 def attempt_outcome(db: Session, *, principal: Principal, attempt_key: str,
