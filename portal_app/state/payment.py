@@ -22,8 +22,15 @@ NEW_ACH = "ach"
 # The browser writes this form's attempt reference here when PAY NOW is tapped (before the event
 # leaves the page), so the tap outlives a worker that stops before it saves the tab's state.
 TAPPED_KEY = "portal_pay_tapped"
-MARK_TAP = (f"var f = document.getElementById('pay-form'); "
-            f"if (f) window.sessionStorage.setItem('{TAPPED_KEY}', f.dataset.attempt || '');")
+
+
+def tap_marker(form_id: str, storage_key: str) -> str:
+    """The script a PAY NOW button runs in the browser: note the form's attempt reference."""
+    return (f"var f = document.getElementById('{form_id}'); "
+            f"if (f) window.sessionStorage.setItem('{storage_key}', f.dataset.attempt || '');")
+
+
+MARK_TAP = tap_marker("pay-form", TAPPED_KEY)
 NOT_MADE = ("Your last payment was not made: the connection dropped before it reached us. Nothing was charged; "
             "you can pay now.")
 FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_account", "ach_authorization", "recurring")

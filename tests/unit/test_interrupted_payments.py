@@ -272,3 +272,67 @@ def test_a_payment_shown_on_the_page_is_not_shown_again(app_db: str, db: Session
     assert state.done and state.pay_tapped == ""
     _reload(state, tapped=False)
     assert not state.done and state.form_error == "" and state.balance_text == "$0.00"
+
+
+# --- Quick Pay ----------------------------------------------------------------------------------
+
+
+def _quick_pay_tab(db: Session, sub):
+    from portal_app.state.quickpay import QuickPayState
+
+    db.commit()  # the page's own connection writes (rate-limit buckets) while this session stays open
+    state = page_state(QuickPayState, "/quickpay")
+    call(QuickPayState.load, state)
+    call(QuickPayState.identify, state, {"account_number": sub.account.account_number,
+                                         "name_or_zip": sub.account.last_name})
+    assert state.step == "pay"
+    return state
+
+
+def _reload_quick_pay(state, *, tapped: bool) -> None:
+    from portal_app.state.quickpay import QuickPayState
+
+    state.pay_tapped = state.attempt_ref if tapped else ""
+    call(QuickPayState.load, state)
+
+
+def test_quick_pay_shows_a_payment_received_after_its_worker_stopped(app_db: str, db: Session, ledger: str,  # noqa: F811
+                                                                     shared_gateway) -> None:
+    from portal_app.services.billing import quickpay
+
+    sub = make_subscriber(db)
+    make_invoice(db, sub.account, 4000)
+    state = _quick_pay_tab(db, sub)
+    with pytest.raises(WorkerStopped):
+        payments.pay(db, principal=quickpay.principal_for(sub.account.id), amount_cents=4000,
+                     method=payments.NewCard(VISA), attempt_key=state._attempt_key, expected_balance_cents=4000,
+                     source="quickpay", gateway=StopsWorker(when="after", ledger_path=ledger))
+    db.rollback()
+    _reload_quick_pay(state, tapped=True)
+    assert state.step == "done" and not state.done_pending and state.done_amount == "$40.00"
+    assert billing.balance_cents(db, account_id=sub.account.id) == 0 and len(shared_gateway.charges) == 1
+    _reload_quick_pay(state, tapped=False)
+    assert state.step == "identify" and state.error == ""
+
+
+def test_quick_pay_tap_that_never_reached_a_worker_says_nothing_was_charged(app_db: str, db: Session,  # noqa: F811
+                                                                            shared_gateway) -> None:
+    sub = make_subscriber(db)
+    make_invoice(db, sub.account, 4000)
+    state = _quick_pay_tab(db, sub)
+    _reload_quick_pay(state, tapped=True)
+    assert state.step == "identify" and state.error == NOT_MADE
+    assert db.exec(select(Payment)).all() == [] and shared_gateway.charges == []
+
+
+def test_quick_pay_payment_shown_is_not_shown_again(app_db: str, db: Session, shared_gateway) -> None:  # noqa: F811
+    from portal_app.state.quickpay import QuickPayState
+
+    sub = make_subscriber(db)
+    make_invoice(db, sub.account, 4000)
+    state = _quick_pay_tab(db, sub)
+    state.pay_tapped = state.attempt_ref
+    run(QuickPayState.pay, state, CARD_FORM)
+    assert state.step == "done" and state.pay_tapped == ""
+    _reload_quick_pay(state, tapped=False)
+    assert state.step == "identify" and state.error == ""
