@@ -142,3 +142,31 @@ def test_compose_wires_every_portal_service_to_the_shared_settings() -> None:
         text = (ROOT / "deploy" / dockerfile).read_text()
         assert "pip install -r requirements.txt" in text
     assert "COPY reflex.lock/ reflex.lock/" in (ROOT / "deploy" / "app.Dockerfile").read_text()
+
+
+def test_debians_nginx_accepts_the_proxy_images_config(tmp_path: Path) -> None:
+    """What the proxy image does: Debian's own nginx.conf, with compose.conf in conf.d and deploy/nginx
+    as /etc/nginx/portal (here under a temporary prefix; the compose service names become 127.0.0.1)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    debian = Path("/etc/nginx/nginx.conf")
+    if not Path(nginx).exists() or not debian.exists():
+        pytest.fail("nginx is not installed: run scripts/test-services.sh")
+    prefix = tmp_path / "etc-nginx"
+    (prefix / "conf.d").mkdir(parents=True)
+    (prefix / "tls").mkdir()
+    (prefix / "portal").symlink_to(NGINX)
+    shutil.copy("/etc/nginx/mime.types", prefix / "mime.types")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(prefix / "tls" / "privkey.pem"), "-out", str(prefix / "tls" / "fullchain.pem")],
+                   check=True, capture_output=True)
+    main = debian.read_text().replace("/etc/nginx/", f"{prefix}/").replace("/run/nginx.pid", f"{tmp_path}/nginx.pid")
+    main = re.sub(r"include [^;]*modules-enabled[^;]*;", "", main)  # the image's nginx-light has its modules built in
+    main = re.sub(r"include [^;]*sites-enabled[^;]*;", "", main)  # the image removes the default site
+    main = re.sub(r"(access|error)_log [^;]*;", "", main)
+    (prefix / "nginx.conf").write_text(main)
+    site = (NGINX / "compose.conf").read_text().replace("app1:8000", "127.0.0.1:8001").replace("app2:8000", "127.0.0.1:8002")
+    site = site.replace("/etc/nginx/tls/", f"{prefix}/tls/").replace("/dev/stdout", f"{tmp_path}/access.log")
+    (prefix / "conf.d" / "portal.conf").write_text(site)
+    checked = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+                              "-g", f"error_log {tmp_path}/error.log;"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
