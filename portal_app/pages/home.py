@@ -12,10 +12,6 @@ from portal_app.pages.orders import home_order_cards
 from portal_app.pages.scheduling import scheduling_reminder
 from portal_app.pages.services import contract_reminder
 from portal_app.state.home import HomeState
-from portal_app.state.scheduling import SchedulingReminderState
-from portal_app.state.home_billing import HomeBillingState
-from portal_app.state.orders import HomeOrdersState
-from portal_app.state.services import ContractReminderState
 
 
 def _due_line() -> rx.Component:
@@ -97,8 +93,7 @@ def _account_card() -> rx.Component:
     nav_label="Home",
     nav_icon="house",
     nav_order=0,
-    on_load=[HomeState.load, HomeBillingState.load, SchedulingReminderState.check, ContractReminderState.check,
-             HomeOrdersState.load],
+    on_load=[HomeState.load],
 )
 def home() -> rx.Component:
     # `is_hydrated` turns false the moment the route changes and true once every on_load handler

@@ -12,6 +12,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -217,21 +218,17 @@ class SchedulingReminderState(SessionState):
     reminder_title: str = ""
     _dismissed_session: int | None = None
 
-    @rx.event
-    @off_the_loop
-    def check(self):
-        principal = self._principal()
-        if principal is None or principal.session_id == self._dismissed_session:
+    def _fill(self, db, principal):
+        """Part of Home's one load (HomeState.load)."""
+        if principal.session_id == self._dismissed_session:
             self.reminder_open = False
             return
-        with session_scope() as db:
-            appointment = scheduling.scheduling_reminder(db, principal=principal)
+        appointment = scheduling.scheduling_reminder(db, principal=principal)
         self.reminder_open = appointment is not None
         self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
-    @off_the_loop
-    def later(self):
-        principal = self._principal()
-        self._dismissed_session = principal.session_id if principal is not None else None
+    @signed_in_event
+    def later(self, db, principal):
+        self._dismissed_session = principal.session_id
         self.reminder_open = False

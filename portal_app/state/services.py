@@ -16,6 +16,7 @@ from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.theming import current_theme
 from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def _money(cents: int) -> str:
@@ -160,22 +161,18 @@ class ContractReminderState(SessionState):
     contract_href: str = ""
     _dismissed_session: int | None = None
 
-    @rx.event
-    @off_the_loop
-    def check(self):
-        principal = self._principal()
-        if principal is None or principal.session_id == self._dismissed_session:
+    def _fill(self, db, principal):
+        """Part of Home's one load (HomeState.load)."""
+        if principal.session_id == self._dismissed_session:
             self.contract_open = False
             return
-        with session_scope() as db:
-            pending = contracts.pending_contract(db, principal=principal)
+        pending = contracts.pending_contract(db, principal=principal)
         self.contract_open = pending is not None
         self.contract_title = pending.title if pending is not None else ""
         self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
 
     @rx.event
-    @off_the_loop
-    def dismiss(self):
-        principal = self._principal()
-        self._dismissed_session = principal.session_id if principal is not None else None
+    @signed_in_event
+    def dismiss(self, db, principal):
+        self._dismissed_session = principal.session_id
         self.contract_open = False

@@ -1,0 +1,124 @@
+"""One preamble for every signed-in event handler, subscriber or staff.
+
+Each event resolves the tab's session exactly once (revocation and idle expiry are honoured on
+every event), then runs its work with that principal in one database session on a worker thread,
+so the event loop never waits on the database. What can go wrong ends the same way everywhere:
+
+- the session is gone: the tab's whole state tree is reset and the page goes to sign-in (then back);
+- a service refuses the input (`FieldErrors`): the messages land beside their fields;
+- the thing asked for is not this principal's or does not exist (`NotFound`), or the role may not
+  do it (`Forbidden`): one message on the page (`_show_problem`), nothing is committed.
+
+Handlers use `@signed_in_event` (the body gets `db` and `principal` before the event's arguments)
+or, when they must do something on the loop first (fetch sibling states, show a spinner),
+`await self._signed_in(work)`, which returns what the handler should return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+from sqlmodel import Session
+
+from portal_app.models import session_scope
+from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.auth import SessionInvalid
+from portal_app.state.tab_guard import reset_tab
+
+Work = Callable[[Session, Principal], Any]
+_PROBLEMS = (FieldErrors, NotFound, Forbidden)
+
+
+def _in_one_session(state: SignedIn, token: str | None, work: Work) -> Any:
+    with session_scope() as db:
+        principal = state._resolve(db, token)
+        state._on_principal(principal)
+        return work(db, principal)
+
+
+class SignedIn(rx.State, mixin=True):
+    """What subscriber and staff states share: the session check and the error mapping.
+
+    Each area says how to read its cookie (`_token`), how to resolve it (`_resolve`) and where
+    sign-in lives (`_sign_in_page`)."""
+
+    def _token(self) -> str | None:
+        raise NotImplementedError
+
+    def _resolve(self, db: Session, token: str | None) -> Principal:
+        raise NotImplementedError
+
+    def _sign_in_page(self) -> tuple[str, str]:
+        """(this area's sign-in path, where to come back to when the page has no path)."""
+        raise NotImplementedError
+
+    def _sign_in_redirect(self, reason: str) -> rx.event.EventSpec:
+        sign_in, home = self._sign_in_page()
+        current = self.router.url.path or home
+        if self.router.url.query:
+            current = f"{current}?{self.router.url.query}"
+        query = {"next": current}
+        if reason in ("expired", "revoked"):
+            query["reason"] = "expired"
+        return rx.redirect(f"{sign_in}?{urlencode(query)}", replace=True)
+
+    def _on_principal(self, principal: Principal) -> None:
+        """Keep what the shell shows about who is signed in (name, role) current."""
+
+    def _show_problem(self, problem: Exception) -> None:
+        """Field messages beside their fields; anything else as one message on the page."""
+        fields = type(self).vars
+        if isinstance(problem, FieldErrors) and "errors" in fields:
+            self.errors = dict(problem.errors)
+        elif isinstance(problem, Forbidden) and "refused" in fields:
+            self.refused = str(problem)
+        elif "notice" in fields:
+            self.notice = str(problem)
+        elif "errors" in fields:
+            self.errors = {"form": str(problem)}
+
+    def _principal(self) -> Principal | None:
+        """Transitional: the principal in a session of its own (handlers move to `_signed_in`)."""
+        try:
+            with session_scope() as db:
+                return self._resolve(db, self._token())
+        except SessionInvalid:
+            return None
+
+    _staff_principal = _principal
+
+    async def _signed_in(self, work: Work) -> Any:
+        """Run `work(db, principal)` off the loop; returns what the handler should return."""
+        try:
+            return await asyncio.to_thread(_in_one_session, self, self._token(), work)
+        except SessionInvalid as problem:
+            await reset_tab(self)  # nothing of the ended sign-in stays in this tab
+            return self._sign_in_redirect(problem.reason)
+        except _PROBLEMS as problem:
+            self._show_problem(problem)
+            return None
+
+
+def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
+    """`def handler(self, db, principal, *event_args)` → an async event handler that resolves the
+    session once and runs the body off the loop (see the module docstring). Put it under `@rx.event`."""
+
+    @functools.wraps(body)
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._signed_in(lambda db, principal: body(self, db, principal, *args, **kwargs))
+
+    # Reflex reads the handler's signature and annotations to pass the event's arguments: only
+    # those are shown (`__wrapped__` stays, so the annotations resolve in the body's module).
+    params = list(inspect.signature(body).parameters.values())
+    hidden = {p.name for p in params[1:3]}
+    run.__signature__ = inspect.Signature([params[0], *params[3:]])  # type: ignore[attr-defined]
+    run.__annotations__ = {k: v for k, v in body.__annotations__.items() if k not in hidden}
+    run.resolves_session = True  # type: ignore[attr-defined]
+    return run
