@@ -13,6 +13,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
 
 
@@ -253,7 +254,7 @@ def page_template(
     default_icon: str = "house",
 ) -> Callable[..., Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]]:
     """Build a page decorator for one area (subscriber or staff): its navigation registry,
-    its sign-in guard (run before the page's own loaders) and its shell."""
+    its sign-in guard (for pages whose loaders do not check the session themselves) and its shell."""
 
     def area_page(
         *,
@@ -271,7 +272,11 @@ def page_template(
             routes.append(route)
             if public:
                 PUBLIC_ROUTES.append(route)
-            loaders = ([] if public else [guard]) + list(on_load or [])
+            # A page's loader checks the session itself (signed_in.py), so the session is resolved
+            # once per page load; the separate guard is only for pages that load nothing.
+            own = list(on_load or [])
+            guarded = public or (own and all(resolves_session(handler) for handler in own))
+            loaders = own if guarded else [guard, *own]
 
             def page() -> rx.Component:
                 return view() if public else shell(view(), current_route=route)

@@ -8,6 +8,7 @@ from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import checks_session
 from portal_app.theming import current_theme
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.orders import HomeOrdersState
@@ -30,6 +31,7 @@ class HomeState(SessionState):
     loaded: bool = False
 
     @rx.event
+    @checks_session
     async def load(self):
         """Home's one on_load: the session checked once, every card's data read in one DB session."""
         parts = [await self.get_state(cls) for cls in

@@ -6,8 +6,9 @@ so the event loop never waits on the database. What can go wrong ends the same w
 
 - the session is gone: the tab's whole state tree is reset and the page goes to sign-in (then back);
 - a service refuses the input (`FieldErrors`): the messages land beside their fields;
-- the thing asked for is not this principal's or does not exist (`NotFound`), or the role may not
-  do it (`Forbidden`): one message on the page (`_show_problem`), nothing is committed.
+- anything else a service refuses (`PortalError`: not found or not yours, a role that may not,
+  a cutoff passed...): its message, written for the user, on the page (`_show_problem`).
+Either way nothing of the event's work is committed.
 
 Handlers use `@signed_in_event` (the body gets `db` and `principal` before the event's arguments)
 or, when they must do something on the loop first (fetch sibling states, show a spinner),
@@ -27,13 +28,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.models import session_scope
-from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound
+from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.auth import SessionInvalid
 from portal_app.state.tab_guard import reset_tab
 
 Work = Callable[[Session, Principal], Any]
-_PROBLEMS = (FieldErrors, NotFound, Forbidden)
 
 
 def _in_one_session(state: SignedIn, token: str | None, work: Work) -> Any:
@@ -101,9 +101,21 @@ class SignedIn(rx.State, mixin=True):
         except SessionInvalid as problem:
             await reset_tab(self)  # nothing of the ended sign-in stays in this tab
             return self._sign_in_redirect(problem.reason)
-        except _PROBLEMS as problem:
+        except PortalError as problem:
             self._show_problem(problem)
             return None
+
+
+def checks_session(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks an async handler that runs all its work through `self._signed_in` (so a page may use
+    it as its only on_load: it sends visitors without a live session to sign-in itself)."""
+    handler.resolves_session = True  # type: ignore[attr-defined]
+    return handler
+
+
+def resolves_session(handler: object) -> bool:
+    """Does this event handler check the session itself (see `checks_session`)?"""
+    return bool(getattr(getattr(handler, "fn", handler), "resolves_session", False))
 
 
 def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
