@@ -73,15 +73,27 @@ class SignedIn(rx.State, mixin=True):
         """Keep what the shell shows about who is signed in (name, role) current."""
 
     def _show_problem(self, problem: Exception) -> None:
-        """Field messages beside their fields; anything else as one message on the page."""
+        """Field messages beside their fields (`errors[field]` or `err_<field>`); anything else as the
+        page's one message (`refused` for a role's refusal, else `err_form`, `page_error`, `notice`
+        or `errors["form"]`, whichever the state has). States that show problems otherwise override it."""
         fields = type(self).vars
-        if isinstance(problem, FieldErrors) and "errors" in fields:
-            self.errors = dict(problem.errors)
-        elif isinstance(problem, Forbidden) and "refused" in fields:
+        if isinstance(problem, FieldErrors):
+            if "errors" in fields:
+                self.errors = dict(problem.errors)
+                return
+            placed = [f for f in problem.errors if f"err_{f}" in fields]
+            for field in placed:
+                setattr(self, f"err_{field}", problem.errors[field])
+            if placed:
+                return
+        if isinstance(problem, Forbidden) and "refused" in fields:
             self.refused = str(problem)
-        elif "notice" in fields:
-            self.notice = str(problem)
-        elif "errors" in fields:
+            return
+        for name in ("err_form", "page_error", "notice"):
+            if name in fields:
+                setattr(self, name, str(problem))
+                return
+        if "errors" in fields:
             self.errors = {"form": str(problem)}
 
     def _principal(self) -> Principal | None:
