@@ -29,6 +29,8 @@ NAV_ITEMS: list[NavItem] = []
 PAGE_ROUTES: list[str] = []
 # Pages anyone can open signed out (sign-in, sign-up, email links, Quick Pay, the cart).
 PUBLIC_ROUTES: list[str] = []
+# Each page's on_load handlers, as registered (tests check each signed-in page loads in one handler).
+PAGE_LOADERS: dict[str, list] = {}
 
 
 def page_title(title: str) -> str:
@@ -277,6 +279,7 @@ def page_template(
             own = list(on_load or [])
             guarded = public or (own and all(resolves_session(handler) for handler in own))
             loaders = own if guarded else [guard, *own]
+            PAGE_LOADERS[route] = loaders
 
             def page() -> rx.Component:
                 return view() if public else shell(view(), current_route=route)
