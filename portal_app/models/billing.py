@@ -50,7 +50,7 @@ class AccountService(SQLModel, table=True):
     name: str = Field(max_length=120)
     billable: bool = True
     monthly_price_cents: int = 0
-    status: ServiceStatus = status_field(ServiceStatus.ACTIVE, max_length=16)
+    status: ServiceStatus = status_field("active", max_length=16)
     started_on: dt.date | None = None
     ended_on: dt.date | None = None
     external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
@@ -66,7 +66,7 @@ class Invoice(SQLModel, table=True):
     period_start: dt.date
     period_end: dt.date
     total_cents: int
-    status: InvoiceStatus = status_field(InvoiceStatus.OPEN, max_length=8)
+    status: InvoiceStatus = status_field("open", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
 
 
@@ -94,7 +94,7 @@ class PaymentMethod(SQLModel, table=True):
     exp_year: int | None = None
     # A bank account's debit mandate at the gateway; "inactive" keeps AutoPay from charging it.
     mandate_id: str = Field(default="", max_length=120)
-    mandate_status: MandateStatus = status_field(MandateStatus.NONE, max_length=16)
+    mandate_status: MandateStatus = status_field("", max_length=16)
     created_at: dt.datetime = utc_field(default_now=True)
     removed_at: dt.datetime | None = utc_field(nullable=True)
 
@@ -105,7 +105,7 @@ class Payment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     receipt_number: str = Field(unique=True, max_length=32)
     amount_cents: int
-    status: PaymentStatus = status_field(PaymentStatus.PENDING, max_length=10)
+    status: PaymentStatus = status_field("pending", max_length=10)
     method_kind: str = Field(max_length=8)  # card | ach
     method_label: str = Field(max_length=60)  # "Visa •••• 4242"
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
@@ -147,7 +147,7 @@ class PaymentAdjustment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=10)  # refund | dispute | return
     amount_cents: int
-    status: AdjustmentStatus = status_field(AdjustmentStatus.APPLIED, max_length=10)
+    status: AdjustmentStatus = status_field("applied", max_length=10)
     reason: str = Field(default="", max_length=200)
     gateway_ref: str = Field(default="", max_length=120, index=True)  # re_..., dp_..., or the returned charge
     idempotency_key: str = Field(unique=True, max_length=80)

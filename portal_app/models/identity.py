@@ -46,7 +46,7 @@ class StaffUser(SQLModel, table=True):
     email: str = Field(max_length=254)
     full_name: str = Field(max_length=120)
     password_hash: str = Field(max_length=255)
-    role: StaffRole = status_field(StaffRole.AGENT, max_length=16)
+    role: StaffRole = status_field("agent", max_length=16)
     disabled: bool = False
     created_at: datetime = utc_field(default_now=True)
     totp_secret: str | None = Field(default=None, max_length=64)

@@ -1,95 +1,36 @@
-"""The values each status column may hold, as `StrEnum`s.
+"""The values each status column may hold, as `Literal` types.
 
-Members are strings, so rows read back compare equal to them (`payment.status == PaymentStatus.SUCCEEDED`)
-and the columns stay plain VARCHARs on every database (no native enum types to migrate).
-`tests/unit/test_statuses.py` checks every status literal in the code is a member of its column's enum.
+The code writes and compares plain strings (`payment.status == "succeeded"`), so a type checker
+flags a value outside the column's Literal, and the columns stay plain VARCHARs on every database
+(no native enum types to migrate). `tests/unit/test_statuses.py` holds every status literal in the
+code to these lists as well.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
+AccountStatus = Literal["active", "closed"]
+ServiceStatus = Literal["active", "pending", "ended"]
+InvoiceStatus = Literal["open", "paid", "void"]
+PaymentStatus = Literal["pending", "succeeded", "failed"]
+MandateStatus = Literal["", "active", "inactive"]
+AdjustmentStatus = Literal["pending", "applied", "failed", "reversed"]
+ContractStatus = Literal["pending", "signed"]
+OrderStatus = Literal["placed", "completed"]
+WorkflowStatus = Literal["open", "closed"]
+TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
+TicketStatus = Literal["open", "pending", "closed"]
+AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
+StaffRole = Literal["agent", "admin"]
 
-class AccountStatus(StrEnum):
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
-class ServiceStatus(StrEnum):
-    ACTIVE = "active"
-    PENDING = "pending"
-    ENDED = "ended"
-
-
-class InvoiceStatus(StrEnum):
-    OPEN = "open"
-    PAID = "paid"
-    VOID = "void"
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus)
 
 
-class MandateStatus(StrEnum):
-    NONE = ""
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-
-
-class AdjustmentStatus(StrEnum):
-    PENDING = "pending"
-    APPLIED = "applied"
-    FAILED = "failed"
-    REVERSED = "reversed"
-
-
-class ContractStatus(StrEnum):
-    PENDING = "pending"
-    SIGNED = "signed"
-
-
-class OrderStatus(StrEnum):
-    PLACED = "placed"
-    COMPLETED = "completed"
-
-
-class WorkflowStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class TaskStatus(StrEnum):
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    SKIPPED = "skipped"
-
-
-class TicketStatus(StrEnum):
-    OPEN = "open"
-    PENDING = "pending"
-    CLOSED = "closed"
-
-
-class AppointmentStatus(StrEnum):
-    TO_SCHEDULE = "to_schedule"
-    SCHEDULED = "scheduled"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-class StaffRole(StrEnum):
-    AGENT = "agent"
-    ADMIN = "admin"
-
-
-def status_field(default: StrEnum, *, max_length: int, **kwargs: Any) -> Any:
-    """A status column: a VARCHAR holding one of `default`'s enum members."""
+def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:
+    """A status column: a VARCHAR holding one of its Literal's values."""
     return Field(default=default, sa_type=sa.String(max_length), **kwargs)
