@@ -16,6 +16,7 @@ from portal_app.models import session_scope
 from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.state.signin import send_new_verification_link
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 # Take the token out of the address bar once read, so later events of the page do not carry it.
@@ -38,14 +39,6 @@ def _follow(service: Callable[..., Any], raw: str, **kwargs: Any) -> tuple[bool,
 
 async def _follow_link(service: Callable[..., Any], raw: str, **kwargs: Any) -> tuple[bool, Any]:
     return await asyncio.to_thread(_follow, service, raw, **kwargs)
-
-
-def _resend(login: str, client_ip: str) -> str:
-    try:
-        with session_scope() as db:
-            return portal_users.resend_verification(db, login=login, client_ip=client_ip)
-    except ratelimit.RateLimited as limited:
-        return str(limited)
 
 
 class VerifyState(rx.State):
@@ -115,7 +108,7 @@ class VerifyState(rx.State):
         login = str(form_data.get("login", ""))[:254]
         if not login.strip():
             return
-        self.resend_notice = await asyncio.to_thread(_resend, login, self.router.session.client_ip or "")
+        self.resend_notice = await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or "")
 
 
 def _request_reset(email: str, client_ip: str) -> str:
