@@ -92,3 +92,38 @@ def test_a_page_costs_the_same_queries_for_many_rows_as_for_one(app_db: str, db:
     assert connections_one == connections_many == 1
     assert statements_many == statements_one, f"{route}: {statements_one} statements for one row, {statements_many} for six"
 
+
+
+@pytest.mark.parametrize("route", SUBSCRIBER_PAGES)
+def test_a_page_load_checks_the_session_once(app_db: str, db: Session, route: str) -> None:  # noqa: F811
+    me = _subscriber_with(db, 1)
+    cookie = signed_in_cookie(db, me)
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:
+        seen.append(text)
+
+    sa.event.listen(get_engine(), "before_cursor_execute", statement)
+    try:
+        for handler in PAGE_LOADERS[route]:
+            call(handler, page_state(handler.state, route, cookie=cookie))
+    finally:
+        sa.event.remove(get_engine(), "before_cursor_execute", statement)
+    session_reads = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM user_session" in s]
+    assert len(session_reads) == 1
+
+
+def test_a_revoked_session_ends_the_next_event_of_every_tab(app_db: str, db: Session) -> None:  # noqa: F811
+    """Sign out everywhere: the session is read on every event, so the next one goes to sign-in."""
+    from portal_app.services.identity import account_security
+    from portal_app.state.statements import InvoicesState
+
+    me = _subscriber_with(db, 1)
+    cookie = signed_in_cookie(db, me)
+    tab = page_state(InvoicesState, "/invoices", cookie=cookie)
+    call(InvoicesState.load, tab)
+    assert len(tab.invoices) == 1
+    account_security.sign_out_everywhere(db, principal=me.principal)
+    db.commit()
+    answer = call(InvoicesState.go_to, tab, 1)
+    assert "/signin" in str(answer) and tab.invoices == []
