@@ -81,6 +81,12 @@ def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str =
             ratelimit.hit(db, limits)
             raise SignInFailed(WRONG_CODE)
     ratelimit.clear(db, limits[:1])
+    return issue_staff_ticket(db, staff, binding=binding)
+
+
+def issue_staff_ticket(db: Session, staff: StaffUser, *, binding: str = "") -> str:
+    """The one-time ticket every staff sign-in ends with (password or identity provider): the browser
+    swaps it for the staff cookie at /auth/staff/session/start, only with its pre-session cookie."""
     ticket = new_token()
     db.add(
         AuthToken(
