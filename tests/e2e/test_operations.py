@@ -1,5 +1,6 @@
 """A provider runs it, in the browser at 390×844: the first admin from the command line signs in,
-invites an agent who cannot open Settings, a setting changes a subscriber's page, jobs show their runs."""
+invites an agent who cannot open Settings, a setting changes a subscriber's page, jobs show their runs,
+imported subscribers sign themselves up, staff sign in with the provider's identity provider."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from portal_app.models import OutboxMail
-from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT
+from portal_app.models import Account, OutboxMail, StaffAuditEntry
+from tests.e2e.conftest import ARTIFACTS, OIDC_DOMAIN, OIDC_LABEL, PHONE, PROJECT_ROOT
 from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 
@@ -156,29 +158,114 @@ def test_staff_see_the_job_runner_status(portal, phone: Page) -> None:
     phone.screenshot(path=str(ARTIFACTS / "ops-jobs.png"), full_page=True)
 
 
-def test_import_the_sample_files_dry_run_then_apply(browser, portal, phone: Page) -> None:
+def test_import_the_sample_files_then_an_imported_subscriber_signs_up(browser, portal, phone: Page) -> None:
+    """The provider's flow end to end: its export goes in (dry run, then apply) on the admin page; one
+    of its subscribers then makes their own sign-in at /signup, proves it through the address the
+    import put on the account, verifies their email and sees the balance and bills that came in."""
     samples = PROJECT_ROOT / "samples" / "import"
-    agent_check = _new_admin(portal)
-    _staff_sign_in(phone, agent_check)
-    phone.goto("/staff/import")
-    expect(phone.get_by_role("heading", name="Import subscribers")).to_be_visible()
-    phone.locator("#import-files").set_input_files(sorted(str(p) for p in samples.glob("*.csv")))
-    phone.get_by_role("button", name="UPLOAD AND CHECK").click()
-    phone.wait_for_url(re.compile(r"/staff/import/?\?batch=\d+$"))
-    report = phone.locator("#import-report")
+    staff = _phone(browser, portal)
+    _staff_sign_in(staff, _new_admin(portal))
+    staff.goto("/staff/import")
+    expect(staff.get_by_role("heading", name="Import subscribers")).to_be_visible()
+    staff.locator("#import-files").set_input_files(sorted(str(p) for p in samples.glob("*.csv")))
+    staff.get_by_role("button", name="UPLOAD AND CHECK").click()
+    staff.wait_for_url(re.compile(r"/staff/import/?\?batch=\d+$"))
+    report = staff.locator("#import-report")
     expect(report.get_by_role("heading", name="Dry run")).to_be_visible()
     expect(report.locator(".import-count").filter(has_text="accounts.csv")).to_contain_text("3 new")
     expect(report.locator(".import-row").filter(has_text="accounts.csv row 2")).to_contain_text("700100001")
-    phone.screenshot(path=str(ARTIFACTS / "ops-import-dry-run.png"), full_page=True)
+    staff.screenshot(path=str(ARTIFACTS / "ops-import-dry-run.png"), full_page=True)
     with Session(portal.engine) as db:
-        from portal_app.models import Account
-
         assert db.exec(select(Account).where(Account.account_number == "700100001")).first() is None
-    phone.get_by_role("button", name="APPLY").click()
-    expect(phone.locator("#import-applied")).to_contain_text("applied")
-    phone.screenshot(path=str(ARTIFACTS / "ops-import-applied.png"), full_page=True)
-    phone.goto("/staff/account?number=700100001")
-    expect(phone.get_by_text("Rosa Delgado").first).to_be_visible()
+    staff.get_by_role("button", name="APPLY").click()
+    expect(staff.locator("#import-applied")).to_contain_text("applied")
+    staff.screenshot(path=str(ARTIFACTS / "ops-import-applied.png"), full_page=True)
+    staff.goto("/staff/account?number=700100001")
+    expect(staff.get_by_text("Rosa Delgado").first).to_be_visible()
+    staff.context.close()
+
+    # Rosa (accounts.csv row 2, her address from contacts.csv) sets up her own sign-in.
+    username = f"rosa{uuid.uuid4().hex[:6]}"
+    email = f"{username}@mail.example"
+    phone.goto("/signin")
+    phone.get_by_role("link", name="CREATE ACCOUNT").click()
+    phone.wait_for_url("**/signup")
+    wait_until_settled(phone)
+    phone.get_by_label("Account number").fill("700100001")
+    phone.get_by_label("Account holder's last name").fill("Delgado")
+    phone.get_by_label("First name").fill("Rosa")
+    phone.get_by_label("Last name", exact=True).fill("Delgado")
+    phone.get_by_label("Phone").fill("512 555 0141")
+    phone.get_by_label("Email").fill(email)
+    phone.get_by_label("Username").fill(username)
+    phone.get_by_label("Password", exact=True).fill(PASSWORD)
+    phone.get_by_label("Password again").fill(PASSWORD)
+    phone.get_by_role("button", name="CREATE ACCOUNT").click()
+    expect(phone.get_by_text("We found your account.")).to_be_visible()
+    phone.get_by_label("r•••@m•••.example").check()  # rosa.delgado@mail.example, from contacts.csv
+    phone.get_by_role("button", name="SEND LINK").click()
+    expect(phone.locator("#signup-link-sent")).to_contain_text("r•••@m•••.example")
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-signup-link-sent.png"), full_page=True)
+    phone.goto(_outbox_link("rosa.delgado@mail.example", containing=f"'{username}'", portal=portal))
+    expect(phone.locator("#confirm-sign-up-notice")).to_contain_text(email)
+    phone.goto(_outbox_link(email, containing="/verify", portal=portal))
+    phone.wait_for_url("**/signin?reason=verified")
+    sign_in(phone, username, PASSWORD)
+    expect(phone.get_by_role("heading", name="Hi, Rosa")).to_be_visible()
+    expect(phone.locator("#subscriber-id")).to_contain_text("700100001")
+    expect(phone.locator("#balance")).to_have_text("$55.00")  # October paid (payments.csv), November open
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-subscriber-home.png"), full_page=True)
+    phone.goto("/invoices")
+    rows = phone.locator(".invoice-row")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="IMP-2026-11-0001")).to_contain_text("$55.00")
+    expect(rows.filter(has_text="IMP-2026-10-0001")).to_contain_text(re.compile("paid", re.IGNORECASE))
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-subscriber-invoices.png"), full_page=True)
+
+
+def _outbox_link(to: str, *, containing: str, portal) -> str:
+    """The link in the newest outbox mail to `to` whose body holds `containing`, as a path."""
+    with Session(portal.engine) as db:
+        mails = db.exec(select(OutboxMail).where(OutboxMail.to_address == to).order_by(col(OutboxMail.id).desc())).all()
+    body = next(m.body_text for m in mails if containing in m.body_text)
+    match = re.search(r"https?://[^/\s]+(/[^\s]*token=[A-Za-z0-9_-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_staff_sign_in_with_the_identity_provider(browser, portal, oidc_idp, phone: Page) -> None:
+    username = f"idp{uuid.uuid4().hex[:6]}"
+    email = f"{username}@{OIDC_DOMAIN}"
+    _cli(portal, "create-admin", "--username", username, "--name", "Ida Provider", "--email", email,
+         PORTAL_ADMIN_PASSWORD=PASSWORD)
+    oidc_idp.reset(email=email, name="Ida Provider")
+    oidc_idp.show_page = True  # the provider's own page in between, as a real one has
+    phone.goto("/staff/signin?next=/staff/jobs")
+    button = phone.get_by_role("link", name=f"SIGN IN WITH {OIDC_LABEL.upper()}")
+    expect(button).to_be_visible()
+    expect(phone.get_by_text("never creates an account")).to_be_visible()
+    assert button.bounding_box()["height"] >= 44
+    phone.screenshot(path=str(ARTIFACTS / "ops-staff-signin-oidc.png"), full_page=True)
+    button.click()
+    expect(phone.get_by_role("heading", name="Test IdP")).to_be_visible()
+    phone.get_by_role("link", name="Continue to the portal").click()
+    expect(phone.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
+    assert urlsplit(phone.url).path.rstrip("/") == "/staff/jobs"
+    phone.screenshot(path=str(ARTIFACTS / "ops-staff-oidc-signed-in.png"), full_page=True)
+    with Session(portal.engine) as db:
+        assert db.exec(select(StaffAuditEntry).where(StaffAuditEntry.action == "staff.sign_in_oidc",
+                                                     StaffAuditEntry.target == username)).first() is not None
+
+    # An address the provider has not verified: back on the sign-in page with the reason.
+    other = _phone(browser, portal)
+    oidc_idp.reset(email=email, email_verified=False)
+    other.goto("/staff/signin")
+    other.get_by_role("link", name=f"SIGN IN WITH {OIDC_LABEL.upper()}").click()
+    expect(other.locator("#staff-signin-error")).to_contain_text("has not verified your email address")
+    assert urlsplit(other.url).path.rstrip("/") == "/staff/signin"
+    other.screenshot(path=str(ARTIFACTS / "ops-staff-oidc-refused.png"), full_page=True)
+    other.context.close()
+    oidc_idp.reset()
 
 
 def test_create_an_api_key_and_upsert_an_invoice_with_it(portal, phone: Page) -> None:
