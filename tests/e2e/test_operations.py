@@ -310,3 +310,55 @@ def test_the_admin_pages_on_a_desktop(browser, portal) -> None:
             page.screenshot(path=str(ARTIFACTS / f"ops-desktop-{route.rsplit('/', 1)[1]}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_staff_navigation_on_a_phone_for_an_admin_and_an_agent(browser, portal) -> None:
+    """The subscriber shell's shape: a bottom bar with the pages every role uses, an admin's own pages
+    under More (reachable with the keyboard), nothing wider than a 360 px phone, 44 px targets."""
+    admin = _new_admin(portal)
+    agent = f"agent{uuid.uuid4().hex[:6]}"
+    _cli(portal, "create-admin", "--username", agent, "--name", "Ari Agent", "--email", f"{agent}@provider.example",
+         PORTAL_ADMIN_PASSWORD=PASSWORD)
+    portal.sql("UPDATE staff_user SET role = 'agent' WHERE username = :name", name=agent)
+    for who, width in ((admin, 390), (admin, 360), (agent, 390), (agent, 360)):
+        context = browser.new_context(viewport={"width": width, "height": 844}, base_url=portal.base_url)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        try:
+            _staff_sign_in(page, who)
+            bar = page.get_by_role("navigation", name="Staff")
+            expect(bar.get_by_role("link", name="Accounts")).to_have_attribute("aria-current", "page")
+            for name in ("Mail", "Jobs"):
+                expect(bar.get_by_role("link", name=name)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shown = page.evaluate("[...document.querySelectorAll('nav[aria-label=Staff]')]"
+                                  ".filter(nav => nav.getClientRects().length).map(nav => nav.scrollWidth)")
+            assert len(shown) == 1 and shown[0] <= width  # the bottom bar only, and it does not scroll sideways
+            for link in bar.get_by_role("link").all():
+                box = link.bounding_box()
+                assert box["height"] >= 44 and box["width"] >= 44 and box["x"] + box["width"] <= width
+            page.screenshot(path=str(ARTIFACTS / f"ops-staff-nav-{'admin' if who == admin else 'agent'}-{width}.png"))
+            more = bar.get_by_role("button", name="More destinations")
+            if who == agent:
+                expect(more).to_have_count(0)  # an agent's few pages all fit
+                expect(page.get_by_role("link", name="Settings")).to_have_count(0)
+                continue
+            more.focus()
+            page.keyboard.press("Enter")
+            menu = page.get_by_role("menu")
+            for name in ("Catalogue", "Settings", "Staff", "Audit log", "Import", "API keys", "Webhooks"):
+                expect(menu.get_by_role("menuitem", name=name)).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / f"ops-staff-nav-more-{width}.png"))
+            page.keyboard.press("Escape")
+            expect(menu).to_have_count(0)
+            more.focus()
+            page.keyboard.press("Enter")
+            settings = menu.get_by_role("menuitem", name="Settings")
+            for _ in range(15):  # arrow down to it, as a keyboard user would
+                if settings.evaluate("item => item === document.activeElement"):
+                    break
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+        finally:
+            context.close()
