@@ -155,6 +155,8 @@ def test_staff_see_the_job_runner_status(portal, phone: Page) -> None:
     expect(row).to_contain_text("Succeeded")
     expect(row).to_contain_text("daily at 3:30")
     expect(phone.locator('.job-row[data-job="billing"]')).to_contain_text("next")
+    expect(phone.locator('.job-row[data-job="expiry_reminders"]')).to_contain_text("Card-expiry reminders")
+    expect(phone.locator('.job-row[data-job="expiry_reminders"]')).to_contain_text("daily at 9:00")
     phone.screenshot(path=str(ARTIFACTS / "ops-jobs.png"), full_page=True)
 
 
