@@ -128,6 +128,8 @@ class RunningApp:
     def processes(self) -> list[psutil.Process]:
         """The `reflex run` process and everything under it (the backend worker), kept by pid so
         each one's CPU counters are read from the same object every time."""
+        if self.process.pid is None:  # an app started elsewhere whose process is not known
+            return []
         try:
             root = psutil.Process(self.process.pid)
             found = [root, *root.children(recursive=True)]
@@ -301,19 +303,24 @@ def describe(app: RunningApp) -> dict[str, object]:
 class _Attached:
     """A started app of another process: enough of subprocess.Popen for RunningApp."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int | None) -> None:
         self.pid = pid
 
     def poll(self) -> int | None:
-        return None if psutil.pid_exists(self.pid) else 1
+        return None if self.pid is None or psutil.pid_exists(self.pid) else 1
+
+
+def running(base_url: str, database_url: str, web_dir: Path, pid: int | None = None, name: str = "portal"
+            ) -> RunningApp:
+    """An app started by someone else (the browser tests' app, say): its address, database and build."""
+    return RunningApp(name=name, base_url=base_url, process=_Attached(pid), web_dir=web_dir,  # type: ignore[arg-type]
+                      log=Path(os.devnull), database_url=database_url)
 
 
 def attach(info_file: Path) -> tuple[RunningApp, RunningApp]:
     """The portal and blank app that `python -m bench.apps --serve FILE` started and described."""
     info = json.loads(Path(info_file).read_text())
-    made = [RunningApp(name=i["name"], base_url=i["base_url"], process=_Attached(i["pid"]),  # type: ignore[arg-type]
-                       web_dir=Path(i["web_dir"]), log=Path(i["log"]), database_url=i["database_url"])
-            for i in info]
+    made = [running(i["base_url"], i["database_url"], Path(i["web_dir"]), i["pid"], i["name"]) for i in info]
     return made[0], made[1]
 
 
