@@ -2,8 +2,9 @@
 tests start the portal (`reflex run --env prod --single-port`: a frontend export served by the
 backend, on 127.0.0.1 only):
 
-- the portal, with the demo data on a throw-away SQLite database (or `BENCH_DATABASE_URL`, e.g. a
-  PostgreSQL database of its own), plus as many copies of the residential demo subscriber as the
+- the portal, with the demo data on a throw-away SQLite database (or on a fresh PostgreSQL database
+  created on the server `BENCH_POSTGRES_URL` names and dropped at the end; or on `BENCH_DATABASE_URL`
+  as given), plus as many copies of the residential demo subscriber as the
   run needs, each signed in with a session of its own;
 - a blank Reflex counter app generated in a temporary folder (one page, one counter var, one
   `increment` event), built with the same reflex, Node and frontend packages as the portal.
@@ -197,19 +198,45 @@ def _serve(name: str, cwd: Path, work: Path, env: dict[str, str], *, ready_path:
 
 
 @contextlib.contextmanager
+def _database(work: Path) -> Iterator[str]:
+    """SQLite in the work folder by default; `BENCH_DATABASE_URL` as given; or, with
+    `BENCH_POSTGRES_URL` (a server URL as `scripts/test-services.sh` prints), a fresh PostgreSQL
+    database of its own, dropped at the end."""
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        yield url
+        return
+    server = os.environ.get("BENCH_POSTGRES_URL")
+    if not server:
+        yield f"sqlite:///{work / 'portal.db'}"
+        return
+    import sqlalchemy as sa
+
+    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
 def portal(work: Path) -> Iterator[RunningApp]:
     """The portal in prod mode with the demo data (migrated and seeded before it starts)."""
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'portal.db'}"
-    port_env = {"PORTAL_DATABASE_URL": database_url}
-    env = {**os.environ, **port_env, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
-    subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    # The only origin the websocket and CORS accept is the portal's public URL, which names the port.
-    port = free_port()
-    port_env["PORTAL_PUBLIC_URL"] = f"http://{HOST}:{port}"
-    with _serve("portal", PROJECT_ROOT, work / "portal", port_env, port=port, ready_path="/healthz") as app:
-        _wait_for(f"{app.base_url}/signin", time.monotonic() + 300, app.process, app.log)
-        yield app
+    with _database(work) as database_url:
+        port_env = {"PORTAL_DATABASE_URL": database_url}
+        env = {**os.environ, **port_env, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+        subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        # The only origin the websocket and CORS accept is the portal's public URL, which names the port.
+        port = free_port()
+        port_env["PORTAL_PUBLIC_URL"] = f"http://{HOST}:{port}"
+        with _serve("portal", PROJECT_ROOT, work / "portal", port_env, port=port, ready_path="/healthz") as app:
+            _wait_for(f"{app.base_url}/signin", time.monotonic() + 300, app.process, app.log)
+            yield app
 
 
 @contextlib.contextmanager

@@ -4,7 +4,9 @@ built and run in the same script, on the same machine, interleaved.
     .venv/bin/python bench/load.py                     # N = 1, 10, 100; builds and starts both apps
     .venv/bin/python bench/load.py --clients 1,10,100,300 --seconds 15 --rounds 3
     .venv/bin/python bench/load.py --profile /tmp/profile   # also py-spy the portal at the largest N
-    BENCH_DATABASE_URL=postgresql://... .venv/bin/python bench/load.py   # portal on PostgreSQL
+    BENCH_POSTGRES_URL=$(bash scripts/test-services.sh | tail -1) .venv/bin/python bench/load.py  # on PostgreSQL
+    .venv/bin/python -m bench.apps --serve /tmp/apps.json &   # keep both apps up, then, repeatedly:
+    .venv/bin/python bench/load.py --attach /tmp/apps.json --clients 10 --seconds 5
 
 Each portal tab is a subscriber of its own (a copy of the residential demo subscriber: two pages of
 invoices) with a real session cookie in a cookie jar of its own; it opens /invoices, hydrates, waits
