@@ -136,12 +136,28 @@ class RunningApp:
             found = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return []
+        found += self._database_processes()
         for proc in found:
             self._known.setdefault(proc.pid, proc)
         return [self._known[p.pid] for p in found]
 
+    def _database_processes(self) -> list[psutil.Process]:
+        """On PostgreSQL, the server processes of this app's connections (their work is the app's too)."""
+        if not self.database_url.startswith("postgresql"):
+            return []
+        import sqlalchemy as sa
+
+        database = sa.make_url(self.database_url).database
+        found = []
+        for proc in psutil.process_iter(["cmdline"]):
+            title = " ".join(proc.info["cmdline"] or [])
+            if title.startswith("postgres: ") and f" {database} " in f"{title} ":
+                found.append(proc)
+        return found
+
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds used so far by the app's whole process tree."""
+        """User + system CPU seconds used so far by the app's whole process tree (and, on
+        PostgreSQL, by the database server's processes serving it)."""
         total = 0.0
         for proc in self.processes():
             try:

@@ -14,7 +14,7 @@ for the on_load work to finish, then sends the pager's `go_to` (pages 2, 1, 2, .
 answer, again and again, for `--seconds`. Each blank-app tab opens / and sends `increment`. The
 portal's and the blank app's runs alternate (the order flips every round). It prints events per
 second, p50/p95/p99 latency, the server's CPU seconds per event (psutil, the backend's whole process
-tree) and the portal's ratios to the blank app. 127.0.0.1 only; it stops both apps at the end.
+tree, plus the PostgreSQL processes serving it) and the portal's ratios to the blank app. 127.0.0.1 only; it stops both apps at the end.
 """
 
 from __future__ import annotations
@@ -352,7 +352,8 @@ async def bench(args: argparse.Namespace) -> int:
             results.append(report(n, totals["portal"], totals["blank"]))
     print()
     print("events/s: answered events per second, all tabs together; p50/p95/p99: one event's round trip;")
-    print("cpu ms: server CPU per event (whole backend process tree); client: this script's CPU per event;")
+    print("cpu ms: server CPU per event (the backend's process tree, plus its PostgreSQL connections' processes);")
+    print("client: this script's CPU per event;")
     print("load ms: median time for a tab to connect, hydrate and finish its on_load work.")
     print("\n\n".join(results))
     print(f"\nload average at the end: {_loadavg()}")
