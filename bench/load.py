@@ -379,7 +379,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,10,100", help="comma-separated tab counts (default 1,10,100)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run (default 10)")
     parser.add_argument("--rounds", type=int, default=2, help="runs per app and N, interleaved (default 2)")
-    parser.add_argument("--max-events", type=int, default=5000, help="events per tab per run at most")
+    parser.add_argument("--max-events", type=int, default=20000, help="events per tab per run at most")
     parser.add_argument("--max-minutes", type=float, default=30.0, help="stop starting runs after this long")
     parser.add_argument("--connect-parallel", type=int, default=10, help="tabs connecting at once")
     parser.add_argument("--profile", type=Path, help="py-spy the portal backend at the largest N into this folder")
