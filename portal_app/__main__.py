@@ -96,6 +96,8 @@ def _billing_job(command: str) -> None:
             report = billing_jobs.billing_run(db, today=provider_today())
         elif command == "autopay-run":
             report = billing_jobs.autopay_run(db, today=provider_today())
+        elif command == "expiry-reminders":
+            report = billing_jobs.expiry_reminders(db, today=provider_today())
         else:
             report = billing_jobs.settle_pending(db)
     print(f"{command}: {report}")
@@ -158,13 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo-data", help="load the demo provider's data (idempotent)")
     commands.add_parser("setup", help="migrate, then load demo data if it is not there yet")
     commands.add_parser("billing-run", help="issue this month's invoices and email them (safe to run twice)")
-    commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts, send card-expiry reminders")
+    commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts")
+    commands.add_parser("expiry-reminders", help="email accounts whose AutoPay card expires within 30 days (once per card)")
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
     commands.add_parser("retention", help="delete expired tokens, ended sessions, idle rate limits, old mail bodies")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
-    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, settle_ach, cleanup)")
+    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, expiry_reminders, settle_ach, "
+                                               "cleanup, webhooks)")
     imports = commands.add_parser("import", help="bring subscribers in from CSV files (dry run unless --apply)")
     imports.add_argument("folder", help="folder holding accounts.csv, contacts.csv, services.csv, invoices.csv, "
                                         "invoice_lines.csv, payments.csv (any of them)")
@@ -199,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-admin":
         _migrate()
         return _create_admin(args)
-    if args.command in ("billing-run", "autopay-run", "settle-ach"):
+    if args.command in ("billing-run", "autopay-run", "expiry-reminders", "settle-ach"):
         _billing_job(args.command)
     if args.command in ("migrate", "setup"):
         _migrate()

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
     log_format: str = "text"  # PORTAL_LOG_FORMAT: text | json (one JSON object per line, with the request id)
     metrics: bool = False  # PORTAL_METRICS: serve /metrics (Prometheus text format) on each worker
+    # Staff sign-in with the provider's identity provider (OpenID Connect); off while these are unset.
+    staff_oidc_issuer: str = ""  # PORTAL_STAFF_OIDC_ISSUER, e.g. https://login.provider.example
+    staff_oidc_client_id: str = ""  # PORTAL_STAFF_OIDC_CLIENT_ID
+    staff_oidc_client_secret: str = ""  # PORTAL_STAFF_OIDC_CLIENT_SECRET
+    staff_oidc_allowed_domain: str = ""  # PORTAL_STAFF_OIDC_ALLOWED_DOMAIN: only name@<domain> may sign in
+    staff_oidc_label: str = "SSO"  # PORTAL_STAFF_OIDC_LABEL: the button reads SIGN IN WITH <label>
 
     @field_validator("env")
     @classmethod
@@ -69,6 +75,23 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
+
+    @model_validator(mode="after")
+    def _staff_oidc_all_or_nothing(self) -> "Settings":
+        # Half a configuration would quietly hide the button (or let any domain in): refuse to start.
+        parts = {"PORTAL_STAFF_OIDC_ISSUER": self.staff_oidc_issuer, "PORTAL_STAFF_OIDC_CLIENT_ID": self.staff_oidc_client_id,
+                 "PORTAL_STAFF_OIDC_CLIENT_SECRET": self.staff_oidc_client_secret,
+                 "PORTAL_STAFF_OIDC_ALLOWED_DOMAIN": self.staff_oidc_allowed_domain}
+        missing = [name for name, value in parts.items() if not value.strip()]
+        if missing and len(missing) < len(parts):
+            raise ValueError(f"Staff sign-in with an identity provider needs {', '.join(missing)} as well "
+                             "(or none of the PORTAL_STAFF_OIDC_* settings, to turn it off)")
+        self.staff_oidc_allowed_domain = self.staff_oidc_allowed_domain.strip().lstrip("@").lower()
+        return self
+
+    @property
+    def staff_oidc_enabled(self) -> bool:
+        return bool(self.staff_oidc_issuer.strip())
 
     @property
     def public_origin(self) -> str:

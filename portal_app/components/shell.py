@@ -13,6 +13,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
 
 
@@ -28,6 +29,8 @@ NAV_ITEMS: list[NavItem] = []
 PAGE_ROUTES: list[str] = []
 # Pages anyone can open signed out (sign-in, sign-up, email links, Quick Pay, the cart).
 PUBLIC_ROUTES: list[str] = []
+# Each page's on_load handlers, as registered (tests check each signed-in page loads in one handler).
+PAGE_LOADERS: dict[str, list] = {}
 
 
 def page_title(title: str) -> str:
@@ -51,7 +54,8 @@ def _nav_link(item: NavItem, *, compact: bool, current_route: str) -> rx.Compone
     active = item.route == current_route
     return rx.link(
         rx.icon(item.icon, size=20),
-        rx.text(item.label, size="1" if compact else "3"),
+        # One line under the icon: a two-word label ("My sign-in") must not grow the bar at 360 px.
+        rx.text(item.label, size="1" if compact else "3", white_space="nowrap" if compact else "normal"),
         href=item.route,
         aria_current="page" if active else None,
         display="flex",
@@ -105,14 +109,15 @@ def _header() -> rx.Component:
     )
 
 
-def _sidebar(current_route: str) -> rx.Component:
+def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main") -> rx.Component:
+    """Every destination, one per row, from tablet width (768 px) up."""
     return rx.el.nav(
         rx.vstack(
-            *[_nav_link(item, compact=False, current_route=current_route) for item in _sorted_nav()],
+            *[_nav_link(item, compact=False, current_route=current_route) for item in items],
             spacing="1",
             width="100%",
         ),
-        aria_label="Main",
+        aria_label=label,
         display=tokens.phone_or_wide("none", "block"),
         width=tokens.SIDEBAR_WIDTH,
         flex_shrink="0",
@@ -149,6 +154,8 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
                     rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="3"),
                     on_select=rx.redirect(item.route),
                     min_height=tokens.TOUCH_TARGET,
+                    # The page it opens is the current one: say so, as aria-current does on the links.
+                    **({"aria_label": f"{item.label} (current page)"} if item.route == current_route else {}),
                 )
                 for item in items
             ],
@@ -158,13 +165,16 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
     )
 
 
-def _bottom_bar(current_route: str) -> rx.Component:
-    items = _sorted_nav()
+def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
+               primary: list[NavItem] | None = None) -> rx.Component:
+    """The phone navigation: up to BOTTOM_BAR_SLOTS destinations; when there are more, the first
+    four (or the first four of `primary`) and a More menu holding the rest, in their order."""
     if len(items) < 2:  # a bar with one destination is noise; the logo already links home
         return rx.fragment()
     shown, overflow = items, []
     if len(items) > BOTTOM_BAR_SLOTS:
-        shown, overflow = items[: BOTTOM_BAR_SLOTS - 1], items[BOTTOM_BAR_SLOTS - 1 :]
+        shown = (primary or items)[: BOTTOM_BAR_SLOTS - 1]
+        overflow = [item for item in items if item not in shown]
     return rx.el.nav(
         rx.hstack(
             *[_nav_link(item, compact=True, current_route=current_route) for item in shown],
@@ -172,7 +182,7 @@ def _bottom_bar(current_route: str) -> rx.Component:
             justify="between",
             width="100%",
         ),
-        aria_label="Main",
+        aria_label=label,
         display=tokens.phone_or_wide("flex", "none"),
         position="fixed",
         bottom="0",
@@ -217,7 +227,7 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
         rx.el.a("Skip to content", href="#main", class_name="skip-link"),
         _header(),
         rx.hstack(
-            _sidebar(current_route),
+            sidebar(_sorted_nav(), current_route),
             rx.el.main(
                 rx.cond(SessionState.signed_in, content, _loading()),
                 footer(),
@@ -234,7 +244,7 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
             max_width="1200px",
             margin="0 auto",
         ),
-        _bottom_bar(current_route),
+        bottom_bar(_sorted_nav(), current_route),
         background=tokens.CANVAS,
         min_height="100vh",
         width="100%",
@@ -253,7 +263,7 @@ def page_template(
     default_icon: str = "house",
 ) -> Callable[..., Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]]:
     """Build a page decorator for one area (subscriber or staff): its navigation registry,
-    its sign-in guard (run before the page's own loaders) and its shell."""
+    its sign-in guard (for pages whose loaders do not check the session themselves) and its shell."""
 
     def area_page(
         *,
@@ -271,7 +281,12 @@ def page_template(
             routes.append(route)
             if public:
                 PUBLIC_ROUTES.append(route)
-            loaders = ([] if public else [guard]) + list(on_load or [])
+            # A page's loader checks the session itself (signed_in.py), so the session is resolved
+            # once per page load; the separate guard is only for pages that load nothing.
+            own = list(on_load or [])
+            guarded = public or (own and all(resolves_session(handler) for handler in own))
+            loaders = own if guarded else [guard, *own]
+            PAGE_LOADERS[route] = loaders
 
             def page() -> rx.Component:
                 return view() if public else shell(view(), current_route=route)

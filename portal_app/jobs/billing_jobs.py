@@ -1,10 +1,12 @@
-"""Scheduled billing jobs: issue invoices, run AutoPay, settle ACH. Each is safe to run twice.
+"""Scheduled billing jobs: issue invoices, run AutoPay, remind of expiring cards, settle ACH.
+Each is safe to run twice.
 
 - billing run: one invoice per account per month (its number is unique per account and month),
   emailed with a signed Quick Pay link; credit already on the account is applied to it.
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
-  three), at most `autopay_max_retries` failed days in a row, an email on each failure, and a
-  reminder 30 days before an AutoPay card expires (once per card, recorded in the history).
+  three), at most `autopay_max_retries` failed days in a row, an email on each failure.
+- card-expiry reminders: an email when a stored card AutoPay uses expires within 30 days, once
+  per card (the account history records it and is what "once" is checked against).
 - settle ACH: ask the gateway about every pending payment (ACH, Checkout, answers lost to a 5xx)
   and record the outcome.
 Every run carries on per account: one account's error is logged and reported, never fatal.
@@ -53,6 +55,7 @@ log = logging.getLogger("portal.jobs")
 BILL_DUE_DAY = 21
 EXPIRY_NOTICE = dt.timedelta(days=30)
 SYSTEM = Principal.system("Billing run")
+EXPIRY_SYSTEM = Principal.system("Card-expiry reminders")
 
 
 @dataclass
@@ -202,7 +205,7 @@ def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None =
 
 
 def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> list[_Attempt]:
-    """Who AutoPay charges today, read in a few queries for all accounts; sends expiry reminders."""
+    """Who AutoPay charges today, read in a few queries for all accounts."""
     rows = db.exec(select(RecurringPayment, PaymentMethod)
                    .join(PaymentMethod, col(PaymentMethod.id) == RecurringPayment.payment_method_id)
                    .where(col(RecurringPayment.cancelled_at).is_(None)).order_by(col(RecurringPayment.id))).all()
@@ -213,7 +216,6 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
                              .where(col(Payment.idempotency_key).like(f"autopay-%-{today:%Y%m%d}"))).all())
     attempts: list[_Attempt] = []
     for recurring, method in rows:
-        _expiry_reminder(db, recurring, method, today)
         balance = balances.get(recurring.account_id, 0)
         due_on = oldest_due.get(recurring.account_id) if balance > 0 else None
         if balance <= 0 or due_on is None or due_on > today or method.removed_at is not None \
@@ -227,7 +229,7 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
             continue
         attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, recurring=recurring,
                                  method=method, amount_cents=min(balance, settings.max_payment_cents), key=key))
-    db.commit()  # the reminders
+    db.commit()  # end the read transaction before the batches claim accounts
     return attempts
 
 
@@ -361,7 +363,6 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
                  report: RunReport) -> None:
     recurring = db.get(RecurringPayment, recurring_id)
     method = db.get(PaymentMethod, recurring.payment_method_id)
-    _expiry_reminder(db, recurring, method, today)
     due = billing.amount_due(db, account_id=recurring.account_id, today=today)
     if due.balance_cents <= 0 or due.due_on is None or due.due_on > today or method.removed_at is not None \
             or method.mandate_status == "inactive" or recurring.consecutive_failures >= settings.autopay_max_retries:
@@ -428,23 +429,60 @@ def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMetho
                       f"Pay now or update AutoPay: {_public_url()}/autopay\n")
 
 
-def _expiry_reminder(db: Session, recurring: RecurringPayment, method: PaymentMethod, today: dt.date) -> None:
-    if method.kind != "card" or not method.exp_year or not method.exp_month:
-        return
-    expires = dt.date(method.exp_year, method.exp_month, calendar.monthrange(method.exp_year, method.exp_month)[1])
-    if not today <= expires <= today + EXPIRY_NOTICE:
-        return
-    already = db.exec(select(AccountHistory.id).where(
-        AccountHistory.account_id == recurring.account_id, AccountHistory.action == "expiry_reminder",
-        AccountHistory.entity_id == method.id)).first()
-    if already is not None:
-        return
-    history.record(db, principal=SYSTEM, account_id=recurring.account_id, kind="autopay", action="expiry_reminder",
+# --- card-expiry reminders -------------------------------------------------------------------
+
+
+def _card_expires(method: PaymentMethod) -> dt.date:
+    """The last day a card works: the end of its expiry month."""
+    return dt.date(method.exp_year, method.exp_month, calendar.monthrange(method.exp_year, method.exp_month)[1])
+
+
+def expiry_reminders(db: Session, *, today: dt.date) -> RunReport:
+    """Remind every account whose AutoPay card expires within EXPIRY_NOTICE, once per card.
+
+    A card is counted once however many recurring payments use it; "once" is the account history's
+    `expiry_reminder` entry for that card, written in the same transaction as the email. A card
+    already expired, removed or far from expiry is left alone. One account's error never stops the rest.
+    """
+    report = RunReport()
+    last_month = today + EXPIRY_NOTICE
+    rows = db.exec(
+        select(PaymentMethod).join(RecurringPayment, col(RecurringPayment.payment_method_id) == PaymentMethod.id)
+        .where(col(RecurringPayment.cancelled_at).is_(None), PaymentMethod.kind == "card",
+               col(PaymentMethod.removed_at).is_(None), col(PaymentMethod.exp_year).is_not(None),
+               col(PaymentMethod.exp_month).is_not(None),
+               # a coarse filter in SQL (year-month), the exact end-of-month check below
+               col(PaymentMethod.exp_year) * 100 + col(PaymentMethod.exp_month) >= today.year * 100 + today.month,
+               col(PaymentMethod.exp_year) * 100 + col(PaymentMethod.exp_month)
+               <= last_month.year * 100 + last_month.month)
+        .distinct().order_by(col(PaymentMethod.id))).all()
+    reminded = set(db.exec(select(AccountHistory.entity_id).where(
+        AccountHistory.action == "expiry_reminder", AccountHistory.entity_type == "payment_method",
+        col(AccountHistory.entity_id).in_([m.id for m in rows]))).all()) if rows else set()
+    due = [(m.id, m.account_id) for m in rows if m.id not in reminded and today <= _card_expires(m) <= last_month]
+    report.skipped = len(rows) - len(due)
+    db.commit()
+    for method_id, account_id in due:
+        try:
+            _remind(db, db.get(PaymentMethod, method_id))
+            db.commit()
+            report.done += 1
+        except Exception as problem:  # noqa: BLE001 - one account's problem never stops the others
+            log.exception("Card-expiry reminders: card %s of account %s failed", method_id, account_id)
+            db.rollback()
+            report.problem(f"card {method_id} (account {account_id}): {type(problem).__name__}: {problem}"[:300])
+    return report
+
+
+def _remind(db: Session, method: PaymentMethod) -> None:
+    expires = _card_expires(method)
+    history.record(db, principal=EXPIRY_SYSTEM, account_id=method.account_id, kind="autopay",
+                   action="expiry_reminder",
                    summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {expires:%m/%Y}",
                    entity_type="payment_method", entity_id=method.id)
-    to = payments.receipt_address(db, account_id=recurring.account_id)
+    to = payments.receipt_address(db, account_id=method.account_id)
     if to:
-        enqueue_mail(db, to=to, account_id=recurring.account_id,
+        enqueue_mail(db, to=to, account_id=method.account_id,
                      subject=f"{current_theme().provider_name}: your AutoPay card expires soon",
                      body=f"The card AutoPay uses ({method.brand} •••• {method.last4}) expires at the end of "
                           f"{expires:%B %Y}. Update it so your next bill is paid: {_public_url()}/autopay\n")

@@ -51,6 +51,10 @@ def _autopay(db: Session) -> str:
     return str(billing_jobs.autopay_run(db, today=provider_today()))
 
 
+def _expiry_reminders(db: Session) -> str:
+    return str(billing_jobs.expiry_reminders(db, today=provider_today()))
+
+
 def _settle(db: Session) -> str:
     return str(billing_jobs.settle_pending(db))
 
@@ -78,6 +82,9 @@ JOBS: tuple[Job, ...] = (
         lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
     Job("autopay", job_runs.JOBS["autopay"][0], _autopay,
         lambda tz: CronTrigger(hour=7, minute=0, timezone=tz), timedelta(hours=2)),
+    # After AutoPay, at an hour people read mail; apart from it so a gateway outage never holds reminders back.
+    Job("expiry_reminders", job_runs.JOBS["expiry_reminders"][0], _expiry_reminders,
+        lambda tz: CronTrigger(hour=9, minute=0, timezone=tz), timedelta(hours=1)),
     Job("settle_ach", job_runs.JOBS["settle_ach"][0], _settle,
         lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
     Job("cleanup", job_runs.JOBS["cleanup"][0], _cleanup,

@@ -5,17 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value
+from portal_app.components.cards import card, label_value, page_body
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
 from portal_app.pages.scheduling import scheduling_reminder
 from portal_app.pages.services import contract_reminder
 from portal_app.state.home import HomeState
-from portal_app.state.scheduling import SchedulingReminderState
-from portal_app.state.home_billing import HomeBillingState
-from portal_app.state.orders import HomeOrdersState
-from portal_app.state.services import ContractReminderState
 
 
 def _due_line() -> rx.Component:
@@ -97,8 +93,7 @@ def _account_card() -> rx.Component:
     nav_label="Home",
     nav_icon="house",
     nav_order=0,
-    on_load=[HomeState.load, HomeBillingState.load, SchedulingReminderState.check, ContractReminderState.check,
-             HomeOrdersState.load],
+    on_load=[HomeState.load],
 )
 def home() -> rx.Component:
     # `is_hydrated` turns false the moment the route changes and true once every on_load handler
@@ -107,8 +102,8 @@ def home() -> rx.Component:
 
 
 def _content() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        ("Hi, ", HomeState.first_name),
         scheduling_reminder(),
         contract_reminder(),
         _balance_card(),
@@ -117,6 +112,4 @@ def _content() -> rx.Component:
         home_order_cards(),
         _account_card(),
         quick_actions(),
-        spacing="4",
-        width="100%",
     )

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.billing import autopay, hosted_payments, payments, statements
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
 
 
 class AutoPayState(SessionState):
@@ -36,25 +33,24 @@ class AutoPayState(SessionState):
     def choice_is_ach(self) -> bool:
         return any(o["value"] == self.choice and o["kind"] == "ach" for o in self.method_options)
 
-    @rx.event
-    @off_the_loop
-    def load(self):
+    def _show_problem(self, problem: Exception) -> None:
+        self.error = next(iter(problem.errors.values())) if isinstance(problem, FieldErrors) else str(problem)
+        self.removing_id = self.forgetting_id = 0
 
+    @rx.event
+    @signed_in_event
+    def load(self, db, principal):
         self.error = self.notice = ""
         self.open_id = self.editing_id = self.removing_id = self.forgetting_id = 0
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.ach_offered = payments.ach_offered()
-        self._refresh()
+        self._refresh(db, principal)
 
-    def _refresh(self) -> None:
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            views = autopay.list_autopay(db, principal=principal)
-            methods = autopay.stored_methods(db, principal=principal)
-            self.lock_reason = autopay.lock_reason(db)
+    def _refresh(self, db, principal) -> None:
+        views = autopay.list_autopay(db, principal=principal)
+        methods = autopay.stored_methods(db, principal=principal)
+        self.lock_reason = autopay.lock_reason(db)
         self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": v.repeat_on,
                        "since": v.since, "method_id": str(v.method_id)} for v in views]
         self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "option": autopay.option_label(m),
@@ -63,17 +59,13 @@ class AutoPayState(SessionState):
             self.choice = self.method_options[0]["value"] if self.method_options else ""
 
     @rx.event
-    @off_the_loop
-    def toggle_history(self, recurring_id: int):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def toggle_history(self, db, principal, recurring_id: int):
         if self.open_id == recurring_id:
             self.open_id = 0
             return
         try:
-            with session_scope() as db:
-                rows = autopay.charges(db, principal=principal, recurring_id=int(recurring_id))
+            rows = autopay.charges(db, principal=principal, recurring_id=int(recurring_id))
         except (PortalError, ValueError, TypeError):
             self.error = "That recurring payment could not be found."
             return
@@ -113,85 +105,58 @@ class AutoPayState(SessionState):
         self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
 
     @rx.event
-    async def confirm_forget(self):
-        principal = self._principal()
-        if principal is None or not self.forgetting_id:
+    @signed_in_event
+    def confirm_forget(self, db, principal):
+        if not self.forgetting_id:
             return
         self.error = self.notice = ""
-        try:  # the method is detached at the gateway: a network call, off the event loop
-            await asyncio.to_thread(_forget, principal, self.forgetting_id)
-        except PortalError as refusal:
-            self.error = str(refusal)
-            self.forgetting_id = 0
-            return
+        # The method is detached at the gateway too (a network call; this body runs off the loop).
+        autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
         self.notice = "Payment method removed."
         self.forgetting_id = 0
-        self._refresh()
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
-    def save_edit(self, form: dict):
-        self._act("edit", form)
+    @signed_in_event
+    def save_edit(self, db, principal, form: dict):
+        self._act(db, principal, "edit", form)
 
     @rx.event
-    @off_the_loop
-    def add_recurring(self, form: dict):
-        self._act("setup", form)
+    @signed_in_event
+    def add_recurring(self, db, principal, form: dict):
+        self._act(db, principal, "setup", form)
 
     @rx.event
-    @off_the_loop
-    def add_new_method(self, kind: str):
+    @signed_in_event
+    def add_new_method(self, db, principal, kind: str):
         """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
-        principal = self._principal()
-        if principal is None or not self.hosted or kind not in ("card", "ach"):
+        if not self.hosted or kind not in ("card", "ach"):
             return
-        try:
-            with session_scope() as db:
-                url = hosted_payments.start_setup(db, principal=principal, kind=kind,
-                                                  attempt_key=payments.new_attempt_key(), autopay_on=True,
-                                                  client_ip=self.router.session.client_ip)
-        except PortalError as refusal:
-            self.error = str(refusal)
-            return
+        url = hosted_payments.start_setup(db, principal=principal, kind=kind,
+                                          attempt_key=payments.new_attempt_key(), autopay_on=True,
+                                          client_ip=self.router.session.client_ip)
         return rx.redirect(url)
 
     @rx.event
-    @off_the_loop
-    def confirm_remove(self):
-        self._act("remove", {})
+    @signed_in_event
+    def confirm_remove(self, db, principal):
+        self._act(db, principal, "remove", {})
 
-    def _act(self, action: str, form: dict) -> None:
-        principal = self._principal()
-        if principal is None:
-            return
+    def _act(self, db, principal, action: str, form: dict) -> None:
         self.error = self.notice = ""
         # The box's ref key names its form (see pages/autopay.py); a submitted checkbox also sends its name.
         ach_ok = bool(form.get(f"{action}_ach_authorization") or form.get("ach_authorization"))
         ip = self.router.session.client_ip
-        try:
-            with session_scope() as db:
-                if action == "remove":
-                    autopay.remove(db, principal=principal, recurring_id=self.removing_id)
-                elif not self.choice.isdigit():
-                    raise PortalError("Choose a stored card or bank account.")
-                elif action == "edit":
-                    autopay.change_method(db, principal=principal, recurring_id=self.editing_id, method_id=int(self.choice),
-                                          ach_authorized=ach_ok, client_ip=ip)
-                else:
-                    autopay.set_up(db, principal=principal, method_id=int(self.choice), ach_authorized=ach_ok, client_ip=ip)
-        except FieldErrors as problems:
-            self.error = next(iter(problems.errors.values()))
-            return
-        except PortalError as refusal:
-            self.error = str(refusal)
-            self.removing_id = self.forgetting_id = 0
-            return
+        if action == "remove":
+            autopay.remove(db, principal=principal, recurring_id=self.removing_id)
+        elif not self.choice.isdigit():
+            raise PortalError("Choose a stored card or bank account.")
+        elif action == "edit":
+            autopay.change_method(db, principal=principal, recurring_id=self.editing_id, method_id=int(self.choice),
+                                  ach_authorized=ach_ok, client_ip=ip)
+        else:
+            autopay.set_up(db, principal=principal, method_id=int(self.choice), ach_authorized=ach_ok, client_ip=ip)
         self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
                        "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
         self.editing_id = self.removing_id = self.forgetting_id = 0
-        self._refresh()
-
-
-def _forget(principal, method_id: int) -> None:
-    with session_scope() as db:
-        autopay.remove_method(db, principal=principal, method_id=method_id)
+        self._refresh(db, principal)

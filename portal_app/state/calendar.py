@@ -7,11 +7,10 @@ import datetime as dt
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.selfservice import calendar
 from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window
 KIND_OPTIONS = [{"id": kind, "name": label} for kind, label in calendar.KINDS.items()]
@@ -61,10 +60,9 @@ class CalendarState(SessionState):
         self.month_cells = cells
         self.month_title = f"{first:%B %Y}"
 
-    def _refresh(self, principal) -> None:
+    def _refresh(self, db, principal) -> None:
         today = provider_today()
-        with session_scope() as db:
-            events = calendar.account_events(db, principal=principal, today=today, kinds=tuple(self.kinds))
+        events = calendar.account_events(db, principal=principal, today=today, kinds=tuple(self.kinds))
         self._month(events, today)
         upcoming = [e for e in events if e["day"] >= today]
         earlier = sorted((e for e in events if e["day"] < today), key=lambda e: (e["day"], e["time"]), reverse=True)
@@ -85,13 +83,10 @@ class CalendarState(SessionState):
         self.loaded = True
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.expanded, self.filter_open, self.detail_open, self.month_offset = "", False, False, 0
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
     def toggle(self, key: str):
@@ -113,33 +108,26 @@ class CalendarState(SessionState):
         self.detail_open = bool(value)
 
     @rx.event
-    @off_the_loop
-    def change_month(self, step: int):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def change_month(self, db, principal, step: int):
         self.month_offset = max(-MONTHS_BACK, min(MONTHS_AHEAD, self.month_offset + int(step)))
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
     def set_filter_open(self, value: bool):
         self.filter_open = bool(value)
 
     @rx.event
-    @off_the_loop
-    def toggle_kind(self, kind: str, on: bool):
-        principal = self._principal()
-        if principal is None or kind not in calendar.KINDS:
+    @signed_in_event
+    def toggle_kind(self, db, principal, kind: str, on: bool):
+        if kind not in calendar.KINDS:
             return
         chosen = [k for k in calendar.KINDS if (k in self.kinds and k != kind) or (k == kind and on)]
         self.kinds = chosen
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
-    def reset_kinds(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def reset_kinds(self, db, principal):
         self.kinds = list(calendar.DEFAULT_KINDS)
-        self._refresh(principal)
+        self._refresh(db, principal)

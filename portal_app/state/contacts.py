@@ -6,11 +6,10 @@ from urllib.parse import parse_qs
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.selfservice import contacts
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.state.session import SessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")
 ADD_TITLES = {"contact": "Add Contact", "email": "Add Email Address", "phone": "Add Phone Number"}
@@ -55,10 +54,9 @@ class ContactsState(SessionState):
     _editing_id: int | None = None
     _pending_delete: tuple[str, int] | None = None
 
-    def _refresh(self, principal) -> None:
-        with session_scope() as db:
-            views = contacts.list_contacts(db, principal=principal)
-            self.types = [{"id": str(t.id), "name": t.name} for t in contacts.contact_types(db)]
+    def _refresh(self, db, principal) -> None:
+        views = contacts.list_contacts(db, principal=principal)
+        self.types = [{"id": str(t.id), "name": t.name} for t in contacts.contact_types(db)]
         rows: list[dict[str, str]] = []
         for view in views:
             rows.append({"key": f"person-{view.id}", "kind": "person", "id": str(view.id), "text": view.name,
@@ -76,14 +74,11 @@ class ContactsState(SessionState):
         self.err_email = self.err_phone = self.err_form = ""
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.notice = self.page_error = ""
         self.form_open = self.confirm_open = False
-        self._refresh(principal)
+        self._refresh(db, principal)
         add = (parse_qs(self.router.url.query).get("add") or [""])[0]
         if add in ADD_TITLES:
             self._open_add(add)
@@ -99,10 +94,7 @@ class ContactsState(SessionState):
         self.form_open = True
 
     @rx.event
-    @off_the_loop
     def open_add(self, kind: str):
-        if self._principal() is None:
-            return
         self._open_add(kind if kind in ADD_TITLES else "contact")
 
     @rx.event
@@ -110,11 +102,8 @@ class ContactsState(SessionState):
         self.person_choice = str(value)
 
     @rx.event
-    @off_the_loop
     def open_edit(self, kind: str, row_id: str):
         """Tap on a name, email or phone: the form opens with its current value."""
-        if self._principal() is None:
-            return
         row = next((r for r in self.rows if r["kind"] == kind and r["id"] == str(row_id)), None)
         if row is None:
             return
@@ -135,29 +124,26 @@ class ContactsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
-    @off_the_loop
-    def submit(self, form_data: dict):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def submit(self, db, principal, form_data: dict):
         data = {k: str(form_data.get(k, ""))[:300] for k in (*FIELDS, "value")}
         self._clear_errors()
         try:
-            with session_scope() as db:
-                if self.form_mode == "person" and self._editing_id is not None:
-                    contacts.update_contact(db, principal=principal, contact_id=self._editing_id,
-                                            first_name=data["first_name"], last_name=data["last_name"],
-                                            type_id=data["type_id"])
-                    self.notice = "Contact updated."
-                elif self.form_mode == "point" and self._editing_id is not None:
-                    contacts.update_point(db, principal=principal, point_id=self._editing_id, value=data["value"])
-                    self.notice = "Contact updated."
-                else:
-                    contacts.add_contact(db, principal=principal, contact_id=_as_int(data["contact_id"]),
-                                         first_name=data["first_name"], last_name=data["last_name"],
-                                         type_id=data["type_id"], email=data["email"], phone=data["phone"])
-                    self.notice = "Contact added."
+            if self.form_mode == "person" and self._editing_id is not None:
+                contacts.update_contact(db, principal=principal, contact_id=self._editing_id,
+                                        first_name=data["first_name"], last_name=data["last_name"],
+                                        type_id=data["type_id"])
+                self.notice = "Contact updated."
+            elif self.form_mode == "point" and self._editing_id is not None:
+                contacts.update_point(db, principal=principal, point_id=self._editing_id, value=data["value"])
+                self.notice = "Contact updated."
+            else:
+                contacts.add_contact(db, principal=principal, contact_id=_as_int(data["contact_id"]),
+                                     first_name=data["first_name"], last_name=data["last_name"],
+                                     type_id=data["type_id"], email=data["email"], phone=data["phone"])
+                self.notice = "Contact added."
         except FieldErrors as problem:
+            db.rollback()
             for field, message in problem.errors.items():
                 if field == "value" or (self.form_mode == "point" and field in ("email", "phone")):
                     field = "email" if self.point_kind == "email" else "phone"
@@ -167,17 +153,15 @@ class ContactsState(SessionState):
                     self.err_form = message
             return
         except PortalError as problem:
+            db.rollback()
             self.err_form = str(problem)
             return
         self.form_open = False
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
     def ask_delete(self, kind: str, row_id: str):
         """The red X: ask first, naming what goes."""
-        if self._principal() is None:
-            return
         row = next((r for r in self.rows if r["kind"] == kind and r["id"] == str(row_id)), None)
         if row is None:
             return
@@ -196,24 +180,23 @@ class ContactsState(SessionState):
             self._pending_delete = None
 
     @rx.event
-    @off_the_loop
-    def confirm_delete(self):
-        principal = self._principal()
-        if principal is None or self._pending_delete is None:
+    @signed_in_event
+    def confirm_delete(self, db, principal):
+        if self._pending_delete is None:
             return
         what, object_id = self._pending_delete
         self._pending_delete = None
         self.confirm_open = False
         try:
-            with session_scope() as db:
-                if what == "contact":
-                    contacts.delete_contact(db, principal=principal, contact_id=object_id)
-                else:
-                    contacts.delete_point(db, principal=principal, point_id=object_id)
-        except (NotFound, PortalError) as problem:
+            if what == "contact":
+                contacts.delete_contact(db, principal=principal, contact_id=object_id)
+            else:
+                contacts.delete_point(db, principal=principal, point_id=object_id)
+        except PortalError as problem:  # NotFound included: gone meanwhile, or never this account's
+            db.rollback()
             self.page_error = str(problem)
             self.notice = ""
         else:
             self.notice = "Contact deleted."
             self.page_error = ""
-        self._refresh(principal)
+        self._refresh(db, principal)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import checks_session
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.home_billing import HomeBillingState
+from portal_app.state.orders import HomeOrdersState
+from portal_app.state.scheduling import SchedulingReminderState
+from portal_app.state.services import ContractReminderState
 
 
 class HomeState(SessionState):
@@ -28,13 +31,22 @@ class HomeState(SessionState):
     loaded: bool = False
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
+    @checks_session
+    async def load(self):
+        """Home's one on_load: the session checked once, every card's data read in one DB session."""
+        bill = await self.get_state(HomeBillingState)
+        parts = [await self.get_state(cls) for cls in (SchedulingReminderState, ContractReminderState, HomeOrdersState)]
+
+        def fill(db, principal):
             summary = dashboard.home_summary(db, principal=principal, today=provider_today())
+            bill._fill(db, principal, left_cents=summary.left_cents)
+            for part in parts:
+                part._fill(db, principal)
+            self._show(summary)
+
+        return await self._signed_in(fill)
+
+    def _show(self, summary: dashboard.HomeSummary) -> None:
         currency = current_theme().currency
         self.first_name = summary.first_name
         self.account_name = summary.display_name

@@ -6,10 +6,9 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.orders import order_tracking
 from portal_app.state.session import SessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def order_view(order: order_tracking.TrackedOrder) -> dict:
@@ -26,24 +25,15 @@ class OrdersState(SessionState):
     loaded: bool = False
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            self.orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal)]
+    @signed_in_event
+    def load(self, db, principal):
+        self.orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal)]
         self.loaded = True
 
 
 class HomeOrdersState(SessionState):
     open_orders: list[dict] = []
 
-    @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            self.open_orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal, open_only=True)]
+    def _fill(self, db, principal):
+        """Part of Home's one load (HomeState.load)."""
+        self.open_orders = [order_view(o) for o in order_tracking.tracked_orders(db, principal=principal, open_only=True)]

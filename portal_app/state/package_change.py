@@ -6,14 +6,13 @@ from urllib.parse import parse_qs
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.orders import package_change
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
 
 
 def _money(cents: int) -> str:
@@ -32,19 +31,15 @@ class PackageChangeState(SessionState):
     _service_id: int | None = None
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         raw = (parse_qs(self.router.url.query).get("service") or [""])[0]
         self._service_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
         self.chosen, self.err_form, self.message = {}, "", ""
         try:
-            with session_scope() as db:
-                service, options = package_change.change_options(db, principal=principal,
-                                                                 service_id=self._service_id or 0)
-                self.paperless = access_account(db, principal).paperless
+            service, options = package_change.change_options(db, principal=principal,
+                                                             service_id=self._service_id or 0)
+            self.paperless = access_account(db, principal).paperless
         except PortalError as problem:  # NotFound included: same page for missing and not yours
             self.step, self.options = "unavailable", []
             self.message = str(problem)
@@ -77,22 +72,19 @@ class PackageChangeState(SessionState):
             self.step = "preferences"
 
     @rx.event
-    @off_the_loop
-    def place(self, form: dict):
-        principal = self._principal()
-        if principal is None or self.step != "preferences" or not self.chosen or self._service_id is None:
+    @signed_in_event
+    def place(self, db, principal, form: dict):
+        if self.step != "preferences" or not self.chosen or self._service_id is None:
             return
         self.err_form = ""
         try:
-            with session_scope() as db:
-                package_change.place_package_change(
-                    db, principal=principal, service_id=self._service_id, package_id=int(self.chosen["id"]),
-                    prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper",
-                    currency=current_theme().currency)
-        except NotFound:
-            self.err_form = "That package is not available for your address."
-            return
-        except PortalError as problem:
-            self.err_form = str(problem)
+            package_change.place_package_change(
+                db, principal=principal, service_id=self._service_id, package_id=int(self.chosen["id"]),
+                prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper",
+                currency=current_theme().currency)
+        except PortalError as problem:  # nothing of a refused order is kept
+            db.rollback()
+            self.err_form = ("That package is not available for your address." if isinstance(problem, NotFound)
+                             else str(problem))
             return
         self.step = "placed"

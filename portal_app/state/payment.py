@@ -14,8 +14,8 @@ from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
@@ -97,21 +97,17 @@ class PaymentState(SessionState):
         return next((o["label"] for o in self.method_options if o["value"] == self.method_choice), "")
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
-        with session_scope() as db:
-            # This tab's last attempt, if its answer never reached the page (its worker stopped, or
-            # the processor's answer was lost): decided now and shown instead of a fresh form.
-            earlier = (payments.attempt_outcome(db, principal=principal, attempt_key=self._attempt_key)
-                       if self._attempt_key else None)
-            account = access_account(db, principal)
-            due = billing.amount_due(db, account_id=account.id, today=provider_today())
-            methods = autopay.stored_methods(db, principal=principal)
-            self.has_autopay = autopay.active(db, account_id=account.id) is not None
+        # This tab's last attempt, if its answer never reached the page (its worker stopped, or the
+        # processor's answer was lost): decided now and shown instead of a fresh form.
+        earlier = (payments.attempt_outcome(db, principal=principal, attempt_key=self._attempt_key)
+                   if self._attempt_key else None)
+        account = access_account(db, principal)
+        due = billing.amount_due(db, account_id=account.id, today=provider_today())
+        methods = autopay.stored_methods(db, principal=principal)
+        self.has_autopay = autopay.active(db, account_id=account.id) is not None
         self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
                                {"value": NEW_ACH, "label": "ACH (bank account)", "option": "ACH (bank account)",
                                 "kind": "ach"}][:2 if payments.ach_offered() else 1] + [

@@ -6,12 +6,11 @@ import datetime as dt
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.selfservice import scheduling
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -55,58 +54,55 @@ class SchedulingState(SessionState):
     _target_id: int | None = None
     _cancel_id: int | None = None
 
-    def _refresh(self, principal) -> None:
+    def _refresh(self, db, principal) -> None:
         """What to show: the appointment to schedule (or the one being moved) and the booked ones."""
-        with session_scope() as db:
-            self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
-            rows = scheduling.appointments(db, principal=principal)
-            self.scheduled = [
-                {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
-                 "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a) else ""}
-                for a in rows if a.status == "scheduled"
-            ]
-            if self.mode != "reschedule":
-                pending = next((a for a in rows if a.status == "to_schedule"), None)
-                self.mode = "book" if pending else ""
-                self._target_id = pending.id if pending else None
-                self.target_title = pending.title if pending else ""
-            if self._target_id is not None:
-                days = scheduling.open_days(db, principal=principal, appointment_id=self._target_id)
-                self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)))
-            else:
-                self.cells = []
+        self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
+        rows = scheduling.appointments(db, principal=principal)
+        self.scheduled = [
+            {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
+             "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a, cutoff_hours=self.cutoff_hours) else ""}
+            for a in rows if a.status == "scheduled"
+        ]
+        if self.mode != "reschedule":
+            pending = next((a for a in rows if a.status == "to_schedule"), None)
+            self.mode = "book" if pending else ""
+            self._target_id = pending.id if pending else None
+            self.target_title = pending.title if pending else ""
+        if self._target_id is not None:
+            days = scheduling.open_days(db, principal=principal, appointment_id=self._target_id)
+            self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)))
+        else:
+            self.cells = []
         self.selected_day = self.selected_day_label = self.selected_window = ""
         self.times = []
         self.loaded = True
 
+    def _show_problem(self, problem: Exception) -> None:
+        self.page_error = str(problem)
+
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.mode, self._target_id = "", None
         self.confirmation = self.page_error = self.err_window = ""
         self.confirm_cancel_open = False
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
-    def pick_day(self, iso: str):
-        principal = self._principal()
-        if principal is None or self._target_id is None:
+    @signed_in_event
+    def pick_day(self, db, principal, iso: str):
+        if self._target_id is None:
             return
         self.err_window = ""
-        self._show_times(principal, str(iso))
+        self._show_times(db, principal, str(iso))
 
-    def _show_times(self, principal, iso: str) -> None:
+    def _show_times(self, db, principal, iso: str) -> None:
         cell = next((c for c in self.cells if c["iso"] == iso and c["open"]), None)
         if cell is None:
             return
         self.selected_window = ""
-        with session_scope() as db:
-            windows = scheduling.open_windows(db, principal=principal, appointment_id=self._target_id,
-                                              day=dt.date.fromisoformat(cell["iso"]))
+        windows = scheduling.open_windows(db, principal=principal, appointment_id=self._target_id,
+                                          day=dt.date.fromisoformat(cell["iso"]))
         self.selected_day, self.selected_day_label = cell["iso"], cell["label"]
         self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at),
                        "left": f"{w.places_left} left" if w.places_left == 1 else ""} for w in windows]
@@ -118,65 +114,55 @@ class SchedulingState(SessionState):
             self.err_window = ""
 
     @rx.event
-    @off_the_loop
-    def submit(self):
-        principal = self._principal()
-        if principal is None or self._target_id is None:
+    @signed_in_event
+    def submit(self, db, principal):
+        if self._target_id is None:
             return
         if not self.selected_window:
             self.err_window = "Pick a day and a time first."
             return
         rescheduling = self.mode == "reschedule"
+        action = scheduling.reschedule if rescheduling else scheduling.book
         try:
-            with session_scope() as db:
-                action = scheduling.reschedule if rescheduling else scheduling.book
-                appointment = action(db, principal=principal, appointment_id=self._target_id,
-                                     window_id=int(self.selected_window))
-                when = scheduling.when_label(appointment.starts_at, appointment.ends_at)
-                title = appointment.title
-        except FieldErrors as problem:
+            appointment = action(db, principal=principal, appointment_id=self._target_id,
+                                 window_id=int(self.selected_window))
+        except FieldErrors as problem:  # the window filled up meanwhile: show the day again
+            db.rollback()
             self.err_window = next(iter(problem.errors.values()))
             day = self.selected_day
-            self._refresh(principal)
+            self._refresh(db, principal)
             if day:
-                self._show_times(principal, day)
+                self._show_times(db, principal, day)
             return
-        except (NotFound, PortalError) as problem:
-            self.page_error = str(problem)
-            return
+        when = scheduling.when_label(appointment.starts_at, appointment.ends_at)
         verb = "moved to" if rescheduling else "booked for"
-        self.confirmation = f"Your {title} is {verb} {when}. We emailed you the details with a calendar file."
+        self.confirmation = f"Your {appointment.title} is {verb} {when}. We emailed you the details with a calendar file."
         self.page_error = self.err_window = ""
         self.mode, self._target_id = "", None
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
-    def start_reschedule(self, appointment_id: str):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def start_reschedule(self, db, principal, appointment_id: str):
         row = next((a for a in self.scheduled if a["id"] == str(appointment_id) and a["can_change"]), None)
         if row is None:
             return
         self.mode, self._target_id, self.target_title = "reschedule", int(row["id"]), row["title"]
         self.confirmation = self.page_error = self.err_window = ""
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
-    def stop_reschedule(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def stop_reschedule(self, db, principal):
         self.mode, self._target_id = "", None
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
     def ask_cancel(self, appointment_id: str):
+        # Only rows this page loaded for the signed-in account can be asked about; the cancel itself
+        # is checked again by the service.
         row = next((a for a in self.scheduled if a["id"] == str(appointment_id) and a["can_change"]), None)
-        if row is None or self._principal() is None:
+        if row is None:
             return
         self._cancel_id = int(row["id"])
         self.cancel_text = f"Cancel your {row['title']} on {row['when']}?"
@@ -189,24 +175,17 @@ class SchedulingState(SessionState):
             self._cancel_id = None
 
     @rx.event
-    @off_the_loop
-    def confirm_cancel(self):
-        principal = self._principal()
-        if principal is None or self._cancel_id is None:
+    @signed_in_event
+    def confirm_cancel(self, db, principal):
+        if self._cancel_id is None:
             return
         appointment_id, self._cancel_id = self._cancel_id, None
         self.confirm_cancel_open = False
-        try:
-            with session_scope() as db:
-                appointment = scheduling.cancel(db, principal=principal, appointment_id=appointment_id)
-                title = appointment.title
-        except (NotFound, PortalError) as problem:
-            self.page_error = str(problem)
-            return
-        self.confirmation = f"Your {title} is cancelled. We emailed you a confirmation."
+        appointment = scheduling.cancel(db, principal=principal, appointment_id=appointment_id)
+        self.confirmation = f"Your {appointment.title} is cancelled. We emailed you a confirmation."
         self.page_error = ""
         self.mode, self._target_id = "", None
-        self._refresh(principal)
+        self._refresh(db, principal)
 
 
 class SchedulingReminderState(SessionState):
@@ -217,21 +196,17 @@ class SchedulingReminderState(SessionState):
     reminder_title: str = ""
     _dismissed_session: int | None = None
 
-    @rx.event
-    @off_the_loop
-    def check(self):
-        principal = self._principal()
-        if principal is None or principal.session_id == self._dismissed_session:
+    def _fill(self, db, principal):
+        """Part of Home's one load (HomeState.load)."""
+        if principal.session_id == self._dismissed_session:
             self.reminder_open = False
             return
-        with session_scope() as db:
-            appointment = scheduling.scheduling_reminder(db, principal=principal)
+        appointment = scheduling.scheduling_reminder(db, principal=principal)
         self.reminder_open = appointment is not None
         self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
-    @off_the_loop
-    def later(self):
-        principal = self._principal()
-        self._dismissed_session = principal.session_id if principal is not None else None
+    @signed_in_event
+    def later(self, db, principal):
+        self._dismissed_session = principal.session_id
         self.reminder_open = False

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.identity import account_security, two_factor
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
 from portal_app.state.session import SessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
-def _run(fn, **kwargs):
-    with session_scope() as db:
-        return fn(db, **kwargs)
+@dataclass
+class _Outcome:
+    ok: bool
+    result: Any = None
+    then: Any = None  # what the handler yields when the call did not happen (a sign-in redirect)
 
 
 def _show_codes_script(codes: list[str]) -> rx.event.EventSpec:
@@ -47,41 +49,38 @@ class SecurityState(SessionState):
     # served): they go to the page once, inside a script, and this flag only shows their box.
     showing_recovery_codes: bool = False
 
-    def _refresh(self, principal: Principal) -> None:
-        with session_scope() as db:
-            view = account_security.security_view(db, principal=principal)
-            left = two_factor.recovery_codes_left(db, principal=principal) if view.two_factor_on else 0
+    def _refresh(self, db, principal: Principal) -> None:
+        view = account_security.security_view(db, principal=principal)
+        left = two_factor.recovery_codes_left(db, principal=principal) if view.two_factor_on else 0
         self.username, self.email, self.two_factor_on = view.username, view.email, view.two_factor_on
         self.recovery_left = left
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.errors = {}
         self.notice = ""
         self.enrolling = False
         self.qr_data_uri = self.manual_key = ""
         self.showing_recovery_codes = False
-        self._refresh(principal)
+        self._refresh(db, principal)
 
-    async def _call(self, fn, **kwargs):
-        """One service call in a worker thread (Argon2 is slow); field errors land next to their fields."""
-        principal = self._principal()
-        if principal is None:
-            return None, False
-        try:
-            result = await asyncio.to_thread(_run, fn, principal=principal, **kwargs)
-        except FieldErrors as problems:
-            self.errors = dict(problems.errors)
-            return None, False
-        except NotFound as missing:
-            self.errors = {"form": str(missing)}
-            return None, False
+    def _show_problem(self, problem: Exception) -> None:
+        self.errors = dict(problem.errors) if isinstance(problem, FieldErrors) else {"form": str(problem)}
+
+    async def _call(self, fn, **kwargs) -> _Outcome:
+        """One service call through the preamble (off the loop: Argon2 is slow); field errors land
+        next to their fields. A handler that gets `ok=False` yields `then` (a sign-in redirect or None)."""
+        done: dict = {}
+
+        def work(db, principal):
+            done["result"] = fn(db, principal=principal, **kwargs)
+
+        then = await self._signed_in(work)
+        if "result" not in done:
+            return _Outcome(ok=False, then=then)
         self.errors = {}
-        return result, True
+        return _Outcome(ok=True, result=done["result"])
 
     @rx.event
     async def change_password(self, form_data: dict):
@@ -91,46 +90,52 @@ class SecurityState(SessionState):
             return
         self.busy = True
         yield
-        _, ok = await self._call(
+        done = await self._call(
             account_security.change_password,
             current_password=str(form_data.get("current_password", ""))[:1024],
             new_password=new,
         )
         self.busy = False
-        if ok:
+        if not done.ok:
+            yield done.then
+        else:
             self.notice = "Your password has been changed. Other devices were signed out."
 
     @rx.event
     async def change_email(self, form_data: dict):
         self.busy = True
         yield
-        answer, ok = await self._call(
+        done = await self._call(
             account_security.request_email_change,
             password=str(form_data.get("email_password", ""))[:1024],
             new_email=str(form_data.get("new_email", ""))[:254],
         )
         self.busy = False
-        if ok:
-            self.notice = answer
+        yield done.then
+        if done.ok:
+            self.notice = done.result
 
     @rx.event
     async def sign_out_everywhere(self):
-        _, ok = await self._call(account_security.sign_out_everywhere)
-        if ok:
-            yield SessionState.sign_out
+        done = await self._call(account_security.sign_out_everywhere)
+        yield SessionState.sign_out if done.ok else done.then
 
     @rx.event
     async def start_two_factor(self):
-        enrolment, ok = await self._call(two_factor.start_enrolment)
-        if ok:
+        done = await self._call(two_factor.start_enrolment)
+        yield done.then
+        if done.ok:
+            enrolment = done.result
             self.enrolling = True
             self.qr_data_uri = enrolment.qr_data_uri
             self.manual_key = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
 
     @rx.event
     async def confirm_two_factor(self, form_data: dict):
-        codes, ok = await self._call(two_factor.confirm_enrolment, code=str(form_data.get("code", ""))[:20])
-        if ok:
+        done = await self._call(two_factor.confirm_enrolment, code=str(form_data.get("code", ""))[:20])
+        yield done.then
+        if done.ok:
+            codes = done.result
             self.enrolling = False
             self.qr_data_uri = self.manual_key = ""
             self.showing_recovery_codes = True
@@ -141,8 +146,9 @@ class SecurityState(SessionState):
 
     @rx.event
     async def disable_two_factor(self, form_data: dict):
-        _, ok = await self._call(two_factor.disable, password=str(form_data.get("disable_password", ""))[:1024])
-        if ok:
+        done = await self._call(two_factor.disable, password=str(form_data.get("disable_password", ""))[:1024])
+        yield done.then
+        if done.ok:
             self.two_factor_on = False
             self.showing_recovery_codes = False
             self.notice = "Two-factor sign-in is off."

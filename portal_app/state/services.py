@@ -6,16 +6,15 @@ from urllib.parse import parse_qs
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.orders import account_services, contracts, package_change
 from portal_app.services.core.clock import provider_today
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.money import format_cents
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def _money(cents: int) -> str:
@@ -43,16 +42,12 @@ class ServicesState(SessionState):
     loaded: bool = False
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            lines = account_services.account_services(db, principal=principal)
-            self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
-            self.can_change = provider_settings(db).allow_service_change
-            pending = package_change.pending_change(db, principal=principal)
+    @signed_in_event
+    def load(self, db, principal):
+        lines = account_services.account_services(db, principal=principal)
+        self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
+        self.can_change = provider_settings(db).allow_service_change
+        pending = package_change.pending_change(db, principal=principal)
 
         def change_of(line) -> dict[str, str]:
             # A package change in progress: say so on its line and link its order; no second CHANGE.
@@ -98,56 +93,49 @@ class ContractState(SessionState):
     notice: str = ""
     _contract_id: int | None = None
 
-    def _show(self, principal) -> None:
-        with session_scope() as db:
-            row = contracts.contract(db, principal=principal, contract_id=self._contract_id or 0)
-            self.contract_id = str(row.id)
-            self.title = row.title
-            self.paragraphs = [p.strip() for p in row.body_text.split("\n\n") if p.strip()]
-            self.signed = row.status == "signed"
-            self.signer_name = row.signer_name
-            self.signed_at = show_time(row.signed_at) if row.signed_at else ""
-            self.signer_ip = row.signer_ip
-            self.sha256 = row.signed_text_sha256
+    def _show(self, db, principal) -> None:
+        row = contracts.contract(db, principal=principal, contract_id=self._contract_id or 0)
+        self.contract_id = str(row.id)
+        self.title = row.title
+        self.paragraphs = [p.strip() for p in row.body_text.split("\n\n") if p.strip()]
+        self.signed = row.status == "signed"
+        self.signer_name = row.signer_name
+        self.signed_at = show_time(row.signed_at) if row.signed_at else ""
+        self.signer_ip = row.signer_ip
+        self.sha256 = row.signed_text_sha256
         self.found = True
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.err_signer_name = self.err_consent = self.err_form = self.notice = ""
         self.today = f"{provider_today():%B %-d, %Y}"
         self._contract_id = _query_id(self.router)
         try:
-            self._show(principal)
+            self._show(db, principal)
         except NotFound:
             self.found, self.title, self.paragraphs = False, "", []
         self.loaded = True
 
-    @rx.event
-    @off_the_loop
-    def sign(self, form: dict):
-        principal = self._principal()
-        if principal is None or self._contract_id is None:
-            return
-        self.err_signer_name = self.err_consent = self.err_form = ""
-        try:
-            with session_scope() as db:
-                contracts.sign_contract(db, principal=principal, contract_id=self._contract_id,
-                                        typed_name=str(form.get("signer_name", ""))[:400],
-                                        consent=bool(form.get("consent")),
-                                        client_ip=self.router.session.client_ip,
-                                        user_agent=self.router.headers.user_agent)
-        except FieldErrors as problem:
+    def _show_problem(self, problem: Exception) -> None:
+        if isinstance(problem, FieldErrors):
             self.err_signer_name = problem.errors.get("signer_name", "")
             self.err_consent = problem.errors.get("consent", "")
-            return
-        except PortalError as problem:
+        else:
             self.err_form = str(problem)
+
+    @rx.event
+    @signed_in_event
+    def sign(self, db, principal, form: dict):
+        if self._contract_id is None:
             return
-        self._show(principal)
+        self.err_signer_name = self.err_consent = self.err_form = ""
+        contracts.sign_contract(db, principal=principal, contract_id=self._contract_id,
+                                typed_name=str(form.get("signer_name", ""))[:400],
+                                consent=bool(form.get("consent")),
+                                client_ip=self.router.session.client_ip,
+                                user_agent=self.router.headers.user_agent)
+        self._show(db, principal)
         self.notice = "Thank you. The contract is signed; a signed copy is ready to download."
 
 
@@ -160,22 +148,18 @@ class ContractReminderState(SessionState):
     contract_href: str = ""
     _dismissed_session: int | None = None
 
-    @rx.event
-    @off_the_loop
-    def check(self):
-        principal = self._principal()
-        if principal is None or principal.session_id == self._dismissed_session:
+    def _fill(self, db, principal):
+        """Part of Home's one load (HomeState.load)."""
+        if principal.session_id == self._dismissed_session:
             self.contract_open = False
             return
-        with session_scope() as db:
-            pending = contracts.pending_contract(db, principal=principal)
+        pending = contracts.pending_contract(db, principal=principal)
         self.contract_open = pending is not None
         self.contract_title = pending.title if pending is not None else ""
         self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
 
     @rx.event
-    @off_the_loop
-    def dismiss(self):
-        principal = self._principal()
-        self._dismissed_session = principal.session_id if principal is not None else None
+    @signed_in_event
+    def dismiss(self, db, principal):
+        self._dismissed_session = principal.session_id
         self.contract_open = False

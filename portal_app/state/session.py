@@ -1,14 +1,14 @@
-"""The signed-in subscriber, resolved from the HttpOnly session cookie on every use."""
+"""The signed-in subscriber, resolved from the HttpOnly session cookie once per event."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import reflex as rx
 
-from portal_app.models import session_scope
+from sqlmodel import Session
+
 from portal_app.services.identity import auth
 from portal_app.services.core.principal import Principal
+from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
 
 SIGN_IN_PATH = "/signin"
@@ -19,7 +19,7 @@ def _cookie_token(cookie_header: str) -> str | None:
     return cookie_value(cookie_header, auth.SESSION_COOKIE)
 
 
-class SessionState(rx.State):
+class SessionState(SignedIn, rx.State):
     """Base for every signed-in page. Identity stays on the server (never a client var)."""
 
     signed_in: bool = False
@@ -29,37 +29,24 @@ class SessionState(rx.State):
         # Reflex keeps the request's cookie header on the server; the browser never sees it here.
         return _cookie_token(event_cookie_header(self))
 
-    def _principal(self) -> Principal | None:
-        """The current subscriber, re-checked against the session table on every call."""
-        try:
-            with session_scope() as db:
-                return auth.resolve_session(db, token=self._session_token())
-        except auth.SessionInvalid:
-            return None
+    def _token(self) -> str | None:
+        return self._session_token()
 
-    def _sign_in_redirect(self, reason: str) -> rx.event.EventSpec:
-        current = self.router.url.path or "/"
-        if self.router.url.query:
-            current = f"{current}?{self.router.url.query}"
-        query = {"next": current}
-        if reason in ("expired", "revoked"):
-            query["reason"] = "expired"
-        return rx.redirect(f"{SIGN_IN_PATH}?{urlencode(query)}", replace=True)
+    def _resolve(self, db: Session, token: str | None) -> Principal:
+        return auth.resolve_session(db, token=token)
+
+    def _on_principal(self, principal: Principal) -> None:
+        self.signed_in = True
+        self.display_name = principal.display_name
+
+    def _sign_in_page(self) -> tuple[str, str]:
+        return SIGN_IN_PATH, "/"
 
     @rx.event
     async def require_subscriber(self):
-        """on_load guard: send visitors without a live session to sign-in, then back.
-
-        Without a principal nothing of a previous sign-in may stay in this tab: the whole tree is reset.
-        """
-        try:
-            with session_scope() as db:
-                principal = auth.resolve_session(db, token=self._session_token())
-        except auth.SessionInvalid as problem:
-            await reset_tab(self)
-            return self._sign_in_redirect(problem.reason)
-        self.signed_in = True
-        self.display_name = principal.display_name
+        """on_load guard of a page that loads nothing else (pages that load data check the session
+        in their own load handler): visitors without a live session go to sign-in, then back."""
+        return await self._signed_in(lambda db, principal: None)
 
     @rx.event
     async def sign_out(self):

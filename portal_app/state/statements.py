@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.billing import statements
 from portal_app.services.core.clock import provider_today
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.signed_in import signed_in_event
 
 
 def _money(cents: int) -> str:
@@ -32,21 +31,14 @@ class PagedList(rx.State, mixin=True):
     pages: int = 1
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        self._show(_page_from_query(self.router.url.query))
+    @signed_in_event
+    def load(self, db, principal):
+        self._fetch(db, principal, _page_from_query(self.router.url.query))
 
     @rx.event
-    @off_the_loop
-    def go_to(self, page: int):
-        self._show(int(page) if str(page).isdigit() else 1)
-
-    def _show(self, page: int):
-        principal = self._principal()
-        if principal is None:
-            return
-        with session_scope() as db:
-            self._fetch(db, principal, page)
+    @signed_in_event
+    def go_to(self, db, principal, page: int):
+        self._fetch(db, principal, int(page) if str(page).isdigit() else 1)
 
     def _fetch(self, db, principal, page: int) -> None:
         raise NotImplementedError

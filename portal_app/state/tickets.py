@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.selfservice import tickets
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.state.session import SessionState
+from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
 
 CATEGORY_OPTIONS = [{"id": c, "name": c} for c in tickets.CATEGORIES]
 STATUS_LABELS = {"open": "Open", "pending": "Pending", "closed": "Closed"}
@@ -39,10 +38,9 @@ class TicketsState(SessionState):
     err_description: str = ""
     err_form: str = ""
 
-    def _refresh(self, principal) -> None:
-        with session_scope() as db:
-            rows = tickets.list_tickets(db, principal=principal)
-            self.can_create = provider_settings(db).allow_ticket_creation
+    def _refresh(self, db, principal) -> None:
+        rows = tickets.list_tickets(db, principal=principal)
+        self.can_create = provider_settings(db).allow_ticket_creation
         self.tickets = [
             {"id": str(t.id), "number": t.number, "subject": t.subject, "category": t.category,
              "status": STATUS_LABELS.get(t.status, t.status), "opened": show_day(t.opened_at),
@@ -52,18 +50,14 @@ class TicketsState(SessionState):
         self.loaded = True
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         self.form_open = False
-        self._refresh(principal)
+        self._refresh(db, principal)
 
     @rx.event
-    @off_the_loop
     def open_form(self):
-        if self._principal() is None or not self.can_create:
+        if not self.can_create:
             return
         self.err_category = self.err_subject = self.err_description = self.err_form = ""
         self.form_open = True
@@ -73,27 +67,14 @@ class TicketsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
-    @off_the_loop
-    def submit(self, form_data: dict):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def submit(self, db, principal, form_data: dict):
         self.err_category = self.err_subject = self.err_description = self.err_form = ""
-        try:
-            with session_scope() as db:
-                ticket = tickets.open_ticket(db, principal=principal, category=str(form_data.get("category", "")),
-                                             subject=str(form_data.get("subject", ""))[:1000],
-                                             description=str(form_data.get("description", ""))[:10_000])
-                ticket_id = ticket.id
-        except FieldErrors as problem:
-            for field, message in problem.errors.items():
-                setattr(self, f"err_{field}", message)
-            return
-        except PortalError as problem:
-            self.err_form = str(problem)
-            return
+        ticket = tickets.open_ticket(db, principal=principal, category=str(form_data.get("category", "")),
+                                     subject=str(form_data.get("subject", ""))[:1000],
+                                     description=str(form_data.get("description", ""))[:10_000])
         self.form_open = False
-        return rx.redirect(f"/ticket?id={ticket_id}")
+        return rx.redirect(f"/ticket?id={ticket.id}")
 
 
 class TicketDetailState(SessionState):
@@ -111,10 +92,9 @@ class TicketDetailState(SessionState):
     notice: str = ""
     _ticket_id: int | None = None
 
-    def _show(self, principal) -> None:
+    def _show(self, db, principal) -> None:
         try:
-            with session_scope() as db:
-                detail = tickets.ticket_detail(db, principal=principal, ticket_id=self._ticket_id or 0)
+            detail = tickets.ticket_detail(db, principal=principal, ticket_id=self._ticket_id or 0)
         except NotFound as problem:
             self.found, self.missing, self.notes = False, str(problem), []
             self.number = self.subject = self.category = self.status = self.opened = self.updated = ""
@@ -133,33 +113,27 @@ class TicketDetailState(SessionState):
         ]
 
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._principal()
-        if principal is None:
-            return
+    @signed_in_event
+    def load(self, db, principal):
         raw = (parse_qs(self.router.url.query).get("id") or [""])[0]
         self._ticket_id = int(raw) if raw.isdigit() else None
         self.err_reply = self.notice = ""
-        self._show(principal)
+        self._show(db, principal)
+
+    def _show_problem(self, problem: Exception) -> None:
+        if isinstance(problem, FieldErrors):
+            self.err_reply = next(iter(problem.errors.values()))
+        else:
+            self.missing, self.found = str(problem), False
 
     @rx.event
-    @off_the_loop
-    def reply(self, form_data: dict):
-        principal = self._principal()
-        if principal is None or self._ticket_id is None:
+    @signed_in_event
+    def reply(self, db, principal, form_data: dict):
+        if self._ticket_id is None:
             return
         self.err_reply = self.notice = ""
-        try:
-            with session_scope() as db:
-                tickets.add_reply(db, principal=principal, ticket_id=self._ticket_id,
-                                  body=str(form_data.get("reply", ""))[:10_000])
-        except FieldErrors as problem:
-            self.err_reply = next(iter(problem.errors.values()))
-            return
-        except NotFound as problem:
-            self.missing, self.found = str(problem), False
-            return
+        tickets.add_reply(db, principal=principal, ticket_id=self._ticket_id,
+                          body=str(form_data.get("reply", ""))[:10_000])
         self.notice = "Your reply was added."
-        self._show(principal)
+        self._show(db, principal)
         return rx.set_value("field-reply", "")

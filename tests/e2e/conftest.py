@@ -65,13 +65,32 @@ class PortalServer:
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalServer]:
+def oidc_idp() -> Iterator:
+    """The identity provider the test app's staff sign-in trusts (tests/oidc_provider.py), for the
+    whole session: the app reads its address at start-up."""
+    from tests.oidc_provider import OidcProvider
+
+    provider = OidcProvider().start()
+    yield provider
+    provider.stop()
+
+
+OIDC_DOMAIN = "provider.example"
+OIDC_LABEL = "Test IdP"
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory, oidc_idp) -> Iterator[PortalServer]:
     ARTIFACTS.mkdir(exist_ok=True)
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.db'}"
     port = _free_port()
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_USE_NPM": "1",
            # Links in mail, and the only Origin the websocket and CORS accept.
-           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           # Staff may also sign in with the test identity provider (the button on /staff/signin).
+           "PORTAL_STAFF_OIDC_ISSUER": oidc_idp.issuer, "PORTAL_STAFF_OIDC_CLIENT_ID": oidc_idp.client_id,
+           "PORTAL_STAFF_OIDC_CLIENT_SECRET": oidc_idp.client_secret,
+           "PORTAL_STAFF_OIDC_ALLOWED_DOMAIN": OIDC_DOMAIN, "PORTAL_STAFF_OIDC_LABEL": OIDC_LABEL}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, env=env, check=True)
     log = ARTIFACTS / "app.log"

@@ -1,5 +1,6 @@
 """A provider runs it, in the browser at 390×844: the first admin from the command line signs in,
-invites an agent who cannot open Settings, a setting changes a subscriber's page, jobs show their runs."""
+invites an agent who cannot open Settings, a setting changes a subscriber's page, jobs show their runs,
+imported subscribers sign themselves up, staff sign in with the provider's identity provider."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from portal_app.models import OutboxMail
-from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT
+from portal_app.models import Account, OutboxMail, StaffAuditEntry
+from tests.e2e.conftest import ARTIFACTS, OIDC_DOMAIN, OIDC_LABEL, PHONE, PROJECT_ROOT
 from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 
@@ -153,32 +155,119 @@ def test_staff_see_the_job_runner_status(portal, phone: Page) -> None:
     expect(row).to_contain_text("Succeeded")
     expect(row).to_contain_text("daily at 3:30")
     expect(phone.locator('.job-row[data-job="billing"]')).to_contain_text("next")
+    expect(phone.locator('.job-row[data-job="expiry_reminders"]')).to_contain_text("Card-expiry reminders")
+    expect(phone.locator('.job-row[data-job="expiry_reminders"]')).to_contain_text("daily at 9:00")
     phone.screenshot(path=str(ARTIFACTS / "ops-jobs.png"), full_page=True)
 
 
-def test_import_the_sample_files_dry_run_then_apply(browser, portal, phone: Page) -> None:
+def test_import_the_sample_files_then_an_imported_subscriber_signs_up(browser, portal, phone: Page) -> None:
+    """The provider's flow end to end: its export goes in (dry run, then apply) on the admin page; one
+    of its subscribers then makes their own sign-in at /signup, proves it through the address the
+    import put on the account, verifies their email and sees the balance and bills that came in."""
     samples = PROJECT_ROOT / "samples" / "import"
-    agent_check = _new_admin(portal)
-    _staff_sign_in(phone, agent_check)
-    phone.goto("/staff/import")
-    expect(phone.get_by_role("heading", name="Import subscribers")).to_be_visible()
-    phone.locator("#import-files").set_input_files(sorted(str(p) for p in samples.glob("*.csv")))
-    phone.get_by_role("button", name="UPLOAD AND CHECK").click()
-    phone.wait_for_url(re.compile(r"/staff/import/?\?batch=\d+$"))
-    report = phone.locator("#import-report")
+    staff = _phone(browser, portal)
+    _staff_sign_in(staff, _new_admin(portal))
+    staff.goto("/staff/import")
+    expect(staff.get_by_role("heading", name="Import subscribers")).to_be_visible()
+    staff.locator("#import-files").set_input_files(sorted(str(p) for p in samples.glob("*.csv")))
+    staff.get_by_role("button", name="UPLOAD AND CHECK").click()
+    staff.wait_for_url(re.compile(r"/staff/import/?\?batch=\d+$"))
+    report = staff.locator("#import-report")
     expect(report.get_by_role("heading", name="Dry run")).to_be_visible()
     expect(report.locator(".import-count").filter(has_text="accounts.csv")).to_contain_text("3 new")
     expect(report.locator(".import-row").filter(has_text="accounts.csv row 2")).to_contain_text("700100001")
-    phone.screenshot(path=str(ARTIFACTS / "ops-import-dry-run.png"), full_page=True)
+    staff.screenshot(path=str(ARTIFACTS / "ops-import-dry-run.png"), full_page=True)
     with Session(portal.engine) as db:
-        from portal_app.models import Account
-
         assert db.exec(select(Account).where(Account.account_number == "700100001")).first() is None
-    phone.get_by_role("button", name="APPLY").click()
-    expect(phone.locator("#import-applied")).to_contain_text("applied")
-    phone.screenshot(path=str(ARTIFACTS / "ops-import-applied.png"), full_page=True)
-    phone.goto("/staff/account?number=700100001")
-    expect(phone.get_by_text("Rosa Delgado").first).to_be_visible()
+    staff.get_by_role("button", name="APPLY").click()
+    expect(staff.locator("#import-applied")).to_contain_text("applied")
+    staff.screenshot(path=str(ARTIFACTS / "ops-import-applied.png"), full_page=True)
+    staff.goto("/staff/account?number=700100001")
+    expect(staff.get_by_text("Rosa Delgado").first).to_be_visible()
+    staff.context.close()
+
+    # Rosa (accounts.csv row 2, her address from contacts.csv) sets up her own sign-in.
+    username = f"rosa{uuid.uuid4().hex[:6]}"
+    email = f"{username}@mail.example"
+    phone.goto("/signin")
+    phone.get_by_role("link", name="CREATE ACCOUNT").click()
+    phone.wait_for_url("**/signup")
+    wait_until_settled(phone)
+    phone.get_by_label("Account number").fill("700100001")
+    phone.get_by_label("Account holder's last name").fill("Delgado")
+    phone.get_by_label("First name").fill("Rosa")
+    phone.get_by_label("Last name", exact=True).fill("Delgado")
+    phone.get_by_label("Phone").fill("512 555 0141")
+    phone.get_by_label("Email").fill(email)
+    phone.get_by_label("Username").fill(username)
+    phone.get_by_label("Password", exact=True).fill(PASSWORD)
+    phone.get_by_label("Password again").fill(PASSWORD)
+    phone.get_by_role("button", name="CREATE ACCOUNT").click()
+    expect(phone.get_by_text("We found your account.")).to_be_visible()
+    phone.get_by_label("r•••@m•••.example").check()  # rosa.delgado@mail.example, from contacts.csv
+    phone.get_by_role("button", name="SEND LINK").click()
+    expect(phone.locator("#signup-link-sent")).to_contain_text("r•••@m•••.example")
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-signup-link-sent.png"), full_page=True)
+    phone.goto(_outbox_link("rosa.delgado@mail.example", containing=f"'{username}'", portal=portal))
+    expect(phone.locator("#confirm-sign-up-notice")).to_contain_text(email)
+    phone.goto(_outbox_link(email, containing="/verify", portal=portal))
+    phone.wait_for_url("**/signin?reason=verified")
+    sign_in(phone, username, PASSWORD)
+    expect(phone.get_by_role("heading", name="Hi, Rosa")).to_be_visible()
+    expect(phone.locator("#subscriber-id")).to_contain_text("700100001")
+    expect(phone.locator("#balance")).to_have_text("$55.00")  # October paid (payments.csv), November open
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-subscriber-home.png"), full_page=True)
+    phone.goto("/invoices")
+    rows = phone.locator(".invoice-row")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="IMP-2026-11-0001")).to_contain_text("$55.00")
+    expect(rows.filter(has_text="IMP-2026-10-0001")).to_contain_text(re.compile("paid", re.IGNORECASE))
+    phone.screenshot(path=str(ARTIFACTS / "ops-imported-subscriber-invoices.png"), full_page=True)
+
+
+def _outbox_link(to: str, *, containing: str, portal) -> str:
+    """The link in the newest outbox mail to `to` whose body holds `containing`, as a path."""
+    with Session(portal.engine) as db:
+        mails = db.exec(select(OutboxMail).where(OutboxMail.to_address == to).order_by(col(OutboxMail.id).desc())).all()
+    body = next(m.body_text for m in mails if containing in m.body_text)
+    match = re.search(r"https?://[^/\s]+(/[^\s]*token=[A-Za-z0-9_-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_staff_sign_in_with_the_identity_provider(browser, portal, oidc_idp, phone: Page) -> None:
+    username = f"idp{uuid.uuid4().hex[:6]}"
+    email = f"{username}@{OIDC_DOMAIN}"
+    _cli(portal, "create-admin", "--username", username, "--name", "Ida Provider", "--email", email,
+         PORTAL_ADMIN_PASSWORD=PASSWORD)
+    oidc_idp.reset(email=email, name="Ida Provider")
+    oidc_idp.show_page = True  # the provider's own page in between, as a real one has
+    phone.goto("/staff/signin?next=/staff/jobs")
+    button = phone.get_by_role("link", name=f"SIGN IN WITH {OIDC_LABEL.upper()}")
+    expect(button).to_be_visible()
+    expect(phone.get_by_text("never creates an account")).to_be_visible()
+    assert button.bounding_box()["height"] >= 44
+    phone.screenshot(path=str(ARTIFACTS / "ops-staff-signin-oidc.png"), full_page=True)
+    button.click()
+    expect(phone.get_by_role("heading", name="Test IdP")).to_be_visible()
+    phone.get_by_role("link", name="Continue to the portal").click()
+    expect(phone.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
+    assert urlsplit(phone.url).path.rstrip("/") == "/staff/jobs"
+    phone.screenshot(path=str(ARTIFACTS / "ops-staff-oidc-signed-in.png"), full_page=True)
+    with Session(portal.engine) as db:
+        assert db.exec(select(StaffAuditEntry).where(StaffAuditEntry.action == "staff.sign_in_oidc",
+                                                     StaffAuditEntry.target == username)).first() is not None
+
+    # An address the provider has not verified: back on the sign-in page with the reason.
+    other = _phone(browser, portal)
+    oidc_idp.reset(email=email, email_verified=False)
+    other.goto("/staff/signin")
+    other.get_by_role("link", name=f"SIGN IN WITH {OIDC_LABEL.upper()}").click()
+    expect(other.locator("#staff-signin-error")).to_contain_text("has not verified your email address")
+    assert urlsplit(other.url).path.rstrip("/") == "/staff/signin"
+    other.screenshot(path=str(ARTIFACTS / "ops-staff-oidc-refused.png"), full_page=True)
+    other.context.close()
+    oidc_idp.reset()
 
 
 def test_create_an_api_key_and_upsert_an_invoice_with_it(portal, phone: Page) -> None:
@@ -223,3 +312,55 @@ def test_the_admin_pages_on_a_desktop(browser, portal) -> None:
             page.screenshot(path=str(ARTIFACTS / f"ops-desktop-{route.rsplit('/', 1)[1]}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_staff_navigation_on_a_phone_for_an_admin_and_an_agent(browser, portal) -> None:
+    """The subscriber shell's shape: a bottom bar with the pages every role uses, an admin's own pages
+    under More (reachable with the keyboard), nothing wider than a 360 px phone, 44 px targets."""
+    admin = _new_admin(portal)
+    agent = f"agent{uuid.uuid4().hex[:6]}"
+    _cli(portal, "create-admin", "--username", agent, "--name", "Ari Agent", "--email", f"{agent}@provider.example",
+         PORTAL_ADMIN_PASSWORD=PASSWORD)
+    portal.sql("UPDATE staff_user SET role = 'agent' WHERE username = :name", name=agent)
+    for who, width in ((admin, 390), (admin, 360), (agent, 390), (agent, 360)):
+        context = browser.new_context(viewport={"width": width, "height": 844}, base_url=portal.base_url)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        try:
+            _staff_sign_in(page, who)
+            bar = page.get_by_role("navigation", name="Staff")
+            expect(bar.get_by_role("link", name="Accounts")).to_have_attribute("aria-current", "page")
+            for name in ("Mail", "Jobs"):
+                expect(bar.get_by_role("link", name=name)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shown = page.evaluate("[...document.querySelectorAll('nav[aria-label=Staff]')]"
+                                  ".filter(nav => nav.getClientRects().length).map(nav => nav.scrollWidth)")
+            assert len(shown) == 1 and shown[0] <= width  # the bottom bar only, and it does not scroll sideways
+            for link in bar.get_by_role("link").all():
+                box = link.bounding_box()
+                assert box["height"] >= 44 and box["width"] >= 44 and box["x"] + box["width"] <= width
+            page.screenshot(path=str(ARTIFACTS / f"ops-staff-nav-{'admin' if who == admin else 'agent'}-{width}.png"))
+            more = bar.get_by_role("button", name="More destinations")
+            if who == agent:
+                expect(more).to_have_count(0)  # an agent's few pages all fit
+                expect(page.get_by_role("link", name="Settings")).to_have_count(0)
+                continue
+            more.focus()
+            page.keyboard.press("Enter")
+            menu = page.get_by_role("menu")
+            for name in ("Catalogue", "Settings", "Staff", "Audit log", "Import", "API keys", "Webhooks"):
+                expect(menu.get_by_role("menuitem", name=name)).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / f"ops-staff-nav-more-{width}.png"))
+            page.keyboard.press("Escape")
+            expect(menu).to_have_count(0)
+            more.focus()
+            page.keyboard.press("Enter")
+            settings = menu.get_by_role("menuitem", name="Settings")
+            for _ in range(15):  # arrow down to it, as a keyboard user would
+                if settings.evaluate("item => item === document.activeElement"):
+                    break
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+        finally:
+            context.close()

@@ -81,15 +81,55 @@ def test_autopay_failure_emails_and_retries_a_bounded_number_of_days(db: Session
     assert billing.balance_cents(db, account_id=sub.account.id) == 8000
 
 
-def test_card_expiry_reminder_sent_once(db: Session) -> None:
-    _autopay_account(db, exp=(2026, 4))
+def _reminders(db: Session) -> list[OutboxMail]:
+    return [m for m in db.exec(select(OutboxMail)) if "expires soon" in m.subject]
+
+
+def test_card_expiry_reminders_are_a_job_of_their_own_once_per_card(db: Session) -> None:
+    sub, _ = _autopay_account(db, exp=(2026, 4))
     db.exec(select(Invoice)).one().status = "paid"
+    db.commit()
     april = dt.date(2026, 4, 5)  # the card runs out at the end of April: within 30 days
     billing_jobs.autopay_run(db, today=april, gateway=SandboxGateway())
-    billing_jobs.autopay_run(db, today=april, gateway=SandboxGateway())
-    reminders = [m for m in db.exec(select(OutboxMail)) if "expires soon" in m.subject]
-    assert len(reminders) == 1
-    assert db.exec(select(AccountHistory).where(AccountHistory.action == "expiry_reminder")).one()
+    assert _reminders(db) == []  # the AutoPay run no longer sends them
+    first = billing_jobs.expiry_reminders(db, today=april)
+    again = billing_jobs.expiry_reminders(db, today=april + dt.timedelta(days=1))
+    assert (first.done, again.done, again.skipped) == (1, 0, 1)
+    [mail] = _reminders(db)
+    assert "Visa •••• 4242" in mail.body_text and "April 2026" in mail.body_text and "/autopay" in mail.body_text
+    [entry] = db.exec(select(AccountHistory).where(AccountHistory.action == "expiry_reminder")).all()
+    assert (entry.account_id, entry.entity_type, entry.actor_kind) == (sub.account.id, "payment_method", "system")
+
+
+def test_a_card_two_recurring_payments_use_is_reminded_once(db: Session) -> None:
+    sub, recurring = _autopay_account(db, exp=(2026, 4))
+    db.add(RecurringPayment(account_id=sub.account.id, payment_method_id=recurring.payment_method_id))
+    db.commit()
+    assert billing_jobs.expiry_reminders(db, today=dt.date(2026, 4, 5)).done == 1
+    assert len(_reminders(db)) == 1
+
+
+def test_no_reminder_for_cards_that_do_not_expire_soon_or_are_not_used_by_autopay(db: Session) -> None:
+    _autopay_account(db, exp=(2030, 8))  # years away
+    _autopay_account(db, exp=(2026, 2))  # already expired: nothing to remind of
+    cancelled_sub, cancelled = _autopay_account(db, exp=(2026, 4))
+    cancelled.cancelled_at = utcnow()
+    removed_sub, removed = _autopay_account(db, exp=(2026, 4))
+    db.get(PaymentMethod, removed.payment_method_id).removed_at = utcnow()
+    stored_only = make_subscriber(db)  # a stored card AutoPay does not use
+    db.add(PaymentMethod(account_id=stored_only.account.id, kind="card", gateway="sandbox", gateway_token="pm_x",
+                         brand="Visa", last4="1111", exp_month=4, exp_year=2026))
+    db.commit()
+    report = billing_jobs.expiry_reminders(db, today=dt.date(2026, 3, 25))
+    assert report.done == 0 and report.failed == 0
+    assert _reminders(db) == []
+    assert db.exec(select(AccountHistory).where(AccountHistory.action == "expiry_reminder")).all() == []
+
+
+def test_the_notice_period_starts_thirty_days_before_the_card_runs_out(db: Session) -> None:
+    _autopay_account(db, exp=(2026, 4))  # works until April 30
+    assert billing_jobs.expiry_reminders(db, today=dt.date(2026, 3, 30)).done == 0  # 31 days before
+    assert billing_jobs.expiry_reminders(db, today=dt.date(2026, 3, 31)).done == 1  # 30 days before
 
 
 def test_settle_ach_success_and_return(db: Session) -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from factories import call, make_invoice, make_subscriber
 from sqlmodel import Session, select
-from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (fixtures and helpers)
+from test_states import app_db, load_home, page_state, signed_in_cookie  # noqa: F401  (fixtures and helpers)
 
 from portal_app.integrations.payments import use_gateway
 from portal_app.integrations.payments.sandbox import SandboxGateway
@@ -125,10 +125,10 @@ def test_home_billing_offers_pay_bill_and_create_autopay(app_db: str, db: Sessio
     make_invoice(db, me.account, 4000)
     db.commit()
     state = page_state(HomeBillingState, "/", cookie=signed_in_cookie(db, me))
-    call(HomeBillingState.load, state)
+    load_home(state)
     assert state.bill_due and not state.autopay_on
     _with_autopay(db, me)
-    call(HomeBillingState.load, state)
+    load_home(state)
     assert state.autopay_on and state.autopay_label == "Visa •••• 4242"
 
 

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from factories import make_subscriber, point_app_at, reset_app_engine
 from sqlmodel import Session, select
+from test_states import app_db  # noqa: F401  (a fixture: the states' engine on this test's database)
 
 from portal_app.__main__ import main
 from portal_app.models import (
@@ -268,6 +269,30 @@ def test_the_worker_runs_a_job_once_and_records_it(database_url: str, monkeypatc
         reset_app_engine()
     state = db.get(JobState, "cleanup")
     assert state.last_outcome == "ok" and state.next_run_at > utcnow() + dt.timedelta(minutes=1)
+
+
+def test_card_expiry_reminders_are_a_scheduled_job_staff_can_see(app_db: str, monkeypatch: pytest.MonkeyPatch,
+                                                                db: Session, capsys: pytest.CaptureFixture) -> None:
+    from factories import call
+    from test_access_states import _staff_cookie
+    from test_states import page_state
+
+    from portal_app.jobs import worker
+    from portal_app.state.staff_jobs import StaffJobsState
+
+    assert "expir" not in job_runs.JOBS["autopay"][0].lower()  # AutoPay no longer sends them
+    assert "0 done" in worker.run_job("expiry_reminders")
+    assert worker.run_job("expiry_reminders") == ""  # not due again until tomorrow 9:00
+    assert main(["expiry-reminders"]) == 0  # the command line runs it now
+    assert "expiry-reminders: 0 done" in capsys.readouterr().out
+    db.expire_all()
+    assert db.get(JobState, "expiry_reminders").last_outcome == "ok"
+
+    jobs_page = page_state(StaffJobsState, "/staff/jobs", cookie=_staff_cookie(db))
+    call(StaffJobsState.load, jobs_page)
+    [row] = [r for r in jobs_page.rows if r["name"] == "expiry_reminders"]
+    assert (row["title"], row["schedule"], row["status"]) == ("Card-expiry reminders (AutoPay cards)",
+                                                              "daily at 9:00", "Succeeded")
 
 
 # --- import ---------------------------------------------------------------------------------------

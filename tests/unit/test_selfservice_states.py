@@ -10,7 +10,7 @@ import pytest
 from factories import call, make_subscriber, point_app_at, reset_app_engine
 from reflex_base.utils.format import json_dumps
 from sqlmodel import Session, select
-from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
+from test_states import app_db, load_home, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
 import portal_app.api
 from portal_app.models import (
@@ -154,18 +154,18 @@ def test_reminder_until_later_for_the_session_and_only_when_the_provider_wants_i
     db.add(Appointment(account_id=me.account.id, title="Fiber install"))
     cookie = signed_in_cookie(db, me)
     state = page_state(SchedulingReminderState, "/", cookie=cookie)
-    call(SchedulingReminderState.check, state)
+    load_home(state)
     assert state.reminder_open and state.reminder_title == "Fiber install"
-    call(SchedulingReminderState.check, state)
+    load_home(state)
     assert state.reminder_open  # back on Home: still there until booked or put off
     call(SchedulingReminderState.later, state)
-    call(SchedulingReminderState.check, state)
+    load_home(state)
     assert state.reminder_open is False  # "Later" holds for the rest of this session
     settings.scheduling_popup = False
     db.add(settings)
     db.commit()
     fresh = page_state(SchedulingReminderState, "/", cookie=signed_in_cookie(db, me))
-    call(SchedulingReminderState.check, fresh)
+    load_home(fresh)
     assert fresh.reminder_open is False
 
 

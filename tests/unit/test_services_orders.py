@@ -10,7 +10,7 @@ import pytest
 from factories import call, make_subscriber
 from pypdf import PdfReader
 from sqlmodel import Session, select
-from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
+from test_states import app_db, load_home, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
 import portal_app.api
 from portal_app.models import (
@@ -293,17 +293,17 @@ def test_contract_page_signs_mine_and_not_theirs(two, db: Session) -> None:
 
 def test_contract_prompt_until_later_for_the_session_only_with_a_pending_contract(two, db: Session) -> None:
     state = page_state(ContractReminderState, "/", cookie=two["cookie"])
-    call(ContractReminderState.check, state)
+    load_home(state)
     assert state.contract_open and state.contract_href == f"/contract?id={two['mine'].id}"
-    call(ContractReminderState.check, state)
+    load_home(state)
     assert state.contract_open  # back on Home: still there until signed or put off
     call(ContractReminderState.dismiss, state)
-    call(ContractReminderState.check, state)
+    load_home(state)
     assert not state.contract_open
     other = make_subscriber(db)
     db.commit()
     fresh = page_state(ContractReminderState, "/", cookie=signed_in_cookie(db, other))
-    call(ContractReminderState.check, fresh)
+    load_home(fresh)
     assert not fresh.contract_open
 
 

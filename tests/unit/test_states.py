@@ -74,6 +74,15 @@ def page_state(cls: type[rx.State], url: str, *, cookie: str = "", presession: b
     return state
 
 
+def load_home(part: rx.State) -> None:
+    """Run Home's one on_load (HomeState.load) in the tree `part` belongs to: each Home card's state
+    (billing, reminders, orders) is filled by it."""
+    from portal_app.state.home import HomeState
+
+    home = part._get_root_state().get_substate(HomeState.get_full_name().split(".")[1:])
+    call(HomeState.load, home)
+
+
 def spec_args(spec) -> dict:
     """The literal arguments of an EventSpec such as rx.redirect or rx.call_script."""
     return {str(name): value._var_value for name, value in spec.args}

@@ -175,6 +175,11 @@ def live_session(db: Session, *, token: str | None, now: datetime, owner: str) -
     row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
     if row is None or getattr(row, owner) is None:
         raise SessionInvalid("expired")
+    return check_live(row, now)
+
+
+def check_live(row: UserSession, now: datetime) -> UserSession:
+    """SessionInvalid unless the row is neither revoked, past its end, nor idle too long."""
     if row.revoked_at is not None:
         raise SessionInvalid("revoked")
     idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
@@ -190,14 +195,29 @@ def touch_session(db: Session, row: UserSession, now: datetime) -> None:
 
 
 def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
-    """The principal behind a session cookie, or SessionInvalid saying why not."""
+    """The principal behind a session cookie, or SessionInvalid saying why not.
+
+    Every event calls this, so it is one query (session, sign-in and account together); the
+    session's last-seen time is written at most once per TOUCH_INTERVAL."""
     now = now or utcnow()
-    row = live_session(db, token=token, now=now, owner="user_id")
-    user = db.get(PortalUser, row.user_id)
-    if user is None or user.disabled:
+    if not token:
+        raise SessionInvalid("missing")
+    found = db.exec(
+        select(UserSession, PortalUser, Account)
+        .join(PortalUser, PortalUser.id == UserSession.user_id)
+        .join(Account, Account.id == PortalUser.account_id, isouter=True)
+        .where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if found is None:  # no such session, or a staff session's cookie
+        raise SessionInvalid("expired")
+    row, user, account = found
+    # SQLAlchemy holds loaded rows weakly: keep these for the session's life, so the event's own
+    # access checks (`db.get(Account, ...)`) find them without another query.
+    db.info["signed_in_rows"] = found
+    check_live(row, now)
+    if user.disabled:
         raise SessionInvalid("revoked")
     touch_session(db, row, now)
-    account = db.get(Account, user.account_id)
     name = account.display_name if account else user.username
     return Principal(
         kind="subscriber", display_name=name, user_id=user.id, account_id=user.account_id, session_id=row.id

@@ -41,6 +41,8 @@ RESEND_IP = Rule("resend-ip", 20, timedelta(hours=1), timedelta(minutes=1), time
 CURRENT_PASSWORD = Rule("current-password", 5, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 TWO_FACTOR = Rule("2fa", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
 STAFF_SIGN_IN = Rule("staff-signin", 5, timedelta(minutes=15), timedelta(seconds=30), timedelta(minutes=15))
+# Starting a sign-in with the identity provider keeps a row for 10 minutes: a bound per address.
+STAFF_OIDC_IP = Rule("staff-oidc-ip", 30, timedelta(minutes=15), timedelta(minutes=1), timedelta(minutes=15))
 
 
 class RateLimited(PortalError):

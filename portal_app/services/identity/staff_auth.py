@@ -17,8 +17,8 @@ from portal_app.services.identity.auth import (
     TICKET_LIFETIME,
     NewSession,
     SessionInvalid,
+    check_live,
     claim_ticket,
-    live_session,
     ticket_binding,
     touch_session,
 )
@@ -81,6 +81,12 @@ def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str =
             ratelimit.hit(db, limits)
             raise SignInFailed(WRONG_CODE)
     ratelimit.clear(db, limits[:1])
+    return issue_staff_ticket(db, staff, binding=binding)
+
+
+def issue_staff_ticket(db: Session, staff: StaffUser, *, binding: str = "") -> str:
+    """The one-time ticket every staff sign-in ends with (password or identity provider): the browser
+    swaps it for the staff cookie at /auth/staff/session/start, only with its pre-session cookie."""
     ticket = new_token()
     db.add(
         AuthToken(
@@ -111,10 +117,21 @@ def redeem_staff_ticket(
 
 
 def resolve_staff_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
+    """The staff principal behind a staff cookie, in one query (see `auth.resolve_session`)."""
     now = now or utcnow()
-    row = live_session(db, token=token, now=now, owner="staff_user_id")
-    staff = db.get(StaffUser, row.staff_user_id)
-    if staff is None or staff.disabled:
+    if not token:
+        raise SessionInvalid("missing")
+    found = db.exec(
+        select(UserSession, StaffUser)
+        .join(StaffUser, StaffUser.id == UserSession.staff_user_id)
+        .where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if found is None:
+        raise SessionInvalid("expired")
+    row, staff = found
+    db.info["signed_in_rows"] = found  # held for the session's life (see auth.resolve_session)
+    check_live(row, now)
+    if staff.disabled:
         raise SessionInvalid("revoked")
     touch_session(db, row, now)
     return staff_principal(staff, session_id=row.id)

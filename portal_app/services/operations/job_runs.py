@@ -24,7 +24,8 @@ MAX_RETRIES = 5
 JOBS: dict[str, tuple[str, str]] = {
     "mail": ("Mail delivery", "every 20 seconds"),
     "billing": ("Billing run (this month's invoices)", "daily at 5:00"),
-    "autopay": ("AutoPay and card-expiry reminders", "daily at 7:00"),
+    "autopay": ("AutoPay", "daily at 7:00"),
+    "expiry_reminders": ("Card-expiry reminders (AutoPay cards)", "daily at 9:00"),
     "settle_ach": ("Settle pending bank payments", "every 15 minutes"),
     "cleanup": ("Cleanup (tokens, sessions, old mail bodies)", "daily at 3:30"),
     "webhooks": ("Webhook deliveries", "every 30 seconds"),

@@ -12,16 +12,17 @@ from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.principal import Principal
 
 
-def record(db: Session, *, principal: Principal, action: str, target: str = "", detail: str = "") -> StaffAuditEntry:
-    """Write one entry in the caller's transaction; the address is the one the session signed in from."""
-    client_ip = ""
-    if principal.session_id is not None:
+def record(db: Session, *, principal: Principal, action: str, target: str = "", detail: str = "",
+           client_ip: str = "") -> StaffAuditEntry:
+    """Write one entry in the caller's transaction; the address is the one the session signed in from
+    (or `client_ip`, for a sign-in that has no session yet)."""
+    if not client_ip and principal.session_id is not None:
         session = db.get(UserSession, principal.session_id)
         client_ip = session.client_ip if session is not None else ""
     entry = StaffAuditEntry(
         staff_user_id=principal.staff_user_id if principal.kind == "staff" else None,
         actor_name=principal.display_name[:120], action=action[:60], target=target[:120], detail=detail[:1000],
-        client_ip=client_ip or ("command line" if principal.kind == "system" else ""),
+        client_ip=client_ip[:64] or ("command line" if principal.kind == "system" else ""),
     )
     db.add(entry)
     return entry

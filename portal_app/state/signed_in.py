@@ -1,0 +1,148 @@
+"""One preamble for every signed-in event handler, subscriber or staff.
+
+Each event resolves the tab's session exactly once (revocation and idle expiry are honoured on
+every event), then runs its work with that principal in one database session on a worker thread,
+so the event loop never waits on the database. What can go wrong ends the same way everywhere:
+
+- the session is gone: the tab's whole state tree is reset and the page goes to sign-in (then back);
+- a service refuses the input (`FieldErrors`): the messages land beside their fields;
+- anything else a service refuses (`PortalError`: not found or not yours, a role that may not,
+  a cutoff passed...): its message, written for the user, on the page (`_show_problem`).
+Either way nothing of the event's work is committed.
+
+Handlers use `@signed_in_event` (the body gets `db` and `principal` before the event's arguments)
+or, when they must do something on the loop first (fetch sibling states, show a spinner),
+`await self._signed_in(work)`, which returns what the handler should return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+from sqlmodel import Session
+
+from portal_app.models import session_scope
+from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError
+from portal_app.services.core.principal import Principal
+from portal_app.services.identity.auth import SessionInvalid
+from portal_app.state.tab_guard import reset_tab
+
+Work = Callable[[Session, Principal], Any]
+
+
+def _in_one_session(state: SignedIn, token: str | None, work: Work) -> Any:
+    with session_scope() as db:
+        principal = state._resolve(db, token)
+        state._on_principal(principal)
+        return work(db, principal)
+
+
+class SignedIn(rx.State, mixin=True):
+    """What subscriber and staff states share: the session check and the error mapping.
+
+    Each area says how to read its cookie (`_token`), how to resolve it (`_resolve`) and where
+    sign-in lives (`_sign_in_page`)."""
+
+    def _token(self) -> str | None:
+        raise NotImplementedError
+
+    def _resolve(self, db: Session, token: str | None) -> Principal:
+        raise NotImplementedError
+
+    def _sign_in_page(self) -> tuple[str, str]:
+        """(this area's sign-in path, where to come back to when the page has no path)."""
+        raise NotImplementedError
+
+    def _sign_in_redirect(self, reason: str) -> rx.event.EventSpec:
+        sign_in, home = self._sign_in_page()
+        current = self.router.url.path or home
+        if self.router.url.query:
+            current = f"{current}?{self.router.url.query}"
+        query = {"next": current}
+        if reason in ("expired", "revoked"):
+            query["reason"] = "expired"
+        return rx.redirect(f"{sign_in}?{urlencode(query)}", replace=True)
+
+    def _on_principal(self, principal: Principal) -> None:
+        """Keep what the shell shows about who is signed in (name, role) current."""
+
+    def _show_problem(self, problem: Exception) -> None:
+        """Field messages beside their fields (`errors[field]` or `err_<field>`); anything else as the
+        page's one message (`refused` for a role's refusal, else `err_form`, `page_error`, `notice`
+        or `errors["form"]`, whichever the state has). States that show problems otherwise override it."""
+        fields = type(self).vars
+        if isinstance(problem, FieldErrors):
+            if "errors" in fields:
+                self.errors = dict(problem.errors)
+                return
+            placed = [f for f in problem.errors if f"err_{f}" in fields]
+            for field in placed:
+                setattr(self, f"err_{field}", problem.errors[field])
+            if placed:
+                return
+        if isinstance(problem, Forbidden) and "refused" in fields:
+            self.refused = str(problem)
+            return
+        for name in ("err_form", "page_error", "notice"):
+            if name in fields:
+                setattr(self, name, str(problem))
+                return
+        if "errors" in fields:
+            self.errors = {"form": str(problem)}
+
+    def _principal(self) -> Principal | None:
+        """Transitional: the principal in a session of its own (handlers move to `_signed_in`)."""
+        try:
+            with session_scope() as db:
+                return self._resolve(db, self._token())
+        except SessionInvalid:
+            return None
+
+    _staff_principal = _principal
+
+    async def _signed_in(self, work: Work) -> Any:
+        """Run `work(db, principal)` off the loop; returns what the handler should return."""
+        try:
+            return await asyncio.to_thread(_in_one_session, self, self._token(), work)
+        except SessionInvalid as problem:
+            await reset_tab(self)  # nothing of the ended sign-in stays in this tab
+            return self._sign_in_redirect(problem.reason)
+        except PortalError as problem:
+            self._show_problem(problem)
+            return None
+
+
+def checks_session(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks an async handler that runs all its work through `self._signed_in` (so a page may use
+    it as its only on_load: it sends visitors without a live session to sign-in itself)."""
+    handler.resolves_session = True  # type: ignore[attr-defined]
+    return handler
+
+
+def resolves_session(handler: object) -> bool:
+    """Does this event handler check the session itself (see `checks_session`)?"""
+    return bool(getattr(getattr(handler, "fn", handler), "resolves_session", False))
+
+
+def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
+    """`def handler(self, db, principal, *event_args)` → an async event handler that resolves the
+    session once and runs the body off the loop (see the module docstring). Put it under `@rx.event`."""
+
+    @functools.wraps(body)
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._signed_in(lambda db, principal: body(self, db, principal, *args, **kwargs))
+
+    # Reflex reads the handler's signature and annotations to pass the event's arguments: only
+    # those are shown (`__wrapped__` stays, so the annotations resolve in the body's module).
+    params = list(inspect.signature(body).parameters.values())
+    hidden = {p.name for p in params[1:3]}
+    run.__signature__ = inspect.Signature([params[0], *params[3:]])  # type: ignore[attr-defined]
+    run.__annotations__ = {k: v for k, v in body.__annotations__.items() if k not in hidden}
+    run.resolves_session = True  # type: ignore[attr-defined]
+    return run
