@@ -250,6 +250,22 @@ def test_a_tab_carries_on_on_the_other_worker_when_its_worker_dies(tab: Page, cl
     assert tab.evaluate("window.sessionStorage.getItem('token')") == token  # the same tab
 
 
+def test_a_worker_stopped_gracefully_hands_its_tabs_over_at_once(tab: Page, cluster: Cluster) -> None:
+    persona = make_persona(cluster, bills=tuple(1000 + i for i in range(14)))
+    _sign_in_to(tab, "/invoices", persona)
+    token = tab.evaluate("window.sessionStorage.getItem('token')")
+    holder = cluster.socket_holder()
+    other = next(port for port in cluster.backend_ports if port != holder)
+    started = time.monotonic()
+    os.kill(cluster.backend_pid(holder), signal.SIGTERM)  # a deploy or a scale-down: SIGTERM, not a crash
+    while cluster.socket_holder() != other:
+        assert time.monotonic() - started < 10, "the tab did not move to the other worker"
+    tab.get_by_role("button", name="Older").click()
+    expect(tab.get_by_text("Page 2 of 3")).to_be_visible()
+    assert time.monotonic() - started < 10
+    assert tab.evaluate("window.sessionStorage.getItem('token')") == token and "/signin" not in tab.url
+
+
 def _keys(cluster: Cluster, account_id: int) -> list[tuple[str, str]]:
     with Session(cluster.engine) as db:
         return [(p.idempotency_key, p.status) for p in db.exec(select(Payment).where(Payment.account_id == account_id))]
