@@ -2,7 +2,8 @@
 
 `PORTAL_LOG_FORMAT=json` writes one JSON object per log line with the request or event id it
 belongs to (`request_id`: the proxy's X-Request-ID for an HTTP request, `ev-…` for a websocket
-event), the logger, the level and the worker's process id. Secrets never get there: the record
+event), the logger, the level and the worker's process id, with the field names of Reflex's own
+`--json` lines (timestamp, level, logger, message, pid), so a worker's output is one stream. Secrets never get there: the record
 factory of `log_redaction` has already cleaned every message, and no code logs a card or bank number
 (a test runs a sign-in and payments with every log line captured and looks for them).
 
@@ -26,15 +27,15 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("portal_request
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, worker (and the traceback)."""
+    """One JSON object per line: timestamp, level, logger, message, request_id, pid (and the traceback)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
+            "timestamp": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "worker": os.getpid(),
+            "pid": os.getpid(),
         }
         current = request_id.get()
         if current:

@@ -75,15 +75,21 @@ rm -f "$RUN_DIR/stopping" "$RUN_DIR"/backend-*.pid
 # --- the backend workers ---------------------------------------------------------------------
 # Each runs in a session of its own (a signal to one never reaches the others) and is started again
 # when it ends for any reason; its open tabs reconnect through nginx to the others meanwhile.
+json_flag=()
+[ "${PORTAL_LOG_FORMAT:-text}" = json ] && json_flag=(--json)  # Reflex's own lines as JSON too
 supervise_backend() {
   local port=$1
   while [ ! -f "$RUN_DIR/stopping" ]; do
     setsid "$PY" -m reflex run --env prod --backend-only --backend-host "$BACKEND_HOST" --backend-port "$port" \
-      --loglevel "${LOGLEVEL:-info}" >>"$RUN_DIR/backend-$port.log" 2>&1 &
+      --loglevel "${LOGLEVEL:-info}" "${json_flag[@]}" >>"$RUN_DIR/backend-$port.log" 2>&1 &
     echo $! > "$RUN_DIR/backend-$port.pid"
     wait $! || true
     [ -f "$RUN_DIR/stopping" ] && break
-    echo "$(date -u +%FT%TZ) backend on port $port ended; starting it again" >> "$RUN_DIR/backend-$port.log"
+    if [ ${#json_flag[@]} -gt 0 ]; then
+      echo "{\"timestamp\": \"$(date -u +%FT%TZ)\", \"level\": \"warning\", \"logger\": \"run-production\", \"message\": \"backend on port $port ended; starting it again\"}"
+    else
+      echo "$(date -u +%FT%TZ) backend on port $port ended; starting it again"
+    fi >> "$RUN_DIR/backend-$port.log"
     sleep 1
   done
 }

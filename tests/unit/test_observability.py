@@ -77,9 +77,9 @@ def test_a_json_log_line_names_its_request() -> None:
     finally:
         log.removeHandler(handler)
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
-    assert first["message"] == "Payment RCP-1 outcome unknown" and first["level"] == "WARNING"
+    assert first["message"] == "Payment RCP-1 outcome unknown" and first["level"] == "warning"
     assert first["request_id"] == "ev-0123456789abcdef" and first["logger"] == "portal.test-json"
-    assert isinstance(first["worker"], int) and first["time"].endswith("+00:00")
+    assert isinstance(first["pid"], int) and first["timestamp"].endswith("+00:00")
     assert "request_id" not in second
 
 
