@@ -136,7 +136,9 @@ class PaymentState(SessionState):
         self.done = False
         self.done_confirming = False
         self.pay_tapped = ""
-        if earlier is not None and earlier.status != "failed":
+        if earlier is not None and earlier.hosted and earlier.status == "pending":
+            pass  # a page at the processor still open decides that one (and its webhook): a new payment here
+        elif earlier is not None and earlier.status != "failed":
             self._show_outcome(earlier)
             if earlier.status == "pending" and not earlier.settling:
                 return  # still unknown: this tab keeps the attempt and asks again on its next load

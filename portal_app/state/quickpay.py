@@ -69,7 +69,8 @@ class QuickPayState(rx.State):
                                                    attempt_key=self._attempt_key)
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self.pay_tapped, self.done_confirming = "", False
-        if earlier is not None and earlier.status != "failed":
+        open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
+        if earlier is not None and earlier.status != "failed" and not open_elsewhere:
             self.step = "done"
             self.done_amount, self.done_receipt, self.done_email = _money(earlier.amount_cents), earlier.receipt_number, ""
             self.done_pending = earlier.status == "pending"
@@ -77,9 +78,9 @@ class QuickPayState(rx.State):
             if not self.done_confirming:
                 self._account_id, self._attempt_key = 0, ""  # shown: a later visit starts afresh
             return
-        if earlier is not None:
+        if earlier is not None and not open_elsewhere:
             self.error = f"Your last payment did not go through: {earlier.reason} You can pay now."
-        elif tapped:
+        elif tapped and earlier is None:
             self.error = NOT_MADE
         self._account_id, self._attempt_key = 0, ""
         self.ach_terms = ach_terms_text()

@@ -336,3 +336,20 @@ def test_quick_pay_payment_shown_is_not_shown_again(app_db: str, db: Session, sh
     assert state.step == "done" and state.pay_tapped == ""
     _reload_quick_pay(state, tapped=False)
     assert state.step == "identify" and state.error == ""
+
+
+def test_an_open_hosted_page_is_left_to_decide_its_payment(app_db: str, db: Session,  # noqa: F811
+                                                           shared_gateway) -> None:
+    """A Checkout page still open at the processor (the subscriber may be on it, or came back with
+    Cancel): the page offers a new payment rather than 'still being confirmed' for a day."""
+    sub = make_subscriber(db)
+    make_invoice(db, sub.account, 4000)
+    state = _tab(db, sub)
+    db.add(Payment(account_id=sub.account.id, receipt_number="RCP-H-1", amount_cents=4000, status="pending",
+                   method_kind="card", method_label="Card", gateway="stripe", idempotency_key=state._attempt_key,
+                   checkout_session_id="cs_test_open"))
+    db.commit()
+
+    _reload(state, tapped=True)
+    assert not state.done and state.form_error == "" and state.pending_text == "$40.00 payment pending"
+    assert db.exec(select(Payment)).one().status == "pending"  # untouched: Checkout and its webhook decide it

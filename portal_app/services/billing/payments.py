@@ -642,6 +642,7 @@ class AttemptOutcome:
     reason: str = ""  # why it failed
     note: str = ""  # what the payer still has to do (verify microdeposits)
     autopay_on: bool = False  # an interrupted attempt's AutoPay request is not carried out
+    hosted: bool = False  # made on the processor's own page (Checkout): that page decides it
 
 
 def attempt_outcome(db: Session, *, principal: Principal, attempt_key: str,
@@ -660,7 +661,8 @@ def attempt_outcome(db: Session, *, principal: Principal, attempt_key: str,
                                             Payment.account_id == account.id)).first()
     if payment is None:
         return None
-    if payment.status == "pending" and not payment.gateway_ref:
+    # A payment on the processor's own page (Checkout) is decided there and by its webhook.
+    if payment.status == "pending" and not payment.gateway_ref and not payment.checkout_session_id:
         try:
             reconcile(db, payment=payment, gateway=gateway or get_gateway(), abandoned=True)
         except (GatewayMisconfigured, GatewayDeclined) as problem:
@@ -673,7 +675,7 @@ def attempt_outcome(db: Session, *, principal: Principal, attempt_key: str,
         amount_cents=payment.amount_cents, method_label=payment.method_label,
         new_balance_cents=billing.balance_cents(db, account_id=payment.account_id),
         settling=payment.status == "pending" and bool(payment.gateway_ref), reason=payment.failure_reason,
-        note=payment.payer_note,
+        note=payment.payer_note, hosted=bool(payment.checkout_session_id),
     )
 
 
