@@ -12,8 +12,6 @@ from portal_app.components.staff_shell import staff_page
 from portal_app.pages.staff_account_payments import payments_tab
 from portal_app.pages.staff_account_tickets import tickets_tab
 from portal_app.state.staff_accounts import StaffAccountState, StaffSearchState
-from portal_app.state.staff_payments import StaffPaymentsState
-from portal_app.state.staff_tickets import StaffTicketsState
 
 STATE_COLOURS = {"Verified": "green", "Pending": "amber", "Locked": "red", "Disabled": "gray"}
 
@@ -179,8 +177,7 @@ def _history_tab() -> rx.Component:
     )
 
 
-@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load, StaffTicketsState.load,
-                                                                     StaffPaymentsState.load])
+@staff_page(route="/staff/account", title="Account", on_load=[StaffAccountState.load])
 def account() -> rx.Component:
     return rx.cond(
         StaffAccountState.found,

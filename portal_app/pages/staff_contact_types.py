@@ -29,7 +29,7 @@ def _row(item: rx.Var, index: rx.Var) -> rx.Component:
                          width="100%", min_height=tokens.TOUCH_TARGET, auto_complete="off",
                          aria_describedby=input_id + "-error"),
                 rx.cond(S.row_error_id == item["id"],
-                        rx.text(S.row_error, id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
+                        rx.text(S.errors.get("row", ""), id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
                 rx.hstack(
                     rx.button("RENAME", type="submit", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
                               cursor="pointer"),
@@ -72,7 +72,7 @@ def contact_types() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.heading("Add a type", as_="h2", size="3"),
-                    text_field("New type name", "name", error=S.err_name),
+                    text_field("New type name", "name", error=S.errors.get("name", "")),
                     primary_button("ADD TYPE", type="submit"),
                     spacing="3", width="100%", align="start",
                 ),
