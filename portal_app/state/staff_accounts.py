@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import reflex as rx
 
-from portal_app.services.core.errors import PortalError
+from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.services.staff import staff_accounts
 from portal_app.state.signed_in import checks_session, signed_in_event
 from portal_app.state.staff_payments import StaffPaymentsState
@@ -14,6 +14,12 @@ from portal_app.state.staff_session import StaffAccountPage, StaffSessionState, 
 from portal_app.state.staff_tickets import StaffTicketsState
 
 TABS = ("portal", "history", "tickets", "payments")
+# What staff can do for a portal user: the service, and what the page then says.
+USER_CHANGES = {
+    "unlock": (staff_accounts.unlock_portal_user, "{username} can sign in again."),
+    "enable": (staff_accounts.enable_portal_user, "{username} is enabled."),
+    "resend": (staff_accounts.resend_verification, "Verification email sent again to {email}."),
+}
 
 
 class StaffSearchState(StaffSessionState):
@@ -80,28 +86,23 @@ class StaffAccountState(StaffAccountPage, StaffSessionState):
         if self.tab == "history" and self.found:
             self._reload(db, principal)  # ticket notes and status changes made on the Tickets tab show up
 
+    def _history(self, db, principal, kind: str, page: int) -> None:
+        self.kind, self.history_page = kind, page
+        self._reload(db, principal)
+
     @rx.event
     @signed_in_event
     def filter_kind(self, db, principal, kind: str):
-        if not self.found:
-            return
-        self.kind = kind if kind in self.kinds else staff_accounts.HISTORY_KINDS_ALL
-        self.history_page = 1
-        self._reload(db, principal)
+        self._history(db, principal, kind if kind in self.kinds else staff_accounts.HISTORY_KINDS_ALL, 1)
 
     @rx.event
     @signed_in_event
     def history_go_to(self, db, principal, page: int):
-        if not self.found:
-            return
-        self.history_page = int(page) if str(page).isdigit() else 1
-        self._reload(db, principal)
+        self._history(db, principal, self.kind, int(page) if str(page).isdigit() else 1)
 
     @rx.event
     @signed_in_event
     def add_user(self, db, principal, form_data: dict):
-        if not self.found:
-            return
         user = staff_accounts.add_portal_user(
             db, principal=principal, account_number=self.account_number,
             email=str(form_data.get("email", ""))[:254], username=str(form_data.get("username", ""))[:64],
@@ -111,32 +112,16 @@ class StaffAccountState(StaffAccountPage, StaffSessionState):
 
     @rx.event
     @signed_in_event
-    def resend(self, db, principal, user_id: int):
-        if not self.found:
-            return
+    def change_user(self, db, principal, user_id: int, action: str):
+        """UNLOCK, ENABLE or RESEND VERIFICATION EMAIL for one of the account's portal users."""
+        if str(action) not in USER_CHANGES:
+            raise NotFound("action")
+        change, done = USER_CHANGES[str(action)]
         try:
-            user = staff_accounts.resend_verification(db, principal=principal, account_number=self.account_number,
-                                                      user_id=client_id(user_id, "portal user"))
-        except PortalError as problem:  # verified meanwhile, or gone: say so over the list as it now stands
+            user = change(db, principal=principal, account_number=self.account_number,
+                          user_id=client_id(user_id, "portal user"))
+        except PortalError as problem:  # gone, or verified meanwhile: say so over the list as it now stands
             db.rollback()
             self._done(db, principal, str(problem))
             return
-        self._done(db, principal, f"Verification email sent again to {user.email}.")
-
-    @rx.event
-    @signed_in_event
-    def unlock(self, db, principal, user_id: int):
-        if not self.found:
-            return
-        user = staff_accounts.unlock_portal_user(db, principal=principal, account_number=self.account_number,
-                                                 user_id=client_id(user_id, "portal user"))
-        self._done(db, principal, f"{user.username} can sign in again.")
-
-    @rx.event
-    @signed_in_event
-    def enable(self, db, principal, user_id: int):
-        if not self.found:
-            return
-        user = staff_accounts.enable_portal_user(db, principal=principal, account_number=self.account_number,
-                                                 user_id=client_id(user_id, "portal user"))
-        self._done(db, principal, f"{user.username} is enabled.")
+        self._done(db, principal, done.format(username=user.username, email=user.email))
