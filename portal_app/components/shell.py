@@ -55,19 +55,9 @@ def account_bar(*left: rx.Component, name: rx.Var, on_sign_out, **props) -> rx.C
         *left,
         rx.spacer(),
         rx.text(name, size="2", color=tokens.MUTED, display=tokens.phone_or_wide("none", "block")),
-        rx.button(
-            rx.icon("log_out", size=18),
-            rx.text("Sign out", size="2"),
-            on_click=on_sign_out,
-            variant="ghost",
-            color_scheme="gray",
-            min_height=tokens.TOUCH_TARGET,
-            cursor="pointer",
-        ),
-        align="center",
-        width="100%",
-        spacing="3",
-        **props,
+        rx.button(rx.icon("log_out", size=18), rx.text("Sign out", size="2"), on_click=on_sign_out, variant="ghost",
+                  color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+        align="center", width="100%", spacing="3", **props,
     )
 
 

@@ -50,11 +50,16 @@ def form_card(title: rx.Var | str, *fields: rx.Component, submit: str, on_submit
     ))
 
 
-def list_card(rows: rx.Var, row: rx.Component, *, empty: rx.Component | str, **props) -> rx.Component:
-    """A card listing `rows`, each drawn by `row`; `empty` in their place when there are none."""
+ROW_RULE = {"border_bottom": f"1px solid {tokens.BORDER}", "padding_y": "0.5rem", "width": "100%"}
+
+
+def list_card(rows: rx.Var, row, *, empty: rx.Component | str, **props) -> rx.Component:
+    """A card listing `rows`, each drawn by `row` above a thin rule; `empty` in their place when there are none."""
     if isinstance(empty, str):
         empty = rx.text(empty, size="2", color=tokens.MUTED)
-    return card(rx.cond(rows.length() > 0, rx.vstack(rx.foreach(rows, row), spacing="0", width="100%", **props),
+    return card(rx.cond(rows.length() > 0,
+                        rx.vstack(rx.foreach(rows, lambda r: rx.box(row(r), **ROW_RULE)), spacing="0", width="100%",
+                                  **props),
                         empty))
 
 

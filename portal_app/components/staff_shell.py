@@ -21,63 +21,32 @@ ADMIN_ROUTES = {"/staff/catalogue", "/staff/settings/contact-types", "/staff/sch
                 "/staff/users", "/staff/audit", "/staff/import", "/staff/api-keys", "/staff/webhooks"}
 
 
-def _nav(current_route: str) -> rx.Component:
-    def shown(item: NavItem, link: rx.Component) -> rx.Component:
-        return rx.cond(StaffSessionState.staff_is_admin, link, rx.fragment()) if item.route in ADMIN_ROUTES else link
-
-    return rx.hstack(
-        *[
-            shown(item, rx.link(
-                rx.icon(item.icon, size=18),
-                rx.text(item.label, size="2"),
-                href=item.route,
-                aria_current="page" if item.route == current_route else None,
-                display="flex",
-                align_items="center",
-                gap="0.375rem",
-                padding_x="0.5rem",
-                min_height=tokens.TOUCH_TARGET,
-                color=tokens.ACCENT if item.route == current_route else tokens.MUTED,
-                underline="none",
-            ))
-            for item in sorted(STAFF_NAV_ITEMS, key=lambda item: item.order)
-        ],
-        spacing="2",
-        wrap="wrap",
-    )
+def _nav_link(item: NavItem, current_route: str) -> rx.Component:
+    here = item.route == current_route
+    link = rx.link(rx.icon(item.icon, size=18), rx.text(item.label, size="2"), href=item.route,
+                   aria_current="page" if here else None, display="flex", align_items="center", gap="0.375rem",
+                   padding_x="0.5rem", min_height=tokens.TOUCH_TARGET, color=tokens.ACCENT if here else tokens.MUTED,
+                   underline="none")
+    return rx.cond(StaffSessionState.staff_is_admin, link, rx.fragment()) if item.route in ADMIN_ROUTES else link
 
 
 def _header(current_route: str) -> rx.Component:
+    nav = [_nav_link(item, current_route) for item in sorted(STAFF_NAV_ITEMS, key=lambda item: item.order)]
     return rx.el.header(
-        rx.vstack(
-            account_bar(logo_link("28px", href="/staff", label="Staff home"),
-                        rx.badge("Staff", color_scheme="gray", size="2"),
-                        name=StaffSessionState.staff_name, on_sign_out=StaffSessionState.staff_sign_out),
-            _nav(current_route),
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
-            padding_x="1rem",
-            spacing="1",
-        ),
-        background=tokens.SURFACE,
-        border_bottom=f"1px solid {tokens.BORDER}",
-        padding_y="0.375rem",
+        rx.vstack(account_bar(logo_link("28px", href="/staff", label="Staff home"),
+                              rx.badge("Staff", color_scheme="gray", size="2"),
+                              name=StaffSessionState.staff_name, on_sign_out=StaffSessionState.staff_sign_out),
+                  rx.hstack(*nav, spacing="2", wrap="wrap"),
+                  width="100%", max_width="1200px", margin="0 auto", padding_x="1rem", spacing="1"),
+        background=tokens.SURFACE, border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.375rem",
     )
 
 
 def staff_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     return shell_frame(
         _header(current_route),
-        rx.el.main(
-            rx.cond(StaffSessionState.staff_signed_in, content, loading()),
-            id="main",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
-            min_width="0",
-            padding="1rem",
-        ),
+        rx.el.main(rx.cond(StaffSessionState.staff_signed_in, content, loading()), id="main", width="100%",
+                   max_width="1200px", margin="0 auto", min_width="0", padding="1rem"),
     )
 
 

@@ -22,7 +22,7 @@ def _row(k: rx.Var) -> rx.Component:
                   spacing="0", min_width="0"),
         rx.cond(k["revoked"] != "", rx.badge("Revoked", color_scheme="gray"),
                 row_button("Revoke", S.revoke(k["id"]), aria_label="Revoke " + k["name"].to(str))),
-        justify="between", align="center", width="100%", padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}",
+        justify="between", align="center", width="100%",
         class_name="api-key-row",
     )
 

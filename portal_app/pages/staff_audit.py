@@ -16,7 +16,7 @@ def _row(r: rx.Var) -> rx.Component:
         rx.text(r["when"], " · ", r["who"], " · from ", r["ip"], size="2", color=tokens.MUTED),
         rx.text(rx.code(r["action"]), " ", r["target"], size="2", overflow_wrap="anywhere"),
         rx.cond(r["detail"] != "", rx.text(r["detail"], size="2", overflow_wrap="anywhere")),
-        spacing="1", width="100%", padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}",
+        spacing="1", width="100%",
         class_name="audit-row",
     )
 

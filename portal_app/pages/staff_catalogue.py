@@ -60,8 +60,7 @@ def _package(p: rx.Var) -> rx.Component:
             row_button(rx.cond(active, "Retire", "Offer again"), S.set_active(p["id"].to(str), ~active)),
             spacing="2",
         ),
-        justify="between", width="100%", align="center", padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}", class_name="catalogue-package",
+        justify="between", width="100%", align="center", class_name="catalogue-package",
     )
 
 

@@ -44,8 +44,7 @@ def _switch(switch: Switch) -> rx.Component:
 def _change(c: rx.Var) -> rx.Component:
     return rx.vstack(rx.text(c["when"], " · ", c["who"], size="2", color=tokens.MUTED),
                      rx.text(c["what"], size="2", overflow_wrap="anywhere"),
-                     spacing="0", padding_y="0.375rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%",
-                     class_name="settings-change")
+                     spacing="0", width="100%", class_name="settings-change")
 
 
 def _swatch(name: str, colour: str) -> rx.Component:

@@ -18,8 +18,7 @@ def _endpoint(e: rx.Var) -> rx.Component:
         rx.text(e["url"], size="2", overflow_wrap="anywhere", min_width="0"),
         row_button(rx.cond(on, "Disable", "Enable"), S.set_active(e["id"], ~on),
                    aria_label=rx.cond(on, "Disable ", "Enable ") + e["url"].to(str)),
-        justify="between", align="center", width="100%", padding_y="0.375rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
+        justify="between", align="center", width="100%",
     )
 
 
@@ -28,7 +27,7 @@ def _delivery(d: rx.Var) -> rx.Component:
         rx.text(rx.code(d["event"]), " · ", d["state"], " · ", d["attempts"], " attempt(s) · ", d["when"], size="2"),
         rx.text(d["url"], size="1", color=tokens.MUTED, overflow_wrap="anywhere"),
         rx.cond(d["error"] != "", rx.text(d["error"], size="1", color=tokens.DANGER, overflow_wrap="anywhere")),
-        spacing="0", width="100%", padding_y="0.375rem", border_bottom=f"1px solid {tokens.BORDER}",
+        spacing="0", width="100%",
         class_name="webhook-delivery",
     )
 

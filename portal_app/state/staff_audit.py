@@ -19,7 +19,6 @@ class StaffAuditState(StaffPage, StaffSessionState):
     actor: str = ""
     action: str = ""
     text: str = ""
-    loaded: bool = False
 
     def _reload(self, db, principal) -> None:
         zone = ZoneInfo(current_theme().timezone)
@@ -28,7 +27,6 @@ class StaffAuditState(StaffPage, StaffSessionState):
         self.rows = [{"when": r.occurred_at.astimezone(zone).strftime("%b %-d, %Y %-I:%M:%S %p"), "who": r.actor_name,
                       "action": r.action, "target": r.target, "detail": r.detail, "ip": r.client_ip or "-"}
                      for r in rows]
-        self.loaded = True
 
     @rx.event
     @signed_in_event
@@ -37,6 +35,7 @@ class StaffAuditState(StaffPage, StaffSessionState):
         self.action = event_query_param(self, "action")[:60]  # the Settings page links to its own changes
         self._clear()
         self._reload(db, principal)
+        self.loaded = True
 
     @rx.event
     @signed_in_event

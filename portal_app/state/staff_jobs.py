@@ -9,7 +9,7 @@ import reflex as rx
 
 from portal_app.services.operations import dev_outbox, job_runs
 from portal_app.state.signed_in import signed_in_event
-from portal_app.state.staff_session import StaffSessionState
+from portal_app.state.staff_session import StaffPage, StaffSessionState
 from portal_app.theming import current_theme
 
 OUTCOMES = {"ok": "Succeeded", "failed": "Failed", "": "Not run yet"}
@@ -32,15 +32,11 @@ def _job(r: job_runs.JobRow) -> dict[str, str]:
     }
 
 
-class StaffJobsState(StaffSessionState):
+class StaffJobsState(StaffPage, StaffSessionState):
     rows: list[dict[str, str]] = []
-    loaded: bool = False
 
-    @rx.event
-    @signed_in_event
-    def load(self, db, principal):
+    def _reload(self, db, principal) -> None:
         self.rows = [_job(r) for r in job_runs.job_rows(db, principal=principal)]
-        self.loaded = True
 
 
 class StaffOutboxState(StaffSessionState):

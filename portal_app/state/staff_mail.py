@@ -15,7 +15,6 @@ from portal_app.theming import current_theme
 
 class StaffMailState(StaffPage, StaffSessionState):
     rows: list[dict[str, str]] = []
-    loaded: bool = False
 
     def _reload(self, db, principal) -> None:
         zone = ZoneInfo(current_theme().timezone)
@@ -27,7 +26,6 @@ class StaffMailState(StaffPage, StaffSessionState):
              "error": m.last_error}
             for m in outbox.failed_mail(db, principal=principal)
         ]
-        self.loaded = True
 
     @rx.event
     @signed_in_event

@@ -82,6 +82,7 @@ class StaffPage(rx.State, mixin=True):
     errors: dict[str, str] = {}
     notice: str = ""
     refused: str = ""  # an agent on an admin page: the services' refusal, shown instead of the page
+    loaded: bool = False  # the page has been filled once (an empty list then means "none", not "wait")
 
     def _clear(self) -> None:
         self._clear_messages()
@@ -94,6 +95,7 @@ class StaffPage(rx.State, mixin=True):
     def load(self, db: Session, principal: Principal):
         self._clear()
         self._reload(db, principal)
+        self.loaded = True
 
     def _done(self, db: Session, principal: Principal, notice: str) -> None:
         self._clear()

@@ -17,13 +17,7 @@ class StaffTicketsState(StaffSessionState):
     tickets: list[dict[str, str]] = []
     statuses: list[dict[str, str]] = STATUS_OPTIONS
     open_id: int = 0  # 0: the list; otherwise the ticket shown
-    number: str = ""
-    subject: str = ""
-    category: str = ""
-    status: str = ""
-    status_label: str = ""
-    opened: str = ""
-    updated: str = ""
+    ticket: dict[str, str] = {}  # the ticket shown: number, subject, category, status (and its label), dates
     notes: list[dict[str, str]] = []
     err_body: str = ""
     err_status: str = ""
@@ -41,7 +35,7 @@ class StaffTicketsState(StaffSessionState):
         self._list(db, principal)
 
     def _list(self, db, principal) -> None:
-        self.open_id, self.notes, self.tickets = 0, [], []
+        self.open_id, self.ticket, self.notes, self.tickets = 0, {}, [], []
         self._clear_messages()
         if not self._account_number:
             return
@@ -57,9 +51,9 @@ class StaffTicketsState(StaffSessionState):
                                       account_id=self._account_id(db, principal))
         t = detail.ticket
         self.open_id = ticket_id
-        self.number, self.subject, self.category = t.number, t.subject, t.category
-        self.status, self.status_label = t.status, STATUS_LABELS.get(t.status, t.status)
-        self.opened, self.updated = show_time(t.opened_at), show_time(t.updated_at)
+        self.ticket = {"number": t.number, "subject": t.subject, "category": t.category, "status": t.status,
+                       "status_label": STATUS_LABELS.get(t.status, t.status), "opened": show_time(t.opened_at),
+                       "updated": show_time(t.updated_at)}
         self.notes = [
             {"id": str(n.id), "body": n.body, "when": show_time(n.created_at),
              "visibility": "PUBLIC" if n.is_public else "PRIVATE",

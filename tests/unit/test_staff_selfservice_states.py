@@ -80,7 +80,7 @@ def test_tickets_tab_shows_all_notes_adds_public_and_private_notes_and_changes_s
     call(StaffTicketsState.set_status, state, {"status": "weird"})
     assert state.err_status == "Choose open, pending or closed."
     call(StaffTicketsState.set_status, state, {"status": "pending"})
-    assert state.status_label == "Pending" and state.notice == "Status is now Pending."
+    assert state.ticket["status_label"] == "Pending" and state.notice == "Status is now Pending."
     actions = [h.action for h in db.exec(select(AccountHistory).where(AccountHistory.account_id == me.account.id))]
     assert {"private_note", "public_note", "status_pending"} <= set(actions)
 
