@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.cards import card, page_body
 
 BILLING_TABS = [("/invoices", "Invoices"), ("/payments", "Payments"), ("/autopay", "AutoPay")]
 
@@ -38,6 +39,19 @@ def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
             justify="between",
             align="center",
             width="100%",
+        ),
+    )
+
+
+def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
+    """A billing list page (Invoices, Payments): the tabs, one card of rows, and the pager."""
+    return page_body(
+        title,
+        billing_tabs(route),
+        card(
+            rx.cond(rows.length() == 0, rx.text(empty, color=tokens.MUTED),
+                    rx.vstack(rx.foreach(rows, row), spacing="0", width="100%")),
+            pager(page, pages, go_to),
         ),
     )
 

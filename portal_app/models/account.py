@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
+from portal_app.models.statuses import AccountStatus, status_field
 
 
 class ProviderSettings(SQLModel, table=True):
@@ -58,7 +59,7 @@ class Account(SQLModel, table=True):
     service_zip: str = Field(default="", max_length=16)
     billing_zip: str = Field(default="", max_length=16)
     service_area_id: int | None = Field(default=None, foreign_key="service_area.id")
-    status: str = Field(default="active", max_length=16)
+    status: AccountStatus = status_field("active", max_length=16)
     paperless: bool = True
     # A payment in flight claims the account; the claim doubles as the idempotency key.
     payment_claim: str | None = Field(default=None, max_length=64)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
+from portal_app.models.statuses import AdjustmentStatus, InvoiceStatus, MandateStatus, PaymentStatus, ServiceStatus, status_field
 
 
 class Package(SQLModel, table=True):
@@ -49,7 +50,7 @@ class AccountService(SQLModel, table=True):
     name: str = Field(max_length=120)
     billable: bool = True
     monthly_price_cents: int = 0
-    status: str = Field(default="active", max_length=16)  # active | pending | ended
+    status: ServiceStatus = status_field("active", max_length=16)
     started_on: dt.date | None = None
     ended_on: dt.date | None = None
     external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
@@ -65,7 +66,7 @@ class Invoice(SQLModel, table=True):
     period_start: dt.date
     period_end: dt.date
     total_cents: int
-    status: str = Field(default="open", max_length=8)  # open | paid | void
+    status: InvoiceStatus = status_field("open", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
 
 
@@ -93,7 +94,7 @@ class PaymentMethod(SQLModel, table=True):
     exp_year: int | None = None
     # A bank account's debit mandate at the gateway; "inactive" keeps AutoPay from charging it.
     mandate_id: str = Field(default="", max_length=120)
-    mandate_status: str = Field(default="", max_length=16)  # "" | active | inactive
+    mandate_status: MandateStatus = status_field("", max_length=16)
     created_at: dt.datetime = utc_field(default_now=True)
     removed_at: dt.datetime | None = utc_field(nullable=True)
 
@@ -104,7 +105,7 @@ class Payment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     receipt_number: str = Field(unique=True, max_length=32)
     amount_cents: int
-    status: str = Field(default="pending", max_length=10)  # pending | succeeded | failed
+    status: PaymentStatus = status_field("pending", max_length=10)
     method_kind: str = Field(max_length=8)  # card | ach
     method_label: str = Field(max_length=60)  # "Visa •••• 4242"
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
@@ -146,7 +147,7 @@ class PaymentAdjustment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=10)  # refund | dispute | return
     amount_cents: int
-    status: str = Field(default="applied", max_length=10)  # pending | applied | failed | reversed
+    status: AdjustmentStatus = status_field("applied", max_length=10)
     reason: str = Field(default="", max_length=200)
     gateway_ref: str = Field(default="", max_length=120, index=True)  # re_..., dp_..., or the returned charge
     idempotency_key: str = Field(unique=True, max_length=80)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
+from portal_app.models.statuses import StaffRole, status_field
 
 
 class PortalUser(SQLModel, table=True):
@@ -45,7 +46,7 @@ class StaffUser(SQLModel, table=True):
     email: str = Field(max_length=254)
     full_name: str = Field(max_length=120)
     password_hash: str = Field(max_length=255)
-    role: str = Field(default="agent", max_length=16)  # agent | admin
+    role: StaffRole = status_field("agent", max_length=16)
     disabled: bool = False
     created_at: datetime = utc_field(default_now=True)
     totp_secret: str | None = Field(default=None, max_length=64)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
+from portal_app.models.statuses import ContractStatus, OrderStatus, TaskStatus, WorkflowStatus, status_field
 
 
 class Contract(SQLModel, table=True):
@@ -16,7 +17,7 @@ class Contract(SQLModel, table=True):
     title: str = Field(max_length=160)
     body_text: str
     version: str = Field(default="1", max_length=16)
-    status: str = Field(default="pending", max_length=12)  # pending | signed
+    status: ContractStatus = status_field("pending", max_length=12)
     created_at: dt.datetime = utc_field(default_now=True)
     signed_at: dt.datetime | None = utc_field(nullable=True)
     signer_name: str = Field(default="", max_length=160)
@@ -36,7 +37,7 @@ class CartOrder(SQLModel, table=True):
     package_id: int = Field(foreign_key="package.id")
     previous_package_id: int | None = Field(default=None, foreign_key="package.id")
     prorate_now: bool = False
-    status: str = Field(default="placed", max_length=16)
+    status: OrderStatus = status_field("placed", max_length=16)
     created_at: dt.datetime = utc_field(default_now=True)
 
 
@@ -49,7 +50,7 @@ class Workflow(SQLModel, table=True):
     cart_order_id: int | None = Field(default=None, foreign_key="cart_order.id")
     kind: str = Field(max_length=24)
     title: str = Field(max_length=160)
-    status: str = Field(default="open", max_length=12)  # open | closed
+    status: WorkflowStatus = status_field("open", max_length=12)
     created_at: dt.datetime = utc_field(default_now=True)
     closed_at: dt.datetime | None = utc_field(nullable=True)
 
@@ -60,7 +61,7 @@ class WorkflowTask(SQLModel, table=True):
     workflow_id: int = Field(foreign_key="workflow.id", index=True)
     name: str = Field(max_length=160)
     sequence: int = 0  # tie-break for tasks on independent lines
-    status: str = Field(default="pending", max_length=12)  # pending | in_progress | completed | skipped
+    status: TaskStatus = status_field("pending", max_length=12)
     trackable: bool = False
     portal_name: str = Field(default="", max_length=120)
     portal_description: str = Field(default="", max_length=500)

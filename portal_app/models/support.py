@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
+from portal_app.models.statuses import AppointmentStatus, TicketStatus, status_field
 
 
 class Ticket(SQLModel, table=True):
@@ -16,7 +17,7 @@ class Ticket(SQLModel, table=True):
     number: str = Field(unique=True, max_length=32)
     category: str = Field(default="General", max_length=60)
     subject: str = Field(max_length=200)
-    status: str = Field(default="open", max_length=16)  # open | pending | closed
+    status: TicketStatus = status_field("open", max_length=16)
     opened_at: dt.datetime = utc_field(default_now=True)
     updated_at: dt.datetime = utc_field(default_now=True)
 
@@ -52,7 +53,7 @@ class Appointment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(default="install", max_length=24)
     title: str = Field(max_length=120)
-    status: str = Field(default="to_schedule", max_length=16)  # to_schedule | scheduled | completed | cancelled
+    status: AppointmentStatus = status_field("to_schedule", max_length=16)
     window_id: int | None = Field(default=None, foreign_key="appointment_window.id")
     starts_at: dt.datetime | None = utc_field(nullable=True)
     ends_at: dt.datetime | None = utc_field(nullable=True)

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.billing_nav import billing_tabs, status_badge
-from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
 from portal_app.components.payment_form import ach_authorization
 from portal_app.components.shell import portal_page
 from portal_app.state.autopay import AutoPayState as S
@@ -179,8 +179,8 @@ def _setup() -> rx.Component:
 
 @portal_page(route="/autopay", title="AutoPay", on_load=[S.load])
 def autopay_page() -> rx.Component:
-    return rx.vstack(
-        rx.heading("AutoPay", as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        "AutoPay",
         billing_tabs("/autopay"),
         error_callout(S.error, id="autopay-error"),
         notice_callout(S.notice, id="autopay-notice"),
@@ -191,6 +191,4 @@ def autopay_page() -> rx.Component:
         rx.cond(S.method_options.length() > 0, _stored_methods()),
         _remove_dialog(),
         _forget_dialog(),
-        spacing="4",
-        width="100%",
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
+from portal_app.components.cards import card, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.calendar import CalendarState as S
 
@@ -166,14 +166,8 @@ def _filter_dialog() -> rx.Component:
 @portal_page(route="/calendar", title="Calendar", nav_label="Calendar", nav_icon="calendar", nav_order=75,
              on_load=[S.load])
 def calendar_page() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("Calendar", as_="h1", size="6", color=tokens.TEXT),
-            rx.spacer(),
-            rx.button(rx.icon("list-filter", size=18), "FILTER", variant="outline", size="3",
-                      min_height=tokens.TOUCH_TARGET, on_click=S.set_filter_open(True), cursor="pointer"),
-            width="100%", align="center",
-        ),
+    return page_body(
+        "Calendar",
         rx.cond(S.loaded, _month_view()),
         rx.cond(
             S.loaded,
@@ -188,6 +182,7 @@ def calendar_page() -> rx.Component:
                 display="flex", align_items="center", gap="0.5rem", min_height=tokens.TOUCH_TARGET),
         _filter_dialog(),
         _detail_dialog(),
+        action=rx.button(rx.icon("list-filter", size=18), "FILTER", variant="outline", size="3",
+                         min_height=tokens.TOUCH_TARGET, on_click=S.set_filter_open(True), cursor="pointer"),
         spacing="2",
-        width="100%",
     )

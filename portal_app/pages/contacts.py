@@ -10,7 +10,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import select_field, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.contacts import ContactsState as S
@@ -146,13 +146,8 @@ def _delete_dialog() -> rx.Component:
 @portal_page(route="/contacts", title="Contacts", nav_label="Contacts", nav_icon="users", nav_order=60,
              on_load=[S.load])
 def contacts_page() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("Contacts", as_="h1", size="6", color=tokens.TEXT),
-            rx.spacer(),
-            primary_button("Add Contact", on_click=S.open_add("contact")),
-            width="100%", align="center",
-        ),
+    return page_body(
+        "Contacts",
         rx.text("Tap a name, email or phone number to change it.", size="2", color=tokens.MUTED),
         notice_callout(S.notice, id="contacts-notice"),
         error_callout(S.page_error, id="contacts-error"),
@@ -165,6 +160,6 @@ def contacts_page() -> rx.Component:
         ),
         _form_dialog(),
         _delete_dialog(),
+        action=primary_button("Add Contact", on_click=S.open_add("contact")),
         spacing="3",
-        width="100%",
     )

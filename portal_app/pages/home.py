@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value
+from portal_app.components.cards import card, label_value, page_body
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
@@ -102,8 +102,8 @@ def home() -> rx.Component:
 
 
 def _content() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Hi, ", HomeState.first_name, as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        ("Hi, ", HomeState.first_name),
         scheduling_reminder(),
         contract_reminder(),
         _balance_card(),
@@ -112,6 +112,4 @@ def _content() -> rx.Component:
         home_order_cards(),
         _account_card(),
         quick_actions(),
-        spacing="4",
-        width="100%",
     )

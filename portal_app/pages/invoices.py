@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.billing_nav import billing_tabs, document_row, pager, status_badge
-from portal_app.components.cards import card
+from portal_app.components.billing_nav import document_row, paged_list, status_badge
 from portal_app.components.shell import portal_page
 from portal_app.state.statements import InvoicesState as S
 
@@ -24,14 +23,4 @@ def _row(invoice: rx.Var) -> rx.Component:
 @portal_page(route="/invoices", title="Invoices", nav_label="Billing", nav_icon="receipt", nav_order=20,
              on_load=[S.load])
 def invoices() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Invoices", as_="h1", size="6", color=tokens.TEXT),
-        billing_tabs("/invoices"),
-        card(
-            rx.cond(S.invoices.length() == 0, rx.text("No invoices yet.", color=tokens.MUTED),
-                    rx.vstack(rx.foreach(S.invoices, _row), spacing="0", width="100%")),
-            pager(S.page, S.pages, S.go_to),
-        ),
-        spacing="4",
-        width="100%",
-    )
+    return paged_list("Invoices", "/invoices", S.invoices, _row, "No invoices yet.", S.page, S.pages, S.go_to)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, label_value, primary_button
+from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.payment_form import (
     ach_authorization,
     bank_fields,
@@ -105,9 +105,7 @@ def _confirmation() -> rx.Component:
 
 @portal_page(route="/pay", title="Make a Payment", on_load=[S.load])
 def make_payment() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Make a Payment", as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        "Make a Payment",
         rx.cond(S.done, _confirmation(), card(_form())),
-        spacing="4",
-        width="100%",
     )

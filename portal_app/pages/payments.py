@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.billing_nav import billing_tabs, document_row, pager, status_badge
-from portal_app.components.cards import card
+from portal_app.components.billing_nav import document_row, paged_list, status_badge
 from portal_app.components.shell import portal_page
 from portal_app.state.statements import PaymentsListState as S
 
@@ -26,14 +25,4 @@ def _row(payment: rx.Var) -> rx.Component:
 
 @portal_page(route="/payments", title="Payments", on_load=[S.load])
 def payments_list() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Payments", as_="h1", size="6", color=tokens.TEXT),
-        billing_tabs("/payments"),
-        card(
-            rx.cond(S.payments.length() == 0, rx.text("No payments yet.", color=tokens.MUTED),
-                    rx.vstack(rx.foreach(S.payments, _row), spacing="0", width="100%")),
-            pager(S.page, S.pages, S.go_to),
-        ),
-        spacing="4",
-        width="100%",
-    )
+    return paged_list("Payments", "/payments", S.payments, _row, "No payments yet.", S.page, S.pages, S.go_to)

@@ -7,7 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.scheduling import SchedulingReminderState as R
 from portal_app.state.scheduling import SchedulingState as S
@@ -157,8 +157,8 @@ def _cancel_dialog() -> rx.Component:
 @portal_page(route="/scheduling", title="Scheduling", nav_label="Scheduling", nav_icon="calendar-clock",
              nav_order=80, on_load=[S.load])
 def scheduling_page() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Scheduling", as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        "Scheduling",
         notice_callout(S.confirmation, id="scheduling-confirmation"),
         error_callout(S.page_error, id="scheduling-error"),
         rx.cond(
@@ -174,7 +174,6 @@ def scheduling_page() -> rx.Component:
         ),
         _cancel_dialog(),
         spacing="3",
-        width="100%",
     )
 
 

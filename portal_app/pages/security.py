@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
 from portal_app.components.forms import field
 from portal_app.components.shell import portal_page
 from portal_app.pages.email_links import PASSWORD_HINT
@@ -162,8 +162,8 @@ def _sessions_card() -> rx.Component:
 @portal_page(route="/security", title="Security", nav_label="Security", nav_icon="shield", nav_order=90,
              on_load=[SecurityState.load])
 def security() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Sign-in and security", as_="h1", size="6", color=tokens.TEXT),
+    return page_body(
+        "Sign-in and security",
         rx.text("Signed in as ", rx.el.strong(SecurityState.username), size="2", color=tokens.MUTED),
         notice_callout(SecurityState.notice, id="security-notice"),
         error_callout(_err("form")),
@@ -171,6 +171,4 @@ def security() -> rx.Component:
         _email_card(),
         _two_factor_card(),
         _sessions_card(),
-        spacing="4",
-        width="100%",
     )

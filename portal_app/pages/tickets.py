@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import select_field, text_field
 from portal_app.components.shell import portal_page
 from portal_app.services.selfservice.tickets import CREATION_OFF
@@ -76,13 +76,8 @@ def _new_ticket_dialog() -> rx.Component:
 @portal_page(route="/tickets", title="Tickets", nav_label="Tickets", nav_icon="life-buoy", nav_order=70,
              on_load=[S.load])
 def tickets_page() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("Tickets", as_="h1", size="6", color=tokens.TEXT),
-            rx.spacer(),
-            rx.cond(S.can_create, primary_button("New Ticket", on_click=S.open_form)),
-            width="100%", align="center",
-        ),
+    return page_body(
+        "Tickets",
         rx.cond(S.loaded & ~S.can_create, rx.text(CREATION_OFF, size="2", color=tokens.MUTED, id="tickets-closed")),
         rx.cond(
             S.loaded,
@@ -94,8 +89,8 @@ def tickets_page() -> rx.Component:
             rx.center(rx.spinner(size="3")),
         ),
         _new_ticket_dialog(),
+        action=rx.cond(S.can_create, primary_button("New Ticket", on_click=S.open_form)),
         spacing="3",
-        width="100%",
     )
 
 

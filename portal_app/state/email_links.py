@@ -7,6 +7,8 @@ deployment's key) in a backend-only var, drops it once used, and the database st
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -14,6 +16,7 @@ from portal_app.models import session_scope
 from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.state.signin import send_new_verification_link
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 # Take the token out of the address bar once read, so later events of the page do not carry it.
@@ -24,25 +27,18 @@ def _token_from(state: rx.State) -> str:
     return event_query_param(state, "token")[:200]
 
 
-def _inspect_verify(raw: str) -> portal_users.VerifyLink | None:
+def _follow(service: Callable[..., Any], raw: str, **kwargs: Any) -> tuple[bool, Any]:
+    """Use an emailed link's token in one DB session (in a worker thread): (True, what the service
+    returned), or (False, None) when the link is dead (expired, used, or never issued)."""
     try:
         with session_scope() as db:
-            return portal_users.inspect_verification(db, raw_token=raw)
+            return True, service(db, raw_token=raw, **kwargs)
     except tokens.TokenInvalid:
-        return None
+        return False, None
 
 
-def _verify(raw: str, password: str | None) -> None:
-    with session_scope() as db:
-        portal_users.verify_email(db, raw_token=raw, new_password=password)
-
-
-def _resend(login: str, client_ip: str) -> str:
-    try:
-        with session_scope() as db:
-            return portal_users.resend_verification(db, login=login, client_ip=client_ip)
-    except ratelimit.RateLimited as limited:
-        return str(limited)
+async def _follow_link(service: Callable[..., Any], raw: str, **kwargs: Any) -> tuple[bool, Any]:
+    return await asyncio.to_thread(_follow, service, raw, **kwargs)
 
 
 class VerifyState(rx.State):
@@ -64,7 +60,7 @@ class VerifyState(rx.State):
         self._token = ""
         self.error = self.password_error = self.resend_notice = ""
         self.submitting = False
-        link = await asyncio.to_thread(_inspect_verify, raw)
+        _, link = await _follow_link(portal_users.inspect_verification, raw)
         self.loaded = True
         self.valid = link is not None
         yield _FORGET_LINK
@@ -76,9 +72,8 @@ class VerifyState(rx.State):
         if link.needs_password:
             self._token = seal(raw)
         else:
-            try:
-                await asyncio.to_thread(_verify, raw, None)
-            except tokens.TokenInvalid:
+            verified, _ = await _follow_link(portal_users.verify_email, raw, new_password=None)
+            if not verified:
                 self.valid = False
                 self.error = portal_users.LINK_INVALID
                 return
@@ -93,12 +88,12 @@ class VerifyState(rx.State):
         self.submitting = True
         yield
         try:
-            await asyncio.to_thread(_verify, unseal(self._token), password)
+            verified, _ = await _follow_link(portal_users.verify_email, unseal(self._token), new_password=password)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
             return
-        except tokens.TokenInvalid:
+        if not verified:
             self._token = ""
             self.valid = False
             self.error = portal_users.LINK_INVALID
@@ -113,7 +108,7 @@ class VerifyState(rx.State):
         login = str(form_data.get("login", ""))[:254]
         if not login.strip():
             return
-        self.resend_notice = await asyncio.to_thread(_resend, login, self.router.session.client_ip or "")
+        self.resend_notice = await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or "")
 
 
 def _request_reset(email: str, client_ip: str) -> str:
@@ -150,19 +145,6 @@ class ForgotPasswordState(rx.State):
         self.submitting = False
 
 
-def _inspect_reset(raw: str) -> str | None:
-    try:
-        with session_scope() as db:
-            return portal_users.inspect_reset(db, raw_token=raw)
-    except tokens.TokenInvalid:
-        return None
-
-
-def _reset(raw: str, password: str, binding: str) -> None:
-    with session_scope() as db:
-        portal_users.reset_password(db, raw_token=raw, new_password=password, binding=binding)
-
-
 class ResetPasswordState(rx.State):
     valid: bool = False
     loaded: bool = False
@@ -177,7 +159,7 @@ class ResetPasswordState(rx.State):
         raw = _token_from(self)
         self.error = self.password_error = ""
         self.submitting = False
-        username = await asyncio.to_thread(_inspect_reset, raw)
+        _, username = await _follow_link(portal_users.inspect_reset, raw)
         self.loaded = True
         self.valid = username is not None
         self.username = username or ""
@@ -196,12 +178,13 @@ class ResetPasswordState(rx.State):
         yield
         try:
             browser = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
-            await asyncio.to_thread(_reset, unseal(self._token), password, browser)
+            reset, _ = await _follow_link(portal_users.reset_password, unseal(self._token), new_password=password,
+                                          binding=browser)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
             return
-        except tokens.TokenInvalid:
+        if not reset:
             self._token = ""
             self.valid = False
             self.error = "This reset link has expired or has already been used. Ask for a new one."
@@ -211,32 +194,15 @@ class ResetPasswordState(rx.State):
         yield rx.redirect("/signin?reason=reset", replace=True)
 
 
-def _confirm_email(raw: str) -> bool:
-    try:
-        with session_scope() as db:
-            account_security.confirm_email_change(db, raw_token=raw)
-        return True
-    except tokens.TokenInvalid:
-        return False
-
-
 class ConfirmEmailState(rx.State):
     loaded: bool = False
     confirmed: bool = False
 
     @rx.event
     async def load(self):
-        self.confirmed = await asyncio.to_thread(_confirm_email, _token_from(self))
+        self.confirmed, _ = await _follow_link(account_security.confirm_email_change, _token_from(self))
         self.loaded = True
         return _FORGET_LINK
-
-
-def _confirm_sign_up(raw: str) -> portal_users.SignUpDone | None:
-    try:
-        with session_scope() as db:
-            return portal_users.confirm_sign_up_link(db, raw_token=raw)
-    except tokens.TokenInvalid:
-        return None
 
 
 class ConfirmSignUpState(rx.State):
@@ -251,30 +217,13 @@ class ConfirmSignUpState(rx.State):
 
     @rx.event
     async def load(self):
-        done = await asyncio.to_thread(_confirm_sign_up, _token_from(self))
+        _, done = await _follow_link(portal_users.confirm_sign_up_link, _token_from(self))
         self.loaded, self.confirmed = True, done is not None
         self.username = done.username if done else ""
         self.email = done.email if done else ""
         self.verified = bool(done and done.verified)
         self.awaiting_approval = bool(done and done.awaiting_approval)
         return _FORGET_LINK
-
-
-def _inspect_removal(raw: str) -> str | None:
-    try:
-        with session_scope() as db:
-            return portal_users.inspect_removal(db, raw_token=raw)
-    except tokens.TokenInvalid:
-        return None
-
-
-def _remove(raw: str) -> bool:
-    try:
-        with session_scope() as db:
-            portal_users.remove_by_link(db, raw_token=raw)
-        return True
-    except tokens.TokenInvalid:
-        return False
 
 
 class RemoveSignInState(rx.State):
@@ -289,7 +238,7 @@ class RemoveSignInState(rx.State):
     @rx.event
     async def load(self):
         raw = _token_from(self)
-        username = await asyncio.to_thread(_inspect_removal, raw)
+        _, username = await _follow_link(portal_users.inspect_removal, raw)
         self.loaded, self.valid, self.removed = True, username is not None, False
         self.username = username or ""
         self._token = seal(raw) if username else ""
@@ -299,6 +248,6 @@ class RemoveSignInState(rx.State):
     async def remove(self):
         if not self._token:
             return
-        self.removed = await asyncio.to_thread(_remove, unseal(self._token))
+        self.removed, _ = await _follow_link(portal_users.remove_by_link, unseal(self._token))
         self.valid = self.removed
         self._token = ""

@@ -34,18 +34,19 @@ class HomeState(SessionState):
     @checks_session
     async def load(self):
         """Home's one on_load: the session checked once, every card's data read in one DB session."""
-        parts = [await self.get_state(cls) for cls in
-                 (HomeBillingState, SchedulingReminderState, ContractReminderState, HomeOrdersState)]
+        bill = await self.get_state(HomeBillingState)
+        parts = [await self.get_state(cls) for cls in (SchedulingReminderState, ContractReminderState, HomeOrdersState)]
 
         def fill(db, principal):
+            summary = dashboard.home_summary(db, principal=principal, today=provider_today())
+            bill._fill(db, principal, left_cents=summary.left_cents)
             for part in parts:
                 part._fill(db, principal)
-            self._fill(db, principal)
+            self._show(summary)
 
         return await self._signed_in(fill)
 
-    def _fill(self, db, principal):
-        summary = dashboard.home_summary(db, principal=principal, today=provider_today())
+    def _show(self, summary: dashboard.HomeSummary) -> None:
         currency = current_theme().currency
         self.first_name = summary.first_name
         self.account_name = summary.display_name

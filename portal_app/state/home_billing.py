@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.billing import autopay, billing
-from portal_app.services.core.access import access_account
-from portal_app.services.core.clock import provider_today
+from portal_app.services.billing import autopay
 from portal_app.state.session import SessionState
 
 
@@ -16,11 +14,10 @@ class HomeBillingState(SessionState):
     autopay_label: str = ""
     quick_actions_open: bool = False
 
-    def _fill(self, db, principal):
-        """Part of Home's one load (HomeState.load)."""
-        account = access_account(db, principal)
+    def _fill(self, db, principal, *, left_cents: int):
+        """Part of Home's one load (HomeState.load), which has read what is left to pay."""
         # PAY BILL only for what is left once payments still settling (bank debits) go through.
-        self.bill_due = billing.amount_due(db, account_id=account.id, today=provider_today()).left_cents > 0
+        self.bill_due = left_cents > 0
         views = autopay.list_autopay(db, principal=principal)
         self.autopay_on = bool(views)
         self.autopay_label = views[0].method_label if views else ""

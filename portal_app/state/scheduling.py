@@ -60,7 +60,7 @@ class SchedulingState(SessionState):
         rows = scheduling.appointments(db, principal=principal)
         self.scheduled = [
             {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
-             "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a) else ""}
+             "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a, cutoff_hours=self.cutoff_hours) else ""}
             for a in rows if a.status == "scheduled"
         ]
         if self.mode != "reschedule":

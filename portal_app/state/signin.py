@@ -38,7 +38,8 @@ def _second_step(token: str, code: str, client_ip: str, binding: str) -> signin_
                                                binding=binding)
 
 
-def _resend(login: str, client_ip: str) -> str:
+def send_new_verification_link(login: str, client_ip: str) -> str:
+    """A new verification link for whoever this is (the same answer for anyone); off the loop."""
     try:
         with session_scope() as db:
             return portal_users.resend_verification(db, login=login, client_ip=client_ip)
@@ -136,7 +137,7 @@ class SignInState(rx.State):
     async def resend_verification(self):
         if not self._login:
             return
-        answer = await asyncio.to_thread(_resend, self._login, self._client_ip())
+        answer = await asyncio.to_thread(send_new_verification_link, self._login, self._client_ip())
         self.error = ""
         self.not_verified = False
         self.notice = answer

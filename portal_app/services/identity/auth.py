@@ -211,6 +211,9 @@ def resolve_session(db: Session, *, token: str | None, now: datetime | None = No
     if found is None:  # no such session, or a staff session's cookie
         raise SessionInvalid("expired")
     row, user, account = found
+    # SQLAlchemy holds loaded rows weakly: keep these for the session's life, so the event's own
+    # access checks (`db.get(Account, ...)`) find them without another query.
+    db.info["signed_in_rows"] = found
     check_live(row, now)
     if user.disabled:
         raise SessionInvalid("revoked")

@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
@@ -31,8 +30,8 @@ from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.identity.passwords import check_new_password, password_problem
 from portal_app.services.core.principal import Principal
+from portal_app.services.core.reach import normalize_phone
 from portal_app.services.identity.secrets_util import hash_password
-from portal_app.theming import current_theme
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 NO_MATCH = "We could not match those details to an account. Check them against your bill and try again."
@@ -60,6 +59,23 @@ def clean_email(value: str, field: str = "email") -> str:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise FieldErrors({field: "Enter an email address like name@example.com."}) from None
+
+
+PHONE_TO_CALL = "Enter a phone number we can call, like 512 555 0100."
+
+
+def check_new_sign_in(raw_username: str, password: str, email: str, errors: dict[str, str]) -> str:
+    """The cleaned username for a new portal sign-in; what is wrong with it or with the password is
+    added to `errors` (sign-up and the shopping cart ask the same)."""
+    username = ""
+    try:
+        username = clean_username(raw_username)
+    except FieldErrors as problem:
+        errors.update(problem.errors)
+    problem = password_problem(password, username=raw_username, email=email)
+    if problem:
+        errors["password"] = problem
+    return username
 
 
 def clean_username(value: str) -> str:
@@ -121,24 +137,15 @@ def _validate_sign_up(form: SignUpForm) -> tuple[str, str, str]:
     phone = ""
     if form.phone.strip():
         try:
-            parsed = phonenumbers.parse(form.phone, current_theme().country)
-            if not phonenumbers.is_valid_number(parsed):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            errors["phone"] = "Enter a phone number we can call, like 512 555 0100."
-    email = username = ""
+            phone = normalize_phone(form.phone)
+        except ValueError:
+            errors["phone"] = PHONE_TO_CALL
+    email = ""
     try:
         email = clean_email(form.email)
     except FieldErrors as problem:
         errors.update(problem.errors)
-    try:
-        username = clean_username(form.username)
-    except FieldErrors as problem:
-        errors.update(problem.errors)
-    problem = password_problem(form.password, username=form.username, email=form.email)
-    if problem:
-        errors["password"] = problem
+    username = check_new_sign_in(form.username, form.password, form.email, errors)
     if errors:
         raise FieldErrors(errors)
     return phone, email, username

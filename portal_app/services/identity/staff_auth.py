@@ -123,6 +123,7 @@ def resolve_staff_session(db: Session, *, token: str | None, now: datetime | Non
     if found is None:
         raise SessionInvalid("expired")
     row, staff = found
+    db.info["signed_in_rows"] = found  # held for the session's life (see auth.resolve_session)
     check_live(row, now)
     if staff.disabled:
         raise SessionInvalid("revoked")

@@ -38,7 +38,7 @@ from portal_app.models import (
 )
 from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff
-from portal_app.services.selfservice.contacts import normalize_email, normalize_phone
+from portal_app.services.core.reach import normalize_email, normalize_phone
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.money import parse_dollars
 from portal_app.services.core.principal import Principal

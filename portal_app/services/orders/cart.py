@@ -28,9 +28,8 @@ from portal_app.models import (
 from portal_app.services.core import history
 from portal_app.services.identity import portal_users, ratelimit
 from portal_app.services.orders import workflows
-from portal_app.services.selfservice.contacts import normalize_phone
+from portal_app.services.core.reach import normalize_phone
 from portal_app.services.core.errors import FieldErrors
-from portal_app.services.identity.passwords import password_problem
 from portal_app.services.core.principal import Principal
 
 MODES = ("disabled", "optional", "required")
@@ -114,20 +113,14 @@ def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, s
         errors.update(problem.errors)
     try:
         phone = normalize_phone(form.phone)
-    except (FieldErrors, ValueError):
-        errors["phone"] = "Enter a phone number we can call, like 512 555 0100."
+    except ValueError:
+        errors["phone"] = portal_users.PHONE_TO_CALL
     wants = area is not None and (area.portal_account_mode == "required"
                                   or (area.portal_account_mode == "optional" and form.want_portal))
     if wants:
-        try:
-            username = portal_users.clean_username(form.username)
-            if portal_users.username_taken(db, username):
-                errors["username"] = "That username is taken. Choose another."
-        except FieldErrors as problem:
-            errors.update(problem.errors)
-        problem = password_problem(form.password, username=form.username, email=form.email)
-        if problem:
-            errors["password"] = problem
+        username = portal_users.check_new_sign_in(form.username, form.password, form.email, errors)
+        if username and portal_users.username_taken(db, username):
+            errors["username"] = "That username is taken. Choose another."
     if errors:
         raise FieldErrors(errors)
     assert area is not None and package is not None

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from portal_app.models import Workflow
+from portal_app.models import Workflow, WorkflowTask
 from portal_app.services.core.access import access_account, access_workflow
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.principal import Principal
-from portal_app.services.orders.workflows import KIND_LABELS, STATUS_LABELS, finished, ordered_tasks
+from portal_app.services.orders.workflows import (
+    KIND_LABELS, STATUS_LABELS, finished, ordered_tasks, ordered_tasks_of,
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,8 @@ class TrackedOrder:
     current_name: str
 
 
-def _tracker(db: Session, workflow: Workflow) -> TrackedOrder:
-    tracked = [t for t in ordered_tasks(db, workflow.id) if t.trackable]
+def _tracker(workflow: Workflow, tasks: list[WorkflowTask]) -> TrackedOrder:
+    tracked = [t for t in tasks if t.trackable]
     current = None
     if workflow.status == "open":
         current = next((i for i, t in enumerate(tracked) if not finished(t)), None)
@@ -71,13 +73,15 @@ def tracked_orders(db: Session, *, principal: Principal, open_only: bool = False
     query = select(Workflow).where(Workflow.account_id == account.id)
     if open_only:
         query = query.where(Workflow.status == "open")
-    orders = [_tracker(db, w) for w in db.exec(query.order_by(col(Workflow.created_at).desc(), col(Workflow.id).desc()))]
+    found = list(db.exec(query.order_by(col(Workflow.created_at).desc(), col(Workflow.id).desc())))
+    tasks = ordered_tasks_of(db, [w.id for w in found])
+    orders = [_tracker(w, tasks[w.id]) for w in found]
     return [o for o in orders if o.steps]
 
 
 def tracked_order(db: Session, *, principal: Principal, workflow_id: int) -> TrackedOrder:
     workflow = access_workflow(db, principal, workflow_id)
-    order = _tracker(db, workflow)
+    order = _tracker(workflow, ordered_tasks(db, workflow.id))
     if not order.steps:
         raise NotFound("order")
     return order

@@ -20,14 +20,26 @@ SCHEDULING_TASK = "Schedule installer"  # the step the subscriber finishes by bo
 
 def ordered_tasks(db: Session, workflow_id: int) -> list[WorkflowTask]:
     """Every task of the workflow in dependency order; cycles (should staff make one) fall back to sequence."""
-    tasks = list(db.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow_id)))
+    return ordered_tasks_of(db, [workflow_id])[workflow_id]
+
+
+def ordered_tasks_of(db: Session, workflow_ids: list[int]) -> dict[int, list[WorkflowTask]]:
+    """`ordered_tasks` for several workflows in two queries (a page of orders costs no query per order)."""
+    tasks = list(db.exec(select(WorkflowTask).where(col(WorkflowTask.workflow_id).in_(workflow_ids)))) if workflow_ids else []
+    ids = [t.id for t in tasks]
+    edges = list(db.exec(select(WorkflowTaskDependency).where(col(WorkflowTaskDependency.task_id).in_(ids)))) if ids else []
+    by_workflow: dict[int, list[WorkflowTask]] = {wid: [] for wid in workflow_ids}
+    for task in tasks:
+        by_workflow[task.workflow_id].append(task)
+    return {wid: _dependency_order(found, edges) for wid, found in by_workflow.items()}
+
+
+def _dependency_order(tasks: list[WorkflowTask], edges: list[WorkflowTaskDependency]) -> list[WorkflowTask]:
     by_id = {t.id: t for t in tasks}
-    ids = list(by_id)
-    edges = db.exec(select(WorkflowTaskDependency).where(col(WorkflowTaskDependency.task_id).in_(ids))) if ids else []
     waiting_on: dict[int, int] = defaultdict(int)
     unlocks: dict[int, list[int]] = defaultdict(list)
     for edge in edges:
-        if edge.depends_on_task_id in by_id and edge.task_id != edge.depends_on_task_id:
+        if edge.task_id in by_id and edge.depends_on_task_id in by_id and edge.task_id != edge.depends_on_task_id:
             waiting_on[edge.task_id] += 1
             unlocks[edge.depends_on_task_id].append(edge.task_id)
     ready = [(t.sequence, t.id) for t in tasks if waiting_on[t.id] == 0]

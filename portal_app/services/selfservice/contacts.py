@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, func, select
 
 from portal_app.models import Contact, ContactPoint, ContactType
@@ -18,10 +16,9 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, access_account, access_contact, access_contact_point, require_staff
 from portal_app.services.core.errors import FieldErrors, PortalError, StaffOnly  # noqa: F401 - StaffOnly re-exported
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
+from portal_app.services.core.reach import INVALID_EMAIL, format_phone, normalize_email, normalize_phone  # noqa: F401 - re-exported
 
 NAME_MAX = 80
-INVALID_EMAIL = "Enter an email address like name@example.com."
 LAST_WAY_TO_REACH = "This is the last way to reach you. Add another email or phone number before deleting it."
 
 
@@ -45,45 +42,6 @@ class ContactView:
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def normalize_email(raw: str) -> str:
-    """A syntactically real address, normalised; raises ValueError with a message for the field."""
-    text = (raw or "").strip()
-    if not text:
-        raise ValueError("Enter an email address.")
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError:
-        # Our own words: the library's explanation ("must have an @-sign") is not for subscribers.
-        raise ValueError(INVALID_EMAIL) from None
-
-
-def normalize_phone(raw: str, country: str | None = None) -> str:
-    """E.164 for a number valid in the provider's country (or given with +country code)."""
-    text = (raw or "").strip()
-    if not text:
-        raise ValueError("Enter a phone number.")
-    region = country or current_theme().country
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as problem:
-        raise ValueError("Enter a valid phone number, for example (512) 555-0123.") from problem
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("Enter a valid phone number, for example (512) 555-0123.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def format_phone(e164: str, country: str | None = None) -> str:
-    """National format at home, international format for numbers from elsewhere."""
-    region = country or current_theme().country
-    try:
-        number = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    if phonenumbers.region_code_for_number(number) == region:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _name(raw: str, field: str, label: str, errors: dict[str, str], *, required: bool) -> str:

@@ -98,11 +98,15 @@ def open_days(db: Session, *, principal: Principal, appointment_id: int, now: dt
                                                                 appointment_id=appointment_id, now=now)})
 
 
-def can_change(db: Session, appointment: Appointment, now: dt.datetime | None = None) -> bool:
-    """Scheduled appointments may be moved or cancelled up to the provider's cutoff before the start."""
+def can_change(db: Session, appointment: Appointment, now: dt.datetime | None = None, *,
+               cutoff_hours: int | None = None) -> bool:
+    """Scheduled appointments may be moved or cancelled up to the provider's cutoff before the start
+    (pass `cutoff_hours` when checking a list, so the settings are read once)."""
     if appointment.status != "scheduled" or appointment.starts_at is None:
         return False
-    cutoff = dt.timedelta(hours=provider_settings(db).reschedule_cutoff_hours)
+    if cutoff_hours is None:
+        cutoff_hours = provider_settings(db).reschedule_cutoff_hours
+    cutoff = dt.timedelta(hours=cutoff_hours)
     return (now or utcnow()) <= appointment.starts_at - cutoff
 
 

@@ -1,0 +1,36 @@
+"""The values each status column may hold, as `Literal` types.
+
+The code writes and compares plain strings (`payment.status == "succeeded"`), so a type checker
+flags a value outside the column's Literal, and the columns stay plain VARCHARs on every database
+(no native enum types to migrate). `tests/unit/test_statuses.py` holds every status literal in the
+code to these lists as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+AccountStatus = Literal["active", "closed"]
+ServiceStatus = Literal["active", "pending", "ended"]
+InvoiceStatus = Literal["open", "paid", "void"]
+PaymentStatus = Literal["pending", "succeeded", "failed"]
+MandateStatus = Literal["", "active", "inactive"]
+AdjustmentStatus = Literal["pending", "applied", "failed", "reversed"]
+ContractStatus = Literal["pending", "signed"]
+OrderStatus = Literal["placed", "completed"]
+WorkflowStatus = Literal["open", "closed"]
+TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
+TicketStatus = Literal["open", "pending", "closed"]
+AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
+StaffRole = Literal["agent", "admin"]
+
+STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus)
+
+
+def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:
+    """A status column: a VARCHAR holding one of its Literal's values."""
+    return Field(default=default, sa_type=sa.String(max_length), **kwargs)
