@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 
 HEADING_SIZES = {"h2": "4", "h3": "3"}
 
@@ -25,11 +25,8 @@ def staff_view(title: rx.Var | str, *parts: rx.Component, intro: rx.Component | 
         intro = rx.text(intro, size="2", color=tokens.MUTED)
     top = [c for c in (intro, notice_callout(notice, id="staff-notice") if notice is not None else None) if c is not None]
     body = rx.vstack(*top, *parts, spacing="3", width="100%")
-    return rx.vstack(
-        rx.heading(title, as_="h1", size="6"),
-        admin_only(refused, body) if refused is not None else body,
-        spacing="3", width="100%", max_width=max_width,
-    )
+    return rx.box(page_body(title, admin_only(refused, body) if refused is not None else body, spacing="3"),
+                  width="100%", max_width=max_width)
 
 
 def shown_once(secret: rx.Var, *, label: str, id: str) -> rx.Component:
