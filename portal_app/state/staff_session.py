@@ -113,6 +113,10 @@ class StaffRowsPage(StaffPage, mixin=True):
         super()._clear()
         self.row_error_id = ""
 
+    def _show_problem(self, problem: Exception) -> None:
+        self.row_error_id = ""  # a problem of the whole page: no row keeps an earlier row's message
+        super()._show_problem(problem)
+
     def _row_refused(self, db: Session, principal: Principal, row_id: object, problem: Exception) -> None:
         """Called from the except branch of a row's change: nothing of it is kept, the rows are read
         again (the row may be gone), and the message lands under the row or, for a missing row, on top."""
