@@ -104,8 +104,6 @@ class SignedIn(rx.State, mixin=True):
         except SessionInvalid:
             return None
 
-    _staff_principal = _principal
-
     async def _signed_in(self, work: Work) -> Any:
         """Run `work(db, principal)` off the loop; returns what the handler should return."""
         try:
