@@ -15,7 +15,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import staff_auth
 from portal_app.state.signed_in import SignedIn, signed_in_event
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param, reset_tab
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 STAFF_SIGN_IN_PATH = "/staff/signin"
 
@@ -67,12 +67,7 @@ class StaffSessionState(SignedIn, rx.State):
 
     @rx.event
     async def staff_sign_out(self):
-        await reset_tab(self)
-        return rx.call_script(
-            "const form = document.createElement('form');"
-            "form.method = 'post'; form.action = '/auth/staff/sign-out';"
-            "document.body.appendChild(form); form.submit();"
-        )
+        return await self._sign_out_through("/auth/staff/sign-out")
 
 
 class StaffPage(rx.State, mixin=True):
