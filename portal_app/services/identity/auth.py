@@ -137,18 +137,7 @@ def redeem_session_ticket(
     user = db.get(PortalUser, token_row.user_id)
     if user is None or user.disabled:
         raise SessionInvalid("revoked")
-    settings = get_settings()
-    absolute = timedelta(hours=settings.session_absolute_hours)
-    token = new_token()
-    db.add(
-        UserSession(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=now + absolute,
-            client_ip=client_ip[:64],
-            user_agent=user_agent[:300],
-        )
-    )
+    session = open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, user_id=user.id)
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
@@ -162,6 +151,15 @@ def redeem_session_ticket(
         entity_type="portal_user",
         entity_id=user.id,
     )
+    return session
+
+
+def open_session(db: Session, *, now: datetime, client_ip: str, user_agent: str, **owner: int) -> NewSession:
+    """A new session row (a fresh random token; only its hash is kept) for `user_id=` or `staff_user_id=`."""
+    absolute = timedelta(hours=get_settings().session_absolute_hours)
+    token = new_token()
+    db.add(UserSession(token_hash=hash_token(token), expires_at=now + absolute, client_ip=client_ip[:64],
+                       user_agent=user_agent[:300], **owner))
     return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
 
 
