@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.billing import autopay, billing, hosted_payments, payments
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.access import access_account
@@ -194,8 +191,7 @@ class PaymentState(SessionState):
             self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
 
     async def _submit(self, form: dict):
-        principal = self._principal()
-        if principal is None or self.submitting or self.done:
+        if self.submitting or self.done:
             return
         self.form_error = ""
         errors: dict[str, str] = {}
@@ -217,39 +213,45 @@ class PaymentState(SessionState):
         self.amount = str(form.get("amount", ""))[:20]
         self.submitting = True
         yield
-        if method is None:  # new card or bank account: on the gateway's hosted page
+        hosted = method is None  # new card or bank account: on the gateway's hosted page
+        key, expected, client_ip = self._attempt_key, self._expected_balance, self.router.session.client_ip
+        save_asked = self.save_method
+        save = save_asked and self.method_choice in (NEW_CARD, NEW_ACH)
+        autopay_on, ach_ok, kind = self.recurring and self.recurring_added, bool(form.get("ach_authorization")), \
+            self.method_choice
+
+        def work(db, principal):
+            """Off the loop, in the event's one session: the processor's answer, or why it refused."""
             try:
-                url = await asyncio.to_thread(
-                    _start_checkout, principal, amount_cents, self.method_choice, self._attempt_key,
-                    self._expected_balance, self.save_method, self.recurring and self.recurring_added,
-                    bool(form.get("ach_authorization")), self.router.session.client_ip)
-            except FieldErrors as problems:
-                self.errors = problems.errors
+                if hosted:
+                    return hosted_payments.start_checkout(
+                        db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=key,
+                        expected_balance_cents=expected, save_method=save_asked, autopay_on=autopay_on,
+                        ach_authorized=ach_ok, client_ip=client_ip, return_path="/pay")
+                return payments.pay(db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=key,
+                                    expected_balance_cents=expected, save_method=save, autopay=autopay_on,
+                                    ach_authorized=ach_ok, client_ip=client_ip)
             except PortalError as refusal:
-                self.form_error = str(refusal)
-                self._new_attempt()
-            else:
-                # The hosted page decides it (and its webhook records it): coming back here is a new form.
-                self._new_attempt()
-                self.pay_tapped = ""
-                yield rx.redirect(url)
-            self.submitting = False
-            return
-        try:
-            outcome = await asyncio.to_thread(
-                _pay, principal, amount_cents, method, self._attempt_key, self._expected_balance,
-                self.save_method and self.method_choice in (NEW_CARD, NEW_ACH), self.recurring and self.recurring_added,
-                bool(form.get("ach_authorization")), self.router.session.client_ip)
-        except FieldErrors as problems:
-            self.errors = problems.errors
-        except PortalError as refusal:
-            self.form_error = str(refusal)
-            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
-                self._new_attempt()  # a decline or refusal may be retried
-        else:
-            self._show_outcome(outcome)
-            self._new_attempt()  # shown: a later visit to this page starts a new payment
+                return refusal  # each refusal is shown its own way below
+
+        result = await self._signed_in(work)
         self.submitting = False
+        if isinstance(result, FieldErrors):
+            self.errors = result.errors
+        elif isinstance(result, PortalError):
+            self.form_error = str(result)
+            if not isinstance(result, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._new_attempt()  # a decline or refusal may be retried
+        elif isinstance(result, str):
+            # The hosted page decides it (and its webhook records it): coming back here is a new form.
+            self._new_attempt()
+            self.pay_tapped = ""
+            yield rx.redirect(result)
+        elif isinstance(result, payments.PaymentOutcome):
+            self._show_outcome(result)
+            self._new_attempt()  # shown: a later visit to this page starts a new payment
+        elif result is not None:
+            yield result  # the session ended: the tab was reset and goes to sign-in
 
     def _method(self, form: dict):
         if self.method_choice == NEW_CARD:
@@ -260,23 +262,3 @@ class PaymentState(SessionState):
                                                         form.get("holder", "")))
         return payments.StoredMethod(int(self.method_choice.removeprefix("pm:")))
 
-
-def _pay(principal, amount_cents: int, method, attempt_key: str, expected_balance: int, save_method: bool,
-         autopay_on: bool, ach_authorized: bool, client_ip: str):
-    """Runs in a worker thread: the gateway call must not block the event loop."""
-    with session_scope() as db:
-        return payments.pay(
-            db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=attempt_key,
-            expected_balance_cents=expected_balance, save_method=save_method, autopay=autopay_on,
-            ach_authorized=ach_authorized, client_ip=client_ip,
-        )
-
-
-def _start_checkout(principal, amount_cents: int, kind: str, attempt_key: str, expected_balance: int,
-                    save_method: bool, autopay_on: bool, ach_authorized: bool, client_ip: str) -> str:
-    with session_scope() as db:
-        return hosted_payments.start_checkout(
-            db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=attempt_key,
-            expected_balance_cents=expected_balance, save_method=save_method, autopay_on=autopay_on,
-            ach_authorized=ach_authorized, client_ip=client_ip, return_path="/pay",
-        )
