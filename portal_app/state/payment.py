@@ -254,11 +254,7 @@ class PaymentState(SessionState):
             yield result  # the session ended: the tab was reset and goes to sign-in
 
     def _method(self, form: dict):
-        if self.method_choice == NEW_CARD:
-            return payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
-                                                        form.get("cvc", ""), form.get("postal_code", "")))
-        if self.method_choice == NEW_ACH:
-            return payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
-                                                        form.get("holder", "")))
+        if self.method_choice in (NEW_CARD, NEW_ACH):
+            return payments.new_method_from_form("ach" if self.method_choice == NEW_ACH else "card", form)
         return payments.StoredMethod(int(self.method_choice.removeprefix("pm:")))
 

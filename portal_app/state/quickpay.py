@@ -149,14 +149,7 @@ class QuickPayState(rx.State):
         email = str(form.get("email", "")).strip()[:254]
         try:
             amount_cents = payments.parse_amount(str(form.get("amount", "")))
-            if self.hosted:
-                method = None
-            elif self.method_choice == "ach":
-                method = payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
-                                                              form.get("holder", "")))
-            else:
-                method = payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
-                                                              form.get("cvc", ""), form.get("postal_code", "")))
+            method = None if self.hosted else payments.new_method_from_form(self.method_choice, form)
             if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
                 raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."})
         except FieldErrors as problems:

@@ -16,6 +16,8 @@ configuration), which is logged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import datetime as dt
 import logging
 import re
@@ -760,6 +762,16 @@ def parse_bank(routing: str, account_number: str, holder: str = "") -> BankDetai
     if errors:
         raise FieldErrors(errors)
     return BankDetails(routing_number=routing, account_number=account_number, holder_name=str(holder).strip()[:80])
+
+
+def new_method_from_form(kind: str, form: Mapping[str, object]) -> NewCard | NewBank:
+    """A card or bank account typed into a payment form (Make a Payment, Quick Pay): the same field
+    names and the same messages on both. `kind` is "card" or "ach"."""
+    if kind == "ach":
+        return NewBank(parse_bank(str(form.get("routing", "")), str(form.get("bank_account", "")),
+                                  str(form.get("holder", ""))))
+    return NewCard(parse_card(str(form.get("card_number", "")), str(form.get("expiry", "")),
+                              str(form.get("cvc", "")), str(form.get("postal_code", ""))))
 
 
 def attempt_reference(attempt_key: str) -> str:
