@@ -85,7 +85,8 @@ def status_badge(status: rx.Var) -> rx.Component:
     )
 
 
-def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, class_name: str) -> rx.Component:
+def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, class_name: str,
+                 border: bool = True) -> rx.Component:
     """One row of a billing list: its details on the left, its PDF link on the right."""
     return rx.hstack(
         rx.vstack(*details, spacing="1", align="start", min_width="0"),
@@ -94,6 +95,6 @@ def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, cl
         align="center",
         width="100%",
         padding_y="0.75rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
+        border_bottom=f"1px solid {tokens.BORDER}" if border else None,
         class_name=class_name,
     )

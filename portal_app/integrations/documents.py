@@ -52,6 +52,11 @@ class InvoiceDocument:
     total_cents: int
     paid_cents: int
     status: str
+    # "Why is my bill different?": a headline, then (text, amount or None) rows of what changed and of
+    # the payments and balance since the last bill.
+    explained_headline: str = ""
+    changes: list[tuple[str, int | None]] = field(default_factory=list)
+    account_lines: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,22 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     rows.append(["Total", money(doc.total_cents)])
     story.append(_table(rows))
     story += [Spacer(1, 0.15 * inch), _text(f"Paid: {money(doc.paid_cents)} · Amount due: {money(doc.total_cents - doc.paid_cents)}")]
+    if doc.explained_headline:
+        story += [Spacer(1, 0.25 * inch), _text("Why is my bill different?", "Heading3"), _text(doc.explained_headline)]
+        for title, rows in (("What changed", doc.changes), ("Payments and balance", doc.account_lines)):
+            if rows:
+                story += [Spacer(1, 0.1 * inch), _reasons_table(title, rows, money)]
     return _build(story, f"Invoice {doc.number}")
+
+
+def _signed(cents: int | None, money) -> str:
+    if cents is None:
+        return ""
+    return ("+" if cents > 0 else "−" if cents < 0 else "") + money(abs(cents))
+
+
+def _reasons_table(title: str, rows: list[tuple[str, int | None]], money) -> Table:
+    return _table([[title, ""]] + [[_text(text), _signed(cents, money)] for text, cents in rows], total_row=False)
 
 
 def receipt_pdf(doc: ReceiptDocument) -> bytes:

@@ -7,7 +7,16 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import AdjustmentStatus, InvoiceStatus, MandateStatus, PaymentStatus, ServiceStatus, status_field
+from portal_app.models.statuses import (
+    AdjustmentStatus,
+    BillDelivery,
+    InvoiceLineKind,
+    InvoiceStatus,
+    MandateStatus,
+    PaymentStatus,
+    ServiceStatus,
+    status_field,
+)
 
 
 class Package(SQLModel, table=True):
@@ -67,6 +76,8 @@ class Invoice(SQLModel, table=True):
     period_end: dt.date
     total_cents: int
     status: InvoiceStatus = status_field("open", max_length=8)
+    # How the bill went out: emailed (paperless accounts) or printed and posted (`paper-bills`).
+    delivery: BillDelivery = status_field("email", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
 
 
@@ -77,6 +88,10 @@ class InvoiceLine(SQLModel, table=True):
     description: str = Field(max_length=200)
     amount_cents: int
     sort_order: int = 0
+    kind: InvoiceLineKind = status_field("service", max_length=12)
+    # The account's service the line bills (service and part-month lines), so the next bill can say
+    # what changed for it; empty for fees, taxes and lines imported from another billing system.
+    account_service_id: int | None = Field(default=None, foreign_key="account_service.id", index=True)
 
 
 class PaymentMethod(SQLModel, table=True):

@@ -26,6 +26,10 @@ TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
 TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
+# What an invoice line is, so a bill can be explained line by line: a monthly service, part of a month
+# after a package change, a one-time charge, a recurring fee, a credit, a late fee or a tax.
+InvoiceLineKind = Literal["service", "proration", "one_time", "fee", "credit", "late_fee", "tax"]
+BillDelivery = Literal["email", "paper"]
 
 STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
                 OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus)

@@ -16,6 +16,16 @@ def _money(cents: int) -> str:
     return format_cents(cents, current_theme().currency)
 
 
+def _signed(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    return ("+" if cents > 0 else "−" if cents < 0 else "") + _money(abs(cents))
+
+
+def _reasons(reasons) -> list[dict[str, str]]:
+    return [{"text": r.text, "amount": _signed(r.amount_cents)} for r in reasons]
+
+
 def _page_from_query(query: str) -> int:
     for part in (query or "").split("&"):
         if part.startswith("page=") and part[5:].isdigit():
@@ -53,9 +63,17 @@ class InvoicesState(PagedList, SessionState):
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": f"{inv.issued_on:%b %-d, %Y}",
              "due": f"{inv.due_on:%b %-d, %Y}", "amount": _money(inv.total_cents), "status": status,
-             "pdf": f"/documents/invoices/{inv.id}.pdf"}
+             "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id))}
             for inv, status in result.rows
         ]
+
+
+def _explained(explanation) -> dict:
+    """Why is my bill different?: the headline, what changed, and the payments and balance since the last bill."""
+    if explanation is None:
+        return {"headline": "", "changes": [], "account": []}
+    return {"headline": explanation.headline, "changes": _reasons(explanation.changes),
+            "account": _reasons(explanation.account)}
 
 
 class PaymentsListState(PagedList, SessionState):
