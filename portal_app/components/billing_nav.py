@@ -43,8 +43,9 @@ def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
     )
 
 
-def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
-    """A billing list page (Invoices, Payments): the tabs, one card of rows, and the pager."""
+def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.Var, pages: rx.Var, go_to,
+               *after: rx.Component) -> rx.Component:
+    """A billing list page (Invoices, Payments): the tabs, one card of rows, the pager, then `after`."""
     return page_body(
         title,
         billing_tabs(route),
@@ -53,6 +54,7 @@ def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.V
                     rx.vstack(rx.foreach(rows, row), spacing="0", width="100%")),
             pager(page, pages, go_to),
         ),
+        *after,
     )
 
 

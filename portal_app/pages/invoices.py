@@ -8,6 +8,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
 from portal_app.components.shell import portal_page
+from portal_app.components.statement_form import statement_form
 from portal_app.state.statements import InvoicesState as S
 
 
@@ -64,4 +65,5 @@ def _row(invoice: rx.Var) -> rx.Component:
 @portal_page(route="/invoices", title="Invoices", nav_label="Billing", nav_icon="receipt", nav_order=20,
              on_load=[S.load])
 def invoices() -> rx.Component:
-    return paged_list("Invoices", "/invoices", S.invoices, _row, "No invoices yet.", S.page, S.pages, S.go_to)
+    return paged_list("Invoices", "/invoices", S.invoices, _row, "No invoices yet.", S.page, S.pages, S.go_to,
+                      statement_form())

@@ -121,3 +121,37 @@ def test_maya_sees_why_her_latest_bill_is_different(phone: Page, portal) -> None
     expect(latest).to_contain_text("Everything before this bill is paid")
     _fits(phone)
     phone.screenshot(path=str(ARTIFACTS / "bill-explained-maya.png"), full_page=True)
+
+
+def test_a_statement_for_two_dates_from_the_billing_pages(phone: Page, portal) -> None:
+    maya = maya_copy(portal)
+    today = provider_today()
+    phone.goto("/payments")
+    phone.wait_for_url("**/signin**")
+    sign_in(phone, maya.username, maya.password)
+    form = phone.locator("#statement")
+    expect(form.get_by_label("To")).to_have_value(today.isoformat())
+    form.get_by_label("From").fill(today.isoformat())
+    form.get_by_label("To").fill((today - dt.timedelta(days=1)).isoformat())
+    form.get_by_role("button", name="MAKE STATEMENT").click()
+    expect(phone.locator("#statement-from-error")).to_have_text("Start on or before the end date.")
+    expect(phone.locator("#statement-link")).to_have_count(0)
+    start = invoicing.next_month(today.replace(day=1) - dt.timedelta(days=200))
+    form.get_by_label("From").fill(start.isoformat())
+    form.get_by_label("To").fill(today.isoformat())
+    form.get_by_role("button", name="MAKE STATEMENT").click()
+    link = phone.locator("#statement-link")
+    expect(link).to_contain_text(f"Statement {start:%b %-d, %Y} – {today:%b %-d, %Y} (PDF)")
+    expect(phone.locator("#statement-from-error")).to_have_count(0)
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "statement-form.png"), full_page=True)
+    wait_until_settled(phone)
+    assert serious_violations(phone) == []
+    pdf = phone.request.get(link.get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "Opening balance" in text and "Closing balance" in text and "Over 90 days" in text
+    assert f"Subscriber ID: {maya.number}" in text
+    # The link is the signed-in account's own: without the session it is a 404.
+    phone.context.clear_cookies()
+    assert phone.request.get(link.get_attribute("href")).status == 404
