@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 AccountStatus = Literal["active", "closed"]
+# Whether the subscriber's connection is on: staff (or the integration API) suspend and restore it;
+# a payment restores an account suspended for non-payment once the balance is under the threshold.
+ServiceState = Literal["active", "suspended_nonpayment", "suspended_request", "disconnected"]
 ServiceStatus = Literal["active", "pending", "ended"]
 InvoiceStatus = Literal["open", "paid", "void"]
 PaymentStatus = Literal["pending", "succeeded", "failed"]

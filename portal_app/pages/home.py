@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value, page_body
+from portal_app.components.cards import card, label_value, page_body, primary_button
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
@@ -28,6 +28,37 @@ def _due_line() -> rx.Component:
             rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
         ),
     )
+
+
+def _service_notice() -> rx.Component:
+    """Suspended or disconnected: said before anything else, with what is owed and one button to pay."""
+    suspended = card(
+        rx.vstack(
+            rx.heading(rx.icon("wifi_off", size=22, aria_hidden="true"), HomeState.service_label, as_="h2", size="5",
+                       display="flex", gap="0.5rem", align_items="center", color=tokens.DANGER),
+            rx.cond(HomeState.service_reason != "", rx.text(HomeState.service_reason, size="3")),
+            rx.cond(
+                HomeState.service_status == "suspended_nonpayment",
+                rx.vstack(
+                    rx.text("You owe ", rx.el.strong(HomeState.balance_text), ". Pay ",
+                            rx.el.strong(HomeState.restore_text), " and your service is restored at once.",
+                            size="3", id="restore-amount"),
+                    rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
+                    spacing="3", width="100%",
+                ),
+                rx.text("Please call us to turn it back on.", size="3"),
+            ),
+            spacing="2", align="start", width="100%",
+        ),
+        border_top=f"4px solid {tokens.DANGER}", role="region", aria_label="Service suspended", id="service-notice",
+    )
+    restoring = card(
+        rx.text(rx.icon("wifi", size=20, aria_hidden="true"), "Thank you. Your service is being restored: it can "
+                "take a few minutes to come back.", size="3", display="flex", gap="0.5rem", align_items="center",
+                color=tokens.SUCCESS),
+        role="status", id="service-restoring",
+    )
+    return rx.cond(HomeState.service_status != "active", suspended, rx.cond(HomeState.restoring, restoring))
 
 
 def _balance_card() -> rx.Component:
@@ -104,6 +135,7 @@ def home() -> rx.Component:
 def _content() -> rx.Component:
     return page_body(
         ("Hi, ", HomeState.first_name),
+        _service_notice(),
         scheduling_reminder(),
         contract_reminder(),
         _balance_card(),

@@ -28,6 +28,11 @@ class HomeState(SessionState):
     left_text: str = ""
     due_text: str = ""
     past_due: bool = False
+    service_status: str = "active"  # suspended, disconnected: told first thing
+    service_label: str = ""
+    service_reason: str = ""
+    restore_text: str = ""  # suspended for non-payment: what restores it
+    restoring: bool = False  # a payment just restored it
     loaded: bool = False
 
     @rx.event
@@ -60,4 +65,8 @@ class HomeState(SessionState):
         self.left_text = format_cents(summary.left_cents, currency)
         self.due_text = summary.due_on.strftime("%b %-d, %Y") if summary.due_on else ""
         self.past_due = summary.past_due
+        self.service_status, self.service_label = summary.service_status, summary.service_label
+        self.service_reason = summary.service_reason
+        self.restore_text = format_cents(summary.restore_cents, currency) if summary.restore_cents else ""
+        self.restoring = summary.restoring
         self.loaded = True

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import Contact, ContactPoint, PortalUser
-from portal_app.services.billing import billing
+from portal_app.services.billing import billing, service_status
 from portal_app.services.core.access import access_account
 from portal_app.services.core.principal import Principal
 
@@ -27,6 +27,11 @@ class HomeSummary:
     pending_cents: int = 0  # payments still settling
     pending_bank: bool = False  # one of them is a bank debit
     left_cents: int = 0  # what is left to pay once they settle
+    service_status: str = "active"  # suspended ones are told first thing (services/billing/service_status.py)
+    service_label: str = ""  # "Your service is suspended for non-payment"
+    service_reason: str = ""
+    restore_cents: int = 0  # suspended for non-payment: what a payment must be at least to restore it
+    restoring: bool = False  # a payment restored it in the last day
 
 
 def greeting_name(db: Session, *, principal: Principal, account) -> str:
@@ -65,4 +70,10 @@ def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSu
         pending_cents=due.pending_cents,
         pending_bank=due.pending_bank,
         left_cents=due.left_cents,
+        service_status=account.service_status,
+        service_label=service_status.HEADLINES.get(account.service_status, ""),
+        service_reason=account.service_status_reason if account.service_status != "active" else "",
+        restore_cents=(billing.restore_amount(db, account_id=account.id)
+                       if account.service_status == "suspended_nonpayment" else 0),
+        restoring=service_status.recently_restored(account),
     )
