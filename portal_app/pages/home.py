@@ -139,7 +139,7 @@ def _content() -> rx.Component:
         scheduling_reminder(),
         contract_reminder(),
         _balance_card(),
-        bill_actions(),
+        rx.cond(HomeState.service_status == "suspended_nonpayment", rx.fragment(), bill_actions()),  # one PAY
         autopay_card(),
         home_order_cards(),
         _account_card(),
