@@ -17,6 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from portal_app.integrations.mail import enqueue_mail
@@ -109,16 +111,14 @@ def _announce(db: Session, account: Account, principal: Principal, status: str, 
 
 def _switch(db: Session, account_id: int, status: str, reason: str, *, only_from: str | None = None) -> bool:
     """One conditional UPDATE: True when this call changed it (so its effects happen once)."""
+    values = {"service_status": status, "service_status_reason": reason[:200], "service_status_changed_at": utcnow()}
     query = update(Account).where(col(Account.id) == account_id, col(Account.service_status) != status)
     if only_from is not None:
         query = query.where(col(Account.service_status) == only_from)
-    changed = db.execute(query.values(service_status=status, service_status_reason=reason[:200],
-                                      service_status_changed_at=utcnow())
-                         .execution_options(synchronize_session=False)).rowcount == 1
-    if changed:
-        account = db.get(Account, account_id)
-        if account is not None:
-            db.refresh(account)
+    changed = db.execute(query.values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    account = db.identity_map.get(identity_key(Account, account_id)) if changed else None
+    for name, value in values.items() if account is not None else ():
+        set_committed_value(account, name, value)  # the row as written, without a read or a second write
     return changed
 
 
