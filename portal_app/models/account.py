@@ -27,6 +27,11 @@ class ProviderSettings(SQLModel, table=True):
     agent_refund_limit_cents: int = 10_000  # agents refund up to this per refund; admins without limit
     # An account suspended for non-payment is restored by a payment that brings its balance to this or less.
     restore_threshold_cents: int = 0
+    # Promises to pay (extensions): up to this many days ahead (0: not offered), this many a year, and
+    # only after payments of at least this much in the last 30 days.
+    promise_max_days: int = 14
+    promise_per_year: int = 2
+    promise_min_paid_cents: int = 0
 
 
 class ContactType(SQLModel, table=True):

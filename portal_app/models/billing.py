@@ -14,6 +14,7 @@ from portal_app.models.statuses import (
     InvoiceStatus,
     MandateStatus,
     PaymentStatus,
+    PromiseStatus,
     ServiceStatus,
     status_field,
 )
@@ -195,3 +196,20 @@ class GatewayEvent(SQLModel, table=True):
     event_id: str = Field(unique=True, max_length=120)
     event_type: str = Field(max_length=80)
     received_at: dt.datetime = utc_field(default_now=True)
+
+
+class PaymentPromise(SQLModel, table=True):
+    """A promise to pay by a date (an extension): while active the service stays on; paid, it is kept;
+    unpaid after the date, it lapses (and a service it restored is suspended again)."""
+
+    __tablename__ = "payment_promise"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    promised_on: dt.date
+    amount_cents: int  # what was owed (above the restore threshold) when it was made
+    status: PromiseStatus = status_field("active", max_length=10)
+    restored_service: bool = False  # it turned a service suspended for non-payment back on
+    created_by: str = Field(default="", max_length=120)
+    created_at: dt.datetime = utc_field(default_now=True)
+    reminded_at: dt.datetime | None = utc_field(nullable=True)
+    closed_at: dt.datetime | None = utc_field(nullable=True)

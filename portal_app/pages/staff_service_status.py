@@ -24,6 +24,11 @@ def _account() -> rx.Component:
                         style={"width": "100%", "min_height": tokens.TOUCH_TARGET, "padding": "0 0.5rem",
                                "border": f"1px solid {tokens.BORDER}", "border_radius": "var(--radius-2)"}),
             spacing="1", width="100%")),
+        rx.cond(S.promise != "", rx.hstack(
+            rx.text(S.promise, size="2", id="staff-promise"),
+            rx.button("CANCEL PROMISE", on_click=S.cancel_promise, variant="outline", color_scheme="red", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            spacing="3", wrap="wrap", align="center")),
         rx.form(
             rx.vstack(
                 select_field("Set service status", "service_status", S.options, default_value=S.status,

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 import reflex as rx
 
 from portal_app.money import format_balance, format_cents
-from portal_app.services.billing import service_status
+from portal_app.services.billing import promises, service_status
 from portal_app.services.core.errors import NotFound
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffSessionState
@@ -26,6 +26,7 @@ class StaffServiceStatusState(StaffSessionState):
     balance: str = ""
     restore: str = ""
     restore_link: str = ""
+    promise: str = ""  # the promise to pay in force, in words
     options: list[dict[str, str]] = OPTIONS
     err_number: str = ""
     err_form: str = ""
@@ -45,6 +46,10 @@ class StaffServiceStatusState(StaffSessionState):
         self.balance = format_balance(state.balance_cents, currency)
         self.restore = format_cents(state.restore_cents, currency) if state.restore_cents or view.restore_link else ""
         self.restore_link = view.restore_link
+        promise = promises.staff_promise(db, principal=principal, account_id=view.account_id)
+        self.promise = (f"Promised to pay {format_cents(promise.amount_cents, currency)} by "
+                        f"{promise.promised_on:%b %-d, %Y} (made {promise.created_at:%b %-d} by {promise.created_by})"
+                        if promise else "")
 
     @rx.event
     @signed_in_event
@@ -72,3 +77,13 @@ class StaffServiceStatusState(StaffSessionState):
                                                     reason=str(form.get("reason", "")))
         self._show(db, principal, self.number)
         self.notice = f"Service is now: {self.label}." if changed else "Nothing changed."
+
+    @rx.event
+    @signed_in_event
+    def cancel_promise(self, db, principal):
+        if not self.found:
+            return
+        view = service_status.staff_view(db, principal=principal, account_number=self.number)
+        cancelled = promises.cancel_promise(db, principal=principal, account_id=view.account_id)
+        self._show(db, principal, self.number)
+        self.notice = "Promise to pay cancelled." if cancelled else "No promise to cancel."

@@ -1,10 +1,12 @@
 """Back online in one tap, on a phone (390×844): staff suspend an account for non-payment, the
 subscriber sees it first thing at sign-in with one PAY NOW, the restore link opens Quick Pay with
 the amount, a test card pays it, the service is being restored, and the provider's network gets
-the signed service.restored webhook (a local HTTP receiver here)."""
+the signed service.restored webhook (a local HTTP receiver here). A promise to pay turns the service
+on until its date, shows on the calendar and lapses once the date has passed (the day passed in)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -17,6 +19,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from portal_app.models import Account, StaffUser
+from portal_app.services.billing import promises, service_status
+from portal_app.services.core.clock import provider_today
 from portal_app.services.identity import staff_auth
 from portal_app.services.operations import webhooks
 from tests.e2e.a11y import serious_violations
@@ -130,3 +134,42 @@ def test_a_suspended_subscriber_pays_through_the_restore_link_and_the_network_is
     phone.goto("/")
     expect(phone.locator("#service-restoring")).to_contain_text("Your service is being restored")
     expect(phone.locator("#service-notice")).to_have_count(0)
+
+
+def test_a_promise_to_pay_turns_service_on_shows_on_the_calendar_and_lapses(phone: Page, portal) -> None:
+    me = make_persona(portal, first_name="Maya", last_name="Okafor", bills=(6450,))
+    with Session(portal.engine) as db:
+        admin = staff_auth.staff_principal(db.get(StaffUser, 1))
+        service_status.set_service_status(db, principal=admin, account_id=me.account_id, status="suspended_nonpayment")
+        db.commit()
+    today = provider_today()
+    promised = today + dt.timedelta(days=5)
+    phone.goto("/")
+    phone.wait_for_url("**/signin**")
+    sign_in(phone, me.username, me.password)
+    form = phone.locator("#promise-form")
+    expect(form).to_contain_text("Need more time? Promise to pay by a date")
+    form.get_by_label("Pay by").fill((today + dt.timedelta(days=30)).isoformat())
+    form.get_by_role("button", name="PROMISE TO PAY").click()
+    expect(phone.locator("#promise-promise_date-error")).to_contain_text("Pick a date from tomorrow")
+    form.get_by_label("Pay by").fill(promised.isoformat())
+    form.get_by_role("button", name="PROMISE TO PAY").click()
+    expect(phone.locator("#promise-active")).to_contain_text(f"You promised to pay $64.50 by {promised:%b %-d, %Y}.")
+    expect(phone.locator("#service-notice")).to_have_count(0)  # back on until then
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "home-promise.png"), full_page=True)
+    wait_until_settled(phone)
+    assert serious_violations(phone) == []
+
+    phone.goto("/calendar")
+    item = phone.locator("#agenda .calendar-item[data-kind='promise']")
+    expect(item).to_contain_text("Promise to pay: $64.50")
+
+    with Session(portal.engine) as db:  # the daily job, the day after the promised date
+        assert promises.promise_run(db, today=promised + dt.timedelta(days=1)).endswith("1 lapsed")
+    phone.goto("/")
+    notice = phone.locator("#service-notice")
+    expect(notice).to_contain_text("Your service is suspended for non-payment")
+    expect(notice).to_contain_text(f"The promise to pay by {promised:%b %-d, %Y} was not kept")
+    phone.goto("/calendar")
+    expect(phone.locator("#agenda .calendar-item[data-kind='promise']")).to_contain_text("(lapsed)")

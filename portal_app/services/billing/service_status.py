@@ -82,15 +82,17 @@ def _money(cents: int) -> str:
 
 
 def _announce(db: Session, account: Account, principal: Principal, status: str, summary: str,
-              restore_cents: int = 0) -> None:
+              restore_cents: int = 0, *, mail: bool = True, until: dt.date | None = None) -> None:
     """History (and with it the webhook) and the subscriber's mail for a change that happened."""
-    data = {"service_status": status}
+    data: dict[str, str] = {"service_status": status}
+    if until is not None:
+        data["until"] = until.isoformat()
     if status == "suspended_nonpayment":
         data |= {"restore_url": quickpay.restore_link_url(account.account_number),
                  "restore_amount": f"{restore_cents / 100:.2f}"}
     history.record(db, principal=principal, account_id=account.id, kind="service", action=ACTIONS[status],
                    summary=summary[:500], entity_type="account", entity_id=account.id, webhook_data=data)
-    to = billing.receipt_address(db, account_id=account.id)
+    to = billing.receipt_address(db, account_id=account.id) if mail else None
     if not to:
         return
     theme = current_theme()
@@ -154,6 +156,26 @@ def restore_after_payment(db: Session, *, account_id: int) -> bool:
     balance = billing.balance_cents(db, account_id=account_id)
     _announce(db, account, Principal.system("Payment"), "active",
               f"Service restored: a payment brought the balance to {_money(balance)}")
+    return True
+
+
+def set_by_promise(db: Session, *, account: Account, on: bool, until: dt.date) -> bool:
+    """A promise to pay turns a service suspended for non-payment on until its date (`on`), or, lapsed or
+    cancelled while still owed, suspends it again. The promise's own mail tells the subscriber."""
+    system = Principal.system("Promise to pay")
+    if on:
+        if not _switch(db, account.id, "active", f"On until {until:%b %-d, %Y}: promise to pay",
+                       only_from="suspended_nonpayment"):
+            return False
+        _announce(db, account, system, "active", f"Service restored until {until:%b %-d, %Y} (promise to pay)",
+                  mail=False, until=until)
+        return True
+    reason = f"The promise to pay by {until:%b %-d, %Y} was not kept"
+    if not _switch(db, account.id, "suspended_nonpayment", reason, only_from="active"):
+        return False
+    restore = billing.restore_amount(db, account_id=account.id)
+    _announce(db, account, system, "suspended_nonpayment", f"Service suspended again: {reason}; "
+              f"{_money(restore)} restores it", restore, mail=False)
     return True
 
 

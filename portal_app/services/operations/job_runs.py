@@ -24,6 +24,7 @@ MAX_RETRIES = 5
 JOBS: dict[str, tuple[str, str]] = {
     "mail": ("Mail delivery", "every 20 seconds"),
     "billing": ("Billing run (this month's invoices)", "daily at 5:00"),
+    "promises": ("Promises to pay (reminders, kept, lapsed)", "daily at 6:00"),
     "autopay": ("AutoPay and card-expiry reminders", "daily at 7:00"),
     "settle_ach": ("Settle pending bank payments", "every 15 minutes"),
     "cleanup": ("Cleanup (tokens, sessions, old mail bodies)", "daily at 3:30"),

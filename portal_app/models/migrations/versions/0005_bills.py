@@ -1,6 +1,7 @@
 """bills: invoice lines know their kind and service, invoices how they went out, package-change
 orders what they change, at which prices, from which day, and the invoice that prorated them;
-accounts their service status (suspended, restored) and the provider its restore threshold
+accounts their service status (suspended, restored), promises to pay, and the provider its restore
+threshold and promise rules
 
 Revision ID: 0005_bills
 Revises: 0004_operations
@@ -26,6 +27,26 @@ def upgrade() -> None:
                                       nullable=True))
     with op.batch_alter_table("provider_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("restore_threshold_cents", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("promise_max_days", sa.Integer(), nullable=False, server_default="14"))
+        batch_op.add_column(sa.Column("promise_per_year", sa.Integer(), nullable=False, server_default="2"))
+        batch_op.add_column(sa.Column("promise_min_paid_cents", sa.Integer(), nullable=False, server_default="0"))
+    op.create_table(
+        "payment_promise",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("promised_on", sa.Date(), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("restored_service", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reminded_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", portal_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("payment_promise", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_promise_account_id"), ["account_id"], unique=False)
     with op.batch_alter_table("invoice_line", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=12), nullable=False, server_default="service"))
         batch_op.add_column(sa.Column("account_service_id", sa.Integer(), nullable=True))
@@ -66,8 +87,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invoice_line_account_service_id"))
         batch_op.drop_column("account_service_id")
         batch_op.drop_column("kind")
+    op.drop_table("payment_promise")
     with op.batch_alter_table("provider_settings", schema=None) as batch_op:
-        batch_op.drop_column("restore_threshold_cents")
+        for column in ("promise_min_paid_cents", "promise_per_year", "promise_max_days", "restore_threshold_cents"):
+            batch_op.drop_column(column)
     with op.batch_alter_table("account", schema=None) as batch_op:
         for column in ("service_status_changed_at", "service_status_reason", "service_status"):
             batch_op.drop_column(column)
