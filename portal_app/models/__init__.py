@@ -22,6 +22,7 @@ from portal_app.models.billing import (
     PaymentAdjustment,
     PaymentAllocation,
     PaymentMethod,
+    PaymentPromise,
     RecurringPayment,
     ServiceAreaPackage,
 )
@@ -51,7 +52,7 @@ __all__ = [
     "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
     "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
-    "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",
+    "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PaymentPromise", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",

@@ -24,6 +24,7 @@ MAX_RETRIES = 5
 JOBS: dict[str, tuple[str, str]] = {
     "mail": ("Mail delivery", "every 20 seconds"),
     "billing": ("Billing run (this month's invoices)", "daily at 5:00"),
+    "promises": ("Promises to pay (reminders, kept, lapsed)", "daily at 6:00"),
     "autopay": ("AutoPay", "daily at 7:00"),
     "expiry_reminders": ("Card-expiry reminders (AutoPay cards)", "daily at 9:00"),
     "settle_ach": ("Settle pending bank payments", "every 15 minutes"),
