@@ -53,7 +53,7 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
         .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    explained = explain_invoices(db, account_id=account.id, invoice_ids=[inv.id for inv in rows])
+    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows])
     return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages, explained=explained)
 
 
