@@ -11,6 +11,7 @@ from portal_app.api import (
     import_routes,
     integration_routes,
     payment_webhooks,
+    sms_webhook,
     staff_auth_routes,
 )
 
@@ -23,6 +24,7 @@ def build_api() -> Starlette:
             *staff_auth_routes.routes,
             *billing_routes.routes,
             *payment_webhooks.routes,
+            *sms_webhook.routes,
             *calendar_routes.routes,
             *contract_routes.routes,
             *import_routes.routes,

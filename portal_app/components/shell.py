@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.outage_banner import outage_banners
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
@@ -229,6 +230,7 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
         rx.hstack(
             sidebar(_sorted_nav(), current_route),
             rx.el.main(
+                outage_banners(SessionState.outage_banners),
                 rx.cond(SessionState.signed_in, content, _loading()),
                 footer(),
                 id="main",

@@ -2,10 +2,11 @@
 Each is safe to run twice.
 
 - billing run: one invoice per account per month (its number is unique per account and month),
-  emailed with a signed Quick Pay link; credit already on the account is applied to it.
+  announced through the notification service (services/billing/notices.py: a signed Quick Pay link,
+  or with AutoPay what will be charged when); credit already on the account is applied to it.
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
-  three), at most `autopay_max_retries` failed days in a row, an email on each failure.
-- card-expiry reminders: an email when a stored card AutoPay uses expires within 30 days, once
+  three), at most `autopay_max_retries` failed days in a row, a notice on each failure.
+- card-expiry reminders: a notice when a stored card AutoPay uses expires within 30 days, once
   per card (the account history records it and is what "once" is checked against).
 - settle ACH: ask the gateway about every pending payment (ACH, Checkout, answers lost to a 5xx)
   and record the outcome.
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.integrations.payments import (
     ChargeResult,
     GatewayBusy,
@@ -43,7 +43,7 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services.billing import billing, payments, quickpay
+from portal_app.services.billing import billing, notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.money import format_cents
@@ -102,7 +102,7 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
         if account_id in existing:
             report.skipped += 1
             continue
-        _issue(db, db.get(Account, account_id), lines, period_start, period_end)
+        _issue(db, db.get(Account, account_id), lines, period_start, period_end, today=today)
         report.done += 1
         if count % batch == 0:
             db.commit()
@@ -110,7 +110,8 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
     return report
 
 
-def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date) -> Invoice:
+def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date, *,
+           today: dt.date) -> Invoice:
     lines = [(f"{s.name} ({start:%b %Y})", s.monthly_price_cents) for s in services]
     invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{start:%Y%m}", issued_on=start,
                       due_on=start.replace(day=BILL_DUE_DAY), period_start=start, period_end=end,
@@ -123,20 +124,8 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
     history.record(db, principal=SYSTEM, account_id=account.id, kind="billing", action="invoice_issued",
                    summary=f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due {invoice.due_on:%b %-d, %Y}",
                    entity_type="invoice", entity_id=invoice.id)
-    to = payments.receipt_address(db, account_id=account.id)
-    if to:
-        theme = current_theme()
-        enqueue_mail(db, to=to, account_id=account.id, subject=f"Your {theme.provider_name} bill {invoice.number}",
-                     body=(f"Your bill for {start:%B %Y} is {_money(invoice.total_cents)}, due {invoice.due_on:%b %-d, %Y}.\n\n"
-                           f"Pay it in one step (link valid 30 days): {quickpay.link_url(account.account_number)}\n\n"
-                           f"Or sign in to see the invoice: {_public_url()}/invoices\n"))
+    notices.bill_ready(db, account=account, invoice=invoice, today=today)
     return invoice
-
-
-def _public_url() -> str:
-    from portal_app.config import get_settings
-
-    return get_settings().public_url.rstrip("/")
 
 
 def _apply_credit(db: Session, account_id: int) -> None:
@@ -174,6 +163,7 @@ class _Attempt:
     error: Exception | None = None
     outcome: str = ""  # done | pending | failed | problem
     hold: bool = False  # the answer was lost: the claim stays until reconciliation
+    today: dt.date | None = None  # the run's day (a failure notice says when the next try is)
 
 
 def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None,
@@ -228,7 +218,8 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
             report.skipped += 1
             continue
         attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, recurring=recurring,
-                                 method=method, amount_cents=min(balance, settings.max_payment_cents), key=key))
+                                 method=method, amount_cents=min(balance, settings.max_payment_cents), key=key,
+                                 today=today))
     db.commit()  # end the read transaction before the batches claim accounts
     return attempts
 
@@ -334,7 +325,8 @@ def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int
         recurring.consecutive_failures += 1
         db.add(recurring)
         _failure_mail(db, recurring, attempt.method, str(error), recurring.consecutive_failures,
-                      settings.autopay_max_retries, needs_authentication=error.needs_authentication)
+                      settings.autopay_max_retries, needs_authentication=error.needs_authentication,
+                      key=attempt.key, today=attempt.today)
         attempt.outcome = "failed"
     elif isinstance(error, (GatewayBusy, GatewayMisconfigured)):
         message = payments.BUSY if isinstance(error, GatewayBusy) else payments.UNAVAILABLE
@@ -397,7 +389,8 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
         recurring.consecutive_failures += 1
         db.add(recurring)
         _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures,
-                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication)
+                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication, key=key,
+                      today=today)
         db.commit()
         report.failed += 1
         return
@@ -412,21 +405,10 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
 
 
 def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMethod, reason: str, attempt: int,
-                  max_retries: int, *, needs_authentication: bool = False) -> None:
-    to = payments.receipt_address(db, account_id=recurring.account_id)
-    if not to:
-        return
-    theme = current_theme()
-    retry = ("We will try again tomorrow." if attempt < max_retries
-             else "We will not try again automatically; please make a payment.")
-    if needs_authentication:
-        retry = (f"Your bank wants you to confirm this payment yourself, which AutoPay cannot do for you. "
-                 f"Sign in and pay the bill with this card at {_public_url()}/pay: your bank will ask you to "
-                 f"confirm it. {retry}")
-    enqueue_mail(db, to=to, account_id=recurring.account_id,
-                 subject=f"{theme.provider_name}: your AutoPay payment did not go through",
-                 body=f"We could not charge {method.brand} •••• {method.last4}: {reason}\n{retry}\n\n"
-                      f"Pay now or update AutoPay: {_public_url()}/autopay\n")
+                  max_retries: int, *, needs_authentication: bool = False, key: str, today: dt.date | None) -> None:
+    notices.autopay_failed(db, recurring=recurring, method=method, reason=reason, attempt=attempt,
+                           max_retries=max_retries, needs_authentication=needs_authentication, attempt_key=key,
+                           today=today)
 
 
 # --- card-expiry reminders -------------------------------------------------------------------
@@ -480,12 +462,7 @@ def _remind(db: Session, method: PaymentMethod) -> None:
                    action="expiry_reminder",
                    summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {expires:%m/%Y}",
                    entity_type="payment_method", entity_id=method.id)
-    to = payments.receipt_address(db, account_id=method.account_id)
-    if to:
-        enqueue_mail(db, to=to, account_id=method.account_id,
-                     subject=f"{current_theme().provider_name}: your AutoPay card expires soon",
-                     body=f"The card AutoPay uses ({method.brand} •••• {method.last4}) expires at the end of "
-                          f"{expires:%B %Y}. Update it so your next bill is paid: {_public_url()}/autopay\n")
+    notices.card_expiring(db, method=method, expires=expires)
 
 
 # --- settle ACH (and reconcile interrupted card charges) -------------------------------------

@@ -26,9 +26,10 @@ TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
 TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
+OutageStatus = Literal["open", "restored"]
 
 STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
-                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus)
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, OutageStatus)
 
 
 def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:

@@ -190,6 +190,9 @@ def account() -> rx.Component:
                     color=tokens.MUTED),
             rx.link("Orders and contracts", href="/staff/orders?number=" + StaffAccountState.account_number,
                     min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center", id="staff-orders-link"),
+            rx.link("Notifications", href="/staff/notifications?number=" + StaffAccountState.account_number,
+                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center",
+                    id="staff-notifications-link"),
             rx.tabs.root(
                 rx.tabs.list(
                     rx.tabs.trigger("Portal", value="portal", min_height=tokens.TOUCH_TARGET),

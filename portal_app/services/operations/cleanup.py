@@ -46,6 +46,6 @@ def run_cleanup(db: Session, *, now: datetime | None = None) -> CleanupReport:
     bodies = db.execute(update(OutboxMail).where(
         col(OutboxMail.sent_at).is_not(None), col(OutboxMail.sent_at) < now - MAIL_BODY_RETENTION,
         col(OutboxMail.body_text) != SENT_BODY_GONE,
-    ).values(body_text=SENT_BODY_GONE, attachment_text=None)).rowcount
+    ).values(body_text=SENT_BODY_GONE, body_html=None, attachment_text=None)).rowcount
     db.execute(delete(ImportBatch).where(col(ImportBatch.created_at) < now - KEEP_UPLOADS))
     return CleanupReport(tokens=tokens, sessions=sessions, buckets=buckets, mail_bodies=bodies)
