@@ -71,11 +71,20 @@ class TwilioFake:
                 self._json(status, {"code": code, "message": message, "status": status,
                                     "more_info": f"https://www.twilio.com/docs/errors/{code}"})
 
+            def do_GET(self) -> None:  # noqa: N802 - the message list, as Twilio lists sent messages
+                expected = f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
+                if self.headers.get("Authorization", "") != self._wanted() or self.path.split("?")[0] != expected:
+                    return self._error(404, 20404, "The requested resource was not found")
+                with fake.lock:
+                    listed = [{"to": m["To"], "from": m.get("From"), "body": m["Body"]} for m in fake.messages]
+                self._json(200, {"messages": listed[::-1], "next_page_uri": None, "page": 0, "page_size": 50})
+
+            def _wanted(self) -> str:
+                return "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+
             def do_POST(self) -> None:  # noqa: N802 (the http.server hook's name)
                 expected = f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
-                auth = self.headers.get("Authorization", "")
-                wanted = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-                if auth != wanted:
+                if self.headers.get("Authorization", "") != self._wanted():
                     return self._error(401, 20003, "Authenticate")
                 if self.path != expected:
                     return self._error(404, 20404, "The requested resource was not found")

@@ -25,8 +25,10 @@ log = logging.getLogger("portal.jobs")
 REMIND_DAYS = 3
 
 
-def bill_reminders(db: Session, *, today: dt.date, days: int = REMIND_DAYS) -> RunReport:
-    """Remind every active account of its oldest open bill due in the next `days` days, once per bill."""
+def bill_reminders(db: Session, *, today: dt.date, days: int = REMIND_DAYS,
+                   account_ids: list[int] | None = None) -> RunReport:
+    """Remind every active account (or only `account_ids`) of its oldest open bill due in the next `days`
+    days, once per bill."""
     report = RunReport()
     oldest = (select(Invoice.account_id, func.min(Invoice.due_on).label("due_on"))
               .where(Invoice.status == "open").group_by(Invoice.account_id).subquery())
@@ -35,7 +37,8 @@ def bill_reminders(db: Session, *, today: dt.date, days: int = REMIND_DAYS) -> R
         .join(oldest, (oldest.c.account_id == Invoice.account_id) & (oldest.c.due_on == Invoice.due_on))
         .join(Account, col(Account.id) == Invoice.account_id)
         .where(Invoice.status == "open", Account.status == "active", Invoice.due_on > today,
-               Invoice.due_on <= today + dt.timedelta(days=days))
+               Invoice.due_on <= today + dt.timedelta(days=days),
+               *([col(Invoice.account_id).in_(account_ids)] if account_ids is not None else []))
         .order_by(col(Invoice.account_id), col(Invoice.id))).all()
     balances = billing.balances_by_account(db, list({account_id for _, account_id in rows}))
     db.commit()

@@ -57,7 +57,9 @@ class NotificationsState(SessionState):
     @signed_in_event
     def save(self, db: Session, principal: Principal, form_data: dict):
         texts_shown = bool(self.sms_phone)  # without a number the text boxes are not on the page
-        choices = {row["key"]: (bool(form_data.get(f"email_{row['key']}")),
+        # A required email's box is shown ticked and disabled, and a disabled box is not submitted: it
+        # stays on (also when this save turns paperless off and makes it optional).
+        choices = {row["key"]: (bool(row["email_required"] or form_data.get(f"email_{row['key']}")),
                                 bool(form_data.get(f"sms_{row['key']}")) if texts_shown else bool(row["sms"]))
                    for row in self.rows}
         self.errors = {}
