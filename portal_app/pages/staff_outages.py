@@ -117,7 +117,7 @@ def _notice(n: rx.Var) -> rx.Component:
                 ),
                 on_submit=S.add_update, reset_on_submit=True, width="100%",
             ),
-            rx.button("SERVICE RESTORED", on_click=S.restore(notice_id), color_scheme="green",
+            rx.button("SERVICE RESTORED", on_click=S.restore(notice_id), color_scheme="green", high_contrast=True,
                       min_height=tokens.TOUCH_TARGET, cursor="pointer",
                       aria_label="Service restored: " + n["title"].to(str)),
             spacing="3", width="100%",
