@@ -127,3 +127,29 @@ def signature(url: str, params: dict[str, str], auth_token: str = AUTH_TOKEN) ->
     from twilio.request_validator import RequestValidator
 
     return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def main() -> None:
+    """`python -m tests.twilio_fake`: run the fake for a local try-out of texts; prints the settings to
+    start the portal and the worker with, then every text it is sent."""
+    fake = TwilioFake().start()
+    print("Fake Twilio running. Start the portal and the worker with:", flush=True)
+    for key, value in fake.env().items():
+        print(f"  export {key}={value}", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            with fake.lock:
+                new = fake.messages[seen:]
+            for message in new:
+                print(f"text to {message['To']}: {message['Body']}", flush=True)
+            seen += len(new)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import make_invoice, make_subscriber
+from factories import call, make_invoice, make_subscriber
 from sqlmodel import Session, select
+from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
 from portal_app.config import get_settings
 from portal_app.jobs import billing_jobs, notify_jobs
@@ -339,7 +340,8 @@ def test_every_text_template_fits_one_segment() -> None:
                          "before": "Wed, Dec 30, 2026, 1:00 PM-5:00 PM"} for c in ("booked", "moved", "cancelled")],
         "outage": [{"stage": s, "kind": k, "sms_title": "Fiber cut on the long street near the school",
                     "sms_update": "Crews found the break and are splicing the cable now; about two more hours to go.",
-                    "expected_end_at": moment} for s in ("posted", "update", "restored") for k in ("outage", "maintenance")],
+                    "starts_at": moment, "expected_end_at": moment}
+                   for s in ("posted", "update", "restored") for k in ("outage", "maintenance")],
         "security_notice": [{"subject": "Your portal email address was changed"}],
         "verification_code": [{"code": "123456"}],
         "help": [{}],
@@ -407,3 +409,26 @@ def test_service_areas_unused_here_do_not_break_reach(db: Session) -> None:
     invoice = make_invoice(db, account, 1000)
     notices.bill_ready(db, account=account, invoice=invoice, today=TODAY)
     assert db.exec(select(Notification)).all() == []
+
+
+# --- the page's state -------------------------------------------------------------------------
+
+
+def test_the_notifications_page_saves_what_the_form_says(app_db: str, db: Session) -> None:  # noqa: F811
+    from portal_app.state.notifications import NotificationsState
+
+    sub = make_subscriber(db)
+    db.commit()
+    page = page_state(NotificationsState, "/notifications", cookie=signed_in_cookie(db, sub))
+    call(NotificationsState.load, page)
+    assert [row["key"] for row in page.rows] == [event.key for event in EVENTS] and page.paperless
+    assert page.texts_available is False and page.sent == [] and page.loaded
+    # Paperless off and every optional email off in one go; the bill's box was required (ticked, disabled,
+    # so not submitted): it stays on rather than quietly going off with paperless.
+    call(NotificationsState.save, page, {"quiet_hours": "on", "quiet_start": "22:00", "quiet_end": "07:00"})
+    assert page.errors == {} and "paperless billing off" in page.notice
+    saved = {row["key"]: row["email"] for row in page.rows}
+    assert saved["bill_ready"] is True and saved["ticket_update"] is False and page.paperless is False
+    assert (page.quiet_start, page.quiet_end) == ("22:00", "07:00")
+    call(NotificationsState.save, page, {"quiet_hours": "on", "quiet_start": "25:00", "quiet_end": "07:00"})
+    assert page.errors == {"quiet_start": "Choose a time from the list."} and page.notice == ""
