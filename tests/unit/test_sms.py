@@ -267,3 +267,20 @@ def test_the_webhook_is_not_there_without_twilio(database_url: str, monkeypatch:
             assert test_client.post("/webhooks/twilio/sms", data={"Body": "STOP"}).status_code == 404
     finally:
         reset_app_engine()
+
+
+def test_the_cleanup_clears_texts_sent_a_month_ago(db: Session) -> None:
+    from portal_app.services.operations import cleanup
+
+    now = utcnow()
+    old = enqueue_sms(db, to=PHONE, body="Lumen: your bill is $65.00", account_id=None)
+    recent = enqueue_sms(db, to=PHONE, body="Lumen: your bill is $70.00", account_id=None)
+    waiting = enqueue_sms(db, to=PHONE, body="Lumen: held", account_id=None)
+    old.sent_at, recent.sent_at = now - dt.timedelta(days=31), now - dt.timedelta(days=2)
+    db.commit()
+    cleanup.run_cleanup(db, now=now)
+    db.commit()
+    for row in (old, recent, waiting):
+        db.refresh(row)
+    assert (old.body, recent.body, waiting.body) == (cleanup.SENT_BODY_GONE, "Lumen: your bill is $70.00",
+                                                     "Lumen: held")
