@@ -24,11 +24,11 @@ class AutoPayPlan:
     amount_cents: int
 
 
-def autopay_plan(db: Session, *, account_id: int, today: dt.date, due: billing.AmountDue | None = None
-                 ) -> AutoPayPlan | None:
+def autopay_plan(db: Session, *, account_id: int, today: dt.date, due: billing.AmountDue | None = None,
+                 recurring: RecurringPayment | None = None) -> AutoPayPlan | None:
     """What AutoPay will charge, with what and when, or None when it will not (none set up, its method
     removed or refused, retries used up, nothing owed)."""
-    recurring = autopay.active(db, account_id=account_id)
+    recurring = recurring or autopay.active(db, account_id=account_id)
     if recurring is None:
         return None
     method = db.get(PaymentMethod, recurring.payment_method_id)
@@ -48,11 +48,16 @@ def autopay_plan(db: Session, *, account_id: int, today: dt.date, due: billing.A
 def bill_ready(db: Session, *, account: Account, invoice: Invoice, today: dt.date | None = None) -> None:
     """The new bill, with a Quick Pay link, or (AutoPay) nothing to do."""
     today = today or provider_today()
-    due = billing.amount_due(db, account_id=account.id, today=today)
-    plan = autopay_plan(db, account_id=account.id, today=today, due=due)
+    recurring = autopay.active(db, account_id=account.id)
+    if recurring is None:  # most accounts: the balance is all the words need
+        plan, balance = None, billing.balance_cents(db, account_id=account.id)
+    else:
+        due = billing.amount_due(db, account_id=account.id, today=today)
+        plan = autopay_plan(db, account_id=account.id, today=today, due=due, recurring=recurring)
+        balance = due.balance_cents
     send(db, account_id=account.id, event="bill_ready", template="bill_ready", key=f"bill_ready:{invoice.id}",
          context={"invoice_number": invoice.number, "period": f"{invoice.period_start:%B %Y}",
-                  "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": due.balance_cents,
+                  "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
                   "autopay": asdict(plan) if plan else None, "paperless": account.paperless,
                   "pay_link": quickpay.link_url(account.account_number)})
 

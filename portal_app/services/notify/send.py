@@ -52,7 +52,7 @@ def texting_phone(settings: NotificationSettings | None) -> str | None:
 
 
 def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = None) -> dict[int, Reach]:
-    """`Reach` of each account in four queries, whatever their number."""
+    """`Reach` of each account in four queries at most, whatever their number."""
     if not account_ids:
         return {}
     emails: dict[int, str] = {}
@@ -70,7 +70,11 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
         choices.setdefault(choice.account_id, {})[choice.event] = (choice.email, choice.sms)
     settings = {row.account_id: row for row in db.exec(
         select(NotificationSettings).where(col(NotificationSettings.account_id).in_(account_ids)))}
-    paperless = dict(db.exec(select(Account.id, Account.paperless).where(col(Account.id).in_(account_ids))).all())
+    if len(account_ids) == 1:  # one account: usually already in the session (no query)
+        account = db.get(Account, account_ids[0])
+        paperless = {account.id: account.paperless} if account is not None else {}
+    else:
+        paperless = dict(db.exec(select(Account.id, Account.paperless).where(col(Account.id).in_(account_ids))).all())
     texts = sms_enabled()
     found = {}
     for account_id in account_ids:
