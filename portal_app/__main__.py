@@ -144,6 +144,22 @@ def _deliver_mail(every: float = 0) -> int:
         time.sleep(every)
 
 
+def _notify_job(command: str) -> int:
+    from portal_app.jobs import notify_jobs
+    from portal_app.services.core.clock import provider_today
+
+    with session_scope() as db:
+        if command == "bill-reminders":
+            print(f"{command}: {notify_jobs.bill_reminders(db, today=provider_today())}")
+            return 0
+        try:
+            print(f"{command}: {notify_jobs.deliver_texts(db)}")
+        except RuntimeError as problem:  # the provider refused every text: say why, exit 1 for cron
+            print(f"{command}: {problem}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def _retention() -> None:
     from portal_app.services.operations import cleanup  # the worker's cleanup job, run once
 
@@ -190,12 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     paper = commands.add_parser("paper-bills", help="write the PDFs of a month's paper bills (for printing) into a folder")
     paper.add_argument("--month", required=True, metavar="YYYY-MM")
     paper.add_argument("--out", required=True, metavar="FOLDER")
+    commands.add_parser("bill-reminders", help="remind accounts of bills due within 3 days (once per bill; "
+                                               "AutoPay accounts are told what will be charged when)")
+    commands.add_parser("deliver-texts", help="send the due text messages (quiet hours respected)")
     commands.add_parser("retention", help="delete expired tokens, ended sessions, idle rate limits, old mail bodies")
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
-    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, billing, autopay, expiry_reminders, settle_ach, "
-                                               "cleanup, webhooks)")
+    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, texts, billing, autopay, "
+                                               "expiry_reminders, bill_reminders, settle_ach, cleanup, webhooks)")
     imports = commands.add_parser("import", help="bring subscribers in from CSV files (dry run unless --apply)")
     imports.add_argument("folder", help="folder holding accounts.csv, contacts.csv, services.csv, invoices.csv, "
                                         "invoice_lines.csv, payments.csv (any of them)")
@@ -236,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         _migrate()
     if args.command in ("demo-data", "setup"):
         _demo_data()
+    if args.command in ("bill-reminders", "deliver-texts"):
+        return _notify_job(args.command)
     if args.command == "retention":
         _retention()
     if args.command == "paper-bills":

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     staff_oidc_client_secret: str = ""  # PORTAL_STAFF_OIDC_CLIENT_SECRET
     staff_oidc_allowed_domain: str = ""  # PORTAL_STAFF_OIDC_ALLOWED_DOMAIN: only name@<domain> may sign in
     staff_oidc_label: str = "SSO"  # PORTAL_STAFF_OIDC_LABEL: the button reads SIGN IN WITH <label>
+    # Text messages through Twilio; off (email only) while these are unset.
+    twilio_account_sid: str = ""  # PORTAL_TWILIO_ACCOUNT_SID (AC...)
+    twilio_auth_token: str = ""  # PORTAL_TWILIO_AUTH_TOKEN (also checks the inbound webhook's signature)
+    twilio_from_number: str = ""  # PORTAL_TWILIO_FROM_NUMBER: +15125550100, or a Messaging Service SID (MG...)
+    twilio_api_base: str = ""  # tests point this at a local fake of api.twilio.com
 
     @field_validator("env")
     @classmethod
@@ -88,6 +93,20 @@ class Settings(BaseSettings):
                              "(or none of the PORTAL_STAFF_OIDC_* settings, to turn it off)")
         self.staff_oidc_allowed_domain = self.staff_oidc_allowed_domain.strip().lstrip("@").lower()
         return self
+
+    @model_validator(mode="after")
+    def _twilio_all_or_nothing(self) -> "Settings":
+        parts = {"PORTAL_TWILIO_ACCOUNT_SID": self.twilio_account_sid, "PORTAL_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+                 "PORTAL_TWILIO_FROM_NUMBER": self.twilio_from_number}
+        missing = [name for name, value in parts.items() if not value.strip()]
+        if missing and len(missing) < len(parts):
+            raise ValueError(f"Text messages need {', '.join(missing)} as well "
+                             "(or none of the PORTAL_TWILIO_* settings, to send email only)")
+        return self
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid.strip())
 
     @property
     def staff_oidc_enabled(self) -> bool:

@@ -12,6 +12,7 @@ from portal_app.api import (
     integration_routes,
     metrics,
     payment_webhooks,
+    sms_webhook,
     staff_auth_routes,
 )
 
@@ -24,6 +25,7 @@ def build_api() -> Starlette:
             *staff_auth_routes.routes,
             *billing_routes.routes,
             *payment_webhooks.routes,
+            *sms_webhook.routes,
             *calendar_routes.routes,
             *contract_routes.routes,
             *import_routes.routes,

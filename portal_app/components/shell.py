@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.outage_banner import outage_banners
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
@@ -252,7 +253,7 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     return shell_frame(
         site_header(logo_link(), name=SessionState.display_name, on_sign_out=SessionState.sign_out),
         sidebar(_sorted_nav(), current_route),
-        [rx.cond(SessionState.signed_in, content, loading()), footer()],
+        [outage_banners(SessionState.outage_banners), rx.cond(SessionState.signed_in, content, loading()), footer()],
         bottom_bar(_sorted_nav(), current_route),
         main_width=tokens.CONTENT_MAX_WIDTH,
     )

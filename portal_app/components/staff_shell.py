@@ -22,7 +22,8 @@ STAFF_NAV_ITEMS: list[NavItem] = []
 STAFF_PAGE_ROUTES: list[str] = []
 # Pages only admins can use: agents do not see them in the navigation (the services refuse them anyway).
 ADMIN_ROUTES = {"/staff/catalogue", "/staff/settings/contact-types", "/staff/scheduling", "/staff/settings",
-                "/staff/users", "/staff/audit", "/staff/import", "/staff/api-keys", "/staff/webhooks"}
+                "/staff/users", "/staff/audit", "/staff/import", "/staff/api-keys", "/staff/webhooks",
+                "/staff/outages"}
 
 
 def _sorted(items: list[NavItem]) -> list[NavItem]:

@@ -57,15 +57,17 @@ def enqueue_mail(
     body: str,
     account_id: int | None = None,
     attachment: tuple[str, str, str] | None = None,
+    html: str | None = None,
 ) -> OutboxMail:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits.
 
+    `html` is an optional HTML alternative of `body` (mail programs show one of the two);
     `attachment` is an optional (file name, MIME type, text), e.g. an appointment's .ics file.
     Headers are checked here, so one message can never stop delivery later: a bad recipient raises
     BadRecipient, and line breaks in the subject or file name become spaces.
     """
     mail = OutboxMail(account_id=account_id, to_address=mail_address(to), subject=header_text(subject),
-                      body_text=body)
+                      body_text=body, body_html=html)
     if attachment:
         name, kind, text = attachment
         mail.attachment_name, mail.attachment_type, mail.attachment_text = header_text(name, 120), header_text(kind, 80), text
@@ -109,6 +111,8 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     message["Subject"] = header_text(mail.subject)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     message.set_content(mail.body_text)
+    if mail.body_html:
+        message.add_alternative(mail.body_html, subtype="html")
     if mail.attachment_text is not None and mail.attachment_name:
         maintype, _, subtype = (mail.attachment_type or "text/plain").partition("/")
         message.add_attachment(mail.attachment_text.encode(), maintype=maintype, subtype=subtype or "plain",
@@ -221,6 +225,7 @@ def deliver_pending(
                 mail.sent_at = utcnow()
                 # Sent: the outbox keeps no usable link token (verification, reset, Quick Pay...).
                 mail.body_text = redact(mail.body_text, links=True)
+                mail.body_html = redact(mail.body_html, links=True) if mail.body_html else mail.body_html
                 report.sent += 1
         if mail.sent_at is None:
             report.failed += 1

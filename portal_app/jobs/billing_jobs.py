@@ -2,12 +2,13 @@
 Each is safe to run twice.
 
 - billing run: one invoice per account per month (its number is unique per account and month) with
-  the part-month lines of prorated package changes (services/billing/invoicing.py), emailed with a
-  signed Quick Pay link to paperless accounts and marked for the post otherwise (`paper-bills`
-  prints them); credit already on the account is applied to it.
+  the part-month lines of prorated package changes (services/billing/invoicing.py), announced through
+  the notification service to paperless accounts (services/billing/notices.py: a signed Quick Pay link,
+  or with AutoPay what will be charged when) and marked for the post otherwise (`paper-bills` prints
+  them); credit already on the account is applied to it.
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
-  three), at most `autopay_max_retries` failed days in a row, an email on each failure.
-- card-expiry reminders: an email when a stored card AutoPay uses expires within 30 days, once
+  three), at most `autopay_max_retries` failed days in a row, a notice on each failure.
+- card-expiry reminders: a notice when a stored card AutoPay uses expires within 30 days, once
   per card (the account history records it and is what "once" is checked against).
 - settle ACH: ask the gateway about every pending payment (ACH, Checkout, answers lost to a 5xx)
   and record the outcome.
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.integrations.payments import (
     ChargeResult,
     GatewayBusy,
@@ -46,7 +46,7 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services.billing import billing, invoicing, payments, quickpay
+from portal_app.services.billing import billing, invoicing, notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.money import format_cents
@@ -107,7 +107,8 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
         if account_id in existing:
             report.skipped += 1
             continue
-        _issue(db, db.get(Account, account_id), lines, period_start, period_end, prorations.get(account_id, []))
+        _issue(db, db.get(Account, account_id), lines, period_start, period_end, prorations.get(account_id, []),
+               today=today)
         report.done += 1
         if count % batch == 0:
             db.commit()
@@ -116,7 +117,7 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
 
 
 def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date,
-           prorations: list[tuple[CartOrder, invoicing.PriceChange]] = ()) -> Invoice:
+           prorations: list[tuple[CartOrder, invoicing.PriceChange]] = (), *, today: dt.date) -> Invoice:
     billed = invoicing.billed_days(db, account.id) if prorations else (lambda day: False)
     planned = invoicing.plan_lines(invoicing.charges(services), [change for _, change in prorations],
                                    period_start=start, period_end=end, billed=billed)
@@ -138,20 +139,9 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
                    summary=(f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due "
                             f"{invoice.due_on:%b %-d, %Y}" + (", printed and posted (paper bill)" if paper else "")),
                    entity_type="invoice", entity_id=invoice.id)
-    to = None if paper else payments.receipt_address(db, account_id=account.id)
-    if to:
-        theme = current_theme()
-        enqueue_mail(db, to=to, account_id=account.id, subject=f"Your {theme.provider_name} bill {invoice.number}",
-                     body=(f"Your bill for {start:%B %Y} is {_money(invoice.total_cents)}, due {invoice.due_on:%b %-d, %Y}.\n\n"
-                           f"Pay it in one step (link valid 30 days): {quickpay.link_url(account.account_number)}\n\n"
-                           f"Or sign in to see the invoice and why it differs from the last one: {_public_url()}/invoices\n"))
+    if not paper:  # a paper bill goes in the post (paper-bills prints it)
+        notices.bill_ready(db, account=account, invoice=invoice, today=today)
     return invoice
-
-
-def _public_url() -> str:
-    from portal_app.config import get_settings
-
-    return get_settings().public_url.rstrip("/")
 
 
 def _apply_credit(db: Session, account_id: int) -> None:
@@ -189,6 +179,7 @@ class _Attempt:
     error: Exception | None = None
     outcome: str = ""  # done | pending | failed | problem
     hold: bool = False  # the answer was lost: the claim stays until reconciliation
+    today: dt.date | None = None  # the run's day (a failure notice says when the next try is)
 
 
 def autopay_run(db: Session, *, today: dt.date, gateway: PaymentGateway | None = None,
@@ -243,7 +234,8 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
             report.skipped += 1
             continue
         attempts.append(_Attempt(recurring_id=recurring.id, account_id=recurring.account_id, recurring=recurring,
-                                 method=method, amount_cents=min(balance, settings.max_payment_cents), key=key))
+                                 method=method, amount_cents=min(balance, settings.max_payment_cents), key=key,
+                                 today=today))
     db.commit()  # end the read transaction before the batches claim accounts
     return attempts
 
@@ -349,7 +341,8 @@ def _record_attempt(db: Session, attempt: _Attempt, settings, balance_cents: int
         recurring.consecutive_failures += 1
         db.add(recurring)
         _failure_mail(db, recurring, attempt.method, str(error), recurring.consecutive_failures,
-                      settings.autopay_max_retries, needs_authentication=error.needs_authentication)
+                      settings.autopay_max_retries, needs_authentication=error.needs_authentication,
+                      key=attempt.key, today=attempt.today)
         attempt.outcome = "failed"
     elif isinstance(error, (GatewayBusy, GatewayMisconfigured)):
         message = payments.BUSY if isinstance(error, GatewayBusy) else payments.UNAVAILABLE
@@ -412,7 +405,8 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
         recurring.consecutive_failures += 1
         db.add(recurring)
         _failure_mail(db, recurring, method, str(refusal), recurring.consecutive_failures,
-                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication)
+                      settings.autopay_max_retries, needs_authentication=refusal.needs_authentication, key=key,
+                      today=today)
         db.commit()
         report.failed += 1
         return
@@ -427,21 +421,10 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
 
 
 def _failure_mail(db: Session, recurring: RecurringPayment, method: PaymentMethod, reason: str, attempt: int,
-                  max_retries: int, *, needs_authentication: bool = False) -> None:
-    to = payments.receipt_address(db, account_id=recurring.account_id)
-    if not to:
-        return
-    theme = current_theme()
-    retry = ("We will try again tomorrow." if attempt < max_retries
-             else "We will not try again automatically; please make a payment.")
-    if needs_authentication:
-        retry = (f"Your bank wants you to confirm this payment yourself, which AutoPay cannot do for you. "
-                 f"Sign in and pay the bill with this card at {_public_url()}/pay: your bank will ask you to "
-                 f"confirm it. {retry}")
-    enqueue_mail(db, to=to, account_id=recurring.account_id,
-                 subject=f"{theme.provider_name}: your AutoPay payment did not go through",
-                 body=f"We could not charge {method.brand} •••• {method.last4}: {reason}\n{retry}\n\n"
-                      f"Pay now or update AutoPay: {_public_url()}/autopay\n")
+                  max_retries: int, *, needs_authentication: bool = False, key: str, today: dt.date | None) -> None:
+    notices.autopay_failed(db, recurring=recurring, method=method, reason=reason, attempt=attempt,
+                           max_retries=max_retries, needs_authentication=needs_authentication, attempt_key=key,
+                           today=today)
 
 
 # --- card-expiry reminders -------------------------------------------------------------------
@@ -495,12 +478,7 @@ def _remind(db: Session, method: PaymentMethod) -> None:
                    action="expiry_reminder",
                    summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {expires:%m/%Y}",
                    entity_type="payment_method", entity_id=method.id)
-    to = payments.receipt_address(db, account_id=method.account_id)
-    if to:
-        enqueue_mail(db, to=to, account_id=method.account_id,
-                     subject=f"{current_theme().provider_name}: your AutoPay card expires soon",
-                     body=f"The card AutoPay uses ({method.brand} •••• {method.last4}) expires at the end of "
-                          f"{expires:%B %Y}. Update it so your next bill is paid: {_public_url()}/autopay\n")
+    notices.card_expiring(db, method=method, expires=expires)
 
 
 # --- settle ACH (and reconcile interrupted card charges) -------------------------------------

@@ -34,6 +34,9 @@ from portal_app.models import (
     Contract,
     Invoice,
     InvoiceLine,
+    OutageNotice,
+    OutageNoticeArea,
+    OutageUpdate,
     Package,
     PackageItem,
     Payment,
@@ -138,8 +141,34 @@ def load_demo_data(db: Session, *, today: dt.date) -> bool:
     _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal, MAYA)
     _business_account(db, today, types, areas["Austin Metro"], packages)
     _appointment_windows(db, today)
+    _outage_notices(db, today, areas)
     db.flush()
     return True
+
+
+def _outage_notices(db: Session, today: dt.date, areas: dict[str, ServiceArea]) -> None:
+    """A fiber cut in Austin Metro yesterday (restored, so the status page shows it for a day or two)
+    and planned maintenance in Round Rock later this week (open: its customers would see a banner; no demo
+    sign-in lives there, so Maya and Bluebonnet see none until staff post one for Austin Metro)."""
+    zone = CENTRAL
+    yesterday = today - dt.timedelta(days=1)
+    cut = _add(db, OutageNotice(
+        kind="outage", title="Fiber cut near South Lamar", status="restored", posted_by="Jordan Rivera",
+        details="A construction crew cut a fiber bundle. Internet is down for some homes in 78704.",
+        starts_at=dt.datetime(yesterday.year, yesterday.month, yesterday.day, 14, 10, tzinfo=zone).astimezone(UTC),
+        expected_end_at=dt.datetime(yesterday.year, yesterday.month, yesterday.day, 19, 0, tzinfo=zone).astimezone(UTC),
+        restored_at=dt.datetime(yesterday.year, yesterday.month, yesterday.day, 18, 25, tzinfo=zone).astimezone(UTC)))
+    db.add(OutageNoticeArea(notice_id=cut.id, service_area_id=areas["Austin Metro"].id))
+    db.add(OutageUpdate(notice_id=cut.id, posted_by="Jordan Rivera", message="Crews are splicing the cable now.",
+                        posted_at=dt.datetime(yesterday.year, yesterday.month, yesterday.day, 16, 0,
+                                              tzinfo=zone).astimezone(UTC)))
+    later = today + dt.timedelta(days=3)
+    upgrade = _add(db, OutageNotice(
+        kind="maintenance", title="Network upgrade in Round Rock", posted_by="Jordan Rivera",
+        details="We are upgrading equipment. Internet may drop for a few minutes at a time.",
+        starts_at=dt.datetime(later.year, later.month, later.day, 1, 0, tzinfo=zone).astimezone(UTC),
+        expected_end_at=dt.datetime(later.year, later.month, later.day, 4, 0, tzinfo=zone).astimezone(UTC)))
+    db.add(OutageNoticeArea(notice_id=upgrade.id, service_area_id=areas["Round Rock"].id))
 
 
 # --- small helpers -------------------------------------------------------------------------

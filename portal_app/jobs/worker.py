@@ -1,4 +1,4 @@
-"""`python -m portal_app worker`: mail delivery all the time, the other jobs on their schedule.
+"""`python -m portal_app worker`: mail and text delivery all the time, the other jobs on their schedule.
 
 APScheduler fires each job at its times in the provider's time zone; before running, the worker
 claims the job in the database (services.job_runs), so with several workers on several hosts each
@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.integrations.mail import deliver_pending, enqueue_mail
-from portal_app.jobs import billing_jobs
+from portal_app.jobs import billing_jobs, notify_jobs
 from portal_app.models import JobState, StaffUser, session_scope, utcnow
 from portal_app.services.billing import promises
 from portal_app.services.operations import cleanup, job_runs, webhooks
@@ -60,6 +60,10 @@ def _expiry_reminders(db: Session) -> str:
     return str(billing_jobs.expiry_reminders(db, today=provider_today()))
 
 
+def _bill_reminders(db: Session) -> str:
+    return str(notify_jobs.bill_reminders(db, today=provider_today()))
+
+
 def _settle(db: Session) -> str:
     return str(billing_jobs.settle_pending(db))
 
@@ -83,6 +87,9 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("mail", job_runs.JOBS["mail"][0], _mail, lambda tz: IntervalTrigger(seconds=20, timezone=tz), timedelta(minutes=5)),
+    # Often: a verification code is awaited on the Notifications page.
+    Job("texts", job_runs.JOBS["texts"][0], notify_jobs.deliver_texts,
+        lambda tz: IntervalTrigger(seconds=15, timezone=tz), timedelta(minutes=5)),
     Job("billing", job_runs.JOBS["billing"][0], _billing,
         lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
     Job("promises", job_runs.JOBS["promises"][0], _promises,
@@ -92,6 +99,8 @@ JOBS: tuple[Job, ...] = (
     # After AutoPay, at an hour people read mail; apart from it so a gateway outage never holds reminders back.
     Job("expiry_reminders", job_runs.JOBS["expiry_reminders"][0], _expiry_reminders,
         lambda tz: CronTrigger(hour=9, minute=0, timezone=tz), timedelta(hours=1)),
+    Job("bill_reminders", job_runs.JOBS["bill_reminders"][0], _bill_reminders,
+        lambda tz: CronTrigger(hour=10, minute=0, timezone=tz), timedelta(hours=1)),
     Job("settle_ach", job_runs.JOBS["settle_ach"][0], _settle,
         lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
     Job("cleanup", job_runs.JOBS["cleanup"][0], _cleanup,

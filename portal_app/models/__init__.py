@@ -35,6 +35,15 @@ from portal_app.models.identity import (
     UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
+from portal_app.models.notifications import (
+    Notification,
+    NotificationChoice,
+    NotificationSettings,
+    OutageNotice,
+    OutageNoticeArea,
+    OutageUpdate,
+    OutboxSms,
+)
 from portal_app.models.operations import (
     ApiKey,
     ImportBatch,
@@ -51,7 +60,9 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
-    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "OutboxMail", "Package", "PackageItem",
+    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "Notification",
+    "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",
+    "OutboxSms", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PaymentPromise", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",

@@ -20,6 +20,7 @@ class OutboxMail(SQLModel, table=True):
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     body_text: str
+    body_html: str | None = Field(default=None, sa_type=sa.Text())  # the HTML alternative, when there is one
     created_at: dt.datetime = utc_field(default_now=True)
     attempts: int = 0
     next_attempt_at: dt.datetime = utc_field(default_now=True)

@@ -112,6 +112,9 @@ def account() -> rx.Component:
             A.account_name,
             rx.link("Orders and contracts", href="/staff/orders?number=" + A.account_number,
                     min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center", id="staff-orders-link"),
+            rx.link("Notifications", href="/staff/notifications?number=" + A.account_number,
+                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center",
+                    id="staff-notifications-link"),
             rx.tabs.root(
                 rx.tabs.list(*[rx.tabs.trigger(label, value=value, min_height=tokens.TOUCH_TARGET)
                                for label, value, _ in TABS]),

@@ -58,7 +58,7 @@ class HomeState(SessionState):
                 part._fill(db, principal)
             self._show(summary)
 
-        return await self._signed_in(fill)
+        return await self._signed_in(fill, page_load=True)
 
     def _show(self, summary: dashboard.HomeSummary) -> None:
         currency = current_theme().currency

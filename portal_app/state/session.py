@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from dataclasses import asdict
 
+import reflex as rx
 from sqlmodel import Session
 
 from portal_app.services.identity import auth
 from portal_app.services.core.principal import Principal
+from portal_app.services.notify import outages
 from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
@@ -24,6 +26,8 @@ class SessionState(SignedIn, rx.State):
 
     signed_in: bool = False
     display_name: str = ""
+    # Open outage or maintenance notices for the account's area: a banner on every page.
+    outage_banners: list[dict[str, str]] = []
 
     def _session_token(self) -> str | None:
         # Reflex keeps the request's cookie header on the server; the browser never sees it here.
@@ -34,6 +38,12 @@ class SessionState(SignedIn, rx.State):
 
     def _resolve(self, db: Session, token: str | None) -> Principal:
         return auth.resolve_session(db, token=token)
+
+    def _on_page_load(self, db: Session, principal: Principal) -> None:
+        # Read with each page load (not every tap), so a notice posted or restored shows on the next page.
+        shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
+        if shown != self.outage_banners:  # unchanged: nothing to send to the browser
+            self.outage_banners = shown
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True
@@ -46,7 +56,7 @@ class SessionState(SignedIn, rx.State):
     async def require_subscriber(self):
         """on_load guard of a page that loads nothing else (pages that load data check the session
         in their own load handler): visitors without a live session go to sign-in, then back."""
-        return await self._signed_in(lambda db, principal: None)
+        return await self._signed_in(lambda db, principal: None, page_load=True)
 
     @rx.event
     async def sign_out(self):

@@ -75,12 +75,23 @@ def oidc_idp() -> Iterator:
     provider.stop()
 
 
+@pytest.fixture(scope="session")
+def twilio() -> Iterator:
+    """The fake of Twilio's API the test app's texts go to (tests/twilio_fake.py), for the whole session;
+    browser tests read the texts (codes, notices) it received."""
+    from tests.twilio_fake import TwilioFake
+
+    fake = TwilioFake().start()
+    yield fake
+    fake.stop()
+
+
 OIDC_DOMAIN = "provider.example"
 OIDC_LABEL = "Test IdP"
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory, oidc_idp) -> Iterator[PortalServer]:
+def portal(tmp_path_factory: pytest.TempPathFactory, oidc_idp, twilio) -> Iterator[PortalServer]:
     ARTIFACTS.mkdir(exist_ok=True)
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.db'}"
     port = _free_port()
@@ -90,7 +101,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory, oidc_idp) -> Iterator[Porta
            # Staff may also sign in with the test identity provider (the button on /staff/signin).
            "PORTAL_STAFF_OIDC_ISSUER": oidc_idp.issuer, "PORTAL_STAFF_OIDC_CLIENT_ID": oidc_idp.client_id,
            "PORTAL_STAFF_OIDC_CLIENT_SECRET": oidc_idp.client_secret,
-           "PORTAL_STAFF_OIDC_ALLOWED_DOMAIN": OIDC_DOMAIN, "PORTAL_STAFF_OIDC_LABEL": OIDC_LABEL}
+           "PORTAL_STAFF_OIDC_ALLOWED_DOMAIN": OIDC_DOMAIN, "PORTAL_STAFF_OIDC_LABEL": OIDC_LABEL,
+           # Texts go to the fake Twilio (the Notifications page offers them; tests read what it got).
+           **twilio.env()}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, env=env, check=True)
     log = ARTIFACTS / "app.log"

@@ -162,7 +162,8 @@ def test_self_sign_up_verify_and_sign_in(phone: Page, portal, smtp) -> None:
     phone.get_by_role("button", name="SEND LINK").click()
     expect(phone.locator("#signup-link-sent")).to_contain_text("m•••@l•••.example")
     deliver_mail(portal, smtp)
-    proof = next(m for m in reversed(smtp.wait_for(holder)) if f"'{username}'" in m.get_content())
+    proof = next(m for m in reversed(smtp.wait_for(holder))
+                 if f"'{username}'" in m.get_body(preferencelist=("plain",)).get_content())
     assert smtp.to(email) == []  # nothing reaches the typed address before the proof
     phone.goto(link_in(proof))
     expect(phone.locator("#confirm-sign-up-notice")).to_contain_text(email)

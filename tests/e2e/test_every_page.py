@@ -30,6 +30,7 @@ def _query(route: str, me: Persona) -> str:
         "/services/change": f"?service={me.service_id}",
         "/staff/account": f"?number={me.number}",
         "/staff/orders": f"?number={me.number}",
+        "/staff/notifications": f"?number={me.number}",
         "/verify": "?token=made-up-token",
         "/reset-password": "?token=made-up-token",
         "/confirm-email": "?token=made-up-token",

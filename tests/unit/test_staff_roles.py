@@ -19,6 +19,7 @@ from sqlmodel import Session
 from portal_app.models import ProviderSettings, StaffUser
 from portal_app.services.billing import promises, refunds, service_status
 from portal_app.services.core import outbox
+from portal_app.services.notify import log, outages, preferences
 from portal_app.services.operations import api_keys, dev_outbox, importer, job_runs, webhooks
 from portal_app.services.orders import catalogue, orders
 from portal_app.services.selfservice import contacts, scheduling, tickets
@@ -42,6 +43,7 @@ ADMIN_VERBS = [
     importer.run_import, importer.may_import, importer.stage_upload, importer.run_batch,
     api_keys.create_key, api_keys.revoke_key, api_keys.list_keys,
     webhooks.add_endpoint, webhooks.set_endpoint_active, webhooks.endpoints, webhooks.deliveries,
+    outages.staff_notices, outages.service_areas, outages.post_notice, outages.add_update, outages.restore,
 ]
 SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
 # The integration API (a system principal) sets the service status too.
@@ -54,6 +56,7 @@ AGENT_VERBS = [
     service_status.set_service_status, service_status.staff_view, promises.staff_promise, promises.cancel_promise,
     job_runs.job_rows, dev_outbox.dev_outbox,
     staff_users.two_factor_on, staff_users.start_two_factor, staff_users.confirm_two_factor,
+    log.sent_to_account, preferences.account_preferences,
 ]
 
 

@@ -12,12 +12,10 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, GatewayEvent, Payment, PaymentMethod
-from portal_app.services.billing import autopay, payments, refunds
+from portal_app.services.billing import autopay, notices, payments, refunds
 from portal_app.services.core import history
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 log = logging.getLogger("portal.payments")
 STRIPE = Principal.system("Stripe")
@@ -322,16 +320,7 @@ def _mandate_updated(db: Session, mandate: dict, gateway) -> None:
                        action="mandate_inactive",
                        summary=f"The bank debit authorization for {label} is no longer active; AutoPay will not charge it",
                        entity_type="payment_method", entity_id=method.id)
-        to = payments.receipt_address(db, account_id=method.account_id)
-        if to:
-            theme = current_theme()
-            from portal_app.config import get_settings
-
-            enqueue_mail(db, to=to, account_id=method.account_id,
-                         subject=f"{theme.provider_name}: your bank account can no longer be debited",
-                         body=f"Your bank says the debit authorization for {label} is no longer active, so AutoPay "
-                              f"will not charge it. Choose another way to pay: "
-                              f"{get_settings().public_url.rstrip('/')}/autopay\n")
+        notices.mandate_inactive(db, method=method)
 
 
 HANDLERS = {

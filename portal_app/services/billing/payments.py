@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import BadRecipient, enqueue_mail, mail_address
+from portal_app.integrations.mail import BadRecipient, mail_address
 from portal_app.integrations.payments import (
     BankDetails,
     CardDetails,
@@ -51,13 +51,13 @@ from portal_app.models import (
     utcnow,
 )
 from portal_app.services.billing import autopay as autopay_service
-from portal_app.services.billing import billing, service_status
+from portal_app.services.billing import billing, notices, service_status
 from portal_app.services.billing.billing import receipt_address, receipt_addresses  # noqa: F401  (callers say payments.)
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history
 from portal_app.services.core.access import access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.money import format_balance, format_cents
+from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.theming import current_theme
@@ -432,26 +432,9 @@ def finish_charge(db: Session, principal: Principal, payment: Payment, result: C
     if autopay and method is not None:
         autopay_service.turn_on(db, principal=principal, account_id=payment.account_id, method=method,
                                 ach_authorized=method.kind == "ach", client_ip=client_ip)
-    to = receipt_email or receipt_address(db, account_id=payment.account_id, user_id=principal.user_id)
-    if to:
-        enqueue_mail(db, to=to, account_id=payment.account_id,
-                     **_receipt_mail(db, payment, balance_cents=balance_after_cents))
+    notices.payment_receipt(db, payment=payment, balance_cents=balance_after_cents, email_to=receipt_email,
+                            user_id=principal.user_id)
     return tokenized is not None
-
-
-def _receipt_mail(db: Session, payment: Payment, *, balance_cents: int | None = None) -> dict[str, str]:
-    theme = current_theme()
-    account = db.get(Account, payment.account_id)
-    balance = billing.balance_cents(db, account_id=payment.account_id) if balance_cents is None else balance_cents
-    state = "received" if payment.status == "succeeded" else "submitted and will settle in 1-3 business days"
-    next_step = f"{payment.payer_note}\n\n" if payment.status == "pending" and payment.payer_note else ""
-    body = (
-        f"Thank you. Your payment of {format_cents(payment.amount_cents, theme.currency)} was {state}.\n\n{next_step}"
-        f"Receipt: {payment.receipt_number}\nAccount: {account.account_number}\nMethod: {payment.method_label}\n"
-        f"Balance now: {format_balance(balance, theme.currency)}\n\n"
-        f"{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n"
-    )
-    return {"subject": f"{theme.provider_name} payment receipt {payment.receipt_number}", "body": body}
 
 
 def allocate(db: Session, payment: Payment, *, owed: list[tuple[Invoice, int]] | None = None) -> None:
@@ -553,17 +536,9 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
     if payment.status == "succeeded":
         service_status.restore_after_payment(db, account_id=payment.account_id)
-    to = receipt_address(db, account_id=payment.account_id)
-    if to:
-        theme = current_theme()
-        if payment.status == "succeeded":
-            enqueue_mail(db, to=to, account_id=payment.account_id, **_receipt_mail(db, payment))
-        else:
-            enqueue_mail(db, to=to, account_id=payment.account_id,
-                         subject=f"{theme.provider_name}: your payment {payment.receipt_number} did not go through",
-                         body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} "
-                              f"({payment.method_label}) was not completed: {reason}\n\nYour balance is unchanged. "
-                              f"Sign in to pay another way, or call {theme.support_phone}.\n")
+        notices.payment_receipt(db, payment=payment)
+    else:
+        notices.payment_failed(db, payment=payment, reason=reason)
     return True
 
 
@@ -577,13 +552,7 @@ def note_pending(db: Session, *, payment: Payment, note: str) -> None:
                    kind="payment", action="awaiting_payer",
                    summary=f"Payment {payment.receipt_number} pending: {note}"[:500], entity_type="payment",
                    entity_id=payment.id)
-    to = receipt_address(db, account_id=payment.account_id)
-    if to:
-        theme = current_theme()
-        enqueue_mail(db, to=to, account_id=payment.account_id,
-                     subject=f"{theme.provider_name}: your payment {payment.receipt_number} needs one more step",
-                     body=f"Your payment of {format_cents(payment.amount_cents, theme.currency)} ({payment.method_label}) "
-                          f"is pending. {note}\n\nQuestions? Call {theme.support_phone}.\n")
+    notices.payment_needs_step(db, payment=payment, note=note)
 
 
 def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt.datetime | None = None,

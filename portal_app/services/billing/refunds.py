@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.integrations.payments import (
     GatewayBusy,
     GatewayDeclined,
@@ -25,13 +24,12 @@ from portal_app.integrations.payments import (
     get_gateway,
 )
 from portal_app.models import Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation
-from portal_app.services.billing import payments
+from portal_app.services.billing import notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.access import AGENT, require_refund_allowed, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 log = logging.getLogger("portal.payments")
 
@@ -130,31 +128,13 @@ def record_adjustment(db: Session, *, payment: Payment, kind: str, amount_cents:
 
 
 def _mail(db: Session, payment: Payment, adjustment: PaymentAdjustment) -> None:
-    to = payments.receipt_address(db, account_id=payment.account_id)
-    if not to:
-        return
-    theme = current_theme()
-    amount = format_cents(adjustment.amount_cents, theme.currency)
-    from portal_app.services.billing import billing
-
-    balance = format_cents(billing.balance_cents(db, account_id=payment.account_id), theme.currency)
-    if adjustment.kind == "refund" and adjustment.status in COUNTED:
-        subject = f"{theme.provider_name}: refund of {amount} on payment {payment.receipt_number}"
-        body = (f"We refunded {amount} of your payment {payment.receipt_number} ({payment.method_label}). "
-                f"It reaches your account in 5-10 business days.\n\nBalance now: {balance}\n")
-    elif adjustment.kind == "refund":
-        subject = f"{theme.provider_name}: a refund on payment {payment.receipt_number} did not go through"
-        body = f"The refund of {amount} could not be made. We will contact you.\n\nBalance now: {balance}\n"
+    if adjustment.kind == "refund":
+        variant = "refunded" if adjustment.status in COUNTED else "refund_failed"
     elif adjustment.status == "reversed":
-        subject = f"{theme.provider_name}: payment {payment.receipt_number} is counted again"
-        body = f"Your payment of {amount} counts toward your bill again.\n\nBalance now: {balance}\n"
+        variant = "counted_again"
     else:
-        what = "was returned by your bank" if adjustment.kind == "return" else "is disputed with your bank"
-        subject = f"{theme.provider_name}: payment {payment.receipt_number} {what}"
-        body = (f"Your payment of {amount} ({payment.method_label}) {what}, so it no longer counts toward your bill."
-                f"\n\nBalance now: {balance}\nPay another way or call {theme.support_phone}.\n")
-    enqueue_mail(db, to=to, account_id=payment.account_id, subject=subject,
-                 body=body + f"\n{theme.provider_name} · {theme.support_phone} · {theme.support_email}\n")
+        variant = "returned" if adjustment.kind == "return" else "disputed"
+    notices.adjustment(db, payment=payment, adjustment=adjustment, variant=variant)
 
 
 def refund_payment(db: Session, *, principal: Principal, account_number: str, payment_id: int, amount_cents: object,

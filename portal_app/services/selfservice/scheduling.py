@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, Appointment, AppointmentWindow, utcnow
 from portal_app.services.core import history
 from portal_app.services.orders import orders
@@ -23,7 +22,7 @@ from portal_app.services.core.access import ADMIN, access_account, access_appoin
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.selfservice.tickets import subscriber_address
+from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
 
 SLOT_TAKEN = "That time was just taken. Please pick another."
@@ -156,14 +155,15 @@ def _move(db: Session, appointment: Appointment, expected_status: str, values: d
     db.refresh(appointment)
 
 
-def _mail(db: Session, appointment: Appointment, *, subject: str, body: str, method: str = "PUBLISH") -> None:
-    address = subscriber_address(db, appointment.account_id)
-    if not address:
-        return
+def _tell(db: Session, appointment: Appointment, *, change: str, when: str = "", before: str = "",
+          method: str = "PUBLISH") -> None:
+    """The subscriber hears of a booking, move or cancellation on their channels; the email carries the .ics."""
     account = db.get(Account, appointment.account_id)
     ics = appointment_ics(appointment, location=account.service_address, method=method)
-    enqueue_mail(db, to=address, subject=subject, body=body, account_id=appointment.account_id,
-                 attachment=("appointment.ics", "text/calendar", ics))
+    send(db, account_id=appointment.account_id, event="appointment", template="appointment",
+         key=f"appointment:{appointment.id}:{change}:{appointment.starts_at:%Y%m%d%H%M}",
+         context={"title": appointment.title, "change": change, "when": when, "before": before},
+         attachment=("appointment.ics", "text/calendar", ics))
 
 
 def book(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
@@ -181,10 +181,7 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
                    entity_id=appointment.id)
     orders.complete_scheduling_step(db, principal=principal, account_id=appointment.account_id,
                                     kind=appointment.kind, title=appointment.title)
-    provider = current_theme().provider_name
-    _mail(db, appointment, subject=f"Your {appointment.title} is booked: {when}",
-          body=f"Your {appointment.title} with {provider} is booked for {when}.\n\n"
-               "The calendar file is attached. You can reschedule or cancel in the portal under Scheduling.\n")
+    _tell(db, appointment, change="booked", when=when)
     return appointment
 
 
@@ -206,8 +203,7 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
     history.record(db, principal=principal, account_id=appointment.account_id, kind="appointment",
                    action="rescheduled", summary=f"{appointment.title} moved from {before} to {when}",
                    entity_type="appointment", entity_id=appointment.id)
-    _mail(db, appointment, subject=f"Your {appointment.title} is moved to {when}",
-          body=f"Your {appointment.title} is now {when} (it was {before}).\n\nThe updated calendar file is attached.\n")
+    _tell(db, appointment, change="moved", when=when, before=before)
     return appointment
 
 
@@ -223,8 +219,7 @@ def cancel(db: Session, *, principal: Principal, appointment_id: int, now: dt.da
     history.record(db, principal=principal, account_id=appointment.account_id, kind="appointment",
                    action="cancelled", summary=f"{appointment.title} on {before} cancelled",
                    entity_type="appointment", entity_id=appointment.id)
-    _mail(db, appointment, subject=f"Your {appointment.title} is cancelled",
-          body=f"Your {appointment.title} on {before} is cancelled. Call us to book a new time.\n", method="CANCEL")
+    _tell(db, appointment, change="cancelled", before=before, method="CANCEL")
     return appointment
 
 

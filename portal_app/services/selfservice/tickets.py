@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
-from portal_app.models import Account, PortalUser, Ticket, TicketNote, utcnow
+from portal_app.models import Account, Ticket, TicketNote, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.access import access_account, access_ticket, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.theming import current_theme
+from portal_app.services.notify.send import send
 
 CATEGORIES = ("General", "Billing", "Technical", "Installation")
 STATUSES = ("open", "pending", "closed")
@@ -190,15 +189,6 @@ def staff_list_tickets(db: Session, *, principal: Principal, account_id: int) ->
     return [_row(t) for t in rows]
 
 
-def subscriber_address(db: Session, account_id: int) -> str | None:
-    """Where account mail goes: the verified portal user's email (the earliest)."""
-    user = db.exec(
-        select(PortalUser).where(PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None))
-        .order_by(col(PortalUser.id))
-    ).first()
-    return user.email if user else None
-
-
 def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: str, public: bool,
                    account_id: int | None = None) -> TicketNote:
     """A staff note; a public one is emailed to the subscriber in the same transaction."""
@@ -220,15 +210,9 @@ def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: s
                    summary=f"{'Public' if public else 'Private'} note added to ticket {ticket.number}",
                    entity_type="ticket", entity_id=ticket.id)
     if public:
-        address = subscriber_address(db, ticket.account_id)
-        if address:
-            provider = current_theme().provider_name
-            enqueue_mail(
-                db, to=address, account_id=ticket.account_id,
-                subject=f"Update on your ticket {ticket.number}: {ticket.subject}",
-                body=f"{provider} added a note to your ticket {ticket.number} ({ticket.subject}):\n\n{text}\n\n"
-                     "Sign in to the portal and open Tickets to read it or reply.\n",
-            )
+        send(db, account_id=ticket.account_id, event="ticket_update", template="ticket_note",
+             key=f"ticket_note:{note.id}",
+             context={"ticket_number": ticket.number, "ticket_subject": ticket.subject, "note": text})
     return note
 
 

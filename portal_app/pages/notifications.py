@@ -1,0 +1,202 @@
+"""Notifications (signed in): what we tell you and how (email, text), paperless billing, quiet hours,
+your texting number, and what we sent lately."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
+from portal_app.components.forms import field, select_field
+from portal_app.components.shell import portal_page
+from portal_app.state.notifications import NotificationsState as S
+
+STATUS_COLOURS = {"Sent": "green", "Waiting": "gray", "Not delivered": "red"}
+
+
+def _err(name: str) -> rx.Var:
+    return S.errors.get(name, "")
+
+
+def _section(title: str, *children: rx.Component, **props) -> rx.Component:
+    return card(rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"), **props)
+
+
+def _box(label: rx.Var | str, name: rx.Var, checked: rx.Var, aria: rx.Var, *, disabled: rx.Var | bool = False
+         ) -> rx.Component:
+    return rx.el.label(
+        rx.checkbox(name=name, default_checked=checked, disabled=disabled, size="3", aria_label=aria),
+        rx.text(label, size="2"),
+        display="flex", gap="0.5rem", align_items="center", min_height=tokens.TOUCH_TARGET, cursor="pointer",
+    )
+
+
+def _choice(row: rx.Var) -> rx.Component:
+    key, label = row["key"].to(str), row["label"].to(str)
+    return rx.box(
+        rx.text(label, weight="bold", size="3"),
+        rx.text(row["description"], size="2", color=tokens.MUTED),
+        rx.hstack(
+            rx.cond(
+                row["email_required"].to(bool),
+                _box("Email (always sent)", "email_" + key, True, label + " by email (always sent)", disabled=True),
+                _box("Email", "email_" + key, row["email"].to(bool), label + " by email"),
+            ),
+            rx.cond(S.sms_phone != "", _box("Text", "sms_" + key, row["sms"].to(bool), label + " by text")),
+            spacing="5",
+            wrap="wrap",
+        ),
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {tokens.BORDER}",
+        width="100%",
+        class_name="choice-row",
+        data_event=key,
+    )
+
+
+def _phone_card() -> rx.Component:
+    have_number = S.sms_phone != ""
+    return _section(
+        "Text messages",
+        rx.cond(
+            have_number,
+            rx.vstack(
+                rx.text("Texts go to ", rx.el.strong(S.sms_phone, id="texting-number"), ".", size="3"),
+                rx.cond(
+                    S.sms_opted_out,
+                    rx.callout(
+                        rx.cond(S.texting_from != "",
+                                "You replied STOP, so we send no texts. Text START to " + S.texting_from
+                                + " to get them again.",
+                                "You replied STOP, so we send no texts. Reply START to one of our texts to get them "
+                                "again."),
+                        icon="message_square_off", color_scheme="amber", high_contrast=True, width="100%",
+                        id="texts-stopped"),
+                ),
+                rx.button("REMOVE NUMBER", on_click=S.remove_phone, variant="outline", color_scheme="gray",
+                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.vstack(
+                rx.text("Add a mobile number to get texts. We send a code to it first.", size="2", color=tokens.MUTED),
+                rx.form(
+                    rx.vstack(
+                        field("Mobile number", "phone", type_="tel", autocomplete="tel", error=_err("phone")),
+                        primary_button("SEND CODE", type="submit"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=S.send_code,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                rx.cond(
+                    S.pending_phone != "",
+                    rx.form(
+                        rx.vstack(
+                            field("Code we texted to " + S.pending_phone, "code", autocomplete="one-time-code",
+                                  input_mode="numeric", error=_err("code")),
+                            primary_button("CONFIRM NUMBER", type="submit"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        on_submit=S.confirm_code,
+                        reset_on_submit=True,
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        rx.text("Texts are short and cost you nothing from us (your plan's usual rates apply). Reply STOP to any "
+                "of them to end them, HELP for help.", size="1", color=tokens.MUTED),
+        id="texts-card",
+    )
+
+
+def _choices_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _section(
+                "What we tell you",
+                rx.vstack(rx.foreach(S.rows, _choice), spacing="0", width="100%", id="choices"),
+                rx.cond(S.texts_available & (S.sms_phone == ""),
+                        rx.text("Add a mobile number above to choose texts as well.", size="2", color=tokens.MUTED)),
+            ),
+            _section(
+                "Paperless billing",
+                _box("Paperless: my bill comes by email, no paper bill by post", "paperless", S.paperless,
+                     "Paperless billing"),
+                rx.text("With paperless billing on, the bill email is your bill, so it is always sent.", size="2",
+                        color=tokens.MUTED),
+            ),
+            rx.cond(
+                S.texts_available,
+                _section(
+                    "Quiet hours",
+                    _box("Hold texts during quiet hours", "quiet_hours", S.quiet_hours, "Hold texts during quiet hours"),
+                    rx.hstack(
+                        rx.box(select_field("From", "quiet_start", S.quiet_times, default_value=S.quiet_start,
+                                            error=_err("quiet_start")), flex="1"),
+                        rx.box(select_field("Until", "quiet_end", S.quiet_times, default_value=S.quiet_end,
+                                            error=_err("quiet_end")), flex="1"),
+                        width="100%",
+                        spacing="3",
+                    ),
+                    rx.text("Times are ", S.zone, ". A text due in quiet hours waits until they end; email is never "
+                            "held.", size="2", color=tokens.MUTED),
+                ),
+            ),
+            primary_button("SAVE CHOICES", type="submit", width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=S.save,
+        reset_on_submit=False,
+        width="100%",
+        key=S.form_key,
+    )
+
+
+def _sent_row(row: rx.Var) -> rx.Component:
+    status = row["status"].to(str)
+    return rx.box(
+        rx.hstack(
+            rx.badge(row["channel"], color_scheme="gray"),
+            rx.text(row["when"], size="1", color=tokens.MUTED),
+            rx.badge(status, color_scheme=rx.match(status, *STATUS_COLOURS.items(), "amber"), high_contrast=True),
+            wrap="wrap",
+            align="center",
+        ),
+        rx.text(row["subject"], size="2"),
+        rx.text(row["event"], " · to ", row["to"], size="1", color=tokens.MUTED),
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {tokens.BORDER}",
+        width="100%",
+        class_name="sent-row",
+    )
+
+
+def _sent_card() -> rx.Component:
+    return _section(
+        "Recently sent",
+        rx.cond(S.loaded & (S.sent.length() == 0), rx.text("Nothing yet.", size="2", color=tokens.MUTED)),
+        rx.vstack(rx.foreach(S.sent, _sent_row), spacing="0", width="100%", id="sent"),
+    )
+
+
+@portal_page(route="/notifications", title="Notifications", nav_label="Notifications", nav_icon="bell",
+             nav_order=85, on_load=[S.load])
+def notifications() -> rx.Component:
+    return page_body(
+        "Notifications",
+        rx.text("Choose what we tell you and how. Receipts, payment problems and security notices always come by "
+                "email.", size="2", color=tokens.MUTED),
+        notice_callout(S.notice, id="notifications-notice"),
+        error_callout(_err("form")),
+        rx.cond(S.texts_available, _phone_card()),
+        _choices_form(),
+        _sent_card(),
+    )

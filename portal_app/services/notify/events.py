@@ -1,0 +1,42 @@
+"""What a subscriber can be told about, with each event's default channels and whether its email is
+required (receipts, security notices, problems with money: the subscriber cannot turn those off)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: str
+    description: str
+    email: bool  # on unless the subscriber turns it off
+    sms: bool  # on once the account has a verified mobile number, unless turned off
+    required: bool = False  # the email always goes
+    required_when_paperless: bool = False  # the email is the bill itself while paperless billing is on
+
+
+EVENTS: tuple[Event, ...] = (
+    Event("bill_ready", "New bill", "When your monthly bill is ready.", email=True, sms=False,
+          required_when_paperless=True),
+    Event("bill_reminder", "Bill due soon", "A few days before a bill is due. With AutoPay: which card or bank "
+          "account we will charge, and when.", email=True, sms=False),
+    Event("payment_receipt", "Receipts and refunds", "Each payment you make and each refund.", email=True,
+          sms=False, required=True),
+    Event("payment_problem", "Payment problems", "A payment or AutoPay charge that did not go through, was returned "
+          "by the bank or needs a step from you.", email=True, sms=True, required=True),
+    Event("card_expiring", "AutoPay card expiring", "When the card AutoPay uses is about to expire.", email=True,
+          sms=False),
+    Event("appointment", "Appointments", "A visit booked, moved or cancelled.", email=True, sms=True),
+    Event("ticket_update", "Ticket replies", "When we answer one of your tickets.", email=True, sms=False),
+    Event("outage", "Outages and maintenance", "Service problems and planned work where you are, and when "
+          "service is back.", email=True, sms=True),
+    Event("security", "Security notices", "Changes to your password, email or sign-ins.", email=True, sms=False,
+          required=True),
+)
+BY_KEY = {event.key: event for event in EVENTS}
+
+
+def email_required(event: Event, *, paperless: bool) -> bool:
+    return event.required or (event.required_when_paperless and paperless)

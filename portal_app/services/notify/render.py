@@ -1,0 +1,106 @@
+"""The words of every message, from Jinja2 templates (notify/templates): each email a plain-text and
+an HTML template (autoescaped) under the provider's branding, each text message a short template.
+
+A mail template `mail/<name>.txt` sets `{% block subject %}` and `{% block body %}`; `mail/<name>.html`
+sets `{% block body %}`. A text `sms/<name>.txt` is optional: without it the event has no text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from portal_app.config import get_settings
+from portal_app.integrations.mail import header_text
+from portal_app.integrations.sms import plain
+from portal_app.money import format_balance, format_cents
+from portal_app.theming import current_theme
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    text: str
+    html: str
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_theme().timezone)
+
+
+def _money(cents: int) -> str:
+    return format_cents(int(cents), current_theme().currency)
+
+
+def _balance(cents: int) -> str:
+    return format_balance(int(cents), current_theme().currency)
+
+
+def day_text(value: dt.date | dt.datetime) -> str:
+    """Jun 21, 2026 (a moment is read in the provider's time zone)."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_zone())
+    return f"{value:%b %-d, %Y}"
+
+
+def when_text(value: dt.datetime) -> str:
+    """Tue, Jun 21, 2:00 PM CDT, in the provider's time zone."""
+    local = value.astimezone(_zone())
+    return f"{local:%a, %b %-d}, {local:%-I:%M %p} {local.tzname()}"
+
+
+def time_text(value: dt.datetime) -> str:
+    """2:00 PM, in the provider's time zone."""
+    return f"{value.astimezone(_zone()):%-I:%M %p}"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails the test that renders it, never a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(money=_money, balance=_balance, day=day_text, when=when_text, time=time_text)
+    return env
+
+
+def branding() -> dict[str, Any]:
+    """What every template may use about the provider and the portal."""
+    theme = current_theme()
+    portal = get_settings().public_url.rstrip("/")
+    logo = theme.logo if theme.logo.startswith(("http://", "https://")) else f"{portal}{theme.logo}"
+    return {"provider": theme.provider_name, "short_name": theme.short_name, "legal_name": theme.legal_name,
+            "support_phone": theme.support_phone, "support_email": theme.support_email, "accent": theme.accent,
+            "on_accent": theme.on_accent, "logo_url": logo, "portal": portal}
+
+
+def render_mail(name: str, context: dict[str, Any], *, can_opt_out: bool = True) -> Mail:
+    """Subject, plain text and HTML of `mail/<name>`; `can_opt_out` adds where to change what we send."""
+    env = _environment()
+    values = {**branding(), "can_opt_out": can_opt_out, **context}
+    text_template = env.get_template(f"mail/{name}.txt")
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(values)))
+    return Mail(subject=header_text(subject), text=text_template.render(values),
+                html=env.get_template(f"mail/{name}.html").render(values))
+
+
+def has_sms(name: str) -> bool:
+    return (TEMPLATES / "sms" / f"{name}.txt").is_file()
+
+
+def render_sms(name: str, context: dict[str, Any]) -> str:
+    """`sms/<name>` as one line of GSM-7 text (look-alikes for curly quotes, dashes, the •••• of card labels)."""
+    body = _environment().get_template(f"sms/{name}.txt").render({**branding(), **context})
+    return plain(" ".join(body.split()))

@@ -1,0 +1,168 @@
+"""`send`: one event's message to an account on the channels it chose; `send_many` for a notice to many.
+
+Everything is written in the caller's transaction (the outbox rows and the log rows together), so a
+message exists exactly when its cause was committed. A `key` names the cause (an invoice, a payment, a
+notice's stage): the same key never reaches an account twice on one channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from portal_app.integrations.mail import BadRecipient, enqueue_mail
+from portal_app.integrations.sms import sms_enabled
+from portal_app.models import Account, Notification, NotificationChoice, NotificationSettings, PortalUser, utcnow
+from portal_app.services.notify import render
+from portal_app.services.notify.events import BY_KEY, Event, email_required
+from portal_app.services.notify.sms_outbox import enqueue_sms
+from portal_app.theming import current_theme
+
+# Texts wait overnight unless the subscriber says otherwise (21:00 to 8:00 where the provider is).
+DEFAULT_QUIET = (NotificationSettings.model_fields["quiet_start_minute"].default,
+                 NotificationSettings.model_fields["quiet_end_minute"].default)
+
+
+@dataclass
+class Reach:
+    """How one account can be reached and what it chose."""
+
+    email: str | None  # the verified sign-in's address
+    sms_phone: str | None  # a verified number that has not replied STOP
+    paperless: bool
+    choices: dict[str, tuple[bool, bool]]  # event -> (email, sms), only where changed from the defaults
+    quiet: tuple[int, int] | None  # (start, end) minutes after midnight in the provider's zone, or None
+
+
+def channels(event: Event, reach: Reach) -> tuple[bool, bool]:
+    """(email, sms) for this event and account: its choices over the defaults; required email always."""
+    email, sms = reach.choices.get(event.key, (event.email, event.sms))
+    return (email or email_required(event, paperless=reach.paperless)), (sms and reach.sms_phone is not None)
+
+
+def texting_phone(settings: NotificationSettings | None) -> str | None:
+    if settings is None or not settings.sms_phone or settings.sms_verified_at is None \
+            or settings.sms_opted_out_at is not None:
+        return None
+    return settings.sms_phone
+
+
+def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = None) -> dict[int, Reach]:
+    """`Reach` of each account in four queries at most, whatever their number."""
+    if not account_ids:
+        return {}
+    emails: dict[int, str] = {}
+    for account_id, uid, email in db.exec(
+            select(PortalUser.account_id, PortalUser.id, PortalUser.email)
+            .where(col(PortalUser.account_id).in_(account_ids), col(PortalUser.verified_at).is_not(None),
+                   col(PortalUser.disabled).is_(False))
+            .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        if uid == user_id:  # the signed-in subscriber's own address first
+            emails[account_id] = email
+        else:
+            emails.setdefault(account_id, email)
+    choices: dict[int, dict[str, tuple[bool, bool]]] = {}
+    for choice in db.exec(select(NotificationChoice).where(col(NotificationChoice.account_id).in_(account_ids))):
+        choices.setdefault(choice.account_id, {})[choice.event] = (choice.email, choice.sms)
+    settings = {row.account_id: row for row in db.exec(
+        select(NotificationSettings).where(col(NotificationSettings.account_id).in_(account_ids)))}
+    if len(account_ids) == 1:  # one account: usually already in the session (no query)
+        account = db.get(Account, account_ids[0])
+        paperless = {account.id: account.paperless} if account is not None else {}
+    else:
+        paperless = dict(db.exec(select(Account.id, Account.paperless).where(col(Account.id).in_(account_ids))).all())
+    texts = sms_enabled()
+    found = {}
+    for account_id in account_ids:
+        row = settings.get(account_id)
+        quiet = (row.quiet_start_minute, row.quiet_end_minute) if row is not None and row.quiet_hours \
+            else None if row is not None else (DEFAULT_QUIET[0], DEFAULT_QUIET[1])
+        found[account_id] = Reach(email=emails.get(account_id), sms_phone=texting_phone(row) if texts else None,
+                                  paperless=bool(paperless.get(account_id, True)), choices=choices.get(account_id, {}),
+                                  quiet=quiet)
+    return found
+
+
+
+def quiet_until(quiet: tuple[int, int] | None, now: dt.datetime) -> dt.datetime | None:
+    """When a text may go out if `now` falls in the quiet hours (provider's time zone), else None."""
+    if quiet is None:
+        return None
+    start, end = quiet
+    if start == end:
+        return None
+    zone = ZoneInfo(current_theme().timezone)
+    local = now.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    inside = (start <= minute < end) if start < end else (minute >= start or minute < end)
+    if not inside:
+        return None
+    day = local.date() if minute < end else local.date() + dt.timedelta(days=1)
+    release = dt.datetime(day.year, day.month, day.day, end // 60, end % 60, tzinfo=zone)
+    return release.astimezone(dt.UTC)
+
+
+def _sent_keys(db: Session, account_ids: list[int], key: str) -> set[tuple[int, str]]:
+    """(account, channel) pairs that already have this key, in the database or earlier in this transaction."""
+    found = set(db.exec(select(Notification.account_id, Notification.channel)
+                        .where(Notification.dedupe_key == key, col(Notification.account_id).in_(account_ids))).all())
+    pending = db.info.setdefault("notify_keys", set())
+    return found | {(a, c) for a, c, k in pending if k == key}
+
+
+def send(db: Session, *, account_id: int, event: str, template: str, context: dict[str, Any], key: str | None,
+         email_to: str | None = None, user_id: int | None = None, attachment: tuple[str, str, str] | None = None,
+         now: dt.datetime | None = None) -> list[Notification]:
+    """Tell one account about `event` with the `template`'s words. `email_to` sends the email to that
+    address instead of the account's (a security notice to the address that was just replaced);
+    `user_id` prefers that sign-in's address."""
+    return send_many(db, account_ids=[account_id], event=event, template=template, context=context, key=key,
+                     email_to=email_to, user_id=user_id, attachment=attachment, now=now)
+
+
+def send_many(db: Session, *, account_ids: list[int], event: str, template: str, context: dict[str, Any],
+              key: str | None, email_to: str | None = None, user_id: int | None = None,
+              attachment: tuple[str, str, str] | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """The same message to many accounts (an outage notice): a few queries in all, the words rendered once."""
+    spec = BY_KEY[event]
+    now = now or utcnow()
+    reaches = reach_many(db, account_ids, user_id=user_id)
+    done = _sent_keys(db, account_ids, key) if key else set()
+    pending = db.info.setdefault("notify_keys", set())
+    mail: render.Mail | None = None
+    text: str | None = None
+    written: list[Notification] = []
+    for account_id in account_ids:
+        reach = reaches[account_id]
+        email_on, sms_on = channels(spec, reach)
+        address = email_to or reach.email
+        if email_on and address and (account_id, "email") not in done:
+            if mail is None:
+                mail = render.render_mail(template, context, can_opt_out=not spec.required)
+            try:
+                outbox = enqueue_mail(db, to=address, subject=mail.subject, body=mail.text, html=mail.html,
+                                      account_id=account_id, attachment=attachment)
+            except BadRecipient:
+                if email_to:
+                    raise  # the caller named this address: it should have checked it
+                outbox = None  # an account's address that cannot receive mail: a text may still reach them
+            if outbox is not None:
+                written.append(Notification(account_id=account_id, event=event, channel="email", dedupe_key=key,
+                                            to_address=outbox.to_address, subject=mail.subject[:200], mail=outbox))
+        if sms_on and render.has_sms(template) and (account_id, "sms") not in done:
+            if text is None:
+                text = render.render_sms(template, context)
+            outbox_sms = enqueue_sms(db, to=reach.sms_phone, body=text, account_id=account_id,
+                                     send_at=quiet_until(reach.quiet, now))
+            written.append(Notification(account_id=account_id, event=event, channel="sms", dedupe_key=key,
+                                        to_address=reach.sms_phone, subject=text[:200], sms=outbox_sms))
+    for row in written:
+        row.created_at = now
+        db.add(row)
+        if key:
+            pending.add((row.account_id, row.channel, key))
+    return written
