@@ -4,7 +4,7 @@ export PORT  # the app's PORTAL_PUBLIC_URL default (links in mail) follows it
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup install clean worker
+.PHONY: run test setup install clean worker bench
 
 install:
 	bash scripts/bootstrap.sh
@@ -26,6 +26,12 @@ worker:
 
 test:
 	bash scripts/run-tests.sh
+
+# The web path against a blank Reflex app built in the same run: N signed-in tabs on the Invoices
+# pager, then Home at phone speed (see README "Speed"). A few minutes; both apps stop at the end.
+bench: install
+	$(PY) bench/load.py
+	$(PY) bench/page_load.py
 
 clean:
 	rm -rf .web .states test-artifacts portal.db

@@ -201,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", help="better: PORTAL_ADMIN_PASSWORD in the environment, or the prompt")
     args = parser.parse_args(argv)
     from portal_app import log_redaction
+    from portal_app.observability import configure_logging
 
     log_redaction.install(links=get_settings().is_production)
+    configure_logging(get_settings().log_format)  # PORTAL_LOG_FORMAT=json: one JSON object per line
     if args.command in ("demo-data", "setup") and (refused := _refuse_in_production(args.command)):
         return refused
     if args.command == "import":

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # these let a provider also accept a value from the latest bill, or hold new sign-ins for staff.
     signup_bill_proof: bool = False  # PORTAL_SIGNUP_BILL_PROOF
     signup_staff_approval: bool = False  # PORTAL_SIGNUP_STAFF_APPROVAL
+    log_format: str = "text"  # PORTAL_LOG_FORMAT: text | json (one JSON object per line, with the request id)
+    metrics: bool = False  # PORTAL_METRICS: serve /metrics (Prometheus text format) on each worker
     # Staff sign-in with the provider's identity provider (OpenID Connect); off while these are unset.
     staff_oidc_issuer: str = ""  # PORTAL_STAFF_OIDC_ISSUER, e.g. https://login.provider.example
     staff_oidc_client_id: str = ""  # PORTAL_STAFF_OIDC_CLIENT_ID
@@ -60,6 +62,13 @@ class Settings(BaseSettings):
         # A typo ("prod", "Production ") must not quietly run with development defaults.
         if value not in ("development", "production"):
             raise ValueError("PORTAL_ENV must be 'development' or 'production'")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("PORTAL_LOG_FORMAT must be 'text' or 'json'")
         return value
 
     @field_validator("database_url")

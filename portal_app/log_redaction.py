@@ -16,6 +16,9 @@ _COOKIE_PATTERNS = [
     re.compile(r"(?P<key>(?:portal_(?:staff_)?session|portal_presession)=)(?P<value>[^;,'\"\s}]+)"),
     # a whole Cookie header inside a dict repr or JSON: 'cookie': '...'
     re.compile(r"(?P<key>['\"]cookie['\"]\s*:\s*)(?P<value>'[^']*'|\"[^\"]*\")", re.IGNORECASE),
+    # a tab's token (a UUID): whoever holds it is served the tab's state; Reflex's own warnings name
+    # it ("Lock for token <uuid>_<state> was held too long")
+    re.compile(r"(?P<key>)(?P<value>(?<![0-9a-fA-F-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9a-fA-F]))"),
 ]
 # Tokens in links (?token=…, &t=…, ?ticket=…): redacted in production only, so a developer
 # without SMTP can still follow a verification link from the log.

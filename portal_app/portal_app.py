@@ -3,17 +3,24 @@
 import reflex as rx
 
 from portal_app import log_redaction
+from portal_app.api.request_ids import RequestIds
+from portal_app.observability import configure_logging
 from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
 from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
+from portal_app.state import failover
+from portal_app.state.observe import EventObserver
 from portal_app.state.tab_guard import TabGuard
 from portal_app.theming import current_theme
 
 get_settings().check_production_safety()
 # Before anything logs: no session cookie in any log line, and no link token in production.
 log_redaction.install(links=get_settings().is_production)
+configure_logging(get_settings().log_format)
 _theme = current_theme()
+# Several workers: a tab whose worker dies comes back on another one with its state (not as a copy).
+failover.install()
 
 app = rx.App(
     head_components=[
@@ -25,7 +32,8 @@ app = rx.App(
     # step 11 is not checked, and for some brand colours reads under 4.5:1 on the page canvas).
     style={rx.link: {"color": _theme.accent}},
     # Our routes first, then security headers and the pre-session cookie around everything.
-    api_transformer=[build_api(), HttpSecurity],
+    api_transformer=[build_api(), HttpSecurity, RequestIds],
 )
 # Before every event: a tab's state never outlives the sign-in it was loaded under.
+app.add_middleware(EventObserver())  # first: every event's log lines carry its id
 app.add_middleware(TabGuard())

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite needs beyond Python: Debian's Chromium and PostgreSQL.
+# Installs and starts what the test suite needs beyond Python: Debian's Chromium and PostgreSQL, and
+# nginx and Redis for the production-shape test (tests/e2e/test_scale_out.py starts its own).
 # Prints the PostgreSQL URL for the tests on its last line.
 set -euo pipefail
 SUDO=""
@@ -11,6 +12,8 @@ fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages..." >&2
   $SUDO apt-get update -qq >&2

@@ -10,6 +10,7 @@ from portal_app.api import (
     health,
     import_routes,
     integration_routes,
+    metrics,
     payment_webhooks,
     sms_webhook,
     staff_auth_routes,
@@ -29,5 +30,6 @@ def build_api() -> Starlette:
             *contract_routes.routes,
             *import_routes.routes,
             *integration_routes.routes,
+            *metrics.routes,
         ]
     )

@@ -14,6 +14,7 @@ from http.cookies import SimpleCookie
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal_app.api.client_address import client_address
 from portal_app.config import get_settings
 from portal_app.services.identity.auth import PRESESSION_COOKIE
 from portal_app.services.identity.secrets_util import new_token
@@ -52,15 +53,7 @@ def security_headers(*, production: bool) -> dict[str, str]:
 def client_ip(request) -> str:
     """The visitor's address as Reflex resolves it for events (so sessions, history and rate limits
     agree): X-Forwarded-For counts only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies."""
-    from reflex.config import get_config
-
-    address = request.client.host if request.client else ""
-    hops = get_config().trusted_proxy_hops
-    if hops:
-        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
-        if len(forwarded) >= hops:
-            address = forwarded[-hops]
-    return address
+    return client_address(request)
 
 
 def from_our_pages(headers) -> bool:

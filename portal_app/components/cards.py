@@ -7,16 +7,12 @@ import reflex as rx
 from portal_app.components import tokens
 
 
+# A raised surface: cards, and buttons drawn as cards.
+SURFACE = {"background": tokens.SURFACE, "border": f"1px solid {tokens.BORDER}", "border_radius": "var(--radius-4)"}
+
+
 def card(*children: rx.Component, **props) -> rx.Component:
-    return rx.box(
-        *children,
-        background=tokens.SURFACE,
-        border=f"1px solid {tokens.BORDER}",
-        border_radius="var(--radius-4)",
-        padding="1.25rem",
-        width="100%",
-        **props,
-    )
+    return rx.box(*children, **{**SURFACE, "padding": "1.25rem", "width": "100%", **props})
 
 
 def label_value(label: str, value: rx.Var | str, **props) -> rx.Component:

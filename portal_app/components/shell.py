@@ -38,15 +38,27 @@ def page_title(title: str) -> str:
     return f"{title} · {current_theme().provider_name}"
 
 
-def _logo(height: str = "32px") -> rx.Component:
+def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None) -> rx.Component:
     theme = current_theme()
     return rx.link(
         rx.image(src=theme.logo, alt=theme.provider_name, height=height, width="auto"),
-        href="/",
-        aria_label=f"{theme.provider_name} home",
+        href=href,
+        aria_label=label or f"{theme.provider_name} home",
         display="flex",
         align_items="center",
         min_height=tokens.TOUCH_TARGET,
+    )
+
+
+def account_bar(*left: rx.Component, name: rx.Var, on_sign_out, **props) -> rx.Component:
+    """The header's row: the logo (and what else goes left), who is signed in (wide screens), Sign out."""
+    return rx.hstack(
+        *left,
+        rx.spacer(),
+        rx.text(name, size="2", color=tokens.MUTED, display=tokens.phone_or_wide("none", "block")),
+        rx.button(rx.icon("log_out", size=18), rx.text("Sign out", size="2"), on_click=on_sign_out, variant="ghost",
+                  color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+        align="center", width="100%", spacing="3", **props,
     )
 
 
@@ -79,28 +91,10 @@ def _sorted_nav() -> list[NavItem]:
     return sorted(NAV_ITEMS, key=lambda item: item.order)
 
 
-def _header() -> rx.Component:
+def site_header(*left: rx.Component, name: rx.Var, on_sign_out) -> rx.Component:
+    """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out."""
     return rx.el.header(
-        rx.hstack(
-            _logo(),
-            rx.spacer(),
-            rx.text(SessionState.display_name, size="2", color=tokens.MUTED, display=tokens.phone_or_wide("none", "block")),
-            rx.button(
-                rx.icon("log_out", size=18),
-                rx.text("Sign out", size="2"),
-                on_click=SessionState.sign_out,
-                variant="ghost",
-                color_scheme="gray",
-                min_height=tokens.TOUCH_TARGET,
-                cursor="pointer",
-            ),
-            align="center",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
-            padding_x="1rem",
-            spacing="3",
-        ),
+        account_bar(*left, name=name, on_sign_out=on_sign_out, max_width="1200px", margin="0 auto", padding_x="1rem"),
         position="sticky",
         top="0",
         z_index="10",
@@ -218,27 +212,27 @@ def footer() -> rx.Component:
     )
 
 
-def _loading() -> rx.Component:
+def loading() -> rx.Component:
     return rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading")
 
 
-def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
-    """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
+def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Component], bottom_nav: rx.Component,
+                main_width: str = "100%") -> rx.Component:
+    """What every signed-in page sits in: a skip link, the header, the navigation (a sidebar from
+    tablet width, a bottom bar on phones) beside the page, on the canvas colour."""
     return rx.box(
         rx.el.a("Skip to content", href="#main", class_name="skip-link"),
-        _header(),
+        header,
         rx.hstack(
-            sidebar(_sorted_nav(), current_route),
+            side_nav,
             rx.el.main(
-                outage_banners(SessionState.outage_banners),
-                rx.cond(SessionState.signed_in, content, _loading()),
-                footer(),
+                *main,
                 id="main",
                 width="100%",
-                max_width=tokens.CONTENT_MAX_WIDTH,
+                max_width=main_width,
                 min_width="0",
                 padding="1rem",
-                padding_bottom=f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)",
+                padding_bottom=tokens.phone_or_wide(f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)", "1rem"),
             ),
             align="start",
             spacing="0",
@@ -246,11 +240,22 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
             max_width="1200px",
             margin="0 auto",
         ),
-        bottom_bar(_sorted_nav(), current_route),
+        bottom_nav,
         background=tokens.CANVAS,
         min_height="100vh",
         width="100%",
         overflow_x="hidden",
+    )
+
+
+def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
+    """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
+    return shell_frame(
+        site_header(logo_link(), name=SessionState.display_name, on_sign_out=SessionState.sign_out),
+        sidebar(_sorted_nav(), current_route),
+        [outage_banners(SessionState.outage_banners), rx.cond(SessionState.signed_in, content, loading()), footer()],
+        bottom_bar(_sorted_nav(), current_route),
+        main_width=tokens.CONTENT_MAX_WIDTH,
     )
 
 

@@ -1,11 +1,14 @@
-"""Pieces of the admin pages: the refusal an agent sees, and small row buttons."""
+"""Pieces every staff page is built from: the page's column (heading, what it is for, the refusal an
+agent sees on an admin page), a card with one small form, a list in a card, and small row buttons."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import error_callout
+from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
+
+HEADING_SIZES = {"h2": "4", "h3": "3"}
 
 
 def admin_only(refused: rx.Var, content: rx.Component) -> rx.Component:
@@ -13,6 +16,57 @@ def admin_only(refused: rx.Var, content: rx.Component) -> rx.Component:
     return rx.cond(refused != "", error_callout(refused, id="staff-refused"), content)
 
 
-def row_button(text: rx.Var | str, on_click, **props) -> rx.Component:
+def staff_view(title: rx.Var | str, *parts: rx.Component, intro: rx.Component | str | None = None,
+               notice: rx.Var | None = None, refused: rx.Var | None = None, max_width: str = "820px") -> rx.Component:
+    """A staff page's one column: its heading, a line saying what the page is for, the outcome of the
+    last change (`notice`), then its parts. On an admin page (`refused` given) an agent sees the
+    services' refusal in place of all that."""
+    if isinstance(intro, str):
+        intro = rx.text(intro, size="2", color=tokens.MUTED)
+    top = [c for c in (intro, notice_callout(notice, id="staff-notice") if notice is not None else None) if c is not None]
+    body = rx.vstack(*top, *parts, spacing="3", width="100%")
+    return rx.box(page_body(title, admin_only(refused, body) if refused is not None else body, spacing="3"),
+                  width="100%", max_width=max_width)
+
+
+def shown_once(secret: rx.Var, *, label: str, id: str) -> rx.Component:
+    """A new key or signing secret, shown right after it is made and never again."""
+    return rx.cond(secret != "", card(rx.vstack(
+        rx.text(label, weight="bold"),
+        rx.code(secret, id=id, style={"overflow_wrap": "anywhere", "white_space": "normal"}),
+        spacing="2")))
+
+
+def form_card(title: rx.Var | str, *fields: rx.Component, submit: str, on_submit, level: str = "h2",
+              reset: bool = True, **form_props) -> rx.Component:
+    """A card holding one small form: its heading, its fields, its submit button."""
+    return card(rx.form(
+        rx.vstack(rx.heading(title, as_=level, size=HEADING_SIZES[level]), *fields,
+                  primary_button(submit, type="submit"), spacing="2", width="100%", align="start"),
+        on_submit=on_submit, reset_on_submit=reset, width="100%", **form_props,
+    ))
+
+
+ROW_RULE = {"border_bottom": f"1px solid {tokens.BORDER}", "padding_y": "0.5rem", "width": "100%"}
+
+
+def list_card(rows: rx.Var, row, *, empty: rx.Component | str, **props) -> rx.Component:
+    """A card listing `rows`, each drawn by `row` above a thin rule; `empty` in their place when there are none."""
+    if isinstance(empty, str):
+        empty = rx.text(empty, size="2", color=tokens.MUTED)
+    return card(rx.cond(rows.length() > 0,
+                        rx.vstack(rx.foreach(rows, lambda r: rx.box(row(r), **ROW_RULE)), spacing="0", width="100%",
+                                  **props),
+                        empty))
+
+
+def row_button(text: rx.Var | str, on_click=None, **props) -> rx.Component:
+    """A small outlined button acting on one row (a dialog trigger passes no `on_click`)."""
     return rx.button(text, on_click=on_click, variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
                      cursor="pointer", **props)
+
+
+def account_missing() -> rx.Component:
+    """What a staff account page shows for a number that matches no account."""
+    return rx.vstack(error_callout(rx.Var.create("That account could not be found.")),
+                     rx.link("Back to search", href="/staff", min_height=tokens.TOUCH_TARGET))

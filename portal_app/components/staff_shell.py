@@ -1,9 +1,10 @@
 """The staff area's shell and page template: `@staff_page(...)`, the staff twin of `portal_page`.
 
-Every staff page gets the staff guard (`StaffSessionState.require_staff`) before its own loaders,
-a header with the staff member's name and Sign out, and the subscriber shell's navigation (a sidebar
-from 768 px, a bottom bar with More on phones) built from the pages that registered a `nav_label`;
-agents never see the admin pages in it. Staff pages live under /staff and use `StaffSessionState` subclasses.
+Every staff page loads in one handler that checks the staff session itself (a page with no loader
+gets the staff guard, `StaffSessionState.require_staff`), and sits in the shared frame with a header
+(the staff member's name and Sign out) and the subscriber shell's navigation (a sidebar from 768 px,
+a bottom bar with More on phones) built from the pages that registered a `nav_label`; agents never
+see the admin pages in it. Staff pages live under /staff and use `StaffSessionState` subclasses.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from portal_app.components import tokens
-from portal_app.components.shell import NavItem, bottom_bar, page_template, sidebar
+from portal_app.components.shell import (
+    NavItem, bottom_bar, loading, logo_link, page_template, shell_frame, sidebar, site_header,
+)
 from portal_app.state.staff_session import StaffSessionState
-from portal_app.theming import current_theme
 
 STAFF_NAV_ITEMS: list[NavItem] = []
 STAFF_PAGE_ROUTES: list[str] = []
@@ -45,81 +46,22 @@ def _bottom_bar(current_route: str) -> rx.Component:
 
 
 def _header() -> rx.Component:
-    theme = current_theme()
-    return rx.el.header(
-        rx.hstack(
-            rx.link(
-                rx.image(src=theme.logo, alt=theme.provider_name, height="28px", width="auto"),
-                href="/staff",
-                aria_label="Staff home",
-                display="flex",
-                align_items="center",
-                min_height=tokens.TOUCH_TARGET,
-            ),
-            rx.badge("Staff", color_scheme="gray", size="2"),
-            rx.spacer(),
-            rx.text(StaffSessionState.staff_name, size="2", color=tokens.MUTED,
-                    display=tokens.phone_or_wide("none", "block")),
-            rx.button(
-                rx.icon("log_out", size=18),
-                rx.text("Sign out", size="2"),
-                on_click=StaffSessionState.staff_sign_out,
-                variant="ghost",
-                color_scheme="gray",
-                min_height=tokens.TOUCH_TARGET,
-                cursor="pointer",
-            ),
-            align="center",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
-            padding_x="1rem",
-            spacing="3",
-        ),
-        position="sticky",
-        top="0",
-        z_index="10",
-        background=tokens.SURFACE,
-        border_bottom=f"1px solid {tokens.BORDER}",
-        padding_y="0.375rem",
-    )
+    return site_header(logo_link("28px", href="/staff", label="Staff home"), rx.badge("Staff", color_scheme="gray", size="2"),
+                       name=StaffSessionState.staff_name, on_sign_out=StaffSessionState.staff_sign_out)
 
 
 def staff_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """The subscriber shell's shape: header; the full navigation in a sidebar from 768 px; on phones
     a bottom bar with a few destinations and the rest under More."""
-    return rx.box(
-        rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+    return shell_frame(
         _header(),
-        rx.hstack(
-            _for_role(lambda items: sidebar(items, current_route, label="Staff")),
-            rx.el.main(
-                rx.cond(
-                    StaffSessionState.staff_signed_in,
-                    content,
-                    rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading"),
-                ),
-                id="main",
-                width="100%",
-                min_width="0",
-                padding="1rem",
-                padding_bottom=tokens.phone_or_wide(f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)", "1rem"),
-            ),
-            align="start",
-            spacing="0",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
-        ),
+        _for_role(lambda items: sidebar(items, current_route, label="Staff")),
+        [rx.cond(StaffSessionState.staff_signed_in, content, loading())],
         _bottom_bar(current_route),
-        background=tokens.CANVAS,
-        min_height="100vh",
-        width="100%",
-        overflow_x="hidden",
     )
 
 
-# Staff pages: the staff guard first (unless public), then the page's loaders, inside the staff shell.
+# Staff pages: their one loader (or the staff guard when they load nothing), inside the staff shell.
 staff_page = page_template(
     nav_items=STAFF_NAV_ITEMS,
     routes=STAFF_PAGE_ROUTES,

@@ -43,6 +43,13 @@ class ServiceArea(SQLModel, table=True):
     portal_account_mode: str = Field(default="optional", max_length=16)
 
 
+def display_name_of(kind: str, first_name: str, last_name: str, company_name: str) -> str:
+    """How an account is named to people: a business by its company, anyone else by their name."""
+    if kind == "business" and company_name:
+        return company_name
+    return f"{first_name} {last_name}".strip()
+
+
 class Account(SQLModel, table=True):
     """A subscriber account; its account number is the subscriber ID people quote."""
 
@@ -70,9 +77,7 @@ class Account(SQLModel, table=True):
 
     @property
     def display_name(self) -> str:
-        if self.kind == "business" and self.company_name:
-            return self.company_name
-        return f"{self.first_name} {self.last_name}".strip()
+        return display_name_of(self.kind, self.first_name, self.last_name, self.company_name)
 
     @property
     def service_address_lines(self) -> list[str]:

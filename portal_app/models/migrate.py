@@ -20,3 +20,10 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revisions() -> set[str]:
+    """The revision(s) the shipped migrations end at (what a migrated database's alembic_version holds)."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())

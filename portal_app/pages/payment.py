@@ -16,6 +16,7 @@ from portal_app.components.payment_form import (
     text_field,
 )
 from portal_app.components.shell import portal_page
+from portal_app.state.payment import MARK_TAP
 from portal_app.state.payment import PaymentState as S
 
 
@@ -69,30 +70,41 @@ def _form() -> rx.Component:
             ),
             rx.cond(S.recurring, _recurring_details()),
             rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
-            primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting),
+            # The browser marks the tap itself, so it is known even if the worker stops before answering.
+            primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
+                           on_click=rx.call_script(MARK_TAP)),
             spacing="4",
             width="100%",
         ),
         on_submit=S.submit,
         reset_on_submit=False,
         width="100%",
+        id="pay-form",
+        custom_attrs={"data-attempt": S.attempt_ref},
     )
 
 
 def _confirmation() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading(rx.cond(S.done_pending, "Payment submitted", "Payment received"), as_="h2", size="5",
-                       color=tokens.SUCCESS, id="payment-done"),
-            rx.cond(S.done_pending,
-                    rx.text("Bank payments take 1–3 business days to settle. We will email you when it does.", size="2")),
+            rx.heading(rx.cond(S.done_confirming, "Payment still being confirmed",
+                               rx.cond(S.done_pending, "Payment submitted", "Payment received")),
+                       as_="h2", size="5", color=rx.cond(S.done_confirming, tokens.TEXT, tokens.SUCCESS),
+                       id="payment-done"),
+            rx.cond(S.done_confirming,
+                    rx.text("We are waiting for the payment processor's answer. Do not pay again: we will email you "
+                            "as soon as it is confirmed, and this page shows it when you come back.", size="2",
+                            id="done-confirming"),
+                    rx.cond(S.done_pending,
+                            rx.text("Bank payments take 1–3 business days to settle. We will email you when it does.",
+                                    size="2"))),
             rx.cond(S.done_note != "", rx.text(S.done_note, size="2", weight="medium", id="done-note")),
             label_value("Amount", S.done_amount, id="done-amount"),
             label_value("Method", S.done_method),
             label_value("Receipt", S.done_receipt, id="done-receipt"),
             label_value("New balance", S.done_balance, id="done-balance"),
             rx.cond(S.done_autopay, rx.text("AutoPay is now on.", size="3", weight="medium", id="done-autopay")),
-            rx.text("A receipt is on its way to your email.", size="2", color=tokens.MUTED),
+            rx.cond(~S.done_confirming, rx.text("A receipt is on its way to your email.", size="2", color=tokens.MUTED)),
             rx.link("Download receipt (PDF)", href="/documents/receipts/" + S.done_payment_id.to_string() + ".pdf",
                     is_external=True, min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             rx.link("Back to Home", href="/", min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),

@@ -15,6 +15,7 @@ from portal_app.components.payment_form import (
 )
 from portal_app.components.forms import public_frame
 from portal_app.components.shell import portal_page
+from portal_app.state.quickpay import MARK_TAP
 from portal_app.state.quickpay import QuickPayState as S
 
 
@@ -50,13 +51,16 @@ def _pay() -> rx.Component:
                 rx.cond(S.method_choice == "ach", ach_authorization(S.ach_terms, S.errors)),
                 text_field("Email for your receipt (optional)", "email", S.errors, autocomplete="email",
                            input_mode="email"),
-                primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting),
+                primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
+                               on_click=rx.call_script(MARK_TAP)),
                 spacing="4",
                 width="100%",
             ),
             on_submit=S.pay,
             reset_on_submit=False,
             width="100%",
+            id="qp-pay-form",
+            custom_attrs={"data-attempt": S.attempt_ref},
         ),
         rx.button("Not your account? Start over", on_click=S.start_over, variant="ghost", size="2",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer"),
@@ -67,12 +71,17 @@ def _pay() -> rx.Component:
 
 def _done() -> rx.Component:
     return rx.vstack(
-        rx.heading(rx.cond(S.done_pending, "Payment submitted", "Payment received"), as_="h2", size="5",
-                   color=tokens.SUCCESS, id="qp-done"),
+        rx.heading(rx.cond(S.done_confirming, "Payment still being confirmed",
+                           rx.cond(S.done_pending, "Payment submitted", "Payment received")),
+                   as_="h2", size="5", color=rx.cond(S.done_confirming, tokens.TEXT, tokens.SUCCESS), id="qp-done"),
+        rx.cond(S.done_confirming,
+                rx.text("We are waiting for the payment processor's answer. Do not pay again: the receipt is "
+                        "emailed as soon as it is confirmed.", size="2")),
         label_value("Amount", S.done_amount, id="qp-done-amount"),
         label_value("Receipt", S.done_receipt, id="qp-done-receipt"),
-        rx.cond(S.done_email != "", rx.text("We emailed a receipt to ", S.done_email, ".", size="2"),
-                rx.text("We emailed a receipt to the account holder.", size="2")),
+        rx.cond(S.done_confirming, rx.fragment(),
+                rx.cond(S.done_email != "", rx.text("We emailed a receipt to ", S.done_email, ".", size="2"),
+                        rx.text("We emailed a receipt to the account holder.", size="2"))),
         rx.link("Sign in to your account", href="/signin", min_height=tokens.TOUCH_TARGET, display="flex",
                 align_items="center"),
         spacing="3",

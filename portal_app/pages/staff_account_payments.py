@@ -14,8 +14,8 @@ def _refund_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text("Refund up to ", P.refund_max, size="2", color=tokens.MUTED),
-            text_field("Refund amount", "refund_amount", error=P.err_amount, input_mode="decimal"),
-            text_field("Reason (the subscriber sees it)", "refund_reason", error=P.err_reason),
+            text_field("Refund amount", "refund_amount", error=P.err_refund_amount, input_mode="decimal"),
+            text_field("Reason (the subscriber sees it)", "refund_reason", error=P.err_refund_reason),
             rx.hstack(
                 primary_button("REFUND", type="submit", loading=P.working),
                 rx.button("CANCEL", type="button", on_click=P.close_refund, variant="outline", size="3",

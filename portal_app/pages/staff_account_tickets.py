@@ -5,55 +5,26 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, notice_callout, primary_button
+from portal_app.components.cards import SURFACE, card, notice_callout, primary_button
 from portal_app.components.forms import field_error, select_field, text_field
+from portal_app.components.tickets import status_badge, ticket_note, ticket_summary
 from portal_app.state.staff_tickets import StaffTicketsState as T
-
-
-def _status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(status, size="2", color_scheme=rx.match(status, ("Open", "green"), ("Pending", "amber"), "gray"),
-                    high_contrast=True)
 
 
 def _ticket_row(ticket: rx.Var) -> rx.Component:
     return rx.el.button(
-        rx.vstack(
-            rx.hstack(rx.text(ticket["number"], size="2", weight="bold", color=tokens.MUTED), rx.spacer(),
-                      _status_badge(ticket["status"]), width="100%", align="center"),
-            rx.text(ticket["subject"], size="3", weight="medium", color=tokens.TEXT, text_align="left"),
-            rx.text("Opened ", ticket["opened"], " · Last update ", ticket["updated"], size="1", color=tokens.MUTED),
-            spacing="1", align="start", width="100%",
-        ),
-        on_click=T.open_ticket(ticket["id"].to(int)),
-        type="button",
-        class_name="staff-ticket",
-        aria_label="Open " + ticket["number"] + ": " + ticket["subject"],
-        width="100%",
-        min_height=tokens.TOUCH_TARGET,
-        padding="0.875rem 1rem",
-        background=tokens.SURFACE,
-        border=f"1px solid {tokens.BORDER}",
-        border_radius="var(--radius-4)",
-        cursor="pointer",
-        text_align="left",
+        ticket_summary(ticket, subject_size="3"), on_click=T.open_ticket(ticket["id"].to(int)), type="button",
+        class_name="staff-ticket", aria_label="Open " + ticket["number"] + ": " + ticket["subject"],
+        width="100%", min_height=tokens.TOUCH_TARGET, padding="0.875rem 1rem", cursor="pointer", text_align="left",
+        **SURFACE,
     )
 
 
 def _note(note: rx.Var) -> rx.Component:
     private = note["visibility"] == "PRIVATE"
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.badge(note["visibility"], color_scheme=rx.cond(private, "amber", "blue"), size="2",
-                         high_contrast=True),
-                rx.text(note["author"], size="2", weight="bold", color=tokens.TEXT),
-                spacing="2", align="center", wrap="wrap",
-            ),
-            rx.text(note["when"], size="1", color=tokens.MUTED),
-            rx.text(note["body"], size="3", color=tokens.TEXT, white_space="pre-wrap",
-                    style={"overflow_wrap": "anywhere"}),
-            spacing="1", align="start", width="100%",
-        ),
+    return ticket_note(
+        note,
+        rx.badge(note["visibility"], color_scheme=rx.cond(private, "amber", "blue"), size="2", high_contrast=True),
         class_name="staff-note",
         data_visibility=note["visibility"],
         border_left=rx.cond(private, "4px solid var(--amber-9)", "4px solid var(--blue-9)"),
@@ -95,8 +66,8 @@ def _status_form() -> rx.Component:
     return card(
         rx.form(
             rx.vstack(
-                rx.box(select_field("Status", "status", T.statuses, default_value=T.status), width="100%",
-                       key=T.status),
+                rx.box(select_field("Status", "status", T.statuses, default_value=T.ticket["status"]), width="100%",
+                       key=T.ticket["status"]),
                 field_error(T.err_status, "field-status"),
                 rx.button("CHANGE STATUS", type="submit", variant="outline", size="3",
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
@@ -111,11 +82,11 @@ def _detail() -> rx.Component:
     return rx.vstack(
         rx.button(rx.icon("chevron-left", size=18), "All tickets", on_click=T.back, variant="ghost", size="3",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-        rx.heading(T.subject, as_="h2", size="5"),
-        rx.hstack(rx.text(T.number, weight="bold", color=tokens.MUTED), _status_badge(T.status_label),
-                  rx.badge(T.category, color_scheme="gray", high_contrast=True), spacing="2", align="center",
+        rx.heading(T.ticket["subject"], as_="h2", size="5"),
+        rx.hstack(rx.text(T.ticket["number"], weight="bold", color=tokens.MUTED), status_badge(T.ticket["status_label"]),
+                  rx.badge(T.ticket["category"], color_scheme="gray", high_contrast=True), spacing="2", align="center",
                   wrap="wrap"),
-        rx.text("Opened ", T.opened, " · Last update ", T.updated, size="2", color=tokens.MUTED),
+        rx.text("Opened ", T.ticket["opened"], " · Last update ", T.ticket["updated"], size="2", color=tokens.MUTED),
         rx.vstack(rx.foreach(T.notes, _note), spacing="3", width="100%", id="staff-notes"),
         _note_form(),
         _status_form(),

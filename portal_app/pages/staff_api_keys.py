@@ -5,9 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, notice_callout, primary_button
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import admin_only, row_button
+from portal_app.components.staff_admin import form_card, list_card, row_button, shown_once, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_api_keys import StaffApiKeysState as S
 
@@ -23,7 +22,7 @@ def _row(k: rx.Var) -> rx.Component:
                   spacing="0", min_width="0"),
         rx.cond(k["revoked"] != "", rx.badge("Revoked", color_scheme="gray"),
                 row_button("Revoke", S.revoke(k["id"]), aria_label="Revoke " + k["name"].to(str))),
-        justify="between", align="center", width="100%", padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}",
+        justify="between", align="center", width="100%",
         class_name="api-key-row",
     )
 
@@ -31,26 +30,17 @@ def _row(k: rx.Var) -> rx.Component:
 @staff_page(route="/staff/api-keys", title="API keys", nav_label="API keys", nav_icon="key_round", nav_order=88,
             on_load=[S.load])
 def staff_api_keys() -> rx.Component:
-    return rx.vstack(
-        rx.heading("API keys", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            rx.text("Keys for the integration API (",
-                    rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
-                    "). Send one as Authorization: Bearer <key>. Each key may make 120 requests a minute.",
-                    size="2", color=tokens.MUTED),
-            notice_callout(S.notice, id="staff-notice"),
-            rx.cond(S.new_key != "", card(rx.vstack(
-                rx.text("New key", weight="bold"),
-                rx.code(S.new_key, id="new-api-key", style={"overflow_wrap": "anywhere", "white_space": "normal"}),
-                spacing="2"))),
-            card(rx.vstack(rx.foreach(S.rows, _row), spacing="0", width="100%")),
-            card(rx.form(rx.vstack(
-                rx.heading("New key", as_="h2", size="4"),
-                text_field("Name (the system that uses it)", "name", error=S.errors.get("name", "")),
-                select_field("Scope", "scope", SCOPES, default_value="write"),
-                primary_button("CREATE KEY", type="submit"),
-                spacing="2", width="100%"), on_submit=S.create, reset_on_submit=True, width="100%")),
-            spacing="3", width="100%",
-        )),
-        spacing="3", width="100%", max_width="820px",
+    return staff_view(
+        "API keys",
+        shown_once(S.new_key, label="New key", id="new-api-key"),
+        list_card(S.rows, _row, empty="No keys yet."),
+        form_card("New key",
+                  text_field("Name (the system that uses it)", "name", error=S.errors.get("name", "")),
+                  select_field("Scope", "scope", SCOPES, default_value="write"),
+                  submit="CREATE KEY", on_submit=S.create),
+        intro=rx.text("Keys for the integration API (",
+                      rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
+                      "). Send one as Authorization: Bearer <key>. Each key may make 120 requests a minute.",
+                      size="2", color=tokens.MUTED),
+        notice=S.notice, refused=S.refused,
     )

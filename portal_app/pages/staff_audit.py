@@ -5,9 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import admin_only
+from portal_app.components.staff_admin import form_card, list_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_audit import StaffAuditState as S
 
@@ -17,7 +16,7 @@ def _row(r: rx.Var) -> rx.Component:
         rx.text(r["when"], " · ", r["who"], " · from ", r["ip"], size="2", color=tokens.MUTED),
         rx.text(rx.code(r["action"]), " ", r["target"], size="2", overflow_wrap="anywhere"),
         rx.cond(r["detail"] != "", rx.text(r["detail"], size="2", overflow_wrap="anywhere")),
-        spacing="1", width="100%", padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}",
+        spacing="1", width="100%",
         class_name="audit-row",
     )
 
@@ -25,18 +24,13 @@ def _row(r: rx.Var) -> rx.Component:
 @staff_page(route="/staff/audit", title="Audit log", nav_label="Audit log", nav_icon="scroll_text", nav_order=85,
             on_load=[S.load])
 def staff_audit() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Audit log", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            card(rx.form(rx.vstack(
-                text_field("Who (name contains)", "actor", default_value=S.actor),
-                select_field("What", "action", S.groups, default_value=S.action, extra_first=("", "Everything")),
-                text_field("Text (account, username, detail)", "text", default_value=S.text),
-                primary_button("FILTER", type="submit"),
-                spacing="2", width="100%"), on_submit=S.filter, reset_on_submit=False, width="100%")),
-            card(rx.cond(S.rows.length() > 0, rx.vstack(rx.foreach(S.rows, _row), spacing="0", width="100%"),
-                         rx.cond(S.loaded, rx.text("Nothing matches.", size="2")))),
-            spacing="3", width="100%",
-        )),
-        spacing="3", width="100%", max_width="960px",
+    return staff_view(
+        "Audit log",
+        form_card("Filter",
+                  text_field("Who (name contains)", "actor", default_value=S.actor),
+                  select_field("What", "action", S.groups, default_value=S.action, extra_first=("", "Everything")),
+                  text_field("Text (account, username, detail)", "text", default_value=S.text),
+                  submit="FILTER", on_submit=S.filter, reset=False),
+        list_card(S.rows, _row, empty=rx.cond(S.loaded, rx.text("Nothing matches.", size="2"))),
+        refused=S.refused, max_width="960px",
     )

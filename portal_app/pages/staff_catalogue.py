@@ -5,34 +5,38 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, notice_callout, primary_button
+from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import select_field, text_field
+from portal_app.components.staff_admin import form_card, list_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_catalogue import StaffCatalogueState as S
 
 MODE_OPTIONS = [{"id": m, "name": m.title()} for m in ("disabled", "optional", "required")]
 
 
+def _package_fields(p: rx.Var | None = None, id_prefix: str = "field") -> list[rx.Component]:
+    """Name, description, price and speeds: empty for a new package, a package's own values to edit it."""
+    return [
+        text_field(label, name, error=S.errors.get(name, ""), id_prefix=id_prefix,
+                   default_value=p[key].to(str) if p is not None else "", **props)
+        for label, name, key, props in (("Name", "name", "name", {}), ("Description", "description", "description", {}),
+                                        ("Monthly price", "price", "price_input", {"input_mode": "decimal"}),
+                                        ("Download Mbps", "download_mbps", "download", {}),
+                                        ("Upload Mbps", "upload_mbps", "upload", {}))
+    ]
+
+
 def _edit_dialog(p: rx.Var) -> rx.Component:
     """Edit a package's name, description, price and speeds (subscribers keep the price they have)."""
     package_id = p["id"].to(str)
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Edit", variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
-                                    cursor="pointer", aria_label="Edit " + p["name"].to(str))),
+        rx.dialog.trigger(row_button("Edit", aria_label="Edit " + p["name"].to(str))),
         rx.dialog.content(
             rx.dialog.title("Edit ", p["name"]),
             rx.dialog.description("Current subscribers keep their price; new orders and changes use the new one.",
                                   size="2"),
             rx.form(rx.vstack(
-                text_field("Name", "name", error=S.errors.get("name", ""), id_prefix="edit",
-                           default_value=p["name"].to(str)),
-                text_field("Description", "description", id_prefix="edit", default_value=p["description"].to(str)),
-                text_field("Monthly price", "price", error=S.errors.get("price", ""),
-                           id_prefix="edit", default_value=p["price_input"].to(str), input_mode="decimal"),
-                text_field("Download Mbps", "download_mbps", error=S.errors.get("download_mbps", ""),
-                           id_prefix="edit", default_value=p["download"].to(str)),
-                text_field("Upload Mbps", "upload_mbps", error=S.errors.get("upload_mbps", ""),
-                           id_prefix="edit", default_value=p["upload"].to(str)),
+                *_package_fields(p, id_prefix="edit"),
                 rx.hstack(
                     rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
                                               min_height=tokens.TOUCH_TARGET)),
@@ -53,12 +57,10 @@ def _package(p: rx.Var) -> rx.Component:
                   rx.text(p["price"], " · ", p["speed"], size="2", color=tokens.MUTED), spacing="0", min_width="0"),
         rx.hstack(
             _edit_dialog(p),
-            rx.button(rx.cond(active, "Retire", "Offer again"), on_click=S.set_active(p["id"].to(str), ~active),
-                      variant="outline", size="2", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            row_button(rx.cond(active, "Retire", "Offer again"), S.set_active(p["id"].to(str), ~active)),
             spacing="2",
         ),
-        justify="between", width="100%", align="center", padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}", class_name="catalogue-package",
+        justify="between", width="100%", align="center", class_name="catalogue-package",
     )
 
 
@@ -95,30 +97,21 @@ def _area(area: rx.Var) -> rx.Component:
 @staff_page(route="/staff/catalogue", title="Packages and service areas", nav_label="Catalogue",
             nav_icon="package", nav_order=20, on_load=[S.load])
 def staff_catalogue() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Packages and service areas", as_="h1", size="6"),
-        notice_callout(S.notice, id="staff-notice"),
+    return staff_view(
+        "Packages and service areas",
         rx.heading("Packages", as_="h2", size="5"),
-        card(rx.vstack(rx.foreach(S.packages, _package), spacing="0", width="100%")),
-        card(rx.form(rx.vstack(
-            rx.heading("Add package", as_="h3", size="3"),
-            text_field("Code", "code", error=S.errors.get("code", "")),
-            text_field("Name", "name", error=S.errors.get("name", "")),
-            text_field("Description", "description"),
-            text_field("Monthly price", "price", error=S.errors.get("price", ""), input_mode="decimal"),
-            text_field("Download Mbps", "download_mbps", error=S.errors.get("download_mbps", "")),
-            text_field("Upload Mbps", "upload_mbps", error=S.errors.get("upload_mbps", "")),
-            primary_button("ADD PACKAGE", type="submit"),
-            spacing="2", width="100%"), on_submit=S.add_package, reset_on_submit=True, width="100%")),
+        list_card(S.packages, _package, empty="No packages yet."),
+        form_card("Add package",
+                  text_field("Code", "code", error=S.errors.get("code", "")),
+                  *_package_fields(),
+                  submit="ADD PACKAGE", on_submit=S.add_package, level="h3"),
         rx.heading("Service areas", as_="h2", size="5"),
         rx.foreach(S.areas, _area),
-        card(rx.form(rx.vstack(
-            rx.heading("Add service area", as_="h3", size="3"),
-            text_field("Area name", "area_name", error=S.errors.get("area_name", "")),
-            text_field("ZIP codes", "zip_codes", error=S.errors.get("zip_codes", "")),
-            select_field("Portal-account step", "mode", MODE_OPTIONS, error=S.errors.get("mode", ""),
-                         default_value="optional"),
-            primary_button("ADD SERVICE AREA", type="submit"),
-            spacing="2", width="100%"), on_submit=S.add_area, reset_on_submit=True, width="100%")),
-        spacing="3", width="100%", max_width="820px",
+        form_card("Add service area",
+                  text_field("Area name", "area_name", error=S.errors.get("area_name", "")),
+                  text_field("ZIP codes", "zip_codes", error=S.errors.get("zip_codes", "")),
+                  select_field("Portal-account step", "mode", MODE_OPTIONS, error=S.errors.get("mode", ""),
+                               default_value="optional"),
+                  submit="ADD SERVICE AREA", on_submit=S.add_area, level="h3"),
+        notice=S.notice, refused=S.refused,
     )

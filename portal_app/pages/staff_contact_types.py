@@ -6,8 +6,9 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
-from portal_app.components.cards import card, notice_callout, primary_button
+from portal_app.components.cards import card
 from portal_app.components.forms import text_field
+from portal_app.components.staff_admin import form_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_contact_types import StaffContactTypesState as S
 
@@ -29,7 +30,7 @@ def _row(item: rx.Var, index: rx.Var) -> rx.Component:
                          width="100%", min_height=tokens.TOUCH_TARGET, auto_complete="off",
                          aria_describedby=input_id + "-error"),
                 rx.cond(S.row_error_id == item["id"],
-                        rx.text(S.row_error, id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
+                        rx.text(S.errors.get("row", ""), id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
                 rx.hstack(
                     rx.button("RENAME", type="submit", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
                               cursor="pointer"),
@@ -62,25 +63,12 @@ def _confirm() -> rx.Component:
 @staff_page(route="/staff/settings/contact-types", title="Contact Types", nav_label="Contact Types",
             nav_icon="contact", nav_order=40, on_load=[S.load])
 def contact_types() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Contact Types", as_="h1", size="6"),
-        rx.text("The Type options subscribers pick for each contact, in the order they see them.", size="2",
-                color=tokens.MUTED),
-        notice_callout(S.notice, id="types-notice"),
+    return staff_view(
+        "Contact Types",
         rx.vstack(rx.foreach(S.types, _row), spacing="2", width="100%", id="contact-types"),
-        card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Add a type", as_="h2", size="3"),
-                    text_field("New type name", "name", error=S.err_name),
-                    primary_button("ADD TYPE", type="submit"),
-                    spacing="3", width="100%", align="start",
-                ),
-                on_submit=S.add, reset_on_submit=False, no_validate=True, width="100%",
-            ),
-        ),
+        form_card("Add a type", text_field("New type name", "name", error=S.errors.get("name", "")),
+                  submit="ADD TYPE", on_submit=S.add, reset=False, no_validate=True),
         _confirm(),
-        spacing="3",
-        width="100%",
-        max_width="720px",
+        intro="The Type options subscribers pick for each contact, in the order they see them.",
+        notice=S.notice, refused=S.refused, max_width="720px",
     )

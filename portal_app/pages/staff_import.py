@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
-from portal_app.components.staff_admin import admin_only
+from portal_app.components.staff_admin import staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.services.operations.importer import HEADERS
 from portal_app.state.staff_import import StaffImportState as S
@@ -41,44 +41,41 @@ def _formats() -> rx.Component:
 @staff_page(route="/staff/import", title="Import", nav_label="Import", nav_icon="upload", nav_order=78,
             on_load=[S.load])
 def staff_import() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Import subscribers", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            error_callout(S.problem, id="import-problem"),
-            card(rx.vstack(
-                rx.text("Upload one or more CSV files from your billing system. Nothing is written until you "
-                        "read the dry run and press APPLY; importing the same files again changes nothing.",
-                        size="2", color=tokens.MUTED),
-                rx.el.form(
-                    rx.vstack(
-                        rx.el.label("CSV files", html_for="import-files", font_weight="500"),
-                        rx.el.input(id="import-files", name="files", type="file", multiple=True, accept=".csv,text/csv",
-                                    style={"min_height": tokens.TOUCH_TARGET, "max_width": "100%"}),
-                        primary_button("UPLOAD AND CHECK", type="submit"),
-                        spacing="2", width="100%",
-                    ),
-                    # A real multipart post to the upload route: Reflex forms stop the browser's own submit,
-                    # so the handler submits the form natively (form.submit() fires no submit event).
-                    on_submit=rx.call_script("document.getElementById('import-form').submit()"),
-                    id="import-form", action="/staff/import/upload", method="post", enc_type="multipart/form-data",
-                    width="100%",
+    return staff_view(
+        "Import subscribers",
+        error_callout(S.problem, id="import-problem"),
+        card(rx.vstack(
+            rx.text("Upload one or more CSV files from your billing system. Nothing is written until you "
+                    "read the dry run and press APPLY; importing the same files again changes nothing.",
+                    size="2", color=tokens.MUTED),
+            rx.el.form(
+                rx.vstack(
+                    rx.el.label("CSV files", html_for="import-files", font_weight="500"),
+                    rx.el.input(id="import-files", name="files", type="file", multiple=True, accept=".csv,text/csv",
+                                style={"min_height": tokens.TOUCH_TARGET, "max_width": "100%"}),
+                    primary_button("UPLOAD AND CHECK", type="submit"),
+                    spacing="2", width="100%",
                 ),
-                _formats(),
-                spacing="3", width="100%",
-            )),
-            rx.cond(S.summary != "", card(rx.vstack(
-                rx.heading(rx.cond(S.applied, "Imported", "Dry run"), as_="h2", size="4"),
-                rx.text("Files: ", S.file_names, size="2", color=tokens.MUTED),
-                rx.foreach(S.counts, _count),
-                rx.cond(S.applied, notice_callout("Imported. " + S.summary, id="import-applied"),
-                        rx.cond(S.ok, primary_button("APPLY", on_click=S.apply, id="import-apply"),
-                                error_callout("Fix the refused rows and upload again: nothing is imported while "
-                                              "any row is refused.", id="import-refused"))),
-                rx.vstack(rx.foreach(S.rows, _row), spacing="0", width="100%"),
-                rx.cond(S.more != "", rx.text(S.more, size="2", color=tokens.MUTED)),
-                spacing="2", width="100%",
-            ), id="import-report")),
+                # A real multipart post to the upload route: Reflex forms stop the browser's own submit,
+                # so the handler submits the form natively (form.submit() fires no submit event).
+                on_submit=rx.call_script("document.getElementById('import-form').submit()"),
+                id="import-form", action="/staff/import/upload", method="post", enc_type="multipart/form-data",
+                width="100%",
+            ),
+            _formats(),
             spacing="3", width="100%",
         )),
-        spacing="3", width="100%", max_width="960px",
+        rx.cond(S.summary != "", card(rx.vstack(
+            rx.heading(rx.cond(S.applied, "Imported", "Dry run"), as_="h2", size="4"),
+            rx.text("Files: ", S.file_names, size="2", color=tokens.MUTED),
+            rx.foreach(S.counts, _count),
+            rx.cond(S.applied, notice_callout("Imported. " + S.summary, id="import-applied"),
+                    rx.cond(S.ok, primary_button("APPLY", on_click=S.apply, id="import-apply"),
+                            error_callout("Fix the refused rows and upload again: nothing is imported while "
+                                          "any row is refused.", id="import-refused"))),
+            rx.vstack(rx.foreach(S.rows, _row), spacing="0", width="100%"),
+            rx.cond(S.more != "", rx.text(S.more, size="2", color=tokens.MUTED)),
+            spacing="2", width="100%",
+        ), id="import-report")),
+        refused=S.refused, max_width="960px",
     )

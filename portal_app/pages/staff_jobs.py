@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout
+from portal_app.components.staff_admin import staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.services.operations.dev_outbox import available as outbox_available
 from portal_app.state.staff_jobs import StaffJobsState as S
@@ -27,13 +28,12 @@ def _job(j: rx.Var) -> rx.Component:
 
 @staff_page(route="/staff/jobs", title="Jobs", nav_label="Jobs", nav_icon="timer", nav_order=75, on_load=[S.load])
 def staff_jobs() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Jobs", as_="h1", size="6"),
-        rx.text("The worker (python -m portal_app worker, started by make run) runs these in the provider's time "
-                "zone. Several workers never run one job twice; a failed job is retried after 1, 2, 4, 8 and 16 "
-                "minutes, then the admins get an email.", size="2", color=tokens.MUTED),
+    return staff_view(
+        "Jobs",
         rx.foreach(S.rows, _job),
-        spacing="3", width="100%", max_width="820px",
+        intro="The worker (python -m portal_app worker, started by make run) runs these in the provider's time "
+              "zone. Several workers never run one job twice; a failed job is retried after 1, 2, 4, 8 and 16 "
+              "minutes, then the admins get an email.",
     )
 
 
@@ -49,14 +49,12 @@ def _mail(m: rx.Var) -> rx.Component:
 
 
 def _outbox() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Outbox (development)", as_="h1", size="6"),
-        rx.text("No PORTAL_SMTP_URL is set, so mail stays here. Links in it work on this machine.", size="2",
-                color=tokens.MUTED),
+    return staff_view(
+        "Outbox (development)",
         error_callout(O.unavailable),
         rx.foreach(O.mails, _mail),
         rx.cond(O.loaded & (O.mails.length() == 0), rx.text("No mail yet.")),
-        spacing="3", width="100%", max_width="820px",
+        intro="No PORTAL_SMTP_URL is set, so mail stays here. Links in it work on this machine.",
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, notice_callout
+from portal_app.components.cards import card
+from portal_app.components.staff_admin import row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_mail import StaffMailState as S
 
@@ -19,9 +20,8 @@ def _row(mail: rx.Var) -> rx.Component:
             rx.text("Written ", mail["created"], " · ", mail["status"], " ", mail["next"], size="2",
                     color=tokens.MUTED),
             rx.text("Last error: ", mail["error"], size="2", overflow_wrap="anywhere", class_name="mail-error"),
-            rx.button("Send again", on_click=S.retry(mail["id"]), variant="outline", size="2",
-                      min_height=tokens.TOUCH_TARGET, cursor="pointer",
-                      aria_label="Send again: " + mail["subject"].to(str) + " to " + mail["to"].to(str)),
+            row_button("Send again", S.retry(mail["id"]),
+                       aria_label="Send again: " + mail["subject"].to(str) + " to " + mail["to"].to(str)),
             spacing="1", width="100%", align="start",
         ),
     )
@@ -30,16 +30,14 @@ def _row(mail: rx.Var) -> rx.Component:
 @staff_page(route="/staff/mail", title="Undelivered mail", nav_label="Mail", nav_icon="mail_warning", nav_order=60,
             on_load=[S.load])
 def staff_mail() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Undelivered mail", as_="h1", size="6"),
-        rx.text("Mail the delivery job could not send. It retries with growing pauses and gives up after "
-                "8 attempts; fix the cause (address, mail server), then send it again.", size="2",
-                color=tokens.MUTED),
-        notice_callout(S.notice),
+    return staff_view(
+        "Undelivered mail",
         rx.cond(
             S.rows.length() > 0,
             rx.vstack(rx.foreach(S.rows, _row), spacing="3", width="100%"),
             rx.cond(S.loaded, rx.text("All mail has been delivered.", id="no-failed-mail"), rx.fragment()),
         ),
-        spacing="4", width="100%",
+        intro="Mail the delivery job could not send. It retries with growing pauses and gives up after 8 attempts; "
+              "fix the cause (address, mail server), then send it again.",
+        notice=S.notice, max_width="1200px",
     )

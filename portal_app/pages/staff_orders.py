@@ -5,15 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import text_field
+from portal_app.components.staff_admin import account_missing, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_orders import StaffOrdersState as S
-
-
-def _small(label: str, on_click, **props) -> rx.Component:
-    return rx.button(label, on_click=on_click, variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
-                     cursor="pointer", **props)
 
 
 def _tracking_form() -> rx.Component:
@@ -23,8 +19,8 @@ def _tracking_form() -> rx.Component:
             text_field("Portal description (optional)", "portal_description",
                        error=S.errors.get("portal_description", ""), default_value=S.edit_description, textarea=True),
             rx.hstack(primary_button("SAVE TRACKING", type="submit"),
-                      _small("STOP TRACKING", S.stop_tracking, type="button"),
-                      _small("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
+                      row_button("STOP TRACKING", S.stop_tracking, type="button"),
+                      row_button("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
             spacing="2", width="100%",
         ),
         on_submit=S.save_tracking, reset_on_submit=False, width="100%", id="tracking-form",
@@ -46,11 +42,11 @@ def _task(task: rx.Var, workflow_open: rx.Var) -> rx.Component:
                 rx.text("Portal: ", task["portal_name"], size="2", color=tokens.MUTED)),
         rx.text("Runs: ", task["runs"], size="1", color=tokens.MUTED),
         rx.hstack(
-            rx.cond(workflow_open & (raw != "in_progress"), _small("START", S.advance(task["id"].to(str), "start"))),
-            rx.cond(workflow_open & (raw != "completed"), _small("COMPLETE", S.advance(task["id"].to(str), "complete"))),
+            rx.cond(workflow_open & (raw != "in_progress"), row_button("START", S.advance(task["id"].to(str), "start"))),
+            rx.cond(workflow_open & (raw != "completed"), row_button("COMPLETE", S.advance(task["id"].to(str), "complete"))),
             rx.cond(workflow_open & (raw != "completed") & (raw != "skipped"),
-                    _small("SKIP", S.advance(task["id"].to(str), "skip"))),
-            _small("Tracking…", S.edit(task["id"].to(str))),
+                    row_button("SKIP", S.advance(task["id"].to(str), "skip"))),
+            row_button("Tracking…", S.edit(task["id"].to(str))),
             wrap="wrap", spacing="2", padding_top="0.25rem",
         ),
         rx.cond(S.editing == task["id"].to(str), _tracking_form()),
@@ -85,18 +81,16 @@ def _contract(c: rx.Var) -> rx.Component:
 def staff_orders() -> rx.Component:
     return rx.cond(
         S.found,
-        rx.vstack(
-            rx.link("← " , S.account_name, href="/staff/account?number=" + S.account_number,
-                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
-            rx.heading("Orders and contracts", as_="h1", size="6"),
-            notice_callout(S.notice, id="staff-notice"),
+        staff_view(
+            "Orders and contracts",
             rx.cond(S.workflows.length() == 0, rx.text("No workflows.", color=tokens.MUTED)),
             rx.foreach(S.workflows, _workflow),
             rx.heading("Contracts", as_="h2", size="5"),
             rx.cond(S.contracts.length() == 0, rx.text("No contracts.", color=tokens.MUTED)),
             rx.foreach(S.contracts, _contract),
-            spacing="3", width="100%", max_width="820px",
+            intro=rx.link("← ", S.account_name, href="/staff/account?number=" + S.account_number,
+                          min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
+            notice=S.notice,
         ),
-        rx.vstack(error_callout(rx.Var.create("That account could not be found.")),
-                  rx.link("Back to search", href="/staff", min_height=tokens.TOUCH_TARGET)),
+        account_missing(),
     )

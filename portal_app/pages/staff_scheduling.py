@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, notice_callout, primary_button
+from portal_app.components.cards import card
 from portal_app.components.forms import field_error, text_field
+from portal_app.components.staff_admin import form_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_scheduling import StaffSchedulingState as S
 
@@ -48,7 +49,7 @@ def _window(window: rx.Var) -> rx.Component:
                 on_submit=S.set_capacity, reset_on_submit=False, no_validate=True, width="100%",
             ),
             rx.cond(S.row_error_id == window["id"],
-                    rx.text(S.row_error, id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
+                    rx.text(S.errors.get("row", ""), id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
             spacing="2", width="100%",
         ),
         class_name="staff-window",
@@ -65,35 +66,25 @@ def _day_chip(day: rx.Var) -> rx.Component:
 
 
 def _define_form() -> rx.Component:
-    return card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Add a window on ", S.day_label, as_="h2", size="3"),
-                rx.hstack(
-                    rx.box(text_field("Starts", "starts", type_="time", default_value="08:00"), flex="1",
-                           min_width="7.5rem"),
-                    rx.box(text_field("Ends", "ends", type_="time", default_value="12:00"), flex="1",
-                           min_width="7.5rem"),
-                    rx.box(text_field("Capacity", "capacity", type_="number", default_value="2", min="1",
-                                      max="100"), width="6rem"),
-                    spacing="3", width="100%", wrap="wrap",
-                ),
-                field_error(S.err_define, "field-define"),
-                primary_button("ADD WINDOW", type="submit"),
-                spacing="3", width="100%", align="start",
-            ),
-            on_submit=S.define, reset_on_submit=False, no_validate=True, width="100%",
+    return form_card(
+        "Add a window on " + S.day_label,
+        rx.hstack(
+            rx.box(text_field("Starts", "starts", type_="time", default_value="08:00"), flex="1", min_width="7.5rem"),
+            rx.box(text_field("Ends", "ends", type_="time", default_value="12:00"), flex="1", min_width="7.5rem"),
+            rx.box(text_field("Capacity", "capacity", type_="number", default_value="2", min="1", max="100"),
+                   width="6rem"),
+            spacing="3", width="100%", wrap="wrap",
         ),
+        field_error(S.errors.get("define", ""), "field-define"),
+        submit="ADD WINDOW", on_submit=S.define, reset=False, no_validate=True,
     )
 
 
 @staff_page(route="/staff/scheduling", title="Appointment windows", nav_label="Appointment windows",
             nav_icon="calendar-clock", nav_order=30, on_load=[S.load])
 def appointment_windows() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Appointment windows", as_="h1", size="6"),
-        rx.text("Install windows subscribers can book, and how many crews each one has.", size="2",
-                color=tokens.MUTED),
+    return staff_view(
+        "Appointment windows",
         rx.vstack(
             rx.el.label("Day", html_for="window-day", font_size="var(--font-size-2)", font_weight="500"),
             rx.input(id="window-day", type="date", value=S.day, on_change=S.pick_day, size="3",
@@ -108,7 +99,6 @@ def appointment_windows() -> rx.Component:
                 spacing="1", width="100%",
             ),
         ),
-        notice_callout(S.notice, id="windows-notice"),
         rx.heading(S.day_label, as_="h2", size="4"),
         rx.cond(
             S.windows.length() > 0,
@@ -116,7 +106,6 @@ def appointment_windows() -> rx.Component:
             rx.text("No windows on this day yet.", color=tokens.MUTED, id="no-windows"),
         ),
         _define_form(),
-        spacing="3",
-        width="100%",
-        max_width="720px",
+        intro="Install windows subscribers can book, and how many crews each one has.",
+        notice=S.notice, refused=S.refused, max_width="720px",
     )

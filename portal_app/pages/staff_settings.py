@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value, notice_callout, primary_button
+from portal_app.components.cards import card, label_value, primary_button
 from portal_app.components.forms import field_error
-from portal_app.components.staff_admin import admin_only
+from portal_app.components.staff_admin import list_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.services.staff.settings_admin import SWITCHES, Switch
 from portal_app.state.staff_settings import StaffSettingsState as S
@@ -44,8 +44,7 @@ def _switch(switch: Switch) -> rx.Component:
 def _change(c: rx.Var) -> rx.Component:
     return rx.vstack(rx.text(c["when"], " · ", c["who"], size="2", color=tokens.MUTED),
                      rx.text(c["what"], size="2", overflow_wrap="anywhere"),
-                     spacing="0", padding_y="0.375rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%",
-                     class_name="settings-change")
+                     spacing="0", width="100%", class_name="settings-change")
 
 
 def _swatch(name: str, colour: str) -> rx.Component:
@@ -74,24 +73,16 @@ def _theme() -> rx.Component:
 @staff_page(route="/staff/settings", title="Settings", nav_label="Settings", nav_icon="settings", nav_order=70,
             on_load=[S.load])
 def staff_settings() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Settings", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            notice_callout(S.notice, id="staff-notice"),
-            card(rx.form(
-                rx.vstack(*[_switch(s) for s in SWITCHES], primary_button("SAVE SETTINGS", type="submit"),
-                          spacing="2", width="100%"),
-                on_submit=S.save, reset_on_submit=False, width="100%", key=S.form_key,
-            )),
-            card(rx.vstack(
-                rx.heading("Recent changes", as_="h2", size="4"),
-                rx.cond(S.changes.length() > 0, rx.vstack(rx.foreach(S.changes, _change), spacing="0", width="100%"),
-                        rx.text("No changes yet.", size="2", color=tokens.MUTED)),
-                rx.link("Full history in the audit log", href="/staff/audit?action=settings", size="2"),
-                spacing="2", width="100%",
-            )),
-            _theme(),
-            spacing="3", width="100%",
+    return staff_view(
+        "Settings",
+        card(rx.form(
+            rx.vstack(*[_switch(s) for s in SWITCHES], primary_button("SAVE SETTINGS", type="submit"),
+                      spacing="2", width="100%"),
+            on_submit=S.save, reset_on_submit=False, width="100%", key=S.form_key,
         )),
-        spacing="3", width="100%", max_width="820px",
+        rx.heading("Recent changes", as_="h2", size="4"),
+        list_card(S.changes, _change, empty="No changes yet."),
+        rx.link("Full history in the audit log", href="/staff/audit?action=settings", size="2"),
+        _theme(),
+        notice=S.notice, refused=S.refused,
     )

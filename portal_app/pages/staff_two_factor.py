@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout, primary_button
 from portal_app.components.forms import field
+from portal_app.components.staff_admin import staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_two_factor import StaffTwoFactorState as S
 
@@ -14,9 +15,8 @@ from portal_app.state.staff_two_factor import StaffTwoFactorState as S
 @staff_page(route="/staff/two-factor", title="Two-factor sign-in", nav_label="My sign-in", nav_icon="shield_check",
             nav_order=95, on_load=[S.load])
 def staff_two_factor() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Two-factor sign-in", as_="h1", size="6"),
-        notice_callout(S.notice, id="two-factor-notice"),
+    return staff_view(
+        "Two-factor sign-in",
         error_callout(S.error, id="two-factor-error"),
         card(rx.cond(
             S.enabled,
@@ -39,5 +39,5 @@ def staff_two_factor() -> rx.Component:
                 ),
             ),
         )),
-        spacing="3", width="100%", max_width="640px",
+        notice=S.notice, max_width="640px",
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, error_callout
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import admin_only, row_button
+from portal_app.components.staff_admin import form_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_users import StaffUsersState as S
 
@@ -40,23 +40,17 @@ def _row(s: rx.Var) -> rx.Component:
 @staff_page(route="/staff/users", title="Staff users", nav_label="Staff", nav_icon="users", nav_order=80,
             on_load=[S.load])
 def staff_users() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Staff users", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            notice_callout(S.notice, id="staff-notice"),
-            error_callout(S.errors.get("staff", ""), id="staff-error"),
-            error_callout(S.errors.get("role", ""), id="role-error"),
-            rx.foreach(S.rows, _row),
-            card(rx.form(rx.vstack(
-                rx.heading("Invite a staff member", as_="h2", size="4"),
-                rx.text("They get an email with a link to choose their password (single use, 5 days) and sign in "
-                        "with their email address.", size="2", color=tokens.MUTED),
-                text_field("Full name", "full_name", error=S.errors.get("full_name", ""), autocomplete="off"),
-                text_field("Email", "email", error=S.errors.get("email", ""), type_="email"),
-                select_field("Role", "role", ROLE_OPTIONS, default_value="agent"),
-                primary_button("SEND INVITATION", type="submit"),
-                spacing="2", width="100%"), on_submit=S.invite, reset_on_submit=True, width="100%")),
-            spacing="3", width="100%",
-        )),
-        spacing="3", width="100%", max_width="820px",
+    return staff_view(
+        "Staff users",
+        error_callout(S.errors.get("staff", ""), id="staff-error"),
+        error_callout(S.errors.get("role", ""), id="role-error"),
+        rx.foreach(S.rows, _row),
+        form_card("Invite a staff member",
+                  rx.text("They get an email with a link to choose their password (single use, 5 days) and sign in "
+                          "with their email address.", size="2", color=tokens.MUTED),
+                  text_field("Full name", "full_name", error=S.errors.get("full_name", ""), autocomplete="off"),
+                  text_field("Email", "email", error=S.errors.get("email", ""), type_="email"),
+                  select_field("Role", "role", ROLE_OPTIONS, default_value="agent"),
+                  submit="SEND INVITATION", on_submit=S.invite),
+        notice=S.notice, refused=S.refused,
     )

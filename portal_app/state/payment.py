@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.billing import autopay, billing, hosted_payments, payments
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.access import access_account
@@ -19,6 +16,20 @@ from portal_app.theming import current_theme
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
+# The browser writes this form's attempt reference here when PAY NOW is tapped (before the event
+# leaves the page), so the tap outlives a worker that stops before it saves the tab's state.
+TAPPED_KEY = "portal_pay_tapped"
+
+
+def tap_marker(form_id: str, storage_key: str) -> str:
+    """The script a PAY NOW button runs in the browser: note the form's attempt reference."""
+    return (f"var f = document.getElementById('{form_id}'); "
+            f"if (f) window.sessionStorage.setItem('{storage_key}', f.dataset.attempt || '');")
+
+
+MARK_TAP = tap_marker("pay-form", TAPPED_KEY)
+NOT_MADE = ("Your last payment was not made: the connection dropped before it reached us. Nothing was charged; "
+            "you can pay now.")
 FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_account", "ach_authorization", "recurring")
 
 
@@ -56,6 +67,12 @@ class PaymentState(SessionState):
     done_payment_id: int = 0
     done_autopay: bool = False
     done_note: str = ""  # what the payer still has to do (verify microdeposits)
+    done_confirming: bool = False  # the processor's answer is still awaited (never "received" until it comes)
+    # A public name for this form's attempt (not the key): what a tap marks in the browser.
+    attempt_ref: str = ""
+    # What the browser marked when PAY NOW was last tapped; read on the next load only to tell a tap
+    # that never reached a worker ("nothing was charged") from a page opened afresh.
+    pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)
     _attempt_key: str = ""
     _expected_balance: int = 0
 
@@ -79,6 +96,11 @@ class PaymentState(SessionState):
     @rx.event
     @signed_in_event
     def load(self, db, principal):
+        tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
+        # This tab's last attempt, if its answer never reached the page (its worker stopped, or the
+        # processor's answer was lost): decided now and shown instead of a fresh form.
+        earlier = (payments.attempt_outcome(db, principal=principal, attempt_key=self._attempt_key)
+                   if self._attempt_key else None)
         account = access_account(db, principal)
         due = billing.amount_due(db, account_id=account.id, today=provider_today())
         methods = autopay.stored_methods(db, principal=principal)
@@ -109,7 +131,35 @@ class PaymentState(SessionState):
         self.form_error = ""
         self.submitting = False
         self.done = False
+        self.done_confirming = False
+        self.pay_tapped = ""
+        if earlier is not None and earlier.hosted and earlier.status == "pending":
+            pass  # a page at the processor still open decides that one (and its webhook): a new payment here
+        elif earlier is not None and earlier.status != "failed":
+            self._show_outcome(earlier)
+            if earlier.status == "pending" and not earlier.settling:
+                return  # still unknown: this tab keeps the attempt and asks again on its next load
+        elif earlier is not None:
+            self.form_error = f"Your last payment did not go through: {earlier.reason} You can pay now."
+        elif tapped:
+            self.form_error = NOT_MADE
+        self._new_attempt()
+
+    def _new_attempt(self) -> None:
         self._attempt_key = payments.new_attempt_key()
+        self.attempt_ref = payments.attempt_reference(self._attempt_key)
+
+    def _show_outcome(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
+        self.done = True
+        self.done_amount = money(outcome.amount_cents)
+        self.done_receipt = outcome.receipt_number
+        self.done_method = outcome.method_label
+        self.done_balance = balance(outcome.new_balance_cents)
+        self.done_pending = outcome.status == "pending"
+        self.done_confirming = outcome.status == "pending" and not outcome.settling
+        self.done_payment_id = outcome.payment_id
+        self.done_autopay = outcome.autopay_on
+        self.done_note = outcome.note
 
     @rx.event
     def choose_method(self, value: str):
@@ -134,8 +184,14 @@ class PaymentState(SessionState):
 
     @rx.event
     async def submit(self, form: dict):
-        principal = self._principal()
-        if principal is None or self.submitting or self.done:
+        try:
+            async for update in self._submit(form):
+                yield update
+        finally:
+            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+
+    async def _submit(self, form: dict):
+        if self.submitting or self.done:
             return
         self.form_error = ""
         errors: dict[str, str] = {}
@@ -157,70 +213,48 @@ class PaymentState(SessionState):
         self.amount = str(form.get("amount", ""))[:20]
         self.submitting = True
         yield
-        if method is None:  # new card or bank account: on the gateway's hosted page
+        hosted = method is None  # new card or bank account: on the gateway's hosted page
+        key, expected, client_ip = self._attempt_key, self._expected_balance, self.router.session.client_ip
+        save_asked = self.save_method
+        save = save_asked and self.method_choice in (NEW_CARD, NEW_ACH)
+        autopay_on, ach_ok, kind = self.recurring and self.recurring_added, bool(form.get("ach_authorization")), \
+            self.method_choice
+
+        def work(db, principal):
+            """Off the loop, in the event's one session: the processor's answer, or why it refused."""
             try:
-                url = await asyncio.to_thread(
-                    _start_checkout, principal, amount_cents, self.method_choice, self._attempt_key,
-                    self._expected_balance, self.save_method, self.recurring and self.recurring_added,
-                    bool(form.get("ach_authorization")), self.router.session.client_ip)
-            except FieldErrors as problems:
-                self.errors = problems.errors
+                if hosted:
+                    return hosted_payments.start_checkout(
+                        db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=key,
+                        expected_balance_cents=expected, save_method=save_asked, autopay_on=autopay_on,
+                        ach_authorized=ach_ok, client_ip=client_ip, return_path="/pay")
+                return payments.pay(db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=key,
+                                    expected_balance_cents=expected, save_method=save, autopay=autopay_on,
+                                    ach_authorized=ach_ok, client_ip=client_ip)
             except PortalError as refusal:
-                self.form_error = str(refusal)
-                self._attempt_key = payments.new_attempt_key()
-            else:
-                yield rx.redirect(url)
-            self.submitting = False
-            return
-        try:
-            outcome = await asyncio.to_thread(
-                _pay, principal, amount_cents, method, self._attempt_key, self._expected_balance,
-                self.save_method and self.method_choice in (NEW_CARD, NEW_ACH), self.recurring and self.recurring_added,
-                bool(form.get("ach_authorization")), self.router.session.client_ip)
-        except FieldErrors as problems:
-            self.errors = problems.errors
-        except PortalError as refusal:
-            self.form_error = str(refusal)
-            if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
-                self._attempt_key = payments.new_attempt_key()  # a decline or refusal may be retried
-        else:
-            self.done = True
-            self.done_amount = money(outcome.amount_cents)
-            self.done_receipt = outcome.receipt_number
-            self.done_method = outcome.method_label
-            self.done_balance = balance(outcome.new_balance_cents)
-            self.done_pending = outcome.status == "pending"
-            self.done_payment_id = outcome.payment_id
-            self.done_autopay = outcome.autopay_on
-            self.done_note = outcome.note
+                return refusal  # each refusal is shown its own way below
+
+        result = await self._signed_in(work)
         self.submitting = False
+        if isinstance(result, FieldErrors):
+            self.errors = result.errors
+        elif isinstance(result, PortalError):
+            self.form_error = str(result)
+            if not isinstance(result, payments.PaymentPending):  # a lost answer keeps its key: never two charges
+                self._new_attempt()  # a decline or refusal may be retried
+        elif isinstance(result, str):
+            # The hosted page decides it (and its webhook records it): coming back here is a new form.
+            self._new_attempt()
+            self.pay_tapped = ""
+            yield rx.redirect(result)
+        elif isinstance(result, payments.PaymentOutcome):
+            self._show_outcome(result)
+            self._new_attempt()  # shown: a later visit to this page starts a new payment
+        elif result is not None:
+            yield result  # the session ended: the tab was reset and goes to sign-in
 
     def _method(self, form: dict):
-        if self.method_choice == NEW_CARD:
-            return payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
-                                                        form.get("cvc", ""), form.get("postal_code", "")))
-        if self.method_choice == NEW_ACH:
-            return payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
-                                                        form.get("holder", "")))
+        if self.method_choice in (NEW_CARD, NEW_ACH):
+            return payments.new_method_from_form("ach" if self.method_choice == NEW_ACH else "card", form)
         return payments.StoredMethod(int(self.method_choice.removeprefix("pm:")))
 
-
-def _pay(principal, amount_cents: int, method, attempt_key: str, expected_balance: int, save_method: bool,
-         autopay_on: bool, ach_authorized: bool, client_ip: str):
-    """Runs in a worker thread: the gateway call must not block the event loop."""
-    with session_scope() as db:
-        return payments.pay(
-            db, principal=principal, amount_cents=amount_cents, method=method, attempt_key=attempt_key,
-            expected_balance_cents=expected_balance, save_method=save_method, autopay=autopay_on,
-            ach_authorized=ach_authorized, client_ip=client_ip,
-        )
-
-
-def _start_checkout(principal, amount_cents: int, kind: str, attempt_key: str, expected_balance: int,
-                    save_method: bool, autopay_on: bool, ach_authorized: bool, client_ip: str) -> str:
-    with session_scope() as db:
-        return hosted_payments.start_checkout(
-            db, principal=principal, amount_cents=amount_cents, kind=kind, attempt_key=attempt_key,
-            expected_balance_cents=expected_balance, save_method=save_method, autopay_on=autopay_on,
-            ach_authorized=ach_authorized, client_ip=client_ip, return_path="/pay",
-        )

@@ -14,6 +14,10 @@ from portal_app.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
 from portal_app.state.off_loop import off_the_loop
+from portal_app.state.payment import NOT_MADE, tap_marker
+
+TAPPED_KEY = "portal_quickpay_tapped"
+MARK_TAP = tap_marker("qp-pay-form", TAPPED_KEY)
 
 
 def _money(cents: int) -> str:
@@ -46,6 +50,9 @@ class QuickPayState(rx.State):
     done_receipt: str = ""
     done_email: str = ""
     done_pending: bool = False
+    done_confirming: bool = False  # the processor's answer is still awaited
+    attempt_ref: str = ""  # a public name for this form's attempt (what a tap marks in the browser)
+    pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)  # see PaymentState.pay_tapped
     _account_id: int = 0
     _expected_balance: int = 0
     _attempt_key: str = ""
@@ -53,8 +60,29 @@ class QuickPayState(rx.State):
     @rx.event
     @off_the_loop
     def load(self):
+        tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
+        earlier = None
+        if self._account_id and self._attempt_key:
+            # This tab's last attempt, if its answer never reached the page (see PaymentState.load).
+            with session_scope() as db:
+                earlier = payments.attempt_outcome(db, principal=quickpay.principal_for(self._account_id),
+                                                   attempt_key=self._attempt_key)
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
-        self._account_id = 0
+        self.pay_tapped, self.done_confirming = "", False
+        open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
+        if earlier is not None and earlier.status != "failed" and not open_elsewhere:
+            self.step = "done"
+            self.done_amount, self.done_receipt, self.done_email = _money(earlier.amount_cents), earlier.receipt_number, ""
+            self.done_pending = earlier.status == "pending"
+            self.done_confirming = earlier.status == "pending" and not earlier.settling
+            if not self.done_confirming:
+                self._account_id, self._attempt_key = 0, ""  # shown: a later visit starts afresh
+            return
+        if earlier is not None and not open_elsewhere:
+            self.error = f"Your last payment did not go through: {earlier.reason} You can pay now."
+        elif tapped and earlier is None:
+            self.error = NOT_MADE
+        self._account_id, self._attempt_key = 0, ""
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
         self.method_options = QuickPayState.method_options_default()
@@ -66,7 +94,9 @@ class QuickPayState(rx.State):
             except PortalError as refusal:
                 self.error = str(refusal)
                 return
+            notice = self.error  # what became of a last payment stays above the form
             self._show(found)
+            self.error = notice
 
     @rx.event
     @off_the_loop
@@ -82,12 +112,16 @@ class QuickPayState(rx.State):
     def _show(self, found: quickpay.QuickPayAccount) -> None:
         self._account_id = found.account_id
         self._expected_balance = found.balance_cents  # the real balance: a credit is negative
-        self._attempt_key = payments.new_attempt_key()
+        self._new_attempt()
         self.masked_name = found.masked_name
         self.amount_due = format_balance(found.balance_cents, current_theme().currency)
         self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
         self.error = ""
         self.step = "pay"
+
+    def _new_attempt(self) -> None:
+        self._attempt_key = payments.new_attempt_key()
+        self.attempt_ref = payments.attempt_reference(self._attempt_key)
 
     @rx.event
     def choose_method(self, value: str):
@@ -102,20 +136,20 @@ class QuickPayState(rx.State):
 
     @rx.event
     async def pay(self, form: dict):
+        try:
+            async for update in self._pay(form):
+                yield update
+        finally:
+            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+
+    async def _pay(self, form: dict):
         if self.step != "pay" or not self._account_id or self.submitting:
             return
         self.error = ""
         email = str(form.get("email", "")).strip()[:254]
         try:
             amount_cents = payments.parse_amount(str(form.get("amount", "")))
-            if self.hosted:
-                method = None
-            elif self.method_choice == "ach":
-                method = payments.NewBank(payments.parse_bank(form.get("routing", ""), form.get("bank_account", ""),
-                                                              form.get("holder", "")))
-            else:
-                method = payments.NewCard(payments.parse_card(form.get("card_number", ""), form.get("expiry", ""),
-                                                              form.get("cvc", ""), form.get("postal_code", "")))
+            method = None if self.hosted else payments.new_method_from_form(self.method_choice, form)
             if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
                 raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."})
         except FieldErrors as problems:
@@ -133,8 +167,10 @@ class QuickPayState(rx.State):
                 self.errors = problems.errors
             except PortalError as refusal:
                 self.error = str(refusal)
-                self._attempt_key = payments.new_attempt_key()
+                self._new_attempt()
             else:
+                self._new_attempt()  # the hosted page decides it; coming back here is a new form
+                self.pay_tapped = ""
                 yield rx.redirect(url)
             self.submitting = False
             return
@@ -147,8 +183,9 @@ class QuickPayState(rx.State):
         except PortalError as refusal:
             self.error = str(refusal)
             if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
-                self._attempt_key = payments.new_attempt_key()
+                self._new_attempt()
         else:
+            self._attempt_key = ""  # shown: a later visit starts afresh
             self.step = "done"
             self.done_amount = _money(outcome.amount_cents)
             self.done_receipt = outcome.receipt_number

@@ -11,7 +11,7 @@ from portal_app.services.identity import auth
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import outages
 from portal_app.state.signed_in import SignedIn
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
+from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
 SIGN_IN_PATH = "/signin"
 __all__ = ["SIGN_IN_PATH", "SessionState", "cookie_value"]
@@ -60,12 +60,4 @@ class SessionState(SignedIn, rx.State):
 
     @rx.event
     async def sign_out(self):
-        # Every substate of this tab (account data, staff data, secrets) goes back to its defaults.
-        await reset_tab(self)
-        # A full page load so the API route can revoke the session and clear the HttpOnly cookie.
-        # POST, so another site cannot sign a subscriber out with a link.
-        return rx.call_script(
-            "const form = document.createElement('form');"
-            "form.method = 'post'; form.action = '/auth/sign-out';"
-            "document.body.appendChild(form); form.submit();"
-        )
+        return await self._sign_out_through("/auth/sign-out")

@@ -72,6 +72,17 @@ class SignedIn(rx.State, mixin=True):
     def _on_principal(self, principal: Principal) -> None:
         """Keep what the shell shows about who is signed in (name, role) current."""
 
+    async def _sign_out_through(self, route: str) -> rx.event.EventSpec:
+        """Sign out: every substate of this tab goes back to its defaults, then a full page load
+        POSTs to `route`, which revokes the session and clears the HttpOnly cookie (POST, so another
+        site cannot sign anyone out with a link)."""
+        await reset_tab(self)
+        return rx.call_script(
+            "const form = document.createElement('form');"
+            f"form.method = 'post'; form.action = '{route}';"
+            "document.body.appendChild(form); form.submit();"
+        )
+
     def _show_problem(self, problem: Exception) -> None:
         """Field messages beside their fields (`errors[field]` or `err_<field>`); anything else as the
         page's one message (`refused` for a role's refusal, else `err_form`, `page_error`, `notice`
@@ -103,8 +114,6 @@ class SignedIn(rx.State, mixin=True):
                 return self._resolve(db, self._token())
         except SessionInvalid:
             return None
-
-    _staff_principal = _principal
 
     async def _signed_in(self, work: Work) -> Any:
         """Run `work(db, principal)` off the loop; returns what the handler should return."""

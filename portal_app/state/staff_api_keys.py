@@ -6,69 +6,37 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from portal_app.services.identity import auth
 from portal_app.services.operations import api_keys
-from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound
-from portal_app.state.staff_session import StaffSessionState
-from portal_app.state.staff_work import as_staff
+from portal_app.state.signed_in import signed_in_event
+from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
 from portal_app.theming import current_theme
 
 
-class StaffApiKeysState(StaffSessionState):
+class StaffApiKeysState(StaffPage, StaffSessionState):
     rows: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    new_key: str = ""  # shown once, right after creation; gone on the next load
-    notice: str = ""
-    refused: str = ""
+    new_key: str = ""  # shown once, right after creation; gone on the next load or change
 
-    async def _reload(self) -> None:
-        try:
-            _, keys = await as_staff(self, lambda db, p: api_keys.list_keys(db, principal=p))
-        except auth.SessionInvalid:
-            return
-        except Forbidden as problem:
-            self.refused, self.rows = str(problem), []
-            return
+    def _clear(self) -> None:
+        super()._clear()
+        self.new_key = ""
+
+    def _reload(self, db, principal) -> None:
         zone = ZoneInfo(current_theme().timezone)
-        self.refused = ""
         self.rows = [{"id": str(k.id), "name": k.name, "prefix": k.prefix, "scope": k.scope,
                       "revoked": "yes" if k.revoked else "",
                       "used": k.last_used_at.astimezone(zone).strftime("%b %-d, %-I:%M %p") if k.last_used_at
-                      else "never used", "by": k.created_by} for k in keys]
+                      else "never used", "by": k.created_by} for k in api_keys.list_keys(db, principal=principal)]
 
     @rx.event
-    async def load(self):
-        self.errors, self.notice, self.new_key = {}, "", ""
-        await self._reload()
+    @signed_in_event
+    def create(self, db, principal, form: dict):
+        made = api_keys.create_key(db, principal=principal, name=str(form.get("name", ""))[:80],
+                                   scope=str(form.get("scope", ""))[:8])
+        self._done(db, principal, "Copy the key now: it is not shown again. The portal keeps only its hash.")
+        self.new_key = made.token
 
     @rx.event
-    async def create(self, form: dict):
-        name, scope = str(form.get("name", ""))[:80], str(form.get("scope", ""))[:8]
-        try:
-            _, made = await as_staff(self, lambda db, p: api_keys.create_key(db, principal=p, name=name, scope=scope))
-        except auth.SessionInvalid:
-            return
-        except Forbidden as problem:
-            self.refused = str(problem)
-            return
-        except FieldErrors as problem:
-            self.errors = dict(problem.errors)
-            return
-        self.errors, self.new_key = {}, made.token
-        self.notice = "Copy the key now: it is not shown again. The portal keeps only its hash."
-        await self._reload()
-
-    @rx.event
-    async def revoke(self, key_id: str):
-        try:
-            await as_staff(self, lambda db, p: api_keys.revoke_key(db, principal=p, key_id=int(key_id)))
-        except auth.SessionInvalid:
-            return
-        except (NotFound, ValueError):
-            self.notice = "That key could not be found."
-            return
-        except Forbidden as problem:
-            self.refused = str(problem)
-            return
-        self.new_key, self.notice = "", "Revoked: requests with that key now get 401."
-        await self._reload()
+    @signed_in_event
+    def revoke(self, db, principal, key_id: str):
+        api_keys.revoke_key(db, principal=principal, key_id=client_id(key_id, "API key"))
+        self._done(db, principal, "Revoked: requests with that key now get 401.")

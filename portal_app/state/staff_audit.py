@@ -2,56 +2,46 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from portal_app.services.identity import auth
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.errors import Forbidden
-from portal_app.state.staff_session import StaffSessionState
-from portal_app.state.staff_work import as_staff
+from portal_app.state.signed_in import signed_in_event
+from portal_app.state.staff_session import StaffPage, StaffSessionState
+from portal_app.state.tab_guard import event_query_param
 from portal_app.theming import current_theme
 
 
-class StaffAuditState(StaffSessionState):
+class StaffAuditState(StaffPage, StaffSessionState):
     rows: list[dict[str, str]] = []
     groups: list[dict[str, str]] = []
     actor: str = ""
     action: str = ""
     text: str = ""
-    refused: str = ""
-    loaded: bool = False
 
-    async def _reload(self) -> None:
-        actor, action, text = self.actor, self.action, self.text
-        try:
-            _, (rows, groups) = await as_staff(self, lambda db, p: (
-                staff_audit.entries(db, principal=p, actor=actor, action=action, text=text),
-                staff_audit.action_groups(db, principal=p)))
-        except auth.SessionInvalid:
-            return
-        except Forbidden as problem:
-            self.refused, self.rows = str(problem), []
-            return
+    def _reload(self, db, principal) -> None:
         zone = ZoneInfo(current_theme().timezone)
-        self.refused, self.loaded = "", True
-        self.groups = [{"id": g, "name": g} for g in groups]
+        rows = staff_audit.entries(db, principal=principal, actor=self.actor, action=self.action, text=self.text)
+        self.groups = [{"id": g, "name": g} for g in staff_audit.action_groups(db, principal=principal)]
         self.rows = [{"when": r.occurred_at.astimezone(zone).strftime("%b %-d, %Y %-I:%M:%S %p"), "who": r.actor_name,
                       "action": r.action, "target": r.target, "detail": r.detail, "ip": r.client_ip or "-"}
                      for r in rows]
 
     @rx.event
-    async def load(self):
-        query = parse_qs(self.router.url.query)
+    @signed_in_event
+    def load(self, db, principal):
         self.actor, self.text = "", ""
-        self.action = (query.get("action") or [""])[0][:60]
-        await self._reload()
+        self.action = event_query_param(self, "action")[:60]  # the Settings page links to its own changes
+        self._clear()
+        self._reload(db, principal)
+        self.loaded = True
 
     @rx.event
-    async def filter(self, form: dict):
+    @signed_in_event
+    def filter(self, db, principal, form: dict):
         self.actor = str(form.get("actor", ""))[:120]
         self.action = str(form.get("action", ""))[:60]
         self.text = str(form.get("text", ""))[:200]
-        await self._reload()
+        self._clear()
+        self._reload(db, principal)

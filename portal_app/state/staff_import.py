@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.identity import auth
-from portal_app.services.operations import importer
 from portal_app.services.core.errors import Forbidden, NotFound
+from portal_app.services.operations import importer
+from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffSessionState
-from portal_app.state.staff_work import as_staff
 from portal_app.state.tab_guard import event_query_param
 
 SHOWN_ROWS = 500  # the page lists this many rows (refused rows first); the CLI's --report has them all
@@ -26,21 +25,18 @@ class StaffImportState(StaffSessionState):
     problem: str = ""
     refused: str = ""
 
-    async def _run(self, apply: bool) -> None:
-        batch = self.batch
-        if not batch.isdigit():
-            return
-        try:
-            _, (names, report) = await as_staff(
-                self, lambda db, p: importer.run_batch(db, principal=p, batch_id=int(batch), apply=apply))
-        except auth.SessionInvalid:
-            return
-        except Forbidden as refusal:
-            self.refused = str(refusal)
-            return
-        except NotFound:
+    def _show_problem(self, problem: Exception) -> None:
+        if isinstance(problem, Forbidden):
+            self.refused = str(problem)
+        elif isinstance(problem, NotFound):
             self.problem, self.batch = "That upload is gone (uploads are kept for 7 days). Upload the files again.", ""
+        else:
+            self.problem = str(problem)
+
+    def _run(self, db, principal, apply: bool) -> None:
+        if not self.batch.isdigit():
             return
+        names, report = importer.run_batch(db, principal=principal, batch_id=int(self.batch), apply=apply)
         self.file_names, self.summary, self.ok, self.applied = names, report.summary(), report.ok, report.applied
         self.counts = [{"kind": f"{k}.csv", **{o: str(report.count(o, k)) for o in ("create", "change", "unchanged",
                                                                                     "refuse")}}
@@ -52,19 +48,15 @@ class StaffImportState(StaffSessionState):
         self.problem = "; ".join(report.problems)
 
     @rx.event
-    async def load(self):
+    @signed_in_event
+    def load(self, db, principal):
         self.batch = event_query_param(self, "batch")[:12]
         self.problem = event_query_param(self, "problem")[:300]
         self.rows, self.counts, self.summary, self.applied, self.ok, self.refused = [], [], "", False, False, ""
-        try:  # an agent gets the refusal before choosing any file
-            await as_staff(self, lambda db, p: importer.may_import(db, principal=p))
-        except auth.SessionInvalid:
-            return
-        except Forbidden as refusal:
-            self.refused = str(refusal)
-            return
-        await self._run(apply=False)
+        importer.may_import(db, principal=principal)  # an agent gets the refusal before choosing any file
+        self._run(db, principal, apply=False)
 
     @rx.event
-    async def apply(self):
-        await self._run(apply=True)
+    @signed_in_event
+    def apply(self, db, principal):
+        self._run(db, principal, apply=True)

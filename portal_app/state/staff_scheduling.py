@@ -6,12 +6,11 @@ import datetime as dt
 
 import reflex as rx
 
-from portal_app.models import session_scope
-from portal_app.services.selfservice import scheduling
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
-from portal_app.state.staff_session import StaffSessionState
-from portal_app.state.off_loop import off_the_loop
+from portal_app.services.selfservice import scheduling
+from portal_app.state.signed_in import signed_in_event
+from portal_app.state.staff_session import StaffRowsPage, StaffSessionState, client_id
 
 
 def _time(raw: object) -> dt.time | None:
@@ -28,15 +27,11 @@ def _int(raw: object) -> int | None:
         return None
 
 
-class StaffSchedulingState(StaffSessionState):
+class StaffSchedulingState(StaffRowsPage, StaffSessionState):
     day: str = ""  # ISO date, provider-local
     day_label: str = ""
     windows: list[dict[str, str]] = []  # id, label, booked, capacity, deletable ("1"/"")
     days: list[dict[str, str]] = []  # the coming days that have windows: day, label, booked, capacity
-    err_define: str = ""
-    row_error_id: str = ""
-    row_error: str = ""
-    notice: str = ""
 
     def _day(self) -> dt.date:
         try:
@@ -44,115 +39,73 @@ class StaffSchedulingState(StaffSessionState):
         except ValueError:
             return provider_today()
 
-    def _refresh(self, principal) -> None:
+    def _reload(self, db, principal) -> None:
         day = self._day()
         self.day, self.day_label = day.isoformat(), f"{day:%A, %B %-d, %Y}"
-        with session_scope() as db:
-            rows = scheduling.staff_windows_for_day(db, principal=principal, day=day)
-            upcoming = scheduling.staff_window_days(db, principal=principal, start=provider_today(), days=28)
+        upcoming = scheduling.staff_window_days(db, principal=principal, start=provider_today(), days=28)
         self.days = [{"day": d.isoformat(), "label": f"{d:%a, %b %-d}", "booked": str(b), "capacity": str(c)}
                      for d, b, c in upcoming]
         self.windows = [
             {"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at), "booked": str(w.booked),
              "capacity": str(w.capacity), "deletable": "1" if w.booked == 0 else ""}
-            for w in rows
+            for w in scheduling.staff_windows_for_day(db, principal=principal, day=day)
         ]
 
-    def _clear(self) -> None:
-        self.err_define = self.row_error_id = self.row_error = self.notice = ""
-
     @rx.event
-    @off_the_loop
-    def load(self):
-        principal = self._staff_principal()
-        if principal is None:
-            return
-        self._clear()
+    @signed_in_event
+    def load(self, db, principal):
         self.day = provider_today().isoformat()
-        self._refresh(principal)
+        self._clear()
+        self._reload(db, principal)
 
     @rx.event
-    @off_the_loop
-    def pick_day(self, value: str):
-        principal = self._staff_principal()
-        if principal is None:
-            return
-        self._clear()
+    @signed_in_event
+    def pick_day(self, db, principal, value: str):
         try:
             self.day = dt.date.fromisoformat(str(value)[:10]).isoformat()
         except ValueError:
             return
-        self._refresh(principal)
+        self._clear()
+        self._reload(db, principal)
 
     @rx.event
-    @off_the_loop
-    def define(self, form_data: dict):
-        principal = self._staff_principal()
-        if principal is None:
-            return
-        self._clear()
+    @signed_in_event
+    def define(self, db, principal, form_data: dict):
         starts, ends = _time(form_data.get("starts")), _time(form_data.get("ends"))
         capacity = _int(form_data.get("capacity"))
         if starts is None or ends is None:
-            self.err_define = "Enter a start and an end time."
-            return
+            raise FieldErrors({"define": "Enter a start and an end time."})
         if capacity is None:
-            self.err_define = "Capacity must be between 1 and 100."
-            return
+            raise FieldErrors({"define": "Capacity must be between 1 and 100."})
         try:
-            with session_scope() as db:
-                scheduling.staff_define_windows(db, principal=principal, day=self._day(),
-                                                slots=[scheduling.SlotSpec(starts=starts, ends=ends,
-                                                                           capacity=capacity)])
-        except FieldErrors as problem:
-            self.err_define = next(iter(problem.errors.values()))
-            return
-        self._refresh(principal)
-        self.notice = f"Window added on {self.day_label}."
+            scheduling.staff_define_windows(db, principal=principal, day=self._day(),
+                                            slots=[scheduling.SlotSpec(starts=starts, ends=ends, capacity=capacity)])
+        except FieldErrors as problem:  # the one window's message, under the form
+            raise FieldErrors({"define": str(problem)}) from None
+        self._done(db, principal, f"Window added on {self.day_label}.")
 
     @rx.event
-    @off_the_loop
-    def set_capacity(self, form_data: dict):
-        principal = self._staff_principal()
-        if principal is None:
-            return
-        self._clear()
-        window_id, capacity = _int(form_data.get("window_id")), _int(form_data.get("capacity"))
-        if window_id is None:
-            return
-        if capacity is None:
-            self.row_error_id, self.row_error = str(window_id), "Capacity must be between 0 and 100."
-            return
+    @signed_in_event
+    def set_capacity(self, db, principal, form_data: dict):
+        window_id, capacity = str(form_data.get("window_id", "")), _int(form_data.get("capacity"))
         try:
-            with session_scope() as db:
-                window = scheduling.staff_set_capacity(db, principal=principal, window_id=window_id,
-                                                       capacity=capacity)
-                label = scheduling.window_label(window.starts_at, window.ends_at)
-        except FieldErrors as problem:
-            self.row_error_id, self.row_error = str(window_id), next(iter(problem.errors.values()))
-            self._refresh(principal)
-            self.row_error_id = str(window_id)
+            if capacity is None:
+                raise FieldErrors({"capacity": "Capacity must be between 0 and 100."})
+            window = scheduling.staff_set_capacity(db, principal=principal, capacity=capacity,
+                                                   window_id=client_id(window_id, "appointment window"))
+        except (FieldErrors, NotFound) as problem:
+            self._row_refused(db, principal, window_id, problem)
             return
-        except NotFound:
-            self.notice = "That window no longer exists."
-        else:
-            self.notice = f"Capacity of {label} is now {capacity}."
-        self._refresh(principal)
+        self._done(db, principal, f"Capacity of {scheduling.window_label(window.starts_at, window.ends_at)} is now "
+                                  f"{capacity}.")
 
     @rx.event
-    @off_the_loop
-    def delete(self, window_id: int):
-        principal = self._staff_principal()
-        if principal is None:
-            return
-        self._clear()
+    @signed_in_event
+    def delete(self, db, principal, window_id: int):
         try:
-            with session_scope() as db:
-                scheduling.staff_delete_window(db, principal=principal, window_id=int(window_id))
-        except FieldErrors as problem:
-            self.row_error_id, self.row_error = str(window_id), next(iter(problem.errors.values()))
-        except (NotFound, TypeError, ValueError):
-            self.notice = "That window no longer exists."
-        else:
-            self.notice = "Window deleted."
-        self._refresh(principal)
+            scheduling.staff_delete_window(db, principal=principal,
+                                           window_id=client_id(window_id, "appointment window"))
+        except (FieldErrors, NotFound) as problem:
+            self._row_refused(db, principal, window_id, problem)
+            return
+        self._done(db, principal, "Window deleted.")

@@ -1,7 +1,8 @@
 """The signed-in staff member, resolved from the staff HttpOnly cookie once per event.
 
 Staff pages subclass `StaffSessionState` and run their work through `@signed_in_event` or
-`self._signed_in(...)` (portal_app/state/signed_in.py). Subscriber cookies never resolve here, and
+`self._signed_in(...)` (portal_app/state/signed_in.py); pages that list things and change them also
+take `StaffPage` (one load, one way to end a change). Subscriber cookies never resolve here, and
 staff cookies never resolve as subscribers.
 """
 
@@ -10,12 +11,22 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.services.identity import staff_auth
+from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
-from portal_app.state.signed_in import SignedIn
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
+from portal_app.services.identity import staff_auth
+from portal_app.state.signed_in import SignedIn, signed_in_event
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 STAFF_SIGN_IN_PATH = "/staff/signin"
+
+
+def client_id(raw: object, what: str) -> int:
+    """An id an event brought (a modified client may send anything): a number, or the same not-found
+    a missing one gets."""
+    text = str(raw)
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound(what)
+    return int(text)
 
 
 class StaffSessionState(SignedIn, rx.State):
@@ -23,11 +34,8 @@ class StaffSessionState(SignedIn, rx.State):
     staff_name: str = ""
     staff_is_admin: bool = False  # only shapes the navigation; the services decide what each role may do
 
-    def _staff_token(self) -> str | None:
-        return cookie_value(event_cookie_header(self), staff_auth.STAFF_COOKIE)
-
     def _token(self) -> str | None:
-        return self._staff_token()
+        return cookie_value(event_cookie_header(self), staff_auth.STAFF_COOKIE)
 
     def _resolve(self, db: Session, token: str | None) -> Principal:
         return staff_auth.resolve_staff_session(db, token=token)
@@ -40,6 +48,18 @@ class StaffSessionState(SignedIn, rx.State):
     def _sign_in_page(self) -> tuple[str, str]:
         return STAFF_SIGN_IN_PATH, "/staff"
 
+    def _clear_messages(self) -> None:
+        """No message of an earlier event stays on the page: `errors`, every `err_*`, `notice`, `refused`."""
+        for name in type(self).vars:
+            if name in ("notice", "refused") or name.startswith("err_"):
+                setattr(self, name, "")
+            elif name == "errors":
+                self.errors = {}
+
+    def _show_problem(self, problem: Exception) -> None:
+        self._clear_messages()
+        super()._show_problem(problem)
+
     @rx.event
     async def require_staff(self):
         """on_load guard of a staff page that loads nothing else (see `require_subscriber`)."""
@@ -47,9 +67,81 @@ class StaffSessionState(SignedIn, rx.State):
 
     @rx.event
     async def staff_sign_out(self):
-        await reset_tab(self)
-        return rx.call_script(
-            "const form = document.createElement('form');"
-            "form.method = 'post'; form.action = '/auth/staff/sign-out';"
-            "document.body.appendChild(form); form.submit();"
-        )
+        return await self._sign_out_through("/auth/staff/sign-out")
+
+
+class StaffPage(rx.State, mixin=True):
+    """A staff page that shows what there is and changes it: `load` starts with no messages and fills
+    the page (`_reload`); a change ends in `_done` (its message and the page as it now stands)."""
+
+    errors: dict[str, str] = {}
+    notice: str = ""
+    refused: str = ""  # an agent on an admin page: the services' refusal, shown instead of the page
+    loaded: bool = False  # the page has been filled once (an empty list then means "none", not "wait")
+
+    def _clear(self) -> None:
+        self._clear_messages()
+
+    def _reload(self, db: Session, principal: Principal) -> None:
+        raise NotImplementedError
+
+    @rx.event
+    @signed_in_event
+    def load(self, db: Session, principal: Principal):
+        self._clear()
+        self._reload(db, principal)
+        self.loaded = True
+
+    def _done(self, db: Session, principal: Principal, notice: str) -> None:
+        self._clear()
+        self.notice = notice
+        self._reload(db, principal)
+
+
+class StaffRowsPage(StaffPage, mixin=True):
+    """A `StaffPage` whose rows carry their own small forms (rename, capacity): a refused row form shows
+    its message under that row (`row_error_id`, `errors["row"]`), over the page as it now stands."""
+
+    row_error_id: str = ""
+
+    def _clear(self) -> None:
+        super()._clear()
+        self.row_error_id = ""
+
+    def _show_problem(self, problem: Exception) -> None:
+        self.row_error_id = ""  # a problem of the whole page: no row keeps an earlier row's message
+        super()._show_problem(problem)
+
+    def _row_refused(self, db: Session, principal: Principal, row_id: object, problem: Exception) -> None:
+        """Called from the except branch of a row's change: nothing of it is kept, the rows are read
+        again (the row may be gone), and the message lands under the row or, for a missing row, on top."""
+        db.rollback()
+        self._clear()
+        self._reload(db, principal)
+        if isinstance(problem, FieldErrors):
+            self.row_error_id, self.errors = str(row_id), {"row": str(problem)}
+        else:
+            self.notice = str(problem)
+
+
+class StaffAccountPage(StaffPage, mixin=True):
+    """A staff page about one account, named in the address (`?number=`): `_open` reads it, and a
+    number that matches no account leaves the page empty (`found` False) rather than failing."""
+
+    account_number: str = ""
+    account_name: str = ""
+    found: bool = False
+
+    def _empty(self) -> None:
+        """What the page shows of an account, back to nothing."""
+        raise NotImplementedError
+
+    def _open(self, db: Session, principal: Principal) -> None:
+        self.account_number = event_query_param(self, "number")[:32]
+        self._clear()
+        try:
+            self._reload(db, principal)
+            self.found = True
+        except NotFound:
+            self.found, self.account_name = False, ""
+            self._empty()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.identity import auth
 from portal_app.services.staff import staff_users
-from portal_app.services.core.errors import FieldErrors
+from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffSessionState
-from portal_app.state.staff_work import as_staff
 
 
 class StaffTwoFactorState(StaffSessionState):
@@ -18,34 +16,24 @@ class StaffTwoFactorState(StaffSessionState):
     error: str = ""
     notice: str = ""
 
-    @rx.event
-    async def load(self):
-        self.qr, self.secret, self.error, self.notice = "", "", "", ""
-        try:
-            _, self.enabled = await as_staff(self, lambda db, p: staff_users.two_factor_on(db, principal=p))
-        except auth.SessionInvalid:
-            return
+    def _show_problem(self, problem: Exception) -> None:
+        self.error = str(problem)
 
     @rx.event
-    async def start(self):
-        try:
-            _, enrolment = await as_staff(self, lambda db, p: staff_users.start_two_factor(db, principal=p))
-        except auth.SessionInvalid:
-            return
-        except FieldErrors as problem:
-            self.error = next(iter(problem.errors.values()))
-            return
+    @signed_in_event
+    def load(self, db, principal):
+        self.qr, self.secret, self.error, self.notice = "", "", "", ""
+        self.enabled = staff_users.two_factor_on(db, principal=principal)
+
+    @rx.event
+    @signed_in_event
+    def start(self, db, principal):
+        enrolment = staff_users.start_two_factor(db, principal=principal)
         self.qr, self.secret, self.error = enrolment.qr_data_uri, enrolment.secret, ""
 
     @rx.event
-    async def confirm(self, form: dict):
-        code = str(form.get("code", ""))[:20]
-        try:
-            await as_staff(self, lambda db, p: staff_users.confirm_two_factor(db, principal=p, code=code))
-        except auth.SessionInvalid:
-            return
-        except FieldErrors as problem:
-            self.error = next(iter(problem.errors.values()))
-            return
+    @signed_in_event
+    def confirm(self, db, principal, form: dict):
+        staff_users.confirm_two_factor(db, principal=principal, code=str(form.get("code", ""))[:20])
         self.enabled, self.qr, self.secret, self.error = True, "", "", ""
         self.notice = "Two-factor sign-in is on: from now on staff sign-in asks for a code from your app."

@@ -50,6 +50,7 @@ class TabBinding(rx.State):
     """Which sign-in this tab's tree was last used under (a keyed hash; never the cookie itself)."""
 
     _owner: str = ""
+    _headers_sent: str = ""  # the cookie-less headers the browser was last sent (see below)
 
 
 def event_cookie_header(state: rx.State) -> str:
@@ -133,7 +134,7 @@ def _without_secret_params(as_path: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
-def _drop_secrets_from_store(state: rx.State) -> None:
+def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
     """The router data is persisted with the state (Redis): keep session cookies and link tokens out.
 
     New dicts throughout: the event's own routing data, which handlers read, keeps them.
@@ -148,6 +149,12 @@ def _drop_secrets_from_store(state: rx.State) -> None:
         state.router_data = router_data
         if state.rx_router_headers.cookie:
             state.rx_router_headers = HeaderData.from_router_data(router_data)
+            # Reflex rebuilt the headers because the stored copy has no cookie; once the cookie is out
+            # again they are what the browser already holds, so they need not ride on every answer.
+            sent = repr(sorted(router_data[constants.RouteVar.HEADERS].items()))
+            if sent == binding._headers_sent:
+                state.dirty_vars.discard("rx_router_headers")
+            binding._headers_sent = sent
     query = router_data.get(constants.RouteVar.QUERY) or {}
     if SECRET_PARAMS.intersection(query):
         router_data = {
@@ -183,5 +190,5 @@ class TabGuard(Middleware):
                 # The snapshot about to be sent must hold nothing a previous sign-in loaded.
                 await reset_tab(state)
                 binding._owner = ""
-        _drop_secrets_from_store(state)
+        _drop_secrets_from_store(state, binding)
         return None

@@ -120,15 +120,15 @@ def test_staff_contact_types_add_rename_reorder_and_remove(browser, portal) -> N
     expect(staff.locator("#field-name-error")).to_have_text("That type already exists.")
     staff.get_by_label("New type name").fill(name)
     staff.get_by_role("button", name="ADD TYPE").click()
-    expect(staff.locator("#types-notice")).to_have_text(f"{name} added.")
+    expect(staff.locator("#staff-notice")).to_have_text(f"{name} added.")
     expect(rows).to_have_count(count + 1)
     mine = rows.nth(count)
     mine.get_by_label("Name").fill(f"{name} (on site)")
     mine.get_by_role("button", name="RENAME").click()
-    expect(staff.locator("#types-notice")).to_have_text(f"Renamed to {name} (on site).")
+    expect(staff.locator("#staff-notice")).to_have_text(f"Renamed to {name} (on site).")
     name = f"{name} (on site)"
     staff.get_by_role("button", name=f"Move {name} up").click()
-    expect(staff.locator("#types-notice")).to_have_text(f"{name} moved up.")
+    expect(staff.locator("#staff-notice")).to_have_text(f"{name} moved up.")
     expect(rows.nth(count - 1).get_by_label("Name")).to_have_value(name)
     _fits(staff)
     staff.screenshot(path=str(ARTIFACTS / "staff-contact-types.png"), full_page=True)
@@ -142,7 +142,7 @@ def test_staff_contact_types_add_rename_reorder_and_remove(browser, portal) -> N
     staff.screenshot(path=str(ARTIFACTS / "staff-contact-types-remove.png"))
     assert serious_violations(staff) == []
     dialog.get_by_role("button", name="REMOVE TYPE").click()
-    expect(staff.locator("#types-notice")).to_have_text(
+    expect(staff.locator("#staff-notice")).to_have_text(
         f"{name} removed. Contacts that had it keep their details and show no type.")
     expect(rows).to_have_count(count)
     staff.context.close()
@@ -191,7 +191,7 @@ def test_staff_windows_capacity_never_below_booked(browser, portal) -> None:
     staff.screenshot(path=str(ARTIFACTS / "staff-windows.png"), full_page=True)
     new = windows.filter(has_text="0 of 2 booked")
     new.get_by_role("button", name=re.compile("Delete")).click()
-    expect(staff.locator("#windows-notice")).to_have_text("Window deleted.")
+    expect(staff.locator("#staff-notice")).to_have_text("Window deleted.")
     expect(windows).to_have_count(1)
     staff.context.close()
 

@@ -180,7 +180,7 @@ def test_staff_find_an_account_and_add_a_portal_user(app_db: str, db: Session) -
     assert state.history[0]["summary"].startswith("Sam Agent added portal user 'kid'")
     [mail] = db.exec(select(OutboxMail)).all()
     assert mail.to_address == "kid@mail.example" and "/verify?token=" in mail.body_text
-    call(StaffAccountState.resend, state, state.users[0]["id"])
+    call(StaffAccountState.change_user, state, state.users[0]["id"], "resend")
     assert state.notice == "Verification email sent again to kid@mail.example."
     call(StaffAccountState.filter_kind, state, "access")
     assert state.history and all(h["kind"] == "access" for h in state.history)
@@ -203,7 +203,7 @@ def test_resend_for_a_user_of_another_account_is_not_found(app_db: str, db: Sess
     cookie = _staff_cookie(db)
     state = page_state(StaffAccountState, f"/staff/account?number={mine.account_number}", cookie=cookie)
     call(StaffAccountState.load, state)
-    call(StaffAccountState.resend, state, stranger.id)
+    call(StaffAccountState.change_user, state, stranger.id, "resend")
     assert state.notice == "That portal user could not be found."
     assert db.exec(select(OutboxMail)).first() is None
 
@@ -327,7 +327,7 @@ def test_staff_see_a_locked_user_and_unlock_it(app_db: str, db: Session) -> None
     state = page_state(StaffAccountState, f"/staff/account?number={account.account_number}", cookie=cookie)
     call(StaffAccountState.load, state)
     assert [u["state"] for u in state.users] == ["Locked"]
-    call(StaffAccountState.unlock, state, user.id)
+    call(StaffAccountState.change_user, state, user.id, "unlock")
     assert [u["state"] for u in state.users] == ["Verified"] and state.notice == "locked can sign in again."
     assert signin_flow.sign_in(db, login="locked", password=PASSWORD).ticket
 

@@ -197,3 +197,71 @@ def test_sign_out_without_a_session_still_clears_the_cookie(client: TestClient) 
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?signed_out=1"
     assert _set_cookie(response)[auth.SESSION_COOKIE]["max-age"] == "0"
+
+
+# --- /readyz --------------------------------------------------------------------------------
+
+
+def test_readyz_ready_on_a_migrated_database_without_redis(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"status": "ready", "database": "ok", "migrations": "ok", "redis": "not configured"}
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_readyz_503_names_a_database_behind_on_migrations(app_env, tmp_path) -> None:
+    from portal_app.models.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003_money")
+    point_app_at(app_env, url)
+    with TestClient(portal_app.api.build_api()) as test_client:
+        response = test_client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready" and body["database"] == "ok"
+    assert body["migrations"].startswith("at 0003_money, head is ") and "python -m portal_app migrate" in body["migrations"]
+
+
+def test_readyz_503_when_the_database_is_unreachable(app_env, tmp_path) -> None:
+    point_app_at(app_env, f"sqlite:///{tmp_path}/no-such-directory/portal.db")
+    with TestClient(portal_app.api.build_api()) as test_client:
+        response = test_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+def test_readyz_503_when_the_configured_redis_is_unreachable(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:9/0")  # the discard port: nothing listens
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["redis"] == "unreachable" and response.json()["database"] == "ok"
+
+
+def test_readyz_ready_with_a_reachable_redis(client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import shutil
+    import subprocess
+    import time
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed: run scripts/test-services.sh")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        monkeypatch.setenv("REFLEX_REDIS_URL", f"redis://127.0.0.1:{port}/0")
+        for _ in range(50):
+            response = client.get("/readyz")
+            if response.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert response.json() == {"status": "ready", "database": "ok", "migrations": "ok", "redis": "ok"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

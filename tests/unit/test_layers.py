@@ -120,7 +120,7 @@ def test_icons_are_named_when_the_page_is_built() -> None:
 
 # Names that reach the database: a handler that uses one, directly or through a helper of its class
 # or module, blocks while the database answers (unless it is inside `asyncio.to_thread(...)`).
-_BLOCKING = {"session_scope", "_principal", "_staff_principal", "as_staff", "resolve_session"}
+_BLOCKING = {"session_scope", "_principal", "resolve_session", "resolve_staff_session"}
 _OFF_THE_LOOP = {"off_the_loop", "signed_in_event"}
 
 

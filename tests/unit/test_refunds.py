@@ -144,6 +144,7 @@ def test_a_refund_the_processor_refuses_changes_nothing(db: Session, stub: Strip
 
 def test_staff_payments_tab_refunds_once_and_only_this_accounts_payments(app_db: str, db: Session) -> None:  # noqa: F811
     from portal_app.integrations.payments import use_gateway
+    from portal_app.state.staff_accounts import StaffAccountState
     from portal_app.state.staff_payments import StaffPaymentsState
 
     gateway = SandboxGateway()
@@ -151,18 +152,19 @@ def test_staff_payments_tab_refunds_once_and_only_this_accounts_payments(app_db:
     try:
         sub, payment = _paid(db, gateway)
         _, theirs = _paid(db, gateway)
-        state = page_state(StaffPaymentsState, f"/staff/account?number={sub.account.account_number}",
-                           cookie=_staff_cookie(db))
-        call(StaffPaymentsState.load, state)
+        page = page_state(StaffAccountState, f"/staff/account?number={sub.account.account_number}",
+                          cookie=_staff_cookie(db))
+        call(StaffAccountState.load, page)  # the account page's one load fills the Payments tab
+        state = page._get_root_state().get_substate(StaffPaymentsState.get_full_name().split(".")[1:])
         assert [p["id"] for p in state.payments] == [payment.id] and state.payments[0]["refundable"]
         StaffPaymentsState.open_refund.fn(state, theirs.id)  # not on this account's tab: nothing opens
         assert state.refunding_id == 0
         StaffPaymentsState.open_refund.fn(state, payment.id)
         assert state.refund_max == "$80.00"
         run(StaffPaymentsState.refund, state, {"refund_amount": "abc", "refund_reason": "x"})
-        assert "dollars and cents" in state.err_amount
+        assert "dollars and cents" in state.err_refund_amount
         run(StaffPaymentsState.refund, state, {"refund_amount": "25.00", "refund_reason": ""})
-        assert "Say why" in state.err_reason and not gateway.refunds
+        assert "Say why" in state.err_refund_reason and not gateway.refunds
         run(StaffPaymentsState.refund, state, {"refund_amount": "25.00", "refund_reason": "Goodwill"})
         assert state.notice.startswith("Refunded $25.00") and state.refunding_id == 0
         assert state.payments[0]["taken_back"] == "$25.00" and state.payments[0]["flag"] == "Partly refunded"

@@ -22,6 +22,7 @@ from portal_app.models import (
     utcnow,
 )
 from portal_app.services.core.clock import provider_today
+from portal_app.state.staff_accounts import StaffAccountState
 from portal_app.state.staff_contact_types import StaffContactTypesState
 from portal_app.state.staff_scheduling import StaffSchedulingState
 from portal_app.state.staff_tickets import StaffTicketsState
@@ -50,9 +51,10 @@ def _ticket(db: Session, account_id: int, number: str) -> Ticket:
 
 
 def _tab(db: Session, number: str, cookie: str) -> StaffTicketsState:
-    state = page_state(StaffTicketsState, f"/staff/account?number={number}", cookie=cookie)
-    call(StaffTicketsState.load, state)
-    return state
+    """The account page opened: its one load (StaffAccountState.load) fills the Tickets tab."""
+    page = page_state(StaffAccountState, f"/staff/account?number={number}", cookie=cookie)
+    call(StaffAccountState.load, page)
+    return page._get_root_state().get_substate(StaffTicketsState.get_full_name().split(".")[1:])
 
 
 # --- Tickets tab -------------------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ def test_tickets_tab_shows_all_notes_adds_public_and_private_notes_and_changes_s
     call(StaffTicketsState.set_status, state, {"status": "weird"})
     assert state.err_status == "Choose open, pending or closed."
     call(StaffTicketsState.set_status, state, {"status": "pending"})
-    assert state.status_label == "Pending" and state.notice == "Status is now Pending."
+    assert state.ticket["status_label"] == "Pending" and state.notice == "Status is now Pending."
     actions = [h.action for h in db.exec(select(AccountHistory).where(AccountHistory.account_id == me.account.id))]
     assert {"private_note", "public_note", "status_pending"} <= set(actions)
 
@@ -123,15 +125,15 @@ def test_contact_types_add_rename_reorder_and_remove(app_db: str, db: Session) -
     assert names() == ["Billing", "Technical", "Owner"]
 
     call(StaffContactTypesState.add, state, {"name": "billing"})
-    assert state.err_name == "That type already exists."
+    assert state.errors["name"] == "That type already exists."
     call(StaffContactTypesState.add, state, {"name": ""})
-    assert state.err_name == "Enter a name for the type."
+    assert state.errors["name"] == "Enter a name for the type."
     call(StaffContactTypesState.add, state, {"name": "Authorized  User"})
-    assert state.err_name == "" and state.notice == "Authorized User added." and names()[-1] == "Authorized User"
+    assert state.errors == {} and state.notice == "Authorized User added." and names()[-1] == "Authorized User"
 
     technical = state.types[1]["id"]
     call(StaffContactTypesState.rename, state, {"type_id": technical, "name": "Owner"})
-    assert (state.row_error_id, state.row_error) == (technical, "That type already exists.")
+    assert (state.row_error_id, state.errors["row"]) == (technical, "That type already exists.")
     call(StaffContactTypesState.rename, state, {"type_id": technical, "name": "Tech support"})
     assert names() == ["Billing", "Tech support", "Owner", "Authorized User"]
 
@@ -167,11 +169,11 @@ def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> 
     assert [(w["label"], w["booked"], w["capacity"]) for w in state.windows] == [
         ("8:00 AM – 12:00 PM", "0", "2"), ("1:00 PM – 5:00 PM", "0", "1")]
     call(StaffSchedulingState.define, state, {"starts": "11:00", "ends": "14:00", "capacity": "1"})
-    assert state.err_define == "This window overlaps another window on that day."
+    assert state.errors["define"] == "This window overlaps another window on that day."
     call(StaffSchedulingState.define, state, {"starts": "18:00", "ends": "17:00", "capacity": "1"})
-    assert state.err_define == "The window must end after it starts."
+    assert state.errors["define"] == "The window must end after it starts."
     call(StaffSchedulingState.define, state, {"starts": "", "ends": "17:00", "capacity": "1"})
-    assert state.err_define == "Enter a start and an end time."
+    assert state.errors["define"] == "Enter a start and an end time."
     assert len(state.windows) == 2
 
     morning, afternoon = (int(w["id"]) for w in state.windows)
@@ -180,7 +182,7 @@ def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> 
     db.add(window)
     db.commit()
     call(StaffSchedulingState.set_capacity, state, {"window_id": str(morning), "capacity": "1"})
-    assert (state.row_error_id, state.row_error) == (
+    assert (state.row_error_id, state.errors["row"]) == (
         str(morning), "2 places are already booked; capacity cannot go below that.")
     db.refresh(window)
     assert window.capacity == 2
@@ -193,7 +195,7 @@ def test_windows_define_change_capacity_and_delete(app_db: str, db: Session) -> 
     call(StaffSchedulingState.pick_day, state, state.days[0]["day"])  # tapping the day brings its windows back
 
     call(StaffSchedulingState.delete, state, morning)
-    assert state.row_error == "This window has bookings; lower its capacity to 0 instead."
+    assert state.errors["row"] == "This window has bookings; lower its capacity to 0 instead."
     call(StaffSchedulingState.delete, state, afternoon)
     assert state.notice == "Window deleted." and [int(w["id"]) for w in state.windows] == [morning]
 
@@ -211,8 +213,7 @@ def test_a_subscriber_session_never_reaches_staff_handlers(app_db: str, db: Sess
     window = db.exec(select(AppointmentWindow)).one()
     cookie = signed_in_cookie(db, me)
 
-    tab = page_state(StaffTicketsState, f"/staff/account?number={me.account.account_number}", cookie=cookie)
-    call(StaffTicketsState.load, tab)
+    tab = _tab(db, me.account.account_number, cookie)
     assert tab.tickets == []
     tab.open_id = ticket.id  # as a modified client might claim
     call(StaffTicketsState.open_ticket, tab, ticket.id)

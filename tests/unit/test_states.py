@@ -421,3 +421,25 @@ def test_sign_in_needs_the_pre_session_cookie_its_ticket_is_bound_to(app_db: str
     state = page_state(SignInState, "/signin", presession=False)
     assert run_submit(state, {"login": subscriber.user.username, "password": PASSWORD}) == []
     assert state.error == auth.NO_PRESESSION
+
+
+def test_the_cookieless_headers_are_sent_to_the_browser_once_not_with_every_answer() -> None:
+    """Reflex rebuilds the router headers on every event (the stored copy has no cookie); once the
+    cookie is dropped again they equal what the browser holds, so they are not re-sent."""
+    from portal_app.state.tab_guard import TabBinding, _drop_secrets_from_store
+
+    root = rx.State(_reflex_internal_init=True)
+    binding = root.get_substate(TabBinding.get_full_name().split(".")[1:])
+
+    def event(user_agent: str) -> set[str]:
+        router_data = {constants.RouteVar.HEADERS: {"cookie": f"{auth.SESSION_COOKIE}=secret", "user-agent": user_agent},
+                       constants.RouteVar.PATH: "/invoices"}
+        root.dirty_vars.clear()
+        root.router_data = root._update_router_vars(router_data, root.router_data)
+        _drop_secrets_from_store(root, binding)
+        assert root.rx_router_headers.cookie == "" and "cookie" not in root.router_data[constants.RouteVar.HEADERS]
+        return set(root.dirty_vars)
+
+    assert "rx_router_headers" in event("phone")  # the first answer carries them
+    assert "rx_router_headers" not in event("phone")  # later ones do not
+    assert "rx_router_headers" in event("another browser")  # a real change still goes out

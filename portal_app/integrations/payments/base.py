@@ -92,6 +92,9 @@ class PaymentGateway(Protocol):
     def settlement_status(self, *, reference: str) -> str:
         """For a pending (ACH) charge: pending | succeeded | failed:<reason>."""
 
+    def find_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        """The charge made under this attempt key, found at the processor; None when there is none."""
+
     def detach(self, *, token: str) -> None:
         """Forget a stored method at the processor (a removed card can never be charged again)."""
 
@@ -137,9 +140,6 @@ class HostedGateway(PaymentGateway, Protocol):
 
     def checkout_outcome(self, *, session_id: str) -> tuple[str, str]:
         """(pending | succeeded | failed:<reason>, intent id) of a hosted payment."""
-
-    def find_charge(self, *, idempotency_key: str) -> ChargeResult | None:
-        """The charge made under this attempt key, found by its metadata; None when there is none."""
 
     def refunds_for(self, *, reference: str) -> list[dict]:
         """Every refund of a charge."""

@@ -3,16 +3,23 @@
 Test numbers as in ARCHITECTURE.md: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is
 declined, ACH with routing number 110000000 works. Tokens carry the test outcome in their
 name, so any backend worker can charge a token another worker created (nothing in memory
-is needed to decide an outcome). The in-memory ledger only plays the processor's side: it
-makes a repeated idempotency key return the first result and lets tests count charges.
+is needed to decide an outcome). The ledger plays the processor's side: a repeated idempotency
+key returns the first result, `find_charge` tells whether a key was charged, and tests count
+charges. It lives in memory, or in a SQLite file shared by every worker on the host when
+`PORTAL_SANDBOX_LEDGER` names one (several workers: a charge one made is known to the others,
+as it would be at a real processor). `PORTAL_SANDBOX_ANSWER_DELAY_MS` holds each charge's answer
+back after the charge is made, as a slow network would (tests stop a worker in that gap).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+import sqlite3
 import threading
+import time
 
 from portal_app.integrations.payments.base import (
     BankDetails,
@@ -50,16 +57,49 @@ def _luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+class _Ledger:
+    """The processor's books: charges by idempotency key, in memory or in a SQLite file."""
+
+    def __init__(self, path: str = "") -> None:
+        self._db = sqlite3.connect(path or ":memory:", timeout=30, check_same_thread=False, isolation_level=None)
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS charges (key TEXT PRIMARY KEY, cents INTEGER NOT NULL, "
+                         "status TEXT NOT NULL, reference TEXT NOT NULL, seq INTEGER)")
+
+    def record(self, key: str, cents: int, result: ChargeResult) -> tuple[ChargeResult, bool]:
+        """(the result kept under `key`, whether this call made it): the first charge wins, on any worker."""
+        made = self._db.execute(
+            "INSERT INTO charges (key, cents, status, reference, seq) VALUES (?, ?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM charges)) ON CONFLICT (key) DO NOTHING",
+            (key, cents, result.status, result.reference)).rowcount == 1
+        return self.find(key), made
+
+    def find(self, key: str) -> ChargeResult | None:
+        row = self._db.execute("SELECT status, reference FROM charges WHERE key = ?", (key,)).fetchone()
+        return ChargeResult(status=row[0], reference=row[1]) if row else None
+
+    def charges(self) -> list[tuple[str, int]]:
+        return [(key, cents) for key, cents in self._db.execute("SELECT key, cents FROM charges ORDER BY seq")]
+
+
 class SandboxGateway:
     name = "sandbox"
 
-    def __init__(self) -> None:
+    def __init__(self, *, ledger_path: str | None = None, answer_delay_ms: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._ledger: dict[str, ChargeResult] = {}
-        self.charges: list[tuple[str, int]] = []  # (idempotency key, cents) of each real charge
+        self._ledger = _Ledger(os.environ.get("PORTAL_SANDBOX_LEDGER", "") if ledger_path is None else ledger_path)
+        delay = os.environ.get("PORTAL_SANDBOX_ANSWER_DELAY_MS", "0") if answer_delay_ms is None else answer_delay_ms
+        self.answer_delay = int(delay or 0) / 1000
         self.refunds: list[tuple[str, str, int]] = []  # (idempotency key, charge reference, cents) of each refund
         self.detached: list[str] = []  # tokens forgotten at the processor
         self._refund_ledger: dict[str, tuple[str, str]] = {}
+
+    @property
+    def charges(self) -> list[tuple[str, int]]:
+        """(idempotency key, cents) of each real charge, in the order they were made."""
+        with self._lock:
+            return self._ledger.charges()
 
     def tokenize_card(self, card: CardDetails) -> Tokenized:
         number = "".join(ch for ch in card.number if ch.isdigit())
@@ -96,19 +136,27 @@ class SandboxGateway:
 
     def charge(self, *, token: str, kind: str, amount_cents: int, idempotency_key: str, description: str) -> ChargeResult:
         with self._lock:
-            if idempotency_key in self._ledger:
-                return self._ledger[idempotency_key]
-            outcome = self._outcome(token)
-            if outcome in DECLINE_REASONS and outcome != "achfail":
-                raise GatewayDeclined(DECLINE_REASONS[outcome])
-            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
-            if kind == "ach":
-                result = ChargeResult(status="pending", reference=f"ach_sandbox_{outcome}_{digest}")
-            else:
-                result = ChargeResult(status="succeeded", reference=f"ch_sandbox_{digest}")
-            self._ledger[idempotency_key] = result
-            self.charges.append((idempotency_key, amount_cents))
-            return result
+            done = self._ledger.find(idempotency_key)
+        if done is not None:
+            return done
+        outcome = self._outcome(token)
+        if outcome in DECLINE_REASONS and outcome != "achfail":
+            raise GatewayDeclined(DECLINE_REASONS[outcome])
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+        if kind == "ach":
+            result = ChargeResult(status="pending", reference=f"ach_sandbox_{outcome}_{digest}")
+        else:
+            result = ChargeResult(status="succeeded", reference=f"ch_sandbox_{digest}")
+        with self._lock:
+            result, _ = self._ledger.record(idempotency_key, amount_cents, result)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)  # the charge is made; its answer is still on the way
+        return result
+
+    def find_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        """The charge made under this attempt key, if any (a real processor looks it up the same way)."""
+        with self._lock:
+            return self._ledger.find(idempotency_key)
 
     def settlement_status(self, *, reference: str) -> str:
         if reference.startswith("ach_sandbox_achfail_"):

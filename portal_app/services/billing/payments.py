@@ -16,6 +16,8 @@ configuration), which is logged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import datetime as dt
 import logging
 import re
@@ -131,6 +133,11 @@ class PaymentOutcome:
     method_saved: bool = False
     autopay_on: bool = False
     note: str = ""  # what the payer still has to do (verify microdeposits)
+
+    @property
+    def settling(self) -> bool:
+        """A pending outcome here is a bank debit on its way (the processor answered)."""
+        return self.status == "pending"
 
 
 def new_attempt_key() -> str:
@@ -565,15 +572,18 @@ def note_pending(db: Session, *, payment: Payment, note: str) -> None:
     notices.payment_needs_step(db, payment=payment, note=note)
 
 
-def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt.datetime | None = None) -> str:
+def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt.datetime | None = None,
+              abandoned: bool = False) -> str:
     """Ask the gateway what became of a pending payment and record it; commits. Returns its status.
 
-    Raises GatewayMisconfigured when the gateway refuses to answer (the caller reports it);
-    an unknown answer keeps it pending.
+    `abandoned`: the caller knows no worker is still making this attempt (its tab's state lock
+    was free, so the event that made it has ended or its worker is gone), so it is decided now
+    rather than after the time a gateway call may take. Raises GatewayMisconfigured when the
+    gateway refuses to answer (the caller reports it); an unknown answer keeps it pending.
     """
     now = now or utcnow()
     try:
-        outcome, reference, note = _ask_gateway(db, gateway, payment, now)
+        outcome, reference, note = _ask_gateway(db, gateway, payment, now, abandoned=abandoned)
     except (GatewayUnavailable, GatewayBusy):
         db.rollback()
         return "pending"
@@ -590,14 +600,66 @@ def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt
     return payment.status
 
 
-def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt.datetime) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """What became of one payment attempt, as its payer should be told."""
+
+    status: str  # succeeded | pending | failed
+    payment_id: int
+    receipt_number: str
+    amount_cents: int
+    method_label: str
+    new_balance_cents: int
+    settling: bool = False  # a bank debit on its way (pending by design), not an answer still awaited
+    reason: str = ""  # why it failed
+    note: str = ""  # what the payer still has to do (verify microdeposits)
+    autopay_on: bool = False  # an interrupted attempt's AutoPay request is not carried out
+    hosted: bool = False  # made on the processor's own page (Checkout): that page decides it
+
+
+def attempt_outcome(db: Session, *, principal: Principal, attempt_key: str,
+                    gateway: PaymentGateway | None = None) -> AttemptOutcome | None:
+    """The outcome of the principal's attempt under `attempt_key`, for a page that lost the answer
+    (its worker stopped mid-payment, or the processor's answer was lost). None when no payment was
+    recorded under the key: then nothing was charged, because the record comes before the charge.
+
+    The caller holds the attempt's tab, so no worker is still making it: a pending attempt that has
+    no processor reference yet is decided now (`reconcile(abandoned=True)`): a charge the processor
+    made under the key is recorded once; one it never made fails with nothing charged; an answer
+    still unknown (the processor unreachable) stays pending, holding the account until it is known.
+    """
+    account = access_account(db, principal)
+    payment = db.exec(select(Payment).where(Payment.idempotency_key == attempt_key,
+                                            Payment.account_id == account.id)).first()
+    if payment is None:
+        return None
+    # A payment on the processor's own page (Checkout) is decided there and by its webhook.
+    if payment.status == "pending" and not payment.gateway_ref and not payment.checkout_session_id:
+        try:
+            reconcile(db, payment=payment, gateway=gateway or get_gateway(), abandoned=True)
+        except (GatewayMisconfigured, GatewayDeclined) as problem:
+            db.rollback()
+            log.error("Payment %s: the processor would not say what became of it: %s", payment.receipt_number,
+                      type(problem).__name__)
+        db.refresh(payment)
+    return AttemptOutcome(
+        status=payment.status, payment_id=payment.id, receipt_number=payment.receipt_number,
+        amount_cents=payment.amount_cents, method_label=payment.method_label,
+        new_balance_cents=billing.balance_cents(db, account_id=payment.account_id),
+        settling=payment.status == "pending" and bool(payment.gateway_ref), reason=payment.failure_reason,
+        note=payment.payer_note, hosted=bool(payment.checkout_session_id),
+    )
+
+
+def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt.datetime, *,
+                 abandoned: bool = False) -> tuple[str, str, str]:
     """(pending | succeeded | failed:<reason>, gateway reference, payer note) for one payment."""
     if payment.checkout_session_id and isinstance(gateway, HostedGateway):
         outcome, intent_id = gateway.checkout_outcome(session_id=payment.checkout_session_id)
         return outcome, intent_id, ""
     if payment.gateway_ref:
         return gateway.settlement_status(reference=payment.gateway_ref), "", ""
-    if payment.created_at > now - CLAIM_TTL:
+    if payment.created_at > now - CLAIM_TTL and not abandoned:
         return "pending", "", ""  # it may still be in flight
     method = db.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
     if method is not None and payment.created_at > now - IDEMPOTENCY_WINDOW:
@@ -610,12 +672,14 @@ def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt
         except GatewayDeclined as refusal:
             return f"failed:{refusal}", refusal.reference, ""
         return result.status, result.reference, result.note
-    found = gateway.find_charge(idempotency_key=payment.idempotency_key) if isinstance(gateway, HostedGateway) else None
+    found = gateway.find_charge(idempotency_key=payment.idempotency_key)
     if found is not None:
         outcome = f"failed:{found.note}" if found.status == "failed" else found.status
         return outcome, found.reference, found.note if found.status == "pending" else ""
-    if method is None and payment.created_at > now - HOSTED_PAGE_LIFETIME:
-        return "pending", "", ""  # a hosted page may still be completed (Checkout expires after 24 hours)
+    if method is None and payment.created_at > now - HOSTED_PAGE_LIFETIME and not abandoned:
+        # A hosted page may still be completed (Checkout expires after 24 hours); an abandoned
+        # attempt without a Checkout Session never handed a page out.
+        return "pending", "", ""
     return "failed:The payment was not made. Nothing was charged.", "", ""
 
 
@@ -668,3 +732,20 @@ def parse_bank(routing: str, account_number: str, holder: str = "") -> BankDetai
     if errors:
         raise FieldErrors(errors)
     return BankDetails(routing_number=routing, account_number=account_number, holder_name=str(holder).strip()[:80])
+
+
+def new_method_from_form(kind: str, form: Mapping[str, object]) -> NewCard | NewBank:
+    """A card or bank account typed into a payment form (Make a Payment, Quick Pay): the same field
+    names and the same messages on both. `kind` is "card" or "ach"."""
+    if kind == "ach":
+        return NewBank(parse_bank(str(form.get("routing", "")), str(form.get("bank_account", "")),
+                                  str(form.get("holder", ""))))
+    return NewCard(parse_card(str(form.get("card_number", "")), str(form.get("expiry", "")),
+                              str(form.get("cvc", "")), str(form.get("postal_code", ""))))
+
+
+def attempt_reference(attempt_key: str) -> str:
+    """A name for an attempt that a page may show or hand to the browser: it reveals nothing of the key."""
+    import hashlib
+
+    return hashlib.sha256(f"attempt-ref:{attempt_key}".encode()).hexdigest()[:16]

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
-from portal_app.services.core.access import access_account, access_invoice, access_payment
+from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.money import format_cents
@@ -42,12 +42,12 @@ def _pages(total: int) -> int:
 
 
 def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1) -> Page:
-    account = access_account(db, principal)
-    total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account.id)).one()
+    account_id = account_id_of(principal)
+    total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account_id)).one()
     pages = _pages(total)
     page = min(max(1, page), pages)
     rows = db.exec(
-        select(Invoice).where(Invoice.account_id == account.id)
+        select(Invoice).where(Invoice.account_id == account_id)
         .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
@@ -56,8 +56,7 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
 
 def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
     """Payments applied or on their way (declined attempts are not payments), newest first."""
-    account = access_account(db, principal)
-    where = (Payment.account_id == account.id, col(Payment.status).in_(["succeeded", "pending"]))
+    where = (Payment.account_id == account_id_of(principal), col(Payment.status).in_(["succeeded", "pending"]))
     total = db.exec(select(func.count()).select_from(Payment).where(*where)).one()
     pages = _pages(total)
     page = min(max(1, page), pages)

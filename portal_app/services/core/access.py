@@ -28,14 +28,16 @@ Owned = TypeVar("Owned", bound=SQLModel)
 _LARGEST_ID = 2**63 - 1  # ids come from the client: anything a BIGINT cannot hold is simply not found
 
 
-def _account_id_of(principal: Principal) -> int:
+def account_id_of(principal: Principal) -> int:
+    """The signed-in subscriber's account id (lists scope their queries by it: no need to read the
+    account row first); not-found for anyone without an account."""
     if principal.account_id is None:
         raise NotFound("account")
     return principal.account_id
 
 
 def access_account(db: Session, principal: Principal) -> Account:
-    account = db.get(Account, _account_id_of(principal))
+    account = db.get(Account, account_id_of(principal))
     if account is None:
         raise NotFound("account")
     return account
@@ -57,7 +59,7 @@ def access_owned(db: Session, principal: Principal, model: type[Owned], object_i
     not-found for a missing row, another account's row and an id that cannot be one."""
     object_id = object_id_from(object_id, what)
     row = db.exec(
-        select(model).where(model.id == object_id, model.account_id == _account_id_of(principal))  # type: ignore[attr-defined]
+        select(model).where(model.id == object_id, model.account_id == account_id_of(principal))  # type: ignore[attr-defined]
     ).first()
     if row is None:
         raise NotFound(what)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.models import Account, AuthToken, PortalUser, UserSession, utcnow
+from portal_app.models.account import display_name_of
 from portal_app.services.core import history
 from portal_app.services.core.errors import SignInFailed
 from portal_app.services.core.principal import Principal
@@ -136,18 +137,7 @@ def redeem_session_ticket(
     user = db.get(PortalUser, token_row.user_id)
     if user is None or user.disabled:
         raise SessionInvalid("revoked")
-    settings = get_settings()
-    absolute = timedelta(hours=settings.session_absolute_hours)
-    token = new_token()
-    db.add(
-        UserSession(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=now + absolute,
-            client_ip=client_ip[:64],
-            user_agent=user_agent[:300],
-        )
-    )
+    session = open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, user_id=user.id)
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
@@ -161,6 +151,15 @@ def redeem_session_ticket(
         entity_type="portal_user",
         entity_id=user.id,
     )
+    return session
+
+
+def open_session(db: Session, *, now: datetime, client_ip: str, user_agent: str, **owner: int) -> NewSession:
+    """A new session row (a fresh random token; only its hash is kept) for `user_id=` or `staff_user_id=`."""
+    absolute = timedelta(hours=get_settings().session_absolute_hours)
+    token = new_token()
+    db.add(UserSession(token_hash=hash_token(token), expires_at=now + absolute, client_ip=client_ip[:64],
+                       user_agent=user_agent[:300], **owner))
     return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
 
 
@@ -180,12 +179,16 @@ def live_session(db: Session, *, token: str | None, now: datetime, owner: str) -
 
 def check_live(row: UserSession, now: datetime) -> UserSession:
     """SessionInvalid unless the row is neither revoked, past its end, nor idle too long."""
-    if row.revoked_at is not None:
+    check_times(row.revoked_at, row.expires_at, row.last_seen_at, now)
+    return row
+
+
+def check_times(revoked_at: datetime | None, expires_at: datetime, last_seen_at: datetime, now: datetime) -> None:
+    if revoked_at is not None:
         raise SessionInvalid("revoked")
     idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
-    if row.expires_at <= now or row.last_seen_at + idle_limit <= now:
+    if expires_at <= now or last_seen_at + idle_limit <= now:
         raise SessionInvalid("expired")
-    return row
 
 
 def touch_session(db: Session, row: UserSession, now: datetime) -> None:
@@ -194,34 +197,43 @@ def touch_session(db: Session, row: UserSession, now: datetime) -> None:
         db.add(row)
 
 
+def touch_session_id(db: Session, session_id: int, last_seen_at: datetime, now: datetime) -> None:
+    """`touch_session` for a session read as columns (the per-event check reads no ORM rows)."""
+    if now - last_seen_at >= TOUCH_INTERVAL:
+        db.execute(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now))
+
+
+# Built once: constructing the statement costs more than running it on a warm database.
+_SIGNED_IN = (
+    select(UserSession.id, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at,
+           PortalUser.id, PortalUser.account_id, PortalUser.disabled, PortalUser.username,
+           Account.kind, Account.first_name, Account.last_name, Account.company_name)
+    .join(PortalUser, col(PortalUser.id) == UserSession.user_id)
+    .join(Account, col(Account.id) == PortalUser.account_id, isouter=True)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
     """The principal behind a session cookie, or SessionInvalid saying why not.
 
-    Every event calls this, so it is one query (session, sign-in and account together); the
-    session's last-seen time is written at most once per TOUCH_INTERVAL."""
+    Every event calls this, so it is one query for plain columns (session, sign-in and account
+    together; no ORM rows to build), and the last-seen time is written at most once per TOUCH_INTERVAL."""
     now = now or utcnow()
     if not token:
         raise SessionInvalid("missing")
-    found = db.exec(
-        select(UserSession, PortalUser, Account)
-        .join(PortalUser, PortalUser.id == UserSession.user_id)
-        .join(Account, Account.id == PortalUser.account_id, isouter=True)
-        .where(UserSession.token_hash == hash_token(token))
-    ).first()
+    found = db.exec(_SIGNED_IN, params={"token_hash": hash_token(token)}).first()
     if found is None:  # no such session, or a staff session's cookie
         raise SessionInvalid("expired")
-    row, user, account = found
-    # SQLAlchemy holds loaded rows weakly: keep these for the session's life, so the event's own
-    # access checks (`db.get(Account, ...)`) find them without another query.
-    db.info["signed_in_rows"] = found
-    check_live(row, now)
-    if user.disabled:
+    (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username,
+     kind, first_name, last_name, company_name) = found
+    check_times(revoked_at, expires_at, last_seen_at, now)
+    if disabled:
         raise SessionInvalid("revoked")
-    touch_session(db, row, now)
-    name = account.display_name if account else user.username
-    return Principal(
-        kind="subscriber", display_name=name, user_id=user.id, account_id=user.account_id, session_id=row.id
-    )
+    touch_session_id(db, session_id, last_seen_at, now)
+    name = display_name_of(kind, first_name, last_name, company_name) if kind is not None else username
+    return Principal(kind="subscriber", display_name=name, user_id=user_id, account_id=account_id,
+                     session_id=session_id)
 
 
 def end_session(db: Session, *, token: str | None) -> None:

@@ -10,7 +10,6 @@ import pyotp
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from portal_app.config import get_settings
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services.identity import ratelimit
 from portal_app.services.identity.auth import (
@@ -18,6 +17,7 @@ from portal_app.services.identity.auth import (
     NewSession,
     SessionInvalid,
     check_live,
+    open_session,
     claim_ticket,
     ticket_binding,
     touch_session,
@@ -105,15 +105,7 @@ def redeem_staff_ticket(
     staff = db.get(StaffUser, row.staff_user_id)
     if staff is None or staff.disabled:
         raise SessionInvalid("revoked")
-    absolute = timedelta(hours=get_settings().session_absolute_hours)
-    token = new_token()
-    db.add(
-        UserSession(
-            token_hash=hash_token(token), staff_user_id=staff.id, expires_at=now + absolute,
-            client_ip=client_ip[:64], user_agent=user_agent[:300],
-        )
-    )
-    return NewSession(token=token, max_age_seconds=int(absolute.total_seconds()))
+    return open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, staff_user_id=staff.id)
 
 
 def resolve_staff_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import base64
 import hashlib
 import io
@@ -60,12 +62,18 @@ def is_enabled(db: Session, *, principal: Principal) -> bool:
 def start_enrolment(db: Session, *, principal: Principal) -> Enrolment:
     """A new secret, kept on the user but not active until a code from the app confirms it."""
     user = _user(db, principal)
-    if user.totp_enabled_at is not None:
+    return enrol(db, user, name=user.username)
+
+
+def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
+    """Give a subscriber or staff sign-in (`who` has `totp_secret`, `totp_enabled_at`) a new secret,
+    inactive until confirmed; the QR code names the provider and `name`."""
+    if who.totp_enabled_at is not None:
         raise FieldErrors({"code": "Two-factor sign-in is already on."})
-    user.totp_secret = pyotp.random_base32()
-    db.add(user)
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=current_theme().provider_name)
-    return Enrolment(secret=user.totp_secret, otpauth_uri=uri, qr_data_uri=_qr(uri))
+    who.totp_secret = pyotp.random_base32()
+    db.add(who)
+    uri = pyotp.TOTP(who.totp_secret).provisioning_uri(name=name, issuer_name=current_theme().provider_name)
+    return Enrolment(secret=who.totp_secret, otpauth_uri=uri, qr_data_uri=_qr(uri))
 
 
 def _new_recovery_codes(db: Session, user: PortalUser) -> list[str]:

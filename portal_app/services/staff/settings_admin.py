@@ -7,7 +7,9 @@ every web worker and job worker at their next request, with no cache to expire a
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -24,33 +26,24 @@ from portal_app.services.core.principal import Principal
 class Switch:
     name: str
     label: str
-    kind: str  # bool | money | hours | count | text
-    help: str
+    kind: str  # one of KINDS
+    help: str  # what it does for subscribers, shown under it
 
 
-SWITCHES: tuple[Switch, ...] = (
-    Switch("allow_ticket_creation", "Subscribers can open tickets", "bool",
-           "On: the Tickets page has a New ticket button. Off: subscribers still see and answer their tickets "
-           "but cannot open new ones (they call support instead)."),
-    Switch("allow_service_change", "Subscribers can change their package", "bool",
-           "On: My services offers Change package. Off: the button is gone and the page says to call support."),
-    Switch("lock_recurring_edit", "Lock AutoPay changes", "bool",
-           "On: subscribers see their AutoPay but cannot add, change or cancel it; they see the reason below."),
-    Switch("recurring_lock_reason", "Reason shown while AutoPay is locked", "text",
-           "Shown to subscribers on the AutoPay page while the lock is on. Empty: a standard sentence."),
-    Switch("scheduling_popup", "Remind subscribers to book their install", "bool",
-           "On: a subscriber with an install to schedule sees a reminder on Home until they book it."),
-    Switch("min_payment_cents", "Smallest online payment", "money",
-           "Payments below this are refused with a message naming the amount."),
-    Switch("max_payment_cents", "Largest online payment", "money",
-           "Payments above this are refused; AutoPay charges at most this much in one go."),
-    Switch("reschedule_cutoff_hours", "Reschedule and cancel cutoff (hours)", "hours",
-           "Subscribers can move or cancel an appointment only until this many hours before it starts."),
-    Switch("autopay_max_retries", "AutoPay retries", "count",
-           "How many days in a row AutoPay tries a declined payment again before it stops and emails the subscriber."),
-    Switch("agent_refund_limit_cents", "Largest refund an agent can make", "money",
-           "Agents can refund up to this per refund; bigger refunds need an admin."),
-)
+KINDS = ("bool", "money", "hours", "count", "text")
+SWITCH_FILE = Path(__file__).resolve().parents[2] / "data" / "provider_switches.toml"
+
+
+def _load_switches() -> tuple[Switch, ...]:
+    """The switches as the data file lists them; each must name a ProviderSettings column and a known kind."""
+    switches = tuple(Switch(**row) for row in tomllib.loads(SWITCH_FILE.read_text(encoding="utf-8"))["switch"])
+    wrong = [s.name for s in switches if s.name not in ProviderSettings.model_fields or s.kind not in KINDS]
+    if wrong:
+        raise ValueError(f"{SWITCH_FILE.name}: no such setting or kind for {', '.join(wrong)}")
+    return switches
+
+
+SWITCHES = _load_switches()
 BY_NAME = {switch.name: switch for switch in SWITCHES}
 
 

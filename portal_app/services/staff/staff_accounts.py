@@ -124,63 +124,53 @@ def add_portal_user(db: Session, *, principal: Principal, account_number: str, e
     if errors:
         raise FieldErrors(errors)
     user = create_unverified_user(db, account=account, username=clean["username"], email=clean["email"], password=None)
-    history.record(
-        db, principal=principal, account_id=account.id, kind="access", action="portal_user_added",
-        summary=f"{principal.display_name} added portal user '{user.username}' ({user.email}); verification email sent",
-        entity_type="portal_user", entity_id=user.id,
-    )
+    _record(db, principal, account, user, "portal_user_added",
+            f"added portal user '{user.username}' ({user.email}); verification email sent")
     notify_new_user(db, new_user=user)  # the account's other sign-ins and its holder hear of it
     return user
 
 
-def resend_verification(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
+def _portal_user(db: Session, principal: Principal, account_number: str, user_id: int) -> tuple[Account, PortalUser]:
+    """A portal user of the account staff have open; one of another account is a not-found."""
     account = access_account_by_number(db, principal=principal, account_number=account_number)
     user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
     if user is None:
         raise NotFound("portal user")
+    return account, user
+
+
+def _record(db: Session, principal: Principal, account: Account, user: PortalUser, action: str, summary: str) -> None:
+    history.record(db, principal=principal, account_id=account.id, kind="access", action=action,
+                   summary=f"{principal.display_name} {summary}", entity_type="portal_user", entity_id=user.id)
+
+
+def resend_verification(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
+    account, user = _portal_user(db, principal, account_number, user_id)
     if user.verified_at is not None:
         raise PortalError(f"{user.username} is already verified.")
     raw = tokens.issue(db, purpose=tokens.VERIFY, user_id=user.id)
     access_mail.send_verification(db, user=user, raw_token=raw, needs_password=user.password_hash is None)
-    history.record(
-        db, principal=principal, account_id=account.id, kind="access", action="verification_resent",
-        summary=f"{principal.display_name} resent the verification email to {user.email}",
-        entity_type="portal_user", entity_id=user.id,
-    )
+    _record(db, principal, account, user, "verification_resent", f"resent the verification email to {user.email}")
     return user
 
 
 def unlock_portal_user(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
     """Lift a sign-in lock at the subscriber's request (they proved who they are on the phone)."""
-    account = access_account_by_number(db, principal=principal, account_number=account_number)
-    user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
-    if user is None:
-        raise NotFound("portal user")
+    account, user = _portal_user(db, principal, account_number, user_id)
     user.locked_until = None
     user.failed_sign_ins = 0
     db.add(user)
     ratelimit.clear(db, [(ratelimit.SIGN_IN, ratelimit.user_value(user.id))])
-    history.record(
-        db, principal=principal, account_id=account.id, kind="access", action="portal_user_unlocked",
-        summary=f"{principal.display_name} unlocked the portal sign-in '{user.username}'",
-        entity_type="portal_user", entity_id=user.id,
-    )
+    _record(db, principal, account, user, "portal_user_unlocked", f"unlocked the portal sign-in '{user.username}'")
     return user
 
 
 def enable_portal_user(db: Session, *, principal: Principal, account_number: str, user_id: int) -> PortalUser:
     """Approve a sign-up held for staff approval, or restore a sign-in removed from the notice link."""
-    account = access_account_by_number(db, principal=principal, account_number=account_number)
-    user = db.exec(select(PortalUser).where(PortalUser.id == user_id, PortalUser.account_id == account.id)).first()
-    if user is None:
-        raise NotFound("portal user")
+    account, user = _portal_user(db, principal, account_number, user_id)
     user.disabled = False
     db.add(user)
-    history.record(
-        db, principal=principal, account_id=account.id, kind="access", action="portal_user_enabled",
-        summary=f"{principal.display_name} enabled the portal sign-in '{user.username}'",
-        entity_type="portal_user", entity_id=user.id,
-    )
+    _record(db, principal, account, user, "portal_user_enabled", f"enabled the portal sign-in '{user.username}'")
     return user
 
 

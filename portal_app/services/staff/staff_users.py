@@ -19,7 +19,8 @@ from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password, hash_token, new_token
-from portal_app.services.identity.two_factor import Enrolment, _qr
+from portal_app.services.identity import two_factor
+from portal_app.services.identity.two_factor import Enrolment
 from portal_app.theming import current_theme
 
 INVITE_PURPOSE = "staff_invite"
@@ -231,13 +232,7 @@ def two_factor_on(db: Session, *, principal: Principal) -> bool:
 
 def start_two_factor(db: Session, *, principal: Principal) -> Enrolment:
     staff = _me(db, principal)
-    if staff.totp_enabled_at is not None:
-        raise FieldErrors({"code": "Two-factor sign-in is already on."})
-    staff.totp_secret = pyotp.random_base32()
-    db.add(staff)
-    uri = pyotp.TOTP(staff.totp_secret).provisioning_uri(name=f"staff:{staff.username}",
-                                                          issuer_name=current_theme().provider_name)
-    return Enrolment(secret=staff.totp_secret, otpauth_uri=uri, qr_data_uri=_qr(uri))
+    return two_factor.enrol(db, staff, name=f"staff:{staff.username}")
 
 
 def confirm_two_factor(db: Session, *, principal: Principal, code: str) -> None:

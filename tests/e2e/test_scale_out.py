@@ -1,0 +1,325 @@
+"""The production shape, proven (issues 13 and 19): PostgreSQL, Redis, two backend workers and nginx
+with TLS on 127.0.0.1, started by scripts/run-production.sh exactly as a provider would. A
+subscriber signs in through the proxy in Chromium; the worker holding the tab's websocket is killed;
+the next tap is answered by the other worker, still signed in, with the tab's state. A payment
+tapped while its worker dies is never lost: the page shows what became of it, and the database and
+the processor's books agree (charged and recorded once, or neither)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from portal_app.models import AccountHistory, Payment
+from portal_app.services.billing import billing
+from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT, PortalServer, _free_port
+from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
+from tests.e2e.personas import make_persona
+
+ANSWER_DELAY_MS = 4000  # the sandbox holds each charge's answer back this long: the test kills the worker then
+
+
+def _insecure() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
+    return context
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5, context=_insecure()) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _two_free_ports() -> int:
+    """A port whose next one is free too (the script numbers the backends from it)."""
+    for _ in range(50):
+        port = _free_port()
+        try:
+            import socket
+
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+class Cluster(PortalServer):
+    def __init__(self, base_url: str, database_url: str, *, run_dir: Path, backend_ports: tuple[int, int]) -> None:
+        super().__init__(base_url, database_url)
+        self.run_dir = run_dir
+        self.backend_ports = backend_ports
+
+    def backend_pid(self, port: int) -> int:
+        return int((self.run_dir / f"backend-{port}.pid").read_text())
+
+    def socket_holder(self) -> int:
+        """The backend port that holds the open websocket (nginx keeps no idle upstream connections,
+        so an established connection to a backend is a websocket)."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            holders = {c.laddr.port for c in psutil.net_connections(kind="tcp")
+                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports}
+            if len(holders) == 1:
+                return holders.pop()
+            time.sleep(0.2)
+        raise AssertionError(f"no single worker holds the websocket: {holders}")
+
+    def wait_until_both_serve(self) -> None:
+        """Both workers answer (the script starts a killed one again, which takes a few seconds)."""
+        deadline = time.monotonic() + 120
+        while not all(_ready(f"http://127.0.0.1:{port}/readyz") for port in self.backend_ports):
+            assert time.monotonic() < deadline, "a backend worker did not come back"
+            time.sleep(0.5)
+
+    def kill_backend(self, port: int) -> None:
+        """Kill the worker process and everything it started, at once (no shutdown, no cleanup)."""
+        os.killpg(self.backend_pid(port), signal.SIGKILL)
+
+    def ledger_charges(self, key: str) -> int:
+        with sqlite3.connect(self.run_dir / "sandbox-ledger.sqlite") as ledger:
+            return ledger.execute("SELECT COUNT(*) FROM charges WHERE key = ?", (key,)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    postgres = os.environ.get("PORTAL_TEST_POSTGRES_URL", "")
+    if not postgres:
+        pytest.fail("PORTAL_TEST_POSTGRES_URL is not set: run scripts/test-services.sh (or the README's test command)")
+    for program in ("nginx", "redis-server", "openssl"):
+        if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
+            pytest.fail(f"{program} is not installed: run scripts/test-services.sh")
+    ARTIFACTS.mkdir(exist_ok=True)
+    work = tmp_path_factory.mktemp("scale")
+    os.chmod(work, 0o755)  # nginx's workers read the static export from here
+
+    name = f"portal_scale_{secrets.token_hex(4)}"
+    admin = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    database_url = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+    redis_port = _free_port()
+    redis = subprocess.Popen([shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port),
+                              "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
+                             stdout=subprocess.DEVNULL)
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    proxy_port, backend_port = _free_port(), _two_free_ports()
+    base_url = f"https://127.0.0.1:{proxy_port}"
+    web = work / "web"
+    node_modules = PROJECT_ROOT / ".web" / "node_modules"
+    if node_modules.is_dir():  # the same packages: link them rather than install them again
+        web.mkdir()
+        subprocess.run(["cp", "-al", str(node_modules), str(web / "node_modules")], check=True)
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+           "PORTAL_PUBLIC_URL": base_url, "PORTAL_SECRET_KEY": secrets.token_urlsafe(32), "PORTAL_ENV": "production",
+           "PORTAL_ALLOW_SANDBOX_IN_PRODUCTION": "true", "PORTAL_SANDBOX_ANSWER_DELAY_MS": str(ANSWER_DELAY_MS),
+           "RUN_DIR": str(work / "run"), "BACKEND_PORT": str(backend_port), "PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
+           "TLS_CERT": str(cert), "TLS_KEY": str(key), "JOB_WORKER": "0", "PY": sys.executable,
+           "REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(work / "states"), "PORTAL_LOG_FORMAT": "json"}
+    if os.geteuid() == 0:
+        env["NGINX_USER"] = "root"  # pytest's temporary folders are private to their owner
+    # The demo provider's catalogue (service areas) for the test's subscribers: loaded as development.
+    subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, check=True, capture_output=True,
+                   env={**env, "PORTAL_ENV": "development"})
+    log = ARTIFACTS / "scale-out.log"
+    started = time.monotonic()
+    with log.open("w") as log_file:
+        script = subprocess.Popen(["bash", "scripts/run-production.sh"], cwd=PROJECT_ROOT, env=env, stdout=log_file,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    run_dir = work / "run"
+    backends = (backend_port, backend_port + 1)
+    try:
+        deadline = time.monotonic() + 600
+        urls = [f"{base_url}/readyz", *(f"http://127.0.0.1:{port}/readyz" for port in backends)]
+        while not all(_ready(url) for url in urls):
+            if script.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the production shape did not start; see {log}:\n{log.read_text()[-4000:]}")
+            time.sleep(1)
+        (ARTIFACTS / "timings-scale-out.txt").write_text(f"export and start: {time.monotonic() - started:.1f}s\n")
+        cluster = Cluster(base_url, database_url, run_dir=run_dir, backend_ports=backends)
+        yield cluster
+        cluster.engine.dispose()
+    finally:
+        os.killpg(script.pid, signal.SIGTERM)
+        try:
+            script.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(script.pid, signal.SIGKILL)
+        for port in backends:  # each backend runs in its own session: make sure none outlives the test
+            pid_file = run_dir / f"backend-{port}.pid"
+            if pid_file.exists():
+                try:
+                    os.killpg(int(pid_file.read_text()), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for name_ in ("nginx-access.log", "nginx-error.log", *(f"backend-{port}.log" for port in backends)):
+            if (run_dir / name_).exists():
+                shutil.copy(run_dir / name_, ARTIFACTS / f"scale-out-{name_}")
+        redis.terminate()
+        redis.wait(timeout=10)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def tab(browser, cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A phone-sized tab through the proxy; every page it opens must run under the CSP with no refusal."""
+    cluster.wait_until_both_serve()
+    context = browser.new_context(viewport=PHONE, base_url=cluster.base_url, ignore_https_errors=True)
+    context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert refused == [], refused
+
+
+def _sign_in_to(page: Page, path: str, persona) -> None:
+    page.goto(path)
+    page.wait_for_url("**/signin**")
+    sign_in(page, persona.username, persona.password)
+    page.wait_for_url(re.compile(re.escape(path.rstrip("/")) + r"/?(\?.*)?$"))
+    wait_until_settled(page)
+
+
+def test_the_proxy_serves_pages_with_the_portals_headers(cluster: Cluster) -> None:
+    with urllib.request.urlopen(f"{cluster.base_url}/signin", context=_insecure()) as page:
+        headers = page.headers
+        assert page.status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "HttpOnly" in headers["Set-Cookie"] and "Secure" in headers["Set-Cookie"]
+    with urllib.request.urlopen(f"{cluster.base_url}/readyz", context=_insecure()) as ready:
+        assert ready.read() == b'{"status":"ready","database":"ok","migrations":"ok","redis":"ok"}'
+
+
+def test_a_tab_carries_on_on_the_other_worker_when_its_worker_dies(tab: Page, cluster: Cluster) -> None:
+    persona = make_persona(cluster, bills=tuple(1000 + i for i in range(14)))  # three pages of invoices
+    _sign_in_to(tab, "/invoices", persona)
+    token = tab.evaluate("window.sessionStorage.getItem('token')")
+    tab.get_by_role("button", name="Older").click()
+    expect(tab.get_by_text("Page 2 of 3")).to_be_visible()
+    wait_until_settled(tab)
+
+    holder = cluster.socket_holder()
+    other = next(port for port in cluster.backend_ports if port != holder)
+    cluster.kill_backend(holder)
+    # The tab reconnects through the proxy to the other worker by itself; the page's load runs again
+    # there (Reflex re-runs on_load on every connect), for the same tab and the same session.
+    deadline = time.monotonic() + 30
+    while cluster.socket_holder() != other:
+        assert time.monotonic() < deadline, "the tab did not reconnect to the other worker"
+    wait_until_settled(tab)
+    tab.get_by_role("button", name="Older").click()
+    expect(tab.get_by_text("Page 2 of 3")).to_be_visible()
+    tab.get_by_role("button", name="Older").click()
+    expect(tab.get_by_text("Page 3 of 3")).to_be_visible()
+    assert "/signin" not in tab.url  # the same session: no sign-in again
+    assert tab.evaluate("window.sessionStorage.getItem('token')") == token  # the same tab
+
+
+def test_a_worker_stopped_gracefully_hands_its_tabs_over_at_once(tab: Page, cluster: Cluster) -> None:
+    persona = make_persona(cluster, bills=tuple(1000 + i for i in range(14)))
+    _sign_in_to(tab, "/invoices", persona)
+    token = tab.evaluate("window.sessionStorage.getItem('token')")
+    holder = cluster.socket_holder()
+    other = next(port for port in cluster.backend_ports if port != holder)
+    started = time.monotonic()
+    os.kill(cluster.backend_pid(holder), signal.SIGTERM)  # a deploy or a scale-down: SIGTERM, not a crash
+    while cluster.socket_holder() != other:
+        assert time.monotonic() - started < 10, "the tab did not move to the other worker"
+    tab.get_by_role("button", name="Older").click()
+    expect(tab.get_by_text("Page 2 of 3")).to_be_visible()
+    assert time.monotonic() - started < 10
+    assert tab.evaluate("window.sessionStorage.getItem('token')") == token and "/signin" not in tab.url
+
+
+def _keys(cluster: Cluster, account_id: int) -> list[tuple[str, str]]:
+    with Session(cluster.engine) as db:
+        return [(p.idempotency_key, p.status) for p in db.exec(select(Payment).where(Payment.account_id == account_id))]
+
+
+def test_a_card_payment_whose_worker_dies_before_answering_is_received_once(tab: Page, cluster: Cluster) -> None:
+    persona = make_persona(cluster, bills=(4000,))
+    _sign_in_to(tab, "/pay", persona)
+    tab.get_by_label("Card number").fill("4242 4242 4242 4242")
+    tab.get_by_label("Expiry (MM/YY)").fill("12/31")
+    tab.get_by_label("Security code").fill("123")
+    holder = cluster.socket_holder()
+    tab.get_by_role("button", name="PAY NOW").click()
+    # The worker recorded the payment and the processor made the charge; its answer is on the way.
+    deadline = time.monotonic() + 20
+    while not (_keys(cluster, persona.account_id) and cluster.ledger_charges(_keys(cluster, persona.account_id)[0][0])):
+        assert time.monotonic() < deadline, "the payment never reached the processor"
+        time.sleep(0.05)
+    cluster.kill_backend(holder)
+
+    # The tab reconnects to the other worker, which asks the processor and records what it did.
+    expect(tab.locator("#payment-done")).to_have_text("Payment received", timeout=40_000)
+    expect(tab.locator("#done-balance")).to_contain_text("$0.00")
+    [(key, status)] = _keys(cluster, persona.account_id)
+    assert status == "succeeded" and cluster.ledger_charges(key) == 1
+    with Session(cluster.engine) as db:
+        assert billing.balance_cents(db, account_id=persona.account_id) == 0
+        actions = [h.action for h in db.exec(select(AccountHistory).where(
+            AccountHistory.account_id == persona.account_id, AccountHistory.kind == "payment"))]
+    assert actions.count("succeeded") == 1
+    # Nothing secret in any log of the whole shape (workers, proxy access and error logs).
+    session = next(c["value"] for c in tab.context.cookies() if c["name"] == "portal_session")
+    token = tab.evaluate("window.sessionStorage.getItem('token')")
+    logs = "\n".join(path.read_text(errors="replace") for path in cluster.run_dir.glob("*.log"))
+    for secret in ("4242424242424242", "4242 4242 4242 4242", persona.password, session, token):
+        assert secret not in logs, secret
+
+
+def test_a_tap_that_never_reached_its_worker_says_nothing_was_charged(tab: Page, cluster: Cluster) -> None:
+    persona = make_persona(cluster, bills=(4000,))
+    _sign_in_to(tab, "/pay", persona)
+    tab.get_by_label("Card number").fill("4242 4242 4242 4242")
+    tab.get_by_label("Expiry (MM/YY)").fill("12/31")
+    tab.get_by_label("Security code").fill("123")
+    holder = cluster.socket_holder()
+    pid = cluster.backend_pid(holder)
+    os.killpg(pid, signal.SIGSTOP)  # the worker hangs: the tap goes out but is never answered...
+    try:
+        tab.get_by_role("button", name="PAY NOW").click()
+        tab.wait_for_timeout(300)
+    finally:
+        cluster.kill_backend(holder)  # ...and then it dies
+    expect(tab.locator("#payment-error")).to_contain_text("Nothing was charged", timeout=40_000)
+    expect(tab.get_by_role("button", name="PAY NOW")).to_be_visible()
+    assert _keys(cluster, persona.account_id) == []
+    with Session(cluster.engine) as db:
+        assert billing.balance_cents(db, account_id=persona.account_id) == 4000
