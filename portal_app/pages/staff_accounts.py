@@ -112,7 +112,7 @@ def account() -> rx.Component:
             A.account_name,
             rx.link("Orders and contracts", href="/staff/orders?number=" + A.account_number,
                     min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center", id="staff-orders-link"),
-            rx.link("Notifications", href="/staff/notifications?number=" + StaffAccountState.account_number,
+            rx.link("Notifications", href="/staff/notifications?number=" + A.account_number,
                     min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center",
                     id="staff-notifications-link"),
             rx.tabs.root(
