@@ -19,8 +19,13 @@ from portal_app.state.staff_session import StaffAccountPage, StaffPage, StaffSes
 from portal_app.theming import current_theme
 
 
+def _messages(count: int) -> str:
+    return "1 message is" if count == 1 else f"{count} messages are"
+
+
 def _notice_dict(view: outages.NoticeView) -> dict:
     data = asdict(view)
+    data["id"] = str(view.id)  # compared with what the page sends back as text
     data["updates"] = [{"when": when, "text": text} for when, text in view.updates]
     return data
 
@@ -51,7 +56,7 @@ class StaffOutagesState(StaffPage, StaffSessionState):
             expected_end=str(form_data.get("expected_end", ""))[:40], area_ids=area_ids[:200],
             all_areas=bool(form_data.get("all_areas")))
         self.form_key += 1
-        self._done(db, principal, f"Posted “{posted.title}”. {sent} messages are on their way.")
+        self._done(db, principal, f"Posted “{posted.title}”. {_messages(sent)} on their way.")
 
     @rx.event
     @signed_in_event
@@ -61,13 +66,13 @@ class StaffOutagesState(StaffPage, StaffSessionState):
         _, sent = outages.add_update(db, principal=principal, notice_id=notice_id,
                                      message=str(form_data.get("update", ""))[:1000],
                                      expected_end=str(form_data.get("update_end", ""))[:40])
-        self._done(db, principal, f"Update sent: {sent} messages are on their way.")
+        self._done(db, principal, f"Update sent: {_messages(sent)} on their way.")
 
     @rx.event
     @signed_in_event
     def restore(self, db: Session, principal: Principal, notice_id: str):
         sent = outages.restore(db, principal=principal, notice_id=str(notice_id)[:12])
-        self._done(db, principal, f"Marked restored: the banner is gone and {sent} messages are on their way.")
+        self._done(db, principal, f"Marked restored: the banner is gone and {_messages(sent)} on their way.")
 
 
 class StaffAccountNotificationsState(StaffAccountPage, StaffSessionState):
