@@ -1,4 +1,4 @@
-"""Command line: `python -m portal_app migrate | demo-data | setup | create-admin | worker | import ...`."""
+"""Command line: `python -m portal_app migrate | demo-data | setup | create-admin | worker | import | paper-bills ...`."""
 
 from __future__ import annotations
 
@@ -169,6 +169,30 @@ def _retention() -> None:
         print(f"retention: {report}")
 
 
+def _paper_bills(month: str, out: str) -> int:
+    """Write the PDF of each paper bill of a month into a folder, for the provider's print-and-post run."""
+    import datetime as dt
+    from pathlib import Path
+
+    from portal_app.integrations import documents
+    from portal_app.services.billing import statements
+    from portal_app.services.core.clock import provider_today
+
+    try:
+        period_start = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        print(f"--month takes a month as YYYY-MM, not {month!r}.", file=sys.stderr)
+        return 2
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with session_scope() as db:
+        bills = statements.paper_bills(db, period_start=period_start, today=provider_today())
+    for doc in bills:
+        (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc))
+    print(f"paper-bills: {len(bills)} bill(s) of {period_start:%B %Y} written to {folder}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("autopay-run", help="charge due invoices of AutoPay accounts")
     commands.add_parser("expiry-reminders", help="email accounts whose AutoPay card expires within 30 days (once per card)")
     commands.add_parser("settle-ach", help="record the outcome of pending bank payments")
+    paper = commands.add_parser("paper-bills", help="write the PDFs of a month's paper bills (for printing) into a folder")
+    paper.add_argument("--month", required=True, metavar="YYYY-MM")
+    paper.add_argument("--out", required=True, metavar="FOLDER")
     commands.add_parser("bill-reminders", help="remind accounts of bills due within 3 days (once per bill; "
                                                "AutoPay accounts are told what will be charged when)")
     commands.add_parser("deliver-texts", help="send the due text messages (quiet hours respected)")
@@ -232,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         return _notify_job(args.command)
     if args.command == "retention":
         _retention()
+    if args.command == "paper-bills":
+        return _paper_bills(args.month, args.out)
     if args.command == "deliver-mail":
         return _deliver_mail(args.every)
     return 0

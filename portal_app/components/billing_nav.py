@@ -43,8 +43,9 @@ def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
     )
 
 
-def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
-    """A billing list page (Invoices, Payments): the tabs, one card of rows, and the pager."""
+def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.Var, pages: rx.Var, go_to,
+               *after: rx.Component) -> rx.Component:
+    """A billing list page (Invoices, Payments): the tabs, one card of rows, the pager, then `after`."""
     return page_body(
         title,
         billing_tabs(route),
@@ -53,6 +54,7 @@ def paged_list(title: str, route: str, rows: rx.Var, row, empty: str, page: rx.V
                     rx.vstack(rx.foreach(rows, row), spacing="0", width="100%")),
             pager(page, pages, go_to),
         ),
+        *after,
     )
 
 
@@ -85,7 +87,8 @@ def status_badge(status: rx.Var) -> rx.Component:
     )
 
 
-def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, class_name: str) -> rx.Component:
+def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, class_name: str,
+                 border: bool = True) -> rx.Component:
     """One row of a billing list: its details on the left, its PDF link on the right."""
     return rx.hstack(
         rx.vstack(*details, spacing="1", align="start", min_width="0"),
@@ -94,6 +97,6 @@ def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, cl
         align="center",
         width="100%",
         padding_y="0.75rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
+        border_bottom=f"1px solid {tokens.BORDER}" if border else None,
         class_name=class_name,
     )

@@ -1,4 +1,4 @@
-"""Invoice and receipt PDFs (reportlab).
+"""Invoice, receipt and statement PDFs (reportlab).
 
 Every string that came from a person goes through `_text` before `Paragraph`: reportlab reads
 markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise be obeyed.
@@ -52,6 +52,11 @@ class InvoiceDocument:
     total_cents: int
     paid_cents: int
     status: str
+    # "Why is my bill different?": a headline, then (text, amount or None) rows of what changed and of
+    # the payments and balance since the last bill.
+    explained_headline: str = ""
+    changes: list[tuple[str, int | None]] = field(default_factory=list)
+    account_lines: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,20 @@ class ReceiptDocument:
     status: str
     applied: list[tuple[str, int]] = field(default_factory=list)
     taken_back: list[tuple[str, int]] = field(default_factory=list)  # refunds, disputes, returns
+
+
+@dataclass(frozen=True)
+class StatementDocument:
+    account_number: str
+    bill_to: str
+    address_lines: list[str]
+    start: dt.date
+    end: dt.date
+    made_on: dt.date
+    opening_cents: int
+    rows: list[tuple[dt.date, str, int, int]]  # day, what, amount (negative: paid or credited), balance after
+    closing_cents: int
+    aging: list[tuple[str, int]]  # (bucket, cents) as of `end`
 
 
 def _text(value: object, style: str = "Normal") -> Paragraph:
@@ -114,7 +133,22 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     rows.append(["Total", money(doc.total_cents)])
     story.append(_table(rows))
     story += [Spacer(1, 0.15 * inch), _text(f"Paid: {money(doc.paid_cents)} · Amount due: {money(doc.total_cents - doc.paid_cents)}")]
+    if doc.explained_headline:
+        story += [Spacer(1, 0.25 * inch), _text("Why is my bill different?", "Heading3"), _text(doc.explained_headline)]
+        for title, rows in (("What changed", doc.changes), ("Payments and balance", doc.account_lines)):
+            if rows:
+                story += [Spacer(1, 0.1 * inch), _reasons_table(title, rows, money)]
     return _build(story, f"Invoice {doc.number}")
+
+
+def _signed(cents: int | None, money) -> str:
+    if cents is None:
+        return ""
+    return ("+" if cents > 0 else "−" if cents < 0 else "") + money(abs(cents))
+
+
+def _reasons_table(title: str, rows: list[tuple[str, int | None]], money) -> Table:
+    return _table([[title, ""]] + [[_text(text), _signed(cents, money)] for text, cents in rows], total_row=False)
 
 
 def receipt_pdf(doc: ReceiptDocument) -> bytes:
@@ -136,6 +170,40 @@ def receipt_pdf(doc: ReceiptDocument) -> bytes:
         rows.append(["Net paid", money(doc.amount_cents - returned)])
     story.append(_table(rows))
     return _build(story, f"Receipt {doc.receipt_number}")
+
+
+def _balance(cents: int, money) -> str:
+    return money(cents) if cents >= 0 else f"{money(-cents)} credit"
+
+
+def statement_pdf(doc: StatementDocument) -> bytes:
+    money = lambda cents: format_cents(cents, current_theme().currency)  # noqa: E731
+    title = f"Statement {doc.start:%b %-d, %Y} – {doc.end:%b %-d, %Y}"
+    story = _header(title)
+    story += [_text(f"Account holder: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
+              _text(f"Subscriber ID: {doc.account_number}"), _text(f"Made on {doc.made_on:%b %-d, %Y}"),
+              Spacer(1, 0.2 * inch)]
+    rows = [["Date", "Description", "Amount", "Balance"],
+            [f"{doc.start:%b %-d, %Y}", _text("Opening balance"), "", _balance(doc.opening_cents, money)]]
+    rows += [[f"{day:%b %-d, %Y}", _text(what), ("−" if cents < 0 else "") + money(abs(cents)), _balance(after, money)]
+             for day, what, cents, after in doc.rows]
+    if not doc.rows:
+        rows.append(["", _text("Nothing billed, paid or refunded in these dates."), "", ""])
+    rows.append([f"{doc.end:%b %-d, %Y}", "Closing balance", "", _balance(doc.closing_cents, money)])
+    table = Table(rows, colWidths=[1.2 * inch, 3.1 * inch, 1.05 * inch, 1.15 * inch], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("ALIGN", (2, 0), (3, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD), ("FONTNAME", (0, -1), (-1, -1), BOLD),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey), ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey),
+    ]))
+    story += [table, Spacer(1, 0.25 * inch), _text(f"Aging on {doc.end:%b %-d, %Y}: what is still owed, by days past due",
+                                                    "Heading3")]
+    aging = Table([[label for label, _ in doc.aging], [money(cents) for _, cents in doc.aging]],
+                  colWidths=[1.3 * inch] * len(doc.aging))
+    aging.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD),
+                               ("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey)]))
+    story.append(aging)
+    return _build(story, title)
 
 
 def one_line_pdf(text: str) -> bytes:

@@ -1,9 +1,11 @@
 """Scheduled billing jobs: issue invoices, run AutoPay, remind of expiring cards, settle ACH.
 Each is safe to run twice.
 
-- billing run: one invoice per account per month (its number is unique per account and month),
-  announced through the notification service (services/billing/notices.py: a signed Quick Pay link,
-  or with AutoPay what will be charged when); credit already on the account is applied to it.
+- billing run: one invoice per account per month (its number is unique per account and month) with
+  the part-month lines of prorated package changes (services/billing/invoicing.py), announced through
+  the notification service to paperless accounts (services/billing/notices.py: a signed Quick Pay link,
+  or with AutoPay what will be charged when) and marked for the post otherwise (`paper-bills` prints
+  them); credit already on the account is applied to it.
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
   three), at most `autopay_max_retries` failed days in a row, a notice on each failure.
 - card-expiry reminders: a notice when a stored card AutoPay uses expires within 30 days, once
@@ -35,6 +37,7 @@ from portal_app.models import (
     Account,
     AccountHistory,
     AccountService,
+    CartOrder,
     Invoice,
     InvoiceLine,
     Payment,
@@ -43,7 +46,7 @@ from portal_app.models import (
     RecurringPayment,
     utcnow,
 )
-from portal_app.services.billing import billing, notices, payments
+from portal_app.services.billing import billing, invoicing, notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.money import format_cents
@@ -84,7 +87,8 @@ def _money(cents: int) -> str:
 
 
 def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: list[int] | None = None) -> RunReport:
-    """Invoice every active account's billable services for today's month (or only `account_ids`)."""
+    """Invoice every active account's billable services for today's month (or only `account_ids`),
+    with the part-month lines of prorated package changes staff have completed since the last bill."""
     period_start = today.replace(day=1)
     period_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     report = RunReport()
@@ -98,11 +102,13 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
     for service in services:
         by_account.setdefault(service.account_id, []).append(service)
     existing = set(db.exec(select(Invoice.account_id).where(Invoice.period_start == period_start)).all())
+    prorations = invoicing.pending_prorations(db)  # few: read once for the whole run
     for count, (account_id, lines) in enumerate(by_account.items(), start=1):
         if account_id in existing:
             report.skipped += 1
             continue
-        _issue(db, db.get(Account, account_id), lines, period_start, period_end, today=today)
+        _issue(db, db.get(Account, account_id), lines, period_start, period_end, prorations.get(account_id, []),
+               today=today)
         report.done += 1
         if count % batch == 0:
             db.commit()
@@ -110,21 +116,31 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
     return report
 
 
-def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date, *,
-           today: dt.date) -> Invoice:
-    lines = [(f"{s.name} ({start:%b %Y})", s.monthly_price_cents) for s in services]
+def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date,
+           prorations: list[tuple[CartOrder, invoicing.PriceChange]] = (), *, today: dt.date) -> Invoice:
+    billed = invoicing.billed_days(db, account.id) if prorations else (lambda day: False)
+    planned = invoicing.plan_lines(invoicing.charges(services), [change for _, change in prorations],
+                                   period_start=start, period_end=end, billed=billed)
+    paper = not account.paperless
     invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{start:%Y%m}", issued_on=start,
                       due_on=start.replace(day=BILL_DUE_DAY), period_start=start, period_end=end,
-                      total_cents=sum(cents for _, cents in lines), status="open")
+                      total_cents=sum(line.amount_cents for line in planned), status="open",
+                      delivery="paper" if paper else "email")
     db.add(invoice)
     db.flush()
-    db.add_all(InvoiceLine(invoice_id=invoice.id, description=d[:200], amount_cents=c, sort_order=i)
-               for i, (d, c) in enumerate(lines, start=1))
+    db.add_all(InvoiceLine(invoice_id=invoice.id, description=line.description[:200], amount_cents=line.amount_cents,
+                           sort_order=i, kind=line.kind, account_service_id=line.account_service_id)
+               for i, line in enumerate(planned, start=1))
+    for order, _ in prorations:
+        order.prorated_invoice_id = invoice.id
+        db.add(order)
     _apply_credit(db, account.id)
     history.record(db, principal=SYSTEM, account_id=account.id, kind="billing", action="invoice_issued",
-                   summary=f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due {invoice.due_on:%b %-d, %Y}",
+                   summary=(f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due "
+                            f"{invoice.due_on:%b %-d, %Y}" + (", printed and posted (paper bill)" if paper else "")),
                    entity_type="invoice", entity_id=invoice.id)
-    notices.bill_ready(db, account=account, invoice=invoice, today=today)
+    if not paper:  # a paper bill goes in the post (paper-bills prints it)
+        notices.bill_ready(db, account=account, invoice=invoice, today=today)
     return invoice
 
 

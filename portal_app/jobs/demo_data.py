@@ -14,6 +14,7 @@ Dates are derived from the `today` argument (not the clock) so the data is repro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TypeVar
@@ -26,6 +27,7 @@ from portal_app.models import (
     AccountService,
     Appointment,
     AppointmentWindow,
+    CartOrder,
     Contact,
     ContactPoint,
     ContactType,
@@ -51,6 +53,8 @@ from portal_app.models import (
     WorkflowTask,
     WorkflowTaskDependency,
 )
+from portal_app.services.billing import invoicing
+from portal_app.services.billing.invoicing import PriceChange, ServiceCharge
 from portal_app.services.core import history
 from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
@@ -271,20 +275,24 @@ def _portal_user(db: Session, account: Account, username: str, email: str, passw
     return user
 
 
-def _invoice(db: Session, account: Account, month: dt.date, services: list[AccountService]) -> Invoice:
-    """One monthly invoice: billable services, the regulatory fee and taxes; lines sum to the total."""
-    label = month.strftime("%b %Y")
-    lines = [(f"{s.name} ({label})", s.monthly_price_cents) for s in services if s.billable]
-    lines.append(("Regulatory recovery fee", REGULATORY_FEE_CENTS))
-    taxable = sum(cents for _, cents in lines)
-    lines.append(("State and local taxes", (taxable * TAX_PERCENT + 50) // 100))  # rounded half up
-    total = sum(cents for _, cents in lines)
+def _invoice(db: Session, account: Account, month: dt.date, services: list[ServiceCharge],
+             changes: list[PriceChange]) -> Invoice:
+    """One monthly invoice as the billing run plans it (services, part-month lines of a package change),
+    plus the regulatory fee and taxes; lines sum to the total."""
+    planned = invoicing.plan_lines(services, changes, period_start=month, period_end=_month_end(month),
+                                   billed=lambda day: day < month)  # every earlier month was billed
+    lines = [(p.description, p.amount_cents, p.kind, p.account_service_id) for p in planned]
+    lines.append(("Regulatory recovery fee", REGULATORY_FEE_CENTS, "fee", None))
+    taxable = sum(cents for _, cents, _, _ in lines)
+    lines.append(("State and local taxes", (taxable * TAX_PERCENT + 50) // 100, "tax", None))  # rounded half up
+    total = sum(cents for _, cents, _, _ in lines)
     invoice = _add(db, Invoice(account_id=account.id, number=f"INV-{account.account_number}-{month:%Y%m}",
                                issued_on=month, due_on=month.replace(day=INVOICE_DUE_DAY), period_start=month,
                                period_end=_month_end(month), total_cents=total, status="open",
                                created_at=_utc(month, 11)))
-    rows = [InvoiceLine(invoice_id=invoice.id, description=description, amount_cents=cents, sort_order=order)
-            for order, (description, cents) in enumerate(lines, start=1)]
+    rows = [InvoiceLine(invoice_id=invoice.id, description=description, amount_cents=cents, sort_order=order,
+                        kind=kind, account_service_id=service_id)
+            for order, (description, cents, kind, service_id) in enumerate(lines, start=1)]
     db.add_all(rows)
     # The portal shows lines and total side by side; they must never disagree.
     assert sum(row.amount_cents for row in rows) == invoice.total_cents, invoice.number
@@ -308,18 +316,28 @@ def _pay(db: Session, account: Account, invoice: Invoice, method: PaymentMethod,
     return payment
 
 
-def _billing_history(db: Session, account: Account, today: dt.date, months: int, services: list[AccountService],
-                     method: PaymentMethod, label: str, sources: tuple[str, ...]) -> None:
-    """`months` monthly invoices ending with today's month; all but the current one are paid."""
+Plan = Callable[[int], tuple[list[ServiceCharge], list[PriceChange]]]
+
+
+def _same_every_month(services: list[AccountService]) -> Plan:
+    charges = invoicing.charges(s for s in services if s.billable)
+    return lambda months_back: (charges, [])
+
+
+def _billing_history(db: Session, account: Account, today: dt.date, months: int, plan: Plan,
+                     method: PaymentMethod, label: str, sources: tuple[str, ...]) -> Invoice:
+    """`months` monthly invoices ending with today's month (what each bills: `plan(months back)`); all
+    but the current one are paid. Returns the current one."""
     for back in range(months - 1, -1, -1):
-        invoice = _invoice(db, account, _month_start(today, back), services)
+        invoice = _invoice(db, account, _month_start(today, back), *plan(back))
         if back == 0:
-            continue  # the current month stays open: that is the amount due on the home page
+            return invoice  # the current month stays open: that is the amount due on the home page
         payment = _pay(db, account, invoice, method, label, sources[back % len(sources)])
         if back <= 3:  # the last few payments in the history, as the payment service would write them
             _log(db, account, payment.settled_at, SYSTEM, "payment", "succeeded",
                  f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
                  f"({payment.method_label}) applied to {invoice.number}", "payment", payment.id)
+    raise ValueError("months must be at least 1")
 
 
 # --- the residential persona: Maya Okafor ---------------------------------------------------
@@ -357,8 +375,8 @@ def _residential_account(db: Session, today: dt.date, types: dict[str, ContactTy
                                service_state="TX", service_zip="78704", billing_zip="78704",
                                service_area_id=area.id, created_at=_utc(opened, 16)))
     _log(db, account, account.created_at, SYSTEM, "account", "created",
-         "Account opened with Fiber 1 Gig at 2417 Cedar Bend Dr", "account", account.id)
-    fiber = packages["FIBER1G"]
+         "Account opened with Fiber 300 at 2417 Cedar Bend Dr", "account", account.id)
+    fiber = packages["FIBER1G"]  # since last month's upgrade (`_upgrade`)
     services = [
         AccountService(account_id=account.id, package_id=fiber.id, name=fiber.name, billable=True,
                        monthly_price_cents=fiber.monthly_price_cents, started_on=opened),
@@ -369,19 +387,67 @@ def _residential_account(db: Session, today: dt.date, types: dict[str, ContactTy
                        started_on=opened),
     ]
     db.add_all(services)
+    db.flush()
     card = _add(db, PaymentMethod(account_id=account.id, kind="card", gateway="sandbox",
                                   gateway_token="pm_sandbox_demo_visa", brand="Visa", last4="4242",
                                   exp_month=8, exp_year=2029, created_at=account.created_at))
+    # Fiber 300 until the 12th of last month, then Fiber 1 Gig prorated from that day: this month's
+    # bill credits the old price's days and charges the new one's ("Why is my bill different?").
+    upgrade = invoicing.PriceChange(
+        account_service_id=services[0].id, old_name=packages["FIBER300"].name,
+        old_price_cents=packages["FIBER300"].monthly_price_cents, new_name=fiber.name,
+        new_price_cents=fiber.monthly_price_cents, effective_on=_month_start(today, 1).replace(day=12))
+    before = [ServiceCharge(services[0].id, upgrade.old_name, upgrade.old_price_cents),
+              *invoicing.charges(services[1:2])]
+    after = invoicing.charges(services[:2])
     # No RecurringPayment on purpose: the home page then offers to set up AutoPay.
-    _billing_history(db, account, today, 12, services, card, "Visa •••• 4242", ("portal", "quickpay"))
+    current = _billing_history(db, account, today, 12, lambda back: (before, []) if back else (after, [upgrade]),
+                               card, "Visa •••• 4242", ("portal", "quickpay"))
     _contact(db, account, types["Owner"], "Maya", "Okafor",
              [("email", ids.email, "Personal"), ("phone", "+15125550123", "Mobile")])
     _contact(db, account, types["Billing"], "Daniel", "Okafor",
              [("email", "daniel.okafor@lumen-demo.example", "Personal")])
     _contact(db, account, types["Technical"], "Kemi", "Okafor", [("phone", "+15125550147", "Mobile")])
     user = _portal_user(db, account, ids.username, ids.email, ids.password)
+    _upgrade(db, account, packages, upgrade, current, staff, user)
     _residential_tickets(db, account, today, staff, user, ids.ticket_numbers)
     _extender_install(db, account, today, staff)
+
+
+def _upgrade(db: Session, account: Account, packages: dict[str, Package], change: PriceChange, invoice: Invoice,
+             staff: Principal, user: PortalUser) -> None:
+    """The package change behind this month's part-month lines: ordered in the portal, done by staff."""
+    ordered = _utc(change.effective_on, 18, 40)
+    done = ordered + dt.timedelta(days=2)
+    order = _add(db, CartOrder(account_id=account.id, kind="package_change", service_area_id=account.service_area_id,
+                               package_id=packages["FIBER1G"].id, previous_package_id=packages["FIBER300"].id,
+                               prorate_now=True, status="completed", created_at=ordered,
+                               account_service_id=change.account_service_id, previous_price_cents=change.old_price_cents,
+                               new_price_cents=change.new_price_cents, effective_on=change.effective_on,
+                               prorated_invoice_id=invoice.id))
+    workflow = _add(db, Workflow(account_id=account.id, cart_order_id=order.id, kind="service_change",
+                                 title=f"Change to {change.new_name}", status="closed", created_at=ordered,
+                                 closed_at=done))
+    steps = [("Order received", "Order received", f"We have your request to change to {change.new_name}."),
+             ("Provision package", "Switching your service", f"We switch your line to {change.new_name}."),
+             ("Update billing", "Billing updated",
+              f"Your bills show {change.new_name} prorated from {change.effective_on:%b %-d}."),
+             ("Quality check", "", "")]
+    previous = None
+    for sequence, (name, portal_name, description) in enumerate(steps, start=1):
+        task = _add(db, WorkflowTask(workflow_id=workflow.id, name=name, sequence=sequence, status="completed",
+                                     trackable=bool(portal_name), portal_name=portal_name,
+                                     portal_description=description, run_count=1, completed_at=done))
+        if previous is not None:
+            db.add(WorkflowTaskDependency(task_id=task.id, depends_on_task_id=previous.id))
+        previous = task
+    maya = Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=account.id)
+    _log(db, account, ordered, maya, "service", "package_change_ordered",
+         f"Package change ordered: {change.old_name} → {change.new_name} "
+         f"(+{format_cents(change.new_price_cents - change.old_price_cents)}/mo, prorated from "
+         f"{change.effective_on:%b %-d}, email bills)", "cart_order", order.id)
+    _log(db, account, done, staff, "service", "package_changed", f"Package changed to {change.new_name}",
+         "account_service", change.account_service_id)
 
 
 def _ticket(db: Session, account: Account, number: str, category: str, subject: str, status: str,
@@ -495,10 +561,12 @@ def _business_account(db: Session, today: dt.date, types: dict[str, ContactType]
                        monthly_price_cents=1500, started_on=opened),
     ]
     db.add_all(services)
+    db.flush()
     bank = _add(db, PaymentMethod(account_id=account.id, kind="ach", gateway="sandbox",
                                   gateway_token="pm_sandbox_demo_ach", brand="Hill Country Credit Union",
                                   last4="6789", created_at=account.created_at))
-    _billing_history(db, account, today, 3, services, bank, "Hill Country Credit Union •••• 6789", ("portal",))
+    _billing_history(db, account, today, 3, _same_every_month(services), bank, "Hill Country Credit Union •••• 6789",
+                     ("portal",))
     _contact(db, account, types["Owner"], "Rosa", "Delgado",
              [("email", "rosa@bluebonnet-bakery.example", "Work"), ("phone", "+15125550161", "Mobile")])
     _contact(db, account, types["Billing"], "Marcus", "Webb",

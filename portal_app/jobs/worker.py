@@ -25,6 +25,7 @@ from portal_app.config import get_settings
 from portal_app.integrations.mail import deliver_pending, enqueue_mail
 from portal_app.jobs import billing_jobs, notify_jobs
 from portal_app.models import JobState, StaffUser, session_scope, utcnow
+from portal_app.services.billing import promises
 from portal_app.services.operations import cleanup, job_runs, webhooks
 from portal_app.services.core.clock import provider_today
 from portal_app.theming import current_theme
@@ -45,6 +46,10 @@ def _mail(db: Session) -> str:
 
 def _billing(db: Session) -> str:
     return str(billing_jobs.billing_run(db, today=provider_today()))
+
+
+def _promises(db: Session) -> str:
+    return promises.promise_run(db, today=provider_today())
 
 
 def _autopay(db: Session) -> str:
@@ -87,6 +92,8 @@ JOBS: tuple[Job, ...] = (
         lambda tz: IntervalTrigger(seconds=15, timezone=tz), timedelta(minutes=5)),
     Job("billing", job_runs.JOBS["billing"][0], _billing,
         lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
+    Job("promises", job_runs.JOBS["promises"][0], _promises,
+        lambda tz: CronTrigger(hour=6, minute=0, timezone=tz), timedelta(hours=1)),
     Job("autopay", job_runs.JOBS["autopay"][0], _autopay,
         lambda tz: CronTrigger(hour=7, minute=0, timezone=tz), timedelta(hours=2)),
     # After AutoPay, at an hour people read mail; apart from it so a gateway outage never holds reminders back.

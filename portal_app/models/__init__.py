@@ -22,6 +22,7 @@ from portal_app.models.billing import (
     PaymentAdjustment,
     PaymentAllocation,
     PaymentMethod,
+    PaymentPromise,
     RecurringPayment,
     ServiceAreaPackage,
 )
@@ -62,7 +63,7 @@ __all__ = [
     "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "Notification",
     "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",
     "OutboxSms", "Package", "PackageItem",
-    "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PortalUser", "ProviderSettings",
+    "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PaymentPromise", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import AccountStatus, status_field
+from portal_app.models.statuses import AccountStatus, ServiceState, status_field
 
 
 class ProviderSettings(SQLModel, table=True):
@@ -25,6 +25,13 @@ class ProviderSettings(SQLModel, table=True):
     reschedule_cutoff_hours: int = 24
     autopay_max_retries: int = 3
     agent_refund_limit_cents: int = 10_000  # agents refund up to this per refund; admins without limit
+    # An account suspended for non-payment is restored by a payment that brings its balance to this or less.
+    restore_threshold_cents: int = 0
+    # Promises to pay (extensions): up to this many days ahead (0: not offered), this many a year, and
+    # only after payments of at least this much in the last 30 days.
+    promise_max_days: int = 14
+    promise_per_year: int = 2
+    promise_min_paid_cents: int = 0
 
 
 class ContactType(SQLModel, table=True):
@@ -67,6 +74,9 @@ class Account(SQLModel, table=True):
     billing_zip: str = Field(default="", max_length=16)
     service_area_id: int | None = Field(default=None, foreign_key="service_area.id")
     status: AccountStatus = status_field("active", max_length=16)
+    service_status: ServiceState = status_field("active", max_length=24)
+    service_status_reason: str = Field(default="", max_length=200)  # shown to the subscriber
+    service_status_changed_at: datetime | None = utc_field(nullable=True)
     paperless: bool = True
     # A payment in flight claims the account; the claim doubles as the idempotency key.
     payment_claim: str | None = Field(default=None, max_length=64)

@@ -7,7 +7,17 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import AdjustmentStatus, InvoiceStatus, MandateStatus, PaymentStatus, ServiceStatus, status_field
+from portal_app.models.statuses import (
+    AdjustmentStatus,
+    BillDelivery,
+    InvoiceLineKind,
+    InvoiceStatus,
+    MandateStatus,
+    PaymentStatus,
+    PromiseStatus,
+    ServiceStatus,
+    status_field,
+)
 
 
 class Package(SQLModel, table=True):
@@ -67,6 +77,8 @@ class Invoice(SQLModel, table=True):
     period_end: dt.date
     total_cents: int
     status: InvoiceStatus = status_field("open", max_length=8)
+    # How the bill went out: emailed (paperless accounts) or printed and posted (`paper-bills`).
+    delivery: BillDelivery = status_field("email", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
 
 
@@ -77,6 +89,10 @@ class InvoiceLine(SQLModel, table=True):
     description: str = Field(max_length=200)
     amount_cents: int
     sort_order: int = 0
+    kind: InvoiceLineKind = status_field("service", max_length=12)
+    # The account's service the line bills (service and part-month lines), so the next bill can say
+    # what changed for it; empty for fees, taxes and lines imported from another billing system.
+    account_service_id: int | None = Field(default=None, foreign_key="account_service.id", index=True)
 
 
 class PaymentMethod(SQLModel, table=True):
@@ -180,3 +196,20 @@ class GatewayEvent(SQLModel, table=True):
     event_id: str = Field(unique=True, max_length=120)
     event_type: str = Field(max_length=80)
     received_at: dt.datetime = utc_field(default_now=True)
+
+
+class PaymentPromise(SQLModel, table=True):
+    """A promise to pay by a date (an extension): while active the service stays on; paid, it is kept;
+    unpaid after the date, it lapses (and a service it restored is suspended again)."""
+
+    __tablename__ = "payment_promise"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    promised_on: dt.date
+    amount_cents: int  # what was owed (above the restore threshold) when it was made
+    status: PromiseStatus = status_field("active", max_length=10)
+    restored_service: bool = False  # it turned a service suspended for non-payment back on
+    created_by: str = Field(default="", max_length=120)
+    created_at: dt.datetime = utc_field(default_now=True)
+    reminded_at: dt.datetime | None = utc_field(nullable=True)
+    closed_at: dt.datetime | None = utc_field(nullable=True)

@@ -39,6 +39,14 @@ class CartOrder(SQLModel, table=True):
     prorate_now: bool = False
     status: OrderStatus = status_field("placed", max_length=16)
     created_at: dt.datetime = utc_field(default_now=True)
+    # A package change as ordered: the service line it changes, both monthly prices as quoted, and the
+    # day the new price starts (the order's day when prorated, else the first day of the next bill).
+    account_service_id: int | None = Field(default=None, foreign_key="account_service.id")
+    previous_price_cents: int = 0
+    new_price_cents: int = 0
+    effective_on: dt.date | None = None
+    # The invoice that carried its part-month lines (a prorated change is invoiced once).
+    prorated_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
 
 
 class Workflow(SQLModel, table=True):

@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 AccountStatus = Literal["active", "closed"]
+# Whether the subscriber's connection is on: staff (or the integration API) suspend and restore it;
+# a payment restores an account suspended for non-payment once the balance is under the threshold.
+ServiceState = Literal["active", "suspended_nonpayment", "suspended_request", "disconnected"]
 ServiceStatus = Literal["active", "pending", "ended"]
 InvoiceStatus = Literal["open", "paid", "void"]
 PaymentStatus = Literal["pending", "succeeded", "failed"]
@@ -26,10 +29,15 @@ TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
 TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
+PromiseStatus = Literal["active", "kept", "lapsed", "cancelled"]
 OutageStatus = Literal["open", "restored"]
+# What an invoice line is, so a bill can be explained line by line: a monthly service, part of a month
+# after a package change, a one-time charge, a recurring fee, a credit, a late fee or a tax.
+InvoiceLineKind = Literal["service", "proration", "one_time", "fee", "credit", "late_fee", "tax"]
+BillDelivery = Literal["email", "paper"]
 
 STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
-                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, OutageStatus)
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, PromiseStatus, OutageStatus)
 
 
 def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:

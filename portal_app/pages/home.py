@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value, page_body
+from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
+from portal_app.components.forms import text_field
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
@@ -28,6 +29,77 @@ def _due_line() -> rx.Component:
             rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
         ),
     )
+
+
+def _promise_form() -> rx.Component:
+    """Need more time? A date to pay by, within the provider's rules."""
+    return rx.cond(
+        HomeState.promise_max != "",
+        rx.form(
+            rx.vstack(
+                rx.text("Need more time? Promise to pay by a date", size="3", weight="medium"),
+                rx.cond(HomeState.service_status == "suspended_nonpayment",
+                        rx.text("Your service is turned back on until then.", size="2", color=tokens.MUTED)),
+                text_field("Pay by", "promise_date", type_="date", error=HomeState.err_promise_date,
+                           min=HomeState.promise_min, max=HomeState.promise_max, id_prefix="promise"),
+                error_callout(HomeState.err_form, id="promise-error"),
+                rx.button("PROMISE TO PAY", type="submit", variant="outline", size="3", width="100%",
+                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                spacing="2", width="100%", align="start",
+            ),
+            on_submit=HomeState.promise, reset_on_submit=False, no_validate=True, width="100%", id="promise-form",
+        ),
+        rx.cond(HomeState.promise_refused != "",
+                rx.text(HomeState.promise_refused, size="2", color=tokens.MUTED, id="promise-refused")),
+    )
+
+
+def _promise_card() -> rx.Component:
+    """A promise to pay in force, or (past due but not suspended) the offer to make one."""
+    return rx.cond(
+        HomeState.promise_text != "",
+        card(rx.vstack(
+            rx.text(rx.icon("calendar_check", size=20, aria_hidden="true"), HomeState.promise_text, size="3",
+                    weight="medium", display="flex", gap="0.5rem", align_items="center"),
+            rx.text("Your service stays on until then. We remind you two days before.", size="2",
+                    color=tokens.MUTED),
+            rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
+            spacing="2", width="100%", align="start",
+        ), id="promise-active", role="region", aria_label="Promise to pay"),
+        rx.cond((HomeState.service_status == "active") & (HomeState.promise_max != ""), card(_promise_form())),
+    )
+
+
+def _service_notice() -> rx.Component:
+    """Suspended or disconnected: said before anything else, with what is owed and one button to pay."""
+    suspended = card(
+        rx.vstack(
+            rx.heading(rx.icon("wifi_off", size=22, aria_hidden="true"), HomeState.service_label, as_="h2", size="5",
+                       display="flex", gap="0.5rem", align_items="center", color=tokens.DANGER),
+            rx.cond(HomeState.service_reason != "", rx.text(HomeState.service_reason, size="3")),
+            rx.cond(
+                HomeState.service_status == "suspended_nonpayment",
+                rx.vstack(
+                    rx.text("You owe ", rx.el.strong(HomeState.balance_text), ". Pay ",
+                            rx.el.strong(HomeState.restore_text), " and your service is restored at once.",
+                            size="3", id="restore-amount"),
+                    rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
+                    _promise_form(),
+                    spacing="3", width="100%",
+                ),
+                rx.text("Please call us to turn it back on.", size="3"),
+            ),
+            spacing="2", align="start", width="100%",
+        ),
+        border_top=f"4px solid {tokens.DANGER}", role="region", aria_label="Service suspended", id="service-notice",
+    )
+    restoring = card(
+        rx.text(rx.icon("wifi", size=20, aria_hidden="true"), "Thank you. Your service is being restored: it can "
+                "take a few minutes to come back.", size="3", display="flex", gap="0.5rem", align_items="center",
+                color=tokens.SUCCESS),
+        role="status", id="service-restoring",
+    )
+    return rx.cond(HomeState.service_status != "active", suspended, rx.cond(HomeState.restoring, restoring))
 
 
 def _balance_card() -> rx.Component:
@@ -104,10 +176,13 @@ def home() -> rx.Component:
 def _content() -> rx.Component:
     return page_body(
         ("Hi, ", HomeState.first_name),
+        _service_notice(),
+        _promise_card(),
         scheduling_reminder(),
         contract_reminder(),
         _balance_card(),
-        bill_actions(),
+        rx.cond((HomeState.service_status == "suspended_nonpayment") | (HomeState.promise_text != ""), rx.fragment(),
+                bill_actions()),  # one PAY button
         autopay_card(),
         home_order_cards(),
         _account_card(),

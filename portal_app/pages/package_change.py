@@ -23,11 +23,11 @@ def _option(option: rx.Var) -> rx.Component:
     ), class_name="package-option")
 
 
-def _radio(name: str, value: str, label: str, checked: bool | rx.Var) -> rx.Component:
+def _radio(name: str, value: str, label: str, checked: bool | rx.Var, on_change=None) -> rx.Component:
     field_id = f"{name}-{value}"
     return rx.el.label(
         rx.el.input(type="radio", name=name, value=value, id=field_id, default_checked=checked,
-                    style={"width": "20px", "height": "20px"}),
+                    style={"width": "20px", "height": "20px"}, **({"on_change": on_change} if on_change else {})),
         rx.text(label, size="3"),
         html_for=field_id,
         style={"display": "flex", "gap": "0.75rem", "align_items": "center", "min_height": tokens.TOUCH_TARGET,
@@ -53,6 +53,31 @@ def C_current() -> rx.Var:  # noqa: N802  (reads like the label it fills)
     return S.current_name + " · " + S.current_price
 
 
+def _bill_line(line: rx.Var) -> rx.Component:
+    return rx.hstack(rx.text(line["text"], size="2", min_width="0"), rx.spacer(),
+                     rx.text(line["amount"], size="2", white_space="nowrap"),
+                     align="start", spacing="3", width="100%", role="listitem")
+
+
+def _next_bill() -> rx.Component:
+    """The next bill with this change, for the choice above: what billing will issue, line by line."""
+    return rx.box(
+        rx.heading("Your next bill", as_="h3", size="3"),
+        rx.text("Issued ", S.bill_date, ", once your change is made:", size="2", color=tokens.MUTED),
+        rx.vstack(rx.foreach(rx.cond(S.prorate, S.preview_prorate, S.preview_next), _bill_line),
+                  spacing="2", width="100%", role="list", padding_y="0.5rem"),
+        rx.hstack(rx.text("Total", size="3", weight="bold"), rx.spacer(),
+                  rx.text(rx.cond(S.prorate, S.total_prorate, S.total_next), size="3", weight="bold",
+                          id="next-bill-total"),
+                  width="100%", border_top=f"1px solid {tokens.BORDER}", padding_top="0.5rem"),
+        rx.text("After that: ", S.monthly_after, " a month.", size="2", color=tokens.MUTED, padding_top="0.25rem"),
+        rx.cond(S.prorate, rx.text("Prorating credits the days of this month already billed at your current "
+                                   "price and charges them at the new one.", size="2", color=tokens.MUTED)),
+        id="next-bill", width="100%", padding="0.75rem", border=f"1px solid {tokens.BORDER}",
+        border_radius="var(--radius-3)", aria_live="polite",
+    )
+
+
 def _preferences() -> rx.Component:
     return card(rx.form(
         rx.vstack(
@@ -60,8 +85,8 @@ def _preferences() -> rx.Component:
             rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
             rx.el.fieldset(
                 rx.el.legend("When should the new price start?", style={"font_weight": "500"}),
-                _radio("billing_start", "prorate", "Prorate from today", True),
-                _radio("billing_start", "next", "From my next bill", False),
+                _radio("billing_start", "prorate", "Prorate from today", True, S.pick_start),
+                _radio("billing_start", "next", "From my next bill", False, S.pick_start),
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.el.fieldset(
@@ -70,6 +95,7 @@ def _preferences() -> rx.Component:
                 _radio("delivery", "paper", "Paper", ~S.paperless),
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
+            _next_bill(),
             error_callout(S.err_form, id="change-error"),
             primary_button("PLACE ORDER", type="submit"),
             spacing="3", align="start", width="100%",

@@ -7,6 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
 from portal_app.components.shell import portal_page
+from portal_app.components.statement_form import statement_form
 from portal_app.state.statements import PaymentsListState as S
 
 
@@ -25,4 +26,5 @@ def _row(payment: rx.Var) -> rx.Component:
 
 @portal_page(route="/payments", title="Payments", on_load=[S.load])
 def payments_list() -> rx.Component:
-    return paged_list("Payments", "/payments", S.payments, _row, "No payments yet.", S.page, S.pages, S.go_to)
+    return paged_list("Payments", "/payments", S.payments, _row, "No payments yet.", S.page, S.pages, S.go_to,
+                      statement_form())

@@ -40,6 +40,7 @@ def _pay() -> rx.Component:
     return rx.vstack(
         rx.hstack(label_value("Account", S.masked_name, id="qp-name"), rx.spacer(),
                   label_value("Balance", S.amount_due, id="qp-due"), width="100%"),
+        rx.cond(S.restore_note != "", rx.text(S.restore_note, id="qp-restore", size="3", weight="medium")),
         rx.form(
             rx.vstack(
                 method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
@@ -79,6 +80,8 @@ def _done() -> rx.Component:
                         "emailed as soon as it is confirmed.", size="2")),
         label_value("Amount", S.done_amount, id="qp-done-amount"),
         label_value("Receipt", S.done_receipt, id="qp-done-receipt"),
+        rx.cond(S.done_restored, rx.text("Your service is being restored: it can take a few minutes to come back.",
+                                         id="qp-restoring", size="3", weight="medium", color=tokens.SUCCESS)),
         rx.cond(S.done_confirming, rx.fragment(),
                 rx.cond(S.done_email != "", rx.text("We emailed a receipt to ", S.done_email, ".", size="2"),
                         rx.text("We emailed a receipt to the account holder.", size="2"))),

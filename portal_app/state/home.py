@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import reflex as rx
 
+from portal_app.services.billing import promises
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
 from portal_app.money import format_balance, format_cents
 from portal_app.state.session import SessionState
-from portal_app.state.signed_in import checks_session
+from portal_app.state.signed_in import checks_session, signed_in_event
 from portal_app.theming import current_theme
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.orders import HomeOrdersState
@@ -28,6 +31,17 @@ class HomeState(SessionState):
     left_text: str = ""
     due_text: str = ""
     past_due: bool = False
+    service_status: str = "active"  # suspended, disconnected: told first thing
+    service_label: str = ""
+    service_reason: str = ""
+    restore_text: str = ""  # suspended for non-payment: what restores it
+    restoring: bool = False  # a payment just restored it
+    promise_text: str = ""  # "You promised to pay $64.50 by Mar 20, 2026."
+    promise_min: str = ""  # a promise may be made now: from (ISO date) ...
+    promise_max: str = ""  # ... to
+    promise_refused: str = ""
+    err_promise_date: str = ""
+    err_form: str = ""  # a promise refused as a whole (the provider's rules)
     loaded: bool = False
 
     @rx.event
@@ -44,7 +58,7 @@ class HomeState(SessionState):
                 part._fill(db, principal)
             self._show(summary)
 
-        return await self._signed_in(fill)
+        return await self._signed_in(fill, page_load=True)
 
     def _show(self, summary: dashboard.HomeSummary) -> None:
         currency = current_theme().currency
@@ -60,4 +74,23 @@ class HomeState(SessionState):
         self.left_text = format_cents(summary.left_cents, currency)
         self.due_text = summary.due_on.strftime("%b %-d, %Y") if summary.due_on else ""
         self.past_due = summary.past_due
+        self.service_status, self.service_label = summary.service_status, summary.service_label
+        self.service_reason = summary.service_reason
+        self.restore_text = format_cents(summary.restore_cents, currency) if summary.restore_cents else ""
+        self.restoring = summary.restoring
+        self.promise_text = (f"You promised to pay {format_cents(summary.promise_cents, currency)} by "
+                             f"{summary.promise_on:%b %-d, %Y}." if summary.promise_on else "")
+        latest = summary.promise_latest
+        self.promise_min = (provider_today() + dt.timedelta(days=1)).isoformat() if latest else ""
+        self.promise_max = latest.isoformat() if latest else ""
+        self.promise_refused = summary.promise_refused
         self.loaded = True
+
+    @rx.event
+    @signed_in_event
+    def promise(self, db, principal, form: dict):
+        """Promise to pay by a date: recorded, and a suspended service is back on until then."""
+        self.err_promise_date, self.err_form = "", ""
+        promises.make_promise(db, principal=principal, promised_on=str(form.get("promise_date", ""))[:10],
+                              today=provider_today())
+        self._show(dashboard.home_summary(db, principal=principal, today=provider_today()))

@@ -1,4 +1,4 @@
-"""CHANGE a package: pick → cart (PROCEED) → invoice preferences → order placed."""
+"""CHANGE a package: pick → cart (PROCEED) → invoice preferences with the next bill → order placed."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def _money(cents: int) -> str:
     return format_cents(cents, current_theme().currency)
 
 
+def _signed(cents: int) -> str:
+    return ("−" if cents < 0 else "") + _money(abs(cents))
+
+
 class PackageChangeState(SessionState):
     step: str = ""  # pick | cart | preferences | placed | unavailable
     current_name: str = ""
@@ -26,6 +30,14 @@ class PackageChangeState(SessionState):
     options: list[dict[str, str]] = []
     chosen: dict[str, str] = {}
     paperless: bool = True
+    prorate: bool = True  # the "When should the new price start?" choice the preview follows
+    # The next bill with this change, for each choice: {"text", "amount"} rows, the total, its date.
+    preview_prorate: list[dict[str, str]] = []
+    preview_next: list[dict[str, str]] = []
+    total_prorate: str = ""
+    total_next: str = ""
+    bill_date: str = ""
+    monthly_after: str = ""
     message: str = ""
     err_form: str = ""
     _service_id: int | None = None
@@ -67,9 +79,27 @@ class PackageChangeState(SessionState):
             self.step = "pick"
 
     @rx.event
-    def proceed(self):
-        if self.step == "cart" and self.chosen:
-            self.step = "preferences"
+    @signed_in_event
+    def proceed(self, db, principal):
+        """To the invoice preferences, with the next bill for either choice (the same code as billing)."""
+        if self.step != "cart" or not self.chosen or self._service_id is None:
+            return
+        for prorate in (True, False):
+            bill = package_change.preview_next_bill(db, principal=principal, service_id=self._service_id,
+                                                    package_id=int(self.chosen["id"]), prorate_now=prorate)
+            rows = [{"text": line.description, "amount": _signed(line.amount_cents)} for line in bill.lines]
+            if prorate:
+                self.preview_prorate, self.total_prorate = rows, _money(bill.total_cents)
+            else:
+                self.preview_next, self.total_next = rows, _money(bill.total_cents)
+        self.bill_date = f"{bill.period_start:%b %-d, %Y}"
+        self.monthly_after = _money(bill.monthly_cents)
+        self.prorate = True
+        self.step = "preferences"
+
+    @rx.event
+    def pick_start(self, value: str):
+        self.prorate = value != "next"
 
     @rx.event
     @signed_in_event

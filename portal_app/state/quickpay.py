@@ -53,6 +53,8 @@ class QuickPayState(rx.State):
     done_confirming: bool = False  # the processor's answer is still awaited
     attempt_ref: str = ""  # a public name for this form's attempt (what a tap marks in the browser)
     pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)  # see PaymentState.pay_tapped
+    restore_note: str = ""  # opened by a restore link: what restores the service
+    done_restored: bool = False  # the payment restored a suspended service
     _account_id: int = 0
     _expected_balance: int = 0
     _attempt_key: str = ""
@@ -116,6 +118,8 @@ class QuickPayState(rx.State):
         self.masked_name = found.masked_name
         self.amount_due = format_balance(found.balance_cents, current_theme().currency)
         self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
+        self.restore_note = (f"Pay {_money(found.restore_cents)} and your service is restored at once."
+                             if found.restore_cents else "")
         self.error = ""
         self.step = "pay"
 
@@ -191,6 +195,7 @@ class QuickPayState(rx.State):
             self.done_receipt = outcome.receipt_number
             self.done_email = email
             self.done_pending = outcome.status == "pending"
+            self.done_restored = outcome.service_restored
         self.submitting = False
 
 

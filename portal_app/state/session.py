@@ -37,13 +37,13 @@ class SessionState(SignedIn, rx.State):
         return self._session_token()
 
     def _resolve(self, db: Session, token: str | None) -> Principal:
-        principal = auth.resolve_session(db, token=token)
-        # Read with every event (one query: the account row came with the session), so a notice
-        # posted or restored shows on the next page or tap.
+        return auth.resolve_session(db, token=token)
+
+    def _on_page_load(self, db: Session, principal: Principal) -> None:
+        # Read with each page load (not every tap), so a notice posted or restored shows on the next page.
         shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
         if shown != self.outage_banners:  # unchanged: nothing to send to the browser
             self.outage_banners = shown
-        return principal
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True
@@ -56,7 +56,7 @@ class SessionState(SignedIn, rx.State):
     async def require_subscriber(self):
         """on_load guard of a page that loads nothing else (pages that load data check the session
         in their own load handler): visitors without a live session go to sign-in, then back."""
-        return await self._signed_in(lambda db, principal: None)
+        return await self._signed_in(lambda db, principal: None, page_load=True)
 
     @rx.event
     async def sign_out(self):

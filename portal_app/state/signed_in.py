@@ -36,10 +36,12 @@ from portal_app.state.tab_guard import reset_tab
 Work = Callable[[Session, Principal], Any]
 
 
-def _in_one_session(state: SignedIn, token: str | None, work: Work) -> Any:
+def _in_one_session(state: SignedIn, token: str | None, work: Work, page_load: bool) -> Any:
     with session_scope() as db:
         principal = state._resolve(db, token)
         state._on_principal(principal)
+        if page_load:
+            state._on_page_load(db, principal)
         return work(db, principal)
 
 
@@ -71,6 +73,9 @@ class SignedIn(rx.State, mixin=True):
 
     def _on_principal(self, principal: Principal) -> None:
         """Keep what the shell shows about who is signed in (name, role) current."""
+
+    def _on_page_load(self, db: Session, principal: Principal) -> None:
+        """What the shell reads once per page (not with every tap), e.g. notices for the account's area."""
 
     async def _sign_out_through(self, route: str) -> rx.event.EventSpec:
         """Sign out: every substate of this tab goes back to its defaults, then a full page load
@@ -115,10 +120,11 @@ class SignedIn(rx.State, mixin=True):
         except SessionInvalid:
             return None
 
-    async def _signed_in(self, work: Work) -> Any:
-        """Run `work(db, principal)` off the loop; returns what the handler should return."""
+    async def _signed_in(self, work: Work, *, page_load: bool = False) -> Any:
+        """Run `work(db, principal)` off the loop; returns what the handler should return.
+        `page_load`: this is a page's one on_load (the shell's per-page reads happen too)."""
         try:
-            return await asyncio.to_thread(_in_one_session, self, self._token(), work)
+            return await asyncio.to_thread(_in_one_session, self, self._token(), work, page_load)
         except SessionInvalid as problem:
             await reset_tab(self)  # nothing of the ended sign-in stays in this tab
             return self._sign_in_redirect(problem.reason)
@@ -143,9 +149,12 @@ def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
     """`def handler(self, db, principal, *event_args)` → an async event handler that resolves the
     session once and runs the body off the loop (see the module docstring). Put it under `@rx.event`."""
 
+    page_load = body.__name__ == "load"  # a page's on_load is its `load` (tests/unit/test_page_loads.py)
+
     @functools.wraps(body)
     async def run(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._signed_in(lambda db, principal: body(self, db, principal, *args, **kwargs))
+        return await self._signed_in(lambda db, principal: body(self, db, principal, *args, **kwargs),
+                                     page_load=page_load)
 
     # Reflex reads the handler's signature and annotations to pass the event's arguments: only
     # those are shown (`__wrapped__` stays, so the annotations resolve in the body's module).

@@ -78,8 +78,9 @@ class SignInState(rx.State):
         # Read from the page's URL at submit time: a fast submit may come before on_load has run.
         return auth.safe_next_path((parse_qs(self.router.url.query).get("next") or ["/"])[0])
 
-    def _go(self, ticket: str):
-        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": self._next_path()})
+    def _go(self, ticket: str, home_first: bool = False):
+        # A suspended service is said first thing, on Home, whatever page sign-in was asked for.
+        target = "/auth/session/start?" + urlencode({"ticket": ticket, "next": "/" if home_first else self._next_path()})
         return rx.call_script(f"window.location.assign({json.dumps(target)})")
 
     @rx.event
@@ -106,7 +107,7 @@ class SignInState(rx.State):
             self.two_factor = True
             return
         if outcome.ticket:
-            yield self._go(outcome.ticket)
+            yield self._go(outcome.ticket, outcome.home_first)
 
     @rx.event
     async def submit_code(self, form_data: dict):
@@ -128,7 +129,7 @@ class SignInState(rx.State):
             # Reflex keeps this state for the tab: leave it on the password step for next time.
             self._two_factor_token = ""
             self.two_factor = False
-            yield self._go(outcome.ticket)
+            yield self._go(outcome.ticket, outcome.home_first)
         elif not outcome.two_factor_token:  # the step expired: back to the password
             self._two_factor_token = ""
             self.two_factor = False

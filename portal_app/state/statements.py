@@ -1,10 +1,11 @@
-"""Invoices and Payments lists: one page of rows as plain dicts."""
+"""Invoices and Payments lists (one page of rows as plain dicts), and the statement form beside them."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.billing import statements
+from portal_app.services.billing import account_statement, statements
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.clock import provider_today
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
@@ -14,6 +15,16 @@ from portal_app.state.signed_in import signed_in_event
 
 def _money(cents: int) -> str:
     return format_cents(cents, current_theme().currency)
+
+
+def _signed(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    return ("+" if cents > 0 else "−" if cents < 0 else "") + _money(abs(cents))
+
+
+def _reasons(reasons) -> list[dict[str, str]]:
+    return [{"text": r.text, "amount": _signed(r.amount_cents)} for r in reasons]
 
 
 def _page_from_query(query: str) -> int:
@@ -53,9 +64,17 @@ class InvoicesState(PagedList, SessionState):
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": f"{inv.issued_on:%b %-d, %Y}",
              "due": f"{inv.due_on:%b %-d, %Y}", "amount": _money(inv.total_cents), "status": status,
-             "pdf": f"/documents/invoices/{inv.id}.pdf"}
+             "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id))}
             for inv, status in result.rows
         ]
+
+
+def _explained(explanation) -> dict:
+    """Why is my bill different?: the headline, what changed, and the payments and balance since the last bill."""
+    if explanation is None:
+        return {"headline": "", "changes": [], "account": []}
+    return {"headline": explanation.headline, "changes": _reasons(explanation.changes),
+            "account": _reasons(explanation.account)}
 
 
 class PaymentsListState(PagedList, SessionState):
@@ -72,3 +91,35 @@ class PaymentsListState(PagedList, SessionState):
              "pdf": f"/documents/receipts/{p.id}.pdf"}
             for p, applied in result.rows
         ]
+
+
+class StatementFormState(SessionState):
+    """A statement for two dates: checks them and offers the PDF link (the route checks the session and
+    serves only the signed-in account's statement)."""
+
+    href: str = ""
+    label: str = ""
+    err_from: str = ""
+    err_to: str = ""
+
+    @rx.var
+    def default_from(self) -> str:
+        today = provider_today()
+        return today.replace(year=today.year - 1 if today.month <= 3 else today.year,
+                             month=(today.month - 4) % 12 + 1, day=1).isoformat()
+
+    @rx.var
+    def default_to(self) -> str:
+        return provider_today().isoformat()
+
+    @rx.event
+    def make(self, form: dict):
+        self.href, self.label, self.err_from, self.err_to = "", "", "", ""
+        try:
+            start, end = account_statement.parse_range(str(form.get("from", "")), str(form.get("to", "")),
+                                                       today=provider_today())
+        except FieldErrors as problem:
+            self.err_from, self.err_to = problem.errors.get("from", ""), problem.errors.get("to", "")
+            return
+        self.href = f"/documents/statement.pdf?from={start.isoformat()}&to={end.isoformat()}"
+        self.label = f"{start:%b %-d, %Y} – {end:%b %-d, %Y}"

@@ -111,7 +111,7 @@ def test_residential_account_has_everything_the_portal_shows(loaded: Session) ->
     contract = loaded.exec(select(Contract).where(Contract.account_id == account.id)).one()
     assert contract.status == "pending" and contract.signed_at is None and contract.body_text.count("\n\n") >= 3
 
-    workflow = loaded.exec(select(Workflow).where(Workflow.account_id == account.id)).one()
+    workflow = loaded.exec(select(Workflow).where(Workflow.account_id == account.id, Workflow.kind == "install")).one()
     tasks = loaded.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow.id)).all()
     trackable = [t for t in tasks if t.trackable]
     assert trackable and all(t.portal_name for t in trackable) and any(not t.trackable for t in tasks)
@@ -154,3 +154,29 @@ def test_payment_methods_hold_no_card_numbers(loaded: Session) -> None:
         assert not re.search(r"\d{12,}", method.gateway_token)
     for payment in loaded.exec(select(Payment)).all():
         assert not re.search(r"\d{12,}", payment.gateway_ref + payment.method_label)
+
+
+def test_mayas_latest_bill_explains_her_mid_month_upgrade(loaded: Session) -> None:
+    from portal_app.jobs import billing_jobs
+    from portal_app.models import CartOrder
+    from portal_app.services.billing.explain import explain_invoices
+
+    account = _account(loaded, "100200300")
+    invoices = list(loaded.exec(select(Invoice).where(Invoice.account_id == account.id).order_by(Invoice.issued_on)))
+    latest = invoices[-1]
+    lines = loaded.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == latest.id).order_by(InvoiceLine.sort_order)).all()
+    assert [(line.kind, line.description, line.amount_cents) for line in lines if line.kind == "proration"] == [
+        ("proration", "Credit for Fiber 300, Feb 12–28 (17 of 28 days)", -3339),
+        ("proration", "Fiber 1 Gig, Feb 12–28 (17 of 28 days)", 4554)]
+    order = loaded.exec(select(CartOrder).where(CartOrder.account_id == account.id)).one()
+    assert order.prorated_invoice_id == latest.id and order.status == "completed"
+    why = explain_invoices(loaded, account_id=account.id, invoice_ids=[latest.id])[latest.id]
+    assert "more than your last bill" in why.headline
+    assert why.changes[0].text == "Fiber 300 changed to Fiber 1 Gig: $55.00 → $75.00 a month"
+    assert sum(r.amount_cents or 0 for r in why.changes) == latest.total_cents - invoices[-2].total_cents
+    # The next billing run bills Fiber 1 Gig and never prorates the change again.
+    billing_jobs.billing_run(loaded, today=dt.date(2026, 4, 1), account_ids=[account.id])
+    april = loaded.exec(select(Invoice).where(Invoice.account_id == account.id,
+                                              Invoice.period_start == dt.date(2026, 4, 1))).one()
+    kinds = loaded.exec(select(InvoiceLine.kind).where(InvoiceLine.invoice_id == april.id)).all()
+    assert "proration" not in kinds and april.total_cents == 8500

@@ -14,3 +14,6 @@ def test_every_signed_in_page_loads_in_one_handler_that_checks_the_session() -> 
     several = {route: len(loaders) for route, loaders in signed_in.items() if len(loaders) != 1}
     unguarded = sorted(route for route, loaders in signed_in.items() if not all(map(resolves_session, loaders)))
     assert several == {} and unguarded == []
+    # The shell's once-per-page reads (outage banners) ride on the handler named `load` (or the guard).
+    named = {route: loaders[0].fn.__name__ for route, loaders in signed_in.items()}
+    assert {route: name for route, name in named.items() if name not in ("load", "require_subscriber", "require_staff")} == {}

@@ -586,7 +586,7 @@ def test_package_change_page_treats_another_accounts_service_as_not_found(two, d
     call(PackageChangeState.load, state)
     assert state.step == "unavailable" and state.options == [] and "could not be found" in state.message
     PackageChangeState.choose.fn(state, "1")
-    PackageChangeState.proceed.fn(state)
+    call(PackageChangeState.proceed, state)
     call(PackageChangeState.place, state, {"billing_start": "prorate", "delivery": "email"})
     assert state.step == "unavailable"
     assert db.exec(select(CartOrder)).all() == []

@@ -17,7 +17,7 @@ from factories import make_payment, make_subscriber
 from sqlmodel import Session
 
 from portal_app.models import ProviderSettings, StaffUser
-from portal_app.services.billing import refunds
+from portal_app.services.billing import promises, refunds, service_status
 from portal_app.services.core import outbox
 from portal_app.services.notify import log, outages, preferences
 from portal_app.services.operations import api_keys, dev_outbox, importer, job_runs, webhooks
@@ -46,12 +46,14 @@ ADMIN_VERBS = [
     outages.staff_notices, outages.service_areas, outages.post_notice, outages.add_update, outages.restore,
 ]
 SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
+# The integration API (a system principal) sets the service status too.
 AGENT_VERBS = [
     orders.staff_workflows, orders.set_trackable, orders.advance_task,
     staff_accounts.find_accounts, staff_accounts.access_account_by_number,
     tickets.staff_ticket, tickets.staff_list_tickets, tickets.staff_add_note, tickets.staff_set_status,
     outbox.failed_mail, outbox.retry_mail,
     refunds.refund_payment, refunds.staff_payments,
+    service_status.set_service_status, service_status.staff_view, promises.staff_promise, promises.cancel_promise,
     job_runs.job_rows, dev_outbox.dev_outbox,
     staff_users.two_factor_on, staff_users.start_two_factor, staff_users.confirm_two_factor,
     log.sent_to_account, preferences.account_preferences,

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "portal_app"
 ALLOWED = {
     "status": {value for kind in statuses.STATUS_TYPES for value in get_args(kind)},
     "mandate_status": set(get_args(statuses.MandateStatus)),
+    "service_status": set(get_args(statuses.ServiceState)),
     "role": set(get_args(statuses.StaffRole)),
 }
 # Names that hold something else's status: the payment gateway's own words, dispute outcomes.

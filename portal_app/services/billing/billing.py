@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Invoice, Payment, PaymentAdjustment
+from portal_app.models import Invoice, Payment, PaymentAdjustment, PortalUser
+from portal_app.services.core.provider_settings import provider_settings
 
 
 def balance_cents(db: Session, *, account_id: int) -> int:
@@ -29,6 +30,12 @@ def balance_cents(db: Session, *, account_id: int) -> int:
         )
     ).one()
     return int(billed) - int(paid) + int(taken_back)
+
+
+def restore_amount(db: Session, *, account_id: int) -> int:
+    """What a payment must be at least to bring the balance to the provider's restore threshold (a service
+    suspended for non-payment is restored there)."""
+    return max(0, balance_cents(db, account_id=account_id) - provider_settings(db).restore_threshold_cents)
 
 
 def pending_payments(db: Session, *, account_id: int) -> tuple[int, bool]:
@@ -81,3 +88,26 @@ def amount_due(db: Session, *, account_id: int, today: dt.date) -> AmountDue:
     due_on = oldest_open.due_on if (oldest_open and balance > 0) else None
     return AmountDue(balance_cents=balance, due_on=due_on, past_due=bool(due_on and due_on < today and left > 0),
                      pending_cents=pending, pending_bank=pending_bank, left_cents=left)
+
+
+def receipt_address(db: Session, *, account_id: int, user_id: int | None = None) -> str | None:
+    """Where bills and receipts go: the signed-in user's email, else the account's first portal user;
+    only a verified, enabled sign-in's address (an unproven one could be anybody's)."""
+    if user_id is not None:
+        user = db.get(PortalUser, user_id)
+        if user is not None and user.account_id == account_id and user.verified_at is not None and not user.disabled:
+            return user.email
+    user = db.exec(select(PortalUser).where(PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
+                                            col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
+    return user.email if user else None
+
+
+def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
+    """`receipt_address` (the account's first portal user) for many accounts in one query."""
+    found: dict[int, str] = {}
+    for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
+                                     .where(col(PortalUser.account_id).in_(account_ids),
+                                            col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False))
+                                     .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        found.setdefault(account_id, email)
+    return found

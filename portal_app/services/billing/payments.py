@@ -48,11 +48,11 @@ from portal_app.models import (
     PaymentAdjustment,
     PaymentAllocation,
     PaymentMethod,
-    PortalUser,
     utcnow,
 )
 from portal_app.services.billing import autopay as autopay_service
-from portal_app.services.billing import billing, notices
+from portal_app.services.billing import billing, notices, service_status
+from portal_app.services.billing.billing import receipt_address, receipt_addresses  # noqa: F401  (callers say payments.)
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history
 from portal_app.services.core.access import access_account, access_payment_method
@@ -133,6 +133,7 @@ class PaymentOutcome:
     method_saved: bool = False
     autopay_on: bool = False
     note: str = ""  # what the payer still has to do (verify microdeposits)
+    service_restored: bool = False  # this payment restored a service suspended for non-payment
 
     @property
     def settling(self) -> bool:
@@ -163,29 +164,6 @@ def validate_amount(db: Session, amount_cents: object) -> int:
     if amount_cents > settings.max_payment_cents:
         raise FieldErrors({"amount": f"The largest payment we accept online is {format_cents(settings.max_payment_cents)}."})
     return amount_cents
-
-
-def receipt_address(db: Session, *, account_id: int, user_id: int | None = None) -> str | None:
-    """Where bills and receipts go: the signed-in user's email, else the account's first portal user;
-    only a verified, enabled sign-in's address (an unproven one could be anybody's)."""
-    if user_id is not None:
-        user = db.get(PortalUser, user_id)
-        if user is not None and user.account_id == account_id and user.verified_at is not None and not user.disabled:
-            return user.email
-    user = db.exec(select(PortalUser).where(PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
-                                            col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
-    return user.email if user else None
-
-
-def receipt_addresses(db: Session, account_ids: list[int]) -> dict[int, str]:
-    """`receipt_address` (the account's first portal user) for many accounts in one query."""
-    found: dict[int, str] = {}
-    for account_id, email in db.exec(select(PortalUser.account_id, PortalUser.email)
-                                     .where(col(PortalUser.account_id).in_(account_ids),
-                                            col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False))
-                                     .order_by(col(PortalUser.account_id), col(PortalUser.id))):
-        found.setdefault(account_id, email)
-    return found
 
 
 def payment_by_key(db: Session, key: str) -> Payment | None:
@@ -307,6 +285,7 @@ def pay(
     if autopay and stored is None:
         save_method = True  # AutoPay charges a stored method
     account_id = account.id
+    suspended = account.service_status == "suspended_nonpayment"
     db.commit()  # end the read transaction before claiming (SQLite upgrades locks badly)
 
     # The hosted step: card or bank details go to the gateway, the portal gets a token back.
@@ -365,7 +344,8 @@ def pay(
                         autopay=autopay, stored=stored, ach_authorized=kind == "ach", client_ip=client_ip,
                         receipt_email=receipt_email)
         db.commit()
-        return _outcome(db, payment, method_saved=saved, autopay_on=autopay)
+        restored = suspended and db.get(Account, account_id).service_status == "active"
+        return _outcome(db, payment, method_saved=saved, autopay_on=autopay, service_restored=restored)
     finally:
         if keep_claim:
             hold_account(db, account_id, attempt_key)
@@ -447,6 +427,8 @@ def finish_charge(db: Session, principal: Principal, payment: Payment, result: C
         summary += f" from {client_ip}" if client_ip else ""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment",
                    action=result.status, summary=summary[:500], entity_type="payment", entity_id=payment.id)
+    if result.status == "succeeded":  # a service suspended for non-payment comes back once the balance allows
+        service_status.restore_after_payment(db, account_id=payment.account_id)
     if autopay and method is not None:
         autopay_service.turn_on(db, principal=principal, account_id=payment.account_id, method=method,
                                 ach_authorized=method.kind == "ach", client_ip=client_ip)
@@ -553,6 +535,7 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
     history.record(db, principal=system, account_id=payment.account_id, kind="payment", action=payment.status,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
     if payment.status == "succeeded":
+        service_status.restore_after_payment(db, account_id=payment.account_id)
         notices.payment_receipt(db, payment=payment)
     else:
         notices.payment_failed(db, payment=payment, reason=reason)

@@ -3,7 +3,8 @@
 The payer names the account number and the last name or billing ZIP. A miss and a mismatch
 get the same answer, and attempts are rate-limited per client address and per account
 number in the database (several workers share the counters). Bill emails carry a signed
-link (JWT, 30 days) that opens Quick Pay already identified.
+link (JWT, 30 days) that opens Quick Pay already identified. A restore link (72 hours) does the
+same for an account suspended for non-payment, with the amount that restores its service.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ LINK_EXPIRED = "That payment link has expired or is not valid. Enter your accoun
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
 LINK_LIFETIME = dt.timedelta(days=30)
+RESTORE_LINK_LIFETIME = dt.timedelta(hours=72)
 AUDIENCE = "quickpay"
+RESTORE_AUDIENCE = "quickpay-restore"
 
 
 class QuickPayRefused(PortalError):
@@ -44,6 +47,7 @@ class QuickPayAccount:
     masked_name: str
     amount_due_cents: int  # what is left to pay (never below zero; payments still settling count as paid)
     balance_cents: int  # the real balance, negative for a credit: what a payment checks it has not changed
+    restore_cents: int = 0  # opened by a restore link: what restores the suspended service
 
 
 def mask_name(account: Account) -> str:
@@ -66,8 +70,12 @@ def _bucket(db: Session, key: str) -> RateLimitBucket:
     return bucket
 
 
-def _view(db: Session, account: Account) -> QuickPayAccount:
+def _view(db: Session, account: Account, *, restore: bool = False) -> QuickPayAccount:
     due = billing.amount_due(db, account_id=account.id, today=provider_today())
+    if restore and account.service_status == "suspended_nonpayment":
+        restore_cents = billing.restore_amount(db, account_id=account.id)
+        return QuickPayAccount(account_id=account.id, masked_name=mask_name(account), amount_due_cents=restore_cents,
+                               balance_cents=due.balance_cents, restore_cents=restore_cents)
     return QuickPayAccount(account_id=account.id, masked_name=mask_name(account), amount_due_cents=due.left_cents,
                            balance_cents=due.balance_cents)
 
@@ -98,10 +106,10 @@ def _key() -> OctKey:
     return OctKey.import_key(secret)
 
 
-def link_token(account_number: str, *, now: dt.datetime | None = None) -> str:
+def link_token(account_number: str, *, now: dt.datetime | None = None, restore: bool = False) -> str:
     now = now or utcnow()
-    claims = {"sub": account_number, "aud": AUDIENCE, "iat": int(now.timestamp()),
-              "exp": int((now + LINK_LIFETIME).timestamp())}
+    claims = {"sub": account_number, "aud": RESTORE_AUDIENCE if restore else AUDIENCE, "iat": int(now.timestamp()),
+              "exp": int((now + (RESTORE_LINK_LIFETIME if restore else LINK_LIFETIME)).timestamp())}
     return jwt.encode({"alg": "HS256"}, claims, _key())
 
 
@@ -109,16 +117,21 @@ def link_url(account_number: str) -> str:
     return f"{get_settings().public_url.rstrip('/')}/quickpay?t={link_token(account_number)}"
 
 
+def restore_link_url(account_number: str, *, now: dt.datetime | None = None) -> str:
+    """Quick Pay identified, with the amount that restores a service suspended for non-payment (72 hours)."""
+    return f"{get_settings().public_url.rstrip('/')}/quickpay?t={link_token(account_number, now=now, restore=True)}"
+
+
 def identify_by_link(db: Session, *, token: str, now: dt.datetime | None = None) -> QuickPayAccount:
     now = now or utcnow()
     try:
         decoded = jwt.decode(str(token)[:2000], _key(), algorithms=["HS256"])
         jwt.JWTClaimsRegistry(now=int(now.timestamp()), leeway=0, exp={"essential": True},
-                              aud={"essential": True, "value": AUDIENCE},
+                              aud={"essential": True, "values": [AUDIENCE, RESTORE_AUDIENCE]},
                               sub={"essential": True}).validate(decoded.claims)
     except (JoseError, ValueError, TypeError):
         raise QuickPayRefused(LINK_EXPIRED) from None
     account = db.exec(select(Account).where(Account.account_number == decoded.claims["sub"])).first()
     if account is None or account.status == "closed":
         raise QuickPayRefused(LINK_EXPIRED)
-    return _view(db, account)
+    return _view(db, account, restore=decoded.claims["aud"] == RESTORE_AUDIENCE)

@@ -12,6 +12,7 @@ from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
+from portal_app.services.billing.explain import Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
@@ -35,6 +36,7 @@ class Page:
     page: int
     pages: int
     notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded $10.00")
+    explained: dict[int, Explanation] = field(default_factory=dict)  # invoice id -> why it differs from the last
 
 
 def _pages(total: int) -> int:
@@ -51,7 +53,8 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
         .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages)
+    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows])
+    return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages, explained=explained)
 
 
 def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
@@ -114,9 +117,21 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
 
 def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
     invoice = access_invoice(db, principal, invoice_id)
-    account = db.get(Account, invoice.account_id)
+    return _invoice_document(db, invoice, db.get(Account, invoice.account_id), today)
+
+
+def paper_bills(db: Session, *, period_start: dt.date, today: dt.date) -> list[InvoiceDocument]:
+    """The bills of a month that go out on paper (accounts that chose paper), for the print run."""
+    rows = db.exec(select(Invoice, Account).join(Account, col(Account.id) == Invoice.account_id)
+                   .where(Invoice.period_start == period_start, Invoice.delivery == "paper", Invoice.status != "void")
+                   .order_by(col(Account.service_zip), col(Account.account_number))).all()
+    return [_invoice_document(db, invoice, account, today) for invoice, account in rows]
+
+
+def _invoice_document(db: Session, invoice: Invoice, account: Account, today: dt.date) -> InvoiceDocument:
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                     .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
+    explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id]).get(invoice.id)
     return InvoiceDocument(
         number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
         address_lines=account.service_address_lines, issued_on=invoice.issued_on, due_on=invoice.due_on,
@@ -124,6 +139,9 @@ def invoice_document(db: Session, *, principal: Principal, invoice_id: int, toda
         lines=[(line.description, line.amount_cents) for line in lines] or [("Services", invoice.total_cents)],
         total_cents=invoice.total_cents, paid_cents=invoice_paid_cents(db, invoice.id),
         status=invoice_status(invoice, today),
+        explained_headline=explained.headline if explained else "",
+        changes=[(r.text, r.amount_cents) for r in explained.changes] if explained else [],
+        account_lines=[(r.text, r.amount_cents) for r in explained.account] if explained else [],
     )
 
 

@@ -21,7 +21,10 @@ def record(
     summary: str,
     entity_type: str = "",
     entity_id: int | None = None,
+    webhook_data: dict | None = None,
 ) -> AccountHistory:
+    """One history entry; what subscribers do (and the account's service status, whoever changes it) is
+    also announced to the provider's webhooks, with `webhook_data` in the event."""
     entry = AccountHistory(
         account_id=account_id,
         actor_kind=principal.kind,
@@ -35,8 +38,8 @@ def record(
     db.add(entry)
     # No flush here: callers may still adjust the entry before it is written (it is append-only after).
     with db.no_autoflush:
-        if principal.kind == "subscriber":  # what subscribers do is announced to the provider's webhooks
-            webhooks.emit(db, entry)
+        if principal.kind == "subscriber" or webhooks.announced_for_anyone(kind, action):
+            webhooks.emit(db, entry, data=webhook_data)
         if principal.kind == "staff":  # a staff change to an account is also in the staff audit log
             account = db.get(Account, account_id)
             staff_audit.record(db, principal=principal, action=f"account.{kind}.{action}"[:60],

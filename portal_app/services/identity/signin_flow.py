@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from portal_app.models import PortalUser
+from portal_app.models import Account, PortalUser
 from portal_app.services.core import history
 from portal_app.services.identity import auth, ratelimit, tokens, two_factor
 from portal_app.services.core.errors import SignInFailed
@@ -25,6 +25,13 @@ class Outcome:
     not_verified: bool = False
     ticket: str = ""  # swap at /auth/session/start for the cookie
     two_factor_token: str = ""  # keep server-side; ask for the code next
+    home_first: bool = False  # the account's service is suspended or disconnected: Home says so first
+
+
+def _signed_in(db: Session, user: PortalUser, binding: str) -> Outcome:
+    account = db.get(Account, user.account_id)
+    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding),
+                   home_first=account is not None and account.service_status != "active")
 
 
 def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", binding: str = "") -> Outcome:
@@ -55,7 +62,7 @@ def sign_in(db: Session, *, login: str, password: str, client_ip: str = "", bind
     ratelimit.clear(db, limits[:1])
     if user.totp_enabled_at is not None:
         return Outcome(two_factor_token=tokens.issue(db, purpose=tokens.MFA_PENDING, user_id=user.id))
-    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))
+    return _signed_in(db, user, binding)
 
 
 def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client_ip: str = "",
@@ -84,4 +91,4 @@ def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client
             db, principal=as_principal(user), account_id=user.account_id, kind="access", action="recovery_code_used",
             summary=f"{user.username} signed in with a recovery code", entity_type="portal_user", entity_id=user.id,
         )
-    return Outcome(ticket=auth.create_session_ticket(db, user=user, binding=binding))
+    return _signed_in(db, user, binding)

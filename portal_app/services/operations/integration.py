@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountHistory, Payment, PortalUser, Ticket, Workflow
+from portal_app.services.billing import service_status
 from portal_app.services.operations import importer
 from portal_app.services.core.principal import Principal
 
@@ -35,6 +36,9 @@ class AccountIn(_In):
     billing_zip: str = Field("", max_length=16)
     service_area: str = Field("", max_length=120)
     status: Literal["active", "suspended", "closed"] = "active"
+    # The connection: suspended, restored or disconnected as the billing system decides (webhooks follow).
+    service_status: Literal["active", "suspended_nonpayment", "suspended_request", "disconnected"] | None = None
+    service_status_reason: str = Field("", max_length=200)
 
 
 class ServiceIn(_In):
@@ -105,7 +109,15 @@ def upsert(db: Session, *, principal: Principal, batch: Batch) -> importer.Impor
             files["invoice_lines"] = _csv("invoice_lines", lines)
     if batch.payments:
         files["payments"] = _csv("payments", [p.model_dump() for p in batch.payments])
-    return importer.run_import(db, principal=principal, files=files, apply=True, source=principal.display_name)
+    report = importer.run_import(db, principal=principal, files=files, apply=True, source=principal.display_name)
+    statuses = {a.account_id: a for a in batch.accounts if a.service_status is not None}
+    if report.ok and statuses:
+        ids = dict(db.exec(select(Account.account_number, Account.id)
+                           .where(col(Account.account_number).in_(list(statuses)))).all())
+        for number, row in statuses.items():
+            service_status.set_service_status(db, principal=principal, account_id=ids[number],
+                                              status=row.service_status, reason=row.service_status_reason)
+    return report
 
 
 # --- reads since a cursor ------------------------------------------------------------------------

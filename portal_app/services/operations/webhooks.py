@@ -1,5 +1,6 @@
-"""Outbound webhooks: when a subscriber pays, signs, orders, books or opens a ticket, each active
-endpoint gets a signed JSON POST, retried with back-off, every attempt in the delivery log.
+"""Outbound webhooks: when a subscriber pays, signs, orders, books or opens a ticket, and when an
+account's service is suspended, restored or disconnected (by anyone: staff, the API, a payment), each
+active endpoint gets a signed JSON POST, retried with back-off, every attempt in the delivery log.
 
 Events are written in the same transaction as the account-history entry that records the action
 (history.record calls `emit`), so a rolled-back action never announces itself. The signature:
@@ -35,7 +36,12 @@ EVENTS = {
     ("service", "package_change_ordered"): "order.created",
     ("appointment", "booked"): "appointment.booked",
     ("ticket", "opened"): "ticket.opened",
+    ("service", "suspended"): "service.suspended",
+    ("service", "restored"): "service.restored",
+    ("service", "disconnected"): "service.disconnected",
 }
+# Announced whoever acts: the provider's network (RADIUS/ACS) blocks and unblocks on these.
+FOR_ANYONE = {("service", "suspended"), ("service", "restored"), ("service", "disconnected")}
 MAX_ATTEMPTS = 8
 
 
@@ -44,8 +50,13 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
-def emit(db: Session, entry: AccountHistory) -> None:
-    """Queue the event a history entry stands for (if any) for every active endpoint."""
+def announced_for_anyone(kind: str, action: str) -> bool:
+    return (kind, action) in FOR_ANYONE
+
+
+def emit(db: Session, entry: AccountHistory, *, data: dict | None = None) -> None:
+    """Queue the event a history entry stands for (if any) for every active endpoint; `data` goes in
+    the event as "data" (a service event's status, a suspension's restore link and amount)."""
     event = EVENTS.get((entry.kind, entry.action))
     if event is None:
         return
@@ -53,9 +64,12 @@ def emit(db: Session, entry: AccountHistory) -> None:
     if not endpoints:
         return
     account = db.get(Account, entry.account_id)
-    payload = json.dumps({"id": secrets.token_hex(8), "event": event, "occurred_at": utcnow().isoformat(),
-                          "account_id": account.account_number if account else None, "summary": entry.summary,
-                          "entity": {"type": entry.entity_type, "id": entry.entity_id}})
+    body = {"id": secrets.token_hex(8), "event": event, "occurred_at": utcnow().isoformat(),
+            "account_id": account.account_number if account else None, "summary": entry.summary,
+            "entity": {"type": entry.entity_type, "id": entry.entity_id}}
+    if data:
+        body["data"] = data
+    payload = json.dumps(body)
     for endpoint_id in endpoints:
         db.add(WebhookDelivery(endpoint_id=endpoint_id, event=event, payload=payload))
 

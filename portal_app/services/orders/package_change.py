@@ -1,18 +1,24 @@
 """CHANGE a package: the packages on offer with the price difference, and placing the change order.
 
-Placing it writes a CartOrder (kind package_change), opens a service-change workflow with
-trackable steps (so Order Tracking shows it at once) and records the account history. The
-account's service switches to the new package when staff close that workflow.
+Placing it writes a CartOrder (kind package_change) with both prices as quoted and the day the
+new price starts, opens a service-change workflow with trackable steps (so Order Tracking shows it
+at once) and records the account history. The account's service switches to the new package when
+staff close that workflow; the next invoice then bills it, with part-month lines when the change
+was prorated (services/billing/invoicing.py). `preview_next_bill` shows that invoice before the
+order is placed, computed by the same code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountService, CartOrder, Package, ServiceAreaPackage, Workflow
+from portal_app.services.billing import invoicing
 from portal_app.services.core import history
+from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import workflows
 from portal_app.services.core.access import access_account, access_service
 from portal_app.services.orders.account_services import speed_label
@@ -95,25 +101,67 @@ def pending_change(db: Session, *, principal: Principal) -> PendingChange | None
                          new_name=new.name if new is not None else workflow.title, workflow_id=workflow.id)
 
 
+def _offered(db: Session, account: Account, current: Package, package_id: int) -> Package:
+    new = next((p for p in offered_packages(db, account) if p.id == package_id and p.id != current.id), None)
+    if new is None:
+        raise NotFound("package")
+    return new
+
+
+def _price_change(db: Session, account: Account, service: AccountService, current: Package, new: Package, *,
+                  prorate_now: bool, today: dt.date) -> invoicing.PriceChange:
+    """The change as billing will see it: from today when prorated, else from the next bill's first day."""
+    effective = today if prorate_now else invoicing.next_period(db, account.id, today)[0]
+    return invoicing.PriceChange(account_service_id=service.id, old_name=current.name,
+                                 old_price_cents=service.monthly_price_cents, new_name=new.name,
+                                 new_price_cents=new.monthly_price_cents, effective_on=effective)
+
+
+@dataclass(frozen=True)
+class BillPreview:
+    """The next invoice if the change is made: its lines and total, and the monthly total after it."""
+
+    period_start: dt.date
+    lines: list[invoicing.PlannedLine]
+    total_cents: int
+    monthly_cents: int
+
+
+def preview_next_bill(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
+                      today: dt.date | None = None) -> BillPreview:
+    """What the next bill will be with this change (as if staff complete it before then), line by line."""
+    account, service, current = _changeable(db, principal, service_id)
+    new = _offered(db, account, current, package_id)
+    today = today or provider_today()
+    change = _price_change(db, account, service, current, new, prorate_now=prorate_now, today=today)
+    bill = invoicing.next_bill(db, account_id=account.id, today=today, change=change, prorate=prorate_now)
+    monthly = sum(line.amount_cents for line in bill.lines if line.kind == "service")
+    return BillPreview(period_start=bill.period_start, lines=bill.lines, total_cents=bill.total_cents,
+                       monthly_cents=monthly)
+
+
 def place_package_change(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
-                         paperless: bool, currency: str = "USD") -> CartOrder:
+                         paperless: bool, currency: str = "USD", today: dt.date | None = None) -> CartOrder:
     account, service, current = _changeable(db, principal, service_id)
     if principal.kind != "subscriber":
         raise NotFound("service")
     if not change_allowed(db):
         raise PortalError("Package changes are not available online. Please contact us.")
-    new = next((p for p in offered_packages(db, account) if p.id == package_id and p.id != current.id), None)
-    if new is None:
-        raise NotFound("package")
+    new = _offered(db, account, current, package_id)
     if open_change(db, account.id) is not None:
         raise PortalError(IN_PROGRESS)
+    change = _price_change(db, account, service, current, new, prorate_now=bool(prorate_now),
+                           today=today or provider_today())
     order = CartOrder(account_id=account.id, kind="package_change", service_area_id=account.service_area_id,
-                      package_id=new.id, previous_package_id=current.id, prorate_now=bool(prorate_now))
+                      package_id=new.id, previous_package_id=current.id, prorate_now=bool(prorate_now),
+                      account_service_id=service.id, previous_price_cents=change.old_price_cents,
+                      new_price_cents=change.new_price_cents, effective_on=change.effective_on)
     db.add(order)
     account.paperless = bool(paperless)
     db.add(account)
     db.flush()
-    when = "prorated from today" if prorate_now else "from your next bill"
+    when = (f"prorated from {change.effective_on:%b %-d}" if prorate_now
+            else f"from your next bill ({change.effective_on:%b %-d})")
     workflows.create_workflow(db, principal=principal, account=account, kind="service_change",
                            title=f"Change to {new.name}", cart_order_id=order.id, steps=[
                                ("Order received", "Order received", f"We have your request to change to {new.name}."),
@@ -136,13 +184,16 @@ def apply_package_change(db: Session, *, principal: Principal, workflow: Workflo
     order = db.get(CartOrder, workflow.cart_order_id) if workflow.cart_order_id else None
     if order is None or order.kind != "package_change":
         return
-    service = db.exec(select(AccountService).where(AccountService.account_id == workflow.account_id,
-                                                   AccountService.package_id == order.previous_package_id,
+    which = (AccountService.id == order.account_service_id if order.account_service_id is not None
+             else AccountService.package_id == order.previous_package_id)
+    service = db.exec(select(AccountService).where(AccountService.account_id == workflow.account_id, which,
                                                    AccountService.status == "active")).first()
     new = db.get(Package, order.package_id)
     if service is None or new is None:
         return
-    service.package_id, service.name, service.monthly_price_cents = new.id, new.name, new.monthly_price_cents
+    # The price quoted when the order was placed (orders from before prices were kept: today's price).
+    price = order.new_price_cents if order.effective_on is not None else new.monthly_price_cents
+    service.package_id, service.name, service.monthly_price_cents = new.id, new.name, price
     order.status = "completed"
     db.add(service)
     db.add(order)

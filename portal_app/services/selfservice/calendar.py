@@ -1,4 +1,5 @@
-"""The account's calendar: bill due dates, AutoPay runs, appointments, ticket updates, order milestones."""
+"""The account's calendar: bill due dates, promises to pay, AutoPay runs, appointments, ticket updates, order
+milestones."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from portal_app.models import (
     Appointment,
     Contract,
     Invoice,
+    PaymentPromise,
     RecurringPayment,
     Ticket,
     TicketNote,
@@ -25,15 +27,17 @@ from portal_app.theming import current_theme
 # kind -> label shown on the FILTER; the default set leaves out ticket chatter.
 KINDS = {
     "bill": "Bill due dates",
+    "promise": "Promises to pay",
     "autopay": "AutoPay",
     "appointment": "Appointments",
     "ticket": "Ticket updates",
     "order": "Orders and contracts",
 }
-DEFAULT_KINDS = ("bill", "autopay", "appointment", "order")
+DEFAULT_KINDS = ("bill", "promise", "autopay", "appointment", "order")
 # Where each kind of item links to. Billing pages live on another branch; home shows the balance.
 LINKS = {
     "bill": ("/invoices", "See your invoices"),
+    "promise": ("/pay", "Make a payment"),
     "autopay": ("/autopay", "Open AutoPay"),
     "appointment": ("/scheduling", "Open Scheduling"),
     "ticket": ("/tickets", "Open the ticket"),
@@ -66,6 +70,15 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
             items.append(_item("bill", invoice.id, invoice.due_on, f"Bill {state}: {format_cents(invoice.total_cents, currency)}",
                                f"Invoice {invoice.number}, due {invoice.due_on:%b %-d, %Y}" +
                                (" (paid)" if state == "paid" else "")))
+    if "promise" in chosen:
+        words = {"active": "", "kept": " (kept)", "lapsed": " (lapsed)", "cancelled": " (cancelled)"}
+        for promise in db.exec(select(PaymentPromise).where(PaymentPromise.account_id == account.id,
+                                                            PaymentPromise.promised_on >= first,
+                                                            PaymentPromise.promised_on <= last)):
+            items.append(_item("promise", promise.id, promise.promised_on,
+                               f"Promise to pay: {format_cents(promise.amount_cents, currency)}"
+                               + words.get(promise.status, ""),
+                               f"You promised to pay by {promise.promised_on:%b %-d, %Y}."))
     if "autopay" in chosen:
         autopay = db.exec(select(RecurringPayment).where(RecurringPayment.account_id == account.id,
                                                          col(RecurringPayment.cancelled_at).is_(None))).first()

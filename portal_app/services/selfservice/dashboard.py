@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import Contact, ContactPoint, PortalUser
-from portal_app.services.billing import billing
+from portal_app.services.billing import billing, promises, service_status
 from portal_app.services.core.access import access_account
 from portal_app.services.core.principal import Principal
 
@@ -27,6 +27,15 @@ class HomeSummary:
     pending_cents: int = 0  # payments still settling
     pending_bank: bool = False  # one of them is a bank debit
     left_cents: int = 0  # what is left to pay once they settle
+    service_status: str = "active"  # suspended ones are told first thing (services/billing/service_status.py)
+    service_label: str = ""  # "Your service is suspended for non-payment"
+    service_reason: str = ""
+    restore_cents: int = 0  # suspended for non-payment: what a payment must be at least to restore it
+    restoring: bool = False  # a payment restored it in the last day
+    promise_on: dt.date | None = None  # an active promise to pay: by when, and how much
+    promise_cents: int = 0
+    promise_latest: dt.date | None = None  # a promise may be made now, up to this date
+    promise_refused: str = ""  # why a suspended or past-due subscriber cannot promise now
 
 
 def greeting_name(db: Session, *, principal: Principal, account) -> str:
@@ -53,6 +62,10 @@ def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSu
     account = access_account(db, principal)
     due = billing.amount_due(db, account_id=account.id, today=today)
     address = account.service_address
+    promise = promises.active_promise(db, account.id)
+    owed = billing.restore_amount(db, account_id=account.id) if promise or due.past_due or account.service_status != "active" else 0
+    offer = (promises.offer(db, account, today=today) if promise is None and owed > 0
+             and (due.past_due or account.service_status == "suspended_nonpayment") else promises.Offer(False))
     return HomeSummary(
         display_name=account.display_name,
         first_name=greeting_name(db, principal=principal, account=account),
@@ -65,4 +78,14 @@ def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSu
         pending_cents=due.pending_cents,
         pending_bank=due.pending_bank,
         left_cents=due.left_cents,
+        service_status=account.service_status,
+        service_label=service_status.HEADLINES.get(account.service_status, ""),
+        service_reason=account.service_status_reason if account.service_status != "active" else "",
+        restore_cents=(billing.restore_amount(db, account_id=account.id)
+                       if account.service_status == "suspended_nonpayment" else 0),
+        restoring=service_status.recently_restored(account),
+        promise_on=promise.promised_on if promise is not None and owed > 0 else None,
+        promise_cents=owed if promise is not None else 0,
+        promise_latest=offer.latest if offer.allowed else None,
+        promise_refused=offer.reason,
     )

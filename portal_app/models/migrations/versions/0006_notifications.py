@@ -11,7 +11,7 @@ import portal_app.models.base
 
 
 revision = '0006_notifications'
-down_revision = '0004_operations'
+down_revision = '0005_bills'
 branch_labels = None
 depends_on = None
 

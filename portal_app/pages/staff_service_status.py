@@ -1,0 +1,67 @@
+"""Staff: find an account and set its service status; suspended accounts show their restore link."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components import tokens
+from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
+from portal_app.components.forms import select_field, text_field
+from portal_app.components.staff_shell import staff_page
+from portal_app.state.staff_service_status import StaffServiceStatusState as S
+
+
+def _account() -> rx.Component:
+    return card(rx.vstack(
+        rx.heading(S.name, " · ", S.number, as_="h2", size="4"),
+        rx.hstack(label_value("Service", S.label, id="service-label"), label_value("Balance", S.balance),
+                  spacing="6", wrap="wrap"),
+        rx.cond(S.reason != "", rx.text("Reason: ", S.reason, size="2", color=tokens.MUTED)),
+        rx.cond(S.restore != "", rx.vstack(
+            rx.text("A payment of ", rx.el.strong(S.restore), " restores it. Restore link (72 hours) for the "
+                    "subscriber or the network's redirect:", size="2"),
+            rx.el.input(value=S.restore_link, read_only=True, aria_label="Restore link", id="restore-link",
+                        style={"width": "100%", "min_height": tokens.TOUCH_TARGET, "padding": "0 0.5rem",
+                               "border": f"1px solid {tokens.BORDER}", "border_radius": "var(--radius-2)"}),
+            spacing="1", width="100%")),
+        rx.cond(S.promise != "", rx.hstack(
+            rx.text(S.promise, size="2", id="staff-promise"),
+            rx.button("CANCEL PROMISE", on_click=S.cancel_promise, variant="outline", color_scheme="red", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            spacing="3", wrap="wrap", align="center")),
+        rx.form(
+            rx.vstack(
+                select_field("Set service status", "service_status", S.options, default_value=S.status,
+                             error=S.err_form),
+                text_field("Reason (the subscriber sees it)", "reason", default_value=S.reason,
+                           id_prefix="status"),
+                primary_button("SAVE STATUS", type="submit"),
+                spacing="3", width="100%", align="start",
+            ),
+            on_submit=S.save, reset_on_submit=False, width="100%",
+        ),
+        spacing="3", width="100%", align="start",
+    ), id="service-status")
+
+
+@staff_page(route="/staff/service-status", title="Service status", nav_label="Service status", nav_icon="wifi",
+            nav_order=10, on_load=[S.load])
+def staff_service_status() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Service status", as_="h1", size="6"),
+        rx.text("Suspend, restore or disconnect an account's service. Every change is in the account's history "
+                "and goes to the network's webhooks (service.suspended, service.restored, service.disconnected); a "
+                "payment restores an account suspended for non-payment by itself.", size="2", color=tokens.MUTED),
+        rx.form(
+            rx.hstack(
+                text_field("Account number", "number", error=S.err_number, default_value=S.number, id_prefix="find"),
+                primary_button("FIND", type="submit"),
+                align="end", spacing="2", width="100%",
+            ),
+            on_submit=S.find, reset_on_submit=False, width="100%",
+        ),
+        notice_callout(S.notice, id="status-notice"),
+        error_callout(S.err_form),
+        rx.cond(S.found, _account()),
+        spacing="3", width="100%", max_width="820px",
+    )

@@ -1,0 +1,198 @@
+"""Bill explained: what changed since the previous bill, line by line, in plain words.
+
+Each invoice is compared with the account's previous one (not void). Monthly lines (services and
+recurring fees) are matched by the service they bill, else by their name without the month; the
+others (part-month lines, one-time charges, credits, late fees) belong to one bill only; taxes are
+compared as a total. The amounts of the `changes` add up to exactly this bill minus the last one.
+Then `account`: the payments and refunds since the last bill and the balance carried into this one.
+
+Everything for a page of invoices is read in four queries, however many invoices it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from portal_app.models import Invoice, InvoiceLine, Payment, PaymentAdjustment
+from portal_app.money import format_cents
+from portal_app.theming import current_theme
+
+RECURRING = ("service", "fee")
+ONE_BILL = {"proration": "Part month", "one_time": "One-time charge", "credit": "Credit", "late_fee": "Late fee"}
+_MONTH_SUFFIX = re.compile(r"\s*\([A-Z][a-z]{2} \d{4}\)$")
+ADJUSTMENT_WORDS = {"refund": "Refund", "dispute": "Payment disputed", "return": "Payment returned by the bank"}
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    amount_cents: int | None = None  # what it adds to this bill (negative: takes off); None: words only
+
+
+@dataclass(frozen=True)
+class Explanation:
+    headline: str
+    changes: list[Reason] = field(default_factory=list)
+    account: list[Reason] = field(default_factory=list)
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+def _day(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(ZoneInfo(current_theme().timezone)):%b %-d}"
+
+
+def _name(line: InvoiceLine) -> str:
+    return _MONTH_SUFFIX.sub("", line.description)
+
+
+def _kind(line: InvoiceLine) -> str:
+    # Lines from another billing system carry no kind: a negative one is a credit.
+    return "credit" if line.kind in RECURRING and line.amount_cents < 0 else line.kind
+
+
+def _same_service(a: InvoiceLine, b: InvoiceLine) -> bool:
+    return a.account_service_id is not None and a.account_service_id == b.account_service_id
+
+
+def _same_name(a: InvoiceLine, b: InvoiceLine) -> bool:
+    return _name(a) == _name(b)
+
+
+def _match(current: list[InvoiceLine], previous: list[InvoiceLine]) -> tuple[list, list, list]:
+    """(pairs, new, gone) of monthly lines: by service first, then by name."""
+    left, pairs = list(previous), []
+    for same in (_same_service, _same_name):
+        unmatched = []
+        for line in current:
+            found = next((p for p in left if same(p, line)), None)
+            if found is None:
+                unmatched.append(line)
+            else:
+                left.remove(found)
+                pairs.append((found, line))
+        current = unmatched
+    return pairs, current, left
+
+
+def _monthly_changes(current: list[InvoiceLine], previous: list[InvoiceLine]) -> tuple[list[Reason], list[str]]:
+    pairs, new, gone = _match(current, previous)
+    reasons, same = [], []
+    for before, now in pairs:
+        if before.amount_cents == now.amount_cents and _name(before) == _name(now):
+            same.append(_name(now))
+        elif _name(before) != _name(now):
+            reasons.append(Reason(f"{_name(before)} changed to {_name(now)}: {_money(before.amount_cents)} → "
+                                  f"{_money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
+        else:
+            reasons.append(Reason(f"{_name(now)}: price changed from {_money(before.amount_cents)} to "
+                                  f"{_money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
+    reasons += [Reason(f"New: {_name(line)}, {_money(line.amount_cents)} a month", line.amount_cents) for line in new]
+    reasons += [Reason(f"No longer billed: {_name(line)} (was {_money(line.amount_cents)} a month)", -line.amount_cents)
+                for line in gone]
+    return reasons, same
+
+
+def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None) -> list[Reason]:
+    previous = previous or []
+    monthly = lambda lines: [x for x in lines if _kind(x) in RECURRING]  # noqa: E731
+    reasons, same = _monthly_changes(monthly(current), monthly(previous))
+    parts = [x for x in current if _kind(x) == "proration"]
+    if parts:
+        reasons.append(Reason("A package change in a month already billed is put right: the old price's days "
+                              "are credited and the new price's days charged."))
+        reasons += [Reason(line.description, line.amount_cents) for line in parts]
+    for line in current:
+        if _kind(line) in ONE_BILL and _kind(line) != "proration":
+            reasons.append(Reason(f"{ONE_BILL[_kind(line)]}: {line.description}", line.amount_cents))
+    before = [x for x in previous if _kind(x) in ONE_BILL]
+    if before:
+        reasons.append(Reason("Not repeated from your last bill: " + "; ".join(x.description for x in before),
+                              -sum(x.amount_cents for x in before)))
+    taxes_now = sum(x.amount_cents for x in current if _kind(x) == "tax")
+    taxes_before = sum(x.amount_cents for x in previous if _kind(x) == "tax")
+    if taxes_now != taxes_before:
+        reasons.append(Reason(f"Taxes: {_money(taxes_before)} → {_money(taxes_now)} (they follow the charges above)",
+                              taxes_now - taxes_before))
+    elif taxes_now:
+        same.append("taxes")
+    if same and previous:
+        reasons.append(Reason("Same as your last bill: " + ", ".join(same) + "."))
+    return reasons
+
+
+def _headline(invoice: Invoice, previous: Invoice | None) -> str:
+    if previous is None:
+        return f"This is your first bill: {_money(invoice.total_cents)}."
+    difference = invoice.total_cents - previous.total_cents
+    if difference == 0:
+        return f"This bill is {_money(invoice.total_cents)}, the same as your last bill."
+    more = "more" if difference > 0 else "less"
+    return (f"This bill is {_money(invoice.total_cents)}, {_money(abs(difference))} {more} than your last bill "
+            f"({_money(previous.total_cents)}).")
+
+
+def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) -> dict[int, Explanation]:
+    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that)."""
+    if not invoice_ids:
+        return {}
+    invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
+                            .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    previous = {now.id: before for before, now in zip([None, *invoices], invoices)}
+    wanted = [i for i in invoices if i.id in set(invoice_ids)]
+    needed = {i.id for i in wanted} | {previous[i.id].id for i in wanted if previous[i.id] is not None}
+    lines: dict[int, list[InvoiceLine]] = {}
+    for line in db.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(needed))
+                        .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))):
+        lines.setdefault(line.invoice_id, []).append(line)
+    paid = list(db.exec(select(Payment).where(Payment.account_id == account_id, Payment.status == "succeeded")
+                        .order_by(col(Payment.created_at))))
+    taken = list(db.exec(select(PaymentAdjustment).where(
+        PaymentAdjustment.account_id == account_id, col(PaymentAdjustment.status).in_(("pending", "applied")))
+        .order_by(col(PaymentAdjustment.created_at))))
+    position = {i.id: n for n, i in enumerate(invoices)}
+    explained = {}
+    for invoice in wanted:
+        before = previous[invoice.id]
+        billed_before = sum(i.total_cents for i in invoices[:position[invoice.id]])
+        account = _account(invoice, before, billed_before, paid, taken)
+        explained[invoice.id] = Explanation(
+            headline=_headline(invoice, before),
+            changes=_changes(lines.get(invoice.id, []), lines.get(before.id, []) if before else None),
+            account=account)
+    return explained
+
+
+def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid: list[Payment],
+             taken: list[PaymentAdjustment]) -> list[Reason]:
+    """Payments and refunds since the last bill, and the balance carried into this one."""
+    if before is None and billed_before == 0:
+        return []
+    since = before.created_at if before is not None else None
+    in_between = lambda when: (since is None or when >= since) and when < invoice.created_at  # noqa: E731
+    reasons = [Reason(f"Your last bill, {before.number}: {_money(before.total_cents)}")] if before else []
+    reasons += [Reason(f"Payment {_day(p.created_at)} ({p.method_label}), thank you", -p.amount_cents)
+                for p in paid if in_between(p.created_at)]
+    reasons += [Reason(f"{ADJUSTMENT_WORDS.get(a.kind, a.kind.title())} on {_day(a.created_at)}", a.amount_cents)
+                for a in taken if in_between(a.created_at)]
+    carried = (billed_before - sum(p.amount_cents for p in paid if p.created_at < invoice.created_at)
+               + sum(a.amount_cents for a in taken if a.created_at < invoice.created_at))
+    if carried > 0:
+        reasons.append(Reason(f"Still to pay from before, carried into this bill: {_money(carried)}", carried))
+    elif carried < 0:
+        reasons.append(Reason(f"Credit from before, taken off this bill: {_money(-carried)}", carried))
+    else:
+        reasons.append(Reason("Everything before this bill is paid: nothing carried over."))
+    if carried:
+        reasons.append(Reason(f"With this bill you owe {_money(max(0, invoice.total_cents + carried))}"
+                              + (f" and keep a credit of {_money(-(invoice.total_cents + carried))}"
+                                 if invoice.total_cents + carried < 0 else "") + "."))
+    return reasons

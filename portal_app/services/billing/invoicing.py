@@ -1,0 +1,210 @@
+"""What an invoice holds: the monthly service lines and the part-month lines of package changes.
+
+One function plans the lines (`plan_lines`); the billing run issues them and the CHANGE flow shows
+them before PLACE ORDER, so the preview and the bill cannot disagree.
+
+Billing periods are calendar months, billed in advance on the first run of the month. A package
+change "prorated from today" starts the new price on its day d. Every day from d that was already
+billed at the old price is put right on the next invoice, month by month: a credit for the old
+price's days and a charge for the new price's days ("Fiber 1 Gig, Mar 12–31 (20 of 31 days)").
+When d falls inside the period being billed now (its service line already at the new price), the
+days before d are charged at the old price and credited at the new one. A change "from the next
+bill" has no part-month lines: the next invoice simply bills the new package.
+
+Rounding: each part-month line is the monthly price × the days ÷ the days in that month, rounded to
+the nearest cent, a half cent up (`prorated_cents`). Credit and charge are rounded separately, so a
+whole month is exactly the monthly price and every line can be checked on its own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from sqlmodel import Session, col, select
+
+from portal_app.models import AccountService, CartOrder, Invoice, Package
+from portal_app.models.statuses import InvoiceLineKind
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    kind: InvoiceLineKind
+    description: str
+    amount_cents: int
+    account_service_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceCharge:
+    """A billable service as the period bills it."""
+
+    account_service_id: int | None
+    name: str
+    monthly_price_cents: int
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A prorated package change the next invoice has to put right."""
+
+    account_service_id: int | None
+    old_name: str
+    old_price_cents: int
+    new_name: str
+    new_price_cents: int
+    effective_on: dt.date
+    order_id: int | None = None
+
+
+def days_in_month(day: dt.date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=days_in_month(day))
+
+
+def next_month(day: dt.date) -> dt.date:
+    return month_end(day) + dt.timedelta(days=1)
+
+
+def prorated_cents(monthly_cents: int, days: int, month_days: int) -> int:
+    """`monthly_cents × days ÷ month_days` to the nearest cent, a half cent rounded up."""
+    if not 0 <= days <= month_days:
+        raise ValueError("days must lie within the month")
+    return (2 * monthly_cents * days + month_days) // (2 * month_days)
+
+
+def span_label(start: dt.date, end: dt.date) -> str:
+    """'Mar 12–31 (20 of 31 days)'; one month at a time."""
+    days = (end - start).days + 1
+    dates = f"{start:%b %-d}" if start == end else f"{start:%b %-d}–{end:%-d}"
+    return f"{dates} ({days} of {days_in_month(start)} day{'s' if days_in_month(start) != 1 else ''})"
+
+
+def _part_month(name: str, monthly_cents: int, start: dt.date, end: dt.date, service_id: int | None,
+                *, credit: bool) -> PlannedLine:
+    cents = prorated_cents(monthly_cents, (end - start).days + 1, days_in_month(start))
+    label = f"{name}, {span_label(start, end)}"
+    return PlannedLine(kind="proration", description=f"Credit for {label}" if credit else label,
+                       amount_cents=-cents if credit else cents, account_service_id=service_id)
+
+
+def proration_lines(change: PriceChange, *, period_start: dt.date, period_end: dt.date,
+                    billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
+    """The part-month lines `change` puts on the invoice for `period_start`..`period_end`.
+
+    `billed(day)` says whether an earlier invoice covered that day (at the old price)."""
+    lines: list[PlannedLine] = []
+    effective, service = change.effective_on, change.account_service_id
+    month = effective.replace(day=1)
+    while month < period_start:
+        start, end = max(effective, month), month_end(month)
+        if billed(start):
+            lines += [_part_month(change.old_name, change.old_price_cents, start, end, service, credit=True),
+                      _part_month(change.new_name, change.new_price_cents, start, end, service, credit=False)]
+        month = next_month(month)
+    if period_start < effective:  # inside this period: its service line bills the new price for all of it
+        end = min(effective - dt.timedelta(days=1), period_end)
+        lines += [_part_month(change.old_name, change.old_price_cents, period_start, end, service, credit=False),
+                  _part_month(change.new_name, change.new_price_cents, period_start, end, service, credit=True)]
+    return lines
+
+
+def plan_lines(services: Iterable[ServiceCharge], changes: Iterable[PriceChange], *, period_start: dt.date,
+               period_end: dt.date, billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
+    """The lines of the invoice for a calendar-month period: each service, then each change's part-month lines."""
+    lines = [PlannedLine(kind="service", description=f"{s.name} ({period_start:%b %Y})"[:200],
+                         amount_cents=s.monthly_price_cents, account_service_id=s.account_service_id)
+             for s in services]
+    for change in changes:
+        lines += proration_lines(change, period_start=period_start, period_end=period_end, billed=billed)
+    return lines
+
+
+# --- reading what the plan needs from the database --------------------------------------------
+
+
+def billable_services(db: Session, account_ids: list[int]) -> dict[int, list[AccountService]]:
+    """Each account's active billable services, in a stable order (one query)."""
+    found: dict[int, list[AccountService]] = {}
+    for service in db.exec(select(AccountService).where(
+            col(AccountService.account_id).in_(account_ids), col(AccountService.billable).is_(True),
+            AccountService.status == "active").order_by(col(AccountService.account_id), col(AccountService.id))):
+        found.setdefault(service.account_id, []).append(service)
+    return found
+
+
+def charges(services: Iterable[AccountService]) -> list[ServiceCharge]:
+    return [ServiceCharge(s.id, s.name, s.monthly_price_cents) for s in services]
+
+
+def pending_prorations(db: Session, account_ids: list[int] | None = None) -> dict[int, list[tuple[CartOrder, PriceChange]]]:
+    """Prorated package changes staff have completed and no invoice has put right yet, per account."""
+    query = select(CartOrder).where(CartOrder.kind == "package_change", CartOrder.status == "completed",
+                                    col(CartOrder.prorate_now).is_(True), col(CartOrder.effective_on).is_not(None),
+                                    col(CartOrder.prorated_invoice_id).is_(None))
+    if account_ids is not None:
+        query = query.where(col(CartOrder.account_id).in_(account_ids))
+    found: dict[int, list[tuple[CartOrder, PriceChange]]] = {}
+    orders = list(db.exec(query.order_by(col(CartOrder.id))))
+    names = _order_names(db, orders)
+    for order in orders:
+        old_name, new_name = names[order.id]
+        found.setdefault(order.account_id, []).append((order, PriceChange(
+            account_service_id=order.account_service_id, old_name=old_name, old_price_cents=order.previous_price_cents,
+            new_name=new_name, new_price_cents=order.new_price_cents, effective_on=order.effective_on,
+            order_id=order.id)))
+    return found
+
+
+def _order_names(db: Session, orders: list[CartOrder]) -> dict[int, tuple[str, str]]:
+    ids = {i for o in orders for i in (o.package_id, o.previous_package_id) if i is not None}
+    names = dict(db.exec(select(Package.id, Package.name).where(col(Package.id).in_(ids))).all()) if ids else {}
+    return {o.id: (names.get(o.previous_package_id, "Previous package"), names.get(o.package_id, "New package"))
+            for o in orders}
+
+
+def billed_days(db: Session, account_id: int) -> Callable[[dt.date], bool]:
+    """Whether an invoice of the account (not void) covered a day: one query, then a lookup."""
+    periods = db.exec(select(Invoice.period_start, Invoice.period_end).where(
+        Invoice.account_id == account_id, Invoice.status != "void")).all()
+    return lambda day: any(start <= day <= end for start, end in periods)
+
+
+def next_period(db: Session, account_id: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the account's next invoice: this month unless it is billed already, else the next."""
+    start = today.replace(day=1)
+    if billed_days(db, account_id)(today):
+        start = next_month(start)
+    return start, month_end(start)
+
+
+@dataclass(frozen=True)
+class NextBill:
+    period_start: dt.date
+    lines: list[PlannedLine]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+
+def next_bill(db: Session, *, account_id: int, today: dt.date, change: PriceChange | None = None,
+              prorate: bool = False) -> NextBill:
+    """The account's next invoice as the billing run will issue it, with `change` (a package change
+    not placed yet) as if staff had completed it: its service line at the new package and price, and
+    its part-month lines when `prorate`."""
+    start, end = next_period(db, account_id, today)
+    services = charges(billable_services(db, [account_id]).get(account_id, []))
+    changes = [c for _, c in pending_prorations(db, [account_id]).get(account_id, [])]
+    if change is not None:
+        services = [replace(s, name=change.new_name, monthly_price_cents=change.new_price_cents)
+                    if s.account_service_id == change.account_service_id else s for s in services]
+        if prorate:
+            changes.append(change)
+    return NextBill(period_start=start, lines=plan_lines(services, changes, period_start=start, period_end=end,
+                                                         billed=billed_days(db, account_id)))
