@@ -1,4 +1,4 @@
-# The job worker: mail delivery, billing and AutoPay runs, ACH settlement, cleanup, webhooks
+# The job worker: mail and text delivery, billing and AutoPay runs, reminders, ACH settlement, cleanup, webhooks
 # (`python -m portal_app worker`). Run one or several: each job occurrence is claimed in the database.
 #   docker build -f deploy/worker.Dockerfile -t subscriber-portal-worker .
 FROM python:3.11-slim-bookworm

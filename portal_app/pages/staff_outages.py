@@ -1,14 +1,14 @@
 """Staff (admins): post an outage or maintenance notice for service areas, send updates, mark it restored;
-and an account's notifications (what was sent, how it went, what it chose)."""
+and (every staff member) an account's notifications: what was sent, how it went, what it chose."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import field_error
-from portal_app.components.staff_admin import admin_only
+from portal_app.components.staff_admin import account_missing, list_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.outages import StaffAccountNotificationsState as A
 from portal_app.state.outages import StaffOutagesState as S
@@ -129,31 +129,28 @@ def _notice(n: rx.Var) -> rx.Component:
 @staff_page(route="/staff/outages", title="Outage notices", nav_label="Outages", nav_icon="radio_tower", nav_order=65,
             on_load=[S.load])
 def staff_outages() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Outage notices", as_="h1", size="6"),
-        admin_only(S.refused, rx.vstack(
-            notice_callout(S.notice, id="staff-notice"),
-            error_callout(_err("form")),
-            _post_form(),
-            rx.heading("Open and recent", size="4", as_="h2"),
-            rx.cond(S.loaded & (S.notices.length() == 0), rx.text("No notices in the last 30 days.", size="2",
-                                                                   color=tokens.MUTED)),
-            rx.vstack(rx.foreach(S.notices, _notice), spacing="3", width="100%", id="notices"),
-            rx.link("Public status page", href="/status", size="2"),
-            spacing="3", width="100%",
-        )),
-        spacing="3", width="100%", max_width="820px",
+    return staff_view(
+        "Outage notices",
+        _post_form(),
+        rx.heading("Open and recent", size="4", as_="h2"),
+        rx.cond(S.loaded & (S.notices.length() == 0), rx.text("No notices in the last 30 days.", size="2",
+                                                               color=tokens.MUTED)),
+        rx.vstack(rx.foreach(S.notices, _notice), spacing="3", width="100%", id="notices"),
+        rx.link("Public status page", href="/status", size="2"),
+        intro="Tell the customers of some service areas (or all) about a service problem or planned work: "
+              "they see it on every page and get it by email or text.",
+        notice=S.notice, refused=S.refused,
     )
 
 
 def _sent(row: rx.Var) -> rx.Component:
-    return rx.box(
+    return rx.vstack(
         rx.hstack(rx.badge(row["channel"], color_scheme="gray"), rx.text(row["when"], size="1", color=tokens.MUTED),
                   rx.badge(row["status"], color_scheme="gray", high_contrast=True), wrap="wrap", align="center"),
         rx.text(row["subject"], size="2"),
         rx.text(row["event"], " · to ", row["to"], size="1", color=tokens.MUTED),
         rx.cond(row["detail"] != "", rx.text("Last error: ", row["detail"], size="1", overflow_wrap="anywhere")),
-        padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%", class_name="sent-row",
+        spacing="1", width="100%", class_name="sent-row",
     )
 
 
@@ -168,16 +165,9 @@ def _choice(row: rx.Var) -> rx.Component:
 def staff_account_notifications() -> rx.Component:
     return rx.cond(
         A.found,
-        rx.vstack(
-            rx.heading("Notifications: ", A.account_name, as_="h1", size="6"),
-            rx.link("Back to account ", A.account_number, href="/staff/account?number=" + A.account_number,
-                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
-            card(rx.vstack(
-                rx.heading("Sent", size="4", as_="h2"),
-                rx.cond(A.sent.length() == 0, rx.text("Nothing sent yet.", size="2", color=tokens.MUTED)),
-                rx.vstack(rx.foreach(A.sent, _sent), spacing="0", width="100%", id="staff-sent"),
-                spacing="2", width="100%",
-            )),
+        staff_view(
+            "Notifications",
+            list_card(A.sent, _sent, empty="Nothing sent yet.", id="staff-sent"),
             card(rx.vstack(
                 rx.heading("Their choices", size="4", as_="h2"),
                 rx.text("Paperless billing: ", rx.cond(A.paperless, "on", "off (paper bill by post)"), size="2"),
@@ -186,10 +176,8 @@ def staff_account_notifications() -> rx.Component:
                 rx.foreach(A.choices, _choice),
                 spacing="1", width="100%",
             )),
-            spacing="3", width="100%", max_width="820px",
+            intro=rx.link("← ", A.account_name, href="/staff/account?number=" + A.account_number,
+                          min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
         ),
-        rx.cond(A.loaded, rx.vstack(
-            error_callout(rx.Var.create("That account could not be found.")),
-            rx.link("Back to search", href="/staff", min_height=tokens.TOUCH_TARGET),
-        )),
+        account_missing(),
     )

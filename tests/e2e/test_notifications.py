@@ -186,7 +186,7 @@ def test_an_outage_posted_by_staff_shows_in_its_area_and_not_outside(browser, po
     desk.get_by_label("Details (optional)").fill("A contractor cut a cable; crews are on the way.")
     desk.get_by_role("checkbox", name=f"E2E North {tag}").click()
     desk.get_by_role("button", name="POST NOTICE").click()
-    expect(desk.locator("#staff-notice")).to_contain_text(f"Posted “{title}”. 1 messages are on their way.")
+    expect(desk.locator("#staff-notice")).to_contain_text(f"Posted “{title}”. 1 message is on their way.")
     desk.screenshot(path=str(ARTIFACTS / "notifications-staff-outage.png"), full_page=True)
 
     for path in ("/", "/invoices"):  # every page carries it
@@ -215,6 +215,15 @@ def test_an_outage_posted_by_staff_shows_in_its_area_and_not_outside(browser, po
             OutboxMail.subject.contains(title)))}
     assert told == {inside.account_id: f"Lumen Fiber: service problem: {title}"}
 
+    card = desk.locator(".outage-notice", has_text=title)
+    card.get_by_role("button", name="SEND UPDATE").click()
+    expect(card).to_contain_text("Write the update in 3 to 500 characters.")
+    card.get_by_label("Update for customers").fill("Crews are splicing the cable now.")
+    card.get_by_role("button", name="SEND UPDATE").click()
+    expect(desk.locator("#staff-notice")).to_contain_text("Update sent: 1 message is on their way.")
+    phone.goto("/")
+    expect(phone.locator(".outage-banner", has_text=title)).to_contain_text("Latest: Crews are splicing the cable now.")
+
     desk.get_by_role("button", name=f"Service restored: {title}").click()
     expect(desk.locator("#staff-notice")).to_contain_text("Marked restored")
     phone.goto("/")
@@ -224,6 +233,7 @@ def test_an_outage_posted_by_staff_shows_in_its_area_and_not_outside(browser, po
     with Session(portal.engine) as db:
         subjects = sorted(m.subject for m in db.exec(select(OutboxMail).where(
             OutboxMail.account_id == inside.account_id, OutboxMail.subject.contains(title))))
-    assert subjects == [f"Lumen Fiber: service is back: {title}", f"Lumen Fiber: service problem: {title}"]
+    assert subjects == [f"Lumen Fiber: service is back: {title}", f"Lumen Fiber: service problem: {title}",
+                        f"Lumen Fiber: update: {title}"]
     for context in (staff, other, anyone.context):
         context.close()

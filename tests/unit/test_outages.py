@@ -56,7 +56,7 @@ def test_a_notice_reaches_its_areas_and_nobody_else(db: Session) -> None:
     assert outages.banners(db, account_id=outside.account.id) == []
     assert outages.banners(db, account_id=nowhere.account.id) == []
     audit = db.exec(select(StaffAuditEntry).where(StaffAuditEntry.action == "outage.post")).one()
-    assert "1 messages" in audit.detail
+    assert audit.detail.endswith("messages: 1")
 
 
 def test_updates_and_restored_follow_the_notice_once(db: Session) -> None:
@@ -142,3 +142,46 @@ def test_every_signed_in_page_carries_the_banner_of_the_subscribers_area(app_db:
         theirs = page_state(state_cls, route, cookie=signed_in_cookie(db, outside))
         call(state_cls.load, theirs)
         assert theirs.outage_banners == []
+
+
+def test_the_staff_outages_page_posts_updates_and_restores_for_admins_only(app_db: str, db: Session) -> None:  # noqa: F811
+    import sqlalchemy as sa
+    from test_access_states import _staff_cookie
+
+    from portal_app.models import StaffUser
+    from portal_app.state.outages import StaffAccountNotificationsState, StaffOutagesState
+
+    north, _ = _areas(db)
+    inside = make_subscriber(db, service_area_id=north.id)
+    db.commit()
+    cookie = _staff_cookie(db)  # an agent first
+    agent = page_state(StaffOutagesState, "/staff/outages", cookie=cookie)
+    call(StaffOutagesState.load, agent)
+    assert agent.refused == "Only an admin can do that." and agent.notices == []
+    log_page = page_state(StaffAccountNotificationsState, f"/staff/notifications?number={inside.account.account_number}",
+                          cookie=cookie)
+    call(StaffAccountNotificationsState.load, log_page)  # agents read an account's notifications
+    assert log_page.found and log_page.sent == [] and log_page.choices[0]["label"] == "New bill"
+
+    db.execute(sa.update(StaffUser).where(StaffUser.username == "agent").values(role="admin"))
+    db.commit()
+    page = page_state(StaffOutagesState, "/staff/outages", cookie=cookie)
+    call(StaffOutagesState.load, page)
+    assert page.refused == "" and [a["name"] for a in page.areas] == ["North", "South"]
+    form = {"kind": "outage", "title": "Fiber cut", "details": "", "starts_at": "2026-06-02T14:10",
+            "expected_end": "", f"area_{north.id}": "on"}
+    call(StaffOutagesState.post, page, form | {"title": "x"})
+    assert set(page.errors) == {"title"} and db.exec(select(OutageNotice)).all() == []
+    call(StaffOutagesState.post, page, form)
+    assert page.errors == {} and page.notice == "Posted “Fiber cut”. 1 message is on their way."
+    [notice] = page.notices
+    call(StaffOutagesState.add_update, page, {"notice_id": notice["id"], "update": "x"})
+    assert page.update_error_for == notice["id"] and "update" in page.errors
+    call(StaffOutagesState.add_update, page, {"notice_id": notice["id"], "update": "Crews on site."})
+    assert page.update_error_for == "" and page.notices[0]["latest"] == "Crews on site."
+    call(StaffOutagesState.restore, page, "999999")  # as a modified client might send
+    assert page.notice == "That notice could not be found."
+    call(StaffOutagesState.restore, page, notice["id"])
+    assert page.notices[0]["status"] == "restored" and page.notice.startswith("Marked restored")
+    call(StaffAccountNotificationsState.load, log_page)
+    assert [row["event"] for row in log_page.sent] == ["Outages and maintenance"] * 3

@@ -225,7 +225,7 @@ def post_notice(db: Session, *, principal: Principal, kind: str, title: str, det
     sent = _tell(db, notice, stage="posted", key=f"outage:{notice.id}:posted")
     staff_audit.record(db, principal=principal, action="outage.post", target=f"notice {notice.id}",
                        detail=f"{KINDS[kind]}: {title} ({'all areas' if all_areas else len(chosen)} areas); "
-                              f"{sent} messages")
+                              f"messages: {sent}")
     return notice, sent
 
 
@@ -255,7 +255,7 @@ def add_update(db: Session, *, principal: Principal, notice_id: object, message:
     db.flush()
     sent = _tell(db, notice, stage="update", key=f"outage:{notice.id}:update:{row.id}", update=text)
     staff_audit.record(db, principal=principal, action="outage.update", target=f"notice {notice.id}",
-                       detail=f"{text[:400]}; {sent} messages")
+                       detail=f"{text[:400]}; messages: {sent}")
     return row, sent
 
 
@@ -271,5 +271,5 @@ def restore(db: Session, *, principal: Principal, notice_id: object, now: dt.dat
     db.refresh(notice)
     sent = _tell(db, notice, stage="restored", key=f"outage:{notice.id}:restored")
     staff_audit.record(db, principal=principal, action="outage.restore", target=f"notice {notice.id}",
-                       detail=f"{notice.title}: restored; {sent} messages")
+                       detail=f"{notice.title}: restored; messages: {sent}")
     return sent
