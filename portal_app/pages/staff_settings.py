@@ -29,7 +29,7 @@ def _switch(switch: Switch) -> rx.Component:
         control = rx.input(id=field_id, name=switch.name, default_value=S.values.get(switch.name, ""), size="3",
                            width="100%", min_height=tokens.TOUCH_TARGET, aria_describedby=help_id,
                            input_mode="decimal" if switch.kind == "money" else (
-                               "numeric" if switch.kind in ("hours", "count") else "text"),
+                               "numeric" if switch.kind in ("hours", "days", "count") else "text"),
                            aria_invalid=rx.cond(S.errors.get(switch.name, "") != "", "true", "false"))
     unit = {"money": " (dollars)"}.get(switch.kind, "")
     return rx.vstack(

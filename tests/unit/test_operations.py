@@ -359,3 +359,12 @@ def test_an_upload_batch_is_the_uploaders_and_applies(db: Session) -> None:
         importer.run_batch(db, principal=staff_auth.staff_principal(other), batch_id=batch, apply=False)
     with pytest.raises(FieldErrors):
         importer.stage_upload(db, principal=admin, files={"people.csv": b"x"})
+
+
+def test_every_provider_setting_is_on_the_settings_page() -> None:
+    """A new ProviderSettings column reaches admins: Settings lists every one of them."""
+    from portal_app.models import ProviderSettings
+    from portal_app.services.staff.settings_admin import SWITCHES
+
+    columns = set(ProviderSettings.model_fields) - {"id"}
+    assert columns - {switch.name for switch in SWITCHES} == set()

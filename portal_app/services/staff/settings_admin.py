@@ -30,7 +30,7 @@ class Switch:
     help: str  # what it does for subscribers, shown under it
 
 
-KINDS = ("bool", "money", "hours", "count", "text")
+KINDS = ("bool", "money", "hours", "days", "count", "text")
 SWITCH_FILE = Path(__file__).resolve().parents[2] / "data" / "provider_switches.toml"
 
 
@@ -82,8 +82,10 @@ def _parse(switch: Switch, raw: object, errors: dict[str, str]) -> object:
     number = int(text)
     if switch.kind == "hours" and number > 24 * 30:
         errors[switch.name] = "At most 720 hours (30 days)."
+    if switch.kind == "days" and number > 60:
+        errors[switch.name] = "At most 60 days."
     if switch.kind == "count" and number > 10:
-        errors[switch.name] = "At most 10 retries."
+        errors[switch.name] = "At most 10."
     return number
 
 
