@@ -104,17 +104,24 @@ TABS = (("Portal", "portal", _portal_tab), ("History (ALL)", "history", _history
         ("Tickets", "tickets", tickets_tab), ("Payments", "payments", payments_tab))
 
 
+# The account's other staff pages, linked from its page.
+ACCOUNT_LINKS = (("Orders and contracts", "/staff/orders", "staff-orders-link"),
+                 ("Notifications", "/staff/notifications", "staff-notifications-link"),
+                 ("Service status", "/staff/service-status", "staff-service-status-link"))
+
+
 @staff_page(route="/staff/account", title="Account", on_load=[A.load])
 def account() -> rx.Component:
     return rx.cond(
         A.found,
         staff_view(
             A.account_name,
-            rx.link("Orders and contracts", href="/staff/orders?number=" + A.account_number,
-                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center", id="staff-orders-link"),
-            rx.link("Notifications", href="/staff/notifications?number=" + A.account_number,
-                    min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center",
-                    id="staff-notifications-link"),
+            rx.hstack(
+                *[rx.link(label, href=f"{route}?number=" + A.account_number, min_height=tokens.TOUCH_TARGET,
+                          display="inline-flex", align_items="center", id=link_id)
+                  for label, route, link_id in ACCOUNT_LINKS],
+                spacing="4", wrap="wrap",
+            ),
             rx.tabs.root(
                 rx.tabs.list(*[rx.tabs.trigger(label, value=value, min_height=tokens.TOUCH_TARGET)
                                for label, value, _ in TABS]),
