@@ -80,7 +80,8 @@ def test_defaults_then_changes_are_kept_with_required_email_always_on(db: Sessio
                                         quiet_hours=True, quiet_start="21:00", quiet_end="08:00")
     db.commit()
     after = _choices(db, sub)
-    required = {"payment_receipt", "payment_problem", "security", "bill_ready"}  # bill_ready: paperless is on
+    required = {"payment_receipt", "payment_problem", "service_status", "promise", "security",
+                "bill_ready"}  # bill_ready: paperless is on
     assert {key for key, (email, _) in after.items() if email} == required
     assert "Ticket replies: email off" in said
     # Only what differs from the defaults is stored, and the change is in the account history.
@@ -358,6 +359,10 @@ def test_every_text_template_fits_one_segment() -> None:
                     "starts_at": moment, "expected_end_at": moment}
                    for s in ("posted", "update", "restored") for k in ("outage", "maintenance")],
         "security_notice": [{"subject": "Your portal email address was changed"}],
+        "service_status": [{"status": st, "state": "suspended at your request", "restore_cents": 123456}
+                           for st in ("active", "suspended_nonpayment", "suspended_request")],
+        "promise": [{"stage": st, "amount_cents": 123456, "promised_on": dt.date(2026, 12, 31), "restored": True}
+                    for st in ("made", "reminder", "lapsed")],
         "verification_code": [{"code": "123456"}],
         "help": [{}],
     }
@@ -366,7 +371,8 @@ def test_every_text_template_fits_one_segment() -> None:
         for context in cases:
             text = render.render_sms(name, context)
             if segments(text) != 1:
-                too_long[f"{name} {context.get('variant') or context.get('stage') or ''}"] = (len(text), text)
+                which = context.get("variant") or context.get("stage") or context.get("status") or ""
+                too_long[f"{name} {which}"] = (len(text), text)
     assert too_long == {}
     assert {path.stem for path in render.TEMPLATES.joinpath("sms").glob("*.txt")} == set(contexts)
 

@@ -29,6 +29,10 @@ EVENTS: tuple[Event, ...] = (
           sms=False, required=True),
     Event("payment_problem", "Payment problems", "A payment or AutoPay charge that did not go through, was returned "
           "by the bank or needs a step from you.", email=True, sms=True, required=True),
+    Event("service_status", "Service suspended or restored", "When your internet service is suspended, "
+          "restored or changes status.", email=True, sms=True, required=True),
+    Event("promise", "Promises to pay", "Your promise to pay confirmed, a reminder two days before, and what "
+          "happens if it lapses.", email=True, sms=True, required=True),
     Event("card_expiring", "AutoPay card expiring", "When the card AutoPay uses is about to expire.", email=True,
           sms=False),
     Event("appointment", "Appointments", "A visit booked, moved or cancelled.", email=True, sms=True),
