@@ -3,9 +3,9 @@ Each is safe to run twice.
 
 - billing run: one invoice per account per month (its number is unique per account and month) with
   the part-month lines of prorated package changes (services/billing/invoicing.py), announced through
-  the notification service to paperless accounts (services/billing/notices.py: a signed Quick Pay link,
-  or with AutoPay what will be charged when) and marked for the post otherwise (`paper-bills` prints
-  them); credit already on the account is applied to it.
+  the notification service (services/billing/notices.py: a signed Quick Pay link, or with AutoPay what
+  will be charged when; by email to paperless accounts, by text where chosen) and marked for the post
+  for paper accounts (`paper-bills` prints them); credit already on the account is applied to it.
 - AutoPay run: one attempt per recurring payment, invoice and day (the attempt key names all
   three), at most `autopay_max_retries` failed days in a row, a notice on each failure.
 - card-expiry reminders: a notice when a stored card AutoPay uses expires within 30 days, once
@@ -139,8 +139,9 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
                    summary=(f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due "
                             f"{invoice.due_on:%b %-d, %Y}" + (", printed and posted (paper bill)" if paper else "")),
                    entity_type="invoice", entity_id=invoice.id)
-    if not paper:  # a paper bill goes in the post (paper-bills prints it)
-        notices.bill_ready(db, account=account, invoice=invoice, today=today)
+    # A paper bill goes in the post (paper-bills prints it) and is never emailed; the notice service
+    # knows that, and still sends the text a paper-bill account may have chosen.
+    notices.bill_ready(db, account=account, invoice=invoice, today=today)
     return invoice
 
 

@@ -40,7 +40,12 @@ def _choice(row: rx.Var) -> rx.Component:
             rx.cond(
                 row["email_required"].to(bool),
                 _box("Email (always sent)", "email_" + key, True, label + " by email (always sent)", disabled=True),
-                _box("Email", "email_" + key, row["email"].to(bool), label + " by email"),
+                rx.cond(
+                    row["email_offered"].to(bool),
+                    _box("Email", "email_" + key, row["email"].to(bool), label + " by email"),
+                    rx.text("Paper bill by post", size="2", min_height=tokens.TOUCH_TARGET, display="flex",
+                            align_items="center", class_name="by-post"),
+                ),
             ),
             rx.cond(S.sms_phone != "", _box("Text", "sms_" + key, row["sms"].to(bool), label + " by text")),
             spacing="5",
@@ -129,8 +134,8 @@ def _choices_form() -> rx.Component:
                 "Paperless billing",
                 _box("Paperless: my bill comes by email, no paper bill by post", "paperless", S.paperless,
                      "Paperless billing"),
-                rx.text("With paperless billing on, the bill email is your bill, so it is always sent.", size="2",
-                        color=tokens.MUTED),
+                rx.text("With paperless billing the bill email is your bill, so it is always sent; without it your "
+                        "bill comes by post (a text can still tell you it is ready).", size="2", color=tokens.MUTED),
             ),
             rx.cond(
                 S.texts_available,

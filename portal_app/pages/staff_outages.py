@@ -156,7 +156,8 @@ def _sent(row: rx.Var) -> rx.Component:
 
 def _choice(row: rx.Var) -> rx.Component:
     return rx.text(row["label"], ": ",
-                   rx.cond(row["email"].to(bool), "email", "no email"),
+                   rx.cond(row["email_offered"].to(bool), rx.cond(row["email"].to(bool), "email", "no email"),
+                           "by post"),
                    rx.cond(row["email_required"].to(bool), " (required)", ""),
                    rx.cond(row["sms"].to(bool) & (A.sms_phone != ""), ", texts", ""), size="2")
 

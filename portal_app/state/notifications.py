@@ -15,7 +15,7 @@ from portal_app.state.signed_in import signed_in_event
 
 
 class NotificationsState(SessionState):
-    rows: list[dict] = []  # {key, label, description, email, sms, email_required}
+    rows: list[dict] = []  # {key, label, description, email, sms, email_required, email_offered}
     paperless: bool = True
     texts_available: bool = False
     sms_phone: str = ""

@@ -53,7 +53,7 @@ def _signed_in(page: Page, persona) -> None:
     expect(page.get_by_role("heading", name=re.compile(r"^Hi, "))).to_be_visible()
 
 
-def test_texts_for_bills_then_a_bill_comes_only_by_text(phone: Page, portal, twilio, texts_here) -> None:
+def test_texts_for_bills_then_a_paper_bill_comes_only_by_text(phone: Page, portal, twilio, texts_here) -> None:
     persona = make_persona(portal, bills=())
     with Session(portal.engine) as db:
         db.add(AccountService(account_id=persona.account_id, name="Fiber 500", billable=True, monthly_price_cents=6500))
@@ -75,25 +75,26 @@ def test_texts_for_bills_then_a_bill_comes_only_by_text(phone: Page, portal, twi
     phone.get_by_role("button", name="CONFIRM NUMBER").click()
     expect(phone.locator("#texting-number")).to_have_text(national)
 
-    # Paper bills by post (so the bill email becomes a choice), texts at any hour; then the bill by text only.
+    # Paper bills by post (so the bill is not emailed), texts at any hour; then the bill's text on.
+    expect(phone.get_by_role("checkbox", name="New bill by email (always sent)")).to_be_disabled()  # paperless
     phone.get_by_role("checkbox", name="Paperless billing").click()
     phone.get_by_role("checkbox", name="Hold texts during quiet hours").click()
     phone.get_by_role("button", name="SAVE CHOICES").click()
     expect(phone.locator("#notifications-notice")).to_contain_text("paperless billing off")
     wait_until_settled(phone)
-    bill_email = phone.get_by_role("checkbox", name="New bill by email", exact=True)
-    expect(bill_email).to_be_checked()
-    bill_email.click()
+    bill_row = phone.locator(".choice-row", has_text="New bill")
+    expect(bill_row).to_contain_text("Paper bill by post")
+    expect(bill_row.get_by_role("checkbox", name=re.compile("by email"))).to_have_count(0)
     phone.get_by_role("checkbox", name="New bill by text", exact=True).click()
     phone.get_by_role("button", name="SAVE CHOICES").click()
-    expect(phone.locator("#notifications-notice")).to_contain_text("New bill: email off, texts on")
+    expect(phone.locator("#notifications-notice")).to_contain_text("New bill: texts on")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(ARTIFACTS / "notifications-choices.png"), full_page=True)
 
     with Session(portal.engine, expire_on_commit=False) as db:
         billing_jobs.billing_run(db, today=provider_today(), account_ids=[persona.account_id])
         mails = db.exec(select(OutboxMail).where(OutboxMail.account_id == persona.account_id)).all()
-    assert [m.subject for m in mails if "bill" in m.subject.lower()] == []  # no bill email: it was turned off
+    assert [m.subject for m in mails if "bill" in m.subject.lower()] == []  # no bill email: it is in the post
     sent_before = len(twilio.to(number))
     _deliver_texts(portal, twilio)
     bill_text = twilio.wait_for(number, count=sent_before + 1)[-1]

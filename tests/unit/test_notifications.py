@@ -80,7 +80,8 @@ def test_defaults_then_changes_are_kept_with_required_email_always_on(db: Sessio
                                         quiet_hours=True, quiet_start="21:00", quiet_end="08:00")
     db.commit()
     after = _choices(db, sub)
-    required = {"payment_receipt", "payment_problem", "security", "bill_ready"}  # bill_ready: paperless is on
+    required = {"payment_receipt", "payment_problem", "service_status", "promise", "security",
+                "bill_ready"}  # bill_ready: paperless is on
     assert {key for key, (email, _) in after.items() if email} == required
     assert "Ticket replies: email off" in said
     # Only what differs from the defaults is stored, and the change is in the account history.
@@ -88,12 +89,14 @@ def test_defaults_then_changes_are_kept_with_required_email_always_on(db: Sessio
     assert "ticket_update" in stored and "payment_receipt" not in stored
     entry = db.exec(select(AccountHistory).where(AccountHistory.action == "choices_changed")).one()
     assert entry.account_id == sub.account.id and "Ticket replies: email off" in entry.summary
-    # Paper bills by post: the bill email becomes optional, and can then be turned off.
-    preferences.save_preferences(db, principal=sub.principal, choices=every_email_off, paperless=False,
+    # Paper bills: the bill comes by post and is not emailed at all (there is no email to choose).
+    preferences.save_preferences(db, principal=sub.principal, choices=_choices(db, sub), paperless=False,
                                  quiet_hours=True, quiet_start="21:00", quiet_end="08:00")
     db.commit()
-    assert _choices(db, sub)["bill_ready"] == (False, False)
+    bill = next(r for r in preferences.preferences(db, principal=sub.principal).rows if r.key == "bill_ready")
+    assert (bill.email, bill.email_offered, bill.email_required) == (False, False, False)
     assert db.get(type(sub.account), sub.account.id).paperless is False
+    assert "bill_ready" not in {c.event for c in db.exec(select(NotificationChoice))}  # nothing to keep for it
 
 
 def test_quiet_hours_must_be_a_listed_time_and_not_empty(db: Session) -> None:
@@ -254,6 +257,19 @@ def test_the_billing_run_tells_an_autopay_account_there_is_nothing_to_do(db: Ses
     assert "Pay now" in other.body_html and "Nothing to do" not in other.body_html
 
 
+def test_a_paper_bill_is_not_emailed_but_a_chosen_text_says_it_is_ready(db: Session, texts_on) -> None:
+    paper, paper_texting = make_subscriber(db, paperless=False), make_subscriber(db, paperless=False)
+    _texting(db, paper_texting.account.id, quiet_hours=False)
+    db.add(NotificationChoice(account_id=paper_texting.account.id, event="bill_ready", email=True, sms=True))
+    for sub in (paper, paper_texting):
+        db.add(AccountService(account_id=sub.account.id, name="Fiber 1 Gig", billable=True, monthly_price_cents=7000))
+    db.commit()
+    billing_jobs.billing_run(db, today=TODAY)
+    assert db.exec(select(OutboxMail)).all() == []  # both bills go by post
+    [text] = db.exec(select(OutboxSms)).all()
+    assert text.account_id == paper_texting.account.id and text.body.startswith("Lumen: your bill is $70.00, due")
+
+
 def test_autopay_that_gave_up_is_not_promised(db: Session) -> None:
     sub = make_subscriber(db)
     _autopay(db, sub, failures=3)  # the provider's autopay_max_retries
@@ -343,6 +359,10 @@ def test_every_text_template_fits_one_segment() -> None:
                     "starts_at": moment, "expected_end_at": moment}
                    for s in ("posted", "update", "restored") for k in ("outage", "maintenance")],
         "security_notice": [{"subject": "Your portal email address was changed"}],
+        "service_status": [{"status": st, "state": "suspended at your request", "restore_cents": 123456}
+                           for st in ("active", "suspended_nonpayment", "suspended_request")],
+        "promise": [{"stage": st, "amount_cents": 123456, "promised_on": dt.date(2026, 12, 31), "restored": True}
+                    for st in ("made", "reminder", "lapsed")],
         "verification_code": [{"code": "123456"}],
         "help": [{}],
     }
@@ -351,7 +371,8 @@ def test_every_text_template_fits_one_segment() -> None:
         for context in cases:
             text = render.render_sms(name, context)
             if segments(text) != 1:
-                too_long[f"{name} {context.get('variant') or context.get('stage') or ''}"] = (len(text), text)
+                which = context.get("variant") or context.get("stage") or context.get("status") or ""
+                too_long[f"{name} {which}"] = (len(text), text)
     assert too_long == {}
     assert {path.stem for path in render.TEMPLATES.joinpath("sms").glob("*.txt")} == set(contexts)
 
@@ -423,12 +444,17 @@ def test_the_notifications_page_saves_what_the_form_says(app_db: str, db: Sessio
     call(NotificationsState.load, page)
     assert [row["key"] for row in page.rows] == [event.key for event in EVENTS] and page.paperless
     assert page.texts_available is False and page.sent == [] and page.loaded
-    # Paperless off and every optional email off in one go; the bill's box was required (ticked, disabled,
-    # so not submitted): it stays on rather than quietly going off with paperless.
-    call(NotificationsState.save, page, {"quiet_hours": "on", "quiet_start": "22:00", "quiet_end": "07:00"})
-    assert page.errors == {} and "paperless billing off" in page.notice
+    # Every optional email off: the bill's box is required (ticked and disabled, so not submitted) and stays on.
+    call(NotificationsState.save, page, {"paperless": "on", "quiet_hours": "on", "quiet_start": "22:00",
+                                         "quiet_end": "07:00"})
+    assert page.errors == {} and "Ticket replies: email off" in page.notice
     saved = {row["key"]: row["email"] for row in page.rows}
-    assert saved["bill_ready"] is True and saved["ticket_update"] is False and page.paperless is False
+    assert saved["bill_ready"] is True and saved["ticket_update"] is False and page.paperless is True
     assert (page.quiet_start, page.quiet_end) == ("22:00", "07:00")
+    # Paperless off: the bill goes by post, and the page says so instead of offering an email.
+    call(NotificationsState.save, page, {"quiet_hours": "on", "quiet_start": "22:00", "quiet_end": "07:00"})
+    assert "paperless billing off" in page.notice and page.paperless is False
+    bill = next(row for row in page.rows if row["key"] == "bill_ready")
+    assert (bill["email"], bill["email_offered"]) == (False, False)
     call(NotificationsState.save, page, {"quiet_hours": "on", "quiet_start": "25:00", "quiet_end": "07:00"})
     assert page.errors == {"quiet_start": "Choose a time from the list."} and page.notice == ""

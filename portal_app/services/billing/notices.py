@@ -58,7 +58,7 @@ def bill_ready(db: Session, *, account: Account, invoice: Invoice, today: dt.dat
     send(db, account_id=account.id, event="bill_ready", template="bill_ready", key=f"bill_ready:{invoice.id}",
          context={"invoice_number": invoice.number, "period": f"{invoice.period_start:%B %Y}",
                   "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
-                  "autopay": asdict(plan) if plan else None, "paperless": account.paperless,
+                  "autopay": asdict(plan) if plan else None,
                   "pay_link": quickpay.link_url(account.account_number)})
 
 

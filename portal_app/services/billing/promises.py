@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, Payment, PaymentPromise, utcnow
 from portal_app.money import format_cents
 from portal_app.services.billing import billing, service_status
@@ -26,6 +25,7 @@ from portal_app.services.core.access import access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
 
 REMIND_BEFORE = dt.timedelta(days=2)
@@ -101,14 +101,14 @@ def make_promise(db: Session, *, principal: Principal, promised_on: str | dt.dat
                    entity_type="payment_promise", entity_id=promise.id)
     if restored:
         service_status.set_by_promise(db, account=account, on=True, until=day)
-    to = billing.receipt_address(db, account_id=account.id, user_id=principal.user_id)
-    if to:
-        enqueue_mail(db, to=to, account_id=account.id,
-                     subject=f"{current_theme().provider_name}: your promise to pay by {day:%b %-d}",
-                     body=f"You promised to pay {_money(chosen.amount_cents)} by {day:%B %-d, %Y}."
-                          + (" Your service is back on until then." if restored else "")
-                          + " We will remind you two days before.\n")
+    _tell(db, promise, "made", chosen.amount_cents, user_id=principal.user_id)
     return promise
+
+
+def _tell(db: Session, promise: PaymentPromise, stage: str, amount_cents: int, *, user_id: int | None = None) -> None:
+    send(db, account_id=promise.account_id, event="promise", template="promise", key=f"promise:{promise.id}:{stage}",
+         user_id=user_id, context={"stage": stage, "amount_cents": amount_cents, "promised_on": promise.promised_on,
+                                   "restored": promise.restored_service})
 
 
 def _keep(db: Session, promise: PaymentPromise) -> None:
@@ -142,25 +142,12 @@ def promise_run(db: Session, *, today: dt.date) -> str:
         elif promise.promised_on < today:
             _lapse(db, promise, principal=SYSTEM, action="promise_lapsed",
                    summary=f"Promise to pay by {promise.promised_on:%b %-d, %Y} lapsed with {_money(owed)} unpaid")
-            to = billing.receipt_address(db, account_id=promise.account_id)
-            if to:
-                enqueue_mail(db, to=to, account_id=promise.account_id,
-                             subject=f"{current_theme().provider_name}: your promise to pay has lapsed",
-                             body=f"We did not receive {_money(owed)} by {promise.promised_on:%B %-d, %Y}."
-                                  + (" Your service is suspended again until it is paid."
-                                     if promise.restored_service else "") + " Pay now to keep your account in "
-                                  "good standing, or call us.\n")
+            _tell(db, promise, "lapsed", owed)
             lapsed += 1
         elif promise.reminded_at is None and promise.promised_on - REMIND_BEFORE <= today:
             promise.reminded_at = utcnow()
             db.add(promise)
-            to = billing.receipt_address(db, account_id=promise.account_id)
-            if to:
-                enqueue_mail(db, to=to, account_id=promise.account_id,
-                             subject=f"{current_theme().provider_name}: reminder, {_money(owed)} due by "
-                                     f"{promise.promised_on:%b %-d}",
-                             body=f"You promised to pay {_money(owed)} by {promise.promised_on:%B %-d, %Y}. "
-                                  "Pay in one step from your account, or with Quick Pay.\n")
+            _tell(db, promise, "reminder", owed)
             reminded += 1
         db.commit()
     return f"{reminded} reminded, {kept} kept, {lapsed} lapsed"

@@ -21,7 +21,6 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import Account, utcnow
 from portal_app.models.statuses import ServiceState
 from portal_app.money import format_cents
@@ -31,6 +30,7 @@ from portal_app.services.core.access import require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.notify.send import send
 from portal_app.services.staff import staff_accounts
 from portal_app.theming import current_theme
 
@@ -92,23 +92,12 @@ def _announce(db: Session, account: Account, principal: Principal, status: str, 
                  "restore_amount": f"{restore_cents / 100:.2f}"}
     history.record(db, principal=principal, account_id=account.id, kind="service", action=ACTIONS[status],
                    summary=summary[:500], entity_type="account", entity_id=account.id, webhook_data=data)
-    to = billing.receipt_address(db, account_id=account.id) if mail else None
-    if not to:
+    if not mail:
         return
-    theme = current_theme()
-    if status == "active":
-        subject, body = (f"{theme.provider_name}: your service is being restored",
-                         "Your internet service is being restored. It can take a few minutes to come back; "
-                         "restart your router if it has not after 15 minutes.\n")
-    elif status == "suspended_nonpayment":
-        subject, body = (f"{theme.provider_name}: your service is suspended",
-                         f"Your internet service is suspended for non-payment. Pay {_money(restore_cents)} and it "
-                         f"is restored at once (link valid 72 hours): {data['restore_url']}\n")
-    else:
-        subject, body = (f"{theme.provider_name}: your service is {STATES[status].lower()}",
-                         f"Your internet service is now: {STATES[status].lower()}. Questions? Call "
-                         f"{theme.support_phone}.\n")
-    enqueue_mail(db, to=to, account_id=account.id, subject=subject, body=body)
+    # Each change is made once (a conditional UPDATE), so the notice needs no key of its own.
+    send(db, account_id=account.id, event="service_status", template="service_status", key=None,
+         context={"status": status, "state": STATES[status].lower(), "restore_cents": restore_cents,
+                  "restore_url": data.get("restore_url", "")})
 
 
 def _switch(db: Session, account_id: int, status: str, reason: str, *, only_from: str | None = None) -> bool:

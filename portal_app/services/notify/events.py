@@ -1,5 +1,9 @@
 """What a subscriber can be told about, with each event's default channels and whether its email is
-required (receipts, security notices, problems with money: the subscriber cannot turn those off)."""
+required (receipts, security notices, problems with money: the subscriber cannot turn those off).
+
+The bill itself follows the account's delivery: with paperless billing its email is the bill (always
+sent); with paper bills it goes by post (services/billing: `paper-bills`) and is never emailed, though a
+text can still say it is ready."""
 
 from __future__ import annotations
 
@@ -14,18 +18,21 @@ class Event:
     email: bool  # on unless the subscriber turns it off
     sms: bool  # on once the account has a verified mobile number, unless turned off
     required: bool = False  # the email always goes
-    required_when_paperless: bool = False  # the email is the bill itself while paperless billing is on
+    paperless_bill: bool = False  # the email is the bill: always while paperless, never with paper bills
 
 
 EVENTS: tuple[Event, ...] = (
-    Event("bill_ready", "New bill", "When your monthly bill is ready.", email=True, sms=False,
-          required_when_paperless=True),
+    Event("bill_ready", "New bill", "When your monthly bill is ready.", email=True, sms=False, paperless_bill=True),
     Event("bill_reminder", "Bill due soon", "A few days before a bill is due. With AutoPay: which card or bank "
           "account we will charge, and when.", email=True, sms=False),
     Event("payment_receipt", "Receipts and refunds", "Each payment you make and each refund.", email=True,
           sms=False, required=True),
     Event("payment_problem", "Payment problems", "A payment or AutoPay charge that did not go through, was returned "
           "by the bank or needs a step from you.", email=True, sms=True, required=True),
+    Event("service_status", "Service suspended or restored", "When your internet service is suspended, "
+          "restored or changes status.", email=True, sms=True, required=True),
+    Event("promise", "Promises to pay", "Your promise to pay confirmed, a reminder two days before, and what "
+          "happens if it lapses.", email=True, sms=True, required=True),
     Event("card_expiring", "AutoPay card expiring", "When the card AutoPay uses is about to expire.", email=True,
           sms=False),
     Event("appointment", "Appointments", "A visit booked, moved or cancelled.", email=True, sms=True),
@@ -39,4 +46,9 @@ BY_KEY = {event.key: event for event in EVENTS}
 
 
 def email_required(event: Event, *, paperless: bool) -> bool:
-    return event.required or (event.required_when_paperless and paperless)
+    return event.required or (event.paperless_bill and paperless)
+
+
+def email_offered(event: Event, *, paperless: bool) -> bool:
+    """False for the bill of an account with paper bills: it comes by post."""
+    return not (event.paperless_bill and not paperless)

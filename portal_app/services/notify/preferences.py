@@ -26,7 +26,7 @@ from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone, normalize_phone
 from portal_app.services.identity import ratelimit
 from portal_app.services.notify import render
-from portal_app.services.notify.events import EVENTS, email_required
+from portal_app.services.notify.events import EVENTS, email_offered, email_required
 from portal_app.services.notify.send import DEFAULT_QUIET
 from portal_app.services.notify.sms_outbox import CODE_LIFETIME, enqueue_sms, mark_opted_out
 from portal_app.theming import current_theme
@@ -55,6 +55,7 @@ class ChoiceRow:
     email: bool
     sms: bool
     email_required: bool
+    email_offered: bool  # False: the bill comes by post (paper bills), never by email
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,11 @@ def _view(db: Session, account: Account) -> PreferencesView:
     for event in EVENTS:
         choice = chosen.get(event.key)
         required = email_required(event, paperless=account.paperless)
+        offered = email_offered(event, paperless=account.paperless)
         rows.append(ChoiceRow(key=event.key, label=event.label, description=event.description,
-                              email=required or (choice.email if choice else event.email),
-                              sms=choice.sms if choice else event.sms, email_required=required))
+                              email=offered and (required or (choice.email if choice else event.email)),
+                              sms=choice.sms if choice else event.sms, email_required=required,
+                              email_offered=offered))
     verified = settings is not None and settings.sms_verified_at is not None and bool(settings.sms_phone)
     quiet = (settings.quiet_start_minute, settings.quiet_end_minute) if settings else DEFAULT_QUIET
     sender = get_settings().twilio_from_number
@@ -145,11 +148,15 @@ def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tu
     existing = {c.event: c for c in db.exec(select(NotificationChoice).where(NotificationChoice.account_id == account.id))}
     for event, was in zip(EVENTS, before.rows, strict=True):
         email, sms = choices.get(event.key, (was.email, was.sms))
-        email = bool(email) or email_required(event, paperless=account.paperless)
+        offered = email_offered(event, paperless=account.paperless)
         sms = bool(sms)
-        if (email, sms) != (was.email, was.sms):
-            parts = [f"email {'on' if email else 'off'}"] if email != was.email else []
-            parts += [f"texts {'on' if sms else 'off'}"] if sms != was.sms else []
+        if offered:
+            email = bool(email) or email_required(event, paperless=account.paperless)
+            parts = [f"email {'on' if email else 'off'}"] if email != was.email and was.email_offered else []
+        else:  # a bill by post: no email to choose (what is kept is the default)
+            email, parts = event.email, []
+        parts += [f"texts {'on' if sms else 'off'}"] if sms != was.sms else []
+        if parts:
             changes.append(f"{event.label}: {', '.join(parts)}")
         row = existing.get(event.key)
         if (email, sms) == (event.email, event.sms):

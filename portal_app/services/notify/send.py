@@ -18,7 +18,7 @@ from portal_app.integrations.mail import BadRecipient, enqueue_mail
 from portal_app.integrations.sms import sms_enabled
 from portal_app.models import Account, Notification, NotificationChoice, NotificationSettings, PortalUser, utcnow
 from portal_app.services.notify import render
-from portal_app.services.notify.events import BY_KEY, Event, email_required
+from portal_app.services.notify.events import BY_KEY, Event, email_offered, email_required
 from portal_app.services.notify.sms_outbox import enqueue_sms
 from portal_app.theming import current_theme
 
@@ -39,9 +39,11 @@ class Reach:
 
 
 def channels(event: Event, reach: Reach) -> tuple[bool, bool]:
-    """(email, sms) for this event and account: its choices over the defaults; required email always."""
+    """(email, sms) for this event and account: its choices over the defaults; required email always, and
+    never the email of a bill that goes by post."""
     email, sms = reach.choices.get(event.key, (event.email, event.sms))
-    return (email or email_required(event, paperless=reach.paperless)), (sms and reach.sms_phone is not None)
+    email = (email or email_required(event, paperless=reach.paperless)) and email_offered(event, paperless=reach.paperless)
+    return email, (sms and reach.sms_phone is not None)
 
 
 def texting_phone(settings: NotificationSettings | None) -> str | None:
