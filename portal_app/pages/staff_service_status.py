@@ -44,8 +44,8 @@ def _account() -> rx.Component:
     ), id="service-status")
 
 
-@staff_page(route="/staff/service-status", title="Service status", nav_label="Service status", nav_icon="wifi",
-            nav_order=10, on_load=[S.load])
+# Reached from an account's page (Service status), so it is not in the navigation.
+@staff_page(route="/staff/service-status", title="Service status", on_load=[S.load])
 def staff_service_status() -> rx.Component:
     return rx.vstack(
         rx.heading("Service status", as_="h1", size="6"),
