@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.models import session_scope
 from portal_app.services.orders import cart
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import FieldErrors
 from portal_app.money import format_cents
 from portal_app.services.identity.ratelimit import RateLimited
 from portal_app.theming import current_theme
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.off_loop import in_one_session
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
+
+
+def _offer(db, *, zip_code: str) -> tuple[str, str, list[dict[str, str]]] | None:
+    """(area name, its portal-account step, its packages as rows) for a ZIP code we serve, else None."""
+    area = cart.area_for_zip(db, zip_code)
+    if area is None:
+        return None
+    currency = current_theme().currency
+    packages = [{"id": str(p.id), "name": p.name, "description": p.description, "speed": speed_label(p),
+                 "price": format_cents(p.monthly_price_cents, currency) + "/mo"} for p in cart.area_packages(db, area.id)]
+    return area.name, area.portal_account_mode, packages
 
 
 class CartState(rx.State):
@@ -36,8 +46,7 @@ class CartState(rx.State):
         self.step, self.errors, self.chosen = "address", {}, {}
 
     @rx.event
-    @off_the_loop
-    def check_address(self, form: dict):
+    async def check_address(self, form: dict):
         self.street = str(form.get("street", ""))[:200]
         self.city = str(form.get("city", ""))[:100]
         self.state_name = str(form.get("state", ""))[:40]
@@ -47,16 +56,11 @@ class CartState(rx.State):
             errors["street"] = "Enter the street address where you want service."
         if not self.city.strip():
             errors["city"] = "Enter the city."
-        with session_scope() as db:
-            area = cart.area_for_zip(db, self.zip_code)
-            if area is None:
-                errors["zip_code"] = "We do not serve that ZIP code yet."
-            else:
-                currency = current_theme().currency
-                self.packages = [{"id": str(p.id), "name": p.name, "description": p.description,
-                                  "speed": speed_label(p), "price": format_cents(p.monthly_price_cents, currency) + "/mo"}
-                                 for p in cart.area_packages(db, area.id)]
-                self.area_name, self.portal_mode = area.name, area.portal_account_mode
+        offer = await in_one_session(_offer, zip_code=self.zip_code)
+        if offer is None:
+            errors["zip_code"] = "We do not serve that ZIP code yet."
+        else:
+            self.area_name, self.portal_mode, self.packages = offer
         self.errors = errors
         if not errors:
             self.step = "packages"
@@ -77,8 +81,7 @@ class CartState(rx.State):
             self.step, self.errors = "details", {}
 
     @rx.event
-    @off_the_loop
-    def place(self, form: dict):
+    async def place(self, form: dict):
         if self.step != "details" or not self.chosen:
             return
         text = {k: str(form.get(k, ""))[:200] for k in ("first_name", "last_name", "email", "phone", "username")}
@@ -86,8 +89,7 @@ class CartState(rx.State):
                               package_id=int(self.chosen["id"]), want_portal=bool(form.get("want_portal")),
                               password=str(form.get("password", ""))[:200], **text)
         try:
-            with session_scope() as db:
-                placed = cart.place_order(db, form=order, client_ip=self.router.session.client_ip)
+            placed = await in_one_session(cart.place_order, form=order, client_ip=self.router.session.client_ip)
         except FieldErrors as problem:
             self.errors = {k: v for k, v in problem.errors.items() if k in FIELDS}
             if set(problem.errors) & {"street", "city", "zip_code", "package"}:

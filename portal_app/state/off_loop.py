@@ -1,22 +1,22 @@
-"""Event handlers whose body blocks (database, payment gateway, mail) run in a worker thread, so
-the event loop keeps serving every other open tab while one tab's event waits on the database."""
+"""Public pages' way to the database: a service call in one DB session on a worker thread, so the
+event loop keeps serving every other open tab while this one waits. (Signed-in pages use the
+preamble in signed_in.py, which also checks the session.)"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable
 from typing import Any
 
+from portal_app.models import session_scope
 
-def off_the_loop(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a plain `def` handler into an async one that runs its body with `asyncio.to_thread`.
 
-    The tab's state is locked for the whole event, so nothing else reads or writes it while the
-    body runs in the thread; what the body returns (a redirect, say) is returned as before."""
+def _call(service: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    with session_scope() as db:
+        return service(db, **kwargs)
 
-    @functools.wraps(handler)
-    async def run(self, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(handler, self, *args, **kwargs)
 
-    return run
+async def in_one_session(service: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """`service(db, **kwargs)` in one DB session (committed on success, rolled back on an error,
+    which is raised here), off the event loop."""
+    return await asyncio.to_thread(_call, service, kwargs)

@@ -13,7 +13,7 @@ from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
-from portal_app.state.off_loop import off_the_loop
+from portal_app.state.off_loop import in_one_session
 from portal_app.state.payment import NOT_MADE, tap_marker
 
 TAPPED_KEY = "portal_quickpay_tapped"
@@ -60,15 +60,13 @@ class QuickPayState(rx.State):
     _attempt_key: str = ""
 
     @rx.event
-    @off_the_loop
-    def load(self):
+    async def load(self):
         tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
         earlier = None
         if self._account_id and self._attempt_key:
             # This tab's last attempt, if its answer never reached the page (see PaymentState.load).
-            with session_scope() as db:
-                earlier = payments.attempt_outcome(db, principal=quickpay.principal_for(self._account_id),
-                                                   attempt_key=self._attempt_key)
+            earlier = await in_one_session(payments.attempt_outcome, principal=quickpay.principal_for(self._account_id),
+                                           attempt_key=self._attempt_key)
         self.step, self.error, self.errors, self.submitting = "identify", "", {}, False
         self.pay_tapped, self.done_confirming = "", False
         open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
@@ -91,8 +89,7 @@ class QuickPayState(rx.State):
         token = event_query_param(self, "t")
         if token:
             try:
-                with session_scope() as db:
-                    found = quickpay.identify_by_link(db, token=token)
+                found = await in_one_session(quickpay.identify_by_link, token=token)
             except PortalError as refusal:
                 self.error = str(refusal)
                 return
@@ -101,11 +98,10 @@ class QuickPayState(rx.State):
             self.error = notice
 
     @rx.event
-    @off_the_loop
-    def identify(self, form: dict):
+    async def identify(self, form: dict):
         try:
-            found = _identify(str(form.get("account_number", "")), str(form.get("name_or_zip", "")),
-                              self.router.session.client_ip)
+            found = await asyncio.to_thread(_identify, str(form.get("account_number", "")),
+                                            str(form.get("name_or_zip", "")), self.router.session.client_ip)
         except PortalError as refusal:
             self.error = str(refusal)
             return
@@ -164,9 +160,12 @@ class QuickPayState(rx.State):
         yield
         if method is None:
             try:
-                url = await asyncio.to_thread(_start_checkout, self._account_id, amount_cents, self.method_choice,
-                                              self._attempt_key, self._expected_balance,
-                                              bool(form.get("ach_authorization")), self.router.session.client_ip)
+                url = await in_one_session(
+                    hosted_payments.start_checkout, principal=quickpay.principal_for(self._account_id),
+                    amount_cents=amount_cents, kind=self.method_choice, attempt_key=self._attempt_key,
+                    expected_balance_cents=self._expected_balance, save_method=False, autopay_on=False,
+                    ach_authorized=bool(form.get("ach_authorization")), client_ip=self.router.session.client_ip,
+                    return_path="/quickpay", source="quickpay")
             except FieldErrors as problems:
                 self.errors = problems.errors
             except PortalError as refusal:
@@ -179,9 +178,11 @@ class QuickPayState(rx.State):
             self.submitting = False
             return
         try:
-            outcome = await asyncio.to_thread(
-                _pay, self._account_id, amount_cents, method, self._attempt_key, self._expected_balance,
-                bool(form.get("ach_authorization")), self.router.session.client_ip, email or None)
+            outcome = await in_one_session(
+                payments.pay, principal=quickpay.principal_for(self._account_id), amount_cents=amount_cents,
+                method=method, attempt_key=self._attempt_key, expected_balance_cents=self._expected_balance,
+                ach_authorized=bool(form.get("ach_authorization")), client_ip=self.router.session.client_ip,
+                receipt_email=email or None, source="quickpay")
         except FieldErrors as problems:
             self.errors = problems.errors
         except PortalError as refusal:
@@ -199,14 +200,6 @@ class QuickPayState(rx.State):
         self.submitting = False
 
 
-def _pay(account_id: int, amount_cents: int, method, attempt_key: str, expected: int, ach_ok: bool, ip: str,
-         email: str | None):
-    with session_scope() as db:
-        return payments.pay(db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, method=method,
-                            attempt_key=attempt_key, expected_balance_cents=expected, ach_authorized=ach_ok,
-                            client_ip=ip, receipt_email=email, source="quickpay")
-
-
 def _identify(account_number: str, name_or_zip: str, client_ip: str) -> quickpay.QuickPayAccount:
     with session_scope() as db:
         try:
@@ -214,12 +207,3 @@ def _identify(account_number: str, name_or_zip: str, client_ip: str) -> quickpay
         except quickpay.QuickPayRefused as failure:
             refusal = failure  # keep the failure count: leave the block normally so it commits
     raise refusal
-
-
-def _start_checkout(account_id: int, amount_cents: int, kind: str, attempt_key: str, expected: int, ach_ok: bool,
-                    ip: str) -> str:
-    with session_scope() as db:
-        return hosted_payments.start_checkout(
-            db, principal=quickpay.principal_for(account_id), amount_cents=amount_cents, kind=kind,
-            attempt_key=attempt_key, expected_balance_cents=expected, save_method=False, autopay_on=False,
-            ach_authorized=ach_ok, client_ip=ip, return_path="/quickpay", source="quickpay")

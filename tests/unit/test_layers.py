@@ -121,7 +121,7 @@ def test_icons_are_named_when_the_page_is_built() -> None:
 # Names that reach the database: a handler that uses one, directly or through a helper of its class
 # or module, blocks while the database answers (unless it is inside `asyncio.to_thread(...)`).
 _BLOCKING = {"session_scope", "_principal", "resolve_session", "resolve_staff_session"}
-_OFF_THE_LOOP = {"off_the_loop", "signed_in_event"}
+_OFF_THE_LOOP = {"signed_in_event"}
 
 
 def _names_on_the_loop(fn: ast.AST) -> set[str]:
@@ -168,5 +168,5 @@ def _handlers_that_block_the_loop() -> list[str]:
 def test_no_event_handler_blocks_the_event_loop_on_the_database() -> None:
     """A plain `def` handler runs on the event loop, and so does an `async` one outside its awaits:
     while it waits on the database every other tab waits too. Such handlers use `signed_in_event`,
-    `self._signed_in(...)`, `off_the_loop`, or `asyncio.to_thread` for the blocking part."""
+    `self._signed_in(...)`, or hand the blocking part to a thread (`in_one_session`, `asyncio.to_thread`)."""
     assert _handlers_that_block_the_loop() == []
