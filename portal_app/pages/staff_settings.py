@@ -66,6 +66,8 @@ def _theme() -> rx.Component:
         _swatch("Accent as written", theme.accent_source),
         _swatch("Accent shown (4.5:1 on white)", theme.accent),
         _swatch("Text on accent", theme.on_accent),
+        _swatch("Accent shown in dark mode (4.5:1 on dark cards)", theme.dark.accent),
+        _swatch("Text on accent in dark mode", theme.dark.on_accent),
         spacing="2", width="100%",
     ), id="theme-view")
 
