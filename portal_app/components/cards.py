@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.theming import current_theme
 
 
 # A raised surface: cards, and buttons drawn as cards.
@@ -13,6 +14,13 @@ SURFACE = {"background": tokens.SURFACE, "border": f"1px solid {tokens.BORDER}",
 
 def card(*children: rx.Component, **props) -> rx.Component:
     return rx.box(*children, **{**SURFACE, "padding": "1.25rem", "width": "100%", **props})
+
+
+def brand_logo(height: str, alt: str | None = None) -> rx.Component:
+    """The provider's logo. Logos are drawn for white, so in dark mode it sits on a white plate
+    (assets/portal.css, `.dark .brand-logo`) instead of losing its colours on the dark header."""
+    theme = current_theme()
+    return rx.image(src=theme.logo, alt=alt or theme.provider_name, height=height, width="auto", class_name="brand-logo")
 
 
 def label_value(label: str, value: rx.Var | str, **props) -> rx.Component:

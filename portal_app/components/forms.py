@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.cards import brand_logo
 from portal_app.components.shell import footer
 from portal_app.theming import current_theme
 
@@ -132,7 +133,7 @@ def public_frame(
     their own headings passes `heading=None`.
     """
     theme = current_theme()
-    logo = rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto")
+    logo = brand_logo("48px")
     card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
     return rx.center(
         rx.vstack(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.cards import brand_logo
 from portal_app.components.outage_banner import outage_banners
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
@@ -41,7 +42,7 @@ def page_title(title: str) -> str:
 def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None) -> rx.Component:
     theme = current_theme()
     return rx.link(
-        rx.image(src=theme.logo, alt=theme.provider_name, height=height, width="auto"),
+        brand_logo(height),
         href=href,
         aria_label=label or f"{theme.provider_name} home",
         display="flex",

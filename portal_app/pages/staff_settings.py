@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value, primary_button
+from portal_app.components.cards import brand_logo, card, label_value, primary_button
 from portal_app.components.forms import field_error
 from portal_app.components.staff_admin import list_card, staff_view
 from portal_app.components.staff_shell import staff_page
@@ -59,7 +59,7 @@ def _theme() -> rx.Component:
         rx.heading("Theme in force", as_="h2", size="4"),
         rx.text("Read-only: the theme file named by PORTAL_THEME, after contrast correction. Change the file and "
                 "restart the app to change it.", size="2", color=tokens.MUTED),
-        rx.image(src=theme.logo, alt=f"{theme.provider_name} logo", height="40px", width="auto"),
+        brand_logo("40px", alt=f"{theme.provider_name} logo"),
         label_value("Provider", theme.provider_name),
         label_value("Support", f"{theme.support_phone} · {theme.support_email}"),
         label_value("Time zone", theme.timezone),
