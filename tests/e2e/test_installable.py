@@ -4,6 +4,8 @@ the build, and a phone in dark mode gets the dark palette (with the header, logo
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -11,7 +13,7 @@ from portal_app.theming import load_theme
 from portal_app.theming.contrast import contrast_ratio
 from portal_app.theming.webapp import APPLE_TOUCH_ICON, ICONS
 from tests.e2e.a11y import serious_violations
-from tests.e2e.conftest import ARTIFACTS, PHONE
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 
@@ -32,8 +34,15 @@ def _rgb(css: str) -> str:
     return "#" + "".join(f"{p:02X}" for p in parts)
 
 
-def test_chromium_finds_the_portal_installable(browser, portal) -> None:
-    page = _phone(browser, portal, "light")
+def test_chromium_finds_the_portal_installable(browser, portal, tmp_path) -> None:
+    # A browser profile of its own: Playwright's usual contexts are incognito, where Chromium never
+    # offers an install ("in-incognito"), as a phone's normal browser does.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE,
+        base_url=portal.base_url, device_scale_factor=1, is_mobile=True, has_touch=True, color_scheme="light")
+    context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
+    page = context.pages[0] if context.pages else context.new_page()
     try:
         page.goto("/signin")
         wait_until_settled(page)
@@ -46,7 +55,8 @@ def test_chromium_finds_the_portal_installable(browser, portal) -> None:
         report = cdp.send("Page.getInstallabilityErrors")
         assert report["installabilityErrors"] == []
         parsed = manifest.get("manifest") or {}
-        assert parsed.get("name") == THEME.provider_name and parsed.get("display") == "standalone"
+        assert parsed.get("name") == THEME.provider_name
+        assert parsed.get("display", "").lower().removeprefix("k") == "standalone"  # CDP spells it kStandalone
 
         for icon in ICONS:
             answer = page.request.get(icon.path)
@@ -76,7 +86,7 @@ def test_a_phone_in_dark_mode_gets_the_dark_palette(browser, portal) -> None:
         page.screenshot(path=str(ARTIFACTS / "dark-signin.png"), full_page=True)
 
         sign_in(page, me.username, me.password)
-        expect(page.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile(r"^Hi, "))).to_be_visible()
         wait_until_settled(page)
         header = page.locator("header").first
         assert _rgb(header.evaluate("el => getComputedStyle(el).backgroundColor")) == THEME.dark.surface
