@@ -56,6 +56,9 @@ def head_components() -> list[rx.Component]:
         rx.el.meta(name="mobile-web-app-capable", content="yes"),
         rx.el.meta(name="apple-mobile-web-app-capable", content="yes"),
         rx.el.meta(name="color-scheme", content="light dark"),
-        rx.el.meta(name="theme-color", content=theme.light.accent, media="(prefers-color-scheme: light)"),
-        rx.el.meta(name="theme-color", content=theme.dark.surface, media="(prefers-color-scheme: dark)"),
+        # `media` is not a prop of Reflex's meta (it would become a CSS rule): an attribute as written.
+        rx.el.meta(name="theme-color", content=theme.light.accent,
+                   custom_attrs={"media": "(prefers-color-scheme: light)"}),
+        rx.el.meta(name="theme-color", content=theme.dark.surface,
+                   custom_attrs={"media": "(prefers-color-scheme: dark)"}),
     ]

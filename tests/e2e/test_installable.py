@@ -65,8 +65,9 @@ def test_chromium_finds_the_portal_installable(browser, portal, tmp_path) -> Non
         assert answer.json()["short_name"] == THEME.short_name
         head = page.locator("head")
         expect(head.locator(f'link[rel="apple-touch-icon"][href="{APPLE_TOUCH_ICON}"]')).to_have_count(1)
-        expect(head.locator(f'meta[name="theme-color"][content="{THEME.light.accent}"]')).to_have_count(1)
-        expect(head.locator(f'meta[name="theme-color"][content="{THEME.dark.surface}"]')).to_have_count(1)
+        for scheme, colour in (("light", THEME.light.accent), ("dark", THEME.dark.surface)):
+            selector = f'meta[name="theme-color"][content="{colour}"][media="(prefers-color-scheme: {scheme})"]'
+            expect(head.locator(selector)).to_have_count(1)
         expect(head.locator('meta[name="apple-mobile-web-app-title"]')).to_have_attribute("content", THEME.short_name)
     finally:
         page.context.close()

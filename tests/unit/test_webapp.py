@@ -96,3 +96,17 @@ def test_the_colour_variables_carry_both_palettes(name):
                            ("on-accent", palette.on_accent), ("accent-soft", palette.accent_soft)):
             assert f"--portal-{var}: {value};" in block, (mode, var)
         assert contrast_ratio(palette.accent, palette.surface) >= 4.5
+
+
+def test_every_page_head_names_the_app_and_a_bar_colour_per_scheme():
+    from portal_app.webapp import head_components
+
+    from portal_app.theming import current_theme
+
+    rendered = [str(component.render()) for component in head_components()]
+    assert any("manifest" in r and "/manifest.webmanifest" in r for r in rendered)
+    assert any("apple-touch-icon" in r and APPLE_TOUCH_ICON in r for r in rendered)
+    theme = current_theme()
+    for scheme, colour in (("light", theme.light.accent), ("dark", theme.dark.surface)):
+        # The media query is the meta's own attribute (a style prop would become a CSS class).
+        assert any(f'media:"(prefers-color-scheme: {scheme})"' in r and colour in r for r in rendered), scheme
