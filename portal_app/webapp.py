@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import reflex as rx
-from reflex_base.plugins.base import Plugin
 
 from portal_app.theming import current_theme
 from portal_app.theming.webapp import APPLE_TOUCH_ICON, MANIFEST_PATH, manifest_json, palette_css, render_icons
@@ -30,7 +29,7 @@ def _write_icons() -> None:
 
 
 @dataclass(kw_only=True, frozen=True)
-class WebAppPlugin(Plugin):
+class WebAppPlugin(rx.plugins.Plugin):
     """Manifest, icons and the light/dark colour variables from the deployment's theme."""
 
     def get_stylesheet_paths(self, **context) -> tuple[str, ...]:

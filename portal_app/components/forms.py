@@ -7,7 +7,6 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo
 from portal_app.components.shell import footer
-from portal_app.theming import current_theme
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -132,7 +131,6 @@ def public_frame(
     `intro` sits under the logo, `below` between the card and the footer; a card whose steps carry
     their own headings passes `heading=None`.
     """
-    theme = current_theme()
     logo = brand_logo("48px")
     card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
     return rx.center(
