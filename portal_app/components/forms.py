@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.cards import primary_button
 from portal_app.components.shell import footer
 from portal_app.theming import current_theme
 
@@ -109,6 +110,25 @@ def field(
         rx.cond(has_error, rx.text(error, id=f"{name}-error", size="2", color=tokens.DANGER, role="alert")),
         spacing="1",
         width="100%",
+    )
+
+
+def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", **props) -> rx.Component:
+    """Fields one under the other at full width; what was typed stays after a submit, because the
+    server answers beside the fields."""
+    return rx.form(rx.vstack(*children, spacing=spacing, width="100%"), on_submit=on_submit,
+                   reset_on_submit=False, width="100%", **props)
+
+
+def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str, on_submit,
+                      hint: str) -> rx.Component:
+    """Choose a password (typed twice) from an emailed link."""
+    return stacked_form(
+        whose,
+        field("New password", "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+        primary_button(label, type="submit", width="100%", loading=submitting),
+        on_submit=on_submit,
     )
 
 

@@ -42,8 +42,8 @@ class StaffSetPasswordState(rx.State):
     @rx.event
     async def submit(self, form: dict):
         password = str(form.get("password", ""))[:1024]
-        if password != str(form.get("password_again", ""))[:1024]:
-            self.password_error = "The two passwords differ."
+        if password != str(form.get("confirm", ""))[:1024]:
+            self.password_error = "The two passwords are not the same."
             return
         try:
             self.username = await asyncio.to_thread(_accept, self._token, password)
