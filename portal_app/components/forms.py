@@ -113,11 +113,12 @@ def field(
     )
 
 
-def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", **props) -> rx.Component:
-    """Fields one under the other at full width; what was typed stays after a submit, because the
-    server answers beside the fields."""
-    return rx.form(rx.vstack(*children, spacing=spacing, width="100%"), on_submit=on_submit,
-                   reset_on_submit=False, width="100%", **props)
+def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", align: str = "start",
+                 **props) -> rx.Component:
+    """Fields one under the other at full width. What was typed stays after a submit (the server
+    answers beside the fields) unless the form passes reset_on_submit=True."""
+    return rx.form(rx.vstack(*children, spacing=spacing, align=align, width="100%"), on_submit=on_submit,
+                   width="100%", **props)
 
 
 def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str, on_submit,

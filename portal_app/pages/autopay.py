@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.forms import stacked_form
+
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.billing_nav import billing_tabs, status_badge
@@ -34,22 +36,16 @@ def _ach_box(form: str) -> rx.Component:
 
 
 def _edit_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _method_select("edit-method"),
-            _ach_box("edit"),
-            rx.hstack(
-                primary_button("SAVE", type="submit"),
-                rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
-                          size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="3",
-            ),
+    return stacked_form(
+        _method_select("edit-method"),
+        _ach_box("edit"),
+        rx.hstack(
+            primary_button("SAVE", type="submit"),
+            rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
+                      size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             spacing="3",
-            width="100%",
         ),
-        on_submit=S.save_edit,
-        reset_on_submit=False,
-        width="100%",
+        on_submit=S.save_edit, spacing="3",
     )
 
 
@@ -149,12 +145,11 @@ def _setup() -> rx.Component:
             label_value("Repeat On", "Each invoice's due date"),
             rx.cond(
                 S.method_options.length() > 0,
-                rx.form(
-                    rx.vstack(_method_select("setup-method"), _ach_box("setup"),
-                              primary_button("ADD RECURRING", type="submit", width="100%"), spacing="3", width="100%"),
-                    on_submit=S.add_recurring,
-                    reset_on_submit=False,
-                    width="100%",
+                stacked_form(
+                    _method_select("setup-method"),
+                    _ach_box("setup"),
+                    primary_button("ADD RECURRING", type="submit", width="100%"),
+                    on_submit=S.add_recurring, spacing="3",
                 ),
             ),
             rx.cond(

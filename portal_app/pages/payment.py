@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.forms import stacked_form
+
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.payment_form import (
@@ -42,45 +44,36 @@ def _recurring_details() -> rx.Component:
 
 
 def _form() -> rx.Component:
-    return rx.form(
+    return stacked_form(
         rx.vstack(
-            rx.vstack(
-                rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
-                rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
-                rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
-                spacing="1",
-                id="pay-balance",
-            ),
-            error_callout(S.form_error, id="payment-error"),
-            method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
-            text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
-                       hint="Pay your balance, part of it, or ahead of your next bill."),
-            rx.cond(
-                S.hosted & S.is_new_method,
-                rx.text("You will enter the card or bank details on our payment processor's secure page.",
-                        size="2", color=tokens.MUTED, id="hosted-notice"),
-                rx.fragment(rx.cond(S.is_new_card, card_fields(S.errors)),
-                            rx.cond(S.method_choice == "ach", bank_fields(S.errors))),
-            ),
-            rx.cond(S.is_new_method, slider("Save Payment Method", S.save_method, S.set_save_method, "save-method")),
-            rx.cond(
-                S.has_autopay,
-                rx.text("AutoPay is on for this account.", size="2", color=tokens.MUTED),
-                slider("Setup Automatic Recurring Payment", S.recurring, S.set_recurring, "setup-recurring"),
-            ),
-            rx.cond(S.recurring, _recurring_details()),
-            rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
-            # The browser marks the tap itself, so it is known even if the worker stops before answering.
-            primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
-                           on_click=rx.call_script(MARK_TAP)),
-            spacing="4",
-            width="100%",
+            rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
+            rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
+            rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
+            spacing="1",
+            id="pay-balance",
         ),
-        on_submit=S.submit,
-        reset_on_submit=False,
-        width="100%",
-        id="pay-form",
-        custom_attrs={"data-attempt": S.attempt_ref},
+        error_callout(S.form_error, id="payment-error"),
+        method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
+        text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
+                   hint="Pay your balance, part of it, or ahead of your next bill."),
+        rx.cond(
+            S.hosted & S.is_new_method,
+            rx.text("You will enter the card or bank details on our payment processor's secure page.",
+                    size="2", color=tokens.MUTED, id="hosted-notice"),
+            rx.fragment(rx.cond(S.is_new_card, card_fields(S.errors)),
+                        rx.cond(S.method_choice == "ach", bank_fields(S.errors))),
+        ),
+        rx.cond(S.is_new_method, slider("Save Payment Method", S.save_method, S.set_save_method, "save-method")),
+        rx.cond(
+            S.has_autopay,
+            rx.text("AutoPay is on for this account.", size="2", color=tokens.MUTED),
+            slider("Setup Automatic Recurring Payment", S.recurring, S.set_recurring, "setup-recurring"),
+        ),
+        rx.cond(S.recurring, _recurring_details()),
+        rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
+        primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
+                       on_click=rx.call_script(MARK_TAP)),
+        on_submit=S.submit, id="pay-form", custom_attrs={"data-attempt": S.attempt_ref},
     )
 
 

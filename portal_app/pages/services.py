@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.services import ContractReminderState as R
 from portal_app.state.services import ContractState as C
@@ -112,29 +112,26 @@ def services_page() -> rx.Component:
 
 
 def _sign_form() -> rx.Component:
-    return card(rx.form(
+    return card(stacked_form(
+        rx.heading("Sign this contract", as_="h2", size="4"),
+        text_field("Full name", "signer_name", error=C.err_signer_name, autocomplete="name"),
         rx.vstack(
-            rx.heading("Sign this contract", as_="h2", size="4"),
-            text_field("Full name", "signer_name", error=C.err_signer_name, autocomplete="name"),
-            rx.vstack(
-                rx.el.label(
-                    rx.el.input(type="checkbox", name="consent", id="field-consent",
-                                style={"width": "22px", "height": "22px", "flex_shrink": "0"},
-                                aria_describedby="field-consent-error"),
-                    rx.text("I have read this contract and agree to sign it electronically.", size="2"),
-                    html_for="field-consent",
-                    style={"display": "flex", "gap": "0.75rem", "align_items": "center",
-                           "min_height": tokens.TOUCH_TARGET, "cursor": "pointer"},
-                ),
-                rx.cond(C.err_consent != "", rx.text(C.err_consent, id="field-consent-error", role="alert", size="2",
-                                                     color=tokens.DANGER)),
-                spacing="1", width="100%",
+            rx.el.label(
+                rx.el.input(type="checkbox", name="consent", id="field-consent",
+                            style={"width": "22px", "height": "22px", "flex_shrink": "0"},
+                            aria_describedby="field-consent-error"),
+                rx.text("I have read this contract and agree to sign it electronically.", size="2"),
+                html_for="field-consent",
+                style={"display": "flex", "gap": "0.75rem", "align_items": "center",
+                       "min_height": tokens.TOUCH_TARGET, "cursor": "pointer"},
             ),
-            rx.text("Date: ", rx.el.strong(C.today), size="2", id="sign-date"),
-            primary_button("SIGN", type="submit"),
-            spacing="3", width="100%", align="start",
+            rx.cond(C.err_consent != "", rx.text(C.err_consent, id="field-consent-error", role="alert", size="2",
+                                                 color=tokens.DANGER)),
+            spacing="1", width="100%",
         ),
-        on_submit=C.sign, reset_on_submit=False, width="100%",
+        rx.text("Date: ", rx.el.strong(C.today), size="2", id="sign-date"),
+        primary_button("SIGN", type="submit"),
+        on_submit=C.sign, spacing="3", align="start",
     ))
 
 

@@ -6,24 +6,21 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.staff_admin import account_missing, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_orders import StaffOrdersState as S
 
 
 def _tracking_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            text_field("Portal name", "portal_name", error=S.errors.get("portal_name", ""), default_value=S.edit_name),
-            text_field("Portal description (optional)", "portal_description",
-                       error=S.errors.get("portal_description", ""), default_value=S.edit_description, textarea=True),
-            rx.hstack(primary_button("SAVE TRACKING", type="submit"),
-                      row_button("STOP TRACKING", S.stop_tracking, type="button"),
-                      row_button("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
-            spacing="2", width="100%",
-        ),
-        on_submit=S.save_tracking, reset_on_submit=False, width="100%", id="tracking-form",
+    return stacked_form(
+        text_field("Portal name", "portal_name", error=S.errors.get("portal_name", ""), default_value=S.edit_name),
+        text_field("Portal description (optional)", "portal_description",
+                   error=S.errors.get("portal_description", ""), default_value=S.edit_description, textarea=True),
+        rx.hstack(primary_button("SAVE TRACKING", type="submit"),
+                  row_button("STOP TRACKING", S.stop_tracking, type="button"),
+                  row_button("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
+        on_submit=S.save_tracking, spacing="2", id="tracking-form",
     )
 
 
