@@ -10,7 +10,7 @@ from portal_app.models.account import (
     ProviderSettings,
     ServiceArea,
 )
-from portal_app.models.base import UTCDateTime, get_engine, make_engine, session_scope, utcnow
+from portal_app.models.base import UTCDateTime, call_in_session, get_engine, make_engine, session_scope, utcnow
 from portal_app.models.billing import (
     AccountService,
     GatewayEvent,
@@ -67,5 +67,5 @@ __all__ = [
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
-    "make_engine", "metadata", "session_scope", "utcnow",
+    "call_in_session", "make_engine", "metadata", "session_scope", "utcnow",
 ]

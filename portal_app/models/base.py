@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -60,6 +60,8 @@ def make_engine(url: str) -> sa.Engine:
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
+T = TypeVar("T")
+
 
 @cache
 def get_engine() -> sa.Engine:
@@ -78,3 +80,9 @@ def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def call_in_session(service: Callable[..., T], /, **kwargs: Any) -> T:
+    """`service(db, **kwargs)` as one unit of work (for a worker thread: routes and public pages)."""
+    with session_scope() as db:
+        return service(db, **kwargs)

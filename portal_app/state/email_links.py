@@ -16,6 +16,7 @@ from portal_app.models import session_scope
 from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.state.off_loop import in_one_session
 from portal_app.state.signin import send_new_verification_link
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
@@ -123,11 +124,6 @@ class VerifyState(PasswordFromLink, rx.State):
         self.resend_notice = await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or "")
 
 
-def _request_reset(email: str, client_ip: str) -> str:
-    with session_scope() as db:
-        return portal_users.request_password_reset(db, email=email, client_ip=client_ip)
-
-
 class ForgotPasswordState(rx.State):
     """Don't remember your password? One answer whether or not the address is known."""
 
@@ -149,7 +145,8 @@ class ForgotPasswordState(rx.State):
         yield
         try:
             # Not checked for format first: a malformed and an unknown address get the same answer.
-            self.notice = await asyncio.to_thread(_request_reset, email, self.router.session.client_ip or "")
+            self.notice = await in_one_session(portal_users.request_password_reset, email=email,
+                                               client_ip=self.router.session.client_ip or "")
         except FieldErrors as problems:
             self.email_error = problems.errors.get("email", str(problems))
         except ratelimit.RateLimited as limited:
