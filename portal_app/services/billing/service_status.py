@@ -26,8 +26,8 @@ from portal_app.models.statuses import ServiceState
 from portal_app.money import format_cents
 from portal_app.services.billing import billing, quickpay
 from portal_app.services.core import history
-from portal_app.services.core.access import require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.access import require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
@@ -120,9 +120,7 @@ def set_service_status(db: Session, *, principal: Principal, account_id: int, st
         require_staff(principal, what="account")
     if status not in STATES:
         raise FieldErrors({"service_status": "Choose one of: " + ", ".join(STATES.values()) + "."})
-    account = db.get(Account, account_id)
-    if account is None:
-        raise NotFound("account")
+    account = row_or_not_found(db, Account, account_id, "account")
     reason = " ".join(str(reason).split())[:200]
     if not _switch(db, account.id, status, reason):
         return False

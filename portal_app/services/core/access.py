@@ -55,6 +55,14 @@ def object_id_from(raw: object, what: str) -> int:
     return object_id
 
 
+def row_or_not_found(db: Session, model: type[Owned], raw_id: object, what: str) -> Owned:
+    """A row by a client-sent id (staff pages), or not found for a missing row or an id that cannot be one."""
+    row = db.get(model, object_id_from(raw_id, what))
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
 def access_owned(db: Session, principal: Principal, model: type[Owned], object_id: object, what: str) -> Owned:
     """Fetch `model` row `object_id` only if it belongs to the principal's account; the same
     not-found for a missing row, another account's row and an id that cannot be one."""

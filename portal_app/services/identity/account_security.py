@@ -56,14 +56,11 @@ def change_password(db: Session, *, principal: Principal, current_password: str,
                            message="That is not your current password.")
     check_new_password(new_password, field="new_password", username=user.username, email=user.email)
     set_password(db, user=user, new_password=new_password, keep_session_id=principal.session_id)
-    access_mail.send_notice(
-        db, user=user, subject="Your portal password was changed",
+    access_mail.security_change(
+        db, principal=principal, user=user, action="password_changed",
+        subject="Your portal password was changed",
         text=f"The password of the portal sign-in '{user.username}' was changed. Other devices were signed out.",
-    )
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="password_changed",
-        summary=f"{user.username} changed the password; other sessions ended", entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} changed the password; other sessions ended")
 
 
 def request_email_change(db: Session, *, principal: Principal, password: str, new_email: str) -> str:
@@ -92,15 +89,11 @@ def confirm_email_change(db: Session, *, raw_token: str) -> PortalUser:
     old = user.email
     user.email = row.payload
     db.add(user)
-    access_mail.send_notice(
-        db, user=user, to=old, subject="Your portal email address was changed",
+    access_mail.security_change(
+        db, principal=as_principal(user), user=user, to=old, action="email_changed",
+        subject="Your portal email address was changed",
         text=f"The email address of the portal sign-in '{user.username}' was changed from {old} to {user.email}.",
-    )
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="email_changed",
-        summary=f"{user.username} changed the sign-in email from {old} to {user.email}",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} changed the sign-in email from {old} to {user.email}")
     return user
 
 

@@ -534,14 +534,10 @@ def reset_password(db: Session, *, raw_token: str, new_password: str, binding: s
     tokens.grant_lock_pass(db, user_id=user.id, binding=binding)
     if user.verified_at is None:
         user.verified_at = utcnow()  # the link reached the inbox, which is what verification proves
-    access_mail.send_notice(
-        db, user=user, subject="Your portal password was changed",
+    access_mail.security_change(
+        db, principal=as_principal(user), user=user, action="password_reset",
+        subject="Your portal password was changed",
         text=f"The password of the portal sign-in '{user.username}' was reset with an emailed link. "
         "Every device that was signed in has been signed out.",
-    )
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="password_reset",
-        summary=f"{user.username} reset the password with an emailed link; other sessions ended",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} reset the password with an emailed link; other sessions ended")
     return user

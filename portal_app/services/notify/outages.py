@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.sms import shorten
 from portal_app.models import Account, OutageNotice, OutageNoticeArea, OutageUpdate, ServiceArea, utcnow
-from portal_app.services.core.access import ADMIN, require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import render
 from portal_app.services.notify.send import send_many
@@ -177,9 +177,7 @@ def _tell(db: Session, notice: OutageNotice, *, stage: str, key: str, update: st
 
 
 def _notice(db: Session, notice_id: object) -> OutageNotice:
-    notice = db.get(OutageNotice, int(notice_id)) if str(notice_id).isdigit() and len(str(notice_id)) < 12 else None
-    if notice is None:
-        raise NotFound("notice")
+    notice = row_or_not_found(db, OutageNotice, notice_id, "notice")
     return notice
 
 
