@@ -140,6 +140,15 @@ def text_link(text: str, href: str, **props) -> rx.Component:
     )
 
 
+def outline_link(*children: rx.Component | str, href: rx.Var | str, **props) -> rx.Component:
+    """A link drawn as a full-width outlined button (a second way on, beside the form's own button)."""
+    return rx.link(
+        *children, href=href, display="flex", align_items="center", justify_content="center", width="100%",
+        min_height=tokens.TOUCH_TARGET, border=f"1px solid {tokens.ACCENT}", border_radius="var(--radius-3)",
+        color=tokens.ACCENT, underline="none", **props,
+    )
+
+
 def public_frame(
     *children: rx.Component,
     heading: str | None,

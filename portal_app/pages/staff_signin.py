@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, notice_callout, primary_button
-from portal_app.components.forms import field, public_frame, stacked_form
+from portal_app.components.forms import field, outline_link, public_frame, stacked_form
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_signin import StaffSignInState
 
@@ -35,24 +35,12 @@ def _identity_provider() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.separator(size="4", flex="1"), rx.text("or", size="2", color=tokens.MUTED),
                   rx.separator(size="4", flex="1"), align="center", width="100%", spacing="3"),
-        rx.link(
+        outline_link(
             rx.icon("key_round", size=18),
             rx.text(StaffSignInState.oidc_button, size="3", weight="medium"),
             href=StaffSignInState.oidc_href,
             reload_document=True,  # the browser itself goes there: it is an HTTP route, not a page
-            id="staff-oidc-signin",
-            display="flex",
-            align_items="center",
-            justify_content="center",
-            gap="0.5rem",
-            width="100%",
-            min_height=tokens.TOUCH_TARGET,
-            padding_x="1rem",
-            border=f"1px solid {tokens.ACCENT}",
-            border_radius="var(--radius-3)",
-            color=tokens.ACCENT,
-            underline="none",
-            text_align="center",
+            id="staff-oidc-signin", gap="0.5rem", padding_x="1rem", text_align="center",
         ),
         rx.text("For staff an admin has already invited under Staff users: your @", StaffSignInState.oidc_domain,
                 " address must be the email on your staff account. Signing in never creates an account.",
