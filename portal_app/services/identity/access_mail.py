@@ -52,8 +52,7 @@ def security_change(db: Session, *, principal: Principal, user: PortalUser, acti
     """A change to a sign-in: the subscriber is told (at `to`, e.g. the old address, when given) and the
     account history keeps it."""
     send_notice(db, user=user, subject=subject, text=text, to=to)
-    history.record(db, principal=principal, account_id=user.account_id, kind="access", action=action,
-                   summary=summary, entity_type="portal_user", entity_id=user.id)
+    history.record_access(db, user=user, action=action, summary=summary, principal=principal)
 
 
 def send_email_change(db: Session, *, user: PortalUser, new_email: str, raw_token: str) -> None:

@@ -73,11 +73,10 @@ def request_email_change(db: Session, *, principal: Principal, password: str, ne
         raise FieldErrors({"new_email": "That is already your email address."})
     raw = tokens.issue(db, purpose=tokens.EMAIL_CHANGE, user_id=user.id, payload=address)
     access_mail.send_email_change(db, user=user, new_email=address, raw_token=raw)
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="email_change_requested",
+    history.record_access(
+        db, user=user, action="email_change_requested",
         summary=f"{user.username} asked to change the sign-in email to {address}; confirmation link sent there",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        principal=principal)
     return f"We sent a link to {address}. Your email address changes when you open it."
 
 
@@ -100,9 +99,8 @@ def confirm_email_change(db: Session, *, raw_token: str) -> PortalUser:
 def sign_out_everywhere(db: Session, *, principal: Principal) -> int:
     user = _user(db, principal)
     ended = end_sessions(db, user_id=user.id)
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="signed_out_everywhere",
-        summary=f"{user.username} signed out on every device ({ended} sessions)", entity_type="portal_user",
-        entity_id=user.id,
-    )
+    history.record_access(
+        db, user=user, action="signed_out_everywhere",
+        summary=f"{user.username} signed out on every device ({ended} sessions)",
+        principal=principal)
     return ended
