@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from portal_app.models import Workflow, WorkflowTask, utcnow
-from portal_app.services.core import history
+from portal_app.services.core import history, live
 from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
@@ -87,6 +87,7 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
                    summary=f"{workflow.title}: {task.name} {STATUS_LABELS[task.status].lower()}",
                    entity_type="workflow_task", entity_id=task.id)
     _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+    live.account_changed(db, account_id=account_id, kind="order")
     if action == "complete" and task.trackable:
         _tell_step_done(db, workflow=workflow, task=task)
     return task
@@ -122,6 +123,7 @@ def complete_scheduling_step(db: Session, *, principal: Principal, account_id: i
                    summary=f"{workflow.title}: {task.name} completed (the subscriber booked a time)",
                    entity_type="workflow_task", entity_id=task.id)
     _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+    live.account_changed(db, account_id=account_id, kind="order")
 
 
 def _close_if_done(db: Session, *, principal: Principal, account_id: int, workflow: Workflow) -> None:
