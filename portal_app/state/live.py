@@ -47,17 +47,25 @@ class Tab:
 
 _tabs: dict[str, Tab] = {}
 _app: Any = None
+_page_loaders: dict[str, list] = {}  # route -> its on_load handlers (components/shell.py PAGE_LOADERS)
+_banner_refresh: list = []  # what reads the outage banners again (SessionState.require_subscriber)
 _loop: asyncio.AbstractEventLoop | None = None
 _listener: asyncio.Task | None = None
 
 
-def install(app: Any) -> None:
-    """Called once with the rx.App: tabs are pushed to through it, and (without Redis) this process's
-    own changes arrive here."""
+def install(app: Any, *, page_loaders: dict[str, list], banner_refresh: Any) -> None:
+    """Called once with the rx.App (tabs are pushed to through it; without Redis this process's own changes
+    arrive here), each page's loaders and the banners' refresh."""
     global _app
     _app = app
+    configure(page_loaders=page_loaders, banner_refresh=banner_refresh)
     transport.listen_locally(_from_any_thread)
     _drop_on_disconnect()
+
+
+def configure(*, page_loaders: dict[str, list], banner_refresh: Any) -> None:
+    global _page_loaders, _banner_refresh
+    _page_loaders, _banner_refresh = page_loaders, [banner_refresh]
 
 
 def _drop_on_disconnect() -> None:
@@ -104,13 +112,10 @@ def tabs_for(message: dict[str, Any]) -> list[tuple[str, Tab]]:
 def events_for(kind: str, route: str) -> list:
     """What a tab on `route` runs for a change of `kind`: the page's loader where the page shows it,
     the banners' refresh for an outage anywhere else, else nothing."""
-    from portal_app.components.shell import PAGE_LOADERS
-    from portal_app.state.session import SessionState
-
     if route in PAGES.get(kind, ()):
-        return list(PAGE_LOADERS.get(route, ()))
+        return list(_page_loaders.get(route, ()))
     if kind == "outage":
-        return [SessionState.require_subscriber]  # reads the banners with the session check, as a page load does
+        return list(_banner_refresh)  # reads the banners with the session check, as a page load does
     return []
 
 

@@ -46,6 +46,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict]]:
 
 @pytest.fixture(autouse=True)
 def no_tabs() -> Iterator[None]:
+    live.configure(page_loaders=PAGE_LOADERS, banner_refresh=SessionState.require_subscriber)
     live._tabs.clear()
     yield
     live._tabs.clear()
