@@ -60,9 +60,9 @@ def list_card(rows: rx.Var, row, *, empty: rx.Component | str, **props) -> rx.Co
                         empty))
 
 
-def row_button(text: rx.Var | str, on_click=None, **props) -> rx.Component:
+def row_button(text: rx.Var | str, on_click=None, *, variant: rx.Var | str = "outline", **props) -> rx.Component:
     """A small outlined button acting on one row (a dialog trigger passes no `on_click`)."""
-    return rx.button(text, on_click=on_click, variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
+    return rx.button(text, on_click=on_click, variant=variant, size="2", min_height=tokens.TOUCH_TARGET,
                      cursor="pointer", **props)
 
 
