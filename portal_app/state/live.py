@@ -90,7 +90,7 @@ def register(token: str, *, account_id: int, area_id: int | None, route: str) ->
     global _loop
     if not token:
         return
-    route = "/" if route in ("", "/index", "index") else route  # Reflex names the home route "index"
+    route = "/" if route in ("", "/index", "index") else (route.rstrip("/") or "/")  # Reflex names home "index"
     _tabs[token] = Tab(account_id=int(account_id), area_id=area_id, route=route)
     _loop = asyncio.get_running_loop()
     _ensure_listener()

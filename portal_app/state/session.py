@@ -54,7 +54,7 @@ class SessionState(SignedIn, rx.State):
         account_id, area = self._live_where
         if account_id:
             live.register(self.router.session.client_token, account_id=account_id, area_id=None if area < 0 else area,
-                          route=self.router.page.path or "/")
+                          route=self.router.url.path or "/")
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True

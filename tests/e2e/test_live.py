@@ -10,7 +10,7 @@ import uuid
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from portal_app.models import Notification, OutboxSms, ServiceArea, Ticket, utcnow
+from portal_app.models import Notification, NotificationSettings, OutboxSms, ServiceArea, Ticket, utcnow
 from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.helpers import sign_in, sign_in_staff
 from tests.e2e.personas import make_persona
@@ -142,6 +142,7 @@ def test_a_public_ticket_note_appears_live_and_a_private_one_never(browser, port
 def test_staff_see_a_failed_text_and_send_it_again(browser, portal) -> None:
     persona = make_persona(portal, first_name="Tom")
     with Session(portal.engine, expire_on_commit=False) as db:
+        db.add(NotificationSettings(account_id=persona.account_id, sms_phone="+15125550177", sms_verified_at=utcnow()))
         text = OutboxSms(account_id=persona.account_id, to_number="+15125550177", body="Lumen: order step done.",
                          attempts=6, last_error="Twilio 30003: unreachable destination handset")
         db.add(text)
