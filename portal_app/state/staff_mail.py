@@ -72,8 +72,8 @@ class StaffTextsState(OutboxPage, StaffSessionState):
     def _reload(self, db, principal) -> None:
         self.rows = [
             outbox_row(id=t.id, subject=t.what, to=t.to, account=t.account_number, created=t.created_at,
-                       status=t.status if t.attempts == 0 or t.status == "Sent"
-                       else f"{t.status}: failed {t.attempts} time(s)" + ("" if t.next_attempt_at is None else ", will retry"),
+                       status=f"{t.status}: failed {t.attempts} time(s)" + ("" if t.next_attempt_at is None else ", will retry")
+                       if t.failed else t.status,
                        next_at=t.next_attempt_at, error=t.last_error, can_retry=t.can_retry)
             for t in log.outbox_texts(db, principal=principal, failed_only=not self.show_all)
         ]

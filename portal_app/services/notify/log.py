@@ -108,7 +108,8 @@ class OutboxText:
     attempts: int
     last_error: str
     next_attempt_at: dt.datetime | None  # the next automatic attempt of a failed text still retried
-    can_retry: bool  # failed, not sent, and a notification (a code text is asked for anew instead)
+    failed: bool  # not sent, and at least one attempt failed
+    can_retry: bool  # failed, and a notification (a code text is asked for anew instead)
 
 
 def outbox_texts(db: Session, *, principal: Principal, failed_only: bool = True, limit: int = 100) -> list[OutboxText]:
@@ -131,6 +132,6 @@ def outbox_texts(db: Session, *, principal: Principal, failed_only: bool = True,
             id=sms.id, what=label, to=format_phone(sms.to_number), account_number=number or "",
             created_at=sms.created_at, status=status, attempts=sms.attempts, last_error=sms.last_error,
             next_attempt_at=sms.next_attempt_at if failed and sms.attempts < SMS_ATTEMPTS else None,
-            can_retry=failed and sms.purpose == "notification"))
+            failed=failed, can_retry=failed and sms.purpose == "notification"))
     return rows
 
