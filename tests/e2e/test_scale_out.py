@@ -352,6 +352,7 @@ def test_a_step_staff_complete_on_the_other_worker_or_a_job_shows_live(tab: Page
 
     context = browser.new_context(viewport=PHONE, base_url=cluster.base_url, ignore_https_errors=True)
     context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
     desk = context.new_page()
     desk.goto("/staff/signin")
     desk.get_by_label("Staff username").fill("staff")
