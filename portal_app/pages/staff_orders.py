@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import stacked_form, text_field
-from portal_app.components.staff_admin import account_missing, row_button, staff_view
+from portal_app.components.staff_admin import account_missing, form_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_orders import StaffOrdersState as S
 
@@ -85,6 +85,10 @@ def staff_orders() -> rx.Component:
             rx.heading("Contracts", as_="h2", size="5"),
             rx.cond(S.contracts.length() == 0, rx.text("No contracts.", color=tokens.MUTED)),
             rx.foreach(S.contracts, _contract),
+            form_card("Send a contract to sign",
+                      text_field("Title", "title", error=S.errors.get("title", "")),
+                      text_field("Contract text", "body_text", error=S.errors.get("body_text", ""), textarea=True),
+                      submit="SEND CONTRACT", on_submit=S.send_contract, level="h3", id="send-contract-form"),
             intro=rx.link("← ", S.account_name, href="/staff/account?number=" + S.account_number,
                           min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
             notice=S.notice,

@@ -98,3 +98,14 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
             self._done(db, principal, str(problem))
             return
         self._done(db, principal, f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
+
+    @rx.event
+    @signed_in_event
+    def send_contract(self, db, principal, form: dict):
+        if self._account_id is None:
+            return
+        row = contracts.send_contract(db, principal=principal, account_id=self._account_id,
+                                      title=str(form.get("title", ""))[:400],
+                                      body_text=str(form.get("body_text", ""))[:contracts.BODY_MAX + 1000])
+        self._done(db, principal, f"{row.title} is waiting for the subscriber's signature; they were told.")
+

@@ -54,7 +54,7 @@ from portal_app.services.billing import autopay as autopay_service
 from portal_app.services.billing import billing, notices, service_status
 from portal_app.services.billing.billing import receipt_address, receipt_addresses  # noqa: F401  (callers say payments.)
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
-from portal_app.services.core import history
+from portal_app.services.core import history, live
 from portal_app.services.core.access import access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_cents
@@ -539,6 +539,7 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
         notices.payment_receipt(db, payment=payment)
     else:
         notices.payment_failed(db, payment=payment, reason=reason)
+    live.account_changed(db, account_id=payment.account_id, kind="payment")
     return True
 
 

@@ -18,6 +18,10 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.sms import SmsRefused, SmsSender, SmsUnavailable
 from portal_app.models import NotificationSettings, OutboxSms, utcnow
+from portal_app.services.core import history
+from portal_app.services.core.access import require_staff
+from portal_app.services.core.errors import NotFound, PortalError
+from portal_app.services.core.principal import Principal
 
 log = logging.getLogger("portal.sms")
 MAX_ATTEMPTS = 6
@@ -142,3 +146,28 @@ def deliver_due(db: Session, *, sender: SmsSender, now: dt.datetime | None = Non
         db.add(row)
         db.commit()
     return report
+
+
+def retry_text(db: Session, *, principal: Principal, text_id: int, now: dt.datetime | None = None) -> OutboxSms:
+    """Staff: a failed text gets a fresh set of attempts, due now (e.g. after the Twilio account was fixed).
+    A code text is never sent again (the subscriber asks for a new code), nor a text to a number that
+    replied STOP or is no longer the account's texting number."""
+    require_staff(principal)
+    now = now or utcnow()
+    row = db.exec(select(OutboxSms).where(OutboxSms.id == text_id, col(OutboxSms.sent_at).is_(None),
+                                          OutboxSms.attempts > 0)).first()
+    if row is None:
+        raise NotFound("message")
+    if row.purpose == "verification":
+        raise PortalError("A code is not sent again: the subscriber asks for a new one on their Notifications page.")
+    if _why_not(db, row, now):
+        raise PortalError("Not queued: that number replied STOP or is no longer the account's texting number.")
+    was = row.last_error
+    row.attempts, row.next_attempt_at = 0, now
+    db.add(row)
+    if row.account_id is not None:
+        history.record(db, principal=principal, account_id=row.account_id, kind="notifications",
+                       action="text_retried", summary=f"Text {row.id} queued again after: {was}"[:500],
+                       entity_type="outbox_sms", entity_id=row.id)
+    return row
+
