@@ -139,6 +139,23 @@ def quote_hold(db: Session, *, principal: Principal, starts_on: str | dt.date, e
                      bill=bill)
 
 
+def open_order(db: Session, *, principal: Principal, account: Account, hold: ServiceHold) -> Workflow:
+    """The hold's order: its steps in Order Tracking (received, approved, paused, back on)."""
+    back_on = hold.ends_on + dt.timedelta(days=1)
+    workflow = workflows.create_workflow(db, principal=principal, account=account, kind=KIND,
+                                         title=f"Vacation hold {span(hold.starts_on, hold.ends_on)}", steps=[
+        (RECEIVED, "Request received", f"We have your request to pause your service from {hold.starts_on:%b %-d} "
+                                       f"to {hold.ends_on:%b %-d}."),
+        (APPROVE, "Approved", "We check the dates and approve your hold."),
+        (START, "Service paused", f"Your service pauses on {hold.starts_on:%b %-d, %Y}, billed at "
+                                  f"{_money(hold.monthly_price_cents)}/month while on hold."),
+        (END, "Service back on", f"Your service comes back on by itself on {back_on:%b %-d, %Y}."),
+    ])
+    hold.workflow_id = workflow.id
+    db.add(hold)
+    return workflow
+
+
 def _tell(db: Session, hold: ServiceHold, stage: str, *, reason: str = "", user_id: int | None = None) -> None:
     send(db, account_id=hold.account_id, event="service_status", template="hold", key=f"hold:{hold.id}:{stage}",
          user_id=user_id, context={"stage": stage, "starts_on": hold.starts_on, "ends_on": hold.ends_on,
@@ -157,18 +174,7 @@ def request_hold(db: Session, *, principal: Principal, starts_on: str | dt.date,
                        monthly_price_cents=quote.price_cents, requested_by=principal.display_name[:120])
     db.add(hold)
     db.flush()
-    back_on = quote.ends_on + dt.timedelta(days=1)
-    workflow = workflows.create_workflow(db, principal=principal, account=account, kind=KIND,
-                                         title=f"Vacation hold {span(quote.starts_on, quote.ends_on)}", steps=[
-        (RECEIVED, "Request received", f"We have your request to pause your service from {quote.starts_on:%b %-d} "
-                                       f"to {quote.ends_on:%b %-d}."),
-        (APPROVE, "Approved", "We check the dates and approve your hold."),
-        (START, "Service paused", f"Your service pauses on {quote.starts_on:%b %-d, %Y}, billed at "
-                                  f"{_money(quote.price_cents)}/month while on hold."),
-        (END, "Service back on", f"Your service comes back on by itself on {back_on:%b %-d, %Y}."),
-    ])
-    hold.workflow_id = workflow.id
-    db.add(hold)
+    open_order(db, principal=principal, account=account, hold=hold)
     history.record(db, principal=principal, account_id=account.id, kind="service", action="hold_requested",
                    summary=(f"Vacation hold requested: {span(quote.starts_on, quote.ends_on)} ({quote.days} days at "
                             f"{_money(quote.price_cents)}/month)"), entity_type="service_hold", entity_id=hold.id)
@@ -183,7 +189,7 @@ def _task(db: Session, hold: ServiceHold, name: str) -> WorkflowTask | None:
                                               WorkflowTask.name == name)).first()
 
 
-def _complete(db: Session, hold: ServiceHold, name: str) -> None:
+def complete_step(db: Session, hold: ServiceHold, name: str) -> None:
     task = _task(db, hold, name)
     if task is not None and not workflows.finished(task):
         task.status, task.completed_at, task.run_count = "completed", utcnow(), max(task.run_count, 1)
@@ -261,7 +267,7 @@ def decide(db: Session, *, principal: Principal, account_id: int, hold_id: int, 
                    summary=f"Vacation hold {span(hold.starts_on, hold.ends_on)} {words}" + (f": {reason}" if reason else ""),
                    entity_type="service_hold", entity_id=hold.id)
     if approve:
-        _complete(db, hold, APPROVE)
+        complete_step(db, hold, APPROVE)
         _tell(db, hold, "approved")
         if hold.starts_on <= today:
             _start(db, hold, today)
@@ -300,7 +306,7 @@ def _start(db: Session, hold: ServiceHold, today: dt.date) -> None:
                        summary=(f"Vacation hold {span(hold.starts_on, hold.ends_on)} started; the service was already "
                                 f"{service_status.STATES.get(account.service_status, account.service_status).lower()}"),
                        entity_type="service_hold", entity_id=hold.id)
-    _complete(db, hold, START)
+    complete_step(db, hold, START)
     _tell(db, hold, "started")
 
 
@@ -309,7 +315,7 @@ def _end(db: Session, hold: ServiceHold) -> None:
     db.add(hold)
     account = db.get(Account, hold.account_id)
     service_status.set_by_hold(db, account=account, on_hold=False, starts_on=hold.starts_on, ends_on=hold.ends_on)
-    _complete(db, hold, END)
+    complete_step(db, hold, END)
     _close(db, hold, SYSTEM)
     _tell(db, hold, "ended")
 
