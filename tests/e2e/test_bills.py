@@ -173,3 +173,31 @@ def test_a_statement_for_two_dates_from_the_billing_pages(phone: Page, portal) -
     # The link is the signed-in account's own: without the session it is a 404.
     phone.context.clear_cookies()
     assert phone.request.get(link.get_attribute("href")).status == 404
+
+
+def test_staff_print_the_paper_bills_waiting_and_mark_them_printed(phone: Page, portal) -> None:
+    from portal_app.models import Account
+    from tests.e2e.helpers import sign_in_staff
+
+    me = make_persona(portal, first_name="Paula", last_name="Post", bills=(), package="FIBER300")
+    with Session(portal.engine) as db:
+        account = db.get(Account, me.account_id)
+        account.paperless = False
+        db.add(account)
+        db.commit()
+    _bill(portal, me.account_id, invoicing.next_month(provider_today()))
+    sign_in_staff(phone)
+    phone.goto("/staff/paper-bills")
+    bill = phone.locator(".paper-bill", has_text=me.number)
+    expect(bill).to_be_visible()
+    pdf = phone.request.get("/staff/documents/paper-bills.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert me.number in text
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "staff-paper-bills.png"), full_page=True)
+    wait_until_settled(phone)
+    assert serious_violations(phone) == []
+    bill.get_by_role("button", name=re.compile(r"^Mark INV-.* printed$")).click()
+    expect(phone.locator("#staff-notice")).to_contain_text("Marked printed.")
+    expect(phone.locator(".paper-bill", has_text=me.number)).to_have_count(0)
