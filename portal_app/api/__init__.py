@@ -14,6 +14,7 @@ from portal_app.api import (
     payment_webhooks,
     sms_webhook,
     staff_auth_routes,
+    staff_documents,
 )
 
 
@@ -29,6 +30,7 @@ def build_api() -> Starlette:
             *calendar_routes.routes,
             *contract_routes.routes,
             *import_routes.routes,
+            *staff_documents.routes,
             *integration_routes.routes,
             *metrics.routes,
         ]

@@ -23,7 +23,7 @@ STAFF_PAGE_ROUTES: list[str] = []
 # Pages only admins can use: agents do not see them in the navigation (the services refuse them anyway).
 ADMIN_ROUTES = {"/staff/catalogue", "/staff/settings/contact-types", "/staff/scheduling", "/staff/settings",
                 "/staff/users", "/staff/audit", "/staff/import", "/staff/api-keys", "/staff/webhooks",
-                "/staff/outages"}
+                "/staff/outages", "/staff/paper-bills"}
 
 
 def _sorted(items: list[NavItem]) -> list[NavItem]:

@@ -27,6 +27,7 @@ from portal_app.jobs import billing_jobs, notify_jobs
 from portal_app.models import JobState, StaffUser, session_scope, utcnow
 from portal_app.services.billing import promises
 from portal_app.services.operations import cleanup, job_runs, webhooks
+from portal_app.services.orders import holds
 from portal_app.services.core.clock import provider_today
 from portal_app.theming import current_theme
 
@@ -50,6 +51,10 @@ def _billing(db: Session) -> str:
 
 def _promises(db: Session) -> str:
     return promises.promise_run(db, today=provider_today())
+
+
+def _holds(db: Session) -> str:
+    return holds.holds_run(db, today=provider_today())
 
 
 def _autopay(db: Session) -> str:
@@ -94,6 +99,9 @@ JOBS: tuple[Job, ...] = (
         lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
     Job("promises", job_runs.JOBS["promises"][0], _promises,
         lambda tz: CronTrigger(hour=6, minute=0, timezone=tz), timedelta(hours=1)),
+    # Before the day starts for most: a hold starting today pauses the service, one over yesterday restores it.
+    Job("holds", job_runs.JOBS["holds"][0], _holds,
+        lambda tz: CronTrigger(hour=6, minute=10, timezone=tz), timedelta(hours=1)),
     Job("autopay", job_runs.JOBS["autopay"][0], _autopay,
         lambda tz: CronTrigger(hour=7, minute=0, timezone=tz), timedelta(hours=2)),
     # After AutoPay, at an hour people read mail; apart from it so a gateway outage never holds reminders back.

@@ -52,7 +52,7 @@ from portal_app.models.operations import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from portal_app.models.orders import CartOrder, Contract, Workflow, WorkflowTask, WorkflowTaskDependency
+from portal_app.models.orders import CartOrder, Contract, ServiceHold, Workflow, WorkflowTask, WorkflowTaskDependency
 from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
 
 metadata = SQLModel.metadata
@@ -64,7 +64,7 @@ __all__ = [
     "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",
     "OutboxSms", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PaymentPromise", "PortalUser", "ProviderSettings",
-    "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea",
+    "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea", "ServiceHold",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
     "call_in_session", "make_engine", "metadata", "session_scope", "utcnow",

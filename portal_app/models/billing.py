@@ -80,6 +80,8 @@ class Invoice(SQLModel, table=True):
     # How the bill went out: emailed (paperless accounts) or printed and posted (`paper-bills`).
     delivery: BillDelivery = status_field("email", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
+    # A paper bill marked printed (staff Paper bills page or `paper-bills --mark-printed`): off the waiting list.
+    printed_at: dt.datetime | None = utc_field(nullable=True)
 
 
 class InvoiceLine(SQLModel, table=True):

@@ -11,7 +11,8 @@ from portal_app.components.cards import card, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.calendar import CalendarState as S
 
-KIND_COLORS = (("bill", "red"), ("promise", "orange"), ("autopay", "green"), ("appointment", "blue"), ("ticket", "amber"))
+KIND_COLORS = (("bill", "red"), ("promise", "orange"), ("hold", "cyan"), ("autopay", "green"), ("appointment", "blue"),
+               ("ticket", "amber"))
 
 
 def _item(item: rx.Var) -> rx.Component:

@@ -85,6 +85,19 @@ def _contract(row: rx.Var) -> rx.Component:
     )
 
 
+def _hold_card() -> rx.Component:
+    return card(rx.hstack(
+        rx.icon("plane", size=22, color=tokens.ACCENT, aria_hidden="true"),
+        rx.vstack(rx.text("Vacation hold", size="4", weight="bold"),
+                  rx.text(rx.cond(S.hold_text != "", S.hold_text, "Away for a while? Pause your service and pay less."),
+                          size="2", color=tokens.MUTED, id="hold-summary"),
+                  rx.link(rx.cond(S.hold_text != "", "See your hold", "Pause my service"), href="/services/hold",
+                          min_height=tokens.TOUCH_TARGET, display="flex", align_items="center", id="hold-link"),
+                  spacing="1", align="start", min_width="0"),
+        spacing="3", align="start", width="100%",
+    ), id="vacation-hold")
+
+
 @portal_page(route="/services", title="Services", nav_label="Services", nav_icon="wifi", nav_order=72,
              on_load=[S.load])
 def services_page() -> rx.Component:
@@ -100,6 +113,7 @@ def services_page() -> rx.Component:
                     rx.heading("Other services (not billed)", as_="h2", size="4"),
                     rx.vstack(rx.foreach(S.others, _service), spacing="2", width="100%", id="other-services"),
                     spacing="2", width="100%")),
+                rx.cond(S.hold_offered, _hold_card()),
                 rx.heading("Contracts", as_="h2", size="4"),
                 rx.cond(S.contracts.length() == 0, rx.text("No contracts on file.", color=tokens.MUTED)),
                 rx.vstack(rx.foreach(S.contracts, _contract), spacing="2", width="100%", id="contracts"),

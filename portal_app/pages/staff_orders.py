@@ -24,6 +24,22 @@ def _tracking_form() -> rx.Component:
     )
 
 
+def _hold_actions(workflow: rx.Var) -> rx.Component:
+    """A vacation hold moves on by APPROVE / DECLINE, then by its dates (the daily job)."""
+    status = workflow["hold_status"].to(str)
+    hold_id = workflow["hold_id"].to(str)
+    return rx.vstack(
+        rx.text(workflow["hold_text"], size="2", class_name="hold-state"),
+        rx.hstack(
+            rx.cond(status == "requested", row_button("APPROVE", S.decide_hold(hold_id, True))),
+            rx.cond(status == "requested", row_button("DECLINE", S.decide_hold(hold_id, False), color_scheme="red")),
+            rx.cond((status == "requested") | (status == "approved"),
+                    row_button("CANCEL HOLD", S.cancel_hold(hold_id), color_scheme="red")),
+            wrap="wrap", spacing="2"),
+        spacing="1", width="100%", padding_y="0.5rem", class_name="hold-actions",
+    )
+
+
 def _task(task: rx.Var, workflow_open: rx.Var) -> rx.Component:
     raw = task["raw_status"].to(str)
     return rx.box(
@@ -56,7 +72,9 @@ def _workflow(workflow: rx.Var) -> rx.Component:
     return card(rx.vstack(
         rx.hstack(rx.heading(workflow["title"], as_="h2", size="4"), rx.badge(workflow["status"], high_contrast=True), wrap="wrap"),
         rx.text(workflow["kind"], size="2", color=tokens.MUTED),
-        rx.foreach(workflow["tasks"].to(list[dict]), lambda t: _task(t, workflow["open"].to(bool))),
+        rx.cond(workflow["hold_id"] != "", _hold_actions(workflow)),
+        rx.foreach(workflow["tasks"].to(list[dict]),
+                   lambda t: _task(t, workflow["open"].to(bool) & (workflow["hold_id"] == ""))),
         spacing="1", width="100%",
     ), class_name="staff-workflow")
 

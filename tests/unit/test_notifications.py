@@ -366,6 +366,9 @@ def test_every_text_template_fits_one_segment() -> None:
                            for st in ("active", "suspended_nonpayment", "suspended_request")],
         "promise": [{"stage": st, "amount_cents": 123456, "promised_on": dt.date(2026, 12, 31), "restored": True}
                     for st in ("made", "reminder", "lapsed")],
+        "hold": [{"stage": st, "starts_on": dt.date(2026, 12, 24), "ends_on": dt.date(2027, 3, 23),
+                  "back_on": dt.date(2027, 3, 24), "price_cents": 123456, "reason": "We cannot pause a line that day."}
+                 for st in ("requested", "approved", "declined", "cancelled", "started", "ended")],
         "verification_code": [{"code": "123456"}],
         "help": [{}],
     }

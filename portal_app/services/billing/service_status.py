@@ -166,6 +166,29 @@ def set_by_promise(db: Session, *, account: Account, on: bool, until: dt.date) -
     return True
 
 
+def set_by_hold(db: Session, *, account: Account, on_hold: bool, starts_on: dt.date, ends_on: dt.date) -> bool:
+    """A vacation hold starts (the service suspended at the subscriber's request: `service.held`) or ends
+    (back to active: `service.restored`). Only an active service is held, and only a held one comes back;
+    True when this call changed it. The history and the webhook go with it; the hold's own notice tells
+    the subscriber (services/orders/holds.py)."""
+    system = Principal.system("Vacation hold")
+    span = f"{starts_on:%b %-d}–{ends_on:%b %-d, %Y}"
+    if on_hold:
+        if not _switch(db, account.id, "suspended_request", f"Vacation hold until {ends_on:%b %-d, %Y}",
+                       only_from="active"):
+            return False
+        summary, status, action = f"Service paused for the vacation hold {span}", "suspended_request", "held"
+    else:
+        if not _switch(db, account.id, "active", "Vacation hold over", only_from="suspended_request"):
+            return False
+        summary, status, action = f"Service back on: the vacation hold {span} is over", "active", "restored"
+    history.record(db, principal=system, account_id=account.id, kind="service", action=action, summary=summary,
+                   entity_type="account", entity_id=account.id,
+                   webhook_data={"service_status": status, "hold_starts_on": starts_on.isoformat(),
+                                 "hold_ends_on": ends_on.isoformat()})
+    return True
+
+
 def recently_restored(account: Account, now: dt.datetime | None = None) -> bool:
     """Restored by a payment in the last day: Home says the service is being restored."""
     now = now or utcnow()

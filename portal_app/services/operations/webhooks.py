@@ -37,11 +37,12 @@ EVENTS = {
     ("appointment", "booked"): "appointment.booked",
     ("ticket", "opened"): "ticket.opened",
     ("service", "suspended"): "service.suspended",
+    ("service", "held"): "service.held",
     ("service", "restored"): "service.restored",
     ("service", "disconnected"): "service.disconnected",
 }
 # Announced whoever acts: the provider's network (RADIUS/ACS) blocks and unblocks on these.
-FOR_ANYONE = {("service", "suspended"), ("service", "restored"), ("service", "disconnected")}
+FOR_ANYONE = {("service", "suspended"), ("service", "held"), ("service", "restored"), ("service", "disconnected")}
 MAX_ATTEMPTS = 8
 
 

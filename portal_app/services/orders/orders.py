@@ -65,6 +65,8 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
     workflow, task = _staff_task(db, principal, account_id, task_id)
     if workflow.status != "open":
         raise PortalError("This order is closed.")
+    if workflow.kind == "vacation_hold":  # its steps follow the hold: APPROVE / DECLINE, then the daily job
+        raise PortalError("A vacation hold moves on with APPROVE or DECLINE, then by its dates.")
     if action == "start":
         if task.status == "in_progress":
             raise PortalError("That task is already in progress.")
