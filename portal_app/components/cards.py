@@ -19,18 +19,14 @@ def label_value(label: str, value: rx.Var | str, **props) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color=tokens.MUTED),
         rx.text(value, size="3", weight="medium", color=tokens.TEXT, **props),
-        spacing="0",
-        align="start",
+        spacing="0", align="start",
     )
 
 
 def primary_button(text: str, **props) -> rx.Component:
     return rx.button(
         text,
-        background=tokens.ACCENT,
-        color=tokens.ON_ACCENT,
-        min_height=tokens.TOUCH_TARGET,
-        size="3",
+        background=tokens.ACCENT, color=tokens.ON_ACCENT, min_height=tokens.TOUCH_TARGET, size="3",
         cursor="pointer",
         **props,
     )

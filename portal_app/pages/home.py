@@ -112,13 +112,11 @@ def _balance_card() -> rx.Component:
                     rx.cond(HomeState.has_balance_due,
                             rx.text("Left to pay: ", rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
                                     color=tokens.TEXT)),
-                    spacing="1",
-                    align="start",
+                    spacing="1", align="start",
                 ),
             ),
             _due_line(),
-            spacing="2",
-            align="start",
+            spacing="2", align="start",
         ),
         border_top=f"4px solid {tokens.ACCENT}",
     )
@@ -135,11 +133,7 @@ def _skeleton() -> rx.Component:
         rx.hstack(bar("50%", tokens.TOUCH_TARGET), bar("50%", tokens.TOUCH_TARGET), spacing="3", width="100%"),
         card(rx.vstack(bar("30%"), bar("70%"), spacing="3", width="100%")),
         card(rx.vstack(bar("40%"), bar("60%"), bar("50%"), spacing="3", width="100%")),
-        spacing="4",
-        width="100%",
-        role="status",
-        aria_busy="true",
-        aria_label="Loading your account",
+        spacing="4", width="100%", role="status", aria_busy="true", aria_label="Loading your account",
         id="home-skeleton",
     )
 
@@ -150,18 +144,13 @@ def _account_card() -> rx.Component:
             label_value("Account holder", HomeState.account_name, id="account-name"),
             label_value("Subscriber ID", HomeState.account_number, id="subscriber-id"),
             rx.cond(HomeState.service_address != "", label_value("Service address", HomeState.service_address)),
-            spacing="3",
-            align="start",
+            spacing="3", align="start",
         )
     )
 
 
 @portal_page(
-    route="/",
-    title="Home",
-    nav_label="Home",
-    nav_icon="house",
-    nav_order=0,
+    route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0,
     on_load=[HomeState.load],
 )
 def home() -> rx.Component:

@@ -51,8 +51,7 @@ def _pay() -> rx.Component:
         ),
         rx.button("Not your account? Start over", on_click=S.start_over, variant="ghost", size="2",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-        spacing="4",
-        width="100%",
+        spacing="4", width="100%",
     )
 
 
@@ -73,9 +72,7 @@ def _done() -> rx.Component:
                         rx.text("We emailed a receipt to the account holder.", size="2"))),
         rx.link("Sign in to your account", href="/signin", min_height=tokens.TOUCH_TARGET, display="flex",
                 align_items="center"),
-        spacing="3",
-        align="start",
-        width="100%",
+        spacing="3", align="start", width="100%",
     )
 
 

@@ -36,9 +36,7 @@ def _ticket_card(ticket: rx.Var) -> rx.Component:
             ),
         ),
         href=ticket["href"],
-        underline="none",
-        width="100%",
-        class_name="ticket-item",
+        underline="none", width="100%", class_name="ticket-item",
         aria_label=ticket["number"] + ": " + ticket["subject"],
     )
 
@@ -65,8 +63,7 @@ def _new_ticket_dialog() -> rx.Component:
             ),
             max_width="480px", width="calc(100vw - 2rem)",
         ),
-        open=S.form_open,
-        on_open_change=S.set_form_open,
+        open=S.form_open, on_open_change=S.set_form_open,
     )
 
 
@@ -141,6 +138,5 @@ def ticket_page() -> rx.Component:
             rx.cond(D.missing != "", card(rx.text(D.missing, id="ticket-missing", role="alert")),
                     rx.center(rx.spinner(size="3"))),
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
