@@ -27,26 +27,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.payments import (
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    PaymentGateway,
-    get_gateway,
+    ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured, PaymentGateway, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    AccountService,
-    CartOrder,
-    Invoice,
-    InvoiceLine,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-    RecurringPayment,
-    ServiceHold,
-    utcnow,
+    Account, AccountHistory, AccountService, CartOrder, Invoice, InvoiceLine, Payment, PaymentAllocation,
+    PaymentMethod, RecurringPayment, ServiceHold, utcnow,
 )
 from portal_app.services.billing import billing, invoicing, notices, payments
 from portal_app.services.core import history

@@ -9,13 +9,7 @@ from portal_app.components.forms import stacked_form
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    field_error,
-    method_select,
-    slider,
-    text_field,
+    ach_authorization, bank_fields, card_fields, field_error, method_select, slider, text_field,
 )
 from portal_app.components.shell import portal_page
 from portal_app.state.payment import MARK_TAP

@@ -7,11 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, label_value, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    method_select,
-    text_field,
+    ach_authorization, bank_fields, card_fields, method_select, text_field,
 )
 from portal_app.components.forms import public_frame, stacked_form
 from portal_app.components.shell import portal_page

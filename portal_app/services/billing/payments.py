@@ -29,26 +29,11 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import BadRecipient, mail_address
 from portal_app.integrations.payments import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    HostedGateway,
-    PaymentGateway,
-    Tokenized,
-    get_gateway,
+    BankDetails, CardDetails, ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
+    GatewayUnavailable, HostedGateway, PaymentGateway, Tokenized, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    Invoice,
-    Payment,
-    PaymentAdjustment,
-    PaymentAllocation,
-    PaymentMethod,
-    utcnow,
+    Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation, PaymentMethod, utcnow,
 )
 from portal_app.services.billing import autopay as autopay_service
 from portal_app.services.billing import billing, notices, service_status

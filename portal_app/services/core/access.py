@@ -8,19 +8,8 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from portal_app.models import (
-    Account,
-    AccountService,
-    Appointment,
-    Contact,
-    ContactPoint,
-    Contract,
-    Invoice,
-    Payment,
-    PaymentMethod,
-    ProviderSettings,
-    RecurringPayment,
-    Ticket,
-    Workflow,
+    Account, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment, PaymentMethod,
+    ProviderSettings, RecurringPayment, Ticket, Workflow,
 )
 from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, StaffOnly
 from portal_app.services.core.principal import Principal

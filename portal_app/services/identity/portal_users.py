@@ -15,15 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.models import (
-    Account,
-    AuthToken,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    PortalUser,
-    UserSession,
-    utcnow,
+    Account, AuthToken, Contact, ContactPoint, ContactType, Invoice, PortalUser, UserSession, utcnow,
 )
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens

@@ -21,20 +21,8 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    ImportBatch,
-    AccountService,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    InvoiceLine,
-    Package,
-    Payment,
-    PaymentAllocation,
-    ServiceArea,
-    utcnow,
+    Account, AccountHistory, ImportBatch, AccountService, Contact, ContactPoint, ContactType, Invoice,
+    InvoiceLine, Package, Payment, PaymentAllocation, ServiceArea, utcnow,
 )
 from portal_app.services.billing import quickpay
 from portal_app.services.core import history

@@ -8,15 +8,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Appointment,
-    Contract,
-    Invoice,
-    PaymentPromise,
-    RecurringPayment,
-    ServiceHold,
-    Ticket,
-    TicketNote,
-    Workflow,
+    Appointment, Contract, Invoice, PaymentPromise, RecurringPayment, ServiceHold, Ticket, TicketNote, Workflow,
     WorkflowTask,
 )
 from portal_app.services.core.access import access_account
