@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from portal_app.models.account import (
     Account, Contact, ContactPoint, ContactType, ProviderSettings, ServiceArea,
 )
-from portal_app.models.base import UTCDateTime, call_in_session, get_engine, make_engine, session_scope, utcnow
+from portal_app.models.base import UTCDateTime, call_in_session, get_engine, lease_outbox_row, make_engine, session_scope, utcnow
 from portal_app.models.billing import (
     AccountService, GatewayEvent, Invoice, InvoiceLine, Package, PackageItem, Payment, PaymentAdjustment,
     PaymentAllocation, PaymentMethod, PaymentPromise, RecurringPayment, ServiceAreaPackage,
@@ -36,5 +36,5 @@ __all__ = [
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea", "ServiceHold",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
-    "call_in_session", "make_engine", "metadata", "session_scope", "utcnow",
+    "call_in_session", "lease_outbox_row", "make_engine", "metadata", "session_scope", "utcnow",
 ]
