@@ -169,14 +169,16 @@ def _retention() -> None:
         print(f"retention: {report}")
 
 
-def _paper_bills(month: str, out: str) -> int:
-    """Write the PDF of each paper bill of a month into a folder, for the provider's print-and-post run."""
+def _paper_bills(month: str, out: str, mark_printed: bool = False) -> int:
+    """Write the PDF of each paper bill of a month into a folder, for the provider's print-and-post run
+    (the staff Paper bills page lists and prints the same bills)."""
     import datetime as dt
     from pathlib import Path
 
     from portal_app.integrations import documents
-    from portal_app.services.billing import statements
+    from portal_app.services.billing import paper_bills
     from portal_app.services.core.clock import provider_today
+    from portal_app.services.core.principal import Principal
 
     try:
         period_start = dt.datetime.strptime(month, "%Y-%m").date()
@@ -185,11 +187,19 @@ def _paper_bills(month: str, out: str) -> int:
         return 2
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    system = Principal.system("paper-bills")
     with session_scope() as db:
-        bills = statements.paper_bills(db, period_start=period_start, today=provider_today())
-    for doc in bills:
-        (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc))
-    print(f"paper-bills: {len(bills)} bill(s) of {period_start:%B %Y} written to {folder}")
+        bills = paper_bills.paper_bill_documents(db, principal=system, today=provider_today(),
+                                                 period_start=period_start, waiting_only=False)
+        for doc in bills:
+            (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc))
+        marked = 0
+        if mark_printed:
+            rows = paper_bills.paper_bills(db, principal=system, period_start=period_start)
+            marked = paper_bills.mark_printed(db, principal=system, invoice_ids=[r.invoice_id for r in rows])
+            db.commit()
+    print(f"paper-bills: {len(bills)} bill(s) of {period_start:%B %Y} written to {folder}"
+          + (f"; {marked} marked printed" if mark_printed else ""))
     return 0
 
 
@@ -206,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     paper = commands.add_parser("paper-bills", help="write the PDFs of a month's paper bills (for printing) into a folder")
     paper.add_argument("--month", required=True, metavar="YYYY-MM")
     paper.add_argument("--out", required=True, metavar="FOLDER")
+    paper.add_argument("--mark-printed", action="store_true",
+                       help="then mark them printed (off the staff Paper bills page's waiting list)")
     commands.add_parser("bill-reminders", help="remind accounts of bills due within 3 days (once per bill; "
                                                "AutoPay accounts are told what will be charged when)")
     commands.add_parser("deliver-texts", help="send the due text messages (quiet hours respected)")
@@ -213,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     deliver = commands.add_parser("deliver-mail", help="send the outbox's due mail over SMTP (run it every minute)")
     deliver.add_argument("--every", type=float, default=0, metavar="SECONDS", help="keep running, one pass every SECONDS")
     worker = commands.add_parser("worker", help="run mail delivery and the scheduled jobs until stopped (or --once JOB)")
-    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, texts, billing, autopay, "
+    worker.add_argument("--once", metavar="JOB", help="run one job now if it is due (mail, texts, billing, promises, holds, autopay, "
                                                "expiry_reminders, bill_reminders, settle_ach, cleanup, webhooks)")
     imports = commands.add_parser("import", help="bring subscribers in from CSV files (dry run unless --apply)")
     imports.add_argument("folder", help="folder holding accounts.csv, contacts.csv, services.csv, invoices.csv, "
@@ -260,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "retention":
         _retention()
     if args.command == "paper-bills":
-        return _paper_bills(args.month, args.out)
+        return _paper_bills(args.month, args.out, args.mark_printed)
     if args.command == "deliver-mail":
         return _deliver_mail(args.every)
     return 0

@@ -9,7 +9,9 @@ from portal_app import pages  # noqa: F401  (importing registers every page)
 from portal_app.api import build_api
 from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
-from portal_app.state import failover
+from portal_app.components.shell import PAGE_LOADERS
+from portal_app.state import failover, live
+from portal_app.state.session import SessionState
 from portal_app.state.observe import EventObserver
 from portal_app.state.tab_guard import TabGuard
 from portal_app.components import tokens
@@ -35,3 +37,5 @@ app = rx.App(
 # Before every event: a tab's state never outlives the sign-in it was loaded under.
 app.add_middleware(EventObserver())  # first: every event's log lines carry its id
 app.add_middleware(TabGuard())
+# Changes made elsewhere (staff, jobs, other workers) reach the subscribers' open pages (state/live.py).
+live.install(app, page_loaders=PAGE_LOADERS, banner_refresh=SessionState.require_subscriber)

@@ -3,17 +3,8 @@
 from starlette.applications import Starlette
 
 from portal_app.api import (
-    auth_routes,
-    billing_routes,
-    calendar_routes,
-    contract_routes,
-    health,
-    import_routes,
-    integration_routes,
-    metrics,
-    payment_webhooks,
-    sms_webhook,
-    staff_auth_routes,
+    auth_routes, billing_routes, calendar_routes, contract_routes, health, import_routes, integration_routes,
+    metrics, payment_webhooks, sms_webhook, staff_auth_routes, staff_documents,
 )
 
 
@@ -29,6 +20,7 @@ def build_api() -> Starlette:
             *calendar_routes.routes,
             *contract_routes.routes,
             *import_routes.routes,
+            *staff_documents.routes,
             *integration_routes.routes,
             *metrics.routes,
         ]

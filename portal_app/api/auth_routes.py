@@ -14,21 +14,10 @@ from starlette.routing import Route
 
 from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
-from portal_app.models import session_scope
+from portal_app.models import call_in_session
 from portal_app.services.identity import auth
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _redeem(ticket: str, client_ip: str, user_agent: str, binding: str) -> auth.NewSession:
-    with session_scope() as db:
-        return auth.redeem_session_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent,
-                                          binding=binding)
-
-
-def _end(token: str | None) -> None:
-    with session_scope() as db:
-        auth.end_session(db, token=token)
 
 
 async def start_session(request: Request) -> RedirectResponse:
@@ -36,8 +25,9 @@ async def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
     try:
         new_session = await run_in_threadpool(
-            _redeem, ticket, client_ip(request), request.headers.get("user-agent", ""),
-            request.cookies.get(auth.PRESESSION_COOKIE, ""),  # the ticket works only in the browser that asked for it
+            call_in_session, auth.redeem_session_ticket, ticket=ticket, client_ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            binding=request.cookies.get(auth.PRESESSION_COOKIE, ""),  # the ticket works only in the browser that asked for it
         )
     except auth.SessionInvalid:
         query = urlencode({"reason": "ticket", "next": next_path})
@@ -58,7 +48,7 @@ async def start_session(request: Request) -> RedirectResponse:
 async def sign_out(request: Request) -> Response:
     if not from_our_pages(request.headers):  # another site cannot sign a subscriber out
         return PlainTextResponse("Sign out from the portal's own pages.", status_code=403, headers=NO_STORE)
-    await run_in_threadpool(_end, request.cookies.get(auth.SESSION_COOKIE))
+    await run_in_threadpool(call_in_session, auth.end_session, token=request.cookies.get(auth.SESSION_COOKIE))
     response = RedirectResponse("/signin?signed_out=1", status_code=303, headers=NO_STORE)
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

@@ -8,13 +8,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from portal_app.integrations.payments import get_gateway
-from portal_app.models import session_scope
+from portal_app.models import call_in_session
 from portal_app.services.billing import payment_events
-
-
-def _apply(event: dict, gateway) -> str:
-    with session_scope() as db:
-        return payment_events.handle_event(db, event=event, gateway=gateway)
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:
@@ -26,7 +21,7 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         event = gateway.verify_event(payload, request.headers.get("stripe-signature", ""))
     except ValueError:
         return JSONResponse({"error": "bad signature"}, status_code=400)
-    outcome = await run_in_threadpool(_apply, event, gateway)
+    outcome = await run_in_threadpool(call_in_session, payment_events.handle_event, event=event, gateway=gateway)
     return JSONResponse({"received": True, "outcome": outcome})
 
 

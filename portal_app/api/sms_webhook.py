@@ -13,16 +13,11 @@ from starlette.routing import Route
 
 from portal_app.config import get_settings
 from portal_app.integrations import sms
-from portal_app.models import session_scope
+from portal_app.models import call_in_session
 from portal_app.services.notify import preferences
 
 PATH = "/webhooks/twilio/sms"
 MAX_BODY = 16_000
-
-
-def _handle(from_number: str, body: str) -> str:
-    with session_scope() as db:
-        return preferences.inbound_text(db, from_number=from_number, body=body)
 
 
 async def inbound_sms(request: Request) -> Response:
@@ -36,7 +31,8 @@ async def inbound_sms(request: Request) -> Response:
     url = get_settings().public_url.rstrip("/") + PATH + (f"?{request.url.query}" if request.url.query else "")
     if not sms.valid_signature(url=url, params=params, signature=request.headers.get("x-twilio-signature", "")):
         return PlainTextResponse("bad signature", status_code=403)
-    reply = await run_in_threadpool(_handle, params.get("From", "")[:20], params.get("Body", "")[:1600])
+    reply = await run_in_threadpool(call_in_session, preferences.inbound_text, from_number=params.get("From", "")[:20],
+                                    body=params.get("Body", "")[:1600])
     return Response(sms.reply(reply), media_type="application/xml")
 
 

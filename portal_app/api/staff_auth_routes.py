@@ -20,23 +20,12 @@ from portal_app.api.auth_routes import NO_STORE
 from portal_app.api.http_security import client_ip, from_our_pages
 from portal_app.config import get_settings
 from portal_app.integrations import oidc
-from portal_app.models import session_scope
+from portal_app.models import call_in_session, session_scope
 from portal_app.services.identity import auth, staff_auth, staff_oidc
 
 log = logging.getLogger("portal.staff_oidc")
 OIDC_START = "/auth/staff/oidc/start"
 OIDC_CALLBACK = "/auth/staff/oidc/callback"
-
-
-def _redeem(ticket: str, client_ip: str, user_agent: str, binding: str) -> auth.NewSession:
-    with session_scope() as db:
-        return staff_auth.redeem_staff_ticket(db, ticket=ticket, client_ip=client_ip, user_agent=user_agent,
-                                              binding=binding)
-
-
-def _end(token: str | None) -> None:
-    with session_scope() as db:
-        staff_auth.end_staff_session(db, token=token)
 
 
 def _staff_next(raw: str | None) -> str:
@@ -52,8 +41,9 @@ async def _hand_over(request: Request, ticket: str, next_path: str) -> RedirectR
     """Swap a staff sign-in ticket for the HttpOnly staff cookie (a new session) and go on to next_path."""
     try:
         new_session = await run_in_threadpool(
-            _redeem, ticket, client_ip(request), request.headers.get("user-agent", ""),
-            request.cookies.get(auth.PRESESSION_COOKIE, ""),
+            call_in_session, staff_auth.redeem_staff_ticket, ticket=ticket, client_ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            binding=request.cookies.get(auth.PRESESSION_COOKIE, ""),
         )
     except auth.SessionInvalid:
         return _back_to_signin("ticket")
@@ -151,7 +141,7 @@ async def oidc_callback(request: Request) -> RedirectResponse:
 async def staff_sign_out(request: Request) -> Response:
     if not from_our_pages(request.headers):
         return PlainTextResponse("Sign out from the portal's own pages.", status_code=403, headers=NO_STORE)
-    await run_in_threadpool(_end, request.cookies.get(staff_auth.STAFF_COOKIE))
+    await run_in_threadpool(call_in_session, staff_auth.end_staff_session, token=request.cookies.get(staff_auth.STAFF_COOKIE))
     response = RedirectResponse("/staff/signin?signed_out=1", status_code=303, headers=NO_STORE)
     response.delete_cookie(staff_auth.STAFF_COOKIE, path="/", httponly=True, samesite="lax")
     return response

@@ -27,18 +27,14 @@ def label_value(label: str, value: rx.Var | str, **props) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color=tokens.MUTED),
         rx.text(value, size="3", weight="medium", color=tokens.TEXT, **props),
-        spacing="0",
-        align="start",
+        spacing="0", align="start",
     )
 
 
 def primary_button(text: str, **props) -> rx.Component:
     return rx.button(
         text,
-        background=tokens.ACCENT,
-        color=tokens.ON_ACCENT,
-        min_height=tokens.TOUCH_TARGET,
-        size="3",
+        background=tokens.ACCENT, color=tokens.ON_ACCENT, min_height=tokens.TOUCH_TARGET, size="3",
         cursor="pointer",
         **props,
     )
@@ -51,6 +47,21 @@ def error_callout(message: rx.Var, **props) -> rx.Component:
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%",
                    color=rx.color("red", 12), **props),
     )
+
+
+def loading() -> rx.Component:
+    """What a part of a page shows until its data has arrived."""
+    return rx.center(rx.spinner(size="3"), width="100%")
+
+
+def dead_link_callout(message: str, **props) -> rx.Component:
+    return rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%",
+                      color=rx.color("red", 12), **props)
+
+
+def link_outcome(loaded: rx.Var, used: rx.Var, view: rx.Component, dead: str, dead_id: str) -> rx.Component:
+    """A page an emailed link lands on: a spinner, then what the link did, or why it did nothing."""
+    return rx.cond(loaded, rx.cond(used, view, dead_link_callout(dead, id=dead_id)), loading())
 
 
 def notice_callout(message: rx.Var, **props) -> rx.Component:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import brand_logo
+from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
 
 
@@ -22,11 +22,7 @@ def text_field(label: str, name: str, *, error: rx.Var | str = "", default_value
     # A second form with the same field names on one page (e.g. an edit dialog) needs its own id_prefix.
     field_id = f"{id_prefix}-{name}"
     control = (rx.text_area if textarea else rx.input)(
-        id=field_id,
-        name=name,
-        default_value=default_value,
-        size="3",
-        width="100%",
+        id=field_id, name=name, default_value=default_value, size="3", width="100%",
         min_height=tokens.TOUCH_TARGET if not textarea else "7rem",
         aria_invalid=rx.cond(error != "", "true", "false"),
         aria_describedby=f"{field_id}-error",
@@ -37,8 +33,7 @@ def text_field(label: str, name: str, *, error: rx.Var | str = "", default_value
         rx.el.label(label, html_for=field_id, font_size="var(--font-size-2)", font_weight="500"),
         control,
         field_error(error, field_id),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -53,10 +48,7 @@ def select_field(label: str, name: str, options: rx.Var, *, error: rx.Var | str 
         rx.el.select(
             *first,
             rx.foreach(options, lambda option: rx.el.option(option["name"], value=option["id"])),
-            id=field_id,
-            name=name,
-            default_value=default_value,
-            on_change=on_change,
+            id=field_id, name=name, default_value=default_value, on_change=on_change,
             aria_describedby=f"{field_id}-error",
             style={
                 "width": "100%",
@@ -70,8 +62,7 @@ def select_field(label: str, name: str, options: rx.Var, *, error: rx.Var | str 
             },
         ),
         field_error(error, field_id),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -94,21 +85,34 @@ def field(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
         rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
         rx.input(
-            id=name,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            required=required,
-            size="3",
-            width="100%",
-            min_height=tokens.TOUCH_TARGET,
+            id=name, name=name, type=type_, auto_complete=autocomplete, required=required, size="3",
+            width="100%", min_height=tokens.TOUCH_TARGET,
             aria_invalid=rx.cond(has_error, "true", "false"),
             aria_describedby=f"{name}-error",
             **props,
         ),
         rx.cond(has_error, rx.text(error, id=f"{name}-error", size="2", color=tokens.DANGER, role="alert")),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
+    )
+
+
+def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", align: str = "start",
+                 **props) -> rx.Component:
+    """Fields one under the other at full width. What was typed stays after a submit (the server
+    answers beside the fields) unless the form passes reset_on_submit=True."""
+    return rx.form(rx.vstack(*children, spacing=spacing, align=align, width="100%"), on_submit=on_submit,
+                   width="100%", **props)
+
+
+def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str, on_submit,
+                      hint: str) -> rx.Component:
+    """Choose a password (typed twice) from an emailed link."""
+    return stacked_form(
+        whose,
+        field("New password", "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+        primary_button(label, type="submit", width="100%", loading=submitting),
+        on_submit=on_submit,
     )
 
 
@@ -116,6 +120,15 @@ def text_link(text: str, href: str, **props) -> rx.Component:
     return rx.link(
         text, href=href, display="inline-flex", align_items="center", min_height=tokens.TOUCH_TARGET,
         color=tokens.ACCENT, **props,
+    )
+
+
+def outline_link(*children: rx.Component | str, href: rx.Var | str, **props) -> rx.Component:
+    """A link drawn as a full-width outlined button (a second way on, beside the form's own button)."""
+    return rx.link(
+        *children, href=href, display="flex", align_items="center", justify_content="center", width="100%",
+        min_height=tokens.TOUCH_TARGET, border=f"1px solid {tokens.ACCENT}", border_radius="var(--radius-3)",
+        color=tokens.ACCENT, underline="none", **props,
     )
 
 
@@ -139,22 +152,12 @@ def public_frame(
             *([intro] if intro is not None else []),
             rx.box(
                 rx.vstack(*card_children, spacing="4", width="100%"),
-                background=tokens.SURFACE,
-                border=f"1px solid {tokens.BORDER}",
-                border_radius="var(--radius-4)",
-                padding="1.5rem",
-                width="100%",
+                background=tokens.SURFACE, border=f"1px solid {tokens.BORDER}", border_radius="var(--radius-4)",
+                padding="1.5rem", width="100%",
             ),
             *below,
             footer(),
-            spacing="4",
-            align="center",
-            width="100%",
-            max_width="420px",
-            padding="1.5rem 1rem",
+            spacing="4", align="center", width="100%", max_width="420px", padding="1.5rem 1rem",
         ),
-        as_="main",
-        min_height="100vh",
-        background=tokens.CANVAS,
-        width="100%",
+        as_="main", min_height="100vh", background=tokens.CANVAS, width="100%",
     )

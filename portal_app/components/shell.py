@@ -45,9 +45,7 @@ def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None
         brand_logo(height),
         href=href,
         aria_label=label or f"{theme.provider_name} home",
-        display="flex",
-        align_items="center",
-        min_height=tokens.TOUCH_TARGET,
+        display="flex", align_items="center", min_height=tokens.TOUCH_TARGET,
     )
 
 
@@ -76,9 +74,7 @@ def _nav_link(item: NavItem, *, compact: bool, current_route: str) -> rx.Compone
         flex_direction="column" if compact else "row",
         align_items="center",
         gap="0.25rem" if compact else "0.75rem",
-        padding="0.5rem 0.75rem",
-        min_height=tokens.TOUCH_TARGET,
-        min_width=tokens.TOUCH_TARGET,
+        padding="0.5rem 0.75rem", min_height=tokens.TOUCH_TARGET, min_width=tokens.TOUCH_TARGET,
         width="auto" if compact else "100%",
         border_radius="var(--radius-3)",
         color=tokens.ACCENT if active else tokens.MUTED,
@@ -96,12 +92,8 @@ def site_header(*left: rx.Component, name: rx.Var, on_sign_out) -> rx.Component:
     """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out."""
     return rx.el.header(
         account_bar(*left, name=name, on_sign_out=on_sign_out, max_width="1200px", margin="0 auto", padding_x="1rem"),
-        position="sticky",
-        top="0",
-        z_index="10",
-        background=tokens.SURFACE,
-        border_bottom=f"1px solid {tokens.BORDER}",
-        padding_y="0.375rem",
+        position="sticky", top="0", z_index="10", background=tokens.SURFACE,
+        border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.375rem",
     )
 
 
@@ -110,14 +102,11 @@ def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main") ->
     return rx.el.nav(
         rx.vstack(
             *[_nav_link(item, compact=False, current_route=current_route) for item in items],
-            spacing="1",
-            width="100%",
+            spacing="1", width="100%",
         ),
         aria_label=label,
         display=tokens.phone_or_wide("none", "block"),
-        width=tokens.SIDEBAR_WIDTH,
-        flex_shrink="0",
-        padding="1rem 0.75rem",
+        width=tokens.SIDEBAR_WIDTH, flex_shrink="0", padding="1rem 0.75rem",
     )
 
 
@@ -134,13 +123,8 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
                 rx.text("More", size="1"),
                 variant="ghost",
                 color=tokens.ACCENT if holds_current else tokens.MUTED,
-                flex_direction="column",
-                gap="0.25rem",
-                height="auto",
-                min_height=tokens.TOUCH_TARGET,
-                min_width=tokens.TOUCH_TARGET,
-                padding="0.5rem 0.75rem",
-                aria_label="More destinations",
+                flex_direction="column", gap="0.25rem", height="auto", min_height=tokens.TOUCH_TARGET,
+                min_width=tokens.TOUCH_TARGET, padding="0.5rem 0.75rem", aria_label="More destinations",
                 cursor="pointer",
             )
         ),
@@ -155,8 +139,7 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
                 )
                 for item in items
             ],
-            side="top",
-            align="end",
+            side="top", align="end",
         ),
     )
 
@@ -175,20 +158,12 @@ def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
         rx.hstack(
             *[_nav_link(item, compact=True, current_route=current_route) for item in shown],
             *([_more_menu(overflow, current_route)] if overflow else []),
-            justify="between",
-            width="100%",
+            justify="between", width="100%",
         ),
         aria_label=label,
         display=tokens.phone_or_wide("flex", "none"),
-        position="fixed",
-        bottom="0",
-        left="0",
-        right="0",
-        height=tokens.BOTTOM_BAR_HEIGHT,
-        padding_x="0.5rem",
-        background=tokens.SURFACE,
-        border_top=f"1px solid {tokens.BORDER}",
-        z_index="10",
+        position="fixed", bottom="0", left="0", right="0", height=tokens.BOTTOM_BAR_HEIGHT, padding_x="0.5rem",
+        background=tokens.SURFACE, border_top=f"1px solid {tokens.BORDER}", z_index="10",
     )
 
 
@@ -201,13 +176,10 @@ def footer() -> rx.Component:
                 rx.link(theme.support_phone, href=f"tel:{theme.support_phone.replace(' ', '')}"),
                 " · ",
                 rx.link(theme.support_email, href=f"mailto:{theme.support_email}"),
-                size="2",
-                color=tokens.MUTED,
+                size="2", color=tokens.MUTED,
             ),
             rx.text(f"© {theme.legal_name}", size="1", color=tokens.MUTED),
-            spacing="1",
-            align="center",
-            text_align="center",
+            spacing="1", align="center", text_align="center",
         ),
         padding="1.5rem 1rem",
     )
@@ -228,24 +200,13 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
             side_nav,
             rx.el.main(
                 *main,
-                id="main",
-                width="100%",
-                max_width=main_width,
-                min_width="0",
-                padding="1rem",
+                id="main", width="100%", max_width=main_width, min_width="0", padding="1rem",
                 padding_bottom=tokens.phone_or_wide(f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)", "1rem"),
             ),
-            align="start",
-            spacing="0",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
+            align="start", spacing="0", width="100%", max_width="1200px", margin="0 auto",
         ),
         bottom_nav,
-        background=tokens.CANVAS,
-        min_height="100vh",
-        width="100%",
-        overflow_x="hidden",
+        background=tokens.CANVAS, min_height="100vh", width="100%", overflow_x="hidden",
     )
 
 

@@ -60,10 +60,30 @@ def list_card(rows: rx.Var, row, *, empty: rx.Component | str, **props) -> rx.Co
                         empty))
 
 
-def row_button(text: rx.Var | str, on_click=None, **props) -> rx.Component:
+def row_button(text: rx.Var | str, on_click=None, *, variant: rx.Var | str = "outline", **props) -> rx.Component:
     """A small outlined button acting on one row (a dialog trigger passes no `on_click`)."""
-    return rx.button(text, on_click=on_click, variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
+    return rx.button(text, on_click=on_click, variant=variant, size="2", min_height=tokens.TOUCH_TARGET,
                      cursor="pointer", **props)
+
+
+def outbox_card(message: rx.Var, on_retry, *, kind: str) -> rx.Component:
+    """One message of an outbox page (mail or texts): what, to whom, how it went, the last error and
+    **Send again** where it may be queued again (`message["can_retry"]`)."""
+    return card(rx.vstack(
+        rx.text(message["subject"], weight="bold"),
+        rx.text("To ", message["to"],
+                rx.cond(message["account"] != "", " · account " + message["account"].to(str), ""),
+                size="2", overflow_wrap="anywhere"),
+        rx.text("Written ", message["created"], " · ", message["status"], " ", message["next"], size="2",
+                color=tokens.MUTED),
+        rx.cond(message["error"] != "",
+                rx.text("Last error: ", message["error"], size="2", overflow_wrap="anywhere",
+                        class_name=f"{kind}-error")),
+        rx.cond(message["can_retry"] != "",
+                row_button("Send again", on_retry(message["id"]),
+                           aria_label="Send again: " + message["subject"].to(str) + " to " + message["to"].to(str))),
+        spacing="1", width="100%", align="start",
+    ), class_name=f"{kind}-row")
 
 
 def account_missing() -> rx.Component:

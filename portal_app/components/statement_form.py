@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.state.statements import StatementFormState as S
 
 
@@ -15,16 +15,13 @@ def statement_form() -> rx.Component:
         rx.heading("Statement", as_="h2", size="4"),
         rx.text("Every bill, payment, credit and refund between two dates, with the balance before and after "
                 "and what is past due.", size="2", color=tokens.MUTED),
-        rx.form(
-            rx.vstack(
-                text_field("From", "from", type_="date", default_value=S.default_from, error=S.err_from,
-                           id_prefix="statement"),
-                text_field("To", "to", type_="date", default_value=S.default_to, error=S.err_to,
-                           id_prefix="statement"),
-                primary_button("MAKE STATEMENT", type="submit"),
-                spacing="3", align="start", width="100%",
-            ),
-            on_submit=S.make, reset_on_submit=False, width="100%",
+        stacked_form(
+            text_field("From", "from", type_="date", default_value=S.default_from, error=S.err_from,
+                       id_prefix="statement"),
+            text_field("To", "to", type_="date", default_value=S.default_to, error=S.err_to,
+                       id_prefix="statement"),
+            primary_button("MAKE STATEMENT", type="submit"),
+            on_submit=S.make, spacing="3", align="start",
         ),
         rx.cond(
             S.href != "",

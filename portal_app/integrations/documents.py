@@ -141,6 +141,18 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     return _build(story, f"Invoice {doc.number}")
 
 
+def invoices_pdf(docs: list[InvoiceDocument]) -> bytes:
+    """Several invoices in one PDF, each starting on a new page (a print run)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for doc in docs:
+        writer.append(PdfReader(io.BytesIO(invoice_pdf(doc))))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def _signed(cents: int | None, money) -> str:
     if cents is None:
         return ""

@@ -2,7 +2,8 @@
 Each is safe to run twice.
 
 - billing run: one invoice per account per month (its number is unique per account and month) with
-  the part-month lines of prorated package changes (services/billing/invoicing.py), announced through
+  the part-month lines of prorated package changes, the days of vacation holds at the hold price and
+  package-change fees (services/billing/invoicing.py), announced through
   the notification service (services/billing/notices.py: a signed Quick Pay link, or with AutoPay what
   will be charged when; by email to paperless accounts, by text where chosen) and marked for the post
   for paper accounts (`paper-bills` prints them); credit already on the account is applied to it.
@@ -26,25 +27,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.payments import (
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    PaymentGateway,
-    get_gateway,
+    ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured, PaymentGateway, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    AccountService,
-    CartOrder,
-    Invoice,
-    InvoiceLine,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-    RecurringPayment,
-    utcnow,
+    Account, AccountHistory, AccountService, CartOrder, Invoice, InvoiceLine, Payment, PaymentAllocation,
+    PaymentMethod, RecurringPayment, ServiceHold, utcnow,
 )
 from portal_app.services.billing import billing, invoicing, notices, payments
 from portal_app.services.core import history
@@ -103,12 +90,13 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
         by_account.setdefault(service.account_id, []).append(service)
     existing = set(db.exec(select(Invoice.account_id).where(Invoice.period_start == period_start)).all())
     prorations = invoicing.pending_prorations(db)  # few: read once for the whole run
+    holds, fees = invoicing.pending_holds(db), invoicing.pending_fees(db)
     for count, (account_id, lines) in enumerate(by_account.items(), start=1):
         if account_id in existing:
             report.skipped += 1
             continue
         _issue(db, db.get(Account, account_id), lines, period_start, period_end, prorations.get(account_id, []),
-               today=today)
+               today=today, holds=holds.get(account_id, []), fees=fees.get(account_id, []))
         report.done += 1
         if count % batch == 0:
             db.commit()
@@ -117,10 +105,13 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
 
 
 def _issue(db: Session, account: Account, services: list[AccountService], start: dt.date, end: dt.date,
-           prorations: list[tuple[CartOrder, invoicing.PriceChange]] = (), *, today: dt.date) -> Invoice:
-    billed = invoicing.billed_days(db, account.id) if prorations else (lambda day: False)
+           prorations: list[tuple[CartOrder, invoicing.PriceChange]] = (), *, today: dt.date,
+           holds: list[tuple[ServiceHold, invoicing.HoldDays]] = (),
+           fees: list[tuple[CartOrder, invoicing.PlannedLine]] = ()) -> Invoice:
+    billed = invoicing.billed_days(db, account.id) if prorations or holds else (lambda day: False)
     planned = invoicing.plan_lines(invoicing.charges(services), [change for _, change in prorations],
-                                   period_start=start, period_end=end, billed=billed)
+                                   period_start=start, period_end=end, billed=billed,
+                                   holds=[days for _, days in holds], one_time=[line for _, line in fees])
     paper = not account.paperless
     invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{start:%Y%m}", issued_on=start,
                       due_on=start.replace(day=BILL_DUE_DAY), period_start=start, period_end=end,
@@ -134,6 +125,13 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
     for order, _ in prorations:
         order.prorated_invoice_id = invoice.id
         db.add(order)
+    for order, _ in fees:
+        order.fee_invoice_id = invoice.id
+        db.add(order)
+    for hold, _ in holds:  # billed at the hold price up to this period's end (later days: their own bill)
+        if hold.starts_on <= end:
+            hold.invoiced_through = min(hold.ends_on, end)
+            db.add(hold)
     _apply_credit(db, account.id)
     history.record(db, principal=SYSTEM, account_id=account.id, kind="billing", action="invoice_issued",
                    summary=(f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due "

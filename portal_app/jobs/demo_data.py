@@ -23,39 +23,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from portal_app.models import (
-    Account,
-    AccountService,
-    Appointment,
-    AppointmentWindow,
-    CartOrder,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Contract,
-    Invoice,
-    InvoiceLine,
-    OutageNotice,
-    OutageNoticeArea,
-    OutageUpdate,
-    Package,
-    PackageItem,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-    PortalUser,
-    ProviderSettings,
-    ServiceArea,
-    ServiceAreaPackage,
-    StaffUser,
-    Ticket,
-    TicketNote,
-    Workflow,
-    WorkflowTask,
-    WorkflowTaskDependency,
+    Account, AccountService, Appointment, AppointmentWindow, CartOrder, Contact, ContactPoint, ContactType,
+    Contract, Invoice, InvoiceLine, OutageNotice, OutageNoticeArea, OutageUpdate, Package, PackageItem, Payment,
+    PaymentAllocation, PaymentMethod, PortalUser, ProviderSettings, ServiceArea, ServiceAreaPackage,
+    ServiceHold, StaffUser, Ticket, TicketNote, Workflow, WorkflowTask, WorkflowTaskDependency,
 )
 from portal_app.services.billing import invoicing
 from portal_app.services.billing.invoicing import PriceChange, ServiceCharge
 from portal_app.services.core import history
+from portal_app.services.orders import holds
 from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password
@@ -139,7 +115,7 @@ def load_demo_data(db: Session, *, today: dt.date) -> bool:
     staff = _staff_user(db, today)
     staff_principal = Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id)
     _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal, MAYA)
-    _business_account(db, today, types, areas["Austin Metro"], packages)
+    _business_account(db, today, types, areas["Austin Metro"], packages, staff_principal)
     _appointment_windows(db, today)
     _outage_notices(db, today, areas)
     db.flush()
@@ -207,7 +183,7 @@ def _add(db: Session, row: RowT) -> RowT:
 
 def _provider_settings(db: Session) -> None:
     if db.exec(select(ProviderSettings)).first() is None:
-        db.add(ProviderSettings())
+        db.add(ProviderSettings(hold_allowed=True))  # the demo shows vacation holds
 
 
 def _contact_types(db: Session) -> dict[str, ContactType]:
@@ -544,7 +520,7 @@ def _extender_install(db: Session, account: Account, today: dt.date, staff: Prin
 
 
 def _business_account(db: Session, today: dt.date, types: dict[str, ContactType], area: ServiceArea,
-                      packages: dict[str, Package]) -> None:
+                      packages: dict[str, Package], staff: Principal) -> None:
     opened = _month_start(today, 3) - dt.timedelta(days=12)
     account = _add(db, Account(account_number=BUSINESS_ACCOUNT, kind="business", first_name="Rosa",
                                last_name="Delgado", company_name="Bluebonnet Bakery LLC",
@@ -575,6 +551,27 @@ def _business_account(db: Session, today: dt.date, types: dict[str, ContactType]
              [("email", "it@bluebonnet-bakery.example", "Work"), ("phone", "+15125550172", "Mobile")])
     _contact(db, account, types["Authorized User"], "Sam", "Ortiz", [("phone", "+15125550188", "Mobile")])
     _portal_user(db, account, "bluebonnet", "rosa@bluebonnet-bakery.example", "demo-business-2026")
+    _vacation_hold(db, account, today, staff)
+
+
+def _vacation_hold(db: Session, account: Account, today: dt.date, staff: Principal) -> None:
+    """The bakery closes for two weeks next month: a vacation hold asked for last week and approved, so
+    Services, Order Tracking and the calendar show it, and the daily job pauses the service on its day."""
+    starts = _month_start(today, -1) + dt.timedelta(days=9)
+    hold = _add(db, ServiceHold(account_id=account.id, starts_on=starts, ends_on=starts + dt.timedelta(days=13),
+                                monthly_price_cents=ProviderSettings().hold_price_cents, status="approved",
+                                requested_by="Rosa Delgado", decided_by="Jordan Rivera",
+                                created_at=_utc(today - dt.timedelta(days=6), 10),
+                                decided_at=_utc(today - dt.timedelta(days=5), 9)))
+    rosa = Principal(kind="subscriber", display_name="Rosa Delgado", account_id=account.id)
+    workflow = holds.open_order(db, principal=rosa, account=account, hold=hold)
+    workflow.created_at = hold.created_at
+    holds.complete_step(db, hold, holds.APPROVE)
+    span = holds.span(hold.starts_on, hold.ends_on)
+    _log(db, account, hold.created_at, rosa, "service", "hold_requested", f"Vacation hold requested: {span}",
+         "service_hold", hold.id)
+    _log(db, account, hold.decided_at, staff, "service", "hold_approved", f"Vacation hold {span} approved",
+         "service_hold", hold.id)
 
 
 # --- install windows (provider-wide) --------------------------------------------------------

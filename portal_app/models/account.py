@@ -32,6 +32,16 @@ class ProviderSettings(SQLModel, table=True):
     promise_max_days: int = 14
     promise_per_year: int = 2
     promise_min_paid_cents: int = 0
+    # Vacation holds: offered or not, for this many days at least / at most, starting at most this many days
+    # ahead, at this monthly price while on hold (0: free), and at most this many a year (0: no limit).
+    hold_allowed: bool = False
+    hold_min_days: int = 7
+    hold_max_days: int = 90
+    hold_max_ahead_days: int = 60
+    hold_price_cents: int = 500
+    hold_per_year: int = 2
+    # A package change costs this once (0: free), on the next bill and in the preview before PLACE ORDER.
+    change_fee_cents: int = 0
 
 
 class ContactType(SQLModel, table=True):

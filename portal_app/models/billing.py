@@ -8,15 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
 from portal_app.models.statuses import (
-    AdjustmentStatus,
-    BillDelivery,
-    InvoiceLineKind,
-    InvoiceStatus,
-    MandateStatus,
-    PaymentStatus,
-    PromiseStatus,
-    ServiceStatus,
-    status_field,
+    AdjustmentStatus, BillDelivery, InvoiceLineKind, InvoiceStatus, MandateStatus, PaymentStatus, PromiseStatus,
+    ServiceStatus, status_field,
 )
 
 
@@ -80,6 +73,8 @@ class Invoice(SQLModel, table=True):
     # How the bill went out: emailed (paperless accounts) or printed and posted (`paper-bills`).
     delivery: BillDelivery = status_field("email", max_length=8)
     created_at: dt.datetime = utc_field(default_now=True)
+    # A paper bill marked printed (staff Paper bills page or `paper-bills --mark-printed`): off the waiting list.
+    printed_at: dt.datetime | None = utc_field(nullable=True)
 
 
 class InvoiceLine(SQLModel, table=True):

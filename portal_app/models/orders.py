@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import ContractStatus, OrderStatus, TaskStatus, WorkflowStatus, status_field
+from portal_app.models.statuses import ContractStatus, HoldStatus, OrderStatus, TaskStatus, WorkflowStatus, status_field
 
 
 class Contract(SQLModel, table=True):
@@ -47,6 +47,29 @@ class CartOrder(SQLModel, table=True):
     effective_on: dt.date | None = None
     # The invoice that carried its part-month lines (a prorated change is invoiced once).
     prorated_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    # The provider's package-change fee as quoted, and the invoice that charged it (once).
+    fee_cents: int = 0
+    fee_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+
+
+class ServiceHold(SQLModel, table=True):
+    """A vacation hold: the service paused from `starts_on` to `ends_on` (both included), billed at
+    `monthly_price_cents` (the provider's hold price when asked for) instead of the package price."""
+
+    __tablename__ = "service_hold"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    workflow_id: int | None = Field(default=None, foreign_key="workflow.id")
+    starts_on: dt.date
+    ends_on: dt.date
+    monthly_price_cents: int = 0
+    status: HoldStatus = status_field("requested", max_length=12, index=True)
+    created_at: dt.datetime = utc_field(default_now=True)
+    requested_by: str = Field(default="", max_length=120)
+    decided_at: dt.datetime | None = utc_field(nullable=True)
+    decided_by: str = Field(default="", max_length=120)
+    # The last hold day an invoice has billed at the hold price (None: none yet).
+    invoiced_through: dt.date | None = None
 
 
 class Workflow(SQLModel, table=True):

@@ -30,14 +30,17 @@ TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
 PromiseStatus = Literal["active", "kept", "lapsed", "cancelled"]
+# A vacation hold: asked for, then approved or declined by staff (or cancelled), in force, and over.
+HoldStatus = Literal["requested", "approved", "declined", "cancelled", "active", "ended"]
 OutageStatus = Literal["open", "restored"]
 # What an invoice line is, so a bill can be explained line by line: a monthly service, part of a month
-# after a package change, a one-time charge, a recurring fee, a credit, a late fee or a tax.
-InvoiceLineKind = Literal["service", "proration", "one_time", "fee", "credit", "late_fee", "tax"]
+# after a package change, the days of a vacation hold (the package credited, the hold price charged), a
+# one-time charge, a recurring fee, a credit, a late fee or a tax.
+InvoiceLineKind = Literal["service", "proration", "hold", "one_time", "fee", "credit", "late_fee", "tax"]
 BillDelivery = Literal["email", "paper"]
 
 STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
-                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, PromiseStatus, OutageStatus)
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, PromiseStatus, OutageStatus, HoldStatus)
 
 
 def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.forms import stacked_form
+
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.billing_nav import billing_tabs, status_badge
@@ -22,8 +24,7 @@ def _method_select(id_: str) -> rx.Component:
             padding="0 0.75rem", font_size="16px", border=f"1px solid {tokens.BORDER}",
             border_radius="var(--radius-2)", background=tokens.SURFACE, color=tokens.TEXT,
         ),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -34,22 +35,16 @@ def _ach_box(form: str) -> rx.Component:
 
 
 def _edit_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _method_select("edit-method"),
-            _ach_box("edit"),
-            rx.hstack(
-                primary_button("SAVE", type="submit"),
-                rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
-                          size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="3",
-            ),
+    return stacked_form(
+        _method_select("edit-method"),
+        _ach_box("edit"),
+        rx.hstack(
+            primary_button("SAVE", type="submit"),
+            rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
+                      size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             spacing="3",
-            width="100%",
         ),
-        on_submit=S.save_edit,
-        reset_on_submit=False,
-        width="100%",
+        on_submit=S.save_edit, spacing="3",
     )
 
 
@@ -63,9 +58,7 @@ def _history() -> rx.Component:
                 rx.text(c["date"], size="2"), rx.spacer(), rx.text(c["amount"], size="2", weight="medium"),
                 status_badge(c["status"]), width="100%", align="center", spacing="2")),
         ),
-        spacing="2",
-        width="100%",
-        id="autopay-history",
+        spacing="2", width="100%", id="autopay-history",
     )
 
 
@@ -88,8 +81,7 @@ def _item(item: rx.Var) -> rx.Component:
                           aria_label="Remove AutoPay with " + item["label"].to(str), color_scheme="red",
                           variant="soft", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET,
                           cursor="pointer", id="remove-autopay"),
-                align="center",
-                width="100%",
+                align="center", width="100%",
             ),
             rx.cond(
                 S.editing_id == item["id"],
@@ -100,8 +92,7 @@ def _item(item: rx.Var) -> rx.Component:
             rx.cond(locked, rx.text(rx.icon("lock", size=14), " ", S.lock_reason, size="2", color=tokens.MUTED,
                                     id="autopay-locked")),
             rx.cond(S.open_id == item["id"], _history()),
-            spacing="3",
-            width="100%",
+            spacing="3", width="100%",
         )
     )
 
@@ -127,8 +118,7 @@ def _stored_methods() -> rx.Component:
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                 align="center", width="100%", spacing="3",
             )),
-            spacing="3",
-            width="100%",
+            spacing="3", width="100%",
         ),
         id="stored-methods",
     )
@@ -149,12 +139,11 @@ def _setup() -> rx.Component:
             label_value("Repeat On", "Each invoice's due date"),
             rx.cond(
                 S.method_options.length() > 0,
-                rx.form(
-                    rx.vstack(_method_select("setup-method"), _ach_box("setup"),
-                              primary_button("ADD RECURRING", type="submit", width="100%"), spacing="3", width="100%"),
-                    on_submit=S.add_recurring,
-                    reset_on_submit=False,
-                    width="100%",
+                stacked_form(
+                    _method_select("setup-method"),
+                    _ach_box("setup"),
+                    primary_button("ADD RECURRING", type="submit", width="100%"),
+                    on_submit=S.add_recurring, spacing="3",
                 ),
             ),
             rx.cond(
@@ -170,9 +159,7 @@ def _setup() -> rx.Component:
                 rx.link("Pay with a new card or bank account and turn AutoPay on", href="/pay?autopay=1",
                         min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             ),
-            spacing="3",
-            width="100%",
-            align="start",
+            spacing="3", width="100%", align="start",
         )
     )
 

@@ -11,7 +11,8 @@ from portal_app.components.cards import card, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.calendar import CalendarState as S
 
-KIND_COLORS = (("bill", "red"), ("promise", "orange"), ("autopay", "green"), ("appointment", "blue"), ("ticket", "amber"))
+KIND_COLORS = (("bill", "red"), ("promise", "orange"), ("hold", "cyan"), ("autopay", "green"), ("appointment", "blue"),
+               ("ticket", "amber"))
 
 
 def _item(item: rx.Var) -> rx.Component:
@@ -45,11 +46,8 @@ def _item(item: rx.Var) -> rx.Component:
                     spacing="1", padding="0 0.75rem 0.5rem", class_name="calendar-details",
                 ),
             ),
-            background=tokens.SURFACE,
-            border=f"1px solid {tokens.BORDER}",
-            border_radius="var(--radius-3)",
-            width="100%",
-            class_name="calendar-item",
+            background=tokens.SURFACE, border=f"1px solid {tokens.BORDER}", border_radius="var(--radius-3)",
+            width="100%", class_name="calendar-item",
             data_kind=item["kind"],
         ),
     )
@@ -81,9 +79,7 @@ def _month_cell(cell: rx.Var) -> rx.Component:
         _chip(cell, 1),
         _chip(cell, 2),
         rx.cond(cell["more"] != "", rx.text(cell["more"], size="1", color=tokens.MUTED)),
-        min_height="88px",
-        padding="4px",
-        min_width="0",
+        min_height="88px", padding="4px", min_width="0",
         background=rx.cond(cell["in_month"] != "", tokens.SURFACE, "transparent"),
         border=f"1px solid {tokens.BORDER}",
         display="flex", flex_direction="column", gap="2px",
@@ -103,13 +99,10 @@ def _month_view() -> rx.Component:
         rx.grid(
             *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
             rx.foreach(S.month_cells, _month_cell),
-            columns="7",
-            spacing="0",
-            width="100%",
+            columns="7", spacing="0", width="100%",
         ),
         display=tokens.phone_or_wide("none", "block"),
-        width="100%",
-        id="month-view",
+        width="100%", id="month-view",
     )
 
 
@@ -129,8 +122,7 @@ def _detail_dialog() -> rx.Component:
             ),
             max_width="420px", width="calc(100vw - 2rem)",
         ),
-        open=S.detail_open,
-        on_open_change=S.set_detail_open,
+        open=S.detail_open, on_open_change=S.set_detail_open,
     )
 
 
@@ -158,8 +150,7 @@ def _filter_dialog() -> rx.Component:
             ),
             max_width="400px", width="calc(100vw - 2rem)",
         ),
-        open=S.filter_open,
-        on_open_change=S.set_filter_open,
+        open=S.filter_open, on_open_change=S.set_filter_open,
     )
 
 

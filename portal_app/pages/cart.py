@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, primary_button
-from portal_app.components.forms import public_frame, text_field, text_link
+from portal_app.components.forms import public_frame, stacked_form, text_field, text_link
 from portal_app.components.shell import portal_page
 from portal_app.state.cart import CartState as S
 
@@ -16,20 +16,17 @@ def _err(name: str) -> rx.Var:
 
 
 def _address() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text("Where do you want service?", size="3"),
-            text_field("Street address", "street", error=_err("street"), default_value=S.street,
-                       autocomplete="address-line1"),
-            text_field("City", "city", error=_err("city"), default_value=S.city, autocomplete="address-level2"),
-            text_field("State", "state", default_value=S.state_name, autocomplete="address-level1"),
-            text_field("ZIP code", "zip_code", error=_err("zip_code"), default_value=S.zip_code,
-                       autocomplete="postal-code", input_mode="numeric"),
-            error_callout(_err("package")),
-            primary_button("SHOW PACKAGES", type="submit", width="100%"),
-            spacing="3", width="100%",
-        ),
-        on_submit=S.check_address, reset_on_submit=False, width="100%",
+    return stacked_form(
+        rx.text("Where do you want service?", size="3"),
+        text_field("Street address", "street", error=_err("street"), default_value=S.street,
+                   autocomplete="address-line1"),
+        text_field("City", "city", error=_err("city"), default_value=S.city, autocomplete="address-level2"),
+        text_field("State", "state", default_value=S.state_name, autocomplete="address-level1"),
+        text_field("ZIP code", "zip_code", error=_err("zip_code"), default_value=S.zip_code,
+                   autocomplete="postal-code", input_mode="numeric"),
+        error_callout(_err("package")),
+        primary_button("SHOW PACKAGES", type="submit", width="100%"),
+        on_submit=S.check_address, spacing="3",
     )
 
 
@@ -97,19 +94,16 @@ def _portal_fields() -> rx.Component:
 
 
 def _details() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
-            text_field("First name", "first_name", error=_err("first_name"), autocomplete="given-name"),
-            text_field("Last name", "last_name", error=_err("last_name"), autocomplete="family-name"),
-            text_field("Email", "email", error=_err("email"), type_="email", autocomplete="email"),
-            text_field("Phone", "phone", error=_err("phone"), type_="tel", autocomplete="tel"),
-            _portal_fields(),
-            error_callout(_err("form")),
-            primary_button("PLACE ORDER", type="submit", width="100%"),
-            spacing="3", width="100%",
-        ),
-        on_submit=S.place, reset_on_submit=False, width="100%",
+    return stacked_form(
+        rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
+        text_field("First name", "first_name", error=_err("first_name"), autocomplete="given-name"),
+        text_field("Last name", "last_name", error=_err("last_name"), autocomplete="family-name"),
+        text_field("Email", "email", error=_err("email"), type_="email", autocomplete="email"),
+        text_field("Phone", "phone", error=_err("phone"), type_="tel", autocomplete="tel"),
+        _portal_fields(),
+        error_callout(_err("form")),
+        primary_button("PLACE ORDER", type="submit", width="100%"),
+        on_submit=S.place, spacing="3",
     )
 
 

@@ -5,28 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import error_callout, notice_callout, primary_button
-from portal_app.components.forms import field, public_frame, text_link
+from portal_app.components.cards import error_callout, link_outcome, loading, notice_callout, primary_button
+from portal_app.components.forms import field, new_password_form, public_frame, stacked_form, text_link
 from portal_app.components.shell import portal_page
 from portal_app.services.identity.passwords import MIN_LENGTH
 from portal_app.state.email_links import (
-    ConfirmEmailState,
-    ConfirmSignUpState,
-    ForgotPasswordState,
-    RemoveSignInState,
-    ResetPasswordState,
+    ConfirmEmailState, ConfirmSignUpState, ForgotPasswordState, RemoveSignInState, ResetPasswordState,
     VerifyState,
 )
 
 PASSWORD_HINT = (f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password; "
                  "repeats, sequences, keyboard rows and our name or yours are refused.")
-
-
-def _new_password_fields(error: rx.Var) -> list[rx.Component]:
-    return [
-        field("New password", "password", type_="password", autocomplete="new-password", hint=PASSWORD_HINT, error=error),
-        field("New password again", "confirm", type_="password", autocomplete="new-password"),
-    ]
 
 
 def _back_to_sign_in() -> rx.Component:
@@ -39,32 +28,17 @@ def verify() -> rx.Component:
         error_callout(VerifyState.error, id="verify-error"),
         rx.cond(
             VerifyState.valid & VerifyState.needs_password,
-            rx.form(
-                rx.vstack(
-                    rx.text("Choose a password for ", rx.el.strong(VerifyState.username), ".", size="3"),
-                    *_new_password_fields(VerifyState.password_error),
-                    primary_button("SET PASSWORD", type="submit", width="100%", loading=VerifyState.submitting),
-                    spacing="4",
-                    width="100%",
-                ),
-                on_submit=VerifyState.set_password,
-                reset_on_submit=False,
-                width="100%",
-            ),
+            new_password_form(rx.text("Choose a password for ", rx.el.strong(VerifyState.username), ".", size="3"),
+                              error=VerifyState.password_error, submitting=VerifyState.submitting,
+                              label="SET PASSWORD", on_submit=VerifyState.set_password, hint=PASSWORD_HINT),
             rx.cond(
                 ~VerifyState.loaded | VerifyState.valid,
-                rx.center(rx.spinner(size="3"), width="100%"),
-                rx.form(
-                    rx.vstack(
-                        notice_callout(VerifyState.resend_notice, id="resend-notice"),
-                        field("Username or email", "login", autocomplete="username"),
-                        primary_button("SEND A NEW LINK", type="submit", width="100%"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=VerifyState.resend,
-                    reset_on_submit=False,
-                    width="100%",
+                loading(),
+                stacked_form(
+                    notice_callout(VerifyState.resend_notice, id="resend-notice"),
+                    field("Username or email", "login", autocomplete="username"),
+                    primary_button("SEND A NEW LINK", type="submit", width="100%"),
+                    on_submit=VerifyState.resend, spacing="3",
                 ),
             ),
         ),
@@ -79,16 +53,10 @@ def forgot_password() -> rx.Component:
         rx.text("Enter the email address of your portal sign-in. We will send it a link to choose a new password.", size="2", color=tokens.MUTED),
         notice_callout(ForgotPasswordState.notice, id="reset-notice"),
         error_callout(ForgotPasswordState.error),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type_="email", autocomplete="email", error=ForgotPasswordState.email_error),
-                primary_button("SEND RESET LINK", type="submit", width="100%", loading=ForgotPasswordState.submitting),
-                spacing="4",
-                width="100%",
-            ),
+        stacked_form(
+            field("Email", "email", type_="email", autocomplete="email", error=ForgotPasswordState.email_error),
+            primary_button("SEND RESET LINK", type="submit", width="100%", loading=ForgotPasswordState.submitting),
             on_submit=ForgotPasswordState.submit,
-            reset_on_submit=False,
-            width="100%",
         ),
         _back_to_sign_in(),
         heading="Don't remember your password?",
@@ -101,18 +69,10 @@ def reset_password() -> rx.Component:
         error_callout(ResetPasswordState.error, id="reset-error"),
         rx.cond(
             ResetPasswordState.valid,
-            rx.form(
-                rx.vstack(
-                    rx.text("Choose a new password for ", rx.el.strong(ResetPasswordState.username), ".", size="3"),
-                    *_new_password_fields(ResetPasswordState.password_error),
-                    primary_button("CHANGE PASSWORD", type="submit", width="100%", loading=ResetPasswordState.submitting),
-                    spacing="4",
-                    width="100%",
-                ),
-                on_submit=ResetPasswordState.submit,
-                reset_on_submit=False,
-                width="100%",
-            ),
+            new_password_form(rx.text("Choose a new password for ", rx.el.strong(ResetPasswordState.username), ".",
+                                      size="3"),
+                              error=ResetPasswordState.password_error, submitting=ResetPasswordState.submitting,
+                              label="CHANGE PASSWORD", on_submit=ResetPasswordState.submit, hint=PASSWORD_HINT),
             rx.cond(ResetPasswordState.loaded, text_link("Ask for a new link", "/forgot-password")),
         ),
         _back_to_sign_in(),
@@ -123,20 +83,11 @@ def reset_password() -> rx.Component:
 @portal_page(route="/confirm-email", title="Confirm your email", public=True, on_load=[ConfirmEmailState.load])
 def confirm_email() -> rx.Component:
     return public_frame(
-        rx.cond(
-            ConfirmEmailState.loaded,
-            rx.cond(
-                ConfirmEmailState.confirmed,
-                rx.callout(
-                    "Your email address has been changed. We told your old address too.",
-                    icon="info", color_scheme="gray", role="status", width="100%", id="confirm-notice",
-                ),
-                rx.callout(
-                    "This link has expired or has already been used.",
-                    icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="confirm-error",
-                ),
-            ),
-            rx.center(rx.spinner(size="3"), width="100%"),
+        link_outcome(
+            ConfirmEmailState.loaded, ConfirmEmailState.confirmed,
+            rx.callout("Your email address has been changed. We told your old address too.",
+                       icon="info", color_scheme="gray", role="status", width="100%", id="confirm-notice"),
+            "This link has expired or has already been used.", "confirm-error",
         ),
         _back_to_sign_in(),
         heading="Confirm your email",
@@ -146,31 +97,24 @@ def confirm_email() -> rx.Component:
 @portal_page(route="/confirm-sign-up", title="Finish your sign-in", public=True, on_load=[ConfirmSignUpState.load])
 def confirm_sign_up() -> rx.Component:
     return public_frame(
-        rx.cond(
-            ConfirmSignUpState.loaded,
-            rx.cond(
-                ConfirmSignUpState.confirmed,
-                rx.callout(
+        link_outcome(
+            ConfirmSignUpState.loaded, ConfirmSignUpState.confirmed,
+            rx.callout(
+                rx.cond(
+                    ConfirmSignUpState.awaiting_approval,
+                    rx.text("Thank you. Our staff will review the sign-in ", rx.el.strong(ConfirmSignUpState.username),
+                            "; we email you once it is ready."),
                     rx.cond(
-                        ConfirmSignUpState.awaiting_approval,
-                        rx.text("Thank you. Our staff will review the sign-in ", rx.el.strong(ConfirmSignUpState.username),
-                                "; we email you once it is ready."),
-                        rx.cond(
-                            ConfirmSignUpState.verified,
-                            rx.text("The sign-in ", rx.el.strong(ConfirmSignUpState.username),
-                                    " is ready. Sign in with its username and password."),
-                            rx.text("Thank you. We sent a verification link to ", rx.el.strong(ConfirmSignUpState.email),
-                                    ". Open it within 5 days, then sign in."),
-                        ),
+                        ConfirmSignUpState.verified,
+                        rx.text("The sign-in ", rx.el.strong(ConfirmSignUpState.username),
+                                " is ready. Sign in with its username and password."),
+                        rx.text("Thank you. We sent a verification link to ", rx.el.strong(ConfirmSignUpState.email),
+                                ". Open it within 5 days, then sign in."),
                     ),
-                    icon="info", color_scheme="green", role="status", width="100%", id="confirm-sign-up-notice",
                 ),
-                rx.callout(
-                    "This link has expired or has already been used. Start the portal setup again.",
-                    icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="confirm-sign-up-error",
-                ),
+                icon="info", color_scheme="green", role="status", width="100%", id="confirm-sign-up-notice",
             ),
-            rx.center(rx.spinner(size="3"), width="100%"),
+            "This link has expired or has already been used. Start the portal setup again.", "confirm-sign-up-error",
         ),
         _back_to_sign_in(),
         heading="Finish your sign-in",
@@ -180,27 +124,22 @@ def confirm_sign_up() -> rx.Component:
 @portal_page(route="/remove-sign-in", title="Remove a sign-in", public=True, on_load=[RemoveSignInState.load])
 def remove_sign_in() -> rx.Component:
     return public_frame(
-        rx.cond(
-            RemoveSignInState.loaded,
+        link_outcome(
+            RemoveSignInState.loaded, RemoveSignInState.removed | RemoveSignInState.valid,
             rx.cond(
                 RemoveSignInState.removed,
                 rx.callout(rx.text("The sign-in ", rx.el.strong(RemoveSignInState.username),
                                    " is removed and signed out everywhere. Call us if you want to know more."),
                            icon="info", color_scheme="green", role="status", width="100%", id="remove-notice"),
-                rx.cond(
-                    RemoveSignInState.valid,
-                    rx.vstack(
-                        rx.text("Remove the portal sign-in ", rx.el.strong(RemoveSignInState.username),
-                                " from your account? It is signed out at once and cannot sign in again.", size="3"),
-                        rx.button("REMOVE SIGN-IN", on_click=RemoveSignInState.remove, color_scheme="red",
-                                  size="3", width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                        spacing="3", width="100%",
-                    ),
-                    rx.callout("This link has expired or has already been used.", icon="triangle_alert",
-                               color_scheme="red", role="alert", width="100%", id="remove-error"),
+                rx.vstack(
+                    rx.text("Remove the portal sign-in ", rx.el.strong(RemoveSignInState.username),
+                            " from your account? It is signed out at once and cannot sign in again.", size="3"),
+                    rx.button("REMOVE SIGN-IN", on_click=RemoveSignInState.remove, color_scheme="red",
+                              size="3", width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                    spacing="3", width="100%",
                 ),
             ),
-            rx.center(rx.spinner(size="3"), width="100%"),
+            "This link has expired or has already been used.", "remove-error",
         ),
         _back_to_sign_in(),
         heading="Remove a sign-in",

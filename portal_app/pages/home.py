@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.home_billing import autopay_card, bill_actions, quick_actions
 from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
@@ -35,19 +35,16 @@ def _promise_form() -> rx.Component:
     """Need more time? A date to pay by, within the provider's rules."""
     return rx.cond(
         HomeState.promise_max != "",
-        rx.form(
-            rx.vstack(
-                rx.text("Need more time? Promise to pay by a date", size="3", weight="medium"),
-                rx.cond(HomeState.service_status == "suspended_nonpayment",
-                        rx.text("Your service is turned back on until then.", size="2", color=tokens.MUTED)),
-                text_field("Pay by", "promise_date", type_="date", error=HomeState.err_promise_date,
-                           min=HomeState.promise_min, max=HomeState.promise_max, id_prefix="promise"),
-                error_callout(HomeState.err_form, id="promise-error"),
-                rx.button("PROMISE TO PAY", type="submit", variant="outline", size="3", width="100%",
-                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="2", width="100%", align="start",
-            ),
-            on_submit=HomeState.promise, reset_on_submit=False, no_validate=True, width="100%", id="promise-form",
+        stacked_form(
+            rx.text("Need more time? Promise to pay by a date", size="3", weight="medium"),
+            rx.cond(HomeState.service_status == "suspended_nonpayment",
+                    rx.text("Your service is turned back on until then.", size="2", color=tokens.MUTED)),
+            text_field("Pay by", "promise_date", type_="date", error=HomeState.err_promise_date,
+                       min=HomeState.promise_min, max=HomeState.promise_max, id_prefix="promise"),
+            error_callout(HomeState.err_form, id="promise-error"),
+            rx.button("PROMISE TO PAY", type="submit", variant="outline", size="3", width="100%",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            on_submit=HomeState.promise, spacing="2", align="start", no_validate=True, id="promise-form",
         ),
         rx.cond(HomeState.promise_refused != "",
                 rx.text(HomeState.promise_refused, size="2", color=tokens.MUTED, id="promise-refused")),
@@ -115,13 +112,11 @@ def _balance_card() -> rx.Component:
                     rx.cond(HomeState.has_balance_due,
                             rx.text("Left to pay: ", rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
                                     color=tokens.TEXT)),
-                    spacing="1",
-                    align="start",
+                    spacing="1", align="start",
                 ),
             ),
             _due_line(),
-            spacing="2",
-            align="start",
+            spacing="2", align="start",
         ),
         border_top=f"4px solid {tokens.ACCENT}",
     )
@@ -138,11 +133,7 @@ def _skeleton() -> rx.Component:
         rx.hstack(bar("50%", tokens.TOUCH_TARGET), bar("50%", tokens.TOUCH_TARGET), spacing="3", width="100%"),
         card(rx.vstack(bar("30%"), bar("70%"), spacing="3", width="100%")),
         card(rx.vstack(bar("40%"), bar("60%"), bar("50%"), spacing="3", width="100%")),
-        spacing="4",
-        width="100%",
-        role="status",
-        aria_busy="true",
-        aria_label="Loading your account",
+        spacing="4", width="100%", role="status", aria_busy="true", aria_label="Loading your account",
         id="home-skeleton",
     )
 
@@ -153,18 +144,13 @@ def _account_card() -> rx.Component:
             label_value("Account holder", HomeState.account_name, id="account-name"),
             label_value("Subscriber ID", HomeState.account_number, id="subscriber-id"),
             rx.cond(HomeState.service_address != "", label_value("Service address", HomeState.service_address)),
-            spacing="3",
-            align="start",
+            spacing="3", align="start",
         )
     )
 
 
 @portal_page(
-    route="/",
-    title="Home",
-    nav_label="Home",
-    nav_icon="house",
-    nav_order=0,
+    route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0,
     on_load=[HomeState.load],
 )
 def home() -> rx.Component:

@@ -7,7 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
-from portal_app.components.forms import field, select_field
+from portal_app.components.forms import field, select_field, stacked_form
 from portal_app.components.shell import portal_page
 from portal_app.state.notifications import NotificationsState as S
 
@@ -48,13 +48,9 @@ def _choice(row: rx.Var) -> rx.Component:
                 ),
             ),
             rx.cond(S.sms_phone != "", _box("Text", "sms_" + key, row["sms"].to(bool), label + " by text")),
-            spacing="5",
-            wrap="wrap",
+            spacing="5", wrap="wrap",
         ),
-        padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        width="100%",
-        class_name="choice-row",
+        padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%", class_name="choice-row",
         data_event=key,
     )
 
@@ -80,39 +76,25 @@ def _phone_card() -> rx.Component:
                 ),
                 rx.button("REMOVE NUMBER", on_click=S.remove_phone, variant="outline", color_scheme="gray",
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
             rx.vstack(
                 rx.text("Add a mobile number to get texts. We send a code to it first.", size="2", color=tokens.MUTED),
-                rx.form(
-                    rx.vstack(
-                        field("Mobile number", "phone", type_="tel", autocomplete="tel", error=_err("phone")),
-                        primary_button("SEND CODE", type="submit"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=S.send_code,
-                    reset_on_submit=False,
-                    width="100%",
+                stacked_form(
+                    field("Mobile number", "phone", type_="tel", autocomplete="tel", error=_err("phone")),
+                    primary_button("SEND CODE", type="submit"),
+                    on_submit=S.send_code, spacing="3",
                 ),
                 rx.cond(
                     S.pending_phone != "",
-                    rx.form(
-                        rx.vstack(
-                            field("Code we texted to " + S.pending_phone, "code", autocomplete="one-time-code",
-                                  input_mode="numeric", error=_err("code")),
-                            primary_button("CONFIRM NUMBER", type="submit"),
-                            spacing="3",
-                            width="100%",
-                        ),
-                        on_submit=S.confirm_code,
-                        reset_on_submit=True,
-                        width="100%",
+                    stacked_form(
+                        field("Code we texted to " + S.pending_phone, "code", autocomplete="one-time-code",
+                              input_mode="numeric", error=_err("code")),
+                        primary_button("CONFIRM NUMBER", type="submit"),
+                        on_submit=S.confirm_code, spacing="3", reset_on_submit=True,
                     ),
                 ),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
         ),
         rx.text("Texts are short and cost you nothing from us (your plan's usual rates apply). Reply STOP to any "
@@ -122,46 +104,38 @@ def _phone_card() -> rx.Component:
 
 
 def _choices_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _section(
-                "What we tell you",
-                rx.vstack(rx.foreach(S.rows, _choice), spacing="0", width="100%", id="choices"),
-                rx.cond(S.texts_available & (S.sms_phone == ""),
-                        rx.text("Add a mobile number above to choose texts as well.", size="2", color=tokens.MUTED)),
-            ),
-            _section(
-                "Paperless billing",
-                _box("Paperless: my bill comes by email, no paper bill by post", "paperless", S.paperless,
-                     "Paperless billing"),
-                rx.text("With paperless billing the bill email is your bill, so it is always sent; without it your "
-                        "bill comes by post (a text can still tell you it is ready).", size="2", color=tokens.MUTED),
-            ),
-            rx.cond(
-                S.texts_available,
-                _section(
-                    "Quiet hours",
-                    _box("Hold texts during quiet hours", "quiet_hours", S.quiet_hours, "Hold texts during quiet hours"),
-                    rx.hstack(
-                        rx.box(select_field("From", "quiet_start", S.quiet_times, default_value=S.quiet_start,
-                                            error=_err("quiet_start")), flex="1"),
-                        rx.box(select_field("Until", "quiet_end", S.quiet_times, default_value=S.quiet_end,
-                                            error=_err("quiet_end")), flex="1"),
-                        width="100%",
-                        spacing="3",
-                    ),
-                    rx.text("Times are ", S.zone, ". A text due in quiet hours waits until they end; email is never "
-                            "held.", size="2", color=tokens.MUTED),
-                ),
-            ),
-            primary_button("SAVE CHOICES", type="submit", width="100%"),
-            spacing="4",
-            width="100%",
+    return stacked_form(
+        _section(
+            "What we tell you",
+            rx.vstack(rx.foreach(S.rows, _choice), spacing="0", width="100%", id="choices"),
+            rx.cond(S.texts_available & (S.sms_phone == ""),
+                    rx.text("Add a mobile number above to choose texts as well.", size="2", color=tokens.MUTED)),
         ),
-        on_submit=S.save,
-        reset_on_submit=False,
-        width="100%",
-        key=S.form_key,
+        _section(
+            "Paperless billing",
+            _box("Paperless: my bill comes by email, no paper bill by post", "paperless", S.paperless,
+                 "Paperless billing"),
+            rx.text("With paperless billing the bill email is your bill, so it is always sent; without it your "
+                    "bill comes by post (a text can still tell you it is ready).", size="2", color=tokens.MUTED),
+        ),
+        rx.cond(
+            S.texts_available,
+            _section(
+                "Quiet hours",
+                _box("Hold texts during quiet hours", "quiet_hours", S.quiet_hours, "Hold texts during quiet hours"),
+                rx.hstack(
+                    rx.box(select_field("From", "quiet_start", S.quiet_times, default_value=S.quiet_start,
+                                        error=_err("quiet_start")), flex="1"),
+                    rx.box(select_field("Until", "quiet_end", S.quiet_times, default_value=S.quiet_end,
+                                        error=_err("quiet_end")), flex="1"),
+                    width="100%", spacing="3",
+                ),
+                rx.text("Times are ", S.zone, ". A text due in quiet hours waits until they end; email is never "
+                        "held.", size="2", color=tokens.MUTED),
+            ),
+        ),
+        primary_button("SAVE CHOICES", type="submit", width="100%"),
+        on_submit=S.save, key=S.form_key,
     )
 
 
@@ -172,15 +146,11 @@ def _sent_row(row: rx.Var) -> rx.Component:
             rx.badge(row["channel"], color_scheme="gray"),
             rx.text(row["when"], size="1", color=tokens.MUTED),
             rx.badge(status, color_scheme=rx.match(status, *STATUS_COLOURS.items(), "amber"), high_contrast=True),
-            wrap="wrap",
-            align="center",
+            wrap="wrap", align="center",
         ),
         rx.text(row["subject"], size="2"),
         rx.text(row["event"], " · to ", row["to"], size="1", color=tokens.MUTED),
-        padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        width="100%",
-        class_name="sent-row",
+        padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%", class_name="sent-row",
     )
 
 

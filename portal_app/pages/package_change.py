@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.forms import stacked_form
+
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, primary_button
 from portal_app.components.shell import portal_page
@@ -79,28 +81,25 @@ def _next_bill() -> rx.Component:
 
 
 def _preferences() -> rx.Component:
-    return card(rx.form(
-        rx.vstack(
-            rx.heading("Invoice preferences", as_="h2", size="4"),
-            rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
-            rx.el.fieldset(
-                rx.el.legend("When should the new price start?", style={"font_weight": "500"}),
-                _radio("billing_start", "prorate", "Prorate from today", True, S.pick_start),
-                _radio("billing_start", "next", "From my next bill", False, S.pick_start),
-                style={"border": "none", "padding": "0", "margin": "0"},
-            ),
-            rx.el.fieldset(
-                rx.el.legend("How do you want your bills?", style={"font_weight": "500"}),
-                _radio("delivery", "email", "Email", S.paperless),
-                _radio("delivery", "paper", "Paper", ~S.paperless),
-                style={"border": "none", "padding": "0", "margin": "0"},
-            ),
-            _next_bill(),
-            error_callout(S.err_form, id="change-error"),
-            primary_button("PLACE ORDER", type="submit"),
-            spacing="3", align="start", width="100%",
+    return card(stacked_form(
+        rx.heading("Invoice preferences", as_="h2", size="4"),
+        rx.text(S.chosen["name"], " · ", S.chosen["price"], size="2", color=tokens.MUTED),
+        rx.el.fieldset(
+            rx.el.legend("When should the new price start?", style={"font_weight": "500"}),
+            _radio("billing_start", "prorate", "Prorate from today", True, S.pick_start),
+            _radio("billing_start", "next", "From my next bill", False, S.pick_start),
+            style={"border": "none", "padding": "0", "margin": "0"},
         ),
-        on_submit=S.place, reset_on_submit=False, width="100%",
+        rx.el.fieldset(
+            rx.el.legend("How do you want your bills?", style={"font_weight": "500"}),
+            _radio("delivery", "email", "Email", S.paperless),
+            _radio("delivery", "paper", "Paper", ~S.paperless),
+            style={"border": "none", "padding": "0", "margin": "0"},
+        ),
+        _next_bill(),
+        error_callout(S.err_form, id="change-error"),
+        primary_button("PLACE ORDER", type="submit"),
+        on_submit=S.place, spacing="3", align="start",
     ), id="preferences")
 
 

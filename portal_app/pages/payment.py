@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.forms import stacked_form
+
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    field_error,
-    method_select,
-    slider,
-    text_field,
+    ach_authorization, bank_fields, card_fields, field_error, method_select, slider, text_field,
 )
 from portal_app.components.shell import portal_page
 from portal_app.state.payment import MARK_TAP
@@ -32,55 +28,41 @@ def _recurring_details() -> rx.Component:
                       min_height=tokens.TOUCH_TARGET, cursor="pointer"),
         ),
         field_error(S.errors["recurring"], "recurring"),
-        spacing="2",
-        width="100%",
-        padding="0.75rem",
-        background=tokens.ACCENT_SOFT,
-        border_radius="var(--radius-3)",
-        id="recurring-details",
+        spacing="2", width="100%", padding="0.75rem", background=tokens.ACCENT_SOFT,
+        border_radius="var(--radius-3)", id="recurring-details",
     )
 
 
 def _form() -> rx.Component:
-    return rx.form(
+    return stacked_form(
         rx.vstack(
-            rx.vstack(
-                rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
-                rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
-                rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
-                spacing="1",
-                id="pay-balance",
-            ),
-            error_callout(S.form_error, id="payment-error"),
-            method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
-            text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
-                       hint="Pay your balance, part of it, or ahead of your next bill."),
-            rx.cond(
-                S.hosted & S.is_new_method,
-                rx.text("You will enter the card or bank details on our payment processor's secure page.",
-                        size="2", color=tokens.MUTED, id="hosted-notice"),
-                rx.fragment(rx.cond(S.is_new_card, card_fields(S.errors)),
-                            rx.cond(S.method_choice == "ach", bank_fields(S.errors))),
-            ),
-            rx.cond(S.is_new_method, slider("Save Payment Method", S.save_method, S.set_save_method, "save-method")),
-            rx.cond(
-                S.has_autopay,
-                rx.text("AutoPay is on for this account.", size="2", color=tokens.MUTED),
-                slider("Setup Automatic Recurring Payment", S.recurring, S.set_recurring, "setup-recurring"),
-            ),
-            rx.cond(S.recurring, _recurring_details()),
-            rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
-            # The browser marks the tap itself, so it is known even if the worker stops before answering.
-            primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
-                           on_click=rx.call_script(MARK_TAP)),
-            spacing="4",
-            width="100%",
+            rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
+            rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
+            rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
+            spacing="1", id="pay-balance",
         ),
-        on_submit=S.submit,
-        reset_on_submit=False,
-        width="100%",
-        id="pay-form",
-        custom_attrs={"data-attempt": S.attempt_ref},
+        error_callout(S.form_error, id="payment-error"),
+        method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
+        text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount,
+                   hint="Pay your balance, part of it, or ahead of your next bill."),
+        rx.cond(
+            S.hosted & S.is_new_method,
+            rx.text("You will enter the card or bank details on our payment processor's secure page.",
+                    size="2", color=tokens.MUTED, id="hosted-notice"),
+            rx.fragment(rx.cond(S.is_new_card, card_fields(S.errors)),
+                        rx.cond(S.method_choice == "ach", bank_fields(S.errors))),
+        ),
+        rx.cond(S.is_new_method, slider("Save Payment Method", S.save_method, S.set_save_method, "save-method")),
+        rx.cond(
+            S.has_autopay,
+            rx.text("AutoPay is on for this account.", size="2", color=tokens.MUTED),
+            slider("Setup Automatic Recurring Payment", S.recurring, S.set_recurring, "setup-recurring"),
+        ),
+        rx.cond(S.recurring, _recurring_details()),
+        rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
+        primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
+                       on_click=rx.call_script(MARK_TAP)),
+        on_submit=S.submit, id="pay-form", custom_attrs={"data-attempt": S.attempt_ref},
     )
 
 
@@ -108,8 +90,7 @@ def _confirmation() -> rx.Component:
             rx.link("Download receipt (PDF)", href="/documents/receipts/" + S.done_payment_id.to_string() + ".pdf",
                     is_external=True, min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             rx.link("Back to Home", href="/", min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
-            spacing="3",
-            align="start",
+            spacing="3", align="start",
         ),
         border_top=f"4px solid {tokens.SUCCESS}",
     )

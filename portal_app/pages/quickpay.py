@@ -7,32 +7,22 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, label_value, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    method_select,
-    text_field,
+    ach_authorization, bank_fields, card_fields, method_select, text_field,
 )
-from portal_app.components.forms import public_frame
+from portal_app.components.forms import public_frame, stacked_form
 from portal_app.components.shell import portal_page
 from portal_app.state.quickpay import MARK_TAP
 from portal_app.state.quickpay import QuickPayState as S
 
 
 def _identify() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text("Pay your bill without signing in.", size="3"),
-            text_field("Account number", "account_number", S.errors, input_mode="numeric",
-                       hint="The subscriber ID on your bill."),
-            text_field("Last name or billing ZIP", "name_or_zip", S.errors, autocomplete="off"),
-            primary_button("CONTINUE", type="submit", width="100%"),
-            spacing="4",
-            width="100%",
-        ),
+    return stacked_form(
+        rx.text("Pay your bill without signing in.", size="3"),
+        text_field("Account number", "account_number", S.errors, input_mode="numeric",
+                   hint="The subscriber ID on your bill."),
+        text_field("Last name or billing ZIP", "name_or_zip", S.errors, autocomplete="off"),
+        primary_button("CONTINUE", type="submit", width="100%"),
         on_submit=S.identify,
-        reset_on_submit=False,
-        width="100%",
     )
 
 
@@ -41,32 +31,23 @@ def _pay() -> rx.Component:
         rx.hstack(label_value("Account", S.masked_name, id="qp-name"), rx.spacer(),
                   label_value("Balance", S.amount_due, id="qp-due"), width="100%"),
         rx.cond(S.restore_note != "", rx.text(S.restore_note, id="qp-restore", size="3", weight="medium")),
-        rx.form(
-            rx.vstack(
-                method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
-                text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount),
-                rx.cond(S.hosted,
-                        rx.text("You will enter the card or bank details on our payment processor's secure page.",
-                                size="2", color=tokens.MUTED),
-                        rx.cond(S.method_choice == "ach", bank_fields(S.errors), card_fields(S.errors))),
-                rx.cond(S.method_choice == "ach", ach_authorization(S.ach_terms, S.errors)),
-                text_field("Email for your receipt (optional)", "email", S.errors, autocomplete="email",
-                           input_mode="email"),
-                primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
-                               on_click=rx.call_script(MARK_TAP)),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=S.pay,
-            reset_on_submit=False,
-            width="100%",
-            id="qp-pay-form",
-            custom_attrs={"data-attempt": S.attempt_ref},
+        stacked_form(
+            method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
+            text_field("Amount", "amount", S.errors, input_mode="decimal", default_value=S.amount),
+            rx.cond(S.hosted,
+                    rx.text("You will enter the card or bank details on our payment processor's secure page.",
+                            size="2", color=tokens.MUTED),
+                    rx.cond(S.method_choice == "ach", bank_fields(S.errors), card_fields(S.errors))),
+            rx.cond(S.method_choice == "ach", ach_authorization(S.ach_terms, S.errors)),
+            text_field("Email for your receipt (optional)", "email", S.errors, autocomplete="email",
+                       input_mode="email"),
+            primary_button("PAY NOW", type="submit", width="100%", loading=S.submitting,
+                           on_click=rx.call_script(MARK_TAP)),
+            on_submit=S.pay, id="qp-pay-form", custom_attrs={"data-attempt": S.attempt_ref},
         ),
         rx.button("Not your account? Start over", on_click=S.start_over, variant="ghost", size="2",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-        spacing="4",
-        width="100%",
+        spacing="4", width="100%",
     )
 
 
@@ -87,9 +68,7 @@ def _done() -> rx.Component:
                         rx.text("We emailed a receipt to the account holder.", size="2"))),
         rx.link("Sign in to your account", href="/signin", min_height=tokens.TOUCH_TARGET, display="flex",
                 align_items="center"),
-        spacing="3",
-        align="start",
-        width="100%",
+        spacing="3", align="start", width="100%",
     )
 
 

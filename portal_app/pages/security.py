@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
-from portal_app.components.forms import field
+from portal_app.components.forms import field, stacked_form
 from portal_app.components.shell import portal_page
 from portal_app.pages.email_links import PASSWORD_HINT
 from portal_app.state.security import SecurityState
@@ -23,21 +23,15 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
 def _password_card() -> rx.Component:
     return _section(
         "Password",
-        rx.form(
-            rx.vstack(
-                field("Current password", "current_password", type_="password", autocomplete="current-password",
-                      error=_err("current_password")),
-                field("New password", "new_password", type_="password", autocomplete="new-password",
-                      hint=PASSWORD_HINT, error=_err("new_password")),
-                field("New password again", "confirm_password", type_="password", autocomplete="new-password",
-                      error=_err("confirm_password")),
-                primary_button("CHANGE PASSWORD", type="submit", loading=SecurityState.busy),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=SecurityState.change_password,
-            reset_on_submit=True,
-            width="100%",
+        stacked_form(
+            field("Current password", "current_password", type_="password", autocomplete="current-password",
+                  error=_err("current_password")),
+            field("New password", "new_password", type_="password", autocomplete="new-password",
+                  hint=PASSWORD_HINT, error=_err("new_password")),
+            field("New password again", "confirm_password", type_="password", autocomplete="new-password",
+                  error=_err("confirm_password")),
+            primary_button("CHANGE PASSWORD", type="submit", loading=SecurityState.busy),
+            on_submit=SecurityState.change_password, spacing="3", reset_on_submit=True,
         ),
     )
 
@@ -46,19 +40,13 @@ def _email_card() -> rx.Component:
     return _section(
         "Email address",
         label_value("Signs in and gets notices at", SecurityState.email, id="current-email"),
-        rx.form(
-            rx.vstack(
-                field("New email address", "new_email", type_="email", autocomplete="email", error=_err("new_email"),
-                      hint="We send a link to the new address; it takes effect when you open it."),
-                field("Current password", "email_password", type_="password", autocomplete="current-password",
-                      error=_err("email_password")),
-                primary_button("CHANGE EMAIL", type="submit", loading=SecurityState.busy),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=SecurityState.change_email,
-            reset_on_submit=True,
-            width="100%",
+        stacked_form(
+            field("New email address", "new_email", type_="email", autocomplete="email", error=_err("new_email"),
+                  hint="We send a link to the new address; it takes effect when you open it."),
+            field("Current password", "email_password", type_="password", autocomplete="current-password",
+                  error=_err("email_password")),
+            primary_button("CHANGE EMAIL", type="submit", loading=SecurityState.busy),
+            on_submit=SecurityState.change_email, spacing="3", reset_on_submit=True,
         ),
     )
 
@@ -73,20 +61,13 @@ def _enrolment() -> rx.Component:
             rx.code(SecurityState.manual_key, id="manual-key", color_scheme="gray", high_contrast=True),
             size="2",
         ),
-        rx.form(
-            rx.vstack(
-                field("2. Enter the 6-digit code the app shows", "code", autocomplete="one-time-code",
-                      input_mode="numeric", error=_err("code")),
-                primary_button("TURN ON", type="submit"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=SecurityState.confirm_two_factor,
-            reset_on_submit=True,
-            width="100%",
+        stacked_form(
+            field("2. Enter the 6-digit code the app shows", "code", autocomplete="one-time-code",
+                  input_mode="numeric", error=_err("code")),
+            primary_button("TURN ON", type="submit"),
+            on_submit=SecurityState.confirm_two_factor, spacing="3", reset_on_submit=True,
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -104,10 +85,7 @@ def _recovery_codes() -> rx.Component:
                 ),
                 spacing="2",
             ),
-            icon="key_round",
-            color_scheme="gray",
-            high_contrast=True,
-            width="100%",
+            icon="key_round", color_scheme="gray", high_contrast=True, width="100%",
         ),
     )
 
@@ -123,21 +101,14 @@ def _two_factor_card() -> rx.Component:
             rx.vstack(
                 rx.badge("On", color_scheme="green", size="2", high_contrast=True, id="two-factor-state"),
                 rx.text(SecurityState.recovery_left, " recovery codes left.", size="2"),
-                rx.form(
-                    rx.vstack(
-                        field("Password to turn it off", "disable_password", type_="password",
-                              autocomplete="current-password", error=_err("disable_password")),
-                        rx.button("TURN OFF", type="submit", variant="outline", color_scheme="red",
-                                  min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=SecurityState.disable_two_factor,
-                    reset_on_submit=True,
-                    width="100%",
+                stacked_form(
+                    field("Password to turn it off", "disable_password", type_="password",
+                          autocomplete="current-password", error=_err("disable_password")),
+                    rx.button("TURN OFF", type="submit", variant="outline", color_scheme="red",
+                              min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+                    on_submit=SecurityState.disable_two_factor, spacing="3", reset_on_submit=True,
                 ),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
             rx.cond(
                 SecurityState.enrolling,

@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.services import ContractReminderState as R
 from portal_app.state.services import ContractState as C
@@ -85,6 +85,19 @@ def _contract(row: rx.Var) -> rx.Component:
     )
 
 
+def _hold_card() -> rx.Component:
+    return card(rx.hstack(
+        rx.icon("plane", size=22, color=tokens.ACCENT, aria_hidden="true"),
+        rx.vstack(rx.text("Vacation hold", size="4", weight="bold"),
+                  rx.text(rx.cond(S.hold_text != "", S.hold_text, "Away for a while? Pause your service and pay less."),
+                          size="2", color=tokens.MUTED, id="hold-summary"),
+                  rx.link(rx.cond(S.hold_text != "", "See your hold", "Pause my service"), href="/services/hold",
+                          min_height=tokens.TOUCH_TARGET, display="flex", align_items="center", id="hold-link"),
+                  spacing="1", align="start", min_width="0"),
+        spacing="3", align="start", width="100%",
+    ), id="vacation-hold")
+
+
 @portal_page(route="/services", title="Services", nav_label="Services", nav_icon="wifi", nav_order=72,
              on_load=[S.load])
 def services_page() -> rx.Component:
@@ -100,6 +113,7 @@ def services_page() -> rx.Component:
                     rx.heading("Other services (not billed)", as_="h2", size="4"),
                     rx.vstack(rx.foreach(S.others, _service), spacing="2", width="100%", id="other-services"),
                     spacing="2", width="100%")),
+                rx.cond(S.hold_offered, _hold_card()),
                 rx.heading("Contracts", as_="h2", size="4"),
                 rx.cond(S.contracts.length() == 0, rx.text("No contracts on file.", color=tokens.MUTED)),
                 rx.vstack(rx.foreach(S.contracts, _contract), spacing="2", width="100%", id="contracts"),
@@ -112,29 +126,26 @@ def services_page() -> rx.Component:
 
 
 def _sign_form() -> rx.Component:
-    return card(rx.form(
+    return card(stacked_form(
+        rx.heading("Sign this contract", as_="h2", size="4"),
+        text_field("Full name", "signer_name", error=C.err_signer_name, autocomplete="name"),
         rx.vstack(
-            rx.heading("Sign this contract", as_="h2", size="4"),
-            text_field("Full name", "signer_name", error=C.err_signer_name, autocomplete="name"),
-            rx.vstack(
-                rx.el.label(
-                    rx.el.input(type="checkbox", name="consent", id="field-consent",
-                                style={"width": "22px", "height": "22px", "flex_shrink": "0"},
-                                aria_describedby="field-consent-error"),
-                    rx.text("I have read this contract and agree to sign it electronically.", size="2"),
-                    html_for="field-consent",
-                    style={"display": "flex", "gap": "0.75rem", "align_items": "center",
-                           "min_height": tokens.TOUCH_TARGET, "cursor": "pointer"},
-                ),
-                rx.cond(C.err_consent != "", rx.text(C.err_consent, id="field-consent-error", role="alert", size="2",
-                                                     color=tokens.DANGER)),
-                spacing="1", width="100%",
+            rx.el.label(
+                rx.el.input(type="checkbox", name="consent", id="field-consent",
+                            style={"width": "22px", "height": "22px", "flex_shrink": "0"},
+                            aria_describedby="field-consent-error"),
+                rx.text("I have read this contract and agree to sign it electronically.", size="2"),
+                html_for="field-consent",
+                style={"display": "flex", "gap": "0.75rem", "align_items": "center",
+                       "min_height": tokens.TOUCH_TARGET, "cursor": "pointer"},
             ),
-            rx.text("Date: ", rx.el.strong(C.today), size="2", id="sign-date"),
-            primary_button("SIGN", type="submit"),
-            spacing="3", width="100%", align="start",
+            rx.cond(C.err_consent != "", rx.text(C.err_consent, id="field-consent-error", role="alert", size="2",
+                                                 color=tokens.DANGER)),
+            spacing="1", width="100%",
         ),
-        on_submit=C.sign, reset_on_submit=False, width="100%",
+        rx.text("Date: ", rx.el.strong(C.today), size="2", id="sign-date"),
+        primary_button("SIGN", type="submit"),
+        on_submit=C.sign, spacing="3", align="start",
     ))
 
 

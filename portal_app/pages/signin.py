@@ -6,102 +6,51 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, notice_callout, primary_button
-from portal_app.components.forms import public_frame, text_link
+from portal_app.components.forms import field, outline_link, public_frame, stacked_form, text_link
 from portal_app.components.shell import portal_page
 from portal_app.state.signin import SignInState
 from portal_app.theming import current_theme
 
 
-def _field(label: str, name: str, *, type_: str, autocomplete: str, **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.input(
-            id=name,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            required=True,
-            size="3",
-            width="100%",
-            min_height=tokens.TOUCH_TARGET,
-            **props,
-        ),
-        spacing="1",
-        width="100%",
-    )
-
-
 def _password_step() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.heading("Sign in to your account", size="5", as_="h1"),
-            notice_callout(SignInState.notice),
-            error_callout(SignInState.error, id="signin-error"),
-            rx.cond(
-                SignInState.not_verified,
-                rx.button(
-                    "Send a new verification link",
-                    type="button",
-                    size="3",
-                    on_click=SignInState.resend_verification,
-                    variant="outline",
-                    width="100%",
-                    min_height=tokens.TOUCH_TARGET,
-                    cursor="pointer",
-                ),
+    return stacked_form(
+        rx.heading("Sign in to your account", size="5", as_="h1"),
+        notice_callout(SignInState.notice),
+        error_callout(SignInState.error, id="signin-error"),
+        rx.cond(
+            SignInState.not_verified,
+            rx.button(
+                "Send a new verification link",
+                type="button", size="3", on_click=SignInState.resend_verification, variant="outline",
+                width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer",
             ),
-            _field("Username or email", "login", type_="text", autocomplete="username"),
-            _field("Password", "password", type_="password", autocomplete="current-password"),
-            primary_button("SIGN IN", type="submit", width="100%", loading=SignInState.submitting),
-            rx.hstack(
-                text_link("Don't remember your password?", "/forgot-password"),
-                justify="center",
-                width="100%",
-            ),
-            rx.divider(),
-            rx.text("New to the portal?", size="2", color=tokens.MUTED, text_align="center", width="100%"),
-            rx.link(
-                "CREATE ACCOUNT",
-                href="/signup",
-                display="flex",
-                align_items="center",
-                justify_content="center",
-                width="100%",
-                min_height=tokens.TOUCH_TARGET,
-                border=f"1px solid {tokens.ACCENT}",
-                border_radius="var(--radius-3)",
-                color=tokens.ACCENT,
-                font_size="var(--font-size-3)",
-                underline="none",
-            ),
-            spacing="4",
-            width="100%",
         ),
+        field("Username or email", "login", autocomplete="username"),
+        field("Password", "password", type_="password", autocomplete="current-password"),
+        primary_button("SIGN IN", type="submit", width="100%", loading=SignInState.submitting),
+        rx.hstack(
+            text_link("Don't remember your password?", "/forgot-password"),
+            justify="center", width="100%",
+        ),
+        rx.divider(),
+        rx.text("New to the portal?", size="2", color=tokens.MUTED, text_align="center", width="100%"),
+        outline_link("CREATE ACCOUNT", href="/signup", font_size="var(--font-size-3)"),
         on_submit=SignInState.submit,
-        reset_on_submit=False,
-        width="100%",
     )
 
 
 def _code_step() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.heading("Enter your sign-in code", size="5", as_="h1"),
-            rx.text(
-                "Open your authenticator app and enter the 6-digit code it shows. "
-                "Lost your phone? Enter one of your recovery codes instead.",
-                size="2",
-                color=tokens.MUTED,
-            ),
-            error_callout(SignInState.error, id="signin-error"),
-            _field("Code", "code", type_="text", autocomplete="one-time-code", input_mode="text", auto_focus=True),
-            primary_button("VERIFY", type="submit", width="100%", loading=SignInState.submitting),
-            spacing="4",
-            width="100%",
+    return stacked_form(
+        rx.heading("Enter your sign-in code", size="5", as_="h1"),
+        rx.text(
+            "Open your authenticator app and enter the 6-digit code it shows. "
+            "Lost your phone? Enter one of your recovery codes instead.",
+            size="2", color=tokens.MUTED,
         ),
-        on_submit=SignInState.submit_code,
-        reset_on_submit=True,
-        width="100%",
+        error_callout(SignInState.error, id="signin-error"),
+        field("Code", "code", autocomplete="one-time-code", input_mode="text", auto_focus=True),
+        primary_button("VERIFY", type="submit", width="100%", loading=SignInState.submitting),
+        on_submit=SignInState.submit_code, reset_on_submit=True,
     )
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, primary_button
-from portal_app.components.forms import field, public_frame, text_link
+from portal_app.components.forms import field, public_frame, stacked_form, text_link
 from portal_app.components.shell import portal_page
 from portal_app.pages.email_links import PASSWORD_HINT
 from portal_app.state.signup import SignUpState
@@ -21,40 +21,33 @@ def _section(title: str) -> rx.Component:
 
 
 def _form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            _section("Your account"),
-            field("Account number", "account_number", error=_err("account_number"), input_mode="numeric",
-                  hint="The subscriber ID printed on your bill."),
-            rx.hstack(
-                rx.switch(checked=SignUpState.business, on_change=SignUpState.set_business, id="business", name="business"),
-                rx.el.label("This is a business account", html_for="business", font_size="var(--font-size-2)"),
-                align="center",
-                min_height=tokens.TOUCH_TARGET,
-            ),
-            rx.cond(
-                SignUpState.business,
-                field("Billing ZIP code", "billing_zip", error=_err("last_name"), autocomplete="postal-code"),
-                field("Account holder's last name", "last_name", error=_err("last_name"), autocomplete="family-name"),
-            ),
-            _section("How we reach you"),
-            field("First name", "first_name", error=_err("first_name"), autocomplete="given-name"),
-            field("Last name", "contact_last_name", error=_err("contact_last_name"), autocomplete="family-name"),
-            field("Phone", "phone", type_="tel", error=_err("phone"), autocomplete="tel", required=False),
-            field("Email", "email", type_="email", error=_err("email"), autocomplete="email"),
-            _section("Your sign-in"),
-            field("Username", "username", error=_err("username"), autocomplete="username"),
-            field("Password", "password", type_="password", error=_err("password"), autocomplete="new-password",
-                  hint=PASSWORD_HINT),
-            field("Password again", "confirm", type_="password", error=_err("confirm"), autocomplete="new-password"),
-            error_callout(SignUpState.error, id="signup-error"),
-            primary_button("CREATE ACCOUNT", type="submit", width="100%", loading=SignUpState.submitting),
-            spacing="3",
-            width="100%",
+    return stacked_form(
+        _section("Your account"),
+        field("Account number", "account_number", error=_err("account_number"), input_mode="numeric",
+              hint="The subscriber ID printed on your bill."),
+        rx.hstack(
+            rx.switch(checked=SignUpState.business, on_change=SignUpState.set_business, id="business", name="business"),
+            rx.el.label("This is a business account", html_for="business", font_size="var(--font-size-2)"),
+            align="center", min_height=tokens.TOUCH_TARGET,
         ),
-        on_submit=SignUpState.submit,
-        reset_on_submit=False,
-        width="100%",
+        rx.cond(
+            SignUpState.business,
+            field("Billing ZIP code", "billing_zip", error=_err("last_name"), autocomplete="postal-code"),
+            field("Account holder's last name", "last_name", error=_err("last_name"), autocomplete="family-name"),
+        ),
+        _section("How we reach you"),
+        field("First name", "first_name", error=_err("first_name"), autocomplete="given-name"),
+        field("Last name", "contact_last_name", error=_err("contact_last_name"), autocomplete="family-name"),
+        field("Phone", "phone", type_="tel", error=_err("phone"), autocomplete="tel", required=False),
+        field("Email", "email", type_="email", error=_err("email"), autocomplete="email"),
+        _section("Your sign-in"),
+        field("Username", "username", error=_err("username"), autocomplete="username"),
+        field("Password", "password", type_="password", error=_err("password"), autocomplete="new-password",
+              hint=PASSWORD_HINT),
+        field("Password again", "confirm", type_="password", error=_err("confirm"), autocomplete="new-password"),
+        error_callout(SignUpState.error, id="signup-error"),
+        primary_button("CREATE ACCOUNT", type="submit", width="100%", loading=SignUpState.submitting),
+        on_submit=SignUpState.submit, spacing="3",
     )
 
 
@@ -76,41 +69,34 @@ def _prove() -> rx.Component:
                 "on the account. Open it to finish setting up ", rx.el.strong(SignUpState.username), ".", size="3"),
         rx.cond(
             SignUpState.choices.length() > 0,
-            rx.form(
-                rx.vstack(
-                    rx.el.fieldset(
-                        rx.el.legend("Send the link to", style={"font_weight": "500", "margin_bottom": "0.25rem"}),
-                        rx.foreach(SignUpState.choices, _choice),
-                        aria_describedby="field-choice-error",
-                        style={"border": "none", "padding": "0", "margin": "0"},
-                    ),
-                    rx.cond(_err("choice") != "",
-                            rx.text(_err("choice"), id="field-choice-error", role="alert", size="2",
-                                    color=tokens.DANGER)),
-                    primary_button("SEND LINK", type="submit", width="100%", loading=SignUpState.submitting),
-                    spacing="2", width="100%",
+            stacked_form(
+                rx.el.fieldset(
+                    rx.el.legend("Send the link to", style={"font_weight": "500", "margin_bottom": "0.25rem"}),
+                    rx.foreach(SignUpState.choices, _choice),
+                    aria_describedby="field-choice-error",
+                    style={"border": "none", "padding": "0", "margin": "0"},
                 ),
-                on_submit=SignUpState.send_link, reset_on_submit=False, width="100%",
+                rx.cond(_err("choice") != "",
+                        rx.text(_err("choice"), id="field-choice-error", role="alert", size="2",
+                                color=tokens.DANGER)),
+                primary_button("SEND LINK", type="submit", width="100%", loading=SignUpState.submitting),
+                on_submit=SignUpState.send_link, spacing="2",
             ),
             rx.text("There is no email address on this account yet. Call us and we will set up your sign-in.",
                     size="3", id="signup-no-choices"),
         ),
         rx.cond(
             SignUpState.bill_proof,
-            rx.form(
-                rx.vstack(
-                    _section("Or use your latest bill"),
-                    field("Invoice number or total of your latest bill", "bill_value", error=_err("bill_value"),
-                          hint="Exactly as printed, for example INV-2026-0001 or 84.16."),
-                    primary_button("CONFIRM", type="submit", width="100%", loading=SignUpState.submitting),
-                    spacing="2", width="100%",
-                ),
-                on_submit=SignUpState.prove_with_bill, reset_on_submit=False, width="100%",
+            stacked_form(
+                _section("Or use your latest bill"),
+                field("Invoice number or total of your latest bill", "bill_value", error=_err("bill_value"),
+                      hint="Exactly as printed, for example INV-2026-0001 or 84.16."),
+                primary_button("CONFIRM", type="submit", width="100%", loading=SignUpState.submitting),
+                on_submit=SignUpState.prove_with_bill, spacing="2",
             ),
         ),
         error_callout(SignUpState.error, id="signup-error"),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -137,8 +123,7 @@ def _done() -> rx.Component:
             ),
             icon="mail", color_scheme="green", role="status", width="100%", id="signup-done",
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 

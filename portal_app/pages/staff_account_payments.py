@@ -6,25 +6,22 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, notice_callout, primary_button
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.state.staff_payments import StaffPaymentsState as P
 
 
 def _refund_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text("Refund up to ", P.refund_max, size="2", color=tokens.MUTED),
-            text_field("Refund amount", "refund_amount", error=P.err_refund_amount, input_mode="decimal"),
-            text_field("Reason (the subscriber sees it)", "refund_reason", error=P.err_refund_reason),
-            rx.hstack(
-                primary_button("REFUND", type="submit", loading=P.working),
-                rx.button("CANCEL", type="button", on_click=P.close_refund, variant="outline", size="3",
-                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="2",
-            ),
-            spacing="3", width="100%", align="start",
+    return stacked_form(
+        rx.text("Refund up to ", P.refund_max, size="2", color=tokens.MUTED),
+        text_field("Refund amount", "refund_amount", error=P.err_refund_amount, input_mode="decimal"),
+        text_field("Reason (the subscriber sees it)", "refund_reason", error=P.err_refund_reason),
+        rx.hstack(
+            primary_button("REFUND", type="submit", loading=P.working),
+            rx.button("CANCEL", type="button", on_click=P.close_refund, variant="outline", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            spacing="2",
         ),
-        on_submit=P.refund, reset_on_submit=False, no_validate=True, width="100%",
+        on_submit=P.refund, spacing="3", align="start", no_validate=True,
     )
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import SURFACE, card, notice_callout, primary_button
-from portal_app.components.forms import field_error, select_field, text_field
+from portal_app.components.forms import field_error, select_field, stacked_form, text_field
 from portal_app.components.tickets import status_badge, ticket_note, ticket_summary
 from portal_app.state.staff_tickets import StaffTicketsState as T
 
@@ -43,37 +43,30 @@ def _choice(value: str, label: str, hint: str, checked: bool) -> rx.Component:
 
 def _note_form() -> rx.Component:
     return card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Add a note", as_="h3", size="3"),
-                text_field("Note", "body", error=T.err_body, textarea=True),
-                rx.el.fieldset(
-                    rx.el.legend("Who can see it", style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
-                    _choice("private", "Private", "Staff only", True),
-                    _choice("public", "Public", "The subscriber sees it and is emailed", False),
-                    style={"border": "none", "padding": "0", "margin": "0"},
-                ),
-                primary_button("ADD NOTE", type="submit"),
-                spacing="3", width="100%", align="start",
+        stacked_form(
+            rx.heading("Add a note", as_="h3", size="3"),
+            text_field("Note", "body", error=T.err_body, textarea=True),
+            rx.el.fieldset(
+                rx.el.legend("Who can see it", style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
+                _choice("private", "Private", "Staff only", True),
+                _choice("public", "Public", "The subscriber sees it and is emailed", False),
+                style={"border": "none", "padding": "0", "margin": "0"},
             ),
-            on_submit=T.add_note, reset_on_submit=False, no_validate=True, width="100%",
-            key=T.note_form_key,
+            primary_button("ADD NOTE", type="submit"),
+            on_submit=T.add_note, spacing="3", align="start", no_validate=True, key=T.note_form_key,
         ),
     )
 
 
 def _status_form() -> rx.Component:
     return card(
-        rx.form(
-            rx.vstack(
-                rx.box(select_field("Status", "status", T.statuses, default_value=T.ticket["status"]), width="100%",
-                       key=T.ticket["status"]),
-                field_error(T.err_status, "field-status"),
-                rx.button("CHANGE STATUS", type="submit", variant="outline", size="3",
-                          min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="3", width="100%", align="start",
-            ),
-            on_submit=T.set_status, reset_on_submit=False, width="100%",
+        stacked_form(
+            rx.box(select_field("Status", "status", T.statuses, default_value=T.ticket["status"]), width="100%",
+                   key=T.ticket["status"]),
+            field_error(T.err_status, "field-status"),
+            rx.button("CHANGE STATUS", type="submit", variant="outline", size="3",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            on_submit=T.set_status, spacing="3", align="start",
         ),
     )
 

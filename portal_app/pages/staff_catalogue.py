@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import select_field, text_field
+from portal_app.components.forms import select_field, stacked_form, text_field
 from portal_app.components.staff_admin import form_card, list_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_catalogue import StaffCatalogueState as S
@@ -35,7 +35,7 @@ def _edit_dialog(p: rx.Var) -> rx.Component:
             rx.dialog.title("Edit ", p["name"]),
             rx.dialog.description("Current subscribers keep their price; new orders and changes use the new one.",
                                   size="2"),
-            rx.form(rx.vstack(
+            stacked_form(
                 *_package_fields(p, id_prefix="edit"),
                 rx.hstack(
                     rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
@@ -43,7 +43,8 @@ def _edit_dialog(p: rx.Var) -> rx.Component:
                     primary_button("SAVE PACKAGE", type="submit"),
                     justify="end", width="100%",
                 ),
-                spacing="2", width="100%"), on_submit=S.update_package, reset_on_submit=False, width="100%"),
+                on_submit=S.update_package, spacing="2",
+            ),
         ),
         open=S.editing_id == package_id,
         on_open_change=lambda is_open: S.set_editing(rx.cond(is_open, package_id, "")),

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card
-from portal_app.components.forms import text_field
+from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.staff_admin import form_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_contact_types import StaffContactTypesState as S
@@ -22,29 +22,26 @@ def _icon_button(icon: str, label: rx.Var, on_click, disabled=False, color_schem
 def _row(item: rx.Var, index: rx.Var) -> rx.Component:
     input_id = "type-name-" + item["id"]
     return card(
-        rx.form(
-            rx.vstack(
-                rx.el.label("Name", html_for=input_id, font_size="var(--font-size-2)", font_weight="500"),
-                rx.el.input(type="hidden", name="type_id", value=item["id"]),
-                rx.input(id=input_id, name="name", default_value=item["name"], key=item["name"], size="3",
-                         width="100%", min_height=tokens.TOUCH_TARGET, auto_complete="off",
-                         aria_describedby=input_id + "-error"),
-                rx.cond(S.row_error_id == item["id"],
-                        rx.text(S.errors.get("row", ""), id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
-                rx.hstack(
-                    rx.button("RENAME", type="submit", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
-                              cursor="pointer"),
-                    rx.spacer(),
-                    _icon_button("arrow-up", "Move " + item["name"] + " up", S.move(item["id"], -1),
-                                 disabled=index == 0),
-                    _icon_button("arrow-down", "Move " + item["name"] + " down", S.move(item["id"], 1),
-                                 disabled=index == S.types.length() - 1),
-                    _icon_button("x", "Remove " + item["name"], S.ask_remove(item["id"]), color_scheme="red"),
-                    width="100%", align="center", spacing="2",
-                ),
-                spacing="2", width="100%",
+        stacked_form(
+            rx.el.label("Name", html_for=input_id, font_size="var(--font-size-2)", font_weight="500"),
+            rx.el.input(type="hidden", name="type_id", value=item["id"]),
+            rx.input(id=input_id, name="name", default_value=item["name"], key=item["name"], size="3",
+                     width="100%", min_height=tokens.TOUCH_TARGET, auto_complete="off",
+                     aria_describedby=input_id + "-error"),
+            rx.cond(S.row_error_id == item["id"],
+                    rx.text(S.errors.get("row", ""), id=input_id + "-error", role="alert", size="2", color=tokens.DANGER)),
+            rx.hstack(
+                rx.button("RENAME", type="submit", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
+                          cursor="pointer"),
+                rx.spacer(),
+                _icon_button("arrow-up", "Move " + item["name"] + " up", S.move(item["id"], -1),
+                             disabled=index == 0),
+                _icon_button("arrow-down", "Move " + item["name"] + " down", S.move(item["id"], 1),
+                             disabled=index == S.types.length() - 1),
+                _icon_button("x", "Remove " + item["name"], S.ask_remove(item["id"]), color_scheme="red"),
+                width="100%", align="center", spacing="2",
             ),
-            on_submit=S.rename, reset_on_submit=False, width="100%",
+            on_submit=S.rename, spacing="2",
         ),
         class_name="contact-type",
     )

@@ -6,24 +6,37 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import text_field
-from portal_app.components.staff_admin import account_missing, row_button, staff_view
+from portal_app.components.forms import stacked_form, text_field
+from portal_app.components.staff_admin import account_missing, form_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_orders import StaffOrdersState as S
 
 
 def _tracking_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            text_field("Portal name", "portal_name", error=S.errors.get("portal_name", ""), default_value=S.edit_name),
-            text_field("Portal description (optional)", "portal_description",
-                       error=S.errors.get("portal_description", ""), default_value=S.edit_description, textarea=True),
-            rx.hstack(primary_button("SAVE TRACKING", type="submit"),
-                      row_button("STOP TRACKING", S.stop_tracking, type="button"),
-                      row_button("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
-            spacing="2", width="100%",
-        ),
-        on_submit=S.save_tracking, reset_on_submit=False, width="100%", id="tracking-form",
+    return stacked_form(
+        text_field("Portal name", "portal_name", error=S.errors.get("portal_name", ""), default_value=S.edit_name),
+        text_field("Portal description (optional)", "portal_description",
+                   error=S.errors.get("portal_description", ""), default_value=S.edit_description, textarea=True),
+        rx.hstack(primary_button("SAVE TRACKING", type="submit"),
+                  row_button("STOP TRACKING", S.stop_tracking, type="button"),
+                  row_button("Cancel", S.cancel_edit, type="button"), wrap="wrap", spacing="2"),
+        on_submit=S.save_tracking, spacing="2", id="tracking-form",
+    )
+
+
+def _hold_actions(workflow: rx.Var) -> rx.Component:
+    """A vacation hold moves on by APPROVE / DECLINE, then by its dates (the daily job)."""
+    status = workflow["hold_status"].to(str)
+    hold_id = workflow["hold_id"].to(str)
+    return rx.vstack(
+        rx.text(workflow["hold_text"], size="2", class_name="hold-state"),
+        rx.hstack(
+            rx.cond(status == "requested", row_button("APPROVE", S.decide_hold(hold_id, True))),
+            rx.cond(status == "requested", row_button("DECLINE", S.decide_hold(hold_id, False), color_scheme="red")),
+            rx.cond((status == "requested") | (status == "approved"),
+                    row_button("CANCEL HOLD", S.cancel_hold(hold_id), color_scheme="red")),
+            wrap="wrap", spacing="2"),
+        spacing="1", width="100%", padding_y="0.5rem", class_name="hold-actions",
     )
 
 
@@ -59,7 +72,9 @@ def _workflow(workflow: rx.Var) -> rx.Component:
     return card(rx.vstack(
         rx.hstack(rx.heading(workflow["title"], as_="h2", size="4"), rx.badge(workflow["status"], high_contrast=True), wrap="wrap"),
         rx.text(workflow["kind"], size="2", color=tokens.MUTED),
-        rx.foreach(workflow["tasks"].to(list[dict]), lambda t: _task(t, workflow["open"].to(bool))),
+        rx.cond(workflow["hold_id"] != "", _hold_actions(workflow)),
+        rx.foreach(workflow["tasks"].to(list[dict]),
+                   lambda t: _task(t, workflow["open"].to(bool) & (workflow["hold_id"] == ""))),
         spacing="1", width="100%",
     ), class_name="staff-workflow")
 
@@ -88,6 +103,10 @@ def staff_orders() -> rx.Component:
             rx.heading("Contracts", as_="h2", size="5"),
             rx.cond(S.contracts.length() == 0, rx.text("No contracts.", color=tokens.MUTED)),
             rx.foreach(S.contracts, _contract),
+            form_card("Send a contract to sign",
+                      text_field("Title", "title", error=S.errors.get("title", "")),
+                      text_field("Contract text", "body_text", error=S.errors.get("body_text", ""), textarea=True),
+                      submit="SEND CONTRACT", on_submit=S.send_contract, level="h3", id="send-contract-form"),
             intro=rx.link("← ", S.account_name, href="/staff/account?number=" + S.account_number,
                           min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
             notice=S.notice,

@@ -7,7 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import field_error
+from portal_app.components.forms import field_error, stacked_form
 from portal_app.components.staff_admin import account_missing, list_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.outages import StaffAccountNotificationsState as A
@@ -41,40 +41,37 @@ def _area(area: rx.Var) -> rx.Component:
 
 
 def _post_form() -> rx.Component:
-    return card(rx.form(
-        rx.vstack(
-            rx.heading("Post a notice", size="4", as_="h2"),
-            _labelled("Kind", rx.el.select(
-                rx.el.option("Service problem (outage)", value="outage"),
-                rx.el.option("Planned maintenance", value="maintenance"),
-                id="outage-kind", name="kind", default_value="outage",
-                style={"width": "100%", "min_height": tokens.TOUCH_TARGET, "padding": "0 0.75rem",
-                       "border": f"1px solid {tokens.BORDER}", "border_radius": "var(--radius-3)",
-                       "background": tokens.SURFACE, "font_size": "var(--font-size-3)", "color": tokens.TEXT},
-            ), "kind"),
-            _labelled("What customers see (a short title)", _input("title", max_length=80), "title"),
-            _labelled("Details (optional)", rx.text_area(id="outage-details", name="details", size="3", width="100%",
-                                                         min_height="5rem", max_length=1000), "details"),
-            _labelled("Starts", _input("starts_at", "datetime-local", default_value=S.default_start), "starts_at"),
-            _labelled("Expected end (optional)", _input("expected_end", "datetime-local"), "expected_end"),
-            rx.el.fieldset(
-                rx.el.legend("Where", style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
-                rx.el.label(
-                    rx.checkbox(name="all_areas", size="3", aria_label="All areas"),
-                    rx.text("All areas (every customer)", size="2", weight="medium"),
-                    display="flex", gap="0.5rem", align_items="center", min_height=tokens.TOUCH_TARGET,
-                    cursor="pointer",
-                ),
-                rx.foreach(S.areas, _area),
-                field_error(_err("areas"), "outage-areas"),
-                style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
+    return card(stacked_form(
+        rx.heading("Post a notice", size="4", as_="h2"),
+        _labelled("Kind", rx.el.select(
+            rx.el.option("Service problem (outage)", value="outage"),
+            rx.el.option("Planned maintenance", value="maintenance"),
+            id="outage-kind", name="kind", default_value="outage",
+            style={"width": "100%", "min_height": tokens.TOUCH_TARGET, "padding": "0 0.75rem",
+                   "border": f"1px solid {tokens.BORDER}", "border_radius": "var(--radius-3)",
+                   "background": tokens.SURFACE, "font_size": "var(--font-size-3)", "color": tokens.TEXT},
+        ), "kind"),
+        _labelled("What customers see (a short title)", _input("title", max_length=80), "title"),
+        _labelled("Details (optional)", rx.text_area(id="outage-details", name="details", size="3", width="100%",
+                                                     min_height="5rem", max_length=1000), "details"),
+        _labelled("Starts", _input("starts_at", "datetime-local", default_value=S.default_start), "starts_at"),
+        _labelled("Expected end (optional)", _input("expected_end", "datetime-local"), "expected_end"),
+        rx.el.fieldset(
+            rx.el.legend("Where", style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
+            rx.el.label(
+                rx.checkbox(name="all_areas", size="3", aria_label="All areas"),
+                rx.text("All areas (every customer)", size="2", weight="medium"),
+                display="flex", gap="0.5rem", align_items="center", min_height=tokens.TOUCH_TARGET,
+                cursor="pointer",
             ),
-            rx.text("Customers in those areas see it on every page of the portal at once and get it by email or "
-                    "text, as each has chosen.", size="2", color=tokens.MUTED),
-            primary_button("POST NOTICE", type="submit"),
-            spacing="3", width="100%",
+            rx.foreach(S.areas, _area),
+            field_error(_err("areas"), "outage-areas"),
+            style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
         ),
-        on_submit=S.post, reset_on_submit=False, width="100%", key=S.form_key, id="post-notice",
+        rx.text("Customers in those areas see it on every page of the portal at once and get it by email or "
+                "text, as each has chosen.", size="2", color=tokens.MUTED),
+        primary_button("POST NOTICE", type="submit"),
+        on_submit=S.post, spacing="3", key=S.form_key, id="post-notice",
     ))
 
 
@@ -100,22 +97,19 @@ def _notice(n: rx.Var) -> rx.Component:
         rx.foreach(n["updates"].to(list[dict[str, str]]), _update_line),
         rx.cond(~is_open, rx.text("Restored ", n["restored"], size="2", color=tokens.MUTED)),
         rx.cond(is_open, rx.vstack(
-            rx.form(
-                rx.vstack(
-                    rx.el.input(type="hidden", name="notice_id", value=notice_id),
-                    rx.el.label("Update for customers", rx.text_area(name="update", size="3", width="100%",
-                                                                     max_length=500, min_height="4rem"),
-                                font_size="var(--font-size-2)", font_weight="500", width="100%"),
-                    rx.el.label("New expected end (optional)", rx.input(name="update_end", type="datetime-local",
-                                                                        size="3", width="100%"),
-                                font_size="var(--font-size-2)", font_weight="500", width="100%"),
-                    rx.cond(S.update_error_for == notice_id, rx.vstack(
-                        field_error(_err("update"), "update"), field_error(_err("update_end"), "update-end"))),
-                    rx.button("SEND UPDATE", type="submit", variant="outline", min_height=tokens.TOUCH_TARGET,
-                              cursor="pointer"),
-                    spacing="2", width="100%",
-                ),
-                on_submit=S.add_update, reset_on_submit=True, width="100%",
+            stacked_form(
+                rx.el.input(type="hidden", name="notice_id", value=notice_id),
+                rx.el.label("Update for customers", rx.text_area(name="update", size="3", width="100%",
+                                                                 max_length=500, min_height="4rem"),
+                            font_size="var(--font-size-2)", font_weight="500", width="100%"),
+                rx.el.label("New expected end (optional)", rx.input(name="update_end", type="datetime-local",
+                                                                    size="3", width="100%"),
+                            font_size="var(--font-size-2)", font_weight="500", width="100%"),
+                rx.cond(S.update_error_for == notice_id, rx.vstack(
+                    field_error(_err("update"), "update"), field_error(_err("update_end"), "update-end"))),
+                rx.button("SEND UPDATE", type="submit", variant="outline", min_height=tokens.TOUCH_TARGET,
+                          cursor="pointer"),
+                on_submit=S.add_update, spacing="2", reset_on_submit=True,
             ),
             rx.button("SERVICE RESTORED", on_click=S.restore(notice_id), color_scheme="green", high_contrast=True,
                       min_height=tokens.TOUCH_TARGET, cursor="pointer",

@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, primary_button
-from portal_app.components.forms import select_field, text_field
+from portal_app.components.forms import select_field, stacked_form, text_field
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_service_status import StaffServiceStatusState as S
 
@@ -29,16 +29,13 @@ def _account() -> rx.Component:
             rx.button("CANCEL PROMISE", on_click=S.cancel_promise, variant="outline", color_scheme="red", size="3",
                       min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             spacing="3", wrap="wrap", align="center")),
-        rx.form(
-            rx.vstack(
-                select_field("Set service status", "service_status", S.options, default_value=S.status,
-                             error=S.err_form),
-                text_field("Reason (the subscriber sees it)", "reason", default_value=S.reason,
-                           id_prefix="status"),
-                primary_button("SAVE STATUS", type="submit"),
-                spacing="3", width="100%", align="start",
-            ),
-            on_submit=S.save, reset_on_submit=False, width="100%",
+        stacked_form(
+            select_field("Set service status", "service_status", S.options, default_value=S.status,
+                         error=S.err_form),
+            text_field("Reason (the subscriber sees it)", "reason", default_value=S.reason,
+                       id_prefix="status"),
+            primary_button("SAVE STATUS", type="submit"),
+            on_submit=S.save, spacing="3", align="start",
         ),
         spacing="3", width="100%", align="start",
     ), id="service-status")

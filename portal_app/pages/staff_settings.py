@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, card, label_value, primary_button
-from portal_app.components.forms import field_error
+from portal_app.components.forms import field_error, stacked_form
 from portal_app.components.staff_admin import list_card, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.services.staff.settings_admin import SWITCHES, Switch
@@ -77,10 +77,10 @@ def _theme() -> rx.Component:
 def staff_settings() -> rx.Component:
     return staff_view(
         "Settings",
-        card(rx.form(
-            rx.vstack(*[_switch(s) for s in SWITCHES], primary_button("SAVE SETTINGS", type="submit"),
-                      spacing="2", width="100%"),
-            on_submit=S.save, reset_on_submit=False, width="100%", key=S.form_key,
+        card(stacked_form(
+            *[_switch(s) for s in SWITCHES],
+            primary_button("SAVE SETTINGS", type="submit"),
+            on_submit=S.save, spacing="2", key=S.form_key,
         )),
         rx.heading("Recent changes", as_="h2", size="4"),
         list_card(S.changes, _change, empty="No changes yet."),

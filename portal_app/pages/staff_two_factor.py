@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, primary_button
-from portal_app.components.forms import field
+from portal_app.components.forms import field, stacked_form
 from portal_app.components.staff_admin import staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_two_factor import StaffTwoFactorState as S
@@ -23,14 +23,15 @@ def staff_two_factor() -> rx.Component:
             rx.text("Two-factor sign-in is on. Lost your phone? Ask an admin to reset it.", id="two-factor-on"),
             rx.cond(
                 S.qr != "",
-                rx.form(rx.vstack(
+                stacked_form(
                     rx.text("Scan this with your authenticator app, then enter the code it shows.", size="2"),
                     rx.image(src=S.qr, alt="QR code for your authenticator app", width="200px", height="200px"),
                     rx.text("Or type this key: ", rx.code(S.secret, id="two-factor-secret"), size="2",
                             overflow_wrap="anywhere"),
                     field("Code from the app", "code", autocomplete="one-time-code", input_mode="numeric"),
                     primary_button("TURN ON", type="submit"),
-                    spacing="3", width="100%"), on_submit=S.confirm, reset_on_submit=True, width="100%"),
+                    on_submit=S.confirm, spacing="3", reset_on_submit=True,
+                ),
                 rx.vstack(
                     rx.text("Two-factor sign-in is off. With it on, signing in to the staff portal also needs a "
                             "code from an app on your phone.", size="2", color=tokens.MUTED),

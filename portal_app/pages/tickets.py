@@ -7,7 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
-from portal_app.components.forms import select_field, text_field
+from portal_app.components.forms import select_field, stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.services.selfservice.tickets import CREATION_OFF
 from portal_app.state.tickets import TicketDetailState as D
@@ -36,9 +36,7 @@ def _ticket_card(ticket: rx.Var) -> rx.Component:
             ),
         ),
         href=ticket["href"],
-        underline="none",
-        width="100%",
-        class_name="ticket-item",
+        underline="none", width="100%", class_name="ticket-item",
         aria_label=ticket["number"] + ": " + ticket["subject"],
     )
 
@@ -49,27 +47,23 @@ def _new_ticket_dialog() -> rx.Component:
             rx.dialog.title("New Ticket"),
             rx.dialog.description("Tell us what you need; we answer here and by email.", size="2",
                                   color=tokens.MUTED, margin_bottom="0.75rem"),
-            rx.form(
-                rx.vstack(
-                    error_callout(S.err_form),
-                    select_field("Category", "category", S.categories, error=S.err_category,
-                                 default_value="General"),
-                    text_field("Subject", "subject", error=S.err_subject),
-                    text_field("Description", "description", error=S.err_description, textarea=True),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  size="3", min_height=tokens.TOUCH_TARGET)),
-                        primary_button("SUBMIT", type="submit"),
-                        justify="end", width="100%", spacing="3",
-                    ),
-                    spacing="4", width="100%",
+            stacked_form(
+                error_callout(S.err_form),
+                select_field("Category", "category", S.categories, error=S.err_category,
+                             default_value="General"),
+                text_field("Subject", "subject", error=S.err_subject),
+                text_field("Description", "description", error=S.err_description, textarea=True),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                              size="3", min_height=tokens.TOUCH_TARGET)),
+                    primary_button("SUBMIT", type="submit"),
+                    justify="end", width="100%", spacing="3",
                 ),
-                on_submit=S.submit, reset_on_submit=False, no_validate=True,
+                on_submit=S.submit, no_validate=True,
             ),
             max_width="480px", width="calc(100vw - 2rem)",
         ),
-        open=S.form_open,
-        on_open_change=S.set_form_open,
+        open=S.form_open, on_open_change=S.set_form_open,
     )
 
 
@@ -113,14 +107,11 @@ def _note(note: rx.Var) -> rx.Component:
 
 def _reply_form() -> rx.Component:
     return card(
-        rx.form(
-            rx.vstack(
-                notice_callout(D.notice, id="reply-notice"),
-                text_field("Your reply", "reply", error=D.err_reply, textarea=True),
-                primary_button("ADD REPLY", type="submit"),
-                spacing="3", width="100%", align="start",
-            ),
-            on_submit=D.reply, reset_on_submit=False, no_validate=True,
+        stacked_form(
+            notice_callout(D.notice, id="reply-notice"),
+            text_field("Your reply", "reply", error=D.err_reply, textarea=True),
+            primary_button("ADD REPLY", type="submit"),
+            on_submit=D.reply, spacing="3", align="start", no_validate=True,
         ),
     )
 
@@ -147,6 +138,5 @@ def ticket_page() -> rx.Component:
             rx.cond(D.missing != "", card(rx.text(D.missing, id="ticket-missing", role="alert")),
                     rx.center(rx.spinner(size="3"))),
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )

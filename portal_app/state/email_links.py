@@ -16,6 +16,7 @@ from portal_app.models import session_scope
 from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.state.off_loop import in_one_session
 from portal_app.state.signin import send_new_verification_link
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
@@ -41,46 +42,29 @@ async def _follow_link(service: Callable[..., Any], raw: str, **kwargs: Any) -> 
     return await asyncio.to_thread(_follow, service, raw, **kwargs)
 
 
-class VerifyState(rx.State):
-    """/verify?token=…: a user staff created sets a password; a self-signed-up one is verified at once."""
+class PasswordFromLink(rx.State, mixin=True):
+    """A page whose emailed link lets someone choose a password: the token is kept sealed, the two
+    typed passwords must agree, and a link that died meanwhile ends in the page's own message."""
 
-    resend_notice: str = ""
-    valid: bool = False
     loaded: bool = False
-    needs_password: bool = False
+    valid: bool = False
     username: str = ""
     error: str = ""
     password_error: str = ""
     submitting: bool = False
-    _token: str = ""
+    _token: str = ""  # sealed
+    _chosen: bool = False
 
-    @rx.event
-    async def load(self):
-        raw = _token_from(self)
-        self._token = ""
-        self.error = self.password_error = self.resend_notice = ""
-        self.submitting = False
-        _, link = await _follow_link(portal_users.inspect_verification, raw)
-        self.loaded = True
-        self.valid = link is not None
-        yield _FORGET_LINK
-        if link is None:
-            self.error = portal_users.LINK_INVALID
-            return
-        self.username = link.username
-        self.needs_password = link.needs_password
-        if link.needs_password:
-            self._token = seal(raw)
-        else:
-            verified, _ = await _follow_link(portal_users.verify_email, raw, new_password=None)
-            if not verified:
-                self.valid = False
-                self.error = portal_users.LINK_INVALID
-                return
-            yield rx.redirect("/signin?reason=verified", replace=True)
+    def _open(self, raw: str, username: str | None, dead: str) -> None:
+        self.loaded, self.submitting, self.password_error = True, False, ""
+        self.valid = username is not None
+        self.username = username or ""
+        self._token = seal(raw) if username is not None else ""
+        self.error = "" if username is not None else dead
 
-    @rx.event
-    async def set_password(self, form_data: dict):
+    async def _choose_password(self, form_data: dict, service: Callable[..., Any], dead: str, **kwargs: Any):
+        """Yields while it works; `self._chosen` tells the caller the password was set."""
+        self._chosen = False
         password = str(form_data.get("password", ""))[:1024]
         if password != str(form_data.get("confirm", ""))[:1024]:
             self.password_error = "The two passwords are not the same."
@@ -88,19 +72,48 @@ class VerifyState(rx.State):
         self.submitting = True
         yield
         try:
-            verified, _ = await _follow_link(portal_users.verify_email, unseal(self._token), new_password=password)
+            used, _ = await _follow_link(service, unseal(self._token), new_password=password, **kwargs)
         except FieldErrors as problems:
             self.password_error = problems.errors.get("password", str(problems))
             self.submitting = False
             return
-        if not verified:
-            self._token = ""
-            self.valid = False
-            self.error = portal_users.LINK_INVALID
-            self.submitting = False
+        self._token = ""  # used or dead: nothing left to replay
+        self.submitting = False
+        if used:
+            self._chosen = True
+        else:
+            self.valid, self.error = False, dead
+
+
+class VerifyState(PasswordFromLink, rx.State):
+    """/verify?token=…: a user staff created sets a password; a self-signed-up one is verified at once."""
+
+    resend_notice: str = ""
+    needs_password: bool = False
+
+    @rx.event
+    async def load(self):
+        raw = _token_from(self)
+        self.resend_notice = ""
+        link = (await _follow_link(portal_users.inspect_verification, raw))[1]
+        self._open(raw, link.username if link else None, portal_users.LINK_INVALID)
+        self.needs_password = bool(link and link.needs_password)
+        yield _FORGET_LINK
+        if link is None or link.needs_password:
             return
-        self._token = ""  # used: nothing left to replay
+        self._token = ""
+        verified, _ = await _follow_link(portal_users.verify_email, raw, new_password=None)
+        if not verified:
+            self.valid, self.error = False, portal_users.LINK_INVALID
+            return
         yield rx.redirect("/signin?reason=verified", replace=True)
+
+    @rx.event
+    async def set_password(self, form_data: dict):
+        async for update in self._choose_password(form_data, portal_users.verify_email, portal_users.LINK_INVALID):
+            yield update
+        if self._chosen:
+            yield rx.redirect("/signin?reason=verified", replace=True)
 
     @rx.event
     async def resend(self, form_data: dict):
@@ -109,11 +122,6 @@ class VerifyState(rx.State):
         if not login.strip():
             return
         self.resend_notice = await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or "")
-
-
-def _request_reset(email: str, client_ip: str) -> str:
-    with session_scope() as db:
-        return portal_users.request_password_reset(db, email=email, client_ip=client_ip)
 
 
 class ForgotPasswordState(rx.State):
@@ -137,7 +145,8 @@ class ForgotPasswordState(rx.State):
         yield
         try:
             # Not checked for format first: a malformed and an unknown address get the same answer.
-            self.notice = await asyncio.to_thread(_request_reset, email, self.router.session.client_ip or "")
+            self.notice = await in_one_session(portal_users.request_password_reset, email=email,
+                                               client_ip=self.router.session.client_ip or "")
         except FieldErrors as problems:
             self.email_error = problems.errors.get("email", str(problems))
         except ratelimit.RateLimited as limited:
@@ -145,53 +154,25 @@ class ForgotPasswordState(rx.State):
         self.submitting = False
 
 
-class ResetPasswordState(rx.State):
-    valid: bool = False
-    loaded: bool = False
-    username: str = ""
-    error: str = ""
-    password_error: str = ""
-    submitting: bool = False
-    _token: str = ""
+RESET_LINK_DEAD = "This reset link has expired or has already been used. Ask for a new one."
 
+
+class ResetPasswordState(PasswordFromLink, rx.State):
     @rx.event
     async def load(self):
         raw = _token_from(self)
-        self.error = self.password_error = ""
-        self.submitting = False
         _, username = await _follow_link(portal_users.inspect_reset, raw)
-        self.loaded = True
-        self.valid = username is not None
-        self.username = username or ""
-        self._token = seal(raw) if username is not None else ""
-        yield _FORGET_LINK
-        if username is None:
-            self.error = "This reset link has expired or has already been used. Ask for a new one."
+        self._open(raw, username, RESET_LINK_DEAD)
+        return _FORGET_LINK
 
     @rx.event
     async def submit(self, form_data: dict):
-        password = str(form_data.get("password", ""))[:1024]
-        if password != str(form_data.get("confirm", ""))[:1024]:
-            self.password_error = "The two passwords are not the same."
-            return
-        self.submitting = True
-        yield
-        try:
-            browser = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
-            reset, _ = await _follow_link(portal_users.reset_password, unseal(self._token), new_password=password,
-                                          binding=browser)
-        except FieldErrors as problems:
-            self.password_error = problems.errors.get("password", str(problems))
-            self.submitting = False
-            return
-        if not reset:
-            self._token = ""
-            self.valid = False
-            self.error = "This reset link has expired or has already been used. Ask for a new one."
-            self.submitting = False
-            return
-        self._token = ""  # used: nothing left to replay
-        yield rx.redirect("/signin?reason=reset", replace=True)
+        browser = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+        async for update in self._choose_password(form_data, portal_users.reset_password, RESET_LINK_DEAD,
+                                                  binding=browser):
+            yield update
+        if self._chosen:
+            yield rx.redirect("/signin?reason=reset", replace=True)
 
 
 class ConfirmEmailState(rx.State):

@@ -8,15 +8,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from portal_app.models import session_scope
-
-
-def _call(service: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    with session_scope() as db:
-        return service(db, **kwargs)
+from portal_app.models import call_in_session
 
 
 async def in_one_session(service: Callable[..., Any], /, **kwargs: Any) -> Any:
     """`service(db, **kwargs)` in one DB session (committed on success, rolled back on an error,
     which is raised here), off the event loop."""
-    return await asyncio.to_thread(_call, service, kwargs)
+    return await asyncio.to_thread(call_in_session, service, **kwargs)

@@ -41,7 +41,32 @@ def balance(cents: int) -> str:
     return format_balance(cents, current_theme().currency)
 
 
-class PaymentState(SessionState):
+class PaymentAttempt(rx.State, mixin=True):
+    """One payment form's attempt: a key (never sent to the browser) that makes a repeated tap charge
+    once, its public reference, and what a tap marked in the browser (the class's `pay_tapped`)."""
+
+    attempt_ref: str = ""  # a public name for this form's attempt (not the key): what a tap marks
+    done_confirming: bool = False  # the processor's answer is still awaited (never "received" until it comes)
+    _attempt_key: str = ""
+    _expected_balance: int = 0
+
+    def _new_attempt(self) -> None:
+        self._attempt_key = payments.new_attempt_key()
+        self.attempt_ref = payments.attempt_reference(self._attempt_key)
+
+    def _tap_went_unanswered(self) -> bool:
+        """PAY NOW was tapped on this very form and its answer never reached the page."""
+        return bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref  # type: ignore[attr-defined]
+
+    async def _clearing_tap(self, work):
+        try:
+            async for update in work:
+                yield update
+        finally:
+            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+
+
+class PaymentState(PaymentAttempt, SessionState):
     method_options: list[dict] = []
     method_choice: str = NEW_CARD
     amount: str = ""
@@ -67,14 +92,9 @@ class PaymentState(SessionState):
     done_payment_id: int = 0
     done_autopay: bool = False
     done_note: str = ""  # what the payer still has to do (verify microdeposits)
-    done_confirming: bool = False  # the processor's answer is still awaited (never "received" until it comes)
-    # A public name for this form's attempt (not the key): what a tap marks in the browser.
-    attempt_ref: str = ""
     # What the browser marked when PAY NOW was last tapped; read on the next load only to tell a tap
     # that never reached a worker ("nothing was charged") from a page opened afresh.
     pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)
-    _attempt_key: str = ""
-    _expected_balance: int = 0
 
     @rx.var
     def is_new_card(self) -> bool:
@@ -96,7 +116,7 @@ class PaymentState(SessionState):
     @rx.event
     @signed_in_event
     def load(self, db, principal):
-        tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
+        tapped = self._tap_went_unanswered()
         # This tab's last attempt, if its answer never reached the page (its worker stopped, or the
         # processor's answer was lost): decided now and shown instead of a fresh form.
         earlier = (payments.attempt_outcome(db, principal=principal, attempt_key=self._attempt_key)
@@ -145,10 +165,6 @@ class PaymentState(SessionState):
             self.form_error = NOT_MADE
         self._new_attempt()
 
-    def _new_attempt(self) -> None:
-        self._attempt_key = payments.new_attempt_key()
-        self.attempt_ref = payments.attempt_reference(self._attempt_key)
-
     def _show_outcome(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
         self.done = True
         self.done_amount = money(outcome.amount_cents)
@@ -184,11 +200,8 @@ class PaymentState(SessionState):
 
     @rx.event
     async def submit(self, form: dict):
-        try:
-            async for update in self._submit(form):
-                yield update
-        finally:
-            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+        async for update in self._clearing_tap(self._submit(form)):
+            yield update
 
     async def _submit(self, form: dict):
         if self.submitting or self.done:

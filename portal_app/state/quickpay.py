@@ -14,7 +14,7 @@ from portal_app.money import format_balance, format_cents
 from portal_app.theming import current_theme
 from portal_app.state.tab_guard import event_query_param
 from portal_app.state.off_loop import in_one_session
-from portal_app.state.payment import NOT_MADE, tap_marker
+from portal_app.state.payment import NOT_MADE, PaymentAttempt, tap_marker
 
 TAPPED_KEY = "portal_quickpay_tapped"
 MARK_TAP = tap_marker("qp-pay-form", TAPPED_KEY)
@@ -24,7 +24,7 @@ def _money(cents: int) -> str:
     return format_cents(cents, current_theme().currency)
 
 
-class QuickPayState(rx.State):
+class QuickPayState(PaymentAttempt, rx.State):
     step: str = "identify"  # identify | pay | done
     method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
                                   {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
@@ -50,18 +50,14 @@ class QuickPayState(rx.State):
     done_receipt: str = ""
     done_email: str = ""
     done_pending: bool = False
-    done_confirming: bool = False  # the processor's answer is still awaited
-    attempt_ref: str = ""  # a public name for this form's attempt (what a tap marks in the browser)
     pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)  # see PaymentState.pay_tapped
     restore_note: str = ""  # opened by a restore link: what restores the service
     done_restored: bool = False  # the payment restored a suspended service
     _account_id: int = 0
-    _expected_balance: int = 0
-    _attempt_key: str = ""
 
     @rx.event
     async def load(self):
-        tapped = bool(self.pay_tapped) and self.pay_tapped == self.attempt_ref
+        tapped = self._tap_went_unanswered()
         earlier = None
         if self._account_id and self._attempt_key:
             # This tab's last attempt, if its answer never reached the page (see PaymentState.load).
@@ -119,10 +115,6 @@ class QuickPayState(rx.State):
         self.error = ""
         self.step = "pay"
 
-    def _new_attempt(self) -> None:
-        self._attempt_key = payments.new_attempt_key()
-        self.attempt_ref = payments.attempt_reference(self._attempt_key)
-
     @rx.event
     def choose_method(self, value: str):
         if value in ("card", "ach"):
@@ -136,11 +128,8 @@ class QuickPayState(rx.State):
 
     @rx.event
     async def pay(self, form: dict):
-        try:
-            async for update in self._pay(form):
-                yield update
-        finally:
-            self.pay_tapped = ""  # the tap's outcome is on the page (or the form said what to fix)
+        async for update in self._clearing_tap(self._pay(form)):
+            yield update
 
     async def _pay(self, form: dict):
         if self.step != "pay" or not self._account_id or self.submitting:

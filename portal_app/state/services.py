@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 import reflex as rx
 
-from portal_app.services.orders import account_services, contracts, package_change
+from portal_app.services.orders import account_services, contracts, holds, package_change
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.money import format_cents
@@ -39,6 +39,8 @@ class ServicesState(SessionState):
     contracts: list[dict[str, str]] = []
     open_id: str = ""
     can_change: bool = False
+    hold_offered: bool = False  # the provider offers vacation holds, or the account has one
+    hold_text: str = ""  # the account's hold waiting, approved or in force, in words
     loaded: bool = False
 
     @rx.event
@@ -46,7 +48,12 @@ class ServicesState(SessionState):
     def load(self, db, principal):
         lines = account_services.account_services(db, principal=principal)
         self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
-        self.can_change = provider_settings(db).allow_service_change
+        settings = provider_settings(db)
+        self.can_change = settings.allow_service_change
+        hold = holds.open_hold(db, principal.account_id)
+        self.hold_offered = settings.hold_allowed or hold is not None
+        self.hold_text = (f"{holds.span(hold.starts_on, hold.ends_on)}: {holds.STATUS_WORDS[hold.status].lower()}"
+                          if hold is not None else "")
         pending = package_change.pending_change(db, principal=principal)
 
         def change_of(line) -> dict[str, str]:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from portal_app.services.identity import auth
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import outages
+from portal_app.state import live
 from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
@@ -28,6 +29,8 @@ class SessionState(SignedIn, rx.State):
     display_name: str = ""
     # Open outage or maintenance notices for the account's area: a banner on every page.
     outage_banners: list[dict[str, str]] = []
+    # (account id, service area id or -1) of the page just loaded, for live updates (state/live.py).
+    _live_where: tuple[int, int] = (0, -1)
 
     def _session_token(self) -> str | None:
         # Reflex keeps the request's cookie header on the server; the browser never sees it here.
@@ -44,6 +47,14 @@ class SessionState(SignedIn, rx.State):
         shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
         if shown != self.outage_banners:  # unchanged: nothing to send to the browser
             self.outage_banners = shown
+        area = outages.area_of(db, account_id=principal.account_id)
+        self._live_where = (principal.account_id or 0, -1 if area is None else area)
+
+    def _after_page_load(self) -> None:
+        account_id, area = self._live_where
+        if account_id:
+            live.register(self.router.session.client_token, account_id=account_id, area_id=None if area < 0 else area,
+                          route=self.router.url.path or "/")
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True

@@ -77,6 +77,9 @@ class SignedIn(rx.State, mixin=True):
     def _on_page_load(self, db: Session, principal: Principal) -> None:
         """What the shell reads once per page (not with every tap), e.g. notices for the account's area."""
 
+    def _after_page_load(self) -> None:
+        """Back on the event loop after a page load's work (e.g. live updates register the tab)."""
+
     async def _sign_out_through(self, route: str) -> rx.event.EventSpec:
         """Sign out: every substate of this tab goes back to its defaults, then a full page load
         POSTs to `route`, which revokes the session and clears the HttpOnly cookie (POST, so another
@@ -124,7 +127,10 @@ class SignedIn(rx.State, mixin=True):
         """Run `work(db, principal)` off the loop; returns what the handler should return.
         `page_load`: this is a page's one on_load (the shell's per-page reads happen too)."""
         try:
-            return await asyncio.to_thread(_in_one_session, self, self._token(), work, page_load)
+            result = await asyncio.to_thread(_in_one_session, self, self._token(), work, page_load)
+            if page_load:
+                self._after_page_load()
+            return result
         except SessionInvalid as problem:
             await reset_tab(self)  # nothing of the ended sign-in stays in this tab
             return self._sign_in_redirect(problem.reason)

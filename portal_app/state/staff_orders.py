@@ -5,11 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.services.core.errors import PortalError
-from portal_app.services.orders import contracts, orders, workflows
+from portal_app.money import format_cents
+from portal_app.services.core.clock import provider_today
+from portal_app.services.orders import contracts, holds, orders, workflows
 from portal_app.services.staff import staff_accounts
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffAccountPage, StaffSessionState, client_id
 from portal_app.state.tickets import show_time
+from portal_app.theming import current_theme
 
 
 class StaffOrdersState(StaffAccountPage, StaffSessionState):
@@ -24,8 +27,20 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         account = staff_accounts.access_account_by_number(db, principal=principal, account_number=self.account_number)
         self._account_id = account.id
         self.account_name = account.display_name
+        held = holds.staff_holds(db, principal=principal, account_id=account.id)
+        currency = current_theme().currency
+
+        def hold_of(workflow_id: int) -> dict[str, str]:
+            hold = held.get(workflow_id)
+            if hold is None:
+                return {"hold_id": "", "hold_status": "", "hold_text": ""}
+            return {"hold_id": str(hold.id), "hold_status": hold.status,
+                    "hold_text": (f"{holds.STATUS_WORDS[hold.status]} · {holds.span(hold.starts_on, hold.ends_on)} at "
+                                  f"{format_cents(hold.monthly_price_cents, currency)}/month"
+                                  + (f" · decided by {hold.decided_by}" if hold.decided_by else ""))}
+
         self.workflows = [
-            {"id": str(w.id), "title": w.title, "kind": workflows.KIND_LABELS.get(w.kind, w.kind),
+            {"id": str(w.id), "title": w.title, "kind": workflows.KIND_LABELS.get(w.kind, w.kind), **hold_of(w.id),
              "status": "Open" if w.status == "open" else "Closed", "open": w.status == "open",
              "tasks": [{"id": str(t.id), "name": t.name, "status": workflows.STATUS_LABELS.get(t.status, t.status),
                         "raw_status": t.status, "trackable": t.trackable, "portal_name": t.portal_name,
@@ -98,3 +113,43 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
             self._done(db, principal, str(problem))
             return
         self._done(db, principal, f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
+
+    @rx.event
+    @signed_in_event
+    def send_contract(self, db, principal, form: dict):
+        if self._account_id is None:
+            return
+        row = contracts.send_contract(db, principal=principal, account_id=self._account_id,
+                                      title=str(form.get("title", ""))[:400],
+                                      body_text=str(form.get("body_text", ""))[:contracts.BODY_MAX + 1000])
+        self._done(db, principal, f"{row.title} is waiting for the subscriber's signature; they were told.")
+
+    @rx.event
+    @signed_in_event
+    def decide_hold(self, db, principal, hold_id: str, approve: bool):
+        """APPROVE or DECLINE a vacation hold request (one that starts today starts at once)."""
+        if self._account_id is None:
+            return
+        try:
+            hold = holds.decide(db, principal=principal, account_id=self._account_id,
+                                hold_id=client_id(hold_id, "hold"), approve=bool(approve), today=provider_today())
+        except PortalError as problem:
+            db.rollback()
+            self._done(db, principal, str(problem))
+            return
+        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
+                                  f"{'approved' if approve else 'declined'}.")
+
+    @rx.event
+    @signed_in_event
+    def cancel_hold(self, db, principal, hold_id: str):
+        if self._account_id is None:
+            return
+        try:
+            hold = holds.staff_cancel(db, principal=principal, account_id=self._account_id,
+                                      hold_id=client_id(hold_id, "hold"))
+        except PortalError as problem:
+            db.rollback()
+            self._done(db, principal, str(problem))
+            return
+        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import reflex as rx
 
-from portal_app.models import session_scope
+from portal_app.state.off_loop import in_one_session
 from portal_app.services.staff import staff_users
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.state.tab_guard import event_query_param
 
 EXPIRED = "This link has expired or was used already. Ask an admin to send the invitation again."
-
-
-def _peek(token: str) -> str:
-    with session_scope() as db:
-        return staff_users.invitation_for(db, token=token)
-
-
-def _accept(token: str, password: str) -> str:
-    with session_scope() as db:
-        return staff_users.accept_invitation(db, token=token, password=password).username
 
 
 class StaffSetPasswordState(rx.State):
@@ -35,18 +24,19 @@ class StaffSetPasswordState(rx.State):
         self._token = event_query_param(self, "token")[:200]  # links' credentials are not kept in router data
         self.done, self.password_error = False, ""
         try:
-            self.username, self.error = await asyncio.to_thread(_peek, self._token), ""
+            self.username, self.error = await in_one_session(staff_users.invitation_for, token=self._token), ""
         except NotFound:
             self.username, self.error = "", EXPIRED
 
     @rx.event
     async def submit(self, form: dict):
         password = str(form.get("password", ""))[:1024]
-        if password != str(form.get("password_again", ""))[:1024]:
-            self.password_error = "The two passwords differ."
+        if password != str(form.get("confirm", ""))[:1024]:
+            self.password_error = "The two passwords are not the same."
             return
         try:
-            self.username = await asyncio.to_thread(_accept, self._token, password)
+            self.username = (await in_one_session(staff_users.accept_invitation, token=self._token,
+                                                  password=password)).username
         except FieldErrors as problem:
             self.password_error = next(iter(problem.errors.values()))
             return

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from portal_app.jobs import billing_jobs
-from portal_app.models import Invoice, InvoiceLine
+from portal_app.models import Invoice, InvoiceLine, ProviderSettings
 from portal_app.money import format_cents
 from portal_app.services.billing import invoicing
 from portal_app.services.core.clock import provider_today
@@ -47,7 +47,23 @@ def _bill(portal, account_id: int, day: dt.date) -> None:
         assert billing_jobs.billing_run(db, today=day, account_ids=[account_id]).done == 1
 
 
-def test_the_next_bill_shown_before_place_order_is_the_bill_issued_to_the_cent(phone: Page, portal) -> None:
+def _change_fee(portal, cents: int) -> None:
+    with Session(portal.engine) as db:
+        settings = db.exec(select(ProviderSettings)).one()
+        settings.change_fee_cents = cents
+        db.add(settings)
+        db.commit()
+
+
+@pytest.fixture
+def change_fee(portal):
+    """The provider charges $15.00 for a package change while the test runs (other tests see no fee)."""
+    _change_fee(portal, 1500)
+    yield
+    _change_fee(portal, 0)
+
+
+def test_the_next_bill_shown_before_place_order_is_the_bill_issued_to_the_cent(phone: Page, portal, change_fee) -> None:
     today = provider_today()
     me = make_persona(portal, first_name="Maya", last_name="Okafor", bills=(), package="FIBER300")
     _bill(portal, me.account_id, today)  # this month is billed at Fiber 300
@@ -65,6 +81,7 @@ def test_the_next_bill_shown_before_place_order_is_the_bill_issued_to_the_cent(p
     expect(preview).to_contain_text(f"Credit for Fiber 300, {days}")
     expect(preview).to_contain_text(f"Fiber 1 Gig, {days}")
     expect(preview).to_contain_text("After that: $75.00 a month.")
+    expect(preview).to_contain_text("Package change fee (to Fiber 1 Gig)")  # the one-time fee, on this bill
     prorated_total = phone.locator("#next-bill-total").inner_text()
     _fits(phone)
     phone.screenshot(path=str(ARTIFACTS / "change-next-bill.png"), full_page=True)
@@ -73,7 +90,7 @@ def test_the_next_bill_shown_before_place_order_is_the_bill_issued_to_the_cent(p
     # "From my next bill": no part-month lines, the new price from the next bill.
     phone.get_by_label("From my next bill").check()
     expect(preview).not_to_contain_text("Credit for")
-    expect(phone.locator("#next-bill-total")).to_have_text("$75.00")
+    expect(phone.locator("#next-bill-total")).to_have_text("$90.00")
     phone.get_by_label("Prorate from today").check()
     expect(phone.locator("#next-bill-total")).to_have_text(prorated_total)
     phone.get_by_role("button", name="PLACE ORDER").click()
@@ -88,6 +105,7 @@ def test_the_next_bill_shown_before_place_order_is_the_bill_issued_to_the_cent(p
         lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all()
     assert format_cents(invoice.total_cents) == prorated_total
     assert f"Credit for Fiber 300, {days}" in [line.description for line in lines]
+    assert ("one_time", 1500) in [(line.kind, line.amount_cents) for line in lines]
 
     phone.goto("/invoices")
     row = phone.locator(f"#invoice-{invoice.id}")
@@ -155,3 +173,31 @@ def test_a_statement_for_two_dates_from_the_billing_pages(phone: Page, portal) -
     # The link is the signed-in account's own: without the session it is a 404.
     phone.context.clear_cookies()
     assert phone.request.get(link.get_attribute("href")).status == 404
+
+
+def test_staff_print_the_paper_bills_waiting_and_mark_them_printed(phone: Page, portal) -> None:
+    from portal_app.models import Account
+    from tests.e2e.helpers import sign_in_staff
+
+    me = make_persona(portal, first_name="Paula", last_name="Post", bills=(), package="FIBER300")
+    with Session(portal.engine) as db:
+        account = db.get(Account, me.account_id)
+        account.paperless = False
+        db.add(account)
+        db.commit()
+    _bill(portal, me.account_id, invoicing.next_month(provider_today()))
+    sign_in_staff(phone)
+    phone.goto("/staff/paper-bills")
+    bill = phone.locator(".paper-bill", has_text=me.number)
+    expect(bill).to_be_visible()
+    pdf = phone.request.get("/staff/documents/paper-bills.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert me.number in text
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "staff-paper-bills.png"), full_page=True)
+    wait_until_settled(phone)
+    assert serious_violations(phone) == []
+    bill.get_by_role("button", name=re.compile(r"^Mark INV-.* printed$")).click()
+    expect(phone.locator("#staff-notice")).to_contain_text("Marked printed.")
+    expect(phone.locator(".paper-bill", has_text=me.number)).to_have_count(0)

@@ -27,11 +27,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from portal_app.models import AccountHistory, Payment
+from portal_app.models import AccountHistory, Payment, StaffUser, Workflow, WorkflowTask
 from portal_app.services.billing import billing
+from portal_app.services.core.principal import Principal
+from portal_app.services.orders import orders
 from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT, PortalServer, _free_port
 from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
+from tests.e2e.test_services_orders import PASSWORD, _subscriber
 
 ANSWER_DELAY_MS = 4000  # the sandbox holds each charge's answer back this long: the test kills the worker then
 
@@ -86,6 +89,11 @@ class Cluster(PortalServer):
                 return holders.pop()
             time.sleep(0.2)
         raise AssertionError(f"no single worker holds the websocket: {holders}")
+
+    def socket_ports(self) -> list[int]:
+        """The backend port of each open websocket, one entry per socket."""
+        return sorted(c.laddr.port for c in psutil.net_connections(kind="tcp")
+                      if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
 
     def wait_until_both_serve(self) -> None:
         """Both workers answer (the script starts a killed one again, which takes a few seconds)."""
@@ -163,6 +171,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             time.sleep(1)
         (ARTIFACTS / "timings-scale-out.txt").write_text(f"export and start: {time.monotonic() - started:.1f}s\n")
         cluster = Cluster(base_url, database_url, run_dir=run_dir, backend_ports=backends)
+        cluster.redis_url = env["REFLEX_REDIS_URL"]
         yield cluster
         cluster.engine.dispose()
     finally:
@@ -323,3 +332,60 @@ def test_a_tap_that_never_reached_its_worker_says_nothing_was_charged(tab: Page,
     assert _keys(cluster, persona.account_id) == []
     with Session(cluster.engine) as db:
         assert billing.balance_cents(db, account_id=persona.account_id) == 4000
+
+
+def test_a_step_staff_complete_on_the_other_worker_or_a_job_shows_live(tab: Page, cluster: Cluster, browser,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live updates across workers: the staff action is handled by the worker that does NOT hold the
+    subscriber's websocket, so the news travels through Redis; then a job process (here, this test's
+    process with the same REFLEX_REDIS_URL) completes the next step."""
+    me = _subscriber(cluster, workflow=True)
+    tab.goto("/orders")
+    tab.wait_for_url("**/signin**")
+    sign_in(tab, me["username"], PASSWORD)
+    tab.wait_for_url(re.compile(r"/orders/?$"))
+    wait_until_settled(tab)
+    steps = tab.locator(".tracker-step")
+    expect(steps.nth(1)).to_have_attribute("data-state", "current")
+    tab.evaluate("window.__liveMark = 'still here'")
+    holder = cluster.socket_holder()
+
+    context = browser.new_context(viewport=PHONE, base_url=cluster.base_url, ignore_https_errors=True)
+    context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
+    desk = context.new_page()
+    desk.goto("/staff/signin")
+    desk.get_by_label("Staff username").fill("staff")
+    desk.get_by_label("Password").fill("demo-staff-2026")
+    desk.get_by_role("button", name="SIGN IN").click()
+    expect(desk.get_by_role("heading", name="Find an account")).to_be_visible()
+    other = next(port for port in cluster.backend_ports if port != holder)
+    for _ in range(8):  # nginx spreads new websockets over the workers: until the staff tab's is on the other one
+        desk.goto(f"/staff/orders?number={me['number']}")
+        expect(desk.locator(".staff-task")).to_have_count(4)
+        wait_until_settled(desk)
+        if cluster.socket_ports() == sorted([holder, other]):
+            break
+    assert cluster.socket_ports() == sorted([holder, other]), "the staff tab never reached the other worker"
+    desk.locator(".staff-task").nth(1).get_by_role("button", name="COMPLETE").click()
+    expect(desk.locator(".staff-task").nth(1)).to_contain_text("Completed")
+
+    expect(steps.nth(1)).to_have_attribute("data-state", "done", timeout=10_000)
+    expect(steps.nth(2)).to_have_attribute("data-state", "current")
+    assert tab.evaluate("window.__liveMark") == "still here"  # no reload: pushed
+    context.close()
+
+    # A job process: no browser, no worker; the news goes through Redis to the worker holding the tab.
+    monkeypatch.setenv("REFLEX_REDIS_URL", cluster.redis_url)
+    with Session(cluster.engine, expire_on_commit=False) as db:
+        staff = db.exec(select(StaffUser).where(StaffUser.username == "staff")).one()
+        workflow = db.exec(select(Workflow).where(Workflow.account_id == me["account_id"])).one()
+        third = db.exec(select(WorkflowTask).where(WorkflowTask.workflow_id == workflow.id,
+                                                   WorkflowTask.name == "Installer visit")).one()
+        orders.advance_task(db, principal=Principal(kind="staff", display_name=staff.full_name,
+                                                    staff_user_id=staff.id, staff_role=staff.role),
+                            account_id=me["account_id"], task_id=third.id, action="complete")
+        db.commit()
+    expect(steps.nth(2)).to_have_attribute("data-state", "done", timeout=10_000)
+    assert tab.evaluate("window.__liveMark") == "still here"
+

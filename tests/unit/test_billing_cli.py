@@ -61,3 +61,54 @@ def test_paper_bills_are_written_for_the_print_run(database_url: str, db: Sessio
     number = db.get(Account, paper.account.id).account_number
     assert written.name == f"invoice-INV-{number}-202605.pdf"
     assert "Fiber 300 (May 2026)" in pdf_text(written.read_bytes())
+
+
+def test_paper_bills_wait_for_the_post_until_marked_printed_admins_only(database_url: str, db: Session,
+                                                                       monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from factories import make_subscriber
+    from test_billing_documents import pdf_text
+
+    from portal_app.integrations import documents
+    from portal_app.jobs import billing_jobs
+    from portal_app.models import AccountHistory, AccountService, Invoice, StaffUser
+    from portal_app.services.billing import paper_bills
+    from portal_app.services.core.access import StaffOnly
+    from portal_app.services.core.errors import Forbidden
+    from portal_app.services.core.principal import Principal
+    from portal_app.services.identity import staff_auth
+
+    first, second, email = make_subscriber(db, paperless=False), make_subscriber(db, paperless=False), make_subscriber(db)
+    for sub in (first, second, email):
+        db.add(AccountService(account_id=sub.account.id, name="Fiber 300", monthly_price_cents=5500))
+    admin = StaffUser(username="pa", email="pa@example.com", full_name="Pat Admin", password_hash="x", role="admin")
+    agent = StaffUser(username="ag", email="ag@example.com", full_name="Al Agent", password_hash="x", role="agent")
+    db.add_all([admin, agent])
+    db.commit()
+    boss, helper = staff_auth.staff_principal(admin), staff_auth.staff_principal(agent)
+    billing_jobs.billing_run(db, today=dt.date(2026, 5, 1))
+    with pytest.raises(Forbidden):
+        paper_bills.paper_bills(db, principal=helper)
+    with pytest.raises(StaffOnly):
+        paper_bills.paper_bills(db, principal=first.principal)
+    waiting = paper_bills.paper_bills(db, principal=boss)
+    assert {b.account_number for b in waiting} == {first.account.account_number, second.account.account_number}
+    docs = paper_bills.paper_bill_documents(db, principal=boss, today=dt.date(2026, 5, 2))
+    merged = documents.invoices_pdf(docs)
+    text = pdf_text(merged)
+    assert all(b.number in text for b in waiting)
+    assert paper_bills.mark_printed(db, principal=boss, invoice_ids=[waiting[0].invoice_id]) == 1
+    assert paper_bills.mark_printed(db, principal=boss, invoice_ids=[waiting[0].invoice_id]) == 0  # once
+    db.commit()
+    assert [b.invoice_id for b in paper_bills.paper_bills(db, principal=boss)] == [waiting[1].invoice_id]
+    assert db.get(Invoice, waiting[0].invoice_id).printed_at is not None
+    assert db.exec(select(AccountHistory).where(AccountHistory.action == "paper_bill_printed")).one().entity_id \
+        == waiting[0].invoice_id
+    # The command prints the month's bills from the same service and can mark them printed.
+    point_app_at(monkeypatch, database_url)
+    try:
+        assert main(["paper-bills", "--month", "2026-05", "--out", str(tmp_path / "print"), "--mark-printed"]) == 0
+    finally:
+        reset_app_engine()
+    db.expire_all()
+    assert len(list((tmp_path / "print").iterdir())) == 2 and paper_bills.paper_bills(db, principal=boss) == []
+    assert paper_bills.paper_bills(db, principal=Principal.system("paper-bills"), waiting_only=False) != []

@@ -132,6 +132,19 @@ def test_business_account(loaded: Session) -> None:
     assert len(loaded.exec(select(Invoice).where(Invoice.account_id == account.id)).all()) == 3
 
 
+def test_the_bakery_has_an_approved_vacation_hold_next_month_in_order_tracking(loaded: Session) -> None:
+    from portal_app.models import ServiceHold
+    from portal_app.services.core.principal import Principal
+    from portal_app.services.orders import order_tracking
+
+    account = _account(loaded, "100200400")
+    hold = loaded.exec(select(ServiceHold).where(ServiceHold.account_id == account.id)).one()
+    assert hold.status == "approved" and (hold.ends_on - hold.starts_on).days == 13 and hold.starts_on.day == 10
+    principal = Principal(kind="subscriber", display_name="Rosa", account_id=account.id)
+    [order] = [o for o in order_tracking.tracked_orders(loaded, principal=principal) if o.kind_label == "Vacation hold"]
+    assert [s.state for s in order.steps] == ["done", "done", "current", "upcoming"]
+
+
 def test_demo_passwords_are_argon2_hashed(loaded: Session) -> None:
     by_username = {s["username"]: s["password"] for s in DEMO_SIGN_INS}
     assert set(by_username) == {"maya", "bluebonnet", "staff"}

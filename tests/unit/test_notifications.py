@@ -352,6 +352,9 @@ def test_every_text_template_fits_one_segment() -> None:
         "refund": [{"variant": v, "amount_cents": 123456, "receipt_number": "RCP-20261231-ABCDEF12",
                     "balance_cents": 123456} for v in ("refunded", "returned", "disputed", "counted_again")],
         "ticket_note": [{"ticket_number": "TKT-20261231-0042"}],
+        "order_step": [{"step": "Installer visit and equipment set-up at your home, " * 3, "order_done": done}
+                       for done in (False, True)],
+        "contract": [{"contract_id": 123456789}],
         "appointment": [{"title": "Fiber installation", "change": c, "when": "Thu, Dec 31, 2026, 8:00 AM-12:00 PM",
                          "before": "Wed, Dec 30, 2026, 1:00 PM-5:00 PM"} for c in ("booked", "moved", "cancelled")],
         "outage": [{"stage": s, "kind": k, "sms_title": "Fiber cut on the long street near the school",
@@ -363,6 +366,9 @@ def test_every_text_template_fits_one_segment() -> None:
                            for st in ("active", "suspended_nonpayment", "suspended_request")],
         "promise": [{"stage": st, "amount_cents": 123456, "promised_on": dt.date(2026, 12, 31), "restored": True}
                     for st in ("made", "reminder", "lapsed")],
+        "hold": [{"stage": st, "starts_on": dt.date(2026, 12, 24), "ends_on": dt.date(2027, 3, 23),
+                  "back_on": dt.date(2027, 3, 24), "price_cents": 123456, "reason": "We cannot pause a line that day."}
+                 for st in ("requested", "approved", "declined", "cancelled", "started", "ended")],
         "verification_code": [{"code": "123456"}],
         "help": [{}],
     }

@@ -141,10 +141,11 @@ def test_staff_two_factor_sign_in_and_admin_reset(db: Session) -> None:
         staff_auth.sign_in_staff(db, username="boss", password=PASSWORD)
     with pytest.raises(SignInFailed, match="not right"):
         staff_auth.sign_in_staff(db, username="boss", password=PASSWORD, code="000000")
-    assert staff_auth.sign_in_staff(db, username="boss", password=PASSWORD, code=totp.now())
+    code = totp.now()
+    assert staff_auth.sign_in_staff(db, username="boss", password=PASSWORD, code=code)
     db.commit()
-    with pytest.raises(SignInFailed):  # the same code twice: replay refused
-        staff_auth.sign_in_staff(db, username="boss", password=PASSWORD, code=totp.now())
+    with pytest.raises(SignInFailed):  # the same code twice (even across a 30 s step): replay refused
+        staff_auth.sign_in_staff(db, username="boss", password=PASSWORD, code=code)
     db.rollback()
     other = staff_users.create_admin(db, username="second", email="s@example.com", full_name="Second Admin",
                                      password=PASSWORD)
@@ -368,3 +369,30 @@ def test_every_provider_setting_is_on_the_settings_page() -> None:
 
     columns = set(ProviderSettings.model_fields) - {"id"}
     assert columns - {switch.name for switch in SWITCHES} == set()
+
+
+def test_an_imported_suspended_subscriber_is_suspended_for_non_payment_and_active_lifts_it(db: Session) -> None:
+    admin = _admin(db)
+    files = _samples()
+    suspended = dict(files, accounts=files["accounts"].replace("78704,78704,,active", "78704,78704,,suspended"))
+    assert importer.run_import(db, principal=admin, files=suspended, apply=True).applied
+    db.commit()
+    ben = db.exec(select(Account).where(Account.account_number == "700100002")).one()
+    rosa = db.exec(select(Account).where(Account.account_number == "700100001")).one()
+    assert (ben.status, ben.service_status) == ("active", "suspended_nonpayment")  # open: he can pay and be restored
+    assert ben.service_status_reason == importer.IMPORTED_SUSPENDED and ben.service_status_changed_at is not None
+    assert (rosa.status, rosa.service_status) == ("active", "active")
+    [entry] = db.exec(select(AccountHistory).where(AccountHistory.account_id == ben.id,
+                                                   AccountHistory.kind == "service")).all()
+    assert entry.action == "suspended" and "imported" in entry.summary
+    # The file again changes nothing; `active` lifts the suspension (with its history).
+    assert {r.outcome for r in importer.run_import(db, principal=admin, files=suspended, apply=False).rows} \
+        == {importer.SAME}
+    db.rollback()
+    assert importer.run_import(db, principal=admin, files=files, apply=True).applied
+    db.commit()
+    db.expire_all()
+    assert db.get(Account, ben.id).service_status == "active"
+    assert [h.action for h in db.exec(select(AccountHistory).where(
+        AccountHistory.account_id == ben.id, AccountHistory.kind == "service").order_by(AccountHistory.id))] \
+        == ["suspended", "restored"]

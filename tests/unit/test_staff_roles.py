@@ -19,9 +19,9 @@ from sqlmodel import Session
 from portal_app.models import ProviderSettings, StaffUser
 from portal_app.services.billing import promises, refunds, service_status
 from portal_app.services.core import outbox
-from portal_app.services.notify import log, outages, preferences
+from portal_app.services.notify import log, outages, preferences, sms_outbox
 from portal_app.services.operations import api_keys, dev_outbox, importer, job_runs, webhooks
-from portal_app.services.orders import catalogue, orders
+from portal_app.services.orders import catalogue, contracts, orders
 from portal_app.services.selfservice import contacts, scheduling, tickets
 from portal_app.services.staff import settings_admin, staff_accounts, staff_audit, staff_users
 from portal_app.services.core.errors import FieldErrors, Forbidden, StaffOnly
@@ -48,7 +48,7 @@ ADMIN_VERBS = [
 SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
 # The integration API (a system principal) sets the service status too.
 AGENT_VERBS = [
-    orders.staff_workflows, orders.set_trackable, orders.advance_task,
+    orders.staff_workflows, orders.set_trackable, orders.advance_task, contracts.send_contract,
     staff_accounts.find_accounts, staff_accounts.access_account_by_number,
     tickets.staff_ticket, tickets.staff_list_tickets, tickets.staff_add_note, tickets.staff_set_status,
     outbox.failed_mail, outbox.retry_mail,
@@ -56,7 +56,7 @@ AGENT_VERBS = [
     service_status.set_service_status, service_status.staff_view, promises.staff_promise, promises.cancel_promise,
     job_runs.job_rows, dev_outbox.dev_outbox,
     staff_users.two_factor_on, staff_users.start_two_factor, staff_users.confirm_two_factor,
-    log.sent_to_account, preferences.account_preferences,
+    log.sent_to_account, preferences.account_preferences, log.outbox_texts, sms_outbox.retry_text,
 ]
 
 

@@ -24,7 +24,8 @@ from portal_app.money import format_cents
 from portal_app.theming import current_theme
 
 RECURRING = ("service", "fee")
-ONE_BILL = {"proration": "Part month", "one_time": "One-time charge", "credit": "Credit", "late_fee": "Late fee"}
+ONE_BILL = {"proration": "Part month", "hold": "Vacation hold", "one_time": "One-time charge", "credit": "Credit",
+            "late_fee": "Late fee"}
 _MONTH_SUFFIX = re.compile(r"\s*\([A-Z][a-z]{2} \d{4}\)$")
 ADJUSTMENT_WORDS = {"refund": "Refund", "dispute": "Payment disputed", "return": "Payment returned by the bank"}
 
@@ -110,8 +111,13 @@ def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None) -> 
         reasons.append(Reason("A package change in a month already billed is put right: the old price's days "
                               "are credited and the new price's days charged."))
         reasons += [Reason(line.description, line.amount_cents) for line in parts]
+    held = [x for x in current if _kind(x) == "hold"]
+    if held:
+        reasons.append(Reason("Your vacation hold: its days are billed at the hold price instead of your "
+                              "package's price, so those days are credited and the hold charged."))
+        reasons += [Reason(line.description, line.amount_cents) for line in held]
     for line in current:
-        if _kind(line) in ONE_BILL and _kind(line) != "proration":
+        if _kind(line) in ONE_BILL and _kind(line) not in ("proration", "hold"):
             reasons.append(Reason(f"{ONE_BILL[_kind(line)]}: {line.description}", line.amount_cents))
     before = [x for x in previous if _kind(x) in ONE_BILL]
     if before:

@@ -11,6 +11,13 @@ When d falls inside the period being billed now (its service line already at the
 days before d are charged at the old price and credited at the new one. A change "from the next
 bill" has no part-month lines: the next invoice simply bills the new package.
 
+A vacation hold bills its days at the hold price instead of the package price: for each month it
+touches, a credit for every service's days ("Credit for Fiber 500, Jul 12–26 (15 of 31 days): vacation
+hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at $5.00/month").
+Days in the period being billed, or in a month an earlier invoice billed, go on this invoice; later
+days wait for their own month's bill (`HoldDays.billed_through` remembers how far a hold is billed).
+A package change's one-time fee is a `one_time` line on the next invoice after staff complete it.
+
 Rounding: each part-month line is the monthly price × the days ÷ the days in that month, rounded to
 the nearest cent, a half cent up (`prorated_cents`). Credit and charge are rounded separately, so a
 whole month is exactly the monthly price and every line can be checked on its own.
@@ -25,8 +32,10 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session, col, select
 
-from portal_app.models import AccountService, CartOrder, Invoice, Package
+from portal_app.models import AccountService, CartOrder, Invoice, Package, ServiceHold
 from portal_app.models.statuses import InvoiceLineKind
+from portal_app.money import format_cents
+from portal_app.theming import current_theme
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,18 @@ class PriceChange:
     new_price_cents: int
     effective_on: dt.date
     order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HoldDays:
+    """A vacation hold as billing sees it: its days, the monthly price while on hold, and the last day of
+    it an invoice has billed already (None: none)."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    monthly_price_cents: int
+    billed_through: dt.date | None = None
+    hold_id: int | None = None
 
 
 def days_in_month(day: dt.date) -> int:
@@ -114,15 +135,50 @@ def proration_lines(change: PriceChange, *, period_start: dt.date, period_end: d
     return lines
 
 
+def hold_label(start: dt.date, end: dt.date) -> str:
+    """'Jul 12–26'; one month at a time."""
+    return f"{start:%b %-d}" if start == end else f"{start:%b %-d}–{end:%-d}"
+
+
+def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: dt.date, period_end: dt.date,
+               billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
+    """The hold's lines on the invoice for `period_start`..`period_end`: month by month, each service's
+    days credited and the hold price's days charged, for days not billed at the hold price yet that lie in
+    this period or in a month an earlier invoice billed."""
+    money = lambda cents: format_cents(cents, current_theme().currency)  # noqa: E731
+    day = hold.starts_on if hold.billed_through is None else max(hold.starts_on,
+                                                                  hold.billed_through + dt.timedelta(days=1))
+    last = min(hold.ends_on, period_end)
+    lines: list[PlannedLine] = []
+    while day <= last:
+        end = min(month_end(day), last)
+        if day >= period_start or billed(day):
+            days, month_days = (end - day).days + 1, days_in_month(day)
+            lines += [PlannedLine(kind="hold", description=f"Credit for {s.name}, {span_label(day, end)}: vacation hold"[:200],
+                                  amount_cents=-prorated_cents(s.monthly_price_cents, days, month_days),
+                                  account_service_id=s.account_service_id) for s in services]
+            lines.append(PlannedLine(
+                kind="hold", amount_cents=prorated_cents(hold.monthly_price_cents, days, month_days),
+                description=(f"Vacation hold {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
+                             f"{money(hold.monthly_price_cents)}/month")))
+        day = end + dt.timedelta(days=1)
+    return lines
+
+
 def plan_lines(services: Iterable[ServiceCharge], changes: Iterable[PriceChange], *, period_start: dt.date,
-               period_end: dt.date, billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
-    """The lines of the invoice for a calendar-month period: each service, then each change's part-month lines."""
+               period_end: dt.date, billed: Callable[[dt.date], bool], holds: Iterable[HoldDays] = (),
+               one_time: Iterable[PlannedLine] = ()) -> list[PlannedLine]:
+    """The lines of the invoice for a calendar-month period: each service, then each change's part-month
+    lines, each hold's days, and the one-time charges."""
+    services = list(services)
     lines = [PlannedLine(kind="service", description=f"{s.name} ({period_start:%b %Y})"[:200],
                          amount_cents=s.monthly_price_cents, account_service_id=s.account_service_id)
              for s in services]
     for change in changes:
         lines += proration_lines(change, period_start=period_start, period_end=period_end, billed=billed)
-    return lines
+    for hold in holds:
+        lines += hold_lines(hold, services, period_start=period_start, period_end=period_end, billed=billed)
+    return lines + list(one_time)
 
 
 # --- reading what the plan needs from the database --------------------------------------------
@@ -161,6 +217,45 @@ def pending_prorations(db: Session, account_ids: list[int] | None = None) -> dic
     return found
 
 
+BILLED_HOLDS = ("approved", "active", "ended")
+
+
+def hold_days(hold: ServiceHold) -> HoldDays:
+    return HoldDays(starts_on=hold.starts_on, ends_on=hold.ends_on, monthly_price_cents=hold.monthly_price_cents,
+                    billed_through=hold.invoiced_through, hold_id=hold.id)
+
+
+def pending_holds(db: Session, account_ids: list[int] | None = None) -> dict[int, list[tuple[ServiceHold, HoldDays]]]:
+    """Approved holds (in force or over) with days no invoice has billed at the hold price yet, per account."""
+    query = select(ServiceHold).where(col(ServiceHold.status).in_(BILLED_HOLDS),
+                                      (col(ServiceHold.invoiced_through).is_(None))
+                                      | (col(ServiceHold.invoiced_through) < col(ServiceHold.ends_on)))
+    if account_ids is not None:
+        query = query.where(col(ServiceHold.account_id).in_(account_ids))
+    found: dict[int, list[tuple[ServiceHold, HoldDays]]] = {}
+    for hold in db.exec(query.order_by(col(ServiceHold.starts_on), col(ServiceHold.id))):
+        found.setdefault(hold.account_id, []).append((hold, hold_days(hold)))
+    return found
+
+
+def fee_line(new_name: str, fee_cents: int) -> PlannedLine:
+    return PlannedLine(kind="one_time", description=f"Package change fee (to {new_name})"[:200], amount_cents=fee_cents)
+
+
+def pending_fees(db: Session, account_ids: list[int] | None = None) -> dict[int, list[tuple[CartOrder, PlannedLine]]]:
+    """Package-change fees of orders staff have completed that no invoice has charged yet, per account."""
+    query = select(CartOrder).where(CartOrder.kind == "package_change", CartOrder.status == "completed",
+                                    CartOrder.fee_cents > 0, col(CartOrder.fee_invoice_id).is_(None))
+    if account_ids is not None:
+        query = query.where(col(CartOrder.account_id).in_(account_ids))
+    orders = list(db.exec(query.order_by(col(CartOrder.id))))
+    names = _order_names(db, orders)
+    found: dict[int, list[tuple[CartOrder, PlannedLine]]] = {}
+    for order in orders:
+        found.setdefault(order.account_id, []).append((order, fee_line(names[order.id][1], order.fee_cents)))
+    return found
+
+
 def _order_names(db: Session, orders: list[CartOrder]) -> dict[int, tuple[str, str]]:
     ids = {i for o in orders for i in (o.package_id, o.previous_package_id) if i is not None}
     names = dict(db.exec(select(Package.id, Package.name).where(col(Package.id).in_(ids))).all()) if ids else {}
@@ -194,17 +289,30 @@ class NextBill:
 
 
 def next_bill(db: Session, *, account_id: int, today: dt.date, change: PriceChange | None = None,
-              prorate: bool = False) -> NextBill:
+              prorate: bool = False, fee_cents: int = 0, hold: HoldDays | None = None) -> NextBill:
     """The account's next invoice as the billing run will issue it, with `change` (a package change
-    not placed yet) as if staff had completed it: its service line at the new package and price, and
-    its part-month lines when `prorate`."""
+    not placed yet) as if staff had completed it: its service line at the new package and price, its
+    part-month lines when `prorate`, and its one-time fee; or with `hold` (a hold not approved yet) as
+    if staff had approved it. A hold that starts after the next bill's month is shown on its own
+    month's bill (the first that carries it): that bill has the services as they are today."""
     start, end = next_period(db, account_id, today)
+    later = hold is not None and hold.starts_on > end
+    if later:
+        start = hold.starts_on.replace(day=1)
+        end = month_end(start)
     services = charges(billable_services(db, [account_id]).get(account_id, []))
-    changes = [c for _, c in pending_prorations(db, [account_id]).get(account_id, [])]
+    changes = [] if later else [c for _, c in pending_prorations(db, [account_id]).get(account_id, [])]
+    holds = [h for _, h in pending_holds(db, [account_id]).get(account_id, [])]
+    fees = [] if later else [line for _, line in pending_fees(db, [account_id]).get(account_id, [])]
     if change is not None:
         services = [replace(s, name=change.new_name, monthly_price_cents=change.new_price_cents)
                     if s.account_service_id == change.account_service_id else s for s in services]
         if prorate:
             changes.append(change)
+        if fee_cents > 0:
+            fees.append(fee_line(change.new_name, fee_cents))
+    if hold is not None:
+        holds.append(hold)
     return NextBill(period_start=start, lines=plan_lines(services, changes, period_start=start, period_end=end,
-                                                         billed=billed_days(db, account_id)))
+                                                         billed=billed_days(db, account_id), holds=holds,
+                                                         one_time=fees))

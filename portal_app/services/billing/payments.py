@@ -29,32 +29,17 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import BadRecipient, mail_address
 from portal_app.integrations.payments import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    HostedGateway,
-    PaymentGateway,
-    Tokenized,
-    get_gateway,
+    BankDetails, CardDetails, ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
+    GatewayUnavailable, HostedGateway, PaymentGateway, Tokenized, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    Invoice,
-    Payment,
-    PaymentAdjustment,
-    PaymentAllocation,
-    PaymentMethod,
-    utcnow,
+    Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation, PaymentMethod, utcnow,
 )
 from portal_app.services.billing import autopay as autopay_service
 from portal_app.services.billing import billing, notices, service_status
 from portal_app.services.billing.billing import receipt_address, receipt_addresses  # noqa: F401  (callers say payments.)
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
-from portal_app.services.core import history
+from portal_app.services.core import history, live
 from portal_app.services.core.access import access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_cents
@@ -539,6 +524,7 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
         notices.payment_receipt(db, payment=payment)
     else:
         notices.payment_failed(db, payment=payment, reason=reason)
+    live.account_changed(db, account_id=payment.account_id, kind="payment")
     return True
 
 

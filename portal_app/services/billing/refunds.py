@@ -16,12 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.payments import (
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    PaymentGateway,
-    get_gateway,
+    GatewayBusy, GatewayDeclined, GatewayMisconfigured, GatewayUnavailable, PaymentGateway, get_gateway,
 )
 from portal_app.models import Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.billing import notices, payments

@@ -26,8 +26,8 @@ from portal_app.models.statuses import ServiceState
 from portal_app.money import format_cents
 from portal_app.services.billing import billing, quickpay
 from portal_app.services.core import history
-from portal_app.services.core.access import require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.access import require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
@@ -120,9 +120,7 @@ def set_service_status(db: Session, *, principal: Principal, account_id: int, st
         require_staff(principal, what="account")
     if status not in STATES:
         raise FieldErrors({"service_status": "Choose one of: " + ", ".join(STATES.values()) + "."})
-    account = db.get(Account, account_id)
-    if account is None:
-        raise NotFound("account")
+    account = row_or_not_found(db, Account, account_id, "account")
     reason = " ".join(str(reason).split())[:200]
     if not _switch(db, account.id, status, reason):
         return False
@@ -165,6 +163,29 @@ def set_by_promise(db: Session, *, account: Account, on: bool, until: dt.date) -
     restore = billing.restore_amount(db, account_id=account.id)
     _announce(db, account, system, "suspended_nonpayment", f"Service suspended again: {reason}; "
               f"{_money(restore)} restores it", restore, mail=False)
+    return True
+
+
+def set_by_hold(db: Session, *, account: Account, on_hold: bool, starts_on: dt.date, ends_on: dt.date) -> bool:
+    """A vacation hold starts (the service suspended at the subscriber's request: `service.held`) or ends
+    (back to active: `service.restored`). Only an active service is held, and only a held one comes back;
+    True when this call changed it. The history and the webhook go with it; the hold's own notice tells
+    the subscriber (services/orders/holds.py)."""
+    system = Principal.system("Vacation hold")
+    span = f"{starts_on:%b %-d}–{ends_on:%b %-d, %Y}"
+    if on_hold:
+        if not _switch(db, account.id, "suspended_request", f"Vacation hold until {ends_on:%b %-d, %Y}",
+                       only_from="active"):
+            return False
+        summary, status, action = f"Service paused for the vacation hold {span}", "suspended_request", "held"
+    else:
+        if not _switch(db, account.id, "active", "Vacation hold over", only_from="suspended_request"):
+            return False
+        summary, status, action = f"Service back on: the vacation hold {span} is over", "active", "restored"
+    history.record(db, principal=system, account_id=account.id, kind="service", action=action, summary=summary,
+                   entity_type="account", entity_id=account.id,
+                   webhook_data={"service_status": status, "hold_starts_on": starts_on.isoformat(),
+                                 "hold_ends_on": ends_on.isoformat()})
     return True
 
 

@@ -117,18 +117,10 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
 
 def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
     invoice = access_invoice(db, principal, invoice_id)
-    return _invoice_document(db, invoice, db.get(Account, invoice.account_id), today)
+    return invoice_document_of(db, invoice, db.get(Account, invoice.account_id), today)
 
 
-def paper_bills(db: Session, *, period_start: dt.date, today: dt.date) -> list[InvoiceDocument]:
-    """The bills of a month that go out on paper (accounts that chose paper), for the print run."""
-    rows = db.exec(select(Invoice, Account).join(Account, col(Account.id) == Invoice.account_id)
-                   .where(Invoice.period_start == period_start, Invoice.delivery == "paper", Invoice.status != "void")
-                   .order_by(col(Account.service_zip), col(Account.account_number))).all()
-    return [_invoice_document(db, invoice, account, today) for invoice, account in rows]
-
-
-def _invoice_document(db: Session, invoice: Invoice, account: Account, today: dt.date) -> InvoiceDocument:
+def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: dt.date) -> InvoiceDocument:
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                     .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
     explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id]).get(invoice.id)

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
 from portal_app.models import (
-    Account,
-    AccountService,
-    Appointment,
-    Contact,
-    ContactPoint,
-    Contract,
-    Invoice,
-    Payment,
-    PaymentMethod,
-    ProviderSettings,
-    RecurringPayment,
-    Ticket,
-    Workflow,
+    Account, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment, PaymentMethod,
+    ProviderSettings, RecurringPayment, Ticket, Workflow,
 )
 from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, StaffOnly
 from portal_app.services.core.principal import Principal
@@ -54,6 +44,14 @@ def object_id_from(raw: object, what: str) -> int:
     return object_id
 
 
+def row_or_not_found(db: Session, model: type[Owned], raw_id: object, what: str) -> Owned:
+    """A row by a client-sent id (staff pages), or not found for a missing row or an id that cannot be one."""
+    row = db.get(model, object_id_from(raw_id, what))
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
 def access_owned(db: Session, principal: Principal, model: type[Owned], object_id: object, what: str) -> Owned:
     """Fetch `model` row `object_id` only if it belongs to the principal's account; the same
     not-found for a missing row, another account's row and an id that cannot be one."""
@@ -66,12 +64,22 @@ def access_owned(db: Session, principal: Principal, model: type[Owned], object_i
     return row
 
 
-def access_invoice(db: Session, principal: Principal, invoice_id: int) -> Invoice:
-    return access_owned(db, principal, Invoice, invoice_id, "invoice")
+def _owned_by_account(model: type[Owned], what: str) -> Callable[[Session, Principal, object], Owned]:
+    def access(db: Session, principal: Principal, object_id: object) -> Owned:
+        return access_owned(db, principal, model, object_id, what)
+    access.__doc__ = f"The {what} of the principal's account with this id, or not found."
+    return access
 
 
-def access_payment(db: Session, principal: Principal, payment_id: int) -> Payment:
-    return access_owned(db, principal, Payment, payment_id, "payment")
+access_invoice = _owned_by_account(Invoice, "invoice")
+access_payment = _owned_by_account(Payment, "payment")
+access_contract = _owned_by_account(Contract, "contract")
+access_workflow = _owned_by_account(Workflow, "order")
+access_service = _owned_by_account(AccountService, "service")
+access_ticket = _owned_by_account(Ticket, "ticket")
+access_appointment = _owned_by_account(Appointment, "appointment")
+access_contact = _owned_by_account(Contact, "contact")
+access_contact_point = _owned_by_account(ContactPoint, "contact")  # an email or phone of a contact
 
 
 def access_payment_method(db: Session, principal: Principal, method_id: int) -> PaymentMethod:
@@ -88,35 +96,6 @@ def access_recurring(db: Session, principal: Principal, recurring_id: int) -> Re
     if recurring.cancelled_at is not None:
         raise NotFound("recurring payment")
     return recurring
-
-
-def access_contract(db: Session, principal: Principal, contract_id: int) -> Contract:
-    return access_owned(db, principal, Contract, contract_id, "contract")
-
-
-def access_workflow(db: Session, principal: Principal, workflow_id: int) -> Workflow:
-    return access_owned(db, principal, Workflow, workflow_id, "order")
-
-
-def access_service(db: Session, principal: Principal, service_id: int) -> AccountService:
-    return access_owned(db, principal, AccountService, service_id, "service")
-
-
-def access_ticket(db: Session, principal: Principal, ticket_id: object) -> Ticket:
-    return access_owned(db, principal, Ticket, ticket_id, "ticket")
-
-
-def access_appointment(db: Session, principal: Principal, appointment_id: object) -> Appointment:
-    return access_owned(db, principal, Appointment, appointment_id, "appointment")
-
-
-def access_contact(db: Session, principal: Principal, contact_id: object) -> Contact:
-    return access_owned(db, principal, Contact, contact_id, "contact")
-
-
-def access_contact_point(db: Session, principal: Principal, point_id: object) -> ContactPoint:
-    """An email address or phone number of one of the account's contacts."""
-    return access_owned(db, principal, ContactPoint, point_id, "contact")
 
 
 # --- staff: the one guard every staff verb calls ------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Account, AccountHistory
+from portal_app.models import Account, AccountHistory, PortalUser
 from portal_app.services.operations import webhooks
 from portal_app.services.staff import staff_audit
 from portal_app.services.core.principal import Principal
@@ -45,6 +45,16 @@ def record(
             staff_audit.record(db, principal=principal, action=f"account.{kind}.{action}"[:60],
                                target=f"account {account.account_number}" if account else "", detail=summary)
     return entry
+
+
+def record_access(db: Session, *, user: PortalUser, action: str, summary: str,
+                  principal: Principal | None = None) -> AccountHistory:
+    """A sign-in event of a portal user (signed in, changed the password...), done by that user unless
+    `principal` says who."""
+    actor = principal or Principal(kind="subscriber", display_name=user.username, user_id=user.id,
+                                   account_id=user.account_id)
+    return record(db, principal=actor, account_id=user.account_id, kind="access", action=action, summary=summary,
+                  entity_type="portal_user", entity_id=user.id)
 
 
 def list_history(db: Session, *, account_id: int, kind: str | None = None, limit: int = 200,

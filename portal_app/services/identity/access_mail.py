@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from portal_app.models import PortalUser
+from portal_app.services.core import history
+from portal_app.services.core.principal import Principal
 from portal_app.services.identity import tokens
 from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
@@ -43,6 +45,14 @@ def send_notice(db: Session, *, user: PortalUser, subject: str, text: str, to: s
     """A security notice: tells the subscriber what changed, and whom to call if it was not them."""
     send(db, account_id=user.account_id, event=EVENT, template="security_notice", key=None,
          email_to=to or user.email, context={"subject": subject, "text": text})
+
+
+def security_change(db: Session, *, principal: Principal, user: PortalUser, action: str, subject: str, text: str,
+                    summary: str, to: str | None = None) -> None:
+    """A change to a sign-in: the subscriber is told (at `to`, e.g. the old address, when given) and the
+    account history keeps it."""
+    send_notice(db, user=user, subject=subject, text=text, to=to)
+    history.record_access(db, user=user, action=action, summary=summary, principal=principal)
 
 
 def send_email_change(db: Session, *, user: PortalUser, new_email: str, raw_token: str) -> None:

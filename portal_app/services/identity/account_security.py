@@ -56,14 +56,11 @@ def change_password(db: Session, *, principal: Principal, current_password: str,
                            message="That is not your current password.")
     check_new_password(new_password, field="new_password", username=user.username, email=user.email)
     set_password(db, user=user, new_password=new_password, keep_session_id=principal.session_id)
-    access_mail.send_notice(
-        db, user=user, subject="Your portal password was changed",
+    access_mail.security_change(
+        db, principal=principal, user=user, action="password_changed",
+        subject="Your portal password was changed",
         text=f"The password of the portal sign-in '{user.username}' was changed. Other devices were signed out.",
-    )
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="password_changed",
-        summary=f"{user.username} changed the password; other sessions ended", entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} changed the password; other sessions ended")
 
 
 def request_email_change(db: Session, *, principal: Principal, password: str, new_email: str) -> str:
@@ -76,11 +73,10 @@ def request_email_change(db: Session, *, principal: Principal, password: str, ne
         raise FieldErrors({"new_email": "That is already your email address."})
     raw = tokens.issue(db, purpose=tokens.EMAIL_CHANGE, user_id=user.id, payload=address)
     access_mail.send_email_change(db, user=user, new_email=address, raw_token=raw)
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="email_change_requested",
+    history.record_access(
+        db, user=user, action="email_change_requested",
         summary=f"{user.username} asked to change the sign-in email to {address}; confirmation link sent there",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        principal=principal)
     return f"We sent a link to {address}. Your email address changes when you open it."
 
 
@@ -92,24 +88,19 @@ def confirm_email_change(db: Session, *, raw_token: str) -> PortalUser:
     old = user.email
     user.email = row.payload
     db.add(user)
-    access_mail.send_notice(
-        db, user=user, to=old, subject="Your portal email address was changed",
+    access_mail.security_change(
+        db, principal=as_principal(user), user=user, to=old, action="email_changed",
+        subject="Your portal email address was changed",
         text=f"The email address of the portal sign-in '{user.username}' was changed from {old} to {user.email}.",
-    )
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="email_changed",
-        summary=f"{user.username} changed the sign-in email from {old} to {user.email}",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} changed the sign-in email from {old} to {user.email}")
     return user
 
 
 def sign_out_everywhere(db: Session, *, principal: Principal) -> int:
     user = _user(db, principal)
     ended = end_sessions(db, user_id=user.id)
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="signed_out_everywhere",
-        summary=f"{user.username} signed out on every device ({ended} sessions)", entity_type="portal_user",
-        entity_id=user.id,
-    )
+    history.record_access(
+        db, user=user, action="signed_out_everywhere",
+        summary=f"{user.username} signed out on every device ({ended} sessions)",
+        principal=principal)
     return ended

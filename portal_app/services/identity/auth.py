@@ -141,16 +141,9 @@ def redeem_session_ticket(
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
-    history.record(
-        db,
-        principal=Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id),
-        account_id=user.account_id,
-        kind="access",
-        action="signed_in",
-        summary=f"{user.username} signed in to the portal" + (f" from {client_ip}" if client_ip else ""),
-        entity_type="portal_user",
-        entity_id=user.id,
-    )
+    history.record_access(
+        db, user=user, action="signed_in",
+        summary=f"{user.username} signed in to the portal" + (f" from {client_ip}" if client_ip else ""))
     return session
 
 
@@ -247,16 +240,7 @@ def end_session(db: Session, *, token: str | None) -> None:
     db.add(row)
     user = db.get(PortalUser, row.user_id)
     if user is not None:
-        history.record(
-            db,
-            principal=Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id),
-            account_id=user.account_id,
-            kind="access",
-            action="signed_out",
-            summary=f"{user.username} signed out",
-            entity_type="portal_user",
-            entity_id=user.id,
-        )
+        history.record_access(db, user=user, action="signed_out", summary=f"{user.username} signed out")
 
 
 def active_session_count(db: Session, *, user_id: int) -> int:

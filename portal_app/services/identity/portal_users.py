@@ -15,15 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.models import (
-    Account,
-    AuthToken,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    PortalUser,
-    UserSession,
-    utcnow,
+    Account, AuthToken, Contact, ContactPoint, ContactType, Invoice, PortalUser, UserSession, utcnow,
 )
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
@@ -276,11 +268,9 @@ def send_sign_up_link(db: Session, *, request: str, choice_id: int, client_ip: s
     raw = tokens.issue(db, purpose=tokens.SIGN_UP_PROOF, user_id=user.id, payload=payload)
     access_mail.send_sign_up_proof(db, user=user, to=point.value, raw_token=raw)
     masked = mask_email(point.value)
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="sign_up_link_sent",
-        summary=f"Link to finish the portal sign-up '{user.username}' sent to {masked} (on the account's contacts)",
-        entity_type="portal_user", entity_id=user.id,
-    )
+    history.record_access(
+        db, user=user, action="sign_up_link_sent",
+        summary=f"Link to finish the portal sign-up '{user.username}' sent to {masked} (on the account's contacts)")
     return masked
 
 
@@ -355,8 +345,7 @@ def _complete(db: Session, *, user: PortalUser, details: dict, proven_email: str
                                 label="Portal sign-up"))
     summary = f"{contact.first_name} {contact.last_name} set up the portal sign-in '{user.username}' ({user.email}), proven by {how}"
     summary += "; waiting for staff approval" if approval else ("" if verified else "; verification email sent")
-    history.record(db, principal=as_principal(user), account_id=user.account_id, kind="access", action="signed_up",
-                   summary=summary[:500], entity_type="portal_user", entity_id=user.id)
+    history.record_access(db, user=user, action="signed_up", summary=summary[:500])
     notify_new_user(db, new_user=user)
     return SignUpDone(username=user.username, email=user.email, verified=verified, awaiting_approval=approval)
 
@@ -398,13 +387,11 @@ def remove_by_link(db: Session, *, raw_token: str) -> str:
     user.disabled = True
     db.add(user)
     end_sessions(db, user_id=user.id)
-    history.record(
-        db, principal=Principal(kind="subscriber", display_name=row.payload or "account holder",
-                                account_id=user.account_id),
-        account_id=user.account_id, kind="access", action="portal_user_removed",
+    history.record_access(
+        db, user=user, action="portal_user_removed",
         summary=f"Portal sign-in '{user.username}' removed with the link emailed to {mask_email(row.payload)}",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        principal=Principal(kind="subscriber", display_name=row.payload or "account holder",
+                            account_id=user.account_id))
     return user.username
 
 
@@ -441,10 +428,9 @@ def verify_email(db: Session, *, raw_token: str, new_password: str | None = None
         user.verified_at = now
     tokens.void_all(db, purpose=tokens.VERIFY, user_id=user.id, now=now)
     db.add(user)
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="email_verified",
-        summary=f"{user.username} verified {user.email}", entity_type="portal_user", entity_id=user.id,
-    )
+    history.record_access(
+        db, user=user, action="email_verified",
+        summary=f"{user.username} verified {user.email}")
     return user
 
 
@@ -457,11 +443,9 @@ def resend_verification(db: Session, *, login: str, client_ip: str = "") -> str:
         if user.verified_at is None and not user.disabled:
             raw = tokens.issue(db, purpose=tokens.VERIFY, user_id=user.id)
             access_mail.send_verification(db, user=user, raw_token=raw, needs_password=user.password_hash is None)
-            history.record(
-                db, principal=as_principal(user), account_id=user.account_id, kind="access",
-                action="verification_resent", summary=f"New verification email sent to {user.email} (asked at sign-in)",
-                entity_type="portal_user", entity_id=user.id,
-            )
+            history.record_access(
+                db, user=user, action="verification_resent",
+                summary=f"New verification email sent to {user.email} (asked at sign-in)")
     return RESEND_SENT
 
 
@@ -482,10 +466,9 @@ def request_password_reset(db: Session, *, email: str, client_ip: str = "") -> s
             continue
         raw = tokens.issue(db, purpose=tokens.RESET, user_id=user.id)
         access_mail.send_reset(db, user=user, raw_token=raw)
-        history.record(
-            db, principal=as_principal(user), account_id=user.account_id, kind="access", action="reset_requested",
-            summary=f"Password reset link sent to {user.email}", entity_type="portal_user", entity_id=user.id,
-        )
+        history.record_access(
+            db, user=user, action="reset_requested",
+            summary=f"Password reset link sent to {user.email}")
     return RESET_SENT
 
 
@@ -534,14 +517,10 @@ def reset_password(db: Session, *, raw_token: str, new_password: str, binding: s
     tokens.grant_lock_pass(db, user_id=user.id, binding=binding)
     if user.verified_at is None:
         user.verified_at = utcnow()  # the link reached the inbox, which is what verification proves
-    access_mail.send_notice(
-        db, user=user, subject="Your portal password was changed",
+    access_mail.security_change(
+        db, principal=as_principal(user), user=user, action="password_reset",
+        subject="Your portal password was changed",
         text=f"The password of the portal sign-in '{user.username}' was reset with an emailed link. "
         "Every device that was signed in has been signed out.",
-    )
-    history.record(
-        db, principal=as_principal(user), account_id=user.account_id, kind="access", action="password_reset",
-        summary=f"{user.username} reset the password with an emailed link; other sessions ended",
-        entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} reset the password with an emailed link; other sessions ended")
     return user

@@ -13,7 +13,6 @@ from portal_app.models import Account, PortalUser
 from portal_app.services.core import history
 from portal_app.services.identity import auth, ratelimit, tokens, two_factor
 from portal_app.services.core.errors import SignInFailed
-from portal_app.services.identity.portal_users import as_principal
 
 WRONG_CODE = "That code is not right. Enter the 6 digits your app shows now, or a recovery code."
 CODE_EXPIRED = "That took too long. Please sign in again."
@@ -87,8 +86,7 @@ def complete_two_factor(db: Session, *, two_factor_token: str, code: str, client
     tokens.consume(db, purpose=tokens.MFA_PENDING, raw=two_factor_token)
     ratelimit.clear(db, limits[:1])
     if how == "recovery":
-        history.record(
-            db, principal=as_principal(user), account_id=user.account_id, kind="access", action="recovery_code_used",
-            summary=f"{user.username} signed in with a recovery code", entity_type="portal_user", entity_id=user.id,
-        )
+        history.record_access(
+            db, user=user, action="recovery_code_used",
+            summary=f"{user.username} signed in with a recovery code")
     return _signed_in(db, user, binding)

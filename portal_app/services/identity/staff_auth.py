@@ -13,13 +13,7 @@ from sqlmodel import Session, select
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services.identity import ratelimit
 from portal_app.services.identity.auth import (
-    TICKET_LIFETIME,
-    NewSession,
-    SessionInvalid,
-    check_live,
-    open_session,
-    claim_ticket,
-    ticket_binding,
+    TICKET_LIFETIME, NewSession, SessionInvalid, check_live, open_session, claim_ticket, ticket_binding,
     touch_session,
 )
 from portal_app.services.core.errors import SignInFailed

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
-from portal_app.services.core import history
 from portal_app.services.identity import access_mail
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
@@ -97,14 +96,11 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
     user.totp_enabled_at = utcnow()
     db.add(user)
     codes = _new_recovery_codes(db, user)
-    access_mail.send_notice(
-        db, user=user, subject="Two-factor sign-in is on",
+    access_mail.security_change(
+        db, principal=principal, user=user, action="two_factor_enabled",
+        subject="Two-factor sign-in is on",
         text=f"Two-factor sign-in was turned on for the portal sign-in '{user.username}'.",
-    )
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="two_factor_enabled",
-        summary=f"{user.username} turned on two-factor sign-in", entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} turned on two-factor sign-in")
     return codes
 
 
@@ -116,14 +112,11 @@ def disable(db: Session, *, principal: Principal, password: str) -> None:
     user.totp_enabled_at = None
     db.add(user)
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-    access_mail.send_notice(
-        db, user=user, subject="Two-factor sign-in is off",
+    access_mail.security_change(
+        db, principal=principal, user=user, action="two_factor_disabled",
+        subject="Two-factor sign-in is off",
         text=f"Two-factor sign-in was turned off for the portal sign-in '{user.username}'.",
-    )
-    history.record(
-        db, principal=principal, account_id=user.account_id, kind="access", action="two_factor_disabled",
-        summary=f"{user.username} turned off two-factor sign-in", entity_type="portal_user", entity_id=user.id,
-    )
+        summary=f"{user.username} turned off two-factor sign-in")
 
 
 def _claim_app_code(db: Session, *, user: PortalUser, code: str) -> bool:

@@ -37,6 +37,10 @@ EVENTS: tuple[Event, ...] = (
           sms=False),
     Event("appointment", "Appointments", "A visit booked, moved or cancelled.", email=True, sms=True),
     Event("ticket_update", "Ticket replies", "When we answer one of your tickets.", email=True, sms=False),
+    Event("order_step", "Order progress", "When we finish a step of your order (the steps Order Tracking "
+          "shows), and when the order is complete.", email=True, sms=False),
+    Event("contract", "Contracts to sign", "When a contract is ready for you to read and sign.", email=True,
+          sms=False),
     Event("outage", "Outages and maintenance", "Service problems and planned work where you are, and when "
           "service is back.", email=True, sms=True),
     Event("security", "Security notices", "Changes to your password, email or sign-ins.", email=True, sms=False,

@@ -92,3 +92,46 @@ def sent_to_account(db: Session, *, principal: Principal, account_number: str, l
     if account is None:
         raise NotFound("account")
     return account, _rows(db, account.id, limit)
+
+
+@dataclass(frozen=True)
+class OutboxText:
+    """A text in the outbox as staff see it: what it was about (never its words: a code, a link), where it
+    went, and how it went."""
+
+    id: int
+    what: str  # the event's label, or "Verification code"
+    to: str
+    account_number: str
+    created_at: dt.datetime
+    status: str  # Sent | Waiting | Not delivered | Held until ... (quiet hours)
+    attempts: int
+    last_error: str
+    next_attempt_at: dt.datetime | None  # the next automatic attempt of a failed text still retried
+    failed: bool  # not sent, and at least one attempt failed
+    can_retry: bool  # failed, and a notification (a code text is asked for anew instead)
+
+
+def outbox_texts(db: Session, *, principal: Principal, failed_only: bool = True, limit: int = 100) -> list[OutboxText]:
+    """Staff: the text outbox, newest first; `failed_only` keeps the texts that failed at least once and
+    were not sent."""
+    require_staff(principal)
+    now = utcnow()
+    query = (select(OutboxSms, Account.account_number, Notification.event)
+             .join(Account, col(Account.id) == OutboxSms.account_id, isouter=True)
+             .join(Notification, col(Notification.outbox_sms_id) == OutboxSms.id, isouter=True))
+    if failed_only:
+        query = query.where(col(OutboxSms.sent_at).is_(None), OutboxSms.attempts > 0)
+    rows = []
+    for sms, number, event in db.exec(query.order_by(col(OutboxSms.id).desc()).limit(limit)).all():
+        status, _ = _status(None, None, sms, now)  # type: ignore[arg-type]
+        label = "Verification code" if sms.purpose == "verification" else (
+            BY_KEY[event].label if event in BY_KEY else (event or "Text"))
+        failed = sms.sent_at is None and sms.attempts > 0
+        rows.append(OutboxText(
+            id=sms.id, what=label, to=format_phone(sms.to_number), account_number=number or "",
+            created_at=sms.created_at, status=status, attempts=sms.attempts, last_error=sms.last_error,
+            next_attempt_at=sms.next_attempt_at if failed and sms.attempts < SMS_ATTEMPTS else None,
+            failed=failed, can_retry=failed and sms.purpose == "notification"))
+    return rows
+

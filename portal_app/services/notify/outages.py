@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.sms import shorten
 from portal_app.models import Account, OutageNotice, OutageNoticeArea, OutageUpdate, ServiceArea, utcnow
-from portal_app.services.core.access import ADMIN, require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core import live
+from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import render
 from portal_app.services.notify.send import send_many
@@ -108,6 +109,12 @@ class Banner:
     latest: str
 
 
+def area_of(db: Session, *, account_id: int | None) -> int | None:
+    """The account's service area (the account row is already in the session after `banners`)."""
+    account = db.get(Account, account_id) if account_id is not None else None
+    return account.service_area_id if account is not None else None
+
+
 def banners(db: Session, *, account_id: int | None, now: dt.datetime | None = None) -> list[Banner]:
     """What a signed-in subscriber sees on every page: the open notices for their area (one query;
     the account row is already in the session)."""
@@ -173,13 +180,13 @@ def _tell(db: Session, notice: OutageNotice, *, stage: str, key: str, update: st
                "restored_at": notice.restored_at, "update": update,
                "sms_title": shorten(notice.title, 40), "sms_update": shorten(update, 100)}
     accounts = _recipients(db, notice)
+    live.areas_changed(db, kind="outage", area_ids=None if notice.all_areas else list(db.exec(
+        select(OutageNoticeArea.service_area_id).where(OutageNoticeArea.notice_id == notice.id))))
     return len(send_many(db, account_ids=accounts, event="outage", template="outage", context=context, key=key))
 
 
 def _notice(db: Session, notice_id: object) -> OutageNotice:
-    notice = db.get(OutageNotice, int(notice_id)) if str(notice_id).isdigit() and len(str(notice_id)) < 12 else None
-    if notice is None:
-        raise NotFound("notice")
+    notice = row_or_not_found(db, OutageNotice, notice_id, "notice")
     return notice
 
 

@@ -13,11 +13,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.sms import SmsRefused, SmsSender, SmsUnavailable
-from portal_app.models import NotificationSettings, OutboxSms, utcnow
+from portal_app.models import NotificationSettings, OutboxSms, lease_outbox_row, utcnow
+from portal_app.services.core import history
+from portal_app.services.core.access import require_staff
+from portal_app.services.core.errors import NotFound, PortalError
+from portal_app.services.core.principal import Principal
 
 log = logging.getLogger("portal.sms")
 MAX_ATTEMPTS = 6
@@ -59,20 +62,6 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** attempts, 120))
 
 
-def _claim(db: Session, row: OutboxSms, now: dt.datetime) -> bool:
-    leased = db.execute(
-        update(OutboxSms)
-        .where(col(OutboxSms.id) == row.id, col(OutboxSms.sent_at).is_(None), OutboxSms.next_attempt_at <= now,
-               OutboxSms.attempts < MAX_ATTEMPTS)
-        .values(next_attempt_at=now + CLAIM_LEASE)
-    )
-    db.commit()
-    if leased.rowcount != 1:
-        return False
-    db.refresh(row)
-    return True
-
-
 def _why_not(db: Session, row: OutboxSms, now: dt.datetime) -> str:
     """Why a due text must not go out any more ("" when it should)."""
     if row.purpose == "verification":  # goes to the number being verified, while the code works
@@ -102,7 +91,7 @@ def deliver_due(db: Session, *, sender: SmsSender, now: dt.datetime | None = Non
     db.commit()
     report = SmsReport()
     for row in due:
-        if not _claim(db, row, now):
+        if not lease_outbox_row(db, row, OutboxSms.attempts < MAX_ATTEMPTS, now=now, lease=CLAIM_LEASE):
             continue  # another worker took it
         why_not = _why_not(db, row, now)
         if why_not:
@@ -142,3 +131,28 @@ def deliver_due(db: Session, *, sender: SmsSender, now: dt.datetime | None = Non
         db.add(row)
         db.commit()
     return report
+
+
+def retry_text(db: Session, *, principal: Principal, text_id: int, now: dt.datetime | None = None) -> OutboxSms:
+    """Staff: a failed text gets a fresh set of attempts, due now (e.g. after the Twilio account was fixed).
+    A code text is never sent again (the subscriber asks for a new code), nor a text to a number that
+    replied STOP or is no longer the account's texting number."""
+    require_staff(principal)
+    now = now or utcnow()
+    row = db.exec(select(OutboxSms).where(OutboxSms.id == text_id, col(OutboxSms.sent_at).is_(None),
+                                          OutboxSms.attempts > 0)).first()
+    if row is None:
+        raise NotFound("message")
+    if row.purpose == "verification":
+        raise PortalError("A code is not sent again: the subscriber asks for a new one on their Notifications page.")
+    if _why_not(db, row, now):
+        raise PortalError("Not queued: that number replied STOP or is no longer the account's texting number.")
+    was = row.last_error
+    row.attempts, row.next_attempt_at = 0, now
+    db.add(row)
+    if row.account_id is not None:
+        history.record(db, principal=principal, account_id=row.account_id, kind="notifications",
+                       action="text_retried", summary=f"Text {row.id} queued again after: {was}"[:500],
+                       entity_type="outbox_sms", entity_id=row.id)
+    return row
+

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from portal_app.models import ApiKey, utcnow
 from portal_app.services.identity import ratelimit
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.access import ADMIN, require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_token
 
@@ -68,9 +68,7 @@ def create_key(db: Session, *, principal: Principal, name: str, scope: str) -> N
 
 def revoke_key(db: Session, *, principal: Principal, key_id: int) -> None:
     require_staff(principal, role=ADMIN, what="API key")
-    key = db.get(ApiKey, int(key_id))
-    if key is None:
-        raise NotFound("API key")
+    key = row_or_not_found(db, ApiKey, key_id, "API key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         db.add(key)

@@ -21,21 +21,11 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    ImportBatch,
-    AccountService,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    InvoiceLine,
-    Package,
-    Payment,
-    PaymentAllocation,
-    ServiceArea,
-    utcnow,
+    Account, AccountHistory, ImportBatch, AccountService, Contact, ContactPoint, ContactType, Invoice,
+    InvoiceLine, Package, Payment, PaymentAllocation, ServiceArea, utcnow,
 )
+from portal_app.services.billing import quickpay
+from portal_app.services.core import history
 from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.reach import normalize_email, normalize_phone
@@ -148,6 +138,7 @@ class Plan:
     report: ImportReport
     accounts_new: list[dict] = field(default_factory=list)
     accounts_changed: list[dict] = field(default_factory=list)
+    service_changes: list[tuple[str, str]] = field(default_factory=list)  # (account number, new service status)
     contacts: list[tuple[str, dict, list[tuple[str, str]], int | None]] = field(default_factory=list)
     new_types: list[str] = field(default_factory=list)  # contact types the files name and the portal lacks
     services: list[tuple[str, dict, int | None]] = field(default_factory=list)
@@ -166,7 +157,21 @@ def _refuse(report: ImportReport, kind: str, row: int, key: str, reason: str) ->
 
 
 ACCOUNT_FIELDS = ("kind", "first_name", "last_name", "company_name", "service_street", "service_city", "service_state",
-                  "service_zip", "billing_zip", "service_area_id", "status")
+                  "service_zip", "billing_zip", "service_area_id", "status", "service_status")
+IMPORTED_SUSPENDED = "Suspended for non-payment in the previous billing system"
+
+
+def _standing(raw: str, current: Account | None) -> dict:
+    """The file's status as the portal keeps it: `closed` closes the account; `suspended` is the service
+    suspended for non-payment (the account stays open, so the subscriber can pay and be restored);
+    `active` lifts such a suspension and leaves any other service status (a vacation hold) as it is."""
+    status = _choice(raw, ("active", "suspended", "closed"), "status", "active")
+    service = current.service_status if current is not None else "active"
+    if status == "suspended":
+        service = "suspended_nonpayment"
+    elif service == "suspended_nonpayment":
+        service = "active"
+    return {"status": "closed" if status == "closed" else "active", "service_status": service}
 
 
 def _plan_accounts(db: Session, plan: Plan, rows: list[tuple[int, dict]]) -> set[str]:
@@ -197,8 +202,7 @@ def _plan_accounts(db: Session, plan: Plan, rows: list[tuple[int, dict]]) -> set
                       "company_name": row["company_name"][:160], "service_street": row["service_street"][:200],
                       "service_city": row["service_city"][:100], "service_state": row["service_state"][:40],
                       "service_zip": row["service_zip"], "billing_zip": row["billing_zip"] or row["service_zip"],
-                      "service_area_id": area_id,
-                      "status": _choice(row["status"], ("active", "suspended", "closed"), "status", "active")}
+                      "service_area_id": area_id, **_standing(row["status"], existing.get(key))}
         except Refused as problem:
             _refuse(plan.report, "accounts", number, key, str(problem))
             seen.add(key)
@@ -207,6 +211,8 @@ def _plan_accounts(db: Session, plan: Plan, rows: list[tuple[int, dict]]) -> set
         current = existing.get(key)
         before = {f: getattr(current, f) for f in ACCOUNT_FIELDS} if current else None
         outcome = _outcome(plan.report, "accounts", number, key, before, values)
+        if values["service_status"] != (current.service_status if current else "active"):
+            plan.service_changes.append((key, values["service_status"]))
         if outcome == CREATE:
             plan.accounts_new.append({"account_number": key, **values})
         elif outcome == CHANGE:
@@ -430,6 +436,25 @@ def _history(db: Session, principal: Principal, entries: Iterable[tuple[int, str
          "entity_id": None, "summary": summary[:500]} for account_id, action, summary in entries])
 
 
+def _service_changes(db: Session, principal: Principal, changes: list[tuple[str, str]], ids: dict[str, int],
+                     source: str) -> None:
+    """A service status the import changed (few accounts): its reason and time, and the service history,
+    which also tells the provider's network (`service.suspended` / `service.restored`)."""
+    now = utcnow()
+    _bulk_update(db, Account, [{"id": ids[number], "service_status_reason": IMPORTED_SUSPENDED if status != "active" else "",
+                                "service_status_changed_at": now} for number, status in changes])
+    for number, status in changes:
+        suspended = status == "suspended_nonpayment"
+        data = {"service_status": status}
+        if suspended:
+            data["restore_url"] = quickpay.restore_link_url(number)
+        history.record(db, principal=principal, account_id=ids[number], kind="service",
+                       action="suspended" if suspended else "restored",
+                       summary=(f"Service suspended for non-payment (imported from {source})" if suspended
+                                else f"Service active (imported from {source})")[:500],
+                       entity_type="account", entity_id=ids[number], webhook_data=data)
+
+
 def _bulk_insert(db: Session, model: type, rows: list[dict]) -> None:
     for start in range(0, len(rows), 5000):
         db.execute(insert(model), rows[start:start + 5000])
@@ -450,6 +475,7 @@ def _apply(db: Session, principal: Principal, plan: Plan, source: str) -> None:
                              for a in plan.accounts_new])
     _history(db, principal, [(a["id"], "import_changed", f"Account details updated by the import from {source}")
                              for a in plan.accounts_changed])
+    _service_changes(db, principal, plan.service_changes, ids, source)
 
     last = max([t.sort_order for t in db.exec(select(ContactType))] or [0])
     _bulk_insert(db, ContactType, [{"name": n, "sort_order": last + i} for i, n in enumerate(plan.new_types, 1)])

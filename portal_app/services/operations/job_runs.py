@@ -26,6 +26,7 @@ JOBS: dict[str, tuple[str, str]] = {
     "texts": ("Text message delivery", "every 15 seconds"),
     "billing": ("Billing run (this month's invoices)", "daily at 5:00"),
     "promises": ("Promises to pay (reminders, kept, lapsed)", "daily at 6:00"),
+    "holds": ("Vacation holds (start and end)", "daily at 6:10"),
     "autopay": ("AutoPay", "daily at 7:00"),
     "expiry_reminders": ("Card-expiry reminders (AutoPay cards)", "daily at 9:00"),
     "bill_reminders": ("Bill reminders (bills due within 3 days)", "daily at 10:00"),

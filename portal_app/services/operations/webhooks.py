@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountHistory, WebhookDelivery, WebhookEndpoint, utcnow
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.access import ADMIN, require_staff
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import seal, unseal
 
@@ -37,11 +37,12 @@ EVENTS = {
     ("appointment", "booked"): "appointment.booked",
     ("ticket", "opened"): "ticket.opened",
     ("service", "suspended"): "service.suspended",
+    ("service", "held"): "service.held",
     ("service", "restored"): "service.restored",
     ("service", "disconnected"): "service.disconnected",
 }
 # Announced whoever acts: the provider's network (RADIUS/ACS) blocks and unblocks on these.
-FOR_ANYONE = {("service", "suspended"), ("service", "restored"), ("service", "disconnected")}
+FOR_ANYONE = {("service", "suspended"), ("service", "held"), ("service", "restored"), ("service", "disconnected")}
 MAX_ATTEMPTS = 8
 
 
@@ -118,9 +119,7 @@ def add_endpoint(db: Session, *, principal: Principal, url: str) -> tuple[int, s
 
 def set_endpoint_active(db: Session, *, principal: Principal, endpoint_id: int, active: bool) -> None:
     require_staff(principal, role=ADMIN, what="webhook")
-    endpoint = db.get(WebhookEndpoint, int(endpoint_id))
-    if endpoint is None:
-        raise NotFound("webhook")
+    endpoint = row_or_not_found(db, WebhookEndpoint, endpoint_id, "webhook")
     endpoint.active = bool(active)
     db.add(endpoint)
     staff_audit.record(db, principal=principal, action="webhook.enable" if active else "webhook.disable",

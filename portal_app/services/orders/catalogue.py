@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Package, PackageItem, ServiceArea, ServiceAreaPackage
 from portal_app.services.orders.cart import MODES
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.access import ADMIN, require_staff
+from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
 
@@ -72,9 +72,7 @@ def update_package(db: Session, *, principal: Principal, package_id: int, name: 
                    download_mbps: str, upload_mbps: str) -> Package:
     """Edit a package; a new price moves its service line (the first item) so the items still add up."""
     require_staff(principal, role=ADMIN, what="catalogue")
-    package = db.get(Package, package_id)
-    if package is None:
-        raise NotFound("package")
+    package = row_or_not_found(db, Package, package_id, "package")
     errors: dict[str, str] = {}
     fields = _package_fields(errors, name=name, description=description, price=price,
                              download_mbps=download_mbps, upload_mbps=upload_mbps)
@@ -100,9 +98,7 @@ def update_package(db: Session, *, principal: Principal, package_id: int, name: 
 
 def set_package_active(db: Session, *, principal: Principal, package_id: int, active: bool) -> Package:
     require_staff(principal, role=ADMIN, what="catalogue")
-    package = db.get(Package, package_id)
-    if package is None:
-        raise NotFound("package")
+    package = row_or_not_found(db, Package, package_id, "package")
     package.active = bool(active)
     db.add(package)
     staff_audit.record(db, principal=principal, action="catalogue.package_active", target=package.code,
@@ -149,9 +145,7 @@ def add_area(db: Session, *, principal: Principal, name: str, zip_codes: str, mo
 
 def set_area_mode(db: Session, *, principal: Principal, area_id: int, mode: str) -> ServiceArea:
     require_staff(principal, role=ADMIN, what="catalogue")
-    area = db.get(ServiceArea, area_id)
-    if area is None:
-        raise NotFound("service area")
+    area = row_or_not_found(db, ServiceArea, area_id, "service area")
     if mode not in MODES:
         raise FieldErrors({"mode": "Choose disabled, optional or required."})
     area.portal_account_mode = mode

@@ -10,9 +10,12 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.contract_pdf import SignedContract
 from portal_app.models import Account, Contract, utcnow
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, access_contract
+from portal_app.services.core.access import AGENT, access_account, access_contract, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
+from portal_app.services.notify.send import send
+
+TITLE_MAX, BODY_MAX = 160, 20_000
 
 
 def text_sha256(text: str) -> str:
@@ -77,6 +80,36 @@ def signed_document(db: Session, *, principal: Principal, contract_id: int) -> S
                           account_number=account.account_number, account_name=account.display_name,
                           signer_name=row.signer_name, signed_at=row.signed_at, signer_ip=row.signer_ip,
                           signer_user_agent=row.signer_user_agent, sha256=row.signed_text_sha256)
+
+
+def send_contract(db: Session, *, principal: Principal, account_id: int, title: str, body_text: str) -> Contract:
+    """Staff put a contract in front of the subscriber: it waits on Services (and Home's reminder) for their
+    signature, and they are told it is ready, in this transaction."""
+    require_staff(principal, role=AGENT, what="contract")
+    account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound("account")
+    name = " ".join(str(title or "").split())
+    text = str(body_text or "").replace("\r\n", "\n").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["title"] = "Give the contract a title."
+    elif len(name) > TITLE_MAX:
+        errors["title"] = f"Keep the title to {TITLE_MAX} characters."
+    if len(text) < 20:
+        errors["body_text"] = "Paste the contract's full text (20 characters at least)."
+    elif len(text) > BODY_MAX:
+        errors["body_text"] = f"The text is too long ({BODY_MAX:,} characters at most)."
+    if errors:
+        raise FieldErrors(errors)
+    row = Contract(account_id=account.id, title=name, body_text=text, status="pending", created_at=utcnow())
+    db.add(row)
+    db.flush()
+    history.record(db, principal=principal, account_id=account.id, kind="contract", action="sent",
+                   summary=f"Contract sent to sign: {name}", entity_type="contract", entity_id=row.id)
+    send(db, account_id=account.id, event="contract", template="contract", key=f"contract:{row.id}",
+         context={"title": name, "contract_id": row.id})
+    return row
 
 
 def staff_contracts(db: Session, *, account_id: int) -> list[Contract]:

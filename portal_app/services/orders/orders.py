@@ -7,10 +7,11 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from portal_app.models import Workflow, WorkflowTask, utcnow
-from portal_app.services.core import history
+from portal_app.services.core import history, live
 from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
+from portal_app.services.notify.send import send
 from portal_app.services.orders.package_change import apply_package_change
 from portal_app.services.orders.workflows import SCHEDULING_TASK, STATUS_LABELS, close_if_done, finished, ordered_tasks
 
@@ -64,6 +65,8 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
     workflow, task = _staff_task(db, principal, account_id, task_id)
     if workflow.status != "open":
         raise PortalError("This order is closed.")
+    if workflow.kind == "vacation_hold":  # its steps follow the hold: APPROVE / DECLINE, then the daily job
+        raise PortalError("A vacation hold moves on with APPROVE or DECLINE, then by its dates.")
     if action == "start":
         if task.status == "in_progress":
             raise PortalError("That task is already in progress.")
@@ -86,7 +89,19 @@ def advance_task(db: Session, *, principal: Principal, account_id: int, task_id:
                    summary=f"{workflow.title}: {task.name} {STATUS_LABELS[task.status].lower()}",
                    entity_type="workflow_task", entity_id=task.id)
     _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+    live.account_changed(db, account_id=account_id, kind="order")
+    if action == "complete" and task.trackable:
+        _tell_step_done(db, workflow=workflow, task=task)
     return task
+
+
+def _tell_step_done(db: Session, *, workflow: Workflow, task: WorkflowTask) -> None:
+    """The subscriber follows trackable steps on Order Tracking: tell them one is done (once per step, so
+    a step that runs again is not announced twice), with the next tracked step or that the order is done."""
+    upcoming = [t for t in ordered_tasks(db, workflow.id) if t.trackable and not finished(t)]
+    send(db, account_id=workflow.account_id, event="order_step", template="order_step", key=f"order_step:{task.id}",
+         context={"order_title": workflow.title, "step": task.portal_name or task.name,
+                  "next_step": upcoming[0].portal_name if upcoming else "", "order_done": workflow.status == "closed"})
 
 
 def complete_scheduling_step(db: Session, *, principal: Principal, account_id: int, kind: str, title: str) -> None:
@@ -110,6 +125,7 @@ def complete_scheduling_step(db: Session, *, principal: Principal, account_id: i
                    summary=f"{workflow.title}: {task.name} completed (the subscriber booked a time)",
                    entity_type="workflow_task", entity_id=task.id)
     _close_if_done(db, principal=principal, account_id=account_id, workflow=workflow)
+    live.account_changed(db, account_id=account_id, kind="order")
 
 
 def _close_if_done(db: Session, *, principal: Principal, account_id: int, workflow: Workflow) -> None:

@@ -4,7 +4,8 @@ Placing it writes a CartOrder (kind package_change) with both prices as quoted a
 new price starts, opens a service-change workflow with trackable steps (so Order Tracking shows it
 at once) and records the account history. The account's service switches to the new package when
 staff close that workflow; the next invoice then bills it, with part-month lines when the change
-was prorated (services/billing/invoicing.py). `preview_next_bill` shows that invoice before the
+was prorated, and the provider's package-change fee (`change_fee_cents`, quoted on the order) once
+(services/billing/invoicing.py). `preview_next_bill` shows that invoice before the
 order is placed, computed by the same code.
 """
 
@@ -119,12 +120,14 @@ def _price_change(db: Session, account: Account, service: AccountService, curren
 
 @dataclass(frozen=True)
 class BillPreview:
-    """The next invoice if the change is made: its lines and total, and the monthly total after it."""
+    """The next invoice if the change is made: its lines and total, the monthly total after it, and the
+    one-time fee the change costs (on that bill)."""
 
     period_start: dt.date
     lines: list[invoicing.PlannedLine]
     total_cents: int
     monthly_cents: int
+    fee_cents: int = 0
 
 
 def preview_next_bill(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
@@ -134,10 +137,12 @@ def preview_next_bill(db: Session, *, principal: Principal, service_id: int, pac
     new = _offered(db, account, current, package_id)
     today = today or provider_today()
     change = _price_change(db, account, service, current, new, prorate_now=prorate_now, today=today)
-    bill = invoicing.next_bill(db, account_id=account.id, today=today, change=change, prorate=prorate_now)
+    fee = provider_settings(db).change_fee_cents
+    bill = invoicing.next_bill(db, account_id=account.id, today=today, change=change, prorate=prorate_now,
+                               fee_cents=fee)
     monthly = sum(line.amount_cents for line in bill.lines if line.kind == "service")
     return BillPreview(period_start=bill.period_start, lines=bill.lines, total_cents=bill.total_cents,
-                       monthly_cents=monthly)
+                       monthly_cents=monthly, fee_cents=max(0, fee))
 
 
 def place_package_change(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
@@ -155,7 +160,8 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
     order = CartOrder(account_id=account.id, kind="package_change", service_area_id=account.service_area_id,
                       package_id=new.id, previous_package_id=current.id, prorate_now=bool(prorate_now),
                       account_service_id=service.id, previous_price_cents=change.old_price_cents,
-                      new_price_cents=change.new_price_cents, effective_on=change.effective_on)
+                      new_price_cents=change.new_price_cents, effective_on=change.effective_on,
+                      fee_cents=max(0, provider_settings(db).change_fee_cents))
     db.add(order)
     account.paperless = bool(paperless)
     db.add(account)
@@ -174,7 +180,9 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
     history.record(db, principal=principal, account_id=account.id, kind="service", action="package_change_ordered",
                    summary=(f"Package change ordered: {current.name} → {new.name} "
                             f"({sign}{format_cents(abs(difference), currency)}/mo, {when}, "
-                            f"{'email' if paperless else 'paper'} bills)"),
+                            f"{'email' if paperless else 'paper'} bills"
+                            + (f", one-time fee {format_cents(order.fee_cents, currency)}" if order.fee_cents else "")
+                            + ")"),
                    entity_type="cart_order", entity_id=order.id)
     return order
 

@@ -14,7 +14,7 @@ from portal_app.services.core.principal import Principal
 
 STATUS_LABELS = {"pending": "Not started", "in_progress": "In progress", "completed": "Completed",
                  "skipped": "Skipped"}
-KIND_LABELS = {"install": "Install", "service_change": "Service change"}
+KIND_LABELS = {"install": "Install", "service_change": "Service change", "vacation_hold": "Vacation hold"}
 SCHEDULING_TASK = "Schedule installer"  # the step the subscriber finishes by booking the appointment
 
 

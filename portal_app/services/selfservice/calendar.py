@@ -8,14 +8,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Appointment,
-    Contract,
-    Invoice,
-    PaymentPromise,
-    RecurringPayment,
-    Ticket,
-    TicketNote,
-    Workflow,
+    Appointment, Contract, Invoice, PaymentPromise, RecurringPayment, ServiceHold, Ticket, TicketNote, Workflow,
     WorkflowTask,
 )
 from portal_app.services.core.access import access_account
@@ -28,16 +21,18 @@ from portal_app.theming import current_theme
 KINDS = {
     "bill": "Bill due dates",
     "promise": "Promises to pay",
+    "hold": "Vacation holds",
     "autopay": "AutoPay",
     "appointment": "Appointments",
     "ticket": "Ticket updates",
     "order": "Orders and contracts",
 }
-DEFAULT_KINDS = ("bill", "promise", "autopay", "appointment", "order")
+DEFAULT_KINDS = ("bill", "promise", "hold", "autopay", "appointment", "order")
 # Where each kind of item links to. Billing pages live on another branch; home shows the balance.
 LINKS = {
     "bill": ("/invoices", "See your invoices"),
     "promise": ("/pay", "Make a payment"),
+    "hold": ("/services/hold", "Open Vacation hold"),
     "autopay": ("/autopay", "Open AutoPay"),
     "appointment": ("/scheduling", "Open Scheduling"),
     "ticket": ("/tickets", "Open the ticket"),
@@ -79,6 +74,18 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
                                f"Promise to pay: {format_cents(promise.amount_cents, currency)}"
                                + words.get(promise.status, ""),
                                f"You promised to pay by {promise.promised_on:%b %-d, %Y}."))
+    if "hold" in chosen:
+        words = {"requested": " (waiting for approval)", "approved": "", "active": "", "ended": ""}
+        for hold in db.exec(select(ServiceHold).where(ServiceHold.account_id == account.id,
+                                                      col(ServiceHold.status).in_(tuple(words)),
+                                                      ServiceHold.ends_on >= first, ServiceHold.starts_on <= last)):
+            back_on = hold.ends_on + dt.timedelta(days=1)
+            items.append(_item("hold", 2 * hold.id, hold.starts_on, "Vacation hold starts" + words[hold.status],
+                               f"Your service pauses {hold.starts_on:%b %-d} to {hold.ends_on:%b %-d, %Y}, billed at "
+                               f"{format_cents(hold.monthly_price_cents, currency)}/month."))
+            items.append(_item("hold", 2 * hold.id + 1, back_on, "Service back on after your hold" + words[hold.status],
+                               f"Your vacation hold ends {hold.ends_on:%b %-d}; the service comes back on "
+                               f"{back_on:%b %-d, %Y}."))
     if "autopay" in chosen:
         autopay = db.exec(select(RecurringPayment).where(RecurringPayment.account_id == account.id,
                                                          col(RecurringPayment.cancelled_at).is_(None))).first()

@@ -18,7 +18,7 @@ from portal_app.services.core import history
 from portal_app.services.orders import orders
 from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
-from portal_app.services.core.access import ADMIN, access_account, access_appointment, require_staff
+from portal_app.services.core.access import ADMIN, access_account, access_appointment, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -295,9 +295,7 @@ def staff_set_capacity(db: Session, *, principal: Principal, window_id: int, cap
         .values(capacity=int(capacity))
         .execution_options(synchronize_session=False)
     ).rowcount
-    window = db.get(AppointmentWindow, int(window_id))
-    if window is None:
-        raise NotFound("appointment window")
+    window = row_or_not_found(db, AppointmentWindow, window_id, "appointment window")
     db.refresh(window)
     if changed != 1:
         raise FieldErrors({"capacity": f"{window.booked} places are already booked; capacity cannot go below that."})

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, Ticket, TicketNote, utcnow
-from portal_app.services.core import history
+from portal_app.services.core import history, live
 from portal_app.services.core.access import access_account, access_ticket, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
@@ -210,6 +210,7 @@ def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: s
                    summary=f"{'Public' if public else 'Private'} note added to ticket {ticket.number}",
                    entity_type="ticket", entity_id=ticket.id)
     if public:
+        live.account_changed(db, account_id=ticket.account_id, kind="ticket")
         send(db, account_id=ticket.account_id, event="ticket_update", template="ticket_note",
              key=f"ticket_note:{note.id}",
              context={"ticket_number": ticket.number, "ticket_subject": ticket.subject, "note": text})
@@ -229,4 +230,5 @@ def staff_set_status(db: Session, *, principal: Principal, ticket_id: int, statu
     history.record(db, principal=principal, account_id=ticket.account_id, kind="ticket", action=f"status_{status}",
                    summary=f"Ticket {ticket.number} status changed from {before} to {status}",
                    entity_type="ticket", entity_id=ticket.id)
+    live.account_changed(db, account_id=ticket.account_id, kind="ticket")
     return ticket

@@ -28,6 +28,7 @@ class Switch:
     label: str
     kind: str  # one of KINDS
     help: str  # what it does for subscribers, shown under it
+    most: int | None = None  # the largest number allowed (days and counts; else the kind's own limit)
 
 
 KINDS = ("bool", "money", "hours", "days", "count", "text")
@@ -82,10 +83,10 @@ def _parse(switch: Switch, raw: object, errors: dict[str, str]) -> object:
     number = int(text)
     if switch.kind == "hours" and number > 24 * 30:
         errors[switch.name] = "At most 720 hours (30 days)."
-    if switch.kind == "days" and number > 60:
-        errors[switch.name] = "At most 60 days."
-    if switch.kind == "count" and number > 10:
-        errors[switch.name] = "At most 10."
+    if switch.kind == "days" and number > (switch.most or 60):
+        errors[switch.name] = f"At most {switch.most or 60} days."
+    if switch.kind == "count" and number > (switch.most or 10):
+        errors[switch.name] = f"At most {switch.most or 10}."
     return number
 
 
@@ -94,6 +95,9 @@ def update(db: Session, *, principal: Principal, values: dict[str, object]) -> l
     require_staff(principal, role=ADMIN, what="settings")
     errors: dict[str, str] = {}
     parsed = {name: _parse(BY_NAME[name], values.get(name), errors) for name in BY_NAME}
+    short, long = parsed["hold_min_days"], parsed["hold_max_days"]
+    if isinstance(short, int) and isinstance(long, int) and "hold_max_days" not in errors and long < max(1, short):
+        errors["hold_max_days"] = "At least the fewest days of a hold."
     low, high = parsed["min_payment_cents"], parsed["max_payment_cents"]
     if not errors and isinstance(low, int) and isinstance(high, int):
         if low < 100:

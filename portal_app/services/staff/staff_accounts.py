@@ -16,11 +16,7 @@ from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.identity.portal_users import (
-    clean_email,
-    clean_username,
-    create_unverified_user,
-    notify_new_user,
-    username_taken,
+    clean_email, clean_username, create_unverified_user, notify_new_user, username_taken,
 )
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme

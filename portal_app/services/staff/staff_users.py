@@ -14,7 +14,7 @@ from portal_app.config import get_settings
 from portal_app.integrations.mail import enqueue_mail
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.access import ADMIN, STAFF_ROLES, require_staff
+from portal_app.services.core.access import ADMIN, STAFF_ROLES, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.core.principal import Principal
@@ -160,9 +160,7 @@ def accept_invitation(db: Session, *, token: str, password: str) -> StaffUser:
 
 
 def _get(db: Session, staff_id: int) -> StaffUser:
-    staff = db.get(StaffUser, int(staff_id))
-    if staff is None:
-        raise NotFound("staff user")
+    staff = row_or_not_found(db, StaffUser, staff_id, "staff user")
     return staff
 
 

@@ -1,0 +1,114 @@
+"""Vacation hold: pick the dates, see the price during the hold and the bill that carries it, ask for it;
+the account's holds with their state, and cancelling a request still waiting."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.money import format_cents
+from portal_app.services.core.access import access_account, object_id_from
+from portal_app.services.core.clock import provider_today
+from portal_app.services.orders import holds
+from portal_app.state.session import SessionState
+from portal_app.state.signed_in import signed_in_event
+
+from portal_app.theming import current_theme
+
+
+def _money(cents: int) -> str:
+    return format_cents(cents, current_theme().currency)
+
+
+def _signed(cents: int) -> str:
+    return ("−" if cents < 0 else "") + _money(abs(cents))
+
+
+class HoldState(SessionState):
+    loaded: bool = False
+    allowed: bool = False
+    reason: str = ""  # why a hold cannot be asked for now
+    price: str = ""
+    rules: str = ""
+    min_date: str = ""
+    max_date: str = ""
+    holds: list[dict[str, str]] = []
+    # The quote for the dates picked: the hold in words and the bill that first carries it, line by line.
+    quoted: bool = False
+    quote_text: str = ""
+    quote_lines: list[dict[str, str]] = []
+    quote_total: str = ""
+    quote_bill_date: str = ""
+    err_starts_on: str = ""
+    err_ends_on: str = ""
+    err_form: str = ""
+    notice: str = ""
+    _starts_on: str = ""
+    _ends_on: str = ""
+
+    def _clear(self) -> None:
+        self.err_starts_on = self.err_ends_on = self.err_form = self.notice = ""
+
+    def _fill(self, db, principal) -> None:
+        today = provider_today()
+        account = access_account(db, principal)
+        offer = holds.offer(db, account, today=today)
+        self.allowed, self.reason = offer.allowed, offer.reason
+        if offer.allowed:
+            self.price = _money(offer.price_cents) + "/month"
+            self.rules = (f"A hold lasts {offer.min_days} to {offer.max_days} days and can start from "
+                          f"{offer.earliest:%b %-d} to {offer.latest_start:%b %-d, %Y}.")
+            self.min_date, self.max_date = offer.earliest.isoformat(), offer.latest_start.isoformat()
+        self.holds = [{"id": str(h.id), "dates": holds.span(h.starts_on, h.ends_on),
+                       "status": holds.STATUS_WORDS.get(h.status, h.status), "raw": h.status,
+                       "price": _money(h.monthly_price_cents) + "/month",
+                       "href": f"/orders#order-{h.workflow_id}" if h.workflow_id else "/orders"}
+                      for h in holds.my_holds(db, principal=principal)]
+        self.loaded = True
+
+    @rx.event
+    @signed_in_event
+    def load(self, db, principal):
+        self._clear()
+        self.quoted, self.quote_lines, self._starts_on, self._ends_on = False, [], "", ""
+        self._fill(db, principal)
+
+    @rx.event
+    @signed_in_event
+    def preview(self, db, principal, form: dict):
+        """The price during the hold and the bill it first shows on, as billing will issue it."""
+        self._clear()
+        self.quoted = False
+        quote = holds.quote_hold(db, principal=principal, starts_on=str(form.get("starts_on", ""))[:10],
+                                 ends_on=str(form.get("ends_on", ""))[:10], today=provider_today())
+        self._starts_on, self._ends_on = quote.starts_on.isoformat(), quote.ends_on.isoformat()
+        self.quote_text = (f"{holds.span(quote.starts_on, quote.ends_on)}: {quote.days} days at "
+                           f"{_money(quote.price_cents)}/month instead of your package's price.")
+        self.quote_lines = [{"text": line.description, "amount": _signed(line.amount_cents)} for line in quote.bill.lines]
+        self.quote_total = _money(quote.bill.total_cents)
+        self.quote_bill_date = f"{quote.bill.period_start:%b %-d, %Y}"
+        self.quoted = True
+
+    @rx.event
+    def change_dates(self):
+        self.quoted = False
+
+    @rx.event
+    @signed_in_event
+    def request(self, db, principal):
+        if not self.quoted or not self._starts_on:
+            return
+        self._clear()
+        hold = holds.request_hold(db, principal=principal, starts_on=self._starts_on, ends_on=self._ends_on,
+                                  today=provider_today())
+        self.quoted = False
+        self._fill(db, principal)
+        self.notice = (f"Your hold request for {holds.span(hold.starts_on, hold.ends_on)} is sent. We will tell you "
+                       "when it is approved; follow it in Order Tracking.")
+
+    @rx.event
+    @signed_in_event
+    def cancel(self, db, principal, hold_id: str):
+        self._clear()
+        hold = holds.cancel_request(db, principal=principal, hold_id=object_id_from(hold_id, "hold"))
+        self._fill(db, principal)
+        self.notice = f"Your hold request for {holds.span(hold.starts_on, hold.ends_on)} is cancelled."

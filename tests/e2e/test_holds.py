@@ -1,0 +1,110 @@
+"""A vacation hold on a phone (390×844): the subscriber picks dates on Services, sees the price while on
+hold and the bill that carries it, asks for it; staff APPROVE it on the account's Orders page; Order
+Tracking and the calendar show it; the daily job pauses the service on its first day and brings it back
+after its last (the day passed in); the next bill explains the hold days, to the cent of the quote."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from portal_app.jobs import billing_jobs
+from portal_app.models import Invoice
+from portal_app.money import format_cents
+from portal_app.services.billing import invoicing
+from portal_app.services.core.clock import provider_today
+from portal_app.services.orders import holds
+from tests.e2e.a11y import serious_violations
+from tests.e2e.conftest import ARTIFACTS, PHONE
+from tests.e2e.helpers import sign_in, sign_in_staff, wait_until_settled
+from tests.e2e.personas import make_persona
+
+pytestmark = pytest.mark.e2e
+
+
+def _fits(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_vacation_hold_requested_approved_started_ended_and_billed(phone: Page, portal) -> None:
+    today = provider_today()
+    me = make_persona(portal, first_name="Maya", last_name="Okafor", bills=(), package="FIBER300")
+    with Session(portal.engine) as db:  # this month is billed in advance at the package price
+        assert billing_jobs.billing_run(db, today=today, account_ids=[me.account_id]).done == 1
+    first, last = today + dt.timedelta(days=3), today + dt.timedelta(days=16)
+
+    phone.goto("/services")
+    phone.wait_for_url("**/signin**")
+    sign_in(phone, me.username, me.password)
+    expect(phone.locator("#vacation-hold")).to_contain_text("Pause your service and pay less")
+    phone.get_by_role("link", name="Pause my service").click()
+    form = phone.locator("#hold-form")
+    expect(form).to_contain_text("$5.00/month")
+    form.get_by_label("First day").fill(first.isoformat())
+    form.get_by_label("Last day").fill((first + dt.timedelta(days=2)).isoformat())
+    form.get_by_role("button", name="SEE PRICE").click()
+    expect(phone.locator("#hold-ends_on-error")).to_contain_text("A hold lasts 7 to 90 days")
+    form.get_by_label("Last day").fill(last.isoformat())
+    form.get_by_role("button", name="SEE PRICE").click()
+    quote = phone.locator("#hold-quote")
+    expect(quote).to_contain_text(f"{holds.span(first, last)}: 14 days at $5.00/month")
+    expect(quote).to_contain_text(f"Vacation hold {invoicing.hold_label(first, min(last, invoicing.month_end(first)))}")
+    expect(quote).to_contain_text("Credit for Fiber 300")
+    quoted_total = phone.locator("#hold-bill-total").inner_text()
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "hold-quote.png"), full_page=True)
+    wait_until_settled(phone)
+    assert serious_violations(phone) == []
+    phone.get_by_role("button", name="REQUEST HOLD").click()
+    expect(phone.locator("#hold-notice")).to_contain_text("Your hold request for")
+    expect(phone.locator("#holds .hold-row")).to_contain_text("Waiting for approval")
+
+    staff = phone.context.new_page()
+    staff.set_viewport_size(PHONE)
+    sign_in_staff(staff)
+    staff.goto(f"/staff/orders?number={me.number}")
+    hold_card = staff.locator(".staff-workflow", has_text="Vacation hold")
+    expect(hold_card.locator(".hold-state")).to_contain_text("Waiting for approval")
+    hold_card.get_by_role("button", name="APPROVE").click()
+    expect(staff.locator("#staff-notice")).to_contain_text("approved")
+    expect(hold_card.locator(".hold-state")).to_contain_text("Approved")
+    staff.screenshot(path=str(ARTIFACTS / "hold-staff-approved.png"), full_page=True)
+    staff.close()
+
+    phone.goto("/orders")
+    order = phone.locator(".order-card, [id^='order-']", has_text="Vacation hold").first
+    expect(order).to_contain_text("Approved")
+    expect(order).to_contain_text("Service paused")
+    phone.screenshot(path=str(ARTIFACTS / "hold-order-tracking.png"), full_page=True)
+    phone.goto("/calendar")
+    items = phone.locator("#agenda .calendar-item[data-kind='hold']")
+    expect(items.first).to_contain_text("Vacation hold starts")
+    expect(items.nth(1)).to_contain_text("Service back on after your hold")
+
+    with Session(portal.engine) as db:  # the daily job on the hold's first day
+        assert holds.holds_run(db, today=first).startswith("1 started")
+    phone.goto("/")
+    expect(phone.locator("#service-notice")).to_contain_text("Your service is suspended at your request")
+    phone.screenshot(path=str(ARTIFACTS / "hold-home-paused.png"), full_page=True)
+    with Session(portal.engine) as db:  # the day after its last
+        assert holds.holds_run(db, today=last + dt.timedelta(days=1)).endswith("1 ended")
+    phone.goto("/")
+    expect(phone.locator("#service-notice")).to_have_count(0)
+
+    next_month = invoicing.next_month(today)
+    with Session(portal.engine) as db:
+        assert billing_jobs.billing_run(db, today=next_month, account_ids=[me.account_id]).done == 1
+        invoice = db.exec(select(Invoice).where(Invoice.account_id == me.account_id,
+                                                Invoice.period_start == next_month)).one()
+    assert format_cents(invoice.total_cents) == quoted_total
+    phone.goto("/invoices")
+    row = phone.locator(f"#invoice-{invoice.id}")
+    row.get_by_text("Why is my bill different?").click()
+    explained = row.locator(".bill-explained")
+    expect(explained).to_contain_text("Your vacation hold: its days are billed at the hold price")
+    expect(explained).to_contain_text(f"Vacation hold {invoicing.hold_label(first, min(last, invoicing.month_end(first)))}")
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "hold-bill-explained.png"), full_page=True)
