@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .contrast import ensure_contrast, ensure_contrast_on, mix, normalize_hex, readable_on, to_hls
+from .contrast import ensure_contrast_on, mix, normalize_hex, readable_on, to_hls
 
 THEMES_DIR = Path(__file__).resolve().parent / "themes"
 DEFAULT_THEME = "demo"
