@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import close_button, panel_dialog
 from portal_app.components.cards import card, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.calendar import CalendarState as S
@@ -107,22 +108,16 @@ def _month_view() -> rx.Component:
 
 
 def _detail_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(S.detail_title),
-            rx.dialog.description(S.detail_when, size="2", color=tokens.MUTED),
-            rx.text(S.detail_text, size="3", margin_y="0.75rem"),
-            rx.hstack(
-                rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
-                        align_items="center", min_height=tokens.TOUCH_TARGET),
-                rx.spacer(),
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", size="3",
-                                          min_height=tokens.TOUCH_TARGET)),
-                align="center", width="100%",
-            ),
-            max_width="420px", width="calc(100vw - 2rem)",
+    return panel_dialog(
+        rx.text(S.detail_text, size="3", margin_bottom="0.75rem"),
+        rx.hstack(
+            rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
+                    align_items="center", min_height=tokens.TOUCH_TARGET),
+            rx.spacer(), close_button("Close"),
+            align="center", width="100%",
         ),
-        open=S.detail_open, on_open_change=S.set_detail_open,
+        title=S.detail_title, description=S.detail_when,
+        open=S.detail_open, on_open_change=S.set_detail_open, max_width="420px",
     )
 
 
@@ -137,20 +132,16 @@ def _kind_choice(option: rx.Var) -> rx.Component:
 
 
 def _filter_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Show on the calendar"),
-            rx.dialog.description("Choose the kinds of items to show.", size="2", color=tokens.MUTED),
-            rx.vstack(rx.foreach(S.kind_options, _kind_choice), spacing="1", margin_y="0.75rem"),
-            rx.hstack(
-                rx.button("Defaults", variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
-                          min_height=tokens.TOUCH_TARGET),
-                rx.dialog.close(primary_button("Done")),
-                justify="end", spacing="3",
-            ),
-            max_width="400px", width="calc(100vw - 2rem)",
+    return panel_dialog(
+        rx.vstack(rx.foreach(S.kind_options, _kind_choice), spacing="1", margin_bottom="0.75rem"),
+        rx.hstack(
+            rx.button("Defaults", variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
+                      min_height=tokens.TOUCH_TARGET),
+            rx.dialog.close(primary_button("Done")),
+            justify="end", spacing="3",
         ),
-        open=S.filter_open, on_open_change=S.set_filter_open,
+        title="Show on the calendar", description="Choose the kinds of items to show.",
+        open=S.filter_open, on_open_change=S.set_filter_open, max_width="400px",
     )
 
 
