@@ -52,7 +52,7 @@ def _promise_form() -> rx.Component:
 
 
 def _promise_card() -> rx.Component:
-    """A promise to pay in force, or (past due but not suspended) the offer to make one."""
+    """A promise to pay in force (first on the page: it is why the service is on)."""
     return rx.cond(
         HomeState.promise_text != "",
         card(rx.vstack(
@@ -63,8 +63,13 @@ def _promise_card() -> rx.Component:
             rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
             spacing="2", width="100%", align="start",
         ), id="promise-active", role="region", aria_label="Promise to pay"),
-        rx.cond((HomeState.service_status == "active") & (HomeState.promise_max != ""), card(_promise_form())),
     )
+
+
+def _promise_offer() -> rx.Component:
+    """Past due but not suspended: the offer to promise a date, under the balance and its PAY button."""
+    return rx.cond((HomeState.promise_text == "") & (HomeState.service_status == "active")
+                   & (HomeState.promise_max != ""), card(_promise_form()))
 
 
 def _service_notice() -> rx.Component:
@@ -169,6 +174,7 @@ def _content() -> rx.Component:
         _balance_card(),
         rx.cond((HomeState.service_status == "suspended_nonpayment") | (HomeState.promise_text != ""), rx.fragment(),
                 bill_actions()),  # one PAY button
+        _promise_offer(),
         autopay_card(),
         home_order_cards(),
         _account_card(),
