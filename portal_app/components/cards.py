@@ -49,6 +49,12 @@ def error_callout(message: rx.Var, **props) -> rx.Component:
     )
 
 
+def back_link(*text: rx.Var | str, href: rx.Var | str) -> rx.Component:
+    """The way back up, above a page's heading (e.g. "← Services")."""
+    return rx.link("← ", *text, href=href, color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
+                   display="inline-flex", align_items="center")
+
+
 def loading() -> rx.Component:
     """What a part of a page shows until its data has arrived."""
     return rx.center(rx.spinner(size="3"), width="100%")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.hold import HoldState as S
@@ -78,8 +78,7 @@ def _hold(hold: rx.Var) -> rx.Component:
 @portal_page(route="/services/hold", title="Vacation hold", on_load=[S.load])
 def hold_page() -> rx.Component:
     return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
+        back_link("Services", href="/services"),
         rx.heading("Vacation hold", as_="h1", size="6"),
         notice_callout(S.notice, id="hold-notice"),
         error_callout(S.err_form, id="hold-error"),

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components.forms import stacked_form
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.package_change import PackageChangeState as S
 
@@ -106,8 +106,7 @@ def _preferences() -> rx.Component:
 @portal_page(route="/services/change", title="Change package", on_load=[S.load])
 def change_package() -> rx.Component:
     return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
+        back_link("Services", href="/services"),
         rx.heading("Change package", as_="h1", size="6"),
         rx.match(
             S.step,

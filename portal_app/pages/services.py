@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, notice_callout, primary_button
 from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.services import ContractReminderState as R
@@ -166,8 +166,7 @@ def _signed() -> rx.Component:
 @portal_page(route="/contract", title="Contract", on_load=[C.load])
 def contract_page() -> rx.Component:
     return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
+        back_link("Services", href="/services"),
         rx.cond(
             C.loaded,
             rx.cond(
