@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.core.errors import PortalError
 from portal_app.money import format_cents
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import contracts, holds, orders, workflows
@@ -105,14 +104,10 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     def advance(self, db, principal, task_id: str, action: str):
         if self._account_id is None:
             return
-        try:
-            task = orders.advance_task(db, principal=principal, account_id=self._account_id,
-                                       task_id=client_id(task_id, "task"), action=str(action))
-        except PortalError as problem:  # the task moved on meanwhile: say so over the workflows as they now are
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
+        self._done_or_refused(
+            db, principal, lambda: orders.advance_task(db, principal=principal, account_id=self._account_id,
+                                                       task_id=client_id(task_id, "task"), action=str(action)),
+            lambda task: f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
 
     @rx.event
     @signed_in_event
@@ -130,26 +125,19 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         """APPROVE or DECLINE a vacation hold request (one that starts today starts at once)."""
         if self._account_id is None:
             return
-        try:
-            hold = holds.decide(db, principal=principal, account_id=self._account_id,
-                                hold_id=client_id(hold_id, "hold"), approve=bool(approve), today=provider_today())
-        except PortalError as problem:
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
-                                  f"{'approved' if approve else 'declined'}.")
+        self._done_or_refused(
+            db, principal, lambda: holds.decide(db, principal=principal, account_id=self._account_id,
+                                                hold_id=client_id(hold_id, "hold"), approve=bool(approve),
+                                                today=provider_today()),
+            lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
+                         f"{'approved' if approve else 'declined'}.")
 
     @rx.event
     @signed_in_event
     def cancel_hold(self, db, principal, hold_id: str):
         if self._account_id is None:
             return
-        try:
-            hold = holds.staff_cancel(db, principal=principal, account_id=self._account_id,
-                                      hold_id=client_id(hold_id, "hold"))
-        except PortalError as problem:
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")
+        self._done_or_refused(
+            db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account_id,
+                                                      hold_id=client_id(hold_id, "hold")),
+            lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")
