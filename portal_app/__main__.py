@@ -9,6 +9,7 @@ import sys
 from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.models.migrate import upgrade
+from portal_app.services.core import formatting
 
 
 def _migrate() -> None:
@@ -188,8 +189,8 @@ def _paper_bills(month: str, out: str) -> int:
     with session_scope() as db:
         bills = statements.paper_bills(db, period_start=period_start, today=provider_today())
     for doc in bills:
-        (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc))
-    print(f"paper-bills: {len(bills)} bill(s) of {period_start:%B %Y} written to {folder}")
+        (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc, fmt=formatting.formatter()))
+    print(f"paper-bills: {len(bills)} bill(s) of {formatting.date(period_start, 'yMMMM')} written to {folder}")
     return 0
 
 

@@ -56,7 +56,7 @@ from portal_app.models import (
 from portal_app.services.billing import invoicing
 from portal_app.services.billing.invoicing import PriceChange, ServiceCharge
 from portal_app.services.core import history
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password
 
@@ -286,7 +286,7 @@ def _invoice(db: Session, account: Account, month: dt.date, services: list[Servi
     taxable = sum(cents for _, cents, _, _ in lines)
     lines.append(("State and local taxes", (taxable * TAX_PERCENT + 50) // 100, "tax", None))  # rounded half up
     total = sum(cents for _, cents, _, _ in lines)
-    invoice = _add(db, Invoice(account_id=account.id, number=f"INV-{account.account_number}-{month:%Y%m}",
+    invoice = _add(db, Invoice(account_id=account.id, number=f"INV-{account.account_number}-{formatting.month_stamp(month)}",
                                issued_on=month, due_on=month.replace(day=INVOICE_DUE_DAY), period_start=month,
                                period_end=_month_end(month), total_cents=total, status="open",
                                created_at=_utc(month, 11)))
@@ -303,7 +303,7 @@ def _pay(db: Session, account: Account, invoice: Invoice, method: PaymentMethod,
          source: str) -> Payment:
     """Settle an invoice in full with a succeeded sandbox payment a few days before it is due."""
     when = _utc(invoice.due_on - dt.timedelta(days=3), 14, 30)
-    stamp = f"{invoice.issued_on:%Y%m}"
+    stamp = formatting.month_stamp(invoice.issued_on)
     payment = _add(db, Payment(account_id=account.id, receipt_number=f"RCP-{account.account_number}-{stamp}",
                                amount_cents=invoice.total_cents, status="succeeded", method_kind=method.kind,
                                method_label=label, payment_method_id=method.id, source=source,
@@ -335,7 +335,7 @@ def _billing_history(db: Session, account: Account, today: dt.date, months: int,
         payment = _pay(db, account, invoice, method, label, sources[back % len(sources)])
         if back <= 3:  # the last few payments in the history, as the payment service would write them
             _log(db, account, payment.settled_at, SYSTEM, "payment", "succeeded",
-                 f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                 f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} "
                  f"({payment.method_label}) applied to {invoice.number}", "payment", payment.id)
     raise ValueError("months must be at least 1")
 
@@ -431,7 +431,7 @@ def _upgrade(db: Session, account: Account, packages: dict[str, Package], change
     steps = [("Order received", "Order received", f"We have your request to change to {change.new_name}."),
              ("Provision package", "Switching your service", f"We switch your line to {change.new_name}."),
              ("Update billing", "Billing updated",
-              f"Your bills show {change.new_name} prorated from {change.effective_on:%b %-d}."),
+              f"Your bills show {change.new_name} prorated from {formatting.date(change.effective_on, 'MMMd')}."),
              ("Quality check", "", "")]
     previous = None
     for sequence, (name, portal_name, description) in enumerate(steps, start=1):
@@ -444,8 +444,8 @@ def _upgrade(db: Session, account: Account, packages: dict[str, Package], change
     maya = Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=account.id)
     _log(db, account, ordered, maya, "service", "package_change_ordered",
          f"Package change ordered: {change.old_name} → {change.new_name} "
-         f"(+{format_cents(change.new_price_cents - change.old_price_cents)}/mo, prorated from "
-         f"{change.effective_on:%b %-d}, email bills)", "cart_order", order.id)
+         f"(+{formatting.money(change.new_price_cents - change.old_price_cents)}/mo, prorated from "
+         f"{formatting.date(change.effective_on, 'MMMd')}, email bills)", "cart_order", order.id)
     _log(db, account, done, staff, "service", "package_changed", f"Package changed to {change.new_name}",
          "account_service", change.account_service_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -10,19 +9,18 @@ from portal_app.services.core import outbox
 from portal_app.services.core.errors import NotFound
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 class StaffMailState(StaffPage, StaffSessionState):
     rows: list[dict[str, str]] = []
 
     def _reload(self, db, principal) -> None:
-        zone = ZoneInfo(current_theme().timezone)
         self.rows = [
             {"id": str(m.id), "to": m.to_address, "subject": m.subject, "account": m.account_number,
-             "created": m.created_at.astimezone(zone).strftime("%b %-d, %Y %-I:%M %p"),
+             "created": formatting.moment(m.created_at),
              "status": f"Given up after {m.attempts} attempts" if m.dead else f"Failed {m.attempts} time(s), will retry",
-             "next": "" if m.dead else m.next_attempt_at.astimezone(zone).strftime("next %b %-d, %-I:%M %p"),
+             "next": "" if m.dead else "next " + formatting.moment(m.next_attempt_at, "MMMd"),
              "error": m.last_error}
             for m in outbox.failed_mail(db, principal=principal)
         ]

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.core import UnknownLocaleError
+
 from .contrast import contrast_ratio, ensure_contrast, mix, normalize_hex, to_hls
 
 THEMES_DIR = Path(__file__).resolve().parent / "themes"
@@ -31,6 +34,7 @@ RADIX_ACCENTS = {
 CANVAS_REFERENCE = "#F5F5F5"  # a shade darker than every Radix grey step 2 the page canvas uses
 _PROVIDER_KEYS = ("name", "short_name", "tagline", "legal_name", "support_phone",
                   "support_email", "timezone", "country", "currency")
+_PROVIDER_OPTIONAL = {"locale": "en_US"}  # the provider's default locale (CLDR id: en_US, es_US, fr_CA...)
 _BRAND_REQUIRED = ("logo", "favicon", "accent")
 _BRAND_OPTIONAL = {"gray": "slate", "radius": "medium", "radix_accent": None}
 
@@ -56,6 +60,7 @@ class Theme:
     timezone: str
     country: str
     currency: str
+    locale: str = "en_US"
 
 
 def nearest_radix_accent(color_hex: str) -> str:
@@ -117,7 +122,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         data = tomllib.loads(src.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ValueError(f"{src}: cannot read theme TOML: {exc}") from exc
-    p = _section(data, "provider", _PROVIDER_KEYS, {}, src)
+    p = _section(data, "provider", _PROVIDER_KEYS, _PROVIDER_OPTIONAL, src)
     b = _section(data, "brand", _BRAND_REQUIRED, _BRAND_OPTIONAL, src)
 
     try:
@@ -131,6 +136,10 @@ def load_theme(path_or_name: str | None = None) -> Theme:
     for key, pattern in (("country", r"[A-Z]{2}"), ("currency", r"[A-Z]{3}")):
         if not re.fullmatch(pattern, p[key]):
             raise ValueError(f"{src}: provider.{key} must match {pattern}, got {p[key]!r}")
+    try:
+        locale = str(Locale.parse(p["locale"]))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{src}: unknown locale {p['locale']!r} (expected a CLDR id such as en_US)") from None
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p["support_email"]):
         raise ValueError(f"{src}: provider.support_email is not an email: {p['support_email']!r}")
     for key in ("logo", "favicon"):
@@ -153,7 +162,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         radius=_choice(b["radius"], RADII, "radius", src),
         support_phone=p["support_phone"], support_email=p["support_email"],
         legal_name=p["legal_name"], timezone=p["timezone"], country=p["country"],
-        currency=p["currency"],
+        currency=p["currency"], locale=locale,
     )
 
 

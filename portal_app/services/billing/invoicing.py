@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import AccountService, CartOrder, Invoice, Package
 from portal_app.models.statuses import InvoiceLineKind
+from portal_app.services.core import formatting
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def prorated_cents(monthly_cents: int, days: int, month_days: int) -> int:
 def span_label(start: dt.date, end: dt.date) -> str:
     """'Mar 12–31 (20 of 31 days)'; one month at a time."""
     days = (end - start).days + 1
-    dates = f"{start:%b %-d}" if start == end else f"{start:%b %-d}–{end:%-d}"
+    dates = formatting.date(start, 'MMMd') if start == end else formatting.formatter().date_range(start, end, 'MMMd')
     return f"{dates} ({days} of {days_in_month(start)} day{'s' if days_in_month(start) != 1 else ''})"
 
 
@@ -117,7 +118,7 @@ def proration_lines(change: PriceChange, *, period_start: dt.date, period_end: d
 def plan_lines(services: Iterable[ServiceCharge], changes: Iterable[PriceChange], *, period_start: dt.date,
                period_end: dt.date, billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
     """The lines of the invoice for a calendar-month period: each service, then each change's part-month lines."""
-    lines = [PlannedLine(kind="service", description=f"{s.name} ({period_start:%b %Y})"[:200],
+    lines = [PlannedLine(kind="service", description=f"{s.name} ({formatting.date(period_start, 'yMMM')})"[:200],
                          amount_cents=s.monthly_price_cents, account_service_id=s.account_service_id)
              for s in services]
     for change in changes:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from portal_app.models import Account, utcnow
 from portal_app.models.statuses import ServiceState
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import billing, quickpay
 from portal_app.services.core import history
 from portal_app.services.core.access import require_staff
@@ -32,7 +32,6 @@ from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.services.staff import staff_accounts
-from portal_app.theming import current_theme
 
 STATES: dict[str, str] = {
     "active": "Active",
@@ -76,9 +75,6 @@ def standing(db: Session, account: Account) -> Standing:
                     restore_cents=max(0, balance - threshold) if account.service_status == "suspended_nonpayment" else 0,
                     changed_at=account.service_status_changed_at)
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 def _announce(db: Session, account: Account, principal: Principal, status: str, summary: str,
@@ -129,7 +125,7 @@ def set_service_status(db: Session, *, principal: Principal, account_id: int, st
     restore = billing.restore_amount(db, account_id=account.id) if status == "suspended_nonpayment" else 0
     summary = f"Service {STATES[status].lower()}" + (f": {reason}" if reason else "")
     if status == "suspended_nonpayment":
-        summary += f"; {_money(restore)} restores it"
+        summary += f"; {formatting.money(restore)} restores it"
     _announce(db, account, principal, status, summary, restore)
     return True
 
@@ -144,7 +140,7 @@ def restore_after_payment(db: Session, *, account_id: int) -> bool:
         return False
     balance = billing.balance_cents(db, account_id=account_id)
     _announce(db, account, Principal.system("Payment"), "active",
-              f"Service restored: a payment brought the balance to {_money(balance)}")
+              f"Service restored: a payment brought the balance to {formatting.money(balance)}")
     return True
 
 
@@ -153,18 +149,18 @@ def set_by_promise(db: Session, *, account: Account, on: bool, until: dt.date) -
     cancelled while still owed, suspends it again. The promise's own mail tells the subscriber."""
     system = Principal.system("Promise to pay")
     if on:
-        if not _switch(db, account.id, "active", f"On until {until:%b %-d, %Y}: promise to pay",
+        if not _switch(db, account.id, "active", f"On until {formatting.date(until)}: promise to pay",
                        only_from="suspended_nonpayment"):
             return False
-        _announce(db, account, system, "active", f"Service restored until {until:%b %-d, %Y} (promise to pay)",
+        _announce(db, account, system, "active", f"Service restored until {formatting.date(until)} (promise to pay)",
                   mail=False, until=until)
         return True
-    reason = f"The promise to pay by {until:%b %-d, %Y} was not kept"
+    reason = f"The promise to pay by {formatting.date(until)} was not kept"
     if not _switch(db, account.id, "suspended_nonpayment", reason, only_from="active"):
         return False
     restore = billing.restore_amount(db, account_id=account.id)
     _announce(db, account, system, "suspended_nonpayment", f"Service suspended again: {reason}; "
-              f"{_money(restore)} restores it", restore, mail=False)
+              f"{formatting.money(restore)} restores it", restore, mail=False)
     return True
 
 

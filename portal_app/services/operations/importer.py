@@ -40,7 +40,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.reach import normalize_email, normalize_phone
 from portal_app.services.core.errors import FieldErrors, NotFound
-from portal_app.money import parse_dollars
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 
 KINDS = ("accounts", "contacts", "services", "invoices", "invoice_lines", "payments")
@@ -121,7 +121,7 @@ def _date(raw: str, what: str) -> dt.date:
 
 def _money(raw: str, what: str, *, negative: bool = False) -> int:
     sign = -1 if negative and raw.startswith("-") else 1
-    cents = parse_dollars(raw[1:] if sign < 0 else raw)
+    cents = formatting.formatter(formatting.DATA_LOCALE).parse_amount(raw[1:] if sign < 0 else raw)
     if cents is None:
         raise Refused(f"{what} must be an amount like 84.50, not {raw!r}")
     return sign * cents
