@@ -107,8 +107,8 @@ for 24 months from the date you sign this agreement. Add-ons you order later are
 separately and are not covered by the lock.
 
 3. Term and early termination. This agreement runs for 24 months. If you cancel before the end \
-of the term, an early termination fee of $10.00 for each full month remaining applies, up to \
-$200.00. No fee applies if you move to an address the Provider cannot serve, or if you cancel \
+of the term, an early termination fee of {fee_per_month} for each full month remaining applies, up to \
+{fee_cap}. No fee applies if you move to an address the Provider cannot serve, or if you cancel \
 within 30 days of installation.
 
 4. Equipment. The router, mesh extenders and optical terminal remain the Provider's property. \
@@ -127,6 +127,11 @@ Subscriber Portal.
 has the same effect as a handwritten one, and you confirm that you are authorized to sign for \
 this account.
 """
+
+
+def contract_body() -> str:
+    """The agreement's words, its fees in the provider's currency and locale."""
+    return CONTRACT_BODY.format(fee_per_month=formatting.money(1000), fee_cap=formatting.money(20000))
 
 
 def load_demo_data(db: Session, *, today: dt.date) -> bool:
@@ -488,7 +493,7 @@ def _residential_tickets(db: Session, account: Account, today: dt.date, staff: P
     bill = _ticket(db, account, bill_number, "Billing", "Question about my bill", "open", [
         (asked, "subscriber", "Maya Okafor", True,
          "Will the second Wi-Fi extender change my monthly bill? I still see Whole-home Wi-Fi at "
-         "$10.00 on the new invoice."),
+         f"{formatting.money(1000)} on the new invoice."),
         (asked + dt.timedelta(hours=12), "staff", "Jordan Rivera", False,
          "INTERNAL: Confirmed with billing: extender ships under the existing WHW add-on. Do NOT add "
          "an equipment line. Account in good standing, no credits owed."),
@@ -530,7 +535,7 @@ def _extender_install(db: Session, account: Account, today: dt.date, staff: Prin
         db.add(WorkflowTaskDependency(task_id=tasks[task].id, depends_on_task_id=tasks[depends_on].id))
     appointment = _add(db, Appointment(account_id=account.id, kind="install", title=title,
                                        status="to_schedule", created_at=ordered))
-    contract = _add(db, Contract(account_id=account.id, title=CONTRACT_TITLE, body_text=CONTRACT_BODY,
+    contract = _add(db, Contract(account_id=account.id, title=CONTRACT_TITLE, body_text=contract_body(),
                                  version="2026.1", status="pending", created_at=ordered))
     _log(db, account, ordered, staff, "workflow", "created", f"Install workflow opened: {title}",
          "workflow", workflow.id)

@@ -35,7 +35,7 @@ class HomeState(SessionState):
     service_reason: str = ""
     restore_text: str = ""  # suspended for non-payment: what restores it
     restoring: bool = False  # a payment just restored it
-    promise_text: str = ""  # "You promised to pay $64.50 by Mar 20, 2026."
+    promise_text: str = ""  # "You promised to pay <amount> by <day>."
     promise_min: str = ""  # a promise may be made now: from (ISO date) ...
     promise_max: str = ""  # ... to
     promise_refused: str = ""

@@ -45,7 +45,7 @@ class PaymentState(SessionState):
     method_choice: str = NEW_CARD
     amount: str = ""
     balance_text: str = ""
-    pending_text: str = ""  # payments still settling, e.g. "$100.00 payment pending (bank)"
+    pending_text: str = ""  # payments still settling, e.g. "<amount> payment pending (bank)"
     left_text: str = ""
     repeat_on_text: str = ""
     save_method: bool = False

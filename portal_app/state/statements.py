@@ -16,7 +16,7 @@ from portal_app.state.signed_in import signed_in_event
 def _signed(cents: int | None) -> str:
     if cents is None:
         return ""
-    return ("+" if cents > 0 else "−" if cents < 0 else "") + formatting.money(abs(cents))
+    return formatting.signed(cents)
 
 
 def _reasons(reasons) -> list[dict[str, str]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +21,6 @@ from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 MAX_DAYS = 3 * 366 + 1  # three years on one statement
 BUCKETS = ("Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days")
@@ -59,7 +57,7 @@ def parse_range(raw_from: str, raw_to: str, *, today: dt.date) -> tuple[dt.date,
 
 
 def _local(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(ZoneInfo(current_theme().timezone)).date()
+    return formatting.formatter().day_of(moment)
 
 
 def _entries(db: Session, account_id: int, last_day: dt.date) -> tuple[list[Entry], list[Invoice]]:

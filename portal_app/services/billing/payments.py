@@ -666,8 +666,8 @@ def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt
 
 
 def parse_amount(text: str, *, locale: str | None = None) -> int:
-    """An amount typed in the subscriber's locale ('84.5', '$1,084.50' in en_US) -> integer cents, more
-    than zero; anything else is a field error."""
+    """An amount typed in the subscriber's locale (in en_US: '84.5', '1,084.50', with or without the
+    dollar sign) -> integer cents, more than zero; anything else is a field error."""
     cents = formatting.formatter(locale).parse_amount(text)
     if not cents:
         raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})

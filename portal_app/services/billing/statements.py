@@ -34,7 +34,7 @@ class Page:
     rows: list
     page: int
     pages: int
-    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded $10.00")
+    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded" and the amount)
     explained: dict[int, Explanation] = field(default_factory=dict)  # invoice id -> why it differs from the last
 
 

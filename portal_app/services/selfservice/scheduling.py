@@ -42,7 +42,7 @@ def _zone() -> ZoneInfo:
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(_zone()).date()
+    return formatting.formatter().day_of(moment)
 
 
 def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
