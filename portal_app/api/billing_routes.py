@@ -32,9 +32,10 @@ def _render(token: str | None, kind: str, object_id: int) -> tuple[bytes, str]:
         principal = auth.resolve_session(db, token=token)
         if kind == "invoice":
             doc = statements.invoice_document(db, principal=principal, invoice_id=object_id, today=provider_today())
-            return documents.invoice_pdf(doc, fmt=formatting.formatter()), f"invoice-{doc.number}.pdf"
+            return documents.invoice_pdf(doc, fmt=formatting.for_principal(db, principal)), f"invoice-{doc.number}.pdf"
         receipt = statements.receipt_document(db, principal=principal, payment_id=object_id)
-        return documents.receipt_pdf(receipt, fmt=formatting.formatter()), f"receipt-{receipt.receipt_number}.pdf"
+        return (documents.receipt_pdf(receipt, fmt=formatting.for_principal(db, principal)),
+                f"receipt-{receipt.receipt_number}.pdf")
 
 
 def _pdf_route(kind: str):
@@ -57,7 +58,8 @@ def _render_statement(token: str | None, raw_from: str, raw_to: str) -> tuple[by
         today = provider_today()
         start, end = account_statement.parse_range(raw_from, raw_to, today=today)
         doc = account_statement.account_statement(db, principal=principal, start=start, end=end, today=today)
-        return documents.statement_pdf(doc, fmt=formatting.formatter()), f"statement-{doc.account_number}-{formatting.day_stamp(start)}-{formatting.day_stamp(end)}.pdf"
+        name = f"statement-{doc.account_number}-{formatting.day_stamp(start)}-{formatting.day_stamp(end)}.pdf"
+        return documents.statement_pdf(doc, fmt=formatting.for_principal(db, principal)), name
 
 
 async def statement(request: Request) -> Response:

@@ -21,7 +21,7 @@ def _render(token: str | None, contract_id: int) -> bytes:
     with session_scope() as db:
         principal = auth.resolve_session(db, token=token)
         return signed_contract_pdf(contracts.signed_document(db, principal=principal, contract_id=contract_id),
-                                   fmt=formatting.formatter())
+                                   fmt=formatting.for_principal(db, principal))
 
 
 async def signed_contract(request: Request) -> Response:

@@ -11,14 +11,26 @@ from pathlib import Path
 
 import pytest
 from factories import call, make_payment, make_subscriber
-from sqlmodel import Session
-from test_billing_documents import pdf_text
-from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (fixtures and helpers)
+from sqlmodel import Session, select
+from test_billing_documents import client, pdf_text  # noqa: F401  (client is a fixture)
+from test_states import (  # noqa: F401  (fixtures and helpers)
+    app_db,
+    page_state,
+    signed_in_cookie,
+)
 
 from portal_app.integrations import documents
-from portal_app.models import PaymentMethod, RecurringPayment, Workflow, WorkflowTask
+from portal_app.models import (
+    OutboxMail,
+    PaymentMethod,
+    RecurringPayment,
+    Workflow,
+    WorkflowTask,
+)
 from portal_app.services.billing import statements
 from portal_app.services.core.formatting import Formatter, formatter
+from portal_app.services.identity import auth
+from portal_app.services.notify.send import send
 from portal_app.services.orders import order_tracking
 from portal_app.state.autopay import AutoPayState
 from portal_app.state.statements import PaymentsListState
@@ -92,6 +104,20 @@ def test_the_theme_names_a_locale_and_refuses_an_unknown_one(tmp_path: Path) -> 
     spanish.write_text(demo.replace('locale = "en_US"', 'locale = "xx_QQ"'))
     with pytest.raises(ValueError, match="unknown locale"):
         load_theme(str(spanish))
+
+
+def test_stamps_inside_identifiers_take_days_only() -> None:
+    from portal_app.services.core.formatting import day_stamp, month_stamp
+
+    assert (day_stamp(dt.date(2026, 3, 5)), month_stamp(dt.date(2026, 3, 5))) == ("20260305", "202603")
+    with pytest.raises(TypeError):
+        day_stamp(NEAR_MIDNIGHT)
+
+
+def test_a_receipt_number_is_short_and_dated() -> None:
+    from portal_app.services.billing.payments import new_receipt_number
+
+    assert re.fullmatch(r"RCP-\d{8}-[0-9A-F]{8}", new_receipt_number())
 
 
 def test_a_subscribers_locale_is_taken_and_an_unknown_one_falls_back_to_the_providers() -> None:
@@ -185,3 +211,40 @@ def test_the_source_check_sees_each_kind_of_hand_made_format(source: str, tmp_pa
     if source.startswith(("{{", "Pay")):
         path = path.with_suffix(".txt")
     assert hand_made_formats(path, source) != []
+
+
+# --- a subscriber's own locale: their PDFs and their mail ------------------------------------------
+
+def test_a_spanish_reader_gets_receipts_in_es_us_and_others_keep_the_providers(
+        db: Session, client) -> None:  # noqa: F811
+    spanish, english = make_subscriber(db), make_subscriber(db)
+    spanish.user.language = "es_US"
+    db.add(spanish.user)
+    payments = [make_payment(db, sub.account, 8437) for sub in (spanish, english)]
+    for payment in payments:
+        payment.created_at = NEAR_MIDNIGHT
+        db.add(payment)
+    db.commit()
+    texts = []
+    for sub, payment in zip((spanish, english), payments):
+        ticket = auth.create_session_ticket(db, user=sub.user)
+        db.commit()
+        client.cookies.set(auth.SESSION_COOKIE, auth.redeem_session_ticket(db, ticket=ticket).token)
+        db.commit()
+        texts.append(pdf_text(client.get(f"/documents/receipts/{payment.id}.pdf").content))
+    assert "Date: 4 mar 2026, 9:30 p.m." in texts[0] and "$84.37" in texts[0]
+    assert "Date: Mar 4, 2026, 9:30 PM" in texts[1]
+
+
+def test_mail_is_written_in_the_recipients_locale(db: Session) -> None:
+    spanish, english = make_subscriber(db), make_subscriber(db)
+    spanish.user.language = "es_US"
+    db.add(spanish.user)
+    for sub in (spanish, english):
+        send(db, account_id=sub.account.id, event="bill_reminder", template="bill_reminder", key=None,
+             context={"due_on": dt.date(2026, 3, 21), "balance_cents": 5000, "autopay": None,
+                      "pay_link": "http://portal.example/quickpay"})
+    db.commit()
+    mails = {m.account_id: m for m in db.exec(select(OutboxMail))}
+    assert "$50.00 is due on 21 mar 2026." in mails[spanish.account.id].body_text
+    assert "$50.00 is due on Mar 21, 2026." in mails[english.account.id].body_text

@@ -367,7 +367,7 @@ def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGatewa
 
 
 def new_receipt_number() -> str:
-    return f"RCP-{formatting.day_stamp(utcnow())}-{secrets.token_hex(4).upper()}"
+    return f"RCP-{formatting.day_stamp(utcnow().date())}-{secrets.token_hex(4).upper()}"  # the UTC day, as always
 
 
 def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",

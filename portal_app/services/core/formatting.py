@@ -23,6 +23,10 @@ from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import NumberFormatError, format_currency, format_decimal, get_currency_symbol, parse_decimal
 
+from sqlmodel import Session
+
+from portal_app.models import PortalUser
+from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
 # CLDR puts a narrow no-break space before "PM" and thin spaces around range dashes. Plain spaces read
@@ -157,6 +161,14 @@ def formatter(locale: str | None = None) -> Formatter:
     return _formatter(chosen, theme.currency, theme.timezone)
 
 
+def for_principal(db: Session, principal: Principal) -> Formatter:
+    """The formats a signed-in subscriber reads in (their portal user's `language`); anyone else gets the
+    provider's default locale."""
+    user = db.get(PortalUser, principal.user_id) \
+        if principal.kind == "subscriber" and principal.user_id is not None else None
+    return formatter(user.language if user is not None else None)
+
+
 # The provider's default locale, for code that formats for no one in particular (staff pages, history).
 def money(cents: int) -> str:
     return formatter().money(cents)
@@ -187,7 +199,10 @@ def parse_amount(typed: object) -> int | None:
 
 
 def day_stamp(day: dt.date) -> str:
-    """20260305: a day inside identifiers and file names (never shown as a date to read)."""
+    """20260305: a day inside identifiers and file names (never shown as a date to read). A moment is
+    refused: which zone's day it is must be chosen by the caller."""
+    if isinstance(day, dt.datetime):
+        raise TypeError("day_stamp takes a date; pick the day of a moment first")
     return day.isoformat().replace("-", "")
 
 
