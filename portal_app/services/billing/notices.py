@@ -57,7 +57,7 @@ def bill_ready(db: Session, *, account: Account, invoice: Invoice, today: dt.dat
         plan = autopay_plan(db, account_id=account.id, today=today, due=due, recurring=recurring)
         balance = due.balance_cents
     send(db, account_id=account.id, event="bill_ready", template="bill_ready", key=f"bill_ready:{invoice.id}",
-         context={"invoice_number": invoice.number, "period": formatting.date(invoice.period_start, 'yMMMM'),
+         context={"invoice_number": invoice.number, "period_start": invoice.period_start,
                   "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
                   "autopay": asdict(plan) if plan else None,
                   "pay_link": quickpay.link_url(account.account_number)})

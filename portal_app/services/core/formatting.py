@@ -61,7 +61,7 @@ class Formatter:
 
     # --- money and numbers -------------------------------------------------------------------------
     def money(self, cents: int) -> str:
-        """1084_50 -> "$1,084.50" (en_US, USD); negative amounts keep the locale's minus sign."""
+        """108450 (cents) -> "$1,084.50" (en_US, USD); a negative amount keeps the locale's minus sign."""
         if not isinstance(cents, int) or isinstance(cents, bool):
             raise TypeError("money amounts are integer cents")
         text = format_currency(Decimal(cents).scaleb(-2), self.currency, locale=self.locale)
