@@ -118,7 +118,7 @@ class PaymentState(SessionState):
         self.pending_text = (f"{money(due.pending_cents)} payment pending" + (" (bank)" if due.pending_bank else "")
                              if due.pending_cents else "")
         self.left_text = money(due.left_cents) if due.pending_cents else ""
-        self.amount = f"{due.left_cents / 100:.2f}" if due.left_cents > 0 else ""
+        self.amount = formatting.plain_amount(due.left_cents) if due.left_cents > 0 else ""
         self.repeat_on_text = (f"Invoice due date (next: {formatting.date(due.due_on)})" if due.due_on
                                else "Invoice due date")
         self.ach_terms = ach_terms_text()

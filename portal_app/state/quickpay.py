@@ -109,7 +109,7 @@ class QuickPayState(rx.State):
         self._new_attempt()
         self.masked_name = found.masked_name
         self.amount_due = formatting.balance(found.balance_cents)
-        self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
+        self.amount = formatting.plain_amount(found.amount_due_cents) if found.amount_due_cents else ""
         self.restore_note = (f"Pay {formatting.money(found.restore_cents)} and your service is restored at once."
                              if found.restore_cents else "")
         self.error = ""

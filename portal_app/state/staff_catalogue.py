@@ -26,7 +26,7 @@ class StaffCatalogueState(StaffPage, StaffSessionState):
         self.packages = [{"id": str(p.id), "code": p.code, "name": p.name, "active": p.active,
                           "price": formatting.money(p.monthly_price_cents) + "/mo",
                           "speed": f"{p.download_mbps}/{p.upload_mbps} Mbps",
-                          "description": p.description, "price_input": f"{p.monthly_price_cents / 100:.2f}",
+                          "description": p.description, "price_input": formatting.plain_amount(p.monthly_price_cents),
                           "download": str(p.download_mbps), "upload": str(p.upload_mbps)} for p in packs]
         self.areas = [{"id": str(a.id), "name": a.name, "zips": a.zip_codes, "mode": a.portal_account_mode,
                        "packages": [{"id": str(p.id), "name": p.name, "offered": p.id in offered,

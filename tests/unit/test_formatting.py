@@ -90,6 +90,12 @@ def test_what_is_not_an_amount_in_en_us(typed: str) -> None:
     assert US.parse_amount(typed) is None
 
 
+def test_a_forms_starting_amount_reads_back_as_the_same_cents() -> None:
+    for fmt in (US, ES, DE):
+        assert [fmt.parse_amount(fmt.plain_amount(c)) for c in (5, 8437, 108450)] == [5, 8437, 108450]
+    assert (US.plain_amount(108450), DE.plain_amount(108450)) == ("1084.50", "1084,50")
+
+
 def test_amounts_typed_in_a_comma_decimal_locale() -> None:
     assert DE.parse_amount("1.084,50 €") == 108450 and DE.parse_amount("84,5") == 8450
     assert DE.parse_amount("84.5") is None  # a misplaced group separator is refused, never read as 845
@@ -170,7 +176,7 @@ def test_autopay_charges_and_orders_show_the_providers_day(app_db: str, db: Sess
 _SOURCES = ("*.py", "*.html", "*.txt")
 # The sms alphabet lists "£$¥" as characters a text may carry, not as money.
 _NOT_MONEY = {"integrations/sms.py"}
-_HAND_MADE_MONEY = re.compile(r"""\$\s*\{|\$\d|["']\$["']|[€£¥]""")
+_HAND_MADE_MONEY = re.compile(r"""\$\s*\{|\$\d|["']\$["']|[€£¥]|cents\W{0,3}\s*(?<!/)/\s*100(?!\d)""")
 
 
 def _files() -> list[Path]:
@@ -179,7 +185,8 @@ def _files() -> list[Path]:
 
 
 def hand_made_formats(path: Path, text: str) -> list[str]:
-    """`strftime`, a `%` date format in an f-string or `format()`, a currency symbol written by hand."""
+    """`strftime`, a `%` date format in an f-string or `format()`, a currency symbol written by hand, cents
+    turned into a float to print."""
     found = [f"{path.name}:{n}: strftime" for n, line in enumerate(text.splitlines(), 1) if "strftime" in line]
     if str(path.relative_to(PACKAGE)) not in _NOT_MONEY:
         found += [f"{path.name}:{n}: {m.group(0)!r}" for n, line in enumerate(text.splitlines(), 1)
@@ -205,7 +212,7 @@ def test_no_strftime_and_no_hand_made_currency_symbol_in_portal_app() -> None:
 @pytest.mark.parametrize("source", [
     'when = moment.strftime("%b %d")', 'label = f"{day:%b %-d, %Y}"', 'label = format(day, "%Y")',
     'price = f"${cents / 100:.2f}"', 'fee = "Up to $200.00"', 'text = raw.lstrip("$")', 'eur = "€"',
-    '{{ promised_on.strftime("%b") }}', 'Pay ${{ amount }}'])
+    '{{ promised_on.strftime("%b") }}', 'Pay ${{ amount }}', 'amount = f"{due.left_cents / 100:.2f}"'])
 def test_the_source_check_sees_each_kind_of_hand_made_format(source: str, tmp_path: Path) -> None:
     path = PACKAGE / "services" / "example.py"  # never written: only its name and suffix are read
     if source.startswith(("{{", "Pay")):

@@ -85,7 +85,7 @@ def _announce(db: Session, account: Account, principal: Principal, status: str, 
         data["until"] = until.isoformat()
     if status == "suspended_nonpayment":
         data |= {"restore_url": quickpay.restore_link_url(account.account_number),
-                 "restore_amount": f"{restore_cents / 100:.2f}"}
+                 "restore_amount": formatting.formatter(formatting.DATA_LOCALE).plain_amount(restore_cents)}
     history.record(db, principal=principal, account_id=account.id, kind="service", action=ACTIONS[status],
                    summary=summary[:500], entity_type="account", entity_id=account.id, webhook_data=data)
     if not mail:

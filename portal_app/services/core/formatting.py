@@ -77,6 +77,13 @@ class Formatter:
         """A change in money: "+$5.00", "−$5.00" (a true minus sign), "$0.00"."""
         return ("+" if cents > 0 else "−" if cents < 0 else "") + self.money(abs(cents))
 
+    def plain_amount(self, cents: int) -> str:
+        """108450 (cents) -> "1084.50": an amount to type over (a form's starting value), in the locale's
+        decimal mark, without currency or grouping; `parse_amount` reads it back."""
+        if not isinstance(cents, int) or isinstance(cents, bool):
+            raise TypeError("money amounts are integer cents")
+        return format_decimal(Decimal(cents).scaleb(-2), format="0.00", locale=self.locale)
+
     def number(self, value: int | Decimal) -> str:
         """1234567 -> "1,234,567" in the locale's grouping."""
         return _plain(format_decimal(value, locale=self.locale))
@@ -192,6 +199,10 @@ def date_range(start: dt.date | dt.datetime, end: dt.date | dt.datetime, form: s
 
 def moment(value: dt.datetime, form: str = "medium", *, seconds: bool = False) -> str:
     return formatter().moment(value, form, seconds=seconds)
+
+
+def plain_amount(cents: int) -> str:
+    return formatter().plain_amount(cents)
 
 
 def parse_amount(typed: object) -> int | None:
