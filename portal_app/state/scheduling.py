@@ -11,6 +11,7 @@ from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core import formatting
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -27,8 +28,8 @@ def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, 
             "iso": day.isoformat(),
             "day": str(day.day),
             "open": "yes" if day in opened else "",
-            "label": f"{day:%A, %B %-d}",
-            "month": f"{day:%b}" if day.day == 1 or day == start else "",
+            "label": formatting.date(day, 'MMMMEEEEd'),
+            "month": formatting.date(day, 'MMM') if day.day == 1 or day == start else "",
         })
         day += dt.timedelta(days=1)
     return cells

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import contracts, holds, orders, workflows
 from portal_app.services.staff import staff_accounts
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffAccountPage, StaffSessionState, client_id
 from portal_app.state.tickets import show_time
-from portal_app.theming import current_theme
 
 
 class StaffOrdersState(StaffAccountPage, StaffSessionState):
@@ -27,7 +26,6 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         self._account_id = account.id
         self.account_name = account.display_name
         held = holds.staff_holds(db, principal=principal, account_id=account.id)
-        currency = current_theme().currency
 
         def hold_of(workflow_id: int) -> dict[str, str]:
             hold = held.get(workflow_id)
@@ -35,7 +33,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
                 return {"hold_id": "", "hold_status": "", "hold_text": ""}
             return {"hold_id": str(hold.id), "hold_status": hold.status,
                     "hold_text": (f"{holds.STATUS_WORDS[hold.status]} · {holds.span(hold.starts_on, hold.ends_on)} at "
-                                  f"{format_cents(hold.monthly_price_cents, currency)}/month"
+                                  f"{formatting.money(hold.monthly_price_cents)}/month"
                                   + (f" · decided by {hold.decided_by}" if hold.decided_by else ""))}
 
         self.workflows = [

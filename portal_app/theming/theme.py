@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.core import UnknownLocaleError
+
 from .contrast import ensure_contrast_on, mix, normalize_hex, readable_on, to_hls
 
 THEMES_DIR = Path(__file__).resolve().parent / "themes"
@@ -44,6 +47,7 @@ SOFT_LIGHT = 0.9  # the accent-tinted card: 10% accent on white
 SOFT_DARK = 0.85  # in dark mode 15% accent on the dark card, so the tint still shows
 _PROVIDER_KEYS = ("name", "short_name", "tagline", "legal_name", "support_phone",
                   "support_email", "timezone", "country", "currency")
+_PROVIDER_OPTIONAL = {"locale": "en_US"}  # the provider's default locale (CLDR id: en_US, es_US, fr_CA...)
 _BRAND_REQUIRED = ("logo", "favicon", "accent")
 _BRAND_OPTIONAL = {"gray": "slate", "radius": "medium", "radix_accent": None}
 
@@ -83,6 +87,7 @@ class Theme:
     currency: str
     light: Palette  # the colours pages use when the phone is in light mode (mail and PDFs too)
     dark: Palette  # and when it is in dark mode
+    locale: str = "en_US"
 
 
 def nearest_radix_accent(color_hex: str) -> str:
@@ -144,7 +149,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         data = tomllib.loads(src.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ValueError(f"{src}: cannot read theme TOML: {exc}") from exc
-    p = _section(data, "provider", _PROVIDER_KEYS, {}, src)
+    p = _section(data, "provider", _PROVIDER_KEYS, _PROVIDER_OPTIONAL, src)
     b = _section(data, "brand", _BRAND_REQUIRED, _BRAND_OPTIONAL, src)
 
     try:
@@ -158,6 +163,10 @@ def load_theme(path_or_name: str | None = None) -> Theme:
     for key, pattern in (("country", r"[A-Z]{2}"), ("currency", r"[A-Z]{3}")):
         if not re.fullmatch(pattern, p[key]):
             raise ValueError(f"{src}: provider.{key} must match {pattern}, got {p[key]!r}")
+    try:
+        locale = str(Locale.parse(p["locale"]))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{src}: unknown locale {p['locale']!r} (expected a CLDR id such as en_US)") from None
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p["support_email"]):
         raise ValueError(f"{src}: provider.support_email is not an email: {p['support_email']!r}")
     for key in ("logo", "favicon"):
@@ -183,7 +192,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         radius=_choice(b["radius"], RADII, "radius", src),
         support_phone=p["support_phone"], support_email=p["support_email"],
         legal_name=p["legal_name"], timezone=p["timezone"], country=p["country"],
-        currency=p["currency"], light=light, dark=dark,
+        currency=p["currency"], light=light, dark=dark, locale=locale,
     )
 
 
