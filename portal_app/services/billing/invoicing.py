@@ -13,7 +13,7 @@ bill" has no part-month lines: the next invoice simply bills the new package.
 
 A vacation hold bills its days at the hold price instead of the package price: for each month it
 touches, a credit for every service's days ("Credit for Fiber 500, Jul 12–26 (15 of 31 days): vacation
-hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at $5.00/month").
+hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at 5.00 a month" in the provider's currency).
 Days in the period being billed, or in a month an earlier invoice billed, go on this invoice; later
 days wait for their own month's bill (`HoldDays.billed_through` remembers how far a hold is billed).
 A package change's one-time fee is a `one_time` line on the next invoice after staff complete it.
