@@ -78,9 +78,10 @@ def notice_callout(message: rx.Var, **props) -> rx.Component:
 
 
 def page_body(title: rx.Var | str | tuple, *children: rx.Component, action: rx.Component | None = None,
-              spacing: str = "4") -> rx.Component:
-    """A signed-in page: its one h1 (with an action at the right, if any), then its parts."""
+              back: rx.Component | None = None, spacing: str = "4") -> rx.Component:
+    """A signed-in page: the way back up (if any), its one h1 (with an action at the right, if any), then
+    its parts."""
     parts = title if isinstance(title, tuple) else (title,)
     heading = rx.heading(*parts, as_="h1", size="6", color=tokens.TEXT)
     head = heading if action is None else rx.hstack(heading, rx.spacer(), action, width="100%", align="center")
-    return rx.vstack(head, *children, spacing=spacing, width="100%")
+    return rx.vstack(*([back] if back is not None else []), head, *children, spacing=spacing, width="100%")
