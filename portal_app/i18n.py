@@ -38,6 +38,17 @@ def t(text: str) -> rx.Var | str:
     return rx.cond(reads_spanish(), spanish, text)
 
 
+def tf(msgid: str, **params: str) -> rx.Var | str:
+    """`msgid` with `%(name)s` filled from `params` (texts known when the page compiles, each translated too)."""
+    if not params:
+        return t(msgid)
+    english = msgid % params
+    spanish = _spanish().get(msgid)
+    if not spanish:
+        return english
+    return rx.cond(reads_spanish(), spanish % {k: _spanish().get(v) or v for k, v in params.items()}, english)
+
+
 def lang_attr() -> rx.Var:
     """The `lang` attribute of a page's root, so screen readers speak the text in its language."""
     return rx.cond(reads_spanish(), "es", "en")

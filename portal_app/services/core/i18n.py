@@ -99,3 +99,7 @@ def page_texts(lang: str) -> dict[str, str]:
     with path.open("rb") as po:
         catalog = read_po(po, locale=lang, domain=DOMAIN)
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+# A label kept as data (a navigation entry, a notice by key) and translated where it is shown.
+N_ = _
