@@ -22,7 +22,7 @@ def text_field(label: str, name: str, errors: rx.Var, *, autocomplete: str = "of
     props = {"default_value": default_value, "key": default_value} if default_value is not None else {}
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.cond(hint != "", rx.text(hint, size="1", color=tokens.MUTED)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=tokens.MUTED) if isinstance(hint, rx.Var) or hint else rx.fragment(),
         rx.input(id=name, name=name, auto_complete=autocomplete, input_mode=input_mode, placeholder=placeholder,
                  size="3", width="100%", min_height=tokens.TOUCH_TARGET,
                  aria_invalid=rx.cond(message, "true", "false"), aria_describedby=f"{name}-error", **props),
