@@ -16,6 +16,7 @@ from portal_app.components.cards import brand_logo
 from portal_app.components.language import language_choice
 from portal_app.components.outage_banner import outage_banners
 from portal_app.i18n import lang_attr, tf
+from portal_app.services.core.i18n import N_
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
@@ -35,6 +36,9 @@ PAGE_ROUTES: list[str] = []
 PUBLIC_ROUTES: list[str] = []
 # Each page's on_load handlers, as registered (tests check each signed-in page loads in one handler).
 PAGE_LOADERS: dict[str, list] = {}
+
+
+MAIN_NAV = N_("Main")  # the navigation's accessible name
 
 
 def as_written(text: str, **params: str) -> str:
@@ -109,7 +113,7 @@ def site_header(*left: rx.Component, name: rx.Var, on_sign_out, say=as_written,
     )
 
 
-def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main", say=as_written) -> rx.Component:
+def sidebar(items: list[NavItem], current_route: str, *, label: str = MAIN_NAV, say=as_written) -> rx.Component:
     """Every destination, one per row, from tablet width (768 px) up."""
     return rx.el.nav(
         rx.vstack(
@@ -157,7 +161,7 @@ def _more_menu(items: list[NavItem], current_route: str, say=as_written) -> rx.C
     )
 
 
-def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
+def bottom_bar(items: list[NavItem], current_route: str, *, label: str = MAIN_NAV,
                primary: list[NavItem] | None = None, say=as_written) -> rx.Component:
     """The phone navigation: up to BOTTOM_BAR_SLOTS destinations; when there are more, the first
     four (or the first four of `primary`) and a More menu holding the rest, in their order."""
