@@ -8,9 +8,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.services.identity import auth
+from portal_app.services.identity import language as user_language
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import outages
 from portal_app.state import live
+from portal_app.state.language import LanguageState
 from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header
 
@@ -22,8 +24,10 @@ def _cookie_token(cookie_header: str) -> str | None:
     return cookie_value(cookie_header, auth.SESSION_COOKIE)
 
 
-class SessionState(SignedIn, rx.State):
-    """Base for every signed-in page. Identity stays on the server (never a client var)."""
+class SessionState(SignedIn, LanguageState):
+    """Base for every signed-in page. Identity stays on the server (never a client var).
+
+    A substate of LanguageState: every page reads (and the header sets) the tab's language."""
 
     signed_in: bool = False
     display_name: str = ""
@@ -42,7 +46,14 @@ class SessionState(SignedIn, rx.State):
     def _resolve(self, db: Session, token: str | None) -> Principal:
         return auth.resolve_session(db, token=token)
 
+    def _translate(self, text: str) -> str:
+        return self._t(text)
+
     def _on_page_load(self, db: Session, principal: Principal) -> None:
+        # The tab reads the subscriber's own language (chosen in any browser, kept on their sign-in).
+        chosen = user_language.language_of(db, principal)
+        if chosen:
+            self._set_lang(chosen)
         # Read with each page load (not every tap), so a notice posted or restored shows on the next page.
         shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
         if shown != self.outage_banners:  # unchanged: nothing to send to the browser
@@ -68,6 +79,15 @@ class SessionState(SignedIn, rx.State):
         """on_load guard of a page that loads nothing else (pages that load data check the session
         in their own load handler): visitors without a live session go to sign-in, then back."""
         return await self._signed_in(lambda db, principal: None, page_load=True)
+
+    @rx.event
+    async def choose_my_language(self, lang: str):
+        """The header's choice: this tab switches at once, and the sign-in keeps it (pages, mail, PDFs)."""
+        if lang not in ("en", "es"):
+            return None
+        self._set_lang(lang)
+        return await self._signed_in(
+            lambda db, principal: user_language.choose_language(db, principal=principal, lang=lang))
 
     @rx.event
     async def sign_out(self):
