@@ -36,6 +36,7 @@ from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 from tests.e2e.test_services_orders import PASSWORD, _subscriber
 
+NGINX_FAIL_TIMEOUT_S = 10  # scripts/run-production.sh: max_fails=1 fail_timeout=10s on each worker
 ANSWER_DELAY_MS = 4000  # the sandbox holds each charge's answer back this long: the test kills the worker then
 
 
@@ -74,6 +75,7 @@ class Cluster(PortalServer):
         super().__init__(base_url, database_url)
         self.run_dir = run_dir
         self.backend_ports = backend_ports
+        self.last_stop = 0.0  # when a test last stopped a worker (monotonic)
 
     def backend_pid(self, port: int) -> int:
         return int((self.run_dir / f"backend-{port}.pid").read_text())
@@ -96,15 +98,22 @@ class Cluster(PortalServer):
                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
 
     def wait_until_both_serve(self) -> None:
-        """Both workers answer (the script starts a killed one again, which takes a few seconds)."""
+        """Both workers answer (the script starts a killed one again, which takes a few seconds), and
+        nginx uses both again: it leaves a worker it failed to reach alone for fail_timeout (10 s), so a
+        test right after another one's stopped worker could get 502 from a proxy with none left."""
         deadline = time.monotonic() + 120
         while not all(_ready(f"http://127.0.0.1:{port}/readyz") for port in self.backend_ports):
             assert time.monotonic() < deadline, "a backend worker did not come back"
             time.sleep(0.5)
+        time.sleep(max(0.0, self.last_stop + NGINX_FAIL_TIMEOUT_S + 1 - time.monotonic()))
+
+    def stopped(self) -> None:
+        self.last_stop = time.monotonic()
 
     def kill_backend(self, port: int) -> None:
         """Kill the worker process and everything it started, at once (no shutdown, no cleanup)."""
         os.killpg(self.backend_pid(port), signal.SIGKILL)
+        self.stopped()
 
     def ledger_charges(self, key: str) -> int:
         with sqlite3.connect(self.run_dir / "sandbox-ledger.sqlite") as ledger:
@@ -267,6 +276,7 @@ def test_a_worker_stopped_gracefully_hands_its_tabs_over_at_once(tab: Page, clus
     other = next(port for port in cluster.backend_ports if port != holder)
     started = time.monotonic()
     os.kill(cluster.backend_pid(holder), signal.SIGTERM)  # a deploy or a scale-down: SIGTERM, not a crash
+    cluster.stopped()
     while cluster.socket_holder() != other:
         assert time.monotonic() - started < 10, "the tab did not move to the other worker"
     tab.get_by_role("button", name="Older").click()
@@ -322,6 +332,7 @@ def test_a_tap_that_never_reached_its_worker_says_nothing_was_charged(tab: Page,
     holder = cluster.socket_holder()
     pid = cluster.backend_pid(holder)
     os.killpg(pid, signal.SIGSTOP)  # the worker hangs: the tap goes out but is never answered...
+    cluster.stopped()
     try:
         tab.get_by_role("button", name="PAY NOW").click()
         tab.wait_for_timeout(300)
