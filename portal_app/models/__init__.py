@@ -27,6 +27,7 @@ from portal_app.models.billing import (
     ServiceAreaPackage,
 )
 from portal_app.models.identity import (
+    AccountMembership,
     AuthToken,
     PortalUser,
     RateLimitBucket,
@@ -58,7 +59,7 @@ from portal_app.models.support import Appointment, AppointmentWindow, Ticket, Ti
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
+    "Account", "AccountHistory", "AccountMembership", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
     "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "Notification",
     "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",

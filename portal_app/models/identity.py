@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import StaffRole, status_field
+from portal_app.models.statuses import MemberRole, StaffRole, status_field
 
 
 class PortalUser(SQLModel, table=True):
-    """A subscriber's sign-in to one account."""
+    """A subscriber's sign-in. `account_id` is the account it was created for (its home account, where it
+    always has the full role); other accounts it may act for are its AccountMembership rows."""
 
     __tablename__ = "portal_user"
     id: int | None = Field(default=None, primary_key=True)
@@ -27,6 +29,21 @@ class PortalUser(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = utc_field(default_now=True)
     last_sign_in_at: datetime | None = utc_field(nullable=True)
+
+
+class AccountMembership(SQLModel, table=True):
+    """Another account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment
+    methods) or view (sees, changes nothing). Added by an accepted invitation or by the sign-in proving
+    the account as sign-up does; the login's home account needs no row."""
+
+    __tablename__ = "account_membership"
+    __table_args__ = (UniqueConstraint("user_id", "account_id", name="uq_account_membership_user_account"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="portal_user.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    role: MemberRole = status_field("view", max_length=12)
+    added_at: datetime = utc_field(default_now=True)
+    added_by: str = Field(default="", max_length=120)  # who added it (the inviting holder, or the sign-in itself)
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -76,6 +93,8 @@ class UserSession(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    # The account this subscriber session acts for (switched in the header); empty: the login's home account.
+    account_id: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = utc_field(default_now=True)
     last_seen_at: datetime = utc_field(default_now=True)
     expires_at: datetime = utc_field()
