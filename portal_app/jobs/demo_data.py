@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from portal_app.models import (
     Account,
+    AccountMembership,
     AccountService,
     Appointment,
     AppointmentWindow,
@@ -271,6 +272,7 @@ def _portal_user(db: Session, account: Account, username: str, email: str, passw
     user = _add(db, PortalUser(account_id=account.id, username=username, email=email,
                                password_hash=hash_password(password), created_at=joined,
                                verified_at=joined + dt.timedelta(minutes=7)))
+    db.add(AccountMembership.home_of(user))
     _log(db, account, joined, Principal(kind="subscriber", display_name=username, user_id=user.id,
                                         account_id=account.id), "access", "registered",
          f"Portal sign-in '{username}' created and email verified", "portal_user", user.id)

@@ -12,8 +12,9 @@ from portal_app.models.statuses import MemberRole, StaffRole, status_field
 
 
 class PortalUser(SQLModel, table=True):
-    """A subscriber's sign-in. `account_id` is the account it was created for (its home account, where it
-    always has the full role); other accounts it may act for are its AccountMembership rows."""
+    """A subscriber's sign-in. `account_id` is the account it was created for (its home account: sessions
+    start there, mail about the sign-in names it); what it may do on which account is its AccountMembership
+    rows (one of the home account, role full, made with the sign-in)."""
 
     __tablename__ = "portal_user"
     id: int | None = Field(default=None, primary_key=True)
@@ -32,9 +33,9 @@ class PortalUser(SQLModel, table=True):
 
 
 class AccountMembership(SQLModel, table=True):
-    """Another account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment
-    methods) or view (sees, changes nothing). Added by an accepted invitation or by the sign-in proving
-    the account as sign-up does; the login's home account needs no row."""
+    """An account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment methods)
+    or view (sees, changes nothing). Made with the sign-in for its home account, by an accepted invitation,
+    or by the signed-in user proving another account as sign-up does. No row: no access at all."""
 
     __tablename__ = "account_membership"
     __table_args__ = (UniqueConstraint("user_id", "account_id", name="uq_account_membership_user_account"),)
@@ -44,6 +45,11 @@ class AccountMembership(SQLModel, table=True):
     role: MemberRole = status_field("view", max_length=12)
     added_at: datetime = utc_field(default_now=True)
     added_by: str = Field(default="", max_length=120)  # who added it (the inviting holder, or the sign-in itself)
+
+    @classmethod
+    def home_of(cls, user: PortalUser, *, added_by: str = "with the sign-in") -> "AccountMembership":
+        """The full-role membership every sign-in has of the account it was created for."""
+        return cls(user_id=user.id, account_id=user.account_id, role="full", added_by=added_by)
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -9,6 +9,7 @@ from portal_app.services.billing import autopay, hosted_payments, payments, stat
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.money import format_cents
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
 
@@ -105,7 +106,7 @@ class AutoPayState(SessionState):
         self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def confirm_forget(self, db, principal):
         if not self.forgetting_id:
             return
@@ -117,17 +118,17 @@ class AutoPayState(SessionState):
         self._refresh(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def save_edit(self, db, principal, form: dict):
         self._act(db, principal, "edit", form)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def add_recurring(self, db, principal, form: dict):
         self._act(db, principal, "setup", form)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def add_new_method(self, db, principal, kind: str):
         """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
         if not self.hosted or kind not in ("card", "ach"):
@@ -138,7 +139,7 @@ class AutoPayState(SessionState):
         return rx.redirect(url)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def confirm_remove(self, db, principal):
         self._act(db, principal, "remove", {})
 

@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")
@@ -124,7 +125,7 @@ class ContactsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def submit(self, db, principal, form_data: dict):
         data = {k: str(form_data.get(k, ""))[:300] for k in (*FIELDS, "value")}
         self._clear_errors()
@@ -180,7 +181,7 @@ class ContactsState(SessionState):
             self._pending_delete = None
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def confirm_delete(self, db, principal):
         if self._pending_delete is None:
             return

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from portal_app.config import get_settings
 from portal_app.models import (
     Account,
+    AccountMembership,
     AuthToken,
     Contact,
     ContactPoint,
@@ -103,6 +104,7 @@ def create_unverified_user(
     )
     db.add(user)
     db.flush()
+    db.add(AccountMembership.home_of(user))
     raw = tokens.issue(db, purpose=tokens.VERIFY, user_id=user.id)
     access_mail.send_verification(db, user=user, raw_token=raw, needs_password=password is None)
     return user
@@ -242,6 +244,7 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStar
     user = PortalUser(account_id=account.id, username=username, email=email, password_hash=password_hash, disabled=True)
     db.add(user)
     db.flush()
+    db.add(AccountMembership.home_of(user))
     details = json.dumps({"first": form.first_name.strip()[:80], "last": form.contact_last_name.strip()[:80],
                           "phone": phone})
     raw = tokens.issue(db, purpose=tokens.SIGN_UP_PENDING, user_id=user.id, payload=details)

@@ -1,8 +1,8 @@
 """memberships: a sign-in may hold several accounts (account_membership, each with a role), and a
 subscriber session remembers the account it acts for (user_session.account_id)
 
-PortalUser.account_id keeps its meaning: the account the sign-in was created for, where it always has
-the full role; so existing sign-ins need no rows here and nothing is backfilled.
+PortalUser.account_id keeps its meaning: the account the sign-in was created for (sessions start there).
+Every existing sign-in gets the full-role membership of that account, so nobody loses access.
 
 Revision ID: 0008_memberships
 Revises: 0007_holds
@@ -35,6 +35,9 @@ def upgrade() -> None:
     with op.batch_alter_table('account_membership', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_membership_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_membership_user_id'), ['user_id'], unique=False)
+
+    op.execute("INSERT INTO account_membership (user_id, account_id, role, added_at, added_by) "
+               "SELECT id, account_id, 'full', created_at, 'with the sign-in' FROM portal_user")
 
     # user_session is referenced by nothing, so batch mode may rebuild it on SQLite.
     with op.batch_alter_table('user_session', schema=None) as batch_op:
