@@ -7,6 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import card
 from portal_app.state.home_billing import HomeBillingState as S
+from portal_app.state.session import SessionState
 
 # (label, icon, route): a quick action appears once its page exists; later features add theirs here.
 QUICK_ACTIONS: list[tuple[str, str, str]] = [
@@ -40,7 +41,7 @@ def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.C
 
 def bill_actions() -> rx.Component:
     return rx.hstack(
-        rx.cond(S.bill_due, link_button("PAY BILL", "/pay", primary=True, flex="1")),
+        rx.cond(S.bill_due & SessionState.may_pay, link_button("PAY BILL", "/pay", primary=True, flex="1")),
         link_button("VIEW MORE", "/invoices", flex="1"),
         spacing="3",
         width="100%",

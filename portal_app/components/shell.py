@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.account_switcher import account_switcher, role_notes
 from portal_app.components.outage_banner import outage_banners
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
@@ -251,9 +252,10 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
 def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
     return shell_frame(
-        site_header(logo_link(), name=SessionState.display_name, on_sign_out=SessionState.sign_out),
+        site_header(logo_link(), account_switcher(), name=SessionState.display_name, on_sign_out=SessionState.sign_out),
         sidebar(_sorted_nav(), current_route),
-        [outage_banners(SessionState.outage_banners), rx.cond(SessionState.signed_in, content, loading()), footer()],
+        [outage_banners(SessionState.outage_banners), role_notes(),
+         rx.cond(SessionState.signed_in, content, loading()), footer()],
         bottom_bar(_sorted_nav(), current_route),
         main_width=tokens.CONTENT_MAX_WIDTH,
     )

@@ -12,6 +12,7 @@ from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
 from portal_app.pages.scheduling import scheduling_reminder
 from portal_app.pages.services import contract_reminder
+from portal_app.state.session import SessionState
 from portal_app.state.home import HomeState
 
 
@@ -60,10 +61,11 @@ def _promise_card() -> rx.Component:
                     weight="medium", display="flex", gap="0.5rem", align_items="center"),
             rx.text("Your service stays on until then. We remind you two days before.", size="2",
                     color=tokens.MUTED),
-            rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
+            rx.cond(SessionState.may_pay, rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%")),
             spacing="2", width="100%", align="start",
         ), id="promise-active", role="region", aria_label="Promise to pay"),
-        rx.cond((HomeState.service_status == "active") & (HomeState.promise_max != ""), card(_promise_form())),
+        rx.cond((HomeState.service_status == "active") & (HomeState.promise_max != "") & SessionState.may_pay,
+                card(_promise_form())),
     )
 
 
@@ -80,8 +82,9 @@ def _service_notice() -> rx.Component:
                     rx.text("You owe ", rx.el.strong(HomeState.balance_text), ". Pay ",
                             rx.el.strong(HomeState.restore_text), " and your service is restored at once.",
                             size="3", id="restore-amount"),
-                    rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%"),
-                    _promise_form(),
+                    rx.cond(SessionState.may_pay,
+                            rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%")),
+                    rx.cond(SessionState.may_pay, _promise_form()),
                     spacing="3", width="100%",
                 ),
                 rx.text("Please call us to turn it back on.", size="3"),
