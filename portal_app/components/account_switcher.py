@@ -13,7 +13,8 @@ def _choice(account: rx.Var) -> rx.Component:
     current = account["id"] == S.account_id
     return rx.menu.item(
         rx.hstack(
-            rx.icon(rx.cond(current, "check", "building_2"), size=16, aria_hidden="true"),
+            rx.cond(current, rx.icon("check", size=16, aria_hidden="true"),
+                    rx.icon("building_2", size=16, aria_hidden="true")),
             rx.vstack(
                 rx.text(account["label"], size="2", weight=rx.cond(current, "bold", "regular")),
                 rx.text(account["role"], size="1", color=tokens.MUTED),

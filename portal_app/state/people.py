@@ -8,7 +8,7 @@ from sqlmodel import Session
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity import auth, memberships
+from portal_app.services.identity import memberships
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.session import SessionState
@@ -34,11 +34,11 @@ class PeopleState(SessionState):
             self.people, self.invitations = [], []
             return
         self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email, "role": m.role_label,
-                        "added": f"Added {f"{m.added_at:%b %-d, %Y}"}" + (f" · {m.added_by}" if m.added_by else ""),
+                        "added": f"Added {m.added_at:%b %-d, %Y}" + (f" · {m.added_by}" if m.added_by else ""),
                         "you": "yes" if m.is_you else ""}
                        for m in memberships.members(db, principal=principal)]
         self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": i.role_label,
-                             "until": f"Link works until {f"{i.expires_at:%b %-d, %Y}"}"}
+                             "until": f"Link works until {i.expires_at:%b %-d, %Y}"}
                             for i in memberships.pending_invitations(db, principal=principal)]
 
     @rx.event
@@ -80,16 +80,6 @@ class PeopleState(SessionState):
         self._fill(db, principal)
 
 
-def _look(db: Session, *, raw_token: str, session_token: str | None) -> tuple[memberships.InvitationView, str]:
-    """The invitation, and the username signed in on this browser (or "")."""
-    view = memberships.inspect_invitation(db, raw_token=raw_token)
-    try:
-        who = memberships.principal_name(db, auth.resolve_session(db, token=session_token))
-    except auth.SessionInvalid:
-        who = ""
-    return view, who
-
-
 class InvitationState(SessionState):
     """/invitation?token=…: accept an account holder's invitation, signed in or with a new sign-in."""
 
@@ -109,7 +99,8 @@ class InvitationState(SessionState):
         raw = event_query_param(self, "token")[:200]
         self.created, self.errors = "", {}
         try:
-            view, who = await in_one_session(_look, raw_token=raw, session_token=self._session_token())
+            view, who = await in_one_session(memberships.invitation_for_browser, raw_token=raw,
+                                             session_token=self._session_token())
         except memberships.InvitationInvalid:
             self.loaded, self.valid, self._token = True, False, ""
             return

@@ -21,7 +21,7 @@ from portal_app.services.core.access import (
 )
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity import access_mail, tokens
+from portal_app.services.identity import access_mail, auth, tokens
 from portal_app.services.identity.portal_users import (
     check_new_sign_in, clean_email, mask_email, username_taken,
 )
@@ -269,6 +269,16 @@ def inspect_invitation(db: Session, *, raw_token: str) -> InvitationView:
         raise InvitationInvalid() from None
     account, role, email, inviter = _invitation(db, row)
     return InvitationView(_label(account), role, email, inviter.username if inviter else "The account holder")
+
+
+def invitation_for_browser(db: Session, *, raw_token: str, session_token: str | None) -> tuple[InvitationView, str]:
+    """What an invitation offers, and the username signed in on the browser that opened it (or "")."""
+    view = inspect_invitation(db, raw_token=raw_token)
+    try:
+        who = principal_name(db, auth.resolve_session(db, token=session_token))
+    except auth.SessionInvalid:
+        who = ""
+    return view, who
 
 
 def _consume(db: Session, raw_token: str) -> tuple[Account, str, str, PortalUser | None]:
