@@ -47,7 +47,7 @@ def account_switcher() -> rx.Component:
                 ),
             ),
             rx.menu.content(
-                rx.menu.label("Your accounts"),
+                rx.text("Your accounts", size="1", color=tokens.MUTED, padding="0.25rem 0.5rem"),
                 rx.foreach(S.accounts, _choice),
                 rx.menu.separator(),
                 rx.menu.item(rx.hstack(rx.icon("users", size=16, aria_hidden="true"), rx.text("People with access"),
