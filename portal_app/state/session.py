@@ -86,6 +86,9 @@ class SessionState(SignedIn, rx.State):
             live.register(self.router.session.client_token, account_id=account_id, area_id=None if area < 0 else area,
                           route=self.router.url.path or "/")
 
+    def _show_refusal(self, problem: Exception) -> None:
+        self.refused = str(problem)
+
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True
         self.display_name = principal.display_name

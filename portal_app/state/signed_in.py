@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from portal_app.models import session_scope
 from portal_app.services.core.access import require_role
-from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError
+from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError, RoleRefused
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.auth import SessionInvalid
 from portal_app.state.tab_guard import reset_tab
@@ -118,6 +118,10 @@ class SignedIn(rx.State, mixin=True):
         if "errors" in fields:
             self.errors = {"form": str(problem)}
 
+    def _show_refusal(self, problem: RoleRefused) -> None:
+        """A change the signed-in role may not make (subscriber pages say it above the page)."""
+        self._show_problem(problem)
+
     def _principal(self) -> Principal | None:
         """Transitional: the principal in a session of its own (handlers move to `_signed_in`)."""
         try:
@@ -138,6 +142,9 @@ class SignedIn(rx.State, mixin=True):
         except SessionInvalid as problem:
             await reset_tab(self)  # nothing of the ended sign-in stays in this tab
             return self._sign_in_redirect(problem.reason)
+        except RoleRefused as problem:
+            self._show_refusal(problem)
+            return None
         except PortalError as problem:
             self._show_problem(problem)
             return None

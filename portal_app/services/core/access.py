@@ -24,7 +24,7 @@ from portal_app.models import (
     Ticket,
     Workflow,
 )
-from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, StaffOnly
+from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, RoleRefused, StaffOnly
 from portal_app.services.core.principal import Principal
 
 Owned = TypeVar("Owned", bound=SQLModel)
@@ -142,7 +142,7 @@ def require_role(principal: Principal, needed: str) -> None:
     if principal.kind != "subscriber":
         return
     if _RANK.get(principal.role, -1) < _RANK[needed]:
-        raise Forbidden(_REFUSALS.get(principal.role, _REFUSALS[VIEW]))
+        raise RoleRefused(_REFUSALS.get(principal.role, _REFUSALS[VIEW]))
 
 
 def may(principal_role: str, needed: str) -> bool:
