@@ -143,6 +143,7 @@ def load_demo_data(db: Session, *, today: dt.date) -> bool:
     staff_principal = Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id)
     _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal, MAYA)
     _business_account(db, today, types, areas["Austin Metro"], packages, staff_principal)
+    _second_account_for_maya(db, today)
     _appointment_windows(db, today)
     _outage_notices(db, today, areas)
     db.flush()
@@ -580,6 +581,21 @@ def _business_account(db: Session, today: dt.date, types: dict[str, ContactType]
     _contact(db, account, types["Authorized User"], "Sam", "Ortiz", [("phone", "+15125550188", "Mobile")])
     _portal_user(db, account, "bluebonnet", "rosa@bluebonnet-bakery.example", "demo-business-2026")
     _vacation_hold(db, account, today, staff)
+
+
+def _second_account_for_maya(db: Session, today: dt.date) -> None:
+    """Maya keeps the bakery's books: Rosa invited her sign-in to Bluebonnet Bakery with billing-only access,
+    so `maya` holds two accounts (the header's switcher) with two roles."""
+    db.flush()
+    maya = db.exec(select(PortalUser).where(PortalUser.username == MAYA.username)).one()
+    bakery = db.exec(select(Account).where(Account.account_number == BUSINESS_ACCOUNT)).one()
+    when = _utc(today - dt.timedelta(days=20), 15)
+    db.add(AccountMembership(user_id=maya.id, account_id=bakery.id, role="billing", added_at=when,
+                             added_by="invitation from bluebonnet"))
+    _log(db, bakery, when, Principal(kind="subscriber", display_name="maya", user_id=maya.id, account_id=bakery.id,
+                                     role="billing"),
+         "access", "member_added", "'maya' accepted the invitation from bluebonnet (Billing only)", "portal_user",
+         maya.id)
 
 
 def _vacation_hold(db: Session, account: Account, today: dt.date, staff: Principal) -> None:
