@@ -92,7 +92,7 @@ class InvitationState(SessionState):
     signed_in_as: str = ""
     created: str = ""
     errors: dict[str, str] = {}
-    _token: str = ""  # sealed
+    _link: str = ""  # the link's token, sealed (the name _token is the session cookie reader)
 
     @rx.event
     async def load(self):
@@ -102,41 +102,41 @@ class InvitationState(SessionState):
             view, who = await in_one_session(memberships.invitation_for_browser, raw_token=raw,
                                              session_token=self._session_token())
         except memberships.InvitationInvalid:
-            self.loaded, self.valid, self._token = True, False, ""
+            self.loaded, self.valid, self._link = True, False, ""
             return
-        self.loaded, self.valid, self._token = True, True, seal(raw)
+        self.loaded, self.valid, self._link = True, True, seal(raw)
         self.account_label, self.invited_role = view.account_label, view.role_label
         self.invited_by, self.invited_email, self.signed_in_as = view.invited_by, view.email, who
 
     @rx.event
     async def accept(self):
-        if not self._token:
+        if not self._link:
             return
-        raw = unseal(self._token)
+        raw = unseal(self._link)
         chosen = await self._signed_in(
             lambda db, principal: memberships.accept_invitation(db, principal=principal, raw_token=raw))
         if isinstance(chosen, memberships.AccountChoice):
             await reset_tab(self)  # the session now acts for the new account: start the tab afresh there
             return rx.redirect("/")
         if chosen is None:  # used or expired meanwhile
-            self.valid, self._token = False, ""
+            self.valid, self._link = False, ""
         return chosen
 
     @rx.event
     async def create_sign_in(self, form: dict):
-        if not self._token:
+        if not self._link:
             return
         password = str(form.get("password", ""))[:1024]
         if password != str(form.get("confirm_password", ""))[:1024]:
             self.errors = {"confirm_password": "The two passwords are not the same."}
             return
         try:
-            username = await in_one_session(memberships.create_sign_in_from_invitation, raw_token=unseal(self._token),
+            username = await in_one_session(memberships.create_sign_in_from_invitation, raw_token=unseal(self._link),
                                             username=str(form.get("username", ""))[:64], password=password)
         except memberships.InvitationInvalid:
-            self.valid, self._token = False, ""
+            self.valid, self._link = False, ""
             return
         except FieldErrors as problem:
             self.errors = dict(problem.errors)
             return
-        self.errors, self._token, self.created = {}, "", username
+        self.errors, self._link, self.created = {}, "", username
