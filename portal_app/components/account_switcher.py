@@ -31,19 +31,22 @@ def _choice(account: rx.Var) -> rx.Component:
     )
 
 
-def account_switcher() -> rx.Component:
-    """Account number and name of the chosen account; opens the list of the others to act for."""
+def account_switcher(*, phone: bool) -> rx.Component:
+    """Account number and name of the chosen account; opens the list of the others to act for. Phones get
+    it as a full-width row under the header (`phone=True`), wider screens beside the logo."""
     return rx.cond(
         S.accounts.length() > 1,
-        rx.menu.root(
+        rx.box(rx.menu.root(
             rx.menu.trigger(
                 rx.button(
                     rx.icon("building_2", size=18, aria_hidden="true"),
-                    rx.text(S.account_label, size="2", max_width=tokens.phone_or_wide("8.5rem", "16rem"),
-                            overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                    rx.text(S.account_label, size="2", overflow="hidden", text_overflow="ellipsis",
+                            white_space="nowrap", max_width="100%" if phone else "16rem"),
                     rx.icon("chevron_down", size=16, aria_hidden="true"),
                     variant="soft", color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer",
-                    aria_label="Switch account: now " + S.account_label, id="account-switcher",
+                    width="100%" if phone else "auto", justify_content="start" if phone else "center",
+                    aria_label="Switch account: now " + S.account_label,
+                    id="account-switcher" if phone else "account-switcher-wide",
                 ),
             ),
             rx.menu.content(
@@ -55,7 +58,8 @@ def account_switcher() -> rx.Component:
                              on_select=rx.redirect("/people"), min_height=tokens.TOUCH_TARGET),
                 align="start",
             ),
-        ),
+        ), display=tokens.phone_or_wide("block", "none") if phone else tokens.phone_or_wide("none", "block"),
+            padding="0.25rem 1rem 0" if phone else "0", width="100%" if phone else "auto"),
     )
 
 

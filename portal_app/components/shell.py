@@ -46,6 +46,7 @@ def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None
         href=href,
         aria_label=label or f"{theme.provider_name} home",
         display="flex",
+        flex_shrink="0",
         align_items="center",
         min_height=tokens.TOUCH_TARGET,
     )
@@ -92,10 +93,12 @@ def _sorted_nav() -> list[NavItem]:
     return sorted(NAV_ITEMS, key=lambda item: item.order)
 
 
-def site_header(*left: rx.Component, name: rx.Var, on_sign_out) -> rx.Component:
-    """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out."""
+def site_header(*left: rx.Component, name: rx.Var, on_sign_out, below: rx.Component | None = None) -> rx.Component:
+    """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out; `below`
+    is a second row (phones put the account switcher there)."""
     return rx.el.header(
         account_bar(*left, name=name, on_sign_out=on_sign_out, max_width="1200px", margin="0 auto", padding_x="1rem"),
+        below if below is not None else rx.fragment(),
         position="sticky",
         top="0",
         z_index="10",
@@ -252,7 +255,8 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
 def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
     return shell_frame(
-        site_header(logo_link(), account_switcher(), name=SessionState.display_name, on_sign_out=SessionState.sign_out),
+        site_header(logo_link(), account_switcher(phone=False), name=SessionState.display_name,
+                    on_sign_out=SessionState.sign_out, below=account_switcher(phone=True)),
         sidebar(_sorted_nav(), current_route),
         [outage_banners(SessionState.outage_banners), role_notes(),
          rx.cond(SessionState.signed_in, content, loading()), footer()],
