@@ -300,3 +300,75 @@ def test_an_invitee_without_a_sign_in_makes_one_for_the_invited_role_only(db: Se
     assert (principal.account_id, principal.role) == (holder.account.id, VIEW)
     with pytest.raises(memberships.InvitationInvalid):
         memberships.create_sign_in_from_invitation(db, raw_token=raw, username="again", password="a-long-enough-9x")
+
+
+# --- adding an account with sign-up's proof ---------------------------------------------------------
+
+
+def _with_email(db: Session, account, address: str) -> ContactPoint:
+    contact = Contact(account_id=account.id, first_name="Holder", last_name=account.last_name)
+    db.add(contact)
+    db.flush()
+    point = ContactPoint(contact_id=contact.id, account_id=account.id, kind="email", value=address)
+    db.add(point)
+    db.commit()
+    return point
+
+
+def test_a_signed_in_user_adds_an_account_they_prove_with_a_link_to_an_address_on_it(db: Session) -> None:
+    me = make_subscriber(db)
+    other = make_account(db, first_name="Lou", last_name="Landlord")
+    point = _with_email(db, other, "lou@mail.example")
+    principal = auth.resolve_session(db, token=_session(db, me.user))
+    with pytest.raises(memberships.SignUpRefused):  # the same answer for a wrong name and a missing account
+        memberships.start_adding_account(db, principal=principal, account_number=other.account_number,
+                                         last_name="Wrong", billing_zip="")
+    with pytest.raises(FieldErrors):
+        memberships.start_adding_account(db, principal=principal, account_number=me.account.account_number,
+                                         last_name=me.account.last_name, billing_zip="")  # already theirs
+    started = memberships.start_adding_account(db, principal=principal, account_number=other.account_number,
+                                               last_name="landlord", billing_zip="")
+    db.commit()
+    assert [c.id for c in started.choices] == [point.id] and "lou@" not in started.choices[0].masked
+    assert auth.resolve_session(db, token=_session(db, me.user)).account_id == me.account.id  # nothing added yet
+    stranger = auth.resolve_session(db, token=_session(db, make_subscriber(db).user))
+    with pytest.raises(tokens.TokenInvalid):  # the request is bound to the sign-in that made it
+        memberships.send_add_account_link(db, principal=stranger, request=started.request, choice_id=point.id)
+    masked = memberships.send_add_account_link(db, principal=principal, request=started.request, choice_id=point.id)
+    db.commit()
+    mail = db.exec(select(OutboxMail).where(OutboxMail.to_address == "lou@mail.example")).one()
+    raw = re.search(r"/confirm-add-account\?token=([A-Za-z0-9_-]+)", mail.body_text).group(1)
+    assert masked.startswith("l•••@")
+    assert memberships.confirm_add_account_link(db, raw_token=raw) == other.account_number
+    db.commit()
+    held = {c.account_id: c.role for c in memberships.accounts_of(db, principal=principal)}
+    assert held == {me.account.id: FULL, other.id: FULL}
+    with pytest.raises(tokens.TokenInvalid):
+        memberships.confirm_add_account_link(db, raw_token=raw)
+    assert "member_added" in [h.action for h in db.exec(select(AccountHistory).where(
+        AccountHistory.account_id == other.id))]
+
+
+def test_the_latest_bill_proves_an_account_where_the_provider_allows_it(db: Session,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_app.config import get_settings
+
+    me = make_subscriber(db)
+    other = make_account(db, last_name="Biller")
+    invoice = make_invoice(db, other, 4567)
+    db.commit()
+    principal = auth.resolve_session(db, token=_session(db, me.user))
+    started = memberships.start_adding_account(db, principal=principal, account_number=other.account_number,
+                                               last_name="Biller", billing_zip="")
+    with pytest.raises(FieldErrors):  # not offered by default
+        memberships.add_account_with_bill(db, principal=principal, request=started.request, value=invoice.number)
+    monkeypatch.setenv("PORTAL_SIGNUP_BILL_PROOF", "true")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(FieldErrors):
+            memberships.add_account_with_bill(db, principal=principal, request=started.request, value="$1.00")
+        chosen = memberships.add_account_with_bill(db, principal=principal, request=started.request, value="$45.67")
+        db.commit()
+    finally:
+        get_settings.cache_clear()
+    assert chosen.account_id == other.id and chosen.role == FULL

@@ -11,19 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from portal_app.models import Account, AccountMembership, AuthToken, PortalUser, UserSession, utcnow
+from portal_app.config import get_settings
+from portal_app.models import Account, AccountMembership, AuthToken, ContactPoint, PortalUser, UserSession, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.access import (
     FULL, MEMBER_ROLES, ROLE_LABELS, access_account, account_id_of, object_id_from, require_role,
 )
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity import access_mail, auth, tokens
+from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.identity.portal_users import (
-    check_new_sign_in, clean_email, mask_email, username_taken,
+    BILL_MISMATCH, NO_MATCH, ProofChoice, SignUpRefused, account_matches, bill_matches, check_new_sign_in, clean_email,
+    mask_email, proof_choices, username_taken,
 )
 from portal_app.services.identity.secrets_util import hash_password
 
@@ -338,6 +340,121 @@ def create_sign_in_from_invitation(db: Session, *, raw_token: str, username: str
     return clean
 
 
-def count_accounts(db: Session, *, user_id: int) -> int:
-    return int(db.exec(select(func.count()).select_from(AccountMembership)
-                       .where(AccountMembership.user_id == user_id)).one())
+# --- adding an account the signed-in person holds, with sign-up's proof ----------------------------------
+
+
+@dataclass(frozen=True)
+class AddStarted:
+    """The account matched: it is added once control of it is proven (a link to an address on it, or the
+    latest bill where the provider allows that)."""
+
+    request: str  # raw token naming this request (the tab keeps it sealed)
+    account_number: str
+    choices: tuple[ProofChoice, ...]
+    bill_proof: bool
+
+
+def start_adding_account(db: Session, *, principal: Principal, account_number: str, last_name: str,
+                         billing_zip: str, client_ip: str = "") -> AddStarted:
+    """Step 1, as sign-up's: the account number plus the holder's last name (or a business's billing ZIP),
+    under sign-up's rate limits and with its one answer for every kind of miss."""
+    if principal.kind != "subscriber" or principal.user_id is None:
+        raise NotFound("sign-in")
+    number = str(account_number).strip()[:32]
+    errors: dict[str, str] = {}
+    if not number:
+        errors["account_number"] = "Enter the account number printed on the bill."
+    if not str(last_name).strip() and not str(billing_zip).strip():
+        errors["last_name"] = "Enter the account holder's last name (or, for a business, the billing ZIP code)."
+    if errors:
+        raise FieldErrors(errors)
+    limits = [(ratelimit.SIGN_UP, number), (ratelimit.SIGN_UP_IP, client_ip)]
+    ratelimit.check(db, limits)
+    ratelimit.hit(db, limits)
+    account = db.exec(select(Account).where(Account.account_number == number)).first()
+    if not account_matches(account, last_name=str(last_name)[:80], billing_zip=str(billing_zip)[:16]):
+        raise SignUpRefused(NO_MATCH)
+    assert account is not None
+    if _membership(db, principal.user_id, account.id or 0) is not None:
+        raise FieldErrors({"account_number": "Your sign-in already has this account: choose it in the header."})
+    raw = tokens.issue(db, purpose=tokens.ADD_PENDING, user_id=principal.user_id, payload=str(account.id))
+    history.record(db, principal=principal, account_id=account.id, kind="access", action="add_account_started",
+                   summary=f"'{principal_name(db, principal)}' asked to add this account to their sign-in; held "
+                           "until control of the account is proven", entity_type="portal_user",
+                   entity_id=principal.user_id)
+    return AddStarted(request=raw, account_number=account.account_number, choices=proof_choices(db, account.id),
+                      bill_proof=get_settings().signup_bill_proof)
+
+
+def _pending_add(db: Session, principal: Principal, request: str) -> tuple[Account, AuthToken]:
+    row = tokens.peek(db, purpose=tokens.ADD_PENDING, raw=request)
+    account = db.get(Account, int(row.payload)) if row.payload.isdigit() else None
+    if account is None or row.user_id != principal.user_id:
+        raise tokens.TokenInvalid()
+    return account, row
+
+
+def send_add_account_link(db: Session, *, principal: Principal, request: str, choice_id: object,
+                          client_ip: str = "") -> str:
+    """Step 2a: mail the adding link to the chosen address already on the account; returns it masked."""
+    account, _ = _pending_add(db, principal, request)
+    point = db.exec(select(ContactPoint).where(ContactPoint.id == object_id_from(choice_id, "address"),
+                                               ContactPoint.account_id == account.id,
+                                               ContactPoint.kind == "email")).first()
+    if point is None:
+        raise FieldErrors({"choice": "Choose one of the addresses listed."})
+    limits = [(ratelimit.RESEND, f"add:{account.id}"), (ratelimit.RESEND_IP, client_ip)]
+    ratelimit.check(db, limits)
+    ratelimit.hit(db, limits)
+    user = db.get(PortalUser, principal.user_id)
+    raw = tokens.issue(db, purpose=tokens.ADD_PROOF, user_id=principal.user_id or 0, payload=f"{account.id}|{point.id}")
+    access_mail.send_add_account_proof(db, account_id=account.id, user=user, to=point.value,
+                                       account_label=_label(account), raw_token=raw)
+    masked = mask_email(point.value)
+    history.record(db, principal=principal, account_id=account.id, kind="access", action="add_account_link_sent",
+                   summary=f"Link to add this account to the sign-in '{user.username}' sent to {masked}")
+    return masked
+
+
+def _add_full(db: Session, *, user: PortalUser, account: Account, how: str) -> AccountMembership:
+    membership = _membership(db, user.id or 0, account.id or 0) or AccountMembership(
+        user_id=user.id, account_id=account.id, added_by="proof of the account")
+    membership.role = FULL
+    db.add(membership)
+    tokens.void_all(db, purpose=tokens.ADD_PENDING, user_id=user.id)
+    tokens.void_all(db, purpose=tokens.ADD_PROOF, user_id=user.id)
+    actor = Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=account.id)
+    history.record(db, principal=actor, account_id=account.id, kind="access", action="member_added",
+                   summary=f"The sign-in '{user.username}' added this account (Full access), proven by {how}",
+                   entity_type="portal_user", entity_id=user.id)
+    return membership
+
+
+def add_account_with_bill(db: Session, *, principal: Principal, request: str, value: str) -> AccountChoice:
+    """Step 2b, where the provider allows it: the invoice number or total of the account's latest bill."""
+    if not get_settings().signup_bill_proof:
+        raise FieldErrors({"bill_value": "Choose an address to send the link to."})
+    account, _ = _pending_add(db, principal, request)
+    limits = [(ratelimit.SIGN_UP, account.account_number)]
+    ratelimit.check(db, limits)
+    if not bill_matches(db, account.id or 0, str(value)[:40]):
+        ratelimit.hit(db, limits)
+        raise FieldErrors({"bill_value": BILL_MISMATCH})
+    tokens.consume(db, purpose=tokens.ADD_PENDING, raw=request)
+    user = db.get(PortalUser, principal.user_id)
+    _add_full(db, user=user, account=account, how="a value from the latest bill")
+    return AccountChoice(account.id, account.account_number, account.display_name, FULL)
+
+
+def confirm_add_account_link(db: Session, *, raw_token: str) -> str:
+    """Step 3 of the link path: whoever reads an address on the account opened the link; returns the account
+    number added. The sign-in chooses it in the header."""
+    row = tokens.consume(db, purpose=tokens.ADD_PROOF, raw=raw_token)
+    account_id, _, point_id = (row.payload or "").partition("|")
+    account = db.get(Account, int(account_id)) if account_id.isdigit() else None
+    point = db.get(ContactPoint, int(point_id)) if point_id.isdigit() else None
+    user = db.get(PortalUser, row.user_id)
+    if account is None or point is None or point.account_id != account.id or user is None or user.disabled:
+        raise tokens.TokenInvalid()
+    _add_full(db, user=user, account=account, how=f"a link sent to {mask_email(point.value)}")
+    return account.account_number
