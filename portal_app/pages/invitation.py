@@ -9,6 +9,7 @@ from portal_app.components.cards import link_outcome, primary_button
 from portal_app.components.forms import field, public_frame, stacked_form
 from portal_app.components.shell import portal_page
 from portal_app.pages.email_links import PASSWORD_HINT
+from portal_app.state.people import ConfirmAddAccountState as C
 from portal_app.state.people import InvitationState as S
 
 # To sign in first and come back to this same link (read from the address bar, never from the tab's state).
@@ -68,4 +69,18 @@ def invitation() -> rx.Component:
             "invitation-error",
         ),
         heading="Invitation",
+    )
+
+
+@portal_page(route="/confirm-add-account", title="Add an account", public=True, on_load=[C.load])
+def confirm_add_account() -> rx.Component:
+    return public_frame(
+        link_outcome(
+            C.loaded, C.added != "",
+            rx.callout(rx.text("Account ", rx.el.strong(C.added), " is added to the sign-in that asked for it. ",
+                               rx.link("Sign in", href="/signin"), " and choose it in the header."),
+                       icon="circle_check", color_scheme="green", role="status", width="100%", id="account-added"),
+            "This link has expired or has already been used.", "add-account-error",
+        ),
+        heading="Add an account",
     )

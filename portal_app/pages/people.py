@@ -91,6 +91,48 @@ def _confirm_remove() -> rx.Component:
     )
 
 
+def _add_account() -> rx.Component:
+    """Any sign-in may add another account it holds, proving it as sign-up does."""
+    choose = stacked_form(
+        rx.text("Account ", rx.el.strong(S.add_number), " matched. Where should we send the link that adds it?",
+                size="2"),
+        rx.radio_group.root(
+            rx.foreach(S.add_choices, lambda c: rx.radio_group.item(c["masked"], value=c["id"])),
+            name="choice", direction="column", spacing="2", aria_label="Addresses on the account",
+        ),
+        rx.cond(S.errors.get("choice", "") != "",
+                rx.text(S.errors.get("choice", ""), size="2", color=tokens.DANGER, role="alert")),
+        primary_button("SEND LINK", type="submit"),
+        on_submit=S.send_add_link, spacing="3", id="add-account-link-form",
+    )
+    by_bill = stacked_form(
+        field("Or: the invoice number or total of its latest bill", "bill_value",
+              error=S.errors.get("bill_value", "")),
+        primary_button("ADD WITH THE BILL", type="submit"),
+        on_submit=S.add_with_bill, spacing="3", id="add-account-bill-form",
+    )
+    return card(rx.vstack(
+        rx.heading("Add an account you hold", as_="h2", size="4"),
+        rx.text("A second home, a family member's or a business account: prove it as you did when you signed up.",
+                size="2", color=tokens.MUTED),
+        notice_callout(S.add_notice, id="add-account-notice"),
+        rx.cond(
+            S.add_number != "",
+            rx.vstack(choose, rx.cond(S.add_bill_proof, by_bill), spacing="4", width="100%"),
+            stacked_form(
+                field("Account number", "account_number", error=S.errors.get("account_number", ""),
+                      hint="As printed on the bill."),
+                field("Account holder's last name", "last_name", error=S.errors.get("last_name", ""),
+                      required=False),
+                field("Or, for a business: billing ZIP code", "billing_zip", required=False),
+                primary_button("FIND THE ACCOUNT", type="submit"),
+                on_submit=S.start_add, spacing="3", id="add-account-form",
+            ),
+        ),
+        spacing="3", width="100%",
+    ))
+
+
 @portal_page(route="/people", title="People with access", on_load=[S.load])
 def people() -> rx.Component:
     return page_body(
@@ -112,4 +154,5 @@ def people() -> rx.Component:
             card(rx.text("Only someone with full access to this account sees and changes who can use it.",
                          size="3")),
         ),
+        _add_account(),
     )

@@ -8,7 +8,8 @@ from sqlmodel import Session
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
-from portal_app.services.identity import memberships
+from portal_app.services.identity import memberships, tokens
+from portal_app.services.identity.portal_users import SignUpRefused
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.session import SessionState
@@ -27,6 +28,12 @@ class PeopleState(SessionState):
     confirm_open: bool = False
     removing_name: str = ""
     _removing_id: int = 0
+    # Adding an account this person holds (any role: it is about their own sign-in), as sign-up proves it.
+    add_number: str = ""  # matched, waiting for proof
+    add_choices: list[dict[str, str]] = []
+    add_bill_proof: bool = False
+    add_notice: str = ""
+    _add_request: str = ""  # sealed
 
     def _fill(self, db: Session, principal: Principal) -> None:
         self.holder = may(principal.role, FULL)
@@ -45,7 +52,57 @@ class PeopleState(SessionState):
     @signed_in_event
     def load(self, db, principal):
         self.errors, self.notice, self.confirm_open = {}, "", False
+        self.add_number, self.add_choices, self.add_notice, self._add_request = "", [], "", ""
         self._fill(db, principal)
+
+    @rx.event
+    @signed_in_event
+    def start_add(self, db, principal, form: dict):
+        self.errors, self.add_notice = {}, ""
+        try:
+            started = memberships.start_adding_account(
+                db, principal=principal, account_number=str(form.get("account_number", ""))[:32],
+                last_name=str(form.get("last_name", ""))[:80], billing_zip=str(form.get("billing_zip", ""))[:16],
+                client_ip=self.router.session.client_ip)
+        except SignUpRefused as refused:  # kept: the attempt counts against the limits
+            self.errors = {"account_number": str(refused)}
+            return
+        self._add_request, self.add_number = seal(started.request), started.account_number
+        self.add_choices = [{"id": str(c.id), "masked": c.masked} for c in started.choices]
+        self.add_bill_proof = started.bill_proof
+
+    @rx.event
+    @signed_in_event
+    def send_add_link(self, db, principal, form: dict):
+        if not self._add_request:
+            return
+        try:
+            masked = memberships.send_add_account_link(db, principal=principal, request=unseal(self._add_request),
+                                                       choice_id=str(form.get("choice", "")),
+                                                       client_ip=self.router.session.client_ip)
+        except tokens.TokenInvalid:
+            self._add_request, self.add_number = "", ""
+            self.errors = {"account_number": "That took too long: enter the account again."}
+            return
+        self.errors, self._add_request, self.add_number = {}, "", ""
+        self.add_notice = (f"We sent a link to {masked}. Whoever opens it adds the account to your sign-in; "
+                           "it works once and for 1 hour.")
+
+    @rx.event
+    @signed_in_event
+    def add_with_bill(self, db, principal, form: dict):
+        if not self._add_request:
+            return
+        try:
+            chosen = memberships.add_account_with_bill(db, principal=principal, request=unseal(self._add_request),
+                                                       value=str(form.get("bill_value", ""))[:40])
+        except tokens.TokenInvalid:
+            self._add_request, self.add_number = "", ""
+            self.errors = {"account_number": "That took too long: enter the account again."}
+            return
+        self.errors, self._add_request, self.add_number = {}, "", ""
+        self.add_notice = f"Account {chosen.account_number} is added to your sign-in: choose it in the header."
+        self._on_page_load(db, principal)  # the header's list of accounts shows it at once
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -140,3 +197,20 @@ class InvitationState(SessionState):
             self.errors = dict(problem.errors)
             return
         self.errors, self._link, self.created = {}, "", username
+
+
+class ConfirmAddAccountState(rx.State):
+    """/confirm-add-account?token=…: someone who reads an address on the account lets a sign-in add it."""
+
+    loaded: bool = False
+    added: str = ""  # the account number added
+
+    @rx.event
+    async def load(self):
+        raw = event_query_param(self, "token")[:200]
+        try:
+            number = await in_one_session(memberships.confirm_add_account_link, raw_token=raw)
+        except tokens.TokenInvalid:
+            number = ""
+        self.loaded, self.added = True, number
+        return rx.call_script("window.history.replaceState(window.history.state, '', window.location.pathname)")

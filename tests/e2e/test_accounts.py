@@ -200,3 +200,50 @@ def test_an_invitation_is_accepted_in_a_second_browser_and_view_only_changes_not
 def _first_invoice(portal, persona: Persona) -> int:
     with Session(portal.engine) as db:
         return db.exec(select(Invoice.id).where(Invoice.account_id == persona.account_id)).first()
+
+
+def test_a_signed_in_user_adds_an_account_they_prove_with_the_emailed_link(browser, phone: Page, portal,
+                                                                          smtp) -> None:  # noqa: F811
+    from portal_app.models import Contact, ContactPoint
+
+    me = make_persona(portal, first_name="Ida", last_name="Owner", bills=(2020,))
+    flat = make_persona(portal, first_name="Ida", last_name="Flatowner", bills=(3030,))
+    address = f"ida.flat.{flat.number}@mail.example"
+    with Session(portal.engine) as db:
+        contact = Contact(account_id=flat.account_id, first_name="Ida", last_name="Flatowner")
+        db.add(contact)
+        db.flush()
+        db.add(ContactPoint(contact_id=contact.id, account_id=flat.account_id, kind="email", value=address))
+        db.commit()
+    phone.goto("/people")
+    sign_in(phone, me.username, me.password)
+    phone.wait_for_url("**/people**")
+    expect(phone.locator("#account-switcher")).to_have_count(0)
+    form = phone.locator("#add-account-form")
+    form.get_by_label("Account number").fill(flat.number)
+    form.get_by_label("Account holder's last name").fill("Wrongname")
+    form.get_by_role("button", name="FIND THE ACCOUNT").click()
+    expect(phone.locator("#account_number-error")).to_contain_text("could not match")
+    form.get_by_label("Account holder's last name").fill("Flatowner")
+    form.get_by_role("button", name="FIND THE ACCOUNT").click()
+    link_form = phone.locator("#add-account-link-form")
+    expect(link_form).to_contain_text(flat.number)
+    link_form.get_by_role("radio").first.check()
+    link_form.get_by_role("button", name="SEND LINK").click()
+    expect(phone.locator("#add-account-notice")).to_contain_text("We sent a link")
+    phone.screenshot(path=str(ARTIFACTS / "accounts-add-account.png"), full_page=True)
+
+    deliver_mail(portal, smtp)
+    [mail] = smtp.wait_for(address)
+    other = browser.new_context(viewport=PHONE, base_url=portal.base_url)
+    try:
+        reader = other.new_page()
+        reader.goto(link_in(mail))
+        expect(reader.locator("#account-added")).to_contain_text(flat.number)
+    finally:
+        other.close()
+    phone.goto("/")
+    expect(phone.locator("#account-switcher")).to_contain_text(me.number)
+    _switch_to(phone, flat)
+    expect(phone.get_by_role("heading", name=re.compile("Hi, Ida"))).to_be_visible()
+    expect(phone.locator("#account-switcher")).to_contain_text(flat.number)
