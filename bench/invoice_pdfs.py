@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portal_app.integrations import documents  # noqa: E402
 from portal_app.integrations.documents import InvoiceDocument  # noqa: E402
+from portal_app.services.core import formatting  # noqa: E402
 
 
 def rate(make, count: int) -> float:
@@ -35,7 +36,7 @@ def main() -> None:
         total_cents=8691, paid_cents=0, status="open",
     )
     floor = rate(lambda: documents.one_line_pdf("floor"), count)
-    invoices = rate(lambda: documents.invoice_pdf(doc), count)
+    invoices = rate(lambda: documents.invoice_pdf(doc, fmt=formatting.formatter()), count)
     print(f"one-line PDF (floor): {floor:8.1f} per second")
     print(f"invoice PDF:          {invoices:8.1f} per second  ({invoices / floor:.2f}x the floor)")
 

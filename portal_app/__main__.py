@@ -9,6 +9,7 @@ import sys
 from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.models.migrate import upgrade
+from portal_app.services.core import formatting
 
 
 def _migrate() -> None:
@@ -192,13 +193,13 @@ def _paper_bills(month: str, out: str, mark_printed: bool = False) -> int:
         bills = paper_bills.paper_bill_documents(db, principal=system, today=provider_today(),
                                                  period_start=period_start, waiting_only=False)
         for doc in bills:
-            (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc))
+            (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc, fmt=formatting.formatter()))
         marked = 0
         if mark_printed:
             rows = paper_bills.paper_bills(db, principal=system, period_start=period_start)
             marked = paper_bills.mark_printed(db, principal=system, invoice_ids=[r.invoice_id for r in rows])
             db.commit()
-    print(f"paper-bills: {len(bills)} bill(s) of {period_start:%B %Y} written to {folder}"
+    print(f"paper-bills: {len(bills)} bill(s) of {formatting.date(period_start, 'yMMMM')} written to {folder}"
           + (f"; {marked} marked printed" if mark_printed else ""))
     return 0
 

@@ -14,25 +14,23 @@ from portal_app.state import failover, live
 from portal_app.state.session import SessionState
 from portal_app.state.observe import EventObserver
 from portal_app.state.tab_guard import TabGuard
-from portal_app.theming import current_theme
+from portal_app.components import tokens
+from portal_app.webapp import head_components
 
 get_settings().check_production_safety()
 # Before anything logs: no session cookie in any log line, and no link token in production.
 log_redaction.install(links=get_settings().is_production)
 configure_logging(get_settings().log_format)
-_theme = current_theme()
 # Several workers: a tab whose worker dies comes back on another one with its state (not as a copy).
 failover.install()
 
 app = rx.App(
-    head_components=[
-        rx.el.link(rel="icon", href=_theme.favicon, type="image/svg+xml"),
-        rx.el.meta(name="theme-color", content=_theme.accent),
-    ],
+    # Favicon, manifest, app icons, the browser bars' colours in light and dark mode.
+    head_components=head_components(),
     stylesheets=["/portal.css"],
     # Links in the provider's accent, contrast-checked by the theme loader (Radix's own accent
     # step 11 is not checked, and for some brand colours reads under 4.5:1 on the page canvas).
-    style={rx.link: {"color": _theme.accent}},
+    style={rx.link: {"color": tokens.ACCENT}},
     # Our routes first, then security headers and the pre-session cookie around everything.
     api_transformer=[build_api(), HttpSecurity, RequestIds],
 )

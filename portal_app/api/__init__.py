@@ -3,18 +3,8 @@
 from starlette.applications import Starlette
 
 from portal_app.api import (
-    auth_routes,
-    billing_routes,
-    calendar_routes,
-    contract_routes,
-    health,
-    import_routes,
-    integration_routes,
-    metrics,
-    payment_webhooks,
-    sms_webhook,
-    staff_auth_routes,
-    staff_documents,
+    auth_routes, billing_routes, calendar_routes, contract_routes, health, import_routes, integration_routes,
+    metrics, payment_webhooks, sms_webhook, staff_auth_routes, staff_documents,
 )
 
 

@@ -18,6 +18,7 @@ from portal_app.services.billing import account_statement, statements
 from portal_app.services.identity import auth
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core import formatting
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -31,9 +32,10 @@ def _render(token: str | None, kind: str, object_id: int) -> tuple[bytes, str]:
         principal = auth.resolve_session(db, token=token)
         if kind == "invoice":
             doc = statements.invoice_document(db, principal=principal, invoice_id=object_id, today=provider_today())
-            return documents.invoice_pdf(doc), f"invoice-{doc.number}.pdf"
+            return documents.invoice_pdf(doc, fmt=formatting.for_principal(db, principal)), f"invoice-{doc.number}.pdf"
         receipt = statements.receipt_document(db, principal=principal, payment_id=object_id)
-        return documents.receipt_pdf(receipt), f"receipt-{receipt.receipt_number}.pdf"
+        return (documents.receipt_pdf(receipt, fmt=formatting.for_principal(db, principal)),
+                f"receipt-{receipt.receipt_number}.pdf")
 
 
 def _pdf_route(kind: str):
@@ -56,7 +58,8 @@ def _render_statement(token: str | None, raw_from: str, raw_to: str) -> tuple[by
         today = provider_today()
         start, end = account_statement.parse_range(raw_from, raw_to, today=today)
         doc = account_statement.account_statement(db, principal=principal, start=start, end=end, today=today)
-        return documents.statement_pdf(doc), f"statement-{doc.account_number}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+        name = f"statement-{doc.account_number}-{formatting.day_stamp(start)}-{formatting.day_stamp(end)}.pdf"
+        return documents.statement_pdf(doc, fmt=formatting.for_principal(db, principal)), name
 
 
 async def statement(request: Request) -> Response:

@@ -13,13 +13,15 @@ from portal_app.integrations.contract_pdf import signed_contract_pdf
 from portal_app.models import session_scope
 from portal_app.services.identity import auth
 from portal_app.services.orders import contracts
+from portal_app.services.core import formatting
 from portal_app.services.core.errors import NotFound
 
 
 def _render(token: str | None, contract_id: int) -> bytes:
     with session_scope() as db:
         principal = auth.resolve_session(db, token=token)
-        return signed_contract_pdf(contracts.signed_document(db, principal=principal, contract_id=contract_id))
+        return signed_contract_pdf(contracts.signed_document(db, principal=principal, contract_id=contract_id),
+                                   fmt=formatting.for_principal(db, principal))
 
 
 async def signed_contract(request: Request) -> Response:

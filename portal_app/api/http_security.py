@@ -12,8 +12,9 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from portal_app.api.middleware import HttpMiddleware
 from portal_app.api.client_address import client_address
 from portal_app.config import get_settings
 from portal_app.services.identity.auth import PRESESSION_COOKIE
@@ -80,17 +81,11 @@ def _has_presession(scope: Scope) -> bool:
     return False
 
 
-class HttpSecurity:
+class HttpSecurity(HttpMiddleware):
     """ASGI middleware: adds the headers above (a route's own value wins) and, on a page load
     without one, sets the HttpOnly pre-session cookie that sign-in tickets are bound to."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = get_settings()
         extra = security_headers(production=settings.is_production)
         needs_presession = not _has_presession(scope)

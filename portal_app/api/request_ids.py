@@ -6,23 +6,18 @@ import re
 import secrets
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from portal_app.api.middleware import HttpMiddleware
 from portal_app.observability import request_id
 
 _SAFE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
-class RequestIds:
+class RequestIds(HttpMiddleware):
     """ASGI middleware: sets the request id for the request's log lines and echoes it in X-Request-ID."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = next((value.decode("latin-1") for name, value in scope.get("headers", []) if name == b"x-request-id"), "")
         current = given if _SAFE.fullmatch(given) else secrets.token_hex(16)
         reset = request_id.set(current)

@@ -13,14 +13,14 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from portal_app.api.auth_routes import NO_STORE
-from portal_app.api.http_security import client_ip, from_our_pages
+from portal_app.api.auth_routes import NO_STORE, hand_over, sign_out_through
+from portal_app.api.http_security import client_ip
 from portal_app.config import get_settings
 from portal_app.integrations import oidc
-from portal_app.models import call_in_session, session_scope
+from portal_app.models import session_scope
 from portal_app.services.identity import auth, staff_auth, staff_oidc
 
 log = logging.getLogger("portal.staff_oidc")
@@ -39,20 +39,8 @@ def _back_to_signin(reason: str) -> RedirectResponse:
 
 async def _hand_over(request: Request, ticket: str, next_path: str) -> RedirectResponse:
     """Swap a staff sign-in ticket for the HttpOnly staff cookie (a new session) and go on to next_path."""
-    try:
-        new_session = await run_in_threadpool(
-            call_in_session, staff_auth.redeem_staff_ticket, ticket=ticket, client_ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
-            binding=request.cookies.get(auth.PRESESSION_COOKIE, ""),
-        )
-    except auth.SessionInvalid:
-        return _back_to_signin("ticket")
-    response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
-    response.set_cookie(
-        staff_auth.STAFF_COOKIE, new_session.token, max_age=new_session.max_age_seconds, httponly=True,
-        secure=get_settings().is_production, samesite="lax", path="/",
-    )
-    return response
+    return await hand_over(request, redeem=staff_auth.redeem_staff_ticket, ticket=ticket, cookie=staff_auth.STAFF_COOKIE,
+                           next_path=next_path, refused=_back_to_signin("ticket"))
 
 
 async def start_staff_session(request: Request) -> RedirectResponse:
@@ -139,12 +127,8 @@ async def oidc_callback(request: Request) -> RedirectResponse:
 
 
 async def staff_sign_out(request: Request) -> Response:
-    if not from_our_pages(request.headers):
-        return PlainTextResponse("Sign out from the portal's own pages.", status_code=403, headers=NO_STORE)
-    await run_in_threadpool(call_in_session, staff_auth.end_staff_session, token=request.cookies.get(staff_auth.STAFF_COOKIE))
-    response = RedirectResponse("/staff/signin?signed_out=1", status_code=303, headers=NO_STORE)
-    response.delete_cookie(staff_auth.STAFF_COOKIE, path="/", httponly=True, samesite="lax")
-    return response
+    return await sign_out_through(request, end=staff_auth.end_staff_session, cookie=staff_auth.STAFF_COOKIE,
+                                  then="/staff/signin?signed_out=1")
 
 
 routes = [

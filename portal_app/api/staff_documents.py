@@ -15,6 +15,7 @@ from portal_app.api import params
 from portal_app.integrations import documents
 from portal_app.models import session_scope
 from portal_app.services.billing import paper_bills
+from portal_app.services.core import formatting
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.services.identity import auth, staff_auth
@@ -31,8 +32,9 @@ def _render(token: str | None, invoice_id: int | None) -> tuple[bytes, str]:
         if not docs:
             raise NotFound("document")
         if invoice_id is not None:
-            return documents.invoice_pdf(docs[0]), f"invoice-{docs[0].number}.pdf"
-        return documents.invoices_pdf(docs), f"paper-bills-{provider_today():%Y%m%d}.pdf"
+            return documents.invoice_pdf(docs[0], fmt=formatting.formatter()), f"invoice-{docs[0].number}.pdf"
+        return (documents.invoices_pdf(docs, fmt=formatting.formatter()),
+                f"paper-bills-{formatting.day_stamp(provider_today())}.pdf")
 
 
 async def paper_bills_pdf(request: Request) -> Response:

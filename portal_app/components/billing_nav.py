@@ -20,8 +20,7 @@ def billing_tabs(current: str) -> rx.Component:
                       background=tokens.ACCENT if route == current else tokens.SURFACE,
                       border=f"1px solid {tokens.BORDER}", font_weight="500")
               for route, label in BILLING_TABS],
-            spacing="2",
-            wrap="wrap",
+            spacing="2", wrap="wrap",
         ),
         aria_label="Billing",
     )
@@ -36,9 +35,7 @@ def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
             rx.text("Page ", page.to_string(), " of ", pages.to_string(), size="2", color=tokens.MUTED),
             rx.button("Older", on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="3",
                       min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-            justify="between",
-            align="center",
-            width="100%",
+            justify="between", align="center", width="100%",
         ),
     )
 
@@ -62,16 +59,9 @@ def pdf_link(href: rx.Var, label: rx.Var) -> rx.Component:
     return rx.link(
         rx.icon("file_text", size=22),
         rx.text("PDF", size="1"),
-        href=href,
-        is_external=True,
-        aria_label=label,
-        display="flex",
-        flex_direction="column",
-        align_items="center",
-        justify_content="center",
-        min_width=tokens.TOUCH_TARGET,
-        min_height=tokens.TOUCH_TARGET,
-        color=tokens.ACCENT,
+        href=href, is_external=True, aria_label=label, display="flex", flex_direction="column",
+        align_items="center", justify_content="center", min_width=tokens.TOUCH_TARGET,
+        min_height=tokens.TOUCH_TARGET, color=tokens.ACCENT,
     )
 
 
@@ -94,9 +84,7 @@ def document_row(*details: rx.Component, pdf_href: rx.Var, pdf_label: rx.Var, cl
         rx.vstack(*details, spacing="1", align="start", min_width="0"),
         rx.spacer(),
         pdf_link(pdf_href, pdf_label),
-        align="center",
-        width="100%",
-        padding_y="0.75rem",
+        align="center", width="100%", padding_y="0.75rem",
         border_bottom=f"1px solid {tokens.BORDER}" if border else None,
         class_name=class_name,
     )

@@ -1,10 +1,13 @@
-"""One confirmation dialog for every "are you sure?" in the portal (remove, delete, cancel)."""
+"""The portal's dialogs: one confirmation for every "are you sure?" (remove, delete, cancel), one panel
+for a form or details over the page."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.cards import primary_button
+from portal_app.components.forms import stacked_form
 
 
 def confirm_dialog(
@@ -34,9 +37,43 @@ def confirm_dialog(
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                 justify="end", spacing="3", margin_top="1rem", wrap="wrap",
             ),
-            max_width=max_width,
-            width="calc(100vw - 2rem)",
+            max_width=max_width, width="calc(100vw - 2rem)",
         ),
         open=open,
         **({"on_open_change": on_open_change} if on_open_change is not None else {}),
+    )
+
+
+def close_button(label: str = "Cancel") -> rx.Component:
+    return rx.dialog.close(rx.button(label, type="button", variant="soft", color_scheme="gray", size="3",
+                                     min_height=tokens.TOUCH_TARGET))
+
+
+def panel_dialog(*children: rx.Component, title: rx.Component | str | rx.Var, description: str | rx.Var,
+                 open: rx.Var, on_open_change, trigger: rx.Component | None = None,  # noqa: A002
+                 max_width: str = "440px") -> rx.Component:
+    """A dialog over the page holding a form or details, controlled by state (Escape closes it)."""
+    return rx.dialog.root(
+        *([rx.dialog.trigger(trigger)] if trigger is not None else []),
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2", color=tokens.MUTED, margin_bottom="0.75rem"),
+            *children,
+            max_width=max_width, width="calc(100vw - 2rem)",
+        ),
+        open=open, on_open_change=on_open_change,
+    )
+
+
+def form_dialog(*fields: rx.Component, submit_label: str, on_submit, spacing: str = "4",
+                **dialog: object) -> rx.Component:
+    """A form in a panel: its fields, then Cancel and the submit button; the server answers beside the fields."""
+    return panel_dialog(
+        stacked_form(
+            *fields,
+            rx.hstack(close_button(), primary_button(submit_label, type="submit"), justify="end", width="100%",
+                      spacing="3"),
+            on_submit=on_submit, no_validate=True, spacing=spacing,
+        ),
+        **dialog,  # type: ignore[arg-type]
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import primary_button
+from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
-from portal_app.theming import current_theme
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -23,11 +22,7 @@ def text_field(label: str, name: str, *, error: rx.Var | str = "", default_value
     # A second form with the same field names on one page (e.g. an edit dialog) needs its own id_prefix.
     field_id = f"{id_prefix}-{name}"
     control = (rx.text_area if textarea else rx.input)(
-        id=field_id,
-        name=name,
-        default_value=default_value,
-        size="3",
-        width="100%",
+        id=field_id, name=name, default_value=default_value, size="3", width="100%",
         min_height=tokens.TOUCH_TARGET if not textarea else "7rem",
         aria_invalid=rx.cond(error != "", "true", "false"),
         aria_describedby=f"{field_id}-error",
@@ -38,8 +33,7 @@ def text_field(label: str, name: str, *, error: rx.Var | str = "", default_value
         rx.el.label(label, html_for=field_id, font_size="var(--font-size-2)", font_weight="500"),
         control,
         field_error(error, field_id),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -54,10 +48,7 @@ def select_field(label: str, name: str, options: rx.Var, *, error: rx.Var | str 
         rx.el.select(
             *first,
             rx.foreach(options, lambda option: rx.el.option(option["name"], value=option["id"])),
-            id=field_id,
-            name=name,
-            default_value=default_value,
-            on_change=on_change,
+            id=field_id, name=name, default_value=default_value, on_change=on_change,
             aria_describedby=f"{field_id}-error",
             style={
                 "width": "100%",
@@ -71,8 +62,7 @@ def select_field(label: str, name: str, options: rx.Var, *, error: rx.Var | str 
             },
         ),
         field_error(error, field_id),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -95,21 +85,14 @@ def field(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
         rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
         rx.input(
-            id=name,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            required=required,
-            size="3",
-            width="100%",
-            min_height=tokens.TOUCH_TARGET,
+            id=name, name=name, type=type_, auto_complete=autocomplete, required=required, size="3",
+            width="100%", min_height=tokens.TOUCH_TARGET,
             aria_invalid=rx.cond(has_error, "true", "false"),
             aria_describedby=f"{name}-error",
             **props,
         ),
         rx.cond(has_error, rx.text(error, id=f"{name}-error", size="2", color=tokens.DANGER, role="alert")),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -161,8 +144,7 @@ def public_frame(
     `intro` sits under the logo, `below` between the card and the footer; a card whose steps carry
     their own headings passes `heading=None`.
     """
-    theme = current_theme()
-    logo = rx.image(src=theme.logo, alt=theme.provider_name, height="48px", width="auto")
+    logo = brand_logo("48px")
     card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
     return rx.center(
         rx.vstack(
@@ -170,22 +152,12 @@ def public_frame(
             *([intro] if intro is not None else []),
             rx.box(
                 rx.vstack(*card_children, spacing="4", width="100%"),
-                background=tokens.SURFACE,
-                border=f"1px solid {tokens.BORDER}",
-                border_radius="var(--radius-4)",
-                padding="1.5rem",
-                width="100%",
+                background=tokens.SURFACE, border=f"1px solid {tokens.BORDER}", border_radius="var(--radius-4)",
+                padding="1.5rem", width="100%",
             ),
             *below,
             footer(),
-            spacing="4",
-            align="center",
-            width="100%",
-            max_width="420px",
-            padding="1.5rem 1rem",
+            spacing="4", align="center", width="100%", max_width="420px", padding="1.5rem 1rem",
         ),
-        as_="main",
-        min_height="100vh",
-        background=tokens.CANVAS,
-        width="100%",
+        as_="main", min_height="100vh", background=tokens.CANVAS, width="100%",
     )

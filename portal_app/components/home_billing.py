@@ -23,18 +23,12 @@ def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.C
     """A link that looks like a button (a button inside a link is not valid HTML)."""
     return rx.link(
         text,
-        href=href,
-        display="flex",
-        align_items="center",
-        justify_content="center",
-        min_height=tokens.TOUCH_TARGET,
-        padding="0 1rem",
-        border_radius="var(--radius-3)",
+        href=href, display="flex", align_items="center", justify_content="center",
+        min_height=tokens.TOUCH_TARGET, padding="0 1rem", border_radius="var(--radius-3)",
         border=f"1px solid {tokens.ACCENT}",
         background=tokens.ACCENT if primary else tokens.SURFACE,
         color=tokens.ON_ACCENT if primary else tokens.ACCENT,
-        font_weight="500",
-        underline="none",
+        font_weight="500", underline="none",
         **props,
     )
 
@@ -43,8 +37,7 @@ def bill_actions() -> rx.Component:
     return rx.hstack(
         rx.cond(S.bill_due & SessionState.may_pay, link_button("PAY BILL", "/pay", primary=True, flex="1")),
         link_button("VIEW MORE", "/invoices", flex="1"),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -60,13 +53,9 @@ def autopay_card() -> rx.Component:
                             id="home-autopay"),
                     rx.text("Pay each invoice automatically on its due date.", size="2", color=tokens.MUTED),
                 ),
-                spacing="1",
-                align="start",
-                flex="1",
+                spacing="1", align="start", flex="1",
             ),
-            align="center",
-            width="100%",
-            spacing="3",
+            align="center", width="100%", spacing="3",
         ),
         rx.box(
             rx.cond(
@@ -97,25 +86,17 @@ def _fab() -> rx.Component:
                           border=f"1px solid {tokens.BORDER}", border_radius="9999px", box_shadow="var(--shadow-3)",
                           color=tokens.TEXT, underline="none", white_space="nowrap")
                   for label, icon, route in QUICK_ACTIONS],
-                align="end",
-                spacing="2",
-                id="quick-actions",
+                align="end", spacing="2", id="quick-actions",
             ),
         ),
         rx.button(
             rx.cond(S.quick_actions_open, rx.icon("x", size=26), rx.icon("plus", size=26)),
-            on_click=S.toggle_quick_actions,
-            aria_label="Quick actions",
+            on_click=S.toggle_quick_actions, aria_label="Quick actions",
             aria_expanded=rx.cond(S.quick_actions_open, "true", "false"),
             width="56px", height="56px", border_radius="9999px", background=tokens.ACCENT, color=tokens.ON_ACCENT,
             box_shadow="var(--shadow-4)", cursor="pointer",
         ),
-        position="fixed",
-        right="1rem",
+        position="fixed", right="1rem",
         bottom=tokens.phone_or_wide(f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)", "1.5rem"),
-        z_index="20",
-        display="flex",
-        flex_direction="column",
-        align_items="end",
-        gap="0.75rem",
+        z_index="20", display="flex", flex_direction="column", align_items="end", gap="0.75rem",
     )

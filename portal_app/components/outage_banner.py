@@ -17,14 +17,11 @@ def _banner(notice: rx.Var) -> rx.Component:
             rx.cond(notice["latest"] != "", rx.text("Latest: ", notice["latest"], size="2")),
             rx.link("Service status", href="/status", size="2", min_height=tokens.TOUCH_TARGET,
                     display="inline-flex", align_items="center", color="inherit", text_decoration="underline"),
-            spacing="1",
-            align="start",
+            spacing="1", align="start",
         ),
         color_scheme=rx.cond(outage, "amber", "blue"),
         high_contrast=True,  # the text must read at 4.5:1 on the tinted background
-        role="status",
-        width="100%",
-        class_name="outage-banner",
+        role="status", width="100%", class_name="outage-banner",
     )
 
 

@@ -26,8 +26,7 @@ def text_field(label: str, name: str, errors: rx.Var, *, autocomplete: str = "of
                  size="3", width="100%", min_height=tokens.TOUCH_TARGET,
                  aria_invalid=rx.cond(message, "true", "false"), aria_describedby=f"{name}-error", **props),
         field_error(message, name),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -42,8 +41,7 @@ def card_fields(errors: rx.Var) -> rx.Component:
             spacing="3", width="100%",
         ),
         text_field("Billing ZIP", "postal_code", errors, autocomplete="postal-code", input_mode="numeric"),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -52,8 +50,7 @@ def bank_fields(errors: rx.Var) -> rx.Component:
         text_field("Name on the account", "holder", errors, autocomplete="name"),
         text_field("Routing number", "routing", errors, input_mode="numeric", placeholder="9 digits"),
         text_field("Account number", "bank_account", errors, input_mode="numeric"),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -68,10 +65,7 @@ def ach_authorization(terms: rx.Var, errors: rx.Var | None = None, *, field_id: 
             display="flex", gap="0.75rem", align_items="center", min_height=tokens.TOUCH_TARGET, cursor="pointer",
         ),
         field_error(errors["ach_authorization"], "ach_authorization") if errors is not None else rx.fragment(),
-        spacing="2",
-        width="100%",
-        padding="0.75rem",
-        border=f"1px solid {tokens.BORDER}",
+        spacing="2", width="100%", padding="0.75rem", border=f"1px solid {tokens.BORDER}",
         border_radius="var(--radius-3)",
     )
 
@@ -90,21 +84,12 @@ def method_select(options: rx.Var, value: rx.Var, on_change, errors: rx.Var) -> 
         rx.el.label("Payment", html_for="payment-method", font_size="var(--font-size-2)", font_weight="500"),
         rx.el.select(
             rx.foreach(options, lambda o: rx.el.option(o["option"], value=o["value"])),
-            id="payment-method",
-            name="payment_method",
-            value=value,
-            on_change=on_change,
-            width="100%",
-            min_height=tokens.TOUCH_TARGET,
-            padding="0 0.75rem",
-            font_size="16px",
-            border=f"1px solid {tokens.BORDER}",
-            border_radius="var(--radius-2)",
-            background=tokens.SURFACE,
+            id="payment-method", name="payment_method", value=value, on_change=on_change, width="100%",
+            min_height=tokens.TOUCH_TARGET, padding="0 0.75rem", font_size="16px",
+            border=f"1px solid {tokens.BORDER}", border_radius="var(--radius-2)", background=tokens.SURFACE,
             color=tokens.TEXT,
         ),
         field_error(errors["method"], "method"),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 

@@ -13,6 +13,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.account_switcher import account_switcher, role_notes
+from portal_app.components.cards import brand_logo
 from portal_app.components.outage_banner import outage_banners
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
@@ -42,13 +43,10 @@ def page_title(title: str) -> str:
 def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None) -> rx.Component:
     theme = current_theme()
     return rx.link(
-        rx.image(src=theme.logo, alt=theme.provider_name, height=height, width="auto"),
+        brand_logo(height),
         href=href,
         aria_label=label or f"{theme.provider_name} home",
-        display="flex",
-        flex_shrink="0",
-        align_items="center",
-        min_height=tokens.TOUCH_TARGET,
+        display="flex", align_items="center", min_height=tokens.TOUCH_TARGET, flex_shrink="0",
     )
 
 
@@ -77,9 +75,7 @@ def _nav_link(item: NavItem, *, compact: bool, current_route: str) -> rx.Compone
         flex_direction="column" if compact else "row",
         align_items="center",
         gap="0.25rem" if compact else "0.75rem",
-        padding="0.5rem 0.75rem",
-        min_height=tokens.TOUCH_TARGET,
-        min_width=tokens.TOUCH_TARGET,
+        padding="0.5rem 0.75rem", min_height=tokens.TOUCH_TARGET, min_width=tokens.TOUCH_TARGET,
         width="auto" if compact else "100%",
         border_radius="var(--radius-3)",
         color=tokens.ACCENT if active else tokens.MUTED,
@@ -99,12 +95,8 @@ def site_header(*left: rx.Component, name: rx.Var, on_sign_out, below: rx.Compon
     return rx.el.header(
         account_bar(*left, name=name, on_sign_out=on_sign_out, max_width="1200px", margin="0 auto", padding_x="1rem"),
         below if below is not None else rx.fragment(),
-        position="sticky",
-        top="0",
-        z_index="10",
-        background=tokens.SURFACE,
-        border_bottom=f"1px solid {tokens.BORDER}",
-        padding_y="0.375rem",
+        position="sticky", top="0", z_index="10", background=tokens.SURFACE,
+        border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.375rem",
     )
 
 
@@ -113,14 +105,11 @@ def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main") ->
     return rx.el.nav(
         rx.vstack(
             *[_nav_link(item, compact=False, current_route=current_route) for item in items],
-            spacing="1",
-            width="100%",
+            spacing="1", width="100%",
         ),
         aria_label=label,
         display=tokens.phone_or_wide("none", "block"),
-        width=tokens.SIDEBAR_WIDTH,
-        flex_shrink="0",
-        padding="1rem 0.75rem",
+        width=tokens.SIDEBAR_WIDTH, flex_shrink="0", padding="1rem 0.75rem",
     )
 
 
@@ -137,13 +126,8 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
                 rx.text("More", size="1"),
                 variant="ghost",
                 color=tokens.ACCENT if holds_current else tokens.MUTED,
-                flex_direction="column",
-                gap="0.25rem",
-                height="auto",
-                min_height=tokens.TOUCH_TARGET,
-                min_width=tokens.TOUCH_TARGET,
-                padding="0.5rem 0.75rem",
-                aria_label="More destinations",
+                flex_direction="column", gap="0.25rem", height="auto", min_height=tokens.TOUCH_TARGET,
+                min_width=tokens.TOUCH_TARGET, padding="0.5rem 0.75rem", aria_label="More destinations",
                 cursor="pointer",
             )
         ),
@@ -158,8 +142,7 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
                 )
                 for item in items
             ],
-            side="top",
-            align="end",
+            side="top", align="end",
         ),
     )
 
@@ -178,20 +161,12 @@ def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
         rx.hstack(
             *[_nav_link(item, compact=True, current_route=current_route) for item in shown],
             *([_more_menu(overflow, current_route)] if overflow else []),
-            justify="between",
-            width="100%",
+            justify="between", width="100%",
         ),
         aria_label=label,
         display=tokens.phone_or_wide("flex", "none"),
-        position="fixed",
-        bottom="0",
-        left="0",
-        right="0",
-        height=tokens.BOTTOM_BAR_HEIGHT,
-        padding_x="0.5rem",
-        background=tokens.SURFACE,
-        border_top=f"1px solid {tokens.BORDER}",
-        z_index="10",
+        position="fixed", bottom="0", left="0", right="0", height=tokens.BOTTOM_BAR_HEIGHT, padding_x="0.5rem",
+        background=tokens.SURFACE, border_top=f"1px solid {tokens.BORDER}", z_index="10",
     )
 
 
@@ -204,13 +179,10 @@ def footer() -> rx.Component:
                 rx.link(theme.support_phone, href=f"tel:{theme.support_phone.replace(' ', '')}"),
                 " · ",
                 rx.link(theme.support_email, href=f"mailto:{theme.support_email}"),
-                size="2",
-                color=tokens.MUTED,
+                size="2", color=tokens.MUTED,
             ),
             rx.text(f"© {theme.legal_name}", size="1", color=tokens.MUTED),
-            spacing="1",
-            align="center",
-            text_align="center",
+            spacing="1", align="center", text_align="center",
         ),
         padding="1.5rem 1rem",
     )
@@ -231,24 +203,13 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
             side_nav,
             rx.el.main(
                 *main,
-                id="main",
-                width="100%",
-                max_width=main_width,
-                min_width="0",
-                padding="1rem",
+                id="main", width="100%", max_width=main_width, min_width="0", padding="1rem",
                 padding_bottom=tokens.phone_or_wide(f"calc({tokens.BOTTOM_BAR_HEIGHT} + 1rem)", "1rem"),
             ),
-            align="start",
-            spacing="0",
-            width="100%",
-            max_width="1200px",
-            margin="0 auto",
+            align="start", spacing="0", width="100%", max_width="1200px", margin="0 auto",
         ),
         bottom_nav,
-        background=tokens.CANVAS,
-        min_height="100vh",
-        width="100%",
-        overflow_x="hidden",
+        background=tokens.CANVAS, min_height="100vh", width="100%", overflow_x="hidden",
     )
 
 

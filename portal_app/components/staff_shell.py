@@ -63,11 +63,6 @@ def staff_shell(content: rx.Component, *, current_route: str) -> rx.Component:
 
 # Staff pages: their one loader (or the staff guard when they load nothing), inside the staff shell.
 staff_page = page_template(
-    nav_items=STAFF_NAV_ITEMS,
-    routes=STAFF_PAGE_ROUTES,
-    guard=StaffSessionState.require_staff,
-    shell=staff_shell,
-    title_prefix="Staff · ",
-    name_prefix="staff_",
-    default_icon="search",
+    nav_items=STAFF_NAV_ITEMS, routes=STAFF_PAGE_ROUTES, guard=StaffSessionState.require_staff,
+    shell=staff_shell, title_prefix="Staff · ", name_prefix="staff_", default_icon="search",
 )

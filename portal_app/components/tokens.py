@@ -6,19 +6,17 @@ from typing import Any
 
 import reflex as rx
 
-from portal_app.theming import current_theme
-
-_theme = current_theme()
-
-# Colour roles; components use these names, never raw colours.
-SURFACE = "#FFFFFF"
-CANVAS = rx.color("gray", 2)
+# Colour roles; components use these names, never raw colours. The brand roles are CSS variables
+# with a light and a dark value each (theming.webapp.palette_css, checked for 4.5:1 in both modes),
+# so the page follows the phone's light or dark setting; Radix's grey steps switch by themselves.
+SURFACE = "var(--portal-surface)"
+CANVAS = "var(--portal-canvas)"
 TEXT = rx.color("gray", 12)
 MUTED = rx.color("gray", 11)
 BORDER = rx.color("gray", 5)
-ACCENT = _theme.accent
-ON_ACCENT = _theme.on_accent
-ACCENT_SOFT = _theme.accent_soft
+ACCENT = "var(--portal-accent)"
+ON_ACCENT = "var(--portal-on-accent)"
+ACCENT_SOFT = "var(--portal-accent-soft)"
 DANGER = rx.color("red", 11)
 SUCCESS = rx.color("green", 11)
 

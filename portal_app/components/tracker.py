@@ -41,8 +41,7 @@ def _step(step: rx.Var) -> rx.Component:
         background=rx.cond(current, tokens.ACCENT_SOFT, "transparent"),
         data_state=step["state"],
         aria_current=rx.cond(current, "step", "false"),
-        class_name="tracker-step",
-        role="listitem",
+        class_name="tracker-step", role="listitem",
     )
 
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import inch
 from reportlab.platypus import Spacer
 
-from portal_app.integrations.documents import _build, _header, _text
-from portal_app.theming import current_theme
+from portal_app.integrations.documents import Formats, _build, _header, _text
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,7 @@ class SignedContract:
     sha256: str
 
 
-def signed_contract_pdf(doc: SignedContract) -> bytes:
-    signed_at = doc.signed_at.astimezone(ZoneInfo(current_theme().timezone))
+def signed_contract_pdf(doc: SignedContract, *, fmt: Formats) -> bytes:
     story = _header(doc.title)
     story += [_text(f"Subscriber: {doc.account_name} · Subscriber ID: {doc.account_number}"),
               _text(f"Version {doc.version}"), Spacer(1, 0.15 * inch)]
@@ -41,7 +38,7 @@ def signed_contract_pdf(doc: SignedContract) -> bytes:
             story += [_text(paragraph.strip()), Spacer(1, 0.08 * inch)]
     story += [Spacer(1, 0.2 * inch), _text("Electronic signature", "Heading3"),
               _text(f"Signed by: {doc.signer_name}"),
-              _text(f"Date: {signed_at:%b %-d, %Y %-I:%M %p %Z}"),
+              _text(f"Date: {fmt.moment(doc.signed_at, zone_name=True)}"),
               _text(f"Client address: {doc.signer_ip or 'unknown'}"),
               _text(f"Browser: {doc.signer_user_agent or 'unknown'}"),
               _text(f"SHA-256 of the signed text: {doc.sha256}")]

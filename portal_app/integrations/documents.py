@@ -4,6 +4,9 @@ Every string that came from a person goes through `_text` before `Paragraph`: re
 markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise be obeyed.
 Text is set in DejaVu Sans (shipped in portal_app/data/fonts, see DejaVu.LICENSE there), so names
 in Greek, Cyrillic, Polish, Vietnamese... print as typed; reportlab's built-in Helvetica is Latin-1.
+
+Amounts, dates and times are written by the `Formats` the caller hands in (services/core/formatting's
+Formatter, in the reader's locale and the provider's time zone): this layer never imports services.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
+from typing import Protocol
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
@@ -23,7 +26,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal_app.money import format_cents
 from portal_app.theming import current_theme
 
 _FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
@@ -36,6 +38,18 @@ _styles = getSampleStyleSheet()
 for _style in _styles.byName.values():
     if hasattr(_style, "fontName"):
         _style.fontName = BOLD if "Bold" in _style.fontName else FONT
+
+
+class Formats(Protocol):
+    """How a document writes money and time (services/core/formatting.Formatter is one)."""
+
+    def money(self, cents: int) -> str: ...
+    def balance(self, cents: int) -> str: ...
+    def signed(self, cents: int) -> str: ...
+    def date(self, value: dt.date | dt.datetime, form: str = "medium") -> str: ...
+    def moment(self, moment: dt.datetime, form: str = "medium", *, seconds: bool = False,
+               zone_name: bool = False) -> str: ...
+    def date_range(self, start: dt.date, end: dt.date, form: str = "yMMMd") -> str: ...
 
 
 # What the PDFs print: plain data the billing services fill in (this layer never reads the database).
@@ -121,13 +135,12 @@ def _build(story: list, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def invoice_pdf(doc: InvoiceDocument) -> bytes:
-    currency = current_theme().currency
-    money = lambda cents: format_cents(cents, currency)  # noqa: E731
+def invoice_pdf(doc: InvoiceDocument, *, fmt: Formats) -> bytes:
+    money = fmt.money
     story = _header(f"Invoice {doc.number}")
     story += [_text(f"Bill to: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
               _text(f"Subscriber ID: {doc.account_number}"),
-              _text(f"Invoice date: {doc.issued_on:%b %-d, %Y} · Due date: {doc.due_on:%b %-d, %Y}"),
+              _text(f"Invoice date: {fmt.date(doc.issued_on)} · Due date: {fmt.date(doc.due_on)}"),
               _text(f"Service period: {doc.period}"), _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
     rows = [["Description", "Amount"]] + [[_text(desc), money(cents)] for desc, cents in doc.lines]
     rows.append(["Total", money(doc.total_cents)])
@@ -137,46 +150,39 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         story += [Spacer(1, 0.25 * inch), _text("Why is my bill different?", "Heading3"), _text(doc.explained_headline)]
         for title, rows in (("What changed", doc.changes), ("Payments and balance", doc.account_lines)):
             if rows:
-                story += [Spacer(1, 0.1 * inch), _reasons_table(title, rows, money)]
+                story += [Spacer(1, 0.1 * inch), _reasons_table(title, rows, fmt)]
     return _build(story, f"Invoice {doc.number}")
 
 
-def invoices_pdf(docs: list[InvoiceDocument]) -> bytes:
+def invoices_pdf(docs: list[InvoiceDocument], *, fmt: Formats) -> bytes:
     """Several invoices in one PDF, each starting on a new page (a print run)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     for doc in docs:
-        writer.append(PdfReader(io.BytesIO(invoice_pdf(doc))))
+        writer.append(PdfReader(io.BytesIO(invoice_pdf(doc, fmt=fmt))))
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-def _signed(cents: int | None, money) -> str:
-    if cents is None:
-        return ""
-    return ("+" if cents > 0 else "−" if cents < 0 else "") + money(abs(cents))
+def _reasons_table(title: str, rows: list[tuple[str, int | None]], fmt: Formats) -> Table:
+    return _table([[title, ""]] + [[_text(text), "" if cents is None else fmt.signed(cents)] for text, cents in rows],
+                  total_row=False)
 
 
-def _reasons_table(title: str, rows: list[tuple[str, int | None]], money) -> Table:
-    return _table([[title, ""]] + [[_text(text), _signed(cents, money)] for text, cents in rows], total_row=False)
-
-
-def receipt_pdf(doc: ReceiptDocument) -> bytes:
-    theme = current_theme()
-    money = lambda cents: format_cents(cents, theme.currency)  # noqa: E731
-    paid_at = doc.paid_at.astimezone(ZoneInfo(theme.timezone))
+def receipt_pdf(doc: ReceiptDocument, *, fmt: Formats) -> bytes:
+    money = fmt.money
     story = _header(f"Payment receipt {doc.receipt_number}")
     story += [_text(f"Paid by: {doc.paid_by}"), _text(f"Subscriber ID: {doc.account_number}"),
-              _text(f"Date: {paid_at:%b %-d, %Y %-I:%M %p}"), _text(f"Method: {doc.method_label}"),
+              _text(f"Date: {fmt.moment(doc.paid_at)}"), _text(f"Method: {doc.method_label}"),
               _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
     rows = [["Applied to", "Amount"]] + [[_text(f"Invoice {number}"), money(cents)] for number, cents in doc.applied]
     returned = sum(cents for _, cents in doc.taken_back)
     unapplied = doc.amount_cents - returned - sum(cents for _, cents in doc.applied)
     if unapplied:
         rows.append([_text("Credit on account" if doc.status == "Paid" else "To apply when settled"), money(unapplied)])
-    rows += [[_text(label), "-" + money(cents)] for label, cents in doc.taken_back]
+    rows += [[_text(label), money(-cents)] for label, cents in doc.taken_back]
     rows.append(["Amount paid", money(doc.amount_cents)])
     if returned:
         rows.append(["Net paid", money(doc.amount_cents - returned)])
@@ -184,33 +190,28 @@ def receipt_pdf(doc: ReceiptDocument) -> bytes:
     return _build(story, f"Receipt {doc.receipt_number}")
 
 
-def _balance(cents: int, money) -> str:
-    return money(cents) if cents >= 0 else f"{money(-cents)} credit"
-
-
-def statement_pdf(doc: StatementDocument) -> bytes:
-    money = lambda cents: format_cents(cents, current_theme().currency)  # noqa: E731
-    title = f"Statement {doc.start:%b %-d, %Y} – {doc.end:%b %-d, %Y}"
+def statement_pdf(doc: StatementDocument, *, fmt: Formats) -> bytes:
+    title = f"Statement {fmt.date_range(doc.start, doc.end)}"
     story = _header(title)
     story += [_text(f"Account holder: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
-              _text(f"Subscriber ID: {doc.account_number}"), _text(f"Made on {doc.made_on:%b %-d, %Y}"),
+              _text(f"Subscriber ID: {doc.account_number}"), _text(f"Made on {fmt.date(doc.made_on)}"),
               Spacer(1, 0.2 * inch)]
     rows = [["Date", "Description", "Amount", "Balance"],
-            [f"{doc.start:%b %-d, %Y}", _text("Opening balance"), "", _balance(doc.opening_cents, money)]]
-    rows += [[f"{day:%b %-d, %Y}", _text(what), ("−" if cents < 0 else "") + money(abs(cents)), _balance(after, money)]
+            [fmt.date(doc.start), _text("Opening balance"), "", fmt.balance(doc.opening_cents)]]
+    rows += [[fmt.date(day), _text(what), ("−" if cents < 0 else "") + fmt.money(abs(cents)), fmt.balance(after)]
              for day, what, cents, after in doc.rows]
     if not doc.rows:
         rows.append(["", _text("Nothing billed, paid or refunded in these dates."), "", ""])
-    rows.append([f"{doc.end:%b %-d, %Y}", "Closing balance", "", _balance(doc.closing_cents, money)])
+    rows.append([fmt.date(doc.end), "Closing balance", "", fmt.balance(doc.closing_cents)])
     table = Table(rows, colWidths=[1.2 * inch, 3.1 * inch, 1.05 * inch, 1.15 * inch], repeatRows=1)
     table.setStyle(TableStyle([
         ("ALIGN", (2, 0), (3, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD), ("FONTNAME", (0, -1), (-1, -1), BOLD),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey), ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey),
     ]))
-    story += [table, Spacer(1, 0.25 * inch), _text(f"Aging on {doc.end:%b %-d, %Y}: what is still owed, by days past due",
+    story += [table, Spacer(1, 0.25 * inch), _text(f"Aging on {fmt.date(doc.end)}: what is still owed, by days past due",
                                                     "Heading3")]
-    aging = Table([[label for label, _ in doc.aging], [money(cents) for _, cents in doc.aging]],
+    aging = Table([[label for label, _ in doc.aging], [fmt.money(cents) for _, cents in doc.aging]],
                   colWidths=[1.3 * inch] * len(doc.aging))
     aging.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD),
                                ("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey)]))

@@ -17,11 +17,10 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import unquote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal_app.log_redaction import redact
-from portal_app.models import OutboxMail, utcnow
+from portal_app.models import OutboxMail, lease_outbox_row, utcnow
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 8  # a message that failed this often is dead: no more attempts, staff see it
@@ -136,20 +135,6 @@ def _send(smtp: SmtpSettings, message: EmailMessage) -> None:
 CLAIM_LEASE = timedelta(minutes=10)
 
 
-def _claim(db: Session, mail: OutboxMail, now: datetime) -> bool:
-    """Lease one row with a conditional UPDATE so two delivery workers never send the same mail."""
-    leased = db.execute(
-        update(OutboxMail)
-        .where(col(OutboxMail.id) == mail.id, col(OutboxMail.sent_at).is_(None), OutboxMail.next_attempt_at <= now)
-        .values(next_attempt_at=now + CLAIM_LEASE)
-    )
-    db.commit()
-    if leased.rowcount != 1:
-        return False
-    db.refresh(mail)
-    return True
-
-
 @dataclass
 class DeliveryReport:
     """What one delivery pass did. `server_errors` counts failures of the SMTP server or the
@@ -207,7 +192,7 @@ def deliver_pending(
     sender = formataddr((header_text(sender_name), sender_address))
     report = DeliveryReport()
     for mail in due:
-        if not _claim(db, mail, now):
+        if not lease_outbox_row(db, mail, now=now, lease=CLAIM_LEASE):
             continue  # another delivery worker took it between our read and now
         try:
             message = _message(mail, sender)

@@ -27,33 +27,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.payments import (
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    PaymentGateway,
-    get_gateway,
+    ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured, PaymentGateway, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    AccountService,
-    CartOrder,
-    Invoice,
-    InvoiceLine,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-    RecurringPayment,
-    ServiceHold,
-    utcnow,
+    Account, AccountHistory, AccountService, CartOrder, Invoice, InvoiceLine, Payment, PaymentAllocation,
+    PaymentMethod, RecurringPayment, ServiceHold, utcnow,
 )
 from portal_app.services.billing import billing, invoicing, notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 log = logging.getLogger("portal.jobs")
 
@@ -80,9 +64,6 @@ class RunReport:
         text += f", {self.pending} pending" if self.pending else ""
         return text + "".join(f"\n  {line}" for line in self.problems[:50])
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 # --- billing run --------------------------------------------------------------------------
@@ -128,7 +109,7 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
                                    period_start=start, period_end=end, billed=billed,
                                    holds=[days for _, days in holds], one_time=[line for _, line in fees])
     paper = not account.paperless
-    invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{start:%Y%m}", issued_on=start,
+    invoice = Invoice(account_id=account.id, number=f"INV-{account.account_number}-{formatting.month_stamp(start)}", issued_on=start,
                       due_on=start.replace(day=BILL_DUE_DAY), period_start=start, period_end=end,
                       total_cents=sum(line.amount_cents for line in planned), status="open",
                       delivery="paper" if paper else "email")
@@ -149,8 +130,8 @@ def _issue(db: Session, account: Account, services: list[AccountService], start:
             db.add(hold)
     _apply_credit(db, account.id)
     history.record(db, principal=SYSTEM, account_id=account.id, kind="billing", action="invoice_issued",
-                   summary=(f"Invoice {invoice.number} of {_money(invoice.total_cents)} issued, due "
-                            f"{invoice.due_on:%b %-d, %Y}" + (", printed and posted (paper bill)" if paper else "")),
+                   summary=(f"Invoice {invoice.number} of {formatting.money(invoice.total_cents)} issued, due "
+                            f"{formatting.date(invoice.due_on)}" + (", printed and posted (paper bill)" if paper else "")),
                    entity_type="invoice", entity_id=invoice.id)
     # A paper bill goes in the post (paper-bills prints it) and is never emailed; the notice service
     # knows that, and still sends the text a paper-bill account may have chosen.
@@ -233,7 +214,7 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
     oldest_due = dict(db.exec(select(Invoice.account_id, func.min(Invoice.due_on))
                               .where(Invoice.status == "open").group_by(Invoice.account_id)).all())
     done_today = set(db.exec(select(Payment.idempotency_key)
-                             .where(col(Payment.idempotency_key).like(f"autopay-%-{today:%Y%m%d}"))).all())
+                             .where(col(Payment.idempotency_key).like(f"autopay-%-{formatting.day_stamp(today)}"))).all())
     attempts: list[_Attempt] = []
     for recurring, method in rows:
         balance = balances.get(recurring.account_id, 0)
@@ -243,7 +224,7 @@ def _due_attempts(db: Session, today: dt.date, settings, report: RunReport) -> l
                 or balance < settings.min_payment_cents:
             report.skipped += 1
             continue
-        key = f"autopay-{recurring.id}-{due_on:%Y%m%d}-{today:%Y%m%d}"
+        key = f"autopay-{recurring.id}-{formatting.day_stamp(due_on)}-{formatting.day_stamp(today)}"
         if key in done_today:
             report.skipped += 1
             continue
@@ -391,7 +372,7 @@ def _autopay_one(db: Session, recurring_id: int, today: dt.date, gateway: Paymen
         report.skipped += 1
         db.commit()
         return
-    key = f"autopay-{recurring.id}-{due.due_on:%Y%m%d}-{today:%Y%m%d}"
+    key = f"autopay-{recurring.id}-{formatting.day_stamp(due.due_on)}-{formatting.day_stamp(today)}"
     if db.exec(select(Payment.id).where(Payment.idempotency_key == key)).first() is not None:
         report.skipped += 1
         db.commit()
@@ -490,7 +471,7 @@ def _remind(db: Session, method: PaymentMethod) -> None:
     expires = _card_expires(method)
     history.record(db, principal=EXPIRY_SYSTEM, account_id=method.account_id, kind="autopay",
                    action="expiry_reminder",
-                   summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {expires:%m/%Y}",
+                   summary=f"Reminded that AutoPay card {method.brand} •••• {method.last4} expires {formatting.date(expires, 'yMMM')}",
                    entity_type="payment_method", entity_id=method.id)
     notices.card_expiring(db, method=method, expires=expires)
 

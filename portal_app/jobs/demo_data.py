@@ -23,43 +23,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from portal_app.models import (
-    Account,
-    AccountMembership,
-    AccountService,
-    Appointment,
-    AppointmentWindow,
-    CartOrder,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Contract,
-    Invoice,
-    InvoiceLine,
-    OutageNotice,
-    OutageNoticeArea,
-    OutageUpdate,
-    Package,
-    PackageItem,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-    PortalUser,
-    ProviderSettings,
-    ServiceArea,
-    ServiceAreaPackage,
-    ServiceHold,
-    StaffUser,
-    Ticket,
-    TicketNote,
-    Workflow,
-    WorkflowTask,
-    WorkflowTaskDependency,
+    Account, AccountMembership, AccountService, Appointment, AppointmentWindow, CartOrder, Contact, ContactPoint, ContactType,
+    Contract, Invoice, InvoiceLine, OutageNotice, OutageNoticeArea, OutageUpdate, Package, PackageItem, Payment,
+    PaymentAllocation, PaymentMethod, PortalUser, ProviderSettings, ServiceArea, ServiceAreaPackage,
+    ServiceHold, StaffUser, Ticket, TicketNote, Workflow, WorkflowTask, WorkflowTaskDependency,
 )
 from portal_app.services.billing import invoicing
 from portal_app.services.billing.invoicing import PriceChange, ServiceCharge
 from portal_app.services.core import history
+from portal_app.services.core import formatting
 from portal_app.services.orders import holds
-from portal_app.money import format_cents
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password
 
@@ -110,8 +83,8 @@ for 24 months from the date you sign this agreement. Add-ons you order later are
 separately and are not covered by the lock.
 
 3. Term and early termination. This agreement runs for 24 months. If you cancel before the end \
-of the term, an early termination fee of $10.00 for each full month remaining applies, up to \
-$200.00. No fee applies if you move to an address the Provider cannot serve, or if you cancel \
+of the term, an early termination fee of {fee_per_month} for each full month remaining applies, up to \
+{fee_cap}. No fee applies if you move to an address the Provider cannot serve, or if you cancel \
 within 30 days of installation.
 
 4. Equipment. The router, mesh extenders and optical terminal remain the Provider's property. \
@@ -130,6 +103,11 @@ Subscriber Portal.
 has the same effect as a handwritten one, and you confirm that you are authorized to sign for \
 this account.
 """
+
+
+def contract_body() -> str:
+    """The agreement's words, its fees in the provider's currency and locale."""
+    return CONTRACT_BODY.format(fee_per_month=formatting.money(1000), fee_cap=formatting.money(20000))
 
 
 def load_demo_data(db: Session, *, today: dt.date) -> bool:
@@ -291,7 +269,7 @@ def _invoice(db: Session, account: Account, month: dt.date, services: list[Servi
     taxable = sum(cents for _, cents, _, _ in lines)
     lines.append(("State and local taxes", (taxable * TAX_PERCENT + 50) // 100, "tax", None))  # rounded half up
     total = sum(cents for _, cents, _, _ in lines)
-    invoice = _add(db, Invoice(account_id=account.id, number=f"INV-{account.account_number}-{month:%Y%m}",
+    invoice = _add(db, Invoice(account_id=account.id, number=f"INV-{account.account_number}-{formatting.month_stamp(month)}",
                                issued_on=month, due_on=month.replace(day=INVOICE_DUE_DAY), period_start=month,
                                period_end=_month_end(month), total_cents=total, status="open",
                                created_at=_utc(month, 11)))
@@ -308,7 +286,7 @@ def _pay(db: Session, account: Account, invoice: Invoice, method: PaymentMethod,
          source: str) -> Payment:
     """Settle an invoice in full with a succeeded sandbox payment a few days before it is due."""
     when = _utc(invoice.due_on - dt.timedelta(days=3), 14, 30)
-    stamp = f"{invoice.issued_on:%Y%m}"
+    stamp = formatting.month_stamp(invoice.issued_on)
     payment = _add(db, Payment(account_id=account.id, receipt_number=f"RCP-{account.account_number}-{stamp}",
                                amount_cents=invoice.total_cents, status="succeeded", method_kind=method.kind,
                                method_label=label, payment_method_id=method.id, source=source,
@@ -340,7 +318,7 @@ def _billing_history(db: Session, account: Account, today: dt.date, months: int,
         payment = _pay(db, account, invoice, method, label, sources[back % len(sources)])
         if back <= 3:  # the last few payments in the history, as the payment service would write them
             _log(db, account, payment.settled_at, SYSTEM, "payment", "succeeded",
-                 f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                 f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} "
                  f"({payment.method_label}) applied to {invoice.number}", "payment", payment.id)
     raise ValueError("months must be at least 1")
 
@@ -436,7 +414,7 @@ def _upgrade(db: Session, account: Account, packages: dict[str, Package], change
     steps = [("Order received", "Order received", f"We have your request to change to {change.new_name}."),
              ("Provision package", "Switching your service", f"We switch your line to {change.new_name}."),
              ("Update billing", "Billing updated",
-              f"Your bills show {change.new_name} prorated from {change.effective_on:%b %-d}."),
+              f"Your bills show {change.new_name} prorated from {formatting.date(change.effective_on, 'MMMd')}."),
              ("Quality check", "", "")]
     previous = None
     for sequence, (name, portal_name, description) in enumerate(steps, start=1):
@@ -449,8 +427,8 @@ def _upgrade(db: Session, account: Account, packages: dict[str, Package], change
     maya = Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=account.id)
     _log(db, account, ordered, maya, "service", "package_change_ordered",
          f"Package change ordered: {change.old_name} → {change.new_name} "
-         f"(+{format_cents(change.new_price_cents - change.old_price_cents)}/mo, prorated from "
-         f"{change.effective_on:%b %-d}, email bills)", "cart_order", order.id)
+         f"(+{formatting.money(change.new_price_cents - change.old_price_cents)}/mo, prorated from "
+         f"{formatting.date(change.effective_on, 'MMMd')}, email bills)", "cart_order", order.id)
     _log(db, account, done, staff, "service", "package_changed", f"Package changed to {change.new_name}",
          "account_service", change.account_service_id)
 
@@ -493,7 +471,7 @@ def _residential_tickets(db: Session, account: Account, today: dt.date, staff: P
     bill = _ticket(db, account, bill_number, "Billing", "Question about my bill", "open", [
         (asked, "subscriber", "Maya Okafor", True,
          "Will the second Wi-Fi extender change my monthly bill? I still see Whole-home Wi-Fi at "
-         "$10.00 on the new invoice."),
+         f"{formatting.money(1000)} on the new invoice."),
         (asked + dt.timedelta(hours=12), "staff", "Jordan Rivera", False,
          "INTERNAL: Confirmed with billing: extender ships under the existing WHW add-on. Do NOT add "
          "an equipment line. Account in good standing, no credits owed."),
@@ -535,7 +513,7 @@ def _extender_install(db: Session, account: Account, today: dt.date, staff: Prin
         db.add(WorkflowTaskDependency(task_id=tasks[task].id, depends_on_task_id=tasks[depends_on].id))
     appointment = _add(db, Appointment(account_id=account.id, kind="install", title=title,
                                        status="to_schedule", created_at=ordered))
-    contract = _add(db, Contract(account_id=account.id, title=CONTRACT_TITLE, body_text=CONTRACT_BODY,
+    contract = _add(db, Contract(account_id=account.id, title=CONTRACT_TITLE, body_text=contract_body(),
                                  version="2026.1", status="pending", created_at=ordered))
     _log(db, account, ordered, staff, "workflow", "created", f"Install workflow opened: {title}",
          "workflow", workflow.id)

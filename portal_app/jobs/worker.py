@@ -90,31 +90,33 @@ class Job:
     lease: timedelta
 
 
+def _job(name: str, run: Callable[[Session], str], trigger: Callable[[str], BaseTrigger], lease: timedelta) -> Job:
+    return Job(name, job_runs.JOBS[name][0], run, trigger, lease)
+
+
+def _daily_at(hour: int, minute: int) -> Callable[[str], BaseTrigger]:
+    return lambda tz: CronTrigger(hour=hour, minute=minute, timezone=tz)
+
+
+def _every(*, seconds: int) -> Callable[[str], BaseTrigger]:
+    return lambda tz: IntervalTrigger(seconds=seconds, timezone=tz)
+
+
 JOBS: tuple[Job, ...] = (
-    Job("mail", job_runs.JOBS["mail"][0], _mail, lambda tz: IntervalTrigger(seconds=20, timezone=tz), timedelta(minutes=5)),
+    _job("mail", _mail, _every(seconds=20), timedelta(minutes=5)),
     # Often: a verification code is awaited on the Notifications page.
-    Job("texts", job_runs.JOBS["texts"][0], notify_jobs.deliver_texts,
-        lambda tz: IntervalTrigger(seconds=15, timezone=tz), timedelta(minutes=5)),
-    Job("billing", job_runs.JOBS["billing"][0], _billing,
-        lambda tz: CronTrigger(hour=5, minute=0, timezone=tz), timedelta(hours=2)),
-    Job("promises", job_runs.JOBS["promises"][0], _promises,
-        lambda tz: CronTrigger(hour=6, minute=0, timezone=tz), timedelta(hours=1)),
+    _job("texts", notify_jobs.deliver_texts, _every(seconds=15), timedelta(minutes=5)),
+    _job("billing", _billing, _daily_at(5, 0), timedelta(hours=2)),
+    _job("promises", _promises, _daily_at(6, 0), timedelta(hours=1)),
     # Before the day starts for most: a hold starting today pauses the service, one over yesterday restores it.
-    Job("holds", job_runs.JOBS["holds"][0], _holds,
-        lambda tz: CronTrigger(hour=6, minute=10, timezone=tz), timedelta(hours=1)),
-    Job("autopay", job_runs.JOBS["autopay"][0], _autopay,
-        lambda tz: CronTrigger(hour=7, minute=0, timezone=tz), timedelta(hours=2)),
+    _job("holds", _holds, _daily_at(6, 10), timedelta(hours=1)),
+    _job("autopay", _autopay, _daily_at(7, 0), timedelta(hours=2)),
     # After AutoPay, at an hour people read mail; apart from it so a gateway outage never holds reminders back.
-    Job("expiry_reminders", job_runs.JOBS["expiry_reminders"][0], _expiry_reminders,
-        lambda tz: CronTrigger(hour=9, minute=0, timezone=tz), timedelta(hours=1)),
-    Job("bill_reminders", job_runs.JOBS["bill_reminders"][0], _bill_reminders,
-        lambda tz: CronTrigger(hour=10, minute=0, timezone=tz), timedelta(hours=1)),
-    Job("settle_ach", job_runs.JOBS["settle_ach"][0], _settle,
-        lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
-    Job("cleanup", job_runs.JOBS["cleanup"][0], _cleanup,
-        lambda tz: CronTrigger(hour=3, minute=30, timezone=tz), timedelta(hours=1)),
-    Job("webhooks", job_runs.JOBS["webhooks"][0], _webhooks, lambda tz: IntervalTrigger(seconds=30, timezone=tz),
-        timedelta(minutes=10)),
+    _job("expiry_reminders", _expiry_reminders, _daily_at(9, 0), timedelta(hours=1)),
+    _job("bill_reminders", _bill_reminders, _daily_at(10, 0), timedelta(hours=1)),
+    _job("settle_ach", _settle, lambda tz: CronTrigger(minute="*/15", timezone=tz), timedelta(minutes=30)),
+    _job("cleanup", _cleanup, _daily_at(3, 30), timedelta(hours=1)),
+    _job("webhooks", _webhooks, _every(seconds=30), timedelta(minutes=10)),
 )
 BY_NAME = {job.name: job for job in JOBS}
 

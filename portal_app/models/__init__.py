@@ -3,55 +3,23 @@
 from sqlmodel import SQLModel
 
 from portal_app.models.account import (
-    Account,
-    Contact,
-    ContactPoint,
-    ContactType,
-    ProviderSettings,
-    ServiceArea,
+    Account, Contact, ContactPoint, ContactType, ProviderSettings, ServiceArea,
 )
-from portal_app.models.base import UTCDateTime, call_in_session, get_engine, make_engine, session_scope, utcnow
+from portal_app.models.base import UTCDateTime, call_in_session, get_engine, lease_outbox_row, make_engine, session_scope, utcnow
 from portal_app.models.billing import (
-    AccountService,
-    GatewayEvent,
-    Invoice,
-    InvoiceLine,
-    Package,
-    PackageItem,
-    Payment,
-    PaymentAdjustment,
-    PaymentAllocation,
-    PaymentMethod,
-    PaymentPromise,
-    RecurringPayment,
-    ServiceAreaPackage,
+    AccountService, GatewayEvent, Invoice, InvoiceLine, Package, PackageItem, Payment, PaymentAdjustment,
+    PaymentAllocation, PaymentMethod, PaymentPromise, RecurringPayment, ServiceAreaPackage,
 )
 from portal_app.models.identity import (
-    AccountMembership,
-    AuthToken,
-    PortalUser,
-    RateLimitBucket,
-    RecoveryCode,
-    StaffUser,
-    UserSession,
+    AccountMembership, AuthToken, PortalUser, RateLimitBucket, RecoveryCode, StaffUser, UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
 from portal_app.models.notifications import (
-    Notification,
-    NotificationChoice,
-    NotificationSettings,
-    OutageNotice,
-    OutageNoticeArea,
-    OutageUpdate,
+    Notification, NotificationChoice, NotificationSettings, OutageNotice, OutageNoticeArea, OutageUpdate,
     OutboxSms,
 )
 from portal_app.models.operations import (
-    ApiKey,
-    ImportBatch,
-    JobState,
-    StaffAuditEntry,
-    WebhookDelivery,
-    WebhookEndpoint,
+    ApiKey, ImportBatch, JobState, StaffAuditEntry, WebhookDelivery, WebhookEndpoint,
 )
 from portal_app.models.orders import CartOrder, Contract, ServiceHold, Workflow, WorkflowTask, WorkflowTaskDependency
 from portal_app.models.support import Appointment, AppointmentWindow, Ticket, TicketNote
@@ -68,5 +36,5 @@ __all__ = [
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea", "ServiceHold",
     "ServiceAreaPackage", "StaffUser", "Ticket", "TicketNote", "UTCDateTime",
     "UserSession", "WebhookDelivery", "WebhookEndpoint", "Workflow", "WorkflowTask", "WorkflowTaskDependency", "get_engine",
-    "call_in_session", "make_engine", "metadata", "session_scope", "utcnow",
+    "call_in_session", "lease_outbox_row", "make_engine", "metadata", "session_scope", "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -86,3 +86,19 @@ def call_in_session(service: Callable[..., T], /, **kwargs: Any) -> T:
     """`service(db, **kwargs)` as one unit of work (for a worker thread: routes and public pages)."""
     with session_scope() as db:
         return service(db, **kwargs)
+
+
+def lease_outbox_row(db: Session, row: Any, *conditions: Any, now: datetime, lease: timedelta) -> bool:
+    """Claim an unsent outbox row that is due (and meets `conditions`) for `lease`, with a conditional
+    UPDATE, so two delivery workers never send the same message; commits. True when this worker has it."""
+    model = type(row)
+    leased = db.execute(
+        sa.update(model)
+        .where(model.id == row.id, model.sent_at.is_(None), model.next_attempt_at <= now, *conditions)
+        .values(next_attempt_at=now + lease)
+    )
+    db.commit()
+    if leased.rowcount != 1:
+        return False
+    db.refresh(row)
+    return True

@@ -8,15 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
 from portal_app.models.statuses import (
-    AdjustmentStatus,
-    BillDelivery,
-    InvoiceLineKind,
-    InvoiceStatus,
-    MandateStatus,
-    PaymentStatus,
-    PromiseStatus,
-    ServiceStatus,
-    status_field,
+    AdjustmentStatus, BillDelivery, InvoiceLineKind, InvoiceStatus, MandateStatus, PaymentStatus, PromiseStatus,
+    ServiceStatus, status_field,
 )
 
 

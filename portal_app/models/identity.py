@@ -30,6 +30,9 @@ class PortalUser(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = utc_field(default_now=True)
     last_sign_in_at: datetime | None = utc_field(nullable=True)
+    # The CLDR locale this person reads (es_US...): dates and money in their pages' PDFs and their mail.
+    # None: the provider's default locale (the theme's).
+    language: str | None = Field(default=None, max_length=16)
 
 
 class AccountMembership(SQLModel, table=True):

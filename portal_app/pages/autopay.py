@@ -24,8 +24,7 @@ def _method_select(id_: str) -> rx.Component:
             padding="0 0.75rem", font_size="16px", border=f"1px solid {tokens.BORDER}",
             border_radius="var(--radius-2)", background=tokens.SURFACE, color=tokens.TEXT,
         ),
-        spacing="1",
-        width="100%",
+        spacing="1", width="100%",
     )
 
 
@@ -59,9 +58,7 @@ def _history() -> rx.Component:
                 rx.text(c["date"], size="2"), rx.spacer(), rx.text(c["amount"], size="2", weight="medium"),
                 status_badge(c["status"]), width="100%", align="center", spacing="2")),
         ),
-        spacing="2",
-        width="100%",
-        id="autopay-history",
+        spacing="2", width="100%", id="autopay-history",
     )
 
 
@@ -84,8 +81,7 @@ def _item(item: rx.Var) -> rx.Component:
                           aria_label="Remove AutoPay with " + item["label"].to(str), color_scheme="red",
                           variant="soft", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET,
                           cursor="pointer", id="remove-autopay"),
-                align="center",
-                width="100%",
+                align="center", width="100%",
             ),
             rx.cond(
                 S.editing_id == item["id"],
@@ -96,8 +92,7 @@ def _item(item: rx.Var) -> rx.Component:
             rx.cond(locked, rx.text(rx.icon("lock", size=14), " ", S.lock_reason, size="2", color=tokens.MUTED,
                                     id="autopay-locked")),
             rx.cond(S.open_id == item["id"], _history()),
-            spacing="3",
-            width="100%",
+            spacing="3", width="100%",
         )
     )
 
@@ -123,8 +118,7 @@ def _stored_methods() -> rx.Component:
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                 align="center", width="100%", spacing="3",
             )),
-            spacing="3",
-            width="100%",
+            spacing="3", width="100%",
         ),
         id="stored-methods",
     )
@@ -165,9 +159,7 @@ def _setup() -> rx.Component:
                 rx.link("Pay with a new card or bank account and turn AutoPay on", href="/pay?autopay=1",
                         min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             ),
-            spacing="3",
-            width="100%",
-            align="start",
+            spacing="3", width="100%", align="start",
         )
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.dialogs import close_button, panel_dialog
 from portal_app.components.cards import card, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.calendar import CalendarState as S
@@ -46,11 +47,8 @@ def _item(item: rx.Var) -> rx.Component:
                     spacing="1", padding="0 0.75rem 0.5rem", class_name="calendar-details",
                 ),
             ),
-            background=tokens.SURFACE,
-            border=f"1px solid {tokens.BORDER}",
-            border_radius="var(--radius-3)",
-            width="100%",
-            class_name="calendar-item",
+            background=tokens.SURFACE, border=f"1px solid {tokens.BORDER}", border_radius="var(--radius-3)",
+            width="100%", class_name="calendar-item",
             data_kind=item["kind"],
         ),
     )
@@ -82,9 +80,7 @@ def _month_cell(cell: rx.Var) -> rx.Component:
         _chip(cell, 1),
         _chip(cell, 2),
         rx.cond(cell["more"] != "", rx.text(cell["more"], size="1", color=tokens.MUTED)),
-        min_height="88px",
-        padding="4px",
-        min_width="0",
+        min_height="88px", padding="4px", min_width="0",
         background=rx.cond(cell["in_month"] != "", tokens.SURFACE, "transparent"),
         border=f"1px solid {tokens.BORDER}",
         display="flex", flex_direction="column", gap="2px",
@@ -104,34 +100,24 @@ def _month_view() -> rx.Component:
         rx.grid(
             *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
             rx.foreach(S.month_cells, _month_cell),
-            columns="7",
-            spacing="0",
-            width="100%",
+            columns="7", spacing="0", width="100%",
         ),
         display=tokens.phone_or_wide("none", "block"),
-        width="100%",
-        id="month-view",
+        width="100%", id="month-view",
     )
 
 
 def _detail_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(S.detail_title),
-            rx.dialog.description(S.detail_when, size="2", color=tokens.MUTED),
-            rx.text(S.detail_text, size="3", margin_y="0.75rem"),
-            rx.hstack(
-                rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
-                        align_items="center", min_height=tokens.TOUCH_TARGET),
-                rx.spacer(),
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", size="3",
-                                          min_height=tokens.TOUCH_TARGET)),
-                align="center", width="100%",
-            ),
-            max_width="420px", width="calc(100vw - 2rem)",
+    return panel_dialog(
+        rx.text(S.detail_text, size="3", margin_bottom="0.75rem"),
+        rx.hstack(
+            rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
+                    align_items="center", min_height=tokens.TOUCH_TARGET),
+            rx.spacer(), close_button("Close"),
+            align="center", width="100%",
         ),
-        open=S.detail_open,
-        on_open_change=S.set_detail_open,
+        title=S.detail_title, description=S.detail_when,
+        open=S.detail_open, on_open_change=S.set_detail_open, max_width="420px",
     )
 
 
@@ -146,21 +132,16 @@ def _kind_choice(option: rx.Var) -> rx.Component:
 
 
 def _filter_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Show on the calendar"),
-            rx.dialog.description("Choose the kinds of items to show.", size="2", color=tokens.MUTED),
-            rx.vstack(rx.foreach(S.kind_options, _kind_choice), spacing="1", margin_y="0.75rem"),
-            rx.hstack(
-                rx.button("Defaults", variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
-                          min_height=tokens.TOUCH_TARGET),
-                rx.dialog.close(primary_button("Done")),
-                justify="end", spacing="3",
-            ),
-            max_width="400px", width="calc(100vw - 2rem)",
+    return panel_dialog(
+        rx.vstack(rx.foreach(S.kind_options, _kind_choice), spacing="1", margin_bottom="0.75rem"),
+        rx.hstack(
+            rx.button("Defaults", variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
+                      min_height=tokens.TOUCH_TARGET),
+            rx.dialog.close(primary_button("Done")),
+            justify="end", spacing="3",
         ),
-        open=S.filter_open,
-        on_open_change=S.set_filter_open,
+        title="Show on the calendar", description="Choose the kinds of items to show.",
+        open=S.filter_open, on_open_change=S.set_filter_open, max_width="400px",
     )
 
 

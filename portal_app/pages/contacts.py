@@ -9,9 +9,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.dialogs import confirm_dialog
+from portal_app.components.dialogs import confirm_dialog, form_dialog
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
-from portal_app.components.forms import select_field, stacked_form, text_field
+from portal_app.components.forms import select_field, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.contacts import ContactsState as S
 
@@ -48,16 +48,10 @@ def _row(row: rx.Var) -> rx.Component:
             rx.icon("x", size=20),
             on_click=S.ask_delete(row["kind"], row["id"]),
             aria_label="Delete " + row["text"],
-            color_scheme="red",
-            variant="soft",
-            size="3",
-            min_width=tokens.TOUCH_TARGET,
-            min_height=tokens.TOUCH_TARGET,
-            cursor="pointer",
+            color_scheme="red", variant="soft", size="3", min_width=tokens.TOUCH_TARGET,
+            min_height=tokens.TOUCH_TARGET, cursor="pointer",
         ),
-        align="center",
-        width="100%",
-        spacing="2",
+        align="center", width="100%", spacing="2",
         padding_top=rx.cond(row["kind"] == "person", "0.75rem", "0"),
         border_top=rx.cond(row["kind"] == "person", f"1px solid {tokens.BORDER}", "none"),
         class_name="contact-row",
@@ -107,27 +101,12 @@ def _point_field() -> rx.Component:
 
 
 def _form_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(S.form_title),
-            rx.dialog.description("Changes are saved when you press CONFIRM.", size="2", color=tokens.MUTED,
-                                  margin_bottom="0.75rem"),
-            stacked_form(
-                error_callout(S.err_form, id="contact-form-error"),
-                rx.match(S.form_mode, ("person", _person_fields()), ("point", _point_field()), _add_fields()),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                              size="3", min_height=tokens.TOUCH_TARGET)),
-                    primary_button("CONFIRM", type="submit"),
-                    justify="end", width="100%", spacing="3",
-                ),
-                on_submit=S.submit, no_validate=True,
-            ),
-            max_width="440px",
-            width="calc(100vw - 2rem)",
-        ),
-        open=S.form_open,
-        on_open_change=S.set_form_open,
+    return form_dialog(
+        error_callout(S.err_form, id="contact-form-error"),
+        rx.match(S.form_mode, ("person", _person_fields()), ("point", _point_field()), _add_fields()),
+        submit_label="CONFIRM", on_submit=S.submit,
+        title=S.form_title, description="Changes are saved when you press CONFIRM.",
+        open=S.form_open, on_open_change=S.set_form_open,
     )
 
 

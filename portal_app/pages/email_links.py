@@ -10,11 +10,7 @@ from portal_app.components.forms import field, new_password_form, public_frame, 
 from portal_app.components.shell import portal_page
 from portal_app.services.identity.passwords import MIN_LENGTH
 from portal_app.state.email_links import (
-    ConfirmEmailState,
-    ConfirmSignUpState,
-    ForgotPasswordState,
-    RemoveSignInState,
-    ResetPasswordState,
+    ConfirmEmailState, ConfirmSignUpState, ForgotPasswordState, RemoveSignInState, ResetPasswordState,
     VerifyState,
 )
 

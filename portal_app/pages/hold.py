@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.hold import HoldState as S
@@ -77,10 +77,8 @@ def _hold(hold: rx.Var) -> rx.Component:
 
 @portal_page(route="/services/hold", title="Vacation hold", on_load=[S.load])
 def hold_page() -> rx.Component:
-    return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
-        rx.heading("Vacation hold", as_="h1", size="6"),
+    return page_body(
+        "Vacation hold",
         notice_callout(S.notice, id="hold-notice"),
         error_callout(S.err_form, id="hold-error"),
         rx.cond(
@@ -96,5 +94,5 @@ def hold_page() -> rx.Component:
             ),
             rx.center(rx.spinner(size="3")),
         ),
-        spacing="3", width="100%",
+        spacing="3", back=back_link("Services", href="/services"),
     )

@@ -53,7 +53,7 @@ def _promise_form() -> rx.Component:
 
 
 def _promise_card() -> rx.Component:
-    """A promise to pay in force, or (past due but not suspended) the offer to make one."""
+    """A promise to pay in force (first on the page: it is why the service is on)."""
     return rx.cond(
         HomeState.promise_text != "",
         card(rx.vstack(
@@ -64,9 +64,13 @@ def _promise_card() -> rx.Component:
             rx.cond(SessionState.may_pay, rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%")),
             spacing="2", width="100%", align="start",
         ), id="promise-active", role="region", aria_label="Promise to pay"),
-        rx.cond((HomeState.service_status == "active") & (HomeState.promise_max != "") & SessionState.may_pay,
-                card(_promise_form())),
     )
+
+
+def _promise_offer() -> rx.Component:
+    """Past due but not suspended: the offer to promise a date, under the balance and its PAY button."""
+    return rx.cond((HomeState.promise_text == "") & (HomeState.service_status == "active")
+                   & (HomeState.promise_max != "") & SessionState.may_pay, card(_promise_form()))
 
 
 def _service_notice() -> rx.Component:
@@ -115,13 +119,11 @@ def _balance_card() -> rx.Component:
                     rx.cond(HomeState.has_balance_due,
                             rx.text("Left to pay: ", rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
                                     color=tokens.TEXT)),
-                    spacing="1",
-                    align="start",
+                    spacing="1", align="start",
                 ),
             ),
             _due_line(),
-            spacing="2",
-            align="start",
+            spacing="2", align="start",
         ),
         border_top=f"4px solid {tokens.ACCENT}",
     )
@@ -138,11 +140,7 @@ def _skeleton() -> rx.Component:
         rx.hstack(bar("50%", tokens.TOUCH_TARGET), bar("50%", tokens.TOUCH_TARGET), spacing="3", width="100%"),
         card(rx.vstack(bar("30%"), bar("70%"), spacing="3", width="100%")),
         card(rx.vstack(bar("40%"), bar("60%"), bar("50%"), spacing="3", width="100%")),
-        spacing="4",
-        width="100%",
-        role="status",
-        aria_busy="true",
-        aria_label="Loading your account",
+        spacing="4", width="100%", role="status", aria_busy="true", aria_label="Loading your account",
         id="home-skeleton",
     )
 
@@ -153,18 +151,13 @@ def _account_card() -> rx.Component:
             label_value("Account holder", HomeState.account_name, id="account-name"),
             label_value("Subscriber ID", HomeState.account_number, id="subscriber-id"),
             rx.cond(HomeState.service_address != "", label_value("Service address", HomeState.service_address)),
-            spacing="3",
-            align="start",
+            spacing="3", align="start",
         )
     )
 
 
 @portal_page(
-    route="/",
-    title="Home",
-    nav_label="Home",
-    nav_icon="house",
-    nav_order=0,
+    route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0,
     on_load=[HomeState.load],
 )
 def home() -> rx.Component:
@@ -183,6 +176,7 @@ def _content() -> rx.Component:
         _balance_card(),
         rx.cond((HomeState.service_status == "suspended_nonpayment") | (HomeState.promise_text != ""), rx.fragment(),
                 bill_actions()),  # one PAY button
+        _promise_offer(),
         autopay_card(),
         home_order_cards(),
         _account_card(),

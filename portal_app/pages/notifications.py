@@ -48,13 +48,9 @@ def _choice(row: rx.Var) -> rx.Component:
                 ),
             ),
             rx.cond(S.sms_phone != "", _box("Text", "sms_" + key, row["sms"].to(bool), label + " by text")),
-            spacing="5",
-            wrap="wrap",
+            spacing="5", wrap="wrap",
         ),
-        padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        width="100%",
-        class_name="choice-row",
+        padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%", class_name="choice-row",
         data_event=key,
     )
 
@@ -80,8 +76,7 @@ def _phone_card() -> rx.Component:
                 ),
                 rx.button("REMOVE NUMBER", on_click=S.remove_phone, variant="outline", color_scheme="gray",
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
             rx.vstack(
                 rx.text("Add a mobile number to get texts. We send a code to it first.", size="2", color=tokens.MUTED),
@@ -99,8 +94,7 @@ def _phone_card() -> rx.Component:
                         on_submit=S.confirm_code, spacing="3", reset_on_submit=True,
                     ),
                 ),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
         ),
         rx.text("Texts are short and cost you nothing from us (your plan's usual rates apply). Reply STOP to any "
@@ -134,8 +128,7 @@ def _choices_form() -> rx.Component:
                                         error=_err("quiet_start")), flex="1"),
                     rx.box(select_field("Until", "quiet_end", S.quiet_times, default_value=S.quiet_end,
                                         error=_err("quiet_end")), flex="1"),
-                    width="100%",
-                    spacing="3",
+                    width="100%", spacing="3",
                 ),
                 rx.text("Times are ", S.zone, ". A text due in quiet hours waits until they end; email is never "
                         "held.", size="2", color=tokens.MUTED),
@@ -153,15 +146,11 @@ def _sent_row(row: rx.Var) -> rx.Component:
             rx.badge(row["channel"], color_scheme="gray"),
             rx.text(row["when"], size="1", color=tokens.MUTED),
             rx.badge(status, color_scheme=rx.match(status, *STATUS_COLOURS.items(), "amber"), high_contrast=True),
-            wrap="wrap",
-            align="center",
+            wrap="wrap", align="center",
         ),
         rx.text(row["subject"], size="2"),
         rx.text(row["event"], " · to ", row["to"], size="1", color=tokens.MUTED),
-        padding_y="0.5rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        width="100%",
-        class_name="sent-row",
+        padding_y="0.5rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%", class_name="sent-row",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card
+from portal_app.components.cards import card, page_body
 from portal_app.components.shell import portal_page
 from portal_app.components.tracker import order_card
 from portal_app.state.orders import HomeOrdersState, OrdersState
@@ -14,8 +14,8 @@ from portal_app.state.orders import HomeOrdersState, OrdersState
 @portal_page(route="/orders", title="Order Tracking", nav_label="Orders", nav_icon="package", nav_order=74,
              on_load=[OrdersState.load])
 def orders_page() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Order Tracking", as_="h1", size="6"),
+    return page_body(
+        "Order Tracking",
         rx.cond(
             OrdersState.loaded,
             rx.cond(
@@ -25,7 +25,7 @@ def orders_page() -> rx.Component:
             ),
             rx.center(rx.spinner(size="3")),
         ),
-        spacing="3", width="100%",
+        spacing="3",
     )
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components.forms import stacked_form
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, page_body, primary_button
 from portal_app.components.shell import portal_page
 from portal_app.state.package_change import PackageChangeState as S
 
@@ -105,10 +105,8 @@ def _preferences() -> rx.Component:
 
 @portal_page(route="/services/change", title="Change package", on_load=[S.load])
 def change_package() -> rx.Component:
-    return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
-        rx.heading("Change package", as_="h1", size="6"),
+    return page_body(
+        "Change package",
         rx.match(
             S.step,
             ("pick", rx.vstack(rx.text("Now: ", C_current(), size="3"),
@@ -127,5 +125,5 @@ def change_package() -> rx.Component:
             ("unavailable", card(rx.text(S.message, id="change-unavailable"))),
             rx.center(rx.spinner(size="3")),
         ),
-        spacing="3", width="100%",
+        spacing="3", back=back_link("Services", href="/services"),
     )

@@ -9,13 +9,7 @@ from portal_app.components.forms import stacked_form
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    field_error,
-    method_select,
-    slider,
-    text_field,
+    ach_authorization, bank_fields, card_fields, field_error, method_select, slider, text_field,
 )
 from portal_app.components.shell import portal_page
 from portal_app.state.session import SessionState
@@ -35,12 +29,8 @@ def _recurring_details() -> rx.Component:
                       min_height=tokens.TOUCH_TARGET, cursor="pointer"),
         ),
         field_error(S.errors["recurring"], "recurring"),
-        spacing="2",
-        width="100%",
-        padding="0.75rem",
-        background=tokens.ACCENT_SOFT,
-        border_radius="var(--radius-3)",
-        id="recurring-details",
+        spacing="2", width="100%", padding="0.75rem", background=tokens.ACCENT_SOFT,
+        border_radius="var(--radius-3)", id="recurring-details",
     )
 
 
@@ -50,8 +40,7 @@ def _form() -> rx.Component:
             rx.text("Current balance ", rx.el.strong(S.balance_text), size="3"),
             rx.cond(S.pending_text != "", rx.text(S.pending_text, size="2", color=tokens.MUTED)),
             rx.cond(S.pending_text != "", rx.text("Left to pay ", rx.el.strong(S.left_text), size="3")),
-            spacing="1",
-            id="pay-balance",
+            spacing="1", id="pay-balance",
         ),
         error_callout(S.form_error, id="payment-error"),
         method_select(S.method_options, S.method_choice, S.choose_method, S.errors),
@@ -103,8 +92,7 @@ def _confirmation() -> rx.Component:
             rx.link("Download receipt (PDF)", href="/documents/receipts/" + S.done_payment_id.to_string() + ".pdf",
                     is_external=True, min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             rx.link("Back to Home", href="/", min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
-            spacing="3",
-            align="start",
+            spacing="3", align="start",
         ),
         border_top=f"4px solid {tokens.SUCCESS}",
     )

@@ -7,11 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, label_value, primary_button
 from portal_app.components.payment_form import (
-    ach_authorization,
-    bank_fields,
-    card_fields,
-    method_select,
-    text_field,
+    ach_authorization, bank_fields, card_fields, method_select, text_field,
 )
 from portal_app.components.forms import public_frame, stacked_form
 from portal_app.components.shell import portal_page
@@ -51,8 +47,7 @@ def _pay() -> rx.Component:
         ),
         rx.button("Not your account? Start over", on_click=S.start_over, variant="ghost", size="2",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-        spacing="4",
-        width="100%",
+        spacing="4", width="100%",
     )
 
 
@@ -73,9 +68,7 @@ def _done() -> rx.Component:
                         rx.text("We emailed a receipt to the account holder.", size="2"))),
         rx.link("Sign in to your account", href="/signin", min_height=tokens.TOUCH_TARGET, display="flex",
                 align_items="center"),
-        spacing="3",
-        align="start",
-        width="100%",
+        spacing="3", align="start", width="100%",
     )
 
 

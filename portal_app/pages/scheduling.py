@@ -35,8 +35,7 @@ def _day_cell(cell: rx.Var) -> rx.Component:
         rx.box(
             rx.cond(cell["month"] != "", rx.text(cell["month"], size="1"), rx.fragment()),
             rx.text(cell["day"], size="2"),
-            color=tokens.MUTED,
-            min_height=tokens.TOUCH_TARGET,
+            color=tokens.MUTED, min_height=tokens.TOUCH_TARGET,
             display="flex", flex_direction="column", align_items="center", justify_content="center",
             aria_hidden="true",
         ),
@@ -49,13 +48,9 @@ def _calendar() -> rx.Component:
         rx.grid(
             *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
             rx.foreach(S.cells, _day_cell),
-            columns="7",
-            spacing="1",
-            width="100%",
-            id="open-dates",
+            columns="7", spacing="1", width="100%", id="open-dates",
         ),
-        spacing="2",
-        width="100%",
+        spacing="2", width="100%",
         max_width=tokens.phone_or_wide("100%", "340px"),
     )
 
@@ -68,11 +63,7 @@ def _time_button(slot: rx.Var) -> rx.Component:
         on_click=S.pick_time(slot["id"]),
         aria_pressed=rx.cond(selected, "true", "false"),
         variant=rx.cond(selected, "solid", "outline"),
-        size="3",
-        min_height=tokens.TOUCH_TARGET,
-        width="100%",
-        cursor="pointer",
-        class_name="open-time",
+        size="3", min_height=tokens.TOUCH_TARGET, width="100%", cursor="pointer", class_name="open-time",
     )
 
 
@@ -91,9 +82,7 @@ def _times() -> rx.Component:
         rx.cond(S.err_window != "", rx.text(S.err_window, role="alert", size="2", color=tokens.DANGER,
                                             id="window-error")),
         primary_button("SUBMIT", on_click=S.submit, width="100%"),
-        spacing="3",
-        width="100%",
-        flex="1",
+        spacing="3", width="100%", flex="1",
     )
 
 
@@ -204,13 +193,8 @@ def scheduling_reminder() -> rx.Component:
                 ),
                 spacing="3", align="start",
             ),
-            role="region",
-            aria_label="Appointment to schedule",
-            id="scheduling-reminder",
-            background=tokens.ACCENT_SOFT,
-            border=f"1px solid {tokens.ACCENT}",
-            border_radius="var(--radius-4)",
-            padding="1rem",
-            width="100%",
+            role="region", aria_label="Appointment to schedule", id="scheduling-reminder",
+            background=tokens.ACCENT_SOFT, border=f"1px solid {tokens.ACCENT}", border_radius="var(--radius-4)",
+            padding="1rem", width="100%",
         ),
     )

@@ -67,8 +67,7 @@ def _enrolment() -> rx.Component:
             primary_button("TURN ON", type="submit"),
             on_submit=SecurityState.confirm_two_factor, spacing="3", reset_on_submit=True,
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -86,10 +85,7 @@ def _recovery_codes() -> rx.Component:
                 ),
                 spacing="2",
             ),
-            icon="key_round",
-            color_scheme="gray",
-            high_contrast=True,
-            width="100%",
+            icon="key_round", color_scheme="gray", high_contrast=True, width="100%",
         ),
     )
 
@@ -112,8 +108,7 @@ def _two_factor_card() -> rx.Component:
                               min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                     on_submit=SecurityState.disable_two_factor, spacing="3", reset_on_submit=True,
                 ),
-                spacing="3",
-                width="100%",
+                spacing="3", width="100%",
             ),
             rx.cond(
                 SecurityState.enrolling,

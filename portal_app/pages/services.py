@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, primary_button
+from portal_app.components.cards import back_link, card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.state.session import SessionState
@@ -102,8 +102,8 @@ def _hold_card() -> rx.Component:
 @portal_page(route="/services", title="Services", nav_label="Services", nav_icon="wifi", nav_order=72,
              on_load=[S.load])
 def services_page() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Services", as_="h1", size="6"),
+    return page_body(
+        "Services",
         rx.cond(
             S.loaded,
             rx.vstack(
@@ -122,7 +122,7 @@ def services_page() -> rx.Component:
             ),
             rx.center(rx.spinner(size="3")),
         ),
-        spacing="3", width="100%",
+        spacing="3",
     )
 
 
@@ -167,8 +167,7 @@ def _signed() -> rx.Component:
 @portal_page(route="/contract", title="Contract", on_load=[C.load])
 def contract_page() -> rx.Component:
     return rx.vstack(
-        rx.link("← Services", href="/services", color=tokens.ACCENT, min_height=tokens.TOUCH_TARGET,
-                display="inline-flex", align_items="center"),
+        back_link("Services", href="/services"),
         rx.cond(
             C.loaded,
             rx.cond(

@@ -21,13 +21,8 @@ def _password_step() -> rx.Component:
             SignInState.not_verified,
             rx.button(
                 "Send a new verification link",
-                type="button",
-                size="3",
-                on_click=SignInState.resend_verification,
-                variant="outline",
-                width="100%",
-                min_height=tokens.TOUCH_TARGET,
-                cursor="pointer",
+                type="button", size="3", on_click=SignInState.resend_verification, variant="outline",
+                width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer",
             ),
         ),
         field("Username or email", "login", autocomplete="username"),
@@ -35,8 +30,7 @@ def _password_step() -> rx.Component:
         primary_button("SIGN IN", type="submit", width="100%", loading=SignInState.submitting),
         rx.hstack(
             text_link("Don't remember your password?", "/forgot-password"),
-            justify="center",
-            width="100%",
+            justify="center", width="100%",
         ),
         rx.divider(),
         rx.text("New to the portal?", size="2", color=tokens.MUTED, text_align="center", width="100%"),
@@ -51,8 +45,7 @@ def _code_step() -> rx.Component:
         rx.text(
             "Open your authenticator app and enter the 6-digit code it shows. "
             "Lost your phone? Enter one of your recovery codes instead.",
-            size="2",
-            color=tokens.MUTED,
+            size="2", color=tokens.MUTED,
         ),
         error_callout(SignInState.error, id="signin-error"),
         field("Code", "code", autocomplete="one-time-code", input_mode="text", auto_focus=True),

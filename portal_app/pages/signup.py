@@ -28,8 +28,7 @@ def _form() -> rx.Component:
         rx.hstack(
             rx.switch(checked=SignUpState.business, on_change=SignUpState.set_business, id="business", name="business"),
             rx.el.label("This is a business account", html_for="business", font_size="var(--font-size-2)"),
-            align="center",
-            min_height=tokens.TOUCH_TARGET,
+            align="center", min_height=tokens.TOUCH_TARGET,
         ),
         rx.cond(
             SignUpState.business,
@@ -97,8 +96,7 @@ def _prove() -> rx.Component:
             ),
         ),
         error_callout(SignUpState.error, id="signup-error"),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 
@@ -125,8 +123,7 @@ def _done() -> rx.Component:
             ),
             icon="mail", color_scheme="green", role="status", width="100%", id="signup-done",
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )
 
 

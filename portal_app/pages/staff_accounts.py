@@ -126,9 +126,7 @@ def account() -> rx.Component:
                 rx.tabs.list(*[rx.tabs.trigger(label, value=value, min_height=tokens.TOUCH_TARGET)
                                for label, value, _ in TABS]),
                 *[rx.tabs.content(tab(), value=value, padding_top="1rem") for _, value, tab in TABS],
-                value=A.tab,
-                on_change=A.set_tab,
-                width="100%",
+                value=A.tab, on_change=A.set_tab, width="100%",
             ),
             intro=rx.text("Account ", A.account_number, " · ", A.account_kind,
                           size="2", color=tokens.MUTED),

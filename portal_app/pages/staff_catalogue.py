@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
-from portal_app.components.forms import select_field, stacked_form, text_field
+from portal_app.components.cards import card
+from portal_app.components.dialogs import form_dialog
+from portal_app.components.forms import select_field, text_field
 from portal_app.components.staff_admin import form_card, list_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_catalogue import StaffCatalogueState as S
@@ -29,23 +30,12 @@ def _package_fields(p: rx.Var | None = None, id_prefix: str = "field") -> list[r
 def _edit_dialog(p: rx.Var) -> rx.Component:
     """Edit a package's name, description, price and speeds (subscribers keep the price they have)."""
     package_id = p["id"].to(str)
-    return rx.dialog.root(
-        rx.dialog.trigger(row_button("Edit", aria_label="Edit " + p["name"].to(str))),
-        rx.dialog.content(
-            rx.dialog.title("Edit ", p["name"]),
-            rx.dialog.description("Current subscribers keep their price; new orders and changes use the new one.",
-                                  size="2"),
-            stacked_form(
-                *_package_fields(p, id_prefix="edit"),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                              min_height=tokens.TOUCH_TARGET)),
-                    primary_button("SAVE PACKAGE", type="submit"),
-                    justify="end", width="100%",
-                ),
-                on_submit=S.update_package, spacing="2",
-            ),
-        ),
+    return form_dialog(
+        *_package_fields(p, id_prefix="edit"),
+        submit_label="SAVE PACKAGE", on_submit=S.update_package, spacing="2",
+        trigger=row_button("Edit", aria_label="Edit " + p["name"].to(str)),
+        title=rx.fragment("Edit ", p["name"]),
+        description="Current subscribers keep their price; new orders and changes use the new one.",
         open=S.editing_id == package_id,
         on_open_change=lambda is_open: S.set_editing(rx.cond(is_open, package_id, "")),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
+from portal_app.components.cards import back_link, card, primary_button
 from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.staff_admin import account_missing, form_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
@@ -107,8 +107,7 @@ def staff_orders() -> rx.Component:
                       text_field("Title", "title", error=S.errors.get("title", "")),
                       text_field("Contract text", "body_text", error=S.errors.get("body_text", ""), textarea=True),
                       submit="SEND CONTRACT", on_submit=S.send_contract, level="h3", id="send-contract-form"),
-            intro=rx.link("← ", S.account_name, href="/staff/account?number=" + S.account_number,
-                          min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
+            intro=back_link(S.account_name, href="/staff/account?number=" + S.account_number),
             notice=S.notice,
         ),
         account_missing(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, primary_button
+from portal_app.components.cards import back_link, card, primary_button
 from portal_app.components.forms import field_error, stacked_form
 from portal_app.components.staff_admin import account_missing, list_card, staff_view
 from portal_app.components.staff_shell import staff_page
@@ -171,8 +171,7 @@ def staff_account_notifications() -> rx.Component:
                 rx.foreach(A.choices, _choice),
                 spacing="1", width="100%",
             )),
-            intro=rx.link("← ", A.account_name, href="/staff/account?number=" + A.account_number,
-                          min_height=tokens.TOUCH_TARGET, display="inline-flex", align_items="center"),
+            intro=back_link(A.account_name, href="/staff/account?number=" + A.account_number),
         ),
         account_missing(),
     )

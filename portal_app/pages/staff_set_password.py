@@ -24,6 +24,5 @@ def staff_set_password() -> rx.Component:
                 error=S.password_error, submitting=False, label="SET PASSWORD", on_submit=S.submit,
                 hint="At least 12 characters; not a common password.")),
         ),
-        heading="Choose your staff password",
-        logo_href=None,
+        heading="Choose your staff password", logo_href=None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, label_value, primary_button
+from portal_app.components.cards import brand_logo, card, label_value, primary_button
 from portal_app.components.forms import field_error, stacked_form
 from portal_app.components.staff_admin import list_card, staff_view
 from portal_app.components.staff_shell import staff_page
@@ -59,13 +59,15 @@ def _theme() -> rx.Component:
         rx.heading("Theme in force", as_="h2", size="4"),
         rx.text("Read-only: the theme file named by PORTAL_THEME, after contrast correction. Change the file and "
                 "restart the app to change it.", size="2", color=tokens.MUTED),
-        rx.image(src=theme.logo, alt=f"{theme.provider_name} logo", height="40px", width="auto"),
+        brand_logo("40px", alt=f"{theme.provider_name} logo"),
         label_value("Provider", theme.provider_name),
         label_value("Support", f"{theme.support_phone} · {theme.support_email}"),
         label_value("Time zone", theme.timezone),
         _swatch("Accent as written", theme.accent_source),
         _swatch("Accent shown (4.5:1 on white)", theme.accent),
         _swatch("Text on accent", theme.on_accent),
+        _swatch("Accent shown in dark mode (4.5:1 on dark cards)", theme.dark.accent),
+        _swatch("Text on accent in dark mode", theme.dark.on_accent),
         spacing="2", width="100%",
     ), id="theme-view")
 

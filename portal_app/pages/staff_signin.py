@@ -45,6 +45,5 @@ def _identity_provider() -> rx.Component:
         rx.text("For staff an admin has already invited under Staff users: your @", StaffSignInState.oidc_domain,
                 " address must be the email on your staff account. Signing in never creates an account.",
                 size="2", color=tokens.MUTED),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components import tokens
+from portal_app.components.cards import back_link
 from portal_app.components.staff_admin import outbox_card, row_button, staff_view
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_mail import StaffTextsState as S
@@ -19,8 +19,7 @@ def _filter(label: str, which: str, pressed: rx.Var) -> rx.Component:
 def staff_texts() -> rx.Component:
     return staff_view(
         "Text messages",
-        rx.link("← Undelivered mail", href="/staff/mail", min_height=tokens.TOUCH_TARGET, display="inline-flex",
-                align_items="center"),
+        back_link("Undelivered mail", href="/staff/mail"),
         rx.hstack(_filter("Failed", "failed", ~S.show_all), _filter("All texts", "all", S.show_all), spacing="2",
                   role="group", aria_label="Which texts"),
         rx.cond(

@@ -30,9 +30,7 @@ def _notice(n: rx.Var) -> rx.Component:
         rx.cond(~is_open, rx.text("Restored ", n["restored"], size="2")),
         rx.cond(n["details"] != "", rx.text(n["details"], size="2", white_space="pre-line")),
         rx.foreach(n["updates"].to(list[dict[str, str]]), _update),
-        padding_y="0.75rem",
-        border_bottom=f"1px solid {tokens.BORDER}",
-        width="100%",
+        padding_y="0.75rem", border_bottom=f"1px solid {tokens.BORDER}", width="100%",
         class_name="status-notice",
     )
 

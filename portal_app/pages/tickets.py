@@ -7,6 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
+from portal_app.components.dialogs import form_dialog
 from portal_app.components.forms import select_field, stacked_form, text_field
 from portal_app.components.shell import portal_page
 from portal_app.services.selfservice.tickets import CREATION_OFF
@@ -36,37 +37,20 @@ def _ticket_card(ticket: rx.Var) -> rx.Component:
             ),
         ),
         href=ticket["href"],
-        underline="none",
-        width="100%",
-        class_name="ticket-item",
+        underline="none", width="100%", class_name="ticket-item",
         aria_label=ticket["number"] + ": " + ticket["subject"],
     )
 
 
 def _new_ticket_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("New Ticket"),
-            rx.dialog.description("Tell us what you need; we answer here and by email.", size="2",
-                                  color=tokens.MUTED, margin_bottom="0.75rem"),
-            stacked_form(
-                error_callout(S.err_form),
-                select_field("Category", "category", S.categories, error=S.err_category,
-                             default_value="General"),
-                text_field("Subject", "subject", error=S.err_subject),
-                text_field("Description", "description", error=S.err_description, textarea=True),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                              size="3", min_height=tokens.TOUCH_TARGET)),
-                    primary_button("SUBMIT", type="submit"),
-                    justify="end", width="100%", spacing="3",
-                ),
-                on_submit=S.submit, no_validate=True,
-            ),
-            max_width="480px", width="calc(100vw - 2rem)",
-        ),
-        open=S.form_open,
-        on_open_change=S.set_form_open,
+    return form_dialog(
+        error_callout(S.err_form),
+        select_field("Category", "category", S.categories, error=S.err_category, default_value="General"),
+        text_field("Subject", "subject", error=S.err_subject),
+        text_field("Description", "description", error=S.err_description, textarea=True),
+        submit_label="SUBMIT", on_submit=S.submit,
+        title="New Ticket", description="Tell us what you need; we answer here and by email.",
+        open=S.form_open, on_open_change=S.set_form_open, max_width="480px",
     )
 
 
@@ -141,6 +125,5 @@ def ticket_page() -> rx.Component:
             rx.cond(D.missing != "", card(rx.text(D.missing, id="ticket-missing", role="alert")),
                     rx.center(rx.spinner(size="3"))),
         ),
-        spacing="3",
-        width="100%",
+        spacing="3", width="100%",
     )

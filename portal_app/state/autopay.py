@@ -7,11 +7,10 @@ import reflex as rx
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.billing import autopay, hosted_payments, payments, statements
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import signed_in_event
-from portal_app.theming import current_theme
 
 
 class AutoPayState(SessionState):
@@ -70,9 +69,8 @@ class AutoPayState(SessionState):
         except (PortalError, ValueError, TypeError):
             self.error = "That recurring payment could not be found."
             return
-        currency = current_theme().currency
         self.open_id = int(recurring_id)
-        self.charges = [{"date": f"{p.created_at:%b %-d, %Y}", "amount": format_cents(p.amount_cents, currency),
+        self.charges = [{"date": formatting.date(p.created_at), "amount": formatting.money(p.amount_cents),
                          "status": statements.PAYMENT_STATUS.get(p.status, p.status)} for p in rows]
 
     @rx.event

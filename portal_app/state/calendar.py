@@ -11,6 +11,7 @@ from portal_app.services.selfservice import calendar
 from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core import formatting
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window
 KIND_OPTIONS = [{"id": kind, "name": label} for kind, label in calendar.KINDS.items()]
@@ -58,7 +59,7 @@ class CalendarState(SessionState):
             cells.append(cell)
             day += dt.timedelta(days=1)
         self.month_cells = cells
-        self.month_title = f"{first:%B %Y}"
+        self.month_title = formatting.date(first, 'yMMMM')
 
     def _refresh(self, db, principal) -> None:
         today = provider_today()
@@ -73,9 +74,9 @@ class CalendarState(SessionState):
                 rows.append({
                     "key": event["key"], "kind": event["kind"], "kind_label": calendar.KINDS[event["kind"]],
                     "section": section if index == 0 else "",
-                    "date": f"{event['day']:%a, %b %-d, %Y}" if event["day"] != last_day else "",
+                    "date": formatting.date(event['day'], 'yMMMEd') if event["day"] != last_day else "",
                     "title": event["title"], "time": event["time"], "detail": event["detail"],
-                    "when": f"{event['day']:%a, %b %-d, %Y}" + (f", {event['time']}" if event["time"] else ""),
+                    "when": formatting.date(event['day'], 'yMMMEd') + (f", {event['time']}" if event["time"] else ""),
                     "link": event["link"], "link_label": event["link_label"],
                 })
                 last_day = event["day"]

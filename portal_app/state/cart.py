@@ -7,9 +7,8 @@ import reflex as rx
 from portal_app.services.orders import cart
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import FieldErrors
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.identity.ratelimit import RateLimited
-from portal_app.theming import current_theme
 from portal_app.state.off_loop import in_one_session
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
@@ -20,9 +19,8 @@ def _offer(db, *, zip_code: str) -> tuple[str, str, list[dict[str, str]]] | None
     area = cart.area_for_zip(db, zip_code)
     if area is None:
         return None
-    currency = current_theme().currency
     packages = [{"id": str(p.id), "name": p.name, "description": p.description, "speed": speed_label(p),
-                 "price": format_cents(p.monthly_price_cents, currency) + "/mo"} for p in cart.area_packages(db, area.id)]
+                 "price": formatting.money(p.monthly_price_cents) + "/mo"} for p in cart.area_packages(db, area.id)]
     return area.name, area.portal_account_mode, packages
 
 

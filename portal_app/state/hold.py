@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account, object_id_from
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import holds
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
-
-from portal_app.theming import current_theme
-
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
-
-
-def _signed(cents: int) -> str:
-    return ("−" if cents < 0 else "") + _money(abs(cents))
 
 
 class HoldState(SessionState):
@@ -52,16 +42,17 @@ class HoldState(SessionState):
     def _fill(self, db, principal) -> None:
         today = provider_today()
         account = access_account(db, principal)
+        fmt = formatting.for_principal(db, principal)
         offer = holds.offer(db, account, today=today)
         self.allowed, self.reason = offer.allowed, offer.reason
         if offer.allowed:
-            self.price = _money(offer.price_cents) + "/month"
+            self.price = fmt.money(offer.price_cents) + "/month"
             self.rules = (f"A hold lasts {offer.min_days} to {offer.max_days} days and can start from "
-                          f"{offer.earliest:%b %-d} to {offer.latest_start:%b %-d, %Y}.")
+                          f"{fmt.date(offer.earliest, 'MMMd')} to {fmt.date(offer.latest_start)}.")
             self.min_date, self.max_date = offer.earliest.isoformat(), offer.latest_start.isoformat()
         self.holds = [{"id": str(h.id), "dates": holds.span(h.starts_on, h.ends_on),
                        "status": holds.STATUS_WORDS.get(h.status, h.status), "raw": h.status,
-                       "price": _money(h.monthly_price_cents) + "/month",
+                       "price": fmt.money(h.monthly_price_cents) + "/month",
                        "href": f"/orders#order-{h.workflow_id}" if h.workflow_id else "/orders"}
                       for h in holds.my_holds(db, principal=principal)]
         self.loaded = True
@@ -82,11 +73,12 @@ class HoldState(SessionState):
         quote = holds.quote_hold(db, principal=principal, starts_on=str(form.get("starts_on", ""))[:10],
                                  ends_on=str(form.get("ends_on", ""))[:10], today=provider_today())
         self._starts_on, self._ends_on = quote.starts_on.isoformat(), quote.ends_on.isoformat()
+        fmt = formatting.for_principal(db, principal)
         self.quote_text = (f"{holds.span(quote.starts_on, quote.ends_on)}: {quote.days} days at "
-                           f"{_money(quote.price_cents)}/month instead of your package's price.")
-        self.quote_lines = [{"text": line.description, "amount": _signed(line.amount_cents)} for line in quote.bill.lines]
-        self.quote_total = _money(quote.bill.total_cents)
-        self.quote_bill_date = f"{quote.bill.period_start:%b %-d, %Y}"
+                           f"{fmt.money(quote.price_cents)}/month instead of your package's price.")
+        self.quote_lines = [{"text": line.description, "amount": fmt.signed(line.amount_cents)} for line in quote.bill.lines]
+        self.quote_total = fmt.money(quote.bill.total_cents)
+        self.quote_bill_date = fmt.date(quote.bill.period_start)
         self.quoted = True
 
     @rx.event

@@ -9,11 +9,10 @@ import reflex as rx
 from portal_app.services.billing import promises
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
-from portal_app.money import format_balance, format_cents
+from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import checks_session, signed_in_event
-from portal_app.theming import current_theme
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.orders import HomeOrdersState
 from portal_app.state.scheduling import SchedulingReminderState
@@ -37,7 +36,7 @@ class HomeState(SessionState):
     service_reason: str = ""
     restore_text: str = ""  # suspended for non-payment: what restores it
     restoring: bool = False  # a payment just restored it
-    promise_text: str = ""  # "You promised to pay $64.50 by Mar 20, 2026."
+    promise_text: str = ""  # "You promised to pay <amount> by <day>."
     promise_min: str = ""  # a promise may be made now: from (ISO date) ...
     promise_max: str = ""  # ... to
     promise_refused: str = ""
@@ -62,25 +61,24 @@ class HomeState(SessionState):
         return await self._signed_in(fill, page_load=True)
 
     def _show(self, summary: dashboard.HomeSummary) -> None:
-        currency = current_theme().currency
         self.first_name = summary.first_name
         self.account_name = summary.display_name
         self.account_number = summary.account_number
         self.service_address = summary.service_address
-        self.balance_text = format_balance(summary.balance_cents, currency)
+        self.balance_text = formatting.balance(summary.balance_cents)
         self.has_balance_due = summary.left_cents > 0
         self.has_pending = summary.pending_cents > 0
-        self.pending_text = (f"{format_cents(summary.pending_cents, currency)} payment pending"
+        self.pending_text = (f"{formatting.money(summary.pending_cents)} payment pending"
                              + (" (bank)" if summary.pending_bank else ""))
-        self.left_text = format_cents(summary.left_cents, currency)
-        self.due_text = summary.due_on.strftime("%b %-d, %Y") if summary.due_on else ""
+        self.left_text = formatting.money(summary.left_cents)
+        self.due_text = formatting.date(summary.due_on) if summary.due_on else ""
         self.past_due = summary.past_due
         self.service_status, self.service_label = summary.service_status, summary.service_label
         self.service_reason = summary.service_reason
-        self.restore_text = format_cents(summary.restore_cents, currency) if summary.restore_cents else ""
+        self.restore_text = formatting.money(summary.restore_cents) if summary.restore_cents else ""
         self.restoring = summary.restoring
-        self.promise_text = (f"You promised to pay {format_cents(summary.promise_cents, currency)} by "
-                             f"{summary.promise_on:%b %-d, %Y}." if summary.promise_on else "")
+        self.promise_text = (f"You promised to pay {formatting.money(summary.promise_cents)} by "
+                             f"{formatting.date(summary.promise_on)}." if summary.promise_on else "")
         latest = summary.promise_latest
         self.promise_min = (provider_today() + dt.timedelta(days=1)).isoformat() if latest else ""
         self.promise_max = latest.isoformat() if latest else ""

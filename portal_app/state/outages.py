@@ -44,7 +44,7 @@ class StaffOutagesState(StaffPage, StaffSessionState):
     def _reload(self, db: Session, principal: Principal) -> None:
         self.notices = [_notice_dict(v) for v in outages.staff_notices(db, principal=principal)]
         self.areas = [{"id": str(i), "name": name} for i, name in outages.service_areas(db, principal=principal)]
-        self.default_start = dt.datetime.now(ZoneInfo(current_theme().timezone)).strftime("%Y-%m-%dT%H:%M")
+        self.default_start = dt.datetime.now(ZoneInfo(current_theme().timezone)).replace(tzinfo=None).isoformat(timespec="minutes")
 
     @rx.event
     @signed_in_event

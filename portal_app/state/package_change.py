@@ -9,19 +9,15 @@ import reflex as rx
 from portal_app.services.orders import package_change
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import NotFound, PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
-from portal_app.theming import current_theme
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 def _signed(cents: int) -> str:
-    return ("−" if cents < 0 else "") + _money(abs(cents))
+    return ("−" if cents < 0 else "") + formatting.money(abs(cents))
 
 
 class PackageChangeState(SessionState):
@@ -57,11 +53,11 @@ class PackageChangeState(SessionState):
             self.step, self.options = "unavailable", []
             self.message = str(problem)
             return
-        self.current_name, self.current_price = service.name, _money(service.monthly_price_cents) + "/mo"
+        self.current_name, self.current_price = service.name, formatting.money(service.monthly_price_cents) + "/mo"
         self.options = [
             {"id": str(o.package_id), "name": o.name, "description": o.description, "speed": o.speed,
-             "price": _money(o.monthly_price_cents) + "/mo", "direction": o.direction,
-             "difference": ("+" if o.difference_cents >= 0 else "−") + _money(abs(o.difference_cents)) + "/mo"}
+             "price": formatting.money(o.monthly_price_cents) + "/mo", "direction": o.direction,
+             "difference": ("+" if o.difference_cents >= 0 else "−") + formatting.money(abs(o.difference_cents)) + "/mo"}
             for o in options
         ]
         self.step = "pick"
@@ -90,11 +86,11 @@ class PackageChangeState(SessionState):
                                                     package_id=int(self.chosen["id"]), prorate_now=prorate)
             rows = [{"text": line.description, "amount": _signed(line.amount_cents)} for line in bill.lines]
             if prorate:
-                self.preview_prorate, self.total_prorate = rows, _money(bill.total_cents)
+                self.preview_prorate, self.total_prorate = rows, formatting.money(bill.total_cents)
             else:
-                self.preview_next, self.total_next = rows, _money(bill.total_cents)
-        self.bill_date = f"{bill.period_start:%b %-d, %Y}"
-        self.monthly_after = _money(bill.monthly_cents)
+                self.preview_next, self.total_next = rows, formatting.money(bill.total_cents)
+        self.bill_date = formatting.date(bill.period_start)
+        self.monthly_after = formatting.money(bill.monthly_cents)
         self.prorate = True
         self.step = "preferences"
 
@@ -111,8 +107,7 @@ class PackageChangeState(SessionState):
         try:
             package_change.place_package_change(
                 db, principal=principal, service_id=self._service_id, package_id=int(self.chosen["id"]),
-                prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper",
-                currency=current_theme().currency)
+                prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper")
         except PortalError as problem:  # nothing of a refused order is kept
             db.rollback()
             self.err_form = ("That package is not available for your address." if isinstance(problem, NotFound)

@@ -9,10 +9,9 @@ from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.access import BILLING, access_account
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.money import format_balance, format_cents
+from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import checks_session, signed_in_event
-from portal_app.theming import current_theme
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
@@ -34,11 +33,11 @@ FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_a
 
 
 def money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
+    return formatting.money(cents)
 
 
 def balance(cents: int) -> str:
-    return format_balance(cents, current_theme().currency)
+    return formatting.balance(cents)
 
 
 class PaymentAttempt(rx.State, mixin=True):
@@ -71,7 +70,7 @@ class PaymentState(PaymentAttempt, SessionState):
     method_choice: str = NEW_CARD
     amount: str = ""
     balance_text: str = ""
-    pending_text: str = ""  # payments still settling, e.g. "$100.00 payment pending (bank)"
+    pending_text: str = ""  # payments still settling, e.g. "<amount> payment pending (bank)"
     left_text: str = ""
     repeat_on_text: str = ""
     save_method: bool = False
@@ -139,8 +138,8 @@ class PaymentState(PaymentAttempt, SessionState):
         self.pending_text = (f"{money(due.pending_cents)} payment pending" + (" (bank)" if due.pending_bank else "")
                              if due.pending_cents else "")
         self.left_text = money(due.left_cents) if due.pending_cents else ""
-        self.amount = f"{due.left_cents / 100:.2f}" if due.left_cents > 0 else ""
-        self.repeat_on_text = (f"Invoice due date (next: {due.due_on:%b %-d, %Y})" if due.due_on
+        self.amount = formatting.plain_amount(due.left_cents) if due.left_cents > 0 else ""
+        self.repeat_on_text = (f"Invoice due date (next: {formatting.date(due.due_on)})" if due.due_on
                                else "Invoice due date")
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()

@@ -10,8 +10,7 @@ from portal_app.models import session_scope
 from portal_app.services.billing import hosted_payments, payments, quickpay
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.money import format_balance, format_cents
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 from portal_app.state.tab_guard import event_query_param
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.payment import NOT_MADE, PaymentAttempt, tap_marker
@@ -19,9 +18,6 @@ from portal_app.state.payment import NOT_MADE, PaymentAttempt, tap_marker
 TAPPED_KEY = "portal_quickpay_tapped"
 MARK_TAP = tap_marker("qp-pay-form", TAPPED_KEY)
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 class QuickPayState(PaymentAttempt, rx.State):
@@ -68,7 +64,7 @@ class QuickPayState(PaymentAttempt, rx.State):
         open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
         if earlier is not None and earlier.status != "failed" and not open_elsewhere:
             self.step = "done"
-            self.done_amount, self.done_receipt, self.done_email = _money(earlier.amount_cents), earlier.receipt_number, ""
+            self.done_amount, self.done_receipt, self.done_email = formatting.money(earlier.amount_cents), earlier.receipt_number, ""
             self.done_pending = earlier.status == "pending"
             self.done_confirming = earlier.status == "pending" and not earlier.settling
             if not self.done_confirming:
@@ -108,9 +104,9 @@ class QuickPayState(PaymentAttempt, rx.State):
         self._expected_balance = found.balance_cents  # the real balance: a credit is negative
         self._new_attempt()
         self.masked_name = found.masked_name
-        self.amount_due = format_balance(found.balance_cents, current_theme().currency)
-        self.amount = f"{found.amount_due_cents / 100:.2f}" if found.amount_due_cents else ""
-        self.restore_note = (f"Pay {_money(found.restore_cents)} and your service is restored at once."
+        self.amount_due = formatting.balance(found.balance_cents)
+        self.amount = formatting.plain_amount(found.amount_due_cents) if found.amount_due_cents else ""
+        self.restore_note = (f"Pay {formatting.money(found.restore_cents)} and your service is restored at once."
                              if found.restore_cents else "")
         self.error = ""
         self.step = "pay"
@@ -181,7 +177,7 @@ class QuickPayState(PaymentAttempt, rx.State):
         else:
             self._attempt_key = ""  # shown: a later visit starts afresh
             self.step = "done"
-            self.done_amount = _money(outcome.amount_cents)
+            self.done_amount = formatting.money(outcome.amount_cents)
             self.done_receipt = outcome.receipt_number
             self.done_email = email
             self.done_pending = outcome.status == "pending"

@@ -12,6 +12,7 @@ from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core import formatting
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -28,8 +29,8 @@ def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, 
             "iso": day.isoformat(),
             "day": str(day.day),
             "open": "yes" if day in opened else "",
-            "label": f"{day:%A, %B %-d}",
-            "month": f"{day:%b}" if day.day == 1 or day == start else "",
+            "label": formatting.date(day, 'MMMMEEEEd'),
+            "month": formatting.date(day, 'MMM') if day.day == 1 or day == start else "",
         })
         day += dt.timedelta(days=1)
     return cells

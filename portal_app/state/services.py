@@ -9,17 +9,13 @@ import reflex as rx
 from portal_app.services.orders import account_services, contracts, holds, package_change
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
-from portal_app.theming import current_theme
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 def _query_id(router) -> int | None:
@@ -64,10 +60,10 @@ class ServicesState(SessionState):
             return {"change": f"Change to {pending.new_name} pending",
                     "change_href": f"/orders#order-{pending.workflow_id}"}
 
-        rows = [{"id": str(s.id), "name": s.name, "price": _money(s.monthly_price_cents) + "/mo" if s.billable else "Included",
+        rows = [{"id": str(s.id), "name": s.name, "price": formatting.money(s.monthly_price_cents) + "/mo" if s.billable else "Included",
                  "status": "Pending" if s.status == "pending" else "", "speed": s.speed,
                  "package": "yes" if s.package_id else "", **change_of(s),
-                 "items": [{"name": i.name, "detail": i.detail, "price": _money(i.price_cents) if i.price_cents else "Included"}
+                 "items": [{"name": i.name, "detail": i.detail, "price": formatting.money(i.price_cents) if i.price_cents else "Included"}
                            for i in s.items]}
                 for s in lines]
         self.packages = [r for s, r in zip(lines, rows) if s.billable]
@@ -117,7 +113,7 @@ class ContractState(SessionState):
     @signed_in_event
     def load(self, db, principal):
         self.err_signer_name = self.err_consent = self.err_form = self.notice = ""
-        self.today = f"{provider_today():%B %-d, %Y}"
+        self.today = formatting.date(provider_today(), 'long')
         self._contract_id = _query_id(self.router)
         try:
             self._show(db, principal)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from portal_app.services.operations import api_keys
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 class StaffApiKeysState(StaffPage, StaffSessionState):
@@ -21,10 +20,9 @@ class StaffApiKeysState(StaffPage, StaffSessionState):
         self.new_key = ""
 
     def _reload(self, db, principal) -> None:
-        zone = ZoneInfo(current_theme().timezone)
         self.rows = [{"id": str(k.id), "name": k.name, "prefix": k.prefix, "scope": k.scope,
                       "revoked": "yes" if k.revoked else "",
-                      "used": k.last_used_at.astimezone(zone).strftime("%b %-d, %-I:%M %p") if k.last_used_at
+                      "used": formatting.moment(k.last_used_at, "MMMd") if k.last_used_at
                       else "never used", "by": k.created_by} for k in api_keys.list_keys(db, principal=principal)]
 
     @rx.event

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -10,7 +9,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState
 from portal_app.state.tab_guard import event_query_param
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 class StaffAuditState(StaffPage, StaffSessionState):
@@ -21,10 +20,9 @@ class StaffAuditState(StaffPage, StaffSessionState):
     text: str = ""
 
     def _reload(self, db, principal) -> None:
-        zone = ZoneInfo(current_theme().timezone)
         rows = staff_audit.entries(db, principal=principal, actor=self.actor, action=self.action, text=self.text)
         self.groups = [{"id": g, "name": g} for g in staff_audit.action_groups(db, principal=principal)]
-        self.rows = [{"when": r.occurred_at.astimezone(zone).strftime("%b %-d, %Y %-I:%M:%S %p"), "who": r.actor_name,
+        self.rows = [{"when": formatting.moment(r.occurred_at, seconds=True), "who": r.actor_name,
                       "action": r.action, "target": r.target, "detail": r.detail, "ip": r.client_ip or "-"}
                      for r in rows]
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.orders import catalogue
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
 
 PACKAGE_FIELDS = ("name", "description", "price", "download_mbps", "upload_mbps")
 
@@ -23,12 +22,11 @@ class StaffCatalogueState(StaffPage, StaffSessionState):
     editing_id: str = ""  # the package whose edit dialog is open
 
     def _reload(self, db, principal) -> None:
-        currency = current_theme().currency
         packs = catalogue.packages(db, principal=principal)
         self.packages = [{"id": str(p.id), "code": p.code, "name": p.name, "active": p.active,
-                          "price": format_cents(p.monthly_price_cents, currency) + "/mo",
+                          "price": formatting.money(p.monthly_price_cents) + "/mo",
                           "speed": f"{p.download_mbps}/{p.upload_mbps} Mbps",
-                          "description": p.description, "price_input": f"{p.monthly_price_cents / 100:.2f}",
+                          "description": p.description, "price_input": formatting.plain_amount(p.monthly_price_cents),
                           "download": str(p.download_mbps), "upload": str(p.upload_mbps)} for p in packs]
         self.areas = [{"id": str(a.id), "name": a.name, "zips": a.zip_codes, "mode": a.portal_account_mode,
                        "packages": [{"id": str(p.id), "name": p.name, "offered": p.id in offered,

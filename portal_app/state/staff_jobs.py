@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from portal_app.services.operations import dev_outbox, job_runs
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 OUTCOMES = {"ok": "Succeeded", "failed": "Failed", "": "Not run yet"}
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(ZoneInfo(current_theme().timezone)).strftime("%b %-d, %Y %-I:%M:%S %p") if moment \
+    return formatting.moment(moment, seconds=True) if moment \
         else "never"
 
 

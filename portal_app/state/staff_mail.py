@@ -4,7 +4,6 @@ again. `OutboxPage` is what both pages share: the rows as the page shows them an
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -13,19 +12,15 @@ from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.services.notify import log, sms_outbox
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
-
-
-def _local(moment: dt.datetime, pattern: str) -> str:
-    return moment.astimezone(ZoneInfo(current_theme().timezone)).strftime(pattern)
+from portal_app.services.core import formatting
 
 
 def outbox_row(*, id: int, subject: str, to: str, account: str, created: dt.datetime, status: str,
                next_at: dt.datetime | None, error: str, can_retry: bool) -> dict[str, str]:
     """One message as an outbox page lists it (strings only, times in the provider's zone)."""
     return {"id": str(id), "subject": subject, "to": to, "account": account,
-            "created": _local(created, "%b %-d, %Y %-I:%M %p"), "status": status,
-            "next": _local(next_at, "next %b %-d, %-I:%M %p") if next_at is not None else "",
+            "created": formatting.moment(created), "status": status,
+            "next": "next " + formatting.moment(next_at, "MMMd") if next_at is not None else "",
             "error": error, "can_retry": "1" if can_retry else ""}
 
 

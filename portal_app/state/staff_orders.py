@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.core.errors import PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import contracts, holds, orders, workflows
 from portal_app.services.staff import staff_accounts
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffAccountPage, StaffSessionState, client_id
 from portal_app.state.tickets import show_time
-from portal_app.theming import current_theme
 
 
 class StaffOrdersState(StaffAccountPage, StaffSessionState):
@@ -28,7 +26,6 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         self._account_id = account.id
         self.account_name = account.display_name
         held = holds.staff_holds(db, principal=principal, account_id=account.id)
-        currency = current_theme().currency
 
         def hold_of(workflow_id: int) -> dict[str, str]:
             hold = held.get(workflow_id)
@@ -36,7 +33,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
                 return {"hold_id": "", "hold_status": "", "hold_text": ""}
             return {"hold_id": str(hold.id), "hold_status": hold.status,
                     "hold_text": (f"{holds.STATUS_WORDS[hold.status]} · {holds.span(hold.starts_on, hold.ends_on)} at "
-                                  f"{format_cents(hold.monthly_price_cents, currency)}/month"
+                                  f"{formatting.money(hold.monthly_price_cents)}/month"
                                   + (f" · decided by {hold.decided_by}" if hold.decided_by else ""))}
 
         self.workflows = [
@@ -105,14 +102,10 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     def advance(self, db, principal, task_id: str, action: str):
         if self._account_id is None:
             return
-        try:
-            task = orders.advance_task(db, principal=principal, account_id=self._account_id,
-                                       task_id=client_id(task_id, "task"), action=str(action))
-        except PortalError as problem:  # the task moved on meanwhile: say so over the workflows as they now are
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
+        self._done_or_refused(
+            db, principal, lambda: orders.advance_task(db, principal=principal, account_id=self._account_id,
+                                                       task_id=client_id(task_id, "task"), action=str(action)),
+            lambda task: f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
 
     @rx.event
     @signed_in_event
@@ -130,26 +123,19 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         """APPROVE or DECLINE a vacation hold request (one that starts today starts at once)."""
         if self._account_id is None:
             return
-        try:
-            hold = holds.decide(db, principal=principal, account_id=self._account_id,
-                                hold_id=client_id(hold_id, "hold"), approve=bool(approve), today=provider_today())
-        except PortalError as problem:
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
-                                  f"{'approved' if approve else 'declined'}.")
+        self._done_or_refused(
+            db, principal, lambda: holds.decide(db, principal=principal, account_id=self._account_id,
+                                                hold_id=client_id(hold_id, "hold"), approve=bool(approve),
+                                                today=provider_today()),
+            lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
+                         f"{'approved' if approve else 'declined'}.")
 
     @rx.event
     @signed_in_event
     def cancel_hold(self, db, principal, hold_id: str):
         if self._account_id is None:
             return
-        try:
-            hold = holds.staff_cancel(db, principal=principal, account_id=self._account_id,
-                                      hold_id=client_id(hold_id, "hold"))
-        except PortalError as problem:
-            db.rollback()
-            self._done(db, principal, str(problem))
-            return
-        self._done(db, principal, f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")
+        self._done_or_refused(
+            db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account_id,
+                                                      hold_id=client_id(hold_id, "hold")),
+            lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import paper_bills
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
 
 
 class StaffPaperBillsState(StaffPage, StaffSessionState):
@@ -17,11 +16,10 @@ class StaffPaperBillsState(StaffPage, StaffSessionState):
     _shown: list[int] = []  # the bills on the page: MARK ALL PRINTED marks these, not ones that came since
 
     def _reload(self, db, principal) -> None:
-        currency = current_theme().currency
         rows = paper_bills.paper_bills(db, principal=principal)
         self._shown = [r.invoice_id for r in rows]
         self.bills = [{"id": str(r.invoice_id), "number": r.number, "account": r.account_number, "name": r.name,
-                       "issued": f"{r.issued_on:%b %-d, %Y}", "total": format_cents(r.total_cents, currency),
+                       "issued": formatting.date(r.issued_on), "total": formatting.money(r.total_cents),
                        "href": f"/staff/documents/paper-bills.pdf?invoice={r.invoice_id}"} for r in rows]
         self.total = f"{len(rows)} bill{'s' if len(rows) != 1 else ''} waiting for the post"
 

@@ -6,18 +6,14 @@ import secrets
 
 import reflex as rx
 
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import payments, refunds
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.staff_session import StaffSessionState
 from portal_app.state.tickets import show_day
-from portal_app.theming import current_theme
 
 STATUS_WORDS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 class StaffPaymentsState(StaffSessionState):
@@ -43,9 +39,9 @@ class StaffPaymentsState(StaffSessionState):
             if self._account_number else []
         self.payments = [
             {"id": r.id, "receipt": r.receipt_number, "date": show_day(r.created_at), "method": r.method_label,
-             "amount": _money(r.amount_cents), "status": STATUS_WORDS.get(r.status, r.status), "flag": r.flag,
-             "taken_back": _money(r.taken_back_cents) if r.taken_back_cents else "",
-             "refundable": r.refundable_cents > 0, "refundable_text": _money(r.refundable_cents)}
+             "amount": formatting.money(r.amount_cents), "status": STATUS_WORDS.get(r.status, r.status), "flag": r.flag,
+             "taken_back": formatting.money(r.taken_back_cents) if r.taken_back_cents else "",
+             "refundable": r.refundable_cents > 0, "refundable_text": formatting.money(r.refundable_cents)}
             for r in rows
         ]
 
@@ -78,8 +74,8 @@ class StaffPaymentsState(StaffSessionState):
         else:
             cents, status = adjustment.amount_cents, adjustment.status
             self._clear_messages()
-            self.notice = (f"Refunded {_money(cents)}. The subscriber is emailed." if status == "applied"
-                           else f"Refund of {_money(cents)} is {status} at the processor.")
+            self.notice = (f"Refunded {formatting.money(cents)}. The subscriber is emailed." if status == "applied"
+                           else f"Refund of {formatting.money(cents)} is {status} at the processor.")
             self.refunding_id, self._refund_key = 0, ""
         self._list(db, principal)
 

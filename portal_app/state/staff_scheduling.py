@@ -11,6 +11,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.selfservice import scheduling
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffRowsPage, StaffSessionState, client_id
+from portal_app.services.core import formatting
 
 
 def _time(raw: object) -> dt.time | None:
@@ -41,9 +42,9 @@ class StaffSchedulingState(StaffRowsPage, StaffSessionState):
 
     def _reload(self, db, principal) -> None:
         day = self._day()
-        self.day, self.day_label = day.isoformat(), f"{day:%A, %B %-d, %Y}"
+        self.day, self.day_label = day.isoformat(), formatting.date(day, 'full')
         upcoming = scheduling.staff_window_days(db, principal=principal, start=provider_today(), days=28)
-        self.days = [{"day": d.isoformat(), "label": f"{d:%a, %b %-d}", "booked": str(b), "capacity": str(c)}
+        self.days = [{"day": d.isoformat(), "label": formatting.date(d, 'MMMEd'), "booked": str(b), "capacity": str(c)}
                      for d, b, c in upcoming]
         self.windows = [
             {"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at), "booked": str(w.booked),

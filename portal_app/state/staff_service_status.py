@@ -6,12 +6,11 @@ from urllib.parse import parse_qs
 
 import reflex as rx
 
-from portal_app.money import format_balance, format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import promises, service_status
 from portal_app.services.core.errors import NotFound
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffSessionState
-from portal_app.theming import current_theme
 
 OPTIONS = [{"id": key, "name": label} for key, label in service_status.STATES.items()]
 
@@ -39,16 +38,15 @@ class StaffServiceStatusState(StaffSessionState):
         except NotFound:
             self.found, self.err_number = False, "No account with that number."
             return
-        currency = current_theme().currency
         state = view.standing
         self.found, self.number, self.name = True, view.account_number, view.name
         self.status, self.label, self.reason = state.service_status, state.label, state.reason
-        self.balance = format_balance(state.balance_cents, currency)
-        self.restore = format_cents(state.restore_cents, currency) if state.restore_cents or view.restore_link else ""
+        self.balance = formatting.balance(state.balance_cents)
+        self.restore = formatting.money(state.restore_cents) if state.restore_cents or view.restore_link else ""
         self.restore_link = view.restore_link
         promise = promises.staff_promise(db, principal=principal, account_id=view.account_id)
-        self.promise = (f"Promised to pay {format_cents(promise.amount_cents, currency)} by "
-                        f"{promise.promised_on:%b %-d, %Y} (made {promise.created_at:%b %-d} by {promise.created_by})"
+        self.promise = (f"Promised to pay {formatting.money(promise.amount_cents)} by "
+                        f"{formatting.date(promise.promised_on)} (made {formatting.date(promise.created_at, 'MMMd')} by {promise.created_by})"
                         if promise else "")
 
     @rx.event

@@ -8,10 +8,13 @@ staff cookies never resolve as subscribers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import staff_auth
 from portal_app.state.signed_in import SignedIn, signed_in_event
@@ -70,6 +73,9 @@ class StaffSessionState(SignedIn, rx.State):
         return await self._sign_out_through("/auth/staff/sign-out")
 
 
+T = TypeVar("T")
+
+
 class StaffPage(rx.State, mixin=True):
     """A staff page that shows what there is and changes it: `load` starts with no messages and fills
     the page (`_reload`); a change ends in `_done` (its message and the page as it now stands)."""
@@ -96,6 +102,18 @@ class StaffPage(rx.State, mixin=True):
         self._clear()
         self.notice = notice
         self._reload(db, principal)
+
+    def _done_or_refused(self, db: Session, principal: Principal, change: Callable[[], T],
+                         notice: Callable[[T], str]) -> None:
+        """Make a change that may be refused because things moved on meanwhile: then nothing of it is
+        kept and the page, read again as it now stands, says why; else it says `notice(result)`."""
+        try:
+            result = change()
+        except PortalError as problem:
+            db.rollback()
+            self._done(db, principal, str(problem))
+            return
+        self._done(db, principal, notice(result))
 
 
 class StaffRowsPage(StaffPage, mixin=True):

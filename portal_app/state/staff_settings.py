@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from portal_app.services.staff import settings_admin, staff_audit
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 class StaffSettingsState(StaffPage, StaffSessionState):
@@ -18,9 +17,8 @@ class StaffSettingsState(StaffPage, StaffSessionState):
     form_key: int = 0  # bumped after a load or save so the form's default values are redrawn
 
     def _reload(self, db, principal) -> None:
-        zone = ZoneInfo(current_theme().timezone)
         self.values = settings_admin.form_values(db, principal=principal)
-        self.changes = [{"when": c.occurred_at.astimezone(zone).strftime("%b %-d, %Y %-I:%M %p"),
+        self.changes = [{"when": formatting.moment(c.occurred_at),
                          "who": c.actor_name, "what": c.detail}
                         for c in staff_audit.entries(db, principal=principal, action="settings.", limit=20)]
         self.form_key += 1

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from portal_app.services.operations import webhooks
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffPage, StaffSessionState, client_id
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 class StaffWebhooksState(StaffPage, StaffSessionState):
@@ -22,11 +21,10 @@ class StaffWebhooksState(StaffPage, StaffSessionState):
         self.new_secret = ""
 
     def _reload(self, db, principal) -> None:
-        zone = ZoneInfo(current_theme().timezone)
         self.endpoints = [{"id": str(e.id), "url": e.url, "active": "yes" if e.active else ""}
                           for e in webhooks.endpoints(db, principal=principal)]
         self.deliveries = [{"event": d.event, "url": d.url, "state": d.state, "attempts": str(d.attempts),
-                            "when": d.created_at.astimezone(zone).strftime("%b %-d, %-I:%M %p"),
+                            "when": formatting.moment(d.created_at, "MMMd"),
                             "error": d.last_error} for d in webhooks.deliveries(db, principal=principal)]
 
     @rx.event

@@ -7,20 +7,16 @@ import reflex as rx
 from portal_app.services.billing import account_statement, statements
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.clock import provider_today
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
-from portal_app.theming import current_theme
 from portal_app.state.signed_in import signed_in_event
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 def _signed(cents: int | None) -> str:
     if cents is None:
         return ""
-    return ("+" if cents > 0 else "−" if cents < 0 else "") + _money(abs(cents))
+    return formatting.signed(cents)
 
 
 def _reasons(reasons) -> list[dict[str, str]]:
@@ -62,8 +58,8 @@ class InvoicesState(PagedList, SessionState):
         result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
         self.page, self.pages = result.page, result.pages
         self.invoices = [
-            {"id": inv.id, "number": inv.number, "date": f"{inv.issued_on:%b %-d, %Y}",
-             "due": f"{inv.due_on:%b %-d, %Y}", "amount": _money(inv.total_cents), "status": status,
+            {"id": inv.id, "number": inv.number, "date": formatting.date(inv.issued_on),
+             "due": formatting.date(inv.due_on), "amount": formatting.money(inv.total_cents), "status": status,
              "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id))}
             for inv, status in result.rows
         ]
@@ -84,8 +80,8 @@ class PaymentsListState(PagedList, SessionState):
         result = statements.list_payments(db, principal=principal, page=page)
         self.page, self.pages = result.page, result.pages
         self.payments = [
-            {"id": p.id, "receipt": p.receipt_number, "date": f"{p.created_at:%b %-d, %Y}", "method": p.method_label,
-             "amount": _money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
+            {"id": p.id, "receipt": p.receipt_number, "date": formatting.date(p.created_at), "method": p.method_label,
+             "amount": formatting.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
              "applied": ", ".join(number for number, _ in applied) or "Credit on account",
              "taken_back": result.notes.get(p.id, ""),
              "pdf": f"/documents/receipts/{p.id}.pdf"}
@@ -122,4 +118,4 @@ class StatementFormState(SessionState):
             self.err_from, self.err_to = problem.errors.get("from", ""), problem.errors.get("to", "")
             return
         self.href = f"/documents/statement.pdf?from={start.isoformat()}&to={end.isoformat()}"
-        self.label = f"{start:%b %-d, %Y} – {end:%b %-d, %Y}"
+        self.label = formatting.date_range(start, end)

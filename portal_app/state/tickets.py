@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -15,17 +14,18 @@ from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 CATEGORY_OPTIONS = [{"id": c, "name": c} for c in tickets.CATEGORIES]
 STATUS_LABELS = {"open": "Open", "pending": "Pending", "closed": "Closed"}
 
 
 def show_time(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(ZoneInfo(current_theme().timezone)):%b %-d, %Y, %-I:%M %p}"
+    return formatting.moment(moment)
 
 
 def show_day(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(ZoneInfo(current_theme().timezone)):%b %-d, %Y}"
+    return formatting.date(moment)
 
 
 class TicketsState(SessionState):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import re
+from collections.abc import Sequence
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
@@ -76,6 +77,38 @@ def ensure_contrast(color_hex: str, against_hex: str = "#FFFFFF", minimum: float
             return candidate
     # Unreachable minimum (e.g. 21:1 against grey): the extreme is the best we can do.
     return "#000000" if darken else "#FFFFFF"
+
+
+def is_dark(color_hex: str) -> bool:
+    """True when white text reads better on it than black: a dark-mode background."""
+    return contrast_ratio("#FFFFFF", color_hex) > contrast_ratio("#000000", color_hex)
+
+
+def ensure_contrast_on(color_hex: str, backgrounds: Sequence[str], minimum: float = 4.5) -> str:
+    """ensure_contrast against several backgrounds of one mode at once (a card, the page canvas,
+    a tinted card): the colour is moved one way only (darker for light-mode backgrounds, lighter
+    for dark-mode ones), so each adjustment keeps every earlier background passing. Backgrounds
+    of both modes cannot share one text colour: that is a ValueError."""
+    if not backgrounds:
+        raise ValueError("ensure_contrast_on needs at least one background")
+    modes = {is_dark(bg) for bg in backgrounds}
+    if len(modes) > 1:
+        raise ValueError(f"backgrounds mix light and dark mode: {', '.join(backgrounds)}")
+    color = normalize_hex(color_hex)
+    # Passing the one with the least contrast first usually settles it in one move; the loop
+    # is bounded because each pass can only move the colour further the same way.
+    for _ in range(len(backgrounds)):
+        for bg in sorted(backgrounds, key=lambda bg: contrast_ratio(color, bg)):
+            color = ensure_contrast(color, bg, minimum)
+        if all(contrast_ratio(color, bg) >= minimum for bg in backgrounds):
+            return color
+    return color
+
+
+def readable_on(background_hex: str, light: str = "#FFFFFF", dark: str = "#111111") -> str:
+    """The text colour (white or near-black) that contrasts more with a background: white text
+    on a light-mode accent button, near-black on the lighter accent dark mode uses."""
+    return max((light, dark), key=lambda text: contrast_ratio(text, background_hex))
 
 
 def mix(color_hex: str, other_hex: str, weight_other: float) -> str:

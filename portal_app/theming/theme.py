@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .contrast import contrast_ratio, ensure_contrast, mix, normalize_hex, to_hls
+from babel import Locale
+from babel.core import UnknownLocaleError
+
+from .contrast import ensure_contrast_on, mix, normalize_hex, readable_on, to_hls
 
 THEMES_DIR = Path(__file__).resolve().parent / "themes"
 DEFAULT_THEME = "demo"
 
 RADII = ("none", "small", "medium", "large", "full")
-GRAYS = ("gray", "mauve", "slate", "sage", "olive", "sand")
+GRAYS = ("gray", "mauve", "slate", "sage", "olive", "sand")  # the keys of GRAY_STEPS below
 # Step-9 solid of each Radix Themes accent scale; used only to pick the nearest scale.
 RADIX_ACCENTS = {
     "tomato": "#E54D2E", "red": "#E5484D", "ruby": "#E54666", "crimson": "#E93D82",
@@ -29,10 +32,36 @@ RADIX_ACCENTS = {
     "bronze": "#A18072",
 }
 CANVAS_REFERENCE = "#F5F5F5"  # a shade darker than every Radix grey step 2 the page canvas uses
+# Radix Colors 3.0 (what Radix Themes 3.3 ships) for each grey scale: light step 2 (the page
+# canvas) and dark steps 1 (the dark canvas) and 2 (dark cards and bars). The portal paints these
+# exact values (components/tokens.py), so the contrast maths below measures what is shown.
+GRAY_STEPS = {
+    "gray": ("#F9F9F9", "#111111", "#191919"),
+    "mauve": ("#FAF9FB", "#121113", "#1A191B"),
+    "slate": ("#F9F9FB", "#111113", "#18191B"),
+    "sage": ("#F7F9F8", "#101211", "#171918"),
+    "olive": ("#F8FAF8", "#111210", "#181917"),
+    "sand": ("#F9F9F8", "#111110", "#191918"),
+}
+SOFT_LIGHT = 0.9  # the accent-tinted card: 10% accent on white
+SOFT_DARK = 0.85  # in dark mode 15% accent on the dark card, so the tint still shows
 _PROVIDER_KEYS = ("name", "short_name", "tagline", "legal_name", "support_phone",
                   "support_email", "timezone", "country", "currency")
+_PROVIDER_OPTIONAL = {"locale": "en_US"}  # the provider's default locale (CLDR id: en_US, es_US, fr_CA...)
 _BRAND_REQUIRED = ("logo", "favicon", "accent")
 _BRAND_OPTIONAL = {"gray": "slate", "radius": "medium", "radix_accent": None}
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours of one appearance (light or dark), each text colour checked against every
+    background it is drawn on."""
+
+    surface: str  # cards, header, bottom bar
+    canvas: str  # behind the cards
+    accent: str  # links, amounts, primary buttons: >= 4.5:1 on surface, canvas and accent_soft
+    on_accent: str  # text on an accent button: >= 4.5:1 on accent
+    accent_soft: str  # the accent-tinted card
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,9 @@ class Theme:
     timezone: str
     country: str
     currency: str
+    light: Palette  # the colours pages use when the phone is in light mode (mail and PDFs too)
+    dark: Palette  # and when it is in dark mode
+    locale: str = "en_US"
 
 
 def nearest_radix_accent(color_hex: str) -> str:
@@ -117,7 +149,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         data = tomllib.loads(src.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ValueError(f"{src}: cannot read theme TOML: {exc}") from exc
-    p = _section(data, "provider", _PROVIDER_KEYS, {}, src)
+    p = _section(data, "provider", _PROVIDER_KEYS, _PROVIDER_OPTIONAL, src)
     b = _section(data, "brand", _BRAND_REQUIRED, _BRAND_OPTIONAL, src)
 
     try:
@@ -131,30 +163,55 @@ def load_theme(path_or_name: str | None = None) -> Theme:
     for key, pattern in (("country", r"[A-Z]{2}"), ("currency", r"[A-Z]{3}")):
         if not re.fullmatch(pattern, p[key]):
             raise ValueError(f"{src}: provider.{key} must match {pattern}, got {p[key]!r}")
+    try:
+        locale = str(Locale.parse(p["locale"]))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{src}: unknown locale {p['locale']!r} (expected a CLDR id such as en_US)") from None
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p["support_email"]):
         raise ValueError(f"{src}: provider.support_email is not an email: {p['support_email']!r}")
     for key in ("logo", "favicon"):
         if not b[key].startswith("/"):
             raise ValueError(f"{src}: brand.{key} must be a URL path starting with '/'")
 
+    gray = _choice(b["gray"], GRAYS, "gray", src)
+    light_canvas, dark_canvas, dark_surface = GRAY_STEPS[gray]
     # The accent doubles as text (links, amounts) on white cards, on the grey page canvas (every
     # Radix grey's step 2 is lighter than CANVAS_REFERENCE) and on the accent-tinted cards, so it
-    # must pass AA on all three.
-    accent = ensure_contrast(source, CANVAS_REFERENCE, 4.5)
-    accent = ensure_contrast(accent, mix(accent, "#FFFFFF", 0.9), 4.5)
-    on_accent = "#FFFFFF" if contrast_ratio("#FFFFFF", accent) >= 4.5 else "#111111"
+    # must pass AA on all three; in dark mode the same on the dark card and canvas, lightened.
+    light = accessible_palette(source, surface="#FFFFFF", canvas=light_canvas, soft_weight=SOFT_LIGHT,
+                               references=(CANVAS_REFERENCE,))
+    dark = accessible_palette(source, surface=dark_surface, canvas=dark_canvas, soft_weight=SOFT_DARK)
+    accent, on_accent = light.accent, light.on_accent
     radix = b["radix_accent"] or nearest_radix_accent(source)
     return Theme(
         key=src.stem, provider_name=p["name"], short_name=p["short_name"], tagline=p["tagline"],
         logo=b["logo"], favicon=b["favicon"], accent=accent, accent_source=source,
-        on_accent=on_accent, accent_soft=mix(accent, "#FFFFFF", 0.9),  # light card tint
+        on_accent=on_accent, accent_soft=light.accent_soft,  # light card tint
         radix_accent=_choice(radix, tuple(RADIX_ACCENTS), "radix_accent", src),
-        gray=_choice(b["gray"], GRAYS, "gray", src),
+        gray=gray,
         radius=_choice(b["radius"], RADII, "radius", src),
         support_phone=p["support_phone"], support_email=p["support_email"],
         legal_name=p["legal_name"], timezone=p["timezone"], country=p["country"],
-        currency=p["currency"],
+        currency=p["currency"], light=light, dark=dark, locale=locale,
     )
+
+
+def accessible_palette(source: str, *, surface: str, canvas: str, soft_weight: float,
+                       references: tuple[str, ...] = ()) -> Palette:
+    """The brand colour moved (same hue) until it reads at 4.5:1 as text on the surface, the canvas
+    and the accent-tinted card of one mode, and the text colour for buttons filled with it.
+    The tint is made from the accent, so adjusting the accent moves the tint: repeat until both
+    hold (a few rounds; each can only move the accent further the same way)."""
+    accent = normalize_hex(source)
+    for _ in range(20):
+        soft = mix(accent, surface, soft_weight)
+        adjusted = ensure_contrast_on(accent, (surface, canvas, soft, *references), 4.5)
+        if adjusted == accent:
+            break
+        accent = adjusted
+    soft = mix(accent, surface, soft_weight)
+    return Palette(surface=normalize_hex(surface), canvas=normalize_hex(canvas), accent=accent,
+                   on_accent=readable_on(accent), accent_soft=soft)
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from portal_app.jobs import demo_data
-from portal_app.jobs.demo_data import CONTRACT_BODY
+from portal_app.jobs.demo_data import contract_body
 from portal_app.models import Account, AccountService, Contract, Package, PaymentMethod, ServiceArea, Ticket, TicketNote, utcnow
 from portal_app.services.orders import workflows
 from portal_app.services.core.clock import provider_today
@@ -72,7 +72,7 @@ def make_persona(
                               author_kind="subscriber", author_name=first_name, created_at=now))
             ticket_id = row.id
         if contract:
-            row = Contract(account_id=account.id, title="Fiber Service Agreement", body_text=CONTRACT_BODY, version="2026.1")
+            row = Contract(account_id=account.id, title="Fiber Service Agreement", body_text=contract_body(), version="2026.1")
             db.add(row)
             db.flush()
             contract_id = row.id

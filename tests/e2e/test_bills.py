@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from portal_app.jobs import billing_jobs
 from portal_app.models import Invoice, InvoiceLine, ProviderSettings
-from portal_app.money import format_cents
+from portal_app.services.core.formatting import date_range
+from portal_app.services.core.formatting import money as format_cents
 from portal_app.services.billing import invoicing
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.principal import Principal
@@ -159,7 +160,7 @@ def test_a_statement_for_two_dates_from_the_billing_pages(phone: Page, portal) -
     form.get_by_label("To").fill(today.isoformat())
     form.get_by_role("button", name="MAKE STATEMENT").click()
     link = phone.locator("#statement-link")
-    expect(link).to_contain_text(f"Statement {start:%b %-d, %Y} – {today:%b %-d, %Y} (PDF)")
+    expect(link).to_contain_text(f"Statement {date_range(start, today)} (PDF)")
     expect(phone.locator("#statement-from-error")).to_have_count(0)
     _fits(phone)
     phone.screenshot(path=str(ARTIFACTS / "statement-form.png"), full_page=True)

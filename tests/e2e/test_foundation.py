@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from portal_app.models import Invoice, PortalUser, UserSession, utcnow
-from portal_app.money import format_cents
+from portal_app.services.core.formatting import money as format_cents
 from portal_app.theming import current_theme
 from tests.e2e.helpers import sign_in, sign_in_from_home
 from tests.e2e.personas import MayaCopy, maya_copy

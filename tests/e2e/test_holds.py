@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from portal_app.jobs import billing_jobs
 from portal_app.models import Invoice
-from portal_app.money import format_cents
+from portal_app.services.core.formatting import money as format_cents
 from portal_app.services.billing import invoicing
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import holds

@@ -59,3 +59,30 @@ def test_harbor_net_signs_in_and_shows_its_own_brand(browser, harbor_portal: Por
         page.screenshot(path=str(ARTIFACTS / "harbor-home.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_harbor_net_in_dark_mode_keeps_its_aqua_and_passes_axe(browser, harbor_portal: PortalServer) -> None:
+    context = browser.new_context(viewport=PHONE, base_url=harbor_portal.base_url, device_scale_factor=1,
+                                  color_scheme="dark")
+    context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
+    page: Page = context.new_page()
+    try:
+        page.goto("/signin")
+        wait_until_settled(page)
+        button = page.get_by_role("button", name="SIGN IN")
+        background = _rgb_to_hex(button.evaluate("el => getComputedStyle(el).backgroundColor"))
+        text = _rgb_to_hex(button.evaluate("el => getComputedStyle(el).color"))
+        # The aqua as written reads at 4.5:1 on the dark cards: dark mode shows it, with dark text on it.
+        assert background == HARBOR.dark.accent == "#2EC4B6"
+        assert contrast_ratio(text, background) >= 4.5
+        assert serious_violations(page) == []
+        page.screenshot(path=str(ARTIFACTS / "harbor-signin-dark.png"), full_page=True)
+
+        sign_in(page, DEMO_USERNAME, DEMO_PASSWORD)
+        expect(page.get_by_role("heading", name="Hi, Maya")).to_be_visible()
+        wait_until_settled(page)
+        assert serious_violations(page) == []
+        page.screenshot(path=str(ARTIFACTS / "harbor-home-dark.png"), full_page=True)
+    finally:
+        context.close()

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from portal_app.jobs.demo_data import CONTRACT_BODY
+from portal_app.jobs.demo_data import contract_body
 from portal_app.models import (
     Account,
     AccountHistory,
@@ -56,7 +56,7 @@ def _subscriber(portal, *, contract: bool = False, workflow: bool = False, packa
             db.add(AccountService(account_id=account.id, package_id=row.id, name=row.name,
                                   monthly_price_cents=row.monthly_price_cents))
         if contract:
-            db.add(Contract(account_id=account.id, title="Fiber Service Agreement", body_text=CONTRACT_BODY,
+            db.add(Contract(account_id=account.id, title="Fiber Service Agreement", body_text=contract_body(),
                             version="2026.1"))
         if workflow:
             workflows.create_workflow(db, principal=Principal.system("e2e"), account=account, kind="install",
@@ -121,7 +121,7 @@ def test_sign_the_pending_contract_from_the_prompt_and_download_the_signed_pdf(p
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     assert "Signed by: Nia Brooks" in text and "FIBER SERVICE AGREEMENT" in text
-    assert contracts.text_sha256(CONTRACT_BODY) in text.replace("\n", "")
+    assert contracts.text_sha256(contract_body()) in text.replace("\n", "")
 
     with Session(portal.engine) as db:
         row = db.exec(select(Contract).where(Contract.account_id == me["account_id"])).one()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from portal_app.jobs.demo_data import CONTRACT_BODY
+from portal_app.jobs.demo_data import contract_body
 from portal_app.models import (
     AccountHistory,
     AccountService,
@@ -333,7 +333,7 @@ def test_a_credit_reads_the_same_on_home_pay_and_the_confirmation(phone: Page, p
 def test_both_reminders_stay_until_done_or_later_for_the_session(phone: Page, portal) -> None:
     sub = _subscriber(portal, bills=())
     with Session(portal.engine) as db:
-        db.add(Contract(account_id=sub["account_id"], title="Fiber Service Agreement", body_text=CONTRACT_BODY,
+        db.add(Contract(account_id=sub["account_id"], title="Fiber Service Agreement", body_text=contract_body(),
                         version="2026.1"))
         db.add(Appointment(account_id=sub["account_id"], kind="install", title="Router install"))
         db.commit()

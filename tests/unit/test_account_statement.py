@@ -16,6 +16,7 @@ from portal_app.models import InvoiceLine, PaymentAdjustment
 from portal_app.services.billing import account_statement
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity import auth
+from portal_app.services.core.formatting import formatter
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -58,8 +59,8 @@ def test_statement_rows_balances_and_aging(db: Session) -> None:
     assert (whole.opening_cents, [r[2] for r in whole.rows], whole.closing_cents) == (0, [5000, -5000], 0)
     assert whole.rows[1][1] == f"Payment {payment.receipt_number}, thank you (Visa •••• 4242)"
     assert [cents for _, cents in whole.aging] == [0, 0, 0, 0, 0]
-    text = pdf_text(documents.statement_pdf(doc))
-    for words in ("Statement Feb 1, 2026 – Mar 31, 2026", "Opening balance", "Closing balance", "$110.00",
+    text = pdf_text(documents.statement_pdf(doc, fmt=formatter()))
+    for words in ("Statement Feb 1 – Mar 31, 2026", "Opening balance", "Closing balance", "$110.00",
                   "Refund: Double charge", "Over 90 days", "61–90 days", "Maya Okafor"):
         assert words in text, words
 
@@ -74,7 +75,7 @@ def test_a_credit_balance_reads_as_credit(db: Session) -> None:
     doc = account_statement.account_statement(db, principal=me.principal, start=dt.date(2026, 1, 1),
                                               end=dt.date(2026, 2, 28), today=dt.date(2026, 3, 1))
     assert doc.closing_cents == -2000 and all(cents == 0 for _, cents in doc.aging)
-    assert "$20.00 credit" in pdf_text(documents.statement_pdf(doc))
+    assert "$20.00 credit" in pdf_text(documents.statement_pdf(doc, fmt=formatter()))
 
 
 @pytest.mark.parametrize(("raw_from", "raw_to", "errors"), [
@@ -123,4 +124,4 @@ def test_the_statement_form_checks_the_dates_and_offers_the_link(app_db: str, db
     call(StatementFormState.make, state, {"from": "2026-01-01", "to": "2026-03-01"})
     assert (state.err_from, state.err_to) == ("", "")
     assert state.href == "/documents/statement.pdf?from=2026-01-01&to=2026-03-01"
-    assert state.label == "Jan 1, 2026 – Mar 1, 2026"
+    assert state.label == "Jan 1 – Mar 1, 2026"

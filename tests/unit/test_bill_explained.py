@@ -16,6 +16,7 @@ from portal_app.models import Invoice, InvoiceLine
 from portal_app.services.billing import statements
 from portal_app.services.billing.explain import explain_invoices
 from portal_app.services.orders import package_change
+from portal_app.services.core.formatting import formatter
 
 
 def _invoice(db: Session, account_id: int, start: dt.date) -> Invoice:
@@ -122,7 +123,7 @@ def test_the_invoices_page_and_the_pdf_carry_the_explanation(db: Session) -> Non
     page = statements.list_invoices(db, principal=me.principal, today=dt.date(2026, 4, 2))
     assert page.explained[april.id].headline.startswith("This bill is $97.91")
     doc = statements.invoice_document(db, principal=me.principal, invoice_id=april.id, today=dt.date(2026, 4, 2))
-    text = pdf_text(documents.invoice_pdf(doc))
+    text = pdf_text(documents.invoice_pdf(doc, fmt=formatter()))
     assert "Why is my bill different?" in text and "$32.91 more than your last bill" in text
     assert "Credit for Fiber 300, Mar 12–31 (20 of 31 days)" in text and "−$35.48" in text
     assert "Fiber 300 changed to Fiber 1 Gig" in text

@@ -16,7 +16,7 @@ from portal_app.services.billing import billing
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.access import access_account, access_invoice, access_payment
 from portal_app.services.core.errors import NotFound
-from portal_app.money import format_cents
+from portal_app.services.core.formatting import Formatter
 from portal_app.services.core.principal import Principal
 
 DUE = dt.date(2026, 3, 21)
@@ -177,17 +177,17 @@ def test_account_that_no_longer_exists_is_not_found(db: Session) -> None:
         (-123_450, "USD", "-$1,234.50"),
         (123_450, "EUR", "€1,234.50"),
         (123_450, "GBP", "£1,234.50"),
-        (123_450, "CHF", "CHF 1,234.50"),
+        (123_450, "CHF", "CHF\xa01,234.50"),  # a no-break space: the code never parts from the number
     ],
 )
 def test_format_cents(cents: int, currency: str, text: str) -> None:
-    assert format_cents(cents, currency) == text
+    assert Formatter(locale="en_US", currency=currency, timezone="America/Chicago").money(cents) == text
 
 
 @pytest.mark.parametrize("amount", [12.5, 1234.50, Decimal("12.50"), "1250"])
 def test_format_cents_rejects_anything_but_integer_cents(amount) -> None:
     with pytest.raises(TypeError, match="integer cents"):
-        format_cents(amount)
+        Formatter(locale="en_US", currency="USD", timezone="America/Chicago").money(amount)
 
 
 # --- the home page summary for the demo accounts --------------------------------------------

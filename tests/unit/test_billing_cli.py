@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from portal_app.__main__ import main
 from portal_app.jobs.demo_data import load_demo_data
 from portal_app.models import Invoice, OutboxMail
+from portal_app.services.core import formatting
 from portal_app.services.core.clock import provider_today
 
 
@@ -93,7 +94,7 @@ def test_paper_bills_wait_for_the_post_until_marked_printed_admins_only(database
     waiting = paper_bills.paper_bills(db, principal=boss)
     assert {b.account_number for b in waiting} == {first.account.account_number, second.account.account_number}
     docs = paper_bills.paper_bill_documents(db, principal=boss, today=dt.date(2026, 5, 2))
-    merged = documents.invoices_pdf(docs)
+    merged = documents.invoices_pdf(docs, fmt=formatting.formatter())
     text = pdf_text(merged)
     assert all(b.number in text for b in waiting)
     assert paper_bills.mark_printed(db, principal=boss, invoice_ids=[waiting[0].invoice_id]) == 1

@@ -18,6 +18,7 @@ from portal_app.models import InvoiceLine
 from portal_app.services.billing import statements
 from portal_app.services.identity import auth
 from portal_app.integrations.documents import InvoiceDocument
+from portal_app.services.core.formatting import formatter
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -76,7 +77,7 @@ def test_pdf_escapes_markup_in_names() -> None:
                           address_lines=["<font size=40>1 Main</font>"], issued_on=dt.date(2026, 3, 1),
                           due_on=dt.date(2026, 3, 21), period="Mar 2026", lines=[("<para>fee", 100)],
                           total_cents=100, paid_cents=0, status="open")
-    text = pdf_text(documents.invoice_pdf(doc))
+    text = pdf_text(documents.invoice_pdf(doc, fmt=formatter()))
     assert '<img src="/etc/passwd"/> & <b>x' in text and "<para>fee" in text
 
 

@@ -69,7 +69,8 @@ def test_every_page_is_the_static_export() -> None:
 
     pages = sorted({*PAGE_ROUTES, *PUBLIC_ROUTES, *STAFF_PAGE_ROUTES})
     assert len(pages) > 30
-    pages += ["/", "/pay", "/staff/import", "/staff/signin", "/signin", "/assets/app-1234.js", "/portal.css", "/nowhere"]
+    pages += ["/", "/pay", "/staff/import", "/staff/signin", "/signin", "/assets/app-1234.js", "/portal.css", "/nowhere",
+              "/manifest.webmanifest", "/pwa/icon-512.png", "/pwa/apple-touch-icon.png"]
     assert {page: _served_by(page) for page in pages} == dict.fromkeys(pages, "static")
 
 
@@ -93,6 +94,9 @@ def test_pages_are_never_stored_and_bundles_are_cached() -> None:
     assert 'Cache-Control "no-store"' in locations["/"]
     assert "immutable" in locations["/assets/"]
     assert "try_files $uri $uri.html $uri/index.html =404" in locations["/"]
+    # The app's manifest is typed for browsers, and it and the icons are found in the export.
+    assert "default_type application/manifest+json" in locations["/manifest.webmanifest"]
+    assert "try_files $uri =404" in locations["/pwa/"]
 
 
 def test_the_proxy_never_logs_query_strings() -> None:

@@ -163,7 +163,7 @@ def test_an_approved_hold_starts_and_ends_with_history_notices_webhooks_tracking
                               today=dt.date(2026, 7, 3))
     db.commit()
     [tracked] = order_tracking.tracked_orders(db, principal=me.principal)
-    assert tracked.title == "Vacation hold Jul 12–Jul 26, 2026" and tracked.kind_label == "Vacation hold"
+    assert tracked.title == "Vacation hold Jul 12–26, 2026" and tracked.kind_label == "Vacation hold"
     assert [(s.name, s.state) for s in tracked.steps] == [
         ("Request received", "done"), ("Approved", "current"), ("Service paused", "upcoming"),
         ("Service back on", "upcoming")]

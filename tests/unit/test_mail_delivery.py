@@ -83,17 +83,17 @@ def test_two_delivery_workers_never_send_the_same_mail(engine, db: Session, smtp
     account = make_account(db)
     portal_users.create_unverified_user(db, account=account, username="newbie", email="newbie@mail.example", password=None)
     db.commit()
-    real_claim = mail_module._claim
+    real_lease = mail_module.lease_outbox_row
 
-    def rival_claims_first(session: Session, mail: OutboxMail, now) -> bool:
+    def rival_claims_first(session: Session, mail: OutboxMail, *conditions, now, lease) -> bool:
         # Another worker, on its own connection, leases the row between our read and our claim.
         with Session(engine) as rival:
-            assert real_claim(rival, rival.get(OutboxMail, mail.id), now)
-        return real_claim(session, mail, now)
+            assert real_lease(rival, rival.get(OutboxMail, mail.id), *conditions, now=now, lease=lease)
+        return real_lease(session, mail, *conditions, now=now, lease=lease)
 
-    monkeypatch.setattr(mail_module, "_claim", rival_claims_first)
+    monkeypatch.setattr(mail_module, "lease_outbox_row", rival_claims_first)
     assert deliver_pending(db, smtp_url=smtp.url, sender_name="ISP", sender_address="p@isp.example").sent == 0
-    monkeypatch.setattr(mail_module, "_claim", real_claim)
+    monkeypatch.setattr(mail_module, "lease_outbox_row", real_lease)
     leased = db.exec(select(OutboxMail)).one()
     db.refresh(leased)
     assert leased.sent_at is None and leased.next_attempt_at > utcnow()  # held by the rival's lease

@@ -19,6 +19,7 @@ from portal_app.models import AccountHistory, Invoice, OutboxMail, Payment, Paym
 from portal_app.services.billing import billing, payments, refunds, statements
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
+from portal_app.services.core.formatting import formatter
 
 STAFF = Principal(kind="staff", display_name="Jordan Rivera", staff_user_id=1, staff_role="admin")
 
@@ -78,7 +79,7 @@ def test_partial_then_full_refund(db: Session) -> None:
     assert receipt.taken_back == [("Refunded", 3000), ("Refunded", 5000)] and receipt.applied == []
     from portal_app.integrations.documents import receipt_pdf
 
-    assert receipt_pdf(receipt).startswith(b"%PDF")
+    assert receipt_pdf(receipt, fmt=formatter()).startswith(b"%PDF")
     summaries = [h.summary for h in db.exec(select(AccountHistory).where(
         AccountHistory.account_id == sub.account.id, AccountHistory.action.like("refund_%")))]
     assert any("Service outage credit" in s for s in summaries)

@@ -31,6 +31,7 @@ from portal_app.services.core.principal import Principal
 from portal_app.state.orders import OrdersState
 from portal_app.state.services import ContractReminderState, ContractState, ServicesState
 from portal_app.state.staff_orders import StaffOrdersState
+from portal_app.services.core.formatting import formatter
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -250,7 +251,7 @@ def test_signed_pdf_holds_the_text_and_evidence_and_escapes_markup(db: Session) 
                             user_agent="<b>Browser</b>")
     db.commit()
     doc = contracts.signed_document(db, principal=me.principal, contract_id=contract.id)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(signed_contract_pdf(doc))).pages)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(signed_contract_pdf(doc, fmt=formatter()))).pages)
     assert "1. Pay on time." in text and "2. Be kind." in text
     assert '<img src="/etc/passwd"/> Ada' in text and "<b>Browser</b>" in text
     assert "198.51.100.7" in text and contracts.text_sha256(BODY) in text.replace("\n", "")

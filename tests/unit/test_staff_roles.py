@@ -17,11 +17,11 @@ from factories import make_payment, make_subscriber
 from sqlmodel import Session
 
 from portal_app.models import ProviderSettings, StaffUser
-from portal_app.services.billing import promises, refunds, service_status
+from portal_app.services.billing import paper_bills, promises, refunds, service_status
 from portal_app.services.core import outbox
 from portal_app.services.notify import log, outages, preferences, sms_outbox
 from portal_app.services.operations import api_keys, dev_outbox, importer, job_runs, webhooks
-from portal_app.services.orders import catalogue, contracts, orders
+from portal_app.services.orders import catalogue, contracts, holds, orders
 from portal_app.services.selfservice import contacts, scheduling, tickets
 from portal_app.services.staff import settings_admin, staff_accounts, staff_audit, staff_users
 from portal_app.services.core.errors import FieldErrors, Forbidden, StaffOnly
@@ -44,8 +44,11 @@ ADMIN_VERBS = [
     api_keys.create_key, api_keys.revoke_key, api_keys.list_keys,
     webhooks.add_endpoint, webhooks.set_endpoint_active, webhooks.endpoints, webhooks.deliveries,
     outages.staff_notices, outages.service_areas, outages.post_notice, outages.add_update, outages.restore,
+    paper_bills.paper_bills, paper_bills.paper_bill_documents, paper_bills.mark_printed,
 ]
-SYSTEM_ALLOWED = {importer.run_import}  # the command line on the server imports as the system
+# The command line on the server imports and prints paper bills as the system.
+SYSTEM_ALLOWED = {importer.run_import, paper_bills.paper_bills, paper_bills.paper_bill_documents,
+                  paper_bills.mark_printed}
 # The integration API (a system principal) sets the service status too.
 AGENT_VERBS = [
     orders.staff_workflows, orders.set_trackable, orders.advance_task, contracts.send_contract,
@@ -57,6 +60,7 @@ AGENT_VERBS = [
     job_runs.job_rows, dev_outbox.dev_outbox,
     staff_users.two_factor_on, staff_users.start_two_factor, staff_users.confirm_two_factor,
     log.sent_to_account, preferences.account_preferences, log.outbox_texts, sms_outbox.retry_text,
+    holds.staff_holds, holds.decide, holds.staff_cancel,
 ]
 
 

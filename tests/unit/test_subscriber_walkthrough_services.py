@@ -28,7 +28,7 @@ from portal_app.services.orders import cart, order_tracking, package_change, wor
 from portal_app.services.selfservice import contacts, scheduling
 from portal_app.services.staff import staff_accounts
 from portal_app.services.core.errors import PortalError
-from portal_app.money import format_balance
+from portal_app.services.core.formatting import balance as format_balance
 from portal_app.services.core.principal import Principal
 
 

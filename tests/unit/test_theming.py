@@ -158,3 +158,74 @@ def test_missing_file_and_unknown_name(tmp_path):
         load_theme(str(tmp_path / "nope.toml"))
     with pytest.raises(ValueError, match="unknown theme 'nope'"):
         load_theme("nope")
+
+
+# --- light and dark mode (the phone's setting) ------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in THEMES_DIR.glob("*.toml")))
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_every_text_colour_passes_on_every_background_in_both_modes(name, mode):
+    palette = getattr(load_theme(name), mode)
+    for background in (palette.surface, palette.canvas, palette.accent_soft):
+        assert contrast_ratio(palette.accent, background) >= 4.5, (mode, background)
+    assert contrast_ratio(palette.on_accent, palette.accent) >= 4.5
+    # Radix's text steps (12: body, 11: secondary) of the theme's grey on the tinted card too.
+    text = {"light": ("#1C2024", "#60646C"), "dark": ("#EDEEF0", "#B0B4BA")}[mode]
+    for colour in text:
+        assert contrast_ratio(colour, palette.accent_soft) >= 4.5, (mode, colour)
+
+
+def test_the_dark_accent_is_lighter_and_keeps_the_hue():
+    for name in ("demo", "harbor"):
+        theme = load_theme(name)
+        assert to_hls(theme.dark.accent)[1] > to_hls(theme.light.accent)[1]
+        assert hue_gap(theme.dark.accent, theme.accent_source) <= 3
+        assert theme.dark.on_accent == "#111111" and theme.light.on_accent == "#FFFFFF"
+        # Dark cards sit on a darker canvas; the tint is a dark card, not the light one.
+        assert contrast_ratio(theme.dark.surface, "#000000") > contrast_ratio(theme.dark.canvas, "#000000")
+        assert contrast_ratio("#FFFFFF", theme.dark.accent_soft) >= 12
+
+
+def test_light_palette_is_what_mail_and_pdfs_keep():
+    theme = load_theme("demo")
+    assert (theme.light.accent, theme.light.on_accent, theme.light.accent_soft) == (
+        theme.accent, theme.on_accent, theme.accent_soft)
+    assert theme.light.surface == "#FFFFFF"
+
+
+def test_harbor_aqua_is_darkened_for_light_mode_and_kept_for_dark():
+    harbor = load_theme("harbor")
+    assert harbor.light.accent != harbor.accent_source  # too light on white as written
+    assert harbor.dark.accent == harbor.accent_source  # already reads at 4.5:1 on the dark card
+
+
+def test_a_dark_brand_colour_is_lightened_for_dark_mode(tmp_path):
+    navy = load_theme(str(write(tmp_path, VALID_TOML.replace("#E8A317", "#0B1F4D"))))
+    assert navy.light.accent == "#0B1F4D"
+    assert contrast_ratio("#0B1F4D", navy.dark.surface) < 4.5
+    assert contrast_ratio(navy.dark.accent, navy.dark.surface) >= 4.5
+    assert contrast_ratio(navy.dark.accent, navy.dark.accent_soft) >= 4.5
+
+
+def test_ensure_contrast_on_several_backgrounds_of_one_mode():
+    from portal_app.theming.contrast import ensure_contrast_on
+
+    light = ensure_contrast_on("#2EC4B6", ["#FFFFFF", "#F5F5F5", "#E8F2F1"])
+    assert all(contrast_ratio(light, bg) >= 4.5 for bg in ["#FFFFFF", "#F5F5F5", "#E8F2F1"])
+    dark = ensure_contrast_on("#0B1F4D", ["#111113", "#18191B", "#2A293A"])
+    assert all(contrast_ratio(dark, bg) >= 4.5 for bg in ["#111113", "#18191B", "#2A293A"])
+    assert ensure_contrast_on("#5B4BDB", ["#FFFFFF"]) == "#5B4BDB"
+    with pytest.raises(ValueError):
+        ensure_contrast_on("#5B4BDB", ["#FFFFFF", "#111111"])  # no one colour serves both modes
+    with pytest.raises(ValueError):
+        ensure_contrast_on("#5B4BDB", [])
+
+
+def test_ensure_contrast_on_sweep_dark_mode():
+    from portal_app.theming.contrast import ensure_contrast_on
+
+    levels = ["00", "33", "66", "99", "CC", "FF", "2E", "C4"]
+    backgrounds = ["#111113", "#18191B", "#222222"]
+    for r, g, b in itertools.product(levels, repeat=3):
+        result = ensure_contrast_on(f"#{r}{g}{b}", backgrounds)
+        assert all(contrast_ratio(result, bg) >= 4.5 for bg in backgrounds), (r, g, b, result)

@@ -6,17 +6,8 @@ import threading
 
 from portal_app.config import get_settings
 from portal_app.integrations.payments.base import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    CheckoutSession,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    HostedGateway,
-    PaymentGateway,
-    Tokenized,
+    BankDetails, CardDetails, ChargeResult, CheckoutSession, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
+    GatewayUnavailable, HostedGateway, PaymentGateway, Tokenized,
 )
 
 _lock = threading.Lock()

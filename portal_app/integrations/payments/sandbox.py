@@ -22,11 +22,7 @@ import threading
 import time
 
 from portal_app.integrations.payments.base import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    GatewayDeclined,
-    Tokenized,
+    BankDetails, CardDetails, ChargeResult, GatewayDeclined, Tokenized,
 )
 
 # number -> (outcome, brand); the outcome decides what a charge on its token does.

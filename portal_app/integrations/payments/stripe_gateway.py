@@ -16,15 +16,8 @@ from typing import Any
 import stripe
 
 from portal_app.integrations.payments.base import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    CheckoutSession,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    Tokenized,
+    BankDetails, CardDetails, ChargeResult, CheckoutSession, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
+    GatewayUnavailable, Tokenized,
 )
 
 log = logging.getLogger("portal.payments.stripe")

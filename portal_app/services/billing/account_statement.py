@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.documents import StatementDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 MAX_DAYS = 3 * 366 + 1  # three years on one statement
 BUCKETS = ("Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days")
@@ -59,7 +57,7 @@ def parse_range(raw_from: str, raw_to: str, *, today: dt.date) -> tuple[dt.date,
 
 
 def _local(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(ZoneInfo(current_theme().timezone)).date()
+    return formatting.formatter().day_of(moment)
 
 
 def _entries(db: Session, account_id: int, last_day: dt.date) -> tuple[list[Entry], list[Invoice]]:
@@ -70,9 +68,8 @@ def _entries(db: Session, account_id: int, last_day: dt.date) -> tuple[list[Entr
     for invoice_id, cents in db.exec(select(InvoiceLine.invoice_id, InvoiceLine.amount_cents).where(
             col(InvoiceLine.invoice_id).in_([i.id for i in invoices]), InvoiceLine.amount_cents < 0)):
         credits[invoice_id] = credits.get(invoice_id, 0) + cents
-    currency = current_theme().currency
-    entries = [Entry(i.issued_on, 0, f"Bill {i.number}, due {i.due_on:%b %-d, %Y}"
-                     + (f" (includes credits of {format_cents(-credits[i.id], currency)})" if i.id in credits else ""),
+    entries = [Entry(i.issued_on, 0, f"Bill {i.number}, due {formatting.date(i.due_on)}"
+                     + (f" (includes credits of {formatting.money(-credits[i.id])})" if i.id in credits else ""),
                      i.total_cents) for i in invoices]
     for payment in db.exec(select(Payment).where(Payment.account_id == account_id, Payment.status == "succeeded")):
         if _local(payment.created_at) <= last_day:

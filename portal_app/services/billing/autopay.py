@@ -13,6 +13,7 @@ from portal_app.services.core.access import BILLING, require_role, access_accoun
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
+from portal_app.services.core import formatting
 
 DEFAULT_LOCK_REASON = "Your service agreement sets how AutoPay is paid. Call us to change it."
 
@@ -69,7 +70,7 @@ def list_autopay(db: Session, *, principal: Principal) -> list[AutoPayView]:
         .order_by(col(RecurringPayment.id))
     ).all()
     return [AutoPayView(id=r.id, method_id=m.id, method_label=method_label(m), method_kind=m.kind,
-                        repeat_on="Each invoice's due date", since=r.created_at.strftime("%b %-d, %Y"))
+                        repeat_on="Each invoice's due date", since=formatting.date(r.created_at))
             for r, m in rows]
 
 

@@ -15,13 +15,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, InvoiceLine, Payment, PaymentAdjustment
-from portal_app.money import format_cents
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 RECURRING = ("service", "fee")
 ONE_BILL = {"proration": "Part month", "hold": "Vacation hold", "one_time": "One-time charge", "credit": "Credit",
@@ -43,12 +41,9 @@ class Explanation:
     account: list[Reason] = field(default_factory=list)
 
 
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
-
 
 def _day(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(ZoneInfo(current_theme().timezone)):%b %-d}"
+    return formatting.date(moment, 'MMMd')
 
 
 def _name(line: InvoiceLine) -> str:
@@ -91,13 +86,13 @@ def _monthly_changes(current: list[InvoiceLine], previous: list[InvoiceLine]) ->
         if before.amount_cents == now.amount_cents and _name(before) == _name(now):
             same.append(_name(now))
         elif _name(before) != _name(now):
-            reasons.append(Reason(f"{_name(before)} changed to {_name(now)}: {_money(before.amount_cents)} → "
-                                  f"{_money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
+            reasons.append(Reason(f"{_name(before)} changed to {_name(now)}: {formatting.money(before.amount_cents)} → "
+                                  f"{formatting.money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
         else:
-            reasons.append(Reason(f"{_name(now)}: price changed from {_money(before.amount_cents)} to "
-                                  f"{_money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
-    reasons += [Reason(f"New: {_name(line)}, {_money(line.amount_cents)} a month", line.amount_cents) for line in new]
-    reasons += [Reason(f"No longer billed: {_name(line)} (was {_money(line.amount_cents)} a month)", -line.amount_cents)
+            reasons.append(Reason(f"{_name(now)}: price changed from {formatting.money(before.amount_cents)} to "
+                                  f"{formatting.money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
+    reasons += [Reason(f"New: {_name(line)}, {formatting.money(line.amount_cents)} a month", line.amount_cents) for line in new]
+    reasons += [Reason(f"No longer billed: {_name(line)} (was {formatting.money(line.amount_cents)} a month)", -line.amount_cents)
                 for line in gone]
     return reasons, same
 
@@ -126,7 +121,7 @@ def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None) -> 
     taxes_now = sum(x.amount_cents for x in current if _kind(x) == "tax")
     taxes_before = sum(x.amount_cents for x in previous if _kind(x) == "tax")
     if taxes_now != taxes_before:
-        reasons.append(Reason(f"Taxes: {_money(taxes_before)} → {_money(taxes_now)} (they follow the charges above)",
+        reasons.append(Reason(f"Taxes: {formatting.money(taxes_before)} → {formatting.money(taxes_now)} (they follow the charges above)",
                               taxes_now - taxes_before))
     elif taxes_now:
         same.append("taxes")
@@ -137,13 +132,13 @@ def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None) -> 
 
 def _headline(invoice: Invoice, previous: Invoice | None) -> str:
     if previous is None:
-        return f"This is your first bill: {_money(invoice.total_cents)}."
+        return f"This is your first bill: {formatting.money(invoice.total_cents)}."
     difference = invoice.total_cents - previous.total_cents
     if difference == 0:
-        return f"This bill is {_money(invoice.total_cents)}, the same as your last bill."
+        return f"This bill is {formatting.money(invoice.total_cents)}, the same as your last bill."
     more = "more" if difference > 0 else "less"
-    return (f"This bill is {_money(invoice.total_cents)}, {_money(abs(difference))} {more} than your last bill "
-            f"({_money(previous.total_cents)}).")
+    return (f"This bill is {formatting.money(invoice.total_cents)}, {formatting.money(abs(difference))} {more} than your last bill "
+            f"({formatting.money(previous.total_cents)}).")
 
 
 def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) -> dict[int, Explanation]:
@@ -184,7 +179,7 @@ def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid:
         return []
     since = before.created_at if before is not None else None
     in_between = lambda when: (since is None or when >= since) and when < invoice.created_at  # noqa: E731
-    reasons = [Reason(f"Your last bill, {before.number}: {_money(before.total_cents)}")] if before else []
+    reasons = [Reason(f"Your last bill, {before.number}: {formatting.money(before.total_cents)}")] if before else []
     reasons += [Reason(f"Payment {_day(p.created_at)} ({p.method_label}), thank you", -p.amount_cents)
                 for p in paid if in_between(p.created_at)]
     reasons += [Reason(f"{ADJUSTMENT_WORDS.get(a.kind, a.kind.title())} on {_day(a.created_at)}", a.amount_cents)
@@ -192,13 +187,13 @@ def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid:
     carried = (billed_before - sum(p.amount_cents for p in paid if p.created_at < invoice.created_at)
                + sum(a.amount_cents for a in taken if a.created_at < invoice.created_at))
     if carried > 0:
-        reasons.append(Reason(f"Still to pay from before, carried into this bill: {_money(carried)}", carried))
+        reasons.append(Reason(f"Still to pay from before, carried into this bill: {formatting.money(carried)}", carried))
     elif carried < 0:
-        reasons.append(Reason(f"Credit from before, taken off this bill: {_money(-carried)}", carried))
+        reasons.append(Reason(f"Credit from before, taken off this bill: {formatting.money(-carried)}", carried))
     else:
         reasons.append(Reason("Everything before this bill is paid: nothing carried over."))
     if carried:
-        reasons.append(Reason(f"With this bill you owe {_money(max(0, invoice.total_cents + carried))}"
-                              + (f" and keep a credit of {_money(-(invoice.total_cents + carried))}"
+        reasons.append(Reason(f"With this bill you owe {formatting.money(max(0, invoice.total_cents + carried))}"
+                              + (f" and keep a credit of {formatting.money(-(invoice.total_cents + carried))}"
                                  if invoice.total_cents + carried < 0 else "") + "."))
     return reasons

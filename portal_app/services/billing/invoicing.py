@@ -13,7 +13,7 @@ bill" has no part-month lines: the next invoice simply bills the new package.
 
 A vacation hold bills its days at the hold price instead of the package price: for each month it
 touches, a credit for every service's days ("Credit for Fiber 500, Jul 12–26 (15 of 31 days): vacation
-hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at $5.00/month").
+hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at 5.00 a month" in the provider's currency).
 Days in the period being billed, or in a month an earlier invoice billed, go on this invoice; later
 days wait for their own month's bill (`HoldDays.billed_through` remembers how far a hold is billed).
 A package change's one-time fee is a `one_time` line on the next invoice after staff complete it.
@@ -34,8 +34,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import AccountService, CartOrder, Invoice, Package, ServiceHold
 from portal_app.models.statuses import InvoiceLineKind
-from portal_app.money import format_cents
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def prorated_cents(monthly_cents: int, days: int, month_days: int) -> int:
 def span_label(start: dt.date, end: dt.date) -> str:
     """'Mar 12–31 (20 of 31 days)'; one month at a time."""
     days = (end - start).days + 1
-    dates = f"{start:%b %-d}" if start == end else f"{start:%b %-d}–{end:%-d}"
+    dates = formatting.date(start, 'MMMd') if start == end else formatting.formatter().date_range(start, end, 'MMMd')
     return f"{dates} ({days} of {days_in_month(start)} day{'s' if days_in_month(start) != 1 else ''})"
 
 
@@ -137,7 +136,7 @@ def proration_lines(change: PriceChange, *, period_start: dt.date, period_end: d
 
 def hold_label(start: dt.date, end: dt.date) -> str:
     """'Jul 12–26'; one month at a time."""
-    return f"{start:%b %-d}" if start == end else f"{start:%b %-d}–{end:%-d}"
+    return formatting.date(start, "MMMd") if start == end else formatting.date_range(start, end, "MMMd")
 
 
 def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: dt.date, period_end: dt.date,
@@ -145,7 +144,6 @@ def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: d
     """The hold's lines on the invoice for `period_start`..`period_end`: month by month, each service's
     days credited and the hold price's days charged, for days not billed at the hold price yet that lie in
     this period or in a month an earlier invoice billed."""
-    money = lambda cents: format_cents(cents, current_theme().currency)  # noqa: E731
     day = hold.starts_on if hold.billed_through is None else max(hold.starts_on,
                                                                   hold.billed_through + dt.timedelta(days=1))
     last = min(hold.ends_on, period_end)
@@ -160,7 +158,7 @@ def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: d
             lines.append(PlannedLine(
                 kind="hold", amount_cents=prorated_cents(hold.monthly_price_cents, days, month_days),
                 description=(f"Vacation hold {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
-                             f"{money(hold.monthly_price_cents)}/month")))
+                             f"{formatting.money(hold.monthly_price_cents)}/month")))
         day = end + dt.timedelta(days=1)
     return lines
 
@@ -171,7 +169,7 @@ def plan_lines(services: Iterable[ServiceCharge], changes: Iterable[PriceChange]
     """The lines of the invoice for a calendar-month period: each service, then each change's part-month
     lines, each hold's days, and the one-time charges."""
     services = list(services)
-    lines = [PlannedLine(kind="service", description=f"{s.name} ({period_start:%b %Y})"[:200],
+    lines = [PlannedLine(kind="service", description=f"{s.name} ({formatting.date(period_start, 'yMMM')})"[:200],
                          amount_cents=s.monthly_price_cents, account_service_id=s.account_service_id)
              for s in services]
     for change in changes:

@@ -15,6 +15,7 @@ from portal_app.services.billing import autopay, billing, quickpay
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
+from portal_app.services.core import formatting
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def bill_ready(db: Session, *, account: Account, invoice: Invoice, today: dt.dat
         plan = autopay_plan(db, account_id=account.id, today=today, due=due, recurring=recurring)
         balance = due.balance_cents
     send(db, account_id=account.id, event="bill_ready", template="bill_ready", key=f"bill_ready:{invoice.id}",
-         context={"invoice_number": invoice.number, "period": f"{invoice.period_start:%B %Y}",
+         context={"invoice_number": invoice.number, "period_start": invoice.period_start,
                   "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
                   "autopay": asdict(plan) if plan else None,
                   "pay_link": quickpay.link_url(account.account_number)})
@@ -115,7 +116,7 @@ def autopay_failed(db: Session, *, recurring: RecurringPayment, method: PaymentM
 
 def card_expiring(db: Session, *, method: PaymentMethod, expires: dt.date) -> None:
     send(db, account_id=method.account_id, event="card_expiring", template="card_expiring",
-         key=f"card_expiring:{method.id}:{expires:%Y%m}",
+         key=f"card_expiring:{method.id}:{formatting.month_stamp(expires)}",
          context={"method_label": autopay.method_label(method), "expires": expires})
 
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from portal_app.services.core import formatting
 from portal_app.integrations.documents import InvoiceDocument
 from portal_app.models import Account, Invoice, utcnow
-from portal_app.money import format_cents
 from portal_app.services.billing.statements import invoice_document_of
 from portal_app.services.core import history
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,8 @@ def mark_printed(db: Session, *, principal: Principal, invoice_ids: list[int]) -
     now = utcnow()
     db.execute(update(Invoice).where(col(Invoice.id).in_([r[0] for r in rows]), col(Invoice.printed_at).is_(None))
                .values(printed_at=now).execution_options(synchronize_session=False))
-    currency = current_theme().currency
     for invoice_id, account_id, number, total in rows:
         history.record(db, principal=principal, account_id=account_id, kind="billing", action="paper_bill_printed",
-                       summary=f"Paper bill {number} ({format_cents(total, currency)}) printed for the post",
+                       summary=f"Paper bill {number} ({formatting.money(total)}) printed for the post",
                        entity_type="invoice", entity_id=invoice_id)
     return len(rows)

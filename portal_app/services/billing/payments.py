@@ -20,7 +20,6 @@ from collections.abc import Mapping
 
 import datetime as dt
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -29,26 +28,11 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import BadRecipient, mail_address
 from portal_app.integrations.payments import (
-    BankDetails,
-    CardDetails,
-    ChargeResult,
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    HostedGateway,
-    PaymentGateway,
-    Tokenized,
-    get_gateway,
+    BankDetails, CardDetails, ChargeResult, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
+    GatewayUnavailable, HostedGateway, PaymentGateway, Tokenized, get_gateway,
 )
 from portal_app.models import (
-    Account,
-    Invoice,
-    Payment,
-    PaymentAdjustment,
-    PaymentAllocation,
-    PaymentMethod,
-    utcnow,
+    Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation, PaymentMethod, utcnow,
 )
 from portal_app.services.billing import autopay as autopay_service
 from portal_app.services.billing import billing, notices, service_status
@@ -57,7 +41,7 @@ from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history, live
 from portal_app.services.core.access import BILLING, require_role, access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.theming import current_theme
@@ -160,9 +144,9 @@ def validate_amount(db: Session, amount_cents: object) -> int:
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
         raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
     if amount_cents < settings.min_payment_cents:
-        raise FieldErrors({"amount": f"The smallest payment we accept is {format_cents(settings.min_payment_cents)}."})
+        raise FieldErrors({"amount": f"The smallest payment we accept is {formatting.money(settings.min_payment_cents)}."})
     if amount_cents > settings.max_payment_cents:
-        raise FieldErrors({"amount": f"The largest payment we accept online is {format_cents(settings.max_payment_cents)}."})
+        raise FieldErrors({"amount": f"The largest payment we accept online is {formatting.money(settings.max_payment_cents)}."})
     return amount_cents
 
 
@@ -369,7 +353,7 @@ def _reconcile_claim_holder(db: Session, account_id: int, gateway: PaymentGatewa
 
 
 def new_receipt_number() -> str:
-    return f"RCP-{utcnow():%Y%m%d}-{secrets.token_hex(4).upper()}"
+    return f"RCP-{formatting.day_stamp(utcnow().date())}-{secrets.token_hex(4).upper()}"  # the UTC day, as always
 
 
 def record_refusal(db: Session, principal: Principal, payment: Payment, reason: str, *, reference: str = "",
@@ -379,7 +363,7 @@ def record_refusal(db: Session, principal: Principal, payment: Payment, reason: 
     payment.gateway_ref = payment.gateway_ref or reference[:120]
     db.add(payment)
     what = "declined" if action == "declined" else "not processed"
-    summary = f"Payment of {format_cents(payment.amount_cents)} ({payment.method_label}) {what}: {reason}"
+    summary = f"Payment of {formatting.money(payment.amount_cents)} ({payment.method_label}) {what}: {reason}"
     summary += f" [{code}]" if code else ""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action=action,
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
@@ -390,7 +374,7 @@ def record_refusal(db: Session, principal: Principal, payment: Payment, reason: 
 def record_unknown(db: Session, principal: Principal, payment: Payment) -> None:
     """History for a charge whose answer was lost; the caller holds the claim and commits."""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment", action="outcome_unknown",
-                   summary=f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} "
+                   summary=f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} "
                            f"({payment.method_label}): no answer from the payment processor; pending until it is "
                            "confirmed", entity_type="payment", entity_id=payment.id)
 
@@ -422,9 +406,9 @@ def finish_charge(db: Session, principal: Principal, payment: Payment, result: C
                        entity_type="payment_method", entity_id=method.id)
     verb = "made" if result.status == "succeeded" else "submitted (pending until the bank settles it)"
     verb += f". {result.note}" if result.note else ""
-    summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) {verb}"
+    summary = f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} ({payment.method_label}) {verb}"
     if ach_authorized:
-        summary += f"; bank debit authorized under terms {ACH_TERMS_VERSION} at {utcnow():%Y-%m-%d %H:%M} UTC"
+        summary += f"; bank debit authorized under terms {ACH_TERMS_VERSION} at {formatting.formatter().moment(utcnow(), zone_name=True)}"
         summary += f" from {client_ip}" if client_ip else ""
     history.record(db, principal=principal, account_id=payment.account_id, kind="payment",
                    action=result.status, summary=summary[:500], entity_type="payment", entity_id=payment.id)
@@ -521,14 +505,14 @@ def settle(db: Session, *, payment: Payment, status: str, reason: str = "") -> b
         payment.payer_note = ""
         db.add(payment)
         allocate(db, payment)
-        summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) settled"
+        summary = f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} ({payment.method_label}) settled"
         summary += " (the processor confirmed it after it had been recorded as failed)" if was_failed else ""
     else:
         payment.status = "failed"
         payment.failure_reason = reason[:200]
         payment.payer_note = ""
         db.add(payment)
-        summary = f"Payment {payment.receipt_number} of {format_cents(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
+        summary = f"Payment {payment.receipt_number} of {formatting.money(payment.amount_cents)} ({payment.method_label}) failed: {reason}"
     db.execute(update(Account).where(col(Account.id) == payment.account_id,
                                      col(Account.payment_claim) == payment.idempotency_key)
                .values(payment_claim=None, payment_claim_expires_at=None)
@@ -668,21 +652,13 @@ def _ask_gateway(db: Session, gateway: PaymentGateway, payment: Payment, now: dt
     return "failed:The payment was not made. Nothing was charged.", "", ""
 
 
-def parse_amount(text: str) -> int:
-    """'84.5', '$1,084.50' -> integer cents; anything else is a field error."""
-    from decimal import Decimal, InvalidOperation
-
-    cleaned = str(text).strip().replace("$", "").replace(",", "")
-    # Plain digits only: Decimal would read "1e3" as 1000 and choke on "1e30".
-    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+def parse_amount(text: str, *, locale: str | None = None) -> int:
+    """An amount typed in the subscriber's locale (in en_US: '84.5', '1,084.50', with or without the
+    dollar sign) -> integer cents, more than zero; anything else is a field error."""
+    cents = formatting.formatter(locale).parse_amount(text)
+    if not cents:
         raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."}) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value <= 0:
-        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
-    return int(value * 100)
+    return cents
 
 
 def parse_card(number: str, expiry: str, cvc: str, postal_code: str = "") -> CardDetails:

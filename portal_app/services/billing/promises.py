@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import Account, Payment, PaymentPromise, utcnow
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import billing, service_status
 from portal_app.services.core import history
 from portal_app.services.core.access import BILLING, require_role, access_account, require_staff
@@ -26,7 +26,6 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
-from portal_app.theming import current_theme
 
 REMIND_BEFORE = dt.timedelta(days=2)
 SYSTEM = Principal.system("Promise to pay")
@@ -41,9 +40,6 @@ class Offer:
     amount_cents: int = 0
     reason: str = ""  # why not, in words for the subscriber ("" when allowed or not relevant)
 
-
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
 
 
 def active_promise(db: Session, account_id: int) -> PaymentPromise | None:
@@ -72,7 +68,7 @@ def offer(db: Session, account: Account, *, today: dt.date) -> Offer:
             Payment.account_id == account.id, Payment.status == "succeeded",
             Payment.created_at >= utcnow() - dt.timedelta(days=30))).one()
         if paid < settings.promise_min_paid_cents:
-            return Offer(False, reason=f"Pay at least {_money(settings.promise_min_paid_cents)} first; then you can "
+            return Offer(False, reason=f"Pay at least {formatting.money(settings.promise_min_paid_cents)} first; then you can "
                                        "promise the rest by a date.")
     return Offer(True, latest=today + dt.timedelta(days=settings.promise_max_days), amount_cents=owed)
 
@@ -91,14 +87,14 @@ def make_promise(db: Session, *, principal: Principal, promised_on: str | dt.dat
     except ValueError:
         raise FieldErrors({"promise_date": "Pick the date you will pay by."}) from None
     if not today < day <= chosen.latest:
-        raise FieldErrors({"promise_date": f"Pick a date from tomorrow to {chosen.latest:%b %-d, %Y}."})
+        raise FieldErrors({"promise_date": f"Pick a date from tomorrow to {formatting.date(chosen.latest)}."})
     restored = account.service_status == "suspended_nonpayment"
     promise = PaymentPromise(account_id=account.id, promised_on=day, amount_cents=chosen.amount_cents,
                              restored_service=restored, created_by=principal.display_name[:120])
     db.add(promise)
     db.flush()
     history.record(db, principal=principal, account_id=account.id, kind="billing", action="promise_made",
-                   summary=f"Promised to pay {_money(chosen.amount_cents)} by {day:%b %-d, %Y}",
+                   summary=f"Promised to pay {formatting.money(chosen.amount_cents)} by {formatting.date(day)}",
                    entity_type="payment_promise", entity_id=promise.id)
     if restored:
         service_status.set_by_promise(db, account=account, on=True, until=day)
@@ -116,7 +112,7 @@ def _keep(db: Session, promise: PaymentPromise) -> None:
     promise.status, promise.closed_at = "kept", utcnow()
     db.add(promise)
     history.record(db, principal=SYSTEM, account_id=promise.account_id, kind="billing", action="promise_kept",
-                   summary=f"Promise to pay by {promise.promised_on:%b %-d, %Y} kept",
+                   summary=f"Promise to pay by {formatting.date(promise.promised_on)} kept",
                    entity_type="payment_promise", entity_id=promise.id)
 
 
@@ -142,7 +138,7 @@ def promise_run(db: Session, *, today: dt.date) -> str:
             kept += 1
         elif promise.promised_on < today:
             _lapse(db, promise, principal=SYSTEM, action="promise_lapsed",
-                   summary=f"Promise to pay by {promise.promised_on:%b %-d, %Y} lapsed with {_money(owed)} unpaid")
+                   summary=f"Promise to pay by {formatting.date(promise.promised_on)} lapsed with {formatting.money(owed)} unpaid")
             _tell(db, promise, "lapsed", owed)
             lapsed += 1
         elif promise.reminded_at is None and promise.promised_on - REMIND_BEFORE <= today:
@@ -161,7 +157,7 @@ def cancel_promise(db: Session, *, principal: Principal, account_id: int) -> boo
     if promise is None:
         return False
     _lapse(db, promise, principal=principal, action="promise_cancelled",
-           summary=f"Promise to pay by {promise.promised_on:%b %-d, %Y} cancelled by staff")
+           summary=f"Promise to pay by {formatting.date(promise.promised_on)} cancelled by staff")
     return True
 
 

@@ -16,19 +16,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.payments import (
-    GatewayBusy,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    PaymentGateway,
-    get_gateway,
+    GatewayBusy, GatewayDeclined, GatewayMisconfigured, GatewayUnavailable, PaymentGateway, get_gateway,
 )
 from portal_app.models import Account, Invoice, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.billing import notices, payments
 from portal_app.services.core import history
 from portal_app.services.core.access import AGENT, require_refund_allowed, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 
 log = logging.getLogger("portal.payments")
@@ -118,7 +113,7 @@ def record_adjustment(db: Session, *, payment: Payment, kind: str, amount_cents:
     _flag(db, payment, flag)
     words = KIND_WORDS.get(kind, kind)
     state = {"pending": "requested", "applied": "applied", "failed": "failed", "reversed": "reversed"}[adjustment.status]
-    summary = (f"{words} of {format_cents(adjustment.amount_cents)} on payment {payment.receipt_number} {state}"
+    summary = (f"{words} of {formatting.money(adjustment.amount_cents)} on payment {payment.receipt_number} {state}"
                + (f": {adjustment.reason}" if adjustment.reason else ""))
     history.record(db, principal=actor, account_id=payment.account_id, kind="payment", action=f"{kind}_{adjustment.status}",
                    summary=summary[:500], entity_type="payment", entity_id=payment.id)
@@ -160,7 +155,7 @@ def refund_payment(db: Session, *, principal: Principal, account_number: str, pa
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         errors["refund_amount"] = "Enter an amount in dollars and cents, such as 20.00."
     elif amount_cents > available:
-        errors["refund_amount"] = f"At most {format_cents(available)} of this payment can be refunded."
+        errors["refund_amount"] = f"At most {formatting.money(available)} of this payment can be refunded."
     if not reason:
         errors["refund_reason"] = "Say why (the subscriber sees it in their history)."
     if not refund_key or len(refund_key) > 64:

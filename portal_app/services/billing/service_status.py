@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from portal_app.models import Account, utcnow
 from portal_app.models.statuses import ServiceState
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.billing import billing, quickpay
 from portal_app.services.core import history
 from portal_app.services.core.access import require_staff, row_or_not_found
@@ -32,7 +32,6 @@ from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.services.staff import staff_accounts
-from portal_app.theming import current_theme
 
 STATES: dict[str, str] = {
     "active": "Active",
@@ -77,9 +76,6 @@ def standing(db: Session, account: Account) -> Standing:
                     changed_at=account.service_status_changed_at)
 
 
-def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
-
 
 def _announce(db: Session, account: Account, principal: Principal, status: str, summary: str,
               restore_cents: int = 0, *, mail: bool = True, until: dt.date | None = None) -> None:
@@ -89,7 +85,7 @@ def _announce(db: Session, account: Account, principal: Principal, status: str, 
         data["until"] = until.isoformat()
     if status == "suspended_nonpayment":
         data |= {"restore_url": quickpay.restore_link_url(account.account_number),
-                 "restore_amount": f"{restore_cents / 100:.2f}"}
+                 "restore_amount": formatting.formatter(formatting.DATA_LOCALE).plain_amount(restore_cents)}
     history.record(db, principal=principal, account_id=account.id, kind="service", action=ACTIONS[status],
                    summary=summary[:500], entity_type="account", entity_id=account.id, webhook_data=data)
     if not mail:
@@ -127,7 +123,7 @@ def set_service_status(db: Session, *, principal: Principal, account_id: int, st
     restore = billing.restore_amount(db, account_id=account.id) if status == "suspended_nonpayment" else 0
     summary = f"Service {STATES[status].lower()}" + (f": {reason}" if reason else "")
     if status == "suspended_nonpayment":
-        summary += f"; {_money(restore)} restores it"
+        summary += f"; {formatting.money(restore)} restores it"
     _announce(db, account, principal, status, summary, restore)
     return True
 
@@ -142,7 +138,7 @@ def restore_after_payment(db: Session, *, account_id: int) -> bool:
         return False
     balance = billing.balance_cents(db, account_id=account_id)
     _announce(db, account, Principal.system("Payment"), "active",
-              f"Service restored: a payment brought the balance to {_money(balance)}")
+              f"Service restored: a payment brought the balance to {formatting.money(balance)}")
     return True
 
 
@@ -151,18 +147,18 @@ def set_by_promise(db: Session, *, account: Account, on: bool, until: dt.date) -
     cancelled while still owed, suspends it again. The promise's own mail tells the subscriber."""
     system = Principal.system("Promise to pay")
     if on:
-        if not _switch(db, account.id, "active", f"On until {until:%b %-d, %Y}: promise to pay",
+        if not _switch(db, account.id, "active", f"On until {formatting.date(until)}: promise to pay",
                        only_from="suspended_nonpayment"):
             return False
-        _announce(db, account, system, "active", f"Service restored until {until:%b %-d, %Y} (promise to pay)",
+        _announce(db, account, system, "active", f"Service restored until {formatting.date(until)} (promise to pay)",
                   mail=False, until=until)
         return True
-    reason = f"The promise to pay by {until:%b %-d, %Y} was not kept"
+    reason = f"The promise to pay by {formatting.date(until)} was not kept"
     if not _switch(db, account.id, "suspended_nonpayment", reason, only_from="active"):
         return False
     restore = billing.restore_amount(db, account_id=account.id)
     _announce(db, account, system, "suspended_nonpayment", f"Service suspended again: {reason}; "
-              f"{_money(restore)} restores it", restore, mail=False)
+              f"{formatting.money(restore)} restores it", restore, mail=False)
     return True
 
 
@@ -172,9 +168,9 @@ def set_by_hold(db: Session, *, account: Account, on_hold: bool, starts_on: dt.d
     True when this call changed it. The history and the webhook go with it; the hold's own notice tells
     the subscriber (services/orders/holds.py)."""
     system = Principal.system("Vacation hold")
-    span = f"{starts_on:%b %-d}–{ends_on:%b %-d, %Y}"
+    span = formatting.date_range(starts_on, ends_on)
     if on_hold:
-        if not _switch(db, account.id, "suspended_request", f"Vacation hold until {ends_on:%b %-d, %Y}",
+        if not _switch(db, account.id, "suspended_request", f"Vacation hold until {formatting.date(ends_on)}",
                        only_from="active"):
             return False
         summary, status, action = f"Service paused for the vacation hold {span}", "suspended_request", "held"

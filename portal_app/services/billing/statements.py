@@ -14,9 +14,8 @@ from portal_app.services.core.access import access_invoice, access_payment, acco
 from portal_app.services.core.errors import NotFound
 from portal_app.services.billing.explain import Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
 
 PAGE_SIZE = 6
 PAYMENT_STATUS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
@@ -35,7 +34,7 @@ class Page:
     rows: list
     page: int
     pages: int
-    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded $10.00")
+    notes: dict[int, str] = field(default_factory=dict)  # payment id -> what was taken back ("Refunded" and the amount)
     explained: dict[int, Explanation] = field(default_factory=dict)  # invoice id -> why it differs from the last
 
 
@@ -67,8 +66,7 @@ def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     ids = [p.id for p in rows]
     applied, taken = applied_to_each(db, ids), taken_back_each(db, ids)  # two queries for the page, not two a row
-    currency = current_theme().currency
-    notes = {pid: "; ".join(f"{label} {format_cents(cents, currency)}" for label, cents in parts)
+    notes = {pid: "; ".join(f"{label} {formatting.money(cents)}" for label, cents in parts)
              for pid, parts in taken.items() if parts}
     return Page(rows=[(p, applied.get(p.id, [])) for p in rows], page=page, pages=pages, notes=notes)
 
@@ -127,7 +125,7 @@ def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: 
     return InvoiceDocument(
         number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
         address_lines=account.service_address_lines, issued_on=invoice.issued_on, due_on=invoice.due_on,
-        period=f"{invoice.period_start:%b %-d, %Y} – {invoice.period_end:%b %-d, %Y}",
+        period=f"{formatting.date(invoice.period_start)} – {formatting.date(invoice.period_end)}",
         lines=[(line.description, line.amount_cents) for line in lines] or [("Services", invoice.total_cents)],
         total_cents=invoice.total_cents, paid_cents=invoice_paid_cents(db, invoice.id),
         status=invoice_status(invoice, today),

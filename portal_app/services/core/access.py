@@ -8,24 +8,12 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from portal_app.models import (
-    Account,
-    AccountMembership,
-    AccountService,
-    Appointment,
-    Contact,
-    ContactPoint,
-    Contract,
-    Invoice,
-    Payment,
-    PaymentMethod,
-    PortalUser,
-    ProviderSettings,
-    RecurringPayment,
-    Ticket,
-    Workflow,
+    Account, AccountMembership, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment,
+    PaymentMethod, PortalUser, ProviderSettings, RecurringPayment, Ticket, Workflow,
 )
 from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, RoleRefused, StaffOnly
 from portal_app.services.core.principal import Principal
+from portal_app.services.core import formatting
 
 Owned = TypeVar("Owned", bound=SQLModel)
 _LARGEST_ID = 2**63 - 1  # ids come from the client: anything a BIGINT cannot hold is simply not found
@@ -177,5 +165,4 @@ def require_refund_allowed(db: Session, principal: Principal, amount_cents: int)
         return
     limit = (db.exec(select(ProviderSettings)).first() or ProviderSettings()).agent_refund_limit_cents
     if amount_cents > limit:
-        dollars = f"${limit // 100:,}.{limit % 100:02d}"
-        raise FieldErrors({"refund_amount": f"Agents can refund up to {dollars}; ask an admin for more."})
+        raise FieldErrors({"refund_amount": f"Agents can refund up to {formatting.money(limit)}; ask an admin for more."})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from typing import TypeVar
 
 from sqlalchemy import and_, bindparam, func, update
 from sqlmodel import Session, col, select
@@ -29,6 +30,8 @@ NOT_VERIFIED = (
     "Your email address is not verified yet. Open the verification link we emailed you, "
     "then sign in. No email? We can send a new link."
 )
+
+Owner = TypeVar("Owner")
 
 
 class NotVerified(SignInFailed):
@@ -133,11 +136,8 @@ def redeem_session_ticket(
 ) -> NewSession:
     """Swap a ticket for a new session (a fresh random id every sign-in), in the browser it is bound to."""
     now = utcnow()
-    token_row = claim_ticket(db, ticket=ticket, purpose="session_ticket", owner="user_id", binding=binding, now=now)
-    user = db.get(PortalUser, token_row.user_id)
-    if user is None or user.disabled:
-        raise SessionInvalid("revoked")
-    session = open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, user_id=user.id)
+    user, session = redeem_ticket(db, PortalUser, ticket=ticket, purpose="session_ticket", owner="user_id",
+                                  binding=binding, now=now, client_ip=client_ip, user_agent=user_agent)
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
@@ -145,6 +145,16 @@ def redeem_session_ticket(
         db, user=user, action="signed_in",
         summary=f"{user.username} signed in to the portal" + (f" from {client_ip}" if client_ip else ""))
     return session
+
+
+def redeem_ticket(db: Session, model: type[Owner], *, ticket: str, purpose: str, owner: str, binding: str,
+                  now: datetime, client_ip: str, user_agent: str) -> tuple[Owner, NewSession]:
+    """A sign-in ticket's owner (a portal user or a staff member, still enabled) and their new session."""
+    token_row = claim_ticket(db, ticket=ticket, purpose=purpose, owner=owner, binding=binding, now=now)
+    who = db.get(model, getattr(token_row, owner))
+    if who is None or who.disabled:  # type: ignore[attr-defined]
+        raise SessionInvalid("revoked")
+    return who, open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, **{owner: who.id})  # type: ignore[attr-defined]
 
 
 def open_session(db: Session, *, now: datetime, client_ip: str, user_agent: str, **owner: int) -> NewSession:

@@ -15,15 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.models import (
-    Account,
-    AccountMembership,
-    AuthToken,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    PortalUser,
-    UserSession,
+    Account, AccountMembership, AuthToken, Contact, ContactPoint, ContactType, Invoice, PortalUser, UserSession,
     utcnow,
 )
 from portal_app.services.core import history

@@ -13,13 +13,7 @@ from sqlmodel import Session, select
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
 from portal_app.services.identity import ratelimit
 from portal_app.services.identity.auth import (
-    TICKET_LIFETIME,
-    NewSession,
-    SessionInvalid,
-    check_live,
-    open_session,
-    claim_ticket,
-    ticket_binding,
+    TICKET_LIFETIME, NewSession, SessionInvalid, check_live, redeem_ticket, ticket_binding,
     touch_session,
 )
 from portal_app.services.core.errors import SignInFailed
@@ -100,12 +94,9 @@ def issue_staff_ticket(db: Session, staff: StaffUser, *, binding: str = "") -> s
 def redeem_staff_ticket(
     db: Session, *, ticket: str, client_ip: str = "", user_agent: str = "", binding: str = ""
 ) -> NewSession:
-    now = utcnow()
-    row = claim_ticket(db, ticket=ticket, purpose="staff_ticket", owner="staff_user_id", binding=binding, now=now)
-    staff = db.get(StaffUser, row.staff_user_id)
-    if staff is None or staff.disabled:
-        raise SessionInvalid("revoked")
-    return open_session(db, now=now, client_ip=client_ip, user_agent=user_agent, staff_user_id=staff.id)
+    _, session = redeem_ticket(db, StaffUser, ticket=ticket, purpose="staff_ticket", owner="staff_user_id",
+                               binding=binding, now=utcnow(), client_ip=client_ip, user_agent=user_agent)
+    return session
 
 
 def resolve_staff_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.mail import KEPT_MARK
 from portal_app.integrations.mail import MAX_ATTEMPTS as MAIL_ATTEMPTS
 from portal_app.models import Account, Notification, OutboxMail, OutboxSms, utcnow
+from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account, require_staff
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.principal import Principal
@@ -52,7 +53,7 @@ def _status(note: Notification, mail: OutboxMail | None, sms: OutboxSms | None, 
         if sms.attempts >= SMS_ATTEMPTS:
             return "Not delivered", sms.last_error
         if sms.attempts == 0 and sms.next_attempt_at > now + dt.timedelta(minutes=10):
-            return f"Held until {_local(sms.next_attempt_at):%-I:%M %p} (quiet hours)", ""
+            return f"Held until {formatting.formatter().time(sms.next_attempt_at)} (quiet hours)", ""
         return "Waiting", sms.last_error
     return "Waiting", ""
 
@@ -72,7 +73,7 @@ def _rows(db: Session, account_id: int, limit: int) -> list[SentRow]:
         status, detail = _status(note, mail, sms, now)
         event = BY_KEY.get(note.event)
         rows.append(SentRow(
-            id=note.id, when=f"{_local(note.created_at):%b %-d, %Y %-I:%M %p}", event=event.label if event else note.event,
+            id=note.id, when=formatting.moment(note.created_at), event=event.label if event else note.event,
             channel="Email" if note.channel == "email" else "Text",
             to=note.to_address if note.channel == "email" else format_phone(note.to_address),
             subject=note.subject, status=status, detail=detail))

@@ -21,7 +21,7 @@ from portal_app.services.core import live
 from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
-from portal_app.services.notify import render
+from portal_app.services.core import formatting
 from portal_app.services.notify.send import send_many
 from portal_app.services.staff import staff_audit
 from portal_app.theming import current_theme
@@ -55,7 +55,7 @@ def _zone() -> ZoneInfo:
 
 
 def _local_text(moment: dt.datetime | None) -> str:
-    return render.when_text(moment) if moment is not None else ""
+    return formatting.formatter().moment(moment, "MMMEd", zone_name=True) if moment is not None else ""
 
 
 def parse_local(value: str, field: str) -> dt.datetime:

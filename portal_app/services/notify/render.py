@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from portal_app.config import get_settings
 from portal_app.integrations.mail import header_text
 from portal_app.integrations.sms import plain
-from portal_app.money import format_balance, format_cents
+from portal_app.services.core import formatting
 from portal_app.theming import current_theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -32,34 +31,37 @@ class Mail:
     html: str
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_theme().timezone)
+def _fmt(context: Any) -> formatting.Formatter:
+    """The recipient's formats: a template context may carry their `locale`; else the provider's."""
+    return formatting.formatter(context.get("locale"))
 
 
-def _money(cents: int) -> str:
-    return format_cents(int(cents), current_theme().currency)
+@jinja2.pass_context
+def _money(context: Any, cents: int) -> str:
+    return _fmt(context).money(int(cents))
 
 
-def _balance(cents: int) -> str:
-    return format_balance(int(cents), current_theme().currency)
+@jinja2.pass_context
+def _balance(context: Any, cents: int) -> str:
+    return _fmt(context).balance(int(cents))
 
 
-def day_text(value: dt.date | dt.datetime) -> str:
-    """Jun 21, 2026 (a moment is read in the provider's time zone)."""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(_zone())
-    return f"{value:%b %-d, %Y}"
+@jinja2.pass_context
+def day_text(context: Any, value: dt.date | dt.datetime, form: str = "medium") -> str:
+    """Jun 21, 2026 (a moment is read in the provider's time zone); `form` as formatting.Formatter.date."""
+    return _fmt(context).date(value, form)
 
 
-def when_text(value: dt.datetime) -> str:
-    """Tue, Jun 21, 2:00 PM CDT, in the provider's time zone."""
-    local = value.astimezone(_zone())
-    return f"{local:%a, %b %-d}, {local:%-I:%M %p} {local.tzname()}"
+@jinja2.pass_context
+def when_text(context: Any, value: dt.datetime) -> str:
+    """Sun, Jun 21, 2:00 PM CDT, in the provider's time zone."""
+    return _fmt(context).moment(value, "MMMEd", zone_name=True)
 
 
-def time_text(value: dt.datetime) -> str:
+@jinja2.pass_context
+def time_text(context: Any, value: dt.datetime) -> str:
     """2:00 PM, in the provider's time zone."""
-    return f"{value.astimezone(_zone()):%-I:%M %p}"
+    return _fmt(context).time(value)
 
 
 @cache

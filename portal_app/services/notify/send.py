@@ -36,6 +36,7 @@ class Reach:
     paperless: bool
     choices: dict[str, tuple[bool, bool]]  # event -> (email, sms), only where changed from the defaults
     quiet: tuple[int, int] | None  # (start, end) minutes after midnight in the provider's zone, or None
+    language: str | None = None  # the locale the addressed sign-in reads (None: the provider's)
 
 
 def channels(event: Event, reach: Reach) -> tuple[bool, bool]:
@@ -58,15 +59,14 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
     if not account_ids:
         return {}
     emails: dict[int, str] = {}
-    for account_id, uid, email in db.exec(
-            select(PortalUser.account_id, PortalUser.id, PortalUser.email)
+    languages: dict[int, str | None] = {}
+    for account_id, uid, email, language in db.exec(
+            select(PortalUser.account_id, PortalUser.id, PortalUser.email, PortalUser.language)
             .where(col(PortalUser.account_id).in_(account_ids), col(PortalUser.verified_at).is_not(None),
                    col(PortalUser.disabled).is_(False))
             .order_by(col(PortalUser.account_id), col(PortalUser.id))):
-        if uid == user_id:  # the signed-in subscriber's own address first
-            emails[account_id] = email
-        else:
-            emails.setdefault(account_id, email)
+        if uid == user_id or account_id not in emails:  # the signed-in subscriber's own address first
+            emails[account_id], languages[account_id] = email, language
     choices: dict[int, dict[str, tuple[bool, bool]]] = {}
     for choice in db.exec(select(NotificationChoice).where(col(NotificationChoice.account_id).in_(account_ids))):
         choices.setdefault(choice.account_id, {})[choice.event] = (choice.email, choice.sms)
@@ -85,7 +85,7 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
             else None if row is not None else (DEFAULT_QUIET[0], DEFAULT_QUIET[1])
         found[account_id] = Reach(email=emails.get(account_id), sms_phone=texting_phone(row) if texts else None,
                                   paperless=bool(paperless.get(account_id, True)), choices=choices.get(account_id, {}),
-                                  quiet=quiet)
+                                  quiet=quiet, language=languages.get(account_id))
     return found
 
 
@@ -135,16 +135,18 @@ def send_many(db: Session, *, account_ids: list[int], event: str, template: str,
     reaches = reach_many(db, account_ids, user_id=user_id)
     done = _sent_keys(db, account_ids, key) if key else set()
     pending = db.info.setdefault("notify_keys", set())
-    mail: render.Mail | None = None
-    text: str | None = None
+    mails: dict[str | None, render.Mail] = {}  # rendered once per language
+    sms_texts: dict[str | None, str] = {}
     written: list[Notification] = []
     for account_id in account_ids:
         reach = reaches[account_id]
         email_on, sms_on = channels(spec, reach)
         address = email_to or reach.email
         if email_on and address and (account_id, "email") not in done:
-            if mail is None:
-                mail = render.render_mail(template, context, can_opt_out=not spec.required)
+            if reach.language not in mails:
+                mails[reach.language] = render.render_mail(template, {**context, "locale": reach.language},
+                                                           can_opt_out=not spec.required)
+            mail = mails[reach.language]
             try:
                 outbox = enqueue_mail(db, to=address, subject=mail.subject, body=mail.text, html=mail.html,
                                       account_id=account_id, attachment=attachment)
@@ -156,8 +158,9 @@ def send_many(db: Session, *, account_ids: list[int], event: str, template: str,
                 written.append(Notification(account_id=account_id, event=event, channel="email", dedupe_key=key,
                                             to_address=outbox.to_address, subject=mail.subject[:200], mail=outbox))
         if sms_on and render.has_sms(template) and (account_id, "sms") not in done:
-            if text is None:
-                text = render.render_sms(template, context)
+            if reach.language not in sms_texts:
+                sms_texts[reach.language] = render.render_sms(template, {**context, "locale": reach.language})
+            text = sms_texts[reach.language]
             outbox_sms = enqueue_sms(db, to=reach.sms_phone, body=text, account_id=account_id,
                                      send_at=quiet_until(reach.quiet, now))
             written.append(Notification(account_id=account_id, event=event, channel="sms", dedupe_key=key,

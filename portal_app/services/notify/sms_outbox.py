@@ -13,11 +13,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal_app.integrations.sms import SmsRefused, SmsSender, SmsUnavailable
-from portal_app.models import NotificationSettings, OutboxSms, utcnow
+from portal_app.models import NotificationSettings, OutboxSms, lease_outbox_row, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.access import require_staff
 from portal_app.services.core.errors import NotFound, PortalError
@@ -63,20 +62,6 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** attempts, 120))
 
 
-def _claim(db: Session, row: OutboxSms, now: dt.datetime) -> bool:
-    leased = db.execute(
-        update(OutboxSms)
-        .where(col(OutboxSms.id) == row.id, col(OutboxSms.sent_at).is_(None), OutboxSms.next_attempt_at <= now,
-               OutboxSms.attempts < MAX_ATTEMPTS)
-        .values(next_attempt_at=now + CLAIM_LEASE)
-    )
-    db.commit()
-    if leased.rowcount != 1:
-        return False
-    db.refresh(row)
-    return True
-
-
 def _why_not(db: Session, row: OutboxSms, now: dt.datetime) -> str:
     """Why a due text must not go out any more ("" when it should)."""
     if row.purpose == "verification":  # goes to the number being verified, while the code works
@@ -106,7 +91,7 @@ def deliver_due(db: Session, *, sender: SmsSender, now: dt.datetime | None = Non
     db.commit()
     report = SmsReport()
     for row in due:
-        if not _claim(db, row, now):
+        if not lease_outbox_row(db, row, OutboxSms.attempts < MAX_ATTEMPTS, now=now, lease=CLAIM_LEASE):
             continue  # another worker took it
         why_not = _why_not(db, row, now)
         if why_not:

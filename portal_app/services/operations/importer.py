@@ -21,20 +21,8 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Account,
-    AccountHistory,
-    ImportBatch,
-    AccountService,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Invoice,
-    InvoiceLine,
-    Package,
-    Payment,
-    PaymentAllocation,
-    ServiceArea,
-    utcnow,
+    Account, AccountHistory, ImportBatch, AccountService, Contact, ContactPoint, ContactType, Invoice,
+    InvoiceLine, Package, Payment, PaymentAllocation, ServiceArea, utcnow,
 )
 from portal_app.services.billing import quickpay
 from portal_app.services.core import history
@@ -42,7 +30,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.reach import normalize_email, normalize_phone
 from portal_app.services.core.errors import FieldErrors, NotFound
-from portal_app.money import parse_dollars
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 
 KINDS = ("accounts", "contacts", "services", "invoices", "invoice_lines", "payments")
@@ -123,7 +111,7 @@ def _date(raw: str, what: str) -> dt.date:
 
 def _money(raw: str, what: str, *, negative: bool = False) -> int:
     sign = -1 if negative and raw.startswith("-") else 1
-    cents = parse_dollars(raw[1:] if sign < 0 else raw)
+    cents = formatting.formatter(formatting.DATA_LOCALE).parse_amount(raw[1:] if sign < 0 else raw)
     if cents is None:
         raise Refused(f"{what} must be an amount like 84.50, not {raw!r}")
     return sign * cents
@@ -370,8 +358,9 @@ def _plan_invoices(db: Session, plan: Plan, rows: list[tuple[int, dict]], line_r
                 raise Refused("the period must end after it starts and the due date follow the issue date")
             given = sorted(lines.get(key, []), key=lambda line: line["sort_order"])
             if given and sum(line["amount_cents"] for line in given) != values["total_cents"]:
-                raise Refused(f"its lines add up to {sum(x['amount_cents'] for x in given) / 100:.2f}, "
-                              f"not the total {values['total_cents'] / 100:.2f}")
+                as_typed = formatting.formatter(formatting.DATA_LOCALE).plain_amount
+                raise Refused(f"its lines add up to {as_typed(sum(x['amount_cents'] for x in given))}, "
+                              f"not the total {as_typed(values['total_cents'])}")
             current = existing.get(key)
             if current is not None and current[1] != account:
                 raise Refused(f"invoice {key} belongs to another account in the portal")
@@ -537,7 +526,7 @@ def _apply(db: Session, principal: Principal, plan: Plan, source: str) -> None:
             {"payment_id": payment_ids[v["idempotency_key"]], "invoice_id": invoice_ids[n], "amount_cents": v["amount_cents"]}
             for _, v, n in plan.payments if n])
     _history(db, principal, [(ids[a], "import_payment", f"Payment {v['receipt_number']} of "
-                              f"{v['amount_cents'] / 100:.2f} recorded by the import") for a, v, _ in plan.payments])
+                              f"{formatting.money(v['amount_cents'])} recorded by the import") for a, v, _ in plan.payments])
 
 
 def run_import(db: Session, *, principal: Principal, files: dict[str, str], apply: bool,

@@ -14,15 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Account,
-    AccountService,
-    Appointment,
-    CartOrder,
-    Contact,
-    ContactPoint,
-    ContactType,
-    Package,
-    ServiceArea,
+    Account, AccountService, Appointment, CartOrder, Contact, ContactPoint, ContactType, Package, ServiceArea,
     ServiceAreaPackage,
 )
 from portal_app.services.core import history

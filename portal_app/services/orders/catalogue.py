@@ -12,6 +12,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core.principal import Principal
+from portal_app.services.core import formatting
 
 
 def packages(db: Session, *, principal: Principal) -> list[Package]:
@@ -19,12 +20,12 @@ def packages(db: Session, *, principal: Principal) -> list[Package]:
     return list(db.exec(select(Package).order_by(col(Package.monthly_price_cents), col(Package.id))))
 
 
+MAX_PRICE_CENTS = 100_000_000  # a monthly price under a million
+
+
 def _cents(raw: str) -> int | None:
-    text = str(raw or "").strip().lstrip("$").replace(",", "")
-    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", text):
-        return None
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2])
+    cents = formatting.parse_amount(raw)
+    return cents if cents is not None and cents < MAX_PRICE_CENTS else None
 
 
 def _package_fields(errors: dict[str, str], *, name: str, description: str, price: str, download_mbps: str,

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal_app.services.core import formatting
 from portal_app.models import Account, ServiceHold, Workflow, WorkflowTask, utcnow
-from portal_app.money import format_cents
 from portal_app.services.billing import invoicing, service_status
 from portal_app.services.core import history
 from portal_app.services.core.access import FULL, require_role, AGENT, access_account, require_staff
@@ -33,7 +33,6 @@ from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.services.orders import workflows
-from portal_app.theming import current_theme
 
 KIND = "vacation_hold"
 OPEN = ("requested", "approved", "active")
@@ -45,11 +44,11 @@ log = logging.getLogger("portal.jobs")
 
 
 def _money(cents: int) -> str:
-    return format_cents(cents, current_theme().currency)
+    return formatting.money(cents)
 
 
 def span(starts_on: dt.date, ends_on: dt.date) -> str:
-    return f"{starts_on:%b %-d}–{ends_on:%b %-d, %Y}"
+    return formatting.date_range(starts_on, ends_on)
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,8 @@ def _checked(chosen: HoldOffer, raw_start: str | dt.date, raw_end: str | dt.date
     start = _day(raw_start, "starts_on", "Pick the first day of your hold.")
     end = _day(raw_end, "ends_on", "Pick the last day of your hold.")
     if not chosen.earliest <= start <= chosen.latest_start:
-        raise FieldErrors({"starts_on": f"Pick a first day from {chosen.earliest:%b %-d} to "
-                                        f"{chosen.latest_start:%b %-d, %Y}."})
+        raise FieldErrors({"starts_on": f"Pick a first day from {formatting.date(chosen.earliest, 'MMMd')} to "
+                                        f"{formatting.date(chosen.latest_start)}."})
     days = (end - start).days + 1
     if not chosen.min_days <= days <= chosen.max_days:
         raise FieldErrors({"ends_on": f"A hold lasts {chosen.min_days} to {chosen.max_days} days "
@@ -144,12 +143,12 @@ def open_order(db: Session, *, principal: Principal, account: Account, hold: Ser
     back_on = hold.ends_on + dt.timedelta(days=1)
     workflow = workflows.create_workflow(db, principal=principal, account=account, kind=KIND,
                                          title=f"Vacation hold {span(hold.starts_on, hold.ends_on)}", steps=[
-        (RECEIVED, "Request received", f"We have your request to pause your service from {hold.starts_on:%b %-d} "
-                                       f"to {hold.ends_on:%b %-d}."),
+        (RECEIVED, "Request received", f"We have your request to pause your service from "
+                                       f"{formatting.date(hold.starts_on, 'MMMd')} to {formatting.date(hold.ends_on, 'MMMd')}."),
         (APPROVE, "Approved", "We check the dates and approve your hold."),
-        (START, "Service paused", f"Your service pauses on {hold.starts_on:%b %-d, %Y}, billed at "
+        (START, "Service paused", f"Your service pauses on {formatting.date(hold.starts_on)}, billed at "
                                   f"{_money(hold.monthly_price_cents)}/month while on hold."),
-        (END, "Service back on", f"Your service comes back on by itself on {back_on:%b %-d, %Y}."),
+        (END, "Service back on", f"Your service comes back on by itself on {formatting.date(back_on)}."),
     ])
     hold.workflow_id = workflow.id
     db.add(hold)

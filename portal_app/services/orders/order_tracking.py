@@ -17,6 +17,7 @@ from portal_app.models import Workflow, WorkflowTask
 from portal_app.services.core.access import access_account, access_workflow
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.principal import Principal
+from portal_app.services.core import formatting
 from portal_app.services.orders.workflows import (
     KIND_LABELS, STATUS_LABELS, finished, ordered_tasks, ordered_tasks_of,
 )
@@ -62,7 +63,7 @@ def _tracker(workflow: Workflow, tasks: list[WorkflowTask]) -> TrackedOrder:
         steps.append(Step(task.id, task.portal_name or task.name, task.portal_description, state, label))
     return TrackedOrder(
         id=workflow.id, title=workflow.title, kind_label=KIND_LABELS.get(workflow.kind, workflow.kind.title()),
-        open=workflow.status == "open", placed_on=f"{workflow.created_at:%b %-d, %Y}", steps=steps,
+        open=workflow.status == "open", placed_on=formatting.date(workflow.created_at), steps=steps,
         done_count=sum(1 for s in steps if s.state == "done"),
         current_name=steps[current].name if current is not None else "")
 

@@ -24,7 +24,7 @@ from portal_app.services.orders import workflows
 from portal_app.services.core.access import FULL, require_role, access_account, access_service
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import NotFound, PortalError
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 
@@ -146,7 +146,7 @@ def preview_next_bill(db: Session, *, principal: Principal, service_id: int, pac
 
 
 def place_package_change(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
-                         paperless: bool, currency: str = "USD", today: dt.date | None = None) -> CartOrder:
+                         paperless: bool, today: dt.date | None = None) -> CartOrder:
     require_role(principal, FULL)
     account, service, current = _changeable(db, principal, service_id)
     if principal.kind != "subscriber":
@@ -167,8 +167,8 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
     account.paperless = bool(paperless)
     db.add(account)
     db.flush()
-    when = (f"prorated from {change.effective_on:%b %-d}" if prorate_now
-            else f"from your next bill ({change.effective_on:%b %-d})")
+    when = (f"prorated from {formatting.date(change.effective_on, 'MMMd')}" if prorate_now
+            else f"from your next bill ({formatting.date(change.effective_on, 'MMMd')})")
     workflows.create_workflow(db, principal=principal, account=account, kind="service_change",
                            title=f"Change to {new.name}", cart_order_id=order.id, steps=[
                                ("Order received", "Order received", f"We have your request to change to {new.name}."),
@@ -177,12 +177,11 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
                                ("Quality check", "", ""),
                            ])
     difference = new.monthly_price_cents - service.monthly_price_cents
-    sign = "+" if difference >= 0 else "-"
     history.record(db, principal=principal, account_id=account.id, kind="service", action="package_change_ordered",
                    summary=(f"Package change ordered: {current.name} → {new.name} "
-                            f"({sign}{format_cents(abs(difference), currency)}/mo, {when}, "
+                            f"({formatting.signed(difference)}/mo, {when}, "
                             f"{'email' if paperless else 'paper'} bills"
-                            + (f", one-time fee {format_cents(order.fee_cents, currency)}" if order.fee_cents else "")
+                            + (f", one-time fee {formatting.money(order.fee_cents)}" if order.fee_cents else "")
                             + ")"),
                    entity_type="cart_order", entity_id=order.id)
     return order

@@ -8,22 +8,13 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
-    Appointment,
-    Contract,
-    Invoice,
-    PaymentPromise,
-    RecurringPayment,
-    ServiceHold,
-    Ticket,
-    TicketNote,
-    Workflow,
+    Appointment, Contract, Invoice, PaymentPromise, RecurringPayment, ServiceHold, Ticket, TicketNote, Workflow,
     WorkflowTask,
 )
 from portal_app.services.core.access import access_account
-from portal_app.money import format_cents
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.selfservice.scheduling import local_day, when_label, window_label
-from portal_app.theming import current_theme
 
 # kind -> label shown on the FILTER; the default set leaves out ticket chatter.
 KINDS = {
@@ -63,15 +54,14 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
     account = access_account(db, principal)
     chosen = {k for k in kinds if k in KINDS}
     first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=FUTURE_DAYS)
-    currency = current_theme().currency
     items: list[dict] = []
     invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account.id, Invoice.status != "void",
                                                   Invoice.due_on >= first, Invoice.due_on <= last)))
     if "bill" in chosen:
         for invoice in invoices:
             state = "paid" if invoice.status == "paid" else "due"
-            items.append(_item("bill", invoice.id, invoice.due_on, f"Bill {state}: {format_cents(invoice.total_cents, currency)}",
-                               f"Invoice {invoice.number}, due {invoice.due_on:%b %-d, %Y}" +
+            items.append(_item("bill", invoice.id, invoice.due_on, f"Bill {state}: {formatting.money(invoice.total_cents)}",
+                               f"Invoice {invoice.number}, due {formatting.date(invoice.due_on)}" +
                                (" (paid)" if state == "paid" else "")))
     if "promise" in chosen:
         words = {"active": "", "kept": " (kept)", "lapsed": " (lapsed)", "cancelled": " (cancelled)"}
@@ -79,9 +69,9 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
                                                             PaymentPromise.promised_on >= first,
                                                             PaymentPromise.promised_on <= last)):
             items.append(_item("promise", promise.id, promise.promised_on,
-                               f"Promise to pay: {format_cents(promise.amount_cents, currency)}"
+                               f"Promise to pay: {formatting.money(promise.amount_cents)}"
                                + words.get(promise.status, ""),
-                               f"You promised to pay by {promise.promised_on:%b %-d, %Y}."))
+                               f"You promised to pay by {formatting.date(promise.promised_on)}."))
     if "hold" in chosen:
         words = {"requested": " (waiting for approval)", "approved": "", "active": "", "ended": ""}
         for hold in db.exec(select(ServiceHold).where(ServiceHold.account_id == account.id,
@@ -89,11 +79,11 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
                                                       ServiceHold.ends_on >= first, ServiceHold.starts_on <= last)):
             back_on = hold.ends_on + dt.timedelta(days=1)
             items.append(_item("hold", 2 * hold.id, hold.starts_on, "Vacation hold starts" + words[hold.status],
-                               f"Your service pauses {hold.starts_on:%b %-d} to {hold.ends_on:%b %-d, %Y}, billed at "
-                               f"{format_cents(hold.monthly_price_cents, currency)}/month."))
+                               f"Your service pauses {formatting.date_range(hold.starts_on, hold.ends_on)}, billed at "
+                               f"{formatting.money(hold.monthly_price_cents)}/month."))
             items.append(_item("hold", 2 * hold.id + 1, back_on, "Service back on after your hold" + words[hold.status],
-                               f"Your vacation hold ends {hold.ends_on:%b %-d}; the service comes back on "
-                               f"{back_on:%b %-d, %Y}."))
+                               f"Your vacation hold ends {formatting.date(hold.ends_on, 'MMMd')}; the service comes "
+                               f"back on {formatting.date(back_on)}."))
     if "autopay" in chosen:
         autopay = db.exec(select(RecurringPayment).where(RecurringPayment.account_id == account.id,
                                                          col(RecurringPayment.cancelled_at).is_(None))).first()

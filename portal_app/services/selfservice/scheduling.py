@@ -24,6 +24,7 @@ from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 SLOT_TAKEN = "That time was just taken. Please pick another."
 
@@ -41,17 +42,16 @@ def _zone() -> ZoneInfo:
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(_zone()).date()
+    return formatting.formatter().day_of(moment)
 
 
 def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     """'8:00 AM – 12:00 PM' in the provider's time zone."""
-    zone = _zone()
-    return f"{starts_at.astimezone(zone):%-I:%M %p} – {ends_at.astimezone(zone):%-I:%M %p}"
+    return formatting.formatter().time_range(starts_at, ends_at)
 
 
 def when_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    return f"{starts_at.astimezone(_zone()):%a, %b %-d, %Y}, {window_label(starts_at, ends_at)}"
+    return f"{formatting.date(starts_at, 'yMMMEd')}, {window_label(starts_at, ends_at)}"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def _tell(db: Session, appointment: Appointment, *, change: str, when: str = "",
     account = db.get(Account, appointment.account_id)
     ics = appointment_ics(appointment, location=account.service_address, method=method)
     send(db, account_id=appointment.account_id, event="appointment", template="appointment",
-         key=f"appointment:{appointment.id}:{change}:{appointment.starts_at:%Y%m%d%H%M}",
+         key=f"appointment:{appointment.id}:{change}:{int(appointment.starts_at.timestamp())}",
          context={"title": appointment.title, "change": change, "when": when, "before": before},
          attachment=("appointment.ics", "text/calendar", ics))
 

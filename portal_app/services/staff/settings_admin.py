@@ -18,7 +18,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core.errors import FieldErrors
-from portal_app.money import format_cents, parse_dollars
+from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 
 
@@ -73,7 +73,7 @@ def _parse(switch: Switch, raw: object, errors: dict[str, str]) -> object:
             errors[switch.name] = "Keep it under 300 characters."
         return text
     if switch.kind == "money":
-        cents = parse_dollars(text)
+        cents = formatting.parse_amount(text)
         if cents is None or cents < 0:
             errors[switch.name] = "Enter an amount in dollars and cents, such as 20.00."
         return cents
@@ -101,7 +101,7 @@ def update(db: Session, *, principal: Principal, values: dict[str, object]) -> l
     low, high = parsed["min_payment_cents"], parsed["max_payment_cents"]
     if not errors and isinstance(low, int) and isinstance(high, int):
         if low < 100:
-            errors["min_payment_cents"] = "At least $1.00 (card processors refuse smaller charges)."
+            errors["min_payment_cents"] = f"At least {formatting.money(100)} (card processors refuse smaller charges)."
         elif high <= low:
             errors["max_payment_cents"] = "Must be more than the smallest payment."
     if errors:
@@ -115,7 +115,7 @@ def update(db: Session, *, principal: Principal, values: dict[str, object]) -> l
         if before == after:
             continue
         setattr(settings, switch.name, after)
-        words = {"money": lambda v: format_cents(v), "bool": lambda v: "on" if v else "off"}.get(switch.kind, repr)
+        words = {"money": lambda v: formatting.money(v), "bool": lambda v: "on" if v else "off"}.get(switch.kind, repr)
         changes.append(f"{switch.label}: {words(before)} → {words(after)}")
     if changes:
         db.add(settings)

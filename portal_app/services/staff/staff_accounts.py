@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -16,21 +15,17 @@ from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.access import AGENT, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.identity.portal_users import (
-    clean_email,
-    clean_username,
-    create_unverified_user,
-    notify_new_user,
-    username_taken,
+    clean_email, clean_username, create_unverified_user, notify_new_user, username_taken,
 )
 from portal_app.services.core.principal import Principal
-from portal_app.theming import current_theme
+from portal_app.services.core import formatting
 
 HISTORY_KINDS_ALL = "ALL"
 
 
 def _local(moment: datetime) -> str:
     """Shown in the provider's time zone, as staff read every other time."""
-    return moment.astimezone(ZoneInfo(current_theme().timezone)).strftime("%b %-d, %Y %-I:%M %p")
+    return formatting.moment(moment)
 
 
 @dataclass(frozen=True)

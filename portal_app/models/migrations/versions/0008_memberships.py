@@ -5,7 +5,7 @@ PortalUser.account_id keeps its meaning: the account the sign-in was created for
 Every existing sign-in gets the full-role membership of that account, so nobody loses access.
 
 Revision ID: 0008_memberships
-Revises: 0007_holds
+Revises: 0008_locale
 """
 
 from alembic import op
@@ -14,7 +14,7 @@ import portal_app.models.base
 
 
 revision = '0008_memberships'
-down_revision = '0007_holds'
+down_revision = '0008_locale'  # main gained 0008_locale after 0007_holds; the chain stays one line
 branch_labels = None
 depends_on = None
 
