@@ -29,7 +29,7 @@ TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
 TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
-# What a sign-in may do on an account it holds besides its own (models/identity.py AccountMembership).
+# What a sign-in may do on an account it holds (models/identity.py AccountMembership).
 MemberRole = Literal["full", "billing", "view"]
 PromiseStatus = Literal["active", "kept", "lapsed", "cancelled"]
 # A vacation hold: asked for, then approved or declined by staff (or cancelled), in force, and over.
@@ -42,8 +42,7 @@ InvoiceLineKind = Literal["service", "proration", "hold", "one_time", "fee", "cr
 BillDelivery = Literal["email", "paper"]
 
 STATUS_TYPES = (AccountStatus, ServiceStatus, InvoiceStatus, PaymentStatus, AdjustmentStatus, ContractStatus,
-                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, PromiseStatus, OutageStatus, HoldStatus,
-                MemberRole)
+                OrderStatus, WorkflowStatus, TaskStatus, TicketStatus, AppointmentStatus, PromiseStatus, OutageStatus, HoldStatus)
 
 
 def status_field(default: str, *, max_length: int, **kwargs: Any) -> Any:

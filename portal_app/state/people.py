@@ -6,6 +6,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
+from portal_app.services.core import formatting
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import memberships, tokens
@@ -41,11 +42,11 @@ class PeopleState(SessionState):
             self.people, self.invitations = [], []
             return
         self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email, "role": m.role_label,
-                        "added": f"Added {m.added_at:%b %-d, %Y}" + (f" · {m.added_by}" if m.added_by else ""),
+                        "added": f"Added {formatting.date(m.added_at)}" + (f" · {m.added_by}" if m.added_by else ""),
                         "you": "yes" if m.is_you else ""}
                        for m in memberships.members(db, principal=principal)]
         self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": i.role_label,
-                             "until": f"Link works until {i.expires_at:%b %-d, %Y}"}
+                             "until": f"Link works until {formatting.date(i.expires_at)}"}
                             for i in memberships.pending_invitations(db, principal=principal)]
 
     @rx.event
