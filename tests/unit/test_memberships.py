@@ -372,3 +372,19 @@ def test_the_latest_bill_proves_an_account_where_the_provider_allows_it(db: Sess
     finally:
         get_settings.cache_clear()
     assert chosen.account_id == other.id and chosen.role == FULL
+
+
+def test_a_sign_in_removed_from_its_own_account_starts_on_one_it_still_holds_and_one_with_none_cannot(
+        db: Session) -> None:
+    holder, guest = make_subscriber(db), make_subscriber(db)
+    _member(db, guest.user, holder.account, VIEW)
+    own = db.exec(select(AccountMembership).where(AccountMembership.user_id == guest.user.id,
+                                                  AccountMembership.account_id == guest.account.id)).one()
+    db.delete(own)
+    db.commit()
+    principal = auth.resolve_session(db, token=_session(db, guest.user))
+    assert (principal.account_id, principal.role) == (holder.account.id, VIEW)
+    db.delete(db.exec(select(AccountMembership).where(AccountMembership.user_id == guest.user.id)).one())
+    db.commit()
+    with pytest.raises(auth.SessionInvalid):
+        _session(db, guest.user)

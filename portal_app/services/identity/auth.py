@@ -138,6 +138,13 @@ def redeem_session_ticket(
     now = utcnow()
     user, session = redeem_ticket(db, PortalUser, ticket=ticket, purpose="session_ticket", owner="user_id",
                                   binding=binding, now=now, client_ip=client_ip, user_agent=user_agent)
+    held = list(db.exec(select(AccountMembership.account_id).where(AccountMembership.user_id == user.id)
+                        .order_by(col(AccountMembership.id))))
+    if not held:  # removed from every account it could use: nothing to sign in to
+        raise SessionInvalid("revoked")
+    if user.account_id not in held:  # removed from its own account: start on the first it still holds
+        db.execute(update(UserSession).where(col(UserSession.token_hash) == hash_token(session.token))
+                   .values(account_id=held[0]))
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
