@@ -4,7 +4,7 @@ export PORT  # the app's PORTAL_PUBLIC_URL default (links in mail) follows it
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup install clean worker bench
+.PHONY: run test setup install clean worker bench translations
 
 install:
 	bash scripts/bootstrap.sh
@@ -32,6 +32,14 @@ test:
 bench: install
 	$(PY) bench/load.py
 	$(PY) bench/page_load.py
+
+# The text catalogs (README "Languages"): extract every t()/_()/N_() text, then merge it into each language's
+# .po (new texts arrive empty; tests/unit/test_translations.py fails until they are translated).
+translations:
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords -k t -k tf -k say -k _ -k N_ --no-location --sort-output \
+		--project "Subscriber Portal" -o portal_app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i portal_app/translations/messages.pot -d portal_app/translations --no-fuzzy-matching \
+		--ignore-obsolete
 
 clean:
 	rm -rf .web .states test-artifacts portal.db

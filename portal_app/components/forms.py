@@ -7,6 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
+from portal_app.i18n import lang_attr
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -159,5 +160,5 @@ def public_frame(
             footer(),
             spacing="4", align="center", width="100%", max_width="420px", padding="1.5rem 1rem",
         ),
-        as_="main", min_height="100vh", background=tokens.CANVAS, width="100%",
+        as_="main", min_height="100vh", background=tokens.CANVAS, width="100%", lang=lang_attr(),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card
 from portal_app.state.home_billing import HomeBillingState as S
@@ -11,11 +13,11 @@ from portal_app.state.session import SessionState
 
 # (label, icon, route): a quick action appears once its page exists; later features add theirs here.
 QUICK_ACTIONS: list[tuple[str, str, str]] = [
-    ("Add Email Address", "mail", "/contacts?add=email"),
-    ("Add Phone Number", "phone", "/contacts?add=phone"),
-    ("Make Payment", "credit_card", "/pay"),
-    ("Go to Scheduling", "calendar_clock", "/scheduling"),
-    ("Go to Shopping Cart", "shopping_cart", "/cart"),
+    (N_("Add Email Address"), "mail", "/contacts?add=email"),
+    (N_("Add Phone Number"), "phone", "/contacts?add=phone"),
+    (N_("Make Payment"), "credit_card", "/pay"),
+    (N_("Go to Scheduling"), "calendar_clock", "/scheduling"),
+    (N_("Go to Shopping Cart"), "shopping_cart", "/cart"),
 ]
 
 
@@ -35,8 +37,8 @@ def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.C
 
 def bill_actions() -> rx.Component:
     return rx.hstack(
-        rx.cond(S.bill_due & SessionState.may_pay, link_button("PAY BILL", "/pay", primary=True, flex="1")),
-        link_button("VIEW MORE", "/invoices", flex="1"),
+        rx.cond(S.bill_due & SessionState.may_pay, link_button(t("PAY BILL"), "/pay", primary=True, flex="1")),
+        link_button(t("VIEW MORE"), "/invoices", flex="1"),
         spacing="3", width="100%",
     )
 
@@ -49,9 +51,9 @@ def autopay_card() -> rx.Component:
                 rx.text("AutoPay", size="3", weight="bold"),
                 rx.cond(
                     S.autopay_on,
-                    rx.text("On · ", S.autopay_label, " pays each invoice on its due date", size="2", color=tokens.MUTED,
+                    rx.text(t("On · "), S.autopay_label, t(" pays each invoice on its due date"), size="2", color=tokens.MUTED,
                             id="home-autopay"),
-                    rx.text("Pay each invoice automatically on its due date.", size="2", color=tokens.MUTED),
+                    rx.text(t("Pay each invoice automatically on its due date."), size="2", color=tokens.MUTED),
                 ),
                 spacing="1", align="start", flex="1",
             ),
@@ -60,10 +62,10 @@ def autopay_card() -> rx.Component:
         rx.box(
             rx.cond(
                 S.autopay_on,
-                rx.link("Manage AutoPay", href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
+                rx.link(t("Manage AutoPay"), href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
                         align_items="center"),
-                rx.cond(SessionState.may_pay, link_button("CREATE AUTOPAY", "/autopay", width="100%"),
-                        rx.link("See AutoPay", href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
+                rx.cond(SessionState.may_pay, link_button(t("CREATE AUTOPAY"), "/autopay", width="100%"),
+                        rx.link(t("See AutoPay"), href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
                                 align_items="center")),
             ),
             margin_top="0.75rem",
@@ -81,7 +83,7 @@ def _fab() -> rx.Component:
         rx.cond(
             S.quick_actions_open,
             rx.vstack(
-                *[rx.link(rx.icon(icon, size=18), label, href=route, display="flex", align_items="center", gap="0.5rem",
+                *[rx.link(rx.icon(icon, size=18), t(label), href=route, display="flex", align_items="center", gap="0.5rem",
                           padding="0.5rem 1rem", min_height=tokens.TOUCH_TARGET, background=tokens.SURFACE,
                           border=f"1px solid {tokens.BORDER}", border_radius="9999px", box_shadow="var(--shadow-3)",
                           color=tokens.TEXT, underline="none", white_space="nowrap")
@@ -91,7 +93,7 @@ def _fab() -> rx.Component:
         ),
         rx.button(
             rx.cond(S.quick_actions_open, rx.icon("x", size=26), rx.icon("plus", size=26)),
-            on_click=S.toggle_quick_actions, aria_label="Quick actions",
+            on_click=S.toggle_quick_actions, aria_label=t("Quick actions"),
             aria_expanded=rx.cond(S.quick_actions_open, "true", "false"),
             width="56px", height="56px", border_radius="9999px", background=tokens.ACCENT, color=tokens.ON_ACCENT,
             box_shadow="var(--shadow-4)", cursor="pointer",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.components import tokens
 
 
@@ -21,7 +22,7 @@ def text_field(label: str, name: str, errors: rx.Var, *, autocomplete: str = "of
     props = {"default_value": default_value, "key": default_value} if default_value is not None else {}
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.cond(hint != "", rx.text(hint, size="1", color=tokens.MUTED)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=tokens.MUTED) if isinstance(hint, rx.Var) or hint else rx.fragment(),
         rx.input(id=name, name=name, auto_complete=autocomplete, input_mode=input_mode, placeholder=placeholder,
                  size="3", width="100%", min_height=tokens.TOUCH_TARGET,
                  aria_invalid=rx.cond(message, "true", "false"), aria_describedby=f"{name}-error", **props),
@@ -33,23 +34,23 @@ def text_field(label: str, name: str, errors: rx.Var, *, autocomplete: str = "of
 def card_fields(errors: rx.Var) -> rx.Component:
     """As the gateway's hosted card step would ask; the numbers go to the gateway, never to our database."""
     return rx.vstack(
-        text_field("Card number", "card_number", errors, autocomplete="cc-number", input_mode="numeric",
+        text_field(t("Card number"), "card_number", errors, autocomplete="cc-number", input_mode="numeric",
                    placeholder="1234 5678 9012 3456"),
         rx.hstack(
-            text_field("Expiry (MM/YY)", "expiry", errors, autocomplete="cc-exp", input_mode="numeric", placeholder="MM/YY"),
-            text_field("Security code", "cvc", errors, autocomplete="cc-csc", input_mode="numeric", placeholder="123"),
+            text_field(t("Expiry (MM/YY)"), "expiry", errors, autocomplete="cc-exp", input_mode="numeric", placeholder="MM/YY"),
+            text_field(t("Security code"), "cvc", errors, autocomplete="cc-csc", input_mode="numeric", placeholder="123"),
             spacing="3", width="100%",
         ),
-        text_field("Billing ZIP", "postal_code", errors, autocomplete="postal-code", input_mode="numeric"),
+        text_field(t("Billing ZIP"), "postal_code", errors, autocomplete="postal-code", input_mode="numeric"),
         spacing="3", width="100%",
     )
 
 
 def bank_fields(errors: rx.Var) -> rx.Component:
     return rx.vstack(
-        text_field("Name on the account", "holder", errors, autocomplete="name"),
-        text_field("Routing number", "routing", errors, input_mode="numeric", placeholder="9 digits"),
-        text_field("Account number", "bank_account", errors, input_mode="numeric"),
+        text_field(t("Name on the account"), "holder", errors, autocomplete="name"),
+        text_field(t("Routing number"), "routing", errors, input_mode="numeric", placeholder=t("9 digits")),
+        text_field(t("Account number"), "bank_account", errors, input_mode="numeric"),
         spacing="3", width="100%",
     )
 
@@ -61,7 +62,7 @@ def ach_authorization(terms: rx.Var, errors: rx.Var | None = None, *, field_id: 
         rx.text(terms, size="2", color=tokens.MUTED, id="ach-terms"),
         rx.el.label(
             rx.checkbox(name="ach_authorization", id=field_id, size="3"),
-            rx.text("I authorize this bank debit", size="3"),
+            rx.text(t("I authorize this bank debit"), size="3"),
             display="flex", gap="0.75rem", align_items="center", min_height=tokens.TOUCH_TARGET, cursor="pointer",
         ),
         field_error(errors["ach_authorization"], "ach_authorization") if errors is not None else rx.fragment(),
@@ -81,7 +82,7 @@ def slider(label: str, checked: rx.Var, on_change, id_: str) -> rx.Component:
 
 def method_select(options: rx.Var, value: rx.Var, on_change, errors: rx.Var) -> rx.Component:
     return rx.vstack(
-        rx.el.label("Payment", html_for="payment-method", font_size="var(--font-size-2)", font_weight="500"),
+        rx.el.label(t("Payment"), html_for="payment-method", font_size="var(--font-size-2)", font_weight="500"),
         rx.el.select(
             rx.foreach(options, lambda o: rx.el.option(o["option"], value=o["value"])),
             id="payment-method", name="payment_method", value=value, on_change=on_change, width="100%",

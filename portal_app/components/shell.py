@@ -14,7 +14,10 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.account_switcher import account_switcher, role_notes
 from portal_app.components.cards import brand_logo
+from portal_app.components.language import language_choice
 from portal_app.components.outage_banner import outage_banners
+from portal_app.i18n import lang_attr, tf
+from portal_app.services.core.i18n import N_
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
 from portal_app.theming import current_theme
@@ -36,6 +39,14 @@ PUBLIC_ROUTES: list[str] = []
 PAGE_LOADERS: dict[str, list] = {}
 
 
+MAIN_NAV = N_("Main")  # the navigation's accessible name
+
+
+def as_written(text: str, **params: str) -> str:
+    """How the staff area says its labels: in English, as written (the subscriber shell says them with `tf`)."""
+    return text % params if params else text
+
+
 def page_title(title: str) -> str:
     return f"{title} · {current_theme().provider_name}"
 
@@ -50,25 +61,28 @@ def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None
     )
 
 
-def account_bar(*left: rx.Component, name: rx.Var, on_sign_out, **props) -> rx.Component:
-    """The header's row: the logo (and what else goes left), who is signed in (wide screens), Sign out."""
+def account_bar(*left: rx.Component, name: rx.Var, on_sign_out, say=as_written, language: rx.Component | None = None,
+                **props) -> rx.Component:
+    """The header's row: the logo (and what else goes left), who is signed in (wide screens), the language
+    choice (subscribers), Sign out."""
     return rx.hstack(
         *left,
         rx.spacer(),
         rx.text(name, size="2", color=tokens.MUTED, display=tokens.phone_or_wide("none", "block")),
-        rx.button(rx.icon("log_out", size=18), rx.text("Sign out", size="2"), on_click=on_sign_out, variant="ghost",
+        *([language] if language is not None else []),
+        rx.button(rx.icon("log_out", size=18), rx.text(say("Sign out"), size="2"), on_click=on_sign_out, variant="ghost",
                   color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
         align="center", width="100%", spacing="3", **props,
     )
 
 
-def _nav_link(item: NavItem, *, compact: bool, current_route: str) -> rx.Component:
+def _nav_link(item: NavItem, *, compact: bool, current_route: str, say=as_written) -> rx.Component:
     # Each page is compiled separately, so "active" is known at build time.
     active = item.route == current_route
     return rx.link(
         rx.icon(item.icon, size=20),
         # One line under the icon: a two-word label ("My sign-in") must not grow the bar at 360 px.
-        rx.text(item.label, size="1" if compact else "3", white_space="nowrap" if compact else "normal"),
+        rx.text(say(item.label), size="1" if compact else "3", white_space="nowrap" if compact else "normal"),
         href=item.route,
         aria_current="page" if active else None,
         display="flex",
@@ -89,25 +103,27 @@ def _sorted_nav() -> list[NavItem]:
     return sorted(NAV_ITEMS, key=lambda item: item.order)
 
 
-def site_header(*left: rx.Component, name: rx.Var, on_sign_out, below: rx.Component | None = None) -> rx.Component:
+def site_header(*left: rx.Component, name: rx.Var, on_sign_out, say=as_written,
+                language: rx.Component | None = None, below: rx.Component | None = None) -> rx.Component:
     """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out; `below`
     is a second row (phones put the account switcher there)."""
     return rx.el.header(
-        account_bar(*left, name=name, on_sign_out=on_sign_out, max_width="1200px", margin="0 auto", padding_x="1rem"),
+        account_bar(*left, name=name, on_sign_out=on_sign_out, say=say, language=language, max_width="1200px",
+                    margin="0 auto", padding_x="1rem"),
         below if below is not None else rx.fragment(),
         position="sticky", top="0", z_index="10", background=tokens.SURFACE,
         border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.375rem",
     )
 
 
-def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main") -> rx.Component:
+def sidebar(items: list[NavItem], current_route: str, *, label: str = MAIN_NAV, say=as_written) -> rx.Component:
     """Every destination, one per row, from tablet width (768 px) up."""
     return rx.el.nav(
         rx.vstack(
-            *[_nav_link(item, compact=False, current_route=current_route) for item in items],
+            *[_nav_link(item, compact=False, current_route=current_route, say=say) for item in items],
             spacing="1", width="100%",
         ),
-        aria_label=label,
+        aria_label=say(label),
         display=tokens.phone_or_wide("none", "block"),
         width=tokens.SIDEBAR_WIDTH, flex_shrink="0", padding="1rem 0.75rem",
     )
@@ -116,29 +132,30 @@ def sidebar(items: list[NavItem], current_route: str, *, label: str = "Main") ->
 BOTTOM_BAR_SLOTS = 5  # what fits one-handed on a 360 px phone with 44 px+ targets
 
 
-def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
+def _more_menu(items: list[NavItem], current_route: str, say=as_written) -> rx.Component:
     """The last bottom-bar slot: every destination that did not fit, in a menu."""
     holds_current = any(item.route == current_route for item in items)
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
                 rx.icon("menu", size=20),
-                rx.text("More", size="1"),
+                rx.text(say("More"), size="1"),
                 variant="ghost",
                 color=tokens.ACCENT if holds_current else tokens.MUTED,
                 flex_direction="column", gap="0.25rem", height="auto", min_height=tokens.TOUCH_TARGET,
-                min_width=tokens.TOUCH_TARGET, padding="0.5rem 0.75rem", aria_label="More destinations",
+                min_width=tokens.TOUCH_TARGET, padding="0.5rem 0.75rem", aria_label=say("More destinations"),
                 cursor="pointer",
             )
         ),
         rx.menu.content(
             *[
                 rx.menu.item(
-                    rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="3"),
+                    rx.hstack(rx.icon(item.icon, size=18), rx.text(say(item.label)), align="center", spacing="3"),
                     on_select=rx.redirect(item.route),
                     min_height=tokens.TOUCH_TARGET,
                     # The page it opens is the current one: say so, as aria-current does on the links.
-                    **({"aria_label": f"{item.label} (current page)"} if item.route == current_route else {}),
+                    **({"aria_label": say("%(label)s (current page)", label=item.label)}
+                       if item.route == current_route else {}),
                 )
                 for item in items
             ],
@@ -147,8 +164,8 @@ def _more_menu(items: list[NavItem], current_route: str) -> rx.Component:
     )
 
 
-def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
-               primary: list[NavItem] | None = None) -> rx.Component:
+def bottom_bar(items: list[NavItem], current_route: str, *, label: str = MAIN_NAV,
+               primary: list[NavItem] | None = None, say=as_written) -> rx.Component:
     """The phone navigation: up to BOTTOM_BAR_SLOTS destinations; when there are more, the first
     four (or the first four of `primary`) and a More menu holding the rest, in their order."""
     if len(items) < 2:  # a bar with one destination is noise; the logo already links home
@@ -159,11 +176,11 @@ def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
         overflow = [item for item in items if item not in shown]
     return rx.el.nav(
         rx.hstack(
-            *[_nav_link(item, compact=True, current_route=current_route) for item in shown],
-            *([_more_menu(overflow, current_route)] if overflow else []),
+            *[_nav_link(item, compact=True, current_route=current_route, say=say) for item in shown],
+            *([_more_menu(overflow, current_route, say)] if overflow else []),
             justify="between", width="100%",
         ),
-        aria_label=label,
+        aria_label=say(label),
         display=tokens.phone_or_wide("flex", "none"),
         position="fixed", bottom="0", left="0", right="0", height=tokens.BOTTOM_BAR_HEIGHT, padding_x="0.5rem",
         background=tokens.SURFACE, border_top=f"1px solid {tokens.BORDER}", z_index="10",
@@ -171,11 +188,12 @@ def bottom_bar(items: list[NavItem], current_route: str, *, label: str = "Main",
 
 
 def footer() -> rx.Component:
+    """Support and the legal name, under every subscriber page (signed in or not), in the tab's language."""
     theme = current_theme()
     return rx.el.footer(
         rx.vstack(
             rx.text(
-                "Need help? ",
+                tf("Need help?"), " ",
                 rx.link(theme.support_phone, href=f"tel:{theme.support_phone.replace(' ', '')}"),
                 " · ",
                 rx.link(theme.support_email, href=f"mailto:{theme.support_email}"),
@@ -188,16 +206,16 @@ def footer() -> rx.Component:
     )
 
 
-def loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding="3rem", aria_label="Loading")
+def loading(say=as_written) -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding="3rem", aria_label=say("Loading"))
 
 
 def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Component], bottom_nav: rx.Component,
-                main_width: str = "100%") -> rx.Component:
+                main_width: str = "100%", say=as_written, **props) -> rx.Component:
     """What every signed-in page sits in: a skip link, the header, the navigation (a sidebar from
     tablet width, a bottom bar on phones) beside the page, on the canvas colour."""
     return rx.box(
-        rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+        rx.el.a(say("Skip to content"), href="#main", class_name="skip-link"),
         header,
         rx.hstack(
             side_nav,
@@ -209,7 +227,7 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
             align="start", spacing="0", width="100%", max_width="1200px", margin="0 auto",
         ),
         bottom_nav,
-        background=tokens.CANVAS, min_height="100vh", width="100%", overflow_x="hidden",
+        background=tokens.CANVAS, min_height="100vh", width="100%", overflow_x="hidden", **props,
     )
 
 
@@ -217,12 +235,13 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
     return shell_frame(
         site_header(logo_link(), account_switcher(phone=False), name=SessionState.display_name,
-                    on_sign_out=SessionState.sign_out, below=account_switcher(phone=True)),
-        sidebar(_sorted_nav(), current_route),
+                    on_sign_out=SessionState.sign_out, say=tf, language=language_choice(SessionState.choose_my_language),
+                    below=account_switcher(phone=True)),
+        sidebar(_sorted_nav(), current_route, say=tf),
         [outage_banners(SessionState.outage_banners), role_notes(),
-         rx.cond(SessionState.signed_in, content, loading()), footer()],
-        bottom_bar(_sorted_nav(), current_route),
-        main_width=tokens.CONTENT_MAX_WIDTH,
+         rx.cond(SessionState.signed_in, content, loading(tf)), footer()],
+        bottom_bar(_sorted_nav(), current_route, say=tf),
+        main_width=tokens.CONTENT_MAX_WIDTH, say=tf, lang=lang_attr(),
     )
 
 

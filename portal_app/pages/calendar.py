@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import close_button, panel_dialog
 from portal_app.components.cards import card, page_body, primary_button
@@ -145,7 +146,7 @@ def _filter_dialog() -> rx.Component:
     )
 
 
-@portal_page(route="/calendar", title="Calendar", nav_label="Calendar", nav_icon="calendar", nav_order=75,
+@portal_page(route="/calendar", title="Calendar", nav_label=N_("Calendar"), nav_icon="calendar", nav_order=75,
              on_load=[S.load])
 def calendar_page() -> rx.Component:
     return page_body(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog, form_dialog
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
@@ -117,7 +118,7 @@ def _delete_dialog() -> rx.Component:
     )
 
 
-@portal_page(route="/contacts", title="Contacts", nav_label="Contacts", nav_icon="users", nav_order=60,
+@portal_page(route="/contacts", title="Contacts", nav_label=N_("Contacts"), nav_icon="users", nav_order=60,
              on_load=[S.load])
 def contacts_page() -> rx.Component:
     return page_body(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, page_body, primary_button
 from portal_app.components.forms import stacked_form, text_field
@@ -21,13 +23,13 @@ def _due_line() -> rx.Component:
         HomeState.has_balance_due,
         rx.cond(
             HomeState.past_due,
-            rx.badge("Past due · was due " + HomeState.due_text, color_scheme="red", size="2", id="due-date"),
-            rx.text("Due ", rx.el.strong(HomeState.due_text), id="due-date", size="3", color=tokens.TEXT),
+            rx.badge(t("Past due · was due ") + HomeState.due_text, color_scheme="red", size="2", id="due-date"),
+            rx.text(t("Due "), rx.el.strong(HomeState.due_text), id="due-date", size="3", color=tokens.TEXT),
         ),
         rx.cond(
             HomeState.has_pending,
-            rx.text("Nothing more to pay once it goes through.", id="due-date", size="3", color=tokens.SUCCESS),
-            rx.text("Nothing is due right now.", id="due-date", size="3", color=tokens.SUCCESS),
+            rx.text(t("Nothing more to pay once it goes through."), id="due-date", size="3", color=tokens.SUCCESS),
+            rx.text(t("Nothing is due right now."), id="due-date", size="3", color=tokens.SUCCESS),
         ),
     )
 
@@ -37,13 +39,13 @@ def _promise_form() -> rx.Component:
     return rx.cond(
         HomeState.promise_max != "",
         stacked_form(
-            rx.text("Need more time? Promise to pay by a date", size="3", weight="medium"),
+            rx.text(t("Need more time? Promise to pay by a date"), size="3", weight="medium"),
             rx.cond(HomeState.service_status == "suspended_nonpayment",
-                    rx.text("Your service is turned back on until then.", size="2", color=tokens.MUTED)),
-            text_field("Pay by", "promise_date", type_="date", error=HomeState.err_promise_date,
+                    rx.text(t("Your service is turned back on until then."), size="2", color=tokens.MUTED)),
+            text_field(t("Pay by"), "promise_date", type_="date", error=HomeState.err_promise_date,
                        min=HomeState.promise_min, max=HomeState.promise_max, id_prefix="promise"),
             error_callout(HomeState.err_form, id="promise-error"),
-            rx.button("PROMISE TO PAY", type="submit", variant="outline", size="3", width="100%",
+            rx.button(t("PROMISE TO PAY"), type="submit", variant="outline", size="3", width="100%",
                       min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             on_submit=HomeState.promise, spacing="2", align="start", no_validate=True, id="promise-form",
         ),
@@ -59,11 +61,12 @@ def _promise_card() -> rx.Component:
         card(rx.vstack(
             rx.text(rx.icon("calendar_check", size=20, aria_hidden="true"), HomeState.promise_text, size="3",
                     weight="medium", display="flex", gap="0.5rem", align_items="center"),
-            rx.text("Your service stays on until then. We remind you two days before.", size="2",
+            rx.text(t("Your service stays on until then. We remind you two days before."), size="2",
                     color=tokens.MUTED),
-            rx.cond(SessionState.may_pay, rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%")),
+            rx.cond(SessionState.may_pay,
+                    rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%")),
             spacing="2", width="100%", align="start",
-        ), id="promise-active", role="region", aria_label="Promise to pay"),
+        ), id="promise-active", role="region", aria_label=t("Promise to pay")),
     )
 
 
@@ -83,23 +86,23 @@ def _service_notice() -> rx.Component:
             rx.cond(
                 HomeState.service_status == "suspended_nonpayment",
                 rx.vstack(
-                    rx.text("You owe ", rx.el.strong(HomeState.balance_text), ". Pay ",
-                            rx.el.strong(HomeState.restore_text), " and your service is restored at once.",
+                    rx.text(t("You owe "), rx.el.strong(HomeState.balance_text), t(". Pay "),
+                            rx.el.strong(HomeState.restore_text), t(" and your service is restored at once."),
                             size="3", id="restore-amount"),
                     rx.cond(SessionState.may_pay,
-                            rx.link(primary_button("PAY NOW", width="100%"), href="/pay", width="100%")),
+                            rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%")),
                     rx.cond(SessionState.may_pay, _promise_form()),
                     spacing="3", width="100%",
                 ),
-                rx.text("Please call us to turn it back on.", size="3"),
+                rx.text(t("Please call us to turn it back on."), size="3"),
             ),
             spacing="2", align="start", width="100%",
         ),
-        border_top=f"4px solid {tokens.DANGER}", role="region", aria_label="Service suspended", id="service-notice",
+        border_top=f"4px solid {tokens.DANGER}", role="region", aria_label=t("Service suspended"), id="service-notice",
     )
     restoring = card(
-        rx.text(rx.icon("wifi", size=20, aria_hidden="true"), "Thank you. Your service is being restored: it can "
-                "take a few minutes to come back.", size="3", display="flex", gap="0.5rem", align_items="center",
+        rx.text(rx.icon("wifi", size=20, aria_hidden="true"), t("Thank you. Your service is being restored: it can "
+                "take a few minutes to come back."), size="3", display="flex", gap="0.5rem", align_items="center",
                 color=tokens.SUCCESS),
         role="status", id="service-restoring",
     )
@@ -109,7 +112,7 @@ def _service_notice() -> rx.Component:
 def _balance_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.text("Current balance", size="2", color=tokens.MUTED),
+            rx.text(t("Current balance"), size="2", color=tokens.MUTED),
             rx.text(HomeState.balance_text, id="balance", size="8", weight="bold", color=tokens.TEXT),
             rx.cond(
                 HomeState.has_pending,
@@ -117,7 +120,7 @@ def _balance_card() -> rx.Component:
                     rx.text(rx.icon("hourglass", size=16, aria_hidden="true"), HomeState.pending_text, id="pending-payment",
                             size="3", color=tokens.TEXT, display="flex", gap="0.5rem", align_items="center"),
                     rx.cond(HomeState.has_balance_due,
-                            rx.text("Left to pay: ", rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
+                            rx.text(t("Left to pay: "), rx.el.strong(HomeState.left_text), id="left-to-pay", size="3",
                                     color=tokens.TEXT)),
                     spacing="1", align="start",
                 ),
@@ -140,7 +143,7 @@ def _skeleton() -> rx.Component:
         rx.hstack(bar("50%", tokens.TOUCH_TARGET), bar("50%", tokens.TOUCH_TARGET), spacing="3", width="100%"),
         card(rx.vstack(bar("30%"), bar("70%"), spacing="3", width="100%")),
         card(rx.vstack(bar("40%"), bar("60%"), bar("50%"), spacing="3", width="100%")),
-        spacing="4", width="100%", role="status", aria_busy="true", aria_label="Loading your account",
+        spacing="4", width="100%", role="status", aria_busy="true", aria_label=t("Loading your account"),
         id="home-skeleton",
     )
 
@@ -148,16 +151,16 @@ def _skeleton() -> rx.Component:
 def _account_card() -> rx.Component:
     return card(
         rx.vstack(
-            label_value("Account holder", HomeState.account_name, id="account-name"),
-            label_value("Subscriber ID", HomeState.account_number, id="subscriber-id"),
-            rx.cond(HomeState.service_address != "", label_value("Service address", HomeState.service_address)),
+            label_value(t("Account holder"), HomeState.account_name, id="account-name"),
+            label_value(t("Subscriber ID"), HomeState.account_number, id="subscriber-id"),
+            rx.cond(HomeState.service_address != "", label_value(t("Service address"), HomeState.service_address)),
             spacing="3", align="start",
         )
     )
 
 
 @portal_page(
-    route="/", title="Home", nav_label="Home", nav_icon="house", nav_order=0,
+    route="/", title="Home", nav_label=N_("Home"), nav_icon="house", nav_order=0,
     on_load=[HomeState.load],
 )
 def home() -> rx.Component:
@@ -168,7 +171,7 @@ def home() -> rx.Component:
 
 def _content() -> rx.Component:
     return page_body(
-        ("Hi, ", HomeState.first_name),
+        (t("Hi, "), HomeState.first_name),
         _service_notice(),
         _promise_card(),
         scheduling_reminder(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
 from portal_app.components.shell import portal_page
@@ -62,7 +63,7 @@ def _row(invoice: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(route="/invoices", title="Invoices", nav_label="Billing", nav_icon="receipt", nav_order=20,
+@portal_page(route="/invoices", title="Invoices", nav_label=N_("Billing"), nav_icon="receipt", nav_order=20,
              on_load=[S.load])
 def invoices() -> rx.Component:
     return paged_list("Invoices", "/invoices", S.invoices, _row, "No invoices yet.", S.page, S.pages, S.go_to,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import field, select_field, stacked_form
@@ -162,7 +163,7 @@ def _sent_card() -> rx.Component:
     )
 
 
-@portal_page(route="/notifications", title="Notifications", nav_label="Notifications", nav_icon="bell",
+@portal_page(route="/notifications", title="Notifications", nav_label=N_("Notifications"), nav_icon="bell",
              nav_order=85, on_load=[S.load])
 def notifications() -> rx.Component:
     return page_body(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, page_body
 from portal_app.components.shell import portal_page
@@ -11,7 +12,7 @@ from portal_app.components.tracker import order_card
 from portal_app.state.orders import HomeOrdersState, OrdersState
 
 
-@portal_page(route="/orders", title="Order Tracking", nav_label="Orders", nav_icon="package", nav_order=74,
+@portal_page(route="/orders", title="Order Tracking", nav_label=N_("Orders"), nav_icon="package", nav_order=74,
              on_load=[OrdersState.load])
 def orders_page() -> rx.Component:
     return page_body(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
@@ -143,7 +144,7 @@ def _cancel_dialog() -> rx.Component:
     )
 
 
-@portal_page(route="/scheduling", title="Scheduling", nav_label="Scheduling", nav_icon="calendar-clock",
+@portal_page(route="/scheduling", title="Scheduling", nav_label=N_("Scheduling"), nav_icon="calendar-clock",
              nav_order=80, on_load=[S.load])
 def scheduling_page() -> rx.Component:
     return page_body(

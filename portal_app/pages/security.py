@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
 from portal_app.components.forms import field, stacked_form
@@ -130,7 +131,7 @@ def _sessions_card() -> rx.Component:
     )
 
 
-@portal_page(route="/security", title="Security", nav_label="Security", nav_icon="shield", nav_order=90,
+@portal_page(route="/security", title="Security", nav_label=N_("Security"), nav_icon="shield", nav_order=90,
              on_load=[SecurityState.load])
 def security() -> rx.Component:
     return page_body(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import back_link, card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import stacked_form, text_field
@@ -99,7 +100,7 @@ def _hold_card() -> rx.Component:
     ), id="vacation-hold")
 
 
-@portal_page(route="/services", title="Services", nav_label="Services", nav_icon="wifi", nav_order=72,
+@portal_page(route="/services", title="Services", nav_label=N_("Services"), nav_icon="wifi", nav_order=72,
              on_load=[S.load])
 def services_page() -> rx.Component:
     return page_body(

@@ -7,49 +7,51 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import error_callout, notice_callout, primary_button
 from portal_app.components.forms import field, outline_link, public_frame, stacked_form, text_link
+from portal_app.components.language import language_choice
 from portal_app.components.shell import portal_page
+from portal_app.i18n import t
 from portal_app.state.signin import SignInState
 from portal_app.theming import current_theme
 
 
 def _password_step() -> rx.Component:
     return stacked_form(
-        rx.heading("Sign in to your account", size="5", as_="h1"),
+        rx.heading(t("Sign in to your account"), size="5", as_="h1"),
         notice_callout(SignInState.notice),
         error_callout(SignInState.error, id="signin-error"),
         rx.cond(
             SignInState.not_verified,
             rx.button(
-                "Send a new verification link",
+                t("Send a new verification link"),
                 type="button", size="3", on_click=SignInState.resend_verification, variant="outline",
                 width="100%", min_height=tokens.TOUCH_TARGET, cursor="pointer",
             ),
         ),
-        field("Username or email", "login", autocomplete="username"),
-        field("Password", "password", type_="password", autocomplete="current-password"),
-        primary_button("SIGN IN", type="submit", width="100%", loading=SignInState.submitting),
+        field(t("Username or email"), "login", autocomplete="username"),
+        field(t("Password"), "password", type_="password", autocomplete="current-password"),
+        primary_button(t("SIGN IN"), type="submit", width="100%", loading=SignInState.submitting),
         rx.hstack(
-            text_link("Don't remember your password?", "/forgot-password"),
+            text_link(t("Don't remember your password?"), "/forgot-password"),
             justify="center", width="100%",
         ),
         rx.divider(),
-        rx.text("New to the portal?", size="2", color=tokens.MUTED, text_align="center", width="100%"),
-        outline_link("CREATE ACCOUNT", href="/signup", font_size="var(--font-size-3)"),
+        rx.text(t("New to the portal?"), size="2", color=tokens.MUTED, text_align="center", width="100%"),
+        outline_link(t("CREATE ACCOUNT"), href="/signup", font_size="var(--font-size-3)"),
         on_submit=SignInState.submit,
     )
 
 
 def _code_step() -> rx.Component:
     return stacked_form(
-        rx.heading("Enter your sign-in code", size="5", as_="h1"),
+        rx.heading(t("Enter your sign-in code"), size="5", as_="h1"),
         rx.text(
-            "Open your authenticator app and enter the 6-digit code it shows. "
-            "Lost your phone? Enter one of your recovery codes instead.",
+            t("Open your authenticator app and enter the 6-digit code it shows. "
+              "Lost your phone? Enter one of your recovery codes instead."),
             size="2", color=tokens.MUTED,
         ),
         error_callout(SignInState.error, id="signin-error"),
-        field("Code", "code", autocomplete="one-time-code", input_mode="text", auto_focus=True),
-        primary_button("VERIFY", type="submit", width="100%", loading=SignInState.submitting),
+        field(t("Code"), "code", autocomplete="one-time-code", input_mode="text", auto_focus=True),
+        primary_button(t("VERIFY"), type="submit", width="100%", loading=SignInState.submitting),
         on_submit=SignInState.submit_code, reset_on_submit=True,
     )
 
@@ -60,11 +62,15 @@ def signin() -> rx.Component:
     return public_frame(
         rx.cond(SignInState.two_factor, _code_step(), _password_step()),
         heading=None,  # each step has its own heading
-        intro=rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
+        intro=rx.vstack(
+            rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
+            language_choice(SignInState.pick_language),
+            spacing="1", align="center",
+        ),
         below=(
-            rx.link("Pay a bill without signing in: Quick Pay", href="/quickpay", size="3", id="quickpay-link",
+            rx.link(t("Pay a bill without signing in: Quick Pay"), href="/quickpay", size="3", id="quickpay-link",
                     min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
-            rx.link("New here? Order service: Shopping Cart", href="/cart", size="3", id="cart-link",
+            rx.link(t("New here? Order service: Shopping Cart"), href="/cart", size="3", id="cart-link",
                     min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
         ),
         logo_href=None,

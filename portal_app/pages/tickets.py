@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.dialogs import form_dialog
@@ -54,7 +55,7 @@ def _new_ticket_dialog() -> rx.Component:
     )
 
 
-@portal_page(route="/tickets", title="Tickets", nav_label="Tickets", nav_icon="life-buoy", nav_order=70,
+@portal_page(route="/tickets", title="Tickets", nav_label=N_("Tickets"), nav_icon="life-buoy", nav_order=70,
              on_load=[S.load])
 def tickets_page() -> rx.Component:
     return page_body(

@@ -113,7 +113,7 @@ class ContactsState(SessionState):
         if kind == "person":
             self.form_mode, self.form_title = "person", "Edit name"
             self.first_name, self.last_name = row["first"], row["last"]
-            self.type_id = next((t["id"] for t in self.types if t["name"] == row["type_name"]), "")
+            self.type_id = next((kind["id"] for kind in self.types if kind["name"] == row["type_name"]), "")
         else:
             self.form_mode, self.point_kind = "point", kind
             self.form_title = "Edit email address" if kind == "email" else "Edit phone number"

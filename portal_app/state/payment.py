@@ -9,6 +9,7 @@ from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.access import BILLING, access_account
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import checks_session, signed_in_event
@@ -27,8 +28,8 @@ def tap_marker(form_id: str, storage_key: str) -> str:
 
 
 MARK_TAP = tap_marker("pay-form", TAPPED_KEY)
-NOT_MADE = ("Your last payment was not made: the connection dropped before it reached us. Nothing was charged; "
-            "you can pay now.")
+NOT_MADE = _("Your last payment was not made: the connection dropped before it reached us. Nothing was charged; "
+             "you can pay now.")
 FIELDS = ("amount", "method", "card_number", "expiry", "cvc", "routing", "bank_account", "ach_authorization", "recurring")
 
 
@@ -124,8 +125,9 @@ class PaymentState(PaymentAttempt, SessionState):
         due = billing.amount_due(db, account_id=account.id, today=provider_today())
         methods = autopay.stored_methods(db, principal=principal)
         self.has_autopay = autopay.active(db, account_id=account.id) is not None
-        self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
-                               {"value": NEW_ACH, "label": "ACH (bank account)", "option": "ACH (bank account)",
+        self.method_options = [{"value": NEW_CARD, "label": "Credit/Debit Card", "option": self._t(_("Credit/Debit Card")),
+                                "kind": "card"},
+                               {"value": NEW_ACH, "label": "ACH (bank account)", "option": self._t(_("ACH (bank account)")),
                                 "kind": "ach"}][:2 if payments.ach_offered() else 1] + [
             {"value": f"pm:{m.id}", "label": autopay.method_label(m), "option": autopay.option_label(m), "kind": m.kind}
             for m in methods]
@@ -159,9 +161,10 @@ class PaymentState(PaymentAttempt, SessionState):
             if earlier.status == "pending" and not earlier.settling:
                 return  # still unknown: this tab keeps the attempt and asks again on its next load
         elif earlier is not None:
-            self.form_error = f"Your last payment did not go through: {earlier.reason} You can pay now."
+            self.form_error = self._t(_("Your last payment did not go through: %(reason)s You can pay now.",
+                                        reason=earlier.reason))
         elif tapped:
-            self.form_error = NOT_MADE
+            self.form_error = self._t(NOT_MADE)
         self._new_attempt()
 
     def _show_outcome(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
@@ -218,9 +221,9 @@ class PaymentState(PaymentAttempt, SessionState):
         except FieldErrors as problems:
             errors.update(problems.errors)
         if self.recurring and not self.recurring_added:
-            errors["recurring"] = "Tap ADD RECURRING to confirm AutoPay, or turn the slider off."
+            errors["recurring"] = _("Tap ADD RECURRING to confirm AutoPay, or turn the slider off.")
         if errors:
-            self.errors = errors
+            self.errors = {field: self._t(message) for field, message in errors.items()}
             return
         self.errors = {}
         self.amount = str(form.get("amount", ""))[:20]
@@ -250,9 +253,9 @@ class PaymentState(PaymentAttempt, SessionState):
         result = await self._signed_in(work, needs=BILLING)
         self.submitting = False
         if isinstance(result, FieldErrors):
-            self.errors = result.errors
+            self.errors = {field: self._t(message) for field, message in result.errors.items()}
         elif isinstance(result, PortalError):
-            self.form_error = str(result)
+            self.form_error = self._t(result.message)
             if not isinstance(result, payments.PaymentPending):  # a lost answer keeps its key: never two charges
                 self._new_attempt()  # a decline or refusal may be retried
         elif isinstance(result, str):

@@ -111,7 +111,7 @@ class SchedulingState(SessionState):
 
     @rx.event
     def pick_time(self, window_id: str):
-        if any(t["id"] == str(window_id) for t in self.times):
+        if any(slot["id"] == str(window_id) for slot in self.times):
             self.selected_window = str(window_id)
             self.err_window = ""
 

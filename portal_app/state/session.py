@@ -9,9 +9,11 @@ from sqlmodel import Session
 
 from portal_app.services.core.access import BILLING, FULL, ROLE_LABELS, may
 from portal_app.services.identity import auth, memberships
+from portal_app.services.identity import language as user_language
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import outages
 from portal_app.state import live
+from portal_app.state.language import LanguageState
 from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
 
@@ -23,8 +25,10 @@ def _cookie_token(cookie_header: str) -> str | None:
     return cookie_value(cookie_header, auth.SESSION_COOKIE)
 
 
-class SessionState(SignedIn, rx.State):
-    """Base for every signed-in page. Identity stays on the server (never a client var)."""
+class SessionState(SignedIn, LanguageState):
+    """Base for every signed-in page. Identity stays on the server (never a client var).
+
+    A substate of LanguageState: every page reads (and the header sets) the tab's language."""
 
     signed_in: bool = False
     display_name: str = ""
@@ -66,7 +70,14 @@ class SessionState(SignedIn, rx.State):
     def _resolve(self, db: Session, token: str | None) -> Principal:
         return auth.resolve_session(db, token=token)
 
+    def _translate(self, text: str) -> str:
+        return self._t(text)
+
     def _on_page_load(self, db: Session, principal: Principal) -> None:
+        # The tab reads the subscriber's own language (chosen in any browser, kept on their sign-in).
+        chosen = user_language.language_of(db, principal)
+        if chosen:
+            self._set_lang(chosen)
         # Read with each page load (not every tap), so a notice posted or restored shows on the next page.
         shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
         if shown != self.outage_banners:  # unchanged: nothing to send to the browser
@@ -87,7 +98,7 @@ class SessionState(SignedIn, rx.State):
                           route=self.router.url.path or "/")
 
     def _show_refusal(self, problem: Exception) -> None:
-        self.refused = str(problem)
+        self.refused = self._translate(str(problem))
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True
@@ -121,6 +132,15 @@ class SessionState(SignedIn, rx.State):
         if keeps_ids:
             return rx.redirect("/")
         return live.loaders_for(route) or rx.call_script("window.location.reload()")
+
+    @rx.event
+    async def choose_my_language(self, lang: str):
+        """The header's choice: this tab switches at once, and the sign-in keeps it (pages, mail, PDFs)."""
+        if lang not in ("en", "es"):
+            return None
+        self._set_lang(lang)
+        return await self._signed_in(
+            lambda db, principal: user_language.choose_language(db, principal=principal, lang=lang))
 
     @rx.event
     async def sign_out(self):

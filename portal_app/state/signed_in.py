@@ -94,6 +94,10 @@ class SignedIn(rx.State, mixin=True):
             "document.body.appendChild(form); form.submit();"
         )
 
+    def _translate(self, text: str) -> str:
+        """A service's message for this tab's reader (subscriber states read it in their language)."""
+        return str(text)
+
     def _show_problem(self, problem: Exception) -> None:
         """Field messages beside their fields (`errors[field]` or `err_<field>`); anything else as the
         page's one message (`refused` for a role's refusal, else `err_form`, `page_error`, `notice`
@@ -101,22 +105,23 @@ class SignedIn(rx.State, mixin=True):
         fields = type(self).vars
         if isinstance(problem, FieldErrors):
             if "errors" in fields:
-                self.errors = dict(problem.errors)
+                self.errors = {f: self._translate(m) for f, m in problem.errors.items()}
                 return
             placed = [f for f in problem.errors if f"err_{f}" in fields]
             for field in placed:
-                setattr(self, f"err_{field}", problem.errors[field])
+                setattr(self, f"err_{field}", self._translate(problem.errors[field]))
             if placed:
                 return
         if isinstance(problem, Forbidden) and "refused" in fields:
-            self.refused = str(problem)
+            self.refused = self._translate(problem.message)
             return
+        message = self._translate(problem.message) if isinstance(problem, PortalError) else str(problem)
         for name in ("err_form", "page_error", "notice"):
             if name in fields:
-                setattr(self, name, str(problem))
+                setattr(self, name, message)
                 return
         if "errors" in fields:
-            self.errors = {"form": str(problem)}
+            self.errors = {"form": message}
 
     def _show_refusal(self, problem: RoleRefused) -> None:
         """A change the signed-in role may not make (subscriber pages say it above the page)."""

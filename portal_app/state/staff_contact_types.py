@@ -23,7 +23,7 @@ class StaffContactTypesState(StaffRowsPage, StaffSessionState):
         self.confirm_id = self.confirm_name = ""
 
     def _name_of(self, type_id: str) -> str:
-        return next((t["name"] for t in self.types if t["id"] == str(type_id)), "")
+        return next((row["name"] for row in self.types if row["id"] == str(type_id)), "")
 
     @rx.event
     @signed_in_event
@@ -49,7 +49,7 @@ class StaffContactTypesState(StaffRowsPage, StaffSessionState):
     def move(self, db, principal, type_id: str, step: int):
         self._clear()
         self._reload(db, principal)  # move within the list as it stands now
-        order = [t["id"] for t in self.types]
+        order = [row["id"] for row in self.types]
         if str(type_id) not in order or step not in (-1, 1):
             return
         here = order.index(str(type_id))

@@ -62,7 +62,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         self._open(db, principal)
 
     def _task(self, task_id: str) -> dict | None:
-        return next((t for w in self.workflows for t in w["tasks"] if t["id"] == str(task_id)), None)
+        return next((task for w in self.workflows for task in w["tasks"] if task["id"] == str(task_id)), None)
 
     @rx.event
     def edit(self, task_id: str):

@@ -29,6 +29,7 @@ from portal_app.config import get_settings
 from portal_app.models import session_scope, utcnow
 from portal_app.services.identity import auth, staff_auth
 from portal_app.state import live
+from portal_app.state.language import LanguageState
 
 _HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
 # Query parameters that carry a credential (email links, Quick Pay links, sign-in tickets).
@@ -125,9 +126,14 @@ async def reset_tab(state: rx.State) -> None:
     """Reset every portal substate of this token's tree to its defaults (loading any not in memory)."""
     root = state._get_root_state() if hasattr(state, "_get_root_state") else state
     live.drop(root.router.session.client_token)  # no live update reaches a tab that was reset
+    # The language is no secret of the sign-in: the tab keeps reading it after sign-out.
+    language = await root.get_state(LanguageState)
+    lang = language.lang
     for cls in _portal_state_classes():
         substate = await root.get_state(cls)
         substate.reset()
+    if lang:
+        language.lang = lang
 
 
 def _without_secret_params(as_path: str) -> str:

@@ -41,6 +41,7 @@ from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history, live
 from portal_app.services.core.access import BILLING, require_role, access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -69,8 +70,8 @@ class PaymentPending(PortalError):
     """The processor's answer was lost: the payment stays pending until it is confirmed."""
 
     def __init__(self) -> None:
-        super().__init__("We could not get an answer from the payment processor. Your payment is pending while we "
-                         "check with them; do not pay again. We will email you when it is confirmed.")
+        super().__init__(_("We could not get an answer from the payment processor. Your payment is pending while "
+                           "we check with them; do not pay again. We will email you when it is confirmed."))
 
 
 class PaymentNotProcessed(PortalError):
@@ -142,11 +143,11 @@ def charge_description(account_number: str) -> str:
 def validate_amount(db: Session, amount_cents: object) -> int:
     settings = provider_settings(db)
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
-        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+        raise FieldErrors({"amount": _("Enter an amount in dollars and cents, such as 84.50.")})
     if amount_cents < settings.min_payment_cents:
-        raise FieldErrors({"amount": f"The smallest payment we accept is {formatting.money(settings.min_payment_cents)}."})
+        raise FieldErrors({"amount": _("The smallest payment we accept is %(amount)s.", amount=formatting.money(settings.min_payment_cents))})
     if amount_cents > settings.max_payment_cents:
-        raise FieldErrors({"amount": f"The largest payment we accept online is {formatting.money(settings.max_payment_cents)}."})
+        raise FieldErrors({"amount": _("The largest payment we accept online is %(amount)s.", amount=formatting.money(settings.max_payment_cents))})
     return amount_cents
 
 
@@ -254,17 +255,17 @@ def pay(
         try:
             receipt_email = mail_address(receipt_email)
         except BadRecipient:
-            raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."}) from None
+            raise FieldErrors({"email": _("Enter an email address such as name@example.com, or leave it empty.")}) from None
     if not attempt_key or len(attempt_key) > 64:
-        raise FieldErrors({"method": "This payment form has expired. Reload the page and try again."})
+        raise FieldErrors({"method": _("This payment form has expired. Reload the page and try again.")})
     stored: PaymentMethod | None = None
     if isinstance(method, StoredMethod):
         stored = access_payment_method(db, principal, method.method_id)
     kind = stored.kind if stored else ("ach" if isinstance(method, NewBank) else "card")
     if kind == "ach" and not ach_offered():
-        raise FieldErrors({"method": "Bank debits (ACH) are only offered in US dollars. Pay by card."})
+        raise FieldErrors({"method": _("Bank debits (ACH) are only offered in US dollars. Pay by card.")})
     if kind == "ach" and not ach_authorized:
-        raise FieldErrors({"ach_authorization": "Tick the box to authorize the bank debit."})
+        raise FieldErrors({"ach_authorization": _("Tick the box to authorize the bank debit.")})
     if autopay and source != "portal":
         autopay = False
     if autopay and stored is None:
@@ -563,7 +564,7 @@ def reconcile(db: Session, *, payment: Payment, gateway: PaymentGateway, now: dt
         note_pending(db, payment=payment, note=note)
         db.commit()
         return "pending"
-    status, _, reason = outcome.partition(":")
+    status, _sep, reason = outcome.partition(":")
     settle(db, payment=payment, status=status, reason=reason)
     db.commit()
     return payment.status
@@ -657,7 +658,7 @@ def parse_amount(text: str, *, locale: str | None = None) -> int:
     dollar sign) -> integer cents, more than zero; anything else is a field error."""
     cents = formatting.formatter(locale).parse_amount(text)
     if not cents:
-        raise FieldErrors({"amount": "Enter an amount in dollars and cents, such as 84.50."})
+        raise FieldErrors({"amount": _("Enter an amount in dollars and cents, such as 84.50.")})
     return cents
 
 
@@ -666,17 +667,17 @@ def parse_card(number: str, expiry: str, cvc: str, postal_code: str = "") -> Car
     errors: dict[str, str] = {}
     digits = "".join(ch for ch in str(number) if ch.isdigit())
     if not 13 <= len(digits) <= 19:
-        errors["card_number"] = "Enter the card number as shown on the card."
+        errors["card_number"] = _("Enter the card number as shown on the card.")
     month = year = 0
     parts = str(expiry).replace(" ", "").split("/")
     if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
         month, year = int(parts[0]), int(parts[1])
         year += 2000 if year < 100 else 0
     if not 1 <= month <= 12 or year < 2000:
-        errors["expiry"] = "Enter the expiry date as MM/YY."
+        errors["expiry"] = _("Enter the expiry date as MM/YY.")
     cvc = str(cvc).strip()
     if not (cvc.isdigit() and len(cvc) in (3, 4)):
-        errors["cvc"] = "Enter the 3 or 4 digit security code."
+        errors["cvc"] = _("Enter the 3 or 4 digit security code.")
     if errors:
         raise FieldErrors(errors)
     return CardDetails(number=digits, exp_month=month, exp_year=year, cvc=cvc, postal_code=str(postal_code).strip()[:10])
@@ -687,9 +688,9 @@ def parse_bank(routing: str, account_number: str, holder: str = "") -> BankDetai
     routing = str(routing).strip()
     account_number = str(account_number).strip().replace(" ", "")
     if not (routing.isdigit() and len(routing) == 9):
-        errors["routing"] = "The routing number is the 9 digits at the bottom left of a check."
+        errors["routing"] = _("The routing number is the 9 digits at the bottom left of a check.")
     if not (account_number.isdigit() and 4 <= len(account_number) <= 17):
-        errors["bank_account"] = "Enter the bank account number (4 to 17 digits)."
+        errors["bank_account"] = _("Enter the bank account number (4 to 17 digits).")
     if errors:
         raise FieldErrors(errors)
     return BankDetails(routing_number=routing, account_number=account_number, holder_name=str(holder).strip()[:80])

@@ -4,6 +4,12 @@
 class PortalError(Exception):
     """Base class: the message is written for the user."""
 
+    @property
+    def message(self) -> str:
+        """The message as raised: a `Text` (services/core/i18n.py) keeps its msgid, so where it is shown
+        it reads in the reader's language (`str(error)` is always the English)."""
+        return self.args[0] if self.args else ""
+
 
 class NotFound(PortalError):
     """The thing does not exist or is not yours; both answers are the same on purpose."""

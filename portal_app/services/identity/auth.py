@@ -15,18 +15,19 @@ from portal_app.models import Account, AccountMembership, AuthToken, PortalUser,
 from portal_app.models.account import display_name_of
 from portal_app.services.core import history
 from portal_app.services.core.errors import SignInFailed
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_token, new_token, tokens_equal, verify_password
 
 SESSION_COOKIE = "portal_session"
 # Set (HttpOnly) on the first page load; sign-in tickets are bound to it. See api/http_security.py.
 PRESESSION_COOKIE = "portal_presession"
-NO_PRESESSION = "Your browser did not keep our sign-in cookie. Reload the page, then sign in again."
+NO_PRESESSION = _("Your browser did not keep our sign-in cookie. Reload the page, then sign in again.")
 TICKET_LIFETIME = timedelta(minutes=2)
 # Refreshing last_seen_at on every event would write on every click; once a minute is enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
-WRONG_CREDENTIALS = "The username or password is incorrect."
-NOT_VERIFIED = (
+WRONG_CREDENTIALS = _("The username or password is incorrect.")
+NOT_VERIFIED = _(
     "Your email address is not verified yet. Open the verification link we emailed you, "
     "then sign in. No email? We can send a new link."
 )

@@ -21,6 +21,7 @@ from portal_app.models import (
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.identity.passwords import check_new_password, password_problem
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import normalize_phone
@@ -33,7 +34,7 @@ RESET_SENT = (
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
     "The link works for 1 hour."
 )
-RESEND_SENT = (
+RESEND_SENT = _(
     "If that sign-in is waiting for verification, we have sent a new verification link to its email address. "
     "The link works for 5 days."
 )
@@ -200,7 +201,7 @@ BILL_MISMATCH = "That does not match your latest bill. Type its invoice number o
 
 
 def mask_email(value: str) -> str:
-    local, _, domain = value.partition("@")
+    local, _at, domain = value.partition("@")
     host, dot, tld = domain.rpartition(".")
     return f"{local[:1]}•••@{host[:1]}•••{dot}{tld}" if host else f"{local[:1]}•••@{domain[:1]}•••"
 

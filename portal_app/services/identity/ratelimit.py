@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from portal_app.models import RateLimitBucket, utcnow
 from portal_app.services.core.errors import PortalError
+from portal_app.services.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ STAFF_OIDC_IP = Rule("staff-oidc-ip", 30, timedelta(minutes=15), timedelta(minut
 class RateLimited(PortalError):
     def __init__(self, retry_after: timedelta) -> None:
         minutes = max(1, math.ceil(retry_after.total_seconds() / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"Too many attempts. Please wait {minutes} {unit} and try again.")
+        super().__init__(_("Too many attempts. Please wait 1 minute and try again.") if minutes == 1
+                         else _("Too many attempts. Please wait %(minutes)s minutes and try again.", minutes=minutes))
         self.retry_after = retry_after
 
 

@@ -1,0 +1,54 @@
+"""Page text in the reader's language: `t("Pay bill")` where a page would write "Pay bill".
+
+Reflex compiles each page to React once, so the language switches in the browser: `t` returns the English
+text as written when the catalog has no translation for it, and otherwise an `rx.cond` on the tab's
+language var (state/language.py), which compiles to `lang === "es" ? "…" : "…"`, a few bytes per text. The
+Spanish is read from the same catalog (translations/es) as server messages, when the page is compiled.
+Extraction (`make translations`) finds every `t("…")`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import reflex as rx
+
+from portal_app.services.core import i18n
+from portal_app.state.language import LanguageState
+from portal_app.theming import current_theme
+
+
+@functools.cache
+def _spanish() -> dict[str, str]:
+    return i18n.page_texts("es")
+
+
+def reads_spanish() -> rx.Var:
+    """True in a tab that reads Spanish: chosen, or the provider's default while nothing is chosen."""
+    if i18n.language_of(current_theme().locale) == "es":
+        return LanguageState.lang != "en"
+    return LanguageState.lang == "es"
+
+
+def t(text: str) -> rx.Var | str:
+    """`text` (English, the msgid) for this tab's language."""
+    spanish = _spanish().get(text)
+    if not spanish or spanish == text:
+        return text
+    return rx.cond(reads_spanish(), spanish, text)
+
+
+def tf(msgid: str, **params: str) -> rx.Var | str:
+    """`msgid` with `%(name)s` filled from `params` (texts known when the page compiles, each translated too)."""
+    if not params:
+        return t(msgid)
+    english = msgid % params
+    spanish = _spanish().get(msgid)
+    if not spanish:
+        return english
+    return rx.cond(reads_spanish(), spanish % {k: _spanish().get(v) or v for k, v in params.items()}, english)
+
+
+def lang_attr() -> rx.Var:
+    """The `lang` attribute of a page's root, so screen readers speak the text in its language."""
+    return rx.cond(reads_spanish(), "es", "en")
