@@ -74,6 +74,11 @@ class ContactsState(SessionState):
         self.err_first_name = self.err_last_name = self.err_type_id = ""
         self.err_email = self.err_phone = self.err_form = ""
 
+    def _show_refusal(self, problem: Exception) -> None:
+        # The role's refusal is said above the page: close the form or question it came from.
+        self.form_open = self.confirm_open = False
+        super()._show_refusal(problem)
+
     @rx.event
     @signed_in_event
     def load(self, db, principal):
