@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import Session
 
 from portal_app.config import get_settings
-from portal_app.models import Account, Invoice, Payment, PortalUser, get_engine, utcnow
+from portal_app.models import Account, AccountMembership, Invoice, Payment, PortalUser, get_engine, utcnow
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import hash_password
 
@@ -86,6 +86,8 @@ def make_user(
         disabled=disabled,
     )
     db.add(user)
+    db.flush()
+    db.add(AccountMembership.home_of(user))
     db.flush()
     return user
 

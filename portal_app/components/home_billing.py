@@ -9,6 +9,7 @@ from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card
 from portal_app.state.home_billing import HomeBillingState as S
+from portal_app.state.session import SessionState
 
 # (label, icon, route): a quick action appears once its page exists; later features add theirs here.
 QUICK_ACTIONS: list[tuple[str, str, str]] = [
@@ -36,7 +37,7 @@ def link_button(text: str, href: str, *, primary: bool = False, **props) -> rx.C
 
 def bill_actions() -> rx.Component:
     return rx.hstack(
-        rx.cond(S.bill_due, link_button(t("PAY BILL"), "/pay", primary=True, flex="1")),
+        rx.cond(S.bill_due & SessionState.may_pay, link_button(t("PAY BILL"), "/pay", primary=True, flex="1")),
         link_button(t("VIEW MORE"), "/invoices", flex="1"),
         spacing="3", width="100%",
     )
@@ -63,7 +64,9 @@ def autopay_card() -> rx.Component:
                 S.autopay_on,
                 rx.link(t("Manage AutoPay"), href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
                         align_items="center"),
-                link_button(t("CREATE AUTOPAY"), "/autopay", width="100%"),
+                rx.cond(SessionState.may_pay, link_button(t("CREATE AUTOPAY"), "/autopay", width="100%"),
+                        rx.link(t("See AutoPay"), href="/autopay", min_height=tokens.TOUCH_TARGET, display="flex",
+                                align_items="center")),
             ),
             margin_top="0.75rem",
         ),

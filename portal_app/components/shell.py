@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.components.account_switcher import account_switcher, role_notes
 from portal_app.components.cards import brand_logo
 from portal_app.components.language import language_choice
 from portal_app.components.outage_banner import outage_banners
@@ -56,7 +57,7 @@ def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None
         brand_logo(height),
         href=href,
         aria_label=label or f"{theme.provider_name} home",
-        display="flex", align_items="center", min_height=tokens.TOUCH_TARGET,
+        display="flex", align_items="center", min_height=tokens.TOUCH_TARGET, flex_shrink="0",
     )
 
 
@@ -103,11 +104,13 @@ def _sorted_nav() -> list[NavItem]:
 
 
 def site_header(*left: rx.Component, name: rx.Var, on_sign_out, say=as_written,
-                language: rx.Component | None = None) -> rx.Component:
-    """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out."""
+                language: rx.Component | None = None, below: rx.Component | None = None) -> rx.Component:
+    """The sticky header of every signed-in page: the logo (and what else goes left), who, Sign out; `below`
+    is a second row (phones put the account switcher there)."""
     return rx.el.header(
         account_bar(*left, name=name, on_sign_out=on_sign_out, say=say, language=language, max_width="1200px",
                     margin="0 auto", padding_x="1rem"),
+        below if below is not None else rx.fragment(),
         position="sticky", top="0", z_index="10", background=tokens.SURFACE,
         border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.375rem",
     )
@@ -231,10 +234,12 @@ def shell_frame(header: rx.Component, side_nav: rx.Component, main: list[rx.Comp
 def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
     """Header, navigation (sidebar from tablet width, bottom bar on phones), content, footer."""
     return shell_frame(
-        site_header(logo_link(), name=SessionState.display_name, on_sign_out=SessionState.sign_out, say=tf,
-                    language=language_choice(SessionState.choose_my_language)),
+        site_header(logo_link(), account_switcher(phone=False), name=SessionState.display_name,
+                    on_sign_out=SessionState.sign_out, say=tf, language=language_choice(SessionState.choose_my_language),
+                    below=account_switcher(phone=True)),
         sidebar(_sorted_nav(), current_route, say=tf),
-        [outage_banners(SessionState.outage_banners), rx.cond(SessionState.signed_in, content, loading(tf)), footer()],
+        [outage_banners(SessionState.outage_banners), role_notes(),
+         rx.cond(SessionState.signed_in, content, loading(tf)), footer()],
         bottom_bar(_sorted_nav(), current_route, say=tf),
         main_width=tokens.CONTENT_MAX_WIDTH, say=tf, lang=lang_attr(),
     )

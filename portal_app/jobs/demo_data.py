@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from portal_app.models import (
-    Account, AccountService, Appointment, AppointmentWindow, CartOrder, Contact, ContactPoint, ContactType,
+    Account, AccountMembership, AccountService, Appointment, AppointmentWindow, CartOrder, Contact, ContactPoint, ContactType,
     Contract, Invoice, InvoiceLine, OutageNotice, OutageNoticeArea, OutageUpdate, Package, PackageItem, Payment,
     PaymentAllocation, PaymentMethod, PortalUser, ProviderSettings, ServiceArea, ServiceAreaPackage,
     ServiceHold, StaffUser, Ticket, TicketNote, Workflow, WorkflowTask, WorkflowTaskDependency,
@@ -121,6 +121,7 @@ def load_demo_data(db: Session, *, today: dt.date) -> bool:
     staff_principal = Principal(kind="staff", display_name=staff.full_name, staff_user_id=staff.id)
     _residential_account(db, today, types, areas["Austin Metro"], packages, staff_principal, MAYA)
     _business_account(db, today, types, areas["Austin Metro"], packages, staff_principal)
+    _second_account_for_maya(db, today)
     _appointment_windows(db, today)
     _outage_notices(db, today, areas)
     db.flush()
@@ -250,6 +251,7 @@ def _portal_user(db: Session, account: Account, username: str, email: str, passw
     user = _add(db, PortalUser(account_id=account.id, username=username, email=email,
                                password_hash=hash_password(password), created_at=joined,
                                verified_at=joined + dt.timedelta(minutes=7)))
+    db.add(AccountMembership.home_of(user))
     _log(db, account, joined, Principal(kind="subscriber", display_name=username, user_id=user.id,
                                         account_id=account.id), "access", "registered",
          f"Portal sign-in '{username}' created and email verified", "portal_user", user.id)
@@ -557,6 +559,21 @@ def _business_account(db: Session, today: dt.date, types: dict[str, ContactType]
     _contact(db, account, types["Authorized User"], "Sam", "Ortiz", [("phone", "+15125550188", "Mobile")])
     _portal_user(db, account, "bluebonnet", "rosa@bluebonnet-bakery.example", "demo-business-2026")
     _vacation_hold(db, account, today, staff)
+
+
+def _second_account_for_maya(db: Session, today: dt.date) -> None:
+    """Maya keeps the bakery's books: Rosa invited her sign-in to Bluebonnet Bakery with billing-only access,
+    so `maya` holds two accounts (the header's switcher) with two roles."""
+    db.flush()
+    maya = db.exec(select(PortalUser).where(PortalUser.username == MAYA.username)).one()
+    bakery = db.exec(select(Account).where(Account.account_number == BUSINESS_ACCOUNT)).one()
+    when = _utc(today - dt.timedelta(days=20), 15)
+    db.add(AccountMembership(user_id=maya.id, account_id=bakery.id, role="billing", added_at=when,
+                             added_by="invitation from bluebonnet"))
+    _log(db, bakery, when, Principal(kind="subscriber", display_name="maya", user_id=maya.id, account_id=bakery.id,
+                                     role="billing"),
+         "access", "member_added", "'maya' accepted the invitation from bluebonnet (Billing only)", "portal_user",
+         maya.id)
 
 
 def _vacation_hold(db: Session, account: Account, today: dt.date, staff: Principal) -> None:

@@ -11,7 +11,7 @@ from portal_app.models.billing import (
     PaymentAllocation, PaymentMethod, PaymentPromise, RecurringPayment, ServiceAreaPackage,
 )
 from portal_app.models.identity import (
-    AuthToken, PortalUser, RateLimitBucket, RecoveryCode, StaffUser, UserSession,
+    AccountMembership, AuthToken, PortalUser, RateLimitBucket, RecoveryCode, StaffUser, UserSession,
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
 from portal_app.models.notifications import (
@@ -27,7 +27,7 @@ from portal_app.models.support import Appointment, AppointmentWindow, Ticket, Ti
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Account", "AccountHistory", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
+    "Account", "AccountHistory", "AccountMembership", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
     "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "Notification",
     "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.models.base import utc_field
-from portal_app.models.statuses import StaffRole, status_field
+from portal_app.models.statuses import MemberRole, StaffRole, status_field
 
 
 class PortalUser(SQLModel, table=True):
-    """A subscriber's sign-in to one account."""
+    """A subscriber's sign-in. `account_id` is the account it was created for (its home account: sessions
+    start there, mail about the sign-in names it); what it may do on which account is its AccountMembership
+    rows (one of the home account, role full, made with the sign-in)."""
 
     __tablename__ = "portal_user"
     id: int | None = Field(default=None, primary_key=True)
@@ -30,6 +33,26 @@ class PortalUser(SQLModel, table=True):
     # The CLDR locale this person reads (es_US...): dates and money in their pages' PDFs and their mail.
     # None: the provider's default locale (the theme's).
     language: str | None = Field(default=None, max_length=16)
+
+
+class AccountMembership(SQLModel, table=True):
+    """An account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment methods)
+    or view (sees, changes nothing). Made with the sign-in for its home account, by an accepted invitation,
+    or by the signed-in user proving another account as sign-up does. No row: no access at all."""
+
+    __tablename__ = "account_membership"
+    __table_args__ = (UniqueConstraint("user_id", "account_id", name="uq_account_membership_user_account"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="portal_user.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    role: MemberRole = status_field("view", max_length=12)
+    added_at: datetime = utc_field(default_now=True)
+    added_by: str = Field(default="", max_length=120)  # who added it (the inviting holder, or the sign-in itself)
+
+    @classmethod
+    def home_of(cls, user: PortalUser, *, added_by: str = "with the sign-in") -> "AccountMembership":
+        """The full-role membership every sign-in has of the account it was created for."""
+        return cls(user_id=user.id, account_id=user.account_id, role="full", added_by=added_by)
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -79,6 +102,8 @@ class UserSession(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    # The account this subscriber session acts for (switched in the header); empty: the login's home account.
+    account_id: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = utc_field(default_now=True)
     last_seen_at: datetime = utc_field(default_now=True)
     expires_at: datetime = utc_field()

@@ -29,6 +29,8 @@ TaskStatus = Literal["pending", "in_progress", "completed", "skipped"]
 TicketStatus = Literal["open", "pending", "closed"]
 AppointmentStatus = Literal["to_schedule", "scheduled", "completed", "cancelled"]
 StaffRole = Literal["agent", "admin"]
+# What a sign-in may do on an account it holds (models/identity.py AccountMembership).
+MemberRole = Literal["full", "billing", "view"]
 PromiseStatus = Literal["active", "kept", "lapsed", "cancelled"]
 # A vacation hold: asked for, then approved or declined by staff (or cancelled), in force, and over.
 HoldStatus = Literal["requested", "approved", "declined", "cancelled", "active", "ended"]

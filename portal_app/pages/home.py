@@ -14,6 +14,7 @@ from portal_app.components.shell import portal_page
 from portal_app.pages.orders import home_order_cards
 from portal_app.pages.scheduling import scheduling_reminder
 from portal_app.pages.services import contract_reminder
+from portal_app.state.session import SessionState
 from portal_app.state.home import HomeState
 
 
@@ -62,7 +63,8 @@ def _promise_card() -> rx.Component:
                     weight="medium", display="flex", gap="0.5rem", align_items="center"),
             rx.text(t("Your service stays on until then. We remind you two days before."), size="2",
                     color=tokens.MUTED),
-            rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%"),
+            rx.cond(SessionState.may_pay,
+                    rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%")),
             spacing="2", width="100%", align="start",
         ), id="promise-active", role="region", aria_label=t("Promise to pay")),
     )
@@ -71,7 +73,7 @@ def _promise_card() -> rx.Component:
 def _promise_offer() -> rx.Component:
     """Past due but not suspended: the offer to promise a date, under the balance and its PAY button."""
     return rx.cond((HomeState.promise_text == "") & (HomeState.service_status == "active")
-                   & (HomeState.promise_max != ""), card(_promise_form()))
+                   & (HomeState.promise_max != "") & SessionState.may_pay, card(_promise_form()))
 
 
 def _service_notice() -> rx.Component:
@@ -87,8 +89,9 @@ def _service_notice() -> rx.Component:
                     rx.text(t("You owe "), rx.el.strong(HomeState.balance_text), t(". Pay "),
                             rx.el.strong(HomeState.restore_text), t(" and your service is restored at once."),
                             size="3", id="restore-amount"),
-                    rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%"),
-                    _promise_form(),
+                    rx.cond(SessionState.may_pay,
+                            rx.link(primary_button(t("PAY NOW"), width="100%"), href="/pay", width="100%")),
+                    rx.cond(SessionState.may_pay, _promise_form()),
                     spacing="3", width="100%",
                 ),
                 rx.text(t("Please call us to turn it back on."), size="3"),

@@ -13,6 +13,7 @@ from portal_app.components.payment_form import (
     ach_authorization, bank_fields, card_fields, field_error, method_select, slider, text_field,
 )
 from portal_app.components.shell import portal_page
+from portal_app.state.session import SessionState
 from portal_app.state.payment import MARK_TAP
 from portal_app.state.payment import PaymentState as S
 
@@ -61,8 +62,9 @@ def _form() -> rx.Component:
         ),
         rx.cond(S.recurring, _recurring_details()),
         rx.cond(S.is_ach, ach_authorization(S.ach_terms, S.errors)),
-        primary_button(t("PAY NOW"), type="submit", width="100%", loading=S.submitting,
-                       on_click=rx.call_script(MARK_TAP)),
+        rx.cond(SessionState.may_pay,
+                primary_button(t("PAY NOW"), type="submit", width="100%", loading=S.submitting,
+                               on_click=rx.call_script(MARK_TAP))),
         on_submit=S.submit, id="pay-form", custom_attrs={"data-attempt": S.attempt_ref},
     )
 

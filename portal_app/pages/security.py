@@ -143,4 +143,9 @@ def security() -> rx.Component:
         _email_card(),
         _two_factor_card(),
         _sessions_card(),
+        _section("People with access",
+                 rx.text("Who else can use this account, and with what access; invite someone or remove them.",
+                         size="2", color=tokens.MUTED),
+                 rx.link("People with access", href="/people", id="people-link", min_height=tokens.TOUCH_TARGET,
+                         display="flex", align_items="center")),
     )

@@ -9,6 +9,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import back_link, card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import stacked_form, text_field
 from portal_app.components.shell import portal_page
+from portal_app.state.session import SessionState
 from portal_app.state.services import ContractReminderState as R
 from portal_app.state.services import ContractState as C
 from portal_app.state.services import ServicesState as S
@@ -58,7 +59,7 @@ def _service(line: rx.Var) -> rx.Component:
                               line["change"] != "",
                               rx.link("Follow the change in Order Tracking", href=line["change_href"].to(str),
                                       min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
-                              rx.cond(S.can_change & (line["status"] == ""),
+                              rx.cond(S.can_change & SessionState.may_change & (line["status"] == ""),
                                       rx.link(primary_button("CHANGE"),
                                               href="/services/change?service=" + line["id"].to(str),
                                               aria_label="CHANGE " + line["name"].to(str))),

@@ -9,6 +9,7 @@ from portal_app.services.billing import autopay, hosted_payments, payments, stat
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import signed_in_event
 
 
@@ -103,7 +104,7 @@ class AutoPayState(SessionState):
         self.forgetting_id = int(method_id) if str(method_id).isdigit() else 0
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def confirm_forget(self, db, principal):
         if not self.forgetting_id:
             return
@@ -115,17 +116,17 @@ class AutoPayState(SessionState):
         self._refresh(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def save_edit(self, db, principal, form: dict):
         self._act(db, principal, "edit", form)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def add_recurring(self, db, principal, form: dict):
         self._act(db, principal, "setup", form)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def add_new_method(self, db, principal, kind: str):
         """Hosted gateways only: save a new card or bank account on the gateway's page (setup mode)."""
         if not self.hosted or kind not in ("card", "ach"):
@@ -136,7 +137,7 @@ class AutoPayState(SessionState):
         return rx.redirect(url)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def confirm_remove(self, db, principal):
         self._act(db, principal, "remove", {})
 

@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")
@@ -73,6 +74,11 @@ class ContactsState(SessionState):
         self.err_first_name = self.err_last_name = self.err_type_id = ""
         self.err_email = self.err_phone = self.err_form = ""
 
+    def _show_refusal(self, problem: Exception) -> None:
+        # The role's refusal is said above the page: close the form or question it came from.
+        self.form_open = self.confirm_open = False
+        super()._show_refusal(problem)
+
     @rx.event
     @signed_in_event
     def load(self, db, principal):
@@ -124,7 +130,7 @@ class ContactsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def submit(self, db, principal, form_data: dict):
         data = {k: str(form_data.get(k, ""))[:300] for k in (*FIELDS, "value")}
         self._clear_errors()
@@ -180,7 +186,7 @@ class ContactsState(SessionState):
             self._pending_delete = None
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def confirm_delete(self, db, principal):
         if self._pending_delete is None:
             return

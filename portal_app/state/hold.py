@@ -10,6 +10,7 @@ from portal_app.services.core.access import access_account, object_id_from
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import holds
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 
@@ -64,7 +65,7 @@ class HoldState(SessionState):
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def preview(self, db, principal, form: dict):
         """The price during the hold and the bill it first shows on, as billing will issue it."""
         self._clear()
@@ -85,7 +86,7 @@ class HoldState(SessionState):
         self.quoted = False
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def request(self, db, principal):
         if not self.quoted or not self._starts_on:
             return
@@ -98,7 +99,7 @@ class HoldState(SessionState):
                        "when it is approved; follow it in Order Tracking.")
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def cancel(self, db, principal, hold_id: str):
         self._clear()
         hold = holds.cancel_request(db, principal=principal, hold_id=object_id_from(hold_id, "hold"))

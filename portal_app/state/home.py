@@ -11,6 +11,7 @@ from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import checks_session, signed_in_event
 from portal_app.state.home_billing import HomeBillingState
 from portal_app.state.orders import HomeOrdersState
@@ -85,7 +86,7 @@ class HomeState(SessionState):
         self.loaded = True
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=BILLING)
     def promise(self, db, principal, form: dict):
         """Promise to pay by a date: recorded, and a suspended service is back on until then."""
         self.err_promise_date, self.err_form = "", ""

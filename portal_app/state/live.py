@@ -96,6 +96,12 @@ def register(token: str, *, account_id: int, area_id: int | None, route: str) ->
     _ensure_listener()
 
 
+def loaders_for(route: str) -> list:
+    """The on_load handlers of a page (what re-reads it for the tab's account)."""
+    route = "/" if route in ("", "/index", "index") else (route.rstrip("/") or "/")
+    return list(_page_loaders.get(route, ()))
+
+
 def drop(token: str) -> None:
     _tabs.pop(token, None)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify import log, preferences
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 
@@ -54,7 +55,7 @@ class NotificationsState(SessionState):
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def save(self, db: Session, principal: Principal, form_data: dict):
         texts_shown = bool(self.sms_phone)  # without a number the text boxes are not on the page
         # A required email's box is shown ticked and disabled, and a disabled box is not submitted: it
@@ -70,21 +71,21 @@ class NotificationsState(SessionState):
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def send_code(self, db: Session, principal: Principal, form_data: dict):
         self.errors = {}
         self.notice = preferences.send_code(db, principal=principal, phone=str(form_data.get("phone", ""))[:40])
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def confirm_code(self, db: Session, principal: Principal, form_data: dict):
         self.errors = {}
         self.notice = preferences.confirm_code(db, principal=principal, code=str(form_data.get("code", ""))[:20])
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def remove_phone(self, db: Session, principal: Principal):
         self.errors = {}
         self.notice = preferences.remove_phone(db, principal=principal)

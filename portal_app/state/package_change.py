@@ -11,6 +11,7 @@ from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 
@@ -75,7 +76,7 @@ class PackageChangeState(SessionState):
             self.step = "pick"
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def proceed(self, db, principal):
         """To the invoice preferences, with the next bill for either choice (the same code as billing)."""
         if self.step != "cart" or not self.chosen or self._service_id is None:
@@ -98,7 +99,7 @@ class PackageChangeState(SessionState):
         self.prorate = value != "next"
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def place(self, db, principal, form: dict):
         if self.step != "preferences" or not self.chosen or self._service_id is None:
             return

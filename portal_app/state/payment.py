@@ -6,13 +6,13 @@ import reflex as rx
 
 from portal_app.services.billing import autopay, billing, hosted_payments, payments
 from portal_app.services.billing.mandates import ach_terms_text
-from portal_app.services.core.access import access_account
+from portal_app.services.core.access import BILLING, access_account
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import _
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
-from portal_app.state.signed_in import signed_in_event
+from portal_app.state.signed_in import checks_session, signed_in_event
 
 NEW_CARD = "card"
 NEW_ACH = "ach"
@@ -201,6 +201,7 @@ class PaymentState(PaymentAttempt, SessionState):
         self.errors = {k: v for k, v in self.errors.items() if k != "recurring"}
 
     @rx.event
+    @checks_session(needs=BILLING)
     async def submit(self, form: dict):
         async for update in self._clearing_tap(self._submit(form)):
             yield update
@@ -249,7 +250,7 @@ class PaymentState(PaymentAttempt, SessionState):
             except PortalError as refusal:
                 return refusal  # each refusal is shown its own way below
 
-        result = await self._signed_in(work)
+        result = await self._signed_in(work, needs=BILLING)
         self.submitting = False
         if isinstance(result, FieldErrors):
             self.errors = {field: self._t(message) for field, message in result.errors.items()}

@@ -10,6 +10,7 @@ from portal_app.services.selfservice import scheduling
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.services.core import formatting
 
@@ -115,7 +116,7 @@ class SchedulingState(SessionState):
             self.err_window = ""
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def submit(self, db, principal):
         if self._target_id is None:
             return
@@ -143,7 +144,7 @@ class SchedulingState(SessionState):
         self._refresh(db, principal)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def start_reschedule(self, db, principal, appointment_id: str):
         row = next((a for a in self.scheduled if a["id"] == str(appointment_id) and a["can_change"]), None)
         if row is None:
@@ -176,7 +177,7 @@ class SchedulingState(SessionState):
             self._cancel_id = None
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def confirm_cancel(self, db, principal):
         if self._cancel_id is None:
             return

@@ -13,6 +13,7 @@ from portal_app.services.core import formatting
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 
@@ -128,7 +129,7 @@ class ContractState(SessionState):
             self.err_form = str(problem)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def sign(self, db, principal, form: dict):
         if self._contract_id is None:
             return

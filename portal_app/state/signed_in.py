@@ -28,7 +28,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.models import session_scope
-from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError
+from portal_app.services.core.access import require_role
+from portal_app.services.core.errors import FieldErrors, Forbidden, PortalError, RoleRefused
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.auth import SessionInvalid
 from portal_app.state.tab_guard import reset_tab
@@ -36,12 +37,14 @@ from portal_app.state.tab_guard import reset_tab
 Work = Callable[[Session, Principal], Any]
 
 
-def _in_one_session(state: SignedIn, token: str | None, work: Work, page_load: bool) -> Any:
+def _in_one_session(state: SignedIn, token: str | None, work: Work, page_load: bool, needs: str | None) -> Any:
     with session_scope() as db:
         principal = state._resolve(db, token)
         state._on_principal(principal)
         if page_load:
             state._on_page_load(db, principal)
+        if needs:  # the handler changes the account: the signed-in role must allow it (services check again)
+            require_role(principal, needs)
         return work(db, principal)
 
 
@@ -120,6 +123,10 @@ class SignedIn(rx.State, mixin=True):
         if "errors" in fields:
             self.errors = {"form": message}
 
+    def _show_refusal(self, problem: RoleRefused) -> None:
+        """A change the signed-in role may not make (subscriber pages say it above the page)."""
+        self._show_problem(problem)
+
     def _principal(self) -> Principal | None:
         """Transitional: the principal in a session of its own (handlers move to `_signed_in`)."""
         try:
@@ -128,27 +135,35 @@ class SignedIn(rx.State, mixin=True):
         except SessionInvalid:
             return None
 
-    async def _signed_in(self, work: Work, *, page_load: bool = False) -> Any:
+    async def _signed_in(self, work: Work, *, page_load: bool = False, needs: str | None = None) -> Any:
         """Run `work(db, principal)` off the loop; returns what the handler should return.
-        `page_load`: this is a page's one on_load (the shell's per-page reads happen too)."""
+        `page_load`: this is a page's one on_load (the shell's per-page reads happen too).
+        `needs`: the role (access.FULL or BILLING) the work needs on the chosen account; else refused."""
         try:
-            result = await asyncio.to_thread(_in_one_session, self, self._token(), work, page_load)
+            result = await asyncio.to_thread(_in_one_session, self, self._token(), work, page_load, needs)
             if page_load:
                 self._after_page_load()
             return result
         except SessionInvalid as problem:
             await reset_tab(self)  # nothing of the ended sign-in stays in this tab
             return self._sign_in_redirect(problem.reason)
+        except RoleRefused as problem:
+            self._show_refusal(problem)
+            return None
         except PortalError as problem:
             self._show_problem(problem)
             return None
 
 
-def checks_session(handler: Callable[..., Any]) -> Callable[..., Any]:
+def checks_session(handler: Callable[..., Any] | None = None, *, needs: str | None = None) -> Any:
     """Marks an async handler that runs all its work through `self._signed_in` (so a page may use
-    it as its only on_load: it sends visitors without a live session to sign-in itself)."""
-    handler.resolves_session = True  # type: ignore[attr-defined]
-    return handler
+    it as its only on_load: it sends visitors without a live session to sign-in itself); `needs` records
+    the role it passes to `_signed_in` (tests/unit/test_member_roles.py holds every handler to it)."""
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.resolves_session = True  # type: ignore[attr-defined]
+        fn.needs_role = needs  # type: ignore[attr-defined]
+        return fn
+    return mark(handler) if handler is not None else mark
 
 
 def resolves_session(handler: object) -> bool:
@@ -156,16 +171,20 @@ def resolves_session(handler: object) -> bool:
     return bool(getattr(getattr(handler, "fn", handler), "resolves_session", False))
 
 
-def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
+def signed_in_event(body: Callable[..., Any] | None = None, *, needs: str | None = None) -> Any:
     """`def handler(self, db, principal, *event_args)` → an async event handler that resolves the
-    session once and runs the body off the loop (see the module docstring). Put it under `@rx.event`."""
+    session once and runs the body off the loop (see the module docstring). Put it under `@rx.event`.
+    A handler that changes the account says what role it needs: `@signed_in_event(needs=access.FULL)`
+    (or BILLING); a subscriber with less is refused before the body runs."""
+    if body is None:
+        return functools.partial(signed_in_event, needs=needs)
 
     page_load = body.__name__ == "load"  # a page's on_load is its `load` (tests/unit/test_page_loads.py)
 
     @functools.wraps(body)
     async def run(self, *args: Any, **kwargs: Any) -> Any:
         return await self._signed_in(lambda db, principal: body(self, db, principal, *args, **kwargs),
-                                     page_load=page_load)
+                                     page_load=page_load, needs=needs)
 
     # Reflex reads the handler's signature and annotations to pass the event's arguments: only
     # those are shown (`__wrapped__` stays, so the annotations resolve in the body's module).
@@ -174,4 +193,5 @@ def signed_in_event(body: Callable[..., Any]) -> Callable[..., Any]:
     run.__signature__ = inspect.Signature([params[0], *params[3:]])  # type: ignore[attr-defined]
     run.__annotations__ = {k: v for k, v in body.__annotations__.items() if k not in hidden}
     run.resolves_session = True  # type: ignore[attr-defined]
+    run.needs_role = needs  # type: ignore[attr-defined]
     return run

@@ -11,6 +11,7 @@ from portal_app.services.selfservice import tickets
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.state.session import SessionState
+from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
 from portal_app.services.core import formatting
@@ -67,7 +68,7 @@ class TicketsState(SessionState):
         self.form_open = bool(value)
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def submit(self, db, principal, form_data: dict):
         self.err_category = self.err_subject = self.err_description = self.err_form = ""
         ticket = tickets.open_ticket(db, principal=principal, category=str(form_data.get("category", "")),
@@ -127,7 +128,7 @@ class TicketDetailState(SessionState):
             self.missing, self.found = str(problem), False
 
     @rx.event
-    @signed_in_event
+    @signed_in_event(needs=FULL)
     def reply(self, db, principal, form_data: dict):
         if self._ticket_id is None:
             return

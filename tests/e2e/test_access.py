@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from portal_app.models import Account, PortalUser, utcnow
+from portal_app.models import Account, AccountMembership, PortalUser, utcnow
 from portal_app.services.identity import portal_users
 from portal_app.services.identity.secrets_util import hash_password
 from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT
@@ -54,6 +54,8 @@ def _verified_user(portal, *, password: str = NEW_PASSWORD) -> PortalUser:
             password_hash=hash_password(password), verified_at=utcnow(),
         )
         db.add(user)
+        db.flush()
+        db.add(AccountMembership.home_of(user))
         db.commit()
         return user
 

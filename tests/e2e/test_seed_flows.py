@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from portal_app.models import (AccountHistory, Invoice, Payment, PaymentMethod, PortalUser, ProviderSettings,
+from portal_app.models import (AccountHistory, AccountMembership, Invoice, Payment, PaymentMethod, PortalUser, ProviderSettings,
                                RecurringPayment, utcnow)
 from portal_app.services.billing import payments
 from portal_app.services.core.principal import Principal
@@ -134,7 +134,10 @@ def test_staff_resends_the_verification_email_and_its_link_sets_a_password(brows
     username = f"pend{uuid.uuid4().hex[:8]}"
     email = f"{username}@mail.example"
     with Session(portal.engine) as db:  # staff added them; the first mail never reached them
-        db.add(PortalUser(account_id=me.account_id, username=username, email=email, password_hash=None))
+        user = PortalUser(account_id=me.account_id, username=username, email=email, password_hash=None)
+        db.add(user)
+        db.flush()
+        db.add(AccountMembership.home_of(user))
         db.commit()
 
     # Before: nothing has been mailed to them.

@@ -14,7 +14,7 @@ ALLOWED = {
     "status": {value for kind in statuses.STATUS_TYPES for value in get_args(kind)},
     "mandate_status": set(get_args(statuses.MandateStatus)),
     "service_status": set(get_args(statuses.ServiceState)),
-    "role": set(get_args(statuses.StaffRole)),
+    "role": set(get_args(statuses.StaffRole)) | set(get_args(statuses.MemberRole)),
 }
 # Names that hold something else's status: the payment gateway's own words, dispute outcomes.
 NOT_OURS = {"integrations"}

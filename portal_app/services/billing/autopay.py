@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Payment, PaymentMethod, RecurringPayment, utcnow
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, access_payment_method, access_recurring
+from portal_app.services.core.access import BILLING, require_role, access_account, access_payment_method, access_recurring
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -109,6 +109,7 @@ def turn_on(db: Session, *, principal: Principal, account_id: int, method: Payme
 def set_up(db: Session, *, principal: Principal, method_id: int, ach_authorized: bool = False,
            client_ip: str = "") -> RecurringPayment:
     """Set up a stored card or bank account as AutoPay."""
+    require_role(principal, BILLING)
     account = access_account(db, principal)
     method = access_payment_method(db, principal, method_id)
     if active(db, account_id=account.id) is not None:
@@ -119,6 +120,7 @@ def set_up(db: Session, *, principal: Principal, method_id: int, ach_authorized:
 
 def change_method(db: Session, *, principal: Principal, recurring_id: int, method_id: int,
                   ach_authorized: bool = False, client_ip: str = "") -> RecurringPayment:
+    require_role(principal, BILLING)
     recurring = access_recurring(db, principal, recurring_id)
     method = access_payment_method(db, principal, method_id)
     reason = lock_reason(db)
@@ -129,6 +131,7 @@ def change_method(db: Session, *, principal: Principal, recurring_id: int, metho
 
 
 def remove(db: Session, *, principal: Principal, recurring_id: int) -> None:
+    require_role(principal, BILLING)
     recurring = access_recurring(db, principal, recurring_id)
     reason = lock_reason(db)
     if reason:
@@ -168,6 +171,7 @@ def stored_methods(db: Session, *, principal: Principal) -> list[PaymentMethod]:
 def remove_method(db: Session, *, principal: Principal, method_id: int, gateway=None) -> None:
     """Forget a stored card or bank account: detached at the gateway, so it can never be charged
     again, and kept here only as a removed row (for the payments that used it)."""
+    require_role(principal, BILLING)
     from portal_app.integrations.payments import GatewayDeclined, get_gateway
 
     method = access_payment_method(db, principal, method_id)

@@ -20,7 +20,7 @@ from portal_app.models import Account, Payment, PaymentMethod
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.billing import billing, payments
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account
+from portal_app.services.core.access import BILLING, require_role, access_account
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.principal import Principal
 
@@ -57,6 +57,7 @@ def start_checkout(db: Session, *, principal: Principal, amount_cents: int, kind
                    expected_balance_cents: int | None, save_method: bool, autopay_on: bool, ach_authorized: bool,
                    client_ip: str, return_path: str, source: str = "portal", gateway=None) -> str:
     """Record a pending payment and return the URL of the gateway's hosted payment page."""
+    require_role(principal, BILLING)
     gateway = gateway or payments.get_gateway()
     account = access_account(db, principal)
     amount_cents = payments.validate_amount(db, amount_cents)
@@ -119,6 +120,7 @@ def start_checkout(db: Session, *, principal: Principal, amount_cents: int, kind
 def start_setup(db: Session, *, principal: Principal, kind: str, attempt_key: str, autopay_on: bool,
                 client_ip: str, gateway=None) -> str:
     """Save a new card or bank account without paying (Checkout in setup mode)."""
+    require_role(principal, BILLING)
     gateway = gateway or payments.get_gateway()
     account = access_account(db, principal)
     if kind == "ach" and not payments.ach_offered():

@@ -39,7 +39,7 @@ from portal_app.services.billing import billing, notices, service_status
 from portal_app.services.billing.billing import receipt_address, receipt_addresses  # noqa: F401  (callers say payments.)
 from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history, live
-from portal_app.services.core.access import access_account, access_payment_method
+from portal_app.services.core.access import BILLING, require_role, access_account, access_payment_method
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import _
 from portal_app.services.core import formatting
@@ -247,6 +247,7 @@ def pay(
     gateway: PaymentGateway | None = None,
 ) -> PaymentOutcome:
     """Pay `amount_cents` on the principal's account. Commits in steps (see the module docstring)."""
+    require_role(principal, BILLING)
     gateway = gateway or get_gateway()
     account = access_account(db, principal)
     amount_cents = validate_amount(db, amount_cents)

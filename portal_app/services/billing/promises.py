@@ -21,7 +21,7 @@ from portal_app.models import Account, Payment, PaymentPromise, utcnow
 from portal_app.services.core import formatting
 from portal_app.services.billing import billing, service_status
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, require_staff
+from portal_app.services.core.access import BILLING, require_role, access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -75,6 +75,7 @@ def offer(db: Session, account: Account, *, today: dt.date) -> Offer:
 
 def make_promise(db: Session, *, principal: Principal, promised_on: str | dt.date, today: dt.date) -> PaymentPromise:
     """The subscriber promises to pay what is owed by `promised_on`. The caller commits."""
+    require_role(principal, BILLING)
     account = access_account(db, principal)
     if principal.kind != "subscriber":
         raise NotFound("account")

@@ -8,10 +8,10 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from portal_app.models import (
-    Account, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment, PaymentMethod,
-    ProviderSettings, RecurringPayment, Ticket, Workflow,
+    Account, AccountMembership, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment,
+    PaymentMethod, PortalUser, ProviderSettings, RecurringPayment, Ticket, Workflow,
 )
-from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, StaffOnly
+from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, RoleRefused, StaffOnly
 from portal_app.services.core.principal import Principal
 from portal_app.services.core import formatting
 
@@ -32,6 +32,15 @@ def access_account(db: Session, principal: Principal) -> Account:
     if account is None:
         raise NotFound("account")
     return account
+
+
+def access_own_sign_in(db: Session, principal: Principal) -> PortalUser:
+    """The signed-in person's own sign-in, while it holds the principal's account; else not found."""
+    user = db.get(PortalUser, principal.user_id) if principal.user_id and principal.kind == "subscriber" else None
+    if user is None or user.disabled or db.exec(select(AccountMembership.id).where(
+            AccountMembership.user_id == user.id, AccountMembership.account_id == account_id_of(principal))).first() is None:
+        raise NotFound("sign-in")
+    return user
 
 
 def object_id_from(raw: object, what: str) -> int:
@@ -97,6 +106,36 @@ def access_recurring(db: Session, principal: Principal, recurring_id: int) -> Re
     if recurring.cancelled_at is not None:
         raise NotFound("recurring payment")
     return recurring
+
+
+# --- subscribers: the one role guard every subscriber write calls -------------------------------
+
+FULL = "full"  # everything the portal offers the account
+BILLING = "billing"  # pay, invoices and statements, AutoPay, payment methods; no contacts, orders, tickets...
+VIEW = "view"  # sees the account, changes nothing
+MEMBER_ROLES = (FULL, BILLING, VIEW)
+_RANK = {VIEW: 0, BILLING: 1, FULL: 2}
+ROLE_LABELS = {FULL: "Full access", BILLING: "Billing only", VIEW: "View only"}
+_REFUSALS = {
+    VIEW: "Your access to this account is view-only: ask the account holder to make this change.",
+    BILLING: "Your access to this account covers billing only: ask the account holder to make this change.",
+}
+
+
+def require_role(principal: Principal, needed: str) -> None:
+    """Refuse a subscriber whose role on the chosen account is below `needed` (FULL or BILLING).
+
+    Staff and the system act under their own guards, so only subscriber principals are held here. Called
+    by the write services and by the signed-in preamble of each handler that declares what it needs."""
+    if principal.kind != "subscriber":
+        return
+    if _RANK.get(principal.role, -1) < _RANK[needed]:
+        raise RoleRefused(_REFUSALS.get(principal.role, _REFUSALS[VIEW]))
+
+
+def may(principal_role: str, needed: str) -> bool:
+    """Whether a role is enough for `needed` (what the pages show follows the same ranks)."""
+    return _RANK.get(principal_role, -1) >= _RANK[needed]
 
 
 # --- staff: the one guard every staff verb calls ------------------------------------------------

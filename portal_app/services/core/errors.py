@@ -43,3 +43,7 @@ class Forbidden(PortalError):
 
     def __init__(self, message: str = "Only an admin can do that.") -> None:
         super().__init__(message)
+
+
+class RoleRefused(Forbidden):
+    """A subscriber's role on the chosen account (billing only, view only) does not allow the change."""

@@ -14,6 +14,9 @@ class Principal:
     staff_user_id: int | None = None
     session_id: int | None = None
     staff_role: str = ""  # agent | admin, read from the staff row each time the session resolves
+    # A subscriber's role on `account_id` (full | billing | view), read from the sign-in's membership of the
+    # session's chosen account each time the session resolves; services check it with access.require_role.
+    role: str = "full"
 
     @classmethod
     def system(cls, name: str = "System") -> "Principal":

@@ -80,3 +80,29 @@ def send_new_user_notice(db: Session, *, new_user: PortalUser, to: str, raw_toke
     send(db, account_id=new_user.account_id, event=EVENT, template="new_sign_in", key=None, email_to=to,
          context={"username": new_user.username, "email": new_user.email,
                   "remove_link": tokens.link("/remove-sign-in", raw_token)})
+
+
+def send_invitation(db: Session, *, account_id: int, to: str, inviter: str, account_label: str, role_label: str,
+                    raw_token: str) -> None:
+    """To the invited person: who invited them to which account, with what access, and the 7-day link."""
+    provider = current_theme().provider_name
+    send(db, account_id=account_id, event=EVENT, template="access_link", key=None, email_to=to,
+         context={"subject": f"You are invited to a {provider} account",
+                  "intro": (f"{inviter} invited you to the {provider} customer portal for the account "
+                            f"{account_label} ({role_label.lower()})."),
+                  "action": "Open this link to sign in, or create a sign-in, and accept.", "button": "Accept",
+                  "lifetime": "It works once and for 7 days", "link": tokens.link("/invitation", raw_token),
+                  "otherwise": "If you did not expect this, ignore this email: nothing changes without the link."})
+
+
+def send_add_account_proof(db: Session, *, account_id: int, user: PortalUser, to: str, account_label: str,
+                           raw_token: str) -> None:
+    """To an address already on the account: the link that proves a sign-in's owner may add the account."""
+    provider = current_theme().provider_name
+    send(db, account_id=account_id, event=EVENT, template="access_link", key=None, email_to=to,
+         context={"subject": f"Add your {provider} account to a portal sign-in",
+                  "intro": (f"The portal sign-in '{user.username}' ({user.email}) asked to add the account "
+                            f"{account_label} with full access: seeing bills, paying and changing services."),
+                  "action": "If that is you, open this link to add it.", "button": "Add the account",
+                  "lifetime": "It works once and for 1 hour", "link": tokens.link("/confirm-add-account", raw_token),
+                  "otherwise": "If it is not you, ignore this email: without the link nothing is added."})

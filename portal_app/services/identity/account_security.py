@@ -12,6 +12,7 @@ from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.identity.portal_users import as_principal, clean_email, end_sessions, set_password
+from portal_app.services.core.access import access_own_sign_in
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.secrets_util import verify_password
 
@@ -24,10 +25,7 @@ class SecurityView:
 
 
 def _user(db: Session, principal: Principal) -> PortalUser:
-    user = db.get(PortalUser, principal.user_id) if principal.user_id else None
-    if user is None or user.account_id != principal.account_id or user.disabled:
-        raise NotFound("sign-in")
-    return user
+    return access_own_sign_in(db, principal)
 
 
 def security_view(db: Session, *, principal: Principal) -> SecurityView:

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from typing import TypeVar
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import and_, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
-from portal_app.models import Account, AuthToken, PortalUser, UserSession, utcnow
+from portal_app.models import Account, AccountMembership, AuthToken, PortalUser, UserSession, utcnow
 from portal_app.models.account import display_name_of
 from portal_app.services.core import history
 from portal_app.services.core.errors import SignInFailed
@@ -139,6 +139,13 @@ def redeem_session_ticket(
     now = utcnow()
     user, session = redeem_ticket(db, PortalUser, ticket=ticket, purpose="session_ticket", owner="user_id",
                                   binding=binding, now=now, client_ip=client_ip, user_agent=user_agent)
+    held = list(db.exec(select(AccountMembership.account_id).where(AccountMembership.user_id == user.id)
+                        .order_by(col(AccountMembership.id))))
+    if not held:  # removed from every account it could use: nothing to sign in to
+        raise SessionInvalid("revoked")
+    if user.account_id not in held:  # removed from its own account: start on the first it still holds
+        db.execute(update(UserSession).where(col(UserSession.token_hash) == hash_token(session.token))
+                   .values(account_id=held[0]))
     user.failed_sign_ins = 0
     user.last_sign_in_at = now
     db.add(user)
@@ -207,13 +214,18 @@ def touch_session_id(db: Session, session_id: int, last_seen_at: datetime, now: 
         db.execute(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now))
 
 
-# Built once: constructing the statement costs more than running it on a warm database.
+# Built once: constructing the statement costs more than running it on a warm database. The session acts for
+# its chosen account (user_session.account_id), else the sign-in's home account; the membership of that
+# account gives the role, and a sign-in without one (removed from the account) has no session there.
+_CHOSEN = func.coalesce(UserSession.account_id, PortalUser.account_id)
 _SIGNED_IN = (
     select(UserSession.id, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at,
-           PortalUser.id, PortalUser.account_id, PortalUser.disabled, PortalUser.username,
+           PortalUser.id, _CHOSEN, PortalUser.disabled, PortalUser.username, AccountMembership.role,
            Account.kind, Account.first_name, Account.last_name, Account.company_name)
     .join(PortalUser, col(PortalUser.id) == UserSession.user_id)
-    .join(Account, col(Account.id) == PortalUser.account_id, isouter=True)
+    .join(AccountMembership, and_(col(AccountMembership.user_id) == PortalUser.id,
+                                  col(AccountMembership.account_id) == _CHOSEN), isouter=True)
+    .join(Account, col(Account.id) == _CHOSEN, isouter=True)
     .where(UserSession.token_hash == bindparam("token_hash"))
 )
 
@@ -221,23 +233,24 @@ _SIGNED_IN = (
 def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
     """The principal behind a session cookie, or SessionInvalid saying why not.
 
-    Every event calls this, so it is one query for plain columns (session, sign-in and account
-    together; no ORM rows to build), and the last-seen time is written at most once per TOUCH_INTERVAL."""
+    Every event calls this, so it is one query for plain columns (session, sign-in, membership and the
+    chosen account together; no ORM rows to build), and the last-seen time is written at most once per
+    TOUCH_INTERVAL. A sign-in removed from the session's account is signed out there ("revoked")."""
     now = now or utcnow()
     if not token:
         raise SessionInvalid("missing")
     found = db.exec(_SIGNED_IN, params={"token_hash": hash_token(token)}).first()
     if found is None:  # no such session, or a staff session's cookie
         raise SessionInvalid("expired")
-    (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username,
+    (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username, role,
      kind, first_name, last_name, company_name) = found
     check_times(revoked_at, expires_at, last_seen_at, now)
-    if disabled:
+    if disabled or role is None:
         raise SessionInvalid("revoked")
     touch_session_id(db, session_id, last_seen_at, now)
     name = display_name_of(kind, first_name, last_name, company_name) if kind is not None else username
     return Principal(kind="subscriber", display_name=name, user_id=user_id, account_id=account_id,
-                     session_id=session_id)
+                     session_id=session_id, role=role)
 
 
 def end_session(db: Session, *, token: str | None) -> None:

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.models import (
-    Account, AuthToken, Contact, ContactPoint, ContactType, Invoice, PortalUser, UserSession, utcnow,
+    Account, AccountMembership, AuthToken, Contact, ContactPoint, ContactType, Invoice, PortalUser, UserSession,
+    utcnow,
 )
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
@@ -96,6 +97,7 @@ def create_unverified_user(
     )
     db.add(user)
     db.flush()
+    db.add(AccountMembership.home_of(user))
     raw = tokens.issue(db, purpose=tokens.VERIFY, user_id=user.id)
     access_mail.send_verification(db, user=user, raw_token=raw, needs_password=password is None)
     return user
@@ -145,12 +147,17 @@ def _validate_sign_up(form: SignUpForm) -> tuple[str, str, str]:
 
 
 def _matches(account: Account | None, form: SignUpForm) -> bool:
+    return account_matches(account, last_name=form.last_name, billing_zip=form.billing_zip)
+
+
+def account_matches(account: Account | None, *, last_name: str, billing_zip: str) -> bool:
+    """Sign-up's proof of knowing the account: the holder's last name, or a business's billing ZIP."""
     if account is None or account.status == "closed":
         return False
     if account.kind == "business":
-        given = re.sub(r"\D", "", form.billing_zip)[:5]
+        given = re.sub(r"\D", "", billing_zip)[:5]
         return bool(given) and given == re.sub(r"\D", "", account.billing_zip)[:5]
-    given = form.last_name.strip().casefold()
+    given = last_name.strip().casefold()
     return bool(given) and given == account.last_name.strip().casefold()
 
 
@@ -199,7 +206,7 @@ def mask_email(value: str) -> str:
     return f"{local[:1]}•••@{host[:1]}•••{dot}{tld}" if host else f"{local[:1]}•••@{domain[:1]}•••"
 
 
-def _proof_choices(db: Session, account_id: int) -> tuple[ProofChoice, ...]:
+def proof_choices(db: Session, account_id: int) -> tuple[ProofChoice, ...]:
     """Email addresses already on the account's contacts (phones need an SMS sender we do not have)."""
     points = db.exec(
         select(ContactPoint).where(ContactPoint.account_id == account_id, ContactPoint.kind == "email")
@@ -235,6 +242,7 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStar
     user = PortalUser(account_id=account.id, username=username, email=email, password_hash=password_hash, disabled=True)
     db.add(user)
     db.flush()
+    db.add(AccountMembership.home_of(user))
     details = json.dumps({"first": form.first_name.strip()[:80], "last": form.contact_last_name.strip()[:80],
                           "phone": phone})
     raw = tokens.issue(db, purpose=tokens.SIGN_UP_PENDING, user_id=user.id, payload=details)
@@ -243,7 +251,7 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStar
         summary=f"Portal sign-up '{username}' ({email}) started; held until control of the account is proven",
         entity_type="portal_user", entity_id=user.id,
     )
-    return SignUpStarted(request=raw, username=username, choices=_proof_choices(db, account.id),
+    return SignUpStarted(request=raw, username=username, choices=proof_choices(db, account.id),
                          bill_proof=get_settings().signup_bill_proof)
 
 
@@ -275,7 +283,7 @@ def send_sign_up_link(db: Session, *, request: str, choice_id: int, client_ip: s
     return masked
 
 
-def _bill_matches(db: Session, account_id: int, value: str) -> bool:
+def bill_matches(db: Session, account_id: int, value: str) -> bool:
     latest = db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
                      .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())).first()
     text = value.strip()
@@ -295,7 +303,7 @@ def prove_with_bill(db: Session, *, request: str, value: str) -> SignUpDone:
     account = db.get(Account, user.account_id)
     limits = [(ratelimit.SIGN_UP, account.account_number if account else "")]
     ratelimit.check(db, limits)
-    if not _bill_matches(db, user.account_id, value[:40]):
+    if not bill_matches(db, user.account_id, value[:40]):
         ratelimit.hit(db, limits)
         raise FieldErrors({"bill_value": BILL_MISMATCH})
     tokens.consume(db, purpose=tokens.SIGN_UP_PENDING, raw=request)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select
 from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services.identity import access_mail
 from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.access import access_own_sign_in
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.account_security import check_current_password
 from portal_app.theming import current_theme
@@ -37,10 +38,7 @@ class Enrolment:
 
 
 def _user(db: Session, principal: Principal) -> PortalUser:
-    user = db.get(PortalUser, principal.user_id) if principal.user_id else None
-    if user is None or user.account_id != principal.account_id:
-        raise NotFound("sign-in")
-    return user
+    return access_own_sign_in(db, principal)
 
 
 def _qr(uri: str) -> str:

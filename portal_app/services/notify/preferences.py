@@ -20,7 +20,7 @@ from portal_app.config import get_settings
 from portal_app.integrations.sms import sms_enabled
 from portal_app.models import Account, NotificationChoice, NotificationSettings, utcnow
 from portal_app.services.core import history
-from portal_app.services.core.access import access_account, require_staff
+from portal_app.services.core.access import FULL, require_role, access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone, normalize_phone
@@ -135,6 +135,7 @@ def _minutes(value: str, field: str) -> int:
 def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tuple[bool, bool]], paperless: bool,
                      quiet_hours: bool, quiet_start: str, quiet_end: str) -> str:
     """Keep the subscriber's choices (a required email stays on whatever was sent); returns what changed."""
+    require_role(principal, FULL)
     account = access_account(db, principal)
     start, end = _minutes(quiet_start, "quiet_start"), _minutes(quiet_end, "quiet_end")
     if quiet_hours and start == end:
@@ -193,6 +194,7 @@ def _code_hash(account_id: int, phone: str, code: str) -> str:
 
 def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime | None = None) -> str:
     """Text a 6-digit code to the number; it becomes the texting number once the code comes back."""
+    require_role(principal, FULL)
     if not sms_enabled():
         raise TextsUnavailable()
     account = access_account(db, principal)
@@ -222,6 +224,7 @@ def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime
 
 def confirm_code(db: Session, *, principal: Principal, code: str, now: dt.datetime | None = None) -> str:
     """The code from the text: the number becomes the account's texting number."""
+    require_role(principal, FULL)
     account = access_account(db, principal)
     now = now or utcnow()
     settings = _settings(db, account.id)
@@ -247,6 +250,7 @@ def confirm_code(db: Session, *, principal: Principal, code: str, now: dt.dateti
 
 
 def remove_phone(db: Session, *, principal: Principal) -> str:
+    require_role(principal, FULL)
     account = access_account(db, principal)
     settings = _settings(db, account.id)
     if settings is None or not (settings.sms_phone or settings.pending_phone):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from portal_app.integrations.contract_pdf import SignedContract
 from portal_app.models import Account, Contract, utcnow
 from portal_app.services.core import history
-from portal_app.services.core.access import AGENT, access_account, access_contract, require_staff
+from portal_app.services.core.access import FULL, require_role, AGENT, access_account, access_contract, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify.send import send
@@ -43,6 +43,7 @@ def contract(db: Session, *, principal: Principal, contract_id: int) -> Contract
 def sign_contract(db: Session, *, principal: Principal, contract_id: int, typed_name: str, consent: bool,
                   client_ip: str, user_agent: str, now: dt.datetime | None = None) -> Contract:
     """Record the e-signature: the typed name, the time, the client address, the browser and the text's hash."""
+    require_role(principal, FULL)
     row = access_contract(db, principal, contract_id)
     if principal.kind != "subscriber":
         raise NotFound("contract")

@@ -27,7 +27,7 @@ from portal_app.services.core import formatting
 from portal_app.models import Account, ServiceHold, Workflow, WorkflowTask, utcnow
 from portal_app.services.billing import invoicing, service_status
 from portal_app.services.core import history
-from portal_app.services.core.access import AGENT, access_account, require_staff
+from portal_app.services.core.access import FULL, require_role, AGENT, access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -165,6 +165,7 @@ def _tell(db: Session, hold: ServiceHold, stage: str, *, reason: str = "", user_
 def request_hold(db: Session, *, principal: Principal, starts_on: str | dt.date, ends_on: str | dt.date,
                  today: dt.date) -> ServiceHold:
     """The subscriber asks for a hold: an order for staff to approve. The caller commits."""
+    require_role(principal, FULL)
     if principal.kind != "subscriber":
         raise NotFound("account")
     quote = quote_hold(db, principal=principal, starts_on=starts_on, ends_on=ends_on, today=today)
@@ -217,6 +218,7 @@ def my_holds(db: Session, *, principal: Principal) -> list[ServiceHold]:
 
 def cancel_request(db: Session, *, principal: Principal, hold_id: int) -> ServiceHold:
     """The subscriber withdraws a request staff have not answered yet."""
+    require_role(principal, FULL)
     account = access_account(db, principal)
     hold = db.exec(select(ServiceHold).where(ServiceHold.id == hold_id, ServiceHold.account_id == account.id)).first()
     if hold is None:

@@ -21,7 +21,7 @@ from portal_app.services.billing import invoicing
 from portal_app.services.core import history
 from portal_app.services.core.clock import provider_today
 from portal_app.services.orders import workflows
-from portal_app.services.core.access import access_account, access_service
+from portal_app.services.core.access import FULL, require_role, access_account, access_service
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import NotFound, PortalError
 from portal_app.services.core import formatting
@@ -147,6 +147,7 @@ def preview_next_bill(db: Session, *, principal: Principal, service_id: int, pac
 
 def place_package_change(db: Session, *, principal: Principal, service_id: int, package_id: int, prorate_now: bool,
                          paperless: bool, today: dt.date | None = None) -> CartOrder:
+    require_role(principal, FULL)
     account, service, current = _changeable(db, principal, service_id)
     if principal.kind != "subscriber":
         raise NotFound("service")

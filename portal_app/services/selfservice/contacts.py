@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from portal_app.models import Contact, ContactPoint, ContactType
 from portal_app.services.core import history
 from portal_app.services.staff import staff_audit
-from portal_app.services.core.access import ADMIN, access_account, access_contact, access_contact_point, require_staff
+from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_contact, access_contact_point, require_staff
 from portal_app.services.core.errors import FieldErrors, PortalError, StaffOnly  # noqa: F401 - StaffOnly re-exported
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import INVALID_EMAIL, format_phone, normalize_email, normalize_phone  # noqa: F401 - re-exported
@@ -133,6 +133,7 @@ def add_contact(
     phone: str = "",
 ) -> Contact:
     """Add a new person (name, Type, optional email/phone) or an email/phone to an existing person."""
+    require_role(principal, FULL)
     account = access_account(db, principal)
     errors: dict[str, str] = {}
     contact = access_contact(db, principal, contact_id) if contact_id else None
@@ -170,6 +171,7 @@ def add_contact(
 def update_contact(
     db: Session, *, principal: Principal, contact_id: int, first_name: str, last_name: str, type_id: int | str | None
 ) -> Contact:
+    require_role(principal, FULL)
     contact = access_contact(db, principal, contact_id)
     errors: dict[str, str] = {}
     first = _name(first_name, "first_name", "first name", errors, required=True)
@@ -188,6 +190,7 @@ def update_contact(
 
 
 def update_point(db: Session, *, principal: Principal, point_id: int, value: str) -> ContactPoint:
+    require_role(principal, FULL)
     point = access_contact_point(db, principal, point_id)
     errors: dict[str, str] = {}
     new_value = _point(point.kind, value, errors)
@@ -206,6 +209,7 @@ def update_point(db: Session, *, principal: Principal, point_id: int, value: str
 
 
 def delete_point(db: Session, *, principal: Principal, point_id: int) -> None:
+    require_role(principal, FULL)
     point = access_contact_point(db, principal, point_id)
     if _points_on_account(db, point.account_id) <= 1:
         raise PortalError(LAST_WAY_TO_REACH)
@@ -218,6 +222,7 @@ def delete_point(db: Session, *, principal: Principal, point_id: int) -> None:
 
 def delete_contact(db: Session, *, principal: Principal, contact_id: int) -> None:
     """Delete a person with their emails and phones, unless that leaves no way to reach the account."""
+    require_role(principal, FULL)
     contact = access_contact(db, principal, contact_id)
     points = list(db.exec(select(ContactPoint).where(ContactPoint.contact_id == contact.id)))
     if points and _points_on_account(db, contact.account_id) <= len(points):

@@ -18,7 +18,7 @@ from portal_app.services.core import history
 from portal_app.services.orders import orders
 from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
-from portal_app.services.core.access import ADMIN, access_account, access_appointment, require_staff, row_or_not_found
+from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_appointment, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -168,6 +168,7 @@ def _tell(db: Session, appointment: Appointment, *, change: str, when: str = "",
 
 def book(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
          now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
     appointment = access_appointment(db, principal, appointment_id)
     if appointment.status != "to_schedule":
         raise PortalError("This appointment is not waiting to be scheduled.")
@@ -187,6 +188,7 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
 
 def reschedule(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
                now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
     appointment = access_appointment(db, principal, appointment_id)
     now = now or utcnow()
     if not can_change(db, appointment, now):
@@ -208,6 +210,7 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
 
 
 def cancel(db: Session, *, principal: Principal, appointment_id: int, now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
     appointment = access_appointment(db, principal, appointment_id)
     now = now or utcnow()
     if not can_change(db, appointment, now):

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Account, Ticket, TicketNote, utcnow
 from portal_app.services.core import history, live
-from portal_app.services.core.access import access_account, access_ticket, require_staff
+from portal_app.services.core.access import FULL, require_role, access_account, access_ticket, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
@@ -109,6 +109,7 @@ def _next_number(db: Session) -> str:
 
 
 def open_ticket(db: Session, *, principal: Principal, category: str, subject: str, description: str) -> Ticket:
+    require_role(principal, FULL)
     account = access_account(db, principal)
     if not provider_settings(db).allow_ticket_creation:
         raise PortalError(CREATION_OFF)
@@ -142,6 +143,7 @@ def open_ticket(db: Session, *, principal: Principal, category: str, subject: st
 
 
 def add_reply(db: Session, *, principal: Principal, ticket_id: int, body: str) -> TicketNote:
+    require_role(principal, FULL)
     ticket = access_ticket(db, principal, ticket_id)
     if ticket.status == "closed":
         raise FieldErrors({"reply": "This ticket is closed. Open a new ticket if you need more help."})
