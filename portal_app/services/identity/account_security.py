@@ -9,7 +9,7 @@ from sqlmodel import Session
 from portal_app.models import PortalUser
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, ratelimit, tokens
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.identity.portal_users import as_principal, clean_email, end_sessions, set_password
 from portal_app.services.core.access import access_own_sign_in

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, delete, select
 
 from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services.identity import access_mail
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.access import access_own_sign_in
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.account_security import check_current_password

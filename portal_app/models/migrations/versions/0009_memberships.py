@@ -4,7 +4,7 @@ subscriber session remembers the account it acts for (user_session.account_id)
 PortalUser.account_id keeps its meaning: the account the sign-in was created for (sessions start there).
 Every existing sign-in gets the full-role membership of that account, so nobody loses access.
 
-Revision ID: 0008_memberships
+Revision ID: 0009_memberships
 Revises: 0008_locale
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import portal_app.models.base
 
 
-revision = '0008_memberships'
+revision = '0009_memberships'
 down_revision = '0008_locale'  # main gained 0008_locale after 0007_holds; the chain stays one line
 branch_labels = None
 depends_on = None
