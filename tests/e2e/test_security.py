@@ -52,7 +52,7 @@ def _browse_as_maya(page: Page) -> str:
         page.goto(path)
         page.wait_for_load_state("networkidle")
     page.goto("/")
-    expect(page.get_by_text("100200300")).to_be_visible()
+    expect(page.locator("#subscriber-id")).to_have_text("100200300")  # (the account switcher shows it too)
     return page.evaluate("window.sessionStorage.getItem('token')")
 
 
