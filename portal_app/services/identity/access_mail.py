@@ -15,9 +15,11 @@ from portal_app.theming import current_theme
 EVENT = "security"
 
 
-def _link_mail(db: Session, *, user: PortalUser, to: str, subject: str, intro: str, action: str, button: str,
-               lifetime: str, link: str, otherwise: str) -> None:
-    send(db, account_id=user.account_id, event=EVENT, template="access_link", key=None, email_to=to,
+def _link_mail(db: Session, *, user: PortalUser | None = None, to: str, subject: str, intro: str, action: str,
+               button: str, lifetime: str, link: str, otherwise: str, account_id: int | None = None) -> None:
+    """An emailed single-use link (the access_link template), filed under `account_id` or the user's account."""
+    filed_under = account_id if account_id is not None else user.account_id  # type: ignore[union-attr]
+    send(db, account_id=filed_under, event=EVENT, template="access_link", key=None, email_to=to,
          context={"subject": subject, "intro": intro, "action": action, "button": button, "lifetime": lifetime,
                   "link": link, "otherwise": otherwise})
 
@@ -86,23 +88,21 @@ def send_invitation(db: Session, *, account_id: int, to: str, inviter: str, acco
                     raw_token: str) -> None:
     """To the invited person: who invited them to which account, with what access, and the 7-day link."""
     provider = current_theme().provider_name
-    send(db, account_id=account_id, event=EVENT, template="access_link", key=None, email_to=to,
-         context={"subject": f"You are invited to a {provider} account",
-                  "intro": (f"{inviter} invited you to the {provider} customer portal for the account "
-                            f"{account_label} ({role_label.lower()})."),
-                  "action": "Open this link to sign in, or create a sign-in, and accept.", "button": "Accept",
-                  "lifetime": "It works once and for 7 days", "link": tokens.link("/invitation", raw_token),
-                  "otherwise": "If you did not expect this, ignore this email: nothing changes without the link."})
+    _link_mail(db, account_id=account_id, to=to, subject=f"You are invited to a {provider} account",
+               intro=(f"{inviter} invited you to the {provider} customer portal for the account "
+                      f"{account_label} ({role_label.lower()})."),
+               action="Open this link to sign in, or create a sign-in, and accept.", button="Accept",
+               lifetime="It works once and for 7 days", link=tokens.link("/invitation", raw_token),
+               otherwise="If you did not expect this, ignore this email: nothing changes without the link.")
 
 
 def send_add_account_proof(db: Session, *, account_id: int, user: PortalUser, to: str, account_label: str,
                            raw_token: str) -> None:
     """To an address already on the account: the link that proves a sign-in's owner may add the account."""
     provider = current_theme().provider_name
-    send(db, account_id=account_id, event=EVENT, template="access_link", key=None, email_to=to,
-         context={"subject": f"Add your {provider} account to a portal sign-in",
-                  "intro": (f"The portal sign-in '{user.username}' ({user.email}) asked to add the account "
-                            f"{account_label} with full access: seeing bills, paying and changing services."),
-                  "action": "If that is you, open this link to add it.", "button": "Add the account",
-                  "lifetime": "It works once and for 1 hour", "link": tokens.link("/confirm-add-account", raw_token),
-                  "otherwise": "If it is not you, ignore this email: without the link nothing is added."})
+    _link_mail(db, account_id=account_id, to=to, subject=f"Add your {provider} account to a portal sign-in",
+               intro=(f"The portal sign-in '{user.username}' ({user.email}) asked to add the account "
+                      f"{account_label} with full access: seeing bills, paying and changing services."),
+               action="If that is you, open this link to add it.", button="Add the account",
+               lifetime="It works once and for 1 hour", link=tokens.link("/confirm-add-account", raw_token),
+               otherwise="If it is not you, ignore this email: without the link nothing is added.")
