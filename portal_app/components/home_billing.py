@@ -74,8 +74,9 @@ def autopay_card() -> rx.Component:
 
 
 def quick_actions() -> rx.Component:
-    """The expandable floating action button, above the phone's bottom bar (with room kept for it)."""
-    return rx.fragment(rx.box(height="64px", aria_hidden="true"), _fab())
+    """The expandable floating action button, above the phone's bottom bar (with room kept for it); every
+    action in it changes something, so a view-only sign-in does not get it."""
+    return rx.cond(S.may_pay, rx.fragment(rx.box(height="64px", aria_hidden="true"), _fab()))
 
 
 def _fab() -> rx.Component:
