@@ -25,7 +25,6 @@ from babel.numbers import NumberFormatError, format_currency, format_decimal, ge
 
 from sqlmodel import Session
 
-from portal_app.models import PortalUser
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
@@ -169,11 +168,9 @@ def formatter(locale: str | None = None) -> Formatter:
 
 
 def for_principal(db: Session, principal: Principal) -> Formatter:
-    """The formats a signed-in subscriber reads in (their portal user's `language`); anyone else gets the
-    provider's default locale."""
-    user = db.get(PortalUser, principal.user_id) \
-        if principal.kind == "subscriber" and principal.user_id is not None else None
-    return formatter(user.language if user is not None else None)
+    """The formats a signed-in subscriber reads in (their portal user's `language`, read with the session);
+    anyone else gets the provider's default locale."""
+    return formatter(principal.language or None)
 
 
 # The provider's default locale, for code that formats for no one in particular (staff pages, history).

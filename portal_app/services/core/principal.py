@@ -17,6 +17,9 @@ class Principal:
     # A subscriber's role on `account_id` (full | billing | view), read from the sign-in's membership of the
     # session's chosen account each time the session resolves; services check it with access.require_role.
     role: str = "full"
+    # A subscriber's chosen language (their portal user's `language`, a CLDR locale), read with the session;
+    # "" means the provider's default locale.
+    language: str = ""
 
     @classmethod
     def system(cls, name: str = "System") -> "Principal":

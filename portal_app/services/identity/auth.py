@@ -220,7 +220,7 @@ def touch_session_id(db: Session, session_id: int, last_seen_at: datetime, now: 
 _CHOSEN = func.coalesce(UserSession.account_id, PortalUser.account_id)
 _SIGNED_IN = (
     select(UserSession.id, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at,
-           PortalUser.id, _CHOSEN, PortalUser.disabled, PortalUser.username, AccountMembership.role,
+           PortalUser.id, _CHOSEN, PortalUser.disabled, PortalUser.username, PortalUser.language, AccountMembership.role,
            Account.kind, Account.first_name, Account.last_name, Account.company_name)
     .join(PortalUser, col(PortalUser.id) == UserSession.user_id)
     .join(AccountMembership, and_(col(AccountMembership.user_id) == PortalUser.id,
@@ -242,7 +242,7 @@ def resolve_session(db: Session, *, token: str | None, now: datetime | None = No
     found = db.exec(_SIGNED_IN, params={"token_hash": hash_token(token)}).first()
     if found is None:  # no such session, or a staff session's cookie
         raise SessionInvalid("expired")
-    (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username, role,
+    (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username, language, role,
      kind, first_name, last_name, company_name) = found
     check_times(revoked_at, expires_at, last_seen_at, now)
     if disabled or role is None:
@@ -250,7 +250,7 @@ def resolve_session(db: Session, *, token: str | None, now: datetime | None = No
     touch_session_id(db, session_id, last_seen_at, now)
     name = display_name_of(kind, first_name, last_name, company_name) if kind is not None else username
     return Principal(kind="subscriber", display_name=name, user_id=user_id, account_id=account_id,
-                     session_id=session_id, role=role)
+                     session_id=session_id, role=role, language=language or "")
 
 
 def end_session(db: Session, *, token: str | None) -> None:

@@ -45,7 +45,8 @@ class SignUpRefused(PortalError):
 
 
 def as_principal(user: PortalUser) -> Principal:
-    return Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id)
+    return Principal(kind="subscriber", display_name=user.username, user_id=user.id, account_id=user.account_id,
+                     language=user.language or "")
 
 
 def clean_email(value: str, field: str = "email") -> str:
