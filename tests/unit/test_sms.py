@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 import portal_app.api
 from portal_app.config import get_settings
-from portal_app.integrations.sms import SmsRefused, SmsUnavailable, TwilioSms, plain
+from portal_app.integrations.sms import SmsRefused, SmsUnavailable, TwilioSms, plain, segments
 from portal_app.models import AccountHistory, NotificationSettings, OutboxSms, utcnow
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.notify import preferences
@@ -82,6 +82,12 @@ def test_the_adapter_sends_through_twilios_library_and_maps_its_errors(fake: Twi
 
 def test_plain_keeps_texts_in_gsm_seven() -> None:
     assert plain("Visa •••• 4242 – “due” …") == 'Visa ending 4242 - "due" ...'
+    # Spanish: é, ñ, ¿ are GSM-7; á, í, ó, ú would make the text UCS-2 (70 characters a segment), so they go plain.
+    spanish = "¿Qué día? Tu factura está lista: págala en un paso desde tu cuenta, o con Quick Pay. Año nuevo, más fácil. Gracias por ser cliente de Lumen Fiber."
+    assert segments(spanish) == 3
+    assert plain(spanish) == ("¿Qué dia? Tu factura esta lista: pagala en un paso desde tu cuenta, o con Quick Pay. "
+                              "Año nuevo, mas facil. Gracias por ser cliente de Lumen Fiber.")
+    assert segments(plain(spanish)) == 1
 
 
 # --- the outbox ------------------------------------------------------------------------------

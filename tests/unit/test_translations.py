@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from factories import PASSWORD, make_subscriber
 from sqlmodel import Session, select
@@ -21,18 +22,27 @@ from portal_app.services.identity import language, ratelimit, signin_flow
 from portal_app.services.identity.portal_users import as_principal
 
 ROOT = Path(__file__).resolve().parents[2]
-# The keywords `make translations` extracts with (Makefile, babel.cfg).
-KEYWORDS = {name: None for name in ("t", "tf", "say", "_", "N_")}
+# The keywords `make translations` extracts with (Makefile), over the files babel.cfg names.
+KEYWORDS = {**{name: None for name in ("t", "tf", "say", "_", "N_", "gettext")}, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def _in_the_app(path: str) -> bool:
+    """Walk portal_app only (not .venv, .web or tests), as the patterns in babel.cfg would anyway."""
+    parts = Path(path).relative_to(ROOT).parts
+    return parts[:1] == ("portal_app",) and not parts[-1].startswith((".", "__"))
 
 
 def _extracted() -> dict[str, str]:
     """Every text marked in portal_app, as `pybabel extract -F babel.cfg` finds it: msgid -> where."""
     found: dict[str, str] = {}
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT / "portal_app"), method_map=[("**.py", "python")], keywords=KEYWORDS):
+            str(ROOT), method_map=method_map, options_map=options_map, keywords=KEYWORDS,
+            directory_filter=_in_the_app):
         text = message if isinstance(message, str) else message[0]
-        found.setdefault(text, f"portal_app/{filename}:{lineno}")
+        found.setdefault(text, f"{filename}:{lineno}")
     return found
 
 
