@@ -328,8 +328,47 @@ def test_html_mail_escapes_what_people_typed_and_text_keeps_it(db: Session) -> N
     assert "/notifications" in mail.body_text  # not required: where to change it
 
 
-def test_every_text_template_fits_one_segment() -> None:
-    """Texts are written for one GSM-7 segment (160 characters) with long but real values."""
+def test_mail_and_texts_are_in_each_recipients_language(db: Session, texts_on) -> None:
+    """The words of a bill's mail and text follow the sign-in's language; dates and money its locale too."""
+    english, spanish = make_subscriber(db), make_subscriber(db)
+    spanish.user.language = "es_US"
+    for sub in (english, spanish):
+        _texting(db, sub.account.id, quiet_hours=False)
+        db.add(NotificationChoice(account_id=sub.account.id, event="bill_ready", email=True, sms=True))
+        invoice = make_invoice(db, sub.account, 7000, due_on=dt.date(2026, 3, 21))
+        notices.bill_ready(db, account=sub.account, invoice=invoice, today=TODAY)
+    db.commit()
+    mails = {m.account_id: m for m in db.exec(select(OutboxMail))}
+    texts = {t.account_id: t.body for t in db.exec(select(OutboxSms))}
+    es, en = mails[spanish.account.id], mails[english.account.id]
+    assert es.subject.startswith("Su factura de Lumen Fiber T-INV-")
+    assert "Su factura de marzo de 2026 es de $70.00." in es.body_text and "Vence el 21 mar 2026." in es.body_text
+    assert "Páguela en un paso (el enlace vale 30 días):" in es.body_text and "/quickpay?t=" in es.body_text
+    assert "Elija qué le enviamos y cómo" in es.body_text and "Choose what we send" not in es.body_text
+    assert '<html lang="es">' in es.body_html and ">Pagar ahora</a>" in es.body_html and "Vence" in es.body_html
+    assert texts[spanish.account.id] == "Lumen: su factura es de $70.00, vence el 21 mar 2026. Pague: http://localhost:3000/pay"
+    assert en.subject.startswith("Your Lumen Fiber bill T-INV-") and "It is due on Mar 21, 2026." in en.body_text
+    assert '<html lang="en">' in en.body_html and ">Pay now</a>" in en.body_html
+    assert texts[english.account.id] == "Lumen: your bill is $70.00, due Mar 21, 2026. Pay: http://localhost:3000/pay"
+
+
+def test_spanish_html_mail_still_escapes_what_people_typed(db: Session) -> None:
+    sub = make_subscriber(db)
+    sub.user.language = "es_US"
+    _ticket_note(db, sub, body='<img src=x onerror="alert(1)"> & gracias')
+    mail = db.exec(select(OutboxMail)).one()
+    assert mail.subject == f"Novedad en su ticket T-{sub.account.id}: Slow <evenings>"
+    assert "agregó una nota a su ticket" in mail.body_text and '<img src=x onerror="alert(1)"> & gracias' in mail.body_text
+    # a value filled into a translated sentence is escaped, as is one printed on its own
+    assert f"Lumen Fiber agregó una nota a su ticket T-{sub.account.id} (Slow &lt;evenings&gt;):" in mail.body_html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; gracias" in mail.body_html
+    assert "<img src=x" not in mail.body_html and "<evenings>" not in mail.body_html
+
+
+@pytest.mark.parametrize("locale", ["en_US", "es_US"])
+def test_every_text_template_fits_one_segment(locale: str) -> None:
+    """Texts are written for one GSM-7 segment (160 characters) with long but real values, in English and
+    in Spanish (whose á, í, ó, ú go plain: one of them would make the text UCS-2, 70 characters a segment)."""
     from portal_app.integrations.sms import segments
 
     long_method = "Mastercard •••• 4444"
@@ -375,7 +414,7 @@ def test_every_text_template_fits_one_segment() -> None:
     too_long = {}
     for name, cases in contexts.items():
         for context in cases:
-            text = render.render_sms(name, context)
+            text = render.render_sms(name, {**context, "locale": locale})
             if segments(text) != 1:
                 which = context.get("variant") or context.get("stage") or context.get("status") or ""
                 too_long[f"{name} {which}"] = (len(text), text)

@@ -64,7 +64,8 @@ def test_spanish_keeps_placeholders_and_the_product_names() -> None:
     for message in _spanish_catalog():
         if not message.id:
             continue
-        assert PLACEHOLDER.findall(message.id) == PLACEHOLDER.findall(message.string), message.id
+        # named placeholders: Spanish may put them in another order, but keeps each one
+        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
         for product in ("AutoPay", "Quick Pay"):
             assert (product in message.id) <= (product in message.string), message.id
     assert i18n.gettext("PAY BILL", "es_US") == "PAGAR FACTURA"
