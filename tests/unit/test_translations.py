@@ -147,3 +147,22 @@ def test_choosing_a_language_signed_in_is_for_the_own_sign_in_only(db: Session) 
     assert language.language_of(db, staff) is None
     with pytest.raises(ValueError):
         language.set_language(db, user=subscriber.user, lang="xx")
+
+
+def test_access_mail_reads_in_the_recipients_language(db: Session) -> None:
+    """Words a service hands a template (a reset link's subject, intro, button) are translated there too."""
+    from portal_app.models import OutboxMail
+    from portal_app.services.identity import access_mail
+
+    spanish, english = make_subscriber(db), make_subscriber(db)
+    spanish.user.language = "es_US"
+    for sub in (spanish, english):
+        access_mail.send_reset(db, user=sub.user, raw_token="t0ken")
+    db.commit()
+    mails = {m.account_id: m for m in db.exec(select(OutboxMail))}
+    es, en = mails[spanish.account.id], mails[english.account.id]
+    assert es.subject == "Restablezca su contraseña de Lumen Fiber"
+    assert f"Alguien pidió restablecer la contraseña del acceso al portal '{spanish.user.username}'." in es.body_text
+    assert "Abra este enlace para elegir una contraseña nueva. Sirve una sola vez y durante 1 hora:" in es.body_text
+    assert ">Elegir una contraseña nueva</a>" in es.body_html and "Si el botón no funciona" in es.body_html
+    assert en.subject == "Reset your Lumen Fiber password" and ">Choose a new password</a>" in en.body_html
