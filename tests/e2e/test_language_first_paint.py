@@ -1,0 +1,90 @@
+"""A Spanish reader (the `portal_lang=es` cookie) never sees the English words of the sign-in page or of the
+signed-in header, not even for the moment before the server's first answer says which language the tab reads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.personas import make_persona
+
+pytestmark = pytest.mark.e2e
+
+# Installed before any page script: each frame the browser is about to paint after the page changed, the words
+# a person can see (innerText leaves out what is visibility:hidden) are checked for the English ones.
+WATCH_WORDS = r"""
+(() => {
+  const english = /\b(Sign in to your account|Username or email|Sign out|Need help\?|Invoices|Payments|Skip to content)\b/;
+  window.__englishSeen = [];
+  window.__frames = 0;
+  window.__hiddenAgain = false;  // words hidden again once shown (they should stay through navigations)
+  let shown = false;
+  let dirty = true;
+  const look = () => {
+    if (dirty && document.body) {
+      dirty = false;
+      window.__frames += 1;
+      const found = document.body.innerText.match(english);
+      if (found) window.__englishSeen.push(found[0]);
+      const pending = document.querySelector(".lang-pending") !== null;
+      if (shown && pending) window.__hiddenAgain = true;
+      shown = shown || (!pending && document.querySelector("main") !== null);
+    }
+    requestAnimationFrame(look);
+  };
+  new MutationObserver(() => { dirty = true; }).observe(document, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+  });
+  requestAnimationFrame(look);
+})();
+"""
+
+
+@pytest.fixture
+def spanish_phone(browser, portal, phone: Page) -> Page:
+    phone.context.add_cookies([{"name": "portal_lang", "value": "es", "url": portal.base_url}])
+    phone.context.add_init_script(WATCH_WORDS)
+    return phone
+
+
+def _never_english(page: Page) -> None:
+    assert page.evaluate("window.__frames") > 0  # the watch ran
+    assert page.evaluate("window.__englishSeen") == []
+    assert page.evaluate("window.__hiddenAgain") is False
+
+
+def test_a_spanish_reader_never_sees_english_first(spanish_phone: Page, portal) -> None:
+    page = spanish_phone
+    persona = make_persona(portal, first_name="Inés")
+    page.goto("/signin")
+    expect(page.get_by_role("heading", name="Inicie sesión en su cuenta")).to_be_visible()
+    _never_english(page)
+
+    page.get_by_label("Usuario o correo electrónico").fill(persona.username)
+    page.get_by_label("Contraseña").fill(persona.password)
+    page.get_by_role("button", name="INICIAR SESIÓN").click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Principal").get_by_role("link", name="Facturas")).to_be_visible()
+    _never_english(page)
+
+    # A fresh load of a signed-in page (a new document: the header starts from the compiled page again).
+    page.reload()
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+    expect(page.get_by_text("¿Necesita ayuda?")).to_be_visible()
+    _never_english(page)
+
+    # A page reached inside the app keeps its header's words shown while the new page loads.
+    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Facturas").click()
+    page.wait_for_url(re.compile(r"/invoices/?$"))
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+    _never_english(page)
+
+
+def test_an_english_reader_still_reads_english(phone: Page, portal) -> None:
+    """Nothing chosen (no cookie): the provider's default, English, once the words show."""
+    phone.goto("/signin")
+    expect(phone.get_by_role("heading", name="Sign in to your account")).to_be_visible()
+    expect(phone.get_by_role("button", name="Español")).to_be_visible()
