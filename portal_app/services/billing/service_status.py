@@ -42,9 +42,9 @@ STATES: dict[str, str] = {
 }
 # What the subscriber reads first on Home.
 HEADLINES = {
-    "suspended_nonpayment": "Your service is suspended for non-payment",
-    "suspended_request": "Your service is suspended at your request",
-    "disconnected": "Your service is disconnected",
+    "suspended_nonpayment": _("Your service is suspended for non-payment"),
+    "suspended_request": _("Your service is suspended at your request"),
+    "disconnected": _("Your service is disconnected"),
 }
 # The state as the subscriber's mail and text name it ("Your internet service is now: disconnected.").
 STATE_WORDS = {"active": _("active"), "suspended_nonpayment": _("suspended for non-payment"),
