@@ -49,6 +49,13 @@ def tf(msgid: str, **params: str) -> rx.Var | str:
     return rx.cond(reads_spanish(), spanish % {k: _spanish().get(v) or v for k, v in params.items()}, english)
 
 
+def tagline() -> rx.Var | str:
+    """The theme's tagline in this tab's language (from the theme's [translations.<lang>] where it has one)."""
+    theme = current_theme()
+    english, spanish = theme.tagline_in("en"), theme.tagline_in("es")
+    return english if english == spanish else rx.cond(reads_spanish(), spanish, english)
+
+
 def language_known() -> rx.Var:
     """True from the server's first answer on, which carries the tab's language (the `portal_lang` cookie).
 
