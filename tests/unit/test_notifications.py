@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import call, make_invoice, make_subscriber
+from factories import call, make_invoice, make_payment, make_subscriber
 from sqlmodel import Session, select
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
@@ -363,6 +363,19 @@ def test_spanish_html_mail_still_escapes_what_people_typed(db: Session) -> None:
     assert f"Lumen Fiber agregó una nota a su ticket T-{sub.account.id} (Slow &lt;evenings&gt;):" in mail.body_html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; gracias" in mail.body_html
     assert "<img src=x" not in mail.body_html and "<evenings>" not in mail.body_html
+
+
+def test_a_gateways_decline_reason_reads_in_the_recipients_language(db: Session) -> None:
+    from portal_app.integrations.payments.sandbox import DECLINE_REASONS
+
+    spanish = make_subscriber(db)
+    spanish.user.language = "es_US"
+    payment = make_payment(db, spanish.account, 4_500, status="failed")
+    notices.payment_failed(db, payment=payment, reason=DECLINE_REASONS["insufficient"])
+    db.commit()
+    mail = db.exec(select(OutboxMail)).one()
+    assert "no se completó: Su tarjeta fue rechazada por fondos insuficientes. Pruebe otra tarjeta." in mail.body_text
+    assert "Su tarjeta fue rechazada por fondos insuficientes." in mail.body_html and "declined" not in mail.body_html
 
 
 @pytest.mark.parametrize("locale", ["en_US", "es_US"])

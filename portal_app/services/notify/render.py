@@ -98,6 +98,13 @@ def _ngettext(context: Any, singular: str, plural: str, num: int, **params: Any)
 
 
 @jinja2.pass_context
+def say_text(context: Any, value: str) -> str:
+    """`value|say`: words the portal keeps in English (a gateway's decline reason, a bank's note) in the
+    recipient's language, where the catalog has them (integrations/payments mark them N_)."""
+    return i18n.translate(value, _language(context)) if value else value
+
+
+@jinja2.pass_context
 def _finalize(context: Any, value: Any) -> Any:
     """A message a service marked with `_()` prints in the recipient's language."""
     return i18n.translate(value, _language(context)) if isinstance(value, i18n.Text) else value
@@ -118,7 +125,7 @@ def _environment() -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block over several lines is one sentence
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
-    env.filters.update(money=_money, balance=_balance, day=day_text, when=when_text, time=time_text)
+    env.filters.update(money=_money, balance=_balance, day=day_text, when=when_text, time=time_text, say=say_text)
     return env
 
 
