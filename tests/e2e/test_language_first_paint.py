@@ -88,3 +88,32 @@ def test_an_english_reader_still_reads_english(phone: Page, portal) -> None:
     phone.goto("/signin")
     expect(phone.get_by_role("heading", name="Sign in to your account")).to_be_visible()
     expect(phone.get_by_role("button", name="Español")).to_be_visible()
+
+
+# Installed before any page script: the app's websocket never opens, so the page stays as it is before the
+# server's first answer (what a reader sees on a slow connection).
+NO_SOCKET = """
+window.WebSocket = class { constructor() { this.readyState = 0; } send() {} close() {} addEventListener() {} };
+"""
+
+
+def test_before_the_first_answer_the_words_wait_in_their_place(browser, portal) -> None:
+    from tests.e2e.conftest import ARTIFACTS, PHONE
+
+    context = browser.new_context(viewport=PHONE, base_url=portal.base_url, device_scale_factor=1)
+    context.add_cookies([{"name": "portal_lang", "value": "es", "url": portal.base_url}])
+    context.add_init_script(NO_SOCKET)
+    try:
+        page = context.new_page()
+        page.goto("/signin")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        assert page.locator(".lang-pending").count() == 1
+        shown = page.evaluate("document.body.innerText")
+        assert "Sign in" not in shown and "Username" not in shown and "Password" not in shown, shown
+        # the places are kept: the form's fields and the logo are there
+        expect(page.locator("input").first).to_be_visible()
+        expect(page.locator("img").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "language-before-first-answer.png"), full_page=True)
+    finally:
+        context.close()
