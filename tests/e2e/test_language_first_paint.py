@@ -46,8 +46,9 @@ WATCH_WORDS = VISIBLE_WORDS + r"""
     if (dirty && document.body) {
       dirty = false;
       window.__frames += 1;
-      const parts = location.pathname.startsWith("/signin") ? [document.body]
-        : document.querySelectorAll("header, nav, footer");
+      const shell = () => [...document.querySelectorAll("header, nav")].filter((el) => !el.closest("main"))
+        .concat([...document.querySelectorAll("footer")]);  // a page's own tabs (a nav in main) are its own
+      const parts = location.pathname.startsWith("/signin") ? [document.body] : shell();
       const found = Array.from(parts, (el) => window.__visibleWords(el)).join("\n").match(english);
       if (found) window.__englishSeen.push(found[0]);
       const pending = document.querySelector(".lang-pending") !== null;
