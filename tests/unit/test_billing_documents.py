@@ -87,7 +87,9 @@ def test_a_spanish_readers_pdfs_are_in_spanish(db: Session, client: TestClient) 
                   "Vencimiento: 21 mar 2026", "Período de servicio: 1–21 de mar de 2026", "Descripción", "Monto",
                   "Fiber 1 Gig", "Pagado: $0.00 · Monto a pagar: $84.37"):
         assert words in text, words
-    assert not any(english in text for english in ("Invoice date", "Due date", "Description", "Bill to", "Amount due"))
+    assert "Esta es su primera factura: $84.37." in text and "Nuevo: Fiber 1 Gig, $84.37 al mes" in text
+    assert not any(english in text for english in ("Invoice date", "Due date", "Description", "Bill to", "Amount due",
+                                                   "first bill", "a month"))
     receipt = pdf_text(client.get(f"/documents/receipts/{payment.id}.pdf").content)
     assert f"Recibo de pago {payment.receipt_number}" in receipt and "Estado: Pagado" in receipt
     assert "Monto pagado" in receipt and "Amount paid" not in receipt

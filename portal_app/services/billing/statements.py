@@ -119,13 +119,16 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
 
 def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
     invoice = access_invoice(db, principal, invoice_id)
-    return invoice_document_of(db, invoice, db.get(Account, invoice.account_id), today)
+    return invoice_document_of(db, invoice, db.get(Account, invoice.account_id), today,
+                               fmt=formatting.for_principal(db, principal))
 
 
-def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: dt.date) -> InvoiceDocument:
+def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: dt.date,
+                        fmt: formatting.Formatter | None = None) -> InvoiceDocument:
+    """What the invoice PDF prints; "Why is my bill different?" in the words of `fmt` (the reader's)."""
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                     .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
-    explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id]).get(invoice.id)
+    explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id], fmt=fmt).get(invoice.id)
     return InvoiceDocument(
         number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
         address_lines=account.service_address_lines, issued_on=invoice.issued_on, due_on=invoice.due_on,
