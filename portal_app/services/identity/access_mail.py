@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from portal_app.models import PortalUser
 from portal_app.services.core import history
+from portal_app.services.core.access import BILLING, FULL, ROLE_LABELS, VIEW
 from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import tokens
@@ -15,6 +16,9 @@ from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
 
 EVENT = "security"
+# The role an invitation offers, as its sentence names it, in the recipient's language.
+_ROLE_WORDS = {ROLE_LABELS[FULL]: _("full access"), ROLE_LABELS[BILLING]: _("billing only"),
+               ROLE_LABELS[VIEW]: _("view only")}
 
 
 def _link_mail(db: Session, *, user: PortalUser | None = None, to: str, subject: str, intro: str, action: str,
@@ -99,7 +103,7 @@ def send_invitation(db: Session, *, account_id: int, to: str, inviter: str, acco
     _link_mail(db, account_id=account_id, to=to, subject=_("You are invited to a %(provider)s account", provider=provider),
                intro=_("%(inviter)s invited you to the %(provider)s customer portal for the account "
                        "%(account)s (%(role)s).", inviter=inviter, provider=provider, account=account_label,
-                       role=role_label.lower()),
+                       role=_ROLE_WORDS.get(role_label, role_label.lower())),
                action=_("Open this link to sign in, or create a sign-in, and accept."), button=_("Accept"),
                lifetime=_("It works once and for 7 days"), link=tokens.link("/invitation", raw_token),
                otherwise=_("If you did not expect this, ignore this email: nothing changes without the link."))
