@@ -31,6 +31,7 @@ from portal_app.models import (
 from portal_app.services.billing import notices
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
+from portal_app.services.core import i18n
 from portal_app.services.notify import log, preferences, render
 from portal_app.services.notify.events import EVENTS
 from portal_app.services.notify.send import quiet_until, send
@@ -376,6 +377,57 @@ def test_a_gateways_decline_reason_reads_in_the_recipients_language(db: Session)
     mail = db.exec(select(OutboxMail)).one()
     assert "no se completó: Su tarjeta fue rechazada por fondos insuficientes. Pruebe otra tarjeta." in mail.body_text
     assert "Su tarjeta fue rechazada por fondos insuficientes." in mail.body_html and "declined" not in mail.body_html
+
+
+def test_every_mail_reads_wholly_in_spanish_for_a_spanish_reader() -> None:
+    """Each mail template, in each of its cases, has no English word left for a Spanish reader (subject, text
+    and HTML): every sentence goes through the catalog."""
+    import re
+
+    day, moment = dt.date(2026, 12, 21), dt.datetime(2026, 12, 21, 15, 30, tzinfo=dt.UTC)
+    base = {
+        "locale": "es_US", "account_number": "100200300", "action": i18n._("Open this link to confirm it."),
+        "amount_cents": 4500, "autopay": {"method": "Visa •••• 4242", "amount_cents": 4500, "on": day},
+        "back_on": day, "balance_cents": 4500, "before": "lun, 20 dic", "button": i18n._("Accept"),
+        "change": "booked", "contract_id": 7, "details": "", "due_on": day, "email": "ana@mail.example",
+        "ends_on": day, "expected_end_at": moment, "expires": day, "intro": i18n._("Someone asked to reset the password of the portal sign-in '%(username)s'.", username="ana"),
+        "invoice_number": "F-0042", "kind": "outage", "lifetime": i18n._("It works once and for 1 day"),
+        "link": "http://127.0.0.1/x", "method_label": "Visa •••• 4242", "needs_authentication": False,
+        "next_step": "Instalación", "note": i18n._("Your bank returned the payment: insufficient funds."),
+        "order_done": False, "order_title": "Fibra 1 Giga", "otherwise": i18n._("If you did not ask for this, ignore this email."),
+        "pay_link": "http://127.0.0.1/quickpay", "payer_note": "", "period_start": day, "price_cents": 1000,
+        "promised_on": day, "reason": "Your card was declined by your bank. Try another card or call your bank.",
+        "receipt_number": "R-1", "remove_link": "http://127.0.0.1/r", "restore_cents": 4500,
+        "restore_url": "http://127.0.0.1/q", "restored": True, "restored_at": moment, "retry_on": day,
+        "stage": "requested", "starts_at": moment, "starts_on": day, "state": i18n._("disconnected"),
+        "status": "succeeded", "step": "Instalación", "subject": i18n._("Two-factor sign-in is on"),
+        "text": i18n._("Two-factor sign-in was turned on for the portal sign-in '%(username)s'.", username="ana"),
+        "ticket_number": "T-9", "ticket_subject": "Lento", "title": "Corte de fibra", "update": "Ya casi.", "total_cents": 4500,
+        "variant": "refunded",
+        "username": "ana", "when": "mar, 21 dic, 9:30 a.m.",
+    }
+    cases = [{}, {"autopay": None}, {"autopay": None, "balance_cents": -100}, {"autopay": None, "balance_cents": 9000},
+             {"retry_on": None, "needs_authentication": True}, {"amount_cents": 0}, {"order_done": True},
+             {"next_step": ""}, {"kind": "maintenance"}, {"expected_end_at": None}, {"status": "pending"},
+             {"payer_note": "Mañana."}]
+    cases += [{"change": c} for c in ("moved", "cancelled")] + [{"stage": "declined", "reason": "Sin cupo ese día."}]
+    cases += [{"stage": s} for s in ("approved", "cancelled", "started", "ended", "update", "restored",
+                                     "made", "reminder", "lapsed")]
+    cases += [{"stage": "restored", "kind": "maintenance"}, {"stage": "update", "kind": "maintenance"}]
+    cases += [{"status": s} for s in ("active", "suspended_nonpayment", "suspended_request")]
+    cases += [{"variant": v} for v in ("refunded", "refund_failed", "counted_again", "returned", "disputed")]
+    english = re.compile(r"\b(the|The|Your|your|you|You|We|we|is|are|and|to|will|of|for|Pay|pay|Hello|Choose|"
+                         r"Questions|Receipt|Balance|Status|Update|Thank)\b")
+    left = {}
+    for name in sorted(p.stem for p in render.TEMPLATES.joinpath("mail").glob("*.txt") if p.stem != "base"):
+        for case in cases:
+            mail = render.render_mail(name, {**base, **case})
+            for part, words in (("subject", mail.subject), ("text", mail.text),
+                                ("html", re.sub(r"<[^>]+>", " ", mail.html))):
+                words = re.sub(r"https?://\S+|Lumen Fiber( Communications LLC)?|Quick Pay|AutoPay", "", words)
+                if found := english.findall(words):
+                    left.setdefault(f"{name} {part}", set()).update(found)
+    assert left == {}
 
 
 @pytest.mark.parametrize("locale", ["en_US", "es_US"])
