@@ -147,6 +147,19 @@ def _code(fake: TwilioFake, number: str = PHONE) -> str:
     return fake.to(number)[-1].split()[0]
 
 
+def test_the_code_is_texted_in_the_subscribers_language(db: Session, texts_on, fake: TwilioFake,
+                                                         sender: TwilioSms) -> None:
+    from dataclasses import replace
+
+    sub = make_subscriber(db)
+    preferences.send_code(db, principal=replace(sub.principal, language="es_US"), phone="(512) 555-0123")
+    db.commit()
+    deliver_due(db, sender=sender)
+    text = fake.to(PHONE)[-1]
+    assert text.endswith("es su codigo de Lumen para recibir nuestros mensajes de texto. Vale 10 minutos.")
+    assert segments(text) == 1
+
+
 def test_a_number_gets_texts_only_after_its_code_comes_back(db: Session, texts_on, fake: TwilioFake,
                                                             sender: TwilioSms) -> None:
     sub = make_subscriber(db)

@@ -214,8 +214,8 @@ def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime
     settings.pending_phone, settings.code_hash = number, _code_hash(account.id, number, code)
     settings.code_expires_at, settings.code_attempts = now + CODE_LIFETIME, 0
     db.add(settings)
-    enqueue_sms(db, to=number, body=render.render_sms("verification_code", {"code": code}), account_id=account.id,
-                purpose="verification")
+    body = render.render_sms("verification_code", {"code": code, "locale": principal.language or None})
+    enqueue_sms(db, to=number, body=body, account_id=account.id, purpose="verification")
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="phone_code_sent",
                    summary=f"A code to confirm {format_phone(number)} for texts was sent to it",
                    entity_type="account", entity_id=account.id)
