@@ -279,6 +279,15 @@ def test_stop_start_and_help_from_a_phone(client: TestClient, db: Session) -> No
     assert "<Message>" not in _inbound(client, "thanks!").text  # anything else: no answer
 
 
+def test_help_answers_in_the_language_of_the_sign_ins_behind_the_number(client: TestClient, db: Session) -> None:
+    sub = make_subscriber(db)
+    sub.user.language = "es_US"
+    db.add_all([sub.user, NotificationSettings(account_id=sub.account.id, sms_phone=PHONE, sms_verified_at=utcnow())])
+    db.commit()
+    reply = _inbound(client, "HELP")
+    assert "<Message>Mensajes de su cuenta Lumen. Ayuda: +1 512 555 0100." in reply.text and "STOP" in reply.text
+
+
 def test_the_webhook_is_not_there_without_twilio(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     point_app_at(monkeypatch, database_url)
     try:

@@ -27,7 +27,7 @@ from portal_app.services.core.reach import format_phone, normalize_phone
 from portal_app.services.identity import ratelimit
 from portal_app.services.notify import render
 from portal_app.services.notify.events import EVENTS, email_offered, email_required
-from portal_app.services.notify.send import DEFAULT_QUIET
+from portal_app.services.notify.send import DEFAULT_QUIET, reach_many
 from portal_app.services.notify.sms_outbox import CODE_LIFETIME, enqueue_sms, mark_opted_out
 from portal_app.theming import current_theme
 
@@ -290,5 +290,13 @@ def inbound_text(db: Session, *, from_number: str, body: str, now: dt.datetime |
                            entity_type="account", entity_id=settings.account_id)
         return ""
     if word in HELP_WORDS:
-        return render.render_sms("help", {})
+        return render.render_sms("help", {"locale": _language_of_number(db, from_number)})
     return ""
+
+
+def _language_of_number(db: Session, number: str) -> str | None:
+    """The language the sign-ins behind a texting number read (a family's number may serve several
+    accounts): theirs when they agree, else None (the provider's)."""
+    account_ids = list(db.exec(select(NotificationSettings.account_id).where(NotificationSettings.sms_phone == number)))
+    languages = {reach.language for reach in reach_many(db, account_ids).values()}
+    return languages.pop() if len(languages) == 1 else None
