@@ -74,6 +74,7 @@ class InvoiceDocument:
     explained_headline: str = ""
     changes: list[tuple[str, int | None]] = field(default_factory=list)
     account_lines: list[tuple[str, int | None]] = field(default_factory=list)
+    locale: str = ""  # the locale its reader reads ("" for the provider's): a print run formats each bill so
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,12 @@ def invoice_pdf(doc: InvoiceDocument, *, fmt: Formats) -> bytes:
     return _build(story, title)
 
 
-def invoices_pdf(docs: list[InvoiceDocument], *, fmt: Formats) -> bytes:
-    """Several invoices in one PDF, each starting on a new page (a print run)."""
+def invoices_pdf(bills: list[tuple[InvoiceDocument, Formats]]) -> bytes:
+    """Several invoices in one PDF, each starting on a new page and in its reader's formats (a print run)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for doc in docs:
+    for doc, fmt in bills:
         writer.append(PdfReader(io.BytesIO(invoice_pdf(doc, fmt=fmt))))
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -139,6 +139,7 @@ def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: 
         explained_headline=explained.headline if explained else "",
         changes=[(r.text, r.amount_cents) for r in explained.changes] if explained else [],
         account_lines=[(r.text, r.amount_cents) for r in explained.account] if explained else [],
+        locale=fmt.locale if fmt is not None else "",
     )
 
 
