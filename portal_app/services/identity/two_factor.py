@@ -77,8 +77,8 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
 def _new_recovery_codes(db: Session, user: PortalUser) -> list[str]:
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    for _code in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_ALPHABET) for _char in range(10))
         code = f"{raw[:5]}-{raw[5:]}"
         codes.append(code)
         db.add(RecoveryCode(user_id=user.id, code_hash=_hash_code(code)))
