@@ -7,7 +7,8 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
-from portal_app.i18n import lang_attr
+from portal_app.i18n import lang_attr, t, tf
+from portal_app.services.identity.passwords import MIN_LENGTH
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -110,11 +111,17 @@ def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var,
     """Choose a password (typed twice) from an emailed link."""
     return stacked_form(
         whose,
-        field("New password", "password", type_="password", autocomplete="new-password", hint=hint, error=error),
-        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+        field(t("New password"), "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field(t("New password again"), "confirm", type_="password", autocomplete="new-password"),
         primary_button(label, type="submit", width="100%", loading=submitting),
         on_submit=on_submit,
     )
+
+
+def password_hint() -> rx.Var | str:
+    """What a new password must be (services/identity/passwords.py), said under its field."""
+    return tf("At least %(count)s characters. A few unrelated words make a strong, memorable password; "
+              "repeats, sequences, keyboard rows and our name or yours are refused.", count=str(MIN_LENGTH))
 
 
 def text_link(text: str, href: str, **props) -> rx.Component:
