@@ -13,9 +13,7 @@ from portal_app.components.forms import field, select_field, stacked_form
 from portal_app.components.shell import portal_page
 from portal_app.state.notifications import NotificationsState as S
 
-STATUS_COLOURS = {"Sent": "green", "Waiting": "gray", "Not delivered": "red"}
-# What the state says of a sent message (state/notifications.py), shown in the tab's language.
-STATUS_TEXTS = (N_("Sent"), N_("Waiting"), N_("Not delivered"), N_("Email"), N_("Text"))
+STATUS_COLOURS = {"Sent": "green", "Waiting": "gray", "Not delivered": "red"}  # by the English status
 
 
 def _err(name: str) -> rx.Var:
@@ -147,11 +145,9 @@ def _sent_row(row: rx.Var) -> rx.Component:
     status = row["status"].to(str)
     return rx.box(
         rx.hstack(
-            rx.badge(rx.match(row["channel"], *[(str(c), t(c)) for c in STATUS_TEXTS[3:]], row["channel"]),
-                     color_scheme="gray"),
+            rx.badge(row["channel"], color_scheme="gray"),
             rx.text(row["when"], size="1", color=tokens.MUTED),
-            rx.badge(rx.match(status, *[(str(s), t(s)) for s in STATUS_TEXTS[:3]], status),
-                     color_scheme=rx.match(status, *STATUS_COLOURS.items(), "amber"), high_contrast=True),
+            rx.badge(row["status_text"], color_scheme=rx.match(status, *STATUS_COLOURS.items(), "amber"), high_contrast=True),
             wrap="wrap", align="center",
         ),
         rx.text(row["subject"], size="2"),

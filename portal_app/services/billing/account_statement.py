@@ -20,6 +20,7 @@ from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdj
 from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 
 MAX_DAYS = 3 * 366 + 1  # three years on one statement
@@ -43,14 +44,14 @@ def parse_range(raw_from: str, raw_to: str, *, today: dt.date) -> tuple[dt.date,
         try:
             days[name] = dt.date.fromisoformat((raw or "").strip())
         except ValueError:
-            errors[name] = "Pick a date."
+            errors[name] = _("Pick a date.")
     if not errors:
         if days["to"] > today:
-            errors["to"] = "The statement can end today at the latest."
+            errors["to"] = _("The statement can end today at the latest.")
         elif days["from"] > days["to"]:
-            errors["from"] = "Start on or before the end date."
+            errors["from"] = _("Start on or before the end date.")
         elif (days["to"] - days["from"]).days >= MAX_DAYS:
-            errors["from"] = "One statement covers up to three years."
+            errors["from"] = _("One statement covers up to three years.")
     if errors:
         raise FieldErrors(errors)
     return days["from"], days["to"]

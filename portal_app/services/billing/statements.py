@@ -12,6 +12,7 @@ from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
+from portal_app.services.core.i18n import N_, _, joined
 from portal_app.services.billing.explain import Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.services.core import formatting
@@ -66,7 +67,8 @@ def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     ids = [p.id for p in rows]
     applied, taken = applied_to_each(db, ids), taken_back_each(db, ids)  # two queries for the page, not two a row
-    notes = {pid: "; ".join(f"{label} {formatting.money(cents)}" for label, cents in parts)
+    notes = {pid: joined([_("%(what)s %(amount)s", what=label, amount=formatting.money(cents)) for label, cents in parts],
+                         "; ")
              for pid, parts in taken.items() if parts}
     return Page(rows=[(p, applied.get(p.id, [])) for p in rows], page=page, pages=pages, notes=notes)
 
@@ -93,7 +95,7 @@ def applied_to(db: Session, payment_id: int) -> list[tuple[str, int]]:
     return applied_to_each(db, [payment_id]).get(payment_id, [])
 
 
-ADJUSTMENT_WORDS = {"refund": "Refunded", "dispute": "Disputed", "return": "Returned by the bank"}
+ADJUSTMENT_WORDS = {"refund": N_("Refunded"), "dispute": N_("Disputed"), "return": N_("Returned by the bank")}
 
 
 def taken_back_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -104,7 +106,8 @@ def taken_back_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple
     for a in db.exec(select(PaymentAdjustment).where(col(PaymentAdjustment.payment_id).in_(payment_ids),
                                                      col(PaymentAdjustment.status).in_(("pending", "applied")))
                      .order_by(col(PaymentAdjustment.id))):
-        label = ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else "")
+        label = ADJUSTMENT_WORDS.get(a.kind, a.kind)
+        label = _("%(what)s (pending)", what=label) if a.status == "pending" else label
         taken.setdefault(a.payment_id, []).append((label, a.amount_cents))
     return taken
 

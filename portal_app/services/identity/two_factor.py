@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select
 from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services.identity import access_mail
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.core.access import access_own_sign_in
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.account_security import check_current_password
@@ -66,7 +67,7 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
     """Give a subscriber or staff sign-in (`who` has `totp_secret`, `totp_enabled_at`) a new secret,
     inactive until confirmed; the QR code names the provider and `name`."""
     if who.totp_enabled_at is not None:
-        raise FieldErrors({"code": "Two-factor sign-in is already on."})
+        raise FieldErrors({"code": _("Two-factor sign-in is already on.")})
     who.totp_secret = pyotp.random_base32()
     db.add(who)
     uri = pyotp.TOTP(who.totp_secret).provisioning_uri(name=name, issuer_name=current_theme().provider_name)
@@ -76,8 +77,8 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
 def _new_recovery_codes(db: Session, user: PortalUser) -> list[str]:
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    for _n in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_ALPHABET) for _c in range(10))
         code = f"{raw[:5]}-{raw[5:]}"
         codes.append(code)
         db.add(RecoveryCode(user_id=user.id, code_hash=_hash_code(code)))
@@ -88,9 +89,9 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
     """Turn two-factor on once the app shows a right code; returns the recovery codes (shown once)."""
     user = _user(db, principal)
     if user.totp_enabled_at is not None or not user.totp_secret:
-        raise FieldErrors({"code": "Start again: scan a new QR code first."})
+        raise FieldErrors({"code": _("Start again: scan a new QR code first.")})
     if not pyotp.TOTP(user.totp_secret).verify(code.replace(" ", "").strip(), valid_window=1):
-        raise FieldErrors({"code": "That code is not right. Enter the 6 digits your app shows now."})
+        raise FieldErrors({"code": _("That code is not right. Enter the 6 digits your app shows now.")})
     user.totp_enabled_at = utcnow()
     db.add(user)
     codes = _new_recovery_codes(db, user)
@@ -105,7 +106,7 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
 def disable(db: Session, *, principal: Principal, password: str) -> None:
     user = _user(db, principal)
     check_current_password(db, user=user, password=password, field="disable_password",
-                           message="That password is not right.")
+                           message=_("That password is not right."))
     user.totp_secret = None
     user.totp_enabled_at = None
     db.add(user)
