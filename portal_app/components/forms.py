@@ -75,7 +75,7 @@ def field(
     error: rx.Var | str = "",
     type_: str = "text",
     autocomplete: str = "off",
-    hint: str = "",
+    hint: rx.Var | str = "",
     required: bool = True,
     **props,
 ) -> rx.Component:
@@ -85,7 +85,8 @@ def field(
     has_error = error != ""
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
+        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if isinstance(hint, rx.Var) or hint
+        else rx.fragment(),
         rx.input(
             id=name, name=name, type=type_, auto_complete=autocomplete, required=required, size="3",
             width="100%", min_height=tokens.TOUCH_TARGET,
@@ -153,7 +154,7 @@ def public_frame(
     their own headings passes `heading=None`.
     """
     logo = brand_logo("48px")
-    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
+    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading is not None else []) + list(children)
     return rx.center(
         rx.vstack(
             rx.link(logo, href=logo_href) if logo_href else logo,
