@@ -8,7 +8,6 @@ from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.billing import autopay, hosted_payments, payments, statements
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import _
-from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import signed_in_event
@@ -73,7 +72,8 @@ class AutoPayState(SessionState):
             self.error = self._t(_("That recurring payment could not be found."))
             return
         self.open_id = int(recurring_id)
-        self.charges = [{"date": formatting.date(p.created_at), "amount": formatting.money(p.amount_cents),
+        fmt = self._fmt()
+        self.charges = [{"date": fmt.date(p.created_at), "amount": fmt.money(p.amount_cents),
                          "status": statements.PAYMENT_STATUS.get(p.status, p.status)} for p in rows]
 
     @rx.event

@@ -6,7 +6,6 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
-from portal_app.services.core import formatting
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
@@ -45,12 +44,12 @@ class PeopleState(SessionState):
             return
         self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email,
                         "role": self._t(m.role_label),
-                        "added": self._t(_("Added %(date)s", date=formatting.date(m.added_at)))
+                        "added": self._t(_("Added %(date)s", date=self._fmt().date(m.added_at)))
                         + (f" · {m.added_by}" if m.added_by else ""),
                         "you": "yes" if m.is_you else ""}
                        for m in memberships.members(db, principal=principal)]
         self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": self._t(i.role_label),
-                             "until": self._t(_("Link works until %(date)s", date=formatting.date(i.expires_at)))}
+                             "until": self._t(_("Link works until %(date)s", date=self._fmt().date(i.expires_at)))}
                             for i in memberships.pending_invitations(db, principal=principal)]
 
     @rx.event

@@ -58,9 +58,10 @@ class InvoicesState(PagedList, SessionState):
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
         self.page, self.pages = result.page, result.pages
+        fmt = self._fmt()
         self.invoices = [
-            {"id": inv.id, "number": inv.number, "date": formatting.date(inv.issued_on),
-             "due": formatting.date(inv.due_on), "amount": formatting.money(inv.total_cents), "status": status,
+            {"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on),
+             "due": fmt.date(inv.due_on), "amount": fmt.money(inv.total_cents), "status": status,
              "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id), self._t)}
             for inv, status in result.rows
         ]
@@ -81,9 +82,10 @@ class PaymentsListState(PagedList, SessionState):
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_payments(db, principal=principal, page=page)
         self.page, self.pages = result.page, result.pages
+        fmt = self._fmt()
         self.payments = [
-            {"id": p.id, "receipt": p.receipt_number, "date": formatting.date(p.created_at), "method": p.method_label,
-             "amount": formatting.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
+            {"id": p.id, "receipt": p.receipt_number, "date": fmt.date(p.created_at), "method": p.method_label,
+             "amount": fmt.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
              "applied": ", ".join(number for number, _amount in applied) or self._t(_("Credit on account")),
              "taken_back": self._t(result.notes.get(p.id, "")),
              "pdf": f"/documents/receipts/{p.id}.pdf"}
@@ -120,4 +122,4 @@ class StatementFormState(SessionState):
             self.err_from, self.err_to = self._t(problem.errors.get("from", "")), self._t(problem.errors.get("to", ""))
             return
         self.href = f"/documents/statement.pdf?from={start.isoformat()}&to={end.isoformat()}"
-        self.label = formatting.date_range(start, end)
+        self.label = self._fmt().date_range(start, end)
