@@ -29,14 +29,16 @@ def billing_tabs(current: str) -> rx.Component:
 
 
 def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
+    # The page count takes what the buttons leave and wraps (longer Spanish words on a 360 px phone).
     return rx.cond(
         pages > 1,
         rx.hstack(
-            rx.button(t("Newer"), on_click=go_to(page - 1), disabled=page <= 1, variant="outline", size="3",
-                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-            rx.text(t("Page "), page.to_string(), t(" of "), pages.to_string(), size="2", color=tokens.MUTED),
-            rx.button(t("Older"), on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="3",
-                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            rx.button(t("Newer"), on_click=go_to(page - 1), disabled=page <= 1, variant="outline", size="2",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer", flex_shrink="0"),
+            rx.text(t("Page "), page.to_string(), t(" of "), pages.to_string(), size="2", color=tokens.MUTED,
+                    text_align="center", flex="1", min_width="0"),
+            rx.button(t("Older"), on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="2",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer", flex_shrink="0"),
             justify="between", align="center", width="100%",
         ),
     )

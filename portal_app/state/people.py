@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
 from portal_app.services.core.errors import FieldErrors
-from portal_app.services.core.i18n import _
+from portal_app.services.core.i18n import N_, _
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import memberships, tokens
 from portal_app.services.identity.portal_users import SignUpRefused
@@ -19,6 +19,15 @@ from portal_app.state.tab_guard import event_query_param, reset_tab
 
 ROLE_OPTIONS = [{"value": role, "label": ROLE_LABELS[role]} for role in MEMBER_ROLES]
 TOO_LONG = _("That took too long: enter the account again.")
+# How a membership came about, as stored (models/identity.py, services/identity/memberships.py): shown translated.
+ADDED_BY = (N_("with the sign-in"), N_("proof of the account"), N_("invitation"))
+INVITED_BY = "invitation from "
+
+
+def _added_by(text: str) -> str:
+    if text.startswith(INVITED_BY):
+        return _("invitation from %(name)s", name=text[len(INVITED_BY):])
+    return text
 
 
 class PeopleState(SessionState):
@@ -45,7 +54,7 @@ class PeopleState(SessionState):
         self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email,
                         "role": self._t(m.role_label),
                         "added": self._t(_("Added %(date)s", date=self._fmt().date(m.added_at)))
-                        + (f" · {m.added_by}" if m.added_by else ""),
+                        + (f" · {self._t(_added_by(m.added_by))}" if m.added_by else ""),
                         "you": "yes" if m.is_you else ""}
                        for m in memberships.members(db, principal=principal)]
         self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": self._t(i.role_label),
