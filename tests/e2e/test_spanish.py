@@ -151,6 +151,12 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     expect(phone.get_by_role("heading", name="AutoPay", level=1)).to_be_visible()
     expect(phone.get_by_role("heading", name="Formas de pago guardadas")).to_be_visible()
     _check(phone, "autopay")
+    phone.get_by_role("button", name="AGREGAR PAGO RECURRENTE").click()
+    expect(phone.locator("#autopay-notice")).to_have_text(
+        "AutoPay está activado. Cada factura se cobrará en su fecha de vencimiento.")
+    expect(phone.get_by_text("Se repite: La fecha de vencimiento de cada factura")).to_be_visible()
+    expect(phone.get_by_role("button", name="EDITAR")).to_be_visible()
+    _check(phone, "autopay-on")
 
     phone.goto("/contacts")
     expect(phone.get_by_role("heading", name="Contactos", level=1)).to_be_visible()
@@ -191,6 +197,14 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     phone.get_by_role("button", name="CONTINUAR").click()
     expect(phone.locator("#quickpay-error")).to_contain_text("No encontramos una cuenta con esos datos.")
     _check(phone, "quickpay")
+    phone.get_by_label("Número de cuenta").fill(maya.number)
+    phone.get_by_label("Apellido o código postal de facturación").fill("Okafor")
+    phone.get_by_role("button", name="CONTINUAR").click()
+    expect(phone.get_by_text("Saldo", exact=True)).to_be_visible()
+    expect(phone.locator("#payment-method")).to_contain_text("Tarjeta de crédito/débito")
+    expect(phone.get_by_label("Vencimiento (MM/AA)")).to_have_attribute("placeholder", "MM/AA")
+    expect(phone.get_by_role("button", name="¿No es su cuenta? Empiece de nuevo")).to_be_visible()
+    _check(phone, "quickpay-pay")
 
     phone.goto("/invitation?token=not-a-token")
     expect(phone.locator("#invitation-error")).to_contain_text("Esta invitación venció o ya se usó.")
