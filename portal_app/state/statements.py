@@ -56,9 +56,9 @@ class InvoicesState(PagedList, SessionState):
     invoices: list[dict] = []
 
     def _fetch(self, db, principal, page: int) -> None:
-        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
-        self.page, self.pages = result.page, result.pages
         fmt = self._fmt()
+        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page, fmt=fmt)
+        self.page, self.pages = result.page, result.pages
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on),
              "due": fmt.date(inv.due_on), "amount": fmt.money(inv.total_cents), "status": status,

@@ -4,6 +4,7 @@ logs, the account history and staff."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from factories import make_invoice, make_subscriber
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 
 from portal_app.models import AccountHistory
 from portal_app.services.billing import account_statement, explain
-from portal_app.services.core import i18n
+from portal_app.services.core import formatting, i18n
 from portal_app.services.core.access import VIEW, require_role
 from portal_app.services.core.errors import FieldErrors, RoleRefused
 from portal_app.services.core.principal import Principal
@@ -74,3 +75,15 @@ def test_a_view_only_refusal_and_a_bills_headline_in_spanish(db: Session) -> Non
     assert i18n.translate(explained[first.id].headline, "es").startswith("Esta es su primera factura: ")
     assert "más que su última factura" in i18n.translate(explained[second.id].headline, "es")
     assert "more than your last bill" in explained[second.id].headline
+
+
+def test_a_bills_payment_day_is_written_as_its_reader_does(db: Session) -> None:
+    from test_bill_explained import _upgraded_in_march
+
+    me, _march, april = _upgraded_in_march(db)
+    spanish = explain.explain_invoices(db, account_id=me.account.id, invoice_ids=[april.id],
+                                       fmt=formatting.formatter("es_US"))[april.id]
+    paid = i18n.translate(spanish.account[1].text, "es")
+    assert re.fullmatch(r"Pago del \d{1,2} [a-z]+\.? \(Visa •••• 4242\), gracias", paid), paid
+    english = explain.explain_invoices(db, account_id=me.account.id, invoice_ids=[april.id])[april.id]
+    assert re.fullmatch(r"Payment [A-Z][a-z]{2} \d{1,2} \(Visa •••• 4242\), thank you", english.account[1].text)

@@ -43,8 +43,8 @@ class Explanation:
 
 
 
-def _day(moment: dt.datetime) -> str:
-    return formatting.date(moment, 'MMMd')
+def _day(moment: dt.datetime, fmt: formatting.Formatter | None) -> str:
+    return (fmt or formatting.formatter()).date(moment, 'MMMd')
 
 
 def _name(line: InvoiceLine) -> str:
@@ -150,8 +150,10 @@ def _headline(invoice: Invoice, previous: Invoice | None) -> str:
     return _("This bill is %(total)s, %(difference)s less than your last bill (%(last)s).", **said)
 
 
-def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) -> dict[int, Explanation]:
-    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that)."""
+def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int],
+                     fmt: formatting.Formatter | None = None) -> dict[int, Explanation]:
+    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that); days are
+    written as `fmt` says (the reader's locale), else the provider's."""
     if not invoice_ids:
         return {}
     invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
@@ -173,7 +175,7 @@ def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) ->
     for invoice in wanted:
         before = previous[invoice.id]
         billed_before = sum(i.total_cents for i in invoices[:position[invoice.id]])
-        account = _account(invoice, before, billed_before, paid, taken)
+        account = _account(invoice, before, billed_before, paid, taken, fmt)
         explained[invoice.id] = Explanation(
             headline=_headline(invoice, before),
             changes=_changes(lines.get(invoice.id, []), lines.get(before.id, []) if before else None),
@@ -182,7 +184,7 @@ def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) ->
 
 
 def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid: list[Payment],
-             taken: list[PaymentAdjustment]) -> list[Reason]:
+             taken: list[PaymentAdjustment], fmt: formatting.Formatter | None) -> list[Reason]:
     """Payments and refunds since the last bill, and the balance carried into this one."""
     if before is None and billed_before == 0:
         return []
@@ -190,10 +192,10 @@ def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid:
     in_between = lambda when: (since is None or when >= since) and when < invoice.created_at  # noqa: E731
     reasons = [Reason(_("Your last bill, %(number)s: %(total)s", number=before.number,
                         total=formatting.money(before.total_cents)))] if before else []
-    reasons += [Reason(_("Payment %(day)s (%(method)s), thank you", day=_day(p.created_at), method=p.method_label),
+    reasons += [Reason(_("Payment %(day)s (%(method)s), thank you", day=_day(p.created_at, fmt), method=p.method_label),
                        -p.amount_cents)
                 for p in paid if in_between(p.created_at)]
-    reasons += [Reason(_("%(what)s on %(day)s", what=ADJUSTMENT_WORDS.get(a.kind, a.kind.title()), day=_day(a.created_at)),
+    reasons += [Reason(_("%(what)s on %(day)s", what=ADJUSTMENT_WORDS.get(a.kind, a.kind.title()), day=_day(a.created_at, fmt)),
                        a.amount_cents)
                 for a in taken if in_between(a.created_at)]
     carried = (billed_before - sum(p.amount_cents for p in paid if p.created_at < invoice.created_at)

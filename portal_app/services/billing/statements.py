@@ -43,7 +43,8 @@ def _pages(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
-def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1) -> Page:
+def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1,
+                  fmt: formatting.Formatter | None = None) -> Page:
     account_id = account_id_of(principal)
     total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account_id)).one()
     pages = _pages(total)
@@ -53,7 +54,7 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
         .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows])
+    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows], fmt=fmt)
     return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages, explained=explained)
 
 
