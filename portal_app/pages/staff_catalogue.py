@@ -32,7 +32,7 @@ def _edit_dialog(p: rx.Var) -> rx.Component:
     package_id = p["id"].to(str)
     return form_dialog(
         *_package_fields(p, id_prefix="edit"),
-        submit_label="SAVE PACKAGE", on_submit=S.update_package, spacing="2",
+        submit_label="SAVE PACKAGE", on_submit=S.update_package, spacing="2", cancel_label="Cancel",
         trigger=row_button("Edit", aria_label="Edit " + p["name"].to(str)),
         title=rx.fragment("Edit ", p["name"]),
         description="Current subscribers keep their price; new orders and changes use the new one.",

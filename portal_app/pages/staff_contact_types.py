@@ -52,7 +52,7 @@ def _confirm() -> rx.Component:
         title=rx.text.span("Remove ", S.confirm_name, "?"),
         description="Subscribers will no longer be able to choose it. Contacts that have this type keep their "
                     "names, emails and phone numbers and show no type.",
-        confirm_label="REMOVE TYPE", on_confirm=S.remove, on_keep=S.cancel_remove,
+        confirm_label="REMOVE TYPE", on_confirm=S.remove, keep_label="Cancel", on_keep=S.cancel_remove,
         open=S.confirm_id != "", on_open_change=S.confirm_open_change, max_width="440px",
     )
 

@@ -28,7 +28,7 @@ from portal_app.services.core.reach import normalize_phone
 from portal_app.services.identity.secrets_util import hash_password
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-NO_MATCH = "We could not match those details to an account. Check them against your bill and try again."
+NO_MATCH = _("We could not match those details to an account. Check them against your bill and try again.")
 LINK_INVALID = "This link has expired or has already been used. Ask for a new one below."
 RESET_SENT = (
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
@@ -53,10 +53,10 @@ def clean_email(value: str, field: str = "email") -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise FieldErrors({field: "Enter an email address like name@example.com."}) from None
+        raise FieldErrors({field: _("Enter an email address like name@example.com.")}) from None
 
 
-PHONE_TO_CALL = "Enter a phone number we can call, like 512 555 0100."
+PHONE_TO_CALL = _("Enter a phone number we can call, like 512 555 0100.")
 
 
 def check_new_sign_in(raw_username: str, password: str, email: str, errors: dict[str, str]) -> str:
@@ -77,7 +77,7 @@ def clean_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME_RE.fullmatch(username):
         raise FieldErrors(
-            {"username": "Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit."}
+            {"username": _("Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.")}
         )
     return username
 
@@ -198,7 +198,7 @@ class SignUpDone:
     awaiting_approval: bool
 
 
-BILL_MISMATCH = "That does not match your latest bill. Type its invoice number or its total exactly as printed."
+BILL_MISMATCH = _("That does not match your latest bill. Type its invoice number or its total exactly as printed.")
 
 
 def mask_email(value: str) -> str:

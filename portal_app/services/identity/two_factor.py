@@ -67,7 +67,7 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
     """Give a subscriber or staff sign-in (`who` has `totp_secret`, `totp_enabled_at`) a new secret,
     inactive until confirmed; the QR code names the provider and `name`."""
     if who.totp_enabled_at is not None:
-        raise FieldErrors({"code": "Two-factor sign-in is already on."})
+        raise FieldErrors({"code": _("Two-factor sign-in is already on.")})
     who.totp_secret = pyotp.random_base32()
     db.add(who)
     uri = pyotp.TOTP(who.totp_secret).provisioning_uri(name=name, issuer_name=current_theme().provider_name)
@@ -89,9 +89,9 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
     """Turn two-factor on once the app shows a right code; returns the recovery codes (shown once)."""
     user = _user(db, principal)
     if user.totp_enabled_at is not None or not user.totp_secret:
-        raise FieldErrors({"code": "Start again: scan a new QR code first."})
+        raise FieldErrors({"code": _("Start again: scan a new QR code first.")})
     if not pyotp.TOTP(user.totp_secret).verify(code.replace(" ", "").strip(), valid_window=1):
-        raise FieldErrors({"code": "That code is not right. Enter the 6 digits your app shows now."})
+        raise FieldErrors({"code": _("That code is not right. Enter the 6 digits your app shows now.")})
     user.totp_enabled_at = utcnow()
     db.add(user)
     codes = _new_recovery_codes(db, user)
@@ -106,7 +106,7 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
 def disable(db: Session, *, principal: Principal, password: str) -> None:
     user = _user(db, principal)
     check_current_password(db, user=user, password=password, field="disable_password",
-                           message="That password is not right.")
+                           message=_("That password is not right."))
     user.totp_secret = None
     user.totp_enabled_at = None
     db.add(user)

@@ -15,6 +15,7 @@ from portal_app.models import Account, Notification, OutboxMail, OutboxSms, utcn
 from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account, require_staff
 from portal_app.services.core.errors import NotFound
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone
 from portal_app.services.notify.events import BY_KEY
@@ -43,19 +44,19 @@ def _local(moment: dt.datetime) -> dt.datetime:
 def _status(note: Notification, mail: OutboxMail | None, sms: OutboxSms | None, now: dt.datetime) -> tuple[str, str]:
     if mail is not None:
         if mail.sent_at is not None:
-            return "Sent", ""
+            return _("Sent"), ""
         if mail.attempts >= MAIL_ATTEMPTS:
-            return "Not delivered", mail.last_error
-        return "Waiting", "" if mail.last_error == KEPT_MARK else mail.last_error
+            return _("Not delivered"), mail.last_error
+        return _("Waiting"), "" if mail.last_error == KEPT_MARK else mail.last_error
     if sms is not None:
         if sms.sent_at is not None:
-            return "Sent", ""
+            return _("Sent"), ""
         if sms.attempts >= SMS_ATTEMPTS:
-            return "Not delivered", sms.last_error
+            return _("Not delivered"), sms.last_error
         if sms.attempts == 0 and sms.next_attempt_at > now + dt.timedelta(minutes=10):
-            return f"Held until {formatting.formatter().time(sms.next_attempt_at)} (quiet hours)", ""
-        return "Waiting", sms.last_error
-    return "Waiting", ""
+            return _("Held until %(time)s (quiet hours)", time=formatting.formatter().time(sms.next_attempt_at)), ""
+        return _("Waiting"), sms.last_error
+    return _("Waiting"), ""
 
 
 def _rows(db: Session, account_id: int, limit: int) -> list[SentRow]:
@@ -74,7 +75,7 @@ def _rows(db: Session, account_id: int, limit: int) -> list[SentRow]:
         event = BY_KEY.get(note.event)
         rows.append(SentRow(
             id=note.id, when=formatting.moment(note.created_at), event=event.label if event else note.event,
-            channel="Email" if note.channel == "email" else "Text",
+            channel=_("Email") if note.channel == "email" else _("Text"),
             to=note.to_address if note.channel == "email" else format_phone(note.to_address),
             subject=note.subject, status=status, detail=detail))
     return rows
