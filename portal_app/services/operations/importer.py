@@ -228,6 +228,16 @@ def _account_ref(row: dict, known: set[str]) -> str:
     return key
 
 
+def _account_child(row: dict, known: set[str], seen: set[tuple[str, str]], field: str) -> tuple[str, str]:
+    """The row's account and its own id in the other system (`field`): a second row for both is refused."""
+    account = _account_ref(row, known)
+    child = _id(row[field], field)
+    if (account, child) in seen:
+        raise Refused(f"the same {field} appears twice for this account")
+    seen.add((account, child))
+    return account, child
+
+
 def _plan_contacts(db: Session, plan: Plan, rows: list[tuple[int, dict]], known: set[str]) -> None:
     types = {t.name.casefold(): t.name for t in db.exec(select(ContactType))}
     type_names = {t.id: t.name for t in db.exec(select(ContactType))}
@@ -242,11 +252,7 @@ def _plan_contacts(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
     for number, row in rows:
         key = f"{row.get('account_id', '')}/{row.get('contact_id', '')}"
         try:
-            account = _account_ref(row, known)
-            contact_id = _id(row["contact_id"], "contact_id")
-            if (account, contact_id) in seen:
-                raise Refused("the same contact_id appears twice for this account")
-            seen.add((account, contact_id))
+            account, contact_id = _account_child(row, known, seen, "contact_id")
             type_name = types.get(row["type"].casefold(), row["type"][:60]) if row["type"] else ""
             found: list[tuple[str, str]] = []
             for raw in filter(None, (v.strip() for v in row["emails"].split(";"))):
@@ -291,11 +297,7 @@ def _plan_services(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
     for number, row in rows:
         key = f"{row.get('account_id', '')}/{row.get('service_id', '')}"
         try:
-            account = _account_ref(row, known)
-            service_id = _id(row["service_id"], "service_id")
-            if (account, service_id) in seen:
-                raise Refused("the same service_id appears twice for this account")
-            seen.add((account, service_id))
+            account, service_id = _account_child(row, known, seen, "service_id")
             package = packages.get(row["package_code"].upper()) if row["package_code"] else None
             if row["package_code"] and package is None:
                 raise Refused(f"no package with code {row['package_code']!r} (add it under Catalogue first)")
