@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.state.dialogs import ConfirmDialog, FormDialog
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
@@ -23,7 +24,7 @@ def _as_int(value) -> int | None:
         return None
 
 
-class ContactsState(SessionState):
+class ContactsState(FormDialog, ConfirmDialog, SessionState):
     rows: list[dict[str, str]] = []  # flattened: a "person" row, then its "email"/"phone" rows
     people: list[dict[str, str]] = []  # {"id", "name"} for the add form's person picker
     types: list[dict[str, str]] = []  # {"id", "name"}
@@ -31,8 +32,7 @@ class ContactsState(SessionState):
     notice: str = ""
     page_error: str = ""
 
-    # the add/edit form
-    form_open: bool = False
+    # the add/edit form (open: FormDialog)
     form_mode: str = "add"  # add | person | point
     form_title: str = ""
     add_kind: str = "contact"  # contact | email | phone: which fields the add form shows
@@ -49,8 +49,7 @@ class ContactsState(SessionState):
     err_phone: str = ""
     err_form: str = ""
 
-    # the delete confirmation
-    confirm_open: bool = False
+    # the delete confirmation (open: ConfirmDialog)
     confirm_text: str = ""
     _editing_id: int | None = None
     _pending_delete: tuple[str, int] | None = None
@@ -126,10 +125,6 @@ class ContactsState(SessionState):
         self.form_open = True
 
     @rx.event
-    def set_form_open(self, value: bool):
-        self.form_open = bool(value)
-
-    @rx.event
     @signed_in_event(needs=FULL)
     def submit(self, db, principal, form_data: dict):
         data = {k: str(form_data.get(k, ""))[:300] for k in (*FIELDS, "value")}
@@ -179,11 +174,8 @@ class ContactsState(SessionState):
         self.page_error = ""
         self.confirm_open = True
 
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        self.confirm_open = bool(value)
-        if not value:
-            self._pending_delete = None
+    def _forget_question(self) -> None:
+        self._pending_delete = None
 
     @rx.event
     @signed_in_event(needs=FULL)

@@ -97,14 +97,19 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
                    else f"{task.name} is no longer tracked.")
         self.editing = ""
 
+    def _account_change(self, db, principal, change, notice) -> None:
+        """`change(account_id)` to the account open on the page (none open: nothing to change), which may be
+        refused because things moved on meanwhile (see `_done_or_refused`)."""
+        if self._account_id is not None:
+            account_id = self._account_id
+            self._done_or_refused(db, principal, lambda: change(account_id), notice)
+
     @rx.event
     @signed_in_event
     def advance(self, db, principal, task_id: str, action: str):
-        if self._account_id is None:
-            return
-        self._done_or_refused(
-            db, principal, lambda: orders.advance_task(db, principal=principal, account_id=self._account_id,
-                                                       task_id=client_id(task_id, "task"), action=str(action)),
+        self._account_change(
+            db, principal, lambda account_id: orders.advance_task(db, principal=principal, account_id=account_id,
+                                                                  task_id=client_id(task_id, "task"), action=str(action)),
             lambda task: f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
 
     @rx.event
@@ -121,21 +126,17 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     @signed_in_event
     def decide_hold(self, db, principal, hold_id: str, approve: bool):
         """APPROVE or DECLINE a vacation hold request (one that starts today starts at once)."""
-        if self._account_id is None:
-            return
-        self._done_or_refused(
-            db, principal, lambda: holds.decide(db, principal=principal, account_id=self._account_id,
-                                                hold_id=client_id(hold_id, "hold"), approve=bool(approve),
-                                                today=provider_today()),
+        self._account_change(
+            db, principal, lambda account_id: holds.decide(db, principal=principal, account_id=account_id,
+                                                           hold_id=client_id(hold_id, "hold"), approve=bool(approve),
+                                                           today=provider_today()),
             lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
                          f"{'approved' if approve else 'declined'}.")
 
     @rx.event
     @signed_in_event
     def cancel_hold(self, db, principal, hold_id: str):
-        if self._account_id is None:
-            return
-        self._done_or_refused(
-            db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account_id,
-                                                      hold_id=client_id(hold_id, "hold")),
+        self._account_change(
+            db, principal, lambda account_id: holds.staff_cancel(db, principal=principal, account_id=account_id,
+                                                                 hold_id=client_id(hold_id, "hold")),
             lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")
