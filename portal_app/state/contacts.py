@@ -52,7 +52,6 @@ class ContactsState(FormDialog, ConfirmDialog, SessionState):
     # the delete confirmation (open: ConfirmDialog)
     confirm_text: str = ""
     _editing_id: int | None = None
-    _pending_delete: tuple[str, int] | None = None
 
     def _refresh(self, db, principal) -> None:
         views = contacts.list_contacts(db, principal=principal)
@@ -166,25 +165,20 @@ class ContactsState(FormDialog, ConfirmDialog, SessionState):
         row = next((r for r in self.rows if r["kind"] == kind and r["id"] == str(row_id)), None)
         if row is None:
             return
-        self._pending_delete = ("contact" if kind == "person" else "point", int(row["id"]))
         if kind == "person":
             self.confirm_text = f"Delete {row['text']} and their email addresses and phone numbers?"
         else:
             self.confirm_text = f"Delete {row['text']}?"
         self.page_error = ""
-        self.confirm_open = True
-
-    def _forget_question(self) -> None:
-        self._pending_delete = None
+        self._ask("contact" if kind == "person" else "point", int(row["id"]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_delete(self, db, principal):
-        if self._pending_delete is None:
+        asked = self._answered()
+        if asked is None:
             return
-        what, object_id = self._pending_delete
-        self._pending_delete = None
-        self.confirm_open = False
+        what, object_id = asked
         try:
             if what == "contact":
                 contacts.delete_contact(db, principal=principal, contact_id=object_id)

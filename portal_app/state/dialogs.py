@@ -18,18 +18,25 @@ class FormDialog(rx.State, mixin=True):
 
 
 class ConfirmDialog(rx.State, mixin=True):
-    """A page's `confirm_dialog`: the page asks (and sets what it asks about); closing it unanswered forgets that."""
+    """A page's `confirm_dialog`: the page asks about one of its rows (`_ask`); answering takes what was
+    asked once (`_answered`); closing it unanswered forgets it, so a stray confirm changes nothing."""
 
     confirm_open: bool = False
+    _asked: tuple[str, int] | None = None  # what the open question is about: a kind of row and its id
+
+    def _ask(self, kind: str, row_id: int) -> None:
+        self._asked, self.confirm_open = (kind, row_id), True
+
+    def _answered(self) -> tuple[str, int] | None:
+        """What the question was about (None when it was closed unanswered); the dialog closes."""
+        asked, self._asked, self.confirm_open = self._asked, None, False
+        return asked
 
     @rx.event
     def set_confirm_open(self, value: bool):
         self.confirm_open = bool(value)
         if not value:
-            self._forget_question()
-
-    def _forget_question(self) -> None:
-        """Drop what the closed question was about (a page that keeps nothing for it has nothing to drop)."""
+            self._asked = None
 
 
 class LaterReminder(rx.State, mixin=True):

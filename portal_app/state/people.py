@@ -28,7 +28,6 @@ class PeopleState(ConfirmDialog, SessionState):
     errors: dict[str, str] = {}
     notice: str = ""
     removing_name: str = ""
-    _removing_id: int = 0
     # Adding an account this person holds (any role: it is about their own sign-in), as sign-up proves it.
     add_number: str = ""  # matched, waiting for proof
     add_choices: list[dict[str, str]] = []
@@ -114,14 +113,14 @@ class PeopleState(ConfirmDialog, SessionState):
 
     @rx.event
     def ask_remove(self, membership_id: str, name: str):
-        self._removing_id = int(membership_id) if str(membership_id).isdigit() else 0
-        self.removing_name, self.confirm_open = str(name)[:64], True
+        self.removing_name = str(name)[:64]
+        self._ask("member", int(membership_id) if str(membership_id).isdigit() else 0)
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_remove(self, db, principal):
-        self.confirm_open = False
-        name = memberships.remove_member(db, principal=principal, membership_id=self._removing_id)
+        _, membership_id = self._answered() or ("member", 0)  # nothing asked: no member has id 0
+        name = memberships.remove_member(db, principal=principal, membership_id=membership_id)
         self.notice = f"{name} no longer has access to this account."
         self._fill(db, principal)
 
