@@ -187,8 +187,8 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
 
 
 def _changeable(db: Session, principal: Principal, appointment_id: int, now: dt.datetime) -> Appointment:
-    """The account's own appointment, while it may still be moved or cancelled (the provider's cut-off)."""
-    require_role(principal, FULL)
+    """The account's own appointment, while it may still be moved or cancelled (the provider's cut-off).
+    Its callers check the role themselves (each public service names its own role)."""
     appointment = access_appointment(db, principal, appointment_id)
     if not can_change(db, appointment, now):
         hours = provider_settings(db).reschedule_cutoff_hours
@@ -198,6 +198,7 @@ def _changeable(db: Session, principal: Principal, appointment_id: int, now: dt.
 
 def reschedule(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
                now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
     now = now or utcnow()
     appointment = _changeable(db, principal, appointment_id, now)
     if int(window_id) == appointment.window_id:
@@ -216,6 +217,7 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
 
 
 def cancel(db: Session, *, principal: Principal, appointment_id: int, now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
     appointment = _changeable(db, principal, appointment_id, now or utcnow())
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
     _move(db, appointment, "scheduled", {"status": "cancelled", "window_id": None})
