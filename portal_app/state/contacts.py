@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import N_, _
+from portal_app.state.dialogs import ConfirmDialog, FormDialog
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
@@ -24,7 +25,7 @@ def _as_int(value) -> int | None:
         return None
 
 
-class ContactsState(SessionState):
+class ContactsState(FormDialog, ConfirmDialog, SessionState):
     rows: list[dict[str, str]] = []  # flattened: a "person" row, then its "email"/"phone" rows
     people: list[dict[str, str]] = []  # {"id", "name"} for the add form's person picker
     types: list[dict[str, str]] = []  # {"id", "name"}
@@ -32,8 +33,7 @@ class ContactsState(SessionState):
     notice: str = ""
     page_error: str = ""
 
-    # the add/edit form
-    form_open: bool = False
+    # the add/edit form (open: FormDialog)
     form_mode: str = "add"  # add | person | point
     form_title: str = ""
     add_kind: str = "contact"  # contact | email | phone: which fields the add form shows
@@ -50,11 +50,9 @@ class ContactsState(SessionState):
     err_phone: str = ""
     err_form: str = ""
 
-    # the delete confirmation
-    confirm_open: bool = False
+    # the delete confirmation (open: ConfirmDialog)
     confirm_text: str = ""
     _editing_id: int | None = None
-    _pending_delete: tuple[str, int] | None = None
 
     def _refresh(self, db, principal) -> None:
         views = contacts.list_contacts(db, principal=principal)
@@ -127,10 +125,6 @@ class ContactsState(SessionState):
         self.form_open = True
 
     @rx.event
-    def set_form_open(self, value: bool):
-        self.form_open = bool(value)
-
-    @rx.event
     @signed_in_event(needs=FULL)
     def submit(self, db, principal, form_data: dict):
         data = {k: str(form_data.get(k, ""))[:300] for k in (*FIELDS, "value")}
@@ -172,29 +166,21 @@ class ContactsState(SessionState):
         row = next((r for r in self.rows if r["kind"] == kind and r["id"] == str(row_id)), None)
         if row is None:
             return
-        self._pending_delete = ("contact" if kind == "person" else "point", int(row["id"]))
         if kind == "person":
             self.confirm_text = self._t(_("Delete %(name)s and their email addresses and phone numbers?",
                                            name=row["text"]))
         else:
             self.confirm_text = self._t(_("Delete %(name)s?", name=row["text"]))
         self.page_error = ""
-        self.confirm_open = True
-
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        self.confirm_open = bool(value)
-        if not value:
-            self._pending_delete = None
+        self._ask("contact" if kind == "person" else "point", int(row["id"]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_delete(self, db, principal):
-        if self._pending_delete is None:
+        asked = self._answered()
+        if asked is None:
             return
-        what, object_id = self._pending_delete
-        self._pending_delete = None
-        self.confirm_open = False
+        what, object_id = asked
         try:
             if what == "contact":
                 contacts.delete_contact(db, principal=principal, contact_id=object_id)

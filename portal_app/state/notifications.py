@@ -3,6 +3,7 @@ number (confirmed by a code), and what was sent lately."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 import reflex as rx
@@ -52,6 +53,13 @@ class NotificationsState(SessionState):
         self.form_key += 1
         self.loaded = True
 
+    def _change(self, db: Session, principal: Principal, change: Callable[[], str]) -> None:
+        """A change on this page: no earlier field messages, the service's answer as the notice, then the
+        page as it now stands."""
+        self.errors = {}
+        self.notice = self._t(change())
+        self._fill(db, principal)
+
     @rx.event
     @signed_in_event
     def load(self, db: Session, principal: Principal):
@@ -67,33 +75,27 @@ class NotificationsState(SessionState):
         choices = {row["key"]: (bool(row["email_required"] or form_data.get(f"email_{row['key']}")),
                                 bool(form_data.get(f"sms_{row['key']}")) if texts_shown else bool(row["sms"]))
                    for row in self.rows}
-        self.errors = {}
-        self.notice = self._t(preferences.save_preferences(
+        self._change(db, principal, lambda: preferences.save_preferences(
             db, principal=principal, choices=choices, paperless=bool(form_data.get("paperless")),
             quiet_hours=bool(form_data.get("quiet_hours")), quiet_start=str(form_data.get("quiet_start", ""))[:5],
             quiet_end=str(form_data.get("quiet_end", ""))[:5]))
-        self._fill(db, principal)
 
     @rx.event
     @signed_in_event(needs=FULL)
     def send_code(self, db: Session, principal: Principal, form_data: dict):
-        self.errors = {}
-        self.notice = self._t(preferences.send_code(db, principal=principal, phone=str(form_data.get("phone", ""))[:40]))
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.send_code(db, principal=principal,
+                                                                  phone=str(form_data.get("phone", ""))[:40]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_code(self, db: Session, principal: Principal, form_data: dict):
-        self.errors = {}
-        self.notice = self._t(preferences.confirm_code(db, principal=principal, code=str(form_data.get("code", ""))[:20]))
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.confirm_code(db, principal=principal,
+                                                                     code=str(form_data.get("code", ""))[:20]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def remove_phone(self, db: Session, principal: Principal):
-        self.errors = {}
-        self.notice = self._t(preferences.remove_phone(db, principal=principal))
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.remove_phone(db, principal=principal))
 
     def _show_problem(self, problem: Exception) -> None:
         self.notice = ""

@@ -13,6 +13,7 @@ from portal_app.services.identity import memberships, tokens
 from portal_app.services.identity.portal_users import SignUpRefused
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.off_loop import in_one_session
+from portal_app.state.dialogs import ConfirmDialog
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.tab_guard import event_query_param, reset_tab
@@ -30,15 +31,13 @@ def _added_by(text: str) -> str:
     return text
 
 
-class PeopleState(SessionState):
+class PeopleState(ConfirmDialog, SessionState):
     people: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     holder: bool = False  # the full role sees and manages who has access
     errors: dict[str, str] = {}
     notice: str = ""
-    confirm_open: bool = False
     removing_name: str = ""
-    _removing_id: int = 0
     # Adding an account this person holds (any role: it is about their own sign-in), as sign-up proves it.
     add_number: str = ""  # matched, waiting for proof
     add_choices: list[dict[str, str]] = []
@@ -84,39 +83,38 @@ class PeopleState(SessionState):
         self.add_choices = [{"id": str(c.id), "masked": c.masked} for c in started.choices]
         self.add_bill_proof = started.bill_proof
 
-    @rx.event
-    @signed_in_event
-    def send_add_link(self, db, principal, form: dict):
+    def _with_add_request(self, step):
+        """`step(request)` with the sealed request to add an account; a stale one asks for the account again."""
         if not self._add_request:
-            return
+            return None
         try:
-            masked = memberships.send_add_account_link(db, principal=principal, request=unseal(self._add_request),
-                                                       choice_id=str(form.get("choice", "")),
-                                                       client_ip=self.router.session.client_ip)
+            result = step(unseal(self._add_request))
         except tokens.TokenInvalid:
             self._add_request, self.add_number = "", ""
             self.errors = {"account_number": self._t(TOO_LONG)}
-            return
+            return None
         self.errors, self._add_request, self.add_number = {}, "", ""
-        self.add_notice = self._t(_("We sent a link to %(address)s. Whoever opens it adds the account to your "
-                                    "sign-in; it works once and for 1 hour.", address=masked))
+        return result
+
+    @rx.event
+    @signed_in_event
+    def send_add_link(self, db, principal, form: dict):
+        masked = self._with_add_request(lambda request: memberships.send_add_account_link(
+            db, principal=principal, request=request, choice_id=str(form.get("choice", "")),
+            client_ip=self.router.session.client_ip))
+        if masked is not None:
+            self.add_notice = self._t(_("We sent a link to %(address)s. Whoever opens it adds the account to your "
+                                        "sign-in; it works once and for 1 hour.", address=masked))
 
     @rx.event
     @signed_in_event
     def add_with_bill(self, db, principal, form: dict):
-        if not self._add_request:
-            return
-        try:
-            chosen = memberships.add_account_with_bill(db, principal=principal, request=unseal(self._add_request),
-                                                       value=str(form.get("bill_value", ""))[:40])
-        except tokens.TokenInvalid:
-            self._add_request, self.add_number = "", ""
-            self.errors = {"account_number": self._t(TOO_LONG)}
-            return
-        self.errors, self._add_request, self.add_number = {}, "", ""
-        self.add_notice = self._t(_("Account %(number)s is added to your sign-in: choose it in the header.",
-                                    number=chosen.account_number))
-        self._on_page_load(db, principal)  # the header's list of accounts shows it at once
+        chosen = self._with_add_request(lambda request: memberships.add_account_with_bill(
+            db, principal=principal, request=request, value=str(form.get("bill_value", ""))[:40]))
+        if chosen is not None:
+            self.add_notice = self._t(_("Account %(number)s is added to your sign-in: choose it in the header.",
+                                        number=chosen.account_number))
+            self._on_page_load(db, principal)  # the header's list of accounts shows it at once
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -128,18 +126,14 @@ class PeopleState(SessionState):
 
     @rx.event
     def ask_remove(self, membership_id: str, name: str):
-        self._removing_id = int(membership_id) if str(membership_id).isdigit() else 0
-        self.removing_name, self.confirm_open = str(name)[:64], True
-
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        self.confirm_open = bool(value)
+        self.removing_name = str(name)[:64]
+        self._ask("member", int(membership_id) if str(membership_id).isdigit() else 0)
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_remove(self, db, principal):
-        self.confirm_open = False
-        name = memberships.remove_member(db, principal=principal, membership_id=self._removing_id)
+        _kind, membership_id = self._answered() or ("member", 0)  # nothing asked: no member has id 0
+        name = memberships.remove_member(db, principal=principal, membership_id=membership_id)
         self.notice = self._t(_("%(name)s no longer has access to this account.", name=name))
         self._fill(db, principal)
 

@@ -29,7 +29,6 @@ class QuickPayState(PaymentAttempt, LanguageState):
     method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
                                   {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
                                    "kind": "ach"}]
-    method_choice: str = "card"
 
     @staticmethod
     def method_options_default() -> list[dict]:
@@ -40,16 +39,8 @@ class QuickPayState(PaymentAttempt, LanguageState):
 
     masked_name: str = ""
     amount_due: str = ""
-    amount: str = ""
-    ach_terms: str = ""
-    errors: dict[str, str] = {}
     error: str = ""
-    submitting: bool = False
-    hosted: bool = False
-    done_amount: str = ""
-    done_receipt: str = ""
     done_email: str = ""
-    done_pending: bool = False
     pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)  # see PaymentState.pay_tapped
     restore_note: str = ""  # opened by a restore link: what restores the service
     done_restored: bool = False  # the payment restored a suspended service
@@ -68,8 +59,8 @@ class QuickPayState(PaymentAttempt, LanguageState):
         open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
         if earlier is not None and earlier.status != "failed" and not open_elsewhere:
             self.step = "done"
-            self.done_amount, self.done_receipt, self.done_email = formatting.money(earlier.amount_cents), earlier.receipt_number, ""
-            self.done_pending = earlier.status == "pending"
+            self._show_paid(earlier)
+            self.done_email = ""
             self.done_confirming = earlier.status == "pending" and not earlier.settling
             if not self.done_confirming:
                 self._account_id, self._attempt_key = 0, ""  # shown: a later visit starts afresh
@@ -184,10 +175,8 @@ class QuickPayState(PaymentAttempt, LanguageState):
         else:
             self._attempt_key = ""  # shown: a later visit starts afresh
             self.step = "done"
-            self.done_amount = formatting.money(outcome.amount_cents)
-            self.done_receipt = outcome.receipt_number
+            self._show_paid(outcome)
             self.done_email = email
-            self.done_pending = outcome.status == "pending"
             self.done_restored = outcome.service_restored
         self.submitting = False
 

@@ -24,7 +24,8 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.identity.portal_users import (
-    BILL_MISMATCH, NO_MATCH, ProofChoice, SignUpRefused, account_matches, bill_matches, check_new_sign_in, clean_email,
+    BILL_MISMATCH, NO_MATCH, ProofChoice, SignUpRefused, account_matches, bill_matches, check_new_sign_in,
+    chosen_proof_address, clean_email,
     mask_email, proof_choices, username_taken,
 )
 from portal_app.services.identity.secrets_util import hash_password
@@ -40,16 +41,22 @@ class InvitationInvalid(PortalError):
         super().__init__(INVITATION_INVALID)
 
 
-@dataclass(frozen=True)
-class AccountChoice:
-    account_id: int
-    account_number: str
-    name: str
+class RoleLabelled:
+    """A view holding a membership `role`, with the role's label as people read it."""
+
     role: str
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class AccountChoice(RoleLabelled):
+    account_id: int
+    account_number: str
+    name: str
+    role: str
 
 
 def _label(account: Account) -> str:
@@ -105,7 +112,7 @@ def switch_account(db: Session, *, principal: Principal, account_id: object) -> 
 
 
 @dataclass(frozen=True)
-class Member:
+class Member(RoleLabelled):
     membership_id: int
     username: str
     email: str  # masked
@@ -113,10 +120,6 @@ class Member:
     added_at: datetime
     added_by: str
     is_you: bool
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def members(db: Session, *, principal: Principal) -> list[Member]:
@@ -163,15 +166,11 @@ def remove_member(db: Session, *, principal: Principal, membership_id: object) -
 
 
 @dataclass(frozen=True)
-class PendingInvitation:
+class PendingInvitation(RoleLabelled):
     invitation_id: int
     email: str
     role: str
     expires_at: datetime
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def _payload(account_id: int, role: str, email: str) -> str:
@@ -242,15 +241,11 @@ def cancel_invitation(db: Session, *, principal: Principal, invitation_id: objec
 
 
 @dataclass(frozen=True)
-class InvitationView:
+class InvitationView(RoleLabelled):
     account_label: str
     role: str
     email: str
     invited_by: str
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def _invitation(db: Session, row: AuthToken) -> tuple[Account, str, str, PortalUser | None]:
@@ -399,14 +394,8 @@ def send_add_account_link(db: Session, *, principal: Principal, request: str, ch
                           client_ip: str = "") -> str:
     """Step 2a: mail the adding link to the chosen address already on the account; returns it masked."""
     account, _proof = _pending_add(db, principal, request)
-    point = db.exec(select(ContactPoint).where(ContactPoint.id == object_id_from(choice_id, "address"),
-                                               ContactPoint.account_id == account.id,
-                                               ContactPoint.kind == "email")).first()
-    if point is None:
-        raise FieldErrors({"choice": _("Choose one of the addresses listed.")})
-    limits = [(ratelimit.RESEND, f"add:{account.id}"), (ratelimit.RESEND_IP, client_ip)]
-    ratelimit.check(db, limits)
-    ratelimit.hit(db, limits)
+    point = chosen_proof_address(db, account_id=account.id, choice_id=object_id_from(choice_id, "address"),
+                                 limit_key=f"add:{account.id}", client_ip=client_ip)
     user = db.get(PortalUser, principal.user_id)
     raw = tokens.issue(db, purpose=tokens.ADD_PROOF, user_id=principal.user_id or 0, payload=f"{account.id}|{point.id}")
     access_mail.send_add_account_proof(db, account_id=account.id, user=user, to=point.value,

@@ -222,6 +222,19 @@ def proof_choices(db: Session, account_id: int) -> tuple[ProofChoice, ...]:
     return tuple(choices)
 
 
+def chosen_proof_address(db: Session, *, account_id: int, choice_id: int, limit_key: str, client_ip: str) -> ContactPoint:
+    """The email address picked from `proof_choices` for a proving link, counted against the resend limits
+    (per account, under `limit_key`, and per client address)."""
+    point = db.exec(select(ContactPoint).where(ContactPoint.id == choice_id, ContactPoint.account_id == account_id,
+                                               ContactPoint.kind == "email")).first()
+    if point is None:
+        raise FieldErrors({"choice": _("Choose one of the addresses listed.")})
+    limits = [(ratelimit.RESEND, limit_key), (ratelimit.RESEND_IP, client_ip)]
+    ratelimit.check(db, limits)
+    ratelimit.hit(db, limits)
+    return point
+
+
 def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStarted:
     """Online portal setup, step 1: account number plus last name (or billing ZIP for a business).
 
@@ -267,13 +280,8 @@ def _pending(db: Session, request: str) -> tuple[PortalUser, AuthToken]:
 def send_sign_up_link(db: Session, *, request: str, choice_id: int, client_ip: str = "") -> str:
     """Step 2a: mail the finishing link to the chosen address already on the account; returns it masked."""
     user, pending = _pending(db, request)
-    point = db.exec(select(ContactPoint).where(ContactPoint.id == choice_id, ContactPoint.account_id == user.account_id,
-                                               ContactPoint.kind == "email")).first()
-    if point is None:
-        raise FieldErrors({"choice": "Choose one of the addresses listed."})
-    limits = [(ratelimit.RESEND, f"signup:{user.account_id}"), (ratelimit.RESEND_IP, client_ip)]
-    ratelimit.check(db, limits)
-    ratelimit.hit(db, limits)
+    point = chosen_proof_address(db, account_id=user.account_id, choice_id=choice_id, limit_key=f"signup:{user.account_id}",
+                                 client_ip=client_ip)
     payload = json.dumps({**json.loads(pending.payload or "{}"), "point": point.id})
     raw = tokens.issue(db, purpose=tokens.SIGN_UP_PROOF, user_id=user.id, payload=payload)
     access_mail.send_sign_up_proof(db, user=user, to=point.value, raw_token=raw)

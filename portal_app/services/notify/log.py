@@ -126,7 +126,7 @@ def outbox_texts(db: Session, *, principal: Principal, failed_only: bool = True,
         query = query.where(col(OutboxSms.sent_at).is_(None), OutboxSms.attempts > 0)
     rows = []
     for sms, number, event in db.exec(query.order_by(col(OutboxSms.id).desc()).limit(limit)).all():
-        status, _ = _status(None, None, sms, now)  # type: ignore[arg-type]
+        status, _words = _status(None, None, sms, now)  # type: ignore[arg-type]
         label = "Verification code" if sms.purpose == "verification" else (
             BY_KEY[event].label if event in BY_KEY else (event or "Text"))
         failed = sms.sent_at is None and sms.attempts > 0
