@@ -112,33 +112,42 @@ class Cluster:
         except (psutil.NoSuchProcess, FileNotFoundError):
             return []
 
-    def processes(self) -> list[psutil.Process]:
-        """Every server process of the shape: the workers, nginx, Redis and the PostgreSQL
-        processes serving this database, kept by pid so CPU counters are read from one object."""
-        found: list[psutil.Process] = []
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        """Every server process of the shape by role: each worker ("worker <port>"), nginx, Redis and
+        the PostgreSQL processes serving this database; kept by pid so CPU counters are read from one
+        object each time."""
+        found: dict[str, list[psutil.Process]] = {}
         for port in self.backend_ports:
-            found += self.backend_processes(port)
+            found[f"worker {port}"] = self.backend_processes(port)
+        found["nginx"] = []
         with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError, ValueError):
             master = psutil.Process(int((self.run_dir / "nginx.pid").read_text()))
-            found += [master, *master.children()]
+            found["nginx"] = [master, *master.children()]
+        found["redis"] = []
         with contextlib.suppress(psutil.NoSuchProcess):
-            found.append(psutil.Process(self.redis_pid))
+            found["redis"] = [psutil.Process(self.redis_pid)]
         database = sa.make_url(self.database_url).database
+        found["postgresql"] = []
         for proc in psutil.process_iter(["cmdline"]):
-            title = " ".join(proc.info["cmdline"] or [])
-            if title.startswith("postgres: ") and f" {database} " in f"{title} ":
-                found.append(proc)
-        for proc in found:
-            self._known.setdefault(proc.pid, proc)
-        return [self._known[p.pid] for p in found]
+            with contextlib.suppress(psutil.NoSuchProcess):
+                title = " ".join(proc.info["cmdline"] or [])
+                if title.startswith("postgres: ") and f" {database} " in f"{title} ":
+                    found["postgresql"].append(proc)
+        return {role: [self._known.setdefault(p.pid, p) for p in procs] for role, procs in found.items()}
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """User + system CPU seconds used so far, by role (see `processes`)."""
+        totals: dict[str, float] = {}
+        for role, procs in self.processes().items():
+            totals[role] = 0.0
+            for proc in procs:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = proc.cpu_times()
+                    totals[role] += times.user + times.system
+        return totals
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self.processes():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                times = proc.cpu_times()
-                total += times.user + times.system
-        return total
+        return sum(self.cpu_by_role().values())
 
     def backend_rss(self, port: int) -> int:
         """Resident memory of one worker's processes, in bytes."""

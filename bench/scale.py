@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -58,9 +58,17 @@ class ShapeApp(apps.RunningApp):
     compiled state hashes) and the CPU of all its server processes."""
 
     cluster: production.Cluster | None = None
+    readings: list[dict[str, float]] = field(default_factory=list)  # CPU by role at each reading
 
     def cpu_seconds(self) -> float:
-        return self.cluster.cpu_seconds() if self.cluster else 0.0
+        """`measure` reads this at the start and the end of the measured seconds: kept by role too."""
+        self.readings.append(self.cluster.cpu_by_role() if self.cluster else {})
+        return sum(self.readings[-1].values())
+
+    def last_window(self) -> dict[str, float]:
+        """CPU seconds by role between the last two readings (the last run's measured seconds)."""
+        before, after = self.readings[-2], self.readings[-1]
+        return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
 
 
 def shape_app(cluster: production.Cluster) -> ShapeApp:
@@ -112,6 +120,7 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
     pager.ssl = cluster.ssl_context()
     totals = {1: Run("1 worker", args.clients), 2: Run("2 workers", args.clients)}
     spread: dict[int, list[int]] = {}
+    roles: dict[int, dict[str, float]] = {1: {}, 2: {}}
     for round_no in range(args.rounds):
         for workers in ((1, 2) if round_no % 2 == 0 else (2, 1)):
             await asyncio.to_thread(cluster.use_workers, workers)
@@ -124,6 +133,9 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
                 stop.set()
                 await watcher
             totals[workers].add(run)
+            for role, used in app.last_window().items():
+                role = "workers" if role.startswith("worker ") else role
+                roles[workers][role] = roles[workers].get(role, 0.0) + used
             spread[workers] = [seen[0].count(port) for port in cluster.backend_ports]
             print(f"  round {round_no + 1}, {workers} worker(s): {run.rate:.1f} events/s, p95 {run.pct(95) * 1000:.1f} ms, "
                   f"{run.cpu_per_event * 1000:.2f} ms server CPU/event, tabs per worker {spread[workers]}, "
@@ -136,6 +148,9 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
         lines.append(f"  {workers:<9} {run.rate:9.1f} {_ms(run.pct(50))} {_ms(run.pct(95))} {_ms(run.pct(99))} "
                      f"{_ms(run.cpu_per_event)} {_ms(run.client_cpu / run.events if run.events else float('nan'))} "
                      f"{run.events:7d} {run.errors:4d}  {spread.get(workers)}")
+    lines.append("  server CPU per event by process, ms: " + "; ".join(
+        f"{workers} worker(s): " + ", ".join(f"{role} {used / run.events * 1000:.2f}" for role, used in roles[workers].items())
+        for workers, run in totals.items() if run.events))
     ratio = two.rate / one.rate if one.rate else float("nan")
     lines.append(f"  2 workers / 1 worker: {ratio:.2f}x events/s (goal >= 1.6x), p95 {two.pct(95) / one.pct(95):.2f}x, "
                  f"server CPU/event {two.cpu_per_event / one.cpu_per_event:.2f}x")
@@ -149,8 +164,7 @@ def make_sessions(database_url: str, user_ids: list[int], count: int) -> list[st
     `auth.open_session` (a fresh random token each, only its hash stored), in batches."""
     from sqlmodel import Session
 
-    from portal_app.models import make_engine
-    from portal_app.services.core.clock import utcnow
+    from portal_app.models import make_engine, utcnow
     from portal_app.services.identity import auth
 
     engine = make_engine(database_url)
@@ -205,6 +219,7 @@ class Step:
     redis: int
     open_seconds: float
     load: str
+    idle_cpu: float  # the worker's CPU share while only the idle tabs were open (1.0 = one core)
 
 
 async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -> str:
@@ -249,16 +264,20 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
             if failed:
                 print(f"  idle tabs failed to open at K = {k}: {failed[0]}", flush=True)
                 break
-            await asyncio.sleep(args.quiet)  # let the last loads and any pings settle
+            await asyncio.sleep(args.quiet)  # let the last loads settle
             on_worker = cluster.socket_ports().count(worker)
+            before, watched = cluster.cpu_by_role()[f"worker {worker}"], time.perf_counter()
+            await asyncio.sleep(args.quiet)  # what holding the idle tabs costs the worker, nothing else going on
+            idle_cpu = (cluster.cpu_by_role()[f"worker {worker}"] - before) / (time.perf_counter() - watched)
             run = await measure(app, active, args.active, seconds=args.idle_seconds, max_events=args.max_events,
                                 parallel=args.connect_parallel)
-            step = Step(idle=held, run=run, rss=cluster.backend_rss(worker),
+            step = Step(idle=held, run=run, rss=cluster.backend_rss(worker), idle_cpu=idle_cpu,
                         redis=int(store.info("memory")["used_memory"]), open_seconds=opened_in, load=_loadavg())
             results.append(step)
             print(f"  {held} idle tabs ({on_worker} sockets on the worker, opened in {opened_in:.0f} s): "
                   f"active p95 {run.pct(95) * 1000:.1f} ms, {run.rate:.1f} events/s, worker RSS "
-                  f"{step.rss / 2**20:.0f} MB, Redis {step.redis / 2**20:.0f} MB, {run.errors} errors "
+                  f"{step.rss / 2**20:.0f} MB, Redis {step.redis / 2**20:.0f} MB, worker CPU while idle "
+                  f"{step.idle_cpu * 100:.1f}%, {run.errors} errors "
                   f"(load average {step.load})", flush=True)
             if run.pct(95) > args.p95_limit_ms / 1000 * 4:
                 print("  p95 far past the goal: stopping the steps", flush=True)
@@ -277,13 +296,13 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
     lines = [f"idle sessions on one worker: {args.active} active tabs tapping the pager for {args.idle_seconds:.0f} s "
              f"at each step, {args.idle_procs} client processes holding the idle tabs",
              f"  {'idle':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'events/s':>9} {'RSS MB':>7} {'KB/idle':>8} "
-             f"{'Redis MB':>9} {'KB/idle':>8} {'open s':>7}  load average"]
+             f"{'Redis MB':>9} {'KB/idle':>8} {'idle CPU':>8} {'open s':>7}  load average"]
     for step in results:
         per_rss = (step.rss - base.rss) / step.idle / 1024 if step.idle and base else float("nan")
         per_redis = (step.redis - base.redis) / step.idle / 1024 if step.idle and base else float("nan")
         lines.append(f"  {step.idle:6d} {_ms(step.run.pct(50))} {_ms(step.run.pct(95))} {_ms(step.run.pct(99))} "
                      f"{step.run.rate:9.1f} {step.rss / 2**20:7.0f} {per_rss:8.1f} {step.redis / 2**20:9.1f} "
-                     f"{per_redis:8.1f} {step.open_seconds:7.0f}  {step.load}")
+                     f"{per_redis:8.1f} {step.idle_cpu * 100:7.1f}% {step.open_seconds:7.0f}  {step.load}")
     good = [s.idle for s in results if s.run.pct(95) < args.p95_limit_ms / 1000 and not s.run.errors]
     lines.append(f"  most idle tabs with p95 < {args.p95_limit_ms:.0f} ms: {max(good) if good else 0} (goal >= 2,000)")
     return "\n".join(lines)
@@ -341,7 +360,8 @@ def main() -> None:
     parser.add_argument("--idle-procs", type=int, default=4, help="client processes holding the idle tabs (default 4)")
     parser.add_argument("--idle-subscribers", type=int, default=50,
                         help="subscribers the idle tabs' sessions belong to, round robin (default 50)")
-    parser.add_argument("--quiet", type=float, default=3.0, help="seconds to wait after opening idle tabs (default 3)")
+    parser.add_argument("--quiet", type=float, default=3.0,
+                        help="seconds to wait after opening idle tabs, then to watch the worker's idle CPU (default 3)")
     parser.add_argument("--p95-limit-ms", type=float, default=250.0, help="the idle goal's p95 (default 250 ms)")
     parser.add_argument("--skip-throughput", action="store_true", help="only the idle sessions")
     parser.add_argument("--skip-idle", action="store_true", help="only 1 against 2 workers")
