@@ -5,6 +5,7 @@ scripts/run-production.sh runs them, all on 127.0.0.1.
     .venv/bin/python bench/scale.py                        # both parts, default settings (a few minutes)
     .venv/bin/python bench/scale.py --clients 60 --seconds 10 --rounds 2 --idle 250,500,1000,2000
     .venv/bin/python bench/scale.py --skip-idle            # only 1 against 2 workers
+    .venv/bin/python bench/scale.py --skip-idle --profile /tmp/scale-profile   # + py-spy of one worker
     BENCH_POSTGRES_URL=postgresql://user:pass@127.0.0.1:5432/postgres .venv/bin/python bench/scale.py
 
 1. **1 worker against 2 workers**: N signed-in tabs (bench/load.py's Invoices pager: a subscriber of
@@ -72,7 +73,9 @@ class ShapeApp(apps.RunningApp):
 
 
 def shape_app(cluster: production.Cluster) -> ShapeApp:
-    return ShapeApp(name="portal", base_url=cluster.base_url, process=apps._Attached(None),  # type: ignore[arg-type]
+    # Its process, for `--profile` (py-spy with its subprocesses): the first worker, which every run uses.
+    first = apps._Attached(cluster.backend_pid(cluster.backend_ports[0]))
+    return ShapeApp(name="portal", base_url=cluster.base_url, process=first,  # type: ignore[arg-type]
                     web_dir=cluster.web_dir, log=Path(os.devnull), database_url=cluster.database_url, cluster=cluster)
 
 
@@ -127,8 +130,9 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
             stop, seen = asyncio.Event(), [[]]
             watcher = asyncio.create_task(_spread(cluster, stop, seen))
             try:
+                profile = args.profile if args.profile and round_no == 0 and workers == 1 else None
                 run = await measure(app, pager, args.clients, seconds=args.seconds, max_events=args.max_events,
-                                    parallel=args.connect_parallel)
+                                    parallel=args.connect_parallel, profile=profile)
             finally:
                 stop.set()
                 await watcher
@@ -365,6 +369,7 @@ def main() -> None:
     parser.add_argument("--p95-limit-ms", type=float, default=250.0, help="the idle goal's p95 (default 250 ms)")
     parser.add_argument("--skip-throughput", action="store_true", help="only the idle sessions")
     parser.add_argument("--skip-idle", action="store_true", help="only 1 against 2 workers")
+    parser.add_argument("--profile", type=Path, help="py-spy the worker in the first 1-worker run into this folder")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (build, logs)")
     args = parser.parse_args()
     args.idle = sorted(int(n) for n in args.idle.split(",") if n.strip())
