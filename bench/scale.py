@@ -152,12 +152,27 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
         lines.append(f"  {workers:<9} {run.rate:9.1f} {_ms(run.pct(50))} {_ms(run.pct(95))} {_ms(run.pct(99))} "
                      f"{_ms(run.cpu_per_event)} {_ms(run.client_cpu / run.events if run.events else float('nan'))} "
                      f"{run.events:7d} {run.errors:4d}  {spread.get(workers)}")
+    lines.append("  CPU the workers got, in cores (1.0 = one core all the time): " + "; ".join(
+        f"{workers} worker(s) {roles[workers].get('workers', 0.0) / run.seconds:.2f}"
+        for workers, run in totals.items() if run.seconds))
     lines.append("  server CPU per event by process, ms: " + "; ".join(
         f"{workers} worker(s): " + ", ".join(f"{role} {used / run.events * 1000:.2f}" for role, used in roles[workers].items())
         for workers, run in totals.items() if run.events))
     ratio = two.rate / one.rate if one.rate else float("nan")
     lines.append(f"  2 workers / 1 worker: {ratio:.2f}x events/s (goal >= 1.6x), p95 {two.pct(95) / one.pct(95):.2f}x, "
                  f"server CPU/event {two.cpu_per_event / one.cpu_per_event:.2f}x")
+    # What these costs allow on an otherwise idle machine: a worker is one process (Python: at most
+    # about one core), and every event also needs the other server processes and this client.
+    cores = os.cpu_count() or 1
+
+    def ceiling(workers: int, run: Run) -> float:
+        worker_ms = roles[workers].get("workers", 0.0) / run.events * 1000
+        all_ms = run.cpu_per_event * 1000 + run.client_cpu / run.events * 1000
+        return min(workers * 1000 / worker_ms, cores * 1000 / all_ms)
+
+    if one.events and two.events:
+        lines.append(f"  CPU-bound ceiling on {cores} idle cores at these costs: 1 worker {ceiling(1, one):.0f} events/s, "
+                     f"2 workers {ceiling(2, two):.0f} events/s ({ceiling(2, two) / ceiling(1, one):.2f}x)")
     return "\n".join(lines)
 
 
