@@ -33,6 +33,7 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -49,8 +50,7 @@ from yarl import URL  # noqa: E402
 from bench import apps, production  # noqa: E402
 from bench.load import InvoicesPager, Run, Scenario, _close_tabs, _cpu_model, _loadavg, _ms, _open_tabs, measure  # noqa: E402
 from bench.reflex_client import Tab  # noqa: E402
-
-SESSION_COOKIE = "portal_session"  # portal_app/services/identity/auth.py SESSION_COOKIE
+from portal_app.services.identity.auth import SESSION_COOKIE  # noqa: E402
 
 
 @dataclass
@@ -206,7 +206,6 @@ def _holder(conn: Connection, base_url: str, web_dir: str, cafile: str, parallel
     """A client process holding idle tabs: opens the tabs it is sent, answers with how it went,
     keeps them connected until told to close."""
     raise_open_files()
-    import ssl
 
     async def hold() -> None:
         app = apps.running(base_url, "", Path(web_dir))
