@@ -58,6 +58,14 @@ def ready(url: str) -> bool:
         return False
 
 
+def upstream_with(conf: str, ports: tuple[int, ...], count: int) -> str:
+    """nginx.conf with the upstream servers on `ports` after the first `count` marked `down`."""
+    for index, port in enumerate(ports):
+        line = re.compile(rf"(server {re.escape(HOST)}:{port} [^;\n]*?)( down)?;")
+        conf = line.sub(lambda m, up=index < count: m.group(1) + (";" if up else " down;"), conf)
+    return conf
+
+
 @dataclass
 class Cluster:
     """A started production shape: its public address, database, Redis, run folder and workers."""
@@ -85,11 +93,7 @@ class Cluster:
         """Let nginx send new connections to the first `count` workers only (the others are marked
         `down` in its upstream block) and reload it; open connections are not moved."""
         conf = self.run_dir / "nginx" / "nginx.conf"
-        text = conf.read_text()
-        for index, port in enumerate(self.backend_ports):
-            line = re.compile(rf"(server {re.escape(HOST)}:{port} [^;\n]*?)( down)?;")
-            text = line.sub(lambda m: m.group(1) + (";" if index < count else " down;"), text)
-        conf.write_text(text)
+        conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count))
         subprocess.run(["nginx", "-t", "-q", "-p", str(self.run_dir / "nginx"), "-c", str(conf)], check=True)
         master = int((self.run_dir / "nginx.pid").read_text())
         old_workers = {p.pid for p in psutil.Process(master).children()}
