@@ -115,7 +115,8 @@ async def _spread(cluster: production.Cluster, stop: asyncio.Event, seen: list[l
             pass
 
 
-async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> str:
+async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> tuple[str, int]:
+    """The report of part 1 and its number of failed taps."""
     app = shape_app(cluster)
     subscribers = apps.Subscribers(cluster.database_url)
     people = await asyncio.to_thread(subscribers.make, args.clients)
@@ -173,7 +174,7 @@ async def throughput(cluster: production.Cluster, args: argparse.Namespace) -> s
     if one.events and two.events:
         lines.append(f"  CPU-bound ceiling on {cores} idle cores at these costs: 1 worker {ceiling(1, one):.0f} events/s, "
                      f"2 workers {ceiling(2, two):.0f} events/s ({ceiling(2, two) / ceiling(1, one):.2f}x)")
-    return "\n".join(lines)
+    return "\n".join(lines), one.errors + two.errors
 
 
 # --- part 2: idle sessions on one worker -----------------------------------------------------------
@@ -240,7 +241,8 @@ class Step:
     idle_cpu: float  # the worker's CPU share while only the idle tabs were open (1.0 = one core)
 
 
-async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -> str:
+async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -> tuple[str, int]:
+    """The report of part 2 and its number of failures (taps, and idle tabs that did not open)."""
     import redis
 
     await asyncio.to_thread(cluster.use_workers, 1)
@@ -263,7 +265,7 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
         process.start()
         holders.append((process, mine))
     results: list[Step] = []
-    held = 0
+    held = failures = 0
     try:
         for k in [0, *steps]:
             began = time.perf_counter()
@@ -281,6 +283,7 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
             opened_in = time.perf_counter() - began
             if failed:
                 print(f"  idle tabs failed to open at K = {k}: {failed[0]}", flush=True)
+                failures += len(failed)
                 break
             await asyncio.sleep(args.quiet)  # let the last loads settle
             on_worker = cluster.socket_ports().count(worker)
@@ -292,6 +295,7 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
             step = Step(idle=held, run=run, rss=cluster.backend_rss(worker), idle_cpu=idle_cpu,
                         redis=int(store.info("memory")["used_memory"]), open_seconds=opened_in, load=_loadavg())
             results.append(step)
+            failures += run.errors
             print(f"  {held} idle tabs ({on_worker} sockets on the worker, opened in {opened_in:.0f} s): "
                   f"active p95 {run.pct(95) * 1000:.1f} ms, {run.rate:.1f} events/s, worker RSS "
                   f"{step.rss / 2**20:.0f} MB, Redis {step.redis / 2**20:.0f} MB, worker CPU while idle "
@@ -323,7 +327,7 @@ async def idle_sessions(cluster: production.Cluster, args: argparse.Namespace) -
                      f"{per_redis:8.1f} {step.idle_cpu * 100:7.1f}% {step.open_seconds:7.0f}  {step.load}")
     good = [s.idle for s in results if s.run.pct(95) < args.p95_limit_ms / 1000 and not s.run.errors]
     lines.append(f"  most idle tabs with p95 < {args.p95_limit_ms:.0f} ms: {max(good) if good else 0} (goal >= 2,000)")
-    return "\n".join(lines)
+    return "\n".join(lines), failures
 
 
 # --- the whole benchmark ------------------------------------------------------------------------
@@ -343,15 +347,17 @@ async def bench(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="portal-scale-"))
     node_modules = Path(os.environ.get("BENCH_NODE_MODULES", production.PROJECT_ROOT / ".web" / "node_modules"))
     results: list[str] = []
+    failures = 0
     began = time.monotonic()
     with production.shape(work, postgres_server(), backends=2, node_modules=node_modules,
                           env={"GRANIAN_WORKERS": "1"}) as cluster:
         print(f"  production shape up in {time.monotonic() - began:.0f} s at {cluster.base_url}, workers on "
               f"{list(cluster.backend_ports)} (load average {_loadavg()})", flush=True)
-        if not args.skip_throughput:
-            results.append(await throughput(cluster, args))
-        if not args.skip_idle:
-            results.append(await idle_sessions(cluster, args))
+        for skip, part in ((args.skip_throughput, throughput), (args.skip_idle, idle_sessions)):
+            if not skip:
+                report, failed = await part(cluster, args)
+                results.append(report)
+                failures += failed
     if not args.keep:
         subprocess.run(["rm", "-rf", str(work)], check=False)
     print()
@@ -360,7 +366,7 @@ async def bench(args: argparse.Namespace) -> int:
     print("RSS: the worker's resident memory (its process tree); KB/idle: growth over K = 0, per idle tab.")
     print("\n\n".join(results))
     print(f"\nload average at the end: {_loadavg()}")
-    return 0
+    return 1 if failures else 0
 
 
 def main() -> None:
