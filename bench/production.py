@@ -95,12 +95,12 @@ class Cluster:
         conf = self.run_dir / "nginx" / "nginx.conf"
         conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count))
         subprocess.run(["nginx", "-t", "-q", "-p", str(self.run_dir / "nginx"), "-c", str(conf)], check=True)
-        master = int((self.run_dir / "nginx.pid").read_text())
-        old_workers = {p.pid for p in psutil.Process(master).children()}
-        os.kill(master, signal.SIGHUP)
+        master = psutil.Process(int((self.run_dir / "nginx.pid").read_text()))
+        old_workers = _live_children(master)
+        master.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 30  # the reload is done when a new set of nginx workers is up
         while time.monotonic() < deadline:
-            current = {p.pid for p in psutil.Process(master).children() if p.status() != psutil.STATUS_ZOMBIE}
+            current = _live_children(master)
             if current and not current & old_workers:
                 return
             time.sleep(0.1)
@@ -166,6 +166,16 @@ class Cluster:
         keeps no idle upstream connections, so each is a websocket or a request under way)."""
         return sorted(c.laddr.port for c in psutil.net_connections(kind="tcp")
                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
+
+
+def _live_children(process: psutil.Process) -> set[int]:
+    """The pids of a process's children that are running (an old nginx worker may end meanwhile)."""
+    found = set()
+    for child in process.children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if child.status() != psutil.STATUS_ZOMBIE:
+                found.add(child.pid)
+    return found
 
 
 @contextlib.contextmanager
