@@ -79,6 +79,7 @@ class Cluster:
     web_dir: Path
     redis_pid: int
     _known: dict[int, psutil.Process] = field(default_factory=dict)
+    _used: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid: (role, last CPU seconds read)
 
     def backend_pid(self, port: int) -> int:
         return int((self.run_dir / f"backend-{port}.pid").read_text())
@@ -140,14 +141,18 @@ class Cluster:
         return {role: [self._known.setdefault(p.pid, p) for p in procs] for role, procs in found.items()}
 
     def cpu_by_role(self) -> dict[str, float]:
-        """User + system CPU seconds used so far, by role (see `processes`)."""
-        totals: dict[str, float] = {}
-        for role, procs in self.processes().items():
-            totals[role] = 0.0
+        """User + system CPU seconds used so far, by role (see `processes`). A process that has ended
+        since (a PostgreSQL connection the pool closed, an old nginx worker) keeps its last reading,
+        so the difference of two readings never loses what it used."""
+        found = self.processes()
+        for role, procs in found.items():
             for proc in procs:
                 with contextlib.suppress(psutil.NoSuchProcess):
                     times = proc.cpu_times()
-                    totals[role] += times.user + times.system
+                    self._used[proc.pid] = (role, times.user + times.system)
+        totals = dict.fromkeys(found, 0.0)
+        for role, used in self._used.values():
+            totals[role] = totals.get(role, 0.0) + used
         return totals
 
     def cpu_seconds(self) -> float:
