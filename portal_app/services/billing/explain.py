@@ -141,12 +141,16 @@ def _headline(invoice: Invoice, previous: Invoice | None) -> str:
             f"({formatting.money(previous.total_cents)}).")
 
 
-def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) -> dict[int, Explanation]:
-    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that)."""
+def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int],
+                     invoices: list[Invoice] | None = None) -> dict[int, Explanation]:
+    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that).
+    `invoices`: every invoice of the account, oldest first (issued on, id), when the caller has read them."""
     if not invoice_ids:
         return {}
-    invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
-                            .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    if invoices is None:
+        invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id)
+                                .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    invoices = [i for i in invoices if i.status != "void"]
     previous = {now.id: before for before, now in zip([None, *invoices], invoices)}
     wanted = [i for i in invoices if i.id in set(invoice_ids)]
     needed = {i.id for i in wanted} | {previous[i.id].id for i in wanted if previous[i.id] is not None}

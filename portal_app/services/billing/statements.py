@@ -43,16 +43,17 @@ def _pages(total: int) -> int:
 
 
 def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1) -> Page:
+    """A page of the account's invoices, newest first, each explained. One read of every invoice of the
+    account serves the count, the page and the explanations (which compare each bill with the one before and
+    add up everything billed before it), so a page costs the same few queries as the explanations alone."""
     account_id = account_id_of(principal)
-    total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account_id)).one()
-    pages = _pages(total)
+    oldest_first = list(db.exec(select(Invoice).where(Invoice.account_id == account_id)
+                                .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    pages = _pages(len(oldest_first))
     page = min(max(1, page), pages)
-    rows = db.exec(
-        select(Invoice).where(Invoice.account_id == account_id)
-        .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows])
+    rows = oldest_first[::-1][(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows],
+                                 invoices=oldest_first)
     return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages, explained=explained)
 
 
