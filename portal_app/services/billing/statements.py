@@ -12,7 +12,7 @@ from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
-from portal_app.services.billing.explain import Explanation, explain_invoices
+from portal_app.services.billing.explain import ACCOUNT_INVOICES, Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
@@ -47,8 +47,7 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
     account serves the count, the page and the explanations (which compare each bill with the one before and
     add up everything billed before it), so a page costs the same few queries as the explanations alone."""
     account_id = account_id_of(principal)
-    oldest_first = list(db.exec(select(Invoice).where(Invoice.account_id == account_id)
-                                .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    oldest_first = list(db.exec(ACCOUNT_INVOICES, params={"account_id": account_id}))
     pages = _pages(len(oldest_first))
     page = min(max(1, page), pages)
     rows = oldest_first[::-1][(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
