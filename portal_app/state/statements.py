@@ -50,13 +50,20 @@ class PagedList(rx.State, mixin=True):
     def _fetch(self, db, principal, page: int) -> None:
         raise NotImplementedError
 
+    def _set_page(self, page: int, pages: int) -> None:
+        # An assigned var goes out with the answer even when unchanged: only what changed.
+        if self.page != page:
+            self.page = page
+        if self.pages != pages:
+            self.pages = pages
+
 
 class InvoicesState(PagedList, SessionState):
     invoices: list[dict] = []
 
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
-        self.page, self.pages = result.page, result.pages
+        self._set_page(result.page, result.pages)
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": formatting.date(inv.issued_on),
              "due": formatting.date(inv.due_on), "amount": formatting.money(inv.total_cents), "status": status,
@@ -78,7 +85,7 @@ class PaymentsListState(PagedList, SessionState):
 
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_payments(db, principal=principal, page=page)
-        self.page, self.pages = result.page, result.pages
+        self._set_page(result.page, result.pages)
         self.payments = [
             {"id": p.id, "receipt": p.receipt_number, "date": formatting.date(p.created_at), "method": p.method_label,
              "amount": formatting.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
