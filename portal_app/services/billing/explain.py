@@ -32,12 +32,17 @@ ADJUSTMENT_WORDS = {"refund": "Refund", "dispute": "Payment disputed", "return":
 # Built once (a pager tap runs them all; building a statement costs about what running it does on SQLite).
 ACCOUNT_INVOICES = (select(Invoice).where(Invoice.account_id == bindparam("account_id"))
                     .order_by(col(Invoice.issued_on), col(Invoice.id)))  # every status, oldest first
-_LINES = (select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
+# Lines, payments and adjustments as plain rows of the columns read here (no ORM objects to build).
+_LINES = (select(InvoiceLine.invoice_id, InvoiceLine.description, InvoiceLine.kind, InvoiceLine.amount_cents,
+                 InvoiceLine.account_service_id)
+          .where(col(InvoiceLine.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
           .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id)))
-_PAID = (select(Payment).where(Payment.account_id == bindparam("account_id"), Payment.status == "succeeded")
+_PAID = (select(Payment.created_at, Payment.amount_cents, Payment.method_label)
+         .where(Payment.account_id == bindparam("account_id"), Payment.status == "succeeded")
          .order_by(col(Payment.created_at)))
-_TAKEN = (select(PaymentAdjustment).where(PaymentAdjustment.account_id == bindparam("account_id"),
-                                          col(PaymentAdjustment.status).in_(("pending", "applied")))
+_TAKEN = (select(PaymentAdjustment.created_at, PaymentAdjustment.amount_cents, PaymentAdjustment.kind)
+          .where(PaymentAdjustment.account_id == bindparam("account_id"),
+                 col(PaymentAdjustment.status).in_(("pending", "applied")))
           .order_by(col(PaymentAdjustment.created_at)))
 
 
