@@ -11,6 +11,7 @@ page again with its own session.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -104,7 +105,7 @@ def session_watch_live(on_change: Callable[[], None]) -> bool:
     global _watch_thread
     if _watch_thread is None or not _watch_thread.is_alive():
         with _watch_lock:
-            if _watch_thread is None:
+            if _watch_thread is None or not _watch_thread.is_alive():
                 _watch_thread = threading.Thread(target=_watch_sessions, args=(on_change,), daemon=True,
                                                  name="portal-session-watch")
                 _watch_thread.start()
@@ -116,6 +117,7 @@ def _watch_sessions(on_change: Callable[[], None]) -> None:
     import redis
 
     while redis_url():  # (a process that stops using Redis stops listening; asking again starts anew)
+        pubsub = None
         try:
             client = redis.Redis.from_url(redis_url(), socket_connect_timeout=TIMEOUT_SECONDS,
                                           socket_timeout=TIMEOUT_SECONDS)
@@ -140,6 +142,10 @@ def _watch_sessions(on_change: Callable[[], None]) -> None:
         except Exception as problem:  # noqa: BLE001 - Redis away: no cached sessions until subscribed again
             _watch_subscribed.clear()
             on_change()
+            if pubsub is not None:
+                with contextlib.suppress(Exception):
+                    pubsub.close()
             log.warning("Session changes: Redis subscription lost (%s); trying again", type(problem).__name__)
             time.sleep(PING_SECONDS)
-    _watch_subscribed.clear()
+    if threading.current_thread() is _watch_thread:  # (not a newer listener's flag)
+        _watch_subscribed.clear()
