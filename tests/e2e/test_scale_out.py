@@ -308,3 +308,27 @@ def test_a_step_staff_complete_on_the_other_worker_or_a_job_shows_live(tab: Page
     expect(steps.nth(2)).to_have_attribute("data-state", "done", timeout=10_000)
     assert tab.evaluate("window.__liveMark") == "still here"
 
+
+
+def test_sign_out_everywhere_elsewhere_ends_the_tabs_next_tap(tab: Page, cluster: Cluster,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker holding the tab answers its taps from its cache of resolved sessions; a sign-out
+    everywhere committed by another process (here this one, through Redis as a job or the other worker
+    would) ends the tab's very next tap."""
+    from portal_app.models import PortalUser
+    from portal_app.services.identity import account_security
+
+    persona = make_persona(cluster, bills=tuple(1000 + i for i in range(14)))
+    _sign_in_to(tab, "/invoices", persona)
+    for page in ("Page 2 of 3", "Page 3 of 3"):  # taps answered with the session this worker keeps
+        tab.get_by_role("button", name="Older").click()
+        expect(tab.get_by_text(page)).to_be_visible()
+    monkeypatch.setenv("REFLEX_REDIS_URL", cluster.redis_url)
+    with Session(cluster.engine, expire_on_commit=False) as db:
+        user = db.exec(select(PortalUser).where(PortalUser.username == persona.username)).one()
+        account_security.sign_out_everywhere(db, principal=Principal(
+            kind="subscriber", display_name=persona.username, user_id=user.id, account_id=persona.account_id))
+        db.commit()
+    tab.get_by_role("button", name="Newer").click()
+    tab.wait_for_url("**/signin**", timeout=10_000)
+    expect(tab.get_by_text("Page 2 of 3")).to_have_count(0)
