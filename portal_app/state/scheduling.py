@@ -13,6 +13,7 @@ from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _
 
 
 def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
@@ -107,7 +108,7 @@ class SchedulingState(SessionState):
                                           day=dt.date.fromisoformat(cell["iso"]))
         self.selected_day, self.selected_day_label = cell["iso"], cell["label"]
         self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at),
-                       "left": f"{w.places_left} left" if w.places_left == 1 else ""} for w in windows]
+                       "left": self._t(_("%(count)s left", count=w.places_left)) if w.places_left == 1 else ""} for w in windows]
 
     @rx.event
     def pick_time(self, window_id: str):
@@ -121,7 +122,7 @@ class SchedulingState(SessionState):
         if self._target_id is None:
             return
         if not self.selected_window:
-            self.err_window = "Pick a day and a time first."
+            self.err_window = self._t(_("Pick a day and a time first."))
             return
         rescheduling = self.mode == "reschedule"
         action = scheduling.reschedule if rescheduling else scheduling.book
@@ -130,15 +131,18 @@ class SchedulingState(SessionState):
                                  window_id=int(self.selected_window))
         except FieldErrors as problem:  # the window filled up meanwhile: show the day again
             db.rollback()
-            self.err_window = next(iter(problem.errors.values()))
+            self.err_window = self._t(next(iter(problem.errors.values())))
             day = self.selected_day
             self._refresh(db, principal)
             if day:
                 self._show_times(db, principal, day)
             return
         when = scheduling.when_label(appointment.starts_at, appointment.ends_at)
-        verb = "moved to" if rescheduling else "booked for"
-        self.confirmation = f"Your {appointment.title} is {verb} {when}. We emailed you the details with a calendar file."
+        done = (_("Your %(title)s is moved to %(when)s. We emailed you the details with a calendar file.",
+                  title=appointment.title, when=when) if rescheduling else
+                _("Your %(title)s is booked for %(when)s. We emailed you the details with a calendar file.",
+                  title=appointment.title, when=when))
+        self.confirmation = self._t(done)
         self.page_error = self.err_window = ""
         self.mode, self._target_id = "", None
         self._refresh(db, principal)
@@ -167,7 +171,7 @@ class SchedulingState(SessionState):
         if row is None:
             return
         self._cancel_id = int(row["id"])
-        self.cancel_text = f"Cancel your {row['title']} on {row['when']}?"
+        self.cancel_text = self._t(_("Cancel your %(title)s on %(when)s?", title=row["title"], when=row["when"]))
         self.confirm_cancel_open = True
 
     @rx.event
@@ -184,7 +188,8 @@ class SchedulingState(SessionState):
         appointment_id, self._cancel_id = self._cancel_id, None
         self.confirm_cancel_open = False
         appointment = scheduling.cancel(db, principal=principal, appointment_id=appointment_id)
-        self.confirmation = f"Your {appointment.title} is cancelled. We emailed you a confirmation."
+        self.confirmation = self._t(_("Your %(title)s is cancelled. We emailed you a confirmation.",
+                                        title=appointment.title))
         self.page_error = ""
         self.mode, self._target_id = "", None
         self._refresh(db, principal)

@@ -28,8 +28,8 @@ from portal_app.services.core.reach import normalize_phone
 from portal_app.services.identity.secrets_util import hash_password
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-NO_MATCH = "We could not match those details to an account. Check them against your bill and try again."
-LINK_INVALID = "This link has expired or has already been used. Ask for a new one below."
+NO_MATCH = _("We could not match those details to an account. Check them against your bill and try again.")
+LINK_INVALID = _("This link has expired or has already been used. Ask for a new one below.")
 RESET_SENT = (
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
     "The link works for 1 hour."
@@ -53,10 +53,10 @@ def clean_email(value: str, field: str = "email") -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise FieldErrors({field: "Enter an email address like name@example.com."}) from None
+        raise FieldErrors({field: _("Enter an email address like name@example.com.")}) from None
 
 
-PHONE_TO_CALL = "Enter a phone number we can call, like 512 555 0100."
+PHONE_TO_CALL = _("Enter a phone number we can call, like 512 555 0100.")
 
 
 def check_new_sign_in(raw_username: str, password: str, email: str, errors: dict[str, str]) -> str:
@@ -77,7 +77,7 @@ def clean_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME_RE.fullmatch(username):
         raise FieldErrors(
-            {"username": "Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit."}
+            {"username": _("Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.")}
         )
     return username
 
@@ -123,13 +123,14 @@ class SignUpForm:
 def _validate_sign_up(form: SignUpForm) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
     if not form.account_number.strip():
-        errors["account_number"] = "Enter the account number printed on your bill."
+        errors["account_number"] = _("Enter the account number printed on your bill.")
     if not form.last_name.strip() and not form.billing_zip.strip():
-        errors["last_name"] = "Enter the account holder's last name (or, for a business, the billing ZIP code)."
+        errors["last_name"] = _("Enter the account holder's last name (or, for a business, the billing %(postal_code)s).",
+                                  postal_code=terms().postal_code_in_text)
     if not form.first_name.strip():
-        errors["first_name"] = "Enter your first name."
+        errors["first_name"] = _("Enter your first name.")
     if not form.contact_last_name.strip():
-        errors["contact_last_name"] = "Enter your last name."
+        errors["contact_last_name"] = _("Enter your last name.")
     phone = ""
     if form.phone.strip():
         try:
@@ -198,7 +199,7 @@ class SignUpDone:
     awaiting_approval: bool
 
 
-BILL_MISMATCH = "That does not match your latest bill. Type its invoice number or its total exactly as printed."
+BILL_MISMATCH = _("That does not match your latest bill. Type its invoice number or its total exactly as printed.")
 
 
 def mask_email(value: str) -> str:
@@ -239,7 +240,7 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStar
         raise SignUpRefused(NO_MATCH)
     assert account is not None
     if username_taken(db, username):
-        raise FieldErrors({"username": "That username is taken. Choose another."})
+        raise FieldErrors({"username": _("That username is taken. Choose another.")})
     user = PortalUser(account_id=account.id, username=username, email=email, password_hash=password_hash, disabled=True)
     db.add(user)
     db.flush()
@@ -270,7 +271,7 @@ def send_sign_up_link(db: Session, *, request: str, choice_id: int, client_ip: s
     point = db.exec(select(ContactPoint).where(ContactPoint.id == choice_id, ContactPoint.account_id == user.account_id,
                                                ContactPoint.kind == "email")).first()
     if point is None:
-        raise FieldErrors({"choice": "Choose one of the addresses listed."})
+        raise FieldErrors({"choice": _("Choose one of the addresses listed.")})
     limits = [(ratelimit.RESEND, f"signup:{user.account_id}"), (ratelimit.RESEND_IP, client_ip)]
     ratelimit.check(db, limits)
     ratelimit.hit(db, limits)
@@ -299,7 +300,7 @@ def bill_matches(db: Session, account_id: int, value: str) -> bool:
 def prove_with_bill(db: Session, *, request: str, value: str) -> SignUpDone:
     """Step 2b, where the provider allows it: the invoice number or total of the latest bill."""
     if not get_settings().signup_bill_proof:
-        raise FieldErrors({"bill_value": "Choose an address to send the link to."})
+        raise FieldErrors({"bill_value": _("Choose an address to send the link to.")})
     user, pending = _pending(db, request)
     account = db.get(Account, user.account_id)
     limits = [(ratelimit.SIGN_UP, account.account_number if account else "")]
@@ -469,7 +470,7 @@ def request_password_reset(db: Session, *, email: str, client_ip: str = "") -> s
     ratelimit.check(db, limits)
     ratelimit.hit(db, limits)
     if not address:
-        raise FieldErrors({"email": "Enter the email address of your portal sign-in."})
+        raise FieldErrors({"email": _("Enter the email address of your portal sign-in.")})
     users = db.exec(select(PortalUser).where(PortalUser.email == address).order_by(col(PortalUser.id)))
     for user in users:
         if user.disabled or user.password_hash is None:

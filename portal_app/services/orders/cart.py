@@ -22,6 +22,8 @@ from portal_app.services.identity import portal_users, ratelimit
 from portal_app.services.orders import workflows
 from portal_app.services.core.reach import normalize_phone
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
+from portal_app.services.core.country import terms
 from portal_app.services.core.principal import Principal
 
 MODES = ("disabled", "optional", "required")
@@ -85,19 +87,19 @@ def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, s
     errors: dict[str, str] = {}
     area = area_for_zip(db, form.zip_code)
     if not form.street.strip():
-        errors["street"] = "Enter the street address where you want service."
+        errors["street"] = _("Enter the street address where you want service.")
     if not form.city.strip():
-        errors["city"] = "Enter the city."
+        errors["city"] = _("Enter the city.")
     if area is None:
-        errors["zip_code"] = "We do not serve that ZIP code yet."
+        errors["zip_code"] = _("We do not serve that %(postal_code)s yet.", postal_code=terms().postal_code_in_text)
     package = None
     if area is not None:
         package = next((p for p in area_packages(db, area.id) if p.id == form.package_id), None)
         if package is None:
-            errors["package"] = "Choose a package offered at this address."
-    for field, label in (("first_name", "first name"), ("last_name", "last name")):
+            errors["package"] = _("Choose a package offered at this address.")
+    for field, message in (("first_name", _("Enter your first name.")), ("last_name", _("Enter your last name."))):
         if not getattr(form, field).strip():
-            errors[field] = f"Enter your {label}."
+            errors[field] = message
     email = phone = username = ""
     try:
         email = portal_users.clean_email(form.email)
@@ -112,7 +114,7 @@ def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, s
     if wants:
         username = portal_users.check_new_sign_in(form.username, form.password, form.email, errors)
         if username and portal_users.username_taken(db, username):
-            errors["username"] = "That username is taken. Choose another."
+            errors["username"] = _("That username is taken. Choose another.")
     if errors:
         raise FieldErrors(errors)
     assert area is not None and package is not None

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Workflow, WorkflowTask
 from portal_app.services.core.access import access_account, access_workflow
 from portal_app.services.core.errors import NotFound
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core import formatting
 from portal_app.services.orders.workflows import (
@@ -84,5 +85,5 @@ def tracked_order(db: Session, *, principal: Principal, workflow_id: int) -> Tra
     workflow = access_workflow(db, principal, workflow_id)
     order = _tracker(workflow, ordered_tasks(db, workflow.id))
     if not order.steps:
-        raise NotFound("order")
+        raise NotFound(N_("order"))
     return order

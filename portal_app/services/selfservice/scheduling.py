@@ -20,13 +20,14 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
 from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_appointment, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
 from portal_app.services.core import formatting
 
-SLOT_TAKEN = "That time was just taken. Please pick another."
+SLOT_TAKEN = _("That time was just taken. Please pick another.")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def _move(db: Session, appointment: Appointment, expected_status: str, values: d
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        raise PortalError("This appointment was just changed. Please reload the page.")
+        raise PortalError(_("This appointment was just changed. Please reload the page."))
     db.refresh(appointment)
 
 
@@ -171,7 +172,7 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
     require_role(principal, FULL)
     appointment = access_appointment(db, principal, appointment_id)
     if appointment.status != "to_schedule":
-        raise PortalError("This appointment is not waiting to be scheduled.")
+        raise PortalError(_("This appointment is not waiting to be scheduled."))
     now = now or utcnow()
     window = _claim(db, window_id, appointment.kind, now)
     _move(db, appointment, "to_schedule", {"status": "scheduled", "window_id": window.id,
@@ -193,9 +194,9 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
     now = now or utcnow()
     if not can_change(db, appointment, now):
         hours = provider_settings(db).reschedule_cutoff_hours
-        raise PortalError(f"Appointments can be changed up to {hours} hours before they start. Please call us.")
+        raise PortalError(_("Appointments can be changed up to %(hours)s hours before they start. Please call us.", hours=hours))
     if int(window_id) == appointment.window_id:
-        raise FieldErrors({"window": "That is the time you already have. Pick another."})
+        raise FieldErrors({"window": _("That is the time you already have. Pick another.")})
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
     window = _claim(db, window_id, appointment.kind, now)
     _move(db, appointment, "scheduled", {"window_id": window.id, "starts_at": window.starts_at,
@@ -215,7 +216,7 @@ def cancel(db: Session, *, principal: Principal, appointment_id: int, now: dt.da
     now = now or utcnow()
     if not can_change(db, appointment, now):
         hours = provider_settings(db).reschedule_cutoff_hours
-        raise PortalError(f"Appointments can be changed up to {hours} hours before they start. Please call us.")
+        raise PortalError(_("Appointments can be changed up to %(hours)s hours before they start. Please call us.", hours=hours))
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
     _move(db, appointment, "scheduled", {"status": "cancelled", "window_id": None})
     _release(db, old_window)
