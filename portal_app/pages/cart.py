@@ -11,6 +11,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import error_callout, primary_button
 from portal_app.components.forms import public_frame, stacked_form, text_field, text_link
 from portal_app.components.shell import portal_page
+from portal_app.services.core.country import terms
 from portal_app.state.cart import CartState as S
 
 
@@ -24,8 +25,8 @@ def _address() -> rx.Component:
         text_field(t("Street address"), "street", error=_err("street"), default_value=S.street,
                    autocomplete="address-line1"),
         text_field(t("City"), "city", error=_err("city"), default_value=S.city, autocomplete="address-level2"),
-        text_field(t("State"), "state", default_value=S.state_name, autocomplete="address-level1"),
-        text_field(t("ZIP code"), "zip_code", error=_err("zip_code"), default_value=S.zip_code,
+        text_field(t(terms().region), "state", default_value=S.state_name, autocomplete="address-level1"),
+        text_field(t(terms().postal_code), "zip_code", error=_err("zip_code"), default_value=S.zip_code,
                    autocomplete="postal-code", input_mode="numeric"),
         error_callout(_err("package")),
         primary_button(t("SHOW PACKAGES"), type="submit", width="100%"),

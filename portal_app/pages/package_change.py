@@ -18,7 +18,7 @@ from portal_app.state.package_change import PackageChangeState as S
 def _option(option: rx.Var) -> rx.Component:
     return card(rx.vstack(
         rx.hstack(rx.text(option["name"], size="4", weight="bold"),
-                  rx.badge(option["direction"], color_scheme=rx.cond(option["direction"] == "Upgrade", "green", "gray"), high_contrast=True),
+                  rx.badge(option["direction_label"], color_scheme=rx.cond(option["direction"] == "Upgrade", "green", "gray"), high_contrast=True),
                   wrap="wrap", align="center"),
         rx.text(option["speed"], size="2", color=tokens.MUTED),
         rx.text(option["description"], size="2"),

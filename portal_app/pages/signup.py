@@ -12,6 +12,7 @@ from portal_app.components.cards import error_callout, primary_button
 from portal_app.components.forms import field, public_frame, stacked_form, text_link
 from portal_app.components.shell import portal_page
 from portal_app.pages.email_links import PASSWORD_HINT
+from portal_app.services.core.country import terms
 from portal_app.state.signup import SignUpState
 
 
@@ -35,7 +36,7 @@ def _form() -> rx.Component:
         ),
         rx.cond(
             SignUpState.business,
-            field(t("Billing ZIP code"), "billing_zip", error=_err("last_name"), autocomplete="postal-code"),
+            field(t(terms().billing_postal_code), "billing_zip", error=_err("last_name"), autocomplete="postal-code"),
             field(t("Account holder's last name"), "last_name", error=_err("last_name"), autocomplete="family-name"),
         ),
         _section(t("How we reach you")),

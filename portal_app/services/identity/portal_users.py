@@ -22,6 +22,7 @@ from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import _
+from portal_app.services.core.country import terms
 from portal_app.services.identity.passwords import check_new_password, password_problem
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import normalize_phone
@@ -30,7 +31,7 @@ from portal_app.services.identity.secrets_util import hash_password
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 NO_MATCH = _("We could not match those details to an account. Check them against your bill and try again.")
 LINK_INVALID = _("This link has expired or has already been used. Ask for a new one below.")
-RESET_SENT = (
+RESET_SENT = _(
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
     "The link works for 1 hour."
 )

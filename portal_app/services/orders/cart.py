@@ -22,17 +22,18 @@ from portal_app.services.identity import portal_users, ratelimit
 from portal_app.services.orders import workflows
 from portal_app.services.core.reach import normalize_phone
 from portal_app.services.core.errors import FieldErrors
-from portal_app.services.core.i18n import _
+from portal_app.services.core.i18n import N_, _
 from portal_app.services.core.country import terms
 from portal_app.services.core.principal import Principal
 
 MODES = ("disabled", "optional", "required")
 INSTALL_STEPS = [
-    ("Order received", "Order received", "We have your order and are preparing your install."),
+    # What the subscriber reads is stored in English and said in their language where it is shown.
+    ("Order received", N_("Order received"), N_("We have your order and are preparing your install.")),
     ("Credit and address check", "", ""),
-    ("Schedule installer", "Pick an install time", "Choose a time window that suits you under Scheduling."),
-    ("Installer visit", "Installer visit", "A technician connects your home to fiber."),
-    ("Activation", "Service activated", "Your internet is on."),
+    ("Schedule installer", N_("Pick an install time"), N_("Choose a time window that suits you under Scheduling.")),
+    ("Installer visit", N_("Installer visit"), N_("A technician connects your home to fiber.")),
+    ("Activation", N_("Service activated"), N_("Your internet is on.")),
 ]
 
 
@@ -83,15 +84,24 @@ def _new_account_number(db: Session) -> str:
             return number
 
 
+NO_STREET = _("Enter the street address where you want service.")
+NO_CITY = _("Enter the city.")
+
+
+def not_served() -> str:
+    """The refusal for a postal code outside every service area, in the provider's country's words."""
+    return _("We do not serve that %(postal_code)s yet.", postal_code=terms().postal_code_in_text)
+
+
 def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, str, str, bool]:
     errors: dict[str, str] = {}
     area = area_for_zip(db, form.zip_code)
     if not form.street.strip():
-        errors["street"] = _("Enter the street address where you want service.")
+        errors["street"] = NO_STREET
     if not form.city.strip():
-        errors["city"] = _("Enter the city.")
+        errors["city"] = NO_CITY
     if area is None:
-        errors["zip_code"] = _("We do not serve that %(postal_code)s yet.", postal_code=terms().postal_code_in_text)
+        errors["zip_code"] = not_served()
     package = None
     if area is not None:
         package = next((p for p in area_packages(db, area.id) if p.id == form.package_id), None)

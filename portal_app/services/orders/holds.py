@@ -145,12 +145,12 @@ def open_order(db: Session, *, principal: Principal, account: Account, hold: Ser
     back_on = hold.ends_on + dt.timedelta(days=1)
     workflow = workflows.create_workflow(db, principal=principal, account=account, kind=KIND,
                                          title=f"Vacation hold {span(hold.starts_on, hold.ends_on)}", steps=[
-        (RECEIVED, "Request received", f"We have your request to pause your service from "
+        (RECEIVED, N_("Request received"), f"We have your request to pause your service from "
                                        f"{formatting.date(hold.starts_on, 'MMMd')} to {formatting.date(hold.ends_on, 'MMMd')}."),
-        (APPROVE, "Approved", "We check the dates and approve your hold."),
-        (START, "Service paused", f"Your service pauses on {formatting.date(hold.starts_on)}, billed at "
+        (APPROVE, N_("Approved"), N_("We check the dates and approve your hold.")),
+        (START, N_("Service paused"), f"Your service pauses on {formatting.date(hold.starts_on)}, billed at "
                                   f"{_money(hold.monthly_price_cents)}/month while on hold."),
-        (END, "Service back on", f"Your service comes back on by itself on {formatting.date(back_on)}."),
+        (END, N_("Service back on"), f"Your service comes back on by itself on {formatting.date(back_on)}."),
     ])
     hold.workflow_id = workflow.id
     db.add(hold)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Workflow, WorkflowTask
 from portal_app.services.core.access import access_account, access_workflow
 from portal_app.services.core.errors import NotFound
-from portal_app.services.core.i18n import _, N_
+from portal_app.services.core.i18n import N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core import formatting
 from portal_app.services.orders.workflows import (
@@ -54,13 +54,13 @@ def _tracker(workflow: Workflow, tasks: list[WorkflowTask]) -> TrackedOrder:
     for i, task in enumerate(tracked):
         ever_completed = task.status == "completed" or task.completed_at is not None
         if ever_completed:
-            state, label = "done", "Completed"
+            state, label = "done", STATUS_LABELS["completed"]
         elif task.status == "skipped":
-            state, label = "skipped", "Skipped"
+            state, label = "skipped", STATUS_LABELS["skipped"]
         elif i == current:
-            state, label = "current", STATUS_LABELS.get(task.status, "Not started")
+            state, label = "current", STATUS_LABELS.get(task.status, STATUS_LABELS["pending"])
         else:
-            state, label = "upcoming", STATUS_LABELS.get(task.status, "Not started")
+            state, label = "upcoming", STATUS_LABELS.get(task.status, STATUS_LABELS["pending"])
         steps.append(Step(task.id, task.portal_name or task.name, task.portal_description, state, label))
     return TrackedOrder(
         id=workflow.id, title=workflow.title, kind_label=KIND_LABELS.get(workflow.kind, workflow.kind.title()),

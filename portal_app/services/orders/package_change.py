@@ -44,7 +44,7 @@ class Option:
 
     @property
     def direction(self) -> str:
-        return "Upgrade" if self.difference_cents > 0 else "Downgrade" if self.difference_cents < 0 else "Same price"
+        return N_("Upgrade") if self.difference_cents > 0 else N_("Downgrade") if self.difference_cents < 0 else N_("Same price")
 
 
 def _changeable(db: Session, principal: Principal, service_id: int) -> tuple[Account, AccountService, Package]:
@@ -172,9 +172,9 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
             else f"from your next bill ({formatting.date(change.effective_on, 'MMMd')})")
     workflows.create_workflow(db, principal=principal, account=account, kind="service_change",
                            title=f"Change to {new.name}", cart_order_id=order.id, steps=[
-                               ("Order received", "Order received", f"We have your request to change to {new.name}."),
-                               ("Provision package", "Switching your service", f"We switch your line to {new.name}."),
-                               ("Update billing", "Billing updated", f"Your bills show {new.name} {when}."),
+                               ("Order received", N_("Order received"), f"We have your request to change to {new.name}."),
+                               ("Provision package", N_("Switching your service"), f"We switch your line to {new.name}."),
+                               ("Update billing", N_("Billing updated"), f"Your bills show {new.name} {when}."),
                                ("Quality check", "", ""),
                            ])
     difference = new.monthly_price_cents - service.monthly_price_cents
