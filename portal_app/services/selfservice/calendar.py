@@ -43,7 +43,7 @@ FUTURE_DAYS = 180
 
 
 def _noted(text: str, note: str) -> str:
-    """"Bill due: $84.00 (paid)": a title with its state in brackets, each part translated where it is read."""
+    """A title with its state in brackets ("Bill due: … (paid)"), each part translated where it is read."""
     return _("%(text)s (%(note)s)", text=text, note=note) if note else text
 
 

@@ -92,10 +92,12 @@ def ticket_detail(db: Session, *, principal: Principal, ticket_id: int) -> Ticke
 
 
 # What a subscriber reads when a text field is empty or too long, per field (each a whole sentence to translate).
-_EMPTY = {"subject": _("Enter a subject."), "description": _("Enter a description."), "reply": _("Enter a reply.")}
+_EMPTY = {"subject": _("Enter a subject."), "description": _("Enter a description."), "reply": _("Enter a reply."),
+          "body": _("Enter a note.")}
 _TOO_LONG = {"subject": N_("Keep the subject under %(limit)s characters."),
              "description": N_("Keep the description under %(limit)s characters."),
-             "reply": N_("Keep the reply under %(limit)s characters.")}
+             "reply": N_("Keep the reply under %(limit)s characters."),
+             "body": N_("Keep the note under %(limit)s characters.")}
 
 
 def _text(raw: str, field: str, limit: int, errors: dict[str, str]) -> str:
@@ -205,7 +207,7 @@ def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: s
     require_staff(principal)
     ticket = _staff_get(db, ticket_id, account_id)
     errors: dict[str, str] = {}
-    text = _text(body, "body", "note", BODY_MAX, errors)
+    text = _text(body, "body", BODY_MAX, errors)
     if errors:
         raise FieldErrors(errors)
     now = utcnow()
