@@ -11,6 +11,7 @@ from portal_app.services.core import formatting
 from portal_app.services.identity.ratelimit import RateLimited
 from portal_app.state.language import LanguageState
 from portal_app.state.off_loop import in_one_session
+from portal_app.services.core.country import terms
 from portal_app.services.core.i18n import _
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
@@ -60,7 +61,7 @@ class CartState(LanguageState):
             errors["city"] = self._t(cart.NO_CITY)
         offer = await in_one_session(_offer, zip_code=self.zip_code)
         if offer is None:
-            errors["zip_code"] = self._t(cart.not_served())
+            errors["zip_code"] = self._t(terms().not_served)
         else:
             self.area_name, self.portal_mode, packages = offer
             self.packages = [{**p, "price": self._t(_("%(price)s/mo", price=p["price"]))} for p in packages]

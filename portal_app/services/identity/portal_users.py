@@ -126,8 +126,7 @@ def _validate_sign_up(form: SignUpForm) -> tuple[str, str, str]:
     if not form.account_number.strip():
         errors["account_number"] = _("Enter the account number printed on your bill.")
     if not form.last_name.strip() and not form.billing_zip.strip():
-        errors["last_name"] = _("Enter the account holder's last name (or, for a business, the billing %(postal_code)s).",
-                                  postal_code=terms().postal_code_in_text)
+        errors["last_name"] = terms().holder_or_code
     if not form.first_name.strip():
         errors["first_name"] = _("Enter your first name.")
     if not form.contact_last_name.strip():

@@ -88,11 +88,6 @@ NO_STREET = _("Enter the street address where you want service.")
 NO_CITY = _("Enter the city.")
 
 
-def not_served() -> str:
-    """The refusal for a postal code outside every service area, in the provider's country's words."""
-    return _("We do not serve that %(postal_code)s yet.", postal_code=terms().postal_code_in_text)
-
-
 def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, str, str, bool]:
     errors: dict[str, str] = {}
     area = area_for_zip(db, form.zip_code)
@@ -101,7 +96,7 @@ def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, s
     if not form.city.strip():
         errors["city"] = NO_CITY
     if area is None:
-        errors["zip_code"] = not_served()
+        errors["zip_code"] = terms().not_served  # ZIP code, postcode...: the provider's country
     package = None
     if area is not None:
         package = next((p for p in area_packages(db, area.id) if p.id == form.package_id), None)
