@@ -1,5 +1,6 @@
-"""Spanish on a phone (390×844): chosen on the sign-in page, Home and Make a Payment read in Spanish,
-axe clean, no sideways scroll at 390 or 360 px; the choice is the subscriber's, kept at the next sign-in."""
+"""Spanish on a phone (390×844): chosen on the sign-in page, Home and Make a Payment read in Spanish, then the
+support, service and order pages, the public pages (cart, sign-up, email links, status) and the browser tab's
+title; axe clean, no sideways scroll at 390 or 360 px; the choice is the subscriber's, kept at the next sign-in."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from portal_app.models import PortalUser
+from portal_app.theming import current_theme
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import SOCKET_WATCH, sign_in
+from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 
 pytestmark = pytest.mark.e2e
@@ -105,3 +107,146 @@ def test_spanish_chosen_at_sign_in_reads_through_home_and_payment(phone: Page, p
         assert _language_of(portal, persona.username) == "en_US"
     finally:
         context.close()
+
+
+# Each signed-in page of the support, service and order area in Spanish: its address, the heading it shows
+# and the browser tab's title (the provider's name follows it).
+SPANISH_PAGES = [
+    ("/tickets", "Tickets", "Tickets"),
+    ("/calendar", "Calendario", "Calendario"),
+    ("/scheduling", "Citas", "Citas"),
+    ("/services", "Servicios", "Servicios"),
+    ("/services/hold", "Suspensión por vacaciones", "Suspensión por vacaciones"),
+    ("/orders", "Seguimiento de pedidos", "Seguimiento de pedidos"),
+]
+
+
+def _phone_check(page: Page, name: str) -> None:
+    """Axe clean and no sideways scroll at 390 px (and at 360 px), with a screenshot of each width."""
+    assert serious_violations(page) == [], name
+    _no_sideways_scroll(page)
+    page.screenshot(path=f"test-artifacts/spanish-{name}.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    _no_sideways_scroll(page)
+    page.set_viewport_size(PHONE)
+
+
+def test_support_service_and_order_pages_read_in_spanish(phone: Page, portal) -> None:
+    persona = make_persona(portal, first_name="Rocío", ticket=True, contract=True, package="FIBER300", workflow=True)
+    provider = current_theme().provider_name
+    phone.goto("/signin")
+    phone.get_by_role("button", name="Español").click()
+    _sign_in_in_spanish(phone, persona.username, persona.password)
+    phone.wait_for_url(re.compile(r"/$"))
+    expect(phone).to_have_title(f"Inicio · {provider}")
+
+    for route, heading, title in SPANISH_PAGES:
+        phone.goto(route)
+        expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        expect(phone).to_have_title(f"{title} · {provider}")
+        wait_until_settled(phone)
+        _phone_check(phone, route.strip("/").replace("/", "-"))
+
+    # Tickets: the list, a new ticket refused in Spanish by the server, one ticket and its reply box.
+    phone.goto("/tickets")
+    ticket = phone.locator(".ticket-item").first
+    expect(ticket).to_contain_text("Abierto el ")
+    expect(ticket).to_contain_text("Abierto")  # the status badge
+    phone.get_by_role("button", name="Nuevo ticket").click()
+    dialog = phone.get_by_role("dialog", name="Nuevo ticket")
+    expect(dialog.get_by_label("Categoría")).to_have_value("General")
+    expect(dialog.get_by_label("Categoría").locator("option", has_text="Técnico")).to_have_count(1)
+    dialog.get_by_role("button", name="ENVIAR").click()
+    expect(phone.locator("#field-subject-error")).to_have_text("Escriba un asunto.")
+    expect(phone.locator("#field-description-error")).to_have_text("Escriba una descripción.")
+    assert serious_violations(phone) == []
+    phone.screenshot(path="test-artifacts/spanish-ticket-new.png", full_page=True)
+    phone.keyboard.press("Escape")
+    ticket.click()
+    phone.wait_for_url(re.compile(r"/ticket\?id="))
+    expect(phone).to_have_title(f"Ticket · {provider}")
+    expect(phone.get_by_text("PÚBLICA").first).to_be_visible()
+    phone.get_by_role("button", name="AGREGAR RESPUESTA").click()
+    expect(phone.locator("#field-reply-error")).to_have_text("Escriba una respuesta.")
+    _phone_check(phone, "ticket")
+
+    # Services: the package, the contract waiting for a signature, and the sign form's refusal.
+    phone.goto("/services")
+    expect(phone.get_by_role("heading", name="Paquetes")).to_be_visible()
+    expect(phone.locator(".contract-row")).to_contain_text("Espera su firma")
+    expect(phone.locator("#vacation-hold")).to_contain_text("Suspender mi servicio")
+    phone.locator(".service-line").first.click()
+    expect(phone.get_by_role("link", name=re.compile(r"^CAMBIAR "))).to_be_visible()
+    _phone_check(phone, "services-open")
+    phone.goto(f"/contract?id={persona.contract_id}")
+    expect(phone).to_have_title(f"Contrato · {provider}")
+    phone.get_by_role("button", name="FIRMAR").click()
+    expect(phone.locator("#field-signer_name-error")).to_have_text("Escriba su nombre completo para firmar.")
+    expect(phone.locator("#field-consent-error")).to_have_text("Marque la casilla para aceptar la firma electrónica.")
+    _phone_check(phone, "contract")
+
+    # Change package: the offers, each with its direction.
+    phone.goto(f"/services/change?service={persona.service_id}")
+    expect(phone.get_by_role("heading", name="Cambiar paquete")).to_be_visible()
+    expect(phone).to_have_title(f"Cambiar paquete · {provider}")
+    expect(phone.get_by_text(re.compile(r"^Ahora: "))).to_be_visible()
+    _phone_check(phone, "change-package")
+
+    # Order Tracking: the install order's steps and their state.
+    phone.goto("/orders")
+    order = phone.locator(".order-card").first
+    expect(order).to_contain_text("Instalación · realizado el ")
+    expect(order).to_contain_text("0 de 2 pasos completados")
+    expect(order.locator(".tracker-step").first).to_contain_text("Pedido recibido")
+    expect(order.locator(".step-status").first).to_have_text("Sin empezar")
+
+    # Vacation hold: a date outside what the provider allows is refused in Spanish.
+    phone.goto("/services/hold")
+    expect(phone.get_by_role("heading", name="Suspender mi servicio")).to_be_visible()
+    phone.get_by_role("button", name="VER PRECIO").click()
+    expect(phone.locator("#hold-starts_on-error")).to_have_text("Elija el primer día de su suspensión.")
+
+    # Calendar: the filter in Spanish.
+    phone.goto("/calendar")
+    phone.get_by_role("button", name="FILTRAR").click()
+    expect(phone.get_by_role("dialog", name="Mostrar en el calendario")).to_contain_text("Vencimientos de facturas")
+    phone.keyboard.press("Escape")
+
+
+def test_public_pages_read_in_spanish(phone: Page, portal) -> None:
+    """Signed out, the browser's choice: the cart, sign-up, status and email-link pages, with the country's terms."""
+    provider = current_theme().provider_name
+    phone.goto("/signin")
+    phone.get_by_role("button", name="Español").click()
+    expect(phone.get_by_role("heading", name="Inicie sesión en su cuenta")).to_be_visible()
+
+    phone.goto("/cart")
+    expect(phone).to_have_title(f"Carrito de compras · {provider}")
+    expect(phone.get_by_label("Estado")).to_be_visible()  # the theme's country (US): state and ZIP code
+    phone.get_by_label("Código postal").fill("10001")
+    phone.get_by_role("button", name="VER PAQUETES").click()
+    expect(phone.locator("#field-street-error")).to_have_text("Escriba la dirección donde desea el servicio.")
+    expect(phone.locator("#field-zip_code-error")).to_have_text("Aún no damos servicio en ese código postal.")
+    _phone_check(phone, "cart")
+
+    phone.goto("/signup")
+    expect(phone).to_have_title(f"Cree su cuenta del portal · {provider}")
+    expect(phone.get_by_role("heading", name="Configuración del portal en línea")).to_be_visible()
+    phone.get_by_role("button", name="CREAR CUENTA").click()
+    expect(phone.locator("#account_number-error")).to_have_text("Escriba el número de cuenta que aparece en su factura.")
+    _phone_check(phone, "signup")
+
+    phone.goto("/forgot-password")
+    expect(phone).to_have_title(f"Restablezca su contraseña · {provider}")
+    expect(phone.get_by_role("heading", name="¿No recuerda su contraseña?")).to_be_visible()
+    _phone_check(phone, "forgot-password")
+
+    phone.goto("/verify?token=made-up-token")
+    expect(phone.locator("#verify-error")).to_have_text("Este enlace venció o ya se usó. Pida uno nuevo abajo.")
+    expect(phone.get_by_role("button", name="ENVIAR UN ENLACE NUEVO")).to_be_visible()
+    _phone_check(phone, "verify")
+
+    phone.goto("/status")
+    expect(phone).to_have_title(f"Estado del servicio · {provider}")
+    expect(phone.get_by_role("heading", name="Estado del servicio")).to_be_visible()
+    _phone_check(phone, "status")
