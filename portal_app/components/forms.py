@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
-from portal_app.components.shell import footer
+from portal_app.components.shell import as_written, footer
 from portal_app.i18n import lang_attr
 
 
@@ -74,7 +74,7 @@ def field(
     error: rx.Var | str = "",
     type_: str = "text",
     autocomplete: str = "off",
-    hint: str = "",
+    hint: str | rx.Var = "",
     required: bool = True,
     **props,
 ) -> rx.Component:
@@ -84,7 +84,9 @@ def field(
     has_error = error != ""
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
+        # A translated hint is a var (its language is the tab's): shown whenever one was given.
+        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if isinstance(hint, rx.Var) or hint
+        else rx.fragment(),
         rx.input(
             id=name, name=name, type=type_, auto_complete=autocomplete, required=required, size="3",
             width="100%", min_height=tokens.TOUCH_TARGET,
@@ -105,13 +107,13 @@ def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", align: 
                    width="100%", **props)
 
 
-def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str, on_submit,
-                      hint: str) -> rx.Component:
-    """Choose a password (typed twice) from an emailed link."""
+def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str | rx.Var, on_submit,
+                      hint: str | rx.Var, say=as_written) -> rx.Component:
+    """Choose a password (typed twice) from an emailed link (subscriber pages pass `say=t`)."""
     return stacked_form(
         whose,
-        field("New password", "password", type_="password", autocomplete="new-password", hint=hint, error=error),
-        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+        field(say("New password"), "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field(say("New password again"), "confirm", type_="password", autocomplete="new-password"),
         primary_button(label, type="submit", width="100%", loading=submitting),
         on_submit=on_submit,
     )
@@ -135,7 +137,7 @@ def outline_link(*children: rx.Component | str, href: rx.Var | str, **props) -> 
 
 def public_frame(
     *children: rx.Component,
-    heading: str | None,
+    heading: str | rx.Var | None,
     intro: rx.Component | None = None,
     below: tuple[rx.Component, ...] = (),
     logo_href: str | None = "/signin",
@@ -146,7 +148,7 @@ def public_frame(
     their own headings passes `heading=None`.
     """
     logo = brand_logo("48px")
-    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
+    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading is not None else []) + list(children)
     return rx.center(
         rx.vstack(
             rx.link(logo, href=logo_href) if logo_href else logo,

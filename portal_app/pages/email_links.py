@@ -33,7 +33,7 @@ def verify() -> rx.Component:
             VerifyState.valid & VerifyState.needs_password,
             new_password_form(rx.text(t("Choose a password for "), rx.el.strong(VerifyState.username), ".", size="3"),
                               error=VerifyState.password_error, submitting=VerifyState.submitting,
-                              label=t("SET PASSWORD"), on_submit=VerifyState.set_password, hint=PASSWORD_HINT),
+                              label=t("SET PASSWORD"), on_submit=VerifyState.set_password, hint=PASSWORD_HINT, say=t),
             rx.cond(
                 ~VerifyState.loaded | VerifyState.valid,
                 loading(),
@@ -75,7 +75,8 @@ def reset_password() -> rx.Component:
             new_password_form(rx.text(t("Choose a new password for "), rx.el.strong(ResetPasswordState.username), ".",
                                       size="3"),
                               error=ResetPasswordState.password_error, submitting=ResetPasswordState.submitting,
-                              label=t("CHANGE PASSWORD"), on_submit=ResetPasswordState.submit, hint=PASSWORD_HINT),
+                              label=t("CHANGE PASSWORD"), on_submit=ResetPasswordState.submit, hint=PASSWORD_HINT,
+                              say=t),
             rx.cond(ResetPasswordState.loaded, text_link(t("Ask for a new link"), "/forgot-password")),
         ),
         _back_to_sign_in(),
