@@ -196,9 +196,13 @@ def test_support_service_and_order_pages_read_in_spanish(phone: Page, portal) ->
     phone.goto("/orders")
     order = phone.locator(".order-card").first
     expect(order).to_contain_text("Instalación · realizado el ")
-    expect(order).to_contain_text("0 de 2 pasos completados")
-    expect(order.locator(".tracker-step").first).to_contain_text("Pedido recibido")
-    expect(order.locator(".step-status").first).to_have_text("Sin empezar")
+    expect(order).to_contain_text("En curso")
+    expect(order).to_contain_text("1 de 2 pasos completados")
+    steps = order.locator(".tracker-step")
+    expect(steps.nth(0)).to_contain_text("Pedido recibido")
+    expect(steps.nth(0).locator(".step-status")).to_have_text("Completado")
+    expect(steps.nth(1)).to_contain_text("Visita del instalador")
+    expect(steps.nth(1).locator(".step-status")).to_have_text("Sin empezar")
 
     # Vacation hold: a date outside what the provider allows is refused in Spanish.
     phone.goto("/services/hold")
@@ -232,8 +236,13 @@ def test_public_pages_read_in_spanish(phone: Page, portal) -> None:
     phone.goto("/signup")
     expect(phone).to_have_title(f"Cree su cuenta del portal · {provider}")
     expect(phone.get_by_role("heading", name="Configuración del portal en línea")).to_be_visible()
+    for label, value in (("Número de cuenta", "100200300"), ("Apellido del titular de la cuenta", "Nadie"),
+                         ("Nombre", "Ana"), ("Apellido", "Nadie"), ("Correo electrónico", "ana@mail.example"),
+                         ("Usuario", "ana-spanish"), ("Contraseña", "tres palabras sueltas"),
+                         ("Repita la contraseña", "otra cosa distinta")):
+        phone.get_by_label(label, exact=True).fill(value)
     phone.get_by_role("button", name="CREAR CUENTA").click()
-    expect(phone.locator("#account_number-error")).to_have_text("Escriba el número de cuenta que aparece en su factura.")
+    expect(phone.locator("#confirm-error")).to_have_text("Las dos contraseñas no coinciden.")
     _phone_check(phone, "signup")
 
     phone.goto("/forgot-password")
