@@ -11,6 +11,7 @@ from portal_app.services.selfservice import calendar
 from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core import formatting
 from portal_app.services.core.i18n import N_, _
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window
@@ -34,7 +35,7 @@ class CalendarState(SessionState):
     detail_link: str = ""
     detail_link_label: str = ""
 
-    def _month(self, events: list[dict], today: dt.date) -> None:
+    def _month(self, events: list[dict], today: dt.date, formats: formatting.Formatter) -> None:
         year, month = divmod(today.year * 12 + today.month - 1 + self.month_offset, 12)
         first = dt.date(year, month + 1, 1)
         last = first.replace(day=month_math.monthrange(first.year, first.month)[1])
@@ -58,16 +59,16 @@ class CalendarState(SessionState):
             cells.append(cell)
             day += dt.timedelta(days=1)
         self.month_cells = cells
-        self.month_title = self._formats().date(first, 'yMMMM')
+        self.month_title = formats.date(first, 'yMMMM')
 
     def _refresh(self, db, principal) -> None:
         today = provider_today()
         events = calendar.account_events(db, principal=principal, today=today, kinds=tuple(self.kinds))
-        self._month(events, today)
+        formats, say = formatting.for_principal(db, principal), self._t  # the subscriber's language
+        self._month(events, today, formats)
         upcoming = [e for e in events if e["day"] >= today]
         earlier = sorted((e for e in events if e["day"] < today), key=lambda e: (e["day"], e["time"]), reverse=True)
         rows: list[dict[str, str]] = []
-        formats, say = self._formats(), self._t
         self.kind_options = [{"id": kind, "name": say(label)} for kind, label in calendar.KINDS.items()]
         for section, group in ((say(N_("Coming up")), upcoming), (say(N_("Earlier")), earlier)):
             last_day = None

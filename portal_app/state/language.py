@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.core import formatting, i18n
+from portal_app.services.core import i18n
 from portal_app.theming import current_theme
 
 LANGUAGE_COOKIE = "portal_lang"
@@ -27,10 +27,6 @@ class LanguageState(rx.State):
     def _t(self, text: str) -> str:
         """A message (a service's `Text`, or English) in this tab's language."""
         return i18n.translate(text, self._lang())
-
-    def _formats(self) -> formatting.Formatter:
-        """Dates and numbers as this tab's reader writes them (the provider's currency and time zone)."""
-        return formatting.formatter(i18n.locale_of(self._lang()))
 
     def _set_lang(self, lang: str) -> None:
         lang = i18n.language_of(lang)

@@ -12,7 +12,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core import formatting
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.session import SessionState
-from portal_app.state.tickets import show_day, show_time
+from portal_app.state.tickets import show_time
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.services.core.i18n import _, N_
@@ -24,13 +24,14 @@ def _query_id(router) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
-def contract_row(c, say=str) -> dict[str, str]:
-    """A contract's line on Services; `say` puts its words in the reader's language (a state's `_t`)."""
+def contract_row(c, say=str, fmt: formatting.Formatter | None = None) -> dict[str, str]:
+    """A contract's line on Services; `say` and `fmt` put its words and date in the reader's language."""
+    fmt = fmt or formatting.formatter()
     signed = c.status == "signed"
     return {"id": str(c.id), "title": c.title,
             "status": say(N_("Signed") if signed else N_("Waiting for your signature")),
             "signed": "yes" if signed else "", "href": f"/contract?id={c.id}",
-            "when": show_day(c.signed_at) if signed else show_day(c.created_at)}
+            "when": fmt.date(c.signed_at if signed else c.created_at)}
 
 
 class ServicesState(SessionState):
@@ -47,7 +48,7 @@ class ServicesState(SessionState):
     @signed_in_event
     def load(self, db, principal):
         lines = account_services.account_services(db, principal=principal)
-        self.contracts = [contract_row(c, self._t) for c in contracts.contracts(db, principal=principal)]
+        self.contracts = [contract_row(c, self._t, formatting.for_principal(db, principal)) for c in contracts.contracts(db, principal=principal)]
         settings = provider_settings(db)
         self.can_change = settings.allow_service_change
         hold = holds.open_hold(db, principal.account_id)

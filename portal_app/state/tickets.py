@@ -44,10 +44,11 @@ class TicketsState(SessionState):
         rows = tickets.list_tickets(db, principal=principal)
         self.can_create = provider_settings(db).allow_ticket_creation
         self.categories = [{"id": c, "name": self._t(c)} for c in tickets.CATEGORIES]
+        fmt = formatting.for_principal(db, principal)  # the subscriber's language
         self.tickets = [
             {"id": str(t.id), "number": t.number, "subject": t.subject, "category": t.category,
-             "status": STATUS_LABELS.get(t.status, t.status), "opened": show_day(t.opened_at),
-             "updated": show_day(t.updated_at), "href": f"/ticket?id={t.id}"}
+             "status": STATUS_LABELS.get(t.status, t.status), "opened": fmt.date(t.opened_at),
+             "updated": fmt.date(t.updated_at), "href": f"/ticket?id={t.id}"}
             for t in rows
         ]
         self.loaded = True
@@ -104,13 +105,14 @@ class TicketDetailState(SessionState):
             self.can_reply = False
             return
         t = detail.ticket
+        fmt = formatting.for_principal(db, principal)
         self.found, self.missing = True, ""
-        self.number, self.subject, self.category = t.number, t.subject, t.category
+        self.number, self.subject, self.category = t.number, t.subject, self._t(t.category)
         self.status = STATUS_LABELS.get(t.status, t.status)
-        self.opened, self.updated = show_time(t.opened_at), show_time(t.updated_at)
+        self.opened, self.updated = fmt.moment(t.opened_at), fmt.moment(t.updated_at)
         self.can_reply = detail.can_reply
         self.notes = [
-            {"id": str(n.id), "body": n.body, "when": show_time(n.created_at),
+            {"id": str(n.id), "body": n.body, "when": fmt.moment(n.created_at),
              "author": self._t(_("You")) if n.author_kind == "subscriber" else f"{n.author_name} ({current_theme().short_name})"}
             for n in detail.notes
         ]

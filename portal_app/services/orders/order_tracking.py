@@ -45,7 +45,7 @@ class TrackedOrder:
     current_name: str
 
 
-def _tracker(workflow: Workflow, tasks: list[WorkflowTask]) -> TrackedOrder:
+def _tracker(workflow: Workflow, tasks: list[WorkflowTask], fmt: formatting.Formatter) -> TrackedOrder:
     tracked = [t for t in tasks if t.trackable]
     current = None
     if workflow.status == "open":
@@ -64,7 +64,7 @@ def _tracker(workflow: Workflow, tasks: list[WorkflowTask]) -> TrackedOrder:
         steps.append(Step(task.id, task.portal_name or task.name, task.portal_description, state, label))
     return TrackedOrder(
         id=workflow.id, title=workflow.title, kind_label=KIND_LABELS.get(workflow.kind, workflow.kind.title()),
-        open=workflow.status == "open", placed_on=formatting.date(workflow.created_at), steps=steps,
+        open=workflow.status == "open", placed_on=fmt.date(workflow.created_at), steps=steps,
         done_count=sum(1 for s in steps if s.state == "done"),
         current_name=steps[current].name if current is not None else "")
 
@@ -77,13 +77,14 @@ def tracked_orders(db: Session, *, principal: Principal, open_only: bool = False
         query = query.where(Workflow.status == "open")
     found = list(db.exec(query.order_by(col(Workflow.created_at).desc(), col(Workflow.id).desc())))
     tasks = ordered_tasks_of(db, [w.id for w in found])
-    orders = [_tracker(w, tasks[w.id]) for w in found]
+    fmt = formatting.for_principal(db, principal)  # the subscriber's language
+    orders = [_tracker(w, tasks[w.id], fmt) for w in found]
     return [o for o in orders if o.steps]
 
 
 def tracked_order(db: Session, *, principal: Principal, workflow_id: int) -> TrackedOrder:
     workflow = access_workflow(db, principal, workflow_id)
-    order = _tracker(workflow, ordered_tasks(db, workflow.id))
+    order = _tracker(workflow, ordered_tasks(db, workflow.id), formatting.for_principal(db, principal))
     if not order.steps:
         raise NotFound(N_("order"))
     return order

@@ -58,6 +58,7 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
                    ) -> list[dict]:
     """Items from PAST_DAYS ago to FUTURE_DAYS ahead, oldest first, of the chosen kinds only."""
     account = access_account(db, principal)
+    fmt = formatting.for_principal(db, principal)  # dates and amounts as the subscriber reads them
     chosen = {k for k in kinds if k in KINDS}
     first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=FUTURE_DAYS)
     items: list[dict] = []
@@ -66,11 +67,11 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
     if "bill" in chosen:
         for invoice in invoices:
             paid = invoice.status == "paid"
-            amount = formatting.money(invoice.total_cents)
+            amount = fmt.money(invoice.total_cents)
             items.append(_item("bill", invoice.id, invoice.due_on,
                                _("Bill paid: %(amount)s", amount=amount) if paid else _("Bill due: %(amount)s", amount=amount),
                                _noted(_("Invoice %(number)s, due %(date)s", number=invoice.number,
-                                        date=formatting.date(invoice.due_on)), N_("paid") if paid else "")))
+                                        date=fmt.date(invoice.due_on)), N_("paid") if paid else "")))
     if "promise" in chosen:
         notes: dict[str, Text | str] = {"active": "", "kept": N_("kept"), "lapsed": N_("lapsed"),
                                         "cancelled": N_("cancelled")}
@@ -78,9 +79,9 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
                                                             PaymentPromise.promised_on >= first,
                                                             PaymentPromise.promised_on <= last)):
             items.append(_item("promise", promise.id, promise.promised_on,
-                               _noted(_("Promise to pay: %(amount)s", amount=formatting.money(promise.amount_cents)),
+                               _noted(_("Promise to pay: %(amount)s", amount=fmt.money(promise.amount_cents)),
                                       notes.get(promise.status, "")),
-                               _("You promised to pay by %(date)s.", date=formatting.date(promise.promised_on))))
+                               _("You promised to pay by %(date)s.", date=fmt.date(promise.promised_on))))
     if "hold" in chosen:
         words: dict[str, Text | str] = {"requested": N_("waiting for approval"), "approved": "", "active": "",
                                         "ended": ""}
@@ -90,12 +91,12 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
             back_on = hold.ends_on + dt.timedelta(days=1)
             items.append(_item("hold", 2 * hold.id, hold.starts_on, _noted(_("Vacation hold starts"), words[hold.status]),
                                _("Your service pauses %(dates)s, billed at %(price)s/month.",
-                                 dates=formatting.date_range(hold.starts_on, hold.ends_on),
-                                 price=formatting.money(hold.monthly_price_cents))))
+                                 dates=fmt.date_range(hold.starts_on, hold.ends_on),
+                                 price=fmt.money(hold.monthly_price_cents))))
             items.append(_item("hold", 2 * hold.id + 1, back_on,
                                _noted(_("Service back on after your hold"), words[hold.status]),
                                _("Your vacation hold ends %(end)s; the service comes back on %(back)s.",
-                                 end=formatting.date(hold.ends_on, 'MMMd'), back=formatting.date(back_on))))
+                                 end=fmt.date(hold.ends_on, 'MMMd'), back=fmt.date(back_on))))
     if "autopay" in chosen:
         autopay = db.exec(select(RecurringPayment).where(RecurringPayment.account_id == account.id,
                                                          col(RecurringPayment.cancelled_at).is_(None))).first()

@@ -20,7 +20,7 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
 from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_appointment, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
-from portal_app.services.core.i18n import _, N_
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
