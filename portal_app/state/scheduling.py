@@ -16,7 +16,7 @@ from portal_app.services.core import formatting
 from portal_app.services.core.i18n import _
 
 
-def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
+def _calendar_cells(open_days: list[dt.date], today: dt.date, fmt: formatting.Formatter) -> list[dict[str, str]]:
     """Whole weeks (Sunday first) from this week to the week of the last open day."""
     if not open_days:
         return []
@@ -30,8 +30,8 @@ def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, 
             "iso": day.isoformat(),
             "day": str(day.day),
             "open": "yes" if day in opened else "",
-            "label": formatting.date(day, 'MMMMEEEEd'),
-            "month": formatting.date(day, 'MMM') if day.day == 1 or day == start else "",
+            "label": fmt.date(day, 'MMMMEEEEd'),
+            "month": fmt.date(day, 'MMM') if day.day == 1 or day == start else "",
         })
         day += dt.timedelta(days=1)
     return cells
@@ -60,9 +60,10 @@ class SchedulingState(SessionState):
     def _refresh(self, db, principal) -> None:
         """What to show: the appointment to schedule (or the one being moved) and the booked ones."""
         self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
+        fmt = formatting.for_principal(db, principal)  # days and times in the subscriber's language
         rows = scheduling.appointments(db, principal=principal)
         self.scheduled = [
-            {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
+            {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at, fmt),
              "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a, cutoff_hours=self.cutoff_hours) else ""}
             for a in rows if a.status == "scheduled"
         ]
@@ -73,7 +74,7 @@ class SchedulingState(SessionState):
             self.target_title = pending.title if pending else ""
         if self._target_id is not None:
             days = scheduling.open_days(db, principal=principal, appointment_id=self._target_id)
-            self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)))
+            self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)), fmt)
         else:
             self.cells = []
         self.selected_day = self.selected_day_label = self.selected_window = ""
@@ -107,7 +108,7 @@ class SchedulingState(SessionState):
         windows = scheduling.open_windows(db, principal=principal, appointment_id=self._target_id,
                                           day=dt.date.fromisoformat(cell["iso"]))
         self.selected_day, self.selected_day_label = cell["iso"], cell["label"]
-        self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at),
+        self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at, formatting.for_principal(db, principal)),
                        "left": self._t(_("%(count)s left", count=w.places_left)) if w.places_left == 1 else ""} for w in windows]
 
     @rx.event
@@ -137,7 +138,7 @@ class SchedulingState(SessionState):
             if day:
                 self._show_times(db, principal, day)
             return
-        when = scheduling.when_label(appointment.starts_at, appointment.ends_at)
+        when = scheduling.when_label(appointment.starts_at, appointment.ends_at, formatting.for_principal(db, principal))
         done = (_("Your %(title)s is moved to %(when)s. We emailed you the details with a calendar file.",
                   title=appointment.title, when=when) if rescheduling else
                 _("Your %(title)s is booked for %(when)s. We emailed you the details with a calendar file.",

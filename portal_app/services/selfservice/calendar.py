@@ -114,8 +114,8 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
             cancelled = appointment.status == "cancelled"
             items.append(_item("appointment", appointment.id, day,
                                _noted(appointment.title, N_("cancelled") if cancelled else ""),
-                               when_label(appointment.starts_at, appointment.ends_at),
-                               time=window_label(appointment.starts_at, appointment.ends_at),
+                               when_label(appointment.starts_at, appointment.ends_at, fmt),
+                               time=window_label(appointment.starts_at, appointment.ends_at, fmt),
                                starts_at=appointment.starts_at, ends_at=appointment.ends_at))
     if "ticket" in chosen:
         tickets = {t.id: t for t in db.exec(select(Ticket).where(Ticket.account_id == account.id))}

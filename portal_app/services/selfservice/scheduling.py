@@ -46,13 +46,14 @@ def local_day(moment: dt.datetime) -> dt.date:
     return formatting.formatter().day_of(moment)
 
 
-def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    """'8:00 AM – 12:00 PM' in the provider's time zone."""
-    return formatting.formatter().time_range(starts_at, ends_at)
+def window_label(starts_at: dt.datetime, ends_at: dt.datetime, fmt: formatting.Formatter | None = None) -> str:
+    """'8:00 AM – 12:00 PM' in the provider's time zone (in `fmt`'s locale: a subscriber's, else the provider's)."""
+    return (fmt or formatting.formatter()).time_range(starts_at, ends_at)
 
 
-def when_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    return f"{formatting.date(starts_at, 'yMMMEd')}, {window_label(starts_at, ends_at)}"
+def when_label(starts_at: dt.datetime, ends_at: dt.datetime, fmt: formatting.Formatter | None = None) -> str:
+    fmt = fmt or formatting.formatter()
+    return f"{fmt.date(starts_at, 'yMMMEd')}, {window_label(starts_at, ends_at, fmt)}"
 
 
 # --- reading --------------------------------------------------------------------------------
