@@ -136,3 +136,25 @@ def test_choosing_a_language_signed_in_is_for_the_own_sign_in_only(db: Session) 
     assert language.language_of(db, staff) is None
     with pytest.raises(ValueError):
         language.set_language(db, user=subscriber.user, lang="xx")
+
+
+def test_support_and_order_refusals_in_spanish() -> None:
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.identity.passwords import password_problem
+
+    assert str(NotFound(i18n.N_("ticket"))) == "That ticket could not be found."
+    assert i18n.translate(NotFound(i18n.N_("ticket")).message, "es") == "No se encontró el ticket."
+    assert i18n.translate(password_problem("short"), "es") == "Use al menos 12 caracteres."
+    assert i18n.translate(i18n._("Ticket %(number)s opened", number="TKT-1"), "es") == "Ticket TKT-1 abierto"
+
+
+def test_country_terms_follow_the_theme_country() -> None:
+    from portal_app.services.core.country import terms
+
+    assert terms("US").postal_code == "ZIP code" and terms("US").region == "State"
+    assert terms("GB").postal_code == "Postcode" and terms("gb").region == "County"
+    assert terms("DE").postal_code == "Postal code"
+    assert i18n.translate(terms("US").not_served, "es") == "Aún no damos servicio en ese código postal."
+    assert i18n.translate(terms("GB").not_served, "en") == "We do not serve that postcode yet."
+    # The provider's own country when none is named (the demo theme is a US provider).
+    assert terms() == terms("US")

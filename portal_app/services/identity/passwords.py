@@ -52,7 +52,8 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
     if estimate["score"] < MIN_SCORE:
         warning = (estimate.get("feedback") or {}).get("warning") or ""
         # The words in brackets are zxcvbn's own warning, in English whatever the reader's language.
-        return _(TOO_GUESSABLE.msgid, why=f" ({warning.rstrip('.').lower()})" if warning else "")
+        why = f" ({warning.rstrip('.').lower()})" if warning else ""
+        return _(TOO_GUESSABLE.msgid, why=why)
     return None
 
 
