@@ -44,7 +44,7 @@ def confirm_dialog(
     )
 
 
-def close_button(label: str = "Cancel") -> rx.Component:
+def close_button(label: str | rx.Var = "Cancel") -> rx.Component:
     return rx.dialog.close(rx.button(label, type="button", variant="soft", color_scheme="gray", size="3",
                                      min_height=tokens.TOUCH_TARGET))
 
@@ -65,13 +65,13 @@ def panel_dialog(*children: rx.Component, title: rx.Component | str | rx.Var, de
     )
 
 
-def form_dialog(*fields: rx.Component, submit_label: str, on_submit, spacing: str = "4",
-                **dialog: object) -> rx.Component:
+def form_dialog(*fields: rx.Component, submit_label: str | rx.Var, on_submit, spacing: str = "4",
+                cancel_label: str | rx.Var = "Cancel", **dialog: object) -> rx.Component:
     """A form in a panel: its fields, then Cancel and the submit button; the server answers beside the fields."""
     return panel_dialog(
         stacked_form(
             *fields,
-            rx.hstack(close_button(), primary_button(submit_label, type="submit"), justify="end", width="100%",
+            rx.hstack(close_button(cancel_label), primary_button(submit_label, type="submit"), justify="end", width="100%",
                       spacing="3"),
             on_submit=on_submit, no_validate=True, spacing=spacing,
         ),

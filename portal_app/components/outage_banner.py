@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.i18n import t
-
 from portal_app.components import tokens
 
 

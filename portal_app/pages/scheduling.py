@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.i18n import t
-
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog

@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.i18n import t
-
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
@@ -53,7 +52,7 @@ def _new_ticket_dialog() -> rx.Component:
         select_field(t("Category"), "category", S.categories, error=S.err_category, default_value="General"),
         text_field(t("Subject"), "subject", error=S.err_subject),
         text_field(t("Description"), "description", error=S.err_description, textarea=True),
-        submit_label=t("SUBMIT"), on_submit=S.submit,
+        submit_label=t("SUBMIT"), cancel_label=t("Cancel"), on_submit=S.submit,
         title=t("New Ticket"), description=t("Tell us what you need; we answer here and by email."),
         open=S.form_open, on_open_change=S.set_form_open, max_width="480px",
     )
