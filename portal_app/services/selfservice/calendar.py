@@ -147,8 +147,9 @@ def account_events(db: Session, *, principal: Principal, today: dt.date, kinds: 
             for task in tasks:
                 day = local_day(task.completed_at)
                 if first <= day <= last:
-                    items.append(_item("order", 100_000 + task.id, day, f"{task.portal_name} ✓",
-                                       task.portal_description or workflows[task.workflow_id].title))
+                    # A step named by the portal itself is in the catalog (Text: translated where it is read).
+                    items.append(_item("order", 100_000 + task.id, day, _("%(step)s ✓", step=Text(task.portal_name)),
+                                       Text(task.portal_description or workflows[task.workflow_id].title)))
         for contract in db.exec(select(Contract).where(Contract.account_id == account.id)):
             signed = contract.signed_at is not None
             day = local_day(contract.signed_at if signed else contract.created_at)
