@@ -66,7 +66,7 @@ def panel_dialog(*children: rx.Component, title: rx.Component | str | rx.Var, de
     )
 
 
-def form_dialog(*fields: rx.Component, submit_label: str, on_submit, spacing: str = "4",
+def form_dialog(*fields: rx.Component, submit_label: str | rx.Var, on_submit, spacing: str = "4",
                 cancel_label: rx.Var | str | None = None, **dialog: object) -> rx.Component:
     """A form in a panel: its fields, then Cancel and the submit button; the server answers beside the fields.
     Cancel is said in the tab's language unless the page names it (staff pages keep English)."""

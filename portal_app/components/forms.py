@@ -6,8 +6,8 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
-from portal_app.components.shell import footer
-from portal_app.i18n import lang_attr, t, tf, until_language_known
+from portal_app.components.shell import as_written, footer
+from portal_app.i18n import lang_attr, tf, until_language_known
 from portal_app.services.identity.passwords import MIN_LENGTH
 
 
@@ -85,6 +85,7 @@ def field(
     has_error = error != ""
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
+        # A translated hint is a var (its language is the tab's): shown whenever one was given.
         rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if isinstance(hint, rx.Var) or hint
         else rx.fragment(),
         rx.input(
@@ -107,13 +108,13 @@ def stacked_form(*children: rx.Component, on_submit, spacing: str = "4", align: 
                    width="100%", **props)
 
 
-def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str, on_submit,
-                      hint: str) -> rx.Component:
-    """Choose a password (typed twice) from an emailed link."""
+def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var, label: str | rx.Var, on_submit,
+                      hint: str | rx.Var, say=as_written) -> rx.Component:
+    """Choose a password (typed twice) from an emailed link (subscriber pages pass `say=t`)."""
     return stacked_form(
         whose,
-        field(t("New password"), "password", type_="password", autocomplete="new-password", hint=hint, error=error),
-        field(t("New password again"), "confirm", type_="password", autocomplete="new-password"),
+        field(say("New password"), "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field(say("New password again"), "confirm", type_="password", autocomplete="new-password"),
         primary_button(label, type="submit", width="100%", loading=submitting),
         on_submit=on_submit,
     )
@@ -143,7 +144,7 @@ def outline_link(*children: rx.Component | str, href: rx.Var | str, **props) -> 
 
 def public_frame(
     *children: rx.Component,
-    heading: str | None,
+    heading: str | rx.Var | None,
     intro: rx.Component | None = None,
     below: tuple[rx.Component, ...] = (),
     logo_href: str | None = "/signin",

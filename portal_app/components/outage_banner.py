@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.components import tokens
 
 
@@ -14,8 +15,8 @@ def _banner(notice: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(notice["heading"], weight="bold", size="2"),
             rx.text(notice["when"], size="2"),
-            rx.cond(notice["latest"] != "", rx.text("Latest: ", notice["latest"], size="2")),
-            rx.link("Service status", href="/status", size="2", min_height=tokens.TOUCH_TARGET,
+            rx.cond(notice["latest"] != "", rx.text(t("Latest: "), notice["latest"], size="2")),
+            rx.link(t("Service status"), href="/status", size="2", min_height=tokens.TOUCH_TARGET,
                     display="inline-flex", align_items="center", color="inherit", text_decoration="underline"),
             spacing="1", align="start",
         ),

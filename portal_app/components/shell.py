@@ -47,8 +47,10 @@ def as_written(text: str, **params: str) -> str:
     return text % params if params else text
 
 
-def page_title(title: str) -> str:
-    return f"{title} · {current_theme().provider_name}"
+def page_title(title: str, say=as_written) -> rx.Var | str:
+    """The browser tab's title. `rx.page` takes a var for it, so on subscriber pages (`say=tf`) it follows the
+    tab's language like any text on the page (the title element is part of the page's React tree)."""
+    return say("%(page)s · %(provider)s", page=title, provider=current_theme().provider_name)
 
 
 def logo_link(height: str = "32px", *, href: str = "/", label: str | None = None) -> rx.Component:
@@ -254,6 +256,7 @@ def page_template(
     title_prefix: str = "",
     name_prefix: str = "",
     default_icon: str = "house",
+    say=as_written,
 ) -> Callable[..., Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]]:
     """Build a page decorator for one area (subscriber or staff): its navigation registry,
     its sign-in guard (for pages whose loaders do not check the session themselves) and its shell."""
@@ -286,7 +289,7 @@ def page_template(
 
             page.__name__ = f"{name_prefix}{view.__name__}"
             page.__module__ = view.__module__
-            return rx.page(route=route, title=page_title(f"{title_prefix}{title}"), on_load=loaders or None)(page)
+            return rx.page(route=route, title=page_title(f"{title_prefix}{title}", say), on_load=loaders or None)(page)
 
         return decorator
 
@@ -295,5 +298,5 @@ def page_template(
 
 # Signed-in subscriber pages get the session guard first; public pages get no shell.
 portal_page = page_template(
-    nav_items=NAV_ITEMS, routes=PAGE_ROUTES, guard=SessionState.require_subscriber, shell=app_shell
+    nav_items=NAV_ITEMS, routes=PAGE_ROUTES, guard=SessionState.require_subscriber, shell=app_shell, say=tf,
 )

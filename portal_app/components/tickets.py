@@ -7,6 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card
+from portal_app.components.shell import as_written
 
 
 def status_badge(status: rx.Var) -> rx.Component:
@@ -14,13 +15,14 @@ def status_badge(status: rx.Var) -> rx.Component:
                     high_contrast=True)
 
 
-def ticket_summary(ticket: rx.Var, *, subject_size: str = "4") -> rx.Component:
-    """Number and status, subject, when it was opened and last changed: a ticket's line in a list."""
+def ticket_summary(ticket: rx.Var, *, subject_size: str = "4", say=as_written) -> rx.Component:
+    """Number and status, subject, when it was opened and last changed: a ticket's line in a list (staff read
+    it in English; a subscriber page passes `say=tf`)."""
     return rx.vstack(
         rx.hstack(rx.text(ticket["number"], size="2", weight="bold", color=tokens.MUTED), rx.spacer(),
                   status_badge(ticket["status"]), width="100%", align="center"),
         rx.text(ticket["subject"], size=subject_size, weight="medium", color=tokens.TEXT, text_align="left"),
-        rx.text("Opened ", ticket["opened"], " · Last update ", ticket["updated"], size="2", color=tokens.MUTED),
+        rx.text(say("Opened "), ticket["opened"], say(" · Last update "), ticket["updated"], size="2", color=tokens.MUTED),
         spacing="1", align="start", width="100%",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.components import tokens
 from portal_app.components.cards import card
 
@@ -57,11 +58,11 @@ def order_card(order: rx.Var, *, with_steps: bool = True) -> rx.Component:
                 rx.badge(order["status"], color_scheme=rx.cond(order["open"], "blue", "green"), high_contrast=True),
                 wrap="wrap", justify="between", width="100%",
             ),
-            rx.text(order["kind_label"], " · placed ", order["placed_on"], " · ", order["progress"], size="2",
+            rx.text(order["kind_label"], t(" · placed "), order["placed_on"], " · ", order["progress"], size="2",
                     color=tokens.MUTED),
             tracker(order["steps"].to(list[dict])) if with_steps else rx.cond(
                 order["current_name"] != "",
-                rx.text("Now: ", rx.el.strong(order["current_name"]), size="3", color=tokens.TEXT),
+                rx.text(t("Now: "), rx.el.strong(order["current_name"]), size="3", color=tokens.TEXT),
             ),
             spacing="2", align="start", width="100%",
         ),

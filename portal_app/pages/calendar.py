@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import close_button, panel_dialog
@@ -55,7 +56,7 @@ def _item(item: rx.Var) -> rx.Component:
     )
 
 
-WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+WEEKDAYS = (N_("Sun"), N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))
 
 
 def _chip(cell: rx.Var, n: int) -> rx.Component:
@@ -91,15 +92,15 @@ def _month_cell(cell: rx.Var) -> rx.Component:
 def _month_view() -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.icon_button(rx.icon("chevron-left"), on_click=S.change_month(-1), aria_label="Previous month",
+            rx.icon_button(rx.icon("chevron-left"), on_click=S.change_month(-1), aria_label=t("Previous month"),
                            variant="ghost", size="3", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET),
             rx.heading(S.month_title, as_="h2", size="4", color=tokens.TEXT, id="month-title"),
-            rx.icon_button(rx.icon("chevron-right"), on_click=S.change_month(1), aria_label="Next month",
+            rx.icon_button(rx.icon("chevron-right"), on_click=S.change_month(1), aria_label=t("Next month"),
                            variant="ghost", size="3", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET),
             align="center", spacing="3",
         ),
         rx.grid(
-            *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
+            *[rx.text(t(day), size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
             rx.foreach(S.month_cells, _month_cell),
             columns="7", spacing="0", width="100%",
         ),
@@ -114,7 +115,7 @@ def _detail_dialog() -> rx.Component:
         rx.hstack(
             rx.link(S.detail_link_label, rx.icon("chevron-right", size=16), href=S.detail_link, display="flex",
                     align_items="center", min_height=tokens.TOUCH_TARGET),
-            rx.spacer(), close_button("Close"),
+            rx.spacer(), close_button(t("Close")),
             align="center", width="100%",
         ),
         title=S.detail_title, description=S.detail_when,
@@ -136,36 +137,36 @@ def _filter_dialog() -> rx.Component:
     return panel_dialog(
         rx.vstack(rx.foreach(S.kind_options, _kind_choice), spacing="1", margin_bottom="0.75rem"),
         rx.hstack(
-            rx.button("Defaults", variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
+            rx.button(t("Defaults"), variant="soft", color_scheme="gray", size="3", on_click=S.reset_kinds,
                       min_height=tokens.TOUCH_TARGET),
-            rx.dialog.close(primary_button("Done")),
+            rx.dialog.close(primary_button(t("Done"))),
             justify="end", spacing="3",
         ),
-        title="Show on the calendar", description="Choose the kinds of items to show.",
+        title=t("Show on the calendar"), description=t("Choose the kinds of items to show."),
         open=S.filter_open, on_open_change=S.set_filter_open, max_width="400px",
     )
 
 
-@portal_page(route="/calendar", title="Calendar", nav_label=N_("Calendar"), nav_icon="calendar", nav_order=75,
+@portal_page(route="/calendar", title=N_("Calendar"), nav_label=N_("Calendar"), nav_icon="calendar", nav_order=75,
              on_load=[S.load])
 def calendar_page() -> rx.Component:
     return page_body(
-        "Calendar",
+        t("Calendar"),
         rx.cond(S.loaded, _month_view()),
         rx.cond(
             S.loaded,
             rx.cond(
                 S.items.length() > 0,
                 rx.vstack(rx.foreach(S.items, _item), spacing="2", width="100%", id="agenda"),
-                card(rx.text("Nothing to show. Use FILTER to show more kinds of items.", color=tokens.MUTED)),
+                card(rx.text(t("Nothing to show. Use FILTER to show more kinds of items."), color=tokens.MUTED)),
             ),
             rx.center(rx.spinner(size="3")),
         ),
-        rx.link(rx.icon("calendar-plus", size=18), "Download all as a calendar file (.ics)", href="/ics/feed.ics",
+        rx.link(rx.icon("calendar-plus", size=18), t("Download all as a calendar file (.ics)"), href="/ics/feed.ics",
                 display="flex", align_items="center", gap="0.5rem", min_height=tokens.TOUCH_TARGET),
         _filter_dialog(),
         _detail_dialog(),
-        action=rx.button(rx.icon("list-filter", size=18), "FILTER", variant="outline", size="3",
+        action=rx.button(rx.icon("list-filter", size=18), t("FILTER"), variant="outline", size="3",
                          min_height=tokens.TOUCH_TARGET, on_click=S.set_filter_open(True), cursor="pointer"),
         spacing="2",
     )

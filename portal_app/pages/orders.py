@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, page_body
@@ -12,16 +13,16 @@ from portal_app.components.tracker import order_card
 from portal_app.state.orders import HomeOrdersState, OrdersState
 
 
-@portal_page(route="/orders", title="Order Tracking", nav_label=N_("Orders"), nav_icon="package", nav_order=74,
+@portal_page(route="/orders", title=N_("Order Tracking"), nav_label=N_("Orders"), nav_icon="package", nav_order=74,
              on_load=[OrdersState.load])
 def orders_page() -> rx.Component:
     return page_body(
-        "Order Tracking",
+        t("Order Tracking"),
         rx.cond(
             OrdersState.loaded,
             rx.cond(
                 OrdersState.orders.length() == 0,
-                card(rx.text("You have no orders to track.", color=tokens.MUTED)),
+                card(rx.text(t("You have no orders to track."), color=tokens.MUTED)),
                 rx.vstack(rx.foreach(OrdersState.orders, order_card), spacing="3", width="100%", id="orders"),
             ),
             rx.center(rx.spinner(size="3")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
@@ -13,7 +14,7 @@ from portal_app.components.shell import portal_page
 from portal_app.state.scheduling import SchedulingReminderState as R
 from portal_app.state.scheduling import SchedulingState as S
 
-WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+WEEKDAYS = (N_("Sun"), N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))
 
 
 def _day_cell(cell: rx.Var) -> rx.Component:
@@ -45,9 +46,9 @@ def _day_cell(cell: rx.Var) -> rx.Component:
 
 def _calendar() -> rx.Component:
     return rx.vstack(
-        rx.text("Open dates", size="2", weight="bold", color=tokens.TEXT),
+        rx.text(t("Open dates"), size="2", weight="bold", color=tokens.TEXT),
         rx.grid(
-            *[rx.text(day, size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
+            *[rx.text(t(day), size="1", color=tokens.MUTED, text_align="center") for day in WEEKDAYS],
             rx.foreach(S.cells, _day_cell),
             columns="7", spacing="1", width="100%", id="open-dates",
         ),
@@ -73,16 +74,16 @@ def _times() -> rx.Component:
         rx.cond(
             S.selected_day != "",
             rx.vstack(
-                rx.text("Open times on ", S.selected_day_label, size="2", weight="bold", color=tokens.TEXT,
+                rx.text(t("Open times on "), S.selected_day_label, size="2", weight="bold", color=tokens.TEXT,
                         id="times-heading"),
                 rx.foreach(S.times, _time_button),
                 spacing="2", width="100%",
             ),
-            rx.text("Pick a day to see its open times.", size="2", color=tokens.MUTED),
+            rx.text(t("Pick a day to see its open times."), size="2", color=tokens.MUTED),
         ),
         rx.cond(S.err_window != "", rx.text(S.err_window, role="alert", size="2", color=tokens.DANGER,
                                             id="window-error")),
-        primary_button("SUBMIT", on_click=S.submit, width="100%"),
+        primary_button(t("SUBMIT"), on_click=S.submit, width="100%"),
         spacing="3", width="100%", flex="1",
     )
 
@@ -91,18 +92,18 @@ def _picker() -> rx.Component:
     return card(
         rx.vstack(
             rx.cond(S.mode == "reschedule",
-                    rx.hstack(rx.text("Pick a new time for your ", S.target_title, size="3", weight="bold"),
+                    rx.hstack(rx.text(t("Pick a new time for your "), S.target_title, size="3", weight="bold"),
                               rx.spacer(),
-                              rx.button("Keep current time", variant="ghost", on_click=S.stop_reschedule,
+                              rx.button(t("Keep current time"), variant="ghost", on_click=S.stop_reschedule,
                                         min_height=tokens.TOUCH_TARGET),
                               width="100%", align="center", wrap="wrap"),
-                    rx.vstack(rx.text("To schedule", size="2", color=tokens.MUTED),
+                    rx.vstack(rx.text(t("To schedule"), size="2", color=tokens.MUTED),
                               rx.text(S.target_title, size="4", weight="bold", id="to-schedule"), spacing="0")),
             rx.cond(
                 S.cells.length() > 0,
                 rx.flex(_calendar(), _times(), direction=tokens.phone_or_wide("column", "row"), gap="1.25rem",
                         width="100%"),
-                rx.text("There are no open times right now. Please call us to book.", color=tokens.MUTED),
+                rx.text(t("There are no open times right now. Please call us to book."), color=tokens.MUTED),
             ),
             spacing="3", width="100%",
         ),
@@ -115,19 +116,19 @@ def _booked(appointment: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(appointment["title"], size="4", weight="bold", color=tokens.TEXT),
             rx.text(appointment["when"], size="3", color=tokens.TEXT, class_name="booked-when"),
-            rx.link(rx.icon("calendar-plus", size=18), "Add to my calendar (.ics)", href=appointment["ics"],
+            rx.link(rx.icon("calendar-plus", size=18), t("Add to my calendar (.ics)"), href=appointment["ics"],
                     display="flex", align_items="center", gap="0.5rem", min_height=tokens.TOUCH_TARGET),
             rx.cond(
                 appointment["can_change"] != "",
                 rx.hstack(
-                    rx.button("Reschedule", variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
+                    rx.button(t("Reschedule"), variant="outline", size="3", min_height=tokens.TOUCH_TARGET,
                               on_click=S.start_reschedule(appointment["id"]), cursor="pointer"),
-                    rx.button("Cancel appointment", variant="soft", color_scheme="red", size="3",
+                    rx.button(t("Cancel appointment"), variant="soft", color_scheme="red", size="3",
                               min_height=tokens.TOUCH_TARGET, on_click=S.ask_cancel(appointment["id"]),
                               cursor="pointer"),
                     spacing="3", wrap="wrap",
                 ),
-                rx.text("It starts within ", S.cutoff_hours.to_string(), " hours: please call us to change it.",
+                rx.text(t("It starts within "), S.cutoff_hours.to_string(), t(" hours: please call us to change it."),
                         size="2", color=tokens.MUTED),
             ),
             spacing="2", align="start", width="100%",
@@ -138,17 +139,17 @@ def _booked(appointment: rx.Var) -> rx.Component:
 
 def _cancel_dialog() -> rx.Component:
     return confirm_dialog(
-        title="Cancel appointment?", description=S.cancel_text, confirm_label="CANCEL APPOINTMENT",
-        on_confirm=S.confirm_cancel, keep_label="Keep it", open=S.confirm_cancel_open,
+        title=t("Cancel appointment?"), description=S.cancel_text, confirm_label=t("CANCEL APPOINTMENT"),
+        on_confirm=S.confirm_cancel, keep_label=t("Keep it"), open=S.confirm_cancel_open,
         on_open_change=S.set_confirm_cancel_open,
     )
 
 
-@portal_page(route="/scheduling", title="Scheduling", nav_label=N_("Scheduling"), nav_icon="calendar-clock",
+@portal_page(route="/scheduling", title=N_("Scheduling"), nav_label=N_("Scheduling"), nav_icon="calendar-clock",
              nav_order=80, on_load=[S.load])
 def scheduling_page() -> rx.Component:
     return page_body(
-        "Scheduling",
+        t("Scheduling"),
         notice_callout(S.confirmation, id="scheduling-confirmation"),
         error_callout(S.page_error, id="scheduling-error"),
         rx.cond(
@@ -157,7 +158,7 @@ def scheduling_page() -> rx.Component:
                 rx.cond(S.mode != "", _picker()),
                 rx.foreach(S.scheduled, _booked),
                 rx.cond((S.mode == "") & (S.scheduled.length() == 0),
-                        card(rx.text("You have no appointments to schedule.", color=tokens.MUTED))),
+                        card(rx.text(t("You have no appointments to schedule."), color=tokens.MUTED))),
                 spacing="3", width="100%",
             ),
             rx.center(rx.spinner(size="3")),
@@ -180,12 +181,12 @@ def scheduling_reminder() -> rx.Component:
             rx.hstack(
                 rx.icon("calendar-clock", size=24, color=tokens.ACCENT, aria_hidden="true"),
                 rx.vstack(
-                    rx.text("Schedule your appointment", size="4", weight="bold", color=tokens.TEXT),
-                    rx.text("Your ", R.reminder_title, " still needs a time. Pick one that suits you.", size="2",
+                    rx.text(t("Schedule your appointment"), size="4", weight="bold", color=tokens.TEXT),
+                    rx.text(t("Your "), R.reminder_title, t(" still needs a time. Pick one that suits you."), size="2",
                             color=tokens.TEXT),
                     rx.hstack(
-                        primary_button("Go to Scheduling", on_click=rx.redirect("/scheduling")),
-                        rx.button("Later", variant="soft", color_scheme="gray", size="3",
+                        primary_button(t("Go to Scheduling"), on_click=rx.redirect("/scheduling")),
+                        rx.button(t("Later"), variant="soft", color_scheme="gray", size="3",
                                   min_height=tokens.TOUCH_TARGET, on_click=R.later,
                                   cursor="pointer"),
                         spacing="3", wrap="wrap",
@@ -194,7 +195,7 @@ def scheduling_reminder() -> rx.Component:
                 ),
                 spacing="3", align="start",
             ),
-            role="region", aria_label="Appointment to schedule", id="scheduling-reminder",
+            role="region", aria_label=t("Appointment to schedule"), id="scheduling-reminder",
             background=tokens.ACCENT_SOFT, border=f"1px solid {tokens.ACCENT}", border_radius="var(--radius-4)",
             padding="1rem", width="100%",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
@@ -17,7 +18,9 @@ from portal_app.state.tickets import TicketsState as S
 
 
 def _status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(status, size="2", color_scheme=rx.match(status, ("Open", "green"), ("Pending", "amber"), "gray"),
+    # The state keeps the English label (it also picks the colour); the badge says it in the tab's language.
+    label = rx.match(status, ("Open", t("Open")), ("Pending", t("Pending")), ("Closed", t("Closed")), status)
+    return rx.badge(label, size="2", color_scheme=rx.match(status, ("Open", "green"), ("Pending", "amber"), "gray"),
                     high_contrast=True)
 
 
@@ -32,7 +35,7 @@ def _ticket_card(ticket: rx.Var) -> rx.Component:
                     width="100%", align="center",
                 ),
                 rx.text(ticket["subject"], size="4", weight="medium", color=tokens.TEXT),
-                rx.text("Opened ", ticket["opened"], " · Last update ", ticket["updated"], size="2",
+                rx.text(t("Opened "), ticket["opened"], t(" · Last update "), ticket["updated"], size="2",
                         color=tokens.MUTED),
                 spacing="1", align="start", width="100%",
             ),
@@ -46,32 +49,32 @@ def _ticket_card(ticket: rx.Var) -> rx.Component:
 def _new_ticket_dialog() -> rx.Component:
     return form_dialog(
         error_callout(S.err_form),
-        select_field("Category", "category", S.categories, error=S.err_category, default_value="General"),
-        text_field("Subject", "subject", error=S.err_subject),
-        text_field("Description", "description", error=S.err_description, textarea=True),
-        submit_label="SUBMIT", on_submit=S.submit,
-        title="New Ticket", description="Tell us what you need; we answer here and by email.",
+        select_field(t("Category"), "category", S.categories, error=S.err_category, default_value="General"),
+        text_field(t("Subject"), "subject", error=S.err_subject),
+        text_field(t("Description"), "description", error=S.err_description, textarea=True),
+        submit_label=t("SUBMIT"), cancel_label=t("Cancel"), on_submit=S.submit,
+        title=t("New Ticket"), description=t("Tell us what you need; we answer here and by email."),
         open=S.form_open, on_open_change=S.set_form_open, max_width="480px",
     )
 
 
-@portal_page(route="/tickets", title="Tickets", nav_label=N_("Tickets"), nav_icon="life-buoy", nav_order=70,
+@portal_page(route="/tickets", title=N_("Tickets"), nav_label=N_("Tickets"), nav_icon="life-buoy", nav_order=70,
              on_load=[S.load])
 def tickets_page() -> rx.Component:
     return page_body(
-        "Tickets",
-        rx.cond(S.loaded & ~S.can_create, rx.text(CREATION_OFF, size="2", color=tokens.MUTED, id="tickets-closed")),
+        t("Tickets"),
+        rx.cond(S.loaded & ~S.can_create, rx.text(t(CREATION_OFF), size="2", color=tokens.MUTED, id="tickets-closed")),
         rx.cond(
             S.loaded,
             rx.cond(
                 S.tickets.length() > 0,
                 rx.vstack(rx.foreach(S.tickets, _ticket_card), spacing="3", width="100%", id="ticket-list"),
-                card(rx.text("You have no tickets.", color=tokens.MUTED)),
+                card(rx.text(t("You have no tickets."), color=tokens.MUTED)),
             ),
             rx.center(rx.spinner(size="3")),
         ),
         _new_ticket_dialog(),
-        action=rx.cond(S.can_create, primary_button("New Ticket", on_click=S.open_form)),
+        action=rx.cond(S.can_create, primary_button(t("New Ticket"), on_click=S.open_form)),
         spacing="3",
     )
 
@@ -80,7 +83,7 @@ def _note(note: rx.Var) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.badge("PUBLIC", color_scheme="blue", size="1", high_contrast=True),
+                rx.badge(t("PUBLIC"), color_scheme="blue", size="1", high_contrast=True),
                 rx.text(note["author"], size="2", weight="bold", color=tokens.TEXT),
                 spacing="2", align="center", wrap="wrap",
             ),
@@ -97,17 +100,17 @@ def _reply_form() -> rx.Component:
     return card(
         stacked_form(
             notice_callout(D.notice, id="reply-notice"),
-            text_field("Your reply", "reply", error=D.err_reply, textarea=True),
-            primary_button("ADD REPLY", type="submit"),
+            text_field(t("Your reply"), "reply", error=D.err_reply, textarea=True),
+            primary_button(t("ADD REPLY"), type="submit"),
             on_submit=D.reply, spacing="3", align="start", no_validate=True,
         ),
     )
 
 
-@portal_page(route="/ticket", title="Ticket", on_load=[D.load])
+@portal_page(route="/ticket", title=N_("Ticket"), on_load=[D.load])
 def ticket_page() -> rx.Component:
     return rx.vstack(
-        rx.link(rx.icon("chevron-left", size=18), "Tickets", href="/tickets", display="flex", align_items="center",
+        rx.link(rx.icon("chevron-left", size=18), t("Tickets"), href="/tickets", display="flex", align_items="center",
                 min_height=tokens.TOUCH_TARGET),
         rx.cond(
             D.found,
@@ -116,10 +119,10 @@ def ticket_page() -> rx.Component:
                 rx.hstack(rx.text(D.number, weight="bold", color=tokens.MUTED), _status_badge(D.status),
                           rx.badge(D.category, color_scheme="gray", high_contrast=True), spacing="2", align="center",
                           wrap="wrap"),
-                rx.text("Opened ", D.opened, " · Last update ", D.updated, size="2", color=tokens.MUTED),
+                rx.text(t("Opened "), D.opened, t(" · Last update "), D.updated, size="2", color=tokens.MUTED),
                 rx.vstack(rx.foreach(D.notes, _note), spacing="3", width="100%", id="ticket-notes"),
                 rx.cond(D.can_reply, _reply_form(),
-                        rx.text("This ticket is closed. Open a new ticket if you need more help.", size="2",
+                        rx.text(t("This ticket is closed. Open a new ticket if you need more help."), size="2",
                                 color=tokens.MUTED)),
                 spacing="3", width="100%",
             ),

@@ -12,15 +12,15 @@ from portal_app.services.core.clock import provider_today
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
 from portal_app.services.core import formatting
+from portal_app.services.core.i18n import N_, _
 
 MONTHS_BACK, MONTHS_AHEAD = 3, 6  # within the service's PAST_DAYS / FUTURE_DAYS window
-KIND_OPTIONS = [{"id": kind, "name": label} for kind, label in calendar.KINDS.items()]
 
 
 class CalendarState(SessionState):
     items: list[dict[str, str]] = []
     kinds: list[str] = list(calendar.DEFAULT_KINDS)
-    kind_options: list[dict[str, str]] = KIND_OPTIONS
+    kind_options: list[dict[str, str]] = []
     expanded: str = ""
     filter_open: bool = False
     loaded: bool = False
@@ -35,7 +35,7 @@ class CalendarState(SessionState):
     detail_link: str = ""
     detail_link_label: str = ""
 
-    def _month(self, events: list[dict], today: dt.date) -> None:
+    def _month(self, events: list[dict], today: dt.date, formats: formatting.Formatter) -> None:
         year, month = divmod(today.year * 12 + today.month - 1 + self.month_offset, 12)
         first = dt.date(year, month + 1, 1)
         last = first.replace(day=month_math.monthrange(first.year, first.month)[1])
@@ -50,7 +50,7 @@ class CalendarState(SessionState):
             todays = by_day.get(day, [])
             cell = {"iso": day.isoformat(), "day": str(day.day), "in_month": "yes" if day.month == first.month else "",
                     "today": "yes" if day == today else "",
-                    "more": f"+{len(todays) - 2} more" if len(todays) > 2 else ""}
+                    "more": self._t(_("+%(count)s more", count=len(todays) - 2)) if len(todays) > 2 else ""}
             for n in (1, 2):
                 event = todays[n - 1] if len(todays) >= n else None
                 cell[f"e{n}_key"] = event["key"] if event else ""
@@ -59,25 +59,27 @@ class CalendarState(SessionState):
             cells.append(cell)
             day += dt.timedelta(days=1)
         self.month_cells = cells
-        self.month_title = formatting.date(first, 'yMMMM')
+        self.month_title = formats.date(first, 'yMMMM')
 
     def _refresh(self, db, principal) -> None:
         today = provider_today()
         events = calendar.account_events(db, principal=principal, today=today, kinds=tuple(self.kinds))
-        self._month(events, today)
+        formats, say = formatting.for_principal(db, principal), self._t  # the subscriber's language
+        self._month(events, today, formats)
         upcoming = [e for e in events if e["day"] >= today]
         earlier = sorted((e for e in events if e["day"] < today), key=lambda e: (e["day"], e["time"]), reverse=True)
         rows: list[dict[str, str]] = []
-        for section, group in (("Coming up", upcoming), ("Earlier", earlier)):
+        self.kind_options = [{"id": kind, "name": say(label)} for kind, label in calendar.KINDS.items()]
+        for section, group in ((say(N_("Coming up")), upcoming), (say(N_("Earlier")), earlier)):
             last_day = None
             for index, event in enumerate(group):
                 rows.append({
-                    "key": event["key"], "kind": event["kind"], "kind_label": calendar.KINDS[event["kind"]],
+                    "key": event["key"], "kind": event["kind"], "kind_label": say(calendar.KINDS[event["kind"]]),
                     "section": section if index == 0 else "",
-                    "date": formatting.date(event['day'], 'yMMMEd') if event["day"] != last_day else "",
-                    "title": event["title"], "time": event["time"], "detail": event["detail"],
-                    "when": formatting.date(event['day'], 'yMMMEd') + (f", {event['time']}" if event["time"] else ""),
-                    "link": event["link"], "link_label": event["link_label"],
+                    "date": formats.date(event['day'], 'yMMMEd') if event["day"] != last_day else "",
+                    "title": say(event["title"]), "time": event["time"], "detail": say(event["detail"]),
+                    "when": formats.date(event['day'], 'yMMMEd') + (f", {event['time']}" if event["time"] else ""),
+                    "link": event["link"], "link_label": say(event["link_label"]),
                 })
                 last_day = event["day"]
         self.items = rows

@@ -9,7 +9,10 @@ from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core import formatting
 from portal_app.services.identity.ratelimit import RateLimited
+from portal_app.state.language import LanguageState
 from portal_app.state.off_loop import in_one_session
+from portal_app.services.core.country import terms
+from portal_app.services.core.i18n import _
 
 FIELDS = ("street", "city", "zip_code", "package", "first_name", "last_name", "email", "phone", "username", "password")
 
@@ -20,11 +23,13 @@ def _offer(db, *, zip_code: str) -> tuple[str, str, list[dict[str, str]]] | None
     if area is None:
         return None
     packages = [{"id": str(p.id), "name": p.name, "description": p.description, "speed": speed_label(p),
-                 "price": formatting.money(p.monthly_price_cents) + "/mo"} for p in cart.area_packages(db, area.id)]
+                 "price": formatting.money(p.monthly_price_cents)} for p in cart.area_packages(db, area.id)]
     return area.name, area.portal_account_mode, packages
 
 
-class CartState(rx.State):
+class CartState(LanguageState):
+    """A substate of LanguageState: the public cart reads the tab's language."""
+
     step: str = "address"  # address | packages | details | placed
     street: str = ""
     city: str = ""
@@ -51,14 +56,15 @@ class CartState(rx.State):
         self.zip_code = str(form.get("zip_code", ""))[:10]
         errors = {}
         if not self.street.strip():
-            errors["street"] = "Enter the street address where you want service."
+            errors["street"] = self._t(cart.NO_STREET)
         if not self.city.strip():
-            errors["city"] = "Enter the city."
+            errors["city"] = self._t(cart.NO_CITY)
         offer = await in_one_session(_offer, zip_code=self.zip_code)
         if offer is None:
-            errors["zip_code"] = "We do not serve that ZIP code yet."
+            errors["zip_code"] = self._t(terms().not_served)
         else:
-            self.area_name, self.portal_mode, self.packages = offer
+            self.area_name, self.portal_mode, packages = offer
+            self.packages = [{**p, "price": self._t(_("%(price)s/mo", price=p["price"]))} for p in packages]
         self.errors = errors
         if not errors:
             self.step = "packages"
@@ -89,12 +95,12 @@ class CartState(rx.State):
         try:
             placed = await in_one_session(cart.place_order, form=order, client_ip=self.router.session.client_ip)
         except FieldErrors as problem:
-            self.errors = {k: v for k, v in problem.errors.items() if k in FIELDS}
+            self.errors = {k: self._t(v) for k, v in problem.errors.items() if k in FIELDS}
             if set(problem.errors) & {"street", "city", "zip_code", "package"}:
                 self.step = "address"
             return
         except RateLimited:
-            self.errors = {"form": "Too many orders from here. Please try again later or call us."}
+            self.errors = {"form": self._t(_("Too many orders from here. Please try again later or call us."))}
             return
         self.errors = {}
         self.account_number, self.placed_username, self.placed_email = (placed.account_number, placed.username,

@@ -16,6 +16,8 @@ from portal_app.models import session_scope
 from portal_app.services.identity import account_security, auth, portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.services.core.i18n import _
+from portal_app.state.language import LanguageState
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.signin import send_new_verification_link
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
@@ -60,21 +62,21 @@ class PasswordFromLink(rx.State, mixin=True):
         self.valid = username is not None
         self.username = username or ""
         self._token = seal(raw) if username is not None else ""
-        self.error = "" if username is not None else dead
+        self.error = "" if username is not None else self._t(dead)
 
     async def _choose_password(self, form_data: dict, service: Callable[..., Any], dead: str, **kwargs: Any):
         """Yields while it works; `self._chosen` tells the caller the password was set."""
         self._chosen = False
         password = str(form_data.get("password", ""))[:1024]
         if password != str(form_data.get("confirm", ""))[:1024]:
-            self.password_error = "The two passwords are not the same."
+            self.password_error = self._t(_("The two passwords are not the same."))
             return
         self.submitting = True
         yield
         try:
-            used, _ = await _follow_link(service, unseal(self._token), new_password=password, **kwargs)
+            used, _done = await _follow_link(service, unseal(self._token), new_password=password, **kwargs)
         except FieldErrors as problems:
-            self.password_error = problems.errors.get("password", str(problems))
+            self.password_error = self._t(problems.errors.get("password", problems.message))
             self.submitting = False
             return
         self._token = ""  # used or dead: nothing left to replay
@@ -82,10 +84,10 @@ class PasswordFromLink(rx.State, mixin=True):
         if used:
             self._chosen = True
         else:
-            self.valid, self.error = False, dead
+            self.valid, self.error = False, self._t(dead)
 
 
-class VerifyState(PasswordFromLink, rx.State):
+class VerifyState(PasswordFromLink, LanguageState):
     """/verify?token=…: a user staff created sets a password; a self-signed-up one is verified at once."""
 
     resend_notice: str = ""
@@ -102,9 +104,9 @@ class VerifyState(PasswordFromLink, rx.State):
         if link is None or link.needs_password:
             return
         self._token = ""
-        verified, _ = await _follow_link(portal_users.verify_email, raw, new_password=None)
+        verified, _done = await _follow_link(portal_users.verify_email, raw, new_password=None)
         if not verified:
-            self.valid, self.error = False, portal_users.LINK_INVALID
+            self.valid, self.error = False, self._t(portal_users.LINK_INVALID)
             return
         yield rx.redirect("/signin?reason=verified", replace=True)
 
@@ -121,10 +123,11 @@ class VerifyState(PasswordFromLink, rx.State):
         login = str(form_data.get("login", ""))[:254]
         if not login.strip():
             return
-        self.resend_notice = await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or "")
+        self.resend_notice = self._t(
+            await asyncio.to_thread(send_new_verification_link, login, self.router.session.client_ip or ""))
 
 
-class ForgotPasswordState(rx.State):
+class ForgotPasswordState(LanguageState):
     """Don't remember your password? One answer whether or not the address is known."""
 
     notice: str = ""
@@ -145,23 +148,23 @@ class ForgotPasswordState(rx.State):
         yield
         try:
             # Not checked for format first: a malformed and an unknown address get the same answer.
-            self.notice = await in_one_session(portal_users.request_password_reset, email=email,
-                                               client_ip=self.router.session.client_ip or "")
+            self.notice = self._t(await in_one_session(portal_users.request_password_reset, email=email,
+                                                       client_ip=self.router.session.client_ip or ""))
         except FieldErrors as problems:
-            self.email_error = problems.errors.get("email", str(problems))
+            self.email_error = self._t(problems.errors.get("email", problems.message))
         except ratelimit.RateLimited as limited:
-            self.error = str(limited)
+            self.error = self._t(limited.message)
         self.submitting = False
 
 
-RESET_LINK_DEAD = "This reset link has expired or has already been used. Ask for a new one."
+RESET_LINK_DEAD = _("This reset link has expired or has already been used. Ask for a new one.")
 
 
-class ResetPasswordState(PasswordFromLink, rx.State):
+class ResetPasswordState(PasswordFromLink, LanguageState):
     @rx.event
     async def load(self):
         raw = _token_from(self)
-        _, username = await _follow_link(portal_users.inspect_reset, raw)
+        _found, username = await _follow_link(portal_users.inspect_reset, raw)
         self._open(raw, username, RESET_LINK_DEAD)
         return _FORGET_LINK
 
@@ -175,18 +178,18 @@ class ResetPasswordState(PasswordFromLink, rx.State):
             yield rx.redirect("/signin?reason=reset", replace=True)
 
 
-class ConfirmEmailState(rx.State):
+class ConfirmEmailState(LanguageState):
     loaded: bool = False
     confirmed: bool = False
 
     @rx.event
     async def load(self):
-        self.confirmed, _ = await _follow_link(account_security.confirm_email_change, _token_from(self))
+        self.confirmed, _done = await _follow_link(account_security.confirm_email_change, _token_from(self))
         self.loaded = True
         return _FORGET_LINK
 
 
-class ConfirmSignUpState(rx.State):
+class ConfirmSignUpState(LanguageState):
     """/confirm-sign-up?token=…: someone who reads an address on the account finishes a new sign-in."""
 
     loaded: bool = False
@@ -198,7 +201,7 @@ class ConfirmSignUpState(rx.State):
 
     @rx.event
     async def load(self):
-        _, done = await _follow_link(portal_users.confirm_sign_up_link, _token_from(self))
+        _used, done = await _follow_link(portal_users.confirm_sign_up_link, _token_from(self))
         self.loaded, self.confirmed = True, done is not None
         self.username = done.username if done else ""
         self.email = done.email if done else ""
@@ -207,7 +210,7 @@ class ConfirmSignUpState(rx.State):
         return _FORGET_LINK
 
 
-class RemoveSignInState(rx.State):
+class RemoveSignInState(LanguageState):
     """/remove-sign-in?token=…: from the "new sign-in added" notice, remove a sign-in you do not know."""
 
     loaded: bool = False
@@ -219,7 +222,7 @@ class RemoveSignInState(rx.State):
     @rx.event
     async def load(self):
         raw = _token_from(self)
-        _, username = await _follow_link(portal_users.inspect_removal, raw)
+        _found, username = await _follow_link(portal_users.inspect_removal, raw)
         self.loaded, self.valid, self.removed = True, username is not None, False
         self.username = username or ""
         self._token = seal(raw) if username else ""
@@ -229,6 +232,6 @@ class RemoveSignInState(rx.State):
     async def remove(self):
         if not self._token:
             return
-        self.removed, _ = await _follow_link(portal_users.remove_by_link, unseal(self._token))
+        self.removed, _done = await _follow_link(portal_users.remove_by_link, unseal(self._token))
         self.valid = self.removed
         self._token = ""

@@ -12,6 +12,7 @@ from portal_app.services.orders import holds
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core.i18n import _
 
 
 class HoldState(SessionState):
@@ -44,15 +45,16 @@ class HoldState(SessionState):
         account = access_account(db, principal)
         fmt = formatting.for_principal(db, principal)
         offer = holds.offer(db, account, today=today)
-        self.allowed, self.reason = offer.allowed, offer.reason
+        self.allowed, self.reason = offer.allowed, self._t(offer.reason)
         if offer.allowed:
-            self.price = fmt.money(offer.price_cents) + "/month"
-            self.rules = (f"A hold lasts {offer.min_days} to {offer.max_days} days and can start from "
-                          f"{fmt.date(offer.earliest, 'MMMd')} to {fmt.date(offer.latest_start)}.")
+            self.price = self._t(_("%(price)s/month", price=fmt.money(offer.price_cents)))
+            self.rules = self._t(_("A hold lasts %(low)s to %(high)s days and can start from %(first)s to %(last)s.",
+                                   low=offer.min_days, high=offer.max_days, first=fmt.date(offer.earliest, 'MMMd'),
+                                   last=fmt.date(offer.latest_start)))
             self.min_date, self.max_date = offer.earliest.isoformat(), offer.latest_start.isoformat()
         self.holds = [{"id": str(h.id), "dates": holds.span(h.starts_on, h.ends_on),
-                       "status": holds.STATUS_WORDS.get(h.status, h.status), "raw": h.status,
-                       "price": fmt.money(h.monthly_price_cents) + "/month",
+                       "status": self._t(holds.STATUS_WORDS.get(h.status, h.status)), "raw": h.status,
+                       "price": self._t(_("%(price)s/month", price=fmt.money(h.monthly_price_cents))),
                        "href": f"/orders#order-{h.workflow_id}" if h.workflow_id else "/orders"}
                       for h in holds.my_holds(db, principal=principal)]
         self.loaded = True
@@ -74,8 +76,9 @@ class HoldState(SessionState):
                                  ends_on=str(form.get("ends_on", ""))[:10], today=provider_today())
         self._starts_on, self._ends_on = quote.starts_on.isoformat(), quote.ends_on.isoformat()
         fmt = formatting.for_principal(db, principal)
-        self.quote_text = (f"{holds.span(quote.starts_on, quote.ends_on)}: {quote.days} days at "
-                           f"{fmt.money(quote.price_cents)}/month instead of your package's price.")
+        self.quote_text = self._t(_("%(dates)s: %(days)s days at %(price)s/month instead of your package's price.",
+                                    dates=holds.span(quote.starts_on, quote.ends_on), days=quote.days,
+                                    price=fmt.money(quote.price_cents)))
         self.quote_lines = [{"text": line.description, "amount": fmt.signed(line.amount_cents)} for line in quote.bill.lines]
         self.quote_total = fmt.money(quote.bill.total_cents)
         self.quote_bill_date = fmt.date(quote.bill.period_start)
@@ -95,8 +98,8 @@ class HoldState(SessionState):
                                   today=provider_today())
         self.quoted = False
         self._fill(db, principal)
-        self.notice = (f"Your hold request for {holds.span(hold.starts_on, hold.ends_on)} is sent. We will tell you "
-                       "when it is approved; follow it in Order Tracking.")
+        self.notice = self._t(_("Your hold request for %(dates)s is sent. We will tell you when it is approved; "
+                                "follow it in Order Tracking.", dates=holds.span(hold.starts_on, hold.ends_on)))
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -104,4 +107,5 @@ class HoldState(SessionState):
         self._clear()
         hold = holds.cancel_request(db, principal=principal, hold_id=object_id_from(hold_id, "hold"))
         self._fill(db, principal)
-        self.notice = f"Your hold request for {holds.span(hold.starts_on, hold.ends_on)} is cancelled."
+        self.notice = self._t(_("Your hold request for %(dates)s is cancelled.",
+                                dates=holds.span(hold.starts_on, hold.ends_on)))

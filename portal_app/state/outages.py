@@ -17,6 +17,7 @@ from portal_app.services.notify import log, outages, preferences
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.staff_session import StaffAccountPage, StaffPage, StaffSessionState
 from portal_app.theming import current_theme
+from portal_app.state.language import LanguageState
 
 
 def _messages(count: int) -> str:
@@ -109,13 +110,14 @@ def _public_notices() -> list[dict]:
         return [_notice_dict(v) for v in outages.public_notices(db)]
 
 
-class StatusState(rx.State):
-    """The public status page: no sign-in, nothing about any account."""
+class StatusState(LanguageState):
+    """The public status page: no sign-in, nothing about any account; in the tab's language."""
 
     notices: list[dict] = []
     loaded: bool = False
 
     @rx.event
     async def load(self):
-        self.notices = await asyncio.to_thread(_public_notices)
+        self.notices = [{**n, "kind_label": self._t(n["kind_label"]), "areas": self._t(n["areas"])}
+                        for n in await asyncio.to_thread(_public_notices)]
         self.loaded = True

@@ -13,6 +13,7 @@ from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core.i18n import _
 
 
 
@@ -51,16 +52,21 @@ class PackageChangeState(SessionState):
             self.paperless = access_account(db, principal).paperless
         except PortalError as problem:  # NotFound included: same page for missing and not yours
             self.step, self.options = "unavailable", []
-            self.message = str(problem)
+            self.message = self._t(problem.message)
             return
-        self.current_name, self.current_price = service.name, formatting.money(service.monthly_price_cents) + "/mo"
+        per_month = self._per_month
+        self.current_name, self.current_price = service.name, per_month(formatting.money(service.monthly_price_cents))
         self.options = [
             {"id": str(o.package_id), "name": o.name, "description": o.description, "speed": o.speed,
-             "price": formatting.money(o.monthly_price_cents) + "/mo", "direction": o.direction,
-             "difference": ("+" if o.difference_cents >= 0 else "−") + formatting.money(abs(o.difference_cents)) + "/mo"}
+             "price": per_month(formatting.money(o.monthly_price_cents)), "direction": o.direction,
+             "direction_label": self._t(o.direction),
+             "difference": per_month(("+" if o.difference_cents >= 0 else "−") + formatting.money(abs(o.difference_cents)))}
             for o in options
         ]
         self.step = "pick"
+
+    def _per_month(self, price: str) -> str:
+        return self._t(_("%(price)s/mo", price=price))
 
     @rx.event
     def choose(self, package_id: str):
@@ -110,7 +116,7 @@ class PackageChangeState(SessionState):
                 prorate_now=form.get("billing_start") == "prorate", paperless=form.get("delivery") != "paper")
         except PortalError as problem:  # nothing of a refused order is kept
             db.rollback()
-            self.err_form = ("That package is not available for your address." if isinstance(problem, NotFound)
-                             else str(problem))
+            self.err_form = self._t(_("That package is not available for your address.")
+                                    if isinstance(problem, NotFound) else problem.message)
             return
         self.step = "placed"

@@ -14,9 +14,10 @@ from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _
 
 
-def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, str]]:
+def _calendar_cells(open_days: list[dt.date], today: dt.date, fmt: formatting.Formatter) -> list[dict[str, str]]:
     """Whole weeks (Sunday first) from this week to the week of the last open day."""
     if not open_days:
         return []
@@ -30,8 +31,8 @@ def _calendar_cells(open_days: list[dt.date], today: dt.date) -> list[dict[str, 
             "iso": day.isoformat(),
             "day": str(day.day),
             "open": "yes" if day in opened else "",
-            "label": formatting.date(day, 'MMMMEEEEd'),
-            "month": formatting.date(day, 'MMM') if day.day == 1 or day == start else "",
+            "label": fmt.date(day, 'MMMMEEEEd'),
+            "month": fmt.date(day, 'MMM') if day.day == 1 or day == start else "",
         })
         day += dt.timedelta(days=1)
     return cells
@@ -60,9 +61,10 @@ class SchedulingState(SessionState):
     def _refresh(self, db, principal) -> None:
         """What to show: the appointment to schedule (or the one being moved) and the booked ones."""
         self.cutoff_hours = provider_settings(db).reschedule_cutoff_hours
+        fmt = formatting.for_principal(db, principal)  # days and times in the subscriber's language
         rows = scheduling.appointments(db, principal=principal)
         self.scheduled = [
-            {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at),
+            {"id": str(a.id), "title": a.title, "when": scheduling.when_label(a.starts_at, a.ends_at, fmt),
              "ics": f"/ics/appointment/{a.id}.ics", "can_change": "yes" if scheduling.can_change(db, a, cutoff_hours=self.cutoff_hours) else ""}
             for a in rows if a.status == "scheduled"
         ]
@@ -73,7 +75,7 @@ class SchedulingState(SessionState):
             self.target_title = pending.title if pending else ""
         if self._target_id is not None:
             days = scheduling.open_days(db, principal=principal, appointment_id=self._target_id)
-            self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)))
+            self.cells = _calendar_cells(days, scheduling.local_day(dt.datetime.now(dt.UTC)), fmt)
         else:
             self.cells = []
         self.selected_day = self.selected_day_label = self.selected_window = ""
@@ -107,8 +109,8 @@ class SchedulingState(SessionState):
         windows = scheduling.open_windows(db, principal=principal, appointment_id=self._target_id,
                                           day=dt.date.fromisoformat(cell["iso"]))
         self.selected_day, self.selected_day_label = cell["iso"], cell["label"]
-        self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at),
-                       "left": f"{w.places_left} left" if w.places_left == 1 else ""} for w in windows]
+        self.times = [{"id": str(w.id), "label": scheduling.window_label(w.starts_at, w.ends_at, formatting.for_principal(db, principal)),
+                       "left": self._t(_("%(count)s left", count=w.places_left)) if w.places_left == 1 else ""} for w in windows]
 
     @rx.event
     def pick_time(self, window_id: str):
@@ -122,7 +124,7 @@ class SchedulingState(SessionState):
         if self._target_id is None:
             return
         if not self.selected_window:
-            self.err_window = "Pick a day and a time first."
+            self.err_window = self._t(_("Pick a day and a time first."))
             return
         rescheduling = self.mode == "reschedule"
         action = scheduling.reschedule if rescheduling else scheduling.book
@@ -131,15 +133,18 @@ class SchedulingState(SessionState):
                                  window_id=int(self.selected_window))
         except FieldErrors as problem:  # the window filled up meanwhile: show the day again
             db.rollback()
-            self.err_window = next(iter(problem.errors.values()))
+            self.err_window = self._t(next(iter(problem.errors.values())))
             day = self.selected_day
             self._refresh(db, principal)
             if day:
                 self._show_times(db, principal, day)
             return
-        when = scheduling.when_label(appointment.starts_at, appointment.ends_at)
-        verb = "moved to" if rescheduling else "booked for"
-        self.confirmation = f"Your {appointment.title} is {verb} {when}. We emailed you the details with a calendar file."
+        when = scheduling.when_label(appointment.starts_at, appointment.ends_at, formatting.for_principal(db, principal))
+        done = (_("Your %(title)s is moved to %(when)s. We emailed you the details with a calendar file.",
+                  title=appointment.title, when=when) if rescheduling else
+                _("Your %(title)s is booked for %(when)s. We emailed you the details with a calendar file.",
+                  title=appointment.title, when=when))
+        self.confirmation = self._t(done)
         self.page_error = self.err_window = ""
         self.mode, self._target_id = "", None
         self._refresh(db, principal)
@@ -168,7 +173,7 @@ class SchedulingState(SessionState):
         if row is None:
             return
         self._cancel_id = int(row["id"])
-        self.cancel_text = f"Cancel your {row['title']} on {row['when']}?"
+        self.cancel_text = self._t(_("Cancel your %(title)s on %(when)s?", title=row["title"], when=row["when"]))
         self.confirm_cancel_open = True
 
     @rx.event
@@ -185,7 +190,8 @@ class SchedulingState(SessionState):
         appointment_id, self._cancel_id = self._cancel_id, None
         self.confirm_cancel_open = False
         appointment = scheduling.cancel(db, principal=principal, appointment_id=appointment_id)
-        self.confirmation = f"Your {appointment.title} is cancelled. We emailed you a confirmation."
+        self.confirmation = self._t(_("Your %(title)s is cancelled. We emailed you a confirmation.",
+                                        title=appointment.title))
         self.page_error = ""
         self.mode, self._target_id = "", None
         self._refresh(db, principal)

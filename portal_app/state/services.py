@@ -8,14 +8,15 @@ import reflex as rx
 
 from portal_app.services.orders import account_services, contracts, holds, package_change
 from portal_app.services.core.clock import provider_today
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core import formatting
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.state.dialogs import LaterReminder
 from portal_app.state.session import SessionState
-from portal_app.state.tickets import show_day, show_time
+from portal_app.state.tickets import show_time
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
+from portal_app.services.core.i18n import _, N_
 
 
 
@@ -24,11 +25,14 @@ def _query_id(router) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
-def contract_row(c) -> dict[str, str]:
+def contract_row(c, say=str, fmt: formatting.Formatter | None = None) -> dict[str, str]:
+    """A contract's line on Services; `say` and `fmt` put its words and date in the reader's language."""
+    fmt = fmt or formatting.formatter()
     signed = c.status == "signed"
-    return {"id": str(c.id), "title": c.title, "status": "Signed" if signed else "Waiting for your signature",
+    return {"id": str(c.id), "title": c.title,
+            "status": say(N_("Signed") if signed else N_("Waiting for your signature")),
             "signed": "yes" if signed else "", "href": f"/contract?id={c.id}",
-            "when": show_day(c.signed_at) if signed else show_day(c.created_at)}
+            "when": fmt.date(c.signed_at if signed else c.created_at)}
 
 
 class ServicesState(SessionState):
@@ -45,12 +49,12 @@ class ServicesState(SessionState):
     @signed_in_event
     def load(self, db, principal):
         lines = account_services.account_services(db, principal=principal)
-        self.contracts = [contract_row(c) for c in contracts.contracts(db, principal=principal)]
+        self.contracts = [contract_row(c, self._t, formatting.for_principal(db, principal)) for c in contracts.contracts(db, principal=principal)]
         settings = provider_settings(db)
         self.can_change = settings.allow_service_change
         hold = holds.open_hold(db, principal.account_id)
         self.hold_offered = settings.hold_allowed or hold is not None
-        self.hold_text = (f"{holds.span(hold.starts_on, hold.ends_on)}: {holds.STATUS_WORDS[hold.status].lower()}"
+        self.hold_text = (f"{holds.span(hold.starts_on, hold.ends_on)}: {self._t(holds.STATUS_WORDS[hold.status]).lower()}"
                           if hold is not None else "")
         pending = package_change.pending_change(db, principal=principal)
 
@@ -58,13 +62,16 @@ class ServicesState(SessionState):
             # A package change in progress: say so on its line and link its order; no second CHANGE.
             if pending is None or line.package_id is None or line.package_id != pending.service_package_id:
                 return {"change": "", "change_href": ""}
-            return {"change": f"Change to {pending.new_name} pending",
+            return {"change": self._t(_("Change to %(name)s pending", name=pending.new_name)),
                     "change_href": f"/orders#order-{pending.workflow_id}"}
 
-        rows = [{"id": str(s.id), "name": s.name, "price": formatting.money(s.monthly_price_cents) + "/mo" if s.billable else "Included",
-                 "status": "Pending" if s.status == "pending" else "", "speed": s.speed,
+        included = self._t(_("Included"))
+        rows = [{"id": str(s.id), "name": s.name,
+                 "price": (self._t(_("%(price)s/mo", price=formatting.money(s.monthly_price_cents))) if s.billable
+                           else included),
+                 "status": self._t(_("Pending")) if s.status == "pending" else "", "speed": s.speed,
                  "package": "yes" if s.package_id else "", **change_of(s),
-                 "items": [{"name": i.name, "detail": i.detail, "price": formatting.money(i.price_cents) if i.price_cents else "Included"}
+                 "items": [{"name": i.name, "detail": i.detail, "price": formatting.money(i.price_cents) if i.price_cents else included}
                            for i in s.items]}
                 for s in lines]
         self.packages = [r for s, r in zip(lines, rows) if s.billable]
@@ -124,10 +131,10 @@ class ContractState(SessionState):
 
     def _show_problem(self, problem: Exception) -> None:
         if isinstance(problem, FieldErrors):
-            self.err_signer_name = problem.errors.get("signer_name", "")
-            self.err_consent = problem.errors.get("consent", "")
+            self.err_signer_name = self._t(problem.errors.get("signer_name", ""))
+            self.err_consent = self._t(problem.errors.get("consent", ""))
         else:
-            self.err_form = str(problem)
+            self.err_form = self._t(problem.message) if isinstance(problem, PortalError) else str(problem)
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -141,7 +148,7 @@ class ContractState(SessionState):
                                 client_ip=self.router.session.client_ip,
                                 user_agent=self.router.headers.user_agent)
         self._show(db, principal)
-        self.notice = "Thank you. The contract is signed; a signed copy is ready to download."
+        self.notice = self._t(_("Thank you. The contract is signed; a signed copy is ready to download."))
 
 
 class ContractReminderState(LaterReminder, SessionState):

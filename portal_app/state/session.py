@@ -17,6 +17,7 @@ from portal_app.state import live
 from portal_app.state.language import LanguageState
 from portal_app.state.signed_in import SignedIn
 from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
+from portal_app.services.core.i18n import Text
 
 SIGN_IN_PATH = "/signin"
 __all__ = ["SIGN_IN_PATH", "SessionState", "cookie_value"]
@@ -80,7 +81,8 @@ class SessionState(SignedIn, LanguageState):
         if chosen:
             self._set_lang(chosen)
         # Read with each page load (not every tap), so a notice posted or restored shows on the next page.
-        shown = [{k: str(v) for k, v in asdict(b).items()} for b in outages.banners(db, account_id=principal.account_id)]
+        shown = [{k: self._t(v) if isinstance(v, Text) else str(v) for k, v in asdict(b).items()}
+                 for b in outages.banners(db, account_id=principal.account_id)]
         if shown != self.outage_banners:  # unchanged: nothing to send to the browser
             self.outage_banners = shown
         area = outages.area_of(db, account_id=principal.account_id)

@@ -10,12 +10,15 @@ from portal_app.models import session_scope
 from portal_app.services.identity import portal_users, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.identity.secrets_util import seal, unseal
+from portal_app.services.core.i18n import _
+from portal_app.state.language import LanguageState
 
 FIELDS = (
     "account_number", "last_name", "billing_zip", "first_name", "contact_last_name", "phone", "email", "username",
     "password",
 )
-EXPIRED = "This sign-up has expired. Start again."
+EXPIRED = _("This sign-up has expired. Start again.")
+NOT_THE_SAME = _("The two passwords are not the same.")
 
 
 def _attempt(fn, **kwargs):
@@ -28,7 +31,9 @@ def _attempt(fn, **kwargs):
             return refusal
 
 
-class SignUpState(rx.State):
+class SignUpState(LanguageState):
+    """A substate of LanguageState: the portal setup reads the tab's language."""
+
     errors: dict[str, str] = {}
     error: str = ""
     step: str = "details"  # details | prove | link_sent | done
@@ -62,13 +67,13 @@ class SignUpState(rx.State):
 
     def _refused(self, refusal: Exception) -> None:
         if isinstance(refusal, FieldErrors):
-            self.errors = dict(refusal.errors)
+            self.errors = {field: self._t(message) for field, message in refusal.errors.items()}
         elif isinstance(refusal, tokens.TokenInvalid):
             self._start_over()
-            self.error = EXPIRED
+            self.error = self._t(EXPIRED)
         else:
             self.errors = {}
-            self.error = str(refusal)
+            self.error = self._t(refusal.message) if isinstance(refusal, PortalError) else str(refusal)
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -78,7 +83,7 @@ class SignUpState(rx.State):
         else:
             values["billing_zip"] = ""
         if values["password"] != str(form_data.get("confirm", ""))[:1024]:
-            self.errors = {"confirm": "The two passwords are not the same."}
+            self.errors = {"confirm": self._t(NOT_THE_SAME)}
             return
         self.submitting = True
         self.error = ""
@@ -101,7 +106,7 @@ class SignUpState(rx.State):
         try:
             choice = int(str(form_data.get("choice", "")))
         except ValueError:
-            self.errors = {"choice": "Choose where to send the link."}
+            self.errors = {"choice": self._t(_("Choose where to send the link."))}
             return
         self.submitting = True
         yield

@@ -9,16 +9,17 @@ import reflex as rx
 
 from portal_app.services.selfservice import tickets
 from portal_app.services.core.provider_settings import provider_settings
-from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.state.dialogs import FormDialog
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 from portal_app.theming import current_theme
 from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _, N_
 
-CATEGORY_OPTIONS = [{"id": c, "name": c} for c in tickets.CATEGORIES]
-STATUS_LABELS = {"open": "Open", "pending": "Pending", "closed": "Closed"}
+# English labels: the page says them in the tab's language (and picks the badge colour by them).
+STATUS_LABELS = {"open": N_("Open"), "pending": N_("Pending"), "closed": N_("Closed")}
 
 
 def show_time(moment: dt.datetime) -> str:
@@ -31,7 +32,7 @@ def show_day(moment: dt.datetime) -> str:
 
 class TicketsState(FormDialog, SessionState):
     tickets: list[dict[str, str]] = []
-    categories: list[dict[str, str]] = CATEGORY_OPTIONS
+    categories: list[dict[str, str]] = []
     can_create: bool = False
     loaded: bool = False
     err_category: str = ""
@@ -42,10 +43,12 @@ class TicketsState(FormDialog, SessionState):
     def _refresh(self, db, principal) -> None:
         rows = tickets.list_tickets(db, principal=principal)
         self.can_create = provider_settings(db).allow_ticket_creation
+        self.categories = [{"id": c, "name": self._t(c)} for c in tickets.CATEGORIES]
+        fmt = formatting.for_principal(db, principal)  # the subscriber's language
         self.tickets = [
             {"id": str(t.id), "number": t.number, "subject": t.subject, "category": t.category,
-             "status": STATUS_LABELS.get(t.status, t.status), "opened": show_day(t.opened_at),
-             "updated": show_day(t.updated_at), "href": f"/ticket?id={t.id}"}
+             "status": STATUS_LABELS.get(t.status, t.status), "opened": fmt.date(t.opened_at),
+             "updated": fmt.date(t.updated_at), "href": f"/ticket?id={t.id}"}
             for t in rows
         ]
         self.loaded = True
@@ -93,19 +96,20 @@ class TicketDetailState(SessionState):
         try:
             detail = tickets.ticket_detail(db, principal=principal, ticket_id=self._ticket_id or 0)
         except NotFound as problem:
-            self.found, self.missing, self.notes = False, str(problem), []
+            self.found, self.missing, self.notes = False, self._t(problem.message), []
             self.number = self.subject = self.category = self.status = self.opened = self.updated = ""
             self.can_reply = False
             return
         t = detail.ticket
+        fmt = formatting.for_principal(db, principal)
         self.found, self.missing = True, ""
-        self.number, self.subject, self.category = t.number, t.subject, t.category
+        self.number, self.subject, self.category = t.number, t.subject, self._t(t.category)
         self.status = STATUS_LABELS.get(t.status, t.status)
-        self.opened, self.updated = show_time(t.opened_at), show_time(t.updated_at)
+        self.opened, self.updated = fmt.moment(t.opened_at), fmt.moment(t.updated_at)
         self.can_reply = detail.can_reply
         self.notes = [
-            {"id": str(n.id), "body": n.body, "when": show_time(n.created_at),
-             "author": "You" if n.author_kind == "subscriber" else f"{n.author_name} ({current_theme().short_name})"}
+            {"id": str(n.id), "body": n.body, "when": fmt.moment(n.created_at),
+             "author": self._t(_("You")) if n.author_kind == "subscriber" else f"{n.author_name} ({current_theme().short_name})"}
             for n in detail.notes
         ]
 
@@ -119,9 +123,9 @@ class TicketDetailState(SessionState):
 
     def _show_problem(self, problem: Exception) -> None:
         if isinstance(problem, FieldErrors):
-            self.err_reply = next(iter(problem.errors.values()))
+            self.err_reply = self._t(next(iter(problem.errors.values())))
         else:
-            self.missing, self.found = str(problem), False
+            self.missing, self.found = self._t(problem.message) if isinstance(problem, PortalError) else str(problem), False
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -131,6 +135,6 @@ class TicketDetailState(SessionState):
         self.err_reply = self.notice = ""
         tickets.add_reply(db, principal=principal, ticket_id=self._ticket_id,
                           body=str(form_data.get("reply", ""))[:10_000])
-        self.notice = "Your reply was added."
+        self.notice = self._t(_("Your reply was added."))
         self._show(db, principal)
         return rx.set_value("field-reply", "")

@@ -1,6 +1,7 @@
-"""Spanish on a phone (390×844): chosen on the sign-in page, Home, Make a Payment and the billing and account
-pages read in Spanish, axe clean, no sideways scroll at 390 or 360 px; the choice is the subscriber's, kept at
-the next sign-in."""
+"""Spanish on a phone (390×844): chosen on the sign-in page, Home and Make a Payment read in Spanish, then the
+billing and account pages, the support, service and order pages, the public pages (cart, sign-up, email links,
+status) and the browser tab's title; axe clean, no sideways scroll at 390 or 360 px; the choice is the
+subscriber's, kept at the next sign-in."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from portal_app.models import PortalUser
+from portal_app.theming import current_theme
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import SOCKET_WATCH, sign_in
+from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona, maya_copy
 
 pytestmark = pytest.mark.e2e
@@ -108,15 +110,157 @@ def test_spanish_chosen_at_sign_in_reads_through_home_and_payment(phone: Page, p
         context.close()
 
 
-def _check(page: Page, name: str) -> None:
-    """Axe clean and no sideways scroll at 390 and 360 px; a screenshot of each width kept."""
-    assert serious_violations(page) == []
+# Each signed-in page of the support, service and order area in Spanish: its address, the heading it shows
+# and the browser tab's title (the provider's name follows it).
+SPANISH_PAGES = [
+    ("/tickets", "Tickets", "Tickets"),
+    ("/calendar", "Calendario", "Calendario"),
+    ("/scheduling", "Citas", "Citas"),
+    ("/services", "Servicios", "Servicios"),
+    ("/services/hold", "Suspensión por vacaciones", "Suspensión por vacaciones"),
+    ("/orders", "Seguimiento de pedidos", "Seguimiento de pedidos"),
+]
+
+
+def _phone_check(page: Page, name: str) -> None:
+    """Axe clean and no sideways scroll at 390 px (and at 360 px), with a screenshot of each width."""
+    assert serious_violations(page) == [], name
     _no_sideways_scroll(page)
     page.screenshot(path=f"test-artifacts/spanish-{name}.png", full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
     _no_sideways_scroll(page)
     page.screenshot(path=f"test-artifacts/spanish-{name}-360.png", full_page=True)
     page.set_viewport_size(PHONE)
+
+
+def test_support_service_and_order_pages_read_in_spanish(phone: Page, portal) -> None:
+    persona = make_persona(portal, first_name="Rocío", ticket=True, contract=True, package="FIBER300", workflow=True)
+    provider = current_theme().provider_name
+    phone.goto("/signin")
+    phone.get_by_role("button", name="Español").click()
+    _sign_in_in_spanish(phone, persona.username, persona.password)
+    phone.wait_for_url(re.compile(r"/$"))
+    expect(phone).to_have_title(f"Inicio · {provider}")
+
+    for route, heading, title in SPANISH_PAGES:
+        phone.goto(route)
+        expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        expect(phone).to_have_title(f"{title} · {provider}")
+        wait_until_settled(phone)
+        _phone_check(phone, route.strip("/").replace("/", "-"))
+
+    # Tickets: the list, a new ticket refused in Spanish by the server, one ticket and its reply box.
+    phone.goto("/tickets")
+    ticket = phone.locator(".ticket-item").first
+    expect(ticket).to_contain_text("Abierto el ")
+    expect(ticket).to_contain_text("Abierto")  # the status badge
+    phone.get_by_role("button", name="Nuevo ticket").click()
+    dialog = phone.get_by_role("dialog", name="Nuevo ticket")
+    expect(dialog.get_by_label("Categoría")).to_have_value("General")
+    expect(dialog.get_by_label("Categoría").locator("option", has_text="Técnico")).to_have_count(1)
+    dialog.get_by_role("button", name="ENVIAR").click()
+    expect(phone.locator("#field-subject-error")).to_have_text("Escriba un asunto.")
+    expect(phone.locator("#field-description-error")).to_have_text("Escriba una descripción.")
+    assert serious_violations(phone) == []
+    phone.screenshot(path="test-artifacts/spanish-ticket-new.png", full_page=True)
+    phone.keyboard.press("Escape")
+    ticket.click()
+    phone.wait_for_url(re.compile(r"/ticket\?id="))
+    expect(phone).to_have_title(f"Ticket · {provider}")
+    expect(phone.get_by_text("PÚBLICA").first).to_be_visible()
+    phone.get_by_role("button", name="AGREGAR RESPUESTA").click()
+    expect(phone.locator("#field-reply-error")).to_have_text("Escriba una respuesta.")
+    _phone_check(phone, "ticket")
+
+    # Services: the package, the contract waiting for a signature, and the sign form's refusal.
+    phone.goto("/services")
+    expect(phone.get_by_role("heading", name="Paquetes")).to_be_visible()
+    expect(phone.locator(".contract-row")).to_contain_text("Espera su firma")
+    expect(phone.locator("#vacation-hold")).to_contain_text("Suspender mi servicio")
+    phone.locator(".service-line").first.click()
+    expect(phone.get_by_role("link", name=re.compile(r"^CAMBIAR "))).to_be_visible()
+    _phone_check(phone, "services-open")
+    phone.goto(f"/contract?id={persona.contract_id}")
+    expect(phone).to_have_title(f"Contrato · {provider}")
+    phone.get_by_role("button", name="FIRMAR").click()
+    expect(phone.locator("#field-signer_name-error")).to_have_text("Escriba su nombre completo para firmar.")
+    expect(phone.locator("#field-consent-error")).to_have_text("Marque la casilla para aceptar la firma electrónica.")
+    _phone_check(phone, "contract")
+
+    # Change package: the offers, each with its direction.
+    phone.goto(f"/services/change?service={persona.service_id}")
+    expect(phone.get_by_role("heading", name="Cambiar paquete")).to_be_visible()
+    expect(phone).to_have_title(f"Cambiar paquete · {provider}")
+    expect(phone.get_by_text(re.compile(r"^Ahora: "))).to_be_visible()
+    _phone_check(phone, "change-package")
+
+    # Order Tracking: the install order's steps and their state.
+    phone.goto("/orders")
+    order = phone.locator(".order-card").first
+    expect(order).to_contain_text("Instalación · realizado el ")
+    expect(order).to_contain_text("En curso")
+    expect(order).to_contain_text("1 de 2 pasos completados")
+    steps = order.locator(".tracker-step")
+    expect(steps.nth(0)).to_contain_text("Pedido recibido")
+    expect(steps.nth(0).locator(".step-status")).to_have_text("Completado")
+    expect(steps.nth(1)).to_contain_text("Visita del instalador")
+    expect(steps.nth(1).locator(".step-status")).to_have_text("Sin empezar")
+
+    # Vacation hold: a date outside what the provider allows is refused in Spanish.
+    phone.goto("/services/hold")
+    expect(phone.get_by_role("heading", name="Suspender mi servicio")).to_be_visible()
+    phone.get_by_role("button", name="VER PRECIO").click()
+    expect(phone.locator("#hold-starts_on-error")).to_have_text("Elija el primer día de su suspensión.")
+
+    # Calendar: the filter in Spanish.
+    phone.goto("/calendar")
+    phone.get_by_role("button", name="FILTRAR").click()
+    expect(phone.get_by_role("dialog", name="Mostrar en el calendario")).to_contain_text("Vencimientos de facturas")
+    phone.keyboard.press("Escape")
+
+
+def test_public_pages_read_in_spanish(phone: Page, portal) -> None:
+    """Signed out, the browser's choice: the cart, sign-up, status and email-link pages, with the country's terms."""
+    provider = current_theme().provider_name
+    phone.goto("/signin")
+    phone.get_by_role("button", name="Español").click()
+    expect(phone.get_by_role("heading", name="Inicie sesión en su cuenta")).to_be_visible()
+
+    phone.goto("/cart")
+    expect(phone).to_have_title(f"Carrito de compras · {provider}")
+    expect(phone.get_by_label("Estado")).to_be_visible()  # the theme's country (US): state and ZIP code
+    phone.get_by_label("Código postal").fill("10001")
+    phone.get_by_role("button", name="VER PAQUETES").click()
+    expect(phone.locator("#field-street-error")).to_have_text("Escriba la dirección donde desea el servicio.")
+    expect(phone.locator("#field-zip_code-error")).to_have_text("Aún no damos servicio en ese código postal.")
+    _phone_check(phone, "cart")
+
+    phone.goto("/signup")
+    expect(phone).to_have_title(f"Cree su cuenta del portal · {provider}")
+    expect(phone.get_by_role("heading", name="Configuración del portal en línea")).to_be_visible()
+    for label, value in (("Número de cuenta", "100200300"), ("Apellido del titular de la cuenta", "Nadie"),
+                         ("Nombre", "Ana"), ("Apellido", "Nadie"), ("Correo electrónico", "ana@mail.example"),
+                         ("Usuario", "ana-spanish"), ("Contraseña", "tres palabras sueltas"),
+                         ("Repita la contraseña", "otra cosa distinta")):
+        phone.get_by_label(label, exact=True).fill(value)
+    phone.get_by_role("button", name="CREAR CUENTA").click()
+    expect(phone.locator("#confirm-error")).to_have_text("Las dos contraseñas no coinciden.")
+    _phone_check(phone, "signup")
+
+    phone.goto("/forgot-password")
+    expect(phone).to_have_title(f"Restablezca su contraseña · {provider}")
+    expect(phone.get_by_role("heading", name="¿No recuerda su contraseña?")).to_be_visible()
+    _phone_check(phone, "forgot-password")
+
+    phone.goto("/verify?token=made-up-token")
+    expect(phone.locator("#verify-error")).to_have_text("Este enlace venció o ya se usó. Pida uno nuevo abajo.")
+    expect(phone.get_by_role("button", name="ENVIAR UN ENLACE NUEVO")).to_be_visible()
+    _phone_check(phone, "verify")
+
+    phone.goto("/status")
+    expect(phone).to_have_title(f"Estado del servicio · {provider}")
+    expect(phone.get_by_role("heading", name="Estado del servicio")).to_be_visible()
+    _phone_check(phone, "status")
 
 
 def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
@@ -140,23 +284,23 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     why.click()
     expect(phone.locator(".bill-explained").first).to_contain_text("Esta factura es de")
     expect(phone.get_by_role("button", name="CREAR ESTADO DE CUENTA")).to_be_visible()
-    _check(phone, "invoices")
+    _phone_check(phone, "invoices")
 
     phone.goto("/payments")
     expect(phone.get_by_role("heading", name="Pagos", level=1)).to_be_visible()
     expect(phone.locator(".payment-row").first).to_contain_text("Aplicado a:")
-    _check(phone, "payments")
+    _phone_check(phone, "payments")
 
     phone.goto("/autopay")
     expect(phone.get_by_role("heading", name="AutoPay", level=1)).to_be_visible()
     expect(phone.get_by_role("heading", name="Formas de pago guardadas")).to_be_visible()
-    _check(phone, "autopay")
+    _phone_check(phone, "autopay")
     phone.get_by_role("button", name="AGREGAR PAGO RECURRENTE").click()
     expect(phone.locator("#autopay-notice")).to_have_text(
         "AutoPay está activado. Cada factura se cobrará en su fecha de vencimiento.")
     expect(phone.get_by_text("Se repite: La fecha de vencimiento de cada factura")).to_be_visible()
     expect(phone.get_by_role("button", name="EDITAR")).to_be_visible()
-    _check(phone, "autopay-on")
+    _phone_check(phone, "autopay-on")
 
     phone.goto("/contacts")
     expect(phone.get_by_role("heading", name="Contactos", level=1)).to_be_visible()
@@ -165,7 +309,7 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     expect(dialog.get_by_role("heading", name="Agregar contacto")).to_be_visible()
     dialog.get_by_role("button", name="CONFIRMAR").click()
     expect(phone.locator("#field-first_name-error")).to_have_text("Escriba un nombre.")
-    _check(phone, "contacts-add")
+    _phone_check(phone, "contacts-add")
     dialog.get_by_role("button", name="Cancelar").click()
 
     phone.goto("/security")
@@ -176,19 +320,19 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     phone.get_by_role("button", name="CAMBIAR CONTRASEÑA").click()
     expect(phone.locator("#current_password-error")).to_have_text("Esa no es su contraseña actual.")
     expect(phone.get_by_role("button", name="ACTIVAR DOS PASOS")).to_be_visible()
-    _check(phone, "security")
+    _phone_check(phone, "security")
 
     phone.goto("/notifications")
     expect(phone.get_by_role("heading", name="Avisos", level=1)).to_be_visible()
     expect(phone.get_by_text("Factura nueva", exact=True)).to_be_visible()
     phone.get_by_role("button", name="GUARDAR OPCIONES").click()
     expect(phone.locator("#notifications-notice")).to_have_text("No cambió nada.")
-    _check(phone, "notifications")
+    _phone_check(phone, "notifications")
 
     phone.goto("/people")
     expect(phone.get_by_role("heading", name="Personas con acceso", level=1)).to_be_visible()
     expect(phone.get_by_role("heading", name="Agregar otra cuenta suya")).to_be_visible()
-    _check(phone, "people")
+    _phone_check(phone, "people")
 
     phone.goto("/quickpay")
     expect(phone.get_by_role("heading", name="Quick Pay")).to_be_visible()
@@ -196,7 +340,7 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     phone.get_by_label("Apellido o código postal de facturación").fill("Nobody")
     phone.get_by_role("button", name="CONTINUAR").click()
     expect(phone.locator("#quickpay-error")).to_contain_text("No encontramos una cuenta con esos datos.")
-    _check(phone, "quickpay")
+    _phone_check(phone, "quickpay")
     phone.get_by_label("Número de cuenta").fill(maya.number)
     phone.get_by_label("Apellido o código postal de facturación").fill("Okafor")
     phone.get_by_role("button", name="CONTINUAR").click()
@@ -204,8 +348,8 @@ def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
     expect(phone.locator("#payment-method")).to_contain_text("Tarjeta de crédito/débito")
     expect(phone.get_by_label("Vencimiento (MM/AA)")).to_have_attribute("placeholder", "MM/AA")
     expect(phone.get_by_role("button", name="¿No es su cuenta? Empiece de nuevo")).to_be_visible()
-    _check(phone, "quickpay-pay")
+    _phone_check(phone, "quickpay-pay")
 
     phone.goto("/invitation?token=not-a-token")
     expect(phone.locator("#invitation-error")).to_contain_text("Esta invitación venció o ya se usó.")
-    _check(phone, "invitation")
+    _phone_check(phone, "invitation")

@@ -166,3 +166,25 @@ def test_access_mail_reads_in_the_recipients_language(db: Session) -> None:
     assert "Abra este enlace para elegir una contraseña nueva. Sirve una sola vez y durante 1 hora:" in es.body_text
     assert ">Elegir una contraseña nueva</a>" in es.body_html and "Si el botón no funciona" in es.body_html
     assert en.subject == "Reset your Lumen Fiber password" and ">Choose a new password</a>" in en.body_html
+
+
+def test_support_and_order_refusals_in_spanish() -> None:
+    from portal_app.services.core.errors import NotFound
+    from portal_app.services.identity.passwords import password_problem
+
+    assert str(NotFound(i18n.N_("ticket"))) == "That ticket could not be found."
+    assert i18n.translate(NotFound(i18n.N_("ticket")).message, "es") == "No se encontró el ticket."
+    assert i18n.translate(password_problem("short"), "es") == "Use al menos 12 caracteres."
+    assert i18n.translate(i18n._("Ticket %(number)s opened", number="TKT-1"), "es") == "Ticket TKT-1 abierto"
+
+
+def test_country_terms_follow_the_theme_country() -> None:
+    from portal_app.services.core.country import terms
+
+    assert terms("US").postal_code == "ZIP code" and terms("US").region == "State"
+    assert terms("GB").postal_code == "Postcode" and terms("gb").region == "County"
+    assert terms("DE").postal_code == "Postal code"
+    assert i18n.translate(terms("US").not_served, "es") == "Aún no damos servicio en ese código postal."
+    assert i18n.translate(terms("GB").not_served, "en") == "We do not serve that postcode yet."
+    # The provider's own country when none is named (the demo theme is a US provider).
+    assert terms() == terms("US")

@@ -1,5 +1,7 @@
 """Errors services raise; their messages are safe to show to the person who caused them."""
 
+from portal_app.services.core.i18n import _
+
 
 class PortalError(Exception):
     """Base class: the message is written for the user."""
@@ -15,7 +17,8 @@ class NotFound(PortalError):
     """The thing does not exist or is not yours; both answers are the same on purpose."""
 
     def __init__(self, what: str = "item") -> None:
-        super().__init__(f"That {what} could not be found.")
+        # `what` is marked N_("ticket") where it is raised, so it reads in the reader's language too.
+        super().__init__(_("That %(what)s could not be found.", what=what))
 
 
 class SignInFailed(PortalError):

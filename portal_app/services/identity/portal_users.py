@@ -22,6 +22,7 @@ from portal_app.services.core import history
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core.i18n import _
+from portal_app.services.core.country import terms
 from portal_app.services.identity.passwords import check_new_password, password_problem
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import normalize_phone
@@ -29,8 +30,8 @@ from portal_app.services.identity.secrets_util import hash_password
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 NO_MATCH = _("We could not match those details to an account. Check them against your bill and try again.")
-LINK_INVALID = "This link has expired or has already been used. Ask for a new one below."
-RESET_SENT = (
+LINK_INVALID = _("This link has expired or has already been used. Ask for a new one below.")
+RESET_SENT = _(
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
     "The link works for 1 hour."
 )
@@ -123,13 +124,13 @@ class SignUpForm:
 def _validate_sign_up(form: SignUpForm) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
     if not form.account_number.strip():
-        errors["account_number"] = "Enter the account number printed on your bill."
+        errors["account_number"] = _("Enter the account number printed on your bill.")
     if not form.last_name.strip() and not form.billing_zip.strip():
-        errors["last_name"] = "Enter the account holder's last name (or, for a business, the billing ZIP code)."
+        errors["last_name"] = terms().holder_or_code
     if not form.first_name.strip():
-        errors["first_name"] = "Enter your first name."
+        errors["first_name"] = _("Enter your first name.")
     if not form.contact_last_name.strip():
-        errors["contact_last_name"] = "Enter your last name."
+        errors["contact_last_name"] = _("Enter your last name.")
     phone = ""
     if form.phone.strip():
         try:
@@ -252,7 +253,7 @@ def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStar
         raise SignUpRefused(NO_MATCH)
     assert account is not None
     if username_taken(db, username):
-        raise FieldErrors({"username": "That username is taken. Choose another."})
+        raise FieldErrors({"username": _("That username is taken. Choose another.")})
     user = PortalUser(account_id=account.id, username=username, email=email, password_hash=password_hash, disabled=True)
     db.add(user)
     db.flush()
@@ -307,7 +308,7 @@ def bill_matches(db: Session, account_id: int, value: str) -> bool:
 def prove_with_bill(db: Session, *, request: str, value: str) -> SignUpDone:
     """Step 2b, where the provider allows it: the invoice number or total of the latest bill."""
     if not get_settings().signup_bill_proof:
-        raise FieldErrors({"bill_value": "Choose an address to send the link to."})
+        raise FieldErrors({"bill_value": _("Choose an address to send the link to.")})
     user, pending = _pending(db, request)
     account = db.get(Account, user.account_id)
     limits = [(ratelimit.SIGN_UP, account.account_number if account else "")]
@@ -477,7 +478,7 @@ def request_password_reset(db: Session, *, email: str, client_ip: str = "") -> s
     ratelimit.check(db, limits)
     ratelimit.hit(db, limits)
     if not address:
-        raise FieldErrors({"email": "Enter the email address of your portal sign-in."})
+        raise FieldErrors({"email": _("Enter the email address of your portal sign-in.")})
     users = db.exec(select(PortalUser).where(PortalUser.email == address).order_by(col(PortalUser.id)))
     for user in users:
         if user.disabled or user.password_hash is None:

@@ -25,8 +25,9 @@ from portal_app.services.core import formatting
 from portal_app.services.notify.send import send_many
 from portal_app.services.staff import staff_audit
 from portal_app.theming import current_theme
+from portal_app.services.core.i18n import N_, _
 
-KINDS = {"outage": "Service problem", "maintenance": "Planned maintenance"}
+KINDS = {"outage": N_("Service problem"), "maintenance": N_("Planned maintenance")}
 TITLE_MAX = 80
 DETAILS_MAX = 1000
 UPDATE_MAX = 500
@@ -85,7 +86,7 @@ def _views(db: Session, notices: list[OutageNotice], now: dt.datetime) -> list[N
         updates.setdefault(row.notice_id, []).append((_local_text(row.posted_at), row.message))
     return [NoticeView(id=n.id, kind=n.kind, kind_label=KINDS.get(n.kind, n.kind), title=n.title, details=n.details,
                        starts=_local_text(n.starts_at), expected_end=_local_text(n.expected_end_at),
-                       areas="All areas" if n.all_areas else ", ".join(areas.get(n.id, [])), status=n.status,
+                       areas=N_("All areas") if n.all_areas else ", ".join(areas.get(n.id, [])), status=n.status,
                        restored=_local_text(n.restored_at), latest=(updates.get(n.id) or [("", "")])[-1][1],
                        updates=updates.get(n.id, []), started=n.starts_at <= now)
             for n in notices]
@@ -133,12 +134,17 @@ def banners(db: Session, *, account_id: int | None, now: dt.datetime | None = No
     shown = []
     for notice in notices:
         started = notice.starts_at <= now
-        where = "in your area" if not notice.all_areas else "for all customers"
-        heading = (f"Service problem {where}: {notice.title}" if notice.kind == "outage"
-                   else f"Planned maintenance {where}: {notice.title}")
-        when = f"{'Since' if started else 'Starts'} {_local_text(notice.starts_at)}"
+        # Whole sentences, so each reads naturally in the subscriber's language (the state translates them).
+        if notice.kind == "outage":
+            heading = (_("Service problem for all customers: %(title)s", title=notice.title) if notice.all_areas
+                       else _("Service problem in your area: %(title)s", title=notice.title))
+        else:
+            heading = (_("Planned maintenance for all customers: %(title)s", title=notice.title) if notice.all_areas
+                       else _("Planned maintenance in your area: %(title)s", title=notice.title))
+        start = _local_text(notice.starts_at)
+        when = _("Since %(start)s", start=start) if started else _("Starts %(start)s", start=start)
         if notice.expected_end_at is not None:
-            when += f" · expected back {_local_text(notice.expected_end_at)}"
+            when = _("%(when)s · expected back %(end)s", when=when, end=_local_text(notice.expected_end_at))
         shown.append(Banner(id=notice.id, kind=notice.kind, heading=heading, when=when, latest=latest.get(notice.id, "")))
     return shown
 

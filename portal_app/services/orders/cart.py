@@ -22,15 +22,18 @@ from portal_app.services.identity import portal_users, ratelimit
 from portal_app.services.orders import workflows
 from portal_app.services.core.reach import normalize_phone
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import N_, _
+from portal_app.services.core.country import terms
 from portal_app.services.core.principal import Principal
 
 MODES = ("disabled", "optional", "required")
 INSTALL_STEPS = [
-    ("Order received", "Order received", "We have your order and are preparing your install."),
+    # What the subscriber reads is stored in English and said in their language where it is shown.
+    ("Order received", N_("Order received"), N_("We have your order and are preparing your install.")),
     ("Credit and address check", "", ""),
-    ("Schedule installer", "Pick an install time", "Choose a time window that suits you under Scheduling."),
-    ("Installer visit", "Installer visit", "A technician connects your home to fiber."),
-    ("Activation", "Service activated", "Your internet is on."),
+    ("Schedule installer", N_("Pick an install time"), N_("Choose a time window that suits you under Scheduling.")),
+    ("Installer visit", N_("Installer visit"), N_("A technician connects your home to fiber.")),
+    ("Activation", N_("Service activated"), N_("Your internet is on.")),
 ]
 
 
@@ -81,23 +84,27 @@ def _new_account_number(db: Session) -> str:
             return number
 
 
+NO_STREET = _("Enter the street address where you want service.")
+NO_CITY = _("Enter the city.")
+
+
 def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, str, str, bool]:
     errors: dict[str, str] = {}
     area = area_for_zip(db, form.zip_code)
     if not form.street.strip():
-        errors["street"] = "Enter the street address where you want service."
+        errors["street"] = NO_STREET
     if not form.city.strip():
-        errors["city"] = "Enter the city."
+        errors["city"] = NO_CITY
     if area is None:
-        errors["zip_code"] = "We do not serve that ZIP code yet."
+        errors["zip_code"] = terms().not_served  # ZIP code, postcode...: the provider's country
     package = None
     if area is not None:
         package = next((p for p in area_packages(db, area.id) if p.id == form.package_id), None)
         if package is None:
-            errors["package"] = "Choose a package offered at this address."
-    for field, label in (("first_name", "first name"), ("last_name", "last name")):
+            errors["package"] = _("Choose a package offered at this address.")
+    for field, message in (("first_name", _("Enter your first name.")), ("last_name", _("Enter your last name."))):
         if not getattr(form, field).strip():
-            errors[field] = f"Enter your {label}."
+            errors[field] = message
     email = phone = username = ""
     try:
         email = portal_users.clean_email(form.email)
@@ -112,7 +119,7 @@ def _validate(db: Session, form: CartForm) -> tuple[ServiceArea, Package, str, s
     if wants:
         username = portal_users.check_new_sign_in(form.username, form.password, form.email, errors)
         if username and portal_users.username_taken(db, username):
-            errors["username"] = "That username is taken. Choose another."
+            errors["username"] = _("That username is taken. Choose another.")
     if errors:
         raise FieldErrors(errors)
     assert area is not None and package is not None

@@ -12,6 +12,7 @@ from portal_app.models import Account, Contract, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.access import FULL, require_role, AGENT, access_account, access_contract, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.notify.send import send
 
@@ -46,17 +47,17 @@ def sign_contract(db: Session, *, principal: Principal, contract_id: int, typed_
     require_role(principal, FULL)
     row = access_contract(db, principal, contract_id)
     if principal.kind != "subscriber":
-        raise NotFound("contract")
+        raise NotFound(N_("contract"))
     if row.status == "signed":
-        raise PortalError("This contract is already signed.")
+        raise PortalError(_("This contract is already signed."))
     name = " ".join(str(typed_name or "").split())
     errors: dict[str, str] = {}
     if len(name) < 2:
-        errors["signer_name"] = "Type your full name to sign."
+        errors["signer_name"] = _("Type your full name to sign.")
     elif len(name) > 160:
-        errors["signer_name"] = "That name is too long (160 characters at most)."
+        errors["signer_name"] = _("That name is too long (160 characters at most).")
     if not consent:
-        errors["consent"] = "Tick the box to agree to sign electronically."
+        errors["consent"] = _("Tick the box to agree to sign electronically.")
     if errors:
         raise FieldErrors(errors)
     row.status = "signed"
@@ -75,7 +76,7 @@ def signed_document(db: Session, *, principal: Principal, contract_id: int) -> S
     """What the signed PDF shows; an unsigned contract has no signed document (not found)."""
     row = access_contract(db, principal, contract_id)
     if row.status != "signed" or row.signed_at is None:
-        raise NotFound("contract")
+        raise NotFound(N_("contract"))
     account = db.get(Account, row.account_id)
     return SignedContract(title=row.title, version=row.version, body_text=row.body_text,
                           account_number=account.account_number, account_name=account.display_name,

@@ -29,6 +29,7 @@ from portal_app.services.billing import invoicing, service_status
 from portal_app.services.core import history
 from portal_app.services.core.access import FULL, require_role, AGENT, access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
@@ -36,8 +37,8 @@ from portal_app.services.orders import workflows
 
 KIND = "vacation_hold"
 OPEN = ("requested", "approved", "active")
-STATUS_WORDS = {"requested": "Waiting for approval", "approved": "Approved", "active": "On hold now",
-                "ended": "Over", "declined": "Declined", "cancelled": "Cancelled"}
+STATUS_WORDS = {"requested": N_("Waiting for approval"), "approved": N_("Approved"), "active": N_("On hold now"),
+                "ended": N_("Over"), "declined": N_("Declined"), "cancelled": N_("Cancelled")}
 RECEIVED, APPROVE, START, END = "Request received", "Approve hold", "Hold starts", "Hold ends"
 SYSTEM = Principal.system("Vacation hold")
 log = logging.getLogger("portal.jobs")
@@ -73,11 +74,11 @@ def open_hold(db: Session, account_id: int) -> ServiceHold | None:
 def offer(db: Session, account: Account, *, today: dt.date) -> HoldOffer:
     settings = provider_settings(db)
     if not settings.hold_allowed:
-        return HoldOffer(False, "Vacation holds are not offered online. Please call us.")
+        return HoldOffer(False, _("Vacation holds are not offered online. Please call us."))
     if account.service_status != "active":
-        return HoldOffer(False, "A vacation hold needs your service to be active.")
+        return HoldOffer(False, _("A vacation hold needs your service to be active."))
     if open_hold(db, account.id) is not None:
-        return HoldOffer(False, "You already have a vacation hold. Cancel it first to ask for other dates.")
+        return HoldOffer(False, _("You already have a vacation hold. Cancel it first to ask for other dates."))
     if settings.hold_per_year > 0:
         made = db.exec(select(func.count()).select_from(ServiceHold).where(
             ServiceHold.account_id == account.id, ServiceHold.created_at >= utcnow() - dt.timedelta(days=365),
@@ -101,15 +102,16 @@ def _day(raw: str | dt.date, field: str, words: str) -> dt.date:
 
 
 def _checked(chosen: HoldOffer, raw_start: str | dt.date, raw_end: str | dt.date) -> tuple[dt.date, dt.date]:
-    start = _day(raw_start, "starts_on", "Pick the first day of your hold.")
-    end = _day(raw_end, "ends_on", "Pick the last day of your hold.")
+    start = _day(raw_start, "starts_on", _("Pick the first day of your hold."))
+    end = _day(raw_end, "ends_on", _("Pick the last day of your hold."))
     if not chosen.earliest <= start <= chosen.latest_start:
-        raise FieldErrors({"starts_on": f"Pick a first day from {formatting.date(chosen.earliest, 'MMMd')} to "
-                                        f"{formatting.date(chosen.latest_start)}."})
+        raise FieldErrors({"starts_on": _("Pick a first day from %(first)s to %(last)s.",
+                                          first=formatting.date(chosen.earliest, 'MMMd'),
+                                          last=formatting.date(chosen.latest_start))})
     days = (end - start).days + 1
     if not chosen.min_days <= days <= chosen.max_days:
-        raise FieldErrors({"ends_on": f"A hold lasts {chosen.min_days} to {chosen.max_days} days "
-                                      f"(these dates make {max(days, 0)})."})
+        raise FieldErrors({"ends_on": _("A hold lasts %(low)s to %(high)s days (these dates make %(days)s).",
+                                        low=chosen.min_days, high=chosen.max_days, days=max(days, 0))})
     return start, end
 
 
@@ -143,12 +145,12 @@ def open_order(db: Session, *, principal: Principal, account: Account, hold: Ser
     back_on = hold.ends_on + dt.timedelta(days=1)
     workflow = workflows.create_workflow(db, principal=principal, account=account, kind=KIND,
                                          title=f"Vacation hold {span(hold.starts_on, hold.ends_on)}", steps=[
-        (RECEIVED, "Request received", f"We have your request to pause your service from "
+        (RECEIVED, N_("Request received"), f"We have your request to pause your service from "
                                        f"{formatting.date(hold.starts_on, 'MMMd')} to {formatting.date(hold.ends_on, 'MMMd')}."),
-        (APPROVE, "Approved", "We check the dates and approve your hold."),
-        (START, "Service paused", f"Your service pauses on {formatting.date(hold.starts_on)}, billed at "
+        (APPROVE, N_("Approved"), N_("We check the dates and approve your hold.")),
+        (START, N_("Service paused"), f"Your service pauses on {formatting.date(hold.starts_on)}, billed at "
                                   f"{_money(hold.monthly_price_cents)}/month while on hold."),
-        (END, "Service back on", f"Your service comes back on by itself on {formatting.date(back_on)}."),
+        (END, N_("Service back on"), f"Your service comes back on by itself on {formatting.date(back_on)}."),
     ])
     hold.workflow_id = workflow.id
     db.add(hold)
@@ -222,9 +224,9 @@ def cancel_request(db: Session, *, principal: Principal, hold_id: int) -> Servic
     account = access_account(db, principal)
     hold = db.exec(select(ServiceHold).where(ServiceHold.id == hold_id, ServiceHold.account_id == account.id)).first()
     if hold is None:
-        raise NotFound("hold")
+        raise NotFound(N_("hold"))
     if hold.status != "requested":
-        raise PortalError("This hold is already approved or over; please call us to change it.")
+        raise PortalError(_("This hold is already approved or over; please call us to change it."))
     hold.status, hold.decided_at, hold.decided_by = "cancelled", utcnow(), principal.display_name[:120]
     db.add(hold)
     history.record(db, principal=principal, account_id=account.id, kind="service", action="hold_cancelled",
@@ -249,7 +251,7 @@ def _staff_hold(db: Session, principal: Principal, account_id: int, hold_id: int
     require_staff(principal, role=AGENT, what="order")
     hold = db.exec(select(ServiceHold).where(ServiceHold.id == hold_id, ServiceHold.account_id == account_id)).first()
     if hold is None:
-        raise NotFound("hold")
+        raise NotFound(N_("hold"))
     return hold
 
 
@@ -282,7 +284,7 @@ def staff_cancel(db: Session, *, principal: Principal, account_id: int, hold_id:
     """Staff cancel a hold that has not started (waiting or approved)."""
     hold = _staff_hold(db, principal, account_id, hold_id)
     if hold.status not in ("requested", "approved"):
-        raise PortalError("Only a hold that has not started can be cancelled.")
+        raise PortalError(_("Only a hold that has not started can be cancelled."))
     hold.status, hold.decided_at, hold.decided_by = "cancelled", utcnow(), principal.display_name[:120]
     db.add(hold)
     history.record(db, principal=principal, account_id=account_id, kind="service", action="hold_cancelled",

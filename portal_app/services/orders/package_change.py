@@ -24,12 +24,13 @@ from portal_app.services.orders import workflows
 from portal_app.services.core.access import FULL, require_role, access_account, access_service
 from portal_app.services.orders.account_services import speed_label
 from portal_app.services.core.errors import NotFound, PortalError
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 
 
-IN_PROGRESS = "A package change is already in progress. You can follow it in Order Tracking."
+IN_PROGRESS = _("A package change is already in progress. You can follow it in Order Tracking.")
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,14 @@ class Option:
 
     @property
     def direction(self) -> str:
-        return "Upgrade" if self.difference_cents > 0 else "Downgrade" if self.difference_cents < 0 else "Same price"
+        return N_("Upgrade") if self.difference_cents > 0 else N_("Downgrade") if self.difference_cents < 0 else N_("Same price")
 
 
 def _changeable(db: Session, principal: Principal, service_id: int) -> tuple[Account, AccountService, Package]:
     service = access_service(db, principal, service_id)
     package = db.get(Package, service.package_id) if service.package_id else None
     if package is None or not service.billable or service.status != "active":
-        raise NotFound("service")
+        raise NotFound(N_("service"))
     return access_account(db, principal), service, package
 
 
@@ -70,7 +71,7 @@ def change_allowed(db: Session) -> bool:
 def change_options(db: Session, *, principal: Principal, service_id: int) -> tuple[AccountService, list[Option]]:
     account, service, current = _changeable(db, principal, service_id)
     if not change_allowed(db):
-        raise PortalError("Package changes are not available online. Please contact us.")
+        raise PortalError(_("Package changes are not available online. Please contact us."))
     if open_change(db, account.id) is not None:
         raise PortalError(IN_PROGRESS)
     options = [Option(p.id, p.name, p.description, speed_label(p), p.monthly_price_cents,
@@ -105,7 +106,7 @@ def pending_change(db: Session, *, principal: Principal) -> PendingChange | None
 def _offered(db: Session, account: Account, current: Package, package_id: int) -> Package:
     new = next((p for p in offered_packages(db, account) if p.id == package_id and p.id != current.id), None)
     if new is None:
-        raise NotFound("package")
+        raise NotFound(N_("package"))
     return new
 
 
@@ -150,9 +151,9 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
     require_role(principal, FULL)
     account, service, current = _changeable(db, principal, service_id)
     if principal.kind != "subscriber":
-        raise NotFound("service")
+        raise NotFound(N_("service"))
     if not change_allowed(db):
-        raise PortalError("Package changes are not available online. Please contact us.")
+        raise PortalError(_("Package changes are not available online. Please contact us."))
     new = _offered(db, account, current, package_id)
     if open_change(db, account.id) is not None:
         raise PortalError(IN_PROGRESS)
@@ -171,9 +172,9 @@ def place_package_change(db: Session, *, principal: Principal, service_id: int, 
             else f"from your next bill ({formatting.date(change.effective_on, 'MMMd')})")
     workflows.create_workflow(db, principal=principal, account=account, kind="service_change",
                            title=f"Change to {new.name}", cart_order_id=order.id, steps=[
-                               ("Order received", "Order received", f"We have your request to change to {new.name}."),
-                               ("Provision package", "Switching your service", f"We switch your line to {new.name}."),
-                               ("Update billing", "Billing updated", f"Your bills show {new.name} {when}."),
+                               ("Order received", N_("Order received"), f"We have your request to change to {new.name}."),
+                               ("Provision package", N_("Switching your service"), f"We switch your line to {new.name}."),
+                               ("Update billing", N_("Billing updated"), f"Your bills show {new.name} {when}."),
                                ("Quality check", "", ""),
                            ])
     difference = new.monthly_price_cents - service.monthly_price_cents

@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 from portal_app.models import Account, Workflow, WorkflowTask, WorkflowTaskDependency, utcnow
 from portal_app.services.core import history
 from portal_app.services.core.principal import Principal
+from portal_app.services.core.i18n import N_
 
-STATUS_LABELS = {"pending": "Not started", "in_progress": "In progress", "completed": "Completed",
-                 "skipped": "Skipped"}
-KIND_LABELS = {"install": "Install", "service_change": "Service change", "vacation_hold": "Vacation hold"}
+STATUS_LABELS = {"pending": N_("Not started"), "in_progress": N_("In progress"), "completed": N_("Completed"),
+                 "skipped": N_("Skipped")}
+KIND_LABELS = {"install": N_("Install"), "service_change": N_("Service change"), "vacation_hold": N_("Vacation hold")}
 SCHEDULING_TASK = "Schedule installer"  # the step the subscriber finishes by booking the appointment
 
 

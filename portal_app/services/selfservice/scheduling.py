@@ -20,13 +20,14 @@ from portal_app.services.staff import staff_audit
 from portal_app.services.selfservice.calendar_files import appointment_ics
 from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_appointment, require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 from portal_app.theming import current_theme
 from portal_app.services.core import formatting
 
-SLOT_TAKEN = "That time was just taken. Please pick another."
+SLOT_TAKEN = _("That time was just taken. Please pick another.")
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,14 @@ def local_day(moment: dt.datetime) -> dt.date:
     return formatting.formatter().day_of(moment)
 
 
-def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    """'8:00 AM – 12:00 PM' in the provider's time zone."""
-    return formatting.formatter().time_range(starts_at, ends_at)
+def window_label(starts_at: dt.datetime, ends_at: dt.datetime, fmt: formatting.Formatter | None = None) -> str:
+    """'8:00 AM – 12:00 PM' in the provider's time zone (in `fmt`'s locale: a subscriber's, else the provider's)."""
+    return (fmt or formatting.formatter()).time_range(starts_at, ends_at)
 
 
-def when_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    return f"{formatting.date(starts_at, 'yMMMEd')}, {window_label(starts_at, ends_at)}"
+def when_label(starts_at: dt.datetime, ends_at: dt.datetime, fmt: formatting.Formatter | None = None) -> str:
+    fmt = fmt or formatting.formatter()
+    return f"{fmt.date(starts_at, 'yMMMEd')}, {window_label(starts_at, ends_at, fmt)}"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def _move(db: Session, appointment: Appointment, expected_status: str, values: d
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        raise PortalError("This appointment was just changed. Please reload the page.")
+        raise PortalError(_("This appointment was just changed. Please reload the page."))
     db.refresh(appointment)
 
 
@@ -171,7 +173,7 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
     require_role(principal, FULL)
     appointment = access_appointment(db, principal, appointment_id)
     if appointment.status != "to_schedule":
-        raise PortalError("This appointment is not waiting to be scheduled.")
+        raise PortalError(_("This appointment is not waiting to be scheduled."))
     now = now or utcnow()
     window = _claim(db, window_id, appointment.kind, now)
     _move(db, appointment, "to_schedule", {"status": "scheduled", "window_id": window.id,
@@ -192,7 +194,7 @@ def _changeable(db: Session, principal: Principal, appointment_id: int, now: dt.
     appointment = access_appointment(db, principal, appointment_id)
     if not can_change(db, appointment, now):
         hours = provider_settings(db).reschedule_cutoff_hours
-        raise PortalError(f"Appointments can be changed up to {hours} hours before they start. Please call us.")
+        raise PortalError(_("Appointments can be changed up to %(hours)s hours before they start. Please call us.", hours=hours))
     return appointment
 
 
@@ -202,7 +204,7 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
     now = now or utcnow()
     appointment = _changeable(db, principal, appointment_id, now)
     if int(window_id) == appointment.window_id:
-        raise FieldErrors({"window": "That is the time you already have. Pick another."})
+        raise FieldErrors({"window": _("That is the time you already have. Pick another.")})
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
     window = _claim(db, window_id, appointment.kind, now)
     _move(db, appointment, "scheduled", {"window_id": window.id, "starts_at": window.starts_at,

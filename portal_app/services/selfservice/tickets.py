@@ -17,16 +17,17 @@ from portal_app.models import Account, Ticket, TicketNote, utcnow
 from portal_app.services.core import history, live
 from portal_app.services.core.access import FULL, require_role, access_account, access_ticket, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _, N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
 
-CATEGORIES = ("General", "Billing", "Technical", "Installation")
+CATEGORIES = (N_("General"), N_("Billing"), N_("Technical"), N_("Installation"))
 STATUSES = ("open", "pending", "closed")
 SUBJECT_MAX = 200
 BODY_MAX = 5000
 # Shown on Tickets, and given as the refusal, while ProviderSettings.allow_ticket_creation is off.
-CREATION_OFF = "New tickets are not taken online. Please call us instead."
+CREATION_OFF = _("New tickets are not taken online. Please call us instead.")
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,21 @@ def ticket_detail(db: Session, *, principal: Principal, ticket_id: int) -> Ticke
                         can_reply=ticket.status != "closed")
 
 
-def _text(raw: str, field: str, label: str, limit: int, errors: dict[str, str]) -> str:
+# What a subscriber reads when a text field is empty or too long, per field (each a whole sentence to translate).
+_EMPTY = {"subject": _("Enter a subject."), "description": _("Enter a description."), "reply": _("Enter a reply."),
+          "body": _("Enter a note.")}
+_TOO_LONG = {"subject": N_("Keep the subject under %(limit)s characters."),
+             "description": N_("Keep the description under %(limit)s characters."),
+             "reply": N_("Keep the reply under %(limit)s characters."),
+             "body": N_("Keep the note under %(limit)s characters.")}
+
+
+def _text(raw: str, field: str, limit: int, errors: dict[str, str]) -> str:
     value = (raw or "").strip()
     if not value:
-        errors[field] = f"Enter a {label}."
+        errors[field] = _EMPTY[field]
     elif len(value) > limit:
-        errors[field] = f"Keep the {label} under {limit} characters."
+        errors[field] = _(_TOO_LONG[field].msgid, limit=limit)
     return value
 
 
@@ -115,13 +125,13 @@ def open_ticket(db: Session, *, principal: Principal, category: str, subject: st
         raise PortalError(CREATION_OFF)
     errors: dict[str, str] = {}
     if category not in CATEGORIES:
-        errors["category"] = "Choose a category."
-    clean_subject = _text(subject, "subject", "subject", SUBJECT_MAX, errors)
-    body = _text(description, "description", "description", BODY_MAX, errors)
+        errors["category"] = _("Choose a category.")
+    clean_subject = _text(subject, "subject", SUBJECT_MAX, errors)
+    body = _text(description, "description", BODY_MAX, errors)
     if errors:
         raise FieldErrors(errors)
     now = utcnow()
-    for _ in range(5):  # two tickets opened at the same moment may pick the same number: retry
+    for _attempt in range(5):  # two tickets opened at the same moment may pick the same number: retry
         savepoint = db.begin_nested()
         try:
             ticket = Ticket(account_id=account.id, number=_next_number(db), category=category,
@@ -134,7 +144,7 @@ def open_ticket(db: Session, *, principal: Principal, category: str, subject: st
         savepoint.commit()
         break
     else:
-        raise PortalError("The ticket could not be opened just now. Please try again.")
+        raise PortalError(_("The ticket could not be opened just now. Please try again."))
     db.add(TicketNote(ticket_id=ticket.id, body=body, is_public=True, author_kind="subscriber",
                       author_name=account.display_name, created_at=now))
     history.record(db, principal=principal, account_id=account.id, kind="ticket", action="opened",
@@ -146,9 +156,9 @@ def add_reply(db: Session, *, principal: Principal, ticket_id: int, body: str) -
     require_role(principal, FULL)
     ticket = access_ticket(db, principal, ticket_id)
     if ticket.status == "closed":
-        raise FieldErrors({"reply": "This ticket is closed. Open a new ticket if you need more help."})
+        raise FieldErrors({"reply": _("This ticket is closed. Open a new ticket if you need more help.")})
     errors: dict[str, str] = {}
-    text = _text(body, "reply", "reply", BODY_MAX, errors)
+    text = _text(body, "reply", BODY_MAX, errors)
     if errors:
         raise FieldErrors(errors)
     account = db.get(Account, ticket.account_id)
@@ -171,7 +181,7 @@ def _staff_get(db: Session, ticket_id: int, account_id: int | None) -> Ticket:
     """The ticket, or NotFound; when the staff page names an account, the ticket must be on it."""
     ticket = db.get(Ticket, int(ticket_id))
     if ticket is None or (account_id is not None and ticket.account_id != account_id):
-        raise NotFound("ticket")
+        raise NotFound(N_("ticket"))
     return ticket
 
 
@@ -197,7 +207,7 @@ def staff_add_note(db: Session, *, principal: Principal, ticket_id: int, body: s
     require_staff(principal)
     ticket = _staff_get(db, ticket_id, account_id)
     errors: dict[str, str] = {}
-    text = _text(body, "body", "note", BODY_MAX, errors)
+    text = _text(body, "body", BODY_MAX, errors)
     if errors:
         raise FieldErrors(errors)
     now = utcnow()
