@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from portal_app.models import (
     Account, AccountMembership, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment,
@@ -41,6 +41,15 @@ def access_own_sign_in(db: Session, principal: Principal) -> PortalUser:
             AccountMembership.user_id == user.id, AccountMembership.account_id == account_id_of(principal))).first() is None:
         raise NotFound("sign-in")
     return user
+
+
+def holder_sign_in_id(db: Session, account_id: int) -> int | None:
+    """The account holder's sign-in: the first verified, enabled sign-in created for the account. The account's
+    own mail goes to its address and its Notifications page sets the account's choices; everyone else holding
+    the account through a membership is an invited person, with choices of their own (services/notify)."""
+    return db.exec(select(PortalUser.id).where(
+        PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
+        col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
 
 
 def object_id_from(raw: object, what: str) -> int:

@@ -3,6 +3,11 @@
 Everything is written in the caller's transaction (the outbox rows and the log rows together), so a
 message exists exactly when its cause was committed. A `key` names the cause (an invoice, a payment, a
 notice's stage): the same key never reaches an account twice on one channel.
+
+People invited to the account (memberships other than the account holder's sign-in) are emailed too, on
+their own address and by their own choices (events.member_default, MemberNotificationChoice); each is logged
+on the account under the cause's key marked with the person (`member_key`), so they are de-duplicated per
+recipient and staff see them with the account's other messages.
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ from sqlmodel import Session, col, select
 
 from portal_app.integrations.mail import BadRecipient, enqueue_mail
 from portal_app.integrations.sms import sms_enabled
-from portal_app.models import Account, Notification, NotificationChoice, NotificationSettings, PortalUser, utcnow
+from portal_app.models import (
+    Account, AccountMembership, MemberNotificationChoice, Notification, NotificationChoice, NotificationSettings,
+    PortalUser, utcnow,
+)
 from portal_app.services.notify import render
-from portal_app.services.notify.events import BY_KEY, Event, email_offered, email_required
+from portal_app.services.notify.events import (
+    BY_KEY, MEMBER_EVENTS, Event, email_offered, email_required, member_default,
+)
 from portal_app.services.notify.sms_outbox import enqueue_sms
 from portal_app.theming import current_theme
 
@@ -37,6 +47,29 @@ class Reach:
     choices: dict[str, tuple[bool, bool]]  # event -> (email, sms), only where changed from the defaults
     quiet: tuple[int, int] | None  # (start, end) minutes after midnight in the provider's zone, or None
     language: str | None = None  # the locale the addressed sign-in reads (None: the provider's)
+    holder_id: int | None = None  # the account holder's sign-in (access.holder_sign_in_id): not an invited person
+
+
+@dataclass
+class Invited:
+    """A person holding an account through a membership who is not its holder: their own address and choices."""
+
+    user_id: int
+    email: str
+    language: str | None
+    role: str
+    choices: dict[str, bool]  # event -> email, only where changed from the role's default
+
+    def wants(self, event: Event, *, paperless: bool) -> bool:
+        return self.choices.get(event.key, member_default(event, self.role)) and email_offered(event, paperless=paperless)
+
+
+MEMBER_EVENT_KEYS = frozenset(event.key for event in MEMBER_EVENTS)
+
+
+def member_key(key: str, user_id: int) -> str:
+    """The de-duplication key of one invited person's copy of a message."""
+    return f"{key[:100]}@member:{user_id}"
 
 
 def channels(event: Event, reach: Reach) -> tuple[bool, bool]:
@@ -60,11 +93,13 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
         return {}
     emails: dict[int, str] = {}
     languages: dict[int, str | None] = {}
+    holders: dict[int, int] = {}
     for account_id, uid, email, language in db.exec(
             select(PortalUser.account_id, PortalUser.id, PortalUser.email, PortalUser.language)
             .where(col(PortalUser.account_id).in_(account_ids), col(PortalUser.verified_at).is_not(None),
                    col(PortalUser.disabled).is_(False))
             .order_by(col(PortalUser.account_id), col(PortalUser.id))):
+        holders.setdefault(account_id, uid)
         if uid == user_id or account_id not in emails:  # the signed-in subscriber's own address first
             emails[account_id], languages[account_id] = email, language
     choices: dict[int, dict[str, tuple[bool, bool]]] = {}
@@ -85,7 +120,31 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
             else None if row is not None else (DEFAULT_QUIET[0], DEFAULT_QUIET[1])
         found[account_id] = Reach(email=emails.get(account_id), sms_phone=texting_phone(row) if texts else None,
                                   paperless=bool(paperless.get(account_id, True)), choices=choices.get(account_id, {}),
-                                  quiet=quiet, language=languages.get(account_id))
+                                  quiet=quiet, language=languages.get(account_id), holder_id=holders.get(account_id))
+    return found
+
+
+def invited_many(db: Session, reaches: dict[int, Reach]) -> dict[int, list[Invited]]:
+    """The invited people of each account (verified, enabled sign-ins holding it through a membership, the
+    holder's sign-in left out) with their choices: one query, and one more only when there are any."""
+    found: dict[int, list[Invited]] = {}
+    for account_id, role, uid, email, language in db.exec(
+            select(AccountMembership.account_id, AccountMembership.role, PortalUser.id, PortalUser.email,
+                   PortalUser.language)
+            .join(PortalUser, col(PortalUser.id) == AccountMembership.user_id)
+            .where(col(AccountMembership.account_id).in_(list(reaches)), col(PortalUser.verified_at).is_not(None),
+                   col(PortalUser.disabled).is_(False))
+            .order_by(col(AccountMembership.account_id), col(PortalUser.id))):
+        if uid != reaches[account_id].holder_id:
+            found.setdefault(account_id, []).append(Invited(uid, email, language, role, {}))
+    if found:
+        people = {(account_id, person.user_id): person for account_id, invited in found.items() for person in invited}
+        for choice in db.exec(select(MemberNotificationChoice).where(
+                col(MemberNotificationChoice.account_id).in_(list(found)),
+                col(MemberNotificationChoice.user_id).in_({user_id for _, user_id in people}))):
+            person = people.get((choice.account_id, choice.user_id))
+            if person is not None:
+                person.choices[choice.event] = choice.email
     return found
 
 
@@ -108,12 +167,14 @@ def quiet_until(quiet: tuple[int, int] | None, now: dt.datetime) -> dt.datetime 
     return release.astimezone(dt.UTC)
 
 
-def _sent_keys(db: Session, account_ids: list[int], key: str) -> set[tuple[int, str]]:
-    """(account, channel) pairs that already have this key, in the database or earlier in this transaction."""
-    found = set(db.exec(select(Notification.account_id, Notification.channel)
-                        .where(Notification.dedupe_key == key, col(Notification.account_id).in_(account_ids))).all())
+def _sent_keys(db: Session, account_ids: list[int], keys: set[str]) -> set[tuple[int, str, str]]:
+    """(account, channel, key) triples that already exist for these keys, in the database or earlier in this
+    transaction."""
+    found = set(db.exec(select(Notification.account_id, Notification.channel, Notification.dedupe_key)
+                        .where(col(Notification.dedupe_key).in_(keys), col(Notification.account_id).in_(account_ids)))
+                .all())
     pending = db.info.setdefault("notify_keys", set())
-    return found | {(a, c) for a, c, k in pending if k == key}
+    return found | {(a, c, k) for a, c, k in pending if k in keys}
 
 
 def send(db: Session, *, account_id: int, event: str, template: str, context: dict[str, Any], key: str | None,
@@ -133,20 +194,26 @@ def send_many(db: Session, *, account_ids: list[int], event: str, template: str,
     spec = BY_KEY[event]
     now = now or utcnow()
     reaches = reach_many(db, account_ids, user_id=user_id)
-    done = _sent_keys(db, account_ids, key) if key else set()
+    invited = invited_many(db, reaches) if spec.key in MEMBER_EVENT_KEYS else {}
+    keys = {key} | {member_key(key, person.user_id) for people in invited.values() for person in people} if key else set()
+    done = _sent_keys(db, account_ids, keys) if key else set()
     pending = db.info.setdefault("notify_keys", set())
-    mails: dict[str | None, render.Mail] = {}  # rendered once per language
+    mails: dict[tuple[str | None, bool], render.Mail] = {}  # rendered once per language (and opt-out line)
     sms_texts: dict[str | None, str] = {}
     written: list[Notification] = []
+
+    def mail_in(language: str | None, *, can_opt_out: bool) -> render.Mail:
+        if (language, can_opt_out) not in mails:
+            mails[language, can_opt_out] = render.render_mail(template, {**context, "locale": language},
+                                                              can_opt_out=can_opt_out)
+        return mails[language, can_opt_out]
+
     for account_id in account_ids:
         reach = reaches[account_id]
         email_on, sms_on = channels(spec, reach)
         address = email_to or reach.email
-        if email_on and address and (account_id, "email") not in done:
-            if reach.language not in mails:
-                mails[reach.language] = render.render_mail(template, {**context, "locale": reach.language},
-                                                           can_opt_out=not spec.required)
-            mail = mails[reach.language]
+        if email_on and address and (account_id, "email", key) not in done:
+            mail = mail_in(reach.language, can_opt_out=not spec.required)
             try:
                 outbox = enqueue_mail(db, to=address, subject=mail.subject, body=mail.text, html=mail.html,
                                       account_id=account_id, attachment=attachment)
@@ -157,7 +224,7 @@ def send_many(db: Session, *, account_ids: list[int], event: str, template: str,
             if outbox is not None:
                 written.append(Notification(account_id=account_id, event=event, channel="email", dedupe_key=key,
                                             to_address=outbox.to_address, subject=mail.subject[:200], mail=outbox))
-        if sms_on and render.has_sms(template) and (account_id, "sms") not in done:
+        if sms_on and render.has_sms(template) and (account_id, "sms", key) not in done:
             if reach.language not in sms_texts:
                 sms_texts[reach.language] = render.render_sms(template, {**context, "locale": reach.language})
             text = sms_texts[reach.language]
@@ -165,9 +232,24 @@ def send_many(db: Session, *, account_ids: list[int], event: str, template: str,
                                      send_at=quiet_until(reach.quiet, now))
             written.append(Notification(account_id=account_id, event=event, channel="sms", dedupe_key=key,
                                         to_address=reach.sms_phone, subject=text[:200], sms=outbox_sms))
+        told = {address.lower()} if address else set()  # one copy per address, whoever it belongs to
+        for person in invited.get(account_id, ()):
+            their_key = member_key(key, person.user_id) if key else None
+            if not person.wants(spec, paperless=reach.paperless) or person.email.lower() in told \
+                    or (account_id, "email", their_key) in done:
+                continue
+            told.add(person.email.lower())
+            mail = mail_in(person.language, can_opt_out=True)  # nothing is required of them
+            try:
+                outbox = enqueue_mail(db, to=person.email, subject=mail.subject, body=mail.text, html=mail.html,
+                                      account_id=account_id, attachment=attachment)
+            except BadRecipient:
+                continue  # their address cannot receive mail; the account holder's copy went
+            written.append(Notification(account_id=account_id, event=event, channel="email", dedupe_key=their_key,
+                                        to_address=outbox.to_address, subject=mail.subject[:200], mail=outbox))
     for row in written:
         row.created_at = now
         db.add(row)
-        if key:
-            pending.add((row.account_id, row.channel, key))
+        if row.dedupe_key:
+            pending.add((row.account_id, row.channel, row.dedupe_key))
     return written
