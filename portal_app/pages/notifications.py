@@ -10,6 +10,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
 from portal_app.components.forms import field, select_field, stacked_form
 from portal_app.components.shell import portal_page
+from portal_app.i18n import t
 from portal_app.state.notifications import NotificationsState as S
 
 STATUS_COLOURS = {"Sent": "green", "Waiting": "gray", "Not delivered": "red"}
@@ -112,13 +113,13 @@ def _choices_form() -> rx.Component:
             rx.cond(S.texts_available & (S.sms_phone == ""),
                     rx.text("Add a mobile number above to choose texts as well.", size="2", color=tokens.MUTED)),
         ),
-        _section(
+        rx.cond(~S.invited, _section(
             "Paperless billing",
             _box("Paperless: my bill comes by email, no paper bill by post", "paperless", S.paperless,
                  "Paperless billing"),
             rx.text("With paperless billing the bill email is your bill, so it is always sent; without it your "
                     "bill comes by post (a text can still tell you it is ready).", size="2", color=tokens.MUTED),
-        ),
+        )),
         rx.cond(
             S.texts_available,
             _section(
@@ -168,8 +169,12 @@ def _sent_card() -> rx.Component:
 def notifications() -> rx.Component:
     return page_body(
         "Notifications",
-        rx.text("Choose what we tell you and how. Receipts, payment problems and security notices always come by "
-                "email.", size="2", color=tokens.MUTED),
+        rx.cond(S.invited, rx.text(
+            t("You were invited to this account: these choices decide only what we email you about it. The "
+              "account holder keeps their own, and receipts and payment problems always reach them."),
+            size="2", color=tokens.MUTED, id="invited-note"),
+            rx.text("Choose what we tell you and how. Receipts, payment problems and security notices always come "
+                    "by email.", size="2", color=tokens.MUTED)),
         notice_callout(S.notice, id="notifications-notice"),
         error_callout(_err("form")),
         rx.cond(S.texts_available, _phone_card()),

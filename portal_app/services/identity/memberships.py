@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
-from portal_app.models import Account, AccountMembership, AuthToken, ContactPoint, PortalUser, UserSession, utcnow
+from portal_app.models import (
+    Account, AccountMembership, AuthToken, ContactPoint, MemberNotificationChoice, PortalUser, UserSession, utcnow,
+)
 from portal_app.services.core import history
 from portal_app.services.core.access import (
     FULL, MEMBER_ROLES, ROLE_LABELS, access_account, account_id_of, object_id_from, require_role,
@@ -145,6 +147,8 @@ def remove_member(db: Session, *, principal: Principal, membership_id: object) -
     user = db.get(PortalUser, membership.user_id)
     username = user.username if user else "a sign-in"
     db.delete(membership)
+    db.execute(delete(MemberNotificationChoice).where(col(MemberNotificationChoice.user_id) == membership.user_id,
+                                                      col(MemberNotificationChoice.account_id) == mine))
     home = user.account_id if user else None
     on_this_account = col(UserSession.account_id) == mine
     if home == mine:  # a session that never switched acts for the sign-in's home account

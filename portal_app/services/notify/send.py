@@ -67,9 +67,12 @@ class Invited:
 MEMBER_EVENT_KEYS = frozenset(event.key for event in MEMBER_EVENTS)
 
 
+MEMBER_MARK = "@member:"
+
+
 def member_key(key: str, user_id: int) -> str:
     """The de-duplication key of one invited person's copy of a message."""
-    return f"{key[:100]}@member:{user_id}"
+    return f"{key[:100]}{MEMBER_MARK}{user_id}"
 
 
 def channels(event: Event, reach: Reach) -> tuple[bool, bool]:
