@@ -44,12 +44,13 @@ def access_own_sign_in(db: Session, principal: Principal) -> PortalUser:
 
 
 def holder_sign_in_id(db: Session, account_id: int) -> int | None:
-    """The account holder's sign-in: the first verified, enabled sign-in created for the account. The account's
+    """The account holder's sign-in: the first verified, enabled sign-in created for the account and holding it. The account's
     own mail goes to its address and its Notifications page sets the account's choices; everyone else holding
     the account through a membership is an invited person, with choices of their own (services/notify)."""
-    return db.exec(select(PortalUser.id).where(
-        PortalUser.account_id == account_id, col(PortalUser.verified_at).is_not(None),
-        col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))).first()
+    return db.exec(select(PortalUser.id).join(AccountMembership, col(AccountMembership.user_id) == PortalUser.id).where(
+        PortalUser.account_id == account_id, AccountMembership.account_id == account_id,
+        col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))
+    ).first()
 
 
 def object_id_from(raw: object, what: str) -> int:
