@@ -33,12 +33,13 @@ bench: install
 	$(PY) bench/load.py
 	$(PY) bench/page_load.py
 
-# The text catalogs (README "Languages"): extract every t()/_()/N_() text, then merge it into each language's
-# .po (new texts arrive empty; tests/unit/test_translations.py fails until they are translated).
+# The text catalogs (README "Languages"): extract every t()/_()/N_() text and the mail and text templates' words,
+# then merge them into each language's .po (new texts arrive empty; tests/unit/test_translations.py fails until
+# they are translated).
 translations:
-	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords -k t -k tf -k say -k _ -k N_ --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords -k t -k tf -k say -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output \
 		--project "Subscriber Portal" -o portal_app/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i portal_app/translations/messages.pot -d portal_app/translations --no-fuzzy-matching \
+	$(VENV)/bin/pybabel update -i portal_app/translations/messages.pot -d portal_app/translations --no-fuzzy-matching --width 100 \
 		--ignore-obsolete
 
 clean:

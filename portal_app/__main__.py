@@ -193,7 +193,8 @@ def _paper_bills(month: str, out: str, mark_printed: bool = False) -> int:
         bills = paper_bills.paper_bill_documents(db, principal=system, today=provider_today(),
                                                  period_start=period_start, waiting_only=False)
         for doc in bills:
-            (folder / f"invoice-{doc.number}.pdf").write_bytes(documents.invoice_pdf(doc, fmt=formatting.formatter()))
+            pdf = documents.invoice_pdf(doc, fmt=formatting.formatter(doc.locale))  # in its reader's language
+            (folder / f"invoice-{doc.number}.pdf").write_bytes(pdf)
         marked = 0
         if mark_printed:
             rows = paper_bills.paper_bills(db, principal=system, period_start=period_start)

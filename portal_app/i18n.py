@@ -49,6 +49,30 @@ def tf(msgid: str, **params: str) -> rx.Var | str:
     return rx.cond(reads_spanish(), spanish % {k: _spanish().get(v) or v for k, v in params.items()}, english)
 
 
+def tagline() -> rx.Var | str:
+    """The theme's tagline in this tab's language (from the theme's [translations.<lang>] where it has one)."""
+    theme = current_theme()
+    english, spanish = theme.tagline_in("en"), theme.tagline_in("es")
+    return english if english == spanish else rx.cond(reads_spanish(), spanish, english)
+
+
+def language_known() -> rx.Var:
+    """True from the server's first answer on, which carries the tab's language (the `portal_lang` cookie).
+
+    Before it the page shows its compiled defaults, which read the provider's default language: a Spanish
+    reader would see English for a moment. The first answer (the hydrate snapshot) also carries this
+    connection's client token, empty in the compiled page, and the token stays through navigations (unlike
+    `is_hydrated`, which goes false while each page's on_load runs), so it tells "not answered yet".
+    """
+    return rx.State.router.session.client_token != ""
+
+
+def until_language_known() -> rx.Var:
+    """The class of a page root whose words stay invisible (keeping their place) until the language is known
+    (assets/portal.css: `.lang-pending`)."""
+    return rx.cond(language_known(), "", "lang-pending")
+
+
 def lang_attr() -> rx.Var:
     """The `lang` attribute of a page's root, so screen readers speak the text in its language."""
     return rx.cond(reads_spanish(), "es", "en")

@@ -31,9 +31,10 @@ def _render(token: str | None, invoice_id: int | None) -> tuple[bytes, str]:
                                                 waiting_only=invoice_id is None)
         if not docs:
             raise NotFound("document")
-        if invoice_id is not None:
-            return documents.invoice_pdf(docs[0], fmt=formatting.formatter()), f"invoice-{docs[0].number}.pdf"
-        return (documents.invoices_pdf(docs, fmt=formatting.formatter()),
+        if invoice_id is not None:  # each bill in its reader's language and formats (doc.locale)
+            return (documents.invoice_pdf(docs[0], fmt=formatting.formatter(docs[0].locale)),
+                    f"invoice-{docs[0].number}.pdf")
+        return (documents.invoices_pdf([(doc, formatting.formatter(doc.locale)) for doc in docs]),
                 f"paper-bills-{formatting.day_stamp(provider_today())}.pdf")
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
-from portal_app.i18n import lang_attr
+from portal_app.i18n import lang_attr, until_language_known
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -161,4 +161,5 @@ def public_frame(
             spacing="4", align="center", width="100%", max_width="420px", padding="1.5rem 1rem",
         ),
         as_="main", min_height="100vh", background=tokens.CANVAS, width="100%", lang=lang_attr(),
+        class_name=until_language_known(),
     )

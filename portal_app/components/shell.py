@@ -16,7 +16,7 @@ from portal_app.components.account_switcher import account_switcher, role_notes
 from portal_app.components.cards import brand_logo
 from portal_app.components.language import language_choice
 from portal_app.components.outage_banner import outage_banners
-from portal_app.i18n import lang_attr, tf
+from portal_app.i18n import lang_attr, tf, until_language_known
 from portal_app.services.core.i18n import N_
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import resolves_session
@@ -241,7 +241,7 @@ def app_shell(content: rx.Component, *, current_route: str) -> rx.Component:
         [outage_banners(SessionState.outage_banners), role_notes(),
          rx.cond(SessionState.signed_in, content, loading(tf)), footer()],
         bottom_bar(_sorted_nav(), current_route, say=tf),
-        main_width=tokens.CONTENT_MAX_WIDTH, say=tf, lang=lang_attr(),
+        main_width=tokens.CONTENT_MAX_WIDTH, say=tf, lang=lang_attr(), class_name=until_language_known(),
     )
 
 

@@ -30,16 +30,20 @@ class SignedContract:
 
 
 def signed_contract_pdf(doc: SignedContract, *, fmt: Formats) -> bytes:
+    """The contract's own text as signed (its language is the provider's); the words around it in the reader's."""
+    say = fmt.say
     story = _header(doc.title)
-    story += [_text(f"Subscriber: {doc.account_name} · Subscriber ID: {doc.account_number}"),
-              _text(f"Version {doc.version}"), Spacer(1, 0.15 * inch)]
+    story += [_text(say("Subscriber: %(name)s · Subscriber ID: %(number)s", name=doc.account_name,
+                        number=doc.account_number)),
+              _text(say("Version %(version)s", version=doc.version)), Spacer(1, 0.15 * inch)]
     for paragraph in doc.body_text.split("\n\n"):
         if paragraph.strip():
             story += [_text(paragraph.strip()), Spacer(1, 0.08 * inch)]
-    story += [Spacer(1, 0.2 * inch), _text("Electronic signature", "Heading3"),
-              _text(f"Signed by: {doc.signer_name}"),
-              _text(f"Date: {fmt.moment(doc.signed_at, zone_name=True)}"),
-              _text(f"Client address: {doc.signer_ip or 'unknown'}"),
-              _text(f"Browser: {doc.signer_user_agent or 'unknown'}"),
-              _text(f"SHA-256 of the signed text: {doc.sha256}")]
+    unknown = say("unknown")
+    story += [Spacer(1, 0.2 * inch), _text(say("Electronic signature"), "Heading3"),
+              _text(say("Signed by: %(name)s", name=doc.signer_name)),
+              _text(say("Date: %(when)s", when=fmt.moment(doc.signed_at, zone_name=True))),
+              _text(say("Client address: %(address)s", address=doc.signer_ip or unknown)),
+              _text(say("Browser: %(browser)s", browser=doc.signer_user_agent or unknown)),
+              _text(say("SHA-256 of the signed text: %(hash)s", hash=doc.sha256))]
     return _build(story, doc.title)

@@ -5,8 +5,10 @@ markup in paragraphs, and a name like `<img src="/etc/passwd"/>` would otherwise
 Text is set in DejaVu Sans (shipped in portal_app/data/fonts, see DejaVu.LICENSE there), so names
 in Greek, Cyrillic, Polish, Vietnamese... print as typed; reportlab's built-in Helvetica is Latin-1.
 
-Amounts, dates and times are written by the `Formats` the caller hands in (services/core/formatting's
-Formatter, in the reader's locale and the provider's time zone): this layer never imports services.
+Amounts, dates and times, and the documents' own words, are written by the `Formats` the caller hands in
+(services/core/formatting's Formatter, in the reader's locale and the provider's time zone): `fmt.say("Due
+date")` reads the gettext catalog of that locale's language (`make translations` extracts `say(...)`), and
+`fmt.say(value)` translates a label the services marked (a status). This layer never imports services.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Formats(Protocol):
     def moment(self, moment: dt.datetime, form: str = "medium", *, seconds: bool = False,
                zone_name: bool = False) -> str: ...
     def date_range(self, start: dt.date, end: dt.date, form: str = "yMMMd") -> str: ...
+    def say(self, text: str, **params: object) -> str: ...
 
 
 # What the PDFs print: plain data the billing services fill in (this layer never reads the database).
@@ -61,7 +64,7 @@ class InvoiceDocument:
     address_lines: list[str]
     issued_on: dt.date
     due_on: dt.date
-    period: str
+    period: tuple[dt.date, dt.date]
     lines: list[tuple[str, int]]
     total_cents: int
     paid_cents: int
@@ -71,6 +74,7 @@ class InvoiceDocument:
     explained_headline: str = ""
     changes: list[tuple[str, int | None]] = field(default_factory=list)
     account_lines: list[tuple[str, int | None]] = field(default_factory=list)
+    locale: str = ""  # the locale its reader reads ("" for the provider's): a print run formats each bill so
 
 
 @dataclass(frozen=True)
@@ -136,30 +140,35 @@ def _build(story: list, title: str) -> bytes:
 
 
 def invoice_pdf(doc: InvoiceDocument, *, fmt: Formats) -> bytes:
-    money = fmt.money
-    story = _header(f"Invoice {doc.number}")
-    story += [_text(f"Bill to: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
-              _text(f"Subscriber ID: {doc.account_number}"),
-              _text(f"Invoice date: {fmt.date(doc.issued_on)} · Due date: {fmt.date(doc.due_on)}"),
-              _text(f"Service period: {doc.period}"), _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
-    rows = [["Description", "Amount"]] + [[_text(desc), money(cents)] for desc, cents in doc.lines]
-    rows.append(["Total", money(doc.total_cents)])
+    money, say = fmt.money, fmt.say
+    title = say("Invoice %(number)s", number=doc.number)
+    story = _header(title)
+    story += [_text(say("Bill to: %(name)s", name=doc.bill_to)), *[_text(line) for line in doc.address_lines],
+              _text(say("Subscriber ID: %(number)s", number=doc.account_number)),
+              _text(say("Invoice date: %(issued)s · Due date: %(due)s", issued=fmt.date(doc.issued_on),
+                        due=fmt.date(doc.due_on))),
+              _text(say("Service period: %(period)s", period=fmt.date_range(*doc.period))),
+              _text(say("Status: %(status)s", status=say(doc.status))), Spacer(1, 0.2 * inch)]
+    rows = [[say("Description"), say("Amount")]] + [[_text(say(desc)), money(cents)] for desc, cents in doc.lines]
+    rows.append([say("Total"), money(doc.total_cents)])
     story.append(_table(rows))
-    story += [Spacer(1, 0.15 * inch), _text(f"Paid: {money(doc.paid_cents)} · Amount due: {money(doc.total_cents - doc.paid_cents)}")]
+    story += [Spacer(1, 0.15 * inch), _text(say("Paid: %(paid)s · Amount due: %(due)s", paid=money(doc.paid_cents),
+                                                due=money(doc.total_cents - doc.paid_cents)))]
     if doc.explained_headline:
-        story += [Spacer(1, 0.25 * inch), _text("Why is my bill different?", "Heading3"), _text(doc.explained_headline)]
-        for title, rows in (("What changed", doc.changes), ("Payments and balance", doc.account_lines)):
+        story += [Spacer(1, 0.25 * inch), _text(say("Why is my bill different?"), "Heading3"),
+                  _text(say(doc.explained_headline))]
+        for heading, rows in ((say("What changed"), doc.changes), (say("Payments and balance"), doc.account_lines)):
             if rows:
-                story += [Spacer(1, 0.1 * inch), _reasons_table(title, rows, fmt)]
-    return _build(story, f"Invoice {doc.number}")
+                story += [Spacer(1, 0.1 * inch), _reasons_table(heading, rows, fmt)]
+    return _build(story, title)
 
 
-def invoices_pdf(docs: list[InvoiceDocument], *, fmt: Formats) -> bytes:
-    """Several invoices in one PDF, each starting on a new page (a print run)."""
+def invoices_pdf(bills: list[tuple[InvoiceDocument, Formats]]) -> bytes:
+    """Several invoices in one PDF, each starting on a new page and in its reader's formats (a print run)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for doc in docs:
+    for doc, fmt in bills:
         writer.append(PdfReader(io.BytesIO(invoice_pdf(doc, fmt=fmt))))
     buffer = io.BytesIO()
     writer.write(buffer)
@@ -167,51 +176,56 @@ def invoices_pdf(docs: list[InvoiceDocument], *, fmt: Formats) -> bytes:
 
 
 def _reasons_table(title: str, rows: list[tuple[str, int | None]], fmt: Formats) -> Table:
-    return _table([[title, ""]] + [[_text(text), "" if cents is None else fmt.signed(cents)] for text, cents in rows],
-                  total_row=False)
+    return _table([[title, ""]] + [[_text(fmt.say(text)), "" if cents is None else fmt.signed(cents)]
+                                   for text, cents in rows], total_row=False)
 
 
 def receipt_pdf(doc: ReceiptDocument, *, fmt: Formats) -> bytes:
-    money = fmt.money
-    story = _header(f"Payment receipt {doc.receipt_number}")
-    story += [_text(f"Paid by: {doc.paid_by}"), _text(f"Subscriber ID: {doc.account_number}"),
-              _text(f"Date: {fmt.moment(doc.paid_at)}"), _text(f"Method: {doc.method_label}"),
-              _text(f"Status: {doc.status}"), Spacer(1, 0.2 * inch)]
-    rows = [["Applied to", "Amount"]] + [[_text(f"Invoice {number}"), money(cents)] for number, cents in doc.applied]
+    money, say = fmt.money, fmt.say
+    story = _header(say("Payment receipt %(number)s", number=doc.receipt_number))
+    story += [_text(say("Paid by: %(name)s", name=doc.paid_by)),
+              _text(say("Subscriber ID: %(number)s", number=doc.account_number)),
+              _text(say("Date: %(when)s", when=fmt.moment(doc.paid_at))),
+              _text(say("Method: %(method)s", method=doc.method_label)),
+              _text(say("Status: %(status)s", status=say(doc.status))), Spacer(1, 0.2 * inch)]
+    rows = [[say("Applied to"), say("Amount")]] + [[_text(say("Invoice %(number)s", number=number)), money(cents)]
+                                                   for number, cents in doc.applied]
     returned = sum(cents for _, cents in doc.taken_back)
     unapplied = doc.amount_cents - returned - sum(cents for _, cents in doc.applied)
     if unapplied:
-        rows.append([_text("Credit on account" if doc.status == "Paid" else "To apply when settled"), money(unapplied)])
-    rows += [[_text(label), money(-cents)] for label, cents in doc.taken_back]
-    rows.append(["Amount paid", money(doc.amount_cents)])
+        rows.append([_text(say("Credit on account") if doc.status == "Paid" else say("To apply when settled")),
+                     money(unapplied)])
+    rows += [[_text(say(label)), money(-cents)] for label, cents in doc.taken_back]
+    rows.append([say("Amount paid"), money(doc.amount_cents)])
     if returned:
-        rows.append(["Net paid", money(doc.amount_cents - returned)])
+        rows.append([say("Net paid"), money(doc.amount_cents - returned)])
     story.append(_table(rows))
-    return _build(story, f"Receipt {doc.receipt_number}")
+    return _build(story, say("Receipt %(number)s", number=doc.receipt_number))
 
 
 def statement_pdf(doc: StatementDocument, *, fmt: Formats) -> bytes:
-    title = f"Statement {fmt.date_range(doc.start, doc.end)}"
+    say = fmt.say
+    title = say("Statement %(dates)s", dates=fmt.date_range(doc.start, doc.end))
     story = _header(title)
-    story += [_text(f"Account holder: {doc.bill_to}"), *[_text(line) for line in doc.address_lines],
-              _text(f"Subscriber ID: {doc.account_number}"), _text(f"Made on {fmt.date(doc.made_on)}"),
-              Spacer(1, 0.2 * inch)]
-    rows = [["Date", "Description", "Amount", "Balance"],
-            [fmt.date(doc.start), _text("Opening balance"), "", fmt.balance(doc.opening_cents)]]
-    rows += [[fmt.date(day), _text(what), ("−" if cents < 0 else "") + fmt.money(abs(cents)), fmt.balance(after)]
+    story += [_text(say("Account holder: %(name)s", name=doc.bill_to)), *[_text(line) for line in doc.address_lines],
+              _text(say("Subscriber ID: %(number)s", number=doc.account_number)),
+              _text(say("Made on %(day)s", day=fmt.date(doc.made_on))), Spacer(1, 0.2 * inch)]
+    rows = [[say("Date"), say("Description"), say("Amount"), say("Balance")],
+            [fmt.date(doc.start), _text(say("Opening balance")), "", fmt.balance(doc.opening_cents)]]
+    rows += [[fmt.date(day), _text(say(what)), ("−" if cents < 0 else "") + fmt.money(abs(cents)), fmt.balance(after)]
              for day, what, cents, after in doc.rows]
     if not doc.rows:
-        rows.append(["", _text("Nothing billed, paid or refunded in these dates."), "", ""])
-    rows.append([fmt.date(doc.end), "Closing balance", "", fmt.balance(doc.closing_cents)])
+        rows.append(["", _text(say("Nothing billed, paid or refunded in these dates.")), "", ""])
+    rows.append([fmt.date(doc.end), say("Closing balance"), "", fmt.balance(doc.closing_cents)])
     table = Table(rows, colWidths=[1.2 * inch, 3.1 * inch, 1.05 * inch, 1.15 * inch], repeatRows=1)
     table.setStyle(TableStyle([
         ("ALIGN", (2, 0), (3, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD), ("FONTNAME", (0, -1), (-1, -1), BOLD),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey), ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.grey),
     ]))
-    story += [table, Spacer(1, 0.25 * inch), _text(f"Aging on {fmt.date(doc.end)}: what is still owed, by days past due",
-                                                    "Heading3")]
-    aging = Table([[label for label, _ in doc.aging], [fmt.money(cents) for _, cents in doc.aging]],
+    story += [table, Spacer(1, 0.25 * inch),
+              _text(say("Aging on %(day)s: what is still owed, by days past due", day=fmt.date(doc.end)), "Heading3")]
+    aging = Table([[say(label) for label, _ in doc.aging], [fmt.money(cents) for _, cents in doc.aging]],
                   colWidths=[1.3 * inch] * len(doc.aging))
     aging.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTNAME", (0, 0), (-1, 0), BOLD),
                                ("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.grey)]))

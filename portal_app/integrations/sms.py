@@ -21,7 +21,10 @@ GSM_BASIC = set(
 )
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 # Characters our own words and the portal's labels use that GSM-7 lacks, and their nearest GSM spelling.
+# Spanish keeps é, ñ, ü, ¿ and ¡ (GSM-7 has them); á, í, ó, ú lose their accent, as Spanish texts usually
+# do, because one of them would make the whole text UCS-2 (70 characters a segment instead of 160).
 _PLAIN = str.maketrans({
+    "á": "a", "í": "i", "ó": "o", "ú": "u", "Á": "A", "Í": "I", "Ó": "O", "Ú": "U", "ç": "c",
     "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "−": "-",
     "•": "*", "·": "-", "…": "...", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\t": " ",
 })

@@ -9,9 +9,8 @@ from portal_app.components.cards import error_callout, notice_callout, primary_b
 from portal_app.components.forms import field, outline_link, public_frame, stacked_form, text_link
 from portal_app.components.language import language_choice
 from portal_app.components.shell import portal_page
-from portal_app.i18n import t
+from portal_app.i18n import t, tagline
 from portal_app.state.signin import SignInState
-from portal_app.theming import current_theme
 
 
 def _password_step() -> rx.Component:
@@ -58,12 +57,11 @@ def _code_step() -> rx.Component:
 
 @portal_page(route="/signin", title="Sign in", public=True, on_load=[SignInState.load])
 def signin() -> rx.Component:
-    theme = current_theme()
     return public_frame(
         rx.cond(SignInState.two_factor, _code_step(), _password_step()),
         heading=None,  # each step has its own heading
         intro=rx.vstack(
-            rx.text(theme.tagline, size="2", color=tokens.MUTED, text_align="center"),
+            rx.text(tagline(), size="2", color=tokens.MUTED, text_align="center"),
             language_choice(SignInState.pick_language),
             spacing="1", align="center",
         ),

@@ -9,7 +9,7 @@ import reflex as rx
 from portal_app.services.billing import promises
 from portal_app.services.selfservice import dashboard
 from portal_app.services.core.clock import provider_today
-from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import checks_session, signed_in_event
@@ -61,28 +61,31 @@ class HomeState(SessionState):
         return await self._signed_in(fill, page_load=True)
 
     def _show(self, summary: dashboard.HomeSummary) -> None:
+        """The cards' texts in the tab's language, money and dates in its locale."""
+        fmt, say = self._formats(), self._t
         self.first_name = summary.first_name
         self.account_name = summary.display_name
         self.account_number = summary.account_number
         self.service_address = summary.service_address
-        self.balance_text = formatting.balance(summary.balance_cents)
+        self.balance_text = fmt.balance(summary.balance_cents)
         self.has_balance_due = summary.left_cents > 0
         self.has_pending = summary.pending_cents > 0
-        self.pending_text = (f"{formatting.money(summary.pending_cents)} payment pending"
-                             + (" (bank)" if summary.pending_bank else ""))
-        self.left_text = formatting.money(summary.left_cents)
-        self.due_text = formatting.date(summary.due_on) if summary.due_on else ""
+        pending = fmt.money(summary.pending_cents)
+        self.pending_text = say(_("%(amount)s payment pending (bank)", amount=pending) if summary.pending_bank
+                                else _("%(amount)s payment pending", amount=pending))
+        self.left_text = fmt.money(summary.left_cents)
+        self.due_text = fmt.date(summary.due_on) if summary.due_on else ""
         self.past_due = summary.past_due
-        self.service_status, self.service_label = summary.service_status, summary.service_label
+        self.service_status, self.service_label = summary.service_status, say(summary.service_label)
         self.service_reason = summary.service_reason
-        self.restore_text = formatting.money(summary.restore_cents) if summary.restore_cents else ""
+        self.restore_text = fmt.money(summary.restore_cents) if summary.restore_cents else ""
         self.restoring = summary.restoring
-        self.promise_text = (f"You promised to pay {formatting.money(summary.promise_cents)} by "
-                             f"{formatting.date(summary.promise_on)}." if summary.promise_on else "")
+        self.promise_text = say(_("You promised to pay %(amount)s by %(day)s.", amount=fmt.money(summary.promise_cents),
+                                  day=fmt.date(summary.promise_on))) if summary.promise_on else ""
         latest = summary.promise_latest
         self.promise_min = (provider_today() + dt.timedelta(days=1)).isoformat() if latest else ""
         self.promise_max = latest.isoformat() if latest else ""
-        self.promise_refused = summary.promise_refused
+        self.promise_refused = say(summary.promise_refused)
         self.loaded = True
 
     @rx.event

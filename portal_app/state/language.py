@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.services.core import i18n
+from portal_app.services.core import formatting, i18n
 from portal_app.theming import current_theme
 
 LANGUAGE_COOKIE = "portal_lang"
@@ -27,6 +27,14 @@ class LanguageState(rx.State):
     def _t(self, text: str) -> str:
         """A message (a service's `Text`, or English) in this tab's language."""
         return i18n.translate(text, self._lang())
+
+    def _formats(self) -> formatting.Formatter:
+        """Money and dates for this tab's reader: the provider's locale when it is in the tab's language
+        (or nothing is chosen), else the locale kept for the chosen language (es -> es_US)."""
+        theme_locale = current_theme().locale
+        if not self.lang or i18n.language_of(theme_locale) == self._lang():
+            return formatting.formatter(theme_locale)
+        return formatting.formatter(i18n.locale_of(self._lang()))
 
     def _set_lang(self, lang: str) -> None:
         lang = i18n.language_of(lang)

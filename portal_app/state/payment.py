@@ -162,7 +162,7 @@ class PaymentState(PaymentAttempt, SessionState):
                 return  # still unknown: this tab keeps the attempt and asks again on its next load
         elif earlier is not None:
             self.form_error = self._t(_("Your last payment did not go through: %(reason)s You can pay now.",
-                                        reason=earlier.reason))
+                                        reason=self._t(earlier.reason)))
         elif tapped:
             self.form_error = self._t(NOT_MADE)
         self._new_attempt()

@@ -88,6 +88,12 @@ class Theme:
     light: Palette  # the colours pages use when the phone is in light mode (mail and PDFs too)
     dark: Palette  # and when it is in dark mode
     locale: str = "en_US"
+    # The tagline in other languages than the locale's ([translations.<lang>] tagline = "..."): (lang, text).
+    taglines: tuple[tuple[str, str], ...] = ()
+
+    def tagline_in(self, lang: str) -> str:
+        """The tagline for a reader of `lang` ("es"): its translation in the theme, else as written."""
+        return dict(self.taglines).get(lang, self.tagline)
 
 
 def nearest_radix_accent(color_hex: str) -> str:
@@ -136,6 +142,23 @@ def _section(data: dict, name: str, required: tuple, optional: dict, src: Path) 
     return out
 
 
+def _translations(data: dict, src: Path) -> tuple[tuple[str, str], ...]:
+    """The optional [translations.<lang>] tables (a two-letter language each): the provider's own words
+    (the tagline) for readers of another language than the theme's locale."""
+    tables = data.get("translations", {})
+    if not isinstance(tables, dict):
+        raise ValueError(f"{src}: [translations] must hold one table per language, such as [translations.es]")
+    found = []
+    for lang, table in tables.items():
+        if not re.fullmatch(r"[a-z]{2}", lang) or not isinstance(table, dict):
+            raise ValueError(f"{src}: [translations.{lang}] must be a table named by a two-letter language")
+        name = f"translations.{lang}"
+        words = _section({name: table}, name, (), {"tagline": ""}, src)  # the same checks as [provider]
+        if words["tagline"]:
+            found.append((lang, words["tagline"]))
+    return tuple(found)
+
+
 def _choice(value: str, allowed, what: str, src: Path) -> str:
     if value not in allowed:
         raise ValueError(f"{src}: unknown {what} {value!r}; expected one of: {', '.join(allowed)}")
@@ -173,6 +196,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         if not b[key].startswith("/"):
             raise ValueError(f"{src}: brand.{key} must be a URL path starting with '/'")
 
+    taglines = _translations(data, src)
     gray = _choice(b["gray"], GRAYS, "gray", src)
     light_canvas, dark_canvas, dark_surface = GRAY_STEPS[gray]
     # The accent doubles as text (links, amounts) on white cards, on the grey page canvas (every
@@ -192,7 +216,7 @@ def load_theme(path_or_name: str | None = None) -> Theme:
         radius=_choice(b["radius"], RADII, "radius", src),
         support_phone=p["support_phone"], support_email=p["support_email"],
         legal_name=p["legal_name"], timezone=p["timezone"], country=p["country"],
-        currency=p["currency"], light=light, dark=dark, locale=locale,
+        currency=p["currency"], light=light, dark=dark, locale=locale, taglines=taglines,
     )
 
 

@@ -81,6 +81,8 @@ def test_paper_bills_wait_for_the_post_until_marked_printed_admins_only(database
     from portal_app.services.identity import staff_auth
 
     first, second, email = make_subscriber(db, paperless=False), make_subscriber(db, paperless=False), make_subscriber(db)
+    second.user.language = "es_US"  # their paper bill is printed in Spanish
+    db.add(second.user)
     for sub in (first, second, email):
         db.add(AccountService(account_id=sub.account.id, name="Fiber 300", monthly_price_cents=5500))
     admin = StaffUser(username="pa", email="pa@example.com", full_name="Pat Admin", password_hash="x", role="admin")
@@ -96,9 +98,12 @@ def test_paper_bills_wait_for_the_post_until_marked_printed_admins_only(database
     waiting = paper_bills.paper_bills(db, principal=boss)
     assert {b.account_number for b in waiting} == {first.account.account_number, second.account.account_number}
     docs = paper_bills.paper_bill_documents(db, principal=boss, today=dt.date(2026, 5, 2))
-    merged = documents.invoices_pdf(docs, fmt=formatting.formatter())
+    merged = documents.invoices_pdf([(doc, formatting.formatter(doc.locale)) for doc in docs])
     text = pdf_text(merged)
     assert all(b.number in text for b in waiting)
+    numbers = {b.account_number: b.number for b in waiting}
+    assert f"Invoice {numbers[first.account.account_number]}" in text
+    assert f"Factura {numbers[second.account.account_number]}" in text and "Esta es su primera factura" in text
     assert paper_bills.mark_printed(db, principal=boss, invoice_ids=[waiting[0].invoice_id]) == 1
     assert paper_bills.mark_printed(db, principal=boss, invoice_ids=[waiting[0].invoice_id]) == 0  # once
     db.commit()

@@ -72,10 +72,36 @@ def test_invoice_and_receipt_pdfs_only_for_their_account(db: Session, client: Te
     assert client.get(f"/documents/invoices/{invoice.id}.pdf").status_code == 404
 
 
+def test_a_spanish_readers_pdfs_are_in_spanish(db: Session, client: TestClient) -> None:
+    """The words of the invoice, receipt and statement follow the signed-in reader's language, dates too."""
+    reader = make_subscriber(db, first_name="Lucía", last_name="Reyes")
+    reader.user.language = "es_US"
+    invoice = make_invoice(db, reader.account, 8437, due_on=dt.date(2026, 3, 21))
+    db.add(InvoiceLine(invoice_id=invoice.id, description="Fiber 1 Gig", amount_cents=8437))
+    payment = make_payment(db, reader.account, 8437)
+    db.commit()
+    client.cookies.set(auth.SESSION_COOKIE, _session_token(db, reader))
+
+    text = pdf_text(client.get(f"/documents/invoices/{invoice.id}.pdf").content)
+    for words in (f"Factura {invoice.number}", "Facturar a: Lucía Reyes", f"ID de suscriptor: {reader.account.account_number}",
+                  "Vencimiento: 21 mar 2026", "Período de servicio: 1–21 de mar de 2026", "Descripción", "Monto",
+                  "Fiber 1 Gig", "Pagado: $0.00 · Monto a pagar: $84.37"):
+        assert words in text, words
+    assert "Esta es su primera factura: $84.37." in text and "Nuevo: Fiber 1 Gig, $84.37 al mes" in text
+    assert not any(english in text for english in ("Invoice date", "Due date", "Description", "Bill to", "Amount due",
+                                                   "first bill", "a month"))
+    receipt = pdf_text(client.get(f"/documents/receipts/{payment.id}.pdf").content)
+    assert f"Recibo de pago {payment.receipt_number}" in receipt and "Estado: Pagado" in receipt
+    assert "Monto pagado" in receipt and "Amount paid" not in receipt
+    statement = pdf_text(client.get("/documents/statement.pdf?from=2026-03-01&to=2026-03-31").content)
+    assert f"Factura {invoice.number}, vence el 21 mar 2026" in statement and "Saldo inicial" in statement
+    assert "Antigüedad al 31 mar 2026" in statement and "Opening balance" not in statement
+
+
 def test_pdf_escapes_markup_in_names() -> None:
     doc = InvoiceDocument(number="INV-1", account_number="1", bill_to='<img src="/etc/passwd"/> & <b>x',
                           address_lines=["<font size=40>1 Main</font>"], issued_on=dt.date(2026, 3, 1),
-                          due_on=dt.date(2026, 3, 21), period="Mar 2026", lines=[("<para>fee", 100)],
+                          due_on=dt.date(2026, 3, 21), period=(dt.date(2026, 3, 1), dt.date(2026, 3, 31)), lines=[("<para>fee", 100)],
                           total_cents=100, paid_cents=0, status="open")
     text = pdf_text(documents.invoice_pdf(doc, fmt=formatter()))
     assert '<img src="/etc/passwd"/> & <b>x' in text and "<para>fee" in text

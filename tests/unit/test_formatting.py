@@ -239,7 +239,7 @@ def test_a_spanish_reader_gets_receipts_in_es_us_and_others_keep_the_providers(
         client.cookies.set(auth.SESSION_COOKIE, auth.redeem_session_ticket(db, ticket=ticket).token)
         db.commit()
         texts.append(pdf_text(client.get(f"/documents/receipts/{payment.id}.pdf").content))
-    assert "Date: 4 mar 2026, 9:30 p.m." in texts[0] and "$84.37" in texts[0]
+    assert "Fecha: 4 mar 2026, 9:30 p.m." in texts[0] and "$84.37" in texts[0]
     assert "Date: Mar 4, 2026, 9:30 PM" in texts[1]
 
 
@@ -253,5 +253,5 @@ def test_mail_is_written_in_the_recipients_locale(db: Session) -> None:
                       "pay_link": "http://portal.example/quickpay"})
     db.commit()
     mails = {m.account_id: m for m in db.exec(select(OutboxMail))}
-    assert "$50.00 is due on 21 mar 2026." in mails[spanish.account.id].body_text
+    assert "$50.00 vence el 21 mar 2026." in mails[spanish.account.id].body_text
     assert "$50.00 is due on Mar 21, 2026." in mails[english.account.id].body_text

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import call, make_invoice, make_subscriber
+from factories import call, make_invoice, make_payment, make_subscriber
 from sqlmodel import Session, select
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
@@ -31,6 +31,7 @@ from portal_app.models import (
 from portal_app.services.billing import notices
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.principal import Principal
+from portal_app.services.core import i18n
 from portal_app.services.notify import log, preferences, render
 from portal_app.services.notify.events import EVENTS
 from portal_app.services.notify.send import quiet_until, send
@@ -328,8 +329,111 @@ def test_html_mail_escapes_what_people_typed_and_text_keeps_it(db: Session) -> N
     assert "/notifications" in mail.body_text  # not required: where to change it
 
 
-def test_every_text_template_fits_one_segment() -> None:
-    """Texts are written for one GSM-7 segment (160 characters) with long but real values."""
+def test_mail_and_texts_are_in_each_recipients_language(db: Session, texts_on) -> None:
+    """The words of a bill's mail and text follow the sign-in's language; dates and money its locale too."""
+    english, spanish = make_subscriber(db), make_subscriber(db)
+    spanish.user.language = "es_US"
+    for sub in (english, spanish):
+        _texting(db, sub.account.id, quiet_hours=False)
+        db.add(NotificationChoice(account_id=sub.account.id, event="bill_ready", email=True, sms=True))
+        invoice = make_invoice(db, sub.account, 7000, due_on=dt.date(2026, 3, 21))
+        notices.bill_ready(db, account=sub.account, invoice=invoice, today=TODAY)
+    db.commit()
+    mails = {m.account_id: m for m in db.exec(select(OutboxMail))}
+    texts = {t.account_id: t.body for t in db.exec(select(OutboxSms))}
+    es, en = mails[spanish.account.id], mails[english.account.id]
+    assert es.subject.startswith("Su factura de Lumen Fiber T-INV-")
+    assert "Su factura de marzo de 2026 es de $70.00." in es.body_text and "Vence el 21 mar 2026." in es.body_text
+    assert "Páguela en un paso (el enlace vale 30 días):" in es.body_text and "/quickpay?t=" in es.body_text
+    assert "Elija qué le enviamos y cómo" in es.body_text and "Choose what we send" not in es.body_text
+    assert '<html lang="es">' in es.body_html and ">Pagar ahora</a>" in es.body_html and "Vence" in es.body_html
+    assert texts[spanish.account.id] == "Lumen: su factura es de $70.00, vence el 21 mar 2026. Pague: http://localhost:3000/pay"
+    assert en.subject.startswith("Your Lumen Fiber bill T-INV-") and "It is due on Mar 21, 2026." in en.body_text
+    assert '<html lang="en">' in en.body_html and ">Pay now</a>" in en.body_html
+    assert texts[english.account.id] == "Lumen: your bill is $70.00, due Mar 21, 2026. Pay: http://localhost:3000/pay"
+
+
+def test_spanish_html_mail_still_escapes_what_people_typed(db: Session) -> None:
+    sub = make_subscriber(db)
+    sub.user.language = "es_US"
+    _ticket_note(db, sub, body='<img src=x onerror="alert(1)"> & gracias')
+    mail = db.exec(select(OutboxMail)).one()
+    assert mail.subject == f"Novedad en su ticket T-{sub.account.id}: Slow <evenings>"
+    assert "agregó una nota a su ticket" in mail.body_text and '<img src=x onerror="alert(1)"> & gracias' in mail.body_text
+    # a value filled into a translated sentence is escaped, as is one printed on its own
+    assert f"Lumen Fiber agregó una nota a su ticket T-{sub.account.id} (Slow &lt;evenings&gt;):" in mail.body_html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; gracias" in mail.body_html
+    assert "<img src=x" not in mail.body_html and "<evenings>" not in mail.body_html
+
+
+def test_a_gateways_decline_reason_reads_in_the_recipients_language(db: Session) -> None:
+    from portal_app.integrations.payments.sandbox import DECLINE_REASONS
+
+    spanish = make_subscriber(db)
+    spanish.user.language = "es_US"
+    payment = make_payment(db, spanish.account, 4_500, status="failed")
+    notices.payment_failed(db, payment=payment, reason=DECLINE_REASONS["insufficient"])
+    db.commit()
+    mail = db.exec(select(OutboxMail)).one()
+    assert "no se completó: Su tarjeta fue rechazada por fondos insuficientes. Pruebe otra tarjeta." in mail.body_text
+    assert "Su tarjeta fue rechazada por fondos insuficientes." in mail.body_html and "declined" not in mail.body_html
+
+
+def test_every_mail_reads_wholly_in_spanish_for_a_spanish_reader() -> None:
+    """Each mail template, in each of its cases, has no English word left for a Spanish reader (subject, text
+    and HTML): every sentence goes through the catalog."""
+    import re
+
+    day, moment = dt.date(2026, 12, 21), dt.datetime(2026, 12, 21, 15, 30, tzinfo=dt.UTC)
+    base = {
+        "locale": "es_US", "account_number": "100200300", "action": i18n._("Open this link to confirm it."),
+        "amount_cents": 4500, "autopay": {"method": "Visa •••• 4242", "amount_cents": 4500, "on": day},
+        "back_on": day, "balance_cents": 4500, "before": "lun, 20 dic", "button": i18n._("Accept"),
+        "change": "booked", "contract_id": 7, "details": "", "due_on": day, "email": "ana@mail.example",
+        "ends_on": day, "expected_end_at": moment, "expires": day, "intro": i18n._("Someone asked to reset the password of the portal sign-in '%(username)s'.", username="ana"),
+        "invoice_number": "F-0042", "kind": "outage", "lifetime": i18n._("It works once and for 1 day"),
+        "link": "http://127.0.0.1/x", "method_label": "Visa •••• 4242", "needs_authentication": False,
+        "next_step": "Instalación", "note": i18n._("Your bank returned the payment: insufficient funds."),
+        "order_done": False, "order_title": "Fibra 1 Giga", "otherwise": i18n._("If you did not ask for this, ignore this email."),
+        "pay_link": "http://127.0.0.1/quickpay", "payer_note": "", "period_start": day, "price_cents": 1000,
+        "promised_on": day, "reason": "Your card was declined by your bank. Try another card or call your bank.",
+        "receipt_number": "R-1", "remove_link": "http://127.0.0.1/r", "restore_cents": 4500,
+        "restore_url": "http://127.0.0.1/q", "restored": True, "restored_at": moment, "retry_on": day,
+        "stage": "requested", "starts_at": moment, "starts_on": day, "state": i18n._("disconnected"),
+        "status": "succeeded", "step": "Instalación", "subject": i18n._("Two-factor sign-in is on"),
+        "text": i18n._("Two-factor sign-in was turned on for the portal sign-in '%(username)s'.", username="ana"),
+        "ticket_number": "T-9", "ticket_subject": "Lento", "title": "Corte de fibra", "update": "Ya casi.", "total_cents": 4500,
+        "variant": "refunded",
+        "username": "ana", "when": "mar, 21 dic, 9:30 a.m.",
+    }
+    cases = [{}, {"autopay": None}, {"autopay": None, "balance_cents": -100}, {"autopay": None, "balance_cents": 9000},
+             {"retry_on": None, "needs_authentication": True}, {"amount_cents": 0}, {"order_done": True},
+             {"next_step": ""}, {"kind": "maintenance"}, {"expected_end_at": None}, {"status": "pending"},
+             {"payer_note": "Mañana."}]
+    cases += [{"change": c} for c in ("moved", "cancelled")] + [{"stage": "declined", "reason": "Sin cupo ese día."}]
+    cases += [{"stage": s} for s in ("approved", "cancelled", "started", "ended", "update", "restored",
+                                     "made", "reminder", "lapsed")]
+    cases += [{"stage": "restored", "kind": "maintenance"}, {"stage": "update", "kind": "maintenance"}]
+    cases += [{"status": s} for s in ("active", "suspended_nonpayment", "suspended_request")]
+    cases += [{"variant": v} for v in ("refunded", "refund_failed", "counted_again", "returned", "disputed")]
+    english = re.compile(r"\b(the|The|Your|your|you|You|We|we|is|are|and|to|will|of|for|Pay|pay|Hello|Choose|"
+                         r"Questions|Receipt|Balance|Status|Update|Thank)\b")
+    left = {}
+    for name in sorted(p.stem for p in render.TEMPLATES.joinpath("mail").glob("*.txt") if p.stem != "base"):
+        for case in cases:
+            mail = render.render_mail(name, {**base, **case})
+            for part, words in (("subject", mail.subject), ("text", mail.text),
+                                ("html", re.sub(r"<[^>]+>", " ", mail.html))):
+                words = re.sub(r"https?://\S+|Lumen Fiber( Communications LLC)?|Quick Pay|AutoPay", "", words)
+                if found := english.findall(words):
+                    left.setdefault(f"{name} {part}", set()).update(found)
+    assert left == {}
+
+
+@pytest.mark.parametrize("locale", ["en_US", "es_US"])
+def test_every_text_template_fits_one_segment(locale: str) -> None:
+    """Texts are written for one GSM-7 segment (160 characters) with long but real values, in English and
+    in Spanish (whose á, í, ó, ú go plain: one of them would make the text UCS-2, 70 characters a segment)."""
     from portal_app.integrations.sms import segments
 
     long_method = "Mastercard •••• 4444"
@@ -375,7 +479,7 @@ def test_every_text_template_fits_one_segment() -> None:
     too_long = {}
     for name, cases in contexts.items():
         for context in cases:
-            text = render.render_sms(name, context)
+            text = render.render_sms(name, {**context, "locale": locale})
             if segments(text) != 1:
                 which = context.get("variant") or context.get("stage") or context.get("status") or ""
                 too_long[f"{name} {which}"] = (len(text), text)

@@ -15,7 +15,7 @@ NAMES = "Łucja Żółć · Ольга Петрова · Αλέξης Παπαδ
 
 def test_non_latin_names_print_as_typed() -> None:
     doc = InvoiceDocument(number="INV-1", account_number="1", bill_to=NAMES, address_lines=["Ulica Świętokrzyska 5"],
-                          issued_on=dt.date(2026, 3, 1), due_on=dt.date(2026, 3, 21), period="Mar 2026",
+                          issued_on=dt.date(2026, 3, 1), due_on=dt.date(2026, 3, 21), period=(dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
                           lines=[("Światłowód 1 Gb/s", 100)], total_cents=100, paid_cents=0, status="open")
     text = pdf_text(documents.invoice_pdf(doc, fmt=formatter()))
     assert NAMES in text and "Ulica Świętokrzyska 5" in text and "Światłowód 1 Gb/s" in text

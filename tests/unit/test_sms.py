@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 import portal_app.api
 from portal_app.config import get_settings
-from portal_app.integrations.sms import SmsRefused, SmsUnavailable, TwilioSms, plain
+from portal_app.integrations.sms import SmsRefused, SmsUnavailable, TwilioSms, plain, segments
 from portal_app.models import AccountHistory, NotificationSettings, OutboxSms, utcnow
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.notify import preferences
@@ -82,6 +82,12 @@ def test_the_adapter_sends_through_twilios_library_and_maps_its_errors(fake: Twi
 
 def test_plain_keeps_texts_in_gsm_seven() -> None:
     assert plain("Visa •••• 4242 – “due” …") == 'Visa ending 4242 - "due" ...'
+    # Spanish: é, ñ, ¿ are GSM-7; á, í, ó, ú would make the text UCS-2 (70 characters a segment), so they go plain.
+    spanish = "¿Qué día? Tu factura está lista: págala en un paso desde tu cuenta, o con Quick Pay. Año nuevo, más fácil. Gracias por ser cliente de Lumen Fiber."
+    assert segments(spanish) == 3
+    assert plain(spanish) == ("¿Qué dia? Tu factura esta lista: pagala en un paso desde tu cuenta, o con Quick Pay. "
+                              "Año nuevo, mas facil. Gracias por ser cliente de Lumen Fiber.")
+    assert segments(plain(spanish)) == 1
 
 
 # --- the outbox ------------------------------------------------------------------------------
@@ -139,6 +145,19 @@ def test_a_stop_that_came_while_a_text_waited_keeps_it_from_going(db: Session, f
 
 def _code(fake: TwilioFake, number: str = PHONE) -> str:
     return fake.to(number)[-1].split()[0]
+
+
+def test_the_code_is_texted_in_the_subscribers_language(db: Session, texts_on, fake: TwilioFake,
+                                                         sender: TwilioSms) -> None:
+    from dataclasses import replace
+
+    sub = make_subscriber(db)
+    preferences.send_code(db, principal=replace(sub.principal, language="es_US"), phone="(512) 555-0123")
+    db.commit()
+    deliver_due(db, sender=sender)
+    text = fake.to(PHONE)[-1]
+    assert text.endswith("es su codigo de Lumen para recibir nuestros mensajes de texto. Vale 10 minutos.")
+    assert segments(text) == 1
 
 
 def test_a_number_gets_texts_only_after_its_code_comes_back(db: Session, texts_on, fake: TwilioFake,
@@ -258,6 +277,15 @@ def test_stop_start_and_help_from_a_phone(client: TestClient, db: Session) -> No
     db.expire_all()
     assert db.get(NotificationSettings, one.account.id).sms_opted_out_at is None
     assert "<Message>" not in _inbound(client, "thanks!").text  # anything else: no answer
+
+
+def test_help_answers_in_the_language_of_the_sign_ins_behind_the_number(client: TestClient, db: Session) -> None:
+    sub = make_subscriber(db)
+    sub.user.language = "es_US"
+    db.add_all([sub.user, NotificationSettings(account_id=sub.account.id, sms_phone=PHONE, sms_verified_at=utcnow())])
+    db.commit()
+    reply = _inbound(client, "HELP")
+    assert "<Message>Mensajes de su cuenta Lumen. Ayuda: +1 512 555 0100." in reply.text and "STOP" in reply.text
 
 
 def test_the_webhook_is_not_there_without_twilio(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

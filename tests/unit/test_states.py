@@ -34,6 +34,8 @@ from sqlmodel import Session, select
 
 from portal_app.models import UserSession
 from portal_app.services.identity import auth
+from portal_app.services.core.clock import provider_today
+from portal_app.services.core.formatting import formatter
 from portal_app.state.home import HomeState
 from portal_app.state.session import SessionState
 from portal_app.state.signin import NOTICES, SignInState
@@ -293,6 +295,26 @@ def test_home_counts_a_pending_bank_payment_as_not_left_to_pay(app_db: str, db: 
     db.commit()
     call(HomeState.load, state)
     assert state.has_balance_due is False and state.past_due is False  # nothing left once they settle
+
+
+def test_home_cards_speak_the_readers_language(app_db: str, db: Session) -> None:
+    """The sentences Home's state composes (pending payment, service status, promise) and their dates."""
+    subscriber = make_subscriber(db)
+    subscriber.user.language = "es_US"
+    subscriber.account.service_status = "suspended_nonpayment"
+    make_invoice(db, subscriber.account, 12_245, due_on=dt.date(2020, 5, 21))
+    pending = make_payment(db, subscriber.account, 10_000, status="pending")
+    pending.method_kind = "ach"
+    db.add_all([subscriber.user, subscriber.account, pending])
+    db.commit()
+    state = page_state(HomeState, "/", cookie=signed_in_cookie(db, subscriber))
+    call(HomeState.load, state)
+    assert state.pending_text == "Pago pendiente de $100.00 (banco)"
+    assert state.service_label == "Su servicio está suspendido por falta de pago"
+    assert state.due_text == "21 may 2020" and state.balance_text == "$122.45"
+    promised_on = provider_today() + dt.timedelta(days=3)
+    call(HomeState.promise, state, {"promise_date": promised_on.isoformat()})
+    assert state.promise_text == f"Prometió pagar $122.45 antes del {formatter('es_US').date(promised_on)}."
 
 
 def test_home_greets_the_signed_in_person_not_the_account_holder(app_db: str, db: Session) -> None:

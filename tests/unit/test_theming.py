@@ -119,6 +119,18 @@ def test_load_from_file_path(tmp_path):
     assert contrast_ratio(theme.accent, "#FFFFFF") >= 4.5
 
 
+def test_the_tagline_in_another_language(tmp_path):
+    assert load_theme("demo").tagline_in("es") == "Internet de fibra rápido y honesto para el centro de Texas."
+    assert load_theme("demo").tagline_in("en") == load_theme("demo").tagline  # as written: the theme's locale
+    theme = load_theme(str(write(tmp_path, VALID_TOML + '\n[translations.fr]\ntagline = "Vite."\n')))
+    assert theme.tagline_in("fr") == "Vite." and theme.tagline_in("es") == theme.tagline
+    for bad, message in (('[translations.spanish]\ntagline = "x"', "two-letter"),
+                         ('[translations.es]\nmotto = "x"', "unknown key"),
+                         ('[translations.es]\ntagline = ""', "non-empty string")):
+        with pytest.raises(ValueError, match=message):
+            load_theme(str(write(tmp_path, VALID_TOML + "\n" + bad + "\n")))
+
+
 def test_env_var_selects_theme(monkeypatch):
     monkeypatch.setenv("PORTAL_THEME", "harbor")
     current_theme.cache_clear()

@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 
+def N_(text: str) -> str:
+    """Marks words a payer reads (a decline reason) for the catalog: `make translations` extracts N_("...").
+    They stay English here and where they are stored; the portal translates them where they are shown (a state's
+    `_t`, the mail templates' `say` filter), looking the English up in the reader's catalog."""
+    return text
+
+
 class GatewayDeclined(Exception):
     """The processor refused; the message is plain words a payer can act on. Nothing was charged."""
 

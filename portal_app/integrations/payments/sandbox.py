@@ -22,6 +22,7 @@ import threading
 import time
 
 from portal_app.integrations.payments.base import (
+    N_,
     BankDetails, CardDetails, ChargeResult, GatewayDeclined, Tokenized,
 )
 
@@ -39,11 +40,11 @@ TEST_ROUTING = "110000000"
 ACH_FAILS_ON_SETTLEMENT = "000111111113"  # the bank returns it (insufficient funds) when it settles
 
 DECLINE_REASONS = {
-    "declined": "Your card was declined by your bank. Try another card or call your bank.",
-    "insufficient": "Your card was declined for insufficient funds. Try another card.",
-    "expired": "Your card has expired. Check the expiry date or use another card.",
-    "chargefail": "Your card was declined by your bank. Try another card or call your bank.",
-    "achfail": "Your bank returned the payment: insufficient funds.",
+    "declined": N_("Your card was declined by your bank. Try another card or call your bank."),
+    "insufficient": N_("Your card was declined for insufficient funds. Try another card."),
+    "expired": N_("Your card has expired. Check the expiry date or use another card."),
+    "chargefail": N_("Your card was declined by your bank. Try another card or call your bank."),
+    "achfail": N_("Your bank returned the payment: insufficient funds."),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import stripe
 
 from portal_app.integrations.payments.base import (
+    N_,
     BankDetails, CardDetails, ChargeResult, CheckoutSession, GatewayBusy, GatewayDeclined, GatewayMisconfigured,
     GatewayUnavailable, Tokenized,
 )
@@ -23,30 +24,30 @@ from portal_app.integrations.payments.base import (
 log = logging.getLogger("portal.payments.stripe")
 
 BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
-GENERIC_DECLINE = "Your card was declined by your bank. Try another card or call your bank."
-NEEDS_AUTHENTICATION = ("Your bank asks you to confirm this payment yourself. Sign in, open Make a Payment and pay "
-                        "with this card: your bank will ask you to confirm it.")
+GENERIC_DECLINE = N_("Your card was declined by your bank. Try another card or call your bank.")
+NEEDS_AUTHENTICATION = N_("Your bank asks you to confirm this payment yourself. Sign in, open Make a Payment and pay "
+                          "with this card: your bank will ask you to confirm it.")
 # Stripe's decline_code (more precise) first, then its error code.
 DECLINE_WORDS = {
-    "insufficient_funds": "Your card was declined for insufficient funds. Try another card.",
-    "expired_card": "Your card has expired. Use another card.",
-    "incorrect_cvc": "The security code was not accepted. Check it or use another card.",
-    "incorrect_number": "The card number was not accepted. Check it or use another card.",
+    "insufficient_funds": N_("Your card was declined for insufficient funds. Try another card."),
+    "expired_card": N_("Your card has expired. Use another card."),
+    "incorrect_cvc": N_("The security code was not accepted. Check it or use another card."),
+    "incorrect_number": N_("The card number was not accepted. Check it or use another card."),
     "lost_card": GENERIC_DECLINE,
     "stolen_card": GENERIC_DECLINE,
-    "card_velocity_exceeded": "Your card has reached its spending limit. Try another card or call your bank.",
-    "processing_error": "Your bank could not process the card just now. Try again in a few minutes.",
+    "card_velocity_exceeded": N_("Your card has reached its spending limit. Try another card or call your bank."),
+    "processing_error": N_("Your bank could not process the card just now. Try again in a few minutes."),
     "authentication_required": NEEDS_AUTHENTICATION,
     "card_declined": GENERIC_DECLINE,
-    "bank_account_declined": "Your bank declined the debit. Use another bank account or a card.",
-    "debit_not_authorized": "Your bank says this debit is not authorized. Use another payment method.",
-    "account_closed": "That bank account is closed. Use another bank account or a card.",
-    "payment_method_unactivated": "That bank account is not verified yet. Check your bank for two small deposits.",
+    "bank_account_declined": N_("Your bank declined the debit. Use another bank account or a card."),
+    "debit_not_authorized": N_("Your bank says this debit is not authorized. Use another payment method."),
+    "account_closed": N_("That bank account is closed. Use another bank account or a card."),
+    "payment_method_unactivated": N_("That bank account is not verified yet. Check your bank for two small deposits."),
 }
-MICRODEPOSITS = ("Your bank account still needs verifying: Stripe sends two small deposits (or a code) to it in "
-                 "1-2 business days. Follow the link in Stripe's email to confirm them; the payment then goes through.")
-METHOD_GONE = "That stored card or bank account is no longer available. Add it again or use another method."
-CANCELED = "The payment was cancelled before it was completed. Nothing was charged."
+MICRODEPOSITS = N_("Your bank account still needs verifying: Stripe sends two small deposits (or a code) to it in "
+                   "1-2 business days. Follow the link in Stripe's email to confirm them; the payment then goes through.")
+METHOD_GONE = N_("That stored card or bank account is no longer available. Add it again or use another method.")
+CANCELED = N_("The payment was cancelled before it was completed. Nothing was charged.")
 
 
 def decline_words(code: str) -> str:

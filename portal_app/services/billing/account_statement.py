@@ -20,11 +20,12 @@ from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdj
 from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import N_, _
 from portal_app.services.core.principal import Principal
 
 MAX_DAYS = 3 * 366 + 1  # three years on one statement
-BUCKETS = ("Current", "1–30 days", "31–60 days", "61–90 days", "Over 90 days")
-ADJUSTMENTS = {"refund": "Refund", "dispute": "Payment disputed", "return": "Payment returned by the bank"}
+BUCKETS = (N_("Current"), N_("1–30 days"), N_("31–60 days"), N_("61–90 days"), N_("Over 90 days"))
+ADJUSTMENTS = {"refund": N_("Refund"), "dispute": N_("Payment disputed"), "return": N_("Payment returned by the bank")}
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ def _local(moment: dt.datetime) -> dt.date:
     return formatting.formatter().day_of(moment)
 
 
-def _entries(db: Session, account_id: int, last_day: dt.date) -> tuple[list[Entry], list[Invoice]]:
+def _entries(db: Session, account_id: int, last_day: dt.date,
+             fmt: formatting.Formatter) -> tuple[list[Entry], list[Invoice]]:
+    """Each bill, payment and adjustment, in words the statement's reader reads (`fmt`: their locale)."""
     invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void",
                                                   Invoice.issued_on <= last_day)
                             .order_by(col(Invoice.issued_on), col(Invoice.id))))
@@ -68,18 +71,22 @@ def _entries(db: Session, account_id: int, last_day: dt.date) -> tuple[list[Entr
     for invoice_id, cents in db.exec(select(InvoiceLine.invoice_id, InvoiceLine.amount_cents).where(
             col(InvoiceLine.invoice_id).in_([i.id for i in invoices]), InvoiceLine.amount_cents < 0)):
         credits[invoice_id] = credits.get(invoice_id, 0) + cents
-    entries = [Entry(i.issued_on, 0, f"Bill {i.number}, due {formatting.date(i.due_on)}"
-                     + (f" (includes credits of {formatting.money(-credits[i.id])})" if i.id in credits else ""),
+    entries = [Entry(i.issued_on, 0, _("Bill %(number)s, due %(day)s (includes credits of %(credits)s)",
+                                       number=i.number, day=fmt.date(i.due_on), credits=fmt.money(-credits[i.id]))
+                     if i.id in credits else _("Bill %(number)s, due %(day)s", number=i.number, day=fmt.date(i.due_on)),
                      i.total_cents) for i in invoices]
     for payment in db.exec(select(Payment).where(Payment.account_id == account_id, Payment.status == "succeeded")):
         if _local(payment.created_at) <= last_day:
-            entries.append(Entry(_local(payment.created_at), 1, f"Payment {payment.receipt_number}, thank you "
-                                 f"({payment.method_label})", -payment.amount_cents))
+            entries.append(Entry(_local(payment.created_at), 1,
+                                 _("Payment %(receipt)s, thank you (%(method)s)", receipt=payment.receipt_number,
+                                   method=payment.method_label), -payment.amount_cents))
     for taken in db.exec(select(PaymentAdjustment).where(PaymentAdjustment.account_id == account_id,
                                                          col(PaymentAdjustment.status).in_(("pending", "applied")))):
         if _local(taken.created_at) <= last_day:
-            entries.append(Entry(_local(taken.created_at), 2, ADJUSTMENTS.get(taken.kind, taken.kind.title())
-                                 + (f": {taken.reason}" if taken.reason else ""), taken.amount_cents))
+            what = ADJUSTMENTS.get(taken.kind, taken.kind.title())
+            entries.append(Entry(_local(taken.created_at), 2,
+                                 _("%(what)s: %(reason)s", what=what, reason=taken.reason) if taken.reason else what,
+                                 taken.amount_cents))
     entries.sort(key=lambda e: (e.day, e.order))
     return entries, invoices
 
@@ -101,7 +108,7 @@ def aging(invoices: list[Invoice], paid_cents: int, as_of: dt.date) -> list[int]
 def account_statement(db: Session, *, principal: Principal, start: dt.date, end: dt.date,
                       today: dt.date) -> StatementDocument:
     account: Account = access_account(db, principal)
-    entries, invoices = _entries(db, account.id, end)
+    entries, invoices = _entries(db, account.id, end, formatting.for_principal(db, principal))
     opening = sum(e.amount_cents for e in entries if e.day < start)
     rows, balance = [], opening
     for entry in (e for e in entries if e.day >= start):

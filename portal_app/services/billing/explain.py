@@ -6,7 +6,8 @@ others (part-month lines, one-time charges, credits, late fees) belong to one bi
 compared as a total. The amounts of the `changes` add up to exactly this bill minus the last one.
 Then `account`: the payments and refunds since the last bill and the balance carried into this one.
 
-Everything for a page of invoices is read in four queries, however many invoices it shows.
+Everything for a page of invoices is read in four queries, however many invoices it shows. The words,
+amounts and dates are written by the `Formatter` passed in (the reader's; the provider's by default).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, InvoiceLine, Payment, PaymentAdjustment
 from portal_app.services.core import formatting
+from portal_app.services.core.formatting import Formatter
+from portal_app.services.core.i18n import N_
 
 RECURRING = ("service", "fee")
-ONE_BILL = {"proration": "Part month", "hold": "Vacation hold", "one_time": "One-time charge", "credit": "Credit",
-            "late_fee": "Late fee"}
+ONE_BILL = {"proration": N_("Part month"), "hold": N_("Vacation hold"), "one_time": N_("One-time charge"),
+            "credit": N_("Credit"), "late_fee": N_("Late fee")}
 _MONTH_SUFFIX = re.compile(r"\s*\([A-Z][a-z]{2} \d{4}\)$")
-ADJUSTMENT_WORDS = {"refund": "Refund", "dispute": "Payment disputed", "return": "Payment returned by the bank"}
+ADJUSTMENT_WORDS = {"refund": N_("Refund"), "dispute": N_("Payment disputed"), "return": N_("Payment returned by the bank")}
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,8 @@ class Explanation:
 
 
 
-def _day(moment: dt.datetime) -> str:
-    return formatting.date(moment, 'MMMd')
+def _day(moment: dt.datetime, fmt: Formatter) -> str:
+    return fmt.date(moment, 'MMMd')
 
 
 def _name(line: InvoiceLine) -> str:
@@ -79,70 +82,83 @@ def _match(current: list[InvoiceLine], previous: list[InvoiceLine]) -> tuple[lis
     return pairs, current, left
 
 
-def _monthly_changes(current: list[InvoiceLine], previous: list[InvoiceLine]) -> tuple[list[Reason], list[str]]:
+def _monthly_changes(current: list[InvoiceLine], previous: list[InvoiceLine],
+                     fmt: Formatter) -> tuple[list[Reason], list[str]]:
+    money, say = fmt.money, fmt.say
     pairs, new, gone = _match(current, previous)
     reasons, same = [], []
     for before, now in pairs:
         if before.amount_cents == now.amount_cents and _name(before) == _name(now):
             same.append(_name(now))
         elif _name(before) != _name(now):
-            reasons.append(Reason(f"{_name(before)} changed to {_name(now)}: {formatting.money(before.amount_cents)} → "
-                                  f"{formatting.money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
+            reasons.append(Reason(say("%(before)s changed to %(now)s: %(was)s → %(price)s a month", before=_name(before),
+                                      now=_name(now), was=money(before.amount_cents), price=money(now.amount_cents)),
+                                  now.amount_cents - before.amount_cents))
         else:
-            reasons.append(Reason(f"{_name(now)}: price changed from {formatting.money(before.amount_cents)} to "
-                                  f"{formatting.money(now.amount_cents)} a month", now.amount_cents - before.amount_cents))
-    reasons += [Reason(f"New: {_name(line)}, {formatting.money(line.amount_cents)} a month", line.amount_cents) for line in new]
-    reasons += [Reason(f"No longer billed: {_name(line)} (was {formatting.money(line.amount_cents)} a month)", -line.amount_cents)
-                for line in gone]
+            reasons.append(Reason(say("%(name)s: price changed from %(was)s to %(price)s a month", name=_name(now),
+                                      was=money(before.amount_cents), price=money(now.amount_cents)),
+                                  now.amount_cents - before.amount_cents))
+    reasons += [Reason(say("New: %(name)s, %(price)s a month", name=_name(line), price=money(line.amount_cents)),
+                       line.amount_cents) for line in new]
+    reasons += [Reason(say("No longer billed: %(name)s (was %(price)s a month)", name=_name(line),
+                           price=money(line.amount_cents)), -line.amount_cents) for line in gone]
     return reasons, same
 
 
-def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None) -> list[Reason]:
+def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None, fmt: Formatter) -> list[Reason]:
+    money, say = fmt.money, fmt.say
     previous = previous or []
     monthly = lambda lines: [x for x in lines if _kind(x) in RECURRING]  # noqa: E731
-    reasons, same = _monthly_changes(monthly(current), monthly(previous))
+    reasons, same = _monthly_changes(monthly(current), monthly(previous), fmt)
     parts = [x for x in current if _kind(x) == "proration"]
     if parts:
-        reasons.append(Reason("A package change in a month already billed is put right: the old price's days "
-                              "are credited and the new price's days charged."))
+        reasons.append(Reason(say("A package change in a month already billed is put right: the old price's days "
+                                  "are credited and the new price's days charged.")))
         reasons += [Reason(line.description, line.amount_cents) for line in parts]
     held = [x for x in current if _kind(x) == "hold"]
     if held:
-        reasons.append(Reason("Your vacation hold: its days are billed at the hold price instead of your "
-                              "package's price, so those days are credited and the hold charged."))
+        reasons.append(Reason(say("Your vacation hold: its days are billed at the hold price instead of your "
+                                  "package's price, so those days are credited and the hold charged.")))
         reasons += [Reason(line.description, line.amount_cents) for line in held]
     for line in current:
         if _kind(line) in ONE_BILL and _kind(line) not in ("proration", "hold"):
-            reasons.append(Reason(f"{ONE_BILL[_kind(line)]}: {line.description}", line.amount_cents))
+            reasons.append(Reason(say("%(kind)s: %(line)s", kind=ONE_BILL[_kind(line)], line=line.description),
+                                  line.amount_cents))
     before = [x for x in previous if _kind(x) in ONE_BILL]
     if before:
-        reasons.append(Reason("Not repeated from your last bill: " + "; ".join(x.description for x in before),
-                              -sum(x.amount_cents for x in before)))
+        reasons.append(Reason(say("Not repeated from your last bill: %(lines)s",
+                                  lines="; ".join(x.description for x in before)), -sum(x.amount_cents for x in before)))
     taxes_now = sum(x.amount_cents for x in current if _kind(x) == "tax")
     taxes_before = sum(x.amount_cents for x in previous if _kind(x) == "tax")
     if taxes_now != taxes_before:
-        reasons.append(Reason(f"Taxes: {formatting.money(taxes_before)} → {formatting.money(taxes_now)} (they follow the charges above)",
-                              taxes_now - taxes_before))
+        reasons.append(Reason(say("Taxes: %(was)s → %(now)s (they follow the charges above)", was=money(taxes_before),
+                                  now=money(taxes_now)), taxes_now - taxes_before))
     elif taxes_now:
-        same.append("taxes")
+        same.append(say("taxes"))
     if same and previous:
-        reasons.append(Reason("Same as your last bill: " + ", ".join(same) + "."))
+        reasons.append(Reason(say("Same as your last bill: %(lines)s.", lines=", ".join(same))))
     return reasons
 
 
-def _headline(invoice: Invoice, previous: Invoice | None) -> str:
+def _headline(invoice: Invoice, previous: Invoice | None, fmt: Formatter) -> str:
+    money, say = fmt.money, fmt.say
     if previous is None:
-        return f"This is your first bill: {formatting.money(invoice.total_cents)}."
+        return say("This is your first bill: %(total)s.", total=money(invoice.total_cents))
     difference = invoice.total_cents - previous.total_cents
     if difference == 0:
-        return f"This bill is {formatting.money(invoice.total_cents)}, the same as your last bill."
-    more = "more" if difference > 0 else "less"
-    return (f"This bill is {formatting.money(invoice.total_cents)}, {formatting.money(abs(difference))} {more} than your last bill "
-            f"({formatting.money(previous.total_cents)}).")
+        return say("This bill is %(total)s, the same as your last bill.", total=money(invoice.total_cents))
+    if difference > 0:
+        return say("This bill is %(total)s, %(difference)s more than your last bill (%(last)s).",
+                   total=money(invoice.total_cents), difference=money(difference), last=money(previous.total_cents))
+    return say("This bill is %(total)s, %(difference)s less than your last bill (%(last)s).",
+               total=money(invoice.total_cents), difference=money(-difference), last=money(previous.total_cents))
 
 
-def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) -> dict[int, Explanation]:
-    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that)."""
+def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int],
+                     fmt: Formatter | None = None) -> dict[int, Explanation]:
+    """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that), in the words
+    and formats of `fmt` (the provider's default locale when None)."""
+    fmt = fmt or formatting.formatter()
     if not invoice_ids:
         return {}
     invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
@@ -164,36 +180,41 @@ def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int]) ->
     for invoice in wanted:
         before = previous[invoice.id]
         billed_before = sum(i.total_cents for i in invoices[:position[invoice.id]])
-        account = _account(invoice, before, billed_before, paid, taken)
+        account = _account(invoice, before, billed_before, paid, taken, fmt)
         explained[invoice.id] = Explanation(
-            headline=_headline(invoice, before),
-            changes=_changes(lines.get(invoice.id, []), lines.get(before.id, []) if before else None),
+            headline=_headline(invoice, before, fmt),
+            changes=_changes(lines.get(invoice.id, []), lines.get(before.id, []) if before else None, fmt),
             account=account)
     return explained
 
 
 def _account(invoice: Invoice, before: Invoice | None, billed_before: int, paid: list[Payment],
-             taken: list[PaymentAdjustment]) -> list[Reason]:
+             taken: list[PaymentAdjustment], fmt: Formatter) -> list[Reason]:
     """Payments and refunds since the last bill, and the balance carried into this one."""
+    money, say = fmt.money, fmt.say
     if before is None and billed_before == 0:
         return []
     since = before.created_at if before is not None else None
     in_between = lambda when: (since is None or when >= since) and when < invoice.created_at  # noqa: E731
-    reasons = [Reason(f"Your last bill, {before.number}: {formatting.money(before.total_cents)}")] if before else []
-    reasons += [Reason(f"Payment {_day(p.created_at)} ({p.method_label}), thank you", -p.amount_cents)
-                for p in paid if in_between(p.created_at)]
-    reasons += [Reason(f"{ADJUSTMENT_WORDS.get(a.kind, a.kind.title())} on {_day(a.created_at)}", a.amount_cents)
-                for a in taken if in_between(a.created_at)]
+    reasons = [Reason(say("Your last bill, %(number)s: %(total)s", number=before.number,
+                          total=money(before.total_cents)))] if before else []
+    reasons += [Reason(say("Payment %(day)s (%(method)s), thank you", day=_day(p.created_at, fmt), method=p.method_label),
+                       -p.amount_cents) for p in paid if in_between(p.created_at)]
+    reasons += [Reason(say("%(what)s on %(day)s", what=ADJUSTMENT_WORDS.get(a.kind, a.kind.title()),
+                           day=_day(a.created_at, fmt)), a.amount_cents) for a in taken if in_between(a.created_at)]
     carried = (billed_before - sum(p.amount_cents for p in paid if p.created_at < invoice.created_at)
                + sum(a.amount_cents for a in taken if a.created_at < invoice.created_at))
     if carried > 0:
-        reasons.append(Reason(f"Still to pay from before, carried into this bill: {formatting.money(carried)}", carried))
+        reasons.append(Reason(say("Still to pay from before, carried into this bill: %(amount)s", amount=money(carried)),
+                              carried))
     elif carried < 0:
-        reasons.append(Reason(f"Credit from before, taken off this bill: {formatting.money(-carried)}", carried))
+        reasons.append(Reason(say("Credit from before, taken off this bill: %(amount)s", amount=money(-carried)),
+                              carried))
     else:
-        reasons.append(Reason("Everything before this bill is paid: nothing carried over."))
+        reasons.append(Reason(say("Everything before this bill is paid: nothing carried over.")))
     if carried:
-        reasons.append(Reason(f"With this bill you owe {formatting.money(max(0, invoice.total_cents + carried))}"
-                              + (f" and keep a credit of {formatting.money(-(invoice.total_cents + carried))}"
-                                 if invoice.total_cents + carried < 0 else "") + "."))
+        owed = invoice.total_cents + carried
+        reasons.append(Reason(say("With this bill you owe %(owed)s and keep a credit of %(credit)s.", owed=money(0),
+                                  credit=money(-owed)) if owed < 0
+                              else say("With this bill you owe %(owed)s.", owed=money(owed))))
     return reasons

@@ -20,6 +20,7 @@ from portal_app.services.billing.statements import invoice_document_of
 from portal_app.services.core import history
 from portal_app.services.core.access import ADMIN, require_staff
 from portal_app.services.core.principal import Principal
+from portal_app.services.notify.send import reach_many
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,13 @@ def paper_bills(db: Session, *, principal: Principal, period_start: dt.date | No
 
 def paper_bill_documents(db: Session, *, principal: Principal, today: dt.date, period_start: dt.date | None = None,
                          waiting_only: bool = True, invoice_ids: list[int] | None = None) -> list[InvoiceDocument]:
-    """The same bills as printable documents (the invoice PDF with its Bill explained)."""
+    """The same bills as printable documents (the invoice PDF with its Bill explained), each in the language
+    of the account's sign-in (`doc.locale`; the provider's where none is chosen)."""
     _guard(principal)
-    return [invoice_document_of(db, invoice, account, today)
-            for invoice, account in db.exec(_query(period_start=period_start, waiting_only=waiting_only,
-                                                   invoice_ids=invoice_ids))]
+    rows = list(db.exec(_query(period_start=period_start, waiting_only=waiting_only, invoice_ids=invoice_ids)))
+    reach = reach_many(db, sorted({account.id for _, account in rows}))
+    return [invoice_document_of(db, invoice, account, today, fmt=formatting.formatter(reach[account.id].language))
+            for invoice, account in rows]
 
 
 def mark_printed(db: Session, *, principal: Principal, invoice_ids: list[int]) -> int:

@@ -23,6 +23,7 @@ from portal_app.services.billing import billing, service_status
 from portal_app.services.core import history
 from portal_app.services.core.access import BILLING, require_role, access_account, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
@@ -61,15 +62,15 @@ def offer(db: Session, account: Account, *, today: dt.date) -> Offer:
         PaymentPromise.account_id == account.id, PaymentPromise.created_at >= year_ago,
         PaymentPromise.status != "cancelled")).one()
     if made >= settings.promise_per_year:
-        return Offer(False, reason=f"You have used the {settings.promise_per_year} promises to pay a year we offer. "
-                                   "Please pay now or call us.")
+        return Offer(False, reason=_("You have used the %(count)s promises to pay a year we offer. "
+                                     "Please pay now or call us.", count=settings.promise_per_year))
     if settings.promise_min_paid_cents:
         paid = db.exec(select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
             Payment.account_id == account.id, Payment.status == "succeeded",
             Payment.created_at >= utcnow() - dt.timedelta(days=30))).one()
         if paid < settings.promise_min_paid_cents:
-            return Offer(False, reason=f"Pay at least {formatting.money(settings.promise_min_paid_cents)} first; then you can "
-                                       "promise the rest by a date.")
+            return Offer(False, reason=_("Pay at least %(amount)s first; then you can promise the rest by a date.",
+                                         amount=formatting.money(settings.promise_min_paid_cents)))
     return Offer(True, latest=today + dt.timedelta(days=settings.promise_max_days), amount_cents=owed)
 
 
@@ -81,7 +82,7 @@ def make_promise(db: Session, *, principal: Principal, promised_on: str | dt.dat
         raise NotFound("account")
     chosen = offer(db, account, today=today)
     if not chosen.allowed:
-        raise PortalError(chosen.reason or "A promise to pay is not available for your account now.")
+        raise PortalError(chosen.reason or _("A promise to pay is not available for your account now."))
     try:
         day = promised_on if isinstance(promised_on, dt.date) else dt.date.fromisoformat(str(promised_on).strip())
     except ValueError:

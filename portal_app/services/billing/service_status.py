@@ -28,6 +28,7 @@ from portal_app.services.billing import billing, quickpay
 from portal_app.services.core import history
 from portal_app.services.core.access import require_staff, row_or_not_found
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.notify.send import send
@@ -41,10 +42,13 @@ STATES: dict[str, str] = {
 }
 # What the subscriber reads first on Home.
 HEADLINES = {
-    "suspended_nonpayment": "Your service is suspended for non-payment",
-    "suspended_request": "Your service is suspended at your request",
-    "disconnected": "Your service is disconnected",
+    "suspended_nonpayment": _("Your service is suspended for non-payment"),
+    "suspended_request": _("Your service is suspended at your request"),
+    "disconnected": _("Your service is disconnected"),
 }
+# The state as the subscriber's mail and text name it ("Your internet service is now: disconnected.").
+STATE_WORDS = {"active": _("active"), "suspended_nonpayment": _("suspended for non-payment"),
+               "suspended_request": _("suspended at the subscriber's request"), "disconnected": _("disconnected")}
 ACTIONS = {"active": "restored", "suspended_nonpayment": "suspended", "suspended_request": "suspended",
            "disconnected": "disconnected"}
 RESTORED_BY_PAYMENT = "Restored after payment"
@@ -92,7 +96,7 @@ def _announce(db: Session, account: Account, principal: Principal, status: str, 
         return
     # Each change is made once (a conditional UPDATE), so the notice needs no key of its own.
     send(db, account_id=account.id, event="service_status", template="service_status", key=None,
-         context={"status": status, "state": STATES[status].lower(), "restore_cents": restore_cents,
+         context={"status": status, "state": STATE_WORDS[status], "restore_cents": restore_cents,
                   "restore_url": data.get("restore_url", "")})
 
 

@@ -12,13 +12,16 @@ from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
+from portal_app.services.core.i18n import N_, _
 from portal_app.services.billing.explain import Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
 
 PAGE_SIZE = 6
-PAYMENT_STATUS = {"succeeded": "Paid", "pending": "Pending", "failed": "Declined"}
+PAYMENT_STATUS = {"succeeded": N_("Paid"), "pending": N_("Pending"), "failed": N_("Declined")}
+# An invoice's status as its PDF names it (invoice_status), translated for the reader there.
+INVOICE_STATUS_WORDS = {"paid": N_("paid"), "void": N_("void"), "past due": N_("past due"), "open": N_("open")}
 
 
 def invoice_status(invoice: Invoice, today: dt.date) -> str:
@@ -93,7 +96,7 @@ def applied_to(db: Session, payment_id: int) -> list[tuple[str, int]]:
     return applied_to_each(db, [payment_id]).get(payment_id, [])
 
 
-ADJUSTMENT_WORDS = {"refund": "Refunded", "dispute": "Disputed", "return": "Returned by the bank"}
+ADJUSTMENT_WORDS = {"refund": N_("Refunded"), "dispute": N_("Disputed"), "return": N_("Returned by the bank")}
 
 
 def taken_back_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -104,7 +107,8 @@ def taken_back_each(db: Session, payment_ids: list[int]) -> dict[int, list[tuple
     for a in db.exec(select(PaymentAdjustment).where(col(PaymentAdjustment.payment_id).in_(payment_ids),
                                                      col(PaymentAdjustment.status).in_(("pending", "applied")))
                      .order_by(col(PaymentAdjustment.id))):
-        label = ADJUSTMENT_WORDS.get(a.kind, a.kind) + (" (pending)" if a.status == "pending" else "")
+        what = ADJUSTMENT_WORDS.get(a.kind, a.kind)
+        label = _("%(what)s (pending)", what=what) if a.status == "pending" else what
         taken.setdefault(a.payment_id, []).append((label, a.amount_cents))
     return taken
 
@@ -115,23 +119,27 @@ def taken_back(db: Session, payment_id: int) -> list[tuple[str, int]]:
 
 def invoice_document(db: Session, *, principal: Principal, invoice_id: int, today: dt.date) -> InvoiceDocument:
     invoice = access_invoice(db, principal, invoice_id)
-    return invoice_document_of(db, invoice, db.get(Account, invoice.account_id), today)
+    return invoice_document_of(db, invoice, db.get(Account, invoice.account_id), today,
+                               fmt=formatting.for_principal(db, principal))
 
 
-def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: dt.date) -> InvoiceDocument:
+def invoice_document_of(db: Session, invoice: Invoice, account: Account, today: dt.date,
+                        fmt: formatting.Formatter | None = None) -> InvoiceDocument:
+    """What the invoice PDF prints; "Why is my bill different?" in the words of `fmt` (the reader's)."""
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                     .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))).all()
-    explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id]).get(invoice.id)
+    explained = explain_invoices(db, account_id=account.id, invoice_ids=[invoice.id], fmt=fmt).get(invoice.id)
     return InvoiceDocument(
         number=invoice.number, account_number=account.account_number, bill_to=account.display_name,
         address_lines=account.service_address_lines, issued_on=invoice.issued_on, due_on=invoice.due_on,
-        period=f"{formatting.date(invoice.period_start)} – {formatting.date(invoice.period_end)}",
-        lines=[(line.description, line.amount_cents) for line in lines] or [("Services", invoice.total_cents)],
+        period=(invoice.period_start, invoice.period_end),
+        lines=[(line.description, line.amount_cents) for line in lines] or [(N_("Services"), invoice.total_cents)],
         total_cents=invoice.total_cents, paid_cents=invoice_paid_cents(db, invoice.id),
-        status=invoice_status(invoice, today),
+        status=INVOICE_STATUS_WORDS.get(status := invoice_status(invoice, today), status),
         explained_headline=explained.headline if explained else "",
         changes=[(r.text, r.amount_cents) for r in explained.changes] if explained else [],
         account_lines=[(r.text, r.amount_cents) for r in explained.account] if explained else [],
+        locale=fmt.locale if fmt is not None else "",
     )
 
 

@@ -25,6 +25,7 @@ from babel.numbers import NumberFormatError, format_currency, format_decimal, ge
 
 from sqlmodel import Session
 
+from portal_app.services.core import i18n
 from portal_app.services.core.principal import Principal
 from portal_app.theming import current_theme
 
@@ -57,6 +58,12 @@ class Formatter:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    # --- words -----------------------------------------------------------------------------------
+    def say(self, text: str, **params: object) -> str:
+        """`text` (English, the catalog's msgid, or a service's `Text`) in this locale's language, with
+        `params` filled: how documents (integrations/documents.py) write their words for the reader."""
+        return i18n.translate(i18n.Text(text, params) if params else text, self.locale)
 
     # --- money and numbers -------------------------------------------------------------------------
     def money(self, cents: int) -> str:

@@ -10,6 +10,7 @@ from portal_app.models import PortalUser
 from portal_app.services.core import history
 from portal_app.services.identity import access_mail, ratelimit, tokens
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.identity.passwords import check_new_password
 from portal_app.services.identity.portal_users import as_principal, clean_email, end_sessions, set_password
 from portal_app.services.core.access import access_own_sign_in
@@ -56,8 +57,9 @@ def change_password(db: Session, *, principal: Principal, current_password: str,
     set_password(db, user=user, new_password=new_password, keep_session_id=principal.session_id)
     access_mail.security_change(
         db, principal=principal, user=user, action="password_changed",
-        subject="Your portal password was changed",
-        text=f"The password of the portal sign-in '{user.username}' was changed. Other devices were signed out.",
+        subject=_("Your portal password was changed"),
+        text=_("The password of the portal sign-in '%(username)s' was changed. Other devices were signed out.",
+               username=user.username),
         summary=f"{user.username} changed the password; other sessions ended")
 
 
@@ -88,8 +90,9 @@ def confirm_email_change(db: Session, *, raw_token: str) -> PortalUser:
     db.add(user)
     access_mail.security_change(
         db, principal=as_principal(user), user=user, to=old, action="email_changed",
-        subject="Your portal email address was changed",
-        text=f"The email address of the portal sign-in '{user.username}' was changed from {old} to {user.email}.",
+        subject=_("Your portal email address was changed"),
+        text=_("The email address of the portal sign-in '%(username)s' was changed from %(old)s to %(new)s.",
+               username=user.username, old=old, new=user.email),
         summary=f"{user.username} changed the sign-in email from {old} to {user.email}")
     return user
 

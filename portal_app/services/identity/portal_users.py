@@ -529,8 +529,8 @@ def reset_password(db: Session, *, raw_token: str, new_password: str, binding: s
         user.verified_at = utcnow()  # the link reached the inbox, which is what verification proves
     access_mail.security_change(
         db, principal=as_principal(user), user=user, action="password_reset",
-        subject="Your portal password was changed",
-        text=f"The password of the portal sign-in '{user.username}' was reset with an emailed link. "
-        "Every device that was signed in has been signed out.",
+        subject=_("Your portal password was changed"),
+        text=_("The password of the portal sign-in '%(username)s' was reset with an emailed link. "
+               "Every device that was signed in has been signed out.", username=user.username),
         summary=f"{user.username} reset the password with an emailed link; other sessions ended")
     return user

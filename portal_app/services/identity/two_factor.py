@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select
 from portal_app.models import AuthToken, PortalUser, RecoveryCode, utcnow
 from portal_app.services.identity import access_mail
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.core.access import access_own_sign_in
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity.account_security import check_current_password
@@ -76,8 +77,8 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
 def _new_recovery_codes(db: Session, user: PortalUser) -> list[str]:
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    for _code in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_ALPHABET) for _char in range(10))
         code = f"{raw[:5]}-{raw[5:]}"
         codes.append(code)
         db.add(RecoveryCode(user_id=user.id, code_hash=_hash_code(code)))
@@ -96,8 +97,8 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
     codes = _new_recovery_codes(db, user)
     access_mail.security_change(
         db, principal=principal, user=user, action="two_factor_enabled",
-        subject="Two-factor sign-in is on",
-        text=f"Two-factor sign-in was turned on for the portal sign-in '{user.username}'.",
+        subject=_("Two-factor sign-in is on"),
+        text=_("Two-factor sign-in was turned on for the portal sign-in '%(username)s'.", username=user.username),
         summary=f"{user.username} turned on two-factor sign-in")
     return codes
 
@@ -112,8 +113,8 @@ def disable(db: Session, *, principal: Principal, password: str) -> None:
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     access_mail.security_change(
         db, principal=principal, user=user, action="two_factor_disabled",
-        subject="Two-factor sign-in is off",
-        text=f"Two-factor sign-in was turned off for the portal sign-in '{user.username}'.",
+        subject=_("Two-factor sign-in is off"),
+        text=_("Two-factor sign-in was turned off for the portal sign-in '%(username)s'.", username=user.username),
         summary=f"{user.username} turned off two-factor sign-in")
 
 

@@ -32,7 +32,7 @@ from portal_app.services.core.reach import format_phone, normalize_phone
 from portal_app.services.identity import ratelimit
 from portal_app.services.notify import render
 from portal_app.services.notify.events import EVENTS, MEMBER_EVENTS, email_offered, email_required, member_default
-from portal_app.services.notify.send import DEFAULT_QUIET
+from portal_app.services.notify.send import DEFAULT_QUIET, reach_many
 from portal_app.services.notify.sms_outbox import CODE_LIFETIME, enqueue_sms, mark_opted_out
 from portal_app.theming import current_theme
 
@@ -286,8 +286,8 @@ def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime
     settings.pending_phone, settings.code_hash = number, _code_hash(account.id, number, code)
     settings.code_expires_at, settings.code_attempts = now + CODE_LIFETIME, 0
     db.add(settings)
-    enqueue_sms(db, to=number, body=render.render_sms("verification_code", {"code": code}), account_id=account.id,
-                purpose="verification")
+    body = render.render_sms("verification_code", {"code": code, "locale": principal.language or None})
+    enqueue_sms(db, to=number, body=body, account_id=account.id, purpose="verification")
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="phone_code_sent",
                    summary=f"A code to confirm {format_phone(number)} for texts was sent to it",
                    entity_type="account", entity_id=account.id)
@@ -362,5 +362,13 @@ def inbound_text(db: Session, *, from_number: str, body: str, now: dt.datetime |
                            entity_type="account", entity_id=settings.account_id)
         return ""
     if word in HELP_WORDS:
-        return render.render_sms("help", {})
+        return render.render_sms("help", {"locale": _language_of_number(db, from_number)})
     return ""
+
+
+def _language_of_number(db: Session, number: str) -> str | None:
+    """The language the sign-ins behind a texting number read (a family's number may serve several
+    accounts): theirs when they agree, else None (the provider's)."""
+    account_ids = list(db.exec(select(NotificationSettings.account_id).where(NotificationSettings.sms_phone == number)))
+    languages = {reach.language for reach in reach_many(db, account_ids).values()}
+    return languages.pop() if len(languages) == 1 else None

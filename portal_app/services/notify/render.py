@@ -3,6 +3,12 @@ an HTML template (autoescaped) under the provider's branding, each text message 
 
 A mail template `mail/<name>.txt` sets `{% block subject %}` and `{% block body %}`; `mail/<name>.html`
 sets `{% block body %}`. A text `sms/<name>.txt` is optional: without it the event has no text.
+
+Words are in the recipient's language: templates write `{{ _("Due on %(day)s", day=...) }}` or
+`{% trans %}...{% endtrans %}` (Jinja2's i18n extension, new-style gettext: placeholders are filled, and
+escaped in HTML, after translation), read from the same gettext catalogs as pages and services
+(services/core/i18n.py) for the context's `locale` (the recipient's, else the provider's). A value marked
+`_()` by a service (a `Text`) is shown translated too. `make translations` extracts the templates (babel.cfg).
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from portal_app.config import get_settings
 from portal_app.integrations.mail import header_text
 from portal_app.integrations.sms import plain
-from portal_app.services.core import formatting
+from portal_app.services.core import formatting, i18n
 from portal_app.theming import current_theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -64,6 +71,45 @@ def time_text(context: Any, value: dt.datetime) -> str:
     return _fmt(context).time(value)
 
 
+def _language(context: Any) -> str:
+    """The recipient's language: their `locale` in the context, else the provider's."""
+    return i18n.language_of(context.get("locale") or current_theme().locale)
+
+
+def _filled(context: Any, text: str, params: dict[str, Any]) -> str:
+    """`text` (already translated) with its placeholders; escaped into HTML where the template autoescapes."""
+    lang = _language(context)
+    params = {k: i18n.translate(v, lang) if isinstance(v, i18n.Text) else v for k, v in params.items()}
+    if context.eval_ctx.autoescape:
+        return Markup(text) % params
+    return text % params  # as Jinja's new-style gettext: always a format string (a literal % is %%)
+
+
+@jinja2.pass_context
+def _gettext(context: Any, msgid: str, **params: Any) -> str:
+    """`_("...")` and `{% trans %}` in a template: the recipient's language."""
+    return _filled(context, i18n.gettext(msgid, _language(context)), params)
+
+
+@jinja2.pass_context
+def _ngettext(context: Any, singular: str, plural: str, num: int, **params: Any) -> str:
+    text = i18n.translations(_language(context)).ngettext(singular, plural, num)
+    return _filled(context, text, {"num": num, **params})
+
+
+@jinja2.pass_context
+def say_text(context: Any, value: str) -> str:
+    """`value|say`: words the portal keeps in English (a gateway's decline reason, a bank's note) in the
+    recipient's language, where the catalog has them (integrations/payments mark them N_)."""
+    return i18n.translate(value, _language(context)) if value else value
+
+
+@jinja2.pass_context
+def _finalize(context: Any, value: Any) -> Any:
+    """A message a service marked with `_()` prints in the recipient's language."""
+    return i18n.translate(value, _language(context)) if isinstance(value, i18n.Text) else value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -73,8 +119,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+        finalize=_finalize,
     )
-    env.filters.update(money=_money, balance=_balance, day=day_text, when=when_text, time=time_text)
+    env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block over several lines is one sentence
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    env.filters.update(money=_money, balance=_balance, day=day_text, when=when_text, time=time_text, say=say_text)
     return env
 
 
@@ -92,6 +143,7 @@ def render_mail(name: str, context: dict[str, Any], *, can_opt_out: bool = True)
     """Subject, plain text and HTML of `mail/<name>`; `can_opt_out` adds where to change what we send."""
     env = _environment()
     values = {**branding(), "can_opt_out": can_opt_out, **context}
+    values["lang"] = _language(values)  # <html lang> of the HTML part
     text_template = env.get_template(f"mail/{name}.txt")
     subject = "".join(text_template.blocks["subject"](text_template.new_context(values)))
     return Mail(subject=header_text(subject), text=text_template.render(values),
