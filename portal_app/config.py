@@ -7,10 +7,12 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Settings that take one of a few words: anything else is refused at startup.
+CHOICES = {"env": ("development", "production"), "log_format": ("text", "json")}
 
 
 def _local_url() -> str:
@@ -56,19 +58,13 @@ class Settings(BaseSettings):
     twilio_from_number: str = ""  # PORTAL_TWILIO_FROM_NUMBER: +15125550100, or a Messaging Service SID (MG...)
     twilio_api_base: str = ""  # tests point this at a local fake of api.twilio.com
 
-    @field_validator("env")
+    @field_validator("env", "log_format")
     @classmethod
-    def _known_env(cls, value: str) -> str:
+    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
         # A typo ("prod", "Production ") must not quietly run with development defaults.
-        if value not in ("development", "production"):
-            raise ValueError("PORTAL_ENV must be 'development' or 'production'")
-        return value
-
-    @field_validator("log_format")
-    @classmethod
-    def _known_log_format(cls, value: str) -> str:
-        if value not in ("text", "json"):
-            raise ValueError("PORTAL_LOG_FORMAT must be 'text' or 'json'")
+        allowed = CHOICES[info.field_name or ""]
+        if value not in allowed:
+            raise ValueError(f"PORTAL_{(info.field_name or '').upper()} must be " + " or ".join(f"'{a}'" for a in allowed))
         return value
 
     @field_validator("database_url")

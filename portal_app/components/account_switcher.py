@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
+from portal_app.i18n import t
 from portal_app.state.session import SessionState as S
 
 
@@ -45,15 +46,15 @@ def account_switcher(*, phone: bool) -> rx.Component:
                     rx.icon("chevron_down", size=16, aria_hidden="true"),
                     variant="soft", color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer",
                     width="100%" if phone else "auto", justify_content="start" if phone else "center",
-                    aria_label="Switch account: now " + S.account_label,
+                    aria_label=t("Switch account: now ") + S.account_label,
                     id="account-switcher" if phone else "account-switcher-wide",
                 ),
             ),
             rx.menu.content(
-                rx.text("Your accounts", size="1", color=tokens.MUTED, padding="0.25rem 0.5rem"),
+                rx.text(t("Your accounts"), size="1", color=tokens.MUTED, padding="0.25rem 0.5rem"),
                 rx.foreach(S.accounts, _choice),
                 rx.menu.separator(),
-                rx.menu.item(rx.hstack(rx.icon("users", size=16, aria_hidden="true"), rx.text("People with access"),
+                rx.menu.item(rx.hstack(rx.icon("users", size=16, aria_hidden="true"), rx.text(t("People with access")),
                                        align="center", spacing="2"),
                              on_select=rx.redirect("/people"), min_height=tokens.TOUCH_TARGET),
                 align="start",
@@ -70,9 +71,9 @@ def role_notes() -> rx.Component:
             S.signed_in & ~S.may_change,
             rx.callout(
                 rx.cond(S.may_pay,
-                        "Billing-only access to this account: you can pay and manage billing, not change services, "
-                        "contacts or tickets.",
-                        "View-only access to this account: you can see everything, and change nothing."),
+                        t("Billing-only access to this account: you can pay and manage billing, not change services, "
+                          "contacts or tickets."),
+                        t("View-only access to this account: you can see everything, and change nothing.")),
                 icon="eye", color_scheme="gray", size="1", margin_bottom="0.75rem", id="role-note",
             ),
         ),

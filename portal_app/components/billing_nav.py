@@ -6,14 +6,16 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, page_body
+from portal_app.i18n import t
+from portal_app.services.core.i18n import N_
 
-BILLING_TABS = [("/invoices", "Invoices"), ("/payments", "Payments"), ("/autopay", "AutoPay")]
+BILLING_TABS = [("/invoices", N_("Invoices")), ("/payments", N_("Payments")), ("/autopay", "AutoPay")]
 
 
 def billing_tabs(current: str) -> rx.Component:
     return rx.el.nav(
         rx.hstack(
-            *[rx.link(label, href=route, aria_current="page" if route == current else None,
+            *[rx.link(t(label), href=route, aria_current="page" if route == current else None,
                       padding="0.5rem 0.875rem", min_height=tokens.TOUCH_TARGET, display="flex", align_items="center",
                       border_radius="var(--radius-3)", underline="none",
                       color=tokens.ON_ACCENT if route == current else tokens.TEXT,
@@ -22,19 +24,21 @@ def billing_tabs(current: str) -> rx.Component:
               for route, label in BILLING_TABS],
             spacing="2", wrap="wrap",
         ),
-        aria_label="Billing",
+        aria_label=t("Billing"),
     )
 
 
 def pager(page: rx.Var, pages: rx.Var, go_to) -> rx.Component:
+    # The page count takes what the buttons leave and wraps (longer Spanish words on a 360 px phone).
     return rx.cond(
         pages > 1,
         rx.hstack(
-            rx.button("Newer", on_click=go_to(page - 1), disabled=page <= 1, variant="outline", size="3",
-                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
-            rx.text("Page ", page.to_string(), " of ", pages.to_string(), size="2", color=tokens.MUTED),
-            rx.button("Older", on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="3",
-                      min_height=tokens.TOUCH_TARGET, cursor="pointer"),
+            rx.button(t("Newer"), on_click=go_to(page - 1), disabled=page <= 1, variant="outline", size="2",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer", flex_shrink="0"),
+            rx.text(t("Page "), page.to_string(), t(" of "), pages.to_string(), size="2", color=tokens.MUTED,
+                    text_align="center", flex="1", min_width="0"),
+            rx.button(t("Older"), on_click=go_to(page + 1), disabled=page >= pages, variant="outline", size="2",
+                      min_height=tokens.TOUCH_TARGET, cursor="pointer", flex_shrink="0"),
             justify="between", align="center", width="100%",
         ),
     )
@@ -65,14 +69,17 @@ def pdf_link(href: rx.Var, label: rx.Var) -> rx.Component:
     )
 
 
-STATUS_COLOURS = {"paid": "green", "Paid": "green", "open": "blue", "past due": "red", "Pending": "amber",
-                  "void": "gray"}
+# An invoice's status (lower case, as services.billing.statements says it) or a payment's (capitalised):
+# separate texts, as Spanish says them differently (la factura pagada, el pago pagado).
+STATUS_COLOURS = {N_("paid"): "green", N_("Paid"): "green", N_("open"): "blue", N_("past due"): "red",
+                  N_("Pending"): "amber", N_("void"): "gray", N_("Declined"): None}
 
 
 def status_badge(status: rx.Var) -> rx.Component:
     return rx.match(
         status,
-        *[(name, rx.badge(name, color_scheme=colour, size="2", high_contrast=True)) for name, colour in STATUS_COLOURS.items()],
+        *[(str(name), rx.badge(t(name), size="2", high_contrast=True, **({"color_scheme": colour} if colour else {})))
+          for name, colour in STATUS_COLOURS.items()],
         rx.badge(status, size="2", high_contrast=True),
     )
 

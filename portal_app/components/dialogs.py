@@ -8,6 +8,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import primary_button
 from portal_app.components.forms import stacked_form
+from portal_app.i18n import t
 
 
 def confirm_dialog(
@@ -17,7 +18,7 @@ def confirm_dialog(
     confirm_label: str,
     on_confirm: rx.EventHandler,
     open: rx.Var,  # noqa: A002 - Radix's own name for it
-    keep_label: str = "Cancel",
+    keep_label: rx.Var | str | None = None,
     on_keep: rx.EventHandler | None = None,
     on_open_change: rx.EventHandler | None = None,
     max_width: str = "420px",
@@ -25,7 +26,7 @@ def confirm_dialog(
     """An accessible alert dialog, controlled by state: the red button runs `on_confirm` (the state
     closes the dialog when it is done), the grey one (or Escape) keeps things as they are.
     The red is the theme's danger role (red 11), which keeps white text above 4.5:1."""
-    keep = rx.button(keep_label, variant="soft", color_scheme="gray", size="3", min_height=tokens.TOUCH_TARGET,
+    keep = rx.button(t("Cancel") if keep_label is None else keep_label, variant="soft", color_scheme="gray", size="3", min_height=tokens.TOUCH_TARGET,
                      **({"on_click": on_keep} if on_keep is not None else {}))
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
@@ -44,8 +45,8 @@ def confirm_dialog(
     )
 
 
-def close_button(label: str = "Cancel") -> rx.Component:
-    return rx.dialog.close(rx.button(label, type="button", variant="soft", color_scheme="gray", size="3",
+def close_button(label: rx.Var | str | None = None) -> rx.Component:
+    return rx.dialog.close(rx.button(t("Cancel") if label is None else label, type="button", variant="soft", color_scheme="gray", size="3",
                                      min_height=tokens.TOUCH_TARGET))
 
 
@@ -66,12 +67,13 @@ def panel_dialog(*children: rx.Component, title: rx.Component | str | rx.Var, de
 
 
 def form_dialog(*fields: rx.Component, submit_label: str, on_submit, spacing: str = "4",
-                **dialog: object) -> rx.Component:
-    """A form in a panel: its fields, then Cancel and the submit button; the server answers beside the fields."""
+                cancel_label: rx.Var | str | None = None, **dialog: object) -> rx.Component:
+    """A form in a panel: its fields, then Cancel and the submit button; the server answers beside the fields.
+    Cancel is said in the tab's language unless the page names it (staff pages keep English)."""
     return panel_dialog(
         stacked_form(
             *fields,
-            rx.hstack(close_button(), primary_button(submit_label, type="submit"), justify="end", width="100%",
+            rx.hstack(close_button(cancel_label), primary_button(submit_label, type="submit"), justify="end", width="100%",
                       spacing="3"),
             on_submit=on_submit, no_validate=True, spacing=spacing,
         ),

@@ -7,7 +7,8 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, primary_button
 from portal_app.components.shell import footer
-from portal_app.i18n import lang_attr, until_language_known
+from portal_app.i18n import lang_attr, t, tf, until_language_known
+from portal_app.services.identity.passwords import MIN_LENGTH
 
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
@@ -74,7 +75,7 @@ def field(
     error: rx.Var | str = "",
     type_: str = "text",
     autocomplete: str = "off",
-    hint: str = "",
+    hint: rx.Var | str = "",
     required: bool = True,
     **props,
 ) -> rx.Component:
@@ -84,7 +85,8 @@ def field(
     has_error = error != ""
     return rx.vstack(
         rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
-        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if hint else rx.fragment(),
+        rx.text(hint, size="1", color=tokens.MUTED, id=f"{name}-hint") if isinstance(hint, rx.Var) or hint
+        else rx.fragment(),
         rx.input(
             id=name, name=name, type=type_, auto_complete=autocomplete, required=required, size="3",
             width="100%", min_height=tokens.TOUCH_TARGET,
@@ -110,11 +112,17 @@ def new_password_form(whose: rx.Component, *, error: rx.Var, submitting: rx.Var,
     """Choose a password (typed twice) from an emailed link."""
     return stacked_form(
         whose,
-        field("New password", "password", type_="password", autocomplete="new-password", hint=hint, error=error),
-        field("New password again", "confirm", type_="password", autocomplete="new-password"),
+        field(t("New password"), "password", type_="password", autocomplete="new-password", hint=hint, error=error),
+        field(t("New password again"), "confirm", type_="password", autocomplete="new-password"),
         primary_button(label, type="submit", width="100%", loading=submitting),
         on_submit=on_submit,
     )
+
+
+def password_hint() -> rx.Var | str:
+    """What a new password must be (services/identity/passwords.py), said under its field."""
+    return tf("At least %(count)s characters. A few unrelated words make a strong, memorable password; "
+              "repeats, sequences, keyboard rows and our name or yours are refused.", count=str(MIN_LENGTH))
 
 
 def text_link(text: str, href: str, **props) -> rx.Component:
@@ -146,7 +154,7 @@ def public_frame(
     their own headings passes `heading=None`.
     """
     logo = brand_logo("48px")
-    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading else []) + list(children)
+    card_children = ([rx.heading(heading, size="5", as_="h1")] if heading is not None else []) + list(children)
     return rx.center(
         rx.vstack(
             rx.link(logo, href=logo_href) if logo_href else logo,

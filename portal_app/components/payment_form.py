@@ -37,7 +37,7 @@ def card_fields(errors: rx.Var) -> rx.Component:
         text_field(t("Card number"), "card_number", errors, autocomplete="cc-number", input_mode="numeric",
                    placeholder="1234 5678 9012 3456"),
         rx.hstack(
-            text_field(t("Expiry (MM/YY)"), "expiry", errors, autocomplete="cc-exp", input_mode="numeric", placeholder="MM/YY"),
+            text_field(t("Expiry (MM/YY)"), "expiry", errors, autocomplete="cc-exp", input_mode="numeric", placeholder=t("MM/YY")),
             text_field(t("Security code"), "cvc", errors, autocomplete="cc-csc", input_mode="numeric", placeholder="123"),
             spacing="3", width="100%",
         ),

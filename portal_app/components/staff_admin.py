@@ -1,12 +1,17 @@
 """Pieces every staff page is built from: the page's column (heading, what it is for, the refusal an
-agent sees on an admin page), a card with one small form, a list in a card, and small row buttons."""
+agent sees on an admin page) and the admin page that is just that column, a card with one small form,
+a list in a card, and small row buttons."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import card, error_callout, notice_callout, page_body, primary_button
+from portal_app.components.cards import back_link, card, error_callout, notice_callout, page_body, primary_button
+from portal_app.components.staff_shell import staff_page
 
 HEADING_SIZES = {"h2": "4", "h3": "3"}
 
@@ -27,6 +32,26 @@ def staff_view(title: rx.Var | str, *parts: rx.Component, intro: rx.Component | 
     body = rx.vstack(*top, *parts, spacing="3", width="100%")
     return rx.box(page_body(title, admin_only(refused, body) if refused is not None else body, spacing="3"),
                   width="100%", max_width=max_width)
+
+
+def admin_page(*, route: str, title: str, state: Any, nav_icon: str, nav_order: int, nav_label: str | None = None,
+               heading: str | None = None, intro: str | Callable[[], rx.Component] | None = None, notice: bool = True,
+               max_width: str = "820px") -> Callable[[Callable[[], list[rx.Component]]], Callable[[], rx.Component]]:
+    """An admin page in the staff navigation that is one `staff_view` column: `title` names its tab and its
+    navigation entry (unless `nav_label`) and heads it (unless `heading`); `state` (a StaffPage) loads it and
+    gives its notice (unless `notice` is False) and, for an agent, its refusal. The decorated function
+    returns the column's parts; `intro` is a line of text, or a function building what the page is for."""
+
+    def register(parts: Callable[[], list[rx.Component]]) -> Callable[[], rx.Component]:
+        def view() -> rx.Component:
+            return staff_view(heading or title, *parts(), intro=intro() if callable(intro) else intro,
+                              notice=state.notice if notice else None, refused=state.refused, max_width=max_width)
+
+        view.__name__, view.__module__ = parts.__name__, parts.__module__
+        return staff_page(route=route, title=title, nav_label=nav_label or title, nav_icon=nav_icon,
+                          nav_order=nav_order, on_load=[state.load])(view)
+
+    return register
 
 
 def shown_once(secret: rx.Var, *, label: str, id: str) -> rx.Component:
@@ -90,3 +115,14 @@ def account_missing() -> rx.Component:
     """What a staff account page shows for a number that matches no account."""
     return rx.vstack(error_callout(rx.Var.create("That account could not be found.")),
                      rx.link("Back to search", href="/staff", min_height=tokens.TOUCH_TARGET))
+
+
+def account_view(state: Any, heading: str, *parts: rx.Component, notice: bool = False) -> rx.Component:
+    """A page about one account (`state` a StaffAccountPage): its parts under a link back to the account
+    (and the state's notice, when `notice`); for a number that matches no account, `account_missing`."""
+    return rx.cond(
+        state.found,
+        staff_view(heading, *parts, intro=back_link(state.account_name, href="/staff/account?number=" + state.account_number),
+                   notice=state.notice if notice else None),
+        account_missing(),
+    )

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.statuses import AccountStatus, ServiceState, status_field
 
 
-class ProviderSettings(SQLModel, table=True):
+class ProviderSettings(Row, table=True):
     """The one row of switches the provider's admin controls."""
 
     __tablename__ = "provider_settings"
-    id: int | None = Field(default=None, primary_key=True)
     allow_ticket_creation: bool = True
     allow_service_change: bool = True
     lock_recurring_edit: bool = False
@@ -44,16 +43,14 @@ class ProviderSettings(SQLModel, table=True):
     change_fee_cents: int = 0
 
 
-class ContactType(SQLModel, table=True):
+class ContactType(Row, table=True):
     __tablename__ = "contact_type"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=60)
     sort_order: int = 0
 
 
-class ServiceArea(SQLModel, table=True):
+class ServiceArea(Row, table=True):
     __tablename__ = "service_area"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     zip_codes: str = Field(default="", description="Comma-separated ZIP codes served")
     # Cart sign-up: "disabled", "optional" or "required" portal-account step.
@@ -67,11 +64,10 @@ def display_name_of(kind: str, first_name: str, last_name: str, company_name: st
     return f"{first_name} {last_name}".strip()
 
 
-class Account(SQLModel, table=True):
+class Account(Row, table=True):
     """A subscriber account; its account number is the subscriber ID people quote."""
 
     __tablename__ = "account"
-    id: int | None = Field(default=None, primary_key=True)
     account_number: str = Field(unique=True, index=True, max_length=32)
     kind: str = Field(default="residential", max_length=16)  # residential | business
     first_name: str = Field(default="", max_length=80)
@@ -112,12 +108,10 @@ class Account(SQLModel, table=True):
         return ", ".join(self.service_address_lines)
 
 
-class Contact(SQLModel, table=True):
+class Contact(AccountRow, table=True):
     """A person on the account; reachable through one or more contact points."""
 
     __tablename__ = "contact"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     contact_type_id: int | None = Field(default=None, foreign_key="contact_type.id")
     first_name: str = Field(default="", max_length=80)
     last_name: str = Field(default="", max_length=80)
@@ -125,11 +119,10 @@ class Contact(SQLModel, table=True):
     external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
 
 
-class ContactPoint(SQLModel, table=True):
+class ContactPoint(Row, table=True):
     """An email address or phone number of a contact (phones stored in E.164)."""
 
     __tablename__ = "contact_point"
-    id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=8)  # email | phone

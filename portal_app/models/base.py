@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlmodel import Field, Session, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine
 
 
 def utcnow() -> datetime:
@@ -44,6 +44,19 @@ def utc_field(*, nullable: bool = False, default_now: bool = False, index: bool 
     """A UTC timestamp column; `default_now` fills it at insert time."""
     extra: dict[str, Any] = {"default_factory": utcnow} if default_now else {"default": None}
     return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **extra)
+
+
+class Row(SQLModel):
+    """The columns every table with its own rows starts with: an integer key the database assigns.
+    (Not a table itself: SQLModel copies the columns into each table class.)"""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AccountRow(Row):
+    """A row that belongs to one subscriber account: every service looks it up within the principal's account."""
+
+    account_id: int = Field(foreign_key="account.id", index=True)
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

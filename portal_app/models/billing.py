@@ -6,16 +6,15 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.statuses import (
     AdjustmentStatus, BillDelivery, InvoiceLineKind, InvoiceStatus, MandateStatus, PaymentStatus, PromiseStatus,
     ServiceStatus, status_field,
 )
 
 
-class Package(SQLModel, table=True):
+class Package(Row, table=True):
     __tablename__ = "package"
-    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=500)
@@ -25,11 +24,10 @@ class Package(SQLModel, table=True):
     active: bool = True
 
 
-class PackageItem(SQLModel, table=True):
+class PackageItem(Row, table=True):
     """What a package consists of: the service itself, equipment, fees."""
 
     __tablename__ = "package_item"
-    id: int | None = Field(default=None, primary_key=True)
     package_id: int = Field(foreign_key="package.id", index=True)
     name: str = Field(max_length=120)
     detail: str = Field(default="", max_length=200)
@@ -43,12 +41,10 @@ class ServiceAreaPackage(SQLModel, table=True):
     package_id: int = Field(foreign_key="package.id", primary_key=True)
 
 
-class AccountService(SQLModel, table=True):
+class AccountService(AccountRow, table=True):
     """A package (billed) or a non-billable service on an account."""
 
     __tablename__ = "account_service"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     package_id: int | None = Field(default=None, foreign_key="package.id")
     name: str = Field(max_length=120)
     billable: bool = True
@@ -59,10 +55,8 @@ class AccountService(SQLModel, table=True):
     external_id: str = Field(default="", max_length=64, index=True)  # the provider's own id (imports)
 
 
-class Invoice(SQLModel, table=True):
+class Invoice(AccountRow, table=True):
     __tablename__ = "invoice"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     number: str = Field(unique=True, max_length=32)
     issued_on: dt.date
     due_on: dt.date
@@ -77,9 +71,8 @@ class Invoice(SQLModel, table=True):
     printed_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class InvoiceLine(SQLModel, table=True):
+class InvoiceLine(Row, table=True):
     __tablename__ = "invoice_line"
-    id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     description: str = Field(max_length=200)
     amount_cents: int
@@ -90,12 +83,10 @@ class InvoiceLine(SQLModel, table=True):
     account_service_id: int | None = Field(default=None, foreign_key="account_service.id", index=True)
 
 
-class PaymentMethod(SQLModel, table=True):
+class PaymentMethod(AccountRow, table=True):
     """A stored card or bank account: the gateway's token and display facts, never the number."""
 
     __tablename__ = "payment_method"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=8)  # card | ach
     gateway: str = Field(max_length=16)
     gateway_token: str = Field(max_length=120)
@@ -110,10 +101,8 @@ class PaymentMethod(SQLModel, table=True):
     removed_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class Payment(SQLModel, table=True):
+class Payment(AccountRow, table=True):
     __tablename__ = "payment"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     receipt_number: str = Field(unique=True, max_length=32)
     amount_cents: int
     status: PaymentStatus = status_field("pending", max_length=10)
@@ -135,17 +124,16 @@ class Payment(SQLModel, table=True):
     settled_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class PaymentAllocation(SQLModel, table=True):
+class PaymentAllocation(Row, table=True):
     """How much of a payment went to which invoice (oldest open invoices first)."""
 
     __tablename__ = "payment_allocation"
-    id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int
 
 
-class PaymentAdjustment(SQLModel, table=True):
+class PaymentAdjustment(Row, table=True):
     """Money taken back from a succeeded payment: a refund, a dispute (chargeback) or an ACH return.
 
     While `status` is pending or applied it counts against the payment (the balance rises by it
@@ -153,7 +141,6 @@ class PaymentAdjustment(SQLModel, table=True):
     """
 
     __tablename__ = "payment_adjustment"
-    id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(max_length=10)  # refund | dispute | return
@@ -166,12 +153,10 @@ class PaymentAdjustment(SQLModel, table=True):
     created_at: dt.datetime = utc_field(default_now=True)
 
 
-class RecurringPayment(SQLModel, table=True):
+class RecurringPayment(AccountRow, table=True):
     """AutoPay: charge the stored method on each invoice's due date."""
 
     __tablename__ = "recurring_payment"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     payment_method_id: int = Field(foreign_key="payment_method.id")
     repeat_rule: str = Field(default="invoice_due_date", max_length=24)
     mandate_version: str = Field(default="", max_length=16)
@@ -182,24 +167,21 @@ class RecurringPayment(SQLModel, table=True):
     cancelled_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class GatewayEvent(SQLModel, table=True):
+class GatewayEvent(Row, table=True):
     """A payment-gateway webhook event, recorded once by its id (replays are ignored)."""
 
     __tablename__ = "gateway_event"
-    id: int | None = Field(default=None, primary_key=True)
     gateway: str = Field(max_length=16)
     event_id: str = Field(unique=True, max_length=120)
     event_type: str = Field(max_length=80)
     received_at: dt.datetime = utc_field(default_now=True)
 
 
-class PaymentPromise(SQLModel, table=True):
+class PaymentPromise(AccountRow, table=True):
     """A promise to pay by a date (an extension): while active the service stays on; paid, it is kept;
     unpaid after the date, it lapses (and a service it restored is suspended again)."""
 
     __tablename__ = "payment_promise"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     promised_on: dt.date
     amount_cents: int  # what was owed (above the restore threshold) when it was made
     status: PromiseStatus = status_field("active", max_length=10)

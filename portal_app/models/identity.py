@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.statuses import MemberRole, StaffRole, status_field
 
 
-class PortalUser(SQLModel, table=True):
+class PortalUser(AccountRow, table=True):
     """A subscriber's sign-in. `account_id` is the account it was created for (its home account: sessions
     start there, mail about the sign-in names it); what it may do on which account is its AccountMembership
     rows (one of the home account, role full, made with the sign-in)."""
 
     __tablename__ = "portal_user"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     username: str = Field(unique=True, index=True, max_length=64)  # stored lower-case
     email: str = Field(index=True, max_length=254)  # stored lower-case
     password_hash: str | None = Field(default=None, max_length=255)
@@ -35,14 +33,13 @@ class PortalUser(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
 
 
-class AccountMembership(SQLModel, table=True):
+class AccountMembership(Row, table=True):
     """An account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment methods)
     or view (sees, changes nothing). Made with the sign-in for its home account, by an accepted invitation,
     or by the signed-in user proving another account as sign-up does. No row: no access at all."""
 
     __tablename__ = "account_membership"
     __table_args__ = (UniqueConstraint("user_id", "account_id", name="uq_account_membership_user_account"),)
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="portal_user.id", index=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     role: MemberRole = status_field("view", max_length=12)
@@ -55,19 +52,17 @@ class AccountMembership(SQLModel, table=True):
         return cls(user_id=user.id, account_id=user.account_id, role="full", added_by=added_by)
 
 
-class RecoveryCode(SQLModel, table=True):
+class RecoveryCode(Row, table=True):
     __tablename__ = "recovery_code"
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="portal_user.id", index=True)
     code_hash: str = Field(max_length=128)
     used_at: datetime | None = utc_field(nullable=True)
 
 
-class StaffUser(SQLModel, table=True):
+class StaffUser(Row, table=True):
     """Provider staff (customer service, billing, install coordination)."""
 
     __tablename__ = "staff_user"
-    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True, max_length=64)
     email: str = Field(max_length=254)
     full_name: str = Field(max_length=120)
@@ -79,11 +74,10 @@ class StaffUser(SQLModel, table=True):
     totp_enabled_at: datetime | None = utc_field(nullable=True)
 
 
-class AuthToken(SQLModel, table=True):
+class AuthToken(Row, table=True):
     """A one-time token (verification, reset, session ticket); only its hash is stored."""
 
     __tablename__ = "auth_token"
-    id: int | None = Field(default=None, primary_key=True)
     purpose: str = Field(max_length=24, index=True)
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
@@ -94,11 +88,10 @@ class AuthToken(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
 
-class UserSession(SQLModel, table=True):
+class UserSession(Row, table=True):
     """A signed-in browser; the cookie holds the token, the database only its hash."""
 
     __tablename__ = "user_session"
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     user_id: int | None = Field(default=None, foreign_key="portal_user.id", index=True)
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
@@ -112,11 +105,10 @@ class UserSession(SQLModel, table=True):
     user_agent: str = Field(default="", max_length=300)
 
 
-class RateLimitBucket(SQLModel, table=True):
+class RateLimitBucket(Row, table=True):
     """Failures counted per key (account, client address) with an exponential back-off."""
 
     __tablename__ = "rate_limit_bucket"
-    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
     failures: int = 0
     window_started_at: datetime = utc_field(default_now=True)

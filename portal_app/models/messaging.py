@@ -6,16 +6,15 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 
 
-class OutboxMail(SQLModel, table=True):
+class OutboxMail(Row, table=True):
     """Mail written in the same transaction as the change that caused it; a job delivers it."""
 
     __tablename__ = "outbox_mail"
-    id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=200)
@@ -32,12 +31,10 @@ class OutboxMail(SQLModel, table=True):
     attachment_text: str | None = Field(default=None, sa_type=sa.Text())
 
 
-class AccountHistory(SQLModel, table=True):
+class AccountHistory(AccountRow, table=True):
     """Who did what to an account. Append-only: the database refuses UPDATE and DELETE."""
 
     __tablename__ = "account_history"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     occurred_at: dt.datetime = utc_field(default_now=True, index=True)
     actor_kind: str = Field(max_length=12)  # subscriber | staff | system
     actor_name: str = Field(max_length=120)

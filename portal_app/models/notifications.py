@@ -10,18 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 from sqlmodel import Field, Relationship, SQLModel
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.messaging import OutboxMail
 from portal_app.models.statuses import OutageStatus, status_field
 
 
-class NotificationChoice(SQLModel, table=True):
+class NotificationChoice(AccountRow, table=True):
     """One event's channels for one account, where the subscriber changed them from the defaults."""
 
     __tablename__ = "notification_choice"
     __table_args__ = (sa.UniqueConstraint("account_id", "event"),)
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     event: str = Field(max_length=32)  # a key of services/notify/events.py
     email: bool = True
     sms: bool = False
@@ -60,11 +58,10 @@ class NotificationSettings(SQLModel, table=True):
     quiet_end_minute: int = 8 * 60
 
 
-class OutboxSms(SQLModel, table=True):
+class OutboxSms(Row, table=True):
     """A text message written in the same transaction as its cause; a job sends it when it is due."""
 
     __tablename__ = "outbox_sms"
-    id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     to_number: str = Field(max_length=20)  # E.164
     body: str = Field(max_length=640)
@@ -77,14 +74,12 @@ class OutboxSms(SQLModel, table=True):
     provider_ref: str = Field(default="", max_length=64)  # the SMS provider's message id (Twilio "SM...")
 
 
-class Notification(SQLModel, table=True):
+class Notification(AccountRow, table=True):
     """One message sent (or waiting) on one channel because of one event: the log staff and the
     subscriber see, and the de-duplication of repeated causes (one row per account, channel and key)."""
 
     __tablename__ = "notification"
     __table_args__ = (sa.UniqueConstraint("account_id", "channel", "dedupe_key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     event: str = Field(max_length=32)
     channel: str = Field(max_length=8)  # email | sms
     dedupe_key: str | None = Field(default=None, max_length=120)  # None: never de-duplicated (security notices)
@@ -98,11 +93,10 @@ class Notification(SQLModel, table=True):
     sms: Optional[OutboxSms] = Relationship(sa_relationship=relationship(OutboxSms))  # noqa: UP045
 
 
-class OutageNotice(SQLModel, table=True):
+class OutageNotice(Row, table=True):
     """An outage or planned maintenance in some service areas (or everywhere), open until restored."""
 
     __tablename__ = "outage_notice"
-    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=12)  # outage | maintenance
     title: str = Field(max_length=80)
     details: str = Field(default="", max_length=1000)
@@ -121,11 +115,10 @@ class OutageNoticeArea(SQLModel, table=True):
     service_area_id: int = Field(foreign_key="service_area.id", primary_key=True, index=True)
 
 
-class OutageUpdate(SQLModel, table=True):
+class OutageUpdate(Row, table=True):
     """A later word on a notice (a new expected end, what crews found), shown under it and sent on."""
 
     __tablename__ = "outage_update"
-    id: int | None = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="outage_notice.id", index=True)
     posted_at: dt.datetime = utc_field(default_now=True)
     posted_by: str = Field(max_length=120)

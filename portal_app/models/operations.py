@@ -7,14 +7,13 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import Row, utc_field
 
 
-class StaffAuditEntry(SQLModel, table=True):
+class StaffAuditEntry(Row, table=True):
     """Who on the staff changed what, when and from where. Append-only."""
 
     __tablename__ = "staff_audit_entry"
-    id: int | None = Field(default=None, primary_key=True)
     occurred_at: dt.datetime = utc_field(default_now=True, index=True)
     # No foreign key: the log is evidence, kept as written whatever happens to the staff rows.
     staff_user_id: int | None = Field(default=None, index=True)
@@ -40,11 +39,10 @@ class JobState(SQLModel, table=True):
     next_run_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class ImportBatch(SQLModel, table=True):
+class ImportBatch(Row, table=True):
     """CSV files an admin uploaded: dry-run first, applied on request; removed by the cleanup job."""
 
     __tablename__ = "import_batch"
-    id: int | None = Field(default=None, primary_key=True)
     staff_user_id: int = Field(foreign_key="staff_user.id", index=True)
     created_at: dt.datetime = utc_field(default_now=True)
     files_json: str = Field(sa_type=sa.Text())  # {"accounts": "<csv text>", ...}
@@ -52,11 +50,10 @@ class ImportBatch(SQLModel, table=True):
     applied_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(Row, table=True):
     """A key the provider's billing system uses on the integration API; only its hash is stored."""
 
     __tablename__ = "api_key"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80)
     prefix: str = Field(max_length=16, index=True)  # shown to staff to tell keys apart
     key_hash: str = Field(unique=True, max_length=64)
@@ -67,11 +64,10 @@ class ApiKey(SQLModel, table=True):
     revoked_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class WebhookEndpoint(SQLModel, table=True):
+class WebhookEndpoint(Row, table=True):
     """Where the provider wants to hear about subscribers' actions; the signing secret is sealed."""
 
     __tablename__ = "webhook_endpoint"
-    id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=500)
     secret_sealed: str = Field(max_length=500)
     active: bool = True
@@ -79,11 +75,10 @@ class WebhookEndpoint(SQLModel, table=True):
     created_at: dt.datetime = utc_field(default_now=True)
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(Row, table=True):
     """One event for one endpoint: the delivery log, retried with back-off until delivered or given up."""
 
     __tablename__ = "webhook_delivery"
-    id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
     event: str = Field(max_length=40)
     payload: str = Field(sa_type=sa.Text())

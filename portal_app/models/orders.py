@@ -6,14 +6,12 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.statuses import ContractStatus, HoldStatus, OrderStatus, TaskStatus, WorkflowStatus, status_field
 
 
-class Contract(SQLModel, table=True):
+class Contract(AccountRow, table=True):
     __tablename__ = "contract"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     title: str = Field(max_length=160)
     body_text: str
     version: str = Field(default="1", max_length=16)
@@ -26,11 +24,10 @@ class Contract(SQLModel, table=True):
     signed_text_sha256: str = Field(default="", max_length=64)
 
 
-class CartOrder(SQLModel, table=True):
+class CartOrder(Row, table=True):
     """An order placed through the public cart or a package change."""
 
     __tablename__ = "cart_order"
-    id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     kind: str = Field(default="new_service", max_length=24)  # new_service | package_change
     service_area_id: int | None = Field(default=None, foreign_key="service_area.id")
@@ -52,13 +49,11 @@ class CartOrder(SQLModel, table=True):
     fee_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
 
 
-class ServiceHold(SQLModel, table=True):
+class ServiceHold(AccountRow, table=True):
     """A vacation hold: the service paused from `starts_on` to `ends_on` (both included), billed at
     `monthly_price_cents` (the provider's hold price when asked for) instead of the package price."""
 
     __tablename__ = "service_hold"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     workflow_id: int | None = Field(default=None, foreign_key="workflow.id")
     starts_on: dt.date
     ends_on: dt.date
@@ -72,12 +67,10 @@ class ServiceHold(SQLModel, table=True):
     invoiced_through: dt.date | None = None
 
 
-class Workflow(SQLModel, table=True):
+class Workflow(AccountRow, table=True):
     """A back-office job for an account (an install, a service change)."""
 
     __tablename__ = "workflow"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     cart_order_id: int | None = Field(default=None, foreign_key="cart_order.id")
     kind: str = Field(max_length=24)
     title: str = Field(max_length=160)
@@ -86,9 +79,8 @@ class Workflow(SQLModel, table=True):
     closed_at: dt.datetime | None = utc_field(nullable=True)
 
 
-class WorkflowTask(SQLModel, table=True):
+class WorkflowTask(Row, table=True):
     __tablename__ = "workflow_task"
-    id: int | None = Field(default=None, primary_key=True)
     workflow_id: int = Field(foreign_key="workflow.id", index=True)
     name: str = Field(max_length=160)
     sequence: int = 0  # tie-break for tasks on independent lines

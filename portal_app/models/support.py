@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from portal_app.models.base import utc_field
+from portal_app.models.base import AccountRow, Row, utc_field
 from portal_app.models.statuses import AppointmentStatus, TicketStatus, status_field
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(AccountRow, table=True):
     __tablename__ = "ticket"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     number: str = Field(unique=True, max_length=32)
     category: str = Field(default="General", max_length=60)
     subject: str = Field(max_length=200)
@@ -22,11 +20,10 @@ class Ticket(SQLModel, table=True):
     updated_at: dt.datetime = utc_field(default_now=True)
 
 
-class TicketNote(SQLModel, table=True):
+class TicketNote(Row, table=True):
     """A note on a ticket; only notes marked public ever reach the subscriber."""
 
     __tablename__ = "ticket_note"
-    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     body: str = Field(max_length=5000)
     is_public: bool = False
@@ -35,11 +32,10 @@ class TicketNote(SQLModel, table=True):
     created_at: dt.datetime = utc_field(default_now=True)
 
 
-class AppointmentWindow(SQLModel, table=True):
+class AppointmentWindow(Row, table=True):
     """A bookable time window with a capacity (crews available)."""
 
     __tablename__ = "appointment_window"
-    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="install", max_length=24)
     starts_at: dt.datetime = utc_field(index=True)
     ends_at: dt.datetime = utc_field()
@@ -47,10 +43,8 @@ class AppointmentWindow(SQLModel, table=True):
     booked: int = 0
 
 
-class Appointment(SQLModel, table=True):
+class Appointment(AccountRow, table=True):
     __tablename__ = "appointment"
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
     kind: str = Field(default="install", max_length=24)
     title: str = Field(max_length=120)
     status: AppointmentStatus = status_field("to_schedule", max_length=16)

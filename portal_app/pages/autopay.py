@@ -12,12 +12,13 @@ from portal_app.components.billing_nav import billing_tabs, status_badge
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
 from portal_app.components.payment_form import ach_authorization
 from portal_app.components.shell import portal_page
+from portal_app.i18n import t
 from portal_app.state.autopay import AutoPayState as S
 
 
 def _method_select(id_: str) -> rx.Component:
     return rx.vstack(
-        rx.el.label("Stored payment method", html_for=id_, font_size="var(--font-size-2)", font_weight="500"),
+        rx.el.label(t("Stored payment method"), html_for=id_, font_size="var(--font-size-2)", font_weight="500"),
         rx.el.select(
             rx.foreach(S.method_options, lambda o: rx.el.option(o["option"], value=o["value"])),
             id=id_, name=id_, value=S.choice, on_change=S.choose, width="100%", min_height=tokens.TOUCH_TARGET,
@@ -39,8 +40,8 @@ def _edit_form() -> rx.Component:
         _method_select("edit-method"),
         _ach_box("edit"),
         rx.hstack(
-            primary_button("SAVE", type="submit"),
-            rx.button("Cancel", type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
+            primary_button(t("SAVE"), type="submit"),
+            rx.button(t("Cancel"), type="button", on_click=S.cancel_edit, variant="soft", color_scheme="gray",
                       size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             spacing="3",
         ),
@@ -50,10 +51,10 @@ def _edit_form() -> rx.Component:
 
 def _history() -> rx.Component:
     return rx.vstack(
-        rx.text("Recurring charges", size="2", weight="medium"),
+        rx.text(t("Recurring charges"), size="2", weight="medium"),
         rx.cond(
             S.charges.length() == 0,
-            rx.text("No AutoPay charges yet.", size="2", color=tokens.MUTED),
+            rx.text(t("No AutoPay charges yet."), size="2", color=tokens.MUTED),
             rx.foreach(S.charges, lambda c: rx.hstack(
                 rx.text(c["date"], size="2"), rx.spacer(), rx.text(c["amount"], size="2", weight="medium"),
                 status_badge(c["status"]), width="100%", align="center", spacing="2")),
@@ -70,15 +71,15 @@ def _item(item: rx.Var) -> rx.Component:
                 rx.button(
                     rx.cond(item["kind"] == "ach", rx.icon("landmark", size=20), rx.icon("credit_card", size=20)),
                     rx.vstack(rx.text(item["label"], size="3", weight="medium"),
-                              rx.text("Repeat On: ", item["repeat_on"], size="2", color=tokens.MUTED),
+                              rx.text(t("Repeat On: "), item["repeat_on"], size="2", color=tokens.MUTED),
                               spacing="0", align="start"),
                     on_click=S.toggle_history(item["id"]),
                     variant="ghost", color_scheme="gray", min_height=tokens.TOUCH_TARGET, cursor="pointer",
-                    aria_label="Show the history of " + item["label"].to(str), height="auto", padding="0.25rem",
+                    aria_label=t("Show the history of ") + item["label"].to(str), height="auto", padding="0.25rem",
                     text_align="left", flex="1", justify_content="start", color=tokens.TEXT,
                 ),
                 rx.button(rx.icon("x", size=22), on_click=S.ask_remove(item["id"]), disabled=locked,
-                          aria_label="Remove AutoPay with " + item["label"].to(str), color_scheme="red",
+                          aria_label=t("Remove AutoPay with ") + item["label"].to(str), color_scheme="red",
                           variant="soft", min_width=tokens.TOUCH_TARGET, min_height=tokens.TOUCH_TARGET,
                           cursor="pointer", id="remove-autopay"),
                 align="center", width="100%",
@@ -86,7 +87,7 @@ def _item(item: rx.Var) -> rx.Component:
             rx.cond(
                 S.editing_id == item["id"],
                 _edit_form(),
-                rx.button("EDIT", on_click=S.start_edit(item["id"]), disabled=locked, variant="outline", size="3",
+                rx.button(t("EDIT"), on_click=S.start_edit(item["id"]), disabled=locked, variant="outline", size="3",
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             ),
             rx.cond(locked, rx.text(rx.icon("lock", size=14), " ", S.lock_reason, size="2", color=tokens.MUTED,
@@ -99,9 +100,9 @@ def _item(item: rx.Var) -> rx.Component:
 
 def _remove_dialog() -> rx.Component:
     return confirm_dialog(
-        title="Remove AutoPay?",
-        description="Future invoices will not be charged automatically. You can set AutoPay up again at any time.",
-        confirm_label="REMOVE", on_confirm=S.confirm_remove, keep_label="Keep AutoPay", on_keep=S.keep,
+        title=t("Remove AutoPay?"),
+        description=t("Future invoices will not be charged automatically. You can set AutoPay up again at any time."),
+        confirm_label=t("REMOVE"), on_confirm=S.confirm_remove, keep_label=t("Keep AutoPay"), on_keep=S.keep,
         open=S.removing_id != 0, max_width="360px",
     )
 
@@ -109,12 +110,12 @@ def _remove_dialog() -> rx.Component:
 def _stored_methods() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Stored payment methods", as_="h2", size="4"),
+            rx.heading(t("Stored payment methods"), as_="h2", size="4"),
             rx.foreach(S.method_options, lambda o: rx.hstack(
                 rx.cond(o["kind"] == "ach", rx.icon("landmark", size=20), rx.icon("credit_card", size=20)),
                 rx.text(o["label"], size="3", flex="1"),
                 rx.button(rx.icon("x", size=22), on_click=S.ask_forget(o["value"]), color_scheme="red", variant="soft",
-                          aria_label="Remove stored " + o["label"].to(str), min_width=tokens.TOUCH_TARGET,
+                          aria_label=t("Remove stored ") + o["label"].to(str), min_width=tokens.TOUCH_TARGET,
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                 align="center", width="100%", spacing="3",
             )),
@@ -126,8 +127,8 @@ def _stored_methods() -> rx.Component:
 
 def _forget_dialog() -> rx.Component:
     return confirm_dialog(
-        title="Remove this payment method?", description="It will no longer be offered when you pay.",
-        confirm_label="REMOVE", on_confirm=S.confirm_forget, keep_label="Keep it", on_keep=S.keep,
+        title=t("Remove this payment method?"), description=t("It will no longer be offered when you pay."),
+        confirm_label=t("REMOVE"), on_confirm=S.confirm_forget, keep_label=t("Keep it"), on_keep=S.keep,
         open=S.forgetting_id != 0, max_width="360px",
     )
 
@@ -135,28 +136,28 @@ def _forget_dialog() -> rx.Component:
 def _setup() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Set up AutoPay", as_="h2", size="4"),
-            label_value("Repeat On", "Each invoice's due date"),
+            rx.heading(t("Set up AutoPay"), as_="h2", size="4"),
+            label_value(t("Repeat On"), t("Each invoice's due date")),
             rx.cond(
                 S.method_options.length() > 0,
                 stacked_form(
                     _method_select("setup-method"),
                     _ach_box("setup"),
-                    primary_button("ADD RECURRING", type="submit", width="100%"),
+                    primary_button(t("ADD RECURRING"), type="submit", width="100%"),
                     on_submit=S.add_recurring, spacing="3",
                 ),
             ),
             rx.cond(
                 S.hosted,
                 rx.hstack(
-                    rx.button("Add a new card", on_click=S.add_new_method("card"), variant="outline", size="3",
+                    rx.button(t("Add a new card"), on_click=S.add_new_method("card"), variant="outline", size="3",
                               min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                     rx.cond(S.ach_offered,
-                            rx.button("Add a bank account", on_click=S.add_new_method("ach"), variant="outline",
+                            rx.button(t("Add a bank account"), on_click=S.add_new_method("ach"), variant="outline",
                                       size="3", min_height=tokens.TOUCH_TARGET, cursor="pointer")),
                     spacing="2", wrap="wrap",
                 ),
-                rx.link("Pay with a new card or bank account and turn AutoPay on", href="/pay?autopay=1",
+                rx.link(t("Pay with a new card or bank account and turn AutoPay on"), href="/pay?autopay=1",
                         min_height=tokens.TOUCH_TARGET, display="flex", align_items="center"),
             ),
             spacing="3", width="100%", align="start",
@@ -172,7 +173,7 @@ def autopay_page() -> rx.Component:
         error_callout(S.error, id="autopay-error"),
         notice_callout(S.notice, id="autopay-notice"),
         rx.cond(S.items.length() == 0,
-                rx.text("AutoPay is off. Set it up and each invoice is paid on its due date.", color=tokens.MUTED)),
+                rx.text(t("AutoPay is off. Set it up and each invoice is paid on its due date."), color=tokens.MUTED)),
         rx.foreach(S.items, _item),
         rx.cond(S.items.length() == 0, _setup()),
         rx.cond(S.method_options.length() > 0, _stored_methods()),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog, form_dialog
@@ -40,7 +41,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.el.button(
             _row_body(row),
             on_click=S.open_edit(row["kind"], row["id"]),
-            aria_label="Edit " + row["text"],
+            aria_label=t("Edit ") + row["text"],
             style={"flex": "1", "min_width": "0", "min_height": tokens.TOUCH_TARGET, "background": "none",
                    "border": "none", "text_align": "left", "cursor": "pointer", "padding": "0.25rem 0",
                    "color": "inherit", "font": "inherit"},
@@ -48,7 +49,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.icon_button(
             rx.icon("x", size=20),
             on_click=S.ask_delete(row["kind"], row["id"]),
-            aria_label="Delete " + row["text"],
+            aria_label=t("Delete ") + row["text"],
             color_scheme="red", variant="soft", size="3", min_width=tokens.TOUCH_TARGET,
             min_height=tokens.TOUCH_TARGET, cursor="pointer",
         ),
@@ -63,32 +64,32 @@ def _row(row: rx.Var) -> rx.Component:
 
 def _add_fields() -> rx.Component:
     return rx.vstack(
-        select_field("Person", "contact_id", S.people, default_value=S.person_choice, on_change=S.choose_person,
-                     extra_first=("new", "New person")),
+        select_field(t("Person"), "contact_id", S.people, default_value=S.person_choice, on_change=S.choose_person,
+                     extra_first=("new", t("New person"))),
         rx.cond(
             S.person_choice == "new",
             rx.vstack(
-                text_field("First name", "first_name", error=S.err_first_name, autocomplete="given-name"),
-                text_field("Last name", "last_name", error=S.err_last_name, autocomplete="family-name"),
-                select_field("Type", "type_id", S.types, error=S.err_type_id, default_value=S.type_id,
-                             extra_first=("", "No type")),
+                text_field(t("First name"), "first_name", error=S.err_first_name, autocomplete="given-name"),
+                text_field(t("Last name"), "last_name", error=S.err_last_name, autocomplete="family-name"),
+                select_field(t("Type"), "type_id", S.types, error=S.err_type_id, default_value=S.type_id,
+                             extra_first=("", t("No type"))),
                 spacing="3", width="100%",
             ),
         ),
         rx.cond(S.add_kind != "phone",
-                text_field("Email address", "email", error=S.err_email, autocomplete="email", input_mode="email")),
+                text_field(t("Email address"), "email", error=S.err_email, autocomplete="email", input_mode="email")),
         rx.cond(S.add_kind != "email",
-                text_field("Phone number", "phone", error=S.err_phone, autocomplete="tel", input_mode="tel")),
+                text_field(t("Phone number"), "phone", error=S.err_phone, autocomplete="tel", input_mode="tel")),
         spacing="3", width="100%",
     )
 
 
 def _person_fields() -> rx.Component:
     return rx.vstack(
-        text_field("First name", "first_name", error=S.err_first_name, default_value=S.first_name),
-        text_field("Last name", "last_name", error=S.err_last_name, default_value=S.last_name),
-        select_field("Type", "type_id", S.types, error=S.err_type_id, default_value=S.type_id,
-                     extra_first=("", "No type")),
+        text_field(t("First name"), "first_name", error=S.err_first_name, default_value=S.first_name),
+        text_field(t("Last name"), "last_name", error=S.err_last_name, default_value=S.last_name),
+        select_field(t("Type"), "type_id", S.types, error=S.err_type_id, default_value=S.type_id,
+                     extra_first=("", t("No type"))),
         spacing="3", width="100%",
     )
 
@@ -96,8 +97,8 @@ def _person_fields() -> rx.Component:
 def _point_field() -> rx.Component:
     return rx.cond(
         S.point_kind == "email",
-        text_field("Email address", "value", error=S.err_email, default_value=S.point_value, input_mode="email"),
-        text_field("Phone number", "value", error=S.err_phone, default_value=S.point_value, input_mode="tel"),
+        text_field(t("Email address"), "value", error=S.err_email, default_value=S.point_value, input_mode="email"),
+        text_field(t("Phone number"), "value", error=S.err_phone, default_value=S.point_value, input_mode="tel"),
     )
 
 
@@ -105,15 +106,15 @@ def _form_dialog() -> rx.Component:
     return form_dialog(
         error_callout(S.err_form, id="contact-form-error"),
         rx.match(S.form_mode, ("person", _person_fields()), ("point", _point_field()), _add_fields()),
-        submit_label="CONFIRM", on_submit=S.submit,
-        title=S.form_title, description="Changes are saved when you press CONFIRM.",
+        submit_label=t("CONFIRM"), on_submit=S.submit,
+        title=S.form_title, description=t("Changes are saved when you press CONFIRM."),
         open=S.form_open, on_open_change=S.set_form_open,
     )
 
 
 def _delete_dialog() -> rx.Component:
     return confirm_dialog(
-        title="Delete contact?", description=S.confirm_text, confirm_label="DELETE CONTACT",
+        title=t("Delete contact?"), description=S.confirm_text, confirm_label=t("DELETE CONTACT"),
         on_confirm=S.confirm_delete, open=S.confirm_open, on_open_change=S.set_confirm_open,
     )
 
@@ -122,8 +123,8 @@ def _delete_dialog() -> rx.Component:
              on_load=[S.load])
 def contacts_page() -> rx.Component:
     return page_body(
-        "Contacts",
-        rx.text("Tap a name, email or phone number to change it.", size="2", color=tokens.MUTED),
+        t("Contacts"),
+        rx.text(t("Tap a name, email or phone number to change it."), size="2", color=tokens.MUTED),
         notice_callout(S.notice, id="contacts-notice"),
         error_callout(S.page_error, id="contacts-error"),
         card(
@@ -135,6 +136,6 @@ def contacts_page() -> rx.Component:
         ),
         _form_dialog(),
         _delete_dialog(),
-        action=primary_button("Add Contact", on_click=S.open_add("contact")),
+        action=primary_button(t("Add Contact"), on_click=S.open_add("contact")),
         spacing="3",
     )

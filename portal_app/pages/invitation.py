@@ -6,9 +6,9 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import link_outcome, primary_button
-from portal_app.components.forms import field, public_frame, stacked_form
+from portal_app.components.forms import field, password_hint, public_frame, stacked_form
 from portal_app.components.shell import portal_page
-from portal_app.pages.email_links import PASSWORD_HINT
+from portal_app.i18n import t
 from portal_app.state.people import ConfirmAddAccountState as C
 from portal_app.state.people import InvitationState as S
 
@@ -18,34 +18,35 @@ _SIGN_IN_AND_RETURN = rx.call_script(
 
 
 def _offer() -> rx.Component:
-    return rx.text(rx.el.strong(S.invited_by), " invited you to use the account ", rx.el.strong(S.account_label),
+    return rx.text(rx.el.strong(S.invited_by), t(" invited you to use the account "), rx.el.strong(S.account_label),
                    " (", S.invited_role, ").", size="3", id="invitation-offer")
 
 
 def _signed_in() -> rx.Component:
     return rx.vstack(
-        rx.text("You are signed in as ", rx.el.strong(S.signed_in_as), ". Accept to add this account to your sign-in.",
+        rx.text(t("You are signed in as "), rx.el.strong(S.signed_in_as),
+                t(". Accept to add this account to your sign-in."),
                 size="3"),
-        primary_button("ACCEPT", on_click=S.accept, width="100%", id="accept-invitation"),
+        primary_button(t("ACCEPT"), on_click=S.accept, width="100%", id="accept-invitation"),
         spacing="3", width="100%",
     )
 
 
 def _signed_out() -> rx.Component:
     return rx.vstack(
-        rx.button("SIGN IN TO ACCEPT", on_click=_SIGN_IN_AND_RETURN, variant="outline", size="3", width="100%",
+        rx.button(t("SIGN IN TO ACCEPT"), on_click=_SIGN_IN_AND_RETURN, variant="outline", size="3", width="100%",
                   min_height=tokens.TOUCH_TARGET, cursor="pointer", id="sign-in-to-accept"),
         rx.divider(),
-        rx.heading("New here? Create a sign-in", as_="h2", size="4"),
-        rx.text("It signs in with ", rx.el.strong(S.invited_email), " and can use only this account.", size="2",
+        rx.heading(t("New here? Create a sign-in"), as_="h2", size="4"),
+        rx.text(t("It signs in with "), rx.el.strong(S.invited_email), t(" and can use only this account."), size="2",
                 color=tokens.MUTED),
         stacked_form(
-            field("Username", "username", autocomplete="username", error=S.errors.get("username", "")),
-            field("Password", "password", type_="password", autocomplete="new-password", hint=PASSWORD_HINT,
+            field(t("Username"), "username", autocomplete="username", error=S.errors.get("username", "")),
+            field(t("Password"), "password", type_="password", autocomplete="new-password", hint=password_hint(),
                   error=S.errors.get("password", "")),
-            field("Password again", "confirm_password", type_="password", autocomplete="new-password",
+            field(t("Password again"), "confirm_password", type_="password", autocomplete="new-password",
                   error=S.errors.get("confirm_password", "")),
-            primary_button("CREATE SIGN-IN", type="submit", width="100%"),
+            primary_button(t("CREATE SIGN-IN"), type="submit", width="100%"),
             on_submit=S.create_sign_in, spacing="3", id="create-sign-in",
         ),
         spacing="3", width="100%",
@@ -59,16 +60,16 @@ def invitation() -> rx.Component:
             S.loaded, S.valid | (S.created != ""),
             rx.cond(
                 S.created != "",
-                rx.callout(rx.text("Your sign-in ", rx.el.strong(S.created), " is ready. ",
-                                   rx.link("Sign in", href="/signin"), " to use the account."),
+                rx.callout(rx.text(t("Your sign-in "), rx.el.strong(S.created), t(" is ready. "),
+                                   rx.link(t("Sign in"), href="/signin"), t(" to use the account.")),
                            icon="circle_check", color_scheme="green", role="status", width="100%", id="created"),
                 rx.vstack(_offer(), rx.cond(S.signed_in_as != "", _signed_in(), _signed_out()), spacing="4",
                           width="100%"),
             ),
-            "This invitation has expired or has already been used. Ask the account holder for a new one.",
+            t("This invitation has expired or has already been used. Ask the account holder for a new one."),
             "invitation-error",
         ),
-        heading="Invitation",
+        heading=t("Invitation"),
     )
 
 
@@ -77,10 +78,10 @@ def confirm_add_account() -> rx.Component:
     return public_frame(
         link_outcome(
             C.loaded, C.added != "",
-            rx.callout(rx.text("Account ", rx.el.strong(C.added), " is added to the sign-in that asked for it. ",
-                               rx.link("Sign in", href="/signin"), " and choose it in the header."),
+            rx.callout(rx.text(t("Account "), rx.el.strong(C.added), t(" is added to the sign-in that asked for it. "),
+                               rx.link(t("Sign in"), href="/signin"), t(" and choose it in the header.")),
                        icon="circle_check", color_scheme="green", role="status", width="100%", id="account-added"),
-            "This link has expired or has already been used.", "add-account-error",
+            t("This link has expired or has already been used."), "add-account-error",
         ),
-        heading="Add an account",
+        heading=t("Add an account"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
@@ -34,13 +35,13 @@ def _reasons(title: str, reasons: rx.Var) -> rx.Component:
 def _explained(invoice: rx.Var) -> rx.Component:
     """"Why is my bill different?": closed until tapped (a native disclosure, keyboard and screen-reader ready)."""
     return rx.el.details(
-        rx.el.summary("Why is my bill different?",
+        rx.el.summary(t("Why is my bill different?"),
                       style={"cursor": "pointer", "color": tokens.ACCENT, "font_weight": "500",
                              "padding": "0.7rem 0", "min_height": tokens.TOUCH_TARGET}),
         rx.vstack(
             rx.text(invoice["headline"], size="2", weight="medium"),
-            _reasons("What changed", invoice["changes"].to(list[dict])),
-            _reasons("Payments and balance", invoice["account"].to(list[dict])),
+            _reasons(t("What changed"), invoice["changes"].to(list[dict])),
+            _reasons(t("Payments and balance"), invoice["account"].to(list[dict])),
             spacing="3", width="100%", padding_bottom="0.75rem",
         ),
         class_name="bill-explained",
@@ -52,10 +53,10 @@ def _row(invoice: rx.Var) -> rx.Component:
     return rx.vstack(
         document_row(
             rx.text(invoice["number"], size="3", weight="medium"),
-            rx.text("Issued ", invoice["date"], " · due ", invoice["due"], size="2", color=tokens.MUTED),
+            rx.text(t("Issued "), invoice["date"], t(" · due "), invoice["due"], size="2", color=tokens.MUTED),
             rx.hstack(rx.text(invoice["amount"], size="3", weight="bold"), status_badge(invoice["status"]),
                       align="center", spacing="2"),
-            pdf_href=invoice["pdf"], pdf_label="Invoice " + invoice["number"].to(str) + " PDF", class_name="invoice-row",
+            pdf_href=invoice["pdf"], pdf_label=t("Invoice ") + invoice["number"].to(str) + " PDF", class_name="invoice-row",
             border=False,
         ),
         rx.cond(invoice["headline"] != "", _explained(invoice)),
@@ -66,5 +67,5 @@ def _row(invoice: rx.Var) -> rx.Component:
 @portal_page(route="/invoices", title="Invoices", nav_label=N_("Billing"), nav_icon="receipt", nav_order=20,
              on_load=[S.load])
 def invoices() -> rx.Component:
-    return paged_list("Invoices", "/invoices", S.invoices, _row, "No invoices yet.", S.page, S.pages, S.go_to,
+    return paged_list(t("Invoices"), "/invoices", S.invoices, _row, t("No invoices yet."), S.page, S.pages, S.go_to,
                       statement_form())

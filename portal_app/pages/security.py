@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, label_value, notice_callout, page_body, primary_button
-from portal_app.components.forms import field, stacked_form
+from portal_app.components.forms import field, password_hint, stacked_form
 from portal_app.components.shell import portal_page
-from portal_app.pages.email_links import PASSWORD_HINT
 from portal_app.state.security import SecurityState
 
 
@@ -23,15 +23,15 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
 
 def _password_card() -> rx.Component:
     return _section(
-        "Password",
+        t("Password"),
         stacked_form(
-            field("Current password", "current_password", type_="password", autocomplete="current-password",
+            field(t("Current password"), "current_password", type_="password", autocomplete="current-password",
                   error=_err("current_password")),
-            field("New password", "new_password", type_="password", autocomplete="new-password",
-                  hint=PASSWORD_HINT, error=_err("new_password")),
-            field("New password again", "confirm_password", type_="password", autocomplete="new-password",
+            field(t("New password"), "new_password", type_="password", autocomplete="new-password",
+                  hint=password_hint(), error=_err("new_password")),
+            field(t("New password again"), "confirm_password", type_="password", autocomplete="new-password",
                   error=_err("confirm_password")),
-            primary_button("CHANGE PASSWORD", type="submit", loading=SecurityState.busy),
+            primary_button(t("CHANGE PASSWORD"), type="submit", loading=SecurityState.busy),
             on_submit=SecurityState.change_password, spacing="3", reset_on_submit=True,
         ),
     )
@@ -39,14 +39,14 @@ def _password_card() -> rx.Component:
 
 def _email_card() -> rx.Component:
     return _section(
-        "Email address",
-        label_value("Signs in and gets notices at", SecurityState.email, id="current-email"),
+        t("Email address"),
+        label_value(t("Signs in and gets notices at"), SecurityState.email, id="current-email"),
         stacked_form(
-            field("New email address", "new_email", type_="email", autocomplete="email", error=_err("new_email"),
-                  hint="We send a link to the new address; it takes effect when you open it."),
-            field("Current password", "email_password", type_="password", autocomplete="current-password",
+            field(t("New email address"), "new_email", type_="email", autocomplete="email", error=_err("new_email"),
+                  hint=t("We send a link to the new address; it takes effect when you open it.")),
+            field(t("Current password"), "email_password", type_="password", autocomplete="current-password",
                   error=_err("email_password")),
-            primary_button("CHANGE EMAIL", type="submit", loading=SecurityState.busy),
+            primary_button(t("CHANGE EMAIL"), type="submit", loading=SecurityState.busy),
             on_submit=SecurityState.change_email, spacing="3", reset_on_submit=True,
         ),
     )
@@ -54,18 +54,18 @@ def _email_card() -> rx.Component:
 
 def _enrolment() -> rx.Component:
     return rx.vstack(
-        rx.text("1. Scan this code with an authenticator app (Google Authenticator, 1Password, Authy…).", size="2"),
-        rx.image(src=SecurityState.qr_data_uri, alt="QR code for your authenticator app", width="200px",
+        rx.text(t("1. Scan this code with an authenticator app (Google Authenticator, 1Password, Authy…)."), size="2"),
+        rx.image(src=SecurityState.qr_data_uri, alt=t("QR code for your authenticator app"), width="200px",
                  height="200px", background="white"),
         rx.text(
-            "Can't scan? Enter this key: ",
+            t("Can't scan? Enter this key: "),
             rx.code(SecurityState.manual_key, id="manual-key", color_scheme="gray", high_contrast=True),
             size="2",
         ),
         stacked_form(
-            field("2. Enter the 6-digit code the app shows", "code", autocomplete="one-time-code",
+            field(t("2. Enter the 6-digit code the app shows"), "code", autocomplete="one-time-code",
                   input_mode="numeric", error=_err("code")),
-            primary_button("TURN ON", type="submit"),
+            primary_button(t("TURN ON"), type="submit"),
             on_submit=SecurityState.confirm_two_factor, spacing="3", reset_on_submit=True,
         ),
         spacing="3", width="100%",
@@ -77,7 +77,7 @@ def _recovery_codes() -> rx.Component:
         SecurityState.showing_recovery_codes,
         rx.callout(
             rx.vstack(
-                rx.text("Your recovery codes. Each works once if you lose your phone. They are shown only now:",
+                rx.text(t("Your recovery codes. Each works once if you lose your phone. They are shown only now:"),
                         weight="medium"),
                 # Filled by a script from the handler: the codes are never part of the tab's state.
                 rx.el.ul(
@@ -93,19 +93,19 @@ def _recovery_codes() -> rx.Component:
 
 def _two_factor_card() -> rx.Component:
     return _section(
-        "Two-factor sign-in",
-        rx.text("After your password, sign-in asks for a code from an app on your phone.", size="2",
+        t("Two-factor sign-in"),
+        rx.text(t("After your password, sign-in asks for a code from an app on your phone."), size="2",
                 color=tokens.MUTED),
         _recovery_codes(),
         rx.cond(
             SecurityState.two_factor_on,
             rx.vstack(
-                rx.badge("On", color_scheme="green", size="2", high_contrast=True, id="two-factor-state"),
-                rx.text(SecurityState.recovery_left, " recovery codes left.", size="2"),
+                rx.badge(t("On"), color_scheme="green", size="2", high_contrast=True, id="two-factor-state"),
+                rx.text(SecurityState.recovery_left, t(" recovery codes left."), size="2"),
                 stacked_form(
-                    field("Password to turn it off", "disable_password", type_="password",
+                    field(t("Password to turn it off"), "disable_password", type_="password",
                           autocomplete="current-password", error=_err("disable_password")),
-                    rx.button("TURN OFF", type="submit", variant="outline", color_scheme="red",
+                    rx.button(t("TURN OFF"), type="submit", variant="outline", color_scheme="red",
                               min_height=tokens.TOUCH_TARGET, cursor="pointer"),
                     on_submit=SecurityState.disable_two_factor, spacing="3", reset_on_submit=True,
                 ),
@@ -114,7 +114,7 @@ def _two_factor_card() -> rx.Component:
             rx.cond(
                 SecurityState.enrolling,
                 _enrolment(),
-                rx.button("SET UP TWO-FACTOR", on_click=SecurityState.start_two_factor, variant="outline",
+                rx.button(t("SET UP TWO-FACTOR"), on_click=SecurityState.start_two_factor, variant="outline",
                           min_height=tokens.TOUCH_TARGET, cursor="pointer"),
             ),
         ),
@@ -123,10 +123,10 @@ def _two_factor_card() -> rx.Component:
 
 def _sessions_card() -> rx.Component:
     return _section(
-        "Signed-in devices",
-        rx.text("Lost a phone or used a shared computer? Sign out on every device, this one included.", size="2",
+        t("Signed-in devices"),
+        rx.text(t("Lost a phone or used a shared computer? Sign out on every device, this one included."), size="2",
                 color=tokens.MUTED),
-        rx.button("SIGN OUT EVERYWHERE", on_click=SecurityState.sign_out_everywhere, variant="outline",
+        rx.button(t("SIGN OUT EVERYWHERE"), on_click=SecurityState.sign_out_everywhere, variant="outline",
                   color_scheme="red", min_height=tokens.TOUCH_TARGET, cursor="pointer"),
     )
 
@@ -135,17 +135,17 @@ def _sessions_card() -> rx.Component:
              on_load=[SecurityState.load])
 def security() -> rx.Component:
     return page_body(
-        "Sign-in and security",
-        rx.text("Signed in as ", rx.el.strong(SecurityState.username), size="2", color=tokens.MUTED),
+        t("Sign-in and security"),
+        rx.text(t("Signed in as "), rx.el.strong(SecurityState.username), size="2", color=tokens.MUTED),
         notice_callout(SecurityState.notice, id="security-notice"),
         error_callout(_err("form")),
         _password_card(),
         _email_card(),
         _two_factor_card(),
         _sessions_card(),
-        _section("People with access",
-                 rx.text("Who else can use this account, and with what access; invite someone or remove them.",
+        _section(t("People with access"),
+                 rx.text(t("Who else can use this account, and with what access; invite someone or remove them."),
                          size="2", color=tokens.MUTED),
-                 rx.link("People with access", href="/people", id="people-link", min_height=tokens.TOUCH_TARGET,
+                 rx.link(t("People with access"), href="/people", id="people-link", min_height=tokens.TOUCH_TARGET,
                          display="flex", align_items="center")),
     )

@@ -6,8 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import form_card, list_card, row_button, shown_once, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card, list_card, row_button, shown_once
 from portal_app.state.staff_api_keys import StaffApiKeysState as S
 
 SCOPES = [{"id": "write", "name": "Write (upsert accounts, services, invoices, payments; and read)"},
@@ -27,20 +26,20 @@ def _row(k: rx.Var) -> rx.Component:
     )
 
 
-@staff_page(route="/staff/api-keys", title="API keys", nav_label="API keys", nav_icon="key_round", nav_order=88,
-            on_load=[S.load])
-def staff_api_keys() -> rx.Component:
-    return staff_view(
-        "API keys",
+def _intro() -> rx.Component:
+    return rx.text("Keys for the integration API (",
+                   rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
+                   "). Send one as Authorization: Bearer <key>. Each key may make 120 requests a minute.",
+                   size="2", color=tokens.MUTED)
+
+
+@admin_page(route="/staff/api-keys", title="API keys", state=S, nav_icon="key_round", nav_order=88, intro=_intro)
+def staff_api_keys() -> list[rx.Component]:
+    return [
         shown_once(S.new_key, label="New key", id="new-api-key"),
         list_card(S.rows, _row, empty="No keys yet."),
         form_card("New key",
                   text_field("Name (the system that uses it)", "name", error=S.errors.get("name", "")),
                   select_field("Scope", "scope", SCOPES, default_value="write"),
                   submit="CREATE KEY", on_submit=S.create),
-        intro=rx.text("Keys for the integration API (",
-                      rx.link("OpenAPI description", href="/api/v1/openapi.json", underline="always"),
-                      "). Send one as Authorization: Bearer <key>. Each key may make 120 requests a minute.",
-                      size="2", color=tokens.MUTED),
-        notice=S.notice, refused=S.refused,
-    )
+    ]

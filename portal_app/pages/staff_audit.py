@@ -6,8 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import form_card, list_card, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card, list_card
 from portal_app.state.staff_audit import StaffAuditState as S
 
 
@@ -21,16 +20,14 @@ def _row(r: rx.Var) -> rx.Component:
     )
 
 
-@staff_page(route="/staff/audit", title="Audit log", nav_label="Audit log", nav_icon="scroll_text", nav_order=85,
-            on_load=[S.load])
-def staff_audit() -> rx.Component:
-    return staff_view(
-        "Audit log",
+@admin_page(route="/staff/audit", title="Audit log", state=S, nav_icon="scroll_text", nav_order=85, notice=False,
+            max_width="960px")
+def staff_audit() -> list[rx.Component]:
+    return [
         form_card("Filter",
                   text_field("Who (name contains)", "actor", default_value=S.actor),
                   select_field("What", "action", S.groups, default_value=S.action, extra_first=("", "Everything")),
                   text_field("Text (account, username, detail)", "text", default_value=S.text),
                   submit="FILTER", on_submit=S.filter, reset=False),
         list_card(S.rows, _row, empty=rx.cond(S.loaded, rx.text("Nothing matches.", size="2"))),
-        refused=S.refused, max_width="960px",
-    )
+    ]

@@ -8,8 +8,7 @@ from portal_app.components import tokens
 from portal_app.components.cards import card
 from portal_app.components.dialogs import form_dialog
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import form_card, list_card, row_button, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card, list_card, row_button
 from portal_app.state.staff_catalogue import StaffCatalogueState as S
 
 MODE_OPTIONS = [{"id": m, "name": m.title()} for m in ("disabled", "optional", "required")]
@@ -32,7 +31,7 @@ def _edit_dialog(p: rx.Var) -> rx.Component:
     package_id = p["id"].to(str)
     return form_dialog(
         *_package_fields(p, id_prefix="edit"),
-        submit_label="SAVE PACKAGE", on_submit=S.update_package, spacing="2",
+        submit_label="SAVE PACKAGE", on_submit=S.update_package, spacing="2", cancel_label="Cancel",
         trigger=row_button("Edit", aria_label="Edit " + p["name"].to(str)),
         title=rx.fragment("Edit ", p["name"]),
         description="Current subscribers keep their price; new orders and changes use the new one.",
@@ -85,11 +84,10 @@ def _area(area: rx.Var) -> rx.Component:
     ), class_name="catalogue-area", data_area=area["name"])
 
 
-@staff_page(route="/staff/catalogue", title="Packages and service areas", nav_label="Catalogue",
-            nav_icon="package", nav_order=20, on_load=[S.load])
-def staff_catalogue() -> rx.Component:
-    return staff_view(
-        "Packages and service areas",
+@admin_page(route="/staff/catalogue", title="Packages and service areas", state=S, nav_label="Catalogue",
+            nav_icon="package", nav_order=20)
+def staff_catalogue() -> list[rx.Component]:
+    return [
         rx.heading("Packages", as_="h2", size="5"),
         list_card(S.packages, _package, empty="No packages yet."),
         form_card("Add package",
@@ -104,5 +102,4 @@ def staff_catalogue() -> rx.Component:
                   select_field("Portal-account step", "mode", MODE_OPTIONS, error=S.errors.get("mode", ""),
                                default_value="optional"),
                   submit="ADD SERVICE AREA", on_submit=S.add_area, level="h3"),
-        notice=S.notice, refused=S.refused,
-    )
+    ]

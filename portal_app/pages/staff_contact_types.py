@@ -8,8 +8,7 @@ from portal_app.components import tokens
 from portal_app.components.dialogs import confirm_dialog
 from portal_app.components.cards import card
 from portal_app.components.forms import stacked_form, text_field
-from portal_app.components.staff_admin import form_card, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card
 from portal_app.state.staff_contact_types import StaffContactTypesState as S
 
 
@@ -52,20 +51,17 @@ def _confirm() -> rx.Component:
         title=rx.text.span("Remove ", S.confirm_name, "?"),
         description="Subscribers will no longer be able to choose it. Contacts that have this type keep their "
                     "names, emails and phone numbers and show no type.",
-        confirm_label="REMOVE TYPE", on_confirm=S.remove, on_keep=S.cancel_remove,
+        confirm_label="REMOVE TYPE", on_confirm=S.remove, keep_label="Cancel", on_keep=S.cancel_remove,
         open=S.confirm_id != "", on_open_change=S.confirm_open_change, max_width="440px",
     )
 
 
-@staff_page(route="/staff/settings/contact-types", title="Contact Types", nav_label="Contact Types",
-            nav_icon="contact", nav_order=40, on_load=[S.load])
-def contact_types() -> rx.Component:
-    return staff_view(
-        "Contact Types",
+@admin_page(route="/staff/settings/contact-types", title="Contact Types", state=S, nav_icon="contact", nav_order=40,
+            max_width="720px", intro="The Type options subscribers pick for each contact, in the order they see them.")
+def contact_types() -> list[rx.Component]:
+    return [
         rx.vstack(rx.foreach(S.types, _row), spacing="2", width="100%", id="contact-types"),
         form_card("Add a type", text_field("New type name", "name", error=S.errors.get("name", "")),
                   submit="ADD TYPE", on_submit=S.add, reset=False, no_validate=True),
         _confirm(),
-        intro="The Type options subscribers pick for each contact, in the order they see them.",
-        notice=S.notice, refused=S.refused, max_width="720px",
-    )
+    ]

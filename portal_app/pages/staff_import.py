@@ -6,8 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout, notice_callout, primary_button
-from portal_app.components.staff_admin import staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page
 from portal_app.services.operations.importer import HEADERS
 from portal_app.state.staff_import import StaffImportState as S
 
@@ -38,11 +37,10 @@ def _formats() -> rx.Component:
     )
 
 
-@staff_page(route="/staff/import", title="Import", nav_label="Import", nav_icon="upload", nav_order=78,
-            on_load=[S.load])
-def staff_import() -> rx.Component:
-    return staff_view(
-        "Import subscribers",
+@admin_page(route="/staff/import", title="Import", state=S, nav_icon="upload", nav_order=78,
+            heading="Import subscribers", notice=False, max_width="960px")
+def staff_import() -> list[rx.Component]:
+    return [
         error_callout(S.problem, id="import-problem"),
         card(rx.vstack(
             rx.text("Upload one or more CSV files from your billing system. Nothing is written until you "
@@ -77,5 +75,4 @@ def staff_import() -> rx.Component:
             rx.cond(S.more != "", rx.text(S.more, size="2", color=tokens.MUTED)),
             spacing="2", width="100%",
         ), id="import-report")),
-        refused=S.refused, max_width="960px",
-    )
+    ]

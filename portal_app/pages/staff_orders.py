@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import back_link, card, primary_button
+from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import stacked_form, text_field
-from portal_app.components.staff_admin import account_missing, form_card, row_button, staff_view
+from portal_app.components.staff_admin import account_view, form_card, row_button
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.staff_orders import StaffOrdersState as S
 
@@ -94,21 +94,16 @@ def _contract(c: rx.Var) -> rx.Component:
 
 @staff_page(route="/staff/orders", title="Orders and contracts", on_load=[S.load])
 def staff_orders() -> rx.Component:
-    return rx.cond(
-        S.found,
-        staff_view(
-            "Orders and contracts",
-            rx.cond(S.workflows.length() == 0, rx.text("No workflows.", color=tokens.MUTED)),
-            rx.foreach(S.workflows, _workflow),
-            rx.heading("Contracts", as_="h2", size="5"),
-            rx.cond(S.contracts.length() == 0, rx.text("No contracts.", color=tokens.MUTED)),
-            rx.foreach(S.contracts, _contract),
-            form_card("Send a contract to sign",
-                      text_field("Title", "title", error=S.errors.get("title", "")),
-                      text_field("Contract text", "body_text", error=S.errors.get("body_text", ""), textarea=True),
-                      submit="SEND CONTRACT", on_submit=S.send_contract, level="h3", id="send-contract-form"),
-            intro=back_link(S.account_name, href="/staff/account?number=" + S.account_number),
-            notice=S.notice,
-        ),
-        account_missing(),
+    return account_view(
+        S, "Orders and contracts",
+        rx.cond(S.workflows.length() == 0, rx.text("No workflows.", color=tokens.MUTED)),
+        rx.foreach(S.workflows, _workflow),
+        rx.heading("Contracts", as_="h2", size="5"),
+        rx.cond(S.contracts.length() == 0, rx.text("No contracts.", color=tokens.MUTED)),
+        rx.foreach(S.contracts, _contract),
+        form_card("Send a contract to sign",
+                  text_field("Title", "title", error=S.errors.get("title", "")),
+                  text_field("Contract text", "body_text", error=S.errors.get("body_text", ""), textarea=True),
+                  submit="SEND CONTRACT", on_submit=S.send_contract, level="h3", id="send-contract-form"),
+        notice=True,
     )

@@ -6,9 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components import tokens
-from portal_app.components.cards import back_link, card, primary_button
+from portal_app.components.cards import card, primary_button
 from portal_app.components.forms import field_error, stacked_form
-from portal_app.components.staff_admin import account_missing, list_card, staff_view
+from portal_app.components.staff_admin import account_view, admin_page, list_card
 from portal_app.components.staff_shell import staff_page
 from portal_app.state.outages import StaffAccountNotificationsState as A
 from portal_app.state.outages import StaffOutagesState as S
@@ -120,21 +120,19 @@ def _notice(n: rx.Var) -> rx.Component:
     ), class_name="outage-notice")
 
 
-@staff_page(route="/staff/outages", title="Outage notices", nav_label="Outages", nav_icon="radio_tower", nav_order=65,
-            on_load=[S.load])
-def staff_outages() -> rx.Component:
-    return staff_view(
-        "Outage notices",
+@admin_page(route="/staff/outages", title="Outage notices", state=S, nav_label="Outages", nav_icon="radio_tower",
+            nav_order=65,
+            intro="Tell the customers of some service areas (or all) about a service problem or planned work: "
+                  "they see it on every page and get it by email or text.")
+def staff_outages() -> list[rx.Component]:
+    return [
         _post_form(),
         rx.heading("Open and recent", size="4", as_="h2"),
         rx.cond(S.loaded & (S.notices.length() == 0), rx.text("No notices in the last 30 days.", size="2",
                                                                color=tokens.MUTED)),
         rx.vstack(rx.foreach(S.notices, _notice), spacing="3", width="100%", id="notices"),
         rx.link("Public status page", href="/status", size="2"),
-        intro="Tell the customers of some service areas (or all) about a service problem or planned work: "
-              "they see it on every page and get it by email or text.",
-        notice=S.notice, refused=S.refused,
-    )
+    ]
 
 
 def _sent(row: rx.Var) -> rx.Component:
@@ -158,20 +156,15 @@ def _choice(row: rx.Var) -> rx.Component:
 
 @staff_page(route="/staff/notifications", title="Account notifications", on_load=[A.load])
 def staff_account_notifications() -> rx.Component:
-    return rx.cond(
-        A.found,
-        staff_view(
-            "Notifications",
-            list_card(A.sent, _sent, empty="Nothing sent yet.", id="staff-sent"),
-            card(rx.vstack(
-                rx.heading("Their choices", size="4", as_="h2"),
-                rx.text("Paperless billing: ", rx.cond(A.paperless, "on", "off (paper bill by post)"), size="2"),
-                rx.text("Texts: ", rx.cond(A.sms_phone != "", A.sms_phone, "no number"),
-                        rx.cond(A.sms_opted_out, " (replied STOP)", ""), " · quiet hours ", A.quiet, size="2"),
-                rx.foreach(A.choices, _choice),
-                spacing="1", width="100%",
-            )),
-            intro=back_link(A.account_name, href="/staff/account?number=" + A.account_number),
-        ),
-        account_missing(),
+    return account_view(
+        A, "Notifications",
+        list_card(A.sent, _sent, empty="Nothing sent yet.", id="staff-sent"),
+        card(rx.vstack(
+            rx.heading("Their choices", size="4", as_="h2"),
+            rx.text("Paperless billing: ", rx.cond(A.paperless, "on", "off (paper bill by post)"), size="2"),
+            rx.text("Texts: ", rx.cond(A.sms_phone != "", A.sms_phone, "no number"),
+                    rx.cond(A.sms_opted_out, " (replied STOP)", ""), " · quiet hours ", A.quiet, size="2"),
+            rx.foreach(A.choices, _choice),
+            spacing="1", width="100%",
+        )),
     )

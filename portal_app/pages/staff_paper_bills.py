@@ -6,8 +6,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.cards import card, primary_button
-from portal_app.components.staff_admin import list_card, row_button, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, list_card, row_button
 from portal_app.state.staff_paper_bills import StaffPaperBillsState as S
 
 
@@ -25,11 +24,12 @@ def _bill(bill: rx.Var) -> rx.Component:
     )
 
 
-@staff_page(route="/staff/paper-bills", title="Paper bills", nav_label="Paper bills", nav_icon="printer",
-            nav_order=72, on_load=[S.load])
-def staff_paper_bills() -> rx.Component:
-    return staff_view(
-        "Paper bills",
+@admin_page(route="/staff/paper-bills", title="Paper bills", state=S, nav_icon="printer", nav_order=72,
+            intro="Bills of accounts that chose paper, from the billing run, until they are marked printed. Download "
+                  "them as one PDF (one bill after another, in ZIP order) or one at a time; mark them printed once "
+                  "they are in the post. The paper-bills command prints a month's bills the same way.")
+def staff_paper_bills() -> list[rx.Component]:
+    return [
         card(rx.vstack(
             rx.text(S.total, weight="bold", id="paper-bills-count"),
             rx.cond(S.bills.length() > 0, rx.hstack(
@@ -40,8 +40,4 @@ def staff_paper_bills() -> rx.Component:
                 spacing="3", wrap="wrap")),
             spacing="3", width="100%")),
         list_card(S.bills, _bill, empty="Nothing waiting: every paper bill is printed.", id="paper-bills"),
-        intro="Bills of accounts that chose paper, from the billing run, until they are marked printed. Download "
-              "them as one PDF (one bill after another, in ZIP order) or one at a time; mark them printed once "
-              "they are in the post. The paper-bills command prints a month's bills the same way.",
-        notice=S.notice, refused=S.refused,
-    )
+    ]

@@ -7,8 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import card
 from portal_app.components.forms import field_error, text_field
-from portal_app.components.staff_admin import form_card, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card
 from portal_app.state.staff_scheduling import StaffSchedulingState as S
 
 
@@ -80,11 +79,10 @@ def _define_form() -> rx.Component:
     )
 
 
-@staff_page(route="/staff/scheduling", title="Appointment windows", nav_label="Appointment windows",
-            nav_icon="calendar-clock", nav_order=30, on_load=[S.load])
-def appointment_windows() -> rx.Component:
-    return staff_view(
-        "Appointment windows",
+@admin_page(route="/staff/scheduling", title="Appointment windows", state=S, nav_icon="calendar-clock", nav_order=30,
+            max_width="720px", intro="Install windows subscribers can book, and how many crews each one has.")
+def appointment_windows() -> list[rx.Component]:
+    return [
         rx.vstack(
             rx.el.label("Day", html_for="window-day", font_size="var(--font-size-2)", font_weight="500"),
             rx.input(id="window-day", type="date", value=S.day, on_change=S.pick_day, size="3",
@@ -106,6 +104,4 @@ def appointment_windows() -> rx.Component:
             rx.text("No windows on this day yet.", color=tokens.MUTED, id="no-windows"),
         ),
         _define_form(),
-        intro="Install windows subscribers can book, and how many crews each one has.",
-        notice=S.notice, refused=S.refused, max_width="720px",
-    )
+    ]

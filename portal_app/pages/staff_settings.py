@@ -7,8 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import brand_logo, card, label_value, primary_button
 from portal_app.components.forms import field_error, stacked_form
-from portal_app.components.staff_admin import list_card, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, list_card
 from portal_app.services.staff.settings_admin import SWITCHES, Switch
 from portal_app.state.staff_settings import StaffSettingsState as S
 from portal_app.theming import current_theme
@@ -72,11 +71,9 @@ def _theme() -> rx.Component:
     ), id="theme-view")
 
 
-@staff_page(route="/staff/settings", title="Settings", nav_label="Settings", nav_icon="settings", nav_order=70,
-            on_load=[S.load])
-def staff_settings() -> rx.Component:
-    return staff_view(
-        "Settings",
+@admin_page(route="/staff/settings", title="Settings", state=S, nav_icon="settings", nav_order=70)
+def staff_settings() -> list[rx.Component]:
+    return [
         card(stacked_form(
             *[_switch(s) for s in SWITCHES],
             primary_button("SAVE SETTINGS", type="submit"),
@@ -86,5 +83,4 @@ def staff_settings() -> rx.Component:
         list_card(S.changes, _change, empty="No changes yet."),
         rx.link("Full history in the audit log", href="/staff/audit?action=settings", size="2"),
         _theme(),
-        notice=S.notice, refused=S.refused,
-    )
+    ]

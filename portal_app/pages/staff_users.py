@@ -7,8 +7,7 @@ import reflex as rx
 from portal_app.components import tokens
 from portal_app.components.cards import card, error_callout
 from portal_app.components.forms import select_field, text_field
-from portal_app.components.staff_admin import form_card, row_button, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card, row_button
 from portal_app.state.staff_users import StaffUsersState as S
 
 ROLE_OPTIONS = [{"id": "agent", "name": "Agent (accounts, tickets, orders, small refunds)"},
@@ -37,11 +36,9 @@ def _row(s: rx.Var) -> rx.Component:
     ), class_name="staff-user-row", data_username=s["username"])
 
 
-@staff_page(route="/staff/users", title="Staff users", nav_label="Staff", nav_icon="users", nav_order=80,
-            on_load=[S.load])
-def staff_users() -> rx.Component:
-    return staff_view(
-        "Staff users",
+@admin_page(route="/staff/users", title="Staff users", state=S, nav_label="Staff", nav_icon="users", nav_order=80)
+def staff_users() -> list[rx.Component]:
+    return [
         error_callout(S.errors.get("staff", ""), id="staff-error"),
         error_callout(S.errors.get("role", ""), id="role-error"),
         rx.foreach(S.rows, _row),
@@ -52,5 +49,4 @@ def staff_users() -> rx.Component:
                   text_field("Email", "email", error=S.errors.get("email", ""), type_="email"),
                   select_field("Role", "role", ROLE_OPTIONS, default_value="agent"),
                   submit="SEND INVITATION", on_submit=S.invite),
-        notice=S.notice, refused=S.refused,
-    )
+    ]

@@ -7,8 +7,7 @@ import reflex as rx
 
 from portal_app.components import tokens
 from portal_app.components.forms import text_field
-from portal_app.components.staff_admin import form_card, list_card, row_button, shown_once, staff_view
-from portal_app.components.staff_shell import staff_page
+from portal_app.components.staff_admin import admin_page, form_card, list_card, row_button, shown_once
 from portal_app.state.staff_webhooks import StaffWebhooksState as S
 
 
@@ -32,11 +31,12 @@ def _delivery(d: rx.Var) -> rx.Component:
     )
 
 
-@staff_page(route="/staff/webhooks", title="Webhooks", nav_label="Webhooks", nav_icon="webhook", nav_order=89,
-            on_load=[S.load])
-def staff_webhooks() -> rx.Component:
-    return staff_view(
-        "Webhooks",
+@admin_page(route="/staff/webhooks", title="Webhooks", state=S, nav_icon="webhook", nav_order=89,
+            intro="Each endpoint gets a JSON POST when a subscriber pays, signs a contract, orders, books an "
+                  "appointment or opens a ticket, signed in the Portal-Signature header (t=<time>,v1=<HMAC-SHA256 "
+                  "of \"<time>.<body>\">). Failed deliveries are retried for about two hours.")
+def staff_webhooks() -> list[rx.Component]:
+    return [
         shown_once(S.new_secret, label="Signing secret", id="webhook-secret"),
         rx.heading("Endpoints", as_="h2", size="4"),
         list_card(S.endpoints, _endpoint, empty="No endpoints yet."),
@@ -45,8 +45,4 @@ def staff_webhooks() -> rx.Component:
                   submit="ADD ENDPOINT", on_submit=S.add, level="h3"),
         rx.heading("Delivery log", as_="h2", size="4"),
         list_card(S.deliveries, _delivery, empty="Nothing sent yet."),
-        intro="Each endpoint gets a JSON POST when a subscriber pays, signs a contract, orders, books an appointment "
-              "or opens a ticket, signed in the Portal-Signature header (t=<time>,v1=<HMAC-SHA256 of "
-              "\"<time>.<body>\">). Failed deliveries are retried for about two hours.",
-        notice=S.notice, refused=S.refused,
-    )
+    ]

@@ -7,7 +7,7 @@ import reflex as rx
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.billing import autopay, hosted_payments, payments, statements
 from portal_app.services.core.errors import FieldErrors, PortalError
-from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import BILLING
 from portal_app.state.signed_in import signed_in_event
@@ -34,7 +34,9 @@ class AutoPayState(SessionState):
         return any(o["value"] == self.choice and o["kind"] == "ach" for o in self.method_options)
 
     def _show_problem(self, problem: Exception) -> None:
-        self.error = next(iter(problem.errors.values())) if isinstance(problem, FieldErrors) else str(problem)
+        message = next(iter(problem.errors.values())) if isinstance(problem, FieldErrors) else (
+            problem.message if isinstance(problem, PortalError) else str(problem))
+        self.error = self._t(message)
         self.removing_id = self.forgetting_id = 0
 
     @rx.event
@@ -50,8 +52,8 @@ class AutoPayState(SessionState):
     def _refresh(self, db, principal) -> None:
         views = autopay.list_autopay(db, principal=principal)
         methods = autopay.stored_methods(db, principal=principal)
-        self.lock_reason = autopay.lock_reason(db)
-        self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": v.repeat_on,
+        self.lock_reason = self._t(autopay.lock_reason(db))
+        self.items = [{"id": v.id, "label": v.method_label, "kind": v.method_kind, "repeat_on": self._t(v.repeat_on),
                        "since": v.since, "method_id": str(v.method_id)} for v in views]
         self.method_options = [{"value": str(m.id), "label": autopay.method_label(m), "option": autopay.option_label(m),
                                 "kind": m.kind} for m in methods]
@@ -67,10 +69,11 @@ class AutoPayState(SessionState):
         try:
             rows = autopay.charges(db, principal=principal, recurring_id=int(recurring_id))
         except (PortalError, ValueError, TypeError):
-            self.error = "That recurring payment could not be found."
+            self.error = self._t(_("That recurring payment could not be found."))
             return
         self.open_id = int(recurring_id)
-        self.charges = [{"date": formatting.date(p.created_at), "amount": formatting.money(p.amount_cents),
+        fmt = self._formats()
+        self.charges = [{"date": fmt.date(p.created_at), "amount": fmt.money(p.amount_cents),
                          "status": statements.PAYMENT_STATUS.get(p.status, p.status)} for p in rows]
 
     @rx.event
@@ -111,7 +114,7 @@ class AutoPayState(SessionState):
         self.error = self.notice = ""
         # The method is detached at the gateway too (a network call; this body runs off the loop).
         autopay.remove_method(db, principal=principal, method_id=self.forgetting_id)
-        self.notice = "Payment method removed."
+        self.notice = self._t(_("Payment method removed."))
         self.forgetting_id = 0
         self._refresh(db, principal)
 
@@ -149,13 +152,14 @@ class AutoPayState(SessionState):
         if action == "remove":
             autopay.remove(db, principal=principal, recurring_id=self.removing_id)
         elif not self.choice.isdigit():
-            raise PortalError("Choose a stored card or bank account.")
+            raise PortalError(_("Choose a stored card or bank account."))
         elif action == "edit":
             autopay.change_method(db, principal=principal, recurring_id=self.editing_id, method_id=int(self.choice),
                                   ach_authorized=ach_ok, client_ip=ip)
         else:
             autopay.set_up(db, principal=principal, method_id=int(self.choice), ach_authorized=ach_ok, client_ip=ip)
-        self.notice = {"remove": "AutoPay removed. Future invoices will not be charged automatically.",
-                       "edit": "AutoPay updated.", "setup": "AutoPay is on. Each invoice will be charged on its due date."}[action]
+        self.notice = self._t({"remove": _("AutoPay removed. Future invoices will not be charged automatically."),
+                               "edit": _("AutoPay updated."),
+                               "setup": _("AutoPay is on. Each invoice will be charged on its due date.")}[action])
         self.editing_id = self.removing_id = self.forgetting_id = 0
         self._refresh(db, principal)

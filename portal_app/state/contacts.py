@@ -8,12 +8,14 @@ import reflex as rx
 
 from portal_app.services.selfservice import contacts
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.i18n import N_, _
+from portal_app.state.dialogs import ConfirmDialog, FormDialog
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
 
 FIELDS = ("contact_id", "first_name", "last_name", "type_id", "email", "phone")
-ADD_TITLES = {"contact": "Add Contact", "email": "Add Email Address", "phone": "Add Phone Number"}
+ADD_TITLES = {"contact": N_("Add Contact"), "email": N_("Add Email Address"), "phone": N_("Add Phone Number")}
 
 
 def _as_int(value) -> int | None:
@@ -23,7 +25,7 @@ def _as_int(value) -> int | None:
         return None
 
 
-class ContactsState(SessionState):
+class ContactsState(FormDialog, ConfirmDialog, SessionState):
     rows: list[dict[str, str]] = []  # flattened: a "person" row, then its "email"/"phone" rows
     people: list[dict[str, str]] = []  # {"id", "name"} for the add form's person picker
     types: list[dict[str, str]] = []  # {"id", "name"}
@@ -31,8 +33,7 @@ class ContactsState(SessionState):
     notice: str = ""
     page_error: str = ""
 
-    # the add/edit form
-    form_open: bool = False
+    # the add/edit form (open: FormDialog)
     form_mode: str = "add"  # add | person | point
     form_title: str = ""
     add_kind: str = "contact"  # contact | email | phone: which fields the add form shows
@@ -49,11 +50,9 @@ class ContactsState(SessionState):
     err_phone: str = ""
     err_form: str = ""
 
-    # the delete confirmation
-    confirm_open: bool = False
+    # the delete confirmation (open: ConfirmDialog)
     confirm_text: str = ""
     _editing_id: int | None = None
-    _pending_delete: tuple[str, int] | None = None
 
     def _refresh(self, db, principal) -> None:
         views = contacts.list_contacts(db, principal=principal)
@@ -61,7 +60,7 @@ class ContactsState(SessionState):
         rows: list[dict[str, str]] = []
         for view in views:
             rows.append({"key": f"person-{view.id}", "kind": "person", "id": str(view.id), "text": view.name,
-                         "type_name": view.type_name or "No type", "label": "",
+                         "type_name": view.type_name or self._t(_("No type")), "label": "",
                          "first": view.first_name, "last": view.last_name})
             for point in view.points:
                 rows.append({"key": f"point-{point.id}", "kind": point.kind, "id": str(point.id),
@@ -91,7 +90,7 @@ class ContactsState(SessionState):
 
     def _open_add(self, kind: str) -> None:
         self._clear_errors()
-        self.form_mode, self.add_kind, self.form_title = "add", kind, ADD_TITLES[kind]
+        self.form_mode, self.add_kind, self.form_title = "add", kind, self._t(ADD_TITLES[kind])
         # Adding an email or phone goes to the first person (the owner) unless another is picked.
         self.person_choice = self.people[0]["id"] if kind != "contact" and self.people else "new"
         self.first_name = self.last_name = self.point_value = ""
@@ -116,18 +115,14 @@ class ContactsState(SessionState):
         self._clear_errors()
         self._editing_id = int(row["id"])
         if kind == "person":
-            self.form_mode, self.form_title = "person", "Edit name"
+            self.form_mode, self.form_title = "person", self._t(_("Edit name"))
             self.first_name, self.last_name = row["first"], row["last"]
             self.type_id = next((kind["id"] for kind in self.types if kind["name"] == row["type_name"]), "")
         else:
             self.form_mode, self.point_kind = "point", kind
-            self.form_title = "Edit email address" if kind == "email" else "Edit phone number"
+            self.form_title = self._t(_("Edit email address") if kind == "email" else _("Edit phone number"))
             self.point_value = row["text"]
         self.form_open = True
-
-    @rx.event
-    def set_form_open(self, value: bool):
-        self.form_open = bool(value)
 
     @rx.event
     @signed_in_event(needs=FULL)
@@ -139,28 +134,28 @@ class ContactsState(SessionState):
                 contacts.update_contact(db, principal=principal, contact_id=self._editing_id,
                                         first_name=data["first_name"], last_name=data["last_name"],
                                         type_id=data["type_id"])
-                self.notice = "Contact updated."
+                self.notice = self._t(_("Contact updated."))
             elif self.form_mode == "point" and self._editing_id is not None:
                 contacts.update_point(db, principal=principal, point_id=self._editing_id, value=data["value"])
-                self.notice = "Contact updated."
+                self.notice = self._t(_("Contact updated."))
             else:
                 contacts.add_contact(db, principal=principal, contact_id=_as_int(data["contact_id"]),
                                      first_name=data["first_name"], last_name=data["last_name"],
                                      type_id=data["type_id"], email=data["email"], phone=data["phone"])
-                self.notice = "Contact added."
+                self.notice = self._t(_("Contact added."))
         except FieldErrors as problem:
             db.rollback()
             for field, message in problem.errors.items():
                 if field == "value" or (self.form_mode == "point" and field in ("email", "phone")):
                     field = "email" if self.point_kind == "email" else "phone"
                 if hasattr(self, f"err_{field}"):
-                    setattr(self, f"err_{field}", message)
+                    setattr(self, f"err_{field}", self._t(message))
                 else:
-                    self.err_form = message
+                    self.err_form = self._t(message)
             return
         except PortalError as problem:
             db.rollback()
-            self.err_form = str(problem)
+            self.err_form = self._t(problem.message)
             return
         self.form_open = False
         self._refresh(db, principal)
@@ -171,28 +166,21 @@ class ContactsState(SessionState):
         row = next((r for r in self.rows if r["kind"] == kind and r["id"] == str(row_id)), None)
         if row is None:
             return
-        self._pending_delete = ("contact" if kind == "person" else "point", int(row["id"]))
         if kind == "person":
-            self.confirm_text = f"Delete {row['text']} and their email addresses and phone numbers?"
+            self.confirm_text = self._t(_("Delete %(name)s and their email addresses and phone numbers?",
+                                           name=row["text"]))
         else:
-            self.confirm_text = f"Delete {row['text']}?"
+            self.confirm_text = self._t(_("Delete %(name)s?", name=row["text"]))
         self.page_error = ""
-        self.confirm_open = True
-
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        self.confirm_open = bool(value)
-        if not value:
-            self._pending_delete = None
+        self._ask("contact" if kind == "person" else "point", int(row["id"]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_delete(self, db, principal):
-        if self._pending_delete is None:
+        asked = self._answered()
+        if asked is None:
             return
-        what, object_id = self._pending_delete
-        self._pending_delete = None
-        self.confirm_open = False
+        what, object_id = asked
         try:
             if what == "contact":
                 contacts.delete_contact(db, principal=principal, contact_id=object_id)
@@ -200,9 +188,9 @@ class ContactsState(SessionState):
                 contacts.delete_point(db, principal=principal, point_id=object_id)
         except PortalError as problem:  # NotFound included: gone meanwhile, or never this account's
             db.rollback()
-            self.page_error = str(problem)
+            self.page_error = self._t(problem.message)
             self.notice = ""
         else:
-            self.notice = "Contact deleted."
+            self.notice = self._t(_("Contact deleted."))
             self.page_error = ""
         self._refresh(db, principal)

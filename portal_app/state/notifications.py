@@ -3,6 +3,7 @@ number (confirmed by a code), and what was sent lately."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 import reflex as rx
@@ -40,14 +41,25 @@ class NotificationsState(SessionState):
 
     def _fill(self, db: Session, principal: Principal) -> None:
         view = preferences.preferences(db, principal=principal)
-        self.rows = [asdict(row) for row in view.rows]
+        self.rows = [{**asdict(row), "label": self._t(row.label), "description": self._t(row.description)}
+                     for row in view.rows]
         self.paperless, self.texts_available = view.paperless, view.texts_available
         self.sms_phone, self.sms_opted_out, self.pending_phone = view.sms_phone, view.sms_opted_out, view.pending_phone
         self.quiet_hours, self.quiet_start, self.quiet_end = view.quiet_hours, view.quiet_start, view.quiet_end
         self.zone, self.texting_from, self.invited = view.zone, view.texting_from, view.invited
-        self.sent = [{k: str(v) for k, v in asdict(row).items()} for row in log.sent_to_me(db, principal=principal)]
+        # `status` stays English (the page colours the badge by it); what is read is in the tab's language.
+        self.sent = [{**{k: str(v) for k, v in asdict(row).items()}, "status_text": self._t(row.status),
+                      "channel": self._t(row.channel), "event": self._t(row.event)}
+                     for row in log.sent_to_me(db, principal=principal)]
         self.form_key += 1
         self.loaded = True
+
+    def _change(self, db: Session, principal: Principal, change: Callable[[], str]) -> None:
+        """A change on this page: no earlier field messages, the service's answer as the notice, then the
+        page as it now stands."""
+        self.errors = {}
+        self.notice = self._t(change())
+        self._fill(db, principal)
 
     @rx.event
     @signed_in_event
@@ -64,33 +76,27 @@ class NotificationsState(SessionState):
         choices = {row["key"]: (bool(row["email_required"] or form_data.get(f"email_{row['key']}")),
                                 bool(form_data.get(f"sms_{row['key']}")) if texts_shown else bool(row["sms"]))
                    for row in self.rows}
-        self.errors = {}
-        self.notice = preferences.save_preferences(
+        self._change(db, principal, lambda: preferences.save_preferences(
             db, principal=principal, choices=choices, paperless=bool(form_data.get("paperless")),
             quiet_hours=bool(form_data.get("quiet_hours")), quiet_start=str(form_data.get("quiet_start", ""))[:5],
-            quiet_end=str(form_data.get("quiet_end", ""))[:5])
-        self._fill(db, principal)
+            quiet_end=str(form_data.get("quiet_end", ""))[:5]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def send_code(self, db: Session, principal: Principal, form_data: dict):
-        self.errors = {}
-        self.notice = preferences.send_code(db, principal=principal, phone=str(form_data.get("phone", ""))[:40])
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.send_code(db, principal=principal,
+                                                                  phone=str(form_data.get("phone", ""))[:40]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_code(self, db: Session, principal: Principal, form_data: dict):
-        self.errors = {}
-        self.notice = preferences.confirm_code(db, principal=principal, code=str(form_data.get("code", ""))[:20])
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.confirm_code(db, principal=principal,
+                                                                     code=str(form_data.get("code", ""))[:20]))
 
     @rx.event
     @signed_in_event(needs=FULL)
     def remove_phone(self, db: Session, principal: Principal):
-        self.errors = {}
-        self.notice = preferences.remove_phone(db, principal=principal)
-        self._fill(db, principal)
+        self._change(db, principal, lambda: preferences.remove_phone(db, principal=principal))
 
     def _show_problem(self, problem: Exception) -> None:
         self.notice = ""

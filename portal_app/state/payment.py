@@ -46,6 +46,16 @@ class PaymentAttempt(rx.State, mixin=True):
     once, its public reference, and what a tap marked in the browser (the class's `pay_tapped`)."""
 
     attempt_ref: str = ""  # a public name for this form's attempt (not the key): what a tap marks
+    # The form both payment pages show (Make a Payment, Quick Pay) and the receipt once paid.
+    method_choice: str = NEW_CARD
+    amount: str = ""
+    hosted: bool = False  # the gateway collects new cards on its own page (Stripe Checkout)
+    ach_terms: str = ""
+    errors: dict[str, str] = {}
+    submitting: bool = False
+    done_amount: str = ""
+    done_receipt: str = ""
+    done_pending: bool = False
     done_confirming: bool = False  # the processor's answer is still awaited (never "received" until it comes)
     _attempt_key: str = ""
     _expected_balance: int = 0
@@ -53,6 +63,11 @@ class PaymentAttempt(rx.State, mixin=True):
     def _new_attempt(self) -> None:
         self._attempt_key = payments.new_attempt_key()
         self.attempt_ref = payments.attempt_reference(self._attempt_key)
+
+    def _show_paid(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
+        self.done_amount = formatting.money(outcome.amount_cents)
+        self.done_receipt = outcome.receipt_number
+        self.done_pending = outcome.status == "pending"
 
     def _tap_went_unanswered(self) -> bool:
         """PAY NOW was tapped on this very form and its answer never reached the page."""
@@ -68,8 +83,6 @@ class PaymentAttempt(rx.State, mixin=True):
 
 class PaymentState(PaymentAttempt, SessionState):
     method_options: list[dict] = []
-    method_choice: str = NEW_CARD
-    amount: str = ""
     balance_text: str = ""
     pending_text: str = ""  # payments still settling, e.g. "<amount> payment pending (bank)"
     left_text: str = ""
@@ -78,17 +91,10 @@ class PaymentState(PaymentAttempt, SessionState):
     recurring: bool = False
     recurring_added: bool = False
     has_autopay: bool = False
-    hosted: bool = False  # the gateway collects new cards on its own page (Stripe Checkout)
-    ach_terms: str = ""
-    errors: dict[str, str] = {}
     form_error: str = ""
-    submitting: bool = False
     done: bool = False
-    done_amount: str = ""
-    done_receipt: str = ""
     done_method: str = ""
     done_balance: str = ""
-    done_pending: bool = False
     done_payment_id: int = 0
     done_autopay: bool = False
     done_note: str = ""  # what the payer still has to do (verify microdeposits)
@@ -169,11 +175,9 @@ class PaymentState(PaymentAttempt, SessionState):
 
     def _show_outcome(self, outcome: payments.PaymentOutcome | payments.AttemptOutcome) -> None:
         self.done = True
-        self.done_amount = money(outcome.amount_cents)
-        self.done_receipt = outcome.receipt_number
+        self._show_paid(outcome)
         self.done_method = outcome.method_label
         self.done_balance = balance(outcome.new_balance_cents)
-        self.done_pending = outcome.status == "pending"
         self.done_confirming = outcome.status == "pending" and not outcome.settling
         self.done_payment_id = outcome.payment_id
         self.done_autopay = outcome.autopay_on

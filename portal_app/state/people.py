@@ -6,29 +6,38 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.services.core.access import FULL, MEMBER_ROLES, ROLE_LABELS, may
-from portal_app.services.core import formatting
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import N_, _
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import memberships, tokens
 from portal_app.services.identity.portal_users import SignUpRefused
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.off_loop import in_one_session
+from portal_app.state.dialogs import ConfirmDialog
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
 from portal_app.state.tab_guard import event_query_param, reset_tab
 
 ROLE_OPTIONS = [{"value": role, "label": ROLE_LABELS[role]} for role in MEMBER_ROLES]
+TOO_LONG = _("That took too long: enter the account again.")
+# How a membership came about, as stored (models/identity.py, services/identity/memberships.py): shown translated.
+ADDED_BY = (N_("with the sign-in"), N_("proof of the account"), N_("invitation"))
+INVITED_BY = "invitation from "
 
 
-class PeopleState(SessionState):
+def _added_by(text: str) -> str:
+    if text.startswith(INVITED_BY):
+        return _("invitation from %(name)s", name=text[len(INVITED_BY):])
+    return text
+
+
+class PeopleState(ConfirmDialog, SessionState):
     people: list[dict[str, str]] = []
     invitations: list[dict[str, str]] = []
     holder: bool = False  # the full role sees and manages who has access
     errors: dict[str, str] = {}
     notice: str = ""
-    confirm_open: bool = False
     removing_name: str = ""
-    _removing_id: int = 0
     # Adding an account this person holds (any role: it is about their own sign-in), as sign-up proves it.
     add_number: str = ""  # matched, waiting for proof
     add_choices: list[dict[str, str]] = []
@@ -41,12 +50,14 @@ class PeopleState(SessionState):
         if not self.holder:
             self.people, self.invitations = [], []
             return
-        self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email, "role": m.role_label,
-                        "added": f"Added {formatting.date(m.added_at)}" + (f" · {m.added_by}" if m.added_by else ""),
+        self.people = [{"id": str(m.membership_id), "username": m.username, "email": m.email,
+                        "role": self._t(m.role_label),
+                        "added": self._t(_("Added %(date)s", date=self._formats().date(m.added_at)))
+                        + (f" · {self._t(_added_by(m.added_by))}" if m.added_by else ""),
                         "you": "yes" if m.is_you else ""}
                        for m in memberships.members(db, principal=principal)]
-        self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": i.role_label,
-                             "until": f"Link works until {formatting.date(i.expires_at)}"}
+        self.invitations = [{"id": str(i.invitation_id), "email": i.email, "role": self._t(i.role_label),
+                             "until": self._t(_("Link works until %(date)s", date=self._formats().date(i.expires_at)))}
                             for i in memberships.pending_invitations(db, principal=principal)]
 
     @rx.event
@@ -66,75 +77,71 @@ class PeopleState(SessionState):
                 last_name=str(form.get("last_name", ""))[:80], billing_zip=str(form.get("billing_zip", ""))[:16],
                 client_ip=self.router.session.client_ip)
         except SignUpRefused as refused:  # kept: the attempt counts against the limits
-            self.errors = {"account_number": str(refused)}
+            self.errors = {"account_number": self._t(refused.message)}
             return
         self._add_request, self.add_number = seal(started.request), started.account_number
         self.add_choices = [{"id": str(c.id), "masked": c.masked} for c in started.choices]
         self.add_bill_proof = started.bill_proof
 
+    def _with_add_request(self, step):
+        """`step(request)` with the sealed request to add an account; a stale one asks for the account again."""
+        if not self._add_request:
+            return None
+        try:
+            result = step(unseal(self._add_request))
+        except tokens.TokenInvalid:
+            self._add_request, self.add_number = "", ""
+            self.errors = {"account_number": self._t(TOO_LONG)}
+            return None
+        self.errors, self._add_request, self.add_number = {}, "", ""
+        return result
+
     @rx.event
     @signed_in_event
     def send_add_link(self, db, principal, form: dict):
-        if not self._add_request:
-            return
-        try:
-            masked = memberships.send_add_account_link(db, principal=principal, request=unseal(self._add_request),
-                                                       choice_id=str(form.get("choice", "")),
-                                                       client_ip=self.router.session.client_ip)
-        except tokens.TokenInvalid:
-            self._add_request, self.add_number = "", ""
-            self.errors = {"account_number": "That took too long: enter the account again."}
-            return
-        self.errors, self._add_request, self.add_number = {}, "", ""
-        self.add_notice = (f"We sent a link to {masked}. Whoever opens it adds the account to your sign-in; "
-                           "it works once and for 1 hour.")
+        masked = self._with_add_request(lambda request: memberships.send_add_account_link(
+            db, principal=principal, request=request, choice_id=str(form.get("choice", "")),
+            client_ip=self.router.session.client_ip))
+        if masked is not None:
+            self.add_notice = self._t(_("We sent a link to %(address)s. Whoever opens it adds the account to your "
+                                        "sign-in; it works once and for 1 hour.", address=masked))
 
     @rx.event
     @signed_in_event
     def add_with_bill(self, db, principal, form: dict):
-        if not self._add_request:
-            return
-        try:
-            chosen = memberships.add_account_with_bill(db, principal=principal, request=unseal(self._add_request),
-                                                       value=str(form.get("bill_value", ""))[:40])
-        except tokens.TokenInvalid:
-            self._add_request, self.add_number = "", ""
-            self.errors = {"account_number": "That took too long: enter the account again."}
-            return
-        self.errors, self._add_request, self.add_number = {}, "", ""
-        self.add_notice = f"Account {chosen.account_number} is added to your sign-in: choose it in the header."
-        self._on_page_load(db, principal)  # the header's list of accounts shows it at once
+        chosen = self._with_add_request(lambda request: memberships.add_account_with_bill(
+            db, principal=principal, request=request, value=str(form.get("bill_value", ""))[:40]))
+        if chosen is not None:
+            self.add_notice = self._t(_("Account %(number)s is added to your sign-in: choose it in the header.",
+                                        number=chosen.account_number))
+            self._on_page_load(db, principal)  # the header's list of accounts shows it at once
 
     @rx.event
     @signed_in_event(needs=FULL)
     def invite(self, db, principal, form: dict):
         self.errors = {}
-        self.notice = memberships.invite(db, principal=principal, email=str(form.get("invite_email", ""))[:254],
-                                         role=str(form.get("invite_role", ""))[:12])
+        self.notice = self._t(memberships.invite(db, principal=principal, email=str(form.get("invite_email", ""))[:254],
+                                                 role=str(form.get("invite_role", ""))[:12]))
         self._fill(db, principal)
 
     @rx.event
     def ask_remove(self, membership_id: str, name: str):
-        self._removing_id = int(membership_id) if str(membership_id).isdigit() else 0
-        self.removing_name, self.confirm_open = str(name)[:64], True
-
-    @rx.event
-    def set_confirm_open(self, value: bool):
-        self.confirm_open = bool(value)
+        self.removing_name = str(name)[:64]
+        self._ask("member", int(membership_id) if str(membership_id).isdigit() else 0)
 
     @rx.event
     @signed_in_event(needs=FULL)
     def confirm_remove(self, db, principal):
-        self.confirm_open = False
-        name = memberships.remove_member(db, principal=principal, membership_id=self._removing_id)
-        self.notice = f"{name} no longer has access to this account."
+        _kind, membership_id = self._answered() or ("member", 0)  # nothing asked: no member has id 0
+        name = memberships.remove_member(db, principal=principal, membership_id=membership_id)
+        self.notice = self._t(_("%(name)s no longer has access to this account.", name=name))
         self._fill(db, principal)
 
     @rx.event
     @signed_in_event(needs=FULL)
     def cancel_invitation(self, db, principal, invitation_id: str):
         memberships.cancel_invitation(db, principal=principal, invitation_id=invitation_id)
-        self.notice = "Invitation cancelled: its link no longer works."
+        self.notice = self._t(_("Invitation cancelled: its link no longer works."))
         self._fill(db, principal)
 
 
@@ -163,7 +170,7 @@ class InvitationState(SessionState):
             self.loaded, self.valid, self._link = True, False, ""
             return
         self.loaded, self.valid, self._link = True, True, seal(raw)
-        self.account_label, self.invited_role = view.account_label, view.role_label
+        self.account_label, self.invited_role = view.account_label, self._t(view.role_label)
         self.invited_by, self.invited_email, self.signed_in_as = view.invited_by, view.email, who
 
     @rx.event
@@ -186,7 +193,7 @@ class InvitationState(SessionState):
             return
         password = str(form.get("password", ""))[:1024]
         if password != str(form.get("confirm_password", ""))[:1024]:
-            self.errors = {"confirm_password": "The two passwords are not the same."}
+            self.errors = {"confirm_password": self._t(_("The two passwords are not the same."))}
             return
         try:
             username = await in_one_session(memberships.create_sign_in_from_invitation, raw_token=unseal(self._link),
@@ -195,7 +202,7 @@ class InvitationState(SessionState):
             self.valid, self._link = False, ""
             return
         except FieldErrors as problem:
-            self.errors = dict(problem.errors)
+            self.errors = {field: self._t(message) for field, message in problem.errors.items()}
             return
         self.errors, self._link, self.created = {}, "", username
 

@@ -11,6 +11,8 @@ from portal_app.services.billing import hosted_payments, payments, quickpay
 from portal_app.services.billing.mandates import ach_terms_text
 from portal_app.services.core.errors import FieldErrors, PortalError
 from portal_app.services.core import formatting
+from portal_app.services.core.i18n import _
+from portal_app.state.language import LanguageState
 from portal_app.state.tab_guard import event_query_param
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.payment import NOT_MADE, PaymentAttempt, tap_marker
@@ -20,32 +22,25 @@ MARK_TAP = tap_marker("qp-pay-form", TAPPED_KEY)
 
 
 
-class QuickPayState(PaymentAttempt, rx.State):
+class QuickPayState(PaymentAttempt, LanguageState):
+    """A substate of the tab's language: its messages are said in it (`self._t`)."""
+
     step: str = "identify"  # identify | pay | done
     method_options: list[dict] = [{"value": "card", "label": "Credit/Debit Card", "option": "Credit/Debit Card", "kind": "card"},
                                   {"value": "ach", "label": "ACH (bank account)", "option": "ACH (bank account)",
                                    "kind": "ach"}]
-    method_choice: str = "card"
 
     @staticmethod
     def method_options_default() -> list[dict]:
-        options = [{"value": "card", "label": "Credit/Debit Card", "kind": "card"}]
+        options = [{"value": "card", "label": _("Credit/Debit Card"), "kind": "card"}]
         if payments.ach_offered():  # ACH debits exist only in US dollars
-            options.append({"value": "ach", "label": "ACH (bank account)", "kind": "ach"})
+            options.append({"value": "ach", "label": _("ACH (bank account)"), "kind": "ach"})
         return options
 
     masked_name: str = ""
     amount_due: str = ""
-    amount: str = ""
-    ach_terms: str = ""
-    errors: dict[str, str] = {}
     error: str = ""
-    submitting: bool = False
-    hosted: bool = False
-    done_amount: str = ""
-    done_receipt: str = ""
     done_email: str = ""
-    done_pending: bool = False
     pay_tapped: str = rx.SessionStorage("", name=TAPPED_KEY)  # see PaymentState.pay_tapped
     restore_note: str = ""  # opened by a restore link: what restores the service
     done_restored: bool = False  # the payment restored a suspended service
@@ -64,26 +59,28 @@ class QuickPayState(PaymentAttempt, rx.State):
         open_elsewhere = earlier is not None and earlier.hosted and earlier.status == "pending"
         if earlier is not None and earlier.status != "failed" and not open_elsewhere:
             self.step = "done"
-            self.done_amount, self.done_receipt, self.done_email = formatting.money(earlier.amount_cents), earlier.receipt_number, ""
-            self.done_pending = earlier.status == "pending"
+            self._show_paid(earlier)
+            self.done_email = ""
             self.done_confirming = earlier.status == "pending" and not earlier.settling
             if not self.done_confirming:
                 self._account_id, self._attempt_key = 0, ""  # shown: a later visit starts afresh
             return
         if earlier is not None and not open_elsewhere:
-            self.error = f"Your last payment did not go through: {earlier.reason} You can pay now."
+            self.error = self._t(_("Your last payment did not go through: %(reason)s You can pay now.",
+                                   reason=earlier.reason))
         elif tapped and earlier is None:
-            self.error = NOT_MADE
+            self.error = self._t(NOT_MADE)
         self._account_id, self._attempt_key = 0, ""
         self.ach_terms = ach_terms_text()
         self.hosted = hosted_payments.uses_hosted_collection()
-        self.method_options = QuickPayState.method_options_default()
+        self.method_options = [{**option, "option": self._t(option["label"])}
+                               for option in QuickPayState.method_options_default()]
         token = event_query_param(self, "t")
         if token:
             try:
                 found = await in_one_session(quickpay.identify_by_link, token=token)
             except PortalError as refusal:
-                self.error = str(refusal)
+                self.error = self._t(refusal.message)
                 return
             notice = self.error  # what became of a last payment stays above the form
             self._show(found)
@@ -95,7 +92,7 @@ class QuickPayState(PaymentAttempt, rx.State):
             found = await asyncio.to_thread(_identify, str(form.get("account_number", "")),
                                             str(form.get("name_or_zip", "")), self.router.session.client_ip)
         except PortalError as refusal:
-            self.error = str(refusal)
+            self.error = self._t(refusal.message)
             return
         self._show(found)
 
@@ -106,7 +103,8 @@ class QuickPayState(PaymentAttempt, rx.State):
         self.masked_name = found.masked_name
         self.amount_due = formatting.balance(found.balance_cents)
         self.amount = formatting.plain_amount(found.amount_due_cents) if found.amount_due_cents else ""
-        self.restore_note = (f"Pay {formatting.money(found.restore_cents)} and your service is restored at once."
+        self.restore_note = (self._t(_("Pay %(amount)s and your service is restored at once.",
+                                       amount=formatting.money(found.restore_cents)))
                              if found.restore_cents else "")
         self.error = ""
         self.step = "pay"
@@ -136,9 +134,9 @@ class QuickPayState(PaymentAttempt, rx.State):
             amount_cents = payments.parse_amount(str(form.get("amount", "")))
             method = None if self.hosted else payments.new_method_from_form(self.method_choice, form)
             if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
-                raise FieldErrors({"email": "Enter an email address such as name@example.com, or leave it empty."})
+                raise FieldErrors({"email": _("Enter an email address such as name@example.com, or leave it empty.")})
         except FieldErrors as problems:
-            self.errors = problems.errors
+            self.errors = {field: self._t(message) for field, message in problems.errors.items()}
             return
         self.errors = {}
         self.submitting = True
@@ -152,9 +150,9 @@ class QuickPayState(PaymentAttempt, rx.State):
                     ach_authorized=bool(form.get("ach_authorization")), client_ip=self.router.session.client_ip,
                     return_path="/quickpay", source="quickpay")
             except FieldErrors as problems:
-                self.errors = problems.errors
+                self.errors = {field: self._t(message) for field, message in problems.errors.items()}
             except PortalError as refusal:
-                self.error = str(refusal)
+                self.error = self._t(refusal.message)
                 self._new_attempt()
             else:
                 self._new_attempt()  # the hosted page decides it; coming back here is a new form
@@ -169,18 +167,16 @@ class QuickPayState(PaymentAttempt, rx.State):
                 ach_authorized=bool(form.get("ach_authorization")), client_ip=self.router.session.client_ip,
                 receipt_email=email or None, source="quickpay")
         except FieldErrors as problems:
-            self.errors = problems.errors
+            self.errors = {field: self._t(message) for field, message in problems.errors.items()}
         except PortalError as refusal:
-            self.error = str(refusal)
+            self.error = self._t(refusal.message)
             if not isinstance(refusal, payments.PaymentPending):  # a lost answer keeps its key: never two charges
                 self._new_attempt()
         else:
             self._attempt_key = ""  # shown: a later visit starts afresh
             self.step = "done"
-            self.done_amount = formatting.money(outcome.amount_cents)
-            self.done_receipt = outcome.receipt_number
+            self._show_paid(outcome)
             self.done_email = email
-            self.done_pending = outcome.status == "pending"
             self.done_restored = outcome.service_restored
         self.submitting = False
 

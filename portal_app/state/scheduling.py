@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.services.selfservice import scheduling
 from portal_app.services.core.errors import FieldErrors
 from portal_app.services.core.provider_settings import provider_settings
+from portal_app.state.dialogs import LaterReminder
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
@@ -190,25 +191,21 @@ class SchedulingState(SessionState):
         self._refresh(db, principal)
 
 
-class SchedulingReminderState(SessionState):
+class SchedulingReminderState(LaterReminder, SessionState):
     """After sign-in: a reminder about an appointment still to schedule, until it is booked or put off
     with "Later" (for the rest of this session)."""
 
     reminder_open: bool = False
     reminder_title: str = ""
-    _dismissed_session: int | None = None
 
-    def _fill(self, db, principal):
-        """Part of Home's one load (HomeState.load)."""
-        if principal.session_id == self._dismissed_session:
-            self.reminder_open = False
-            return
-        appointment = scheduling.scheduling_reminder(db, principal=principal)
+    def _pending(self, db, principal):
+        return scheduling.scheduling_reminder(db, principal=principal)
+
+    def _remind(self, appointment) -> None:
         self.reminder_open = appointment is not None
         self.reminder_title = appointment.title if appointment is not None else ""
 
     @rx.event
     @signed_in_event
     def later(self, db, principal):
-        self._dismissed_session = principal.session_id
-        self.reminder_open = False
+        self._put_off(principal)

@@ -10,6 +10,8 @@ import reflex as rx
 
 from portal_app.services.identity import account_security, two_factor
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.errors import PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.state.session import SessionState
 from portal_app.state.signed_in import signed_in_event
@@ -66,7 +68,10 @@ class SecurityState(SessionState):
         self._refresh(db, principal)
 
     def _show_problem(self, problem: Exception) -> None:
-        self.errors = dict(problem.errors) if isinstance(problem, FieldErrors) else {"form": str(problem)}
+        if isinstance(problem, FieldErrors):
+            self.errors = {field: self._t(message) for field, message in problem.errors.items()}
+        else:
+            self.errors = {"form": self._t(problem.message if isinstance(problem, PortalError) else str(problem))}
 
     async def _call(self, fn, **kwargs) -> _Outcome:
         """One service call through the preamble (off the loop: Argon2 is slow); field errors land
@@ -86,7 +91,7 @@ class SecurityState(SessionState):
     async def change_password(self, form_data: dict):
         new = str(form_data.get("new_password", ""))[:1024]
         if new != str(form_data.get("confirm_password", ""))[:1024]:
-            self.errors = {"confirm_password": "The two passwords are not the same."}
+            self.errors = {"confirm_password": self._t(_("The two passwords are not the same."))}
             return
         self.busy = True
         yield
@@ -99,7 +104,7 @@ class SecurityState(SessionState):
         if not done.ok:
             yield done.then
         else:
-            self.notice = "Your password has been changed. Other devices were signed out."
+            self.notice = self._t(_("Your password has been changed. Other devices were signed out."))
 
     @rx.event
     async def change_email(self, form_data: dict):
@@ -113,7 +118,7 @@ class SecurityState(SessionState):
         self.busy = False
         yield done.then
         if done.ok:
-            self.notice = done.result
+            self.notice = self._t(done.result)
 
     @rx.event
     async def sign_out_everywhere(self):
@@ -141,7 +146,7 @@ class SecurityState(SessionState):
             self.showing_recovery_codes = True
             self.two_factor_on = True
             self.recovery_left = len(codes)
-            self.notice = "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+            self.notice = self._t(_("Two-factor sign-in is on. Keep your recovery codes somewhere safe."))
             yield _show_codes_script(codes)
 
     @rx.event
@@ -151,4 +156,4 @@ class SecurityState(SessionState):
         if done.ok:
             self.two_factor_on = False
             self.showing_recovery_codes = False
-            self.notice = "Two-factor sign-in is off."
+            self.notice = self._t(_("Two-factor sign-in is off."))

@@ -11,6 +11,7 @@ from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import FieldErrors, NotFound
 from portal_app.services.core import formatting
 from portal_app.services.core.provider_settings import provider_settings
+from portal_app.state.dialogs import LaterReminder
 from portal_app.state.session import SessionState
 from portal_app.state.tickets import show_day, show_time
 from portal_app.services.core.access import FULL
@@ -143,21 +144,18 @@ class ContractState(SessionState):
         self.notice = "Thank you. The contract is signed; a signed copy is ready to download."
 
 
-class ContractReminderState(SessionState):
+class ContractReminderState(LaterReminder, SessionState):
     """After sign-in: a card offering to sign a pending contract, until it is signed or put off with
     "Later" (for the rest of this session), the same as the scheduling reminder."""
 
     contract_open: bool = False
     contract_title: str = ""
     contract_href: str = ""
-    _dismissed_session: int | None = None
 
-    def _fill(self, db, principal):
-        """Part of Home's one load (HomeState.load)."""
-        if principal.session_id == self._dismissed_session:
-            self.contract_open = False
-            return
-        pending = contracts.pending_contract(db, principal=principal)
+    def _pending(self, db, principal):
+        return contracts.pending_contract(db, principal=principal)
+
+    def _remind(self, pending) -> None:
         self.contract_open = pending is not None
         self.contract_title = pending.title if pending is not None else ""
         self.contract_href = f"/contract?id={pending.id}" if pending is not None else ""
@@ -165,5 +163,4 @@ class ContractReminderState(SessionState):
     @rx.event
     @signed_in_event
     def dismiss(self, db, principal):
-        self._dismissed_session = principal.session_id
-        self.contract_open = False
+        self._put_off(principal)

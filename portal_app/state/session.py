@@ -11,6 +11,7 @@ from portal_app.services.core.access import BILLING, FULL, ROLE_LABELS, may
 from portal_app.services.identity import auth, memberships
 from portal_app.services.identity import language as user_language
 from portal_app.services.core.principal import Principal
+from portal_app.services.core.errors import PortalError
 from portal_app.services.notify import outages
 from portal_app.state import live
 from portal_app.state.language import LanguageState
@@ -85,7 +86,7 @@ class SessionState(SignedIn, LanguageState):
         area = outages.area_of(db, account_id=principal.account_id)
         self._live_where = (principal.account_id or 0, -1 if area is None else area)
         held = [{"id": str(c.account_id), "label": f"{c.account_number} · {c.name}", "number": c.account_number,
-                 "name": c.name, "role": c.role_label} for c in memberships.accounts_of(db, principal=principal)]
+                 "name": c.name, "role": self._t(c.role_label)} for c in memberships.accounts_of(db, principal=principal)]
         if held != self.accounts:
             self.accounts = held
         if self.refused:
@@ -98,7 +99,7 @@ class SessionState(SignedIn, LanguageState):
                           route=self.router.url.path or "/")
 
     def _show_refusal(self, problem: Exception) -> None:
-        self.refused = self._translate(str(problem))
+        self.refused = self._translate(problem.message if isinstance(problem, PortalError) else str(problem))
 
     def _on_principal(self, principal: Principal) -> None:
         self.signed_in = True

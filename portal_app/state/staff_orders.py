@@ -19,7 +19,6 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     editing: str = ""
     edit_name: str = ""
     edit_description: str = ""
-    _account_id: int | None = None
 
     def _reload(self, db, principal) -> None:
         account = staff_accounts.access_account_by_number(db, principal=principal, account_number=self.account_number)
@@ -53,7 +52,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         ]
 
     def _empty(self) -> None:
-        self.workflows, self.contracts, self._account_id = [], [], None
+        self.workflows, self.contracts = [], []
 
     @rx.event
     @signed_in_event
@@ -87,9 +86,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
         self._tracking(db, principal, False, {})
 
     def _tracking(self, db, principal, trackable: bool, form: dict) -> None:
-        if self._account_id is None:
-            return
-        task = orders.set_trackable(db, principal=principal, account_id=self._account_id,
+        task = orders.set_trackable(db, principal=principal, account_id=self._account(),
                                     task_id=client_id(self.editing, "task"), trackable=trackable,
                                     portal_name=str(form.get("portal_name", ""))[:400],
                                     portal_description=str(form.get("portal_description", ""))[:2000])
@@ -100,19 +97,15 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     @rx.event
     @signed_in_event
     def advance(self, db, principal, task_id: str, action: str):
-        if self._account_id is None:
-            return
         self._done_or_refused(
-            db, principal, lambda: orders.advance_task(db, principal=principal, account_id=self._account_id,
+            db, principal, lambda: orders.advance_task(db, principal=principal, account_id=self._account(),
                                                        task_id=client_id(task_id, "task"), action=str(action)),
             lambda task: f"{task.name}: {workflows.STATUS_LABELS[task.status]}.")
 
     @rx.event
     @signed_in_event
     def send_contract(self, db, principal, form: dict):
-        if self._account_id is None:
-            return
-        row = contracts.send_contract(db, principal=principal, account_id=self._account_id,
+        row = contracts.send_contract(db, principal=principal, account_id=self._account(),
                                       title=str(form.get("title", ""))[:400],
                                       body_text=str(form.get("body_text", ""))[:contracts.BODY_MAX + 1000])
         self._done(db, principal, f"{row.title} is waiting for the subscriber's signature; they were told.")
@@ -121,10 +114,8 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     @signed_in_event
     def decide_hold(self, db, principal, hold_id: str, approve: bool):
         """APPROVE or DECLINE a vacation hold request (one that starts today starts at once)."""
-        if self._account_id is None:
-            return
         self._done_or_refused(
-            db, principal, lambda: holds.decide(db, principal=principal, account_id=self._account_id,
+            db, principal, lambda: holds.decide(db, principal=principal, account_id=self._account(),
                                                 hold_id=client_id(hold_id, "hold"), approve=bool(approve),
                                                 today=provider_today()),
             lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} "
@@ -133,9 +124,7 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
     @rx.event
     @signed_in_event
     def cancel_hold(self, db, principal, hold_id: str):
-        if self._account_id is None:
-            return
         self._done_or_refused(
-            db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account_id,
+            db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account(),
                                                       hold_id=client_id(hold_id, "hold")),
             lambda hold: f"Vacation hold {holds.span(hold.starts_on, hold.ends_on)} cancelled.")

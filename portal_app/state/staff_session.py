@@ -149,17 +149,25 @@ class StaffAccountPage(StaffPage, mixin=True):
     account_number: str = ""
     account_name: str = ""
     found: bool = False
+    _account_id: int | None = None  # the account on the page, once `_reload` has found it
 
     def _empty(self) -> None:
         """What the page shows of an account, back to nothing."""
         raise NotImplementedError
 
-    def _open(self, db: Session, principal: Principal) -> None:
-        self.account_number = event_query_param(self, "number")[:32]
+    def _account(self) -> int:
+        """The account on the page, for a change to it (a change before any account is on the page finds none)."""
+        if self._account_id is None:
+            raise NotFound("account")
+        return self._account_id
+
+    def _open(self, db: Session, principal: Principal, number: str | None = None) -> None:
+        """The account the address names (or `number`, typed into a page's find form)."""
+        self.account_number = (event_query_param(self, "number") if number is None else number)[:32]
         self._clear()
         try:
             self._reload(db, principal)
             self.found = True
         except NotFound:
-            self.found, self.account_name = False, ""
+            self.found, self.account_name, self._account_id = False, "", None
             self._empty()

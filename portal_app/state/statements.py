@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal_app.services.billing import account_statement, statements
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core import formatting
 from portal_app.state.session import SessionState
@@ -19,8 +20,8 @@ def _signed(cents: int | None) -> str:
     return formatting.signed(cents)
 
 
-def _reasons(reasons) -> list[dict[str, str]]:
-    return [{"text": r.text, "amount": _signed(r.amount_cents)} for r in reasons]
+def _reasons(reasons, say) -> list[dict[str, str]]:
+    return [{"text": say(r.text), "amount": _signed(r.amount_cents)} for r in reasons]
 
 
 def _page_from_query(query: str) -> int:
@@ -55,22 +56,24 @@ class InvoicesState(PagedList, SessionState):
     invoices: list[dict] = []
 
     def _fetch(self, db, principal, page: int) -> None:
-        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
+        fmt = self._formats()
+        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page, fmt=fmt)
         self.page, self.pages = result.page, result.pages
         self.invoices = [
-            {"id": inv.id, "number": inv.number, "date": formatting.date(inv.issued_on),
-             "due": formatting.date(inv.due_on), "amount": formatting.money(inv.total_cents), "status": status,
-             "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id))}
+            {"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on),
+             "due": fmt.date(inv.due_on), "amount": fmt.money(inv.total_cents), "status": status,
+             "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id), self._t)}
             for inv, status in result.rows
         ]
 
 
-def _explained(explanation) -> dict:
-    """Why is my bill different?: the headline, what changed, and the payments and balance since the last bill."""
+def _explained(explanation, say) -> dict:
+    """Why is my bill different?: the headline, what changed, and the payments and balance since the last bill
+    (`say`: in the tab's language)."""
     if explanation is None:
         return {"headline": "", "changes": [], "account": []}
-    return {"headline": explanation.headline, "changes": _reasons(explanation.changes),
-            "account": _reasons(explanation.account)}
+    return {"headline": say(explanation.headline), "changes": _reasons(explanation.changes, say),
+            "account": _reasons(explanation.account, say)}
 
 
 class PaymentsListState(PagedList, SessionState):
@@ -79,11 +82,12 @@ class PaymentsListState(PagedList, SessionState):
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_payments(db, principal=principal, page=page)
         self.page, self.pages = result.page, result.pages
+        fmt = self._formats()
         self.payments = [
-            {"id": p.id, "receipt": p.receipt_number, "date": formatting.date(p.created_at), "method": p.method_label,
-             "amount": formatting.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
-             "applied": ", ".join(number for number, _ in applied) or "Credit on account",
-             "taken_back": result.notes.get(p.id, ""),
+            {"id": p.id, "receipt": p.receipt_number, "date": fmt.date(p.created_at), "method": p.method_label,
+             "amount": fmt.money(p.amount_cents), "status": statements.PAYMENT_STATUS.get(p.status, p.status),
+             "applied": ", ".join(number for number, _amount in applied) or self._t(_("Credit on account")),
+             "taken_back": self._t(result.notes.get(p.id, "")),
              "pdf": f"/documents/receipts/{p.id}.pdf"}
             for p, applied in result.rows
         ]
@@ -115,7 +119,7 @@ class StatementFormState(SessionState):
             start, end = account_statement.parse_range(str(form.get("from", "")), str(form.get("to", "")),
                                                        today=provider_today())
         except FieldErrors as problem:
-            self.err_from, self.err_to = problem.errors.get("from", ""), problem.errors.get("to", "")
+            self.err_from, self.err_to = self._t(problem.errors.get("from", "")), self._t(problem.errors.get("to", ""))
             return
         self.href = f"/documents/statement.pdf?from={start.isoformat()}&to={end.isoformat()}"
-        self.label = formatting.date_range(start, end)
+        self.label = self._formats().date_range(start, end)

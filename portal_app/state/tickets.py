@@ -10,6 +10,7 @@ import reflex as rx
 from portal_app.services.selfservice import tickets
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core.errors import FieldErrors, NotFound
+from portal_app.state.dialogs import FormDialog
 from portal_app.state.session import SessionState
 from portal_app.services.core.access import FULL
 from portal_app.state.signed_in import signed_in_event
@@ -28,12 +29,11 @@ def show_day(moment: dt.datetime) -> str:
     return formatting.date(moment)
 
 
-class TicketsState(SessionState):
+class TicketsState(FormDialog, SessionState):
     tickets: list[dict[str, str]] = []
     categories: list[dict[str, str]] = CATEGORY_OPTIONS
     can_create: bool = False
     loaded: bool = False
-    form_open: bool = False
     err_category: str = ""
     err_subject: str = ""
     err_description: str = ""
@@ -62,10 +62,6 @@ class TicketsState(SessionState):
             return
         self.err_category = self.err_subject = self.err_description = self.err_form = ""
         self.form_open = True
-
-    @rx.event
-    def set_form_open(self, value: bool):
-        self.form_open = bool(value)
 
     @rx.event
     @signed_in_event(needs=FULL)

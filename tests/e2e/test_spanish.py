@@ -1,5 +1,6 @@
-"""Spanish on a phone (390×844): chosen on the sign-in page, Home and Make a Payment read in Spanish,
-axe clean, no sideways scroll at 390 or 360 px; the choice is the subscriber's, kept at the next sign-in."""
+"""Spanish on a phone (390×844): chosen on the sign-in page, Home, Make a Payment and the billing and account
+pages read in Spanish, axe clean, no sideways scroll at 390 or 360 px; the choice is the subscriber's, kept at
+the next sign-in."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from portal_app.models import PortalUser
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import SOCKET_WATCH, sign_in
-from tests.e2e.personas import make_persona
+from tests.e2e.personas import make_persona, maya_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -105,3 +106,106 @@ def test_spanish_chosen_at_sign_in_reads_through_home_and_payment(phone: Page, p
         assert _language_of(portal, persona.username) == "en_US"
     finally:
         context.close()
+
+
+def _check(page: Page, name: str) -> None:
+    """Axe clean and no sideways scroll at 390 and 360 px; a screenshot of each width kept."""
+    assert serious_violations(page) == []
+    _no_sideways_scroll(page)
+    page.screenshot(path=f"test-artifacts/spanish-{name}.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    _no_sideways_scroll(page)
+    page.screenshot(path=f"test-artifacts/spanish-{name}-360.png", full_page=True)
+    page.set_viewport_size(PHONE)
+
+
+def test_billing_and_account_pages_in_spanish(phone: Page, portal) -> None:
+    """Invoices, Payments, AutoPay, Contacts, Security, Notifications, People, Quick Pay and an invitation
+    link read in Spanish, their server messages too."""
+    maya = maya_copy(portal)  # a year of bills and payments, contacts, a second account
+    phone.goto("/signin")
+    phone.get_by_role("button", name="Español").click()
+    _sign_in_in_spanish(phone, maya.username, maya.password)
+    phone.wait_for_url(re.compile(r"/$"))
+    expect(phone.get_by_role("heading", name="Hola, Maya")).to_be_visible()
+
+    phone.goto("/invoices")
+    expect(phone.get_by_role("heading", name="Facturas", level=1)).to_be_visible()
+    tabs = phone.get_by_role("navigation", name="Facturas")
+    for tab in ("Facturas", "Pagos", "AutoPay"):
+        expect(tabs.get_by_role("link", name=tab)).to_be_visible()
+    expect(phone.locator(".invoice-row").first).to_contain_text("Emitida el")
+    why = phone.locator(".bill-explained summary").first
+    expect(why).to_have_text("¿Por qué cambió mi factura?")
+    why.click()
+    expect(phone.locator(".bill-explained").first).to_contain_text("Esta factura es de")
+    expect(phone.get_by_role("button", name="CREAR ESTADO DE CUENTA")).to_be_visible()
+    _check(phone, "invoices")
+
+    phone.goto("/payments")
+    expect(phone.get_by_role("heading", name="Pagos", level=1)).to_be_visible()
+    expect(phone.locator(".payment-row").first).to_contain_text("Aplicado a:")
+    _check(phone, "payments")
+
+    phone.goto("/autopay")
+    expect(phone.get_by_role("heading", name="AutoPay", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Formas de pago guardadas")).to_be_visible()
+    _check(phone, "autopay")
+    phone.get_by_role("button", name="AGREGAR PAGO RECURRENTE").click()
+    expect(phone.locator("#autopay-notice")).to_have_text(
+        "AutoPay está activado. Cada factura se cobrará en su fecha de vencimiento.")
+    expect(phone.get_by_text("Se repite: La fecha de vencimiento de cada factura")).to_be_visible()
+    expect(phone.get_by_role("button", name="EDITAR")).to_be_visible()
+    _check(phone, "autopay-on")
+
+    phone.goto("/contacts")
+    expect(phone.get_by_role("heading", name="Contactos", level=1)).to_be_visible()
+    phone.get_by_role("button", name="Agregar contacto").click()
+    dialog = phone.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Agregar contacto")).to_be_visible()
+    dialog.get_by_role("button", name="CONFIRMAR").click()
+    expect(phone.locator("#field-first_name-error")).to_have_text("Escriba un nombre.")
+    _check(phone, "contacts-add")
+    dialog.get_by_role("button", name="Cancelar").click()
+
+    phone.goto("/security")
+    expect(phone.get_by_role("heading", name="Acceso y seguridad", level=1)).to_be_visible()
+    phone.get_by_label("Contraseña actual").first.fill("not-my-password")
+    phone.get_by_label("Contraseña nueva", exact=True).fill("quiet orange lantern 42")
+    phone.get_by_label("Repita la contraseña nueva").fill("quiet orange lantern 42")
+    phone.get_by_role("button", name="CAMBIAR CONTRASEÑA").click()
+    expect(phone.locator("#current_password-error")).to_have_text("Esa no es su contraseña actual.")
+    expect(phone.get_by_role("button", name="ACTIVAR DOS PASOS")).to_be_visible()
+    _check(phone, "security")
+
+    phone.goto("/notifications")
+    expect(phone.get_by_role("heading", name="Avisos", level=1)).to_be_visible()
+    expect(phone.get_by_text("Factura nueva", exact=True)).to_be_visible()
+    phone.get_by_role("button", name="GUARDAR OPCIONES").click()
+    expect(phone.locator("#notifications-notice")).to_have_text("No cambió nada.")
+    _check(phone, "notifications")
+
+    phone.goto("/people")
+    expect(phone.get_by_role("heading", name="Personas con acceso", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Agregar otra cuenta suya")).to_be_visible()
+    _check(phone, "people")
+
+    phone.goto("/quickpay")
+    expect(phone.get_by_role("heading", name="Quick Pay")).to_be_visible()
+    phone.get_by_label("Número de cuenta").fill("000000001")
+    phone.get_by_label("Apellido o código postal de facturación").fill("Nobody")
+    phone.get_by_role("button", name="CONTINUAR").click()
+    expect(phone.locator("#quickpay-error")).to_contain_text("No encontramos una cuenta con esos datos.")
+    _check(phone, "quickpay")
+    phone.get_by_label("Número de cuenta").fill(maya.number)
+    phone.get_by_label("Apellido o código postal de facturación").fill("Okafor")
+    phone.get_by_role("button", name="CONTINUAR").click()
+    expect(phone.get_by_text("Saldo", exact=True)).to_be_visible()
+    expect(phone.locator("#payment-method")).to_contain_text("Tarjeta de crédito/débito")
+    expect(phone.get_by_label("Vencimiento (MM/AA)")).to_have_attribute("placeholder", "MM/AA")
+    expect(phone.get_by_role("button", name="¿No es su cuenta? Empiece de nuevo")).to_be_visible()
+    _check(phone, "quickpay-pay")
+
+    phone.goto("/invitation?token=not-a-token")
+    expect(phone.locator("#invitation-error")).to_contain_text("Esta invitación venció o ya se usó.")
+    _check(phone, "invitation")

@@ -88,12 +88,12 @@ def test_contacts_handlers_ignore_another_accounts_ids(two, db: Session) -> None
     call(ContactsState.open_edit, state, "email", str(point.id))
     assert state.form_open is False
     call(ContactsState.ask_delete, state, "email", str(point.id))
-    assert state.confirm_open is False and state._pending_delete is None
+    assert state.confirm_open is False and state._asked is None
     # Even a forged form aimed at their contact is refused by the service.
     call(ContactsState.open_add, state, "email")
     call(ContactsState.submit, state, {"contact_id": str(point.contact_id), "email": "hijack@example.com"})
     assert state.err_form == "That contact could not be found."
-    state._pending_delete = ("point", point.id)
+    state._asked = ("point", point.id)
     call(ContactsState.confirm_delete, state)
     assert state.page_error == "That contact could not be found."
     db.expire_all()

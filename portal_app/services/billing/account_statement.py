@@ -44,14 +44,14 @@ def parse_range(raw_from: str, raw_to: str, *, today: dt.date) -> tuple[dt.date,
         try:
             days[name] = dt.date.fromisoformat((raw or "").strip())
         except ValueError:
-            errors[name] = "Pick a date."
+            errors[name] = _("Pick a date.")
     if not errors:
         if days["to"] > today:
-            errors["to"] = "The statement can end today at the latest."
+            errors["to"] = _("The statement can end today at the latest.")
         elif days["from"] > days["to"]:
-            errors["from"] = "Start on or before the end date."
+            errors["from"] = _("Start on or before the end date.")
         elif (days["to"] - days["from"]).days >= MAX_DAYS:
-            errors["from"] = "One statement covers up to three years."
+            errors["from"] = _("One statement covers up to three years.")
     if errors:
         raise FieldErrors(errors)
     return days["from"], days["to"]

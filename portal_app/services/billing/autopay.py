@@ -11,11 +11,12 @@ from portal_app.services.billing.mandates import ACH_TERMS_VERSION
 from portal_app.services.core import history
 from portal_app.services.core.access import BILLING, require_role, access_account, access_payment_method, access_recurring
 from portal_app.services.core.errors import FieldErrors, PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core import formatting
 
-DEFAULT_LOCK_REASON = "Your service agreement sets how AutoPay is paid. Call us to change it."
+DEFAULT_LOCK_REASON = _("Your service agreement sets how AutoPay is paid. Call us to change it.")
 
 
 class AutoPayLocked(PortalError):
@@ -70,7 +71,7 @@ def list_autopay(db: Session, *, principal: Principal) -> list[AutoPayView]:
         .order_by(col(RecurringPayment.id))
     ).all()
     return [AutoPayView(id=r.id, method_id=m.id, method_label=method_label(m), method_kind=m.kind,
-                        repeat_on="Each invoice's due date", since=formatting.date(r.created_at))
+                        repeat_on=_("Each invoice's due date"), since=formatting.date(r.created_at))
             for r, m in rows]
 
 
@@ -79,7 +80,7 @@ def turn_on(db: Session, *, principal: Principal, account_id: int, method: Payme
     """Make `method` the account's AutoPay (replacing another method); the caller commits."""
 
     if method.kind == "ach" and not ach_authorized:
-        raise FieldErrors({"ach_authorization": "Tick the box to authorize recurring bank debits."})
+        raise FieldErrors({"ach_authorization": _("Tick the box to authorize recurring bank debits.")})
     current = active(db, account_id=account_id)
     now = utcnow()
     mandate = {"mandate_version": ACH_TERMS_VERSION, "mandate_accepted_at": now, "mandate_ip": client_ip[:64]} \
@@ -113,7 +114,7 @@ def set_up(db: Session, *, principal: Principal, method_id: int, ach_authorized:
     account = access_account(db, principal)
     method = access_payment_method(db, principal, method_id)
     if active(db, account_id=account.id) is not None:
-        raise PortalError("AutoPay is already on. Use EDIT to change the payment method.")
+        raise PortalError(_("AutoPay is already on. Use EDIT to change the payment method."))
     return turn_on(db, principal=principal, account_id=account.id, method=method,
                    ach_authorized=ach_authorized, client_ip=client_ip)
 
@@ -177,7 +178,7 @@ def remove_method(db: Session, *, principal: Principal, method_id: int, gateway=
     method = access_payment_method(db, principal, method_id)
     current = active(db, account_id=method.account_id)
     if current is not None and current.payment_method_id == method.id:
-        raise PortalError("AutoPay charges this method. Change or remove AutoPay first.")
+        raise PortalError(_("AutoPay charges this method. Change or remove AutoPay first."))
     gateway = gateway or get_gateway()
     if method.gateway == gateway.name:
         try:
@@ -185,8 +186,8 @@ def remove_method(db: Session, *, principal: Principal, method_id: int, gateway=
         except GatewayDeclined:
             pass  # the gateway no longer has it: nothing left to detach
         except Exception:
-            raise PortalError("We could not reach the payment processor to remove this method. Try again "
-                              "in a minute.") from None
+            raise PortalError(_("We could not reach the payment processor to remove this method. Try again "
+                                "in a minute.")) from None
     method.removed_at = utcnow()
     db.add(method)
     history.record(db, principal=principal, account_id=method.account_id, kind="payment_method", action="removed",

@@ -24,12 +24,13 @@ from portal_app.models import Account, RateLimitBucket, utcnow
 from portal_app.services.billing import billing
 from portal_app.services.core.clock import provider_today
 from portal_app.services.core.errors import PortalError
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 
-NO_MATCH = ("We could not find an account with those details. Check the account number and the last name "
-            "or billing ZIP on your bill.")
-TOO_MANY = "Too many attempts. Please wait 15 minutes and try again, or call us."
-LINK_EXPIRED = "That payment link has expired or is not valid. Enter your account details below."
+NO_MATCH = _("We could not find an account with those details. Check the account number and the last name "
+             "or billing ZIP on your bill.")
+TOO_MANY = _("Too many attempts. Please wait 15 minutes and try again, or call us.")
+LINK_EXPIRED = _("That payment link has expired or is not valid. Enter your account details below.")
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
 LINK_LIFETIME = dt.timedelta(days=30)

@@ -12,7 +12,7 @@ from portal_app.integrations.documents import InvoiceDocument, ReceiptDocument
 from portal_app.models import Account, Invoice, InvoiceLine, Payment, PaymentAdjustment, PaymentAllocation
 from portal_app.services.core.access import access_invoice, access_payment, account_id_of
 from portal_app.services.core.errors import NotFound
-from portal_app.services.core.i18n import N_, _
+from portal_app.services.core.i18n import N_, _, joined
 from portal_app.services.billing.explain import Explanation, explain_invoices
 from portal_app.services.billing.payments import invoice_paid_cents
 from portal_app.services.core import formatting
@@ -45,7 +45,8 @@ def _pages(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
-def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1) -> Page:
+def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: int = 1,
+                  fmt: formatting.Formatter | None = None) -> Page:
     account_id = account_id_of(principal)
     total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account_id)).one()
     pages = _pages(total)
@@ -55,7 +56,7 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
         .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows])
+    explained = explain_invoices(db, account_id=account_id, invoice_ids=[inv.id for inv in rows], fmt=fmt)
     return Page(rows=[(inv, invoice_status(inv, today)) for inv in rows], page=page, pages=pages, explained=explained)
 
 
@@ -69,7 +70,8 @@ def list_payments(db: Session, *, principal: Principal, page: int = 1) -> Page:
                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     ids = [p.id for p in rows]
     applied, taken = applied_to_each(db, ids), taken_back_each(db, ids)  # two queries for the page, not two a row
-    notes = {pid: "; ".join(f"{label} {formatting.money(cents)}" for label, cents in parts)
+    notes = {pid: joined([_("%(what)s %(amount)s", what=label, amount=formatting.money(cents)) for label, cents in parts],
+                         "; ")
              for pid, parts in taken.items() if parts}
     return Page(rows=[(p, applied.get(p.id, [])) for p in rows], page=page, pages=pages, notes=notes)
 

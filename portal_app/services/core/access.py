@@ -12,6 +12,7 @@ from portal_app.models import (
     PaymentMethod, PortalUser, ProviderSettings, RecurringPayment, Ticket, Workflow,
 )
 from portal_app.services.core.errors import FieldErrors, Forbidden, NotFound, RoleRefused, StaffOnly
+from portal_app.services.core.i18n import N_
 from portal_app.services.core.principal import Principal
 from portal_app.services.core import formatting
 
@@ -125,10 +126,10 @@ BILLING = "billing"  # pay, invoices and statements, AutoPay, payment methods; n
 VIEW = "view"  # sees the account, changes nothing
 MEMBER_ROLES = (FULL, BILLING, VIEW)
 _RANK = {VIEW: 0, BILLING: 1, FULL: 2}
-ROLE_LABELS = {FULL: "Full access", BILLING: "Billing only", VIEW: "View only"}
+ROLE_LABELS = {FULL: N_("Full access"), BILLING: N_("Billing only"), VIEW: N_("View only")}
 _REFUSALS = {
-    VIEW: "Your access to this account is view-only: ask the account holder to make this change.",
-    BILLING: "Your access to this account covers billing only: ask the account holder to make this change.",
+    VIEW: N_("Your access to this account is view-only: ask the account holder to make this change."),
+    BILLING: N_("Your access to this account covers billing only: ask the account holder to make this change."),
 }
 
 

@@ -101,5 +101,11 @@ def page_texts(lang: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
+def joined(parts: list[Text] | list[str], separator: str) -> Text:
+    """Several messages as one (`a; b; c`), each part translated where the whole is shown."""
+    params = {f"part{i}": part for i, part in enumerate(parts)}
+    return Text(separator.join(f"%({name})s" for name in params), params)
+
+
 # A label kept as data (a navigation entry, a notice by key) and translated where it is shown.
 N_ = _

@@ -41,7 +41,7 @@ def check_current_password(db: Session, *, user: PortalUser, password: str, fiel
     try:
         ratelimit.check(db, limits)
     except ratelimit.RateLimited as limited:
-        raise FieldErrors({field: str(limited)}) from None
+        raise FieldErrors({field: limited.message}) from None
     if not verify_password(password, user.password_hash):
         ratelimit.hit(db, limits)
         db.commit()  # the count must survive the refusal below (the caller rolls back)
@@ -52,7 +52,7 @@ def change_password(db: Session, *, principal: Principal, current_password: str,
     """Current password required; other sessions end, reset links die, a notice goes out."""
     user = _user(db, principal)
     check_current_password(db, user=user, password=current_password, field="current_password",
-                           message="That is not your current password.")
+                           message=_("That is not your current password."))
     check_new_password(new_password, field="new_password", username=user.username, email=user.email)
     set_password(db, user=user, new_password=new_password, keep_session_id=principal.session_id)
     access_mail.security_change(
@@ -68,16 +68,16 @@ def request_email_change(db: Session, *, principal: Principal, password: str, ne
     user = _user(db, principal)
     address = clean_email(new_email, field="new_email")
     check_current_password(db, user=user, password=password, field="email_password",
-                           message="That is not your current password.")
+                           message=_("That is not your current password."))
     if address == user.email:
-        raise FieldErrors({"new_email": "That is already your email address."})
+        raise FieldErrors({"new_email": _("That is already your email address.")})
     raw = tokens.issue(db, purpose=tokens.EMAIL_CHANGE, user_id=user.id, payload=address)
     access_mail.send_email_change(db, user=user, new_email=address, raw_token=raw)
     history.record_access(
         db, user=user, action="email_change_requested",
         summary=f"{user.username} asked to change the sign-in email to {address}; confirmation link sent there",
         principal=principal)
-    return f"We sent a link to {address}. Your email address changes when you open it."
+    return _("We sent a link to %(address)s. Your email address changes when you open it.", address=address)
 
 
 def confirm_email_change(db: Session, *, raw_token: str) -> PortalUser:

@@ -26,12 +26,14 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import access_mail, auth, ratelimit, tokens
 from portal_app.services.identity.portal_users import (
-    BILL_MISMATCH, NO_MATCH, ProofChoice, SignUpRefused, account_matches, bill_matches, check_new_sign_in, clean_email,
+    BILL_MISMATCH, NO_MATCH, ProofChoice, SignUpRefused, account_matches, bill_matches, check_new_sign_in,
+    chosen_proof_address, clean_email,
     mask_email, proof_choices, username_taken,
 )
 from portal_app.services.identity.secrets_util import hash_password
+from portal_app.services.core.i18n import _
 
-INVITATION_INVALID = "This invitation has expired or has already been used. Ask the account holder for a new one."
+INVITATION_INVALID = _("This invitation has expired or has already been used. Ask the account holder for a new one.")
 
 
 class InvitationInvalid(PortalError):
@@ -41,16 +43,22 @@ class InvitationInvalid(PortalError):
         super().__init__(INVITATION_INVALID)
 
 
-@dataclass(frozen=True)
-class AccountChoice:
-    account_id: int
-    account_number: str
-    name: str
+class RoleLabelled:
+    """A view holding a membership `role`, with the role's label as people read it."""
+
     role: str
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class AccountChoice(RoleLabelled):
+    account_id: int
+    account_number: str
+    name: str
+    role: str
 
 
 def _label(account: Account) -> str:
@@ -106,7 +114,7 @@ def switch_account(db: Session, *, principal: Principal, account_id: object) -> 
 
 
 @dataclass(frozen=True)
-class Member:
+class Member(RoleLabelled):
     membership_id: int
     username: str
     email: str  # masked
@@ -114,10 +122,6 @@ class Member:
     added_at: datetime
     added_by: str
     is_you: bool
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def memberships_of(db: Session, account_id: int) -> list[tuple[AccountMembership, str, str]]:
@@ -148,7 +152,7 @@ def remove_member(db: Session, *, principal: Principal, membership_id: object) -
     if membership is None:
         raise NotFound("person")
     if membership.user_id == principal.user_id:
-        raise FieldErrors({"form": "You cannot remove your own access here."})
+        raise FieldErrors({"form": _("You cannot remove your own access here.")})
     user = db.get(PortalUser, membership.user_id)
     username = user.username if user else "a sign-in"
     db.delete(membership)
@@ -171,15 +175,11 @@ def remove_member(db: Session, *, principal: Principal, membership_id: object) -
 
 
 @dataclass(frozen=True)
-class PendingInvitation:
+class PendingInvitation(RoleLabelled):
     invitation_id: int
     email: str
     role: str
     expires_at: datetime
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def _payload(account_id: int, role: str, email: str) -> str:
@@ -204,7 +204,7 @@ def invite(db: Session, *, principal: Principal, email: str, role: str) -> str:
     except FieldErrors as problem:
         errors.update(problem.errors)
     if role not in MEMBER_ROLES:
-        errors["invite_role"] = "Choose what they may do: full access, billing only or view only."
+        errors["invite_role"] = _("Choose what they may do: full access, billing only or view only.")
     if errors:
         raise FieldErrors(errors)
     account = access_account(db, principal)
@@ -215,7 +215,7 @@ def invite(db: Session, *, principal: Principal, email: str, role: str) -> str:
     history.record(db, principal=principal, account_id=account.id, kind="access", action="member_invited",
                    summary=f"{mask_email(address)} invited ({ROLE_LABELS[role]}); the link works for 7 days",
                    entity_type="portal_user", entity_id=principal.user_id)
-    return f"Invitation sent to {address}. The link works once and for 7 days."
+    return _("Invitation sent to %(address)s. The link works once and for 7 days.", address=address)
 
 
 def principal_name(db: Session, principal: Principal) -> str:
@@ -266,15 +266,11 @@ def cancel_invitation(db: Session, *, principal: Principal, invitation_id: objec
 
 
 @dataclass(frozen=True)
-class InvitationView:
+class InvitationView(RoleLabelled):
     account_label: str
     role: str
     email: str
     invited_by: str
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 def _invitation(db: Session, row: AuthToken) -> tuple[Account, str, str, PortalUser | None]:
@@ -352,7 +348,7 @@ def create_sign_in_from_invitation(db: Session, *, raw_token: str, username: str
     view = inspect_invitation(db, raw_token=raw_token)
     clean = check_new_sign_in(username, password, view.email, errors)
     if clean and username_taken(db, clean):
-        errors["username"] = "That username is taken. Choose another."
+        errors["username"] = _("That username is taken. Choose another.")
     if errors:
         raise FieldErrors(errors)
     account, role, email, inviter = _consume(db, raw_token)
@@ -388,9 +384,9 @@ def start_adding_account(db: Session, *, principal: Principal, account_number: s
     number = str(account_number).strip()[:32]
     errors: dict[str, str] = {}
     if not number:
-        errors["account_number"] = "Enter the account number printed on the bill."
+        errors["account_number"] = _("Enter the account number printed on the bill.")
     if not str(last_name).strip() and not str(billing_zip).strip():
-        errors["last_name"] = "Enter the account holder's last name (or, for a business, the billing ZIP code)."
+        errors["last_name"] = _("Enter the account holder's last name (or, for a business, the billing ZIP code).")
     if errors:
         raise FieldErrors(errors)
     limits = [(ratelimit.SIGN_UP, number), (ratelimit.SIGN_UP_IP, client_ip)]
@@ -401,7 +397,7 @@ def start_adding_account(db: Session, *, principal: Principal, account_number: s
         raise SignUpRefused(NO_MATCH)
     assert account is not None
     if _membership(db, principal.user_id, account.id or 0) is not None:
-        raise FieldErrors({"account_number": "Your sign-in already has this account: choose it in the header."})
+        raise FieldErrors({"account_number": _("Your sign-in already has this account: choose it in the header.")})
     raw = tokens.issue(db, purpose=tokens.ADD_PENDING, user_id=principal.user_id, payload=str(account.id))
     history.record(db, principal=principal, account_id=account.id, kind="access", action="add_account_started",
                    summary=f"'{principal_name(db, principal)}' asked to add this account to their sign-in; held "
@@ -422,15 +418,9 @@ def _pending_add(db: Session, principal: Principal, request: str) -> tuple[Accou
 def send_add_account_link(db: Session, *, principal: Principal, request: str, choice_id: object,
                           client_ip: str = "") -> str:
     """Step 2a: mail the adding link to the chosen address already on the account; returns it masked."""
-    account, _ = _pending_add(db, principal, request)
-    point = db.exec(select(ContactPoint).where(ContactPoint.id == object_id_from(choice_id, "address"),
-                                               ContactPoint.account_id == account.id,
-                                               ContactPoint.kind == "email")).first()
-    if point is None:
-        raise FieldErrors({"choice": "Choose one of the addresses listed."})
-    limits = [(ratelimit.RESEND, f"add:{account.id}"), (ratelimit.RESEND_IP, client_ip)]
-    ratelimit.check(db, limits)
-    ratelimit.hit(db, limits)
+    account, _proof = _pending_add(db, principal, request)
+    point = chosen_proof_address(db, account_id=account.id, choice_id=object_id_from(choice_id, "address"),
+                                 limit_key=f"add:{account.id}", client_ip=client_ip)
     user = db.get(PortalUser, principal.user_id)
     raw = tokens.issue(db, purpose=tokens.ADD_PROOF, user_id=principal.user_id or 0, payload=f"{account.id}|{point.id}")
     access_mail.send_add_account_proof(db, account_id=account.id, user=user, to=point.value,
@@ -458,8 +448,8 @@ def _add_full(db: Session, *, user: PortalUser, account: Account, how: str) -> A
 def add_account_with_bill(db: Session, *, principal: Principal, request: str, value: str) -> AccountChoice:
     """Step 2b, where the provider allows it: the invoice number or total of the account's latest bill."""
     if not get_settings().signup_bill_proof:
-        raise FieldErrors({"bill_value": "Choose an address to send the link to."})
-    account, _ = _pending_add(db, principal, request)
+        raise FieldErrors({"bill_value": _("Choose an address to send the link to.")})
+    account, _proof = _pending_add(db, principal, request)
     limits = [(ratelimit.SIGN_UP, account.account_number)]
     ratelimit.check(db, limits)
     if not bill_matches(db, account.id or 0, str(value)[:40]):
@@ -475,7 +465,7 @@ def confirm_add_account_link(db: Session, *, raw_token: str) -> str:
     """Step 3 of the link path: whoever reads an address on the account opened the link; returns the account
     number added. The sign-in chooses it in the header."""
     row = tokens.consume(db, purpose=tokens.ADD_PROOF, raw=raw_token)
-    account_id, _, point_id = (row.payload or "").partition("|")
+    account_id, _bar, point_id = (row.payload or "").partition("|")
     account = db.get(Account, int(account_id)) if account_id.isdigit() else None
     point = db.get(ContactPoint, int(point_id)) if point_id.isdigit() else None
     user = db.get(PortalUser, row.user_id)

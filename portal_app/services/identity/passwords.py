@@ -16,12 +16,12 @@ from pathlib import Path
 from zxcvbn import zxcvbn
 
 from portal_app.services.core.errors import FieldErrors
+from portal_app.services.core.i18n import _
 from portal_app.theming import current_theme
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" for an online attack with limits
-TOO_GUESSABLE = "That password is easy to guess{why}. A few unrelated words make a strong one."
 _LIST = Path(__file__).resolve().parents[2] / "data" / "common_passwords.txt"
 
 
@@ -33,24 +33,28 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
     """What is wrong with a new password, in words for the person choosing it, or None."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     folded = password.strip().lower()
     if folded in common_passwords():
-        return "That password is one of the most common ones. Choose something less guessable."
+        return _("That password is one of the most common ones. Choose something less guessable.")
     if folded in {username.strip().lower(), email.strip().lower()} - {""}:
-        return "Your password cannot be your username or email address."
+        return _("Your password cannot be your username or email address.")
     words = _personal_words(username, email)
     rest = re.sub(r"[^a-z0-9]", "", folded)
     for word in sorted(words, key=len, reverse=True):
         rest = rest.replace(word, "")
     if len(rest) < 8:
-        return "Do not build the password from your username, your email or our name. Add unrelated words."
+        return _("Do not build the password from your username, your email or our name. Add unrelated words.")
     estimate = zxcvbn(password[:100], user_inputs=sorted(words))
     if estimate["score"] < MIN_SCORE:
         warning = (estimate.get("feedback") or {}).get("warning") or ""
-        return TOO_GUESSABLE.format(why=f" ({warning.rstrip('.').lower()})" if warning else "")
+        if not warning:
+            return _("That password is easy to guess. A few unrelated words make a strong one.")
+        # zxcvbn's own reason, in English (it has no catalogs).
+        return _("That password is easy to guess (%(why)s). A few unrelated words make a strong one.",
+                 why=warning.rstrip(".").lower())
     return None
 
 

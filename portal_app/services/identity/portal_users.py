@@ -28,7 +28,7 @@ from portal_app.services.core.reach import normalize_phone
 from portal_app.services.identity.secrets_util import hash_password
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-NO_MATCH = "We could not match those details to an account. Check them against your bill and try again."
+NO_MATCH = _("We could not match those details to an account. Check them against your bill and try again.")
 LINK_INVALID = "This link has expired or has already been used. Ask for a new one below."
 RESET_SENT = (
     "If that email address belongs to a portal sign-in, we have sent it a link to reset the password. "
@@ -53,10 +53,10 @@ def clean_email(value: str, field: str = "email") -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise FieldErrors({field: "Enter an email address like name@example.com."}) from None
+        raise FieldErrors({field: _("Enter an email address like name@example.com.")}) from None
 
 
-PHONE_TO_CALL = "Enter a phone number we can call, like 512 555 0100."
+PHONE_TO_CALL = _("Enter a phone number we can call, like 512 555 0100.")
 
 
 def check_new_sign_in(raw_username: str, password: str, email: str, errors: dict[str, str]) -> str:
@@ -77,7 +77,7 @@ def clean_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME_RE.fullmatch(username):
         raise FieldErrors(
-            {"username": "Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit."}
+            {"username": _("Use 3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.")}
         )
     return username
 
@@ -198,7 +198,7 @@ class SignUpDone:
     awaiting_approval: bool
 
 
-BILL_MISMATCH = "That does not match your latest bill. Type its invoice number or its total exactly as printed."
+BILL_MISMATCH = _("That does not match your latest bill. Type its invoice number or its total exactly as printed.")
 
 
 def mask_email(value: str) -> str:
@@ -220,6 +220,19 @@ def proof_choices(db: Session, account_id: int) -> tuple[ProofChoice, ...]:
             seen.add(point.value.lower())
             choices.append(ProofChoice(id=point.id, masked=mask_email(point.value)))
     return tuple(choices)
+
+
+def chosen_proof_address(db: Session, *, account_id: int, choice_id: int, limit_key: str, client_ip: str) -> ContactPoint:
+    """The email address picked from `proof_choices` for a proving link, counted against the resend limits
+    (per account, under `limit_key`, and per client address)."""
+    point = db.exec(select(ContactPoint).where(ContactPoint.id == choice_id, ContactPoint.account_id == account_id,
+                                               ContactPoint.kind == "email")).first()
+    if point is None:
+        raise FieldErrors({"choice": _("Choose one of the addresses listed.")})
+    limits = [(ratelimit.RESEND, limit_key), (ratelimit.RESEND_IP, client_ip)]
+    ratelimit.check(db, limits)
+    ratelimit.hit(db, limits)
+    return point
 
 
 def sign_up(db: Session, *, form: SignUpForm, client_ip: str = "") -> SignUpStarted:
@@ -267,13 +280,8 @@ def _pending(db: Session, request: str) -> tuple[PortalUser, AuthToken]:
 def send_sign_up_link(db: Session, *, request: str, choice_id: int, client_ip: str = "") -> str:
     """Step 2a: mail the finishing link to the chosen address already on the account; returns it masked."""
     user, pending = _pending(db, request)
-    point = db.exec(select(ContactPoint).where(ContactPoint.id == choice_id, ContactPoint.account_id == user.account_id,
-                                               ContactPoint.kind == "email")).first()
-    if point is None:
-        raise FieldErrors({"choice": "Choose one of the addresses listed."})
-    limits = [(ratelimit.RESEND, f"signup:{user.account_id}"), (ratelimit.RESEND_IP, client_ip)]
-    ratelimit.check(db, limits)
-    ratelimit.hit(db, limits)
+    point = chosen_proof_address(db, account_id=user.account_id, choice_id=choice_id, limit_key=f"signup:{user.account_id}",
+                                 client_ip=client_ip)
     payload = json.dumps({**json.loads(pending.payload or "{}"), "point": point.id})
     raw = tokens.issue(db, purpose=tokens.SIGN_UP_PROOF, user_id=user.id, payload=payload)
     access_mail.send_sign_up_proof(db, user=user, to=point.value, raw_token=raw)

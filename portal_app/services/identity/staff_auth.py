@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import pyotp
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from portal_app.models import AuthToken, StaffUser, UserSession, utcnow
@@ -18,6 +14,7 @@ from portal_app.services.identity.auth import (
 )
 from portal_app.services.core.errors import SignInFailed
 from portal_app.services.core.principal import Principal
+from portal_app.services.identity.two_factor import claim_step
 from portal_app.services.identity.secrets_util import hash_token, new_token, verify_password
 
 STAFF_COOKIE = "portal_staff_session"
@@ -36,21 +33,8 @@ def _claim_code(db: Session, staff: StaffUser, code: str) -> bool:
     cleaned = str(code).replace(" ", "").strip()
     if not (cleaned.isdigit() and len(cleaned) == 6) or not staff.totp_secret:
         return False
-    totp, now = pyotp.TOTP(staff.totp_secret), utcnow()
-    step = totp.timecode(now)
-    for offset in (0, -1, 1):
-        if not secrets.compare_digest(totp.generate_otp(step + offset), cleaned):
-            continue
-        try:
-            with db.begin_nested():
-                db.add(AuthToken(
-                    purpose="staff_totp_step", staff_user_id=staff.id, expires_at=now + timedelta(minutes=2), used_at=now,
-                    token_hash=hashlib.sha256(f"staff-totp:{staff.id}:{step + offset}".encode()).hexdigest(),
-                ))
-        except IntegrityError:
-            return False
-        return True
-    return False
+    return claim_step(db, secret=staff.totp_secret, code=cleaned, purpose="staff_totp_step", key=f"staff-totp:{staff.id}",
+                      staff_user_id=staff.id)
 
 
 def sign_in_staff(db: Session, *, username: str, password: str, client_ip: str = "", code: str = "",

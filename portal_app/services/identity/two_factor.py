@@ -67,7 +67,7 @@ def enrol(db: Session, who: Any, *, name: str) -> Enrolment:
     """Give a subscriber or staff sign-in (`who` has `totp_secret`, `totp_enabled_at`) a new secret,
     inactive until confirmed; the QR code names the provider and `name`."""
     if who.totp_enabled_at is not None:
-        raise FieldErrors({"code": "Two-factor sign-in is already on."})
+        raise FieldErrors({"code": _("Two-factor sign-in is already on.")})
     who.totp_secret = pyotp.random_base32()
     db.add(who)
     uri = pyotp.TOTP(who.totp_secret).provisioning_uri(name=name, issuer_name=current_theme().provider_name)
@@ -89,9 +89,9 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
     """Turn two-factor on once the app shows a right code; returns the recovery codes (shown once)."""
     user = _user(db, principal)
     if user.totp_enabled_at is not None or not user.totp_secret:
-        raise FieldErrors({"code": "Start again: scan a new QR code first."})
+        raise FieldErrors({"code": _("Start again: scan a new QR code first.")})
     if not pyotp.TOTP(user.totp_secret).verify(code.replace(" ", "").strip(), valid_window=1):
-        raise FieldErrors({"code": "That code is not right. Enter the 6 digits your app shows now."})
+        raise FieldErrors({"code": _("That code is not right. Enter the 6 digits your app shows now.")})
     user.totp_enabled_at = utcnow()
     db.add(user)
     codes = _new_recovery_codes(db, user)
@@ -106,7 +106,7 @@ def confirm_enrolment(db: Session, *, principal: Principal, code: str) -> list[s
 def disable(db: Session, *, principal: Principal, password: str) -> None:
     user = _user(db, principal)
     check_current_password(db, user=user, password=password, field="disable_password",
-                           message="That password is not right.")
+                           message=_("That password is not right."))
     user.totp_secret = None
     user.totp_enabled_at = None
     db.add(user)
@@ -118,13 +118,14 @@ def disable(db: Session, *, principal: Principal, password: str) -> None:
         summary=f"{user.username} turned off two-factor sign-in")
 
 
-def _claim_app_code(db: Session, *, user: PortalUser, code: str) -> bool:
-    """A right code from the app (one step of clock drift allowed), usable once.
+def claim_step(db: Session, *, secret: str, code: str, purpose: str, key: str, **owner: int | None) -> bool:
+    """A right code from an authenticator app for `secret` (one step of clock drift allowed), usable once.
 
-    Each accepted time step is written as a spent token with a unique hash, so a code seen over
-    someone's shoulder cannot be replayed in the same 30 seconds, even on another worker.
+    Each accepted time step is written as a spent token (`purpose`, owned by `owner`) whose hash is
+    unique to `key` and the step, so a code seen over someone's shoulder cannot be replayed in the same
+    30 seconds, even on another worker. Subscribers' and staff sign-ins both claim codes here.
     """
-    totp = pyotp.TOTP(user.totp_secret or "")
+    totp = pyotp.TOTP(secret)
     now = utcnow()
     step = totp.timecode(now)
     for offset in (0, -1, 1):
@@ -132,10 +133,8 @@ def _claim_app_code(db: Session, *, user: PortalUser, code: str) -> bool:
             continue
         try:
             with db.begin_nested():
-                db.add(AuthToken(
-                    purpose="totp_step", token_hash=hashlib.sha256(f"totp:{user.id}:{step + offset}".encode()).hexdigest(),
-                    user_id=user.id, expires_at=now + timedelta(minutes=2), used_at=now,
-                ))
+                db.add(AuthToken(purpose=purpose, token_hash=hashlib.sha256(f"{key}:{step + offset}".encode()).hexdigest(),
+                                 expires_at=now + timedelta(minutes=2), used_at=now, **owner))
         except IntegrityError:
             return False
         return True
@@ -148,7 +147,8 @@ def check_code(db: Session, *, user: PortalUser, code: str) -> str | None:
     if not cleaned or user.totp_enabled_at is None or not user.totp_secret:
         return None
     if cleaned.isdigit() and len(cleaned) == 6:
-        return "app" if _claim_app_code(db, user=user, code=cleaned) else None
+        return "app" if claim_step(db, secret=user.totp_secret, code=cleaned, purpose="totp_step", key=f"totp:{user.id}",
+                                  user_id=user.id) else None
     row = db.exec(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(cleaned), col(RecoveryCode.used_at).is_(None)

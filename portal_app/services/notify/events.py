@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.services.core.i18n import N_
+
 
 @dataclass(frozen=True)
 class Event:
@@ -22,28 +24,28 @@ class Event:
 
 
 EVENTS: tuple[Event, ...] = (
-    Event("bill_ready", "New bill", "When your monthly bill is ready.", email=True, sms=False, paperless_bill=True),
-    Event("bill_reminder", "Bill due soon", "A few days before a bill is due. With AutoPay: which card or bank "
-          "account we will charge, and when.", email=True, sms=False),
-    Event("payment_receipt", "Receipts and refunds", "Each payment you make and each refund.", email=True,
+    Event("bill_ready", N_("New bill"), N_("When your monthly bill is ready."), email=True, sms=False, paperless_bill=True),
+    Event("bill_reminder", N_("Bill due soon"), N_("A few days before a bill is due. With AutoPay: which card or bank "
+          "account we will charge, and when."), email=True, sms=False),
+    Event("payment_receipt", N_("Receipts and refunds"), N_("Each payment you make and each refund."), email=True,
           sms=False, required=True),
-    Event("payment_problem", "Payment problems", "A payment or AutoPay charge that did not go through, was returned "
-          "by the bank or needs a step from you.", email=True, sms=True, required=True),
-    Event("service_status", "Service suspended or restored", "When your internet service is suspended, "
-          "restored or changes status.", email=True, sms=True, required=True),
-    Event("promise", "Promises to pay", "Your promise to pay confirmed, a reminder two days before, and what "
-          "happens if it lapses.", email=True, sms=True, required=True),
-    Event("card_expiring", "AutoPay card expiring", "When the card AutoPay uses is about to expire.", email=True,
+    Event("payment_problem", N_("Payment problems"), N_("A payment or AutoPay charge that did not go through, was returned "
+          "by the bank or needs a step from you."), email=True, sms=True, required=True),
+    Event("service_status", N_("Service suspended or restored"), N_("When your internet service is suspended, "
+          "restored or changes status."), email=True, sms=True, required=True),
+    Event("promise", N_("Promises to pay"), N_("Your promise to pay confirmed, a reminder two days before, and what "
+          "happens if it lapses."), email=True, sms=True, required=True),
+    Event("card_expiring", N_("AutoPay card expiring"), N_("When the card AutoPay uses is about to expire."), email=True,
           sms=False),
-    Event("appointment", "Appointments", "A visit booked, moved or cancelled.", email=True, sms=True),
-    Event("ticket_update", "Ticket replies", "When we answer one of your tickets.", email=True, sms=False),
-    Event("order_step", "Order progress", "When we finish a step of your order (the steps Order Tracking "
-          "shows), and when the order is complete.", email=True, sms=False),
-    Event("contract", "Contracts to sign", "When a contract is ready for you to read and sign.", email=True,
+    Event("appointment", N_("Appointments"), N_("A visit booked, moved or cancelled."), email=True, sms=True),
+    Event("ticket_update", N_("Ticket replies"), N_("When we answer one of your tickets."), email=True, sms=False),
+    Event("order_step", N_("Order progress"), N_("When we finish a step of your order (the steps Order Tracking "
+          "shows), and when the order is complete."), email=True, sms=False),
+    Event("contract", N_("Contracts to sign"), N_("When a contract is ready for you to read and sign."), email=True,
           sms=False),
-    Event("outage", "Outages and maintenance", "Service problems and planned work where you are, and when "
-          "service is back.", email=True, sms=True),
-    Event("security", "Security notices", "Changes to your password, email or sign-ins.", email=True, sms=False,
+    Event("outage", N_("Outages and maintenance"), N_("Service problems and planned work where you are, and when "
+          "service is back."), email=True, sms=True),
+    Event("security", N_("Security notices"), N_("Changes to your password, email or sign-ins."), email=True, sms=False,
           required=True),
 )
 BY_KEY = {event.key: event for event in EVENTS}

@@ -15,6 +15,7 @@ from portal_app.models import Account, Notification, OutboxMail, OutboxSms, utcn
 from portal_app.services.core import formatting
 from portal_app.services.core.access import access_account, holder_sign_in_id, require_staff
 from portal_app.services.core.errors import NotFound
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone
 from portal_app.services.identity.portal_users import mask_email
@@ -45,19 +46,19 @@ def _local(moment: dt.datetime) -> dt.datetime:
 def _status(note: Notification, mail: OutboxMail | None, sms: OutboxSms | None, now: dt.datetime) -> tuple[str, str]:
     if mail is not None:
         if mail.sent_at is not None:
-            return "Sent", ""
+            return _("Sent"), ""
         if mail.attempts >= MAIL_ATTEMPTS:
-            return "Not delivered", mail.last_error
-        return "Waiting", "" if mail.last_error == KEPT_MARK else mail.last_error
+            return _("Not delivered"), mail.last_error
+        return _("Waiting"), "" if mail.last_error == KEPT_MARK else mail.last_error
     if sms is not None:
         if sms.sent_at is not None:
-            return "Sent", ""
+            return _("Sent"), ""
         if sms.attempts >= SMS_ATTEMPTS:
-            return "Not delivered", sms.last_error
+            return _("Not delivered"), sms.last_error
         if sms.attempts == 0 and sms.next_attempt_at > now + dt.timedelta(minutes=10):
-            return f"Held until {formatting.formatter().time(sms.next_attempt_at)} (quiet hours)", ""
-        return "Waiting", sms.last_error
-    return "Waiting", ""
+            return _("Held until %(time)s (quiet hours)", time=formatting.formatter().time(sms.next_attempt_at)), ""
+        return _("Waiting"), sms.last_error
+    return _("Waiting"), ""
 
 
 def _rows(db: Session, account_id: int, limit: int, *, only_member: int | None = None,
@@ -83,7 +84,7 @@ def _rows(db: Session, account_id: int, limit: int, *, only_member: int | None =
             to = mask_email(to)
         rows.append(SentRow(
             id=note.id, when=formatting.moment(note.created_at), event=event.label if event else note.event,
-            channel="Email" if note.channel == "email" else "Text",
+            channel=_("Email") if note.channel == "email" else _("Text"),
             to=to,
             subject=note.subject, status=status, detail=detail))
     return rows
@@ -137,7 +138,7 @@ def outbox_texts(db: Session, *, principal: Principal, failed_only: bool = True,
         query = query.where(col(OutboxSms.sent_at).is_(None), OutboxSms.attempts > 0)
     rows = []
     for sms, number, event in db.exec(query.order_by(col(OutboxSms.id).desc()).limit(limit)).all():
-        status, _ = _status(None, None, sms, now)  # type: ignore[arg-type]
+        status, _words = _status(None, None, sms, now)  # type: ignore[arg-type]
         label = "Verification code" if sms.purpose == "verification" else (
             BY_KEY[event].label if event in BY_KEY else (event or "Text"))
         failed = sms.sent_at is None and sms.attempts > 0

@@ -27,6 +27,7 @@ from portal_app.models import (
 from portal_app.services.core import history
 from portal_app.services.core.access import FULL, access_account, holder_sign_in_id, require_role, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
+from portal_app.services.core.i18n import Text, _, joined
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone, normalize_phone
 from portal_app.services.identity import ratelimit
@@ -49,7 +50,7 @@ HELP_WORDS = {"HELP", "INFO"}
 
 class TextsUnavailable(PortalError):
     def __init__(self) -> None:
-        super().__init__("Text messages are not available.")
+        super().__init__(_("Text messages are not available."))
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def _view(db: Session, account: Account) -> PreferencesView:
 
 def _minutes(value: str, field: str) -> int:
     if value not in QUIET_TIMES:
-        raise FieldErrors({field: "Choose a time from the list."})
+        raise FieldErrors({field: _("Choose a time from the list.")})
     hours, minutes = value.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -211,13 +212,13 @@ def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tu
     require_role(principal, FULL)
     start, end = _minutes(quiet_start, "quiet_start"), _minutes(quiet_end, "quiet_end")
     if quiet_hours and start == end:
-        raise FieldErrors({"quiet_end": "Quiet hours need an end different from their start."})
+        raise FieldErrors({"quiet_end": _("Quiet hours need an end different from their start.")})
     before = preferences(db, principal=principal)
-    changes: list[str] = []
+    changes: list[Text] = []  # each said in the reader's language on the page, in English in the history
     if bool(paperless) != account.paperless:
         account.paperless = bool(paperless)
         db.add(account)
-        changes.append(f"paperless billing {'on' if account.paperless else 'off (paper bill by post)'}")
+        changes.append(_("paperless billing on") if account.paperless else _("paperless billing off (paper bill by post)"))
     existing = {c.event: c for c in db.exec(select(NotificationChoice).where(NotificationChoice.account_id == account.id))}
     for event, was in zip(EVENTS, before.rows, strict=True):
         email, sms = choices.get(event.key, (was.email, was.sms))
@@ -225,12 +226,12 @@ def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tu
         sms = bool(sms)
         if offered:
             email = bool(email) or email_required(event, paperless=account.paperless)
-            parts = [f"email {'on' if email else 'off'}"] if email != was.email and was.email_offered else []
+            parts = [_("email on") if email else _("email off")] if email != was.email and was.email_offered else []
         else:  # a bill by post: no email to choose (what is kept is the default)
             email, parts = event.email, []
-        parts += [f"texts {'on' if sms else 'off'}"] if sms != was.sms else []
+        parts += [_("texts on") if sms else _("texts off")] if sms != was.sms else []
         if parts:
-            changes.append(f"{event.label}: {', '.join(parts)}")
+            changes.append(_("%(event)s: %(parts)s", event=event.label, parts=joined(parts, ", ")))
         row = existing.get(event.key)
         if (email, sms) == (event.email, event.sms):
             if row is not None:
@@ -244,16 +245,17 @@ def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tu
     quiet_changed = bool(quiet_hours) != settings.quiet_hours or (
         quiet_hours and (start, end) != (settings.quiet_start_minute, settings.quiet_end_minute))
     if quiet_changed:
-        changes.append(f"quiet hours {quiet_start}-{quiet_end}" if quiet_hours else "quiet hours off")
+        changes.append(_("quiet hours %(start)s-%(end)s", start=quiet_start, end=quiet_end) if quiet_hours
+                       else _("quiet hours off"))
     settings.quiet_hours = bool(quiet_hours)
     if quiet_hours:
         settings.quiet_start_minute, settings.quiet_end_minute = start, end
     if not changes:
-        return "Nothing changed."
+        return _("Nothing changed.")
     summary = "Notification choices changed: " + "; ".join(changes)
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="choices_changed",
                    summary=summary[:500], entity_type="account", entity_id=account.id)
-    return "Saved. " + "; ".join(changes)[:300] + "."
+    return _("Saved. %(changes)s.", changes=joined(changes, "; "))
 
 
 # --- the texting number ----------------------------------------------------------------------
@@ -273,12 +275,12 @@ def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime
     try:
         number = normalize_phone(phone)
     except ValueError as problem:
-        raise FieldErrors({"phone": str(problem)}) from None
+        raise FieldErrors({"phone": problem.args[0] if problem.args else str(problem)}) from None
     limits = [(SMS_CODE, str(account.id)), (SMS_CODE_NUMBER, number)]
     try:
         ratelimit.check(db, limits, now=now)
     except ratelimit.RateLimited as limited:
-        raise FieldErrors({"phone": str(limited)}) from None
+        raise FieldErrors({"phone": limited.message}) from None
     ratelimit.hit(db, limits, now=now)
     now = now or utcnow()
     code = f"{secrets.randbelow(10**6):06d}"
@@ -291,7 +293,7 @@ def send_code(db: Session, *, principal: Principal, phone: str, now: dt.datetime
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="phone_code_sent",
                    summary=f"A code to confirm {format_phone(number)} for texts was sent to it",
                    entity_type="account", entity_id=account.id)
-    return f"We texted a code to {format_phone(number)}. Enter it below; it works for 10 minutes."
+    return _("We texted a code to %(number)s. Enter it below; it works for 10 minutes.", number=format_phone(number))
 
 
 def confirm_code(db: Session, *, principal: Principal, code: str, now: dt.datetime | None = None) -> str:
@@ -301,9 +303,9 @@ def confirm_code(db: Session, *, principal: Principal, code: str, now: dt.dateti
     now = now or utcnow()
     settings = _settings(db, account.id)
     if settings is None or not settings.pending_phone or settings.code_expires_at is None:
-        raise FieldErrors({"code": "Ask for a code first."})
+        raise FieldErrors({"code": _("Ask for a code first.")})
     if settings.code_expires_at <= now or settings.code_attempts >= CODE_TRIES:
-        raise FieldErrors({"code": "That code has expired. Ask for a new one."})
+        raise FieldErrors({"code": _("That code has expired. Ask for a new one.")})
     typed = "".join(ch for ch in str(code) if ch.isdigit())[:6]
     if not hmac.compare_digest(_code_hash(account.id, settings.pending_phone, typed), settings.code_hash):
         # Counted in the database before the refusal (the caller rolls back): a few guesses per code.
@@ -311,14 +313,14 @@ def confirm_code(db: Session, *, principal: Principal, code: str, now: dt.dateti
                    .where(col(NotificationSettings.account_id) == account.id)
                    .values(code_attempts=NotificationSettings.code_attempts + 1))
         db.commit()
-        raise FieldErrors({"code": "That code is not right. Check the text and try again."})
+        raise FieldErrors({"code": _("That code is not right. Check the text and try again.")})
     number = settings.pending_phone
     settings.sms_phone, settings.sms_verified_at, settings.sms_opted_out_at = number, now, None
     settings.pending_phone, settings.code_hash, settings.code_expires_at = "", "", None
     db.add(settings)
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="phone_verified",
                    summary=f"{format_phone(number)} confirmed for texts", entity_type="account", entity_id=account.id)
-    return f"Texts now go to {format_phone(number)}."
+    return _("Texts now go to %(number)s.", number=format_phone(number))
 
 
 def remove_phone(db: Session, *, principal: Principal) -> str:
@@ -326,14 +328,14 @@ def remove_phone(db: Session, *, principal: Principal) -> str:
     account = access_account(db, principal)
     settings = _settings(db, account.id)
     if settings is None or not (settings.sms_phone or settings.pending_phone):
-        return "No number to remove."
+        return _("No number to remove.")
     was = settings.sms_phone or settings.pending_phone
     settings.sms_phone, settings.sms_verified_at, settings.sms_opted_out_at = "", None, None
     settings.pending_phone, settings.code_hash, settings.code_expires_at = "", "", None
     db.add(settings)
     history.record(db, principal=principal, account_id=account.id, kind="notifications", action="phone_removed",
                    summary=f"{format_phone(was)} removed; no more texts", entity_type="account", entity_id=account.id)
-    return "We will not text you any more."
+    return _("We will not text you any more.")
 
 
 # --- replies from phones ---------------------------------------------------------------------

@@ -228,6 +228,18 @@ def _account_ref(row: dict, known: set[str]) -> str:
     return key
 
 
+def _row_ids(row: dict, known: set[str], seen: set, field: str, where: str = "") -> tuple[str, str]:
+    """The row's account and its own id in the other system (`field`), which no other row may repeat: for
+    the same account, or anywhere in the file `where` names (ids unique on their own: invoices, payments)."""
+    account = _account_ref(row, known)
+    own = _id(row.get(field, ""), field)
+    scope = own if where else (account, own)
+    if scope in seen:
+        raise Refused(f"the same {field} appears twice " + (f"in {where}" if where else "for this account"))
+    seen.add(scope)
+    return account, own
+
+
 def _plan_contacts(db: Session, plan: Plan, rows: list[tuple[int, dict]], known: set[str]) -> None:
     types = {t.name.casefold(): t.name for t in db.exec(select(ContactType))}
     type_names = {t.id: t.name for t in db.exec(select(ContactType))}
@@ -242,11 +254,7 @@ def _plan_contacts(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
     for number, row in rows:
         key = f"{row.get('account_id', '')}/{row.get('contact_id', '')}"
         try:
-            account = _account_ref(row, known)
-            contact_id = _id(row["contact_id"], "contact_id")
-            if (account, contact_id) in seen:
-                raise Refused("the same contact_id appears twice for this account")
-            seen.add((account, contact_id))
+            account, contact_id = _row_ids(row, known, seen, "contact_id")
             type_name = types.get(row["type"].casefold(), row["type"][:60]) if row["type"] else ""
             found: list[tuple[str, str]] = []
             for raw in filter(None, (v.strip() for v in row["emails"].split(";"))):
@@ -291,11 +299,7 @@ def _plan_services(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
     for number, row in rows:
         key = f"{row.get('account_id', '')}/{row.get('service_id', '')}"
         try:
-            account = _account_ref(row, known)
-            service_id = _id(row["service_id"], "service_id")
-            if (account, service_id) in seen:
-                raise Refused("the same service_id appears twice for this account")
-            seen.add((account, service_id))
+            account, service_id = _row_ids(row, known, seen, "service_id")
             package = packages.get(row["package_code"].upper()) if row["package_code"] else None
             if row["package_code"] and package is None:
                 raise Refused(f"no package with code {row['package_code']!r} (add it under Catalogue first)")
@@ -344,11 +348,7 @@ def _plan_invoices(db: Session, plan: Plan, rows: list[tuple[int, dict]], line_r
     for number, row in rows:
         key = row.get("invoice_number", "")
         try:
-            account = _account_ref(row, known)
-            key = _id(key, "invoice_number")
-            if key in seen:
-                raise Refused("the same invoice_number appears twice in invoices.csv")
-            seen.add(key)
+            account, key = _row_ids(row, known, seen, "invoice_number", "invoices.csv")
             values = {"issued_on": _date(row["issued_on"], "issued_on"), "due_on": _date(row["due_on"], "due_on"),
                       "period_start": _date(row["period_start"], "period_start"),
                       "period_end": _date(row["period_end"], "period_end"),
@@ -394,11 +394,7 @@ def _plan_payments(db: Session, plan: Plan, rows: list[tuple[int, dict]], known:
     for number, row in rows:
         key = row.get("payment_id", "")
         try:
-            account = _account_ref(row, known)
-            key = _id(key, "payment_id")
-            if key in seen:
-                raise Refused("the same payment_id appears twice in payments.csv")
-            seen.add(key)
+            account, key = _row_ids(row, known, seen, "payment_id", "payments.csv")
             if row["invoice_number"] and row["invoice_number"] not in invoices:
                 raise Refused(f"no invoice {row['invoice_number']!r} in invoices.csv or the portal")
             paid_on = _date(row["paid_on"], "paid_on")

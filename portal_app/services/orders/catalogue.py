@@ -28,12 +28,18 @@ def _cents(raw: str) -> int | None:
     return cents if cents is not None and cents < MAX_PRICE_CENTS else None
 
 
+def _name(errors: dict[str, str], field: str, raw: str) -> str:
+    """A package's or area's name with its spaces tidied; a missing or long one goes into `errors`."""
+    name = " ".join(str(raw or "").split())
+    if not name or len(name) > 120:
+        errors[field] = "Enter a name (120 characters at most)."
+    return name
+
+
 def _package_fields(errors: dict[str, str], *, name: str, description: str, price: str, download_mbps: str,
                     upload_mbps: str) -> dict:
     """The editable facts of a package, validated; problems go into `errors` by field."""
-    name = " ".join(str(name or "").split())
-    if not name or len(name) > 120:
-        errors["name"] = "Enter a name (120 characters at most)."
+    name = _name(errors, "name", name)
     cents = _cents(price)
     if cents is None:
         errors["price"] = "Enter the monthly price, like 55.00."
@@ -127,9 +133,7 @@ def _clean_zips(raw: str) -> str | None:
 def add_area(db: Session, *, principal: Principal, name: str, zip_codes: str, mode: str) -> ServiceArea:
     require_staff(principal, role=ADMIN, what="catalogue")
     errors = {}
-    name = " ".join(str(name or "").split())
-    if not name or len(name) > 120:
-        errors["area_name"] = "Enter a name (120 characters at most)."
+    name = _name(errors, "area_name", name)
     zips = _clean_zips(zip_codes)
     if zips is None:
         errors["zip_codes"] = "Enter 5-digit ZIP codes separated by commas."

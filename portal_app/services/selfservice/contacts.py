@@ -15,11 +15,12 @@ from portal_app.services.core import history
 from portal_app.services.staff import staff_audit
 from portal_app.services.core.access import FULL, require_role, ADMIN, access_account, access_contact, access_contact_point, require_staff
 from portal_app.services.core.errors import FieldErrors, PortalError, StaffOnly  # noqa: F401 - StaffOnly re-exported
+from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import INVALID_EMAIL, format_phone, normalize_email, normalize_phone  # noqa: F401 - re-exported
 
 NAME_MAX = 80
-LAST_WAY_TO_REACH = "This is the last way to reach you. Add another email or phone number before deleting it."
+LAST_WAY_TO_REACH = _("This is the last way to reach you. Add another email or phone number before deleting it.")
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,12 @@ class ContactView:
 
 def _name(raw: str, field: str, label: str, errors: dict[str, str], *, required: bool) -> str:
     value = " ".join((raw or "").split())
+    first = field == "first_name"  # the two name fields, each said in full for the catalog
     if required and not value:
-        errors[field] = f"Enter a {label}."
+        errors[field] = _("Enter a first name.") if first else _("Enter a last name.")
     elif len(value) > NAME_MAX:
-        errors[field] = f"Keep the {label} under {NAME_MAX} characters."
+        errors[field] = (_("Keep the first name under %(count)s characters.", count=NAME_MAX) if first
+                         else _("Keep the last name under %(count)s characters.", count=NAME_MAX))
     return value
 
 
@@ -59,10 +62,10 @@ def _type_id(db: Session, raw: int | str | None, errors: dict[str, str]) -> int 
     try:
         type_id = int(raw)
     except (TypeError, ValueError):
-        errors["type_id"] = "Choose a type from the list."
+        errors["type_id"] = _("Choose a type from the list.")
         return None
     if db.get(ContactType, type_id) is None:
-        errors["type_id"] = "Choose a type from the list."
+        errors["type_id"] = _("Choose a type from the list.")
     return type_id
 
 
@@ -72,7 +75,7 @@ def _point(kind: str, raw: str, errors: dict[str, str]) -> str | None:
     try:
         return normalize_email(raw) if kind == "email" else normalize_phone(raw)
     except ValueError as problem:
-        errors[kind] = str(problem)
+        errors[kind] = problem.args[0] if problem.args else str(problem)  # a Text keeps its msgid
         return None
 
 
@@ -144,7 +147,7 @@ def add_contact(
         last = _name(last_name, "last_name", "last name", errors, required=False)
         chosen_type = _type_id(db, type_id, errors)
     elif not (email or "").strip() and not (phone or "").strip():
-        errors.setdefault("email", "Enter an email address or a phone number.")
+        errors.setdefault("email", _("Enter an email address or a phone number."))
     if errors:
         raise FieldErrors(errors)
     if contact is None:
@@ -195,7 +198,7 @@ def update_point(db: Session, *, principal: Principal, point_id: int, value: str
     errors: dict[str, str] = {}
     new_value = _point(point.kind, value, errors)
     if new_value is None and point.kind not in errors:
-        errors[point.kind] = "Enter an email address." if point.kind == "email" else "Enter a phone number."
+        errors[point.kind] = _("Enter an email address.") if point.kind == "email" else _("Enter a phone number.")
     if errors:
         raise FieldErrors(errors)
     old = point.value if point.kind == "email" else format_phone(point.value)

@@ -186,14 +186,21 @@ def book(db: Session, *, principal: Principal, appointment_id: int, window_id: i
     return appointment
 
 
-def reschedule(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
-               now: dt.datetime | None = None) -> Appointment:
-    require_role(principal, FULL)
+def _changeable(db: Session, principal: Principal, appointment_id: int, now: dt.datetime) -> Appointment:
+    """The account's own appointment, while it may still be moved or cancelled (the provider's cut-off).
+    Its callers check the role themselves (each public service names its own role)."""
     appointment = access_appointment(db, principal, appointment_id)
-    now = now or utcnow()
     if not can_change(db, appointment, now):
         hours = provider_settings(db).reschedule_cutoff_hours
         raise PortalError(f"Appointments can be changed up to {hours} hours before they start. Please call us.")
+    return appointment
+
+
+def reschedule(db: Session, *, principal: Principal, appointment_id: int, window_id: int,
+               now: dt.datetime | None = None) -> Appointment:
+    require_role(principal, FULL)
+    now = now or utcnow()
+    appointment = _changeable(db, principal, appointment_id, now)
     if int(window_id) == appointment.window_id:
         raise FieldErrors({"window": "That is the time you already have. Pick another."})
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
@@ -211,11 +218,7 @@ def reschedule(db: Session, *, principal: Principal, appointment_id: int, window
 
 def cancel(db: Session, *, principal: Principal, appointment_id: int, now: dt.datetime | None = None) -> Appointment:
     require_role(principal, FULL)
-    appointment = access_appointment(db, principal, appointment_id)
-    now = now or utcnow()
-    if not can_change(db, appointment, now):
-        hours = provider_settings(db).reschedule_cutoff_hours
-        raise PortalError(f"Appointments can be changed up to {hours} hours before they start. Please call us.")
+    appointment = _changeable(db, principal, appointment_id, now or utcnow())
     old_window, before = appointment.window_id, when_label(appointment.starts_at, appointment.ends_at)
     _move(db, appointment, "scheduled", {"status": "cancelled", "window_id": None})
     _release(db, old_window)
