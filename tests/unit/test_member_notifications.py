@@ -193,9 +193,21 @@ def test_an_invited_person_is_greeted_by_their_own_name(db: Session) -> None:
     db.flush()
     db.add(ContactPoint(contact_id=contact.id, account_id=member.account_id, kind="email", value=member.email))
     newcomer = make_user(db, holder.account)  # a sign-in made from an invitation: created for the account
+    made_with = db.exec(select(AccountMembership).where(AccountMembership.user_id == newcomer.id)).one()
+    made_with.role, made_with.added_by = VIEW, "invitation from rosa"
+    household = make_user(db, holder.account)  # another sign-in made for the account itself (staff added it)
     db.commit()
     greet = lambda person, role: dashboard.greeting_name(  # noqa: E731
         db, principal=_as(person, holder.account, role), account=holder.account)
     assert greet(member, BILLING) == "Walt"
     assert greet(newcomer, VIEW) == newcomer.username
-    assert greet(holder.user, FULL) == "Rosa"
+    assert greet(holder.user, FULL) == "Rosa" and greet(household, FULL) == "Rosa"
+
+
+def test_the_accounts_own_sign_ins_share_its_address_and_choices(db: Session) -> None:
+    holder = make_subscriber(db)
+    household = make_user(db, holder.account)  # made for the account (staff's Add Portal User): not invited
+    db.commit()
+    assert not preferences.preferences(db, principal=_as(household, holder.account, FULL)).invited
+    _bill(db, holder)
+    assert [m.to_address for m in db.exec(select(OutboxMail))] == [holder.user.email]

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from portal_app.models.identity import HOME_ADDED_BY
 from portal_app.models import (
     Account, AccountMembership, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment,
     PaymentMethod, PortalUser, ProviderSettings, RecurringPayment, Ticket, Workflow,
@@ -44,14 +45,22 @@ def access_own_sign_in(db: Session, principal: Principal) -> PortalUser:
     return user
 
 
-def holder_sign_in_id(db: Session, account_id: int) -> int | None:
-    """The account holder's sign-in: the first verified, enabled sign-in created for the account and holding it. The account's
-    own mail goes to its address and its Notifications page sets the account's choices; everyone else holding
-    the account through a membership is an invited person, with choices of their own (services/notify)."""
-    return db.exec(select(PortalUser.id).join(AccountMembership, col(AccountMembership.user_id) == PortalUser.id).where(
-        PortalUser.account_id == account_id, AccountMembership.account_id == account_id,
-        col(PortalUser.verified_at).is_not(None), col(PortalUser.disabled).is_(False)).order_by(col(PortalUser.id))
-    ).first()
+def is_invited(*, home_account_id: int, account_id: int, added_by: str) -> bool:
+    """Whether a membership is an invited person's (an accepted invitation, a sign-in made from one, another
+    account's sign-in that proved this one) rather than one made with a sign-in for the account itself: the
+    account's own sign-ins share its address and choices; an invited person has their own (services/notify)."""
+    return not (home_account_id == account_id and added_by == HOME_ADDED_BY)
+
+
+def invited_to(db: Session, principal: Principal) -> bool:
+    """Whether the signed-in person holds the principal's account as an invited person (one query)."""
+    if principal.user_id is None or principal.kind != "subscriber":
+        return False
+    row = db.exec(select(PortalUser.account_id, AccountMembership.added_by)
+                  .join(AccountMembership, col(AccountMembership.user_id) == PortalUser.id)
+                  .where(PortalUser.id == principal.user_id,
+                         AccountMembership.account_id == account_id_of(principal))).first()
+    return row is not None and is_invited(home_account_id=row[0], account_id=account_id_of(principal), added_by=row[1])
 
 
 def object_id_from(raw: object, what: str) -> int:

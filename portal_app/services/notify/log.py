@@ -13,7 +13,7 @@ from portal_app.integrations.mail import KEPT_MARK
 from portal_app.integrations.mail import MAX_ATTEMPTS as MAIL_ATTEMPTS
 from portal_app.models import Account, Notification, OutboxMail, OutboxSms, utcnow
 from portal_app.services.core import formatting
-from portal_app.services.core.access import access_account, holder_sign_in_id, require_staff
+from portal_app.services.core.access import access_account, invited_to, require_staff
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
@@ -94,7 +94,7 @@ def sent_to_me(db: Session, *, principal: Principal, limit: int = 20) -> list[Se
     """The signed-in account's latest notifications (no error details: they are for staff); for a person
     invited to the account, those sent to them."""
     account = access_account(db, principal)
-    invited = principal.user_id is not None and principal.user_id != holder_sign_in_id(db, account.id)
+    invited = invited_to(db, principal)
     rows = _rows(db, account.id, limit, only_member=principal.user_id if invited else None, mask_members=not invited)
     return [SentRow(**{**row.__dict__, "detail": ""}) for row in rows]
 

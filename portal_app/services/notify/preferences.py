@@ -1,7 +1,7 @@
 """What a subscriber chooses about notifications: channels per event, paperless billing, quiet hours,
 and the mobile number for texts (proved by a code sent to it before any notification goes there).
 
-The account holder's sign-in (access.holder_sign_in_id) sets the account's choices; a person invited to the
+The account's own sign-ins set the account's choices (full role); a person invited to the
 account sets only what they are emailed about it (MemberNotificationChoice), whatever their role.
 
 Replies from phones (STOP, START, HELP) arrive through the SMS webhook and are handled here too.
@@ -25,7 +25,7 @@ from portal_app.models import (
     Account, MemberNotificationChoice, NotificationChoice, NotificationSettings, PortalUser, utcnow,
 )
 from portal_app.services.core import history
-from portal_app.services.core.access import FULL, access_account, holder_sign_in_id, require_role, require_staff
+from portal_app.services.core.access import FULL, access_account, invited_to, require_role, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.i18n import Text, _, joined
 from portal_app.services.core.principal import Principal
@@ -94,8 +94,8 @@ def _settings(db: Session, account_id: int, *, create: bool = False) -> Notifica
 
 
 def _invited(db: Session, principal: Principal, account: Account) -> bool:
-    """Whether the signed-in person is invited to the account (not its holder's sign-in)."""
-    return principal.user_id is not None and principal.user_id != holder_sign_in_id(db, account.id)
+    """Whether the signed-in person is invited to the account (access.is_invited)."""
+    return invited_to(db, principal)
 
 
 def preferences(db: Session, *, principal: Principal) -> PreferencesView:

@@ -26,6 +26,7 @@ from portal_app.models import (
     Account, AccountMembership, MemberNotificationChoice, Notification, NotificationChoice, NotificationSettings,
     PortalUser, utcnow,
 )
+from portal_app.services.core.access import is_invited
 from portal_app.services.notify import render
 from portal_app.services.notify.events import (
     BY_KEY, MEMBER_EVENTS, Event, email_offered, email_required, member_default,
@@ -48,7 +49,7 @@ class Reach:
     choices: dict[str, tuple[bool, bool]]  # event -> (email, sms), only where changed from the defaults
     quiet: tuple[int, int] | None  # (start, end) minutes after midnight in the provider's zone, or None
     language: str | None = None  # the locale the addressed sign-in reads (None: the provider's)
-    holder_id: int | None = None  # the account holder's sign-in (access.holder_sign_in_id): not an invited person
+    holder_id: int | None = None  # the account's first sign-in, whose address its own mail uses
     invited: list[Invited] = field(default_factory=list)  # the people invited to the account (member events only)
 
 
@@ -104,22 +105,22 @@ def reach_many(db: Session, account_ids: list[int], *, user_id: int | None = Non
     languages: dict[int, str | None] = {}
     holders: dict[int, int] = {}
     invited: dict[int, list[Invited]] = {}
-    # Every sign-in holding the accounts through a membership: the holder's sign-in (the first made for the
-    # account) and the sign-ins made with it give the account's address; everyone else is invited.
+    # Every sign-in holding the accounts through a membership: the sign-ins made for the account give its
+    # address (the first one's, or the signed-in one's); the people invited to it are told on their own.
     rows = db.exec(
-        select(AccountMembership.account_id, AccountMembership.role, PortalUser.id, PortalUser.account_id,
-               PortalUser.email, PortalUser.language)
+        select(AccountMembership.account_id, AccountMembership.role, AccountMembership.added_by, PortalUser.id,
+               PortalUser.account_id, PortalUser.email, PortalUser.language)
         .join(PortalUser, col(PortalUser.id) == AccountMembership.user_id)
         .where(col(AccountMembership.account_id).in_(account_ids), col(PortalUser.verified_at).is_not(None),
                col(PortalUser.disabled).is_(False))
         .order_by(col(AccountMembership.account_id), col(PortalUser.id))).all()
-    for account_id, _role, uid, home, email, language in rows:
+    for account_id, _role, _by, uid, home, email, language in rows:
         if home == account_id:
             holders.setdefault(account_id, uid)
             if uid == user_id or account_id not in emails:  # the signed-in subscriber's own address first
                 emails[account_id], languages[account_id] = email, language
-    for account_id, role, uid, _home, email, language in rows:
-        if members and uid != holders.get(account_id):
+    for account_id, role, added_by, uid, home, email, language in rows:
+        if members and is_invited(home_account_id=home, account_id=account_id, added_by=added_by):
             invited.setdefault(account_id, []).append(Invited(uid, email, language, role, {}))
     texts = sms_enabled()
     if not (emails or invited or texts):  # nobody can be told anything: no need to read what they chose

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Contact, ContactPoint, PortalUser
 from portal_app.services.billing import billing, promises, service_status
-from portal_app.services.core.access import access_account, holder_sign_in_id
+from portal_app.services.core.access import access_account, invited_to
 from portal_app.services.core.principal import Principal
 
 
@@ -58,7 +58,7 @@ def greeting_name(db: Session, *, principal: Principal, account) -> str:
         ).first()
         if first:
             return first
-    if user.account_id != account.id or account.kind == "business" or holder_sign_in_id(db, account.id) != user.id:
+    if account.kind == "business" or invited_to(db, principal):
         return user.username
     return account.first_name or account.display_name
 
