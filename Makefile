@@ -4,7 +4,7 @@ export PORT  # the app's PORTAL_PUBLIC_URL default (links in mail) follows it
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup install clean worker bench translations
+.PHONY: run test setup install clean worker bench bench-scale translations
 
 install:
 	bash scripts/bootstrap.sh
@@ -32,6 +32,11 @@ test:
 bench: install
 	$(PY) bench/load.py
 	$(PY) bench/page_load.py
+
+# The production shape on 127.0.0.1 (PostgreSQL, Redis, nginx, two workers): 1 worker against 2, then idle
+# signed-in tabs held on one worker in steps up to 2,000 (see README "Production shape"). About 15 minutes.
+bench-scale: install
+	$(PY) bench/scale.py
 
 # The text catalogs (README "Languages"): extract every t()/_()/N_() text and the mail and text templates' words,
 # then merge them into each language's .po (new texts arrive empty; tests/unit/test_translations.py fails until

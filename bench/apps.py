@@ -16,7 +16,6 @@ node_modules hard-linked in when they are there, as `tests/e2e/conftest.py::anot
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import re

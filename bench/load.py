@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
@@ -52,9 +53,11 @@ class Scenario:
 
     name: str
     path: str
+    ssl: ssl.SSLContext | None = None  # an https app's certificate check (bench/scale.py: the proxy's own)
 
     async def jar(self, app: apps.RunningApp, index: int) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        connector = aiohttp.TCPConnector(ssl=self.ssl) if self.ssl is not None else None
+        return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
 
     def loaded(self, state: Delta) -> bool:
         raise NotImplementedError

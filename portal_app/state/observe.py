@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 import time
 
@@ -11,11 +12,16 @@ from reflex.middleware import Middleware
 from portal_app.observability import event_seconds, request_id
 
 
+# A log-correlation id, not a secret: this process's random prefix and a counter (no system call per event).
+_PROCESS = secrets.token_hex(4)
+_numbers = itertools.count(1)
+
+
 class EventObserver(Middleware):
     """Runs first for every event, in the event's own task: the id and the clock last as long as it."""
 
     async def preprocess(self, app, state, event):
-        request_id.set("ev-" + secrets.token_hex(8))
+        request_id.set(f"ev-{_PROCESS}{next(_numbers):x}")
         histogram = event_seconds()
         task = asyncio.current_task()
         if histogram is not None and task is not None:

@@ -102,8 +102,11 @@ class SessionState(SignedIn, LanguageState):
         self.refused = self._translate(problem.message if isinstance(problem, PortalError) else str(problem))
 
     def _on_principal(self, principal: Principal) -> None:
-        self.signed_in = True
-        self.display_name = principal.display_name
+        # Each assignment marks the var dirty and sends it with the event's answer: set only what changed.
+        if not self.signed_in:
+            self.signed_in = True
+        if self.display_name != principal.display_name:
+            self.display_name = principal.display_name
         if self.role != principal.role:
             self.role = principal.role
         if self.account_id != str(principal.account_id or ""):

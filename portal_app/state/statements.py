@@ -51,6 +51,13 @@ class PagedList(rx.State, mixin=True):
     def _fetch(self, db, principal, page: int) -> None:
         raise NotImplementedError
 
+    def _set_page(self, page: int, pages: int) -> None:
+        # An assigned var goes out with the answer even when unchanged: only what changed.
+        if self.page != page:
+            self.page = page
+        if self.pages != pages:
+            self.pages = pages
+
 
 class InvoicesState(PagedList, SessionState):
     invoices: list[dict] = []
@@ -58,7 +65,7 @@ class InvoicesState(PagedList, SessionState):
     def _fetch(self, db, principal, page: int) -> None:
         fmt = self._formats()
         result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page, fmt=fmt)
-        self.page, self.pages = result.page, result.pages
+        self._set_page(result.page, result.pages)
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on),
              "due": fmt.date(inv.due_on), "amount": fmt.money(inv.total_cents), "status": status,
@@ -81,7 +88,7 @@ class PaymentsListState(PagedList, SessionState):
 
     def _fetch(self, db, principal, page: int) -> None:
         result = statements.list_payments(db, principal=principal, page=page)
-        self.page, self.pages = result.page, result.pages
+        self._set_page(result.page, result.pages)
         fmt = self._formats()
         self.payments = [
             {"id": p.id, "receipt": p.receipt_number, "date": fmt.date(p.created_at), "method": p.method_label,

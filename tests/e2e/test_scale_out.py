@@ -1,37 +1,33 @@
 """The production shape, proven (issues 13 and 19): PostgreSQL, Redis, two backend workers and nginx
-with TLS on 127.0.0.1, started by scripts/run-production.sh exactly as a provider would. A
-subscriber signs in through the proxy in Chromium; the worker holding the tab's websocket is killed;
-the next tap is answered by the other worker, still signed in, with the tab's state. A payment
-tapped while its worker dies is never lost: the page shows what became of it, and the database and
-the processor's books agree (charged and recorded once, or neither)."""
+with TLS on 127.0.0.1, started by scripts/run-production.sh exactly as a provider would (through
+bench/production.py, which bench/scale.py uses too). A subscriber signs in through the proxy in
+Chromium; the worker holding the tab's websocket is killed; the next tap is answered by the other
+worker, still signed in, with the tab's state. A payment tapped while its worker dies is never
+lost: the page shows what became of it, and the database and the processor's books agree (charged
+and recorded once, or neither)."""
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import signal
 import sqlite3
-import ssl
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
+from bench import production
 from portal_app.models import AccountHistory, Payment, StaffUser, Workflow, WorkflowTask
 from portal_app.services.billing import billing
 from portal_app.services.core.principal import Principal
 from portal_app.services.orders import orders
-from tests.e2e.conftest import ARTIFACTS, PHONE, PROJECT_ROOT, PortalServer, _free_port
+from tests.e2e.conftest import ARTIFACTS, PHONE, PortalServer
 from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import make_persona
 from tests.e2e.test_services_orders import PASSWORD, _subscriber
@@ -40,53 +36,26 @@ NGINX_FAIL_TIMEOUT_S = 10  # scripts/run-production.sh: max_fails=1 fail_timeout
 ANSWER_DELAY_MS = 4000  # the sandbox holds each charge's answer back this long: the test kills the worker then
 
 
-def _insecure() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
-    return context
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5, context=_insecure()) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _two_free_ports() -> int:
-    """A port whose next one is free too (the script numbers the backends from it)."""
-    for _ in range(50):
-        port = _free_port()
-        try:
-            import socket
-
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free ports")
-
-
 class Cluster(PortalServer):
-    def __init__(self, base_url: str, database_url: str, *, run_dir: Path, backend_ports: tuple[int, int]) -> None:
-        super().__init__(base_url, database_url)
-        self.run_dir = run_dir
-        self.backend_ports = backend_ports
+    """The started shape (bench/production.py) with what the tests do to it."""
+
+    def __init__(self, shape: production.Cluster) -> None:
+        super().__init__(shape.base_url, shape.database_url)
+        self.shape = shape
+        self.run_dir = shape.run_dir
+        self.backend_ports = shape.backend_ports
+        self.redis_url = shape.redis_url
         self.last_stop = 0.0  # when a test last stopped a worker (monotonic)
 
     def backend_pid(self, port: int) -> int:
-        return int((self.run_dir / f"backend-{port}.pid").read_text())
+        return self.shape.backend_pid(port)
 
     def socket_holder(self) -> int:
         """The backend port that holds the open websocket (nginx keeps no idle upstream connections,
         so an established connection to a backend is a websocket)."""
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            holders = {c.laddr.port for c in psutil.net_connections(kind="tcp")
-                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports}
+            holders = set(self.socket_ports())
             if len(holders) == 1:
                 return holders.pop()
             time.sleep(0.2)
@@ -94,15 +63,14 @@ class Cluster(PortalServer):
 
     def socket_ports(self) -> list[int]:
         """The backend port of each open websocket, one entry per socket."""
-        return sorted(c.laddr.port for c in psutil.net_connections(kind="tcp")
-                      if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
+        return self.shape.socket_ports()
 
     def wait_until_both_serve(self) -> None:
         """Both workers answer (the script starts a killed one again, which takes a few seconds), and
         nginx uses both again: it leaves a worker it failed to reach alone for fail_timeout (10 s), so a
         test right after another one's stopped worker could get 502 from a proxy with none left."""
         deadline = time.monotonic() + 120
-        while not all(_ready(f"http://127.0.0.1:{port}/readyz") for port in self.backend_ports):
+        while not all(production.ready(f"http://127.0.0.1:{port}/readyz") for port in self.backend_ports):
             assert time.monotonic() < deadline, "a backend worker did not come back"
             time.sleep(0.5)
         time.sleep(max(0.0, self.last_stop + NGINX_FAIL_TIMEOUT_S + 1 - time.monotonic()))
@@ -130,80 +98,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             pytest.fail(f"{program} is not installed: run scripts/test-services.sh")
     ARTIFACTS.mkdir(exist_ok=True)
     work = tmp_path_factory.mktemp("scale")
-    os.chmod(work, 0o755)  # nginx's workers read the static export from here
-
-    name = f"portal_scale_{secrets.token_hex(4)}"
-    admin = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    database_url = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-
-    redis_port = _free_port()
-    redis = subprocess.Popen([shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port),
-                              "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
-                             stdout=subprocess.DEVNULL)
-    cert, key = work / "cert.pem", work / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    proxy_port, backend_port = _free_port(), _two_free_ports()
-    base_url = f"https://127.0.0.1:{proxy_port}"
-    web = work / "web"
-    node_modules = PROJECT_ROOT / ".web" / "node_modules"
-    if node_modules.is_dir():  # the same packages: link them rather than install them again
-        web.mkdir()
-        subprocess.run(["cp", "-al", str(node_modules), str(web / "node_modules")], check=True)
-    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "REFLEX_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "PORTAL_PUBLIC_URL": base_url, "PORTAL_SECRET_KEY": secrets.token_urlsafe(32), "PORTAL_ENV": "production",
-           "PORTAL_ALLOW_SANDBOX_IN_PRODUCTION": "true", "PORTAL_SANDBOX_ANSWER_DELAY_MS": str(ANSWER_DELAY_MS),
-           "RUN_DIR": str(work / "run"), "BACKEND_PORT": str(backend_port), "PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
-           "TLS_CERT": str(cert), "TLS_KEY": str(key), "JOB_WORKER": "0", "PY": sys.executable,
-           "REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(work / "states"), "PORTAL_LOG_FORMAT": "json"}
-    if os.geteuid() == 0:
-        env["NGINX_USER"] = "root"  # pytest's temporary folders are private to their owner
-    # The demo provider's catalogue (service areas) for the test's subscribers: loaded as development.
-    subprocess.run([sys.executable, "-m", "portal_app", "setup"], cwd=PROJECT_ROOT, check=True, capture_output=True,
-                   env={**env, "PORTAL_ENV": "development"})
-    log = ARTIFACTS / "scale-out.log"
-    started = time.monotonic()
-    with log.open("w") as log_file:
-        script = subprocess.Popen(["bash", "scripts/run-production.sh"], cwd=PROJECT_ROOT, env=env, stdout=log_file,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
     run_dir = work / "run"
-    backends = (backend_port, backend_port + 1)
+    started = time.monotonic()
     try:
-        deadline = time.monotonic() + 600
-        urls = [f"{base_url}/readyz", *(f"http://127.0.0.1:{port}/readyz" for port in backends)]
-        while not all(_ready(url) for url in urls):
-            if script.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the production shape did not start; see {log}:\n{log.read_text()[-4000:]}")
-            time.sleep(1)
-        (ARTIFACTS / "timings-scale-out.txt").write_text(f"export and start: {time.monotonic() - started:.1f}s\n")
-        cluster = Cluster(base_url, database_url, run_dir=run_dir, backend_ports=backends)
-        cluster.redis_url = env["REFLEX_REDIS_URL"]
-        yield cluster
-        cluster.engine.dispose()
+        with production.shape(work, postgres, backends=2, log=ARTIFACTS / "scale-out.log",
+                              env={"PORTAL_SANDBOX_ANSWER_DELAY_MS": str(ANSWER_DELAY_MS),
+                                   "PORTAL_LOG_FORMAT": "json"}) as shape:
+            (ARTIFACTS / "timings-scale-out.txt").write_text(f"export and start: {time.monotonic() - started:.1f}s\n")
+            cluster = Cluster(shape)
+            yield cluster
+            cluster.engine.dispose()
     finally:
-        os.killpg(script.pid, signal.SIGTERM)
-        try:
-            script.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(script.pid, signal.SIGKILL)
-        for port in backends:  # each backend runs in its own session: make sure none outlives the test
-            pid_file = run_dir / f"backend-{port}.pid"
-            if pid_file.exists():
-                try:
-                    os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        for name_ in ("nginx-access.log", "nginx-error.log", *(f"backend-{port}.log" for port in backends)):
-            if (run_dir / name_).exists():
-                shutil.copy(run_dir / name_, ARTIFACTS / f"scale-out-{name_}")
-        redis.terminate()
-        redis.wait(timeout=10)
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        for name in ("nginx-access.log", "nginx-error.log", *(p.name for p in run_dir.glob("backend-*.log"))):
+            if (run_dir / name).exists():
+                shutil.copy(run_dir / name, ARTIFACTS / f"scale-out-{name}")
 
 
 @pytest.fixture
@@ -232,14 +140,14 @@ def _sign_in_to(page: Page, path: str, persona) -> None:
 
 
 def test_the_proxy_serves_pages_with_the_portals_headers(cluster: Cluster) -> None:
-    with urllib.request.urlopen(f"{cluster.base_url}/signin", context=_insecure()) as page:
+    with urllib.request.urlopen(f"{cluster.base_url}/signin", context=production.insecure()) as page:
         headers = page.headers
         assert page.status == 200 and headers["Content-Type"].startswith("text/html")
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
     assert "HttpOnly" in headers["Set-Cookie"] and "Secure" in headers["Set-Cookie"]
-    with urllib.request.urlopen(f"{cluster.base_url}/readyz", context=_insecure()) as ready:
+    with urllib.request.urlopen(f"{cluster.base_url}/readyz", context=production.insecure()) as ready:
         assert ready.read() == b'{"status":"ready","database":"ok","migrations":"ok","redis":"ok"}'
 
 
@@ -400,3 +308,27 @@ def test_a_step_staff_complete_on_the_other_worker_or_a_job_shows_live(tab: Page
     expect(steps.nth(2)).to_have_attribute("data-state", "done", timeout=10_000)
     assert tab.evaluate("window.__liveMark") == "still here"
 
+
+
+def test_sign_out_everywhere_elsewhere_ends_the_tabs_next_tap(tab: Page, cluster: Cluster,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker holding the tab answers its taps from its cache of resolved sessions; a sign-out
+    everywhere committed by another process (here this one, through Redis as a job or the other worker
+    would) ends the tab's very next tap."""
+    from portal_app.models import PortalUser
+    from portal_app.services.identity import account_security
+
+    persona = make_persona(cluster, bills=tuple(1000 + i for i in range(14)))
+    _sign_in_to(tab, "/invoices", persona)
+    for page in ("Page 2 of 3", "Page 3 of 3"):  # taps answered with the session this worker keeps
+        tab.get_by_role("button", name="Older").click()
+        expect(tab.get_by_text(page)).to_be_visible()
+    monkeypatch.setenv("REFLEX_REDIS_URL", cluster.redis_url)
+    with Session(cluster.engine, expire_on_commit=False) as db:
+        user = db.exec(select(PortalUser).where(PortalUser.username == persona.username)).one()
+        account_security.sign_out_everywhere(db, principal=Principal(
+            kind="subscriber", display_name=persona.username, user_id=user.id, account_id=persona.account_id))
+        db.commit()
+    tab.get_by_role("button", name="Newer").click()
+    tab.wait_for_url("**/signin**", timeout=10_000)
+    expect(tab.get_by_text("Page 2 of 3")).to_have_count(0)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, InvoiceLine, Payment, PaymentAdjustment
@@ -29,6 +30,23 @@ ONE_BILL = {"proration": N_("Part month"), "hold": N_("Vacation hold"), "one_tim
             "credit": N_("Credit"), "late_fee": N_("Late fee")}
 _MONTH_SUFFIX = re.compile(r"\s*\([A-Z][a-z]{2} \d{4}\)$")
 ADJUSTMENT_WORDS = {"refund": N_("Refund"), "dispute": N_("Payment disputed"), "return": N_("Payment returned by the bank")}
+
+
+# Built once (a pager tap runs them all; building a statement costs about what running it does on SQLite).
+ACCOUNT_INVOICES = (select(Invoice).where(Invoice.account_id == bindparam("account_id"))
+                    .order_by(col(Invoice.issued_on), col(Invoice.id)))  # every status, oldest first
+# Lines, payments and adjustments as plain rows of the columns read here (no ORM objects to build).
+_LINES = (select(InvoiceLine.invoice_id, InvoiceLine.description, InvoiceLine.kind, InvoiceLine.amount_cents,
+                 InvoiceLine.account_service_id)
+          .where(col(InvoiceLine.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
+          .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id)))
+_PAID = (select(Payment.created_at, Payment.amount_cents, Payment.method_label)
+         .where(Payment.account_id == bindparam("account_id"), Payment.status == "succeeded")
+         .order_by(col(Payment.created_at)))
+_TAKEN = (select(PaymentAdjustment.created_at, PaymentAdjustment.amount_cents, PaymentAdjustment.kind)
+          .where(PaymentAdjustment.account_id == bindparam("account_id"),
+                 col(PaymentAdjustment.status).in_(("pending", "applied")))
+          .order_by(col(PaymentAdjustment.created_at)))
 
 
 @dataclass(frozen=True)
@@ -155,26 +173,24 @@ def _headline(invoice: Invoice, previous: Invoice | None, fmt: Formatter) -> str
 
 
 def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int],
-                     fmt: Formatter | None = None) -> dict[int, Explanation]:
+                     invoices: list[Invoice] | None = None, fmt: Formatter | None = None) -> dict[int, Explanation]:
     """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that), in the words
-    and formats of `fmt` (the provider's default locale when None)."""
+    and formats of `fmt` (the provider's default locale when None).
+    `invoices`: every invoice of the account, oldest first (issued on, id), when the caller has read them."""
     fmt = fmt or formatting.formatter()
     if not invoice_ids:
         return {}
-    invoices = list(db.exec(select(Invoice).where(Invoice.account_id == account_id, Invoice.status != "void")
-                            .order_by(col(Invoice.issued_on), col(Invoice.id))))
+    if invoices is None:
+        invoices = list(db.exec(ACCOUNT_INVOICES, params={"account_id": account_id}))
+    invoices = [i for i in invoices if i.status != "void"]
     previous = {now.id: before for before, now in zip([None, *invoices], invoices)}
     wanted = [i for i in invoices if i.id in set(invoice_ids)]
     needed = {i.id for i in wanted} | {previous[i.id].id for i in wanted if previous[i.id] is not None}
     lines: dict[int, list[InvoiceLine]] = {}
-    for line in db.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(needed))
-                        .order_by(col(InvoiceLine.sort_order), col(InvoiceLine.id))):
+    for line in db.exec(_LINES, params={"invoice_ids": sorted(needed)}):
         lines.setdefault(line.invoice_id, []).append(line)
-    paid = list(db.exec(select(Payment).where(Payment.account_id == account_id, Payment.status == "succeeded")
-                        .order_by(col(Payment.created_at))))
-    taken = list(db.exec(select(PaymentAdjustment).where(
-        PaymentAdjustment.account_id == account_id, col(PaymentAdjustment.status).in_(("pending", "applied")))
-        .order_by(col(PaymentAdjustment.created_at))))
+    paid = list(db.exec(_PAID, params={"account_id": account_id}))
+    taken = list(db.exec(_TAKEN, params={"account_id": account_id}))
     position = {i.id: n for n, i in enumerate(invoices)}
     explained = {}
     for invoice in wanted:

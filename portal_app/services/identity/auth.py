@@ -17,6 +17,7 @@ from portal_app.services.core import history
 from portal_app.services.core.errors import SignInFailed
 from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
+from portal_app.services.identity import session_cache
 from portal_app.services.identity.secrets_util import hash_token, new_token, tokens_equal, verify_password
 
 SESSION_COOKIE = "portal_session"
@@ -233,13 +234,24 @@ _SIGNED_IN = (
 def resolve_session(db: Session, *, token: str | None, now: datetime | None = None) -> Principal:
     """The principal behind a session cookie, or SessionInvalid saying why not.
 
-    Every event calls this, so it is one query for plain columns (session, sign-in, membership and the
-    chosen account together; no ORM rows to build), and the last-seen time is written at most once per
-    TOUCH_INTERVAL. A sign-in removed from the session's account is signed out there ("revoked")."""
+    Every event calls this. A session this worker resolved lately comes from its cache (session_cache.py
+    says why a revocation, role or membership change still counts at once) after an in-memory check of
+    its absolute and idle expiry; else it is one query for plain columns (session, sign-in, membership
+    and the chosen account together; no ORM rows to build). The last-seen time is written at most once
+    per TOUCH_INTERVAL. A sign-in removed from the session's account is signed out there ("revoked")."""
     now = now or utcnow()
     if not token:
         raise SessionInvalid("missing")
-    found = db.exec(_SIGNED_IN, params={"token_hash": hash_token(token)}).first()
+    token_hash = hash_token(token)
+    cached = session_cache.lookup(db, token_hash)
+    if cached is not None and _still_live(cached.expires_at, cached.last_seen_at, now):
+        if now - cached.last_seen_at >= TOUCH_INTERVAL:
+            # Read again (with the new time) by the next event, once this one has committed.
+            touch_session_id(db, cached.principal.session_id or 0, cached.last_seen_at, now)
+            session_cache.forget(token_hash)
+        return cached.principal
+    read_at = session_cache.generation()
+    found = db.exec(_SIGNED_IN, params={"token_hash": token_hash}).first()
     if found is None:  # no such session, or a staff session's cookie
         raise SessionInvalid("expired")
     (session_id, revoked_at, expires_at, last_seen_at, user_id, account_id, disabled, username, language, role,
@@ -249,8 +261,20 @@ def resolve_session(db: Session, *, token: str | None, now: datetime | None = No
         raise SessionInvalid("revoked")
     touch_session_id(db, session_id, last_seen_at, now)
     name = display_name_of(kind, first_name, last_name, company_name) if kind is not None else username
-    return Principal(kind="subscriber", display_name=name, user_id=user_id, account_id=account_id,
-                     session_id=session_id, role=role, language=language or "")
+    principal = Principal(kind="subscriber", display_name=name, user_id=user_id, account_id=account_id,
+                          session_id=session_id, role=role, language=language or "")
+    if now - last_seen_at < TOUCH_INTERVAL:  # not touched now: the row's times are what memory can check
+        session_cache.store(db, token_hash, principal=principal, expires_at=expires_at, last_seen_at=last_seen_at,
+                            read_at_generation=read_at)
+    return principal
+
+
+def _still_live(expires_at: datetime, last_seen_at: datetime, now: datetime) -> bool:
+    try:
+        check_times(None, expires_at, last_seen_at, now)
+    except SessionInvalid:
+        return False
+    return True
 
 
 def end_session(db: Session, *, token: str | None) -> None:
