@@ -38,6 +38,7 @@ from portal_app.services.core import history
 from portal_app.services.core.provider_settings import provider_settings
 from portal_app.services.core import formatting
 from portal_app.services.core.principal import Principal
+from portal_app.services.notify import send as notify_send
 
 log = logging.getLogger("portal.jobs")
 
@@ -87,16 +88,22 @@ def billing_run(db: Session, *, today: dt.date, batch: int = 500, account_ids: l
     existing = set(db.exec(select(Invoice.account_id).where(Invoice.period_start == period_start)).all())
     prorations = invoicing.pending_prorations(db)  # few: read once for the whole run
     holds, fees = invoicing.pending_holds(db), invoicing.pending_fees(db)
-    for count, (account_id, lines) in enumerate(by_account.items(), start=1):
-        if account_id in existing:
-            report.skipped += 1
-            continue
-        _issue(db, db.get(Account, account_id), lines, period_start, period_end, prorations.get(account_id, []),
-               today=today, holds=holds.get(account_id, []), fees=fees.get(account_id, []))
-        report.done += 1
-        if count % batch == 0:
+    todo = list(by_account.items())
+    for first in range(0, len(todo), batch):
+        chunk = todo[first:first + batch]
+        notify_send.prefetch(db, [account_id for account_id, _ in chunk if account_id not in existing])
+        try:
+            for account_id, lines in chunk:
+                if account_id in existing:
+                    report.skipped += 1
+                    continue
+                _issue(db, db.get(Account, account_id), lines, period_start, period_end,
+                       prorations.get(account_id, []), today=today, holds=holds.get(account_id, []),
+                       fees=fees.get(account_id, []))
+                report.done += 1
             db.commit()
-    db.commit()
+        finally:
+            notify_send.forget(db)
     return report
 
 

@@ -15,8 +15,8 @@ from portal_app.models.identity import (
 )
 from portal_app.models.messaging import AccountHistory, OutboxMail
 from portal_app.models.notifications import (
-    Notification, NotificationChoice, NotificationSettings, OutageNotice, OutageNoticeArea, OutageUpdate,
-    OutboxSms,
+    MemberNotificationChoice, Notification, NotificationChoice, NotificationSettings, OutageNotice, OutageNoticeArea,
+    OutageUpdate, OutboxSms,
 )
 from portal_app.models.operations import (
     ApiKey, ImportBatch, JobState, StaffAuditEntry, WebhookDelivery, WebhookEndpoint,
@@ -29,8 +29,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account", "AccountHistory", "AccountMembership", "AccountService", "ApiKey", "Appointment", "AppointmentWindow",
     "AuthToken", "CartOrder", "Contact", "ContactPoint", "ContactType", "Contract",
-    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "Notification",
-    "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",
+    "GatewayEvent", "ImportBatch", "Invoice", "InvoiceLine", "JobState", "StaffAuditEntry", "MemberNotificationChoice",
+    "Notification", "NotificationChoice", "NotificationSettings", "OutageNotice", "OutageNoticeArea", "OutageUpdate", "OutboxMail",
     "OutboxSms", "Package", "PackageItem",
     "Payment", "PaymentAdjustment", "PaymentAllocation", "PaymentMethod", "PaymentPromise", "PortalUser", "ProviderSettings",
     "RateLimitBucket", "RecoveryCode", "RecurringPayment", "ServiceArea", "ServiceHold",

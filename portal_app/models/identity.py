@@ -33,6 +33,9 @@ class PortalUser(AccountRow, table=True):
     language: str | None = Field(default=None, max_length=16)
 
 
+HOME_ADDED_BY = "with the sign-in"  # AccountMembership.added_by of the membership a sign-in is made with
+
+
 class AccountMembership(Row, table=True):
     """An account a sign-in may act for, and how: full, billing (pay, invoices, AutoPay, payment methods)
     or view (sees, changes nothing). Made with the sign-in for its home account, by an accepted invitation,
@@ -47,7 +50,7 @@ class AccountMembership(Row, table=True):
     added_by: str = Field(default="", max_length=120)  # who added it (the inviting holder, or the sign-in itself)
 
     @classmethod
-    def home_of(cls, user: PortalUser, *, added_by: str = "with the sign-in") -> "AccountMembership":
+    def home_of(cls, user: PortalUser, *, added_by: str = HOME_ADDED_BY) -> "AccountMembership":
         """The full-role membership every sign-in has of the account it was created for."""
         return cls(user_id=user.id, account_id=user.account_id, role="full", added_by=added_by)
 

@@ -25,6 +25,19 @@ class NotificationChoice(AccountRow, table=True):
     sms: bool = False
 
 
+class MemberNotificationChoice(SQLModel, table=True):
+    """What a person invited to an account (a membership that is not the account holder's sign-in) chose to
+    be emailed about that account, where it differs from their role's defaults (services/notify/events.py)."""
+
+    __tablename__ = "member_notification_choice"
+    __table_args__ = (sa.UniqueConstraint("user_id", "account_id", "event"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="portal_user.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    event: str = Field(max_length=32)  # a key of services/notify/events.py
+    email: bool = False
+
+
 class NotificationSettings(SQLModel, table=True):
     """An account's texting number (verified by a code before use), opt-out and quiet hours."""
 

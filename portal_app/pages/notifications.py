@@ -113,13 +113,13 @@ def _choices_form() -> rx.Component:
             rx.cond(S.texts_available & (S.sms_phone == ""),
                     rx.text(t("Add a mobile number above to choose texts as well."), size="2", color=tokens.MUTED)),
         ),
-        _section(
+        rx.cond(~S.invited, _section(
             t("Paperless billing"),
             _box(t("Paperless: my bill comes by email, no paper bill by post"), "paperless", S.paperless,
                  t("Paperless billing")),
             rx.text(t("With paperless billing the bill email is your bill, so it is always sent; without it your "
                       "bill comes by post (a text can still tell you it is ready)."), size="2", color=tokens.MUTED),
-        ),
+        )),
         rx.cond(
             S.texts_available,
             _section(
@@ -169,8 +169,12 @@ def _sent_card() -> rx.Component:
 def notifications() -> rx.Component:
     return page_body(
         t("Notifications"),
-        rx.text(t("Choose what we tell you and how. Receipts, payment problems and security notices always come by "
-                  "email."), size="2", color=tokens.MUTED),
+        rx.cond(S.invited, rx.text(
+            t("You were invited to this account: these choices decide only what we email you about it. The "
+              "account holder keeps their own, and receipts and payment problems always reach them."),
+            size="2", color=tokens.MUTED, id="invited-note"),
+            rx.text(t("Choose what we tell you and how. Receipts, payment problems and security notices always "
+                      "come by email."), size="2", color=tokens.MUTED)),
         notice_callout(S.notice, id="notifications-notice"),
         error_callout(_err("form")),
         rx.cond(S.texts_available, _phone_card()),

@@ -1,4 +1,5 @@
-"""Staff: find an account; an account's Portal tab (users, Add Portal User, resend), History tab (ALL) and Tickets tab."""
+"""Staff: find an account; an account's Portal tab (users, Add Portal User, resend; the people with access and
+the invitations waiting, REVOKE), History tab (ALL) and Tickets tab."""
 
 from __future__ import annotations
 
@@ -66,11 +67,44 @@ def _user_row(user: rx.Var) -> rx.Component:
     ))
 
 
+def _person_row(person: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(person["username"], weight="bold"), rx.badge(person["role"], color_scheme="gray"),
+                  wrap="wrap", align="center"),
+        rx.text(person["email"], size="2", color=tokens.MUTED),
+        rx.text("Since ", person["since"], " · ", person["added_by"], size="1", color=tokens.MUTED),
+        border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.5rem", width="100%", class_name="person-row",
+    )
+
+
+def _invitation_row(invitation: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.text(invitation["email"], weight="bold"), rx.badge(invitation["role"], color_scheme="gray"),
+                  wrap="wrap", align="center"),
+        rx.text("Link works until ", invitation["expires"], size="1", color=tokens.MUTED),
+        row_button("REVOKE", A.revoke_invitation(invitation["id"].to(int)),
+                   aria_label="Revoke the invitation to " + invitation["email"].to(str)),
+        border_bottom=f"1px solid {tokens.BORDER}", padding_y="0.5rem", width="100%", class_name="invitation-row",
+    )
+
+
+def _people_card() -> rx.Component:
+    return card(rx.vstack(
+        rx.heading("People with access", size="4", as_="h2"),
+        rx.vstack(rx.foreach(A.people, _person_row), spacing="0", width="100%", id="people-with-access"),
+        rx.heading("Invitations waiting", size="3", as_="h3"),
+        rx.cond(A.invitations.length() == 0, rx.text("None.", size="2", color=tokens.MUTED)),
+        rx.vstack(rx.foreach(A.invitations, _invitation_row), spacing="0", width="100%", id="invitations-waiting"),
+        spacing="2", width="100%",
+    ))
+
+
 def _portal_tab() -> rx.Component:
     return rx.vstack(
         notice_callout(A.notice, id="staff-notice"),
         rx.cond(A.users.length() == 0, rx.text("No portal users yet.", color=tokens.MUTED)),
         rx.vstack(rx.foreach(A.users, _user_row), spacing="2", width="100%", id="portal-users"),
+        _people_card(),
         form_card("Add Portal User",
                   field("Email", "email", type_="email", error=A.errors.get("email", "")),
                   field("Username", "username", error=A.errors.get("username", "")),

@@ -28,6 +28,7 @@ class NotificationsState(SessionState):
     quiet_end: str = "08:00"
     zone: str = ""
     texting_from: str = ""
+    invited: bool = False  # a person invited to the account: their own email choices only
     sent: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     notice: str = ""
@@ -45,7 +46,7 @@ class NotificationsState(SessionState):
         self.paperless, self.texts_available = view.paperless, view.texts_available
         self.sms_phone, self.sms_opted_out, self.pending_phone = view.sms_phone, view.sms_opted_out, view.pending_phone
         self.quiet_hours, self.quiet_start, self.quiet_end = view.quiet_hours, view.quiet_start, view.quiet_end
-        self.zone, self.texting_from = view.zone, view.texting_from
+        self.zone, self.texting_from, self.invited = view.zone, view.texting_from, view.invited
         # `status` stays English (the page colours the badge by it); what is read is in the tab's language.
         self.sent = [{**{k: str(v) for k, v in asdict(row).items()}, "status_text": self._t(row.status),
                       "channel": self._t(row.channel), "event": self._t(row.event)}
@@ -67,7 +68,7 @@ class NotificationsState(SessionState):
         self._fill(db, principal)
 
     @rx.event
-    @signed_in_event(needs=FULL)
+    @signed_in_event  # the service decides: the account's choices need full access, an invited person's own none
     def save(self, db: Session, principal: Principal, form_data: dict):
         texts_shown = bool(self.sms_phone)  # without a number the text boxes are not on the page
         # A required email's box is shown ticked and disabled, and a disabled box is not submitted: it

@@ -44,6 +44,8 @@ class StaffSearchState(StaffSessionState):
 class StaffAccountState(StaffAccountPage, StaffSessionState):
     account_kind: str = ""
     users: list[dict] = []
+    people: list[dict[str, str]] = []  # who holds the account: username, email, role, since, added_by
+    invitations: list[dict] = []  # waiting: id, email, role, expires
     history: list[dict[str, str]] = []
     kinds: list[str] = []
     kind: str = staff_accounts.HISTORY_KINDS_ALL
@@ -56,6 +58,8 @@ class StaffAccountState(StaffAccountPage, StaffSessionState):
         account = staff_accounts.access_account_by_number(db, principal=principal, account_number=number)
         self.account_name, self.account_kind = account.display_name, account.kind
         self.users = [asdict(u) for u in staff_accounts.portal_users(db, principal=principal, account_number=number)]
+        people, waiting = staff_accounts.people_with_access(db, principal=principal, account_number=number)
+        self.people, self.invitations = [asdict(p) for p in people], [asdict(i) for i in waiting]
         self.kinds = staff_accounts.history_kinds(db, principal=principal, account_number=number)
         shown = staff_accounts.account_history(db, principal=principal, account_number=number, kind=self.kind,
                                                page=self.history_page)
@@ -64,6 +68,7 @@ class StaffAccountState(StaffAccountPage, StaffSessionState):
 
     def _empty(self) -> None:
         self.account_kind, self.users, self.history, self.kinds = "", [], [], []
+        self.people, self.invitations = [], []
 
     @rx.event
     @checks_session
@@ -125,3 +130,16 @@ class StaffAccountState(StaffAccountPage, StaffSessionState):
             self._done(db, principal, str(problem))
             return
         self._done(db, principal, done.format(username=user.username, email=user.email))
+
+    @rx.event
+    @signed_in_event
+    def revoke_invitation(self, db, principal, invitation_id: int):
+        """REVOKE a pending invitation to the account: its link stops working."""
+        try:
+            email = staff_accounts.revoke_invitation(db, principal=principal, account_number=self.account_number,
+                                                     invitation_id=client_id(invitation_id, "invitation"))
+        except NotFound:  # accepted, expired or revoked meanwhile: say so over the list as it now stands
+            db.rollback()
+            self._done(db, principal, "That invitation is no longer waiting.")
+            return
+        self._done(db, principal, f"The invitation to {email} is revoked; its link no longer works.")

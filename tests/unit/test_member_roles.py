@@ -63,7 +63,7 @@ HANDLER_ROLES = {
     "ContactsState.load": None, "ContactsState.submit": FULL, "ContactsState.confirm_delete": FULL,
     "HoldState.load": None, "HoldState.preview": FULL, "HoldState.request": FULL, "HoldState.cancel": FULL,
     "HomeState.load": None, "HomeState.promise": BILLING,
-    "NotificationsState.load": None, "NotificationsState.save": FULL, "NotificationsState.send_code": FULL,
+    "NotificationsState.load": None, "NotificationsState.save": None, "NotificationsState.send_code": FULL,
     "NotificationsState.confirm_code": FULL, "NotificationsState.remove_phone": FULL,
     "OrdersState.load": None,
     "PackageChangeState.load": None, "PackageChangeState.proceed": FULL, "PackageChangeState.place": FULL,

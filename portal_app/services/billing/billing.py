@@ -13,23 +13,16 @@ from portal_app.services.core.provider_settings import provider_settings
 
 
 def balance_cents(db: Session, *, account_id: int) -> int:
-    """Everything billed minus everything paid (less what was taken back); negative means a credit."""
-    billed = db.exec(
-        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
-            Invoice.account_id == account_id, Invoice.status != "void"
-        )
-    ).one()
-    paid = db.exec(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-            Payment.account_id == account_id, Payment.status == "succeeded"
-        )
-    ).one()
-    taken_back = db.exec(  # refunds, open or lost disputes and bank returns
-        select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(
-            PaymentAdjustment.account_id == account_id, col(PaymentAdjustment.status).in_(("pending", "applied"))
-        )
-    ).one()
-    return int(billed) - int(paid) + int(taken_back)
+    """Everything billed minus everything paid (less what was taken back); negative means a credit.
+    One statement of three sums (the billing run asks it for every bill)."""
+    billed = select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+        Invoice.account_id == account_id, Invoice.status != "void").scalar_subquery()
+    paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+        Payment.account_id == account_id, Payment.status == "succeeded").scalar_subquery()
+    taken_back = select(func.coalesce(func.sum(PaymentAdjustment.amount_cents), 0)).where(  # refunds, open or
+        PaymentAdjustment.account_id == account_id,  # lost disputes and bank returns
+        col(PaymentAdjustment.status).in_(("pending", "applied"))).scalar_subquery()
+    return int(db.exec(select(billed - paid + taken_back)).one())
 
 
 def restore_amount(db: Session, *, account_id: int) -> int:

@@ -49,18 +49,21 @@ def autopay_plan(db: Session, *, account_id: int, today: dt.date, due: billing.A
 def bill_ready(db: Session, *, account: Account, invoice: Invoice, today: dt.date | None = None) -> None:
     """The new bill, with a Quick Pay link, or (AutoPay) nothing to do."""
     today = today or provider_today()
-    recurring = autopay.active(db, account_id=account.id)
-    if recurring is None:  # most accounts: the balance is all the words need
-        plan, balance = None, billing.balance_cents(db, account_id=account.id)
-    else:
-        due = billing.amount_due(db, account_id=account.id, today=today)
-        plan = autopay_plan(db, account_id=account.id, today=today, due=due, recurring=recurring)
-        balance = due.balance_cents
+
+    def words() -> dict:  # worked out only when someone is told (the billing run's accounts without a sign-in)
+        recurring = autopay.active(db, account_id=account.id)
+        if recurring is None:  # most accounts: the balance is all the words need
+            plan, balance = None, billing.balance_cents(db, account_id=account.id)
+        else:
+            due = billing.amount_due(db, account_id=account.id, today=today)
+            plan = autopay_plan(db, account_id=account.id, today=today, due=due, recurring=recurring)
+            balance = due.balance_cents
+        return {"invoice_number": invoice.number, "period_start": invoice.period_start,
+                "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
+                "autopay": asdict(plan) if plan else None, "pay_link": quickpay.link_url(account.account_number)}
+
     send(db, account_id=account.id, event="bill_ready", template="bill_ready", key=f"bill_ready:{invoice.id}",
-         context={"invoice_number": invoice.number, "period_start": invoice.period_start,
-                  "total_cents": invoice.total_cents, "due_on": invoice.due_on, "balance_cents": balance,
-                  "autopay": asdict(plan) if plan else None,
-                  "pay_link": quickpay.link_url(account.account_number)})
+         context=words)
 
 
 def bill_reminder(db: Session, *, account: Account, invoice: Invoice, due: billing.AmountDue, today: dt.date) -> None:

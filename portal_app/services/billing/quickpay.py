@@ -10,6 +10,7 @@ same for an account suspended for non-payment, with the amount that restores its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -102,9 +103,13 @@ def identify(db: Session, *, account_number: str, name_or_zip: str, client_ip: s
 
 
 def _key() -> OctKey:
+    return _key_for(get_settings().secret_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _key_for(secret_key: str) -> OctKey:
     # A key derived for this one purpose, so a Quick Pay token is worthless anywhere else.
-    secret = hashlib.sha256(f"quickpay-link:{get_settings().secret_key}".encode()).digest()
-    return OctKey.import_key(secret)
+    return OctKey.import_key(hashlib.sha256(f"quickpay-link:{secret_key}".encode()).digest())
 
 
 def link_token(account_number: str, *, now: dt.datetime | None = None, restore: bool = False) -> str:

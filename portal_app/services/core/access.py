@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
+from portal_app.models.identity import HOME_ADDED_BY
 from portal_app.models import (
     Account, AccountMembership, AccountService, Appointment, Contact, ContactPoint, Contract, Invoice, Payment,
     PaymentMethod, PortalUser, ProviderSettings, RecurringPayment, Ticket, Workflow,
@@ -42,6 +43,24 @@ def access_own_sign_in(db: Session, principal: Principal) -> PortalUser:
             AccountMembership.user_id == user.id, AccountMembership.account_id == account_id_of(principal))).first() is None:
         raise NotFound("sign-in")
     return user
+
+
+def is_invited(*, home_account_id: int, account_id: int, added_by: str) -> bool:
+    """Whether a membership is an invited person's (an accepted invitation, a sign-in made from one, another
+    account's sign-in that proved this one) rather than one made with a sign-in for the account itself: the
+    account's own sign-ins share its address and choices; an invited person has their own (services/notify)."""
+    return not (home_account_id == account_id and added_by == HOME_ADDED_BY)
+
+
+def invited_to(db: Session, principal: Principal) -> bool:
+    """Whether the signed-in person holds the principal's account as an invited person (one query)."""
+    if principal.user_id is None or principal.kind != "subscriber":
+        return False
+    row = db.exec(select(PortalUser.account_id, AccountMembership.added_by)
+                  .join(AccountMembership, col(AccountMembership.user_id) == PortalUser.id)
+                  .where(PortalUser.id == principal.user_id,
+                         AccountMembership.account_id == account_id_of(principal))).first()
+    return row is not None and is_invited(home_account_id=row[0], account_id=account_id_of(principal), added_by=row[1])
 
 
 def object_id_from(raw: object, what: str) -> int:

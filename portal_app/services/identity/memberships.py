@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
-from portal_app.models import Account, AccountMembership, AuthToken, ContactPoint, PortalUser, UserSession, utcnow
+from portal_app.models import (
+    Account, AccountMembership, AuthToken, ContactPoint, MemberNotificationChoice, PortalUser, UserSession, utcnow,
+)
 from portal_app.services.core import history
 from portal_app.services.core.access import (
     FULL, MEMBER_ROLES, ROLE_LABELS, access_account, account_id_of, object_id_from, require_role,
@@ -122,17 +124,22 @@ class Member(RoleLabelled):
     is_you: bool
 
 
+def memberships_of(db: Session, account_id: int) -> list[tuple[AccountMembership, str, str]]:
+    """(membership, username, email) of everyone whose enabled sign-in holds the account, oldest first (the
+    People page, and staff on the account page)."""
+    return list(db.exec(
+        select(AccountMembership, PortalUser.username, PortalUser.email)
+        .join(PortalUser, col(PortalUser.id) == AccountMembership.user_id)
+        .where(AccountMembership.account_id == account_id, col(PortalUser.disabled).is_(False))
+        .order_by(col(AccountMembership.added_at), col(AccountMembership.id))
+    ).all())
+
+
 def members(db: Session, *, principal: Principal) -> list[Member]:
     """Who can use the chosen account (the account holder's view: full role only)."""
     require_role(principal, FULL)
-    rows = db.exec(
-        select(AccountMembership, PortalUser.username, PortalUser.email)
-        .join(PortalUser, col(PortalUser.id) == AccountMembership.user_id)
-        .where(AccountMembership.account_id == account_id_of(principal), col(PortalUser.disabled).is_(False))
-        .order_by(col(AccountMembership.added_at), col(AccountMembership.id))
-    ).all()
     return [Member(m.id, username, mask_email(email), m.role, m.added_at, m.added_by, m.user_id == principal.user_id)
-            for m, username, email in rows]
+            for m, username, email in memberships_of(db, account_id_of(principal))]
 
 
 def remove_member(db: Session, *, principal: Principal, membership_id: object) -> str:
@@ -149,6 +156,8 @@ def remove_member(db: Session, *, principal: Principal, membership_id: object) -
     user = db.get(PortalUser, membership.user_id)
     username = user.username if user else "a sign-in"
     db.delete(membership)
+    db.execute(delete(MemberNotificationChoice).where(col(MemberNotificationChoice.user_id) == membership.user_id,
+                                                      col(MemberNotificationChoice.account_id) == mine))
     home = user.account_id if user else None
     on_this_account = col(UserSession.account_id) == mine
     if home == mine:  # a session that never switched acts for the sign-in's home account
@@ -214,30 +223,46 @@ def principal_name(db: Session, principal: Principal) -> str:
     return user.username if user else principal.display_name
 
 
-def pending_invitations(db: Session, *, principal: Principal) -> list[PendingInvitation]:
-    """Invitations of the chosen account not yet accepted, cancelled or expired."""
-    require_role(principal, FULL)
+def invitations_of(db: Session, account_id: int) -> list[PendingInvitation]:
+    """Invitations to the account not yet accepted, cancelled or expired."""
     rows = db.exec(select(AuthToken).where(
         AuthToken.purpose == tokens.INVITE, col(AuthToken.used_at).is_(None), AuthToken.expires_at > utcnow(),
-        col(AuthToken.payload).startswith(f"{account_id_of(principal)}|")).order_by(col(AuthToken.id)))
+        col(AuthToken.payload).startswith(f"{account_id}|")).order_by(col(AuthToken.id)))
     found = []
     for row in rows:
-        account_id, role, email = _parse(row.payload)
-        if account_id == account_id_of(principal):
+        invited_to, role, email = _parse(row.payload)
+        if invited_to == account_id:
             found.append(PendingInvitation(row.id or 0, email, role, row.expires_at))
     return found
 
 
-def cancel_invitation(db: Session, *, principal: Principal, invitation_id: object) -> None:
+def pending_invitations(db: Session, *, principal: Principal) -> list[PendingInvitation]:
+    """Invitations of the chosen account not yet accepted, cancelled or expired."""
     require_role(principal, FULL)
+    return invitations_of(db, account_id_of(principal))
+
+
+def withdraw_invitation(db: Session, *, principal: Principal, account_id: int, invitation_id: object) -> str:
+    """Spend a pending invitation of the account so its link no longer works, with a history entry saying who
+    did it (the holder cancelling, or staff revoking); returns the invited address. Another account's
+    invitation, or one no longer pending, is not found."""
     wanted = object_id_from(invitation_id, "invitation")
-    match = [i for i in pending_invitations(db, principal=principal) if i.invitation_id == wanted]
+    match = [i for i in invitations_of(db, account_id) if i.invitation_id == wanted]
     if not match:
         raise NotFound("invitation")
     db.execute(update(AuthToken).where(col(AuthToken.id) == wanted, col(AuthToken.used_at).is_(None))
                .values(used_at=utcnow()))
-    history.record(db, principal=principal, account_id=account_id_of(principal), kind="access",
-                   action="invitation_cancelled", summary=f"Invitation of {mask_email(match[0].email)} cancelled")
+    by_staff = principal.kind == "staff"
+    history.record(db, principal=principal, account_id=account_id, kind="access",
+                   action="invitation_revoked" if by_staff else "invitation_cancelled",
+                   summary=f"Invitation of {mask_email(match[0].email)} ({match[0].role_label}) "
+                           + (f"revoked by {principal.display_name} (staff)" if by_staff else "cancelled"))
+    return match[0].email
+
+
+def cancel_invitation(db: Session, *, principal: Principal, invitation_id: object) -> None:
+    require_role(principal, FULL)
+    withdraw_invitation(db, principal=principal, account_id=account_id_of(principal), invitation_id=invitation_id)
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,23 @@ def email_required(event: Event, *, paperless: bool) -> bool:
 def email_offered(event: Event, *, paperless: bool) -> bool:
     """False for the bill of an account with paper bills: it comes by post."""
     return not (event.paperless_bill and not paperless)
+
+
+# --- people invited to an account ------------------------------------------------------------------
+# A person holding an account through a membership (not the account holder's sign-in) is emailed about it on
+# their own address, by their own choices. Billing notices reach the full and billing-only roles unless they
+# turn them off; what happens to the service (outages, appointments, tickets, orders, contracts) reaches the
+# full role, which can act on it; a view-only person gets nothing unless they opt in. Security notices are
+# about a sign-in, never an account, so they stay with the sign-in concerned. Nothing is required for an
+# invited person: what the law requires goes to the account holder whatever they choose.
+BILLING_EVENTS = frozenset({"bill_ready", "bill_reminder", "payment_receipt", "payment_problem", "service_status",
+                            "promise", "card_expiring"})
+SERVICE_EVENTS = frozenset({"outage", "appointment", "ticket_update", "order_step", "contract"})
+MEMBER_EVENTS = tuple(event for event in EVENTS if event.key in BILLING_EVENTS | SERVICE_EVENTS)
+
+
+def member_default(event: Event, role: str) -> bool:
+    """Whether an invited person with this role is emailed about `event` before choosing."""
+    if event.key in BILLING_EVENTS:
+        return role in ("full", "billing")
+    return event.key in SERVICE_EVENTS and role == "full"

@@ -13,12 +13,14 @@ from portal_app.integrations.mail import KEPT_MARK
 from portal_app.integrations.mail import MAX_ATTEMPTS as MAIL_ATTEMPTS
 from portal_app.models import Account, Notification, OutboxMail, OutboxSms, utcnow
 from portal_app.services.core import formatting
-from portal_app.services.core.access import access_account, require_staff
+from portal_app.services.core.access import access_account, invited_to, require_staff
 from portal_app.services.core.errors import NotFound
 from portal_app.services.core.i18n import _
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone
+from portal_app.services.identity.portal_users import mask_email
 from portal_app.services.notify.events import BY_KEY
+from portal_app.services.notify.send import MEMBER_MARK
 from portal_app.services.notify.sms_outbox import MAX_ATTEMPTS as SMS_ATTEMPTS
 from portal_app.theming import current_theme
 
@@ -59,32 +61,42 @@ def _status(note: Notification, mail: OutboxMail | None, sms: OutboxSms | None, 
     return _("Waiting"), ""
 
 
-def _rows(db: Session, account_id: int, limit: int) -> list[SentRow]:
+def _rows(db: Session, account_id: int, limit: int, *, only_member: int | None = None,
+          mask_members: bool = False) -> list[SentRow]:
+    """The account's messages; `only_member` keeps one invited person's copies, `mask_members` masks the
+    addresses of invited people (the account holder sees that they were told, not their address)."""
     now = utcnow()
-    found = db.exec(
+    query = (
         select(Notification, OutboxMail, OutboxSms)
         .join(OutboxMail, col(OutboxMail.id) == Notification.outbox_mail_id, isouter=True)
         .join(OutboxSms, col(OutboxSms.id) == Notification.outbox_sms_id, isouter=True)
         .where(Notification.account_id == account_id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(limit)
-    ).all()
+    )
+    if only_member is not None:
+        query = query.where(col(Notification.dedupe_key).endswith(f"{MEMBER_MARK}{only_member}"))
+    found = db.exec(query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit)).all()
     rows = []
     for note, mail, sms in found:
         status, detail = _status(note, mail, sms, now)
         event = BY_KEY.get(note.event)
+        to = note.to_address if note.channel == "email" else format_phone(note.to_address)
+        if mask_members and MEMBER_MARK in (note.dedupe_key or ""):
+            to = mask_email(to)
         rows.append(SentRow(
             id=note.id, when=formatting.moment(note.created_at), event=event.label if event else note.event,
             channel=_("Email") if note.channel == "email" else _("Text"),
-            to=note.to_address if note.channel == "email" else format_phone(note.to_address),
+            to=to,
             subject=note.subject, status=status, detail=detail))
     return rows
 
 
 def sent_to_me(db: Session, *, principal: Principal, limit: int = 20) -> list[SentRow]:
-    """The signed-in account's latest notifications (no error details: they are for staff)."""
+    """The signed-in account's latest notifications (no error details: they are for staff); for a person
+    invited to the account, those sent to them."""
     account = access_account(db, principal)
-    return [SentRow(**{**row.__dict__, "detail": ""}) for row in _rows(db, account.id, limit)]
+    invited = invited_to(db, principal)
+    rows = _rows(db, account.id, limit, only_member=principal.user_id if invited else None, mask_members=not invited)
+    return [SentRow(**{**row.__dict__, "detail": ""}) for row in rows]
 
 
 def sent_to_account(db: Session, *, principal: Principal, account_number: str, limit: int = LIMIT) -> tuple[Account, list[SentRow]]:

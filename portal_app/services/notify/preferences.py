@@ -1,6 +1,9 @@
 """What a subscriber chooses about notifications: channels per event, paperless billing, quiet hours,
 and the mobile number for texts (proved by a code sent to it before any notification goes there).
 
+The account's own sign-ins set the account's choices (full role); a person invited to the
+account sets only what they are emailed about it (MemberNotificationChoice), whatever their role.
+
 Replies from phones (STOP, START, HELP) arrive through the SMS webhook and are handled here too.
 """
 
@@ -18,16 +21,18 @@ from sqlmodel import Session, col, select
 
 from portal_app.config import get_settings
 from portal_app.integrations.sms import sms_enabled
-from portal_app.models import Account, NotificationChoice, NotificationSettings, utcnow
+from portal_app.models import (
+    Account, MemberNotificationChoice, NotificationChoice, NotificationSettings, PortalUser, utcnow,
+)
 from portal_app.services.core import history
-from portal_app.services.core.access import FULL, require_role, access_account, require_staff
+from portal_app.services.core.access import FULL, access_account, invited_to, require_role, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.i18n import Text, _, joined
 from portal_app.services.core.principal import Principal
 from portal_app.services.core.reach import format_phone, normalize_phone
 from portal_app.services.identity import ratelimit
 from portal_app.services.notify import render
-from portal_app.services.notify.events import EVENTS, email_offered, email_required
+from portal_app.services.notify.events import EVENTS, MEMBER_EVENTS, email_offered, email_required, member_default
 from portal_app.services.notify.send import DEFAULT_QUIET, reach_many
 from portal_app.services.notify.sms_outbox import CODE_LIFETIME, enqueue_sms, mark_opted_out
 from portal_app.theming import current_theme
@@ -72,6 +77,8 @@ class PreferencesView:
     quiet_end: str
     zone: str  # the provider's zone as people read it now ("CST")
     texting_from: str  # the number subscribers text START or HELP to
+    invited: bool = False  # an invited person's own choices: email only, no account settings
+
 
 
 def _minutes_text(minutes: int) -> str:
@@ -86,8 +93,70 @@ def _settings(db: Session, account_id: int, *, create: bool = False) -> Notifica
     return row
 
 
+def _invited(db: Session, principal: Principal, account: Account) -> bool:
+    """Whether the signed-in person is invited to the account (access.is_invited)."""
+    return invited_to(db, principal)
+
+
 def preferences(db: Session, *, principal: Principal) -> PreferencesView:
-    return _view(db, access_account(db, principal))
+    account = access_account(db, principal)
+    if _invited(db, principal, account):
+        return _member_view(db, account, principal)
+    return _view(db, account)
+
+
+def _member_choices(db: Session, account_id: int, user_id: int) -> dict[str, MemberNotificationChoice]:
+    return {c.event: c for c in db.exec(select(MemberNotificationChoice).where(
+        MemberNotificationChoice.account_id == account_id, MemberNotificationChoice.user_id == user_id))}
+
+
+def _member_view(db: Session, account: Account, principal: Principal) -> PreferencesView:
+    """An invited person's page: by email, each event an invited person can be told about, as they chose."""
+    chosen = _member_choices(db, account.id, principal.user_id or 0)
+    rows = []
+    for event in MEMBER_EVENTS:
+        choice = chosen.get(event.key)
+        offered = email_offered(event, paperless=account.paperless)
+        rows.append(ChoiceRow(key=event.key, label=event.label, description=event.description,
+                              email=offered and (choice.email if choice else member_default(event, principal.role)),
+                              sms=False, email_required=False, email_offered=offered))
+    return PreferencesView(rows=rows, paperless=account.paperless, texts_available=False, sms_phone="",
+                           sms_opted_out=False, pending_phone="", quiet_hours=False, quiet_start="", quiet_end="",
+                           zone="", texting_from="", invited=True)
+
+
+def _save_member_choices(db: Session, principal: Principal, account: Account,
+                         choices: dict[str, tuple[bool, bool]]) -> str:
+    """An invited person's own email choices for the account (any role: it is their own mail)."""
+    before = {row.key: row for row in _member_view(db, account, principal).rows}
+    existing = _member_choices(db, account.id, principal.user_id or 0)
+    changes: list[str] = []
+    for event in MEMBER_EVENTS:
+        was = before[event.key]
+        if not was.email_offered:
+            continue  # a bill by post: no email to choose
+        email = bool(choices.get(event.key, (was.email, False))[0])
+        if email != was.email:
+            changes.append(f"{event.label}: email {'on' if email else 'off'}")
+        row = existing.get(event.key)
+        if email == member_default(event, principal.role):
+            if row is not None:
+                db.delete(row)
+        elif row is None:
+            db.add(MemberNotificationChoice(user_id=principal.user_id, account_id=account.id, event=event.key,
+                                            email=email))
+        else:
+            row.email = email
+            db.add(row)
+    if not changes:
+        return "Nothing changed."
+    user = db.get(PortalUser, principal.user_id)
+    who = user.username if user else principal.display_name
+    history.record(db, principal=principal, account_id=account.id, kind="notifications",
+                   action="member_choices_changed",
+                   summary=f"What '{who}' is emailed about this account changed: {'; '.join(changes)}"[:500],
+                   entity_type="portal_user", entity_id=principal.user_id)
+    return "Saved. " + "; ".join(changes)[:300] + "."
 
 
 def account_preferences(db: Session, *, principal: Principal, account_number: str) -> PreferencesView:
@@ -135,9 +204,12 @@ def _minutes(value: str, field: str) -> int:
 
 def save_preferences(db: Session, *, principal: Principal, choices: dict[str, tuple[bool, bool]], paperless: bool,
                      quiet_hours: bool, quiet_start: str, quiet_end: str) -> str:
-    """Keep the subscriber's choices (a required email stays on whatever was sent); returns what changed."""
-    require_role(principal, FULL)
+    """Keep the subscriber's choices (a required email stays on whatever was sent); returns what changed.
+    The account holder's sign-in sets the account's choices (full role); an invited person only their own."""
     account = access_account(db, principal)
+    if _invited(db, principal, account):
+        return _save_member_choices(db, principal, account, choices)
+    require_role(principal, FULL)
     start, end = _minutes(quiet_start, "quiet_start"), _minutes(quiet_end, "quiet_end")
     if quiet_hours and start == end:
         raise FieldErrors({"quiet_end": _("Quiet hours need an end different from their start.")})

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Contact, ContactPoint, PortalUser
 from portal_app.services.billing import billing, promises, service_status
-from portal_app.services.core.access import access_account
+from portal_app.services.core.access import access_account, invited_to
 from portal_app.services.core.principal import Principal
 
 
@@ -41,20 +41,25 @@ class HomeSummary:
 def greeting_name(db: Session, *, principal: Principal, account) -> str:
     """The signed-in person's first name: the contact holding their sign-in email, not the account's first contact.
 
-    A business account's holder ("Rosa") is often not the person using the portal ("Walt").
+    A business account's holder ("Rosa") is often not the person using the portal ("Walt"), and a person
+    invited to the account is greeted as themselves: the contact with their email on their own account, or
+    their username, never the holder's name.
     """
     user = db.get(PortalUser, principal.user_id) if principal.user_id else None
-    if user is not None and user.account_id == account.id:
+    if user is None:
+        return account.first_name or account.display_name
+    homes = [account.id] if user.account_id == account.id else [account.id, user.account_id]
+    for home in homes:
         first = db.exec(
             select(Contact.first_name).join(ContactPoint, col(ContactPoint.contact_id) == col(Contact.id))
-            .where(Contact.account_id == account.id, ContactPoint.account_id == account.id,
+            .where(Contact.account_id == home, ContactPoint.account_id == home,
                    ContactPoint.kind == "email", func.lower(ContactPoint.value) == user.email.lower())
             .order_by(col(Contact.id))
         ).first()
         if first:
             return first
-        if account.kind == "business":
-            return user.username
+    if account.kind == "business" or invited_to(db, principal):
+        return user.username
     return account.first_name or account.display_name
 
 

@@ -1,4 +1,5 @@
-"""Staff work on subscriber accounts: search, the Portal tab, the History tab."""
+"""Staff work on subscriber accounts: search, the Portal tab (sign-ins, the people with access and the
+invitations waiting), the History tab."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Account, AccountHistory, ContactPoint, PortalUser, utcnow
 from portal_app.services.core import history
-from portal_app.services.identity import access_mail, ratelimit, tokens
-from portal_app.services.core.access import AGENT, require_staff
+from portal_app.services.identity import access_mail, memberships, ratelimit, tokens
+from portal_app.services.core.access import AGENT, ROLE_LABELS, require_staff
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.identity.portal_users import (
     clean_email, clean_username, create_unverified_user, notify_new_user, username_taken,
@@ -167,6 +168,44 @@ def enable_portal_user(db: Session, *, principal: Principal, account_number: str
     db.add(user)
     _record(db, principal, account, user, "portal_user_enabled", f"enabled the portal sign-in '{user.username}'")
     return user
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    """A person who can use the account: their sign-in, role and since when (staff see the full address)."""
+
+    username: str
+    email: str
+    role: str  # its label: Full access, Billing only, View only
+    since: str
+    added_by: str
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    id: int
+    email: str
+    role: str  # its label
+    expires: str
+
+
+def people_with_access(db: Session, *, principal: Principal, account_number: str
+                       ) -> tuple[list[AccessRow], list[InvitationRow]]:
+    """Everyone holding the account (sign-ins made for it and people invited to it) and the invitations
+    still waiting, as the account holder's People page lists them."""
+    account = access_account_by_number(db, principal=principal, account_number=account_number)
+    people = [AccessRow(username, email, ROLE_LABELS.get(m.role, m.role), _local(m.added_at), m.added_by)
+              for m, username, email in memberships.memberships_of(db, account.id)]
+    waiting = [InvitationRow(i.invitation_id, i.email, i.role_label, _local(i.expires_at))
+               for i in memberships.invitations_of(db, account.id)]
+    return people, waiting
+
+
+def revoke_invitation(db: Session, *, principal: Principal, account_number: str, invitation_id: int) -> str:
+    """REVOKE a pending invitation (sent to the wrong address, or the holder asks on the phone): its link stops
+    working and the account's history says which staff member did it. Returns the invited address."""
+    account = access_account_by_number(db, principal=principal, account_number=account_number)
+    return memberships.withdraw_invitation(db, principal=principal, account_id=account.id, invitation_id=invitation_id)
 
 
 @dataclass(frozen=True)
