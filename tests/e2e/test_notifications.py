@@ -151,7 +151,7 @@ def test_an_autopay_subscribers_reminder_says_there_is_nothing_to_pay(phone: Pag
     text = reminder.get_body(preferencelist=("plain",)).get_content()
     html = reminder.get_body(preferencelist=("html",)).get_content()
     assert f"Nothing to do: AutoPay will charge Visa •••• 4242 $72.45 on {when}." in text
-    assert "Nothing to do" in html and f"<strong>{when}</strong>" in html
+    assert "Nothing to do" in html and when in html
     for words in ("please pay", "pay now", "is due", "/quickpay"):
         assert words not in text.lower() and words not in html.lower()
 
