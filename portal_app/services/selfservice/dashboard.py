@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Contact, ContactPoint, PortalUser
+from portal_app.models import AccountMembership, Contact, ContactPoint, PortalUser
 from portal_app.services.billing import billing, promises, service_status
-from portal_app.services.core.access import access_account, invited_to
+from portal_app.services.core.access import access_account
 from portal_app.services.core.principal import Principal
 
 
@@ -38,17 +38,24 @@ class HomeSummary:
     promise_refused: str = ""  # why a suspended or past-due subscriber cannot promise now
 
 
+INVITATION = "invitation"  # how an accepted invitation's membership is marked (memberships.accept)
+
+
 def greeting_name(db: Session, *, principal: Principal, account) -> str:
     """The signed-in person's first name: the contact holding their sign-in email, not the account's first contact.
 
-    A business account's holder ("Rosa") is often not the person using the portal ("Walt"), and a person
-    invited to the account is greeted as themselves: the contact with their email on their own account, or
-    their username, never the holder's name.
+    A business account's holder ("Rosa") is often not the person using the portal ("Walt"). A person invited to
+    the account by its holder is greeted as themselves (the contact with their email on the account or on their
+    own account, else their username), never as the holder; a sign-in that proved it holds the account is its
+    holder's.
     """
     user = db.get(PortalUser, principal.user_id) if principal.user_id else None
     if user is None:
         return account.first_name or account.display_name
-    homes = [account.id] if user.account_id == account.id else [account.id, user.account_id]
+    added_by = db.exec(select(AccountMembership.added_by).where(AccountMembership.user_id == user.id,
+                                                                AccountMembership.account_id == account.id)).first()
+    invited = (added_by or "").startswith(INVITATION)
+    homes = [account.id] if user.account_id == account.id or not invited else [account.id, user.account_id]
     for home in homes:
         first = db.exec(
             select(Contact.first_name).join(ContactPoint, col(ContactPoint.contact_id) == col(Contact.id))
@@ -58,7 +65,7 @@ def greeting_name(db: Session, *, principal: Principal, account) -> str:
         ).first()
         if first:
             return first
-    if account.kind == "business" or invited_to(db, principal):
+    if invited or (account.kind == "business" and user.account_id == account.id):
         return user.username
     return account.first_name or account.display_name
 
