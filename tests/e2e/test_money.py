@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from portal_app.models import Invoice, Payment, PaymentMethod, RecurringPayment
 from portal_app.services.billing import billing, quickpay
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, wait_until_settled
 from tests.factories import make_account, make_invoice, make_user
 
 pytestmark = pytest.mark.e2e
@@ -255,7 +255,7 @@ def test_money_pages_pass_axe(phone: Page, portal) -> None:
     for path, heading in checks.items():
         phone.goto(path)
         expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        phone.wait_for_timeout(300)
+        wait_until_settled(phone)
         problems[path] = _serious_axe_violations(phone)
         _no_horizontal_scroll(phone)
     assert {path: found for path, found in problems.items() if found} == {}

@@ -15,7 +15,7 @@ from portal_app.models import AccountHistory, AppointmentWindow, OutboxMail, Tic
 from portal_app.services.core.clock import provider_today
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import SOCKET_WATCH, sign_in, wait_until_settled
 from tests.e2e.personas import maya_copy
 from tests.factories import make_account, make_user
 
@@ -27,6 +27,7 @@ def _staff(browser, portal, path: str) -> Page:
     """A phone-sized staff browser of its own, signed in and on `path`."""
     context = browser.new_context(viewport=PHONE, base_url=portal.base_url, device_scale_factor=1)
     context.set_default_timeout(20_000)
+    context.add_init_script(SOCKET_WATCH)
     page = context.new_page()
     page.goto("/staff/signin")
     page.get_by_label("Staff username").fill("staff")
@@ -138,7 +139,7 @@ def test_staff_contact_types_add_rename_reorder_and_remove(browser, portal) -> N
     staff.get_by_role("button", name=f"Remove {name}").click()
     dialog = staff.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Contacts that have this type keep their")
-    staff.wait_for_timeout(400)  # let the dialog's fade-in end: axe reads colours mid-animation as blends
+    wait_until_settled(staff)  # the dialog's fade-in over: axe reads colours mid-animation as blends
     staff.screenshot(path=str(ARTIFACTS / "staff-contact-types-remove.png"))
     assert serious_violations(staff) == []
     dialog.get_by_role("button", name="REMOVE TYPE").click()
