@@ -6,6 +6,8 @@ hash is reused for every user created with it. Money is integer cents, as in the
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 import asyncio
 import datetime as dt
 import functools
@@ -187,3 +189,20 @@ def call(handler, state, *args):
     runs off the event loop) is run to its end."""
     result = handler.fn(state, *args)
     return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+def count_queries(db, action) -> int:
+    """How many SQL statements `action()` sends through `db`'s engine."""
+    count = 0
+
+    def statement(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    engine = db.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    return count

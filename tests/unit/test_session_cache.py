@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import sqlalchemy as sa
-from factories import make_account, make_subscriber
+from factories import count_queries, make_account, make_subscriber
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -31,29 +30,13 @@ def _session(db: Session, user: PortalUser) -> str:
     return token
 
 
-def _queries(db: Session, action: Callable[[], object]) -> int:
-    count = 0
-
-    def statement(*_args) -> None:
-        nonlocal count
-        count += 1
-
-    engine = db.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", statement)
-    try:
-        action()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", statement)
-    return count
-
-
 def _cached(db: Session, user: PortalUser) -> str:
     """A signed-in session this worker has resolved (so its next check comes from memory)."""
     token = _session(db, user)
     auth.resolve_session(db, token=token)
     db.commit()
     assert session_cache.lookup(db, hash_token(token)) is not None
-    assert _queries(db, lambda: auth.resolve_session(db, token=token)) == 0
+    assert count_queries(db, lambda: auth.resolve_session(db, token=token)) == 0
     return token
 
 
@@ -248,7 +231,7 @@ def test_with_redis_nothing_is_cached_while_the_subscription_is_down(db: Session
     monkeypatch.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:9/0")  # the discard port: nothing listens
     auth.resolve_session(db, token=token)
     assert session_cache.lookup(db, hash_token(token)) is None
-    assert _queries(db, lambda: auth.resolve_session(db, token=token)) >= 1
+    assert count_queries(db, lambda: auth.resolve_session(db, token=token)) >= 1
 
 
 def test_with_redis_a_change_that_cannot_be_announced_does_not_commit(db: Session,
