@@ -34,6 +34,8 @@ from pathlib import Path
 
 import psutil
 
+from bench.production import stop_group
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 # The root state every Reflex app has, and the field Reflex sets once a page's on_load chain is done.
@@ -202,14 +204,7 @@ def _serve(name: str, cwd: Path, work: Path, env: dict[str, str], *, ready_path:
         yield RunningApp(name=name, base_url=base_url, process=process, web_dir=work / "web", log=log,
                          database_url=env.get("PORTAL_DATABASE_URL", ""))
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
+        stop_group(process, grace=20)
 
 
 @contextlib.contextmanager

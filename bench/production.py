@@ -66,6 +66,19 @@ def upstream_with(conf: str, ports: tuple[int, ...], count: int) -> str:
     return conf
 
 
+
+def stop_group(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM a process group started with start_new_session, SIGKILL it if it outlives `grace` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 @dataclass
 class Cluster:
     """A started production shape: its public address, database, Redis, run folder and workers."""
@@ -248,14 +261,7 @@ def shape(work: Path, postgres: str, *, backends: int = 2, env: dict[str, str] |
                       run_dir=run_dir, backend_ports=ports, cert=cert, web_dir=web, redis_pid=redis.pid)
     finally:
         if script is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(script.pid, signal.SIGTERM)
-            try:
-                script.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(script.pid, signal.SIGKILL)
-                script.wait(timeout=10)
+            stop_group(script, grace=30)
         for port in ports:  # each backend runs in its own session: make sure none outlives the shape
             pid_file = run_dir / f"backend-{port}.pid"
             if pid_file.exists():
