@@ -1,5 +1,6 @@
 """The Invoices pager's own work, without Reflex: CPU per tap for the session check, the page of invoices
-with their explanations and the row dicts, in one database session per tap as a handler runs it.
+(one statement; a bill's explanation is read only when it is opened) and the row dicts with their dates and
+amounts in the reader's formats, in one database session per tap as a handler runs it.
 The account has 12 invoices and 10 payments (two pages). Compare checkouts by running it in each.
 
     .venv/bin/python bench/page_work.py [taps]
@@ -50,8 +51,9 @@ def main() -> None:
         with Session(engine, expire_on_commit=False) as db:
             principal = auth.resolve_session(db, token=token)
             result = statements.list_invoices(db, principal=principal, today=TODAY, page=page)
-            rows = [{"id": inv.id, "amount": formatting.money(inv.total_cents), "status": status}
-                    for inv, status in result.rows]
+            fmt = formatting.formatter()
+            rows = [{"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on), "due": fmt.date(inv.due_on),
+                     "amount": fmt.money(inv.total_cents), "status": status} for inv, status in result.rows]
             db.commit()
             return rows
 

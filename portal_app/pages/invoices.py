@@ -9,6 +9,7 @@ from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
+from portal_app.components.cards import loading
 from portal_app.components.shell import portal_page
 from portal_app.components.statement_form import statement_form
 from portal_app.state.statements import InvoicesState as S
@@ -33,16 +34,21 @@ def _reasons(title: str, reasons: rx.Var) -> rx.Component:
 
 
 def _explained(invoice: rx.Var) -> rx.Component:
-    """"Why is my bill different?": closed until tapped (a native disclosure, keyboard and screen-reader ready)."""
+    """"Why is my bill different?": closed until tapped (a native disclosure, keyboard and screen-reader ready);
+    the first tap reads the explanation (a spinner until it is there)."""
     return rx.el.details(
-        rx.el.summary(t("Why is my bill different?"),
+        rx.el.summary(t("Why is my bill different?"), on_click=S.explain(invoice["id"]),
                       style={"cursor": "pointer", "color": tokens.ACCENT, "font_weight": "500",
                              "padding": "0.7rem 0", "min_height": tokens.TOUCH_TARGET}),
-        rx.vstack(
-            rx.text(invoice["headline"], size="2", weight="medium"),
-            _reasons(t("What changed"), invoice["changes"].to(list[dict])),
-            _reasons(t("Payments and balance"), invoice["account"].to(list[dict])),
-            spacing="3", width="100%", padding_bottom="0.75rem",
+        rx.cond(
+            invoice["headline"] != "",
+            rx.vstack(
+                rx.text(invoice["headline"], size="2", weight="medium"),
+                _reasons(t("What changed"), invoice["changes"].to(list[dict])),
+                _reasons(t("Payments and balance"), invoice["account"].to(list[dict])),
+                spacing="3", width="100%", padding_bottom="0.75rem",
+            ),
+            rx.box(loading(), padding_bottom="0.75rem"),
         ),
         class_name="bill-explained",
         style={"width": "100%"},
@@ -59,8 +65,9 @@ def _row(invoice: rx.Var) -> rx.Component:
             pdf_href=invoice["pdf"], pdf_label=t("Invoice ") + invoice["number"].to(str) + " PDF", class_name="invoice-row",
             border=False,
         ),
-        rx.cond(invoice["headline"] != "", _explained(invoice)),
+        rx.cond(invoice["explainable"], _explained(invoice)),
         spacing="0", width="100%", border_bottom=f"1px solid {tokens.BORDER}", id="invoice-" + invoice["id"].to(str),
+        key=invoice["id"].to(str),  # another page's bill in this place starts with its disclosure closed
     )
 
 

@@ -64,19 +64,33 @@ class InvoicesState(PagedList, SessionState):
 
     def _fetch(self, db, principal, page: int) -> None:
         fmt = self._formats()
-        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page, fmt=fmt)
+        result = statements.list_invoices(db, principal=principal, today=provider_today(), page=page)
         self._set_page(result.page, result.pages)
+        # "Why is my bill different?" is filled in when it is opened (`explain`): a page stays one statement.
         self.invoices = [
             {"id": inv.id, "number": inv.number, "date": fmt.date(inv.issued_on),
              "due": fmt.date(inv.due_on), "amount": fmt.money(inv.total_cents), "status": status,
-             "pdf": f"/documents/invoices/{inv.id}.pdf", **_explained(result.explained.get(inv.id), self._t)}
+             "pdf": f"/documents/invoices/{inv.id}.pdf", "explainable": inv.status != "void", **_explained(None, self._t)}
             for inv, status in result.rows
         ]
+
+    @rx.event
+    @signed_in_event
+    def explain(self, db, principal, invoice_id: int):
+        """A bill's "Why is my bill different?" was opened: read it once (it stays while the page is shown)."""
+        invoice_id = int(invoice_id)
+        at = next((n for n, row in enumerate(self.invoices) if row["id"] == invoice_id), None)
+        if at is None or self.invoices[at]["headline"]:
+            return
+        explanation = statements.explain_invoice(db, principal=principal, invoice_id=invoice_id, fmt=self._formats())
+        rows = list(self.invoices)
+        rows[at] = {**rows[at], **_explained(explanation, self._t)}
+        self.invoices = rows
 
 
 def _explained(explanation, say) -> dict:
     """Why is my bill different?: the headline, what changed, and the payments and balance since the last bill
-    (`say`: in the tab's language)."""
+    (`say`: in the tab's language); empty until it is read."""
     if explanation is None:
         return {"headline": "", "changes": [], "account": []}
     return {"headline": say(explanation.headline), "changes": _reasons(explanation.changes, say),

@@ -121,7 +121,9 @@ def test_another_accounts_invoice_is_never_explained(db: Session) -> None:
 def test_the_invoices_page_and_the_pdf_carry_the_explanation(db: Session) -> None:
     me, _, april = _upgraded_in_march(db)
     page = statements.list_invoices(db, principal=me.principal, today=dt.date(2026, 4, 2))
-    assert page.explained[april.id].headline.startswith("This bill is $97.91")
+    assert page.rows[0][0].id == april.id
+    assert statements.explain_invoice(db, principal=me.principal, invoice_id=april.id).headline.startswith(
+        "This bill is $97.91")
     doc = statements.invoice_document(db, principal=me.principal, invoice_id=april.id, today=dt.date(2026, 4, 2))
     text = pdf_text(documents.invoice_pdf(doc, fmt=formatter()))
     assert "Why is my bill different?" in text and "$32.91 more than your last bill" in text

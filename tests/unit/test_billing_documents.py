@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from factories import make_invoice, make_payment, make_subscriber, point_app_at, reset_app_engine
+from factories import count_queries, make_invoice, make_payment, make_subscriber, point_app_at, reset_app_engine
 from pypdf import PdfReader
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ import portal_app.api
 from portal_app.integrations import documents
 from portal_app.models import InvoiceLine
 from portal_app.services.billing import statements
+from portal_app.services.core.errors import NotFound
 from portal_app.services.identity import auth
 from portal_app.integrations.documents import InvoiceDocument
 from portal_app.services.core.formatting import formatter
@@ -119,3 +120,29 @@ def test_invoice_list_is_newest_first_paged_with_statuses(db: Session) -> None:
     assert [status for _, status in first.rows[:3]] == ["open", "past due", "paid"]
     second = statements.list_invoices(db, principal=sub.principal, today=dt.date(2026, 8, 1), page=99)
     assert second.page == 2 and len(second.rows) == 2
+
+
+def test_a_page_of_invoices_is_one_statement(db: Session) -> None:
+    """A pager tap reads its page and the count together; explanations wait until a bill's is opened."""
+    sub = make_subscriber(db)
+    for month in range(1, 9):
+        make_invoice(db, sub.account, 1000 * month, due_on=dt.date(2026, month, 21))
+    db.commit()
+    for page in (1, 2):
+        assert count_queries(db, lambda: statements.list_invoices(db, principal=sub.principal,
+                                                                  today=dt.date(2026, 8, 1), page=page)) == 1
+    empty = make_subscriber(db)
+    db.commit()
+    nothing = statements.list_invoices(db, principal=empty.principal, today=dt.date(2026, 8, 1), page=3)
+    assert (nothing.rows, nothing.page, nothing.pages) == ([], 1, 1)
+
+
+def test_only_the_accounts_own_bill_is_explained(db: Session) -> None:
+    me, them = make_subscriber(db), make_subscriber(db)
+    mine, theirs = make_invoice(db, me.account, 1000), make_invoice(db, them.account, 2000)
+    void = make_invoice(db, me.account, 500, status="void")
+    db.commit()
+    assert statements.explain_invoice(db, principal=me.principal, invoice_id=mine.id).headline
+    assert statements.explain_invoice(db, principal=me.principal, invoice_id=void.id) is None
+    with pytest.raises(NotFound):
+        statements.explain_invoice(db, principal=me.principal, invoice_id=theirs.id)

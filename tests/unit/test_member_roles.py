@@ -77,7 +77,7 @@ HANDLER_ROLES = {
     "SecurityState.load": None,
     "ServicesState.load": None, "ContractState.load": None, "ContractState.sign": FULL,
     "ContractReminderState.dismiss": None,
-    "InvoicesState.load": None, "InvoicesState.go_to": None, "PaymentsListState.load": None,
+    "InvoicesState.load": None, "InvoicesState.go_to": None, "InvoicesState.explain": None, "PaymentsListState.load": None,
     "PaymentsListState.go_to": None,
     "TicketsState.load": None, "TicketsState.submit": FULL, "TicketDetailState.load": None,
     "TicketDetailState.reply": FULL,

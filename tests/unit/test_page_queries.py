@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from factories import make_invoice, make_payment, make_subscriber
+from factories import count_queries, make_invoice, make_payment, make_subscriber
 from sqlmodel import Session
 from test_states import app_db, page_state, signed_in_cookie  # noqa: F401  (app_db is a fixture)
 
@@ -128,3 +128,24 @@ def test_a_revoked_session_ends_the_next_event_of_every_tab(app_db: str, db: Ses
     db.commit()
     answer = call(InvoicesState.go_to, tab, 1)
     assert "/signin" in str(answer) and tab.invoices == []
+
+
+def test_a_bills_explanation_is_read_when_it_is_opened(app_db: str, db: Session) -> None:  # noqa: F811
+    """The pager's page carries no explanations; opening one reads that bill's, once, and only for a bill
+    on the page (an id typed into the event is never looked up)."""
+    from portal_app.state.statements import InvoicesState
+
+    me, them = _subscriber_with(db, 2), make_subscriber(db)
+    theirs = make_invoice(db, them.account, 4200)
+    db.commit()
+    cookie = signed_in_cookie(db, me)
+    tab = page_state(InvoicesState, "/invoices", cookie=cookie)
+    call(InvoicesState.load, tab)
+    assert [row["headline"] for row in tab.invoices] == ["", ""] and all(row["explainable"] for row in tab.invoices)
+    newest = tab.invoices[0]["id"]
+    handlers_db = Session(get_engine())  # on the engine the handlers use
+    assert count_queries(handlers_db, lambda: call(InvoicesState.explain, tab, newest)) > 0
+    assert tab.invoices[0]["headline"] and tab.invoices[1]["headline"] == ""
+    assert count_queries(handlers_db, lambda: call(InvoicesState.explain, tab, newest)) == 0  # kept on the page
+    call(InvoicesState.explain, tab, theirs.id)
+    assert all(theirs.id != row["id"] for row in tab.invoices) and tab.invoices[1]["headline"] == ""

@@ -6,7 +6,8 @@ others (part-month lines, one-time charges, credits, late fees) belong to one bi
 compared as a total. The amounts of the `changes` add up to exactly this bill minus the last one.
 Then `account`: the payments and refunds since the last bill and the balance carried into this one.
 
-Everything for a page of invoices is read in four queries, however many invoices it shows. The words,
+Everything for the bills asked about is read in four queries, however many they are (the Invoices page
+asks for one, when its "Why is my bill different?" is opened). The words,
 amounts and dates are written by the `Formatter` passed in (the reader's; the provider's by default).
 """
 
@@ -32,7 +33,7 @@ _MONTH_SUFFIX = re.compile(r"\s*\([A-Z][a-z]{2} \d{4}\)$")
 ADJUSTMENT_WORDS = {"refund": N_("Refund"), "dispute": N_("Payment disputed"), "return": N_("Payment returned by the bank")}
 
 
-# Built once (a pager tap runs them all; building a statement costs about what running it does on SQLite).
+# Built once (building a statement costs about what running it does on SQLite).
 ACCOUNT_INVOICES = (select(Invoice).where(Invoice.account_id == bindparam("account_id"))
                     .order_by(col(Invoice.issued_on), col(Invoice.id)))  # every status, oldest first
 # Lines, payments and adjustments as plain rows of the columns read here (no ORM objects to build).
@@ -173,16 +174,13 @@ def _headline(invoice: Invoice, previous: Invoice | None, fmt: Formatter) -> str
 
 
 def explain_invoices(db: Session, *, account_id: int, invoice_ids: list[int],
-                     invoices: list[Invoice] | None = None, fmt: Formatter | None = None) -> dict[int, Explanation]:
+                     fmt: Formatter | None = None) -> dict[int, Explanation]:
     """The explanation of each of `invoice_ids` (all of `account_id`; the caller checked that), in the words
-    and formats of `fmt` (the provider's default locale when None).
-    `invoices`: every invoice of the account, oldest first (issued on, id), when the caller has read them."""
+    and formats of `fmt` (the provider's default locale when None)."""
     fmt = fmt or formatting.formatter()
     if not invoice_ids:
         return {}
-    if invoices is None:
-        invoices = list(db.exec(ACCOUNT_INVOICES, params={"account_id": account_id}))
-    invoices = [i for i in invoices if i.status != "void"]
+    invoices = [i for i in db.exec(ACCOUNT_INVOICES, params={"account_id": account_id}) if i.status != "void"]
     previous = {now.id: before for before, now in zip([None, *invoices], invoices)}
     wanted = [i for i in invoices if i.id in set(invoice_ids)]
     needed = {i.id for i in wanted} | {previous[i.id].id for i in wanted if previous[i.id] is not None}
