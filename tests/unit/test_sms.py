@@ -288,6 +288,17 @@ def test_help_answers_in_the_language_of_the_sign_ins_behind_the_number(client: 
     assert "<Message>Mensajes de su cuenta Lumen. Ayuda: +1 512 555 0100." in reply.text and "STOP" in reply.text
 
 
+def test_a_reply_in_spanish_is_understood(client: TestClient, db: Session) -> None:
+    """AYUDA gets the help text in Spanish whoever holds the number; PARAR stops texts like STOP."""
+    sub = make_subscriber(db)
+    db.add(NotificationSettings(account_id=sub.account.id, sms_phone=PHONE, sms_verified_at=utcnow()))
+    db.commit()
+    assert "<Message>Mensajes de su cuenta Lumen. Ayuda: +1 512 555 0100." in _inbound(client, "Ayuda").text
+    _inbound(client, "PARAR")
+    db.expire_all()
+    assert db.get(NotificationSettings, sub.account.id).sms_opted_out_at is not None
+
+
 def test_the_webhook_is_not_there_without_twilio(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     point_app_at(monkeypatch, database_url)
     try:

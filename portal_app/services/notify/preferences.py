@@ -43,9 +43,11 @@ SMS_CODE = ratelimit.Rule("sms-code", 3, dt.timedelta(hours=1), dt.timedelta(min
 SMS_CODE_NUMBER = ratelimit.Rule("sms-code-number", 5, dt.timedelta(days=1), dt.timedelta(hours=1),
                                  dt.timedelta(hours=12))
 QUIET_TIMES = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60, 30)]
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE",
+              "PARAR", "CANCELAR", "DETENER", "BAJA"}  # Spanish readers' ways of saying stop count too
 START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
-HELP_WORDS = {"HELP", "INFO"}
+HELP_WORDS = {"HELP", "INFO", "AYUDA"}
+SPANISH_WORDS = {"PARAR", "CANCELAR", "DETENER", "BAJA", "AYUDA"}  # answered in Spanish
 
 
 class TextsUnavailable(PortalError):
@@ -343,7 +345,7 @@ def remove_phone(db: Session, *, principal: Principal) -> str:
 
 def inbound_text(db: Session, *, from_number: str, body: str, now: dt.datetime | None = None) -> str:
     """A text someone sent to the portal's number: STOP ends texts to that number on every account,
-    START brings them back, HELP gets the help text. Returns the reply ("" for none)."""
+    START brings them back, HELP gets the help text (AYUDA: in Spanish). Returns the reply ("" for none)."""
     word = "".join(ch for ch in (body or "").strip().upper() if ch.isalpha())
     now = now or utcnow()
     system = Principal.system("Text message reply")
@@ -364,7 +366,8 @@ def inbound_text(db: Session, *, from_number: str, body: str, now: dt.datetime |
                            entity_type="account", entity_id=settings.account_id)
         return ""
     if word in HELP_WORDS:
-        return render.render_sms("help", {"locale": _language_of_number(db, from_number)})
+        language = "es_US" if word in SPANISH_WORDS else _language_of_number(db, from_number)
+        return render.render_sms("help", {"locale": language})
     return ""
 
 
