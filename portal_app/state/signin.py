@@ -14,7 +14,7 @@ from portal_app.services.core.i18n import _
 from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.language import LanguageState
-from portal_app.state.tab_guard import cookie_value, event_cookie_header
+from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
 
 NOTICES = {
     "expired": _("Your session has expired. Please sign in again."),
@@ -83,8 +83,9 @@ class SignInState(LanguageState):
         self._two_factor_token = ""
 
     def _next_path(self) -> str:
-        # Read from the page's URL at submit time: a fast submit may come before on_load has run.
-        return auth.safe_next_path((parse_qs(self.router.url.query).get("next") or ["/"])[0])
+        # Read from the page's URL at submit time (a fast submit may come before on_load has run), from the
+        # event's own routing data: the stored copy has no link tokens (an invitation's rides in `next`).
+        return auth.safe_next_path(event_query_param(self, "next") or "/")
 
     def _go(self, ticket: str, home_first: bool = False):
         # A suspended service is said first thing, on Home, whatever page sign-in was asked for.

@@ -137,9 +137,24 @@ async def reset_tab(state: rx.State) -> None:
 
 
 def _without_secret_params(as_path: str) -> str:
+    """`as_path` without credentials in its query, including in the page it returns to (`next`, e.g. the
+    sign-in page for an invitation link: /signin?next=/invitation?token=…)."""
     parts = urlsplit(as_path)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in SECRET_PARAMS]
+    kept = [(k, _without_secret_params(v) if k == "next" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in SECRET_PARAMS]
     return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _holds_secret(query: dict) -> bool:
+    if SECRET_PARAMS.intersection(query):
+        return True
+    after = query.get("next")
+    return isinstance(after, str) and "?" in after and _without_secret_params(after) != after
+
+
+def _query_without_secrets(query: dict) -> dict:
+    return {k: _without_secret_params(v) if k == "next" and isinstance(v, str) else v
+            for k, v in query.items() if k not in SECRET_PARAMS}
 
 
 def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
@@ -164,10 +179,10 @@ def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
                 state.dirty_vars.discard("rx_router_headers")
             binding._headers_sent = sent
     query = router_data.get(constants.RouteVar.QUERY) or {}
-    if SECRET_PARAMS.intersection(query):
+    if _holds_secret(query):
         router_data = {
             **router_data,
-            constants.RouteVar.QUERY: {k: v for k, v in query.items() if k not in SECRET_PARAMS},
+            constants.RouteVar.QUERY: _query_without_secrets(query),
             constants.RouteVar.ORIGIN: _without_secret_params(router_data.get(constants.RouteVar.ORIGIN, "")),
         }
         state.router_data = router_data

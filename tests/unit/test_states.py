@@ -465,3 +465,30 @@ def test_the_cookieless_headers_are_sent_to_the_browser_once_not_with_every_answ
     assert "rx_router_headers" in event("phone")  # the first answer carries them
     assert "rx_router_headers" not in event("phone")  # later ones do not
     assert "rx_router_headers" in event("another browser")  # a real change still goes out
+
+
+def test_a_link_token_inside_next_stays_out_of_the_stored_state_but_signs_in_back_to_it() -> None:
+    """An invitation's sign-in (/signin?next=/invitation?token=…): the stored router data, which Reflex
+    persists with the tab, keeps the page to return to without the token; the sign-in reads `next` from
+    the event, so the subscriber still lands on the link."""
+    from reflex_base.event.context import EventContext
+
+    from portal_app.state.tab_guard import TabBinding, _drop_secrets_from_store
+
+    url = "/signin?next=%2Finvitation%3Ftoken%3Dsecret-invite%26x%3D1&reason=ticket"
+    state = page_state(SignInState, url)
+    root = state._get_root_state()
+    with_token = {constants.RouteVar.HEADERS: {"origin": "http://localhost:3000"}, constants.RouteVar.PATH: "/signin",
+                  constants.RouteVar.ORIGIN: url,
+                  constants.RouteVar.QUERY: {"next": "/invitation?token=secret-invite&x=1", "reason": "ticket"}}
+    root.router_data = dict(with_token)
+    _drop_secrets_from_store(root, root.get_substate(TabBinding.get_full_name().split(".")[1:]))
+    stored = repr(root.router_data) + repr(root.rx_router_url) + repr(root.rx_router_page)
+    assert "secret-invite" not in stored and "invitation" in stored and "reason" in stored
+    assert root.router_data[constants.RouteVar.QUERY]["next"] == "/invitation?x=1"
+    reset = EventContext.set(EventContext(token="tab-token", state_manager=None, enqueue_impl=None,
+                                          router_data=with_token))
+    try:
+        assert state._next_path() == "/invitation?token=secret-invite&x=1"
+    finally:
+        EventContext.reset(reset)
