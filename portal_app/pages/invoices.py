@@ -9,7 +9,6 @@ from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 from portal_app.components import tokens
 from portal_app.components.billing_nav import document_row, paged_list, status_badge
-from portal_app.components.cards import loading
 from portal_app.components.shell import portal_page
 from portal_app.components.statement_form import statement_form
 from portal_app.state.statements import InvoicesState as S
@@ -35,7 +34,7 @@ def _reasons(title: str, reasons: rx.Var) -> rx.Component:
 
 def _explained(invoice: rx.Var) -> rx.Component:
     """"Why is my bill different?": closed until tapped (a native disclosure, keyboard and screen-reader ready);
-    the first tap reads the explanation (a spinner until it is there)."""
+    the first tap reads the explanation ("Loading…" until it is there)."""
     return rx.el.details(
         rx.el.summary(t("Why is my bill different?"), on_click=S.explain(invoice["id"]),
                       style={"cursor": "pointer", "color": tokens.ACCENT, "font_weight": "500",
@@ -48,7 +47,9 @@ def _explained(invoice: rx.Var) -> rx.Component:
                 _reasons(t("Payments and balance"), invoice["account"].to(list[dict])),
                 spacing="3", width="100%", padding_bottom="0.75rem",
             ),
-            rx.box(loading(), padding_bottom="0.75rem"),
+            # Still words, no spinner: a closed disclosure keeps its content in the page, and an animation
+            # there would run for as long as the page is open.
+            rx.text(t("Loading"), "…", size="2", color=tokens.MUTED, aria_busy="true", padding_bottom="0.75rem"),
         ),
         class_name="bill-explained",
         style={"width": "100%"},
