@@ -58,11 +58,13 @@ def ready(url: str) -> bool:
         return False
 
 
-def upstream_with(conf: str, ports: tuple[int, ...], count: int) -> str:
-    """nginx.conf with the upstream servers on `ports` after the first `count` marked `down`."""
+def upstream_with(conf: str, ports: tuple[int, ...], count: int, *, up: tuple[int, ...] | None = None) -> str:
+    """nginx.conf with the upstream servers on `ports` after the first `count` marked `down` (or,
+    given `up`, every one of `ports` not in it)."""
     for index, port in enumerate(ports):
         line = re.compile(rf"(server {re.escape(HOST)}:{port} [^;\n]*?)( down)?;")
-        conf = line.sub(lambda m, up=index < count: m.group(1) + (";" if up else " down;"), conf)
+        used = port in up if up is not None else index < count
+        conf = line.sub(lambda m, used=used: m.group(1) + (";" if used else " down;"), conf)
     return conf
 
 
@@ -103,11 +105,12 @@ class Cluster:
 
     # --- how many workers nginx uses ---------------------------------------------------------------
 
-    def use_workers(self, count: int) -> None:
-        """Let nginx send new connections to the first `count` workers only (the others are marked
-        `down` in its upstream block) and reload it; open connections are not moved."""
+    def use_workers(self, count: int, *, only: tuple[int, ...] | None = None) -> None:
+        """Let nginx send new connections to the first `count` workers only (or to the workers on the
+        ports `only`; the others are marked `down` in its upstream block) and reload it; open
+        connections are not moved (the old nginx workers keep them until they close)."""
         conf = self.run_dir / "nginx" / "nginx.conf"
-        conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count))
+        conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count, up=only))
         subprocess.run(["nginx", "-t", "-q", "-p", str(self.run_dir / "nginx"), "-c", str(conf)], check=True)
         master = psutil.Process(int((self.run_dir / "nginx.pid").read_text()))
         old_workers = _live_children(master)
@@ -119,6 +122,11 @@ class Cluster:
                 return
             time.sleep(0.1)
         raise RuntimeError("nginx did not reload")
+
+    def kill_backend(self, port: int) -> None:
+        """Kill a worker and everything it started at once (SIGKILL to its process group: no shutdown,
+        no cleanup). The run script starts it again a second later."""
+        os.killpg(self.backend_pid(port), signal.SIGKILL)
 
     # --- what the shape's processes use ------------------------------------------------------------
 
