@@ -115,10 +115,12 @@ class Cluster:
         master = psutil.Process(int((self.run_dir / "nginx.pid").read_text()))
         old_workers = _live_children(master)
         master.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 30  # the reload is done when a new set of nginx workers is up
+        # The reload is done when a new set of nginx workers is up and the old ones have stopped taking
+        # connections: ended, or (holding websockets) titled "worker process is shutting down".
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             current = _live_children(master)
-            if current and not current & old_workers:
+            if current - old_workers and not {pid for pid in current & old_workers if not _shutting_down(pid)}:
                 return
             time.sleep(0.1)
         raise RuntimeError("nginx did not reload")
@@ -192,6 +194,14 @@ class Cluster:
         keeps no idle upstream connections, so each is a websocket or a request under way)."""
         return sorted(c.laddr.port for c in psutil.net_connections(kind="tcp")
                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
+
+
+def _shutting_down(pid: int) -> bool:
+    """An nginx worker of the configuration before a reload, still closing its connections."""
+    try:
+        return "shutting down" in " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _live_children(process: psutil.Process) -> set[int]:

@@ -391,6 +391,7 @@ class Wave:
     idle: int  # tabs held on the first worker when it was killed
     opened_in: float
     back: list[float]  # per tab that came back: seconds from the kill until its page was loaded again
+    dropped: list[float]  # per tab: seconds from the kill until its client saw the connection close
     attempts: list[int]  # per tab that came back: connection attempts
     failed: int  # did not come back (gave up, or still trying at --wave-timeout)
     signed_out: int  # came back on the sign-in page
@@ -407,9 +408,14 @@ class Wave:
 
 
 async def _tap_on(tab: Tab, pager: InvoicesPager, taps: list[tuple[float, float]], errors: list[str],
-                  stop: asyncio.Event) -> None:
-    """One active tab tapping the pager back to back until `stop`: (time answered, latency) each."""
+                  stop: asyncio.Event, pause: float) -> None:
+    """One active tab tapping the pager, `pause` seconds between an answer and the next tap (a person
+    reading the page), until `stop`: (time answered, latency) each."""
     while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        if stop.is_set():
+            return
         name, payload, done = pager.next_event(tab)
         try:
             latency = await tab.call(name, payload, done)
@@ -458,7 +464,8 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
         active, _ = await _open_tabs(shape_app(cluster), pager, args.active, parallel=args.connect_parallel)
         taps: list[tuple[float, float]] = []
         errors: list[str] = []
-        tappers = [asyncio.create_task(_tap_on(tab, pager, taps, errors, stop)) for tab in active]
+        tappers = [asyncio.create_task(_tap_on(tab, pager, taps, errors, stop, args.wave_pause))
+                   for tab in active]
         survivor = cluster.backend_processes(second)
         clients = [psutil.Process(), *(psutil.Process(process.pid) for process, _ in holders)]
         cpu0, rss_before = _usage(survivor)
@@ -498,7 +505,7 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
             task.cancel()
         await _close_tabs(active)
         await asyncio.to_thread(stop_holders, holders)
-    back_times, attempts = [], []
+    back_times, attempts, dropped_times = [], [], []
     failed_tabs = signed_out = never = 0
     for _, tab_records in reports:
         for records in tab_records:
@@ -506,6 +513,7 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
                 never += 1
                 continue
             lost_at, loaded_at, tries, was_signed_out, _problems = records[-1]
+            dropped_times.append(lost_at - killed)
             if loaded_at is None:
                 failed_tabs += 1
             elif was_signed_out:
@@ -517,7 +525,7 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
     taps_by = {"before": [lat for at, lat in taps if at < killed],
                "during": [lat for at, lat in taps if killed <= at <= ended],
                "after": [lat for at, lat in taps if at > ended]}
-    return Wave(idle=held, opened_in=opened_in, back=back_times, attempts=attempts, failed=failed_tabs,
+    return Wave(idle=held, opened_in=opened_in, back=back_times, dropped=dropped_times, attempts=attempts, failed=failed_tabs,
                 signed_out=signed_out, never_dropped=never, on_survivor=on_second, taps=taps_by,
                 tap_errors=len(errors),
                 cpu={"before": (cpu1 - cpu0) / (killed - watched), "during": (cpu2 - cpu1) / max(ended - killed, 1e-9),
@@ -553,7 +561,7 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
         await asyncio.to_thread(cluster.use_workers, 2)
     lines = [f"the reconnect wave: K idle tabs on one worker (SIGKILL to its process group), nginx sending new "
              f"connections to the other; {args.active} active tabs on the survivor tapping the pager",
-             f"  {'K':>5} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'tries>1':>7} {'tries>2':>7} {'failed':>6} "
+             f"  {'K':>5} {'drop s':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'tries>1':>7} {'tries>2':>7} {'failed':>6} "
              f"{'signin':>6} {'on B':>5}  {'active p95 ms before/during/after':>33}  {'B CPU before/during/peak/after':>30}  "
              f"{'B RSS MB before/peak/after':>26} {'client':>6} {'restart':>7}  load average"]
     for w in waves:
@@ -562,11 +570,12 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
             f"/{w.peak_cpu * 100:.0f}%/{w.cpu['after'] * 100:.0f}%"
         rss = "/".join(f"{w.rss[part] / 2**20:.0f}" for part in ("before", "peak", "after"))
         restart = f"{w.restarted_in:.0f} s" if w.restarted_in is not None else "-"
-        lines.append(f"  {w.idle:5d} {_pct(w.back, 50):6.1f} {_pct(w.back, 95):6.1f} {max(w.back, default=float('nan')):6.1f} "
+        lines.append(f"  {w.idle:5d} {max(w.dropped, default=float('nan')):6.1f} {_pct(w.back, 50):6.1f} {_pct(w.back, 95):6.1f} {max(w.back, default=float('nan')):6.1f} "
                      f"{sum(a > 1 for a in w.attempts):7d} {sum(a > 2 for a in w.attempts):7d} {w.failed:6d} "
                      f"{w.signed_out:6d} {w.on_survivor:5d}  {p95:>33}  {cpu:>30}  {rss:>26} "
                      f"{w.client_cpu * 100:5.0f}% {restart:>7}  {w.load}")
-    lines.append("  p50/p95/max: seconds from the kill until a tab was connected, hydrated and loaded again; tries>1, "
+    lines.append("  drop: seconds from the kill until the last tab saw its connection close; "
+                 "p50/p95/max: seconds from the kill until a tab was connected, hydrated and loaded again; tries>1, "
                  "tries>2: tabs that needed more than one connection attempt, more than two; signin: tabs sent to "
                  "sign in (must be 0); on B: sockets on the survivor after the wave; CPU in cores x 100; client: "
                  "the bench's own processes during the wave; restart: until the run script had the killed worker "
@@ -634,6 +643,8 @@ def main() -> None:
     parser.add_argument("--p95-limit-ms", type=float, default=250.0, help="the idle goal's p95 (default 250 ms)")
     parser.add_argument("--wave", default="",
                         help="also the reconnect wave: idle tab counts on the worker that is killed, e.g. 250,500,1000")
+    parser.add_argument("--wave-pause", type=float, default=1.0,
+                        help="seconds an active tab waits between an answer and its next tap in the wave (default 1)")
     parser.add_argument("--wave-before", type=float, default=5.0,
                         help="seconds the active tabs tap on the survivor before the kill (default 5)")
     parser.add_argument("--wave-after", type=float, default=10.0,
