@@ -6,6 +6,7 @@ scripts/run-production.sh runs them, all on 127.0.0.1.
     .venv/bin/python bench/scale.py --clients 60 --seconds 10 --rounds 2 --idle 250,500,1000,2000
     .venv/bin/python bench/scale.py --skip-idle            # only 1 against 2 workers
     .venv/bin/python bench/scale.py --skip-idle --profile /tmp/scale-profile   # + py-spy of one worker
+    .venv/bin/python bench/scale.py --skip-throughput --skip-idle --wave 250,500,1000,2000   # only the wave
     BENCH_POSTGRES_URL=postgresql://user:pass@127.0.0.1:5432/postgres .venv/bin/python bench/scale.py
 
 1. **1 worker against 2 workers**: N signed-in tabs (bench/load.py's Invoices pager: a subscriber of
@@ -22,6 +23,16 @@ scripts/run-production.sh runs them, all on 127.0.0.1.
    in bulk in the bench's own setup with the portal's `auth.open_session` (what
    `/auth/session/start` calls after the ticket check), one session row per tab, and the tab's jar
    gets the cookie that route would set; the tabs then connect and load through the proxy like any.
+3. **The reconnect wave** (`--wave K,...`): K idle tabs as in part 2 on the first worker; nginx is
+   then told to send new connections to the second only (what it does by itself for a worker that
+   refuses connections, without taking the restarted one back meanwhile: the survivor takes the
+   whole wave), a few active tabs open on the second and tap the pager every `--wave-pause` seconds,
+   and the first worker's process group gets SIGKILL. Every idle tab reconnects as the browser's
+   Reflex client does (bench/reflex_client.py: same tab token and cookie, a full hydrate, backoff on
+   failed attempts). It prints the seconds from the kill until each tab is loaded again
+   (p50/p95/max), tabs that needed more than one attempt, failed or were sent to sign in, the active
+   tabs' p95 before, during and after the wave, the survivor's CPU and resident memory, and the CPU
+   the bench's own client processes took during the wave.
 
 It states the machine and its load average; it stops everything it started.
 """
@@ -405,6 +416,12 @@ class Wave:
     client_cpu: float  # the client processes' (holders and this one) CPU share during the wave
     restarted_in: float | None  # seconds until the run script had the killed worker answering again
     load: str
+    duration: float = 0.0  # from the kill until the last tab was back (or --wave-timeout)
+
+    @property
+    def cpu_per_tab(self) -> float:
+        """The survivor's CPU seconds during the wave per returning tab (its active tabs' taps included)."""
+        return self.cpu["during"] * self.duration / max(self.idle, 1)
 
 
 async def _tap_on(tab: Tab, pager: InvoicesPager, taps: list[tuple[float, float]], errors: list[str],
@@ -533,7 +550,7 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
                 peak_cpu=min(busiest, 99.0), rss={"before": rss_before, "peak": max(s[2] for s in samples),
                                                   "after": rss_after},
                 client_cpu=(client1 - client0) / max(ended - killed, 1e-9),
-                restarted_in=restart[0] if restart else None, load=_loadavg())
+                restarted_in=restart[0] if restart else None, load=_loadavg(), duration=ended - killed)
 
 
 async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) -> tuple[str, int]:
@@ -562,7 +579,7 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
     lines = [f"the reconnect wave: K idle tabs on one worker (SIGKILL to its process group), nginx sending new "
              f"connections to the other; {args.active} active tabs on the survivor tapping the pager",
              f"  {'K':>5} {'drop s':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'tries>1':>7} {'tries>2':>7} {'failed':>6} "
-             f"{'signin':>6} {'on B':>5}  {'active p95 ms before/during/after':>33}  {'B CPU before/during/peak/after':>30}  "
+             f"{'signin':>6} {'on B':>5} {'ms/tab':>6} {'KB/tab':>6}  {'active p95 ms before/during/after':>33} {'err':>3}  {'B CPU before/during/peak/after':>30}  "
              f"{'B RSS MB before/peak/after':>26} {'client':>6} {'restart':>7}  load average"]
     for w in waves:
         p95 = "/".join(f"{_pct(w.taps[part], 95) * 1000:.0f}" for part in ("before", "during", "after"))
@@ -572,12 +589,16 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
         restart = f"{w.restarted_in:.0f} s" if w.restarted_in is not None else "-"
         lines.append(f"  {w.idle:5d} {max(w.dropped, default=float('nan')):6.1f} {_pct(w.back, 50):6.1f} {_pct(w.back, 95):6.1f} {max(w.back, default=float('nan')):6.1f} "
                      f"{sum(a > 1 for a in w.attempts):7d} {sum(a > 2 for a in w.attempts):7d} {w.failed:6d} "
-                     f"{w.signed_out:6d} {w.on_survivor:5d}  {p95:>33}  {cpu:>30}  {rss:>26} "
+                     f"{w.signed_out:6d} {w.on_survivor:5d} {w.cpu_per_tab * 1000:6.1f} "
+                     f"{(w.rss['peak'] - w.rss['before']) / max(w.idle, 1) / 1024:6.0f}  {p95:>33} {w.tap_errors:3d}  "
+                     f"{cpu:>30}  {rss:>26} "
                      f"{w.client_cpu * 100:5.0f}% {restart:>7}  {w.load}")
     lines.append("  drop: seconds from the kill until the last tab saw its connection close; "
                  "p50/p95/max: seconds from the kill until a tab was connected, hydrated and loaded again; tries>1, "
                  "tries>2: tabs that needed more than one connection attempt, more than two; signin: tabs sent to "
-                 "sign in (must be 0); on B: sockets on the survivor after the wave; CPU in cores x 100; client: "
+                 "sign in (must be 0); on B: sockets on the survivor after the wave; ms/tab: the survivor's CPU during "
+                 "the wave per returning tab; KB/tab: its peak memory growth per returning tab; err: active taps "
+                 "not answered in 30 s; CPU in cores x 100; client: "
                  "the bench's own processes during the wave; restart: until the run script had the killed worker "
                  "answering again")
     return "\n".join(lines), failures
