@@ -410,6 +410,7 @@ class Wave:
     on_survivor: int  # sockets on the surviving worker after the wave (idle + active tabs)
     taps: dict[str, list[float]]  # the active tabs' latencies before, during and after the wave
     tap_errors: int
+    tap_problems: list[str]  # the first few unanswered taps, and the active tabs' own dropped connections
     cpu: dict[str, float]  # the surviving worker's CPU share (1.0 = one core) before, during, after
     peak_cpu: float  # its busiest second during the wave
     rss: dict[str, int]  # its resident memory before, at the peak of, and after the wave
@@ -545,6 +546,9 @@ async def one_wave(cluster: production.Cluster, args: argparse.Namespace, tokens
     return Wave(idle=held, opened_in=opened_in, back=back_times, dropped=dropped_times, attempts=attempts, failed=failed_tabs,
                 signed_out=signed_out, never_dropped=never, on_survivor=on_second, taps=taps_by,
                 tap_errors=len(errors),
+                tap_problems=errors[:3] + [f"active tab dropped: {r.reason}, back after "
+                                           f"{(r.loaded_at or float('nan')) - r.lost_at:.1f} s"
+                                           for tab in active for r in tab.reconnects],
                 cpu={"before": (cpu1 - cpu0) / (killed - watched), "during": (cpu2 - cpu1) / max(ended - killed, 1e-9),
                      "after": (cpu3 - cpu2) / (after_end - ended)},
                 peak_cpu=min(busiest, 99.0), rss={"before": rss_before, "peak": max(s[2] for s in samples),
@@ -569,6 +573,8 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
             wave = await one_wave(cluster, args, tokens[:k], pager)
             waves.append(wave)
             failures += wave.failed + wave.signed_out + wave.never_dropped + wave.tap_errors
+            for problem in wave.tap_problems:
+                print(f"    {problem[:300]}", flush=True)
             print(f"  K = {wave.idle}: all back on the surviving worker in {max(wave.back, default=float('nan')):.1f} s "
                   f"(p50 {_pct(wave.back, 50):.1f} s, p95 {_pct(wave.back, 95):.1f} s), {wave.failed} failed, "
                   f"{wave.signed_out} signed out, active p95 during {_pct(wave.taps['during'], 95) * 1000:.0f} ms, "
