@@ -82,6 +82,7 @@ class Tab:
         self.frontend_events: list[dict] = []  # redirects, scripts the server asked the page to run
         self.messages = 0
         self.last_message = time.perf_counter()
+        self.last_delta_fields: dict[str, list[str]] = {}  # the fields the last message changed, by state
         self._waiters: list[tuple[Callable[[Delta], bool], asyncio.Future]] = []
         self.reconnects: list[Reconnect] = []
         self.reconnect_timeout = 120.0  # how long a reconnected tab waits for its page at most
@@ -162,7 +163,7 @@ class Tab:
         """Send one event (as a click would) and wait for the delta that answers it; its latency in seconds.
         `done` is checked against each message's own delta, not the merged state."""
         answered = self._wait(done, merged=False)
-        started = time.perf_counter()
+        started, heard = time.perf_counter(), self.messages
         event: dict[str, Any] = {"name": name, "router_data": self.router_data()}
         if payload:
             event["payload"] = payload
@@ -170,7 +171,8 @@ class Tab:
         try:
             await asyncio.wait_for(answered, timeout)
         except asyncio.TimeoutError as problem:
-            raise TabError(f"no answer to {name} in {timeout} s; frontend events {self.frontend_events[-3:]}") from problem
+            raise TabError(f"no answer to {name} in {timeout} s; {self.messages - heard} messages meanwhile, the last "
+                           f"changed {self.last_delta_fields}; frontend events {self.frontend_events[-3:]}") from problem
         finally:
             self._drop_waiter(answered)
         return time.perf_counter() - started
@@ -246,6 +248,7 @@ class Tab:
         self.last_message = time.perf_counter()
         self.messages += 1
         delta: Delta = update.get("delta") or {}
+        self.last_delta_fields = {name.rsplit(".", 1)[-1]: sorted(fields) for name, fields in delta.items()}
         for substate, fields in delta.items():
             self.state.setdefault(substate, {}).update(fields)
         self.frontend_events.extend(update.get("events") or [])

@@ -574,7 +574,7 @@ async def reconnect_wave(cluster: production.Cluster, args: argparse.Namespace) 
             waves.append(wave)
             failures += wave.failed + wave.signed_out + wave.never_dropped + wave.tap_errors
             for problem in wave.tap_problems:
-                print(f"    {problem[:300]}", flush=True)
+                print(f"    {problem[:600]}", flush=True)
             print(f"  K = {wave.idle}: all back on the surviving worker in {max(wave.back, default=float('nan')):.1f} s "
                   f"(p50 {_pct(wave.back, 50):.1f} s, p95 {_pct(wave.back, 95):.1f} s), {wave.failed} failed, "
                   f"{wave.signed_out} signed out, active p95 during {_pct(wave.taps['during'], 95) * 1000:.0f} ms, "
