@@ -20,9 +20,9 @@ does it: at once, with the **same tab token** and the same cookies, the hydrate 
 without the initial hashes (a reconnect hydrates in full), and after a failed attempt again after
 200 ms x attempts (at most 2 s). A drop this client asked for (`close`) is not followed (state.js
 also leaves a socket.io-level "io server disconnect" alone; python-socketio reports that and an
-engine.io close from a stopping worker with one reason, and a worker's close must be followed). Each drop is kept in `reconnects` (`Reconnect`): when it
-happened, when the page was loaded again, how many attempts it took, and whether the page was sent
-to sign in instead.
+engine.io close from a stopping worker with one reason, and a worker's close must be followed).
+Each drop is kept in `reconnects` (`Reconnect`): when it happened, when the page was loaded again,
+how many attempts it took, and whether the page was sent to sign in instead.
 """
 
 from __future__ import annotations
