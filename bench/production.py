@@ -58,11 +58,13 @@ def ready(url: str) -> bool:
         return False
 
 
-def upstream_with(conf: str, ports: tuple[int, ...], count: int) -> str:
-    """nginx.conf with the upstream servers on `ports` after the first `count` marked `down`."""
+def upstream_with(conf: str, ports: tuple[int, ...], count: int, *, up: tuple[int, ...] | None = None) -> str:
+    """nginx.conf with the upstream servers on `ports` after the first `count` marked `down` (or,
+    given `up`, every one of `ports` not in it)."""
     for index, port in enumerate(ports):
         line = re.compile(rf"(server {re.escape(HOST)}:{port} [^;\n]*?)( down)?;")
-        conf = line.sub(lambda m, up=index < count: m.group(1) + (";" if up else " down;"), conf)
+        used = port in up if up is not None else index < count
+        conf = line.sub(lambda m, used=used: m.group(1) + (";" if used else " down;"), conf)
     return conf
 
 
@@ -103,22 +105,30 @@ class Cluster:
 
     # --- how many workers nginx uses ---------------------------------------------------------------
 
-    def use_workers(self, count: int) -> None:
-        """Let nginx send new connections to the first `count` workers only (the others are marked
-        `down` in its upstream block) and reload it; open connections are not moved."""
+    def use_workers(self, count: int, *, only: tuple[int, ...] | None = None) -> None:
+        """Let nginx send new connections to the first `count` workers only (or to the workers on the
+        ports `only`; the others are marked `down` in its upstream block) and reload it; open
+        connections are not moved (the old nginx workers keep them until they close)."""
         conf = self.run_dir / "nginx" / "nginx.conf"
-        conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count))
+        conf.write_text(upstream_with(conf.read_text(), self.backend_ports, count, up=only))
         subprocess.run(["nginx", "-t", "-q", "-p", str(self.run_dir / "nginx"), "-c", str(conf)], check=True)
         master = psutil.Process(int((self.run_dir / "nginx.pid").read_text()))
         old_workers = _live_children(master)
         master.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 30  # the reload is done when a new set of nginx workers is up
+        # The reload is done when a new set of nginx workers is up and the old ones have stopped taking
+        # connections: ended, or (holding websockets) titled "worker process is shutting down".
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             current = _live_children(master)
-            if current and not current & old_workers:
+            if current - old_workers and not {pid for pid in current & old_workers if not _shutting_down(pid)}:
                 return
             time.sleep(0.1)
         raise RuntimeError("nginx did not reload")
+
+    def kill_backend(self, port: int) -> None:
+        """Kill a worker and everything it started at once (SIGKILL to its process group: no shutdown,
+        no cleanup). The run script starts it again a second later."""
+        os.killpg(self.backend_pid(port), signal.SIGKILL)
 
     # --- what the shape's processes use ------------------------------------------------------------
 
@@ -184,6 +194,14 @@ class Cluster:
         keeps no idle upstream connections, so each is a websocket or a request under way)."""
         return sorted(c.laddr.port for c in psutil.net_connections(kind="tcp")
                       if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in self.backend_ports)
+
+
+def _shutting_down(pid: int) -> bool:
+    """An nginx worker of the configuration before a reload, still closing its connections."""
+    try:
+        return "shutting down" in " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _live_children(process: psutil.Process) -> set[int]:

@@ -80,7 +80,7 @@ class Cluster(PortalServer):
 
     def kill_backend(self, port: int) -> None:
         """Kill the worker process and everything it started, at once (no shutdown, no cleanup)."""
-        os.killpg(self.backend_pid(port), signal.SIGKILL)
+        self.shape.kill_backend(port)
         self.stopped()
 
     def ledger_charges(self, key: str) -> int:

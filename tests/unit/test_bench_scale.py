@@ -26,3 +26,10 @@ def test_one_worker_marks_the_others_down_and_two_bring_them_back() -> None:
     assert "server 127.0.0.1:80021 max_fails=1 fail_timeout=10s;" in one  # another port, untouched
     assert upstream_with(one, (8001, 8002), 1) == one  # marked once
     assert upstream_with(one, (8001, 8002), 2) == CONF
+
+
+def test_only_the_given_workers_stay_up() -> None:
+    second = upstream_with(CONF, (8001, 8002), 0, up=(8002,))
+    assert "server 127.0.0.1:8001 max_fails=1 fail_timeout=10s down;" in second
+    assert "server 127.0.0.1:8002 max_fails=1 fail_timeout=10s;" in second
+    assert upstream_with(second, (8001, 8002), 2) == CONF
