@@ -145,13 +145,6 @@ def _without_secret_params(as_path: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
-def _holds_secret(query: dict) -> bool:
-    if SECRET_PARAMS.intersection(query):
-        return True
-    after = query.get("next")
-    return isinstance(after, str) and "?" in after and _without_secret_params(after) != after
-
-
 def _query_without_secrets(query: dict) -> dict:
     return {k: _without_secret_params(v) if k == "next" and isinstance(v, str) else v
             for k, v in query.items() if k not in SECRET_PARAMS}
@@ -179,10 +172,11 @@ def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
                 state.dirty_vars.discard("rx_router_headers")
             binding._headers_sent = sent
     query = router_data.get(constants.RouteVar.QUERY) or {}
-    if _holds_secret(query):
+    kept = _query_without_secrets(query)
+    if kept != query:
         router_data = {
             **router_data,
-            constants.RouteVar.QUERY: _query_without_secrets(query),
+            constants.RouteVar.QUERY: kept,
             constants.RouteVar.ORIGIN: _without_secret_params(router_data.get(constants.RouteVar.ORIGIN, "")),
         }
         state.router_data = router_data

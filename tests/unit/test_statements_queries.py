@@ -3,27 +3,11 @@ it shows (no query per row for what each paid or what was taken back)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from factories import make_invoice, make_payment, make_subscriber
+from factories import count_queries, make_invoice, make_payment, make_subscriber
 from sqlmodel import Session
 
 from portal_app.models import PaymentAdjustment, PaymentAllocation
 from portal_app.services.billing import statements
-
-
-def _queries(db: Session, call) -> tuple[object, int]:
-    count = 0
-
-    def counted(*_args) -> None:
-        nonlocal count
-        count += 1
-
-    engine = db.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", counted)
-    try:
-        return call(), count
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counted)
 
 
 def _payments(db: Session, sub, n: int) -> None:
@@ -41,8 +25,9 @@ def test_a_full_page_of_payments_costs_the_same_queries_as_two_rows(db: Session)
     few, many = make_subscriber(db), make_subscriber(db)
     _payments(db, few, 2)
     _payments(db, many, statements.PAGE_SIZE)
-    page_few, queries_few = _queries(db, lambda: statements.list_payments(db, principal=few.principal))
-    page_many, queries_many = _queries(db, lambda: statements.list_payments(db, principal=many.principal))
+    queries_few = count_queries(db, lambda: statements.list_payments(db, principal=few.principal))
+    queries_many = count_queries(db, lambda: statements.list_payments(db, principal=many.principal))
+    page_many = statements.list_payments(db, principal=many.principal)
     assert len(page_many.rows) == statements.PAGE_SIZE and queries_many == queries_few
     refunded = [p for p, applied in page_many.rows if p.id in page_many.notes]
     assert len(refunded) == statements.PAGE_SIZE // 2 and all(page_many.notes[p.id].startswith("Refunded") for p in refunded)
