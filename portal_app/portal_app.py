@@ -10,7 +10,7 @@ from portal_app.api import build_api
 from portal_app.api.http_security import HttpSecurity
 from portal_app.config import get_settings
 from portal_app.components.shell import PAGE_LOADERS
-from portal_app.state import failover, live
+from portal_app.state import connection, failover, live
 from portal_app.state.session import SessionState
 from portal_app.state.observe import EventObserver
 from portal_app.state.tab_guard import TabGuard
@@ -23,6 +23,8 @@ log_redaction.install(links=get_settings().is_production)
 configure_logging(get_settings().log_format)
 # Several workers: a tab whose worker dies comes back on another one with its state (not as a copy).
 failover.install()
+# A tab's cookies stay beside Reflex's router data, never in it (nor in the stored state).
+connection.install()
 
 app = rx.App(
     # Favicon, manifest, app icons, the browser bars' colours in light and dark mode.

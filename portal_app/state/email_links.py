@@ -20,7 +20,7 @@ from portal_app.services.core.i18n import _
 from portal_app.state.language import LanguageState
 from portal_app.state.off_loop import in_one_session
 from portal_app.state.signin import send_new_verification_link
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
+from portal_app.state.tab_guard import event_cookie, event_query_param
 
 # Take the token out of the address bar once read, so later events of the page do not carry it.
 _FORGET_LINK = rx.call_script("window.history.replaceState(window.history.state, '', window.location.pathname)")
@@ -170,7 +170,7 @@ class ResetPasswordState(PasswordFromLink, LanguageState):
 
     @rx.event
     async def submit(self, form_data: dict):
-        browser = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+        browser = event_cookie(self, auth.PRESESSION_COOKIE) or ""
         async for update in self._choose_password(form_data, portal_users.reset_password, RESET_LINK_DEAD,
                                                   binding=browser):
             yield update

@@ -16,15 +16,11 @@ from portal_app.services.notify import outages
 from portal_app.state import live
 from portal_app.state.language import LanguageState
 from portal_app.state.signed_in import SignedIn
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, reset_tab
+from portal_app.state.tab_guard import event_cookie, reset_tab
 from portal_app.services.core.i18n import Text
 
 SIGN_IN_PATH = "/signin"
-__all__ = ["SIGN_IN_PATH", "SessionState", "cookie_value"]
-
-
-def _cookie_token(cookie_header: str) -> str | None:
-    return cookie_value(cookie_header, auth.SESSION_COOKIE)
+__all__ = ["SIGN_IN_PATH", "SessionState"]
 
 
 class SessionState(SignedIn, LanguageState):
@@ -63,8 +59,8 @@ class SessionState(SignedIn, LanguageState):
         return next((a["label"] for a in self.accounts if a["id"] == self.account_id), "")
 
     def _session_token(self) -> str | None:
-        # Reflex keeps the request's cookie header on the server; the browser never sees it here.
-        return _cookie_token(event_cookie_header(self))
+        # The websocket's own cookies, held on the server beside the router data (state/connection.py).
+        return event_cookie(self, auth.SESSION_COOKIE)
 
     def _token(self) -> str | None:
         return self._session_token()

@@ -14,7 +14,7 @@ from portal_app.services.core.i18n import _
 from portal_app.services.identity import auth, portal_users, ratelimit, signin_flow
 from portal_app.services.identity.secrets_util import seal, unseal
 from portal_app.state.language import LanguageState
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
+from portal_app.state.tab_guard import event_cookie, event_query_param
 
 NOTICES = {
     "expired": _("Your session has expired. Please sign in again."),
@@ -69,7 +69,7 @@ class SignInState(LanguageState):
 
     def _binding(self) -> str:
         """This browser's pre-session cookie: the ticket will work only where it is sent."""
-        return cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+        return event_cookie(self, auth.PRESESSION_COOKIE) or ""
 
     @rx.event
     def load(self):

@@ -18,7 +18,7 @@ from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.core.principal import Principal
 from portal_app.services.identity import staff_auth
 from portal_app.state.signed_in import SignedIn, signed_in_event
-from portal_app.state.tab_guard import cookie_value, event_cookie_header, event_query_param
+from portal_app.state.tab_guard import event_cookie, event_query_param
 
 STAFF_SIGN_IN_PATH = "/staff/signin"
 
@@ -38,7 +38,7 @@ class StaffSessionState(SignedIn, rx.State):
     staff_is_admin: bool = False  # only shapes the navigation; the services decide what each role may do
 
     def _token(self) -> str | None:
-        return cookie_value(event_cookie_header(self), staff_auth.STAFF_COOKIE)
+        return event_cookie(self, staff_auth.STAFF_COOKIE)
 
     def _resolve(self, db: Session, token: str | None) -> Principal:
         return staff_auth.resolve_staff_session(db, token=token)

@@ -14,7 +14,7 @@ from portal_app.config import get_settings
 from portal_app.models import session_scope
 from portal_app.services.identity import auth, ratelimit, staff_auth, staff_oidc
 from portal_app.services.core.errors import SignInFailed
-from portal_app.state.tab_guard import cookie_value, event_cookie_header
+from portal_app.state.tab_guard import event_cookie
 
 NOTICES = {
     "expired": "Your staff session has expired. Please sign in again.",
@@ -70,7 +70,7 @@ class StaffSignInState(rx.State):
         if not username.strip() or not password:
             self.error = "Enter your staff username and password."
             return
-        binding = cookie_value(event_cookie_header(self), auth.PRESESSION_COOKIE) or ""
+        binding = event_cookie(self, auth.PRESESSION_COOKIE) or ""
         if not binding:
             self.error = auth.NO_PRESESSION
             return

@@ -7,16 +7,14 @@ Reflex serves a tab's whole state tree to whoever holds the tab token (it sits i
   tree was last used under; a different sign-in (or none) resets the whole tree first;
 - a (re)connect without a live subscriber or staff session resets the tree before the snapshot
   is sent, so nothing is served for a token whose session is gone;
-- the raw cookie header is dropped from the router data kept in the state store: handlers read it
-  from the event's own (in-memory) routing data instead.
+- cookies never enter the router data kept in the state store: the connection's are held beside it
+  (connection.py) and handlers read them from there (`event_cookie`); credentials in a link's query
+  are dropped from the stored copy, and handlers read them from the event's own routing data.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import reflex as rx
@@ -25,10 +23,9 @@ from reflex.middleware import Middleware
 from reflex_base import constants
 from reflex_base.event.context import EventContext
 
-from portal_app.config import get_settings
 from portal_app.models import session_scope, utcnow
 from portal_app.services.identity import auth, staff_auth
-from portal_app.state import live
+from portal_app.state import connection, live
 from portal_app.state.language import LanguageState
 
 _HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
@@ -36,38 +33,30 @@ _HYDRATE_EVENTS = frozenset({"hydrate", "hydrate_and_load"})
 SECRET_PARAMS = frozenset({"token", "t", "ticket"})
 
 
-def cookie_value(cookie_header: str, name: str) -> str | None:
-    if not cookie_header:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
-
-
 class TabBinding(rx.State):
     """Which sign-in this tab's tree was last used under (a keyed hash; never the cookie itself)."""
 
     _owner: str = ""
-    _headers_sent: str = ""  # the cookie-less headers the browser was last sent (see below)
 
 
-def event_cookie_header(state: rx.State) -> str:
-    """The Cookie header of the connection that sent the event being handled.
-
-    Read from the event's routing data, which is never persisted; unit tests that build a state by
-    hand (no event context) set it on the state's router instead.
-    """
+def event_cookies(state: rx.State) -> connection.Cookies:
+    """The cookies of the connection that sent the event being handled (kept beside the router data,
+    see connection.py). An event built by hand (unit tests) carries them in its headers instead."""
     try:
-        headers = EventContext.get().router_data.get(constants.RouteVar.HEADERS)
+        router_data = EventContext.get().router_data
     except LookupError:
-        headers = None
-    if headers is not None:
-        return headers.get("cookie", "")
-    return state.router.headers.cookie
+        router_data = None
+    if router_data is None:
+        return connection.Cookies(state.router.headers.cookie)
+    held = connection.of_socket(router_data.get(constants.RouteVar.SESSION_ID))
+    if held is not None:
+        return held
+    return connection.Cookies((router_data.get(constants.RouteVar.HEADERS) or {}).get("cookie", ""))
+
+
+def event_cookie(state: rx.State, name: str) -> str | None:
+    """One cookie of the connection that sent the event being handled (None when it has none)."""
+    return event_cookies(state).get(name)
 
 
 def event_query_param(state: rx.State, name: str) -> str:
@@ -86,21 +75,12 @@ def event_query_param(state: rx.State, name: str) -> str:
     return value if isinstance(value, str) else (value[0] if value else "")
 
 
-def _fingerprint(cookie_header: str) -> str:
-    subscriber = cookie_value(cookie_header, auth.SESSION_COOKIE) or ""
-    staff = cookie_value(cookie_header, staff_auth.STAFF_COOKIE) or ""
-    if not subscriber and not staff:
-        return ""
-    key = get_settings().secret_key.encode()
-    return hmac.new(key, f"{subscriber}|{staff}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _has_live_session(cookie_header: str) -> bool:
+def _has_live_session(cookies: connection.Cookies) -> bool:
     now = utcnow()
     with session_scope() as db:
         for token, owner in (
-            (cookie_value(cookie_header, auth.SESSION_COOKIE), "user_id"),
-            (cookie_value(cookie_header, staff_auth.STAFF_COOKIE), "staff_user_id"),
+            (cookies.get(auth.SESSION_COOKIE), "user_id"),
+            (cookies.get(staff_auth.STAFF_COOKIE), "staff_user_id"),
         ):
             try:
                 auth.live_session(db, token=token, now=now, owner=owner)
@@ -150,10 +130,12 @@ def _query_without_secrets(query: dict) -> dict:
             for k, v in query.items() if k not in SECRET_PARAMS}
 
 
-def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
-    """The router data is persisted with the state (Redis): keep session cookies and link tokens out.
+def _drop_secrets_from_store(state: rx.State) -> None:
+    """The router data is persisted with the state (Redis): keep cookies and link tokens out.
 
-    New dicts throughout: the event's own routing data, which handlers read, keeps them.
+    A connection's cookies never reach it (connection.py); a Cookie header that did anyway (an event
+    built by hand, or a Reflex that builds router data elsewhere) is dropped here all the same.
+    New dicts throughout: the event's own routing data, which handlers read, keeps the link's query.
     """
     router_data = state.router_data
     headers = router_data.get(constants.RouteVar.HEADERS)
@@ -163,15 +145,10 @@ def _drop_secrets_from_store(state: rx.State, binding: TabBinding) -> None:
             constants.RouteVar.HEADERS: {k: v for k, v in headers.items() if k != "cookie"},
         }
         state.router_data = router_data
-        if state.rx_router_headers.cookie:
-            state.rx_router_headers = HeaderData.from_router_data(router_data)
-            # Reflex rebuilt the headers because the stored copy has no cookie; once the cookie is out
-            # again they are what the browser already holds, so they need not ride on every answer.
-            sent = repr(sorted(router_data[constants.RouteVar.HEADERS].items()))
-            if sent == binding._headers_sent:
-                state.dirty_vars.discard("rx_router_headers")
-            binding._headers_sent = sent
-    query = router_data.get(constants.RouteVar.QUERY) or {}
+        state.rx_router_headers = HeaderData.from_router_data(router_data)
+    query = router_data.get(constants.RouteVar.QUERY)
+    if not query:
+        return
     kept = _query_without_secrets(query)
     if kept != query:
         router_data = {
@@ -189,23 +166,20 @@ class TabGuard(Middleware):
 
     async def preprocess(self, app, state, event):
         try:
-            headers = EventContext.get().router_data.get(constants.RouteVar.HEADERS)
-        except LookupError:
-            headers = None
-        if headers is None:  # no connection data on this event: nothing to compare
+            EventContext.get()
+        except LookupError:  # no connection data on this event: nothing to compare
             return None
-        cookie_header = headers.get("cookie", "")
-        fingerprint = _fingerprint(cookie_header)
+        cookies = event_cookies(state)
         binding = await state.get_state(TabBinding)
-        if fingerprint != binding._owner:
+        if cookies.fingerprint != binding._owner:
             if binding._owner:
                 await reset_tab(state)
-            binding._owner = fingerprint
+            binding._owner = cookies.fingerprint
         if event.name.rsplit(".", 1)[-1] in _HYDRATE_EVENTS:
-            live = bool(fingerprint) and await asyncio.to_thread(_has_live_session, cookie_header)
+            live = bool(cookies.fingerprint) and await asyncio.to_thread(_has_live_session, cookies)
             if not live:
                 # The snapshot about to be sent must hold nothing a previous sign-in loaded.
                 await reset_tab(state)
                 binding._owner = ""
-        _drop_secrets_from_store(state, binding)
+        _drop_secrets_from_store(state)
         return None

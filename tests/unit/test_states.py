@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+import types
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -445,26 +446,65 @@ def test_sign_in_needs_the_pre_session_cookie_its_ticket_is_bound_to(app_db: str
     assert state.error == auth.NO_PRESESSION
 
 
-def test_the_cookieless_headers_are_sent_to_the_browser_once_not_with_every_answer() -> None:
-    """Reflex rebuilds the router headers on every event (the stored copy has no cookie); once the
-    cookie is dropped again they equal what the browser holds, so they are not re-sent."""
-    from portal_app.state.tab_guard import TabBinding, _drop_secrets_from_store
+def _connection(sid: str, cookie: str, user_agent: str = "phone"):
+    """What Reflex's event namespace builds for a websocket opened with `cookie` (with the portal's
+    connection.install in place), and the namespace, to disconnect it."""
+    from reflex.app import EventNamespace
+
+    from portal_app.state import connection
+
+    connection.install()
+    namespace = EventNamespace.__new__(EventNamespace)
+    namespace._client_error_counts, namespace._static_router_data = {}, {}
+    namespace._token_manager = types.SimpleNamespace(sid_to_token={})
+    scope = {"headers": [(b"cookie", cookie.encode()), (b"user-agent", user_agent.encode())], "client": ("10.0.0.9", 1)}
+    return namespace, namespace._build_static_router_data(sid, {"asgi.scope": scope})
+
+
+def test_a_connections_cookies_stay_beside_its_router_data_and_go_with_it() -> None:
+    from reflex_base.event.context import EventContext
+
+    from portal_app.state import connection
+    from portal_app.state.tab_guard import event_cookie
+
+    namespace, static = _connection("sid-1", f"{auth.SESSION_COOKIE}=secret-session; other=1")
+    assert "cookie" not in static[constants.RouteVar.HEADERS] and "secret-session" not in repr(static)
+    assert static[constants.RouteVar.HEADERS]["user-agent"] == "phone"
+    state = page_state(SessionState, "/invoices")
+    reset = EventContext.set(EventContext(token="tab-token", state_manager=None, enqueue_impl=None,
+                                          router_data={**static, constants.RouteVar.PATH: "/invoices"}))
+    try:
+        assert event_cookie(state, auth.SESSION_COOKIE) == "secret-session"
+        assert event_cookie(state, "other") == "1"
+        assert connection.of_socket("sid-1").fingerprint  # a sign-in: its keyed hash, not the cookie
+    finally:
+        EventContext.reset(reset)
+    namespace.on_disconnect("sid-1")
+    assert connection.of_socket("sid-1") is None
+
+
+def test_the_router_headers_go_to_the_browser_once_not_with_every_answer() -> None:
+    """The connection's headers are the same for every event (no cookie in them to scrub), so Reflex does
+    not rebuild and re-send them with each answer; a new connection with other headers still sends them."""
+    from portal_app.state.tab_guard import _drop_secrets_from_store
 
     root = rx.State(_reflex_internal_init=True)
-    binding = root.get_substate(TabBinding.get_full_name().split(".")[1:])
 
-    def event(user_agent: str) -> set[str]:
-        router_data = {constants.RouteVar.HEADERS: {"cookie": f"{auth.SESSION_COOKIE}=secret", "user-agent": user_agent},
-                       constants.RouteVar.PATH: "/invoices"}
+    def event(static: dict) -> set[str]:
+        router_data = {**static, constants.RouteVar.PATH: "/invoices"}
         root.dirty_vars.clear()
-        root.router_data = root._update_router_vars(router_data, root.router_data)
-        _drop_secrets_from_store(root, binding)
+        merged = root._update_router_vars(router_data, root.router_data)
+        if merged != root.router_data:
+            root.router_data = merged
+        _drop_secrets_from_store(root)
         assert root.rx_router_headers.cookie == "" and "cookie" not in root.router_data[constants.RouteVar.HEADERS]
         return set(root.dirty_vars)
 
-    assert "rx_router_headers" in event("phone")  # the first answer carries them
-    assert "rx_router_headers" not in event("phone")  # later ones do not
-    assert "rx_router_headers" in event("another browser")  # a real change still goes out
+    _namespace, phone = _connection("sid-2", f"{auth.SESSION_COOKIE}=secret")
+    assert "rx_router_headers" in event(phone)  # the first answer carries them
+    assert "rx_router_headers" not in event(phone)  # later ones do not
+    _namespace, other = _connection("sid-3", f"{auth.SESSION_COOKIE}=secret", user_agent="another browser")
+    assert "rx_router_headers" in event(other)  # a real change still goes out
 
 
 def test_a_link_token_inside_next_stays_out_of_the_stored_state_but_signs_in_back_to_it() -> None:
@@ -473,7 +513,7 @@ def test_a_link_token_inside_next_stays_out_of_the_stored_state_but_signs_in_bac
     the event, so the subscriber still lands on the link."""
     from reflex_base.event.context import EventContext
 
-    from portal_app.state.tab_guard import TabBinding, _drop_secrets_from_store
+    from portal_app.state.tab_guard import _drop_secrets_from_store
 
     url = "/signin?next=%2Finvitation%3Ftoken%3Dsecret-invite%26x%3D1&reason=ticket"
     state = page_state(SignInState, url)
@@ -482,7 +522,7 @@ def test_a_link_token_inside_next_stays_out_of_the_stored_state_but_signs_in_bac
                   constants.RouteVar.ORIGIN: url,
                   constants.RouteVar.QUERY: {"next": "/invitation?token=secret-invite&x=1", "reason": "ticket"}}
     root.router_data = dict(with_token)
-    _drop_secrets_from_store(root, root.get_substate(TabBinding.get_full_name().split(".")[1:]))
+    _drop_secrets_from_store(root)
     stored = repr(root.router_data) + repr(root.rx_router_url) + repr(root.rx_router_page)
     assert "secret-invite" not in stored and "invitation" in stored and "reason" in stored
     assert root.router_data[constants.RouteVar.QUERY]["next"] == "/invitation?x=1"

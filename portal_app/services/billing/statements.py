@@ -58,8 +58,8 @@ def list_invoices(db: Session, *, principal: Principal, today: dt.date, page: in
     "Why is my bill different?" is read when it is opened (`explain_invoice`), not with every page."""
     account_id = account_id_of(principal)
     page = max(1, page)
-    rows = db.exec(_INVOICE_PAGE, params={"account_id": account_id, "limit": PAGE_SIZE,
-                                          "offset": (page - 1) * PAGE_SIZE}).all()
+    rows = db.connection().execute(_INVOICE_PAGE, {"account_id": account_id, "limit": PAGE_SIZE,
+                                                   "offset": (page - 1) * PAGE_SIZE}).all()
     if not rows and page > 1:  # past the last page (an old link): the last page
         total = db.exec(select(func.count()).select_from(Invoice).where(Invoice.account_id == account_id)).one()
         return list_invoices(db, principal=principal, today=today, page=_pages(total))
