@@ -43,6 +43,7 @@ from bench import apps  # noqa: E402
 from bench.reflex_client import Delta, Tab, TabError, find_state  # noqa: E402
 
 PAGER_STATE = "invoices_state"  # the Invoices page's state (portal_app/state/statements.py)
+LANGUAGE_STATE, LANGUAGE_FIELD = "language_state", "lang_rx_state_"  # portal_app/state/language.py
 SIGNED_IN = "signed_in_rx_state_"
 
 
@@ -109,6 +110,21 @@ class InvoicesPager(Scenario):
         key = find_state(tab.state, PAGER_STATE)
         target = 1 if tab.state[key].get("page_rx_state_", 1) == 2 else 2
         return f"{key}.go_to", {"page": target}, lambda delta: delta.get(key, {}).get("page_rx_state_") == target
+
+
+class LanguageToggle(InvoicesPager):
+    """The same signed-in /invoices tabs, tapping a portal handler that reads no database: the tab's language
+    choice (LanguageState.choose_language, English and Spanish in turn). What the portal's event costs before
+    any database work: Reflex with the portal's state tree, the tab guard, the event's answer."""
+
+    name = "no-db"
+
+    def next_event(self, tab: Tab):
+        # The Invoices page's state sits under the session's, which sits under the language's (sent only once changed).
+        key = find_state(tab.state, PAGER_STATE).rsplit(".", 2)[0]
+        assert key.endswith(LANGUAGE_STATE), key
+        target = "es" if tab.state.get(key, {}).get(LANGUAGE_FIELD) != "es" else "en"
+        return f"{key}.choose_language", {"lang": target}, lambda delta: delta.get(key, {}).get(LANGUAGE_FIELD) == target
 
 
 class Counter(Scenario):
@@ -307,19 +323,24 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f}"
 
 
-def report(n: int, portal: Run, blank: Run) -> str:
+def report(n: int, blank: Run, *portal_runs: Run) -> str:
+    """The runs at N tabs, each portal run with its ratios to the blank app's."""
     def row(run: Run) -> str:
         return (f"  {run.app:<7} {run.rate:9.1f} {_ms(run.pct(50))} {_ms(run.pct(95))} {_ms(run.pct(99))} "
                 f"{_ms(run.cpu_per_event)} {_ms(run.client_cpu / run.events if run.events else float('nan'))} "
                 f"{_ms(statistics.median(run.load_times) if run.load_times else float('nan'))} "
                 f"{run.events:7d} {run.errors:4d}")
 
-    ratio = (f"  ratio   {portal.rate / blank.rate if blank.rate else float('nan'):8.2f}x "
-             f"{portal.pct(50) / blank.pct(50):6.2f}x {portal.pct(95) / blank.pct(95):6.2f}x "
-             f"{portal.pct(99) / blank.pct(99):6.2f}x {portal.cpu_per_event / blank.cpu_per_event:6.2f}x")
+    def ratio(run: Run) -> str:
+        label = "ratio" if run.app == "portal" else f"{run.app}:"
+        return (f"  {label:<7} {run.rate / blank.rate if blank.rate else float('nan'):8.2f}x "
+                f"{run.pct(50) / blank.pct(50):6.2f}x {run.pct(95) / blank.pct(95):6.2f}x "
+                f"{run.pct(99) / blank.pct(99):6.2f}x {run.cpu_per_event / blank.cpu_per_event:6.2f}x")
+
     head = (f"N = {n} tabs\n  {'app':<7} {'events/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
             f"{'cpu ms':>7} {'client':>7} {'load ms':>7} {'events':>7} {'err':>4}")
-    return "\n".join([head, row(portal), row(blank), ratio])
+    runs = [run for run in portal_runs if run.events]
+    return "\n".join([head, *(row(run) for run in runs), row(blank), *(ratio(run) for run in runs)])
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -330,13 +351,14 @@ async def bench(args: argparse.Namespace) -> int:
         subscribers = apps.Subscribers(portal_app.database_url)
         people = await asyncio.to_thread(subscribers.make, max(args.clients))
         pager, counter = InvoicesPager(subscribers, people), Counter()
+        scenarios = [pager, counter] + ([LanguageToggle(subscribers, people)] if args.no_db else [])
         print(f"  {len(people)} subscribers with two pages of invoices each; load average {_loadavg()}", flush=True)
         results: list[str] = []
         began = time.monotonic()
         for n in args.clients:
-            totals = {"portal": Run("portal", n), "blank": Run("blank", n)}
+            totals = {scenario.name: Run(scenario.name, n) for scenario in scenarios}
             for round_no in range(args.rounds):
-                order = [(portal_app, pager), (blank_app, counter)]
+                order = [(blank_app if scenario is counter else portal_app, scenario) for scenario in scenarios]
                 if round_no % 2:
                     order.reverse()
                 for app, scenario in order:
@@ -352,12 +374,14 @@ async def bench(args: argparse.Namespace) -> int:
                     print(f"  N={n} round {round_no + 1} {scenario.name}: {run.rate:.1f} events/s, "
                           f"p95 {run.pct(95) * 1000:.1f} ms, {run.cpu_per_event * 1000:.2f} ms CPU/event "
                           f"(load average {_loadavg()})", flush=True)
-            results.append(report(n, totals["portal"], totals["blank"]))
+            results.append(report(n, totals["blank"], totals["portal"], *([totals["no-db"]] if args.no_db else [])))
     print()
     print("events/s: answered events per second, all tabs together; p50/p95/p99: one event's round trip;")
     print("cpu ms: server CPU per event (the backend's process tree, plus its PostgreSQL connections' processes);")
     print("client: this script's CPU per event;")
     print("load ms: median time for a tab to connect, hydrate and finish its on_load work.")
+    if args.no_db:
+        print("no-db: the same portal tabs tapping a handler that reads no database (the language choice).")
     print("\n\n".join(results))
     print(f"\nload average at the end: {_loadavg()}")
     return 1 if failures else 0
@@ -386,6 +410,8 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=30.0, help="stop starting runs after this long")
     parser.add_argument("--connect-parallel", type=int, default=10, help="tabs connecting at once")
     parser.add_argument("--profile", type=Path, help="py-spy the portal backend at the largest N into this folder")
+    parser.add_argument("--no-db", action="store_true",
+                        help="also time the portal's tabs on a handler without database work (the language choice)")
     parser.add_argument("--attach", type=Path,
                         help="use the apps `python -m bench.apps --serve FILE` keeps up instead of starting them")
     parser.add_argument("--keep", action="store_true", help="keep the build folders and app logs")
