@@ -8,7 +8,7 @@ with several workers, or straight from this process without Redis). For each reg
 concerns, the worker pushes a Reflex state update to that tab through Reflex's own channel
 (`emit_update`, as `app.modify_state` does with its delta) carrying one event: the current page's
 loader, or for an outage notice the banner's refresh. The tab runs it like any tap: with its own
-session cookie (which, by design, is kept in no stored state: see tab_guard.py), its session checked,
+session cookie (which, by design, is kept in no stored state: see connection.py), its session checked,
 everything read within its own account. So a message never carries data, a message for account X never
 reaches a tab of account Y, and staff tabs (never registered) get nothing.
 """
