@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.dialogs import confirm_dialog
+
 from portal_app.i18n import t
 from portal_app.services.core.i18n import N_
 
@@ -73,9 +75,23 @@ def _hold(hold: rx.Var) -> rx.Component:
                     rx.button(t("Cancel request"), variant="outline", color_scheme="red", size="2",
                               min_height=tokens.TOUCH_TARGET, cursor="pointer", on_click=S.cancel(hold["id"]),
                               aria_label=t("Cancel the hold request ") + hold["dates"].to(str))),
+            rx.cond((hold["raw"] == "active") & S.may_change,
+                    rx.button(t("END HOLD NOW"), variant="outline", size="2", min_height=tokens.TOUCH_TARGET,
+                              cursor="pointer", on_click=S.ask_end(hold["id"]),
+                              aria_label=t("END HOLD NOW") + " " + hold["dates"].to(str))),
             spacing="4", wrap="wrap", align="center"),
         spacing="1", align="start", width="100%",
     ), class_name="hold-row")
+
+
+def _end_dialog() -> rx.Component:
+    return confirm_dialog(
+        title=t("End your vacation hold today?"),
+        description=t("Your service comes back on today. Hold days a bill already credited are billed at your "
+                      "package's price on your next bill."),
+        confirm_label=t("END HOLD NOW"), on_confirm=S.end_early, keep_label=t("Keep the hold"), on_keep=S.keep_hold,
+        open=S.ending_id != "", max_width="380px",
+    )
 
 
 @portal_page(route="/services/hold", title=N_("Vacation hold"), on_load=[S.load])
@@ -84,6 +100,7 @@ def hold_page() -> rx.Component:
         t("Vacation hold"),
         notice_callout(S.notice, id="hold-notice"),
         error_callout(S.err_form, id="hold-error"),
+        _end_dialog(),
         rx.cond(
             S.loaded,
             rx.vstack(

@@ -25,7 +25,8 @@ def _tracking_form() -> rx.Component:
 
 
 def _hold_actions(workflow: rx.Var) -> rx.Component:
-    """A vacation hold moves on by APPROVE / DECLINE, then by its dates (the daily job)."""
+    """A vacation hold moves on by APPROVE / DECLINE, then by its dates (the daily job); END HOLD NOW ends one in
+    force early."""
     status = workflow["hold_status"].to(str)
     hold_id = workflow["hold_id"].to(str)
     return rx.vstack(
@@ -35,6 +36,7 @@ def _hold_actions(workflow: rx.Var) -> rx.Component:
             rx.cond(status == "requested", row_button("DECLINE", S.decide_hold(hold_id, False), color_scheme="red")),
             rx.cond((status == "requested") | (status == "approved"),
                     row_button("CANCEL HOLD", S.cancel_hold(hold_id), color_scheme="red")),
+            rx.cond(status == "active", row_button("END HOLD NOW", S.end_hold(hold_id))),
             wrap="wrap", spacing="2"),
         spacing="1", width="100%", padding_y="0.5rem", class_name="hold-actions",
     )

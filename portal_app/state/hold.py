@@ -1,5 +1,5 @@
 """Vacation hold: pick the dates, see the price during the hold and the bill that carries it, ask for it;
-the account's holds with their state, and cancelling a request still waiting."""
+the account's holds with their state, cancelling a request still waiting, and ending a hold in force early."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class HoldState(SessionState):
     err_ends_on: str = ""
     err_form: str = ""
     notice: str = ""
+    ending_id: str = ""  # the hold END HOLD NOW was tapped for (its confirmation is open)
     _starts_on: str = ""
     _ends_on: str = ""
 
@@ -109,3 +110,26 @@ class HoldState(SessionState):
         self._fill(db, principal)
         self.notice = self._t(_("Your hold request for %(dates)s is cancelled.",
                                 dates=holds.span(hold.starts_on, hold.ends_on)))
+
+    @rx.event
+    def ask_end(self, hold_id: str):
+        self._clear()
+        self.ending_id = str(hold_id)
+
+    @rx.event
+    def keep_hold(self):
+        self.ending_id = ""
+
+    @rx.event
+    @signed_in_event(needs=FULL)
+    def end_early(self, db, principal):
+        """Back early: the service comes back on today (days a bill already credited go on the next one)."""
+        if not self.ending_id:
+            return
+        hold_id, self.ending_id = self.ending_id, ""
+        self._clear()
+        hold = holds.end_early(db, principal=principal, hold_id=object_id_from(hold_id, "hold"), today=provider_today())
+        self._fill(db, principal)
+        self.notice = self._t(_("Your vacation hold is over: your service is back on today. Hold days a bill already "
+                                "credited are billed at your package's price on your next bill.")
+                              if holds.charges_back(hold) else _("Your vacation hold is over: your service is back on today."))

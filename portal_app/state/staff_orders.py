@@ -123,6 +123,15 @@ class StaffOrdersState(StaffAccountPage, StaffSessionState):
 
     @rx.event
     @signed_in_event
+    def end_hold(self, db, principal, hold_id: str):
+        """END HOLD NOW: the subscriber is back early (the service comes back on today)."""
+        self._done_or_refused(
+            db, principal, lambda: holds.staff_end_early(db, principal=principal, account_id=self._account(),
+                                                         hold_id=client_id(hold_id, "hold"), today=provider_today()),
+            lambda hold: f"Vacation hold ended: the service is back on today (the hold ran {holds.span(hold.starts_on, hold.ends_on)}).")
+
+    @rx.event
+    @signed_in_event
     def cancel_hold(self, db, principal, hold_id: str):
         self._done_or_refused(
             db, principal, lambda: holds.staff_cancel(db, principal=principal, account_id=self._account(),

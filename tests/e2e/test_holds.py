@@ -108,3 +108,64 @@ def test_a_vacation_hold_requested_approved_started_ended_and_billed(phone: Page
     expect(explained).to_contain_text(f"Vacation hold {invoicing.hold_label(first, min(last, invoicing.month_end(first)))}")
     _fits(phone)
     phone.screenshot(path=str(ARTIFACTS / "hold-bill-explained.png"), full_page=True)
+
+
+def test_a_subscriber_back_early_ends_the_hold_and_staff_can_too(phone: Page, portal) -> None:
+    """END HOLD NOW on a hold in force (asked for the day before yesterday, started yesterday): a confirmation,
+    then the service is back on and Home says nothing of a pause; staff have the same button on Orders."""
+    from portal_app.models import PortalUser, StaffUser
+    from portal_app.services.core.principal import Principal
+    from portal_app.services.identity import staff_auth
+
+    today = provider_today()
+    people = [make_persona(portal, first_name=name, last_name="Okafor", bills=(), package="FIBER300")
+              for name in ("Maya", "Tomas")]
+    with Session(portal.engine) as db:
+        admin = staff_auth.staff_principal(db.get(StaffUser, 1))
+        for person in people:
+            user = db.exec(select(PortalUser).where(PortalUser.username == person.username)).one()
+            asking = Principal(kind="subscriber", display_name=person.username, user_id=user.id,
+                               account_id=person.account_id)
+            hold = holds.request_hold(db, principal=asking, starts_on=today - dt.timedelta(days=1),
+                                      ends_on=today + dt.timedelta(days=10), today=today - dt.timedelta(days=2))
+            holds.decide(db, principal=admin, account_id=person.account_id, hold_id=hold.id, approve=True,
+                         today=today - dt.timedelta(days=1))  # its first day: it starts at once
+            db.commit()
+    me, other = people
+
+    phone.goto("/services/hold")
+    phone.wait_for_url("**/signin**")
+    sign_in(phone, me.username, me.password)
+    # A paused service is said first, on Home (whatever page was asked for).
+    expect(phone.locator("#service-notice")).to_contain_text("Your service is suspended at your request")
+    phone.goto("/services/hold")
+    row = phone.locator("#holds .hold-row").first
+    expect(row).to_contain_text("On hold now")
+    row.get_by_role("button", name="END HOLD NOW").click()  # its name: the label, then the hold's dates
+    dialog = phone.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Your service comes back on today")
+    _fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "hold-end-early-confirm.png"), full_page=True)
+    dialog.get_by_role("button", name="END HOLD NOW").click()
+    expect(phone.locator("#hold-notice")).to_contain_text("your service is back on today")
+    expect(row).to_contain_text("Over")
+    expect(row.get_by_role("button", name="END HOLD NOW")).to_have_count(0)
+    phone.screenshot(path=str(ARTIFACTS / "hold-ended-early.png"), full_page=True)
+    phone.goto("/")
+    wait_until_settled(phone)
+    expect(phone.locator("#service-notice")).to_have_count(0)
+
+    staff = phone.context.new_page()
+    staff.set_viewport_size(PHONE)
+    sign_in_staff(staff)
+    staff.goto(f"/staff/orders?number={other.number}")
+    hold_card = staff.locator(".staff-workflow", has_text="Vacation hold")
+    expect(hold_card.locator(".hold-state")).to_contain_text("On hold now")
+    hold_card.get_by_role("button", name="END HOLD NOW").click()
+    expect(staff.locator("#staff-notice")).to_contain_text("the service is back on today")
+    expect(hold_card.locator(".hold-state")).to_contain_text("Over")
+    staff.close()
+    with Session(portal.engine) as db:
+        ended = db.exec(select(holds.ServiceHold).where(holds.ServiceHold.account_id.in_(
+            [me.account_id, other.account_id]))).all()
+        assert {(h.status, h.ends_on) for h in ended} == {("ended", today - dt.timedelta(days=1))}

@@ -1,6 +1,7 @@
 """Vacation holds: the provider's rules, the order staff approve or decline, the daily start and end (service
 status, history, notices, the network's webhook), calendar entries, and billing at the hold price (over a
-month boundary, from the billing day); a package-change fee in the preview and on the bill. The day is
+month boundary, from the billing day); ending a hold in force early (the days a bill already credited
+charged back on the next one); a package-change fee in the preview and on the bill. The day is
 passed in (the clock is injected). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from portal_app.models import (
     Account, AccountHistory, OutboxMail, ProviderSettings, ServiceHold, WebhookDelivery, Workflow, WorkflowTask,
 )
 from portal_app.services.billing import explain, invoicing
-from portal_app.services.billing.invoicing import HoldDays, ServiceCharge, hold_lines
+from portal_app.services.billing.invoicing import HoldDays, ServiceCharge, charge_back_lines, hold_lines
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.operations import webhooks
 from portal_app.services.orders import holds, order_tracking, orders, package_change
@@ -93,6 +94,26 @@ def test_a_hold_from_the_billing_day_for_a_whole_month_bills_exactly_the_hold_pr
 
 
 # --- the request, staff, the daily job ------------------------------------------------------------
+
+
+def test_a_hold_ended_early_has_the_days_a_bill_already_credited_charged_back_month_by_month() -> None:
+    # Jul 12 – Aug 20, the August bill credited through Aug 20; ended on Jul 29 (its last day now Jul 28).
+    hold = HoldDays(starts_on=dt.date(2026, 7, 12), ends_on=dt.date(2026, 7, 28), monthly_price_cents=500,
+                    billed_through=dt.date(2026, 8, 20))
+    assert [(line.kind, line.description, line.amount_cents) for line in charge_back_lines(hold, [FIBER, WIFI])] == [
+        ("hold", "Fiber 300, Jul 29–31 (3 of 31 days): vacation hold ended early", 532),  # 5500 × 3/31 = 532.3
+        ("hold", "Whole-home Wi-Fi, Jul 29–31 (3 of 31 days): vacation hold ended early", 97),  # 96.8
+        ("hold", "Credit for the hold price, Jul 29–31: 3 days at $5.00/month, vacation hold ended early", -48),
+        ("hold", "Fiber 300, Aug 1–20 (20 of 31 days): vacation hold ended early", 3548),  # 3548.4
+        ("hold", "Whole-home Wi-Fi, Aug 1–20 (20 of 31 days): vacation hold ended early", 645),  # 645.2
+        ("hold", "Credit for the hold price, Aug 1–20: 20 days at $5.00/month, vacation hold ended early", -323),
+    ]
+    # The next bill carries them (whatever period it is for), and nothing else of the hold: its days are billed.
+    assert hold_lines(hold, [FIBER, WIFI], period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 9, 30),
+                      billed=lambda day: True) == charge_back_lines(hold, [FIBER, WIFI])
+    # Not billed past its new end: nothing to charge back.
+    assert charge_back_lines(HoldDays(hold.starts_on, hold.ends_on, 500, billed_through=hold.ends_on), [FIBER]) == []
+    assert charge_back_lines(HoldDays(hold.starts_on, hold.ends_on, 500), [FIBER]) == []
 
 
 def test_hold_rules_come_from_the_provider_settings(db: Session) -> None:
@@ -265,6 +286,98 @@ def test_a_hold_spanning_two_bills_is_billed_once_per_day(db: Session) -> None:
     billing_jobs.billing_run(db, today=dt.date(2026, 3, 1))
     _, march = _invoice_lines(db, me.account.id, dt.date(2026, 3, 1))
     assert [line.kind for line in march] == ["service", "service"]
+
+
+def _active_hold(db: Session, me, staff, *, starts_on: str, ends_on: str, asked_on: dt.date) -> ServiceHold:
+    hold = holds.request_hold(db, principal=me.principal, starts_on=starts_on, ends_on=ends_on, today=asked_on)
+    holds.decide(db, principal=staff, account_id=me.account.id, hold_id=hold.id, approve=True, today=asked_on)
+    db.commit()
+    holds.holds_run(db, today=hold.starts_on)
+    db.expire_all()
+    assert db.get(ServiceHold, hold.id).status == "active"
+    return db.get(ServiceHold, hold.id)
+
+
+def test_a_subscriber_back_early_ends_the_hold_and_the_next_bill_charges_back_the_credited_days(db: Session) -> None:
+    me, _, _, staff = _setup(db)
+    _allow(db)
+    billing_jobs.billing_run(db, today=dt.date(2026, 7, 1))
+    hold = _active_hold(db, me, staff, starts_on="2026-07-25", ends_on="2026-08-20", asked_on=dt.date(2026, 7, 5))
+    billing_jobs.billing_run(db, today=dt.date(2026, 8, 1))  # credits Jul 25–31 and, in advance, Aug 1–20
+    db.expire_all()
+    assert db.get(ServiceHold, hold.id).invoiced_through == dt.date(2026, 8, 20)
+
+    ended = holds.end_early(db, principal=me.principal, hold_id=hold.id, today=dt.date(2026, 8, 10))
+    db.commit()
+    assert (ended.status, ended.ends_on) == ("ended", dt.date(2026, 8, 9))
+    db.expire_all()
+    assert db.get(Account, me.account.id).service_status == "active"
+    assert _service_actions(db, me.account.id)[-2:] == ["hold_ended_early", "restored"]
+    summary = db.exec(select(AccountHistory.summary).where(AccountHistory.action == "hold_ended_early")).one()
+    assert summary == ("Vacation hold Jul 25 – Aug 20, 2026 ended early by the subscriber: service back on Aug 10, 2026; "
+                       "the hold days already billed are charged back on the next bill")
+    assert db.exec(select(OutboxMail.subject).order_by(OutboxMail.id.desc())).first() == (
+        "Lumen Fiber: your service is back on")
+    assert db.get(Workflow, hold.workflow_id).status == "closed"
+    assert holds.holds_run(db, today=dt.date(2026, 8, 21)) == "0 started, 0 ended"  # over already
+    with pytest.raises(PortalError):
+        holds.end_early(db, principal=me.principal, hold_id=hold.id, today=dt.date(2026, 8, 11))
+
+    # The preview of the next bill and the bill itself: Aug 10–20 at the package price again.
+    preview = invoicing.next_bill(db, account_id=me.account.id, today=dt.date(2026, 8, 15))
+    billing_jobs.billing_run(db, today=dt.date(2026, 9, 1))
+    invoice, lines = _invoice_lines(db, me.account.id, dt.date(2026, 9, 1))
+    issued = [(line.kind, line.description, line.amount_cents) for line in lines]
+    assert issued == [(p.kind, p.description, p.amount_cents) for p in preview.lines]
+    assert issued[2:] == [
+        ("hold", "Fiber 300, Aug 10–20 (11 of 31 days): vacation hold ended early", 1952),  # 5500 × 11/31 = 1951.6
+        ("hold", "Whole-home Wi-Fi, Aug 10–20 (11 of 31 days): vacation hold ended early", 355),  # 354.8
+        ("hold", "Credit for the hold price, Aug 10–20: 11 days at $5.00/month, vacation hold ended early", -177)]
+    assert invoice.total_cents == 6500 + 1952 + 355 - 177
+    db.expire_all()
+    assert db.get(ServiceHold, hold.id).invoiced_through == dt.date(2026, 8, 9)
+    why = explain.explain_invoices(db, account_id=me.account.id, invoice_ids=[invoice.id])[invoice.id]
+    texts = [r.text for r in why.changes]
+    assert any(t.startswith("Your vacation hold ended early: the days after it") for t in texts)
+    assert not any(t.startswith("Your vacation hold: its days are billed") for t in texts)
+    billing_jobs.billing_run(db, today=dt.date(2026, 10, 1))  # charged back once
+    _, october = _invoice_lines(db, me.account.id, dt.date(2026, 10, 1))
+    assert [line.kind for line in october] == ["service", "service"]
+
+
+def test_staff_end_a_hold_early_and_only_a_hold_in_force_of_the_account_can_be(db: Session) -> None:
+    me, _, _, staff = _setup(db)
+    _allow(db)
+    from factories import make_subscriber
+    other = make_subscriber(db, first_name="Ola", last_name="Ade")
+    db.commit()
+    billing_jobs.billing_run(db, today=dt.date(2026, 7, 1))
+    waiting = holds.request_hold(db, principal=me.principal, starts_on="2026-07-12", ends_on="2026-07-26",
+                                 today=dt.date(2026, 7, 1))
+    db.commit()
+    with pytest.raises(PortalError):  # not started: cancel it instead
+        holds.end_early(db, principal=me.principal, hold_id=waiting.id, today=dt.date(2026, 7, 2))
+    holds.cancel_request(db, principal=me.principal, hold_id=waiting.id)
+    db.commit()
+    hold = _active_hold(db, me, staff, starts_on="2026-07-12", ends_on="2026-07-26", asked_on=dt.date(2026, 7, 3))
+    with pytest.raises(NotFound):
+        holds.end_early(db, principal=other.principal, hold_id=hold.id, today=dt.date(2026, 7, 12))
+    with pytest.raises(NotFound):
+        holds.staff_end_early(db, principal=staff, account_id=other.account.id, hold_id=hold.id,
+                              today=dt.date(2026, 7, 12))
+    # Ended on its first day: that day stays a hold day (the service was paused that morning); nothing billed yet.
+    ended = holds.staff_end_early(db, principal=staff, account_id=me.account.id, hold_id=hold.id,
+                                  today=dt.date(2026, 7, 12))
+    db.commit()
+    assert (ended.status, ended.starts_on, ended.ends_on) == ("ended", dt.date(2026, 7, 12), dt.date(2026, 7, 12))
+    summary = db.exec(select(AccountHistory.summary).where(AccountHistory.action == "hold_ended_early")).one()
+    assert summary == "Vacation hold Jul 12–26, 2026 ended early by staff: service back on Jul 12, 2026"
+    billing_jobs.billing_run(db, today=dt.date(2026, 8, 1))
+    _, august = _invoice_lines(db, me.account.id, dt.date(2026, 8, 1))
+    assert [line.description for line in august if line.kind == "hold"] == [
+        "Credit for Fiber 300, Jul 12 (1 of 31 days): vacation hold",
+        "Credit for Whole-home Wi-Fi, Jul 12 (1 of 31 days): vacation hold",
+        "Vacation hold Jul 12: 1 day at $5.00/month"]
 
 
 def test_a_package_change_fee_is_in_the_preview_and_on_the_next_bill_once(db: Session) -> None:

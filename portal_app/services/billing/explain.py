@@ -22,6 +22,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, InvoiceLine, Payment, PaymentAdjustment
+from portal_app.services.billing import invoicing
 from portal_app.services.core import formatting
 from portal_app.services.core.formatting import Formatter
 from portal_app.services.core.i18n import N_
@@ -136,8 +137,12 @@ def _changes(current: list[InvoiceLine], previous: list[InvoiceLine] | None, fmt
         reasons += [Reason(line.description, line.amount_cents) for line in parts]
     held = [x for x in current if _kind(x) == "hold"]
     if held:
-        reasons.append(Reason(say("Your vacation hold: its days are billed at the hold price instead of your "
-                                  "package's price, so those days are credited and the hold charged.")))
+        if any(invoicing.ENDED_EARLY not in line.description for line in held):
+            reasons.append(Reason(say("Your vacation hold: its days are billed at the hold price instead of your "
+                                      "package's price, so those days are credited and the hold charged.")))
+        if any(invoicing.ENDED_EARLY in line.description for line in held):
+            reasons.append(Reason(say("Your vacation hold ended early: the days after it that an earlier bill "
+                                      "billed at the hold price are billed at your package's price again.")))
         reasons += [Reason(line.description, line.amount_cents) for line in held]
     for line in current:
         if _kind(line) in ONE_BILL and _kind(line) not in ("proration", "hold"):

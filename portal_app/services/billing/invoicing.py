@@ -15,7 +15,10 @@ A vacation hold bills its days at the hold price instead of the package price: f
 touches, a credit for every service's days ("Credit for Fiber 500, Jul 12–26 (15 of 31 days): vacation
 hold") and a charge at the hold's monthly price ("Vacation hold Jul 12–26: 15 days at 5.00 a month" in the provider's currency).
 Days in the period being billed, or in a month an earlier invoice billed, go on this invoice; later
-days wait for their own month's bill (`HoldDays.billed_through` remembers how far a hold is billed).
+days wait for their own month's bill (`HoldDays.billed_through` remembers how far a hold is billed). A hold
+ended early whose later days a bill already credited (`billed_through` past its new last day) has those
+days put back on the next invoice, month by month: each service's days charged and the hold price's
+days credited ("Fiber 500, Jul 20–26 (7 of 31 days): vacation hold ended early").
 A package change's one-time fee is a `one_time` line on the next invoice after staff complete it.
 
 Rounding: each part-month line is the monthly price × the days ÷ the days in that month, rounded to
@@ -144,10 +147,10 @@ def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: d
     """The hold's lines on the invoice for `period_start`..`period_end`: month by month, each service's
     days credited and the hold price's days charged, for days not billed at the hold price yet that lie in
     this period or in a month an earlier invoice billed."""
+    lines = charge_back_lines(hold, services)
     day = hold.starts_on if hold.billed_through is None else max(hold.starts_on,
                                                                   hold.billed_through + dt.timedelta(days=1))
     last = min(hold.ends_on, period_end)
-    lines: list[PlannedLine] = []
     while day <= last:
         end = min(month_end(day), last)
         if day >= period_start or billed(day):
@@ -159,6 +162,30 @@ def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: d
                 kind="hold", amount_cents=prorated_cents(hold.monthly_price_cents, days, month_days),
                 description=(f"Vacation hold {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
                              f"{formatting.money(hold.monthly_price_cents)}/month")))
+        day = end + dt.timedelta(days=1)
+    return lines
+
+
+ENDED_EARLY = "vacation hold ended early"  # how a charged-back day's line says so (the bill's explanation reads it)
+
+
+def charge_back_lines(hold: HoldDays, services: list[ServiceCharge]) -> list[PlannedLine]:
+    """A hold ended early: the days after its new last day that an invoice already billed at the hold price,
+    billed again at the package price, month by month (the reverse of that invoice's hold lines)."""
+    if hold.billed_through is None or hold.billed_through <= hold.ends_on:
+        return []
+    lines: list[PlannedLine] = []
+    day = max(hold.starts_on, hold.ends_on + dt.timedelta(days=1))
+    while day <= hold.billed_through:
+        end = min(month_end(day), hold.billed_through)
+        days, month_days = (end - day).days + 1, days_in_month(day)
+        lines += [PlannedLine(kind="hold", description=f"{s.name}, {span_label(day, end)}: {ENDED_EARLY}"[:200],
+                              amount_cents=prorated_cents(s.monthly_price_cents, days, month_days),
+                              account_service_id=s.account_service_id) for s in services]
+        lines.append(PlannedLine(
+            kind="hold", amount_cents=-prorated_cents(hold.monthly_price_cents, days, month_days),
+            description=(f"Credit for the hold price, {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
+                         f"{formatting.money(hold.monthly_price_cents)}/month, {ENDED_EARLY}")))
         day = end + dt.timedelta(days=1)
     return lines
 
@@ -224,10 +251,11 @@ def hold_days(hold: ServiceHold) -> HoldDays:
 
 
 def pending_holds(db: Session, account_ids: list[int] | None = None) -> dict[int, list[tuple[ServiceHold, HoldDays]]]:
-    """Approved holds (in force or over) with days no invoice has billed at the hold price yet, per account."""
+    """Approved holds (in force or over) with days no invoice has billed at the hold price yet, or ended early
+    after an invoice billed days past their new end (to charge back), per account."""
     query = select(ServiceHold).where(col(ServiceHold.status).in_(BILLED_HOLDS),
                                       (col(ServiceHold.invoiced_through).is_(None))
-                                      | (col(ServiceHold.invoiced_through) < col(ServiceHold.ends_on)))
+                                      | (col(ServiceHold.invoiced_through) != col(ServiceHold.ends_on)))
     if account_ids is not None:
         query = query.where(col(ServiceHold.account_id).in_(account_ids))
     found: dict[int, list[tuple[ServiceHold, HoldDays]]] = {}

@@ -7,7 +7,8 @@ hold at a time. A request is an order: a `vacation_hold` workflow with Order Tra
 approved, service paused, service back on) and calendar entries for its first and last day.
 
 Staff approve or decline it (the staff Orders page); the subscriber can cancel a request still waiting,
-staff a hold not started yet. The daily job (`holds_run`) starts approved holds on their first day (the
+staff a hold not started yet; either can end a hold in force early (`end_early`: the service is back on that
+day, and hold days an invoice already billed at the hold price are charged back on the next bill). The daily job (`holds_run`) starts approved holds on their first day (the
 service suspended at the subscriber's request, `service.held` to the provider's network) and ends them
 after their last (back to active, `service.restored`). Billing charges the hold days at the hold price
 instead of the package price (services/billing/invoicing.py). Everything writes the account history
@@ -237,6 +238,38 @@ def cancel_request(db: Session, *, principal: Principal, hold_id: int) -> Servic
     return hold
 
 
+def _end_early(db: Session, hold: ServiceHold, principal: Principal, *, today: dt.date, by: str) -> ServiceHold:
+    """End a hold in force before its last day: the service is back on `today` and the hold's days run through
+    yesterday (at least its first day: it paused the service that morning). Hold days an invoice already billed
+    at the hold price (`invoiced_through` past the new last day) are charged back on the next bill."""
+    if hold.status != "active" or hold.ends_on < today:
+        raise PortalError(_("Only a hold in force can be ended early."))
+    planned = span(hold.starts_on, hold.ends_on)
+    hold.ends_on = max(hold.starts_on, today - dt.timedelta(days=1))
+    charged_back = charges_back(hold)
+    history.record(db, principal=principal, account_id=hold.account_id, kind="service", action="hold_ended_early",
+                   summary=(f"Vacation hold {planned} ended early by {by}: service back on {formatting.date(today)}"
+                            + ("; the hold days already billed are charged back on the next bill" if charged_back else "")),
+                   entity_type="service_hold", entity_id=hold.id)
+    _end(db, hold)
+    return hold
+
+
+def charges_back(hold: ServiceHold) -> bool:
+    """An invoice billed days of this hold past its (new) last day: the next bill charges them back."""
+    return hold.invoiced_through is not None and hold.invoiced_through > hold.ends_on
+
+
+def end_early(db: Session, *, principal: Principal, hold_id: int, today: dt.date) -> ServiceHold:
+    """The subscriber is back before the hold's last day: the service comes back on today."""
+    require_role(principal, FULL)
+    account = access_account(db, principal)
+    hold = db.exec(select(ServiceHold).where(ServiceHold.id == hold_id, ServiceHold.account_id == account.id)).first()
+    if hold is None:
+        raise NotFound(N_("hold"))
+    return _end_early(db, hold, principal, today=today, by="the subscriber")
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 
@@ -293,6 +326,12 @@ def staff_cancel(db: Session, *, principal: Principal, account_id: int, hold_id:
     _close(db, hold, principal)
     _tell(db, hold, "cancelled")
     return hold
+
+
+def staff_end_early(db: Session, *, principal: Principal, account_id: int, hold_id: int, today: dt.date) -> ServiceHold:
+    """Staff end a hold in force early (the subscriber called): the service is back on today."""
+    hold = _staff_hold(db, principal, account_id, hold_id)
+    return _end_early(db, hold, principal, today=today, by="staff")
 
 
 # --- the daily job -----------------------------------------------------------------------------
