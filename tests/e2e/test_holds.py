@@ -29,6 +29,22 @@ def _fits(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def _staff_hold_button(phone: Page, number: str, *, shown: str, button: str, said: str, after: str,
+                       screenshot: str) -> None:
+    """Staff, on a phone of their own, tap `button` on the account's vacation hold (Orders and contracts)."""
+    staff = phone.context.new_page()
+    staff.set_viewport_size(PHONE)
+    sign_in_staff(staff)
+    staff.goto(f"/staff/orders?number={number}")
+    hold_card = staff.locator(".staff-workflow", has_text="Vacation hold")
+    expect(hold_card.locator(".hold-state")).to_contain_text(shown)
+    hold_card.get_by_role("button", name=button).click()
+    expect(staff.locator("#staff-notice")).to_contain_text(said)
+    expect(hold_card.locator(".hold-state")).to_contain_text(after)
+    staff.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    staff.close()
+
+
 def test_a_vacation_hold_requested_approved_started_ended_and_billed(phone: Page, portal) -> None:
     today = provider_today()
     me = make_persona(portal, first_name="Maya", last_name="Okafor", bills=(), package="FIBER300")
@@ -62,17 +78,8 @@ def test_a_vacation_hold_requested_approved_started_ended_and_billed(phone: Page
     expect(phone.locator("#hold-notice")).to_contain_text("Your hold request for")
     expect(phone.locator("#holds .hold-row")).to_contain_text("Waiting for approval")
 
-    staff = phone.context.new_page()
-    staff.set_viewport_size(PHONE)
-    sign_in_staff(staff)
-    staff.goto(f"/staff/orders?number={me.number}")
-    hold_card = staff.locator(".staff-workflow", has_text="Vacation hold")
-    expect(hold_card.locator(".hold-state")).to_contain_text("Waiting for approval")
-    hold_card.get_by_role("button", name="APPROVE").click()
-    expect(staff.locator("#staff-notice")).to_contain_text("approved")
-    expect(hold_card.locator(".hold-state")).to_contain_text("Approved")
-    staff.screenshot(path=str(ARTIFACTS / "hold-staff-approved.png"), full_page=True)
-    staff.close()
+    _staff_hold_button(phone, me.number, shown="Waiting for approval", button="APPROVE", said="approved",
+                       after="Approved", screenshot="hold-staff-approved.png")
 
     phone.goto("/orders")
     order = phone.locator(".order-card, [id^='order-']", has_text="Vacation hold").first
@@ -155,16 +162,8 @@ def test_a_subscriber_back_early_ends_the_hold_and_staff_can_too(phone: Page, po
     wait_until_settled(phone)
     expect(phone.locator("#service-notice")).to_have_count(0)
 
-    staff = phone.context.new_page()
-    staff.set_viewport_size(PHONE)
-    sign_in_staff(staff)
-    staff.goto(f"/staff/orders?number={other.number}")
-    hold_card = staff.locator(".staff-workflow", has_text="Vacation hold")
-    expect(hold_card.locator(".hold-state")).to_contain_text("On hold now")
-    hold_card.get_by_role("button", name="END HOLD NOW").click()
-    expect(staff.locator("#staff-notice")).to_contain_text("the service is back on today")
-    expect(hold_card.locator(".hold-state")).to_contain_text("Over")
-    staff.close()
+    _staff_hold_button(phone, other.number, shown="On hold now", button="END HOLD NOW",
+                       said="the service is back on today", after="Over", screenshot="hold-staff-ended-early.png")
     with Session(portal.engine) as db:
         ended = db.exec(select(holds.ServiceHold).where(holds.ServiceHold.account_id.in_(
             [me.account_id, other.account_id]))).all()
