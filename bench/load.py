@@ -4,6 +4,7 @@ built and run in the same script, on the same machine, interleaved.
     .venv/bin/python bench/load.py                     # N = 1, 10, 100; builds and starts both apps
     .venv/bin/python bench/load.py --clients 1,10,100,300 --seconds 15 --rounds 3
     .venv/bin/python bench/load.py --profile /tmp/profile   # also py-spy the portal at the largest N
+    .venv/bin/python bench/load.py --no-db   # also the same tabs on a handler without database work (the language choice)
     BENCH_POSTGRES_URL=$(bash scripts/test-services.sh | tail -1) .venv/bin/python bench/load.py  # on PostgreSQL
     .venv/bin/python -m bench.apps --serve /tmp/apps.json &   # keep both apps up, then, repeatedly:
     .venv/bin/python bench/load.py --attach /tmp/apps.json --clients 10 --seconds 5
