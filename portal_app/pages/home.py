@@ -94,7 +94,16 @@ def _service_notice() -> rx.Component:
                     rx.cond(SessionState.may_pay, _promise_form()),
                     spacing="3", width="100%",
                 ),
-                rx.text(t("Please call us to turn it back on."), size="3"),
+                rx.cond(
+                    HomeState.on_hold & SessionState.may_change,
+                    rx.vstack(
+                        rx.text(t("Back early? End your vacation hold and your service comes back on today."), size="3"),
+                        rx.link(t("End my hold"), href="/services/hold", min_height=tokens.TOUCH_TARGET, display="flex",
+                                align_items="center", id="end-hold-link"),
+                        spacing="1", align="start",
+                    ),
+                    rx.text(t("Please call us to turn it back on."), size="3"),
+                ),
             ),
             spacing="2", align="start", width="100%",
         ),

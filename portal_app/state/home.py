@@ -34,6 +34,7 @@ class HomeState(SessionState):
     service_status: str = "active"  # suspended, disconnected: told first thing
     service_label: str = ""
     service_reason: str = ""
+    on_hold: bool = False  # paused by a vacation hold in force: Home offers to end it
     restore_text: str = ""  # suspended for non-payment: what restores it
     restoring: bool = False  # a payment just restored it
     promise_text: str = ""  # "You promised to pay <amount> by <day>."
@@ -78,6 +79,7 @@ class HomeState(SessionState):
         self.past_due = summary.past_due
         self.service_status, self.service_label = summary.service_status, say(summary.service_label)
         self.service_reason = summary.service_reason
+        self.on_hold = summary.on_hold
         self.restore_text = fmt.money(summary.restore_cents) if summary.restore_cents else ""
         self.restoring = summary.restoring
         self.promise_text = say(_("You promised to pay %(amount)s by %(day)s.", amount=fmt.money(summary.promise_cents),

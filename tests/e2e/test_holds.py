@@ -143,9 +143,13 @@ def test_a_subscriber_back_early_ends_the_hold_and_staff_can_too(phone: Page, po
     phone.goto("/services/hold")
     phone.wait_for_url("**/signin**")
     sign_in(phone, me.username, me.password)
-    # A paused service is said first, on Home (whatever page was asked for).
-    expect(phone.locator("#service-notice")).to_contain_text("Your service is suspended at your request")
-    phone.goto("/services/hold")
+    # A paused service is said first, on Home (whatever page was asked for), with the way back.
+    notice = phone.locator("#service-notice")
+    expect(notice).to_contain_text("Your service is suspended at your request")
+    expect(notice).to_contain_text("Back early? End your vacation hold")
+    phone.screenshot(path=str(ARTIFACTS / "hold-home-back-early.png"), full_page=True)
+    notice.get_by_role("link", name="End my hold").click()
+    phone.wait_for_url("**/services/hold")
     row = phone.locator("#holds .hold-row").first
     expect(row).to_contain_text("On hold now")
     row.get_by_role("button", name="END HOLD NOW").click()  # its name: the label, then the hold's dates

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import AccountMembership, Contact, ContactPoint, PortalUser
+from portal_app.models import AccountMembership, Contact, ContactPoint, PortalUser, ServiceHold
 from portal_app.services.billing import billing, promises, service_status
 from portal_app.services.core.access import access_account
 from portal_app.services.core.principal import Principal
@@ -30,6 +30,7 @@ class HomeSummary:
     service_status: str = "active"  # suspended ones are told first thing (services/billing/service_status.py)
     service_label: str = ""  # "Your service is suspended for non-payment"
     service_reason: str = ""
+    on_hold: bool = False  # paused by a vacation hold in force (the subscriber can end it: /services/hold)
     restore_cents: int = 0  # suspended for non-payment: what a payment must be at least to restore it
     restoring: bool = False  # a payment restored it in the last day
     promise_on: dt.date | None = None  # an active promise to pay: by when, and how much
@@ -96,6 +97,9 @@ def home_summary(db: Session, *, principal: Principal, today: dt.date) -> HomeSu
         restore_cents=(billing.restore_amount(db, account_id=account.id)
                        if account.service_status == "suspended_nonpayment" else 0),
         restoring=service_status.recently_restored(account),
+        # Read only while paused at the subscriber's request: an active account's Home needs no query for it.
+        on_hold=account.service_status == "suspended_request" and db.exec(select(ServiceHold.id).where(
+            ServiceHold.account_id == account.id, ServiceHold.status == "active")).first() is not None,
         promise_on=promise.promised_on if promise is not None and owed > 0 else None,
         promise_cents=owed if promise is not None else 0,
         promise_latest=offer.latest if offer.allowed else None,
