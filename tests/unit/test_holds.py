@@ -22,7 +22,7 @@ from portal_app.services.billing.invoicing import HoldDays, ServiceCharge, charg
 from portal_app.services.core.errors import FieldErrors, NotFound, PortalError
 from portal_app.services.operations import webhooks
 from portal_app.services.orders import holds, order_tracking, orders, package_change
-from portal_app.services.selfservice import calendar
+from portal_app.services.selfservice import calendar, dashboard
 
 FIBER = ServiceCharge(1, "Fiber 300", 5500)
 WIFI = ServiceCharge(2, "Whole-home Wi-Fi", 1000)
@@ -303,6 +303,8 @@ def test_a_subscriber_back_early_ends_the_hold_and_the_next_bill_charges_back_th
     _allow(db)
     billing_jobs.billing_run(db, today=dt.date(2026, 7, 1))
     hold = _active_hold(db, me, staff, starts_on="2026-07-25", ends_on="2026-08-20", asked_on=dt.date(2026, 7, 5))
+    # Home offers the way back while the hold pauses the service.
+    assert dashboard.home_summary(db, principal=me.principal, today=dt.date(2026, 7, 26)).on_hold
     billing_jobs.billing_run(db, today=dt.date(2026, 8, 1))  # credits Jul 25–31 and, in advance, Aug 1–20
     db.expire_all()
     assert db.get(ServiceHold, hold.id).invoiced_through == dt.date(2026, 8, 20)
@@ -312,6 +314,7 @@ def test_a_subscriber_back_early_ends_the_hold_and_the_next_bill_charges_back_th
     assert (ended.status, ended.ends_on) == ("ended", dt.date(2026, 8, 9))
     db.expire_all()
     assert db.get(Account, me.account.id).service_status == "active"
+    assert not dashboard.home_summary(db, principal=me.principal, today=dt.date(2026, 8, 10)).on_hold
     assert _service_actions(db, me.account.id)[-2:] == ["hold_ended_early", "restored"]
     summary = db.exec(select(AccountHistory.summary).where(AccountHistory.action == "hold_ended_early")).one()
     assert summary == ("Vacation hold Jul 25 – Aug 20, 2026 ended early by the subscriber: service back on Aug 10, 2026; "
