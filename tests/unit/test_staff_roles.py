@@ -60,7 +60,7 @@ AGENT_VERBS = [
     job_runs.job_rows, dev_outbox.dev_outbox,
     staff_users.two_factor_on, staff_users.start_two_factor, staff_users.confirm_two_factor,
     log.sent_to_account, preferences.account_preferences, log.outbox_texts, sms_outbox.retry_text,
-    holds.staff_holds, holds.decide, holds.staff_cancel,
+    holds.staff_holds, holds.decide, holds.staff_cancel, holds.staff_end_early,
     staff_accounts.people_with_access, staff_accounts.revoke_invitation,
 ]
 
