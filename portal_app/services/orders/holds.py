@@ -7,10 +7,11 @@ hold at a time. A request is an order: a `vacation_hold` workflow with Order Tra
 approved, service paused, service back on) and calendar entries for its first and last day.
 
 Staff approve or decline it (the staff Orders page); the subscriber can cancel a request still waiting,
-staff a hold not started yet; either can end a hold in force early (`end_early`: the service is back on that
-day, and hold days an invoice already billed at the hold price are charged back on the next bill). The daily job (`holds_run`) starts approved holds on their first day (the
-service suspended at the subscriber's request, `service.held` to the provider's network) and ends them
-after their last (back to active, `service.restored`). Billing charges the hold days at the hold price
+staff a hold not started yet; either can end a hold in force early (`end_early`: the service is back on
+that day, and hold days an invoice already billed at the hold price are charged back on the next bill).
+The daily job (`holds_run`) starts approved holds on their first day (the service suspended at the
+subscriber's request, `service.held` to the provider's network) and ends them after their last (back to
+active, `service.restored`). Billing charges the hold days at the hold price
 instead of the package price (services/billing/invoicing.py). Everything writes the account history
 and tells the subscriber through the notification service.
 """
@@ -238,6 +239,11 @@ def cancel_request(db: Session, *, principal: Principal, hold_id: int) -> Servic
     return hold
 
 
+def charges_back(hold: ServiceHold) -> bool:
+    """An invoice billed days of this hold past its (new) last day: the next bill charges them back."""
+    return hold.invoiced_through is not None and hold.invoiced_through > hold.ends_on
+
+
 def _end_early(db: Session, hold: ServiceHold, principal: Principal, *, today: dt.date, by: str) -> ServiceHold:
     """End a hold in force before its last day: the service is back on `today` and the hold's days run through
     yesterday (at least its first day: it paused the service that morning). Hold days an invoice already billed
@@ -253,11 +259,6 @@ def _end_early(db: Session, hold: ServiceHold, principal: Principal, *, today: d
                    entity_type="service_hold", entity_id=hold.id)
     _end(db, hold)
     return hold
-
-
-def charges_back(hold: ServiceHold) -> bool:
-    """An invoice billed days of this hold past its (new) last day: the next bill charges them back."""
-    return hold.invoiced_through is not None and hold.invoiced_through > hold.ends_on
 
 
 def end_early(db: Session, *, principal: Principal, hold_id: int, today: dt.date) -> ServiceHold:
