@@ -142,31 +142,49 @@ def hold_label(start: dt.date, end: dt.date) -> str:
     return formatting.date(start, "MMMd") if start == end else formatting.date_range(start, end, "MMMd")
 
 
+def _months(first: dt.date, last: dt.date):
+    """`first`..`last` cut at month ends: (start, end) of each calendar month's part."""
+    while first <= last:
+        end = min(month_end(first), last)
+        yield first, end
+        first = end + dt.timedelta(days=1)
+
+
+ENDED_EARLY = "vacation hold ended early"  # how a charged-back day's line says so (the bill's explanation reads it)
+
+
+def _hold_month_lines(hold: HoldDays, services: list[ServiceCharge], day: dt.date, end: dt.date, *,
+                      ended_early: bool) -> list[PlannedLine]:
+    """One month's part of a hold: each service's days credited and the hold price's days charged, or, for days
+    of a hold ended early that a bill already billed so, the reverse."""
+    days, month_days = (end - day).days + 1, days_in_month(day)
+    sign = 1 if ended_early else -1  # on the services' lines; the hold price's line has the other sign
+    plural = "s" if days != 1 else ""
+    price = f"{formatting.money(hold.monthly_price_cents)}/month"
+    lines = [PlannedLine(kind="hold", amount_cents=sign * prorated_cents(s.monthly_price_cents, days, month_days),
+                         account_service_id=s.account_service_id,
+                         description=(f"{s.name}, {span_label(day, end)}: {ENDED_EARLY}" if ended_early else
+                                      f"Credit for {s.name}, {span_label(day, end)}: vacation hold")[:200])
+             for s in services]
+    lines.append(PlannedLine(
+        kind="hold", amount_cents=-sign * prorated_cents(hold.monthly_price_cents, days, month_days),
+        description=(f"Credit for the hold price, {hold_label(day, end)}: {days} day{plural} at {price}, {ENDED_EARLY}"
+                     if ended_early else f"Vacation hold {hold_label(day, end)}: {days} day{plural} at {price}")))
+    return lines
+
+
 def hold_lines(hold: HoldDays, services: list[ServiceCharge], *, period_start: dt.date, period_end: dt.date,
                billed: Callable[[dt.date], bool]) -> list[PlannedLine]:
     """The hold's lines on the invoice for `period_start`..`period_end`: month by month, each service's
     days credited and the hold price's days charged, for days not billed at the hold price yet that lie in
-    this period or in a month an earlier invoice billed."""
+    this period or in a month an earlier invoice billed (and first what a hold ended early charges back)."""
     lines = charge_back_lines(hold, services)
-    day = hold.starts_on if hold.billed_through is None else max(hold.starts_on,
-                                                                  hold.billed_through + dt.timedelta(days=1))
-    last = min(hold.ends_on, period_end)
-    while day <= last:
-        end = min(month_end(day), last)
+    first = hold.starts_on if hold.billed_through is None else max(hold.starts_on,
+                                                                    hold.billed_through + dt.timedelta(days=1))
+    for day, end in _months(first, min(hold.ends_on, period_end)):
         if day >= period_start or billed(day):
-            days, month_days = (end - day).days + 1, days_in_month(day)
-            lines += [PlannedLine(kind="hold", description=f"Credit for {s.name}, {span_label(day, end)}: vacation hold"[:200],
-                                  amount_cents=-prorated_cents(s.monthly_price_cents, days, month_days),
-                                  account_service_id=s.account_service_id) for s in services]
-            lines.append(PlannedLine(
-                kind="hold", amount_cents=prorated_cents(hold.monthly_price_cents, days, month_days),
-                description=(f"Vacation hold {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
-                             f"{formatting.money(hold.monthly_price_cents)}/month")))
-        day = end + dt.timedelta(days=1)
+            lines += _hold_month_lines(hold, services, day, end, ended_early=False)
     return lines
-
-
-ENDED_EARLY = "vacation hold ended early"  # how a charged-back day's line says so (the bill's explanation reads it)
 
 
 def charge_back_lines(hold: HoldDays, services: list[ServiceCharge]) -> list[PlannedLine]:
@@ -174,20 +192,9 @@ def charge_back_lines(hold: HoldDays, services: list[ServiceCharge]) -> list[Pla
     billed again at the package price, month by month (the reverse of that invoice's hold lines)."""
     if hold.billed_through is None or hold.billed_through <= hold.ends_on:
         return []
-    lines: list[PlannedLine] = []
-    day = max(hold.starts_on, hold.ends_on + dt.timedelta(days=1))
-    while day <= hold.billed_through:
-        end = min(month_end(day), hold.billed_through)
-        days, month_days = (end - day).days + 1, days_in_month(day)
-        lines += [PlannedLine(kind="hold", description=f"{s.name}, {span_label(day, end)}: {ENDED_EARLY}"[:200],
-                              amount_cents=prorated_cents(s.monthly_price_cents, days, month_days),
-                              account_service_id=s.account_service_id) for s in services]
-        lines.append(PlannedLine(
-            kind="hold", amount_cents=-prorated_cents(hold.monthly_price_cents, days, month_days),
-            description=(f"Credit for the hold price, {hold_label(day, end)}: {days} day{'s' if days != 1 else ''} at "
-                         f"{formatting.money(hold.monthly_price_cents)}/month, {ENDED_EARLY}")))
-        day = end + dt.timedelta(days=1)
-    return lines
+    first = max(hold.starts_on, hold.ends_on + dt.timedelta(days=1))
+    return [line for day, end in _months(first, hold.billed_through)
+            for line in _hold_month_lines(hold, services, day, end, ended_early=True)]
 
 
 def plan_lines(services: Iterable[ServiceCharge], changes: Iterable[PriceChange], *, period_start: dt.date,
